@@ -1,0 +1,2 @@
+//! The `gonogo` binary: parses flags, wires engines to the core, picks renderers.
+fn main() {}

@@ -1,0 +1,440 @@
+//! The metrics gonogo's engines and collectors produce: names, shapes and units.
+//!
+//! A gate names a metric. When no evidence carries that name, the catalogue decides whether the
+//! gate is *missing* evidence (the name is one gonogo knows how to produce) or the policy has a
+//! typo (an unknown name: an error that suggests the closest known names). A policy declares
+//! its own metrics with `[[metric]]`.
+//!
+//! A pattern's `*` stands for exactly one dotted segment chosen by the user (a load scenario,
+//! a probe or a command name): `load.*.latency` matches `load.checkout.latency`.
+//!
+//! Every engine writes these names; a new engine adds its rows here.
+
+use crate::evidence::Shape;
+
+/// One row of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownMetric {
+    pub pattern: &'static str,
+    pub shape: Shape,
+    /// The unit the producer writes (see [`crate::units`]).
+    pub unit: &'static str,
+    /// The evidence `kind` that carries it.
+    pub kind: &'static str,
+    pub about: &'static str,
+}
+
+const fn row(
+    pattern: &'static str,
+    shape: Shape,
+    unit: &'static str,
+    kind: &'static str,
+    about: &'static str,
+) -> KnownMetric {
+    KnownMetric {
+        pattern,
+        shape,
+        unit,
+        kind,
+        about,
+    }
+}
+
+use Shape::{Distribution, Ratio, Value};
+
+/// Every metric name gonogo produces.
+pub const CATALOG: &[KnownMetric] = &[
+    // Test results (JUnit XML and friends). Ratios are over tests that ran (not skipped),
+    // except `tests.skipped`, which is over all collected tests.
+    row(
+        "tests.failed",
+        Ratio,
+        "tests",
+        "junit",
+        "tests that failed or errored, of tests run",
+    ),
+    row(
+        "tests.passed",
+        Ratio,
+        "tests",
+        "junit",
+        "tests that passed, of tests run",
+    ),
+    row(
+        "tests.errored",
+        Ratio,
+        "tests",
+        "junit",
+        "tests that errored, of tests run",
+    ),
+    row(
+        "tests.skipped",
+        Ratio,
+        "tests",
+        "junit",
+        "tests skipped, of tests collected",
+    ),
+    row(
+        "tests.flaky",
+        Ratio,
+        "tests",
+        "junit",
+        "tests that passed only on a rerun, of tests run",
+    ),
+    row("tests.duration", Value, "s", "junit", "total test time"),
+    // Coverage (LCOV, Cobertura, JaCoCo): hit of found.
+    row(
+        "coverage.lines",
+        Ratio,
+        "lines",
+        "coverage",
+        "lines covered, of instrumented lines",
+    ),
+    row(
+        "coverage.branches",
+        Ratio,
+        "branches",
+        "coverage",
+        "branches covered",
+    ),
+    row(
+        "coverage.functions",
+        Ratio,
+        "functions",
+        "coverage",
+        "functions covered",
+    ),
+    // Static analysis (SARIF 2.1.0): counts of results by level; `new` counts only results
+    // whose baselineState is `new`.
+    row(
+        "sarif.error",
+        Value,
+        "findings",
+        "sarif",
+        "results at level error",
+    ),
+    row(
+        "sarif.warning",
+        Value,
+        "findings",
+        "sarif",
+        "results at level warning",
+    ),
+    row(
+        "sarif.note",
+        Value,
+        "findings",
+        "sarif",
+        "results at level note",
+    ),
+    row(
+        "sarif.none",
+        Value,
+        "findings",
+        "sarif",
+        "results at level none",
+    ),
+    row(
+        "sarif.new.error",
+        Value,
+        "findings",
+        "sarif",
+        "new results at level error",
+    ),
+    row(
+        "sarif.new.warning",
+        Value,
+        "findings",
+        "sarif",
+        "new results at level warning",
+    ),
+    row(
+        "sarif.suppressed",
+        Value,
+        "findings",
+        "sarif",
+        "suppressed results",
+    ),
+    // Dependency audits: open vulnerabilities by severity, after the policy's ignore list.
+    row(
+        "audit.critical",
+        Value,
+        "vulnerabilities",
+        "audit",
+        "critical vulnerabilities",
+    ),
+    row(
+        "audit.high",
+        Value,
+        "vulnerabilities",
+        "audit",
+        "high vulnerabilities",
+    ),
+    row(
+        "audit.moderate",
+        Value,
+        "vulnerabilities",
+        "audit",
+        "moderate vulnerabilities",
+    ),
+    row(
+        "audit.low",
+        Value,
+        "vulnerabilities",
+        "audit",
+        "low vulnerabilities",
+    ),
+    row(
+        "audit.unknown",
+        Value,
+        "vulnerabilities",
+        "audit",
+        "vulnerabilities of unknown severity",
+    ),
+    // k6 summaries: trends are values (k6 exports no histogram, so no sample count); rates are
+    // ratios; counters are values.
+    row("k6.*.p95", Value, "ms", "k6", "a k6 trend's p(95)"),
+    row("k6.*.p99", Value, "ms", "k6", "a k6 trend's p(99)"),
+    row("k6.*.p90", Value, "ms", "k6", "a k6 trend's p(90)"),
+    row("k6.*.med", Value, "ms", "k6", "a k6 trend's median"),
+    row("k6.*.avg", Value, "ms", "k6", "a k6 trend's mean"),
+    row("k6.*.max", Value, "ms", "k6", "a k6 trend's maximum"),
+    row(
+        "k6.*.rate",
+        Ratio,
+        "events",
+        "k6",
+        "a k6 rate metric (passes of passes + fails)",
+    ),
+    row("k6.*.count", Value, "events", "k6", "a k6 counter"),
+    // Load (`gonogo load`): one scenario per name (`default` unless named).
+    row(
+        "load.*.latency",
+        Distribution,
+        "us",
+        "load",
+        "request latency from intended start",
+    ),
+    row(
+        "load.*.errors",
+        Ratio,
+        "requests",
+        "load",
+        "requests that failed for any reason",
+    ),
+    row(
+        "load.*.status_4xx",
+        Ratio,
+        "requests",
+        "load",
+        "responses with a 4xx status",
+    ),
+    row(
+        "load.*.status_5xx",
+        Ratio,
+        "requests",
+        "load",
+        "responses with a 5xx status",
+    ),
+    row(
+        "load.*.rate_limited",
+        Ratio,
+        "requests",
+        "load",
+        "responses that were rate limited",
+    ),
+    row(
+        "load.*.dropped",
+        Ratio,
+        "requests",
+        "load",
+        "scheduled requests that could not start",
+    ),
+    row(
+        "load.*.throughput",
+        Value,
+        "1/s",
+        "load",
+        "completed requests per second",
+    ),
+    row(
+        "load.*.requests",
+        Value,
+        "requests",
+        "load",
+        "requests completed",
+    ),
+    // Probes (`gonogo probe`).
+    row(
+        "probe.*.availability",
+        Ratio,
+        "probes",
+        "probe",
+        "probes whose conditions all held",
+    ),
+    row(
+        "probe.*.latency",
+        Distribution,
+        "us",
+        "probe",
+        "probe response time",
+    ),
+    row(
+        "probe.*.cert_expiry",
+        Value,
+        "d",
+        "probe",
+        "days until the certificate expires",
+    ),
+    // Observability (`gonogo observe`).
+    row(
+        "observe.metrics.problems",
+        Value,
+        "problems",
+        "observe",
+        "lint problems in /metrics",
+    ),
+    row(
+        "observe.metrics.required",
+        Ratio,
+        "series",
+        "observe",
+        "required series present",
+    ),
+    row(
+        "observe.health.ok",
+        Ratio,
+        "endpoints",
+        "observe",
+        "health endpoints answering as expected",
+    ),
+    row(
+        "observe.logs.structured",
+        Ratio,
+        "lines",
+        "observe",
+        "log lines that are JSON objects",
+    ),
+    row(
+        "observe.logs.fields",
+        Ratio,
+        "lines",
+        "observe",
+        "JSON log lines with every required field",
+    ),
+    // Hardening (`gonogo harden`): findings by severity, and one value per check.
+    row(
+        "harden.findings.high",
+        Value,
+        "findings",
+        "harden",
+        "high-severity findings",
+    ),
+    row(
+        "harden.findings.medium",
+        Value,
+        "findings",
+        "harden",
+        "medium-severity findings",
+    ),
+    row(
+        "harden.findings.low",
+        Value,
+        "findings",
+        "harden",
+        "low-severity findings",
+    ),
+    row(
+        "harden.*.findings",
+        Value,
+        "findings",
+        "harden",
+        "findings of one check",
+    ),
+    // Prometheus queries (`[[prometheus]]`): one value per named query.
+    row(
+        "prometheus.*",
+        Value,
+        "1",
+        "prometheus",
+        "a PromQL query's result",
+    ),
+    // Commands run by gonogo, and delivery context.
+    row(
+        "command.*.exit_code",
+        Value,
+        "1",
+        "command",
+        "a command's exit code",
+    ),
+    row(
+        "command.*.duration",
+        Value,
+        "s",
+        "command",
+        "a command's wall time",
+    ),
+    row(
+        "git.dirty",
+        Value,
+        "files",
+        "git",
+        "uncommitted changes in the working tree",
+    ),
+    row(
+        "git.rollback_target",
+        Value,
+        "tags",
+        "git",
+        "1 when a previous release tag exists",
+    ),
+];
+
+/// Whether `name` matches `pattern` (`*` is exactly one non-empty segment).
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let mut pattern_segments = pattern.split('.');
+    let mut name_segments = name.split('.');
+    loop {
+        match (pattern_segments.next(), name_segments.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(segment)) if !segment.is_empty() => {}
+            (Some(p), Some(n)) if p == n => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The catalogue row for `name`, if gonogo produces it.
+pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
+    CATALOG.iter().find(|row| matches(row.pattern, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_matches_one_segment() {
+        assert!(matches("load.*.latency", "load.checkout.latency"));
+        assert!(!matches("load.*.latency", "load.latency"));
+        assert!(!matches("load.*.latency", "load.a.b.latency"));
+        assert!(matches("prometheus.*", "prometheus.error_ratio"));
+        assert_eq!(lookup("tests.failed").unwrap().shape, Shape::Ratio);
+        assert!(lookup("tests.faild").is_none());
+    }
+
+    #[test]
+    fn patterns_do_not_overlap() {
+        for (i, a) in CATALOG.iter().enumerate() {
+            for b in &CATALOG[i + 1..] {
+                let probe = a.pattern.replace('*', "x");
+                assert!(
+                    !matches(b.pattern, &probe),
+                    "{} overlaps {}",
+                    a.pattern,
+                    b.pattern
+                );
+            }
+        }
+    }
+}

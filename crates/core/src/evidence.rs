@@ -1,0 +1,324 @@
+//! Evidence: the one type that crosses from engines and parsers into the decision.
+//!
+//! An [`Evidence`] record says what produced it (`kind`, [`Tool`]), where it came from
+//! ([`Source`]), the SHA-256 of the raw input it was made from, when it was collected, and a set
+//! of named [`Metric`]s. A metric keeps its sample size, because the decision needs it:
+//!
+//! - [`MetricValue::Value`]: a plain number with no sampling error (a certificate expires in
+//!   41 days, 3 open critical vulnerabilities);
+//! - [`MetricValue::Ratio`]: `k` events out of `n` trials (2 failed requests of 13). Never a
+//!   bare percentage;
+//! - [`MetricValue::Distribution`]: an HDR histogram of observations (request latencies), so a
+//!   percentile can be computed with its confidence interval.
+//!
+//! Records are written and read as JSON by [`crate::wire`]; this module is the in-memory form.
+//!
+//! ```
+//! use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+//! use gonogo_core::units::Unit;
+//!
+//! let mut record = Evidence::new(
+//!     "junit",
+//!     Source::File("target/junit.xml".into()),
+//!     gonogo_core::evidence::sha256_hex(b"<testsuite/>"),
+//!     "2026-11-25T12:00:00Z".parse().unwrap(),
+//!     Tool::new("gonogo", "0.1.0"),
+//! );
+//! record.insert("tests.failed", Metric::ratio(Ratio::new(2, 13).unwrap(), Unit::count("tests")));
+//! assert_eq!(record.metrics["tests.failed"].value.as_ratio().unwrap().k, 2);
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use hdrhistogram::Histogram;
+use jiff::Timestamp;
+use sha2::Digest as _;
+
+use crate::units::Unit;
+
+/// One evidence record: what a single engine run or a single parsed file proved.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// What produced it: `junit`, `coverage`, `load`, `probe`, ... (lower case, no dots).
+    pub kind: String,
+    /// Where the raw input came from.
+    pub source: Source,
+    /// SHA-256 of the raw input's bytes, lower-case hex (64 characters).
+    pub sha256: String,
+    /// When the measurement was taken or the file was collected.
+    pub collected_at: Timestamp,
+    /// The producing tool and its version.
+    pub tool: Tool,
+    /// Metrics by full dotted name (`load.checkout.latency`, `tests.failed`).
+    pub metrics: BTreeMap<String, Metric>,
+    /// Free-form detail for reports (failing test names, findings, outage intervals). The
+    /// decision never reads it.
+    pub details: serde_json::Value,
+}
+
+impl Evidence {
+    pub fn new(
+        kind: impl Into<String>,
+        source: Source,
+        sha256: String,
+        collected_at: Timestamp,
+        tool: Tool,
+    ) -> Evidence {
+        Evidence {
+            kind: kind.into(),
+            source,
+            sha256,
+            collected_at,
+            tool,
+            metrics: BTreeMap::new(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    /// Adds or replaces a metric.
+    pub fn insert(&mut self, name: impl Into<String>, metric: Metric) -> &mut Self {
+        self.metrics.insert(name.into(), metric);
+        self
+    }
+}
+
+/// Where a record's raw input came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file, as the user named it (relative paths stay relative).
+    File(String),
+    /// A URL that was measured or queried.
+    Url(String),
+    /// A command line that was run.
+    Command(String),
+}
+
+impl Source {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Source::File(s) | Source::Url(s) | Source::Command(s) => s,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Source::File(_) => "file",
+            Source::Url(_) => "url",
+            Source::Command(_) => "command",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tool that produced a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Tool {
+        Tool {
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+}
+
+/// A named measurement with its unit.
+#[derive(Debug, Clone)]
+pub struct Metric {
+    /// For a value, its unit; for a ratio, what is counted (`requests`, `tests`); for a
+    /// distribution, the unit of one histogram step (`us` for latencies in microseconds).
+    pub unit: Unit,
+    pub value: MetricValue,
+    /// A caveat the report must show beside the metric (e.g. k6 trends: "sample count unknown").
+    pub note: Option<String>,
+}
+
+impl Metric {
+    pub fn value(value: f64, unit: Unit) -> Metric {
+        Metric {
+            unit,
+            value: MetricValue::Value(value),
+            note: None,
+        }
+    }
+
+    pub fn ratio(ratio: Ratio, unit: Unit) -> Metric {
+        Metric {
+            unit,
+            value: MetricValue::Ratio(ratio),
+            note: None,
+        }
+    }
+
+    pub fn distribution(histogram: Histogram<u64>, unit: Unit) -> Metric {
+        Metric {
+            unit,
+            value: MetricValue::Distribution(histogram),
+            note: None,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Metric {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+/// The three shapes a metric can take.
+#[derive(Debug, Clone)]
+pub enum MetricValue {
+    Value(f64),
+    Ratio(Ratio),
+    Distribution(Histogram<u64>),
+}
+
+impl MetricValue {
+    pub fn shape(&self) -> Shape {
+        match self {
+            MetricValue::Value(_) => Shape::Value,
+            MetricValue::Ratio(_) => Shape::Ratio,
+            MetricValue::Distribution(_) => Shape::Distribution,
+        }
+    }
+
+    pub fn as_ratio(&self) -> Option<Ratio> {
+        match self {
+            MetricValue::Ratio(r) => Some(*r),
+            _ => None,
+        }
+    }
+
+    pub fn as_histogram(&self) -> Option<&Histogram<u64>> {
+        match self {
+            MetricValue::Distribution(h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+/// The kind of a metric, without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Shape {
+    Value,
+    Ratio,
+    Distribution,
+}
+
+impl Shape {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Value => "value",
+            Shape::Ratio => "ratio",
+            Shape::Distribution => "distribution",
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `k` events out of `n` trials, `k <= n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ratio {
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Ratio {
+    /// `None` when `k > n`.
+    pub fn new(k: u64, n: u64) -> Option<Ratio> {
+        (k <= n).then_some(Ratio { k, n })
+    }
+
+    /// The point estimate `k / n`; `None` for `n == 0`.
+    pub fn rate(self) -> Option<f64> {
+        (self.n > 0).then(|| self.k as f64 / self.n as f64)
+    }
+
+    /// The sum of two ratios over disjoint trials.
+    pub fn add(self, other: Ratio) -> Ratio {
+        Ratio {
+            k: self.k.saturating_add(other.k),
+            n: self.n.saturating_add(other.n),
+        }
+    }
+}
+
+/// A histogram suitable for latencies: 1 unit to 1 hour of microseconds (3.6e9), 3 significant
+/// digits. Values above the top are clamped by the recorder, never dropped.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("static bounds are valid")
+}
+
+/// SHA-256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// An incremental SHA-256 for inputs that are streamed rather than held in memory.
+#[derive(Default)]
+pub struct Sha256Stream(sha2::Sha256);
+
+impl Sha256Stream {
+    pub fn new() -> Sha256Stream {
+        Sha256Stream::default()
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(DIGITS[(byte >> 4) as usize] as char);
+        out.push(DIGITS[(byte & 0xf) as usize] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_known_input() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let mut stream = Sha256Stream::new();
+        stream.update(b"a");
+        stream.update(b"bc");
+        assert_eq!(stream.finish(), sha256_hex(b"abc"));
+    }
+
+    #[test]
+    fn ratio_rejects_more_events_than_trials() {
+        assert!(Ratio::new(3, 2).is_none());
+        assert_eq!(Ratio::new(0, 0).unwrap().rate(), None);
+        assert_eq!(
+            Ratio::new(1, 4).unwrap().add(Ratio::new(1, 4).unwrap()),
+            Ratio { k: 2, n: 8 }
+        );
+    }
+}

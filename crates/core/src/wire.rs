@@ -1,0 +1,395 @@
+//! The evidence file format, version 1: how [`Evidence`] is written to and read from disk.
+//!
+//! An evidence file holds one record as a JSON object, or several as JSON Lines (one object per
+//! line; any whitespace between objects is accepted). Files live in the evidence folder
+//! (`.gonogo/evidence/` by default) and end in `.json` or `.jsonl`.
+//!
+//! ```json
+//! {
+//!   "gonogo_evidence": 1,
+//!   "kind": "load",
+//!   "source": { "type": "url", "location": "http://127.0.0.1:8080/checkout" },
+//!   "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+//!   "collected_at": "2026-11-25T12:00:00Z",
+//!   "tool": { "name": "gonogo", "version": "0.1.0" },
+//!   "metrics": {
+//!     "load.checkout.latency": { "unit": "us", "histogram": "HISTFAAAAB94nJNpmSzMwMDAxQABzFCaEUzOmNZg/wEidAAuBQMZ" },
+//!     "load.checkout.errors":  { "unit": "requests", "ratio": { "k": 3, "n": 1000 } },
+//!     "load.checkout.throughput": { "unit": "1/s", "value": 99.8 }
+//!   },
+//!   "details": { "anything": "for reports" }
+//! }
+//! ```
+//!
+//! - `gonogo_evidence` is the format version. Readers reject versions they do not know;
+//!   version 1 only ever gains optional fields.
+//! - `source.type` is `file`, `url` or `command`.
+//! - `sha256` is the SHA-256 of the raw input (the file's bytes, the response bodies, the
+//!   command's output), 64 lower-case hex digits.
+//! - `collected_at` is an RFC 3339 timestamp.
+//! - each metric has a `unit` (see [`crate::units`]) and exactly one of `value` (a number),
+//!   `ratio` (`k` events of `n` trials, `k <= n`) or `histogram`: an HDR histogram in the
+//!   standard V2 compressed form, base64-encoded, as in HdrHistogram log files (the form other
+//!   HdrHistogram tools read). An optional `note` is a caveat for the report.
+//! - `details` is free-form JSON for reports; the decision never reads it.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{Evidence, Metric, MetricValue, Ratio, Source, Tool};
+use crate::units::Unit;
+
+/// The version this build writes and the only one it reads.
+pub const EVIDENCE_VERSION: u32 = 1;
+
+/// Why an evidence file could not be read. Positions are 1-based.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WireError {
+    #[error("line {line}, column {column}: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "record {record}: unsupported evidence version {found} (this gonogo reads version {EVIDENCE_VERSION})"
+    )]
+    Version { record: usize, found: u32 },
+    #[error("record {record}: {message}")]
+    Invalid { record: usize, message: String },
+    #[error("record {record}, metric `{metric}`: {message}")]
+    Metric {
+        record: usize,
+        metric: String,
+        message: String,
+    },
+    #[error("no evidence record in the file")]
+    Empty,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    gonogo_evidence: u32,
+    kind: String,
+    source: SourceV1,
+    sha256: String,
+    collected_at: jiff::Timestamp,
+    tool: ToolV1,
+    metrics: BTreeMap<String, MetricV1>,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    details: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SourceV1 {
+    #[serde(rename = "type")]
+    source_type: String,
+    location: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ToolV1 {
+    name: String,
+    version: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MetricV1 {
+    unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ratio: Option<RatioV1>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    histogram: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RatioV1 {
+    k: u64,
+    n: u64,
+}
+
+/// Reads every record of an evidence file's text (one JSON object, or JSON Lines).
+pub fn parse_records(text: &str) -> Result<Vec<Evidence>, WireError> {
+    let mut records = Vec::new();
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<RecordV1>();
+    for (index, item) in stream.enumerate() {
+        let record = item.map_err(|e| WireError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e.to_string()),
+        })?;
+        records.push(from_wire(index + 1, record)?);
+    }
+    if records.is_empty() {
+        return Err(WireError::Empty);
+    }
+    Ok(records)
+}
+
+/// serde_json appends " at line L column C"; we report the position separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireError> {
+    let invalid = |message: String| WireError::Invalid {
+        record: record_number,
+        message,
+    };
+    if record.gonogo_evidence != EVIDENCE_VERSION {
+        return Err(WireError::Version {
+            record: record_number,
+            found: record.gonogo_evidence,
+        });
+    }
+    if record.kind.is_empty() || record.kind.contains(char::is_whitespace) {
+        return Err(invalid(format!(
+            "`kind` must be a non-empty word, found {:?}",
+            record.kind
+        )));
+    }
+    if record.sha256.len() != 64 || !record.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid(format!(
+            "`sha256` must be 64 hex digits, found {:?}",
+            record.sha256
+        )));
+    }
+    let source = match record.source.source_type.as_str() {
+        "file" => Source::File(record.source.location),
+        "url" => Source::Url(record.source.location),
+        "command" => Source::Command(record.source.location),
+        other => {
+            return Err(invalid(format!(
+                "`source.type` must be file, url or command, found {other:?}"
+            )));
+        }
+    };
+    let mut evidence = Evidence::new(
+        record.kind,
+        source,
+        record.sha256.to_ascii_lowercase(),
+        record.collected_at,
+        Tool::new(record.tool.name, record.tool.version),
+    );
+    evidence.details = record.details;
+    for (name, metric) in record.metrics {
+        let converted = metric_from_wire(metric).map_err(|message| WireError::Metric {
+            record: record_number,
+            metric: name.clone(),
+            message,
+        })?;
+        evidence.metrics.insert(name, converted);
+    }
+    Ok(evidence)
+}
+
+fn metric_from_wire(metric: MetricV1) -> Result<Metric, String> {
+    let unit = Unit::parse(&metric.unit);
+    let value = match (metric.value, metric.ratio, metric.histogram) {
+        (Some(value), None, None) => {
+            if !value.is_finite() {
+                return Err("`value` must be a finite number".into());
+            }
+            MetricValue::Value(value)
+        }
+        (None, Some(ratio), None) => {
+            MetricValue::Ratio(Ratio::new(ratio.k, ratio.n).ok_or_else(|| {
+                format!(
+                    "ratio has more events than trials (k = {}, n = {})",
+                    ratio.k, ratio.n
+                )
+            })?)
+        }
+        (None, None, Some(encoded)) => MetricValue::Distribution(decode_histogram(&encoded)?),
+        _ => return Err("needs exactly one of `value`, `ratio` or `histogram`".into()),
+    };
+    Ok(Metric {
+        unit,
+        value,
+        note: metric.note,
+    })
+}
+
+/// Decodes a base64 V2 (compressed or not) HdrHistogram.
+pub fn decode_histogram(encoded: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|e| format!("histogram is not valid base64: {e}"))?;
+    Deserializer::new()
+        .deserialize::<u64, _>(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram is not an HdrHistogram V2 encoding: {e:?}"))
+}
+
+/// Encodes a histogram in the V2 compressed form, base64 (the HdrHistogram log encoding).
+pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(histogram, &mut bytes)
+        .expect("serialising into a Vec cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn to_wire(evidence: &Evidence) -> RecordV1 {
+    RecordV1 {
+        gonogo_evidence: EVIDENCE_VERSION,
+        kind: evidence.kind.clone(),
+        source: SourceV1 {
+            source_type: evidence.source.type_name().to_owned(),
+            location: evidence.source.as_str().to_owned(),
+        },
+        sha256: evidence.sha256.clone(),
+        collected_at: evidence.collected_at,
+        tool: ToolV1 {
+            name: evidence.tool.name.clone(),
+            version: evidence.tool.version.clone(),
+        },
+        metrics: evidence
+            .metrics
+            .iter()
+            .map(|(name, metric)| {
+                let mut wire = MetricV1 {
+                    unit: metric.unit.to_string(),
+                    value: None,
+                    ratio: None,
+                    histogram: None,
+                    note: metric.note.clone(),
+                };
+                match &metric.value {
+                    MetricValue::Value(v) => wire.value = Some(*v),
+                    MetricValue::Ratio(r) => wire.ratio = Some(RatioV1 { k: r.k, n: r.n }),
+                    MetricValue::Distribution(h) => wire.histogram = Some(encode_histogram(h)),
+                }
+                (name.clone(), wire)
+            })
+            .collect(),
+        details: evidence.details.clone(),
+    }
+}
+
+/// One record as a single line of JSON (for `.jsonl` files), without the newline.
+pub fn to_json_line(evidence: &Evidence) -> String {
+    serde_json::to_string(&to_wire(evidence)).expect("evidence serialises")
+}
+
+/// One record as indented JSON (for `.json` files).
+pub fn to_json_pretty(evidence: &Evidence) -> String {
+    serde_json::to_string_pretty(&to_wire(evidence)).expect("evidence serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{latency_histogram, sha256_hex};
+
+    fn sample() -> Evidence {
+        let mut histogram = latency_histogram();
+        for micros in [1_000u64, 2_000, 20_000, 500_000] {
+            histogram.record(micros).unwrap();
+        }
+        let mut record = Evidence::new(
+            "load",
+            Source::Url("http://127.0.0.1:8080/".into()),
+            sha256_hex(b"x"),
+            "2026-11-25T12:00:00Z".parse().unwrap(),
+            Tool::new("gonogo", "0.1.0"),
+        );
+        record
+            .insert(
+                "load.default.latency",
+                Metric::distribution(histogram, Unit::parse("us")),
+            )
+            .insert(
+                "load.default.errors",
+                Metric::ratio(Ratio::new(1, 4).unwrap(), Unit::count("requests")),
+            )
+            .insert(
+                "load.default.throughput",
+                Metric::value(99.5, Unit::PerSecond).with_note("closed model"),
+            );
+        record
+    }
+
+    #[test]
+    fn round_trip_keeps_every_metric() {
+        let record = sample();
+        for text in [to_json_line(&record), to_json_pretty(&record)] {
+            let back = parse_records(&text).unwrap();
+            assert_eq!(back.len(), 1);
+            let back = &back[0];
+            assert_eq!(back.kind, "load");
+            assert_eq!(back.sha256, record.sha256);
+            assert_eq!(back.collected_at, record.collected_at);
+            let histogram = back.metrics["load.default.latency"]
+                .value
+                .as_histogram()
+                .unwrap();
+            assert_eq!(histogram.len(), 4);
+            assert_eq!(
+                histogram.max(),
+                record.metrics["load.default.latency"]
+                    .value
+                    .as_histogram()
+                    .unwrap()
+                    .max()
+            );
+            assert_eq!(
+                back.metrics["load.default.errors"].value.as_ratio(),
+                Ratio::new(1, 4)
+            );
+            assert_eq!(
+                back.metrics["load.default.throughput"].note.as_deref(),
+                Some("closed model")
+            );
+        }
+    }
+
+    #[test]
+    fn histogram_uses_the_standard_compressed_cookie() {
+        // "HISTFAAA" is the base64 of the V2 compressed cookie 0x1c849304, the prefix every
+        // HdrHistogram log line carries.
+        assert!(encode_histogram(&latency_histogram()).starts_with("HISTFAAA"));
+    }
+
+    #[test]
+    fn json_lines_hold_several_records() {
+        let text = format!("{}\n{}\n", to_json_line(&sample()), to_json_line(&sample()));
+        assert_eq!(parse_records(&text).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let error = parse_records("{\n  \"gonogo_evidence\": 1,\n  \"kind\": }").unwrap_err();
+        assert!(
+            matches!(error, WireError::Json { line: 3, .. }),
+            "{error:?}"
+        );
+
+        let bad_ratio = to_json_line(&sample()).replace("\"k\":1,\"n\":4", "\"k\":5,\"n\":4");
+        assert_eq!(
+            parse_records(&bad_ratio).unwrap_err().to_string(),
+            "record 1, metric `load.default.errors`: ratio has more events than trials (k = 5, n = 4)"
+        );
+
+        let future =
+            to_json_line(&sample()).replace("\"gonogo_evidence\":1", "\"gonogo_evidence\":9");
+        assert_eq!(
+            parse_records(&future).unwrap_err(),
+            WireError::Version {
+                record: 1,
+                found: 9
+            }
+        );
+        assert_eq!(parse_records("  \n").unwrap_err(), WireError::Empty);
+    }
+}
