@@ -287,6 +287,32 @@ pub fn to_json_pretty(evidence: &Evidence) -> String {
     serde_json::to_string_pretty(&to_wire(evidence)).expect("evidence serialises")
 }
 
+/// A file name for a record in the evidence folder: `<kind>-<first metric's scenario>-<sha8>.json`,
+/// unique per input so collecting the same file twice overwrites rather than duplicates.
+pub fn suggested_file_name(evidence: &Evidence) -> String {
+    let label: String = evidence
+        .metrics
+        .keys()
+        .next()
+        .map(|name| name.split('.').nth(1).unwrap_or(name))
+        .unwrap_or("record")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{}-{}-{}.json",
+        evidence.kind,
+        label,
+        &evidence.sha256[..8.min(evidence.sha256.len())]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
