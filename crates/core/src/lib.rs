@@ -9,5 +9,9 @@
 
 pub mod catalog;
 pub mod evidence;
+pub mod expect;
+pub mod policy;
+pub mod stats;
+pub mod suggest;
 pub mod units;
 pub mod wire;

@@ -1,0 +1,1067 @@
+//! The policy language: `gonogo.toml`, parsed, checked and resolved for one environment.
+//!
+//! ```toml
+//! [policy]
+//! name = "checkout-service"
+//! confidence = 0.95            # of every interval; a gate may override it
+//!
+//! [[area]]                     # the six default areas exist already; add your own
+//! name = "compliance"
+//!
+//! [[metric]]                   # declare a metric no gonogo engine produces
+//! name = "custom.queue_depth"
+//! shape = "value"              # value | ratio | distribution
+//! unit = "messages"
+//!
+//! [[gate]]
+//! name = "checkout p95"        # default: "<metric> <expect>"
+//! area = "performance"
+//! metric = "load.checkout.latency"
+//! expect = "p(95) < 500ms"     # see crate::expect
+//! severity = "blocker"         # blocker (default) | warn
+//! max_age = "24h"              # older evidence is stale
+//! description = "the checkout API under 200 rps"
+//!
+//! [[waiver]]
+//! gate = "checkout p95"
+//! reason = "new cache lands in 1.4"
+//! owner = "alice@example.com"
+//! expires = "2026-12-31"       # through that day (UTC); then the gate counts again
+//! env = "staging"              # optional: only in that environment
+//!
+//! [env.staging]
+//! requires = ["junit", "load"] # evidence kinds this environment must have
+//! [env.staging.gates."checkout p95"]
+//! expect = "p(95) < 800ms"
+//! severity = "warn"
+//!
+//! [env.production]
+//! extends = "staging"          # inherits staging's overrides, then applies its own
+//! ```
+//!
+//! [`Policy::parse`] reads the text and reports *every* problem it finds with a byte span,
+//! so the binary can print the file, line and a caret under each. [`Policy::check_metrics`]
+//! then checks the gates against the metrics that exist (the catalogue, `[[metric]]`
+//! declarations and the evidence at hand): unknown names with suggestions, aggregates that do
+//! not suit the metric's shape, and units that do not fit (`p(95) < 5%`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::catalog;
+use crate::evidence::Shape;
+use crate::expect::{Aggregate, Expectation, Threshold};
+use crate::suggest::closest;
+use crate::units::{Dimension, Suffix, Unit};
+
+/// The areas every policy has.
+pub const DEFAULT_AREAS: [&str; 6] = [
+    "functionality",
+    "performance",
+    "reliability",
+    "security",
+    "observability",
+    "delivery",
+];
+
+/// The default confidence of every interval.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// One problem in a policy, with the byte range of the text it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub span: Range<usize>,
+    /// A short text shown under the caret.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    fn new(message: impl Into<String>, span: Range<usize>, label: impl Into<String>) -> Problem {
+        Problem {
+            message: message.into(),
+            span,
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn did_you_mean(self, suggestions: &[String]) -> Problem {
+        match suggestions {
+            [] => self,
+            [one] => self.help(format!("did you mean `{one}`?")),
+            many => self.help(format!(
+                "did you mean one of {}?",
+                many.iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as written.
+
+/// `gonogo.toml`, as written. Its JSON Schema (for editors) is generated from these types.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "gonogo policy",
+    description = "gonogo.toml: areas, gates, waivers and environment profiles"
+)]
+pub struct PolicyFile {
+    /// Settings for the whole policy.
+    #[serde(default)]
+    pub policy: PolicySettings,
+    /// Areas added to the six defaults.
+    #[serde(default, rename = "area")]
+    pub areas: Vec<AreaDecl>,
+    /// Metrics that no gonogo engine produces, declared so gates can use them.
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<MetricDecl>,
+    /// The gates.
+    #[serde(default, rename = "gate")]
+    pub gates: Vec<GateDecl>,
+    /// Waivers: a gate that is accepted as not passing, for a reason, until a date.
+    #[serde(default, rename = "waiver")]
+    pub waivers: Vec<WaiverDecl>,
+    /// Environment profiles (`[env.staging]`), chosen with `--env`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, EnvDecl>")]
+    pub env: BTreeMap<Spanned<String>, EnvDecl>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySettings {
+    /// The service or policy name, shown in reports.
+    pub name: Option<String>,
+    /// Confidence of every interval, between 0.5 and 0.9999 (default 0.95).
+    #[schemars(with = "Option<f64>")]
+    pub confidence: Option<Spanned<f64>>,
+    /// Where evidence files are read from (default `.gonogo/evidence`).
+    pub evidence_dir: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AreaDecl {
+    /// A lower-case word.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// How reports title it.
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDecl {
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    pub shape: ShapeDecl,
+    /// The unit evidence writes it in: `ms`, `us`, `%`, `B`, `1/s`, or the thing counted.
+    pub unit: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ShapeDecl {
+    Value,
+    Ratio,
+    Distribution,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateDecl {
+    /// Unique; defaults to "<metric> <expect>".
+    #[schemars(with = "Option<String>")]
+    pub name: Option<Spanned<String>>,
+    /// One of the areas (default ones or declared).
+    #[schemars(with = "String")]
+    pub area: Spanned<String>,
+    /// The metric's full name, e.g. `load.checkout.latency` or `tests.failed`.
+    #[schemars(with = "String")]
+    pub metric: Spanned<String>,
+    /// e.g. `p(95) < 500ms`, `rate < 0.5%`, `count >= 100`, `value >= 80%`, `p(95) <= +10%`.
+    #[schemars(with = "String")]
+    pub expect: Spanned<String>,
+    /// `blocker` (default) makes the area red and the verdict NO-GO; `warn` makes it yellow.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Evidence older than this is stale: `90s`, `30m`, `24h`, `7d`.
+    #[schemars(with = "Option<String>")]
+    pub max_age: Option<Spanned<String>>,
+    /// Confidence of this gate's interval (default: the policy's).
+    #[schemars(with = "Option<f64>")]
+    pub confidence: Option<Spanned<f64>>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Blocker,
+    Warn,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Blocker => "blocker",
+            Severity::Warn => "warn",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverDecl {
+    /// The gate's name.
+    #[schemars(with = "String")]
+    pub gate: Spanned<String>,
+    pub reason: String,
+    pub owner: String,
+    /// The last day (UTC) the waiver applies, `YYYY-MM-DD`.
+    #[schemars(with = "String")]
+    pub expires: Spanned<String>,
+    /// Only in this environment.
+    #[schemars(with = "Option<String>")]
+    pub env: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvDecl {
+    /// Another environment whose overrides apply first.
+    #[schemars(with = "Option<String>")]
+    pub extends: Option<Spanned<String>>,
+    /// Evidence kinds this environment must have (`junit`, `load`, ...). A kind that never
+    /// arrives makes the verdict NO-GO with the reason `partial`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub requires: Vec<Spanned<String>>,
+    #[schemars(with = "Option<f64>")]
+    pub confidence: Option<Spanned<f64>>,
+    /// Overrides by gate name.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, GateOverride>")]
+    pub gates: BTreeMap<Spanned<String>, GateOverride>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateOverride {
+    #[schemars(with = "Option<String>")]
+    pub expect: Option<Spanned<String>>,
+    pub severity: Option<Severity>,
+    #[schemars(with = "Option<String>")]
+    pub max_age: Option<Spanned<String>>,
+    #[schemars(with = "Option<f64>")]
+    pub confidence: Option<Spanned<f64>>,
+}
+
+/// The JSON Schema of `gonogo.toml`, for editors.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(PolicyFile)).expect("schema serialises")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The resolved policy.
+
+/// A policy resolved for one environment (or none).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: Option<String>,
+    pub env: Option<String>,
+    pub confidence: f64,
+    pub evidence_dir: Option<String>,
+    /// Areas in display order: the defaults, then the declared ones.
+    pub areas: Vec<Area>,
+    pub declared_metrics: Vec<DeclaredMetric>,
+    pub gates: Vec<Gate>,
+    /// Evidence kinds the environment requires.
+    pub requires: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Area {
+    pub name: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeclaredMetric {
+    pub name: String,
+    pub shape: Shape,
+    pub unit: Unit,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub name: String,
+    pub area: String,
+    pub metric: String,
+    pub expect: Expectation,
+    pub severity: Severity,
+    /// In seconds.
+    pub max_age: Option<f64>,
+    pub confidence: f64,
+    pub description: Option<String>,
+    pub waiver: Option<Waiver>,
+    /// Where the gate's `metric` and `expect` values are in the policy text.
+    pub metric_span: Range<usize>,
+    pub expect_span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    pub reason: String,
+    pub owner: String,
+    /// The last day it applies (UTC).
+    pub expires: jiff::civil::Date,
+}
+
+impl Policy {
+    /// Parses and resolves a policy for `env` (none: the gates as written). Returns every
+    /// problem found, not only the first.
+    pub fn parse(text: &str, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| vec![toml_problem(&e, text)])?;
+        resolve(file, env)
+    }
+
+    /// Checks each gate's metric against what is known: the catalogue, `[[metric]]`
+    /// declarations and `evidence_metrics` (name → shape and unit of metrics in the evidence at
+    /// hand). Unknown names get suggestions; aggregates and units must fit.
+    pub fn check_metrics(
+        &self,
+        evidence_metrics: &BTreeMap<String, (Shape, Unit)>,
+    ) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for gate in &self.gates {
+            let known = self
+                .declared_metrics
+                .iter()
+                .find(|m| m.name == gate.metric)
+                .map(|m| (m.shape, m.unit.clone()))
+                .or_else(|| evidence_metrics.get(&gate.metric).cloned())
+                .or_else(|| {
+                    catalog::lookup(&gate.metric).map(|row| (row.shape, Unit::parse(row.unit)))
+                });
+            let Some((shape, unit)) = known else {
+                let mut candidates: BTreeSet<String> = evidence_metrics.keys().cloned().collect();
+                candidates.extend(self.declared_metrics.iter().map(|m| m.name.clone()));
+                candidates.extend(catalog::CATALOG.iter().map(|row| row.pattern.to_owned()));
+                let suggestions = closest(&gate.metric, candidates.iter().map(String::as_str));
+                problems.push(
+                    Problem::new(
+                        format!("unknown metric `{}`", gate.metric),
+                        gate.metric_span.clone(),
+                        "no engine, collector, declaration or evidence has this metric",
+                    )
+                    .did_you_mean(&suggestions),
+                );
+                continue;
+            };
+            if let Err(problem) = check_fit(gate, shape, &unit) {
+                problems.push(problem);
+            }
+        }
+        problems
+    }
+
+    pub fn gate(&self, name: &str) -> Option<&Gate> {
+        self.gates.iter().find(|g| g.name == name)
+    }
+}
+
+/// The dimension a gate's threshold must have for `aggregate` over a metric of `shape`/`unit`.
+pub fn threshold_dimension(aggregate: Aggregate, shape: Shape, unit: &Unit) -> Dimension {
+    match (shape, aggregate) {
+        (Shape::Ratio, Aggregate::Rate) => Dimension::Fraction,
+        (_, Aggregate::Count | Aggregate::Total) => Dimension::Number,
+        _ => unit.dimension(),
+    }
+}
+
+/// Whether a threshold suffix suits a dimension. A bare number suits plain numbers, sizes and
+/// rates per second (in base units) and fractions (k6's `rate < 0.01`); durations need a unit.
+pub fn suffix_fits(suffix: Suffix, dimension: Dimension) -> bool {
+    match suffix.dimension() {
+        Some(d) => d == dimension,
+        None => dimension != Dimension::Time,
+    }
+}
+
+fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
+    let aggregate = gate.expect.aggregate;
+    if !aggregate.shapes().contains(&shape) {
+        let mut problem = Problem::new(
+            format!(
+                "`{aggregate}` does not apply to `{}`, which is a {shape}",
+                gate.metric
+            ),
+            gate.expect_span.clone(),
+            format!("a {shape} metric"),
+        )
+        .help(format!(
+            "for a {shape}, use {}",
+            Aggregate::suggestions(shape)
+        ));
+        if shape == Shape::Ratio && aggregate == Aggregate::Value {
+            problem = problem.help(
+                "a ratio keeps its sample size: use `rate` (e.g. `rate >= 80%`), which is judged with its confidence interval",
+            );
+        }
+        return Err(problem);
+    }
+    if let Threshold::Absolute { suffix, .. } = gate.expect.threshold {
+        let dimension = threshold_dimension(aggregate, shape, unit);
+        if !suffix_fits(suffix, dimension) {
+            let written = if suffix == Suffix::None {
+                "a bare number".to_owned()
+            } else {
+                format!("`{suffix}`")
+            };
+            return Err(Problem::new(
+                format!(
+                    "the unit does not fit: `{}` is measured in {unit}, the threshold is {written}",
+                    gate.metric
+                ),
+                gate.expect_span.clone(),
+                "this threshold",
+            )
+            .help(format!(
+                "`{aggregate}` of this metric needs {}",
+                dimension.describe()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn toml_problem(error: &toml::de::Error, text: &str) -> Problem {
+    let span = error.span().unwrap_or(0..0);
+    let span = span.start.min(text.len())..span.end.min(text.len());
+    let message = error.message().trim().to_owned();
+    let mut problem = Problem::new(message.clone(), span, "here");
+    if message.starts_with("unknown field") {
+        problem = problem
+            .help("see `gonogo init` for a commented example, or `gonogo schema` for every key");
+    }
+    problem
+}
+
+fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
+    let mut problems = Vec::new();
+
+    let mut confidence = DEFAULT_CONFIDENCE;
+    if let Some(c) = &file.policy.confidence {
+        match check_confidence(c) {
+            Ok(value) => confidence = value,
+            Err(p) => problems.push(p),
+        }
+    }
+
+    // Areas.
+    let mut areas: Vec<Area> = DEFAULT_AREAS
+        .iter()
+        .map(|name| Area {
+            name: (*name).to_owned(),
+            title: title_case(name),
+        })
+        .collect();
+    for decl in &file.areas {
+        let name = decl.name.get_ref();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+        {
+            problems.push(Problem::new(
+                format!("area name `{name}` must be a lower-case word"),
+                decl.name.span(),
+                "here",
+            ));
+        } else if areas.iter().any(|a| a.name == *name) {
+            problems.push(Problem::new(
+                format!("area `{name}` is defined twice"),
+                decl.name.span(),
+                "again here",
+            ));
+        } else {
+            areas.push(Area {
+                name: name.clone(),
+                title: decl.title.clone().unwrap_or_else(|| title_case(name)),
+            });
+        }
+    }
+
+    // Declared metrics.
+    let mut declared_metrics = Vec::new();
+    for decl in &file.metrics {
+        let name = decl.name.get_ref();
+        if let Some(row) = catalog::lookup(name) {
+            problems.push(
+                Problem::new(
+                    format!("metric `{name}` is produced by gonogo ({})", row.about),
+                    decl.name.span(),
+                    "declared here",
+                )
+                .help("remove the declaration, or pick a name outside gonogo's (e.g. `custom.…`)"),
+            );
+            continue;
+        }
+        declared_metrics.push(DeclaredMetric {
+            name: name.clone(),
+            shape: match decl.shape {
+                ShapeDecl::Value => Shape::Value,
+                ShapeDecl::Ratio => Shape::Ratio,
+                ShapeDecl::Distribution => Shape::Distribution,
+            },
+            unit: Unit::parse(&decl.unit),
+        });
+    }
+
+    // Environment chain: the named env and its ancestors, root first.
+    let env_chain: Vec<&EnvDecl> = match env {
+        None => Vec::new(),
+        Some(name) => match env_chain(&file, name) {
+            Ok(chain) => chain,
+            Err(p) => {
+                problems.push(p);
+                Vec::new()
+            }
+        },
+    };
+    // Every env's gate overrides must name gates (checked for all envs, not only the chosen).
+    let gate_names: Vec<String> = file.gates.iter().map(gate_name).collect();
+    for (env_name, decl) in &file.env {
+        for gate_key in decl.gates.keys() {
+            if !gate_names.iter().any(|g| g == gate_key.get_ref()) {
+                let suggestions =
+                    closest(gate_key.get_ref(), gate_names.iter().map(String::as_str));
+                problems.push(
+                    Problem::new(
+                        format!(
+                            "env `{}` overrides gate `{}`, which does not exist",
+                            env_name.get_ref(),
+                            gate_key.get_ref()
+                        ),
+                        gate_key.span(),
+                        "no gate has this name",
+                    )
+                    .did_you_mean(&suggestions),
+                );
+            }
+        }
+        if let Some(c) = &decl.confidence
+            && let Err(p) = check_confidence(c)
+        {
+            problems.push(p);
+        }
+    }
+    for decl in &env_chain {
+        if let Some(c) = &decl.confidence
+            && let Ok(value) = check_confidence(c)
+        {
+            confidence = value;
+        }
+    }
+
+    // Gates.
+    let mut gates = Vec::new();
+    let mut seen_names: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    for (decl, name) in file.gates.iter().zip(&gate_names) {
+        let name_span = decl
+            .name
+            .as_ref()
+            .map_or_else(|| decl.metric.span(), Spanned::span);
+        if seen_names.insert(name.clone(), name_span.clone()).is_some() {
+            problems.push(
+                Problem::new(
+                    format!("two gates are named `{name}`"),
+                    name_span.clone(),
+                    "again here",
+                )
+                .help("give each gate a unique `name`"),
+            );
+        }
+        let area = decl.area.get_ref();
+        if !areas.iter().any(|a| a.name == *area) {
+            let suggestions = closest(area, areas.iter().map(|a| a.name.as_str()));
+            problems.push(
+                Problem::new(
+                    format!("unknown area `{area}`"),
+                    decl.area.span(),
+                    "not an area",
+                )
+                .did_you_mean(&suggestions)
+                .help(format!(
+                    "areas: {}; add one with [[area]]",
+                    areas
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+
+        // Base values, then each env override in order.
+        let mut expect_text = &decl.expect;
+        let mut severity = decl.severity;
+        let mut max_age_text = decl.max_age.as_ref();
+        let mut gate_confidence = decl.confidence.as_ref();
+        for env_decl in &env_chain {
+            if let Some((_, over)) = env_decl.gates.iter().find(|(k, _)| k.get_ref() == name) {
+                if let Some(e) = &over.expect {
+                    expect_text = e;
+                }
+                if let Some(s) = over.severity {
+                    severity = s;
+                }
+                if let Some(m) = &over.max_age {
+                    max_age_text = Some(m);
+                }
+                if let Some(c) = &over.confidence {
+                    gate_confidence = Some(c);
+                }
+            }
+        }
+        let expect = match parse_expectation(expect_text) {
+            Ok(e) => Some(e),
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        };
+        let max_age = match max_age_text.map(parse_age).transpose() {
+            Ok(age) => age,
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        };
+        let confidence = match gate_confidence.map(check_confidence).transpose() {
+            Ok(c) => c.unwrap_or(confidence),
+            Err(p) => {
+                problems.push(p);
+                confidence
+            }
+        };
+        if let Some(expect) = expect {
+            gates.push(Gate {
+                name: name.clone(),
+                area: area.clone(),
+                metric: decl.metric.get_ref().clone(),
+                expect,
+                severity,
+                max_age,
+                confidence,
+                description: decl.description.clone(),
+                waiver: None,
+                metric_span: decl.metric.span(),
+                expect_span: expect_text.span(),
+            });
+        }
+    }
+
+    // Waivers.
+    for decl in &file.waivers {
+        let gate = decl.gate.get_ref();
+        if let Some(waiver_env) = &decl.env
+            && !file.env.keys().any(|k| k.get_ref() == waiver_env.get_ref())
+        {
+            let names: Vec<&str> = file.env.keys().map(|k| k.get_ref().as_str()).collect();
+            problems.push(
+                Problem::new(
+                    format!(
+                        "waiver names env `{}`, which does not exist",
+                        waiver_env.get_ref()
+                    ),
+                    waiver_env.span(),
+                    "no such env",
+                )
+                .did_you_mean(&closest(waiver_env.get_ref(), names)),
+            );
+        }
+        let expires = match decl.expires.get_ref().parse::<jiff::civil::Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                problems.push(
+                    Problem::new(
+                        format!("`{}` is not a date", decl.expires.get_ref()),
+                        decl.expires.span(),
+                        "expected YYYY-MM-DD",
+                    )
+                    .help(
+                        "a waiver must expire: write the last day it applies, e.g. \"2026-12-31\"",
+                    ),
+                );
+                None
+            }
+        };
+        if decl.reason.trim().is_empty() || decl.owner.trim().is_empty() {
+            problems.push(Problem::new(
+                "a waiver needs a reason and an owner",
+                decl.gate.span(),
+                "this waiver",
+            ));
+        }
+        let applies_here = match &decl.env {
+            None => true,
+            Some(waiver_env) => env == Some(waiver_env.get_ref().as_str()),
+        };
+        match gates.iter_mut().find(|g| g.name == *gate) {
+            Some(target) => {
+                if let (Some(expires), true) = (expires, applies_here) {
+                    target.waiver = Some(Waiver {
+                        reason: decl.reason.clone(),
+                        owner: decl.owner.clone(),
+                        expires,
+                    });
+                }
+            }
+            None if !gate_names.iter().any(|g| g == gate) => {
+                problems.push(
+                    Problem::new(
+                        format!("waiver for gate `{gate}`, which does not exist"),
+                        decl.gate.span(),
+                        "no gate has this name",
+                    )
+                    .did_you_mean(&closest(gate, gate_names.iter().map(String::as_str))),
+                );
+            }
+            None => {} // the gate exists but has its own problem, reported above
+        }
+    }
+
+    let requires = env_chain
+        .iter()
+        .flat_map(|decl| decl.requires.iter().map(|k| k.get_ref().clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    if problems.is_empty() {
+        Ok(Policy {
+            name: file.policy.name,
+            env: env.map(str::to_owned),
+            confidence,
+            evidence_dir: file.policy.evidence_dir,
+            areas,
+            declared_metrics,
+            gates,
+            requires,
+        })
+    } else {
+        problems.sort_by_key(|p| (p.span.start, p.span.end));
+        Err(problems)
+    }
+}
+
+fn gate_name(decl: &GateDecl) -> String {
+    decl.name.as_ref().map_or_else(
+        || format!("{} {}", decl.metric.get_ref(), decl.expect.get_ref().trim()),
+        |n| n.get_ref().clone(),
+    )
+}
+
+/// The chain of environments from the root ancestor to `name`.
+fn env_chain<'a>(file: &'a PolicyFile, name: &str) -> Result<Vec<&'a EnvDecl>, Problem> {
+    let find = |n: &str| file.env.iter().find(|(k, _)| k.get_ref() == n);
+    let Some((_, mut current)) = find(name) else {
+        let names: Vec<&str> = file.env.keys().map(|k| k.get_ref().as_str()).collect();
+        let help = if names.is_empty() {
+            "the policy defines no [env.NAME] profiles".to_owned()
+        } else {
+            format!("environments in this policy: {}", names.join(", "))
+        };
+        return Err(
+            Problem::new(format!("no environment `{name}` in the policy"), 0..0, "")
+                .did_you_mean(&closest(name, names))
+                .help(help),
+        );
+    };
+    let mut chain = vec![current];
+    let mut visited = vec![name.to_owned()];
+    while let Some(parent) = &current.extends {
+        let parent_name = parent.get_ref();
+        if visited.iter().any(|v| v == parent_name) {
+            return Err(Problem::new(
+                format!(
+                    "environments extend each other in a loop: {} -> {parent_name}",
+                    visited.join(" -> ")
+                ),
+                parent.span(),
+                "loops back here",
+            ));
+        }
+        let Some((_, next)) = find(parent_name) else {
+            let names: Vec<&str> = file.env.keys().map(|k| k.get_ref().as_str()).collect();
+            return Err(Problem::new(
+                format!("`extends` names env `{parent_name}`, which does not exist"),
+                parent.span(),
+                "no such env",
+            )
+            .did_you_mean(&closest(parent_name, names)));
+        };
+        visited.push(parent_name.clone());
+        chain.push(next);
+        current = next;
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+fn parse_expectation(text: &Spanned<String>) -> Result<Expectation, Problem> {
+    let raw = text.get_ref();
+    raw.parse::<Expectation>().map_err(|e| {
+        // The value's span includes the quotes; the string starts one byte in (basic and
+        // literal strings; multi-line strings are not worth a special case here).
+        let start = text.span().start + 1;
+        let span = (start + e.span.start)
+            ..(start + e.span.end.max(e.span.start + 1).min(raw.len().max(1)));
+        let mut problem = Problem::new(format!("in `expect`: {}", e.message), span, "here");
+        if let Some(help) = e.help {
+            problem = problem.help(help);
+        }
+        problem
+    })
+}
+
+/// Parses a `max_age` like `90s`, `30m`, `24h`, `7d` into seconds.
+pub fn parse_duration_seconds(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    match Suffix::parse(unit)? {
+        Suffix::Time(t) if number >= 0.0 => Some(number * t.seconds()),
+        _ => None,
+    }
+}
+
+fn parse_age(text: &Spanned<String>) -> Result<f64, Problem> {
+    parse_duration_seconds(text.get_ref()).ok_or_else(|| {
+        Problem::new(
+            format!("`{}` is not a duration", text.get_ref()),
+            text.span(),
+            "expected a duration",
+        )
+        .help("write a number and a unit: 90s, 30m, 24h, 7d")
+    })
+}
+
+fn check_confidence(c: &Spanned<f64>) -> Result<f64, Problem> {
+    let value = *c.get_ref();
+    if (0.5..=0.9999).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Problem::new(
+            format!("confidence {value} is out of range"),
+            c.span(),
+            "here",
+        )
+        .help("a confidence is a fraction between 0.5 and 0.9999, e.g. 0.95"))
+    }
+}
+
+fn title_case(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[[gate]]
+name = "checkout p95"
+area = "performance"
+metric = "load.checkout.latency"
+expect = "p(95) < 500ms"
+
+[[gate]]
+area = "functionality"
+metric = "tests.failed"
+expect = "rate < 0.5%"
+severity = "warn"
+
+[env.staging.gates."checkout p95"]
+expect = "p(95) < 800ms"
+
+[env.production]
+extends = "staging"
+requires = ["load"]
+[env.production.gates."checkout p95"]
+severity = "warn"
+"#;
+
+    fn problems(text: &str) -> Vec<String> {
+        Policy::parse(text, None)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| {
+                format!(
+                    "{} [{}] {}",
+                    p.message,
+                    &text[p.span.clone()],
+                    p.help.unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn gates_resolve_per_environment() {
+        let plain = Policy::parse(BASE, None).unwrap();
+        assert_eq!(plain.gates[0].expect.to_string(), "p(95) < 500ms");
+        assert_eq!(plain.gates[1].name, "tests.failed rate < 0.5%");
+        assert_eq!(plain.gates[1].severity, Severity::Warn);
+
+        let staging = Policy::parse(BASE, Some("staging")).unwrap();
+        assert_eq!(staging.gates[0].expect.to_string(), "p(95) < 800ms");
+        assert_eq!(staging.gates[0].severity, Severity::Blocker);
+
+        let production = Policy::parse(BASE, Some("production")).unwrap();
+        assert_eq!(production.gates[0].expect.to_string(), "p(95) < 800ms");
+        assert_eq!(production.gates[0].severity, Severity::Warn);
+        assert_eq!(production.requires, vec!["load".to_owned()]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_span() {
+        let text = r#"
+[[gate]]
+area = "perfomance"
+metric = "load.x.latency"
+expect = "p(95) < 5parsecs"
+max_age = "soon"
+"#;
+        assert_eq!(
+            problems(text),
+            vec![
+                "unknown area `perfomance` [\"perfomance\"] areas: functionality, performance, reliability, security, observability, delivery; add one with [[area]]".to_owned(),
+                "in `expect`: unknown unit `parsecs` [parsecs] units: ns, us, ms, s, m, h, d, %, B, KB, MB, GB, KiB, MiB, GiB, /s".to_owned(),
+                "`soon` is not a duration [\"soon\"] write a number and a unit: 90s, 30m, 24h, 7d".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_envs_are_errors() {
+        let text =
+            "[[gate]]\narea = \"performance\"\nmetric = \"tests.failed\"\nexpct = \"rate < 1%\"\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("unknown field `expct`"), "{found:?}");
+
+        let error = Policy::parse(BASE, Some("prod")).unwrap_err();
+        assert_eq!(error[0].message, "no environment `prod` in the policy");
+
+        let looped = "[env.a]\nextends = \"b\"\n[env.b]\nextends = \"a\"\n";
+        let error = Policy::parse(looped, Some("a")).unwrap_err();
+        assert!(error[0].message.contains("loop"), "{error:?}");
+    }
+
+    #[test]
+    fn waivers_attach_and_must_name_real_gates() {
+        let text = format!(
+            "{BASE}\n[[waiver]]\ngate = \"checkout p95\"\nreason = \"cache lands in 1.4\"\nowner = \"alice\"\nexpires = \"2026-12-31\"\n"
+        );
+        let policy = Policy::parse(&text, None).unwrap();
+        assert_eq!(
+            policy.gates[0].waiver.as_ref().unwrap().expires,
+            jiff::civil::date(2026, 12, 31)
+        );
+        let typo = text.replace("gate = \"checkout p95\"", "gate = \"checkout p59\"");
+        assert_eq!(
+            problems(&typo),
+            vec!["waiver for gate `checkout p59`, which does not exist [\"checkout p59\"] did you mean `checkout p95`?".to_owned()]
+        );
+    }
+
+    #[test]
+    fn metrics_are_checked_against_what_exists() {
+        let text = r#"
+[[gate]]
+area = "functionality"
+metric = "tests.faild"
+expect = "rate < 1%"
+
+[[gate]]
+area = "performance"
+metric = "load.api.latency"
+expect = "p(95) < 5%"
+
+[[gate]]
+area = "functionality"
+metric = "coverage.lines"
+expect = "value >= 80%"
+
+[[gate]]
+area = "performance"
+metric = "load.api.latency"
+expect = "p(99) < 500"
+"#;
+        let policy = Policy::parse(text, None).unwrap();
+        let found: Vec<String> = policy
+            .check_metrics(&BTreeMap::new())
+            .into_iter()
+            .map(|p| format!("{} [{}]", p.message, &text[p.span.clone()]))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "unknown metric `tests.faild` [\"tests.faild\"]".to_owned(),
+                "the unit does not fit: `load.api.latency` is measured in us, the threshold is `%` [\"p(95) < 5%\"]".to_owned(),
+                "`value` does not apply to `coverage.lines`, which is a ratio [\"value >= 80%\"]".to_owned(),
+                "the unit does not fit: `load.api.latency` is measured in us, the threshold is a bare number [\"p(99) < 500\"]".to_owned(),
+            ]
+        );
+        let suggestion = &policy.check_metrics(&BTreeMap::new())[0];
+        assert_eq!(
+            suggestion.help.as_deref(),
+            Some("did you mean one of `tests.failed`, `tests.passed`, `tests.flaky`?")
+        );
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration_seconds("24h"), Some(86400.0));
+        assert_eq!(parse_duration_seconds("90s"), Some(90.0));
+        assert_eq!(parse_duration_seconds("1.5d"), Some(129600.0));
+        assert_eq!(parse_duration_seconds("5%"), None);
+        assert_eq!(parse_duration_seconds("h"), None);
+    }
+
+    #[test]
+    fn the_schema_names_every_section() {
+        let schema = json_schema().to_string();
+        for key in [
+            "gate", "waiver", "env", "area", "metric", "max_age", "expect",
+        ] {
+            assert!(schema.contains(&format!("\"{key}\"")), "{key}");
+        }
+    }
+}
