@@ -8,10 +8,12 @@
 //! That keeps every rule of the decision testable with plain values.
 
 pub mod catalog;
+pub mod eval;
 pub mod evidence;
 pub mod expect;
 pub mod policy;
 pub mod stats;
 pub mod suggest;
 pub mod units;
+pub mod verdict;
 pub mod wire;

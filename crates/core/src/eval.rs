@@ -1,0 +1,898 @@
+//! Evaluation: a policy judges a set of evidence records into a [`Verdict`].
+//!
+//! For each gate, in order:
+//!
+//! 1. **Select** the records that carry the gate's metric. None: *missing* (reason `partial`
+//!    when the environment requires an evidence kind that never arrived).
+//! 2. **Age**: records older than `max_age` are excluded (said in the gate's rules); if none is
+//!    left the gate is *missing* with reason `stale`.
+//! 3. **Combine** what is left: ratios add (`k` and `n` summed), histograms merge exactly,
+//!    and for plain values the newest record is used. Each of these is printed as a rule.
+//! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Wilson for `rate`, order
+//!    statistics for `p(q)` and `med`, `mean ± z·s/√n` for `mean`; `value`, `count`, `total`,
+//!    `min` and `max` are exact.
+//! 5. **Decide**: for `<` and `<=`, *pass* when the interval's upper end is below the
+//!    threshold, *fail* when its lower end is at or above it, *inconclusive* otherwise (and
+//!    mirrored for `>` and `>=`; equality follows the operator). A relative threshold is the
+//!    baseline's point estimate times `1 + x%`, usable only when the baseline has enough
+//!    samples for the aggregate (else *inconclusive*, `no_baseline`).
+//! 6. **Waive**: a gate that is not a pass and has a waiver expiring today or later is
+//!    *waived*; an expired waiver is shown and ignored.
+//!
+//! The verdict is NO-GO when a blocker gate fails, is inconclusive or missing, or a required
+//! evidence kind never arrived. Areas are red (a blocker stops), yellow (a warn gate is not a
+//! pass, or a waiver applies), green (every gate passes) or grey (no evidence for any of its
+//! gates, or no gates). Blockers and warnings are ranked by how far the measured value is past
+//! its threshold, relative; missing evidence ranks first.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use jiff::Timestamp;
+
+use crate::evidence::{Evidence, MetricValue, Ratio, Shape};
+use crate::expect::{Aggregate, Op, Threshold};
+use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension};
+use crate::stats::{self, Interval};
+use crate::units::{Dimension, Unit, format_base};
+use crate::verdict::{
+    AreaResult, AreaStatus, BaselineRef, Decision, EvidenceRef, GateResult, GateStatus, Measured,
+    Reason, Verdict, WaiverState,
+};
+
+/// A previous verdict's measurements, for relative gates.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    pub reference: Option<BaselineRef>,
+    /// By gate name.
+    pub gates: BTreeMap<String, BaselineGate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BaselineGate {
+    pub metric: String,
+    /// The aggregate as printed (`p(95)`, `rate`).
+    pub aggregate: String,
+    /// In base units.
+    pub point: Option<f64>,
+    pub n: Option<u64>,
+}
+
+/// Judges `records` under `policy` at time `now`.
+pub fn evaluate(
+    policy: &Policy,
+    records: &[Evidence],
+    now: Timestamp,
+    baseline: Option<&Baseline>,
+) -> Verdict {
+    let missing_kinds: Vec<String> = policy
+        .requires
+        .iter()
+        .filter(|kind| !records.iter().any(|r| &r.kind == *kind))
+        .cloned()
+        .collect();
+    let mut cited: Vec<usize> = Vec::new(); // indices into `records`, in first-use order
+    let mut gates = Vec::with_capacity(policy.gates.len());
+    for gate in &policy.gates {
+        let mut judged = judge(
+            gate,
+            records,
+            now,
+            baseline,
+            &missing_kinds,
+            policy.env.as_deref(),
+        );
+        judged.result.evidence = judged
+            .used
+            .iter()
+            .map(|&record| match cited.iter().position(|&c| c == record) {
+                Some(position) => position,
+                None => {
+                    cited.push(record);
+                    cited.len() - 1
+                }
+            })
+            .collect();
+        gates.push(judged.result);
+    }
+    let evidence = cited
+        .iter()
+        .map(|&i| {
+            let r = &records[i];
+            EvidenceRef {
+                kind: r.kind.clone(),
+                source: r.source.clone(),
+                sha256: r.sha256.clone(),
+                collected_at: r.collected_at,
+                tool: format!("{} {}", r.tool.name, r.tool.version),
+            }
+        })
+        .collect();
+
+    let areas = policy
+        .areas
+        .iter()
+        .map(|area| {
+            let indices: Vec<usize> = gates
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| g.area == area.name)
+                .map(|(i, _)| i)
+                .collect();
+            let members = || indices.iter().map(|&i| &gates[i]);
+            let status = if indices.is_empty() || members().all(|g| g.status == GateStatus::Missing)
+            {
+                AreaStatus::Grey
+            } else if members().any(|g| g.severity == Severity::Blocker && g.status.blocks()) {
+                AreaStatus::Red
+            } else if members().all(|g| g.status == GateStatus::Pass) {
+                AreaStatus::Green
+            } else {
+                AreaStatus::Yellow
+            };
+            AreaResult {
+                name: area.name.clone(),
+                title: area.title.clone(),
+                status,
+                gates: indices,
+            }
+        })
+        .collect();
+
+    let ranked = |severity: Severity| {
+        let mut list: Vec<usize> = gates
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.severity == severity && g.status.blocks())
+            .map(|(i, _)| i)
+            .collect();
+        list.sort_by(|&a, &b| {
+            gates[b]
+                .distance
+                .total_cmp(&gates[a].distance)
+                .then(a.cmp(&b))
+        });
+        list
+    };
+    let blockers = ranked(Severity::Blocker);
+    let warnings = ranked(Severity::Warn);
+    let decision = if blockers.is_empty() && missing_kinds.is_empty() {
+        Decision::Go
+    } else {
+        Decision::NoGo
+    };
+    Verdict {
+        decision,
+        policy_name: policy.name.clone(),
+        env: policy.env.clone(),
+        confidence: policy.confidence,
+        evaluated_at: now,
+        areas,
+        gates,
+        blockers,
+        warnings,
+        missing_kinds,
+        evidence,
+        baseline: baseline.and_then(|b| b.reference.clone()),
+    }
+}
+
+struct Judged {
+    result: GateResult,
+    /// Indices into the records.
+    used: Vec<usize>,
+}
+
+fn judge(
+    gate: &Gate,
+    records: &[Evidence],
+    now: Timestamp,
+    baseline: Option<&Baseline>,
+    missing_kinds: &[String],
+    env: Option<&str>,
+) -> Judged {
+    let mut result = GateResult {
+        name: gate.name.clone(),
+        area: gate.area.clone(),
+        metric: gate.metric.clone(),
+        expect: gate.expect.to_string(),
+        severity: gate.severity,
+        description: gate.description.clone(),
+        status: GateStatus::Missing,
+        reason: Some(Reason::Missing),
+        why: String::new(),
+        measured: None,
+        threshold: None,
+        threshold_display: gate.expect.threshold.to_string(),
+        confidence: gate.confidence,
+        rules: Vec::new(),
+        settle: None,
+        waiver: None,
+        evidence: Vec::new(),
+        distance: f64::INFINITY,
+    };
+    let mut used = Vec::new();
+    decide(
+        gate,
+        records,
+        now,
+        baseline,
+        missing_kinds,
+        env,
+        &mut result,
+        &mut used,
+    );
+    apply_waiver(gate, now, &mut result);
+    Judged { result, used }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    gate: &Gate,
+    records: &[Evidence],
+    now: Timestamp,
+    baseline: Option<&Baseline>,
+    missing_kinds: &[String],
+    env: Option<&str>,
+    result: &mut GateResult,
+    used: &mut Vec<usize>,
+) {
+    let carrying: Vec<usize> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.metrics.contains_key(&gate.metric))
+        .map(|(i, _)| i)
+        .collect();
+    if carrying.is_empty() {
+        if missing_kinds.is_empty() {
+            result.why = format!("no evidence has the metric `{}`", gate.metric);
+        } else {
+            result.reason = Some(Reason::Partial);
+            result.why = format!(
+                "no evidence has the metric `{}`; the {} environment requires {} evidence, which never arrived",
+                gate.metric,
+                env.unwrap_or("chosen"),
+                missing_kinds.join(", ")
+            );
+        }
+        return;
+    }
+
+    // Age.
+    let mut fresh = carrying.clone();
+    if let Some(max_age) = gate.max_age {
+        let age = |i: usize| age_seconds(now, records[i].collected_at);
+        fresh.retain(|&i| age(i) <= max_age);
+        if fresh.is_empty() {
+            let youngest = carrying
+                .iter()
+                .map(|&i| age(i))
+                .fold(f64::INFINITY, f64::min);
+            result.reason = Some(Reason::Stale);
+            result.why = format!(
+                "the newest evidence for `{}` is {} old, more than max_age {}",
+                gate.metric,
+                format_base(youngest, Dimension::Time),
+                format_base(max_age, Dimension::Time)
+            );
+            used.extend(carrying);
+            return;
+        }
+        let excluded = carrying.len() - fresh.len();
+        if excluded > 0 {
+            result.rules.push(format!(
+                "excluded {excluded} record{} older than max_age {}",
+                plural(excluded),
+                format_base(max_age, Dimension::Time)
+            ));
+        }
+    }
+    used.extend(fresh.iter().copied());
+
+    // Combine.
+    let metric_of = |i: usize| &records[i].metrics[&gate.metric];
+    let first = metric_of(fresh[0]);
+    let shape = first.value.shape();
+    let unit = first.unit.clone();
+    for &i in &fresh[1..] {
+        let other = metric_of(i);
+        if other.value.shape() != shape || other.unit != unit {
+            result.reason = Some(Reason::Unparseable);
+            result.why = format!(
+                "records disagree about `{}`: a {} in {} from {} and a {} in {} from {}",
+                gate.metric,
+                shape,
+                unit,
+                records[fresh[0]].source,
+                other.value.shape(),
+                other.unit,
+                records[i].source
+            );
+            return;
+        }
+    }
+    for &i in &fresh {
+        if let Some(note) = &metric_of(i).note
+            && !result.rules.contains(note)
+        {
+            result.rules.push(note.clone());
+        }
+    }
+    let aggregate = gate.expect.aggregate;
+    if !aggregate.shapes().contains(&shape) {
+        result.reason = Some(Reason::Unparseable);
+        result.why = format!(
+            "`{aggregate}` does not apply to `{}`, which the evidence gives as a {shape} (use {})",
+            gate.metric,
+            Aggregate::suggestions(shape)
+        );
+        return;
+    }
+    let dimension = threshold_dimension(aggregate, shape, &unit);
+    let combined = match shape {
+        Shape::Ratio => {
+            let sum = fresh
+                .iter()
+                .filter_map(|&i| metric_of(i).value.as_ratio())
+                .fold(Ratio { k: 0, n: 0 }, Ratio::add);
+            if fresh.len() > 1 {
+                result.rules.push(format!(
+                    "summed {} records: {} of {} {unit}",
+                    fresh.len(),
+                    sum.k,
+                    sum.n
+                ));
+            }
+            Combined::Ratio(sum)
+        }
+        Shape::Distribution => {
+            let histogram = if fresh.len() == 1 {
+                std::borrow::Cow::Borrowed(
+                    metric_of(fresh[0])
+                        .value
+                        .as_histogram()
+                        .expect("shape checked"),
+                )
+            } else {
+                let mut merged: Histogram<u64> = metric_of(fresh[0])
+                    .value
+                    .as_histogram()
+                    .expect("shape checked")
+                    .clone();
+                merged.auto(true);
+                for &i in &fresh[1..] {
+                    if let Some(h) = metric_of(i).value.as_histogram()
+                        && merged.add(h).is_err()
+                    {
+                        result.reason = Some(Reason::Unparseable);
+                        result.why =
+                            format!("the histograms of `{}` cannot be merged", gate.metric);
+                        return;
+                    }
+                }
+                result.rules.push(format!(
+                    "merged the histograms of {} records ({} samples)",
+                    fresh.len(),
+                    merged.len()
+                ));
+                std::borrow::Cow::Owned(merged)
+            };
+            Combined::Distribution(histogram)
+        }
+        Shape::Value => {
+            let newest = *fresh
+                .iter()
+                .max_by_key(|&&i| records[i].collected_at)
+                .expect("fresh is not empty");
+            if fresh.len() > 1 {
+                result.rules.push(format!(
+                    "{} records give `{}`: used the newest, from {} at {}",
+                    fresh.len(),
+                    gate.metric,
+                    records[newest].source,
+                    records[newest].collected_at
+                ));
+                used.retain(|&i| i == newest);
+            }
+            let MetricValue::Value(v) = metric_of(newest).value else {
+                unreachable!("shape checked")
+            };
+            Combined::Value(v)
+        }
+    };
+
+    let measured = match measure(&combined, aggregate, &unit, gate.confidence, dimension) {
+        Ok(m) => m,
+        Err(why) => {
+            result.reason = Some(Reason::Unparseable);
+            result.why = why;
+            return;
+        }
+    };
+    if measured.interval.is_none() && aggregate.is_exact() && shape != Shape::Value {
+        result.rules.push(format!(
+            "`{aggregate}` is exact: compared directly, no interval"
+        ));
+    } else if shape == Shape::Value {
+        result
+            .rules
+            .push("a plain value has no sampling error: compared directly".to_owned());
+    }
+
+    // Threshold.
+    let threshold = match gate.expect.threshold {
+        Threshold::Absolute { suffix, .. } => {
+            if !suffix_fits(suffix, dimension) {
+                result.reason = Some(Reason::Unparseable);
+                result.why = format!(
+                    "the threshold {} does not fit `{}`, which the evidence gives in {unit}",
+                    gate.expect.threshold, gate.metric
+                );
+                result.measured = Some(measured);
+                return;
+            }
+            gate.expect.threshold.base_value().expect("absolute")
+        }
+        Threshold::Relative { percent } => match relative_threshold(gate, baseline, percent) {
+            Ok((t, rule)) => {
+                result.rules.push(rule);
+                t
+            }
+            Err(why) => {
+                result.status = GateStatus::Inconclusive;
+                result.reason = Some(Reason::NoBaseline);
+                result.why = why;
+                result.measured = Some(measured);
+                result.distance = 0.0;
+                return;
+            }
+        },
+    };
+    result.threshold = Some(threshold);
+    result.threshold_display = format!("{} {}", gate.expect.op, format_base(threshold, dimension));
+
+    let interval = measured.interval.unwrap_or(Interval::point(measured.point));
+    let status = decide_interval(gate.expect.op, interval, threshold);
+    result.distance = distance(gate.expect.op, measured.point, threshold);
+    let shown = describe(&measured, aggregate);
+    match status {
+        GateStatus::Pass => {
+            result.status = GateStatus::Pass;
+            result.reason = None;
+            result.why = format!("{shown}: the whole interval satisfies {}", gate.expect);
+            if measured.interval.is_none() {
+                result.why = format!("{shown} satisfies {}", gate.expect);
+            }
+        }
+        GateStatus::Fail => {
+            result.status = GateStatus::Fail;
+            result.reason = Some(Reason::Breached);
+            result.why = if measured.interval.is_none() {
+                format!(
+                    "{shown} breaks {} {}",
+                    gate.expect.op,
+                    format_base(threshold, dimension)
+                )
+            } else {
+                format!(
+                    "{shown}: the whole interval breaks {} {}",
+                    gate.expect.op,
+                    format_base(threshold, dimension)
+                )
+            };
+        }
+        _ => {
+            result.status = GateStatus::Inconclusive;
+            result.reason = Some(Reason::TooFewSamples);
+            result.why = format!(
+                "{shown}: the interval straddles {}, so this evidence cannot decide",
+                format_base(threshold, dimension)
+            );
+            result.settle = settle_hint(
+                &combined,
+                aggregate,
+                gate.expect.op,
+                threshold,
+                gate.confidence,
+                &unit,
+            );
+        }
+    }
+    result.measured = Some(measured);
+}
+
+enum Combined<'a> {
+    Ratio(Ratio),
+    Distribution(std::borrow::Cow<'a, Histogram<u64>>),
+    Value(f64),
+}
+
+fn measure(
+    combined: &Combined<'_>,
+    aggregate: Aggregate,
+    unit: &Unit,
+    confidence: f64,
+    dimension: Dimension,
+) -> Result<Measured, String> {
+    let factor = unit.to_base();
+    Ok(match (combined, aggregate) {
+        (Combined::Value(v), _) => Measured {
+            point: v * factor,
+            interval: None,
+            n: None,
+            k: None,
+            dimension,
+        },
+        (Combined::Ratio(r), Aggregate::Rate) => {
+            if r.n == 0 {
+                return Err(
+                    "the evidence counts 0 trials: a rate of nothing proves nothing".to_owned(),
+                );
+            }
+            Measured {
+                point: r.k as f64 / r.n as f64,
+                interval: Some(stats::wilson(r.k as f64, r.n as f64, confidence)),
+                n: Some(r.n),
+                k: Some(r.k),
+                dimension,
+            }
+        }
+        (Combined::Ratio(r), Aggregate::Count) => {
+            exact(r.k as f64, Some(r.n), Some(r.k), dimension)
+        }
+        (Combined::Ratio(r), _) => exact(r.n as f64, Some(r.n), Some(r.k), dimension),
+        (Combined::Distribution(h), aggregate) => {
+            let n = h.len();
+            if n == 0 {
+                return Err("the histogram holds no samples".to_owned());
+            }
+            match aggregate {
+                Aggregate::Count => exact(n as f64, Some(n), None, dimension),
+                Aggregate::Min => exact(
+                    h.lowest_equivalent(h.min()) as f64 * factor,
+                    Some(n),
+                    None,
+                    dimension,
+                ),
+                Aggregate::Max => exact(
+                    h.highest_equivalent(h.max()) as f64 * factor,
+                    Some(n),
+                    None,
+                    dimension,
+                ),
+                Aggregate::Mean => {
+                    let i = stats::mean_interval(h, confidence);
+                    Measured {
+                        point: h.mean() * factor,
+                        interval: Some(Interval {
+                            lower: i.lower * factor,
+                            upper: i.upper * factor,
+                        }),
+                        n: Some(n),
+                        k: None,
+                        dimension,
+                    }
+                }
+                _ => {
+                    let q = aggregate.quantile().expect("percentile aggregates");
+                    let i = stats::quantile_interval(h, q, confidence);
+                    Measured {
+                        point: stats::quantile_point(h, q) * factor,
+                        interval: Some(Interval {
+                            lower: i.lower * factor,
+                            upper: i.upper * factor,
+                        }),
+                        n: Some(n),
+                        k: None,
+                        dimension,
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn exact(point: f64, n: Option<u64>, k: Option<u64>, dimension: Dimension) -> Measured {
+    Measured {
+        point,
+        interval: None,
+        n,
+        k,
+        dimension,
+    }
+}
+
+/// Pass, fail or inconclusive (returned as `Missing`-free statuses) for an interval.
+pub fn decide_interval(op: Op, interval: Interval, threshold: f64) -> GateStatus {
+    let (pass, fail) = match op {
+        Op::Lt => (interval.upper < threshold, interval.lower >= threshold),
+        Op::Le => (interval.upper <= threshold, interval.lower > threshold),
+        Op::Gt => (interval.lower > threshold, interval.upper <= threshold),
+        Op::Ge => (interval.lower >= threshold, interval.upper < threshold),
+        Op::Eq | Op::Ne => {
+            let holds = op.holds(interval.lower, threshold) && op.holds(interval.upper, threshold);
+            (holds, !holds)
+        }
+    };
+    if pass {
+        GateStatus::Pass
+    } else if fail {
+        GateStatus::Fail
+    } else {
+        GateStatus::Inconclusive
+    }
+}
+
+/// Relative distance of the point past the threshold (positive: the wrong side).
+fn distance(op: Op, point: f64, threshold: f64) -> f64 {
+    let scale = if threshold == 0.0 {
+        1.0
+    } else {
+        threshold.abs()
+    };
+    match op.upper_bound() {
+        Some(true) => (point - threshold) / scale,
+        Some(false) => (threshold - point) / scale,
+        None => {
+            if op.holds(point, threshold) {
+                -1.0
+            } else {
+                1.0
+            }
+        }
+    }
+}
+
+fn describe(measured: &Measured, aggregate: Aggregate) -> String {
+    let mut text = format!("{aggregate} = {}", measured.display_point());
+    if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, aggregate) {
+        text.push_str(&format!(" ({k} of {n})"));
+    }
+    if let Some(interval) = measured.display_interval() {
+        text.push_str(&format!(", interval {interval}"));
+    }
+    if let (Some(n), false) = (measured.n, aggregate == Aggregate::Rate) {
+        text.push_str(&format!(" from {n} sample{}", plural(n as usize)));
+    }
+    text
+}
+
+fn relative_threshold(
+    gate: &Gate,
+    baseline: Option<&Baseline>,
+    percent: f64,
+) -> Result<(f64, String), String> {
+    let Some(baseline) = baseline else {
+        return Err(format!(
+            "`{}` is relative to a baseline, and none was given (--baseline verdict.json)",
+            gate.expect
+        ));
+    };
+    let aggregate = gate.expect.aggregate;
+    let Some(previous) = baseline.gates.get(&gate.name) else {
+        return Err(format!("the baseline has no gate named `{}`", gate.name));
+    };
+    if previous.metric != gate.metric || previous.aggregate != aggregate.to_string() {
+        return Err(format!(
+            "the baseline's `{}` measured {} of `{}`, not {aggregate} of `{}`",
+            gate.name, previous.aggregate, previous.metric, gate.metric
+        ));
+    }
+    let Some(point) = previous.point else {
+        return Err("the baseline has no measurement for this gate".to_owned());
+    };
+    let n = previous.n.unwrap_or(0);
+    let thin = match aggregate {
+        Aggregate::Percentile(_) | Aggregate::Median => {
+            let q = aggregate.quantile().expect("percentile");
+            let needed = stats::min_samples_for_upper(q, gate.confidence);
+            (n < needed).then(|| format!("{n} samples, and {aggregate} needs at least {needed}"))
+        }
+        Aggregate::Mean => (n < 2).then(|| format!("{n} samples")),
+        Aggregate::Rate => (n == 0).then(|| "0 trials".to_owned()),
+        _ => None,
+    };
+    if let Some(thin) = thin {
+        return Err(format!("the baseline is too thin to compare with: {thin}"));
+    }
+    let threshold = point * (1.0 + percent / 100.0);
+    let source = baseline
+        .reference
+        .as_ref()
+        .map(|r| {
+            format!(
+                " ({}, sha256 {})",
+                r.source,
+                &r.sha256[..12.min(r.sha256.len())]
+            )
+        })
+        .unwrap_or_default();
+    Ok((
+        threshold,
+        format!(
+            "threshold = baseline {aggregate} {point:.6} × (1 {} {}%){source}",
+            if percent < 0.0 { "−" } else { "+" },
+            percent.abs()
+        ),
+    ))
+}
+
+/// "needs about N more samples", assuming what was measured so far holds.
+fn settle_hint(
+    combined: &Combined<'_>,
+    aggregate: Aggregate,
+    op: Op,
+    threshold: f64,
+    confidence: f64,
+    unit: &Unit,
+) -> Option<String> {
+    const LIMIT: u64 = 1_000_000_000_000;
+    let (current, decides): (u64, Box<dyn Fn(u64) -> bool + '_>) = match (combined, aggregate) {
+        (Combined::Ratio(r), Aggregate::Rate) => {
+            let p = r.k as f64 / r.n as f64;
+            (
+                r.n,
+                Box::new(move |n: u64| {
+                    let interval = stats::wilson(p * n as f64, n as f64, confidence);
+                    decide_interval(op, interval, threshold) != GateStatus::Inconclusive
+                }),
+            )
+        }
+        (Combined::Distribution(h), Aggregate::Percentile(_) | Aggregate::Median) => {
+            let q = aggregate.quantile().expect("percentile");
+            let factor = unit.to_base();
+            let h: &Histogram<u64> = h;
+            (
+                h.len(),
+                Box::new(move |n: u64| {
+                    let (j, k) = stats::quantile_ranks(n, q, confidence);
+                    let value_at = |rank: u64, high: bool| {
+                        let v = h.value_at_quantile(rank as f64 / n as f64);
+                        let v = if high {
+                            h.highest_equivalent(v)
+                        } else {
+                            h.lowest_equivalent(v)
+                        };
+                        v as f64 * factor
+                    };
+                    let interval = Interval {
+                        lower: j.map_or(f64::NEG_INFINITY, |j| value_at(j, false)),
+                        upper: k.map_or(f64::INFINITY, |k| value_at(k, true)),
+                    };
+                    decide_interval(op, interval, threshold) != GateStatus::Inconclusive
+                }),
+            )
+        }
+        (Combined::Distribution(h), Aggregate::Mean) => {
+            let gap = (h.mean() * unit.to_base() - threshold).abs();
+            if gap == 0.0 {
+                return Some(
+                    "the mean sits on the threshold: more samples will not settle it".to_owned(),
+                );
+            }
+            let z = stats::z_for_confidence(confidence);
+            let needed = (z * h.stdev() * unit.to_base() / gap).powi(2).ceil() as u64 + 1;
+            let more = needed.saturating_sub(h.len()).max(1);
+            return Some(format!(
+                "needs about {more} more samples if the distribution holds"
+            ));
+        }
+        _ => return None,
+    };
+    // Double until the decision settles, then bisect for the smallest n that settles.
+    let mut low = current.max(1);
+    let mut high = low;
+    loop {
+        high = high.saturating_mul(2);
+        if high > LIMIT {
+            return Some(
+                "more samples will not settle it: the measured value sits on the threshold"
+                    .to_owned(),
+            );
+        }
+        if decides(high) {
+            break;
+        }
+        low = high;
+    }
+    while high - low > 1.max(low / 100) {
+        let mid = low + (high - low) / 2;
+        if decides(mid) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    let more = high.saturating_sub(current).max(1);
+    let what = if matches!(aggregate, Aggregate::Rate) {
+        "trials"
+    } else {
+        "samples"
+    };
+    Some(format!(
+        "needs about {more} more {what} (n ≈ {high}) if the {} holds",
+        if matches!(aggregate, Aggregate::Rate) {
+            "rate"
+        } else {
+            "distribution"
+        }
+    ))
+}
+
+fn apply_waiver(gate: &Gate, now: Timestamp, result: &mut GateResult) {
+    let Some(waiver) = &gate.waiver else {
+        return;
+    };
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let expired = waiver.expires < today;
+    let underlying = result.status;
+    result.waiver = Some(WaiverState {
+        reason: waiver.reason.clone(),
+        owner: waiver.owner.clone(),
+        expires: waiver.expires,
+        expired,
+        underlying,
+    });
+    if underlying == GateStatus::Pass {
+        return;
+    }
+    if expired {
+        result.rules.push(format!(
+            "the waiver by {} expired on {}: the gate counts again",
+            waiver.owner, waiver.expires
+        ));
+    } else {
+        result.status = GateStatus::Waived;
+        result.reason = Some(Reason::Waived);
+        result.why = format!(
+            "waived by {} until {} ({}); without the waiver: {underlying}, {}",
+            waiver.owner, waiver.expires, waiver.reason, result.why
+        );
+    }
+}
+
+fn age_seconds(now: Timestamp, then: Timestamp) -> f64 {
+    (now.as_second() - then.as_second()) as f64
+        + f64::from(now.subsec_nanosecond() - then.subsec_nanosecond()) * 1e-9
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A gate whose status differs between two verdicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flip {
+    pub gate: String,
+    /// `None`: the gate did not exist in the earlier verdict (or no longer exists).
+    pub before: Option<GateStatus>,
+    pub after: Option<GateStatus>,
+}
+
+/// The gates whose status changed from `before` (name, status pairs) to `after`.
+pub fn flips(before: &[(String, GateStatus)], after: &Verdict) -> Vec<Flip> {
+    let mut changes = Vec::new();
+    for gate in &after.gates {
+        let old = before
+            .iter()
+            .find(|(name, _)| *name == gate.name)
+            .map(|(_, s)| *s);
+        if old != Some(gate.status) {
+            changes.push(Flip {
+                gate: gate.name.clone(),
+                before: old,
+                after: Some(gate.status),
+            });
+        }
+    }
+    for (name, status) in before {
+        if !after.gates.iter().any(|g| &g.name == name) {
+            changes.push(Flip {
+                gate: name.clone(),
+                before: Some(*status),
+                after: None,
+            });
+        }
+    }
+    changes
+}

@@ -1,0 +1,263 @@
+//! The verdict: GO or NO-GO, a status per area, ranked blockers, and every gate's result with
+//! the evidence it used. Renderers read this and nothing else (plus the evidence it cites).
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::evidence::Source;
+use crate::policy::Severity;
+use crate::stats::Interval;
+use crate::units::{Dimension, format_base};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Go,
+    NoGo,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Go => "GO",
+            Decision::NoGo => "NO-GO",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The outcome of one gate. Only `Pass` is green.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GateStatus {
+    Pass,
+    Fail,
+    Inconclusive,
+    Missing,
+    Waived,
+}
+
+impl GateStatus {
+    pub const ALL: [GateStatus; 5] = [
+        GateStatus::Pass,
+        GateStatus::Fail,
+        GateStatus::Inconclusive,
+        GateStatus::Missing,
+        GateStatus::Waived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateStatus::Pass => "pass",
+            GateStatus::Fail => "fail",
+            GateStatus::Inconclusive => "inconclusive",
+            GateStatus::Missing => "missing",
+            GateStatus::Waived => "waived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GateStatus> {
+        GateStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+    }
+
+    /// Whether a blocker gate in this status stops the release.
+    pub fn blocks(self) -> bool {
+        matches!(
+            self,
+            GateStatus::Fail | GateStatus::Inconclusive | GateStatus::Missing
+        )
+    }
+}
+
+impl fmt::Display for GateStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a gate is not a pass, for machines. [`GateResult::why`] says it for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// The measured interval is on the wrong side of the threshold.
+    Breached,
+    /// No evidence carries the metric.
+    Missing,
+    /// All evidence for the metric is older than the gate's `max_age`.
+    Stale,
+    /// The environment requires evidence kinds that never arrived.
+    Partial,
+    /// The interval straddles the threshold: more samples would settle it.
+    TooFewSamples,
+    /// A relative gate without a usable baseline.
+    NoBaseline,
+    /// Evidence exists but cannot answer the gate (wrong shape or unit, no samples).
+    Unparseable,
+    /// A waiver applies.
+    Waived,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Breached => "breached",
+            Reason::Missing => "missing",
+            Reason::Stale => "stale",
+            Reason::Partial => "partial",
+            Reason::TooFewSamples => "too_few_samples",
+            Reason::NoBaseline => "no_baseline",
+            Reason::Unparseable => "unparseable",
+            Reason::Waived => "waived",
+        }
+    }
+}
+
+/// An area's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaStatus {
+    Green,
+    Yellow,
+    Red,
+    /// No evidence at all for the area's gates, or no gates.
+    Grey,
+}
+
+impl AreaStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AreaStatus::Green => "green",
+            AreaStatus::Yellow => "yellow",
+            AreaStatus::Red => "red",
+            AreaStatus::Grey => "grey",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub decision: Decision,
+    pub policy_name: Option<String>,
+    pub env: Option<String>,
+    /// The policy-wide confidence (gates may override theirs).
+    pub confidence: f64,
+    pub evaluated_at: Timestamp,
+    pub areas: Vec<AreaResult>,
+    pub gates: Vec<GateResult>,
+    /// Indices into `gates` of blocker-severity gates that stop the release, worst first.
+    pub blockers: Vec<usize>,
+    /// Indices into `gates` of warn-severity gates that are not a pass, worst first.
+    pub warnings: Vec<usize>,
+    /// Evidence kinds the environment requires that never arrived.
+    pub missing_kinds: Vec<String>,
+    /// Every evidence record a gate used; gates refer to it by index.
+    pub evidence: Vec<EvidenceRef>,
+    pub baseline: Option<BaselineRef>,
+}
+
+impl Verdict {
+    pub fn count(&self, status: GateStatus) -> usize {
+        self.gates.iter().filter(|g| g.status == status).count()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AreaResult {
+    pub name: String,
+    pub title: String,
+    pub status: AreaStatus,
+    /// Indices into the verdict's gates.
+    pub gates: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GateResult {
+    pub name: String,
+    pub area: String,
+    pub metric: String,
+    /// The expectation as the policy resolved it, e.g. `p(95) < 500ms`.
+    pub expect: String,
+    pub severity: Severity,
+    pub description: Option<String>,
+    pub status: GateStatus,
+    /// `None` only for a pass.
+    pub reason: Option<Reason>,
+    /// One sentence a person can act on.
+    pub why: String,
+    pub measured: Option<Measured>,
+    /// The threshold in base units, and as people read it.
+    pub threshold: Option<f64>,
+    pub threshold_display: String,
+    /// The confidence of this gate's interval.
+    pub confidence: f64,
+    /// Every rule applied on the way (aggregation, exclusion, caveats), in order.
+    pub rules: Vec<String>,
+    /// For an inconclusive gate: what would settle it.
+    pub settle: Option<String>,
+    pub waiver: Option<WaiverState>,
+    /// Indices into the verdict's evidence.
+    pub evidence: Vec<usize>,
+    /// How far the point estimate is past the threshold, relative (positive: wrong side);
+    /// infinite for missing evidence. Used to rank.
+    pub distance: f64,
+}
+
+/// What was measured, in base units (seconds, fractions, bytes, numbers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub point: f64,
+    /// `None` for exact aggregates (a value, a count, an observed maximum).
+    pub interval: Option<Interval>,
+    /// Samples or trials behind the figure (`None` for a plain value).
+    pub n: Option<u64>,
+    /// Events, for a ratio.
+    pub k: Option<u64>,
+    pub dimension: Dimension,
+}
+
+impl Measured {
+    pub fn display_point(&self) -> String {
+        format_base(self.point, self.dimension)
+    }
+
+    pub fn display_interval(&self) -> Option<String> {
+        self.interval.map(|i| {
+            format!(
+                "[{}, {}]",
+                format_base(i.lower, self.dimension),
+                format_base(i.upper, self.dimension)
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaiverState {
+    pub reason: String,
+    pub owner: String,
+    pub expires: jiff::civil::Date,
+    /// An expired waiver is shown but no longer applies.
+    pub expired: bool,
+    /// The status the gate had before the waiver.
+    pub underlying: GateStatus,
+}
+
+/// Provenance of one evidence record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRef {
+    pub kind: String,
+    pub source: Source,
+    pub sha256: String,
+    pub collected_at: Timestamp,
+    pub tool: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineRef {
+    pub source: String,
+    pub sha256: String,
+}
