@@ -1,2 +1,147 @@
 //! The `gonogo` binary: parses flags, wires engines to the core, picks renderers.
-fn main() {}
+//!
+//! Every subcommand lives in its own module and returns an [`exit::Exit`]; errors carry the
+//! exit code they end with (2 for a wrong policy or command line, 3 for unreadable evidence).
+
+mod diagnostics;
+mod evidence_dir;
+mod exit;
+mod fsutil;
+mod gate;
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Parser, Subcommand};
+
+use crate::exit::{Exit, Failure};
+
+/// Decide whether a service is ready for production, from evidence.
+///
+/// gonogo measures a service, collects the evidence CI already produced, judges it under a
+/// policy (gonogo.toml) and reports GO or NO-GO, with a status per area and ranked blockers,
+/// every line citing its evidence. No evidence, no green: too little evidence is
+/// inconclusive, never a pass.
+#[derive(Debug, Parser)]
+#[command(name = "gonogo", version, max_term_width = 100)]
+#[command(after_long_help = "\
+Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
+be read.
+
+Colour: on for terminals; NO_COLOR (non-empty) or a pipe turns it off.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Judge the evidence folder under the policy: GO or NO-GO.
+    Gate(gate::GateArgs),
+    /// Write a commented starter policy.
+    Init(InitArgs),
+    /// Print the JSON Schema of the policy file or of verdict.json.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// Where to write it.
+    #[arg(default_value = "gonogo.toml", value_name = "FILE")]
+    path: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum, default_value = "policy")]
+    which: Schema,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Schema {
+    /// gonogo.toml
+    Policy,
+    /// verdict.json, version 1
+    Verdict,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = use_color();
+    let result = match cli.command {
+        Command::Gate(args) => gate::run(args, color),
+        Command::Init(args) => init(args),
+        Command::Schema(args) => schema(args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            if let Some(error) = failure.error {
+                eprintln!("error: {error:#}");
+            }
+            failure.exit.into()
+        }
+    }
+}
+
+/// Colour on stdout: a terminal, and NO_COLOR unset or empty (anstream also honours CLICOLOR).
+fn use_color() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color
+        && std::io::stdout().is_terminal()
+        && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+const STARTER_POLICY: &str = include_str!("starter.toml");
+
+fn init(args: InitArgs) -> Result<Exit, Failure> {
+    if args.path.exists() && !args.force {
+        return Err(Failure::usage(anyhow!(
+            "{} exists already\nhint: pass --force to replace it",
+            args.path.display()
+        )));
+    }
+    fsutil::write_atomic(&args.path, STARTER_POLICY.as_bytes())?;
+    eprintln!(
+        "wrote {}: edit its gates, then run `gonogo gate`",
+        args.path.display()
+    );
+    Ok(Exit::Go)
+}
+
+fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
+    let schema = match args.which {
+        Schema::Policy => gonogo_core::policy::json_schema(),
+        Schema::Verdict => gonogo_report::json::json_schema(),
+    };
+    let text = serde_json::to_string_pretty(&schema).context("serialising the schema")?;
+    gate::ignore_broken_pipe({
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), "{text}")
+    })?;
+    Ok(Exit::Go)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_starter_policy_parses_for_every_environment() {
+        for env in [None, Some("staging"), Some("production")] {
+            let policy = gonogo_core::policy::Policy::parse(super::STARTER_POLICY, env)
+                .unwrap_or_else(|p| panic!("{p:?}"));
+            assert!(policy.check_metrics(&Default::default()).is_empty());
+        }
+    }
+
+    #[test]
+    fn flags_are_consistent() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -91,8 +91,13 @@ impl Problem {
         }
     }
 
+    /// Adds a help line (after any help already there).
     fn help(mut self, help: impl Into<String>) -> Problem {
-        self.help = Some(help.into());
+        let help = help.into();
+        self.help = Some(match self.help.take() {
+            Some(existing) => format!("{existing}\n{help}"),
+            None => help,
+        });
         self
     }
 
@@ -410,7 +415,12 @@ pub fn suffix_fits(suffix: Suffix, dimension: Dimension) -> bool {
 fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
     let aggregate = gate.expect.aggregate;
     if !aggregate.shapes().contains(&shape) {
-        let mut problem = Problem::new(
+        let help = if shape == Shape::Ratio && aggregate == Aggregate::Value {
+            "a ratio keeps its sample size: use `rate` (e.g. `rate >= 80%`), which is judged with its confidence interval".to_owned()
+        } else {
+            format!("for a {shape}, use {}", Aggregate::suggestions(shape))
+        };
+        return Err(Problem::new(
             format!(
                 "`{aggregate}` does not apply to `{}`, which is a {shape}",
                 gate.metric
@@ -418,16 +428,7 @@ fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
             gate.expect_span.clone(),
             format!("a {shape} metric"),
         )
-        .help(format!(
-            "for a {shape}, use {}",
-            Aggregate::suggestions(shape)
-        ));
-        if shape == Shape::Ratio && aggregate == Aggregate::Value {
-            problem = problem.help(
-                "a ratio keeps its sample size: use `rate` (e.g. `rate >= 80%`), which is judged with its confidence interval",
-            );
-        }
-        return Err(problem);
+        .help(help));
     }
     if let Threshold::Absolute { suffix, .. } = gate.expect.threshold {
         let dimension = threshold_dimension(aggregate, shape, unit);
@@ -961,7 +962,7 @@ max_age = "soon"
         assert_eq!(
             problems(text),
             vec![
-                "unknown area `perfomance` [\"perfomance\"] areas: functionality, performance, reliability, security, observability, delivery; add one with [[area]]".to_owned(),
+                "unknown area `perfomance` [\"perfomance\"] did you mean `performance`?\nareas: functionality, performance, reliability, security, observability, delivery; add one with [[area]]".to_owned(),
                 "in `expect`: unknown unit `parsecs` [parsecs] units: ns, us, ms, s, m, h, d, %, B, KB, MB, GB, KiB, MiB, GiB, /s".to_owned(),
                 "`soon` is not a duration [\"soon\"] write a number and a unit: 90s, 30m, 24h, 7d".to_owned(),
             ]

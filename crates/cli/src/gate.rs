@@ -1,0 +1,251 @@
+//! `gonogo gate`: judge the evidence folder under the policy and print the verdict.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+use gonogo_core::eval::{self, Baseline};
+use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
+use gonogo_core::policy::Policy;
+use gonogo_core::units::Unit;
+use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
+use gonogo_report::json::{self as verdict_json, PolicyRefV1};
+
+use crate::diagnostics::render_problems;
+use crate::exit::{Exit, Failure};
+use crate::{evidence_dir, fsutil};
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Statuses: pass, fail, inconclusive (the confidence interval straddles the threshold), missing
+(no, stale or partial evidence), waived. Only pass is green; an inconclusive or missing blocker
+makes the verdict NO-GO.
+
+Examples:
+  gonogo gate                                   # gonogo.toml, .gonogo/evidence
+  gonogo gate --env production --json > verdict.json
+  gonogo gate --policy stricter.toml --compare gonogo-report/verdict.json
+  gonogo gate --baseline last-release/verdict.json   # for gates like `p(95) <= +10%`
+
+Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
+be read.")]
+pub struct GateArgs {
+    /// The policy file.
+    #[arg(long, short, default_value = "gonogo.toml", value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// The folder of evidence files (*.json, *.jsonl). Default: the policy's
+    /// `evidence_dir`, else .gonogo/evidence.
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
+
+    /// The environment profile ([env.NAME] in the policy) whose overrides apply.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+
+    /// A previous verdict.json whose measurements relative gates (`p(95) <= +10%`) compare
+    /// with.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// A previous verdict.json: print which gates would flip under this policy.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
+
+    /// Print the verdict as JSON (verdict.json version 1) on stdout instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Where to write verdict.json.
+    #[arg(
+        long,
+        short,
+        default_value = "gonogo-report/verdict.json",
+        value_name = "FILE"
+    )]
+    pub out: PathBuf,
+
+    /// Do not write verdict.json.
+    #[arg(long)]
+    pub no_write: bool,
+
+    /// Judge as if it were this moment (RFC 3339), for reproducible re-judging.
+    #[arg(long, value_name = "TIMESTAMP", hide_short_help = true)]
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// A policy file read and resolved, with its provenance.
+pub struct LoadedPolicy {
+    pub policy: Policy,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Reads and resolves the policy; problems are printed as diagnostics (exit 2).
+pub fn load_policy(path: &Path, env: Option<&str>, color: bool) -> Result<LoadedPolicy, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "\nhint: `gonogo init` writes a commented starter policy"
+        } else {
+            ""
+        };
+        Failure::usage(anyhow!(
+            "cannot read the policy {}: {e}{hint}",
+            path.display()
+        ))
+    })?;
+    let display = path.display().to_string();
+    match Policy::parse(&text, env) {
+        Ok(policy) => Ok(LoadedPolicy {
+            policy,
+            path: display,
+            sha256: sha256_hex(text.as_bytes()),
+        }),
+        Err(problems) => {
+            eprint!("{}", render_problems(&display, &text, &problems, color));
+            Err(Failure::reported(Exit::Usage))
+        }
+    }
+}
+
+/// Checks the gates' metrics against the catalogue and the evidence (exit 2 on problems).
+pub fn check_metrics(
+    loaded: &LoadedPolicy,
+    records: &[Evidence],
+    color: bool,
+) -> Result<(), Failure> {
+    let mut known: BTreeMap<String, (Shape, Unit)> = BTreeMap::new();
+    for record in records {
+        for (name, metric) in &record.metrics {
+            known
+                .entry(name.clone())
+                .or_insert_with(|| (metric.value.shape(), metric.unit.clone()));
+        }
+    }
+    let problems = loaded.policy.check_metrics(&known);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(&loaded.path).unwrap_or_default();
+    eprint!("{}", render_problems(&loaded.path, &text, &problems, color));
+    Err(Failure::reported(Exit::Usage))
+}
+
+fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
+    let document = verdict_json::parse_document(&text)
+        .map_err(|e| Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display())))?;
+    Ok((document, sha256_hex(text.as_bytes())))
+}
+
+pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
+    let loaded = load_policy(&args.policy, args.env.as_deref(), color)?;
+    let dir = args
+        .evidence_dir
+        .clone()
+        .or_else(|| loaded.policy.evidence_dir.as_ref().map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(evidence_dir::DEFAULT_DIR));
+    if !dir.exists() {
+        eprintln!(
+            "warning: the evidence folder {} does not exist: every gate is missing its evidence",
+            dir.display()
+        );
+    }
+    let records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
+    check_metrics(&loaded, &records, color)?;
+
+    let baseline: Option<Baseline> = match &args.baseline {
+        None => None,
+        Some(path) => {
+            let (document, sha256) = read_verdict(path)?;
+            Some(document.to_baseline(BaselineRef {
+                source: path.display().to_string(),
+                sha256,
+            }))
+        }
+    };
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    let verdict = eval::evaluate(&loaded.policy, &records, now, baseline.as_ref());
+    let document = verdict_json::to_document(
+        &verdict,
+        PolicyRefV1 {
+            name: loaded.policy.name.clone(),
+            path: Some(loaded.path.clone()),
+            sha256: Some(loaded.sha256.clone()),
+        },
+    );
+    let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
+
+    if !args.no_write {
+        fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let printed = if args.json {
+        writeln!(stdout, "{json}")
+    } else {
+        write!(
+            stdout,
+            "{}",
+            gonogo_report::terminal::render(&verdict, color)
+        )
+    };
+    ignore_broken_pipe(printed)?;
+    if let Some(path) = &args.compare {
+        let (before, _) = read_verdict(path)?;
+        print_flips(&before, &verdict, path, args.json);
+    }
+    if !args.no_write && !args.json {
+        eprintln!("verdict written to {}", args.out.display());
+    }
+    Ok(match verdict.decision {
+        Decision::Go => Exit::Go,
+        Decision::NoGo => Exit::NoGo,
+    })
+}
+
+fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, path: &Path, json: bool) {
+    let changes = eval::flips(&before.statuses(), after);
+    // With --json, stdout carries only the verdict; the comparison goes to stderr.
+    let mut text = String::new();
+    if changes.is_empty() {
+        text.push_str(&format!(
+            "\nno gate would flip compared with {}\n",
+            path.display()
+        ));
+    } else {
+        text.push_str(&format!(
+            "\n{} gate{} would flip compared with {} ({} → {}):\n",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" },
+            path.display(),
+            before.verdict,
+            after.decision
+        ));
+        for change in &changes {
+            let show = |s: Option<gonogo_core::verdict::GateStatus>| {
+                s.map_or("(absent)".to_owned(), |s| s.as_str().to_owned())
+            };
+            text.push_str(&format!(
+                "  {}: {} → {}\n",
+                change.gate,
+                show(change.before),
+                show(change.after)
+            ));
+        }
+    }
+    if json {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
+/// A closed pipe (`gonogo gate | head`) is not an error.
+pub fn ignore_broken_pipe(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,184 @@
+//! The compact terminal summary of a verdict: the decision, areas, ranked blockers and
+//! warnings, then one line per gate. Colour is optional; the text reads the same without it.
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use gonogo_core::verdict::{AreaStatus, Decision, GateResult, GateStatus, Verdict};
+
+struct Palette {
+    color: bool,
+}
+
+impl Palette {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn status(&self, status: GateStatus) -> String {
+        let color = match status {
+            GateStatus::Pass => AnsiColor::Green,
+            GateStatus::Fail => AnsiColor::Red,
+            GateStatus::Inconclusive | GateStatus::Waived => AnsiColor::Yellow,
+            GateStatus::Missing => AnsiColor::BrightBlack,
+        };
+        self.paint(
+            Style::new().fg_color(Some(color.into())),
+            &format!("{:<12}", status.as_str()),
+        )
+    }
+
+    fn area(&self, status: AreaStatus) -> String {
+        let color = match status {
+            AreaStatus::Green => AnsiColor::Green,
+            AreaStatus::Yellow => AnsiColor::Yellow,
+            AreaStatus::Red => AnsiColor::Red,
+            AreaStatus::Grey => AnsiColor::BrightBlack,
+        };
+        self.paint(
+            Style::new().fg_color(Some(color.into())),
+            &format!("{:<6}", status.as_str()),
+        )
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+}
+
+/// Renders the summary; `color` adds ANSI styles.
+pub fn render(verdict: &Verdict, color: bool) -> String {
+    let palette = Palette { color };
+    let mut out = String::new();
+    let decision = match verdict.decision {
+        Decision::Go => palette.paint(
+            Style::new().bold().fg_color(Some(AnsiColor::Green.into())),
+            " GO ",
+        ),
+        Decision::NoGo => palette.paint(
+            Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            " NO-GO ",
+        ),
+    };
+    let mut context = Vec::new();
+    if let Some(name) = &verdict.policy_name {
+        context.push(name.clone());
+    }
+    if let Some(env) = &verdict.env {
+        context.push(format!("env {env}"));
+    }
+    let counts: Vec<String> = GateStatus::ALL
+        .iter()
+        .filter_map(|&s| {
+            let n = verdict.count(s);
+            (n > 0).then(|| format!("{n} {s}"))
+        })
+        .collect();
+    context.push(format!(
+        "{} gate{}: {}",
+        verdict.gates.len(),
+        if verdict.gates.len() == 1 { "" } else { "s" },
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        }
+    ));
+    let _ = writeln!(out, "{decision}  {}", context.join(" · "));
+
+    if !verdict.missing_kinds.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} this environment requires evidence that never arrived: {}",
+            palette.bold("partial evidence:"),
+            verdict.missing_kinds.join(", ")
+        );
+    }
+
+    let _ = writeln!(out, "\n{}", palette.bold("Areas"));
+    for area in &verdict.areas {
+        let _ = writeln!(
+            out,
+            "  {} {:<14} {} gate{}",
+            palette.area(area.status),
+            area.title,
+            area.gates.len(),
+            if area.gates.len() == 1 { "" } else { "s" }
+        );
+    }
+
+    for (title, list) in [
+        ("Blockers", &verdict.blockers),
+        ("Warnings", &verdict.warnings),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{} (worst first)", palette.bold(title));
+        for (rank, &index) in list.iter().enumerate() {
+            let gate = &verdict.gates[index];
+            let _ = writeln!(
+                out,
+                "  {}. {} {} [{}] {}",
+                rank + 1,
+                palette.status(gate.status),
+                gate.name,
+                gate.area,
+                gate.expect
+            );
+            detail(&mut out, verdict, gate);
+        }
+    }
+
+    let _ = writeln!(out, "\n{}", palette.bold("Gates"));
+    for gate in &verdict.gates {
+        let measured = gate
+            .measured
+            .as_ref()
+            .map(|m| {
+                let mut text = m.display_point();
+                if let Some(interval) = m.display_interval() {
+                    text.push_str(&format!(" {interval}"));
+                }
+                if let Some(n) = m.n {
+                    text.push_str(&format!(" n={n}"));
+                }
+                text
+            })
+            .unwrap_or_else(|| "—".to_owned());
+        let _ = writeln!(
+            out,
+            "  {} {:<14} {} · {}",
+            palette.status(gate.status),
+            gate.area,
+            gate.name,
+            measured
+        );
+    }
+    out
+}
+
+fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
+    let _ = writeln!(out, "       {}", gate.why);
+    if let Some(settle) = &gate.settle {
+        let _ = writeln!(out, "       to settle: {settle}");
+    }
+    for rule in &gate.rules {
+        let _ = writeln!(out, "       rule: {rule}");
+    }
+    for &e in &gate.evidence {
+        let evidence = &verdict.evidence[e];
+        let _ = writeln!(
+            out,
+            "       evidence: {} {} (sha256 {}, {})",
+            evidence.source.type_name(),
+            evidence.source,
+            &evidence.sha256[..12.min(evidence.sha256.len())],
+            evidence.collected_at
+        );
+    }
+}
