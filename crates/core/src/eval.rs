@@ -25,7 +25,7 @@
 //! gates, or no gates). Blockers and warnings are ranked by how far the measured value is past
 //! its threshold, relative; missing evidence ranks first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
@@ -71,12 +71,24 @@ pub fn evaluate(
         .filter(|kind| !records.iter().any(|r| &r.kind == *kind))
         .cloned()
         .collect();
+    // Which records carry each metric, built once: gates look metrics up by name.
+    let mut carriers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, record) in records.iter().enumerate() {
+        for name in record.metrics.keys() {
+            carriers.entry(name.as_str()).or_default().push(index);
+        }
+    }
     let mut cited: Vec<usize> = Vec::new(); // indices into `records`, in first-use order
+    let mut cited_position: HashMap<usize, usize> = HashMap::new();
     let mut gates = Vec::with_capacity(policy.gates.len());
     for gate in &policy.gates {
+        let carrying = carriers
+            .get(gate.metric.as_str())
+            .map_or(&[][..], Vec::as_slice);
         let mut judged = judge(
             gate,
             records,
+            carrying,
             now,
             baseline,
             &missing_kinds,
@@ -85,12 +97,11 @@ pub fn evaluate(
         judged.result.evidence = judged
             .used
             .iter()
-            .map(|&record| match cited.iter().position(|&c| c == record) {
-                Some(position) => position,
-                None => {
+            .map(|&record| {
+                *cited_position.entry(record).or_insert_with(|| {
                     cited.push(record);
                     cited.len() - 1
-                }
+                })
             })
             .collect();
         gates.push(judged.result);
@@ -186,6 +197,7 @@ struct Judged {
 fn judge(
     gate: &Gate,
     records: &[Evidence],
+    carrying: &[usize],
     now: Timestamp,
     baseline: Option<&Baseline>,
     missing_kinds: &[String],
@@ -215,6 +227,7 @@ fn judge(
     decide(
         gate,
         records,
+        carrying,
         now,
         baseline,
         missing_kinds,
@@ -230,6 +243,7 @@ fn judge(
 fn decide(
     gate: &Gate,
     records: &[Evidence],
+    carrying: &[usize],
     now: Timestamp,
     baseline: Option<&Baseline>,
     missing_kinds: &[String],
@@ -237,12 +251,6 @@ fn decide(
     result: &mut GateResult,
     used: &mut Vec<usize>,
 ) {
-    let carrying: Vec<usize> = records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.metrics.contains_key(&gate.metric))
-        .map(|(i, _)| i)
-        .collect();
     if carrying.is_empty() {
         if missing_kinds.is_empty() {
             result.why = format!("no evidence has the metric `{}`", gate.metric);
@@ -259,7 +267,7 @@ fn decide(
     }
 
     // Age.
-    let mut fresh = carrying.clone();
+    let mut fresh = carrying.to_vec();
     if let Some(max_age) = gate.max_age {
         let age = |i: usize| age_seconds(now, records[i].collected_at);
         fresh.retain(|&i| age(i) <= max_age);
@@ -275,7 +283,7 @@ fn decide(
                 format_base(youngest, Dimension::Time),
                 format_base(max_age, Dimension::Time)
             );
-            used.extend(carrying);
+            used.extend_from_slice(carrying);
             return;
         }
         let excluded = carrying.len() - fresh.len();
@@ -334,7 +342,7 @@ fn decide(
             let sum = fresh
                 .iter()
                 .filter_map(|&i| metric_of(i).value.as_ratio())
-                .fold(Ratio { k: 0, n: 0 }, Ratio::add);
+                .fold(Ratio { k: 0, n: 0 }, |sum, r| sum + r);
             if fresh.len() > 1 {
                 result.rules.push(format!(
                     "summed {} records: {} of {} {unit}",

@@ -247,9 +247,13 @@ impl Ratio {
     pub fn rate(self) -> Option<f64> {
         (self.n > 0).then(|| self.k as f64 / self.n as f64)
     }
+}
 
-    /// The sum of two ratios over disjoint trials.
-    pub fn add(self, other: Ratio) -> Ratio {
+/// The sum of two ratios over disjoint trials.
+impl std::ops::Add for Ratio {
+    type Output = Ratio;
+
+    fn add(self, other: Ratio) -> Ratio {
         Ratio {
             k: self.k.saturating_add(other.k),
             n: self.n.saturating_add(other.n),
@@ -317,7 +321,7 @@ mod tests {
         assert!(Ratio::new(3, 2).is_none());
         assert_eq!(Ratio::new(0, 0).unwrap().rate(), None);
         assert_eq!(
-            Ratio::new(1, 4).unwrap().add(Ratio::new(1, 4).unwrap()),
+            Ratio::new(1, 4).unwrap() + Ratio::new(1, 4).unwrap(),
             Ratio { k: 2, n: 8 }
         );
     }

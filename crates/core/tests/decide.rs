@@ -493,14 +493,13 @@ expect = "rate < 10%"
         .map(|g| (g.name.clone(), g.status))
         .collect();
     let looser = Policy::parse(
-        &r#"
+        r#"
 [[gate]]
 name = "slightly"
 area = "reliability"
 metric = "load.a.errors"
 expect = "rate < 20%"
-"#
-        .to_owned(),
+"#,
         None,
     )
     .unwrap();

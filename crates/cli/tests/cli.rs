@@ -1,0 +1,245 @@
+//! The `gonogo` binary end to end: exit codes, output streams, colour, files written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-25T12:00:00Z";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn sample_args(out: &Path) -> Vec<String> {
+    let repo = repo();
+    vec![
+        "gate".into(),
+        "--policy".into(),
+        repo.join("examples/gonogo.toml").display().to_string(),
+        "--evidence-dir".into(),
+        repo.join("examples/evidence").display().to_string(),
+        "--now".into(),
+        NOW.into(),
+        "--out".into(),
+        out.display().to_string(),
+    ]
+}
+
+#[test]
+fn the_sample_is_no_go_with_ranked_blockers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("verdict.json");
+    let args = sample_args(&out);
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with(" NO-GO "), "{stdout}");
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "NO_COLOR and a pipe mean no escape codes"
+    );
+    let blockers = stdout.split("Blockers").nth(1).unwrap();
+    let missing = blockers.find("no critical vulnerabilities").unwrap();
+    let availability = blockers.find("readiness availability").unwrap();
+    assert!(missing < availability, "missing evidence ranks first");
+
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(verdict["gonogo_verdict"], 1);
+    assert_eq!(verdict["verdict"], "NO-GO");
+    let gate = verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "readiness availability")
+        .unwrap();
+    assert_eq!(gate["status"], "fail");
+    assert_eq!(gate["measured"]["k"], 11);
+    assert_eq!(gate["measured"]["n"], 13);
+    let evidence_id = gate["evidence"][0].as_u64().unwrap() as usize;
+    let cited = &verdict["evidence"][evidence_id];
+    assert_eq!(cited["source"]["location"], "http://127.0.0.1:8080/readyz");
+    assert_eq!(cited["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn json_goes_to_stdout_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = sample_args(&dir.path().join("v.json"));
+    args.push("--json".into());
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(verdict["summary"]["fail"], 1);
+    assert_eq!(verdict["summary"]["missing"], 1);
+}
+
+#[test]
+fn a_go_verdict_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 0.5%\"\n",
+    )
+    .unwrap();
+    let evidence = std::fs::read_to_string(repo().join("examples/evidence/junit.json")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".gonogo/evidence")).unwrap();
+    std::fs::write(dir.path().join(".gonogo/evidence/junit.json"), evidence).unwrap();
+    let output = gonogo(&["gate", "--now", NOW], dir.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).starts_with(" GO "));
+    assert!(
+        dir.path().join("gonogo-report/verdict.json").exists(),
+        "verdict.json is written by default"
+    );
+}
+
+#[test]
+fn a_malformed_evidence_file_names_itself_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 0.5%\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join(".gonogo/evidence")).unwrap();
+    std::fs::write(
+        dir.path().join(".gonogo/evidence/broken.json"),
+        "{\n  \"gonogo_evidence\": 1,\n  \"kind\": \n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate"], dir.path());
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("broken.json"), "{stderr}");
+    assert!(stderr.contains("line 4"), "{stderr}");
+}
+
+#[test]
+fn a_policy_typo_shows_a_caret_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"functionality\"\nmetric = \"tests.faild\"\nexpect = \"rate < 0.5%\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("unknown metric `tests.faild`"), "{stderr}");
+    assert!(stderr.contains("gonogo.toml:3:10"), "{stderr}");
+    assert!(stderr.contains("──────┬──────"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean one of `tests.failed`"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn an_unknown_env_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = sample_args(&dir.path().join("v.json"));
+    args.extend(["--env".into(), "prod".into()]);
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no environment `prod` in the policy"));
+}
+
+#[test]
+fn compare_lists_the_gates_a_new_policy_would_flip() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before.json");
+    let args = sample_args(&before);
+    gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+
+    let stricter = std::fs::read_to_string(repo().join("examples/gonogo.toml"))
+        .unwrap()
+        .replace("expect = \"p(95) < 500ms\"", "expect = \"p(95) < 300ms\"");
+    let policy = dir.path().join("stricter.toml");
+    std::fs::write(&policy, stricter).unwrap();
+    let mut args = sample_args(&dir.path().join("after.json"));
+    args[2] = policy.display().to_string();
+    args.extend(["--compare".into(), before.display().to_string()]);
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("1 gate would flip"), "{stdout}");
+    assert!(stdout.contains("checkout p95: pass → fail"), "{stdout}");
+}
+
+#[test]
+fn init_writes_a_policy_that_gate_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gonogo(&["init"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let again = gonogo(&["init"], dir.path());
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "init never overwrites without --force"
+    );
+    let output = gonogo(&["gate", "--env", "production", "--no-write"], dir.path());
+    // No evidence at all: every gate is missing, and production's required kinds never arrived.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("partial evidence"), "{stdout}");
+    assert!(text(&output.stderr).contains("does not exist"));
+}
+
+#[test]
+fn help_teaches_exit_codes_and_examples() {
+    let output = gonogo(&["gate", "--help"], &repo());
+    let help = text(&output.stdout);
+    assert!(help.contains("Exit codes: 0 GO, 1 NO-GO"), "{help}");
+    assert!(help.contains("gonogo gate --env production"), "{help}");
+}
+
+#[test]
+fn published_schemas_are_up_to_date() {
+    for (which, file) in [
+        ("policy", "schemas/policy.schema.json"),
+        ("verdict", "schemas/verdict.schema.json"),
+    ] {
+        let output = gonogo(&["schema", which], &repo());
+        let committed = std::fs::read_to_string(repo().join(file)).unwrap_or_default();
+        assert_eq!(
+            text(&output.stdout),
+            committed,
+            "{file} is stale: run `cargo run -- schema {which} > {file}`"
+        );
+    }
+}
