@@ -1,0 +1,376 @@
+//! Commands the policy asks gonogo to run (`[[command]]`): exit code, duration and the full
+//! output on disk, with only a short, throttled tail on the console.
+//!
+//! The command runs under `sh -c` in its own process group. Its stdout and stderr are read in
+//! fixed-size chunks and appended to a log file as they arrive, hashed on the way (the
+//! record's SHA-256 is of the output), and cut into lines of which only the last few are kept,
+//! so memory stays flat whatever the command prints. At most every `throttle` the newest lines
+//! go to a [`TailSink`]. A command that outlives its timeout gets SIGTERM, then SIGKILL after a
+//! grace period, to its whole process group. A failing command is evidence, not an error.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gonogo_core::evidence::{Evidence, Metric, Sha256Stream, Source, Tool};
+use gonogo_core::units::Unit;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// The longest line kept for the tail; longer lines are cut (the log keeps them whole).
+const MAX_LINE: usize = 400;
+/// Exit code recorded for a command killed at its timeout (as `timeout(1)` does).
+pub const TIMEOUT_EXIT_CODE: i32 = 124;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub name: String,
+    pub run: String,
+    pub timeout: Duration,
+    /// Working directory (default: the current one).
+    pub dir: Option<PathBuf>,
+}
+
+/// Where the console tail goes.
+pub trait TailSink: Send {
+    fn lines(&mut self, command: &str, lines: &[String]);
+}
+
+/// Writes tail lines to stderr, prefixed with the command's name.
+pub struct StderrTail;
+
+impl TailSink for StderrTail {
+    fn lines(&mut self, command: &str, lines: &[String]) {
+        let mut stderr = std::io::stderr().lock();
+        for line in lines {
+            let _ = writeln!(stderr, "  {command} │ {line}");
+        }
+    }
+}
+
+/// How the console tail is throttled.
+#[derive(Debug, Clone, Copy)]
+pub struct TailPolicy {
+    /// At most one batch of lines per this interval.
+    pub throttle: Duration,
+    /// Lines per batch.
+    pub lines: usize,
+}
+
+impl Default for TailPolicy {
+    fn default() -> TailPolicy {
+        TailPolicy {
+            throttle: Duration::from_secs(5),
+            lines: 3,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub spec_name: String,
+    pub run: String,
+    /// `None` when killed by a signal other than at the timeout.
+    pub exit_code: Option<i32>,
+    pub timed_out: bool,
+    pub duration: Duration,
+    pub log_path: PathBuf,
+    pub output_bytes: u64,
+    pub output_sha256: String,
+    /// The last lines of output.
+    pub tail: Vec<String>,
+}
+
+impl CommandOutcome {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    /// The outcome as a `command` evidence record: `command.<name>.exit_code` and
+    /// `command.<name>.duration`, with the log's path and tail in details.
+    pub fn to_evidence(&self, finished_at: jiff::Timestamp) -> Evidence {
+        let key = metric_key(&self.spec_name);
+        let mut evidence = Evidence::new(
+            "command",
+            Source::Command(self.run.clone()),
+            self.output_sha256.clone(),
+            finished_at,
+            Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+        );
+        let exit_code = match (self.exit_code, self.timed_out) {
+            (_, true) => f64::from(TIMEOUT_EXIT_CODE),
+            (Some(code), false) => f64::from(code),
+            (None, false) => -1.0,
+        };
+        evidence
+            .insert(
+                format!("command.{key}.exit_code"),
+                Metric::value(exit_code, Unit::count("1")),
+            )
+            .insert(
+                format!("command.{key}.duration"),
+                Metric::value(self.duration.as_secs_f64(), Unit::parse("s")),
+            );
+        evidence.details = serde_json::json!({
+            "name": self.spec_name,
+            "timed_out": self.timed_out,
+            "log": self.log_path.display().to_string(),
+            "output_bytes": self.output_bytes,
+            "tail": self.tail,
+        });
+        evidence
+    }
+}
+
+/// A command name as a metric segment: lower case, `_` for anything not alphanumeric.
+pub fn metric_key(name: &str) -> String {
+    let key: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if key.is_empty() {
+        "command".into()
+    } else {
+        key
+    }
+}
+
+/// Why a command could not be run at all (a failing command is an outcome, not this).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("cannot create the log file {path}: {source}")]
+    Log {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start `{run}`: {source}")]
+    Spawn { run: String, source: std::io::Error },
+}
+
+struct Shared {
+    log: BufWriter<File>,
+    hash: Sha256Stream,
+    bytes: u64,
+    tail: VecDeque<String>,
+    /// Lines not yet shown on the console.
+    unshown: VecDeque<String>,
+}
+
+/// Runs `spec`, writing its output to `log_path`.
+pub fn run_command(
+    spec: &CommandSpec,
+    log_path: &Path,
+    tail_policy: TailPolicy,
+    sink: &mut dyn TailSink,
+) -> Result<CommandOutcome, CommandError> {
+    if let Some(parent) = log_path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| CommandError::Log {
+            path: log_path.display().to_string(),
+            source,
+        })?;
+    }
+    let log = File::create(log_path).map_err(|source| CommandError::Log {
+        path: log_path.display().to_string(),
+        source,
+    })?;
+    let started = Instant::now();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(&spec.run)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(dir) = &spec.dir {
+        command.current_dir(dir);
+    }
+    let mut child = command.spawn().map_err(|source| CommandError::Spawn {
+        run: spec.run.clone(),
+        source,
+    })?;
+    let pid = Pid::from_raw(child.id() as i32);
+
+    let shared = Arc::new(Mutex::new(Shared {
+        log: BufWriter::with_capacity(1 << 16, log),
+        hash: Sha256Stream::new(),
+        bytes: 0,
+        tail: VecDeque::new(),
+        unshown: VecDeque::new(),
+    }));
+    let keep = tail_policy.lines.max(10);
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || pump(stream, &shared, keep))
+    })
+    .collect();
+
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+
+    let deadline = started + spec.timeout;
+    let mut timed_out = false;
+    let mut last_shown = Instant::now();
+    let status = loop {
+        let now = Instant::now();
+        if now >= deadline && !timed_out {
+            timed_out = true;
+            let _ = killpg(pid, Signal::SIGTERM);
+        }
+        if timed_out && now >= deadline + Duration::from_secs(2) {
+            let _ = killpg(pid, Signal::SIGKILL);
+        }
+        let wake = if timed_out {
+            deadline + Duration::from_secs(2)
+        } else {
+            deadline.min(last_shown + tail_policy.throttle)
+        };
+        match done_rx.recv_timeout(
+            wake.saturating_duration_since(now)
+                .max(Duration::from_millis(10)),
+        ) {
+            Ok(status) => break status.ok(),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if last_shown.elapsed() >= tail_policy.throttle {
+                    show(&shared, &spec.name, tail_policy.lines, sink);
+                    last_shown = Instant::now();
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+        }
+    };
+    // The process group may hold the pipes open after the leader exits: end it too.
+    if timed_out {
+        let _ = killpg(pid, Signal::SIGKILL);
+    }
+    for reader in readers {
+        let _ = reader.join();
+    }
+    show(&shared, &spec.name, tail_policy.lines, sink);
+    let duration = started.elapsed();
+
+    let shared = Arc::try_unwrap(shared)
+        .ok()
+        .expect("readers have finished")
+        .into_inner()
+        .expect("no reader panicked");
+    let Shared {
+        mut log,
+        hash,
+        bytes,
+        tail,
+        ..
+    } = shared;
+    let _ = log.flush();
+    let exit_code = if timed_out {
+        None
+    } else {
+        status.and_then(|s| s.code())
+    };
+    Ok(CommandOutcome {
+        spec_name: spec.name.clone(),
+        run: spec.run.clone(),
+        exit_code,
+        timed_out,
+        duration,
+        log_path: log_path.to_path_buf(),
+        output_bytes: bytes,
+        output_sha256: hash.finish(),
+        tail: tail.into_iter().collect(),
+    })
+}
+
+/// Copies a stream into the log chunk by chunk, keeping only the last `keep` lines.
+fn pump(mut stream: Box<dyn Read + Send>, shared: &Mutex<Shared>, keep: usize) {
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let read = match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let chunk = &buffer[..read];
+        let mut finished_lines = Vec::new();
+        for piece in chunk.split_inclusive(|&b| b == b'\n') {
+            if partial.len() < MAX_LINE {
+                let room = MAX_LINE - partial.len();
+                partial.extend_from_slice(&piece[..piece.len().min(room)]);
+            }
+            if piece.ends_with(b"\n") {
+                finished_lines.push(line_text(&partial));
+                partial.clear();
+            }
+        }
+        let mut shared = shared.lock().expect("no reader panicked");
+        let _ = shared.log.write_all(chunk);
+        shared.hash.update(chunk);
+        shared.bytes += read as u64;
+        // Only the newest lines of a chunk can survive in the tail.
+        let skip = finished_lines.len().saturating_sub(keep);
+        for line in finished_lines.into_iter().skip(skip) {
+            push_bounded(&mut shared.tail, line.clone(), keep);
+            push_bounded(&mut shared.unshown, line, keep);
+        }
+    }
+    if !partial.is_empty() {
+        let line = line_text(&partial);
+        let mut shared = shared.lock().expect("no reader panicked");
+        push_bounded(&mut shared.tail, line.clone(), keep);
+        push_bounded(&mut shared.unshown, line, keep);
+    }
+}
+
+fn line_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches(['\n', '\r'])
+        .to_owned()
+}
+
+fn push_bounded(queue: &mut VecDeque<String>, line: String, keep: usize) {
+    if queue.len() == keep {
+        queue.pop_front();
+    }
+    queue.push_back(line);
+}
+
+fn show(shared: &Mutex<Shared>, name: &str, lines: usize, sink: &mut dyn TailSink) {
+    let batch: Vec<String> = {
+        let mut shared = shared.lock().expect("no reader panicked");
+        let skip = shared.unshown.len().saturating_sub(lines);
+        let batch = shared.unshown.iter().skip(skip).cloned().collect();
+        shared.unshown.clear();
+        batch
+    };
+    if !batch.is_empty() {
+        sink.lines(name, &batch);
+    }
+}

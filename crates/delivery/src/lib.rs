@@ -1,0 +1,12 @@
+//! Delivery evidence: the context a verdict is about, and the commands a policy runs.
+//!
+//! - [`git`]: branch, commit, tags, deployment target, rollback target, dirty tree (libgit2).
+//! - [`ci`]: the CI provider and run URL from the environment.
+//! - [`command`]: `[[command]]` entries run with a timeout, the full output on disk and a
+//!   throttled tail on the console.
+//!
+//! Each produces [`gonogo_core::evidence::Evidence`] for the delivery area.
+
+pub mod ci;
+pub mod command;
+pub mod git;
