@@ -146,6 +146,47 @@ pub struct PolicyFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, EnvDecl>")]
     pub env: BTreeMap<Spanned<String>, EnvDecl>,
+
+    // What `gonogo run` measures and collects. The core only accepts these sections; `gonogo
+    // run` reads and checks them (with the same carets) against each engine's settings.
+    /// `gonogo run`: the service under test (`base_url`).
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub target: Option<toml::Table>,
+    /// `gonogo run`: hosts besides loopback that engines may contact (`allow = [...]`).
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub targets: Option<toml::Table>,
+    /// `gonogo run`: how branches and tags map to deployment targets.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub delivery: Option<toml::Table>,
+    /// `gonogo run`: commands to run, with the evidence files they leave.
+    #[serde(default, rename = "command")]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub commands: Vec<toml::Table>,
+    /// Evidence files to collect (`junit = "target/**/junit*.xml"`).
+    #[serde(default, rename = "collect")]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub collect: Vec<toml::Table>,
+    /// `gonogo run`: load scenarios by name (`[load.checkout]`).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Map<String, serde_json::Value>>")]
+    pub load: BTreeMap<String, toml::Table>,
+    /// `gonogo run`: probes.
+    #[serde(default, rename = "probe")]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub probes: Vec<toml::Table>,
+    /// `gonogo run`: observability checks.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub observe: Option<toml::Table>,
+    /// `gonogo run`: the hardening audit.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub harden: Option<toml::Table>,
+    /// `gonogo run`: PromQL queries.
+    #[serde(default, rename = "prometheus")]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub prometheus: Vec<toml::Table>,
+    /// `gonogo run`: where and how reports are written.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub report: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -135,7 +135,7 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
     }
 
     let _ = writeln!(out, "\n{}", palette.bold("Gates"));
-    for gate in &verdict.gates {
+    for (index, gate) in verdict.gates.iter().enumerate() {
         let measured = gate
             .measured
             .as_ref()
@@ -158,6 +158,13 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
             gate.name,
             measured
         );
+        // Rules are printed with every gate, so nothing is applied silently; blockers and
+        // warnings showed theirs above.
+        if !verdict.blockers.contains(&index) && !verdict.warnings.contains(&index) {
+            for rule in &gate.rules {
+                let _ = writeln!(out, "{:15}rule: {rule}", "");
+            }
+        }
     }
     out
 }
