@@ -26,7 +26,10 @@
 //!   } ],
 //!   "evidence": [ { "id": 0, "kind": "load", "source": { "type": "url", "location": "…" },
 //!                   "sha256": "…", "collected_at": "…", "tool": "gonogo 0.1.0" } ],
-//!   "baseline": null
+//!   "baseline": null,
+//!   "context": { "commit": "3f2a…", "branch": "main", "tags": [], "deployment_target": "staging",
+//!                "rollback_tag": "v1.3.0", "dirty_paths": 0, "ci_provider": "github-actions",
+//!                "ci_run_url": "https://…/actions/runs/42" }
 //! }
 //! ```
 //!
@@ -74,6 +77,24 @@ pub struct VerdictV1 {
     pub gates: Vec<GateV1>,
     pub evidence: Vec<EvidenceV1>,
     pub baseline: Option<BaselineRefV1>,
+    /// What was judged: the commit, its refs and the CI run. Null outside a git repository.
+    #[serde(default)]
+    pub context: Option<ContextV1>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ContextV1 {
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+    /// `production`, `staging` or `none`.
+    pub deployment_target: Option<String>,
+    /// The previous release tag, the rollback target.
+    pub rollback_tag: Option<String>,
+    /// Uncommitted changes in the working tree.
+    pub dirty_paths: usize,
+    pub ci_provider: Option<String>,
+    pub ci_run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -279,6 +300,7 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
             source: b.source.clone(),
             sha256: b.sha256.clone(),
         }),
+        context: None,
     }
 }
 
