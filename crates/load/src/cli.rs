@@ -139,6 +139,15 @@ pub struct LoadArgs {
     #[arg(long)]
     pub expect_body_contains: Option<String>,
 
+    /// https: also trust the CA certificates in this PEM file (besides Mozilla's roots).
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+
+    /// https: accept any certificate (self-signed loopback services). Handshake signatures are
+    /// still checked.
+    #[arg(long)]
+    pub insecure: bool,
+
     /// Allow a non-loopback host (repeatable). Only for services you own.
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
@@ -268,12 +277,6 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     let usage = |message: String| anyhow::Error::new(UsageError(message));
     crate::evidence::validate_name(&args.name).map_err(usage)?;
     let target = Target::parse(&args.url).map_err(|e| usage(e.to_string()))?;
-    if target.scheme == crate::target::Scheme::Https {
-        return Err(usage(format!(
-            "`{}`: https:// is not supported yet by gonogo load; use http://",
-            args.url
-        )));
-    }
     let addresses = target
         .resolve(&args.allow_host)
         .map_err(|e| usage(e.to_string()))?;
@@ -383,6 +386,25 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         expect_status,
         expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
     };
+    let tls = if target.scheme == crate::target::Scheme::Https {
+        if crate::tls::server_name(&target.host).is_none() {
+            return Err(usage(format!(
+                "`{}` is not a valid TLS server name",
+                target.host
+            )));
+        }
+        let config =
+            crate::tls::client_config(args.cacert.as_deref(), args.insecure, &[b"http/1.1"])
+                .map_err(|e| match e {
+                    crate::tls::TlsSetupError::CaFile { .. } => {
+                        anyhow::Error::new(InputError(e.to_string()))
+                    }
+                    other => usage(other.to_string()),
+                })?;
+        Some(config)
+    } else {
+        None
+    };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = match (&model, args.threads) {
         (_, Some(0)) => return Err(usage("--threads must be at least 1".to_owned())),
@@ -401,6 +423,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         connect_timeout,
         checks,
         threads,
+        tls,
     })
 }
 

@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
+use crate::tls::Transport;
+
 use crate::error_class::ErrorClass;
 use crate::http1::{Http1Connection, RequestTemplate, ResponseSummary, RoundTripError};
 use crate::schedule::Schedule;
@@ -74,6 +76,8 @@ pub struct LoadConfig {
     pub connect_timeout: Duration,
     pub checks: Checks,
     pub threads: usize,
+    /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// Why the run ended.
@@ -133,9 +137,13 @@ struct Shared {
     end: Instant,
     stop: StopHandle,
     abort: tokio::sync::watch::Receiver<bool>,
+    tls: Option<(
+        tokio_rustls::TlsConnector,
+        rustls::pki_types::ServerName<'static>,
+    )>,
 }
 
-type Connection = Http1Connection<TcpStream>;
+type Connection = Http1Connection<Transport>;
 
 /// Runs the load and blocks until it is over. `on_progress` is called about ten times a second
 /// from the calling thread. With `handle_ctrl_c`, Ctrl-C stops the run (a second Ctrl-C cuts
@@ -155,7 +163,23 @@ pub fn run(
     let start = Instant::now();
     let hard_deadline = start + planned + config.timeout + Duration::from_secs(1);
     let (abort_sender, abort_receiver) = tokio::sync::watch::channel(false);
+    let tls = match &config.tls {
+        None => None,
+        Some(client_config) => {
+            let name = crate::tls::server_name(&config.target.host).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("`{}` is not a valid TLS server name", config.target.host),
+                )
+            })?;
+            Some((
+                tokio_rustls::TlsConnector::from(Arc::clone(client_config)),
+                name,
+            ))
+        }
+    };
     let shared = Arc::new(Shared {
+        tls,
         config,
         start,
         end: start + planned,
@@ -466,13 +490,25 @@ async fn open_model(
 async fn connect(shared: &Shared) -> Result<Connection, ErrorClass> {
     let mut last_error = ErrorClass::ConnectOther;
     for address in &shared.config.addresses {
-        match tokio::time::timeout(shared.config.connect_timeout, TcpStream::connect(address)).await
-        {
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(Http1Connection::new(stream));
+        let attempt = async {
+            let stream = TcpStream::connect(address)
+                .await
+                .map_err(|e| ErrorClass::from_connect_io(&e))?;
+            let _ = stream.set_nodelay(true);
+            match &shared.tls {
+                None => Ok(Transport::Plain(stream)),
+                Some((connector, name)) => connector
+                    .connect(name.clone(), stream)
+                    .await
+                    .map(|tls| Transport::Tls(Box::new(tls)))
+                    .map_err(|_| ErrorClass::Tls),
             }
-            Ok(Err(error)) => last_error = ErrorClass::from_connect_io(&error),
+        };
+        match tokio::time::timeout(shared.config.connect_timeout, attempt).await {
+            Ok(Ok(transport)) => return Ok(Http1Connection::new(transport)),
+            // A failed handshake fails on every address alike.
+            Ok(Err(ErrorClass::Tls)) => return Err(ErrorClass::Tls),
+            Ok(Err(class)) => last_error = class,
             Err(_) => last_error = ErrorClass::ConnectTimeout,
         }
     }

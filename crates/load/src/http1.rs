@@ -139,6 +139,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
         self.start = 0;
         self.end = 0;
         self.stream.write_all(&request.bytes).await?;
+        // A no-op for TCP; pushes buffered records out for TLS.
+        self.stream.flush().await?;
         let mut received_any = false;
         let (status, retry_after, framing, keep_alive) = loop {
             let parsed = {

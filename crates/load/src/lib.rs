@@ -10,6 +10,7 @@
 //! - [`evidence`]: a run as a `gonogo_core` [`Evidence`](gonogo_core::evidence::Evidence) record
 //!   of kind `load`, and the `--json` result document;
 //! - [`histogram_log`]: the HdrHistogram interval log (`--save-histogram`) and exact merges;
+//! - [`tls`]: rustls configuration and the plain/TLS transport;
 //! - [`summary`]: the terminal summary;
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
 
@@ -24,3 +25,4 @@ pub mod stats;
 pub mod summary;
 pub mod target;
 pub mod timer;
+pub mod tls;
