@@ -139,6 +139,11 @@ pub struct LoadArgs {
     #[arg(long)]
     pub expect_body_contains: Option<String>,
 
+    /// Speak HTTP/2: with prior knowledge (h2c) over http://, by ALPN over https://. Each
+    /// worker thread multiplexes its requests as streams on one connection.
+    #[arg(long)]
+    pub http2: bool,
+
     /// https: also trust the CA certificates in this PEM file (besides Mozilla's roots).
     #[arg(long, value_name = "PEM")]
     pub cacert: Option<PathBuf>,
@@ -386,6 +391,47 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         expect_status,
         expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
     };
+    let http2 = if args.http2 {
+        let uri: http::Uri = format!(
+            "{}://{}{}",
+            if target.scheme == crate::target::Scheme::Https {
+                "https"
+            } else {
+                "http"
+            },
+            target.authority,
+            target.path_and_query
+        )
+        .parse()
+        .map_err(|e| usage(format!("`{}`: {e}", args.url)))?;
+        let method = http::Method::from_bytes(method.as_bytes())
+            .map_err(|e| usage(format!("--method: {e}")))?;
+        let mut header_map = http::HeaderMap::new();
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("connection") {
+                continue;
+            }
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| usage(format!("-H `{name}`: {e}")))?;
+            let value = http::HeaderValue::from_str(value)
+                .map_err(|e| usage(format!("-H value `{value}`: {e}")))?;
+            header_map.append(name, value);
+        }
+        if !header_map.contains_key(http::header::USER_AGENT) {
+            header_map.insert(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_static(concat!("gonogo/", env!("CARGO_PKG_VERSION"))),
+            );
+        }
+        Some(crate::http2::Http2Request {
+            method,
+            uri,
+            headers: header_map,
+            body: bytes::Bytes::from(body.clone()),
+        })
+    } else {
+        None
+    };
     let tls = if target.scheme == crate::target::Scheme::Https {
         if crate::tls::server_name(&target.host).is_none() {
             return Err(usage(format!(
@@ -393,14 +439,17 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
                 target.host
             )));
         }
-        let config =
-            crate::tls::client_config(args.cacert.as_deref(), args.insecure, &[b"http/1.1"])
-                .map_err(|e| match e {
-                    crate::tls::TlsSetupError::CaFile { .. } => {
-                        anyhow::Error::new(InputError(e.to_string()))
-                    }
-                    other => usage(other.to_string()),
-                })?;
+        let config = crate::tls::client_config(
+            args.cacert.as_deref(),
+            args.insecure,
+            if args.http2 { &[b"h2"] } else { &[b"http/1.1"] },
+        )
+        .map_err(|e| match e {
+            crate::tls::TlsSetupError::CaFile { .. } => {
+                anyhow::Error::new(InputError(e.to_string()))
+            }
+            other => usage(other.to_string()),
+        })?;
         Some(config)
     } else {
         None
@@ -423,6 +472,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         connect_timeout,
         checks,
         threads,
+        http2,
         tls,
     })
 }

@@ -36,6 +36,7 @@ use crate::tls::Transport;
 
 use crate::error_class::ErrorClass;
 use crate::http1::{Http1Connection, RequestTemplate, ResponseSummary, RoundTripError};
+use crate::http2::{Http2Failure, Http2Request, Http2Sender};
 use crate::schedule::Schedule;
 use crate::stats::{Outcome, Progress, SecondPoint, SeriesCollector, ThreadRecorder, Totals};
 use crate::target::Target;
@@ -76,6 +77,8 @@ pub struct LoadConfig {
     pub connect_timeout: Duration,
     pub checks: Checks,
     pub threads: usize,
+    /// `--http2`: the request in `http` types; HTTP/1.1 when `None`.
+    pub http2: Option<Http2Request>,
     /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
@@ -144,6 +147,32 @@ struct Shared {
 }
 
 type Connection = Http1Connection<Transport>;
+
+/// Where a request is sent: its own HTTP/1.1 connection (kept between requests when it can be
+/// reused) or the thread's shared HTTP/2 connection.
+enum Slot {
+    Http1(Option<Connection>),
+    Http2(Rc<RefCell<Option<Http2Sender>>>),
+}
+
+impl Slot {
+    fn new(
+        shared_http2: &Option<Rc<RefCell<Option<Http2Sender>>>>,
+        idle: Option<Connection>,
+    ) -> Slot {
+        match shared_http2 {
+            Some(sender) => Slot::Http2(Rc::clone(sender)),
+            None => Slot::Http1(idle),
+        }
+    }
+
+    async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
+        match self {
+            Slot::Http1(connection) => one_request(shared, connection, sent).await,
+            Slot::Http2(sender) => one_request_http2(shared, sender, sent).await,
+        }
+    }
+}
 
 /// Runs the load and blocks until it is over. `on_progress` is called about ten times a second
 /// from the calling thread. With `handle_ctrl_c`, Ctrl-C stops the run (a second Ctrl-C cuts
@@ -393,14 +422,20 @@ async fn closed_model(
             .max_requests
             .map_or(u64::MAX, |max| share(max, threads, thread_index)),
     ));
+    let http2_sender = shared
+        .config
+        .http2
+        .as_ref()
+        .map(|_| Rc::new(RefCell::new(None)));
     let mut tasks = Vec::with_capacity(connections);
     for _ in 0..connections {
+        let http2_sender = http2_sender.clone();
         let shared = Arc::clone(shared);
         let recorder = Rc::clone(recorder);
         let budget = Rc::clone(&budget);
         let last_finish = Rc::clone(last_finish);
         tasks.push(tokio::task::spawn_local(async move {
-            let mut connection: Option<Connection> = None;
+            let mut slot = Slot::new(&http2_sender, None);
             loop {
                 let sent = Instant::now();
                 if sent >= shared.end || shared.stop.is_stopped() || budget.get() == 0 {
@@ -408,7 +443,7 @@ async fn closed_model(
                 }
                 budget.set(budget.get() - 1);
                 recorder.borrow_mut().n_started += 1;
-                let (outcome, latency) = one_request(&shared, &mut connection, sent).await;
+                let (outcome, latency) = slot.send(&shared, sent).await;
                 let now = Instant::now();
                 recorder.borrow_mut().record(now, outcome, latency, latency);
                 last_finish.set(now);
@@ -432,6 +467,11 @@ async fn open_model(
     let cap = share(max_in_flight as u64, threads, thread_index).max(1) as usize;
     let max_requests = shared.config.max_requests.unwrap_or(u64::MAX);
     let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
+    let http2_sender = shared
+        .config
+        .http2
+        .as_ref()
+        .map(|_| Rc::new(RefCell::new(None)));
     let in_flight = Rc::new(Cell::new(0usize));
     let all_done = Rc::new(tokio::sync::Notify::new());
     let mut timer = PreciseTimer::new();
@@ -455,7 +495,12 @@ async fn open_model(
         }
         in_flight.set(in_flight.get() + 1);
         recorder.borrow_mut().n_started += 1;
-        let connection = pool.borrow_mut().pop();
+        let idle = if http2_sender.is_none() {
+            pool.borrow_mut().pop()
+        } else {
+            None
+        };
+        let mut slot = Slot::new(&http2_sender, idle);
         let shared = Arc::clone(shared);
         let recorder = Rc::clone(recorder);
         let pool = Rc::clone(&pool);
@@ -463,9 +508,8 @@ async fn open_model(
         let all_done = Rc::clone(&all_done);
         let last_finish = Rc::clone(last_finish);
         tokio::task::spawn_local(async move {
-            let mut connection = connection;
             let sent = Instant::now();
-            let (outcome, latency_from_send) = one_request(&shared, &mut connection, sent).await;
+            let (outcome, latency_from_send) = slot.send(&shared, sent).await;
             let now = Instant::now();
             // Latency from the intended start: the send's lateness plus the response time.
             let latency = latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
@@ -473,7 +517,7 @@ async fn open_model(
                 .borrow_mut()
                 .record(now, outcome, latency, latency_from_send);
             last_finish.set(now);
-            if let Some(connection) = connection {
+            if let Slot::Http1(Some(connection)) = slot {
                 pool.borrow_mut().push(connection);
             }
             in_flight.set(in_flight.get() - 1);
@@ -488,6 +532,10 @@ async fn open_model(
 }
 
 async fn connect(shared: &Shared) -> Result<Connection, ErrorClass> {
+    connect_transport(shared).await.map(Http1Connection::new)
+}
+
+async fn connect_transport(shared: &Shared) -> Result<Transport, ErrorClass> {
     let mut last_error = ErrorClass::ConnectOther;
     for address in &shared.config.addresses {
         let attempt = async {
@@ -505,7 +553,7 @@ async fn connect(shared: &Shared) -> Result<Connection, ErrorClass> {
             }
         };
         match tokio::time::timeout(shared.config.connect_timeout, attempt).await {
-            Ok(Ok(transport)) => return Ok(Http1Connection::new(transport)),
+            Ok(Ok(transport)) => return Ok(transport),
             // A failed handshake fails on every address alike.
             Ok(Err(ErrorClass::Tls)) => return Err(ErrorClass::Tls),
             Ok(Err(class)) => last_error = class,
@@ -595,6 +643,80 @@ async fn one_request(
                 Some(latency),
             )
         }
+    }
+}
+
+/// [`one_request`] for HTTP/2: the thread's connection is opened (or re-opened) on demand.
+async fn one_request_http2(
+    shared: &Shared,
+    sender_slot: &RefCell<Option<Http2Sender>>,
+    sent: Instant,
+) -> (Outcome, Option<Duration>) {
+    let config = &shared.config;
+    let request = config
+        .http2
+        .as_ref()
+        .expect("http2 slots only exist with --http2");
+    let needle = config.checks.expect_body_contains.as_deref();
+    let attempt = async {
+        let existing = sender_slot
+            .borrow()
+            .as_ref()
+            .filter(|s| !s.is_closed())
+            .cloned();
+        let mut sender = match existing {
+            Some(sender) => sender,
+            None => {
+                let transport = connect_transport(shared).await.map_err(Some)?;
+                let connect_deadline = sent + config.connect_timeout;
+                let sender = tokio::time::timeout_at(
+                    connect_deadline.into(),
+                    crate::http2::handshake(transport),
+                )
+                .await
+                .map_err(|_| Some(ErrorClass::ConnectTimeout))?
+                .map_err(|_| Some(ErrorClass::Protocol))?;
+                *sender_slot.borrow_mut() = Some(sender.clone());
+                sender
+            }
+        };
+        crate::http2::round_trip(&mut sender, request, needle)
+            .await
+            .map_err(|failure| {
+                sender_slot.borrow_mut().take();
+                Some(match failure {
+                    Http2Failure::Reset => ErrorClass::ConnectionReset,
+                    Http2Failure::Protocol => ErrorClass::Protocol,
+                })
+            })
+    };
+    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let latency = sent.elapsed();
+    match result {
+        Ok(Ok(response)) => {
+            let error = classify(&response, &config.checks);
+            (
+                Outcome {
+                    status: Some(response.status),
+                    error,
+                },
+                Some(latency),
+            )
+        }
+        Ok(Err(class)) => (
+            Outcome {
+                status: None,
+                error: class,
+            },
+            None,
+        ),
+        Err(_elapsed) => (
+            Outcome {
+                status: None,
+                error: Some(ErrorClass::RequestTimeout),
+            },
+            Some(latency),
+        ),
     }
 }
 

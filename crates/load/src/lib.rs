@@ -10,6 +10,7 @@
 //! - [`evidence`]: a run as a `gonogo_core` [`Evidence`](gonogo_core::evidence::Evidence) record
 //!   of kind `load`, and the `--json` result document;
 //! - [`histogram_log`]: the HdrHistogram interval log (`--save-histogram`) and exact merges;
+//! - [`http2`]: `--http2`, one multiplexed hyper connection per thread;
 //! - [`tls`]: rustls configuration and the plain/TLS transport;
 //! - [`summary`]: the terminal summary;
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
@@ -20,6 +21,7 @@ pub mod error_class;
 pub mod evidence;
 pub mod histogram_log;
 pub mod http1;
+pub mod http2;
 pub mod schedule;
 pub mod stats;
 pub mod summary;

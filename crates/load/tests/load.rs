@@ -78,6 +78,10 @@ impl TestServer {
             )
             .route("/stall", get(stall))
             .route("/limited", get(limited))
+            .route(
+                "/version",
+                get(|version: axum::http::Version| async move { format!("{version:?}") }),
+            )
             .with_state(Arc::clone(&state));
         let (shutdown, shutdown_receiver) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -777,4 +781,93 @@ fn json_result_document_carries_the_series() {
     assert_eq!(total, 150);
     assert!(series[0]["p99_us"].as_u64().is_some());
     assert_eq!(details["latency_timed_from"], "intended start");
+}
+
+#[test]
+fn a_stop_request_ends_the_run_early_and_keeps_the_results() {
+    // What Ctrl-C does, through the same handle: stop starting requests, let in-flight ones
+    // finish, report what ran.
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/"),
+        "--rate",
+        "200",
+        "--duration",
+        "8s",
+    ]))
+    .unwrap();
+    let stop = gonogo_load::engine::StopHandle::new();
+    let stopper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            stop.stop();
+        })
+    };
+    let started = Instant::now();
+    let result = gonogo_load::engine::run(config, stop, false, &mut |_| {}).unwrap();
+    stopper.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped early: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        result.stop_reason,
+        gonogo_load::engine::StopReason::Interrupted
+    );
+    let completed = result.totals.n_completed;
+    assert!(
+        (100..=200).contains(&completed),
+        "about 0.7 s of 200/s ran: {completed}"
+    );
+    assert_eq!(result.totals.n_errors(), 0);
+    assert_eq!(result.totals.latency.len(), completed);
+}
+
+#[test]
+fn http2_closed_and_open_models_count_exactly() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/every10"),
+        "--http2",
+        "-c",
+        "10",
+        "-n",
+        "500",
+        "--expect-body-contains",
+        "o",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(
+        result.totals.status_counts.get(&503),
+        Some(&50),
+        "{:?} {:?}",
+        result.totals.status_counts,
+        result.totals.error_counts
+    );
+    assert_eq!(result.totals.status_counts.get(&200), Some(&450));
+    assert_eq!(result.totals.errors_of(ErrorClass::Http5xx), 50);
+    assert_eq!(result.totals.n_errors(), 50);
+
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/version"),
+        "--http2",
+        "--rate",
+        "200",
+        "--duration",
+        "1s",
+        "--expect-body-contains",
+        "HTTP/2.0",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.n_completed, 200);
+    assert_eq!(
+        result.totals.n_errors(),
+        0,
+        "{:?}",
+        result.totals.error_counts
+    );
 }
