@@ -62,9 +62,19 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
         method(config),
         config.target.url
     );
+    let protocol = if config.http2.is_some() {
+        "HTTP/2"
+    } else {
+        "HTTP/1.1"
+    };
+    let tls = if config.tls.is_some() {
+        " over TLS"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "  {}, {} thread(s)",
+        "  {}, {protocol}{tls}, {} thread(s)",
         describe_model(config),
         config.threads
     );

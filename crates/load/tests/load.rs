@@ -871,3 +871,49 @@ fn http2_closed_and_open_models_count_exactly() {
         result.totals.error_counts
     );
 }
+
+#[test]
+fn summary_shows_percentiles_statuses_errors_and_the_closed_model_note() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/every10"),
+        "-c",
+        "2",
+        "-n",
+        "20",
+    ]))
+    .unwrap();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    let text = gonogo_load::summary::render(&result, &config, "default");
+    for expected in [
+        "closed model, 2 connections, HTTP/1.1",
+        "20 due, 20 completed, 0 dropped",
+        "p99.9",
+        "latency histogram",
+        "status codes  200: 18, 503: 2",
+        "errors        http_5xx: 2 (10.00%)",
+        "note: closed model",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(!text.contains('\u{1b}'), "no colour codes");
+}
+
+#[test]
+fn help_teaches_models_defaults_and_the_dropped_choice() {
+    use clap::CommandFactory;
+    let help = LoadCommand::command().render_long_help().to_string();
+    for expected in [
+        "--rate",
+        "--stage",
+        "--concurrency",
+        "dropped",
+        "[default: 10s]",
+        "[default: 5000]",
+        "--allow-host",
+        "Examples:",
+    ] {
+        assert!(help.contains(expected), "missing `{expected}` in --help");
+    }
+}
