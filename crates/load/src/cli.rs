@@ -1,0 +1,739 @@
+//! The `gonogo load` and `gonogo merge` subcommands: flags, and the glue from flags to engine,
+//! summary, evidence file and histogram log.
+//!
+//! The lead's binary dispatches with one line each: `Command::Load(args) =>
+//! gonogo_load::cli::run(args)`, `Command::Merge(args) => gonogo_load::cli::merge(args)`.
+//!
+//! Exit codes: 0 the run finished; 1 the run finished but a given `--expect-*` check failed, or
+//! no request succeeded at all; 2 the command line is wrong or the target is not allowed; 3 an
+//! input (`--body-file`, a merge input) could not be read.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::engine::{Checks, LoadConfig, Model, ProgressSnapshot, StopHandle};
+use crate::error_class::ErrorClass;
+use crate::histogram_log::{HistogramLogError, Merged};
+use crate::http1::RequestTemplate;
+use crate::schedule::{Schedule, Stage};
+use crate::target::Target;
+
+/// Default cap on requests in flight in the open model.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
+
+/// Generate HTTP load against a service and record the result as evidence.
+///
+/// Two models:
+///
+///   closed (default, `--concurrency N`): N connections, each sends its next request when the
+///   previous one is answered. Simple and fast, but blind to stalls: while the server stalls,
+///   the generator waits too (coordinated omission). The summary says so.
+///
+///   open (`--rate R`, or `--stage`): requests are due on a schedule whatever the server does,
+///   and latency is timed from each request's *intended* start, so a stall shows up in full in
+///   the percentiles. When `--max-in-flight` requests are outstanding, a due request is NOT
+///   sent: it is counted as `dropped` (an error class of its own, with no latency).
+///
+/// Every run is bounded: `--duration` (default 10s) and `--max-requests`; requests in flight at
+/// the end get `--timeout` to finish, then the run is cut off. Ctrl-C stops cleanly (a second
+/// Ctrl-C at once) and still writes the results.
+///
+/// Only loopback targets (127.0.0.0/8, ::1, localhost) are allowed unless `--allow-host` names
+/// the host.
+///
+/// Results: a summary on stderr, an evidence record of kind `load` in `--evidence-dir`
+/// (metrics `load.<name>.latency`, `.errors`, `.status_4xx`, `.status_5xx`, `.rate_limited`,
+/// `.dropped`, `.throughput`, `.requests`), `--json` on stdout, `--save-histogram` as an
+/// HdrHistogram log. Exit code 0 when the run finished, 1 when a given `--expect-*` check failed
+/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input.
+///
+/// Examples:
+///
+///   gonogo load http://127.0.0.1:8080/ --concurrency 50 --duration 30s
+///
+///   gonogo load http://127.0.0.1:8080/api --rate 1000 --duration 1m --name checkout
+///
+///   gonogo load http://127.0.0.1:8080/ --stage 30s:100 --stage 1m:1000 --stage 30s:0
+///
+///   gonogo load http://127.0.0.1:8080/orders -m POST -H 'Content-Type: application/json'
+///   --body-file order.json --expect-status 201 --max-requests 500
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct LoadArgs {
+    /// The URL to load (http:// or https://).
+    pub url: String,
+
+    /// Scenario name: metrics are named `load.<name>.latency` etc.
+    #[arg(long, default_value = "default")]
+    pub name: String,
+
+    /// Closed model: number of connections (default 50 when no --rate/--stage is given).
+    #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"])]
+    pub concurrency: Option<usize>,
+
+    /// Open model: constant arrival rate in requests per second. With --stage, the rate the
+    /// first stage starts from (default 0).
+    #[arg(short = 'r', long)]
+    pub rate: Option<f64>,
+
+    /// Open model, ramping: `DURATION:RATE` ramps linearly to RATE requests/s over DURATION
+    /// (repeatable, like k6's ramping-arrival-rate). The run lasts the sum of the stages
+    /// (capped by an explicit --duration).
+    #[arg(long, value_name = "DURATION:RATE")]
+    pub stage: Vec<String>,
+
+    /// How long to send requests: `500ms`, `10s`, `2m`, `1m30s`.
+    #[arg(short = 'd', long)]
+    pub duration: Option<String>,
+
+    /// Stop after this many requests (both models; the run still ends at --duration).
+    #[arg(short = 'n', long)]
+    pub max_requests: Option<u64>,
+
+    /// Open model: at most this many requests outstanding; due requests beyond it are dropped
+    /// (never sent) and counted as `dropped`. Each one in flight holds a connection (~10 KiB).
+    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
+
+    /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
+    /// concurrency).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// HTTP method.
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Request body.
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+
+    /// Request body from a file.
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+
+    /// Per-request timeout (connect included); a request that takes longer is a
+    /// `request_timeout` and counts its full wait as latency.
+    #[arg(long, default_value = "10s")]
+    pub timeout: String,
+
+    /// Connect timeout (a `connect_timeout` error).
+    #[arg(long, default_value = "3s")]
+    pub connect_timeout: String,
+
+    /// Accepted statuses (repeatable or comma-separated): `200`, `2xx`, `200-299`. Default:
+    /// any status below 400. Others are `http_4xx`/`http_5xx` errors, or `check_failed`.
+    #[arg(long, value_delimiter = ',')]
+    pub expect_status: Vec<String>,
+
+    /// The response body must contain this text (else `check_failed`).
+    #[arg(long)]
+    pub expect_body_contains: Option<String>,
+
+    /// Speak HTTP/2: with prior knowledge (h2c) over http://, by ALPN over https://. Each
+    /// worker thread multiplexes its requests as streams on one connection.
+    #[arg(long)]
+    pub http2: bool,
+
+    /// https: also trust the CA certificates in this PEM file (besides Mozilla's roots).
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+
+    /// https: accept any certificate (self-signed loopback services). Handshake signatures are
+    /// still checked.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Allow a non-loopback host (repeatable). Only for services you own.
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
+
+    /// Where to write the evidence record.
+    #[arg(long, default_value = ".gonogo/evidence")]
+    pub evidence_dir: PathBuf,
+
+    /// Do not write an evidence record.
+    #[arg(long)]
+    pub no_evidence: bool,
+
+    /// Print the result document (JSON) on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No summary and no progress on stderr (errors still go there).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Write the latency histogram to FILE in the HdrHistogram interval log format.
+    #[arg(long, value_name = "FILE")]
+    pub save_histogram: Option<PathBuf>,
+}
+
+/// A bad command line (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// An input that could not be read (exit code 3).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+/// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return if seconds.is_finite() && seconds >= 0.0 {
+            Ok(Duration::from_secs_f64(seconds))
+        } else {
+            Err(format!("`{text}` is not a duration"))
+        };
+    }
+    let mut total = 0.0f64;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err("empty duration".to_owned());
+    }
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let unit_end = rest[number_end..]
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .map_or(rest.len(), |i| number_end + i);
+        let number: f64 = rest[..number_end].parse().map_err(|_| {
+            format!("`{text}` is not a duration (write e.g. 500ms, 10s, 2m, 1m30s)")
+        })?;
+        let factor = match &rest[number_end..unit_end] {
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "us" | "µs" => 1e-6,
+            unit => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+                ));
+            }
+        };
+        total += number * factor;
+        rest = &rest[unit_end..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+/// Parses `200`, `2xx`, `200-299` into an inclusive range.
+pub fn parse_status_pattern(text: &str) -> Result<(u16, u16), String> {
+    let text = text.trim();
+    let bad = || format!("`{text}` is not a status pattern (write 200, 2xx or 200-299)");
+    if let Some(prefix) = text.strip_suffix("xx").or_else(|| text.strip_suffix("XX")) {
+        let class: u16 = prefix.parse().map_err(|_| bad())?;
+        if !(1..=5).contains(&class) {
+            return Err(bad());
+        }
+        return Ok((class * 100, class * 100 + 99));
+    }
+    if let Some((low, high)) = text.split_once('-') {
+        let low: u16 = low.trim().parse().map_err(|_| bad())?;
+        let high: u16 = high.trim().parse().map_err(|_| bad())?;
+        return if (100..=999).contains(&low) && low <= high && high <= 999 {
+            Ok((low, high))
+        } else {
+            Err(bad())
+        };
+    }
+    let status: u16 = text.parse().map_err(|_| bad())?;
+    if (100..=999).contains(&status) {
+        Ok((status, status))
+    } else {
+        Err(bad())
+    }
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    let (duration, rate) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not a stage: write DURATION:RATE, e.g. 30s:100"))?;
+    let duration = parse_duration(duration)?;
+    let target_rate: f64 =
+        rate.trim().trim_end_matches("/s").parse().map_err(|_| {
+            format!("stage `{text}`: `{rate}` is not a rate in requests per second")
+        })?;
+    if !target_rate.is_finite() || target_rate < 0.0 {
+        return Err(format!("stage `{text}`: the rate must be zero or more"));
+    }
+    Ok(Stage {
+        duration,
+        target_rate,
+    })
+}
+
+/// Turns the flags into an engine configuration (and resolves the target).
+pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
+    let usage = |message: String| anyhow::Error::new(UsageError(message));
+    crate::evidence::validate_name(&args.name).map_err(usage)?;
+    let target = Target::parse(&args.url).map_err(|e| usage(e.to_string()))?;
+    let addresses = target
+        .resolve(&args.allow_host)
+        .map_err(|e| usage(e.to_string()))?;
+    let explicit_duration = args
+        .duration
+        .as_deref()
+        .map(parse_duration)
+        .transpose()
+        .map_err(usage)?;
+    let stages = args
+        .stage
+        .iter()
+        .map(|s| parse_stage(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    if let Some(rate) = args.rate {
+        if !rate.is_finite() || rate < 0.0 || (rate == 0.0 && stages.is_empty()) {
+            return Err(usage(format!(
+                "--rate {rate}: the rate must be a positive number of requests per second"
+            )));
+        }
+    }
+    let (model, duration) = if !stages.is_empty() {
+        let schedule = Schedule::ramping(args.rate.unwrap_or(0.0), &stages);
+        let duration =
+            explicit_duration.map_or(schedule.duration(), |d| d.min(schedule.duration()));
+        (
+            Model::Open {
+                schedule,
+                max_in_flight: args.max_in_flight.max(1),
+            },
+            duration,
+        )
+    } else if let Some(rate) = args.rate {
+        let duration = explicit_duration.unwrap_or(Duration::from_secs(10));
+        (
+            Model::Open {
+                schedule: Schedule::constant(rate, duration),
+                max_in_flight: args.max_in_flight.max(1),
+            },
+            duration,
+        )
+    } else {
+        let concurrency = args.concurrency.unwrap_or(50);
+        if concurrency == 0 {
+            return Err(usage("--concurrency must be at least 1".to_owned()));
+        }
+        (
+            Model::Closed { concurrency },
+            explicit_duration.unwrap_or(Duration::from_secs(10)),
+        )
+    };
+    if duration.is_zero() {
+        return Err(usage(
+            "the run would last 0s: give a positive --duration".to_owned(),
+        ));
+    }
+    let timeout = parse_duration(&args.timeout).map_err(usage)?;
+    let connect_timeout = parse_duration(&args.connect_timeout)
+        .map_err(usage)?
+        .min(timeout);
+    if timeout.is_zero() {
+        return Err(usage("--timeout must be positive".to_owned()));
+    }
+    let mut headers = Vec::with_capacity(args.headers.len());
+    for header in &args.headers {
+        let (name, value) = header
+            .split_once(':')
+            .ok_or_else(|| usage(format!("-H `{header}`: write `Name: value`")))?;
+        let name = name.trim();
+        if name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+            || value.contains(['\r', '\n'])
+        {
+            return Err(usage(format!("-H `{header}`: not a valid header")));
+        }
+        headers.push((name.to_owned(), value.trim().to_owned()));
+    }
+    let method = args.method.to_ascii_uppercase();
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(usage(format!(
+            "--method `{}` is not an HTTP method",
+            args.method
+        )));
+    }
+    let body = match (&args.body, &args.body_file) {
+        (Some(body), _) => body.clone().into_bytes(),
+        (None, Some(path)) => std::fs::read(path).map_err(|e| {
+            anyhow::Error::new(InputError(format!("--body-file {}: {e}", path.display())))
+        })?,
+        (None, None) => Vec::new(),
+    };
+    let request = RequestTemplate::new(
+        &method,
+        &target.authority,
+        &target.path_and_query,
+        &headers,
+        &body,
+    );
+    let expect_status = args
+        .expect_status
+        .iter()
+        .map(|s| parse_status_pattern(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    let checks = Checks {
+        expect_status,
+        expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
+    };
+    let http2 = if args.http2 {
+        let uri: http::Uri = format!(
+            "{}://{}{}",
+            if target.scheme == crate::target::Scheme::Https {
+                "https"
+            } else {
+                "http"
+            },
+            target.authority,
+            target.path_and_query
+        )
+        .parse()
+        .map_err(|e| usage(format!("`{}`: {e}", args.url)))?;
+        let method = http::Method::from_bytes(method.as_bytes())
+            .map_err(|e| usage(format!("--method: {e}")))?;
+        let mut header_map = http::HeaderMap::new();
+        for (name, value) in &headers {
+            if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("connection") {
+                continue;
+            }
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| usage(format!("-H `{name}`: {e}")))?;
+            let value = http::HeaderValue::from_str(value)
+                .map_err(|e| usage(format!("-H value `{value}`: {e}")))?;
+            header_map.append(name, value);
+        }
+        if !header_map.contains_key(http::header::USER_AGENT) {
+            header_map.insert(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_static(concat!("gonogo/", env!("CARGO_PKG_VERSION"))),
+            );
+        }
+        Some(crate::http2::Http2Request {
+            method,
+            uri,
+            headers: header_map,
+            body: bytes::Bytes::from(body.clone()),
+        })
+    } else {
+        None
+    };
+    let tls = if target.scheme == crate::target::Scheme::Https {
+        if crate::tls::server_name(&target.host).is_none() {
+            return Err(usage(format!(
+                "`{}` is not a valid TLS server name",
+                target.host
+            )));
+        }
+        let config = crate::tls::client_config(
+            args.cacert.as_deref(),
+            args.insecure,
+            if args.http2 { &[b"h2"] } else { &[b"http/1.1"] },
+        )
+        .map_err(|e| match e {
+            crate::tls::TlsSetupError::CaFile { .. } => {
+                anyhow::Error::new(InputError(e.to_string()))
+            }
+            other => usage(other.to_string()),
+        })?;
+        Some(config)
+    } else {
+        None
+    };
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match (&model, args.threads) {
+        (_, Some(0)) => return Err(usage("--threads must be at least 1".to_owned())),
+        (_, Some(threads)) => threads,
+        (Model::Closed { concurrency }, None) => cpus.min(*concurrency),
+        (Model::Open { .. }, None) => cpus,
+    };
+    Ok(LoadConfig {
+        target,
+        addresses,
+        request,
+        model,
+        duration,
+        max_requests: args.max_requests,
+        timeout,
+        connect_timeout,
+        checks,
+        threads,
+        http2,
+        tls,
+    })
+}
+
+/// Raises the open-files soft limit to the hard limit (each connection is a file descriptor).
+fn raise_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+}
+
+/// Maps an error from [`run`]/[`merge`] to its exit code (2 usage, 3 input, else 1).
+pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
+    if error.downcast_ref::<UsageError>().is_some() {
+        ExitCode::from(2)
+    } else if error.downcast_ref::<InputError>().is_some()
+        || error.downcast_ref::<HistogramLogError>().is_some()
+    {
+        ExitCode::from(3)
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Runs `gonogo load`. Errors carry [`UsageError`] (exit 2) or [`InputError`] (exit 3); see
+/// [`exit_code_for`].
+pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
+    let config = build_config(&args)?;
+    raise_file_limit();
+    let show_progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
+    let progress_bar = show_progress.then(|| {
+        let bar = indicatif::ProgressBar::new(config.duration.as_millis() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{wide_bar}] {msg}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let mut on_progress = |snapshot: ProgressSnapshot| {
+        if let Some(bar) = &progress_bar {
+            bar.set_position(snapshot.elapsed.min(snapshot.planned).as_millis() as u64);
+            let rate = snapshot.completed as f64 / snapshot.elapsed.as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{} done, {} errors, {rate:.0}/s",
+                snapshot.completed, snapshot.errors
+            ));
+        }
+    };
+    let result = crate::engine::run(config.clone(), StopHandle::new(), true, &mut on_progress)
+        .context("the load engine could not start")?;
+    if let Some(bar) = progress_bar {
+        bar.finish_and_clear();
+    }
+    let record = crate::evidence::to_evidence(&result, &config, &args.name);
+    let mut evidence_path = None;
+    if !args.no_evidence {
+        std::fs::create_dir_all(&args.evidence_dir).with_context(|| {
+            format!(
+                "cannot create the evidence folder {}",
+                args.evidence_dir.display()
+            )
+        })?;
+        let path = args
+            .evidence_dir
+            .join(gonogo_core::wire::suggested_file_name(&record));
+        std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
+            .with_context(|| format!("cannot write evidence to {}", path.display()))?;
+        evidence_path = Some(path);
+    }
+    if let Some(path) = &args.save_histogram {
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        );
+        let start = std::time::SystemTime::UNIX_EPOCH
+            + Duration::from_nanos(result.started_at.as_nanosecond().max(0) as u64);
+        crate::histogram_log::write_log(
+            &mut file,
+            &result.totals.latency,
+            start,
+            result.elapsed,
+            &args.name,
+        )
+        .and_then(|()| file.flush())
+        .with_context(|| format!("cannot write the histogram log {}", path.display()))?;
+    }
+    if !args.quiet {
+        let mut text = crate::summary::render(&result, &config, &args.name);
+        if let Some(path) = &evidence_path {
+            text.push_str(&format!("\nevidence      {}\n", path.display()));
+        }
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+    if args.json {
+        let mut document = record.details.clone();
+        document["evidence_file"] = evidence_path.map(|p| p.display().to_string()).into();
+        let mut stdout = std::io::stdout().lock();
+        let written = serde_json::to_writer_pretty(&mut stdout, &document)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(stdout));
+        if let Err(error) = written {
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(error).context("cannot write to stdout");
+            }
+        }
+    }
+    let totals = &result.totals;
+    let succeeded = totals.n_completed.saturating_sub(
+        totals
+            .error_counts
+            .iter()
+            .filter(|(c, _)| **c != ErrorClass::Dropped)
+            .map(|(_, n)| n)
+            .sum(),
+    );
+    let checks_given =
+        !config.checks.expect_status.is_empty() || config.checks.expect_body_contains.is_some();
+    let check_failures: u64 = [
+        ErrorClass::CheckFailed,
+        ErrorClass::Http4xx,
+        ErrorClass::Http5xx,
+        ErrorClass::RateLimited,
+    ]
+    .into_iter()
+    .map(|class| totals.errors_of(class))
+    .sum();
+    if succeeded == 0 || (checks_given && check_failures > 0) {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Add HdrHistogram interval logs, or load evidence files, exactly.
+///
+/// All inputs must be of one kind: interval logs (as written by `gonogo load
+/// --save-histogram`, wrk2, or HdrHistogram's Java tools; values in microseconds), merged into a
+/// one-interval log; or `load` evidence files, merged into one record whose ratios, histograms,
+/// request counts and throughputs are sums (for generators that ran side by side).
+///
+/// Examples:
+///
+///   gonogo merge shard-0.hlog shard-1.hlog shard-2.hlog -o all.hlog
+///
+///   gonogo merge a/load-default-*.json b/load-default-*.json -o .gonogo/evidence/merged.json
+#[derive(Debug, Clone, Args)]
+#[command(verbatim_doc_comment)]
+pub struct MergeArgs {
+    /// Input files (all interval logs, or all load evidence).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output file; for evidence, a directory is also accepted (the usual file name is used).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+
+    /// Print a one-line JSON summary of the merge on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `gonogo merge`.
+pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let merged = crate::histogram_log::merge_files(&args.inputs)?;
+    let (path, summary) = match merged {
+        Merged::Log {
+            histogram,
+            intervals,
+        } => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&args.output)
+                    .with_context(|| format!("cannot create {}", args.output.display()))?,
+            );
+            crate::histogram_log::write_log(
+                &mut file,
+                &histogram,
+                std::time::SystemTime::now(),
+                Duration::ZERO,
+                "merged",
+            )
+            .and_then(|()| file.flush())
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+            let summary = serde_json::json!({
+                "kind": "histogram_log",
+                "inputs": args.inputs.len(),
+                "intervals": intervals,
+                "count": histogram.len(),
+                "p50_us": histogram.value_at_quantile(0.5),
+                "p99_us": histogram.value_at_quantile(0.99),
+                "max_us": histogram.max(),
+            });
+            (args.output.clone(), summary)
+        }
+        Merged::Evidence(record) => {
+            let path = if args.output.is_dir() {
+                args.output
+                    .join(gonogo_core::wire::suggested_file_name(&record))
+            } else {
+                args.output.clone()
+            };
+            std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let summary = serde_json::json!({
+                "kind": "evidence",
+                "inputs": args.inputs.len(),
+                "metrics": record.metrics.keys().collect::<Vec<_>>(),
+            });
+            (path, summary)
+        }
+    };
+    eprintln!(
+        "merged {} file(s) into {}",
+        args.inputs.len(),
+        path.display()
+    );
+    if args.json {
+        println!("{summary}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("10 parsecs").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn status_patterns() {
+        assert_eq!(parse_status_pattern("200"), Ok((200, 200)));
+        assert_eq!(parse_status_pattern("2xx"), Ok((200, 299)));
+        assert_eq!(parse_status_pattern("200-204"), Ok((200, 204)));
+        assert!(parse_status_pattern("9xx").is_err());
+        assert!(parse_status_pattern("abc").is_err());
+        assert!(parse_status_pattern("300-200").is_err());
+    }
+
+    #[test]
+    fn stages() {
+        assert_eq!(
+            parse_stage("30s:100"),
+            Ok(Stage {
+                duration: Duration::from_secs(30),
+                target_rate: 100.0
+            })
+        );
+        assert!(parse_stage("30s").is_err());
+        assert!(parse_stage("30s:-1").is_err());
+    }
+}

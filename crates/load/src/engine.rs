@@ -1,0 +1,814 @@
+//! The load engine: worker threads, the closed and open models, and the run's bounds.
+//!
+//! [`run`] starts `threads` OS threads, each with its own current-thread tokio runtime and a
+//! [`ThreadRecorder`](crate::stats::ThreadRecorder) shared by that thread's tasks (no locks, no
+//! atomics in the hot loop besides two relaxed progress counters). The calling thread supervises:
+//! it collects the per-second series, reports progress, handles Ctrl-C, and adds the recorders
+//! up when the workers are done.
+//!
+//! - **Closed model** ([`Model::Closed`]): `concurrency` connections split over the threads, each
+//!   a loop "send, wait for the response, send again". Latency is timed from the send, so a
+//!   stalled server slows the generator down and the stall is under-counted (coordinated
+//!   omission); the summary says so.
+//! - **Open model** ([`Model::Open`]): requests are due at times given by a
+//!   [`Schedule`]; thread `i` of `T` takes arrivals `i, i + T, i + 2T, ...`. A due request takes an
+//!   idle keep-alive connection (or opens one) and runs as its own task, whatever the state of
+//!   the others. Latency is timed from the *intended* start, so a stall shows up in full. When
+//!   `max_in_flight` requests are already outstanding, a due request is not sent: it is counted
+//!   as `dropped` (an error class of its own) and has no latency.
+//!
+//! Bounds: no request starts after `duration` (open model: after the schedule ends) or beyond
+//! `max_requests`; requests in flight then get up to `timeout` to finish; a hard deadline of
+//! `duration + timeout + 1 s` cuts off whatever is left (counted as interrupted). A stop request
+//! (Ctrl-C) stops new requests at once and gives in-flight ones one second.
+
+use std::cell::{Cell, RefCell};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+
+use crate::tls::Transport;
+
+use crate::error_class::ErrorClass;
+use crate::http1::{Http1Connection, RequestTemplate, ResponseSummary, RoundTripError};
+use crate::http2::{Http2Failure, Http2Request, Http2Sender};
+use crate::schedule::Schedule;
+use crate::stats::{Outcome, Progress, SecondPoint, SeriesCollector, ThreadRecorder, Totals};
+use crate::target::Target;
+use crate::timer::PreciseTimer;
+
+/// How load is offered.
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// Fixed concurrency: `concurrency` connections, each sending its next request as soon as
+    /// the previous one is answered.
+    Closed { concurrency: usize },
+    /// Arrivals on a schedule, independent of responses.
+    Open {
+        schedule: Schedule,
+        max_in_flight: usize,
+    },
+}
+
+/// Which statuses count as success. Empty: any status below 400.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    /// Accepted statuses as inclusive ranges (`200` is `200..=200`, `2xx` is `200..=299`).
+    pub expect_status: Vec<(u16, u16)>,
+    pub expect_body_contains: Option<Vec<u8>>,
+}
+
+/// Everything a run needs.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    pub target: Target,
+    /// Resolved once, before the run (see [`Target::resolve`]).
+    pub addresses: Vec<SocketAddr>,
+    pub request: RequestTemplate,
+    pub model: Model,
+    pub duration: Duration,
+    pub max_requests: Option<u64>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub checks: Checks,
+    pub threads: usize,
+    /// `--http2`: the request in `http` types; HTTP/1.1 when `None`.
+    pub http2: Option<Http2Request>,
+    /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+/// Why the run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The duration, the schedule or `max_requests` ran out.
+    Completed,
+    /// A stop was requested (Ctrl-C).
+    Interrupted,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub started_at: jiff::Timestamp,
+    /// From the start to the last request finishing.
+    pub elapsed: Duration,
+    pub totals: Totals,
+    pub series: Vec<SecondPoint>,
+    pub stop_reason: StopReason,
+}
+
+/// Live figures for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressSnapshot {
+    pub elapsed: Duration,
+    pub planned: Duration,
+    pub completed: u64,
+    pub errors: u64,
+}
+
+/// Lets another thread (a Ctrl-C handler) stop a run.
+#[derive(Debug, Clone, Default)]
+pub struct StopHandle {
+    stop: Arc<AtomicBool>,
+}
+
+impl StopHandle {
+    pub fn new() -> StopHandle {
+        StopHandle::default()
+    }
+
+    /// Stop starting requests; in-flight requests get a second to finish.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+struct Shared {
+    config: LoadConfig,
+    start: Instant,
+    /// No request starts at or after this.
+    end: Instant,
+    stop: StopHandle,
+    abort: tokio::sync::watch::Receiver<bool>,
+    tls: Option<(
+        tokio_rustls::TlsConnector,
+        rustls::pki_types::ServerName<'static>,
+    )>,
+}
+
+type Connection = Http1Connection<Transport>;
+
+/// Where a request is sent: its own HTTP/1.1 connection (kept between requests when it can be
+/// reused) or the thread's shared HTTP/2 connection.
+enum Slot {
+    Http1(Option<Connection>),
+    Http2(Rc<RefCell<Option<Http2Sender>>>),
+}
+
+impl Slot {
+    fn new(
+        shared_http2: &Option<Rc<RefCell<Option<Http2Sender>>>>,
+        idle: Option<Connection>,
+    ) -> Slot {
+        match shared_http2 {
+            Some(sender) => Slot::Http2(Rc::clone(sender)),
+            None => Slot::Http1(idle),
+        }
+    }
+
+    async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
+        match self {
+            Slot::Http1(connection) => one_request(shared, connection, sent).await,
+            Slot::Http2(sender) => one_request_http2(shared, sender, sent).await,
+        }
+    }
+}
+
+/// Runs the load and blocks until it is over. `on_progress` is called about ten times a second
+/// from the calling thread. With `handle_ctrl_c`, Ctrl-C stops the run (a second Ctrl-C cuts
+/// in-flight requests off at once).
+pub fn run(
+    config: LoadConfig,
+    stop: StopHandle,
+    handle_ctrl_c: bool,
+    on_progress: &mut dyn FnMut(ProgressSnapshot),
+) -> std::io::Result<RunResult> {
+    let threads = config.threads.max(1);
+    let planned = match &config.model {
+        Model::Closed { .. } => config.duration,
+        Model::Open { schedule, .. } => schedule.duration().min(config.duration),
+    };
+    let started_at = jiff::Timestamp::now();
+    let start = Instant::now();
+    let hard_deadline = start + planned + config.timeout + Duration::from_secs(1);
+    let (abort_sender, abort_receiver) = tokio::sync::watch::channel(false);
+    let tls = match &config.tls {
+        None => None,
+        Some(client_config) => {
+            let name = crate::tls::server_name(&config.target.host).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("`{}` is not a valid TLS server name", config.target.host),
+                )
+            })?;
+            Some((
+                tokio_rustls::TlsConnector::from(Arc::clone(client_config)),
+                name,
+            ))
+        }
+    };
+    let shared = Arc::new(Shared {
+        tls,
+        config,
+        start,
+        end: start + planned,
+        stop: stop.clone(),
+        abort: abort_receiver,
+    });
+    let (series_sender, series_receiver) = mpsc::channel();
+    let mut collector = SeriesCollector::new(series_receiver);
+    let mut workers = Vec::with_capacity(threads);
+    let mut progress_counters = Vec::with_capacity(threads);
+    for thread_index in 0..threads {
+        let shared = Arc::clone(&shared);
+        let series_sender = series_sender.clone();
+        let progress = Arc::new(Progress::default());
+        progress_counters.push(Arc::clone(&progress));
+        let handle = std::thread::Builder::new()
+            .name(format!("gonogo-load-{thread_index}"))
+            .spawn(move || {
+                worker(
+                    shared,
+                    thread_index,
+                    threads,
+                    hard_deadline,
+                    series_sender,
+                    progress,
+                )
+            })?;
+        workers.push(handle);
+    }
+    drop(series_sender);
+
+    let supervisor = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let stop_reason = supervisor.block_on(async {
+        let mut ctrl_c_count = 0u32;
+        let mut stop_requested_at: Option<Instant> = None;
+        let mut ticker = tokio::time::interval(Duration::from_millis(100));
+        let mut ctrl_c: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = if handle_ctrl_c
+        {
+            Box::pin(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+        } else {
+            Box::pin(std::future::pending::<()>())
+        };
+        loop {
+            tokio::select! {
+                _ = &mut ctrl_c => {
+                    ctrl_c_count += 1;
+                    stop.stop();
+                    if ctrl_c_count >= 2 {
+                        let _ = abort_sender.send(true);
+                    }
+                    // Listen again for a second Ctrl-C.
+                    ctrl_c = Box::pin(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    });
+                }
+                _ = ticker.tick() => {}
+            }
+            let now = Instant::now();
+            if stop.is_stopped() {
+                let requested = *stop_requested_at.get_or_insert(now);
+                if now.duration_since(requested) >= Duration::from_secs(1) {
+                    let _ = abort_sender.send(true);
+                }
+            }
+            collector.poll(now.duration_since(start).as_secs());
+            let (completed, errors) = progress_counters.iter().fold((0, 0), |(c, e), p| {
+                (
+                    c + p.completed.load(Ordering::Relaxed),
+                    e + p.errors.load(Ordering::Relaxed),
+                )
+            });
+            on_progress(ProgressSnapshot {
+                elapsed: now.duration_since(start),
+                planned,
+                completed,
+                errors,
+            });
+            if workers.iter().all(|w| w.is_finished()) {
+                break;
+            }
+        }
+        if stop.is_stopped() {
+            StopReason::Interrupted
+        } else {
+            StopReason::Completed
+        }
+    });
+
+    let mut totals = Totals::empty();
+    let mut last_finish = start;
+    for handle in workers {
+        let (recorder, finished_at) = handle
+            .join()
+            .map_err(|_| std::io::Error::other("a load worker thread panicked"))??;
+        totals.add(&recorder);
+        last_finish = last_finish.max(finished_at);
+    }
+    Ok(RunResult {
+        started_at,
+        elapsed: last_finish.duration_since(start),
+        totals,
+        series: collector.finish_all(),
+        stop_reason,
+    })
+}
+
+fn worker(
+    shared: Arc<Shared>,
+    thread_index: usize,
+    threads: usize,
+    hard_deadline: Instant,
+    series_sender: mpsc::Sender<crate::stats::SecondSlice>,
+    progress: Arc<Progress>,
+) -> std::io::Result<(ThreadRecorder, Instant)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let local = tokio::task::LocalSet::new();
+    let recorder = Rc::new(RefCell::new(ThreadRecorder::new(
+        shared.start,
+        series_sender,
+        progress,
+    )));
+    let last_finish = Rc::new(Cell::new(shared.start));
+    local.block_on(&runtime, {
+        let recorder = Rc::clone(&recorder);
+        let shared = Arc::clone(&shared);
+        let last_finish = Rc::clone(&last_finish);
+        async move {
+            let flusher = tokio::task::spawn_local({
+                let recorder = Rc::clone(&recorder);
+                async move {
+                    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+                    loop {
+                        ticker.tick().await;
+                        recorder.borrow_mut().roll_to(Instant::now());
+                    }
+                }
+            });
+            let work = async {
+                match &shared.config.model {
+                    Model::Closed { concurrency } => {
+                        closed_model(
+                            &shared,
+                            &recorder,
+                            &last_finish,
+                            thread_index,
+                            threads,
+                            *concurrency,
+                        )
+                        .await
+                    }
+                    Model::Open {
+                        schedule,
+                        max_in_flight,
+                    } => {
+                        open_model(
+                            &shared,
+                            &recorder,
+                            &last_finish,
+                            thread_index,
+                            threads,
+                            schedule,
+                            *max_in_flight,
+                        )
+                        .await
+                    }
+                }
+            };
+            let mut abort = shared.abort.clone();
+            tokio::select! {
+                _ = work => {}
+                _ = tokio::time::sleep_until(hard_deadline.into()) => {}
+                _ = abort.wait_for(|aborted| *aborted) => {}
+            }
+            flusher.abort();
+        }
+    });
+    // Dropping the set cancels requests still in flight; they hold clones of the recorder.
+    drop(local);
+    let recorder = Rc::try_unwrap(recorder)
+        .map_err(|_| std::io::Error::other("recorder still shared after the run"))?
+        .into_inner();
+    let mut recorder = recorder;
+    recorder.flush();
+    Ok((recorder, last_finish.get()))
+}
+
+/// Splits `total` over `parts`, the first ones taking the remainder.
+fn share(total: u64, parts: usize, index: usize) -> u64 {
+    let parts = parts as u64;
+    total / parts + u64::from((index as u64) < total % parts)
+}
+
+async fn closed_model(
+    shared: &Arc<Shared>,
+    recorder: &Rc<RefCell<ThreadRecorder>>,
+    last_finish: &Rc<Cell<Instant>>,
+    thread_index: usize,
+    threads: usize,
+    concurrency: usize,
+) {
+    let connections = share(concurrency as u64, threads, thread_index) as usize;
+    let budget = Rc::new(Cell::new(
+        shared
+            .config
+            .max_requests
+            .map_or(u64::MAX, |max| share(max, threads, thread_index)),
+    ));
+    let http2_sender = shared
+        .config
+        .http2
+        .as_ref()
+        .map(|_| Rc::new(RefCell::new(None)));
+    let mut tasks = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let http2_sender = http2_sender.clone();
+        let shared = Arc::clone(shared);
+        let recorder = Rc::clone(recorder);
+        let budget = Rc::clone(&budget);
+        let last_finish = Rc::clone(last_finish);
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut slot = Slot::new(&http2_sender, None);
+            loop {
+                let sent = Instant::now();
+                if sent >= shared.end || shared.stop.is_stopped() || budget.get() == 0 {
+                    break;
+                }
+                budget.set(budget.get() - 1);
+                recorder.borrow_mut().n_started += 1;
+                let (outcome, latency) = slot.send(&shared, sent).await;
+                let now = Instant::now();
+                recorder.borrow_mut().record(now, outcome, latency, latency);
+                last_finish.set(now);
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+}
+
+async fn open_model(
+    shared: &Arc<Shared>,
+    recorder: &Rc<RefCell<ThreadRecorder>>,
+    last_finish: &Rc<Cell<Instant>>,
+    thread_index: usize,
+    threads: usize,
+    schedule: &Schedule,
+    max_in_flight: usize,
+) {
+    let cap = share(max_in_flight as u64, threads, thread_index).max(1) as usize;
+    let max_requests = shared.config.max_requests.unwrap_or(u64::MAX);
+    let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
+    let http2_sender = shared
+        .config
+        .http2
+        .as_ref()
+        .map(|_| Rc::new(RefCell::new(None)));
+    let in_flight = Rc::new(Cell::new(0usize));
+    let all_done = Rc::new(tokio::sync::Notify::new());
+    let mut timer = PreciseTimer::new();
+    let mut k = thread_index as u64;
+    while k < max_requests {
+        let Some(due_seconds) = schedule.due_seconds(k) else {
+            break;
+        };
+        let intended = shared.start + Duration::from_secs_f64(due_seconds);
+        if intended >= shared.end {
+            break;
+        }
+        k += threads as u64;
+        timer.sleep_until(intended).await;
+        if shared.stop.is_stopped() {
+            break;
+        }
+        if in_flight.get() >= cap {
+            recorder.borrow_mut().record_dropped(Instant::now());
+            continue;
+        }
+        in_flight.set(in_flight.get() + 1);
+        recorder.borrow_mut().n_started += 1;
+        let idle = if http2_sender.is_none() {
+            pool.borrow_mut().pop()
+        } else {
+            None
+        };
+        let mut slot = Slot::new(&http2_sender, idle);
+        let shared = Arc::clone(shared);
+        let recorder = Rc::clone(recorder);
+        let pool = Rc::clone(&pool);
+        let in_flight = Rc::clone(&in_flight);
+        let all_done = Rc::clone(&all_done);
+        let last_finish = Rc::clone(last_finish);
+        tokio::task::spawn_local(async move {
+            let sent = Instant::now();
+            let (outcome, latency_from_send) = slot.send(&shared, sent).await;
+            let now = Instant::now();
+            // Latency from the intended start: the send's lateness plus the response time.
+            let latency = latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
+            recorder
+                .borrow_mut()
+                .record(now, outcome, latency, latency_from_send);
+            last_finish.set(now);
+            if let Slot::Http1(Some(connection)) = slot {
+                pool.borrow_mut().push(connection);
+            }
+            in_flight.set(in_flight.get() - 1);
+            if in_flight.get() == 0 {
+                all_done.notify_one();
+            }
+        });
+    }
+    while in_flight.get() > 0 {
+        all_done.notified().await;
+    }
+}
+
+async fn connect(shared: &Shared) -> Result<Connection, ErrorClass> {
+    connect_transport(shared).await.map(Http1Connection::new)
+}
+
+async fn connect_transport(shared: &Shared) -> Result<Transport, ErrorClass> {
+    let mut last_error = ErrorClass::ConnectOther;
+    for address in &shared.config.addresses {
+        let attempt = async {
+            let stream = TcpStream::connect(address)
+                .await
+                .map_err(|e| ErrorClass::from_connect_io(&e))?;
+            let _ = stream.set_nodelay(true);
+            match &shared.tls {
+                None => Ok(Transport::Plain(stream)),
+                Some((connector, name)) => connector
+                    .connect(name.clone(), stream)
+                    .await
+                    .map(|tls| Transport::Tls(Box::new(tls)))
+                    .map_err(|_| ErrorClass::Tls),
+            }
+        };
+        match tokio::time::timeout(shared.config.connect_timeout, attempt).await {
+            Ok(Ok(transport)) => return Ok(transport),
+            // A failed handshake fails on every address alike.
+            Ok(Err(ErrorClass::Tls)) => return Err(ErrorClass::Tls),
+            Ok(Err(class)) => last_error = class,
+            Err(_) => last_error = ErrorClass::ConnectTimeout,
+        }
+    }
+    Err(last_error)
+}
+
+enum Failure {
+    Connect(ErrorClass),
+    RoundTrip(RoundTripError),
+}
+
+/// Sends one request on `slot` (connecting if empty, retrying once on a fresh connection if a
+/// reused one turns out to be closed). Returns the outcome and the latency from `sent`, which is
+/// `None` for failures that got no response (connection errors). A request timeout counts its
+/// full wait as latency. The slot keeps the connection only if it can be reused.
+async fn one_request(
+    shared: &Shared,
+    slot: &mut Option<Connection>,
+    sent: Instant,
+) -> (Outcome, Option<Duration>) {
+    let config = &shared.config;
+    let needle = config.checks.expect_body_contains.as_deref();
+    let attempt = async {
+        let reused = slot.is_some();
+        if slot.is_none() {
+            *slot = Some(connect(shared).await.map_err(Failure::Connect)?);
+        }
+        let connection = slot.as_mut().expect("connected above");
+        match connection.round_trip(&config.request, needle).await {
+            Err(RoundTripError::ClosedBeforeResponse) if reused => {
+                *slot = Some(connect(shared).await.map_err(Failure::Connect)?);
+                let connection = slot.as_mut().expect("connected above");
+                connection
+                    .round_trip(&config.request, needle)
+                    .await
+                    .map_err(Failure::RoundTrip)
+            }
+            other => other.map_err(Failure::RoundTrip),
+        }
+    };
+    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let latency = sent.elapsed();
+    match result {
+        Ok(Ok(response)) => {
+            if !response.keep_alive {
+                *slot = None;
+            }
+            let error = classify(&response, &config.checks);
+            (
+                Outcome {
+                    status: Some(response.status),
+                    error,
+                },
+                Some(latency),
+            )
+        }
+        Ok(Err(failure)) => {
+            *slot = None;
+            let error = match failure {
+                Failure::Connect(class) => class,
+                Failure::RoundTrip(RoundTripError::Protocol(_)) => ErrorClass::Protocol,
+                Failure::RoundTrip(RoundTripError::ClosedBeforeResponse) => {
+                    ErrorClass::ConnectionReset
+                }
+                Failure::RoundTrip(RoundTripError::Io(error)) => {
+                    ErrorClass::from_request_io(&error)
+                }
+            };
+            (
+                Outcome {
+                    status: None,
+                    error: Some(error),
+                },
+                None,
+            )
+        }
+        Err(_elapsed) => {
+            *slot = None;
+            (
+                Outcome {
+                    status: None,
+                    error: Some(ErrorClass::RequestTimeout),
+                },
+                Some(latency),
+            )
+        }
+    }
+}
+
+/// [`one_request`] for HTTP/2: the thread's connection is opened (or re-opened) on demand.
+async fn one_request_http2(
+    shared: &Shared,
+    sender_slot: &RefCell<Option<Http2Sender>>,
+    sent: Instant,
+) -> (Outcome, Option<Duration>) {
+    let config = &shared.config;
+    let request = config
+        .http2
+        .as_ref()
+        .expect("http2 slots only exist with --http2");
+    let needle = config.checks.expect_body_contains.as_deref();
+    let attempt = async {
+        let existing = sender_slot
+            .borrow()
+            .as_ref()
+            .filter(|s| !s.is_closed())
+            .cloned();
+        let mut sender = match existing {
+            Some(sender) => sender,
+            None => {
+                let transport = connect_transport(shared).await.map_err(Some)?;
+                let connect_deadline = sent + config.connect_timeout;
+                let sender = tokio::time::timeout_at(
+                    connect_deadline.into(),
+                    crate::http2::handshake(transport),
+                )
+                .await
+                .map_err(|_| Some(ErrorClass::ConnectTimeout))?
+                .map_err(|_| Some(ErrorClass::Protocol))?;
+                *sender_slot.borrow_mut() = Some(sender.clone());
+                sender
+            }
+        };
+        crate::http2::round_trip(&mut sender, request, needle)
+            .await
+            .map_err(|failure| {
+                sender_slot.borrow_mut().take();
+                Some(match failure {
+                    Http2Failure::Reset => ErrorClass::ConnectionReset,
+                    Http2Failure::Protocol => ErrorClass::Protocol,
+                })
+            })
+    };
+    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let latency = sent.elapsed();
+    match result {
+        Ok(Ok(response)) => {
+            let error = classify(&response, &config.checks);
+            (
+                Outcome {
+                    status: Some(response.status),
+                    error,
+                },
+                Some(latency),
+            )
+        }
+        Ok(Err(class)) => (
+            Outcome {
+                status: None,
+                error: class,
+            },
+            None,
+        ),
+        Err(_elapsed) => (
+            Outcome {
+                status: None,
+                error: Some(ErrorClass::RequestTimeout),
+            },
+            Some(latency),
+        ),
+    }
+}
+
+/// The error class of a response, if any (see [`ErrorClass`] for the precedence).
+pub fn classify(response: &ResponseSummary, checks: &Checks) -> Option<ErrorClass> {
+    let status = response.status;
+    if status == 429 || (status == 503 && response.retry_after) {
+        return Some(ErrorClass::RateLimited);
+    }
+    let status_ok = if checks.expect_status.is_empty() {
+        status < 400
+    } else {
+        checks
+            .expect_status
+            .iter()
+            .any(|&(low, high)| (low..=high).contains(&status))
+    };
+    if !status_ok {
+        return Some(match status {
+            500..=599 => ErrorClass::Http5xx,
+            400..=499 => ErrorClass::Http4xx,
+            _ => ErrorClass::CheckFailed,
+        });
+    }
+    if response.body_contains == Some(false) {
+        return Some(ErrorClass::CheckFailed);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, retry_after: bool, body_contains: Option<bool>) -> ResponseSummary {
+        ResponseSummary {
+            status,
+            retry_after,
+            body_contains,
+            keep_alive: true,
+        }
+    }
+
+    #[test]
+    fn classification_precedence() {
+        let none = Checks::default();
+        assert_eq!(classify(&response(200, false, None), &none), None);
+        assert_eq!(classify(&response(302, false, None), &none), None);
+        assert_eq!(
+            classify(&response(404, false, None), &none),
+            Some(ErrorClass::Http4xx)
+        );
+        assert_eq!(
+            classify(&response(429, false, None), &none),
+            Some(ErrorClass::RateLimited)
+        );
+        assert_eq!(
+            classify(&response(503, true, None), &none),
+            Some(ErrorClass::RateLimited)
+        );
+        assert_eq!(
+            classify(&response(503, false, None), &none),
+            Some(ErrorClass::Http5xx)
+        );
+        assert_eq!(
+            classify(&response(200, false, Some(false)), &none),
+            Some(ErrorClass::CheckFailed)
+        );
+        let expect_404 = Checks {
+            expect_status: vec![(404, 404)],
+            expect_body_contains: None,
+        };
+        assert_eq!(classify(&response(404, false, None), &expect_404), None);
+        assert_eq!(
+            classify(&response(200, false, None), &expect_404),
+            Some(ErrorClass::CheckFailed)
+        );
+        assert_eq!(
+            classify(&response(500, false, None), &expect_404),
+            Some(ErrorClass::Http5xx)
+        );
+    }
+
+    #[test]
+    fn shares_add_up() {
+        for total in [0u64, 1, 7, 1000] {
+            for parts in 1..5 {
+                assert_eq!(
+                    (0..parts).map(|i| share(total, parts, i)).sum::<u64>(),
+                    total
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! A load run as evidence, and as the `--json` result document.
+//!
+//! [`to_evidence`] builds one `gonogo_core` record of kind `load` with the catalogue metrics
+//! (`<name>` from `--name`, `default` unless given):
+//!
+//! | metric                     | shape        | meaning                                                   |
+//! |----------------------------|--------------|-----------------------------------------------------------|
+//! | `load.<name>.latency`      | distribution | µs, from the intended start (open) or the send (closed)   |
+//! | `load.<name>.errors`       | ratio        | failed requests (any class, dropped and interrupted too)  |
+//! | `load.<name>.status_4xx`   | ratio        | responses with a 4xx status (429 included)                |
+//! | `load.<name>.status_5xx`   | ratio        | responses with a 5xx status                               |
+//! | `load.<name>.rate_limited` | ratio        | 429, or 503 with `Retry-After`                            |
+//! | `load.<name>.dropped`      | ratio        | due requests never sent (in-flight cap reached)           |
+//! | `load.<name>.throughput`   | value, 1/s   | completed requests per second of the run                  |
+//! | `load.<name>.requests`     | value        | completed requests                                        |
+//!
+//! Every ratio has the same `n`: the requests that were due (completed + dropped + interrupted).
+//!
+//! `details` (for report charts; the decision never reads it) holds the configuration, the
+//! status and error class counts, latency and service-time percentiles, when rate limiting began
+//! and the per-second series. Its `result_version` is 1; fields are only ever added.
+//!
+//! `sha256` is the SHA-256 of the canonical (compact, key-sorted) JSON of `details` followed by
+//! a newline and the V2 base64 encoding of the latency histogram: the configuration and results
+//! that the record summarises, so two records of the same run hash alike.
+
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+use gonogo_core::units::Unit;
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+use crate::engine::{LoadConfig, Model, RunResult, StopReason};
+
+/// The note carried by closed-model latency metrics.
+pub const CLOSED_MODEL_NOTE: &str = "closed model: latency is timed from the actual send, so a stalled server also stalls the generator and the stall is under-counted (coordinated omission); use --rate for an open model";
+
+/// The percentiles shown in summaries and details.
+pub const PERCENTILES: [(&str, f64); 6] = [
+    ("p50", 50.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+    ("p99_9", 99.9),
+    ("max", 100.0),
+];
+
+/// Percentiles of a microsecond histogram as a JSON object (`null` when empty).
+pub fn percentiles_json(histogram: &Histogram<u64>) -> Value {
+    if histogram.is_empty() {
+        return Value::Null;
+    }
+    let mut object = serde_json::Map::new();
+    for (label, percentile) in PERCENTILES {
+        let value = if percentile >= 100.0 {
+            histogram.max()
+        } else {
+            histogram.value_at_percentile(percentile)
+        };
+        object.insert(label.to_owned(), json!(value));
+    }
+    object.insert("min".to_owned(), json!(histogram.min()));
+    object.insert(
+        "mean".to_owned(),
+        json!((histogram.mean() * 10.0).round() / 10.0),
+    );
+    object.insert("count".to_owned(), json!(histogram.len()));
+    Value::Object(object)
+}
+
+/// The run's configuration and results as the `details` object.
+pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
+    let totals = &result.totals;
+    let (model, model_fields) = match &config.model {
+        Model::Closed { concurrency } => ("closed", json!({ "concurrency": concurrency })),
+        Model::Open {
+            schedule,
+            max_in_flight,
+        } => (
+            "open",
+            json!({
+                "rate_at_start": schedule.rate_at(0.0),
+                "max_in_flight": max_in_flight,
+                "planned_requests": schedule.total_arrivals(),
+            }),
+        ),
+    };
+    let status_counts: serde_json::Map<String, Value> = totals
+        .status_counts
+        .iter()
+        .map(|(status, count)| (status.to_string(), json!(count)))
+        .collect();
+    let error_counts: serde_json::Map<String, Value> = totals
+        .error_counts
+        .iter()
+        .map(|(class, count)| (class.code().to_owned(), json!(count)))
+        .collect();
+    let series: Vec<Value> = result
+        .series
+        .iter()
+        .map(|point| {
+            json!({
+                "second": point.second,
+                "completed": point.completed,
+                "errors": point.errors,
+                "p50_us": point.p50_us,
+                "p99_us": point.p99_us,
+            })
+        })
+        .collect();
+    json!({
+        "result_version": 1,
+        "name": name,
+        "url": config.target.url,
+        "method": String::from_utf8_lossy(config.request.bytes.split(|&b| b == b' ').next().unwrap_or_default()),
+        "model": model,
+        "protocol": if config.http2.is_some() { "h2" } else { "http/1.1" },
+        "tls": config.tls.is_some(),
+        "model_settings": model_fields,
+        "started_at": result.started_at.to_string(),
+        "planned_duration_s": config.duration.as_secs_f64(),
+        "elapsed_s": result.elapsed.as_secs_f64(),
+        "max_requests": config.max_requests,
+        "timeout_ms": config.timeout.as_millis() as u64,
+        "threads": config.threads,
+        "stop_reason": match result.stop_reason { StopReason::Completed => "completed", StopReason::Interrupted => "interrupted" },
+        "requests": {
+            "due": totals.n_issued(),
+            "completed": totals.n_completed,
+            "dropped": totals.n_dropped,
+            "interrupted": totals.n_interrupted,
+            "errors": errors_including_interrupted(result),
+        },
+        "throughput_per_s": throughput(result),
+        "status_counts": status_counts,
+        "error_counts": error_counts,
+        "rate_limited_since_s": totals.first_rate_limited.map(|d| d.as_secs_f64()),
+        "latency_us": percentiles_json(&totals.latency),
+        "latency_timed_from": if model == "open" { "intended start" } else { "send" },
+        "service_time_us": percentiles_json(&totals.service_time),
+        "coordinated_omission_note": if model == "closed" { Value::from(CLOSED_MODEL_NOTE) } else { Value::Null },
+        "series": series,
+    })
+}
+
+fn errors_including_interrupted(result: &RunResult) -> u64 {
+    result.totals.n_errors() + result.totals.n_interrupted
+}
+
+/// Completed requests per second of elapsed run time.
+pub fn throughput(result: &RunResult) -> f64 {
+    let seconds = result.elapsed.as_secs_f64();
+    if seconds > 0.0 {
+        result.totals.n_completed as f64 / seconds
+    } else {
+        0.0
+    }
+}
+
+/// The run as one evidence record (see the module doc for the metrics).
+pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evidence {
+    let details = details(result, config, name);
+    let totals = &result.totals;
+    let encoded = gonogo_core::wire::encode_histogram(&totals.latency);
+    let mut canonical = serde_json::to_string(&details).expect("details serialise");
+    canonical.push('\n');
+    canonical.push_str(&encoded);
+    let sha256 = gonogo_core::evidence::sha256_hex(canonical.as_bytes());
+    let mut record = Evidence::new(
+        "load",
+        Source::Url(config.target.url.clone()),
+        sha256,
+        result.started_at,
+        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+    );
+    let n = totals.n_issued();
+    let requests = Unit::count("requests");
+    let ratio = |k: u64| Ratio::new(k.min(n), n).expect("k clamped to n");
+    let mut latency = Metric::distribution(totals.latency.clone(), Unit::parse("us"));
+    if matches!(config.model, Model::Closed { .. }) {
+        latency = latency.with_note(CLOSED_MODEL_NOTE);
+    }
+    let metric = |suffix: &str| format!("load.{name}.{suffix}");
+    record.insert(metric("latency"), latency);
+    record.insert(
+        metric("errors"),
+        Metric::ratio(
+            ratio(errors_including_interrupted(result)),
+            requests.clone(),
+        ),
+    );
+    record.insert(
+        metric("status_4xx"),
+        Metric::ratio(ratio(totals.statuses_in(400..500)), requests.clone()),
+    );
+    record.insert(
+        metric("status_5xx"),
+        Metric::ratio(ratio(totals.statuses_in(500..600)), requests.clone()),
+    );
+    record.insert(
+        metric("rate_limited"),
+        Metric::ratio(
+            ratio(totals.errors_of(crate::error_class::ErrorClass::RateLimited)),
+            requests.clone(),
+        ),
+    );
+    record.insert(
+        metric("dropped"),
+        Metric::ratio(ratio(totals.n_dropped), requests.clone()),
+    );
+    record.insert(
+        metric("throughput"),
+        Metric::value(throughput(result), Unit::PerSecond),
+    );
+    record.insert(
+        metric("requests"),
+        Metric::value(totals.n_completed as f64, requests),
+    );
+    record.details = details;
+    record
+}
+
+/// Checks a scenario name: letters, digits, `_` and `-`, so metric names stay one segment.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid scenario name: use letters, digits, `_` and `-` (it becomes the middle of `load.<name>.latency`)"
+        ))
+    }
+}

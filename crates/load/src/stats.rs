@@ -1,0 +1,410 @@
+//! Recording results without locks, and merging them at the end.
+//!
+//! Each worker thread owns a [`ThreadRecorder`] (its tasks share it through an `Rc<RefCell<_>>`,
+//! never across threads): two HDR histograms (latency from the intended start, and service time
+//! from the actual send), status and error counts, and the current second of the time series.
+//! When a second is over, the thread sends that second's small histogram to the collector over a
+//! channel ([`SecondSlice`]); that is the only cross-thread traffic besides two relaxed atomic
+//! counters for the progress line. At the end the recorders are added into one [`Totals`]
+//! (HDR histograms add exactly) and the [`SeriesCollector`] yields the per-second [`SecondPoint`]s.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use crate::error_class::ErrorClass;
+
+/// Statuses are counted in an array indexed by code; anything at or above this is clamped.
+const STATUS_SLOTS: usize = 1000;
+
+/// The histogram of one second of the time series: 1 µs to 60 s, 2 significant digits (about
+/// 20 KiB), enough for a chart's p50/p99 line. The run's latency metric uses the full-precision
+/// histogram.
+pub fn second_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 2).expect("static bounds are valid")
+}
+
+/// Live counters the progress line reads (relaxed; written by one thread each).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub completed: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+/// One second of one thread's results.
+#[derive(Debug)]
+pub struct SecondSlice {
+    pub second: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub histogram: Histogram<u64>,
+}
+
+/// What happened to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Option<u16>,
+    pub error: Option<ErrorClass>,
+}
+
+/// One thread's results.
+pub struct ThreadRecorder {
+    pub latency: Histogram<u64>,
+    pub service_time: Histogram<u64>,
+    pub status_counts: Vec<u64>,
+    pub error_counts: [u64; ErrorClass::ALL.len()],
+    /// Requests that finished (a response or an error), dropped ones excluded.
+    pub n_completed: u64,
+    /// Requests that were due but never sent (open model, in-flight cap reached).
+    pub n_dropped: u64,
+    /// Requests sent (or attempted) so far; `n_started - n_completed` are in flight.
+    pub n_started: u64,
+    /// When the first rate-limited response arrived, since the run started.
+    pub first_rate_limited: Option<Duration>,
+    run_start: Instant,
+    current_second: u64,
+    second_completed: u64,
+    second_errors: u64,
+    second_histogram: Option<Histogram<u64>>,
+    series: mpsc::Sender<SecondSlice>,
+    progress: Arc<Progress>,
+}
+
+impl ThreadRecorder {
+    pub fn new(
+        run_start: Instant,
+        series: mpsc::Sender<SecondSlice>,
+        progress: Arc<Progress>,
+    ) -> Self {
+        ThreadRecorder {
+            latency: gonogo_core::evidence::latency_histogram(),
+            service_time: gonogo_core::evidence::latency_histogram(),
+            status_counts: vec![0; STATUS_SLOTS],
+            error_counts: [0; ErrorClass::ALL.len()],
+            n_completed: 0,
+            n_dropped: 0,
+            n_started: 0,
+            first_rate_limited: None,
+            run_start,
+            current_second: 0,
+            second_completed: 0,
+            second_errors: 0,
+            second_histogram: None,
+            series,
+            progress,
+        }
+    }
+
+    /// Records a finished request. `latency` is from the intended start (equal to the send time
+    /// in the closed model), `service_time` from the actual send; `None` when the request has no
+    /// meaningful latency (it failed before a response could arrive, e.g. connection refused).
+    pub fn record(
+        &mut self,
+        now: Instant,
+        outcome: Outcome,
+        latency: Option<Duration>,
+        service_time: Option<Duration>,
+    ) {
+        self.roll_to(now);
+        self.n_completed += 1;
+        self.second_completed += 1;
+        if let Some(status) = outcome.status {
+            self.status_counts[(status as usize).min(STATUS_SLOTS - 1)] += 1;
+        }
+        if let Some(class) = outcome.error {
+            self.error_counts[class.index()] += 1;
+            self.second_errors += 1;
+            self.progress.errors.fetch_add(1, Ordering::Relaxed);
+            if class == ErrorClass::RateLimited && self.first_rate_limited.is_none() {
+                self.first_rate_limited = Some(now.saturating_duration_since(self.run_start));
+            }
+        }
+        if let Some(latency) = latency {
+            let micros = latency.as_micros().max(1) as u64;
+            self.latency.saturating_record(micros);
+            self.second_histogram
+                .get_or_insert_with(second_histogram)
+                .saturating_record(micros);
+        }
+        if let Some(service_time) = service_time {
+            self.service_time
+                .saturating_record(service_time.as_micros().max(1) as u64);
+        }
+        self.progress.completed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a request that was due but could not start.
+    pub fn record_dropped(&mut self, now: Instant) {
+        self.roll_to(now);
+        self.n_dropped += 1;
+        self.error_counts[ErrorClass::Dropped.index()] += 1;
+        self.second_errors += 1;
+        self.progress.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Closes the current second if `now` is past it, sending it to the collector.
+    pub fn roll_to(&mut self, now: Instant) {
+        let second = now.saturating_duration_since(self.run_start).as_secs();
+        if second != self.current_second {
+            self.flush();
+            self.current_second = second;
+        }
+    }
+
+    /// Sends the current second (if it holds anything) to the collector.
+    pub fn flush(&mut self) {
+        if self.second_completed == 0 && self.second_errors == 0 {
+            return;
+        }
+        let slice = SecondSlice {
+            second: self.current_second,
+            completed: self.second_completed,
+            errors: self.second_errors,
+            histogram: self
+                .second_histogram
+                .take()
+                .unwrap_or_else(second_histogram),
+        };
+        // The collector outlives the workers; if it is gone the series is simply incomplete.
+        let _ = self.series.send(slice);
+        self.second_completed = 0;
+        self.second_errors = 0;
+    }
+}
+
+/// Everything a run measured, summed over threads.
+#[derive(Debug, Clone)]
+pub struct Totals {
+    /// Latency from the intended start, microseconds.
+    pub latency: Histogram<u64>,
+    /// Service time from the actual send, microseconds.
+    pub service_time: Histogram<u64>,
+    pub status_counts: BTreeMap<u16, u64>,
+    pub error_counts: BTreeMap<ErrorClass, u64>,
+    pub n_completed: u64,
+    pub n_dropped: u64,
+    /// Requests still outstanding when the run was cut off (hard deadline or second Ctrl-C).
+    pub n_interrupted: u64,
+    pub first_rate_limited: Option<Duration>,
+}
+
+impl Totals {
+    pub fn empty() -> Totals {
+        Totals {
+            latency: gonogo_core::evidence::latency_histogram(),
+            service_time: gonogo_core::evidence::latency_histogram(),
+            status_counts: BTreeMap::new(),
+            error_counts: BTreeMap::new(),
+            n_completed: 0,
+            n_dropped: 0,
+            n_interrupted: 0,
+            first_rate_limited: None,
+        }
+    }
+
+    /// Adds one thread's recorder.
+    pub fn add(&mut self, recorder: &ThreadRecorder) {
+        self.latency
+            .add(&recorder.latency)
+            .expect("histograms share bounds");
+        self.service_time
+            .add(&recorder.service_time)
+            .expect("histograms share bounds");
+        for (status, &count) in recorder.status_counts.iter().enumerate() {
+            if count > 0 {
+                *self.status_counts.entry(status as u16).or_default() += count;
+            }
+        }
+        for class in ErrorClass::ALL {
+            let count = recorder.error_counts[class.index()];
+            if count > 0 {
+                *self.error_counts.entry(class).or_default() += count;
+            }
+        }
+        self.n_completed += recorder.n_completed;
+        self.n_dropped += recorder.n_dropped;
+        self.n_interrupted += recorder.n_started.saturating_sub(recorder.n_completed);
+        self.first_rate_limited = match (self.first_rate_limited, recorder.first_rate_limited) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Requests that were due: completed, dropped and interrupted.
+    pub fn n_issued(&self) -> u64 {
+        self.n_completed + self.n_dropped + self.n_interrupted
+    }
+
+    /// Requests that failed for any reason, dropped ones included.
+    pub fn n_errors(&self) -> u64 {
+        self.error_counts.values().sum()
+    }
+
+    pub fn errors_of(&self, class: ErrorClass) -> u64 {
+        self.error_counts.get(&class).copied().unwrap_or(0)
+    }
+
+    /// Responses whose status is in `range`.
+    pub fn statuses_in(&self, range: std::ops::Range<u16>) -> u64 {
+        self.status_counts
+            .range(range)
+            .map(|(_, count)| count)
+            .sum()
+    }
+}
+
+/// One second of the run's time series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondPoint {
+    /// Seconds since the start (this point covers [second, second + 1)).
+    pub second: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub p50_us: Option<u64>,
+    pub p99_us: Option<u64>,
+}
+
+struct PendingSecond {
+    completed: u64,
+    errors: u64,
+    histogram: Histogram<u64>,
+}
+
+/// Gathers [`SecondSlice`]s from all threads and turns each finished second into a point,
+/// keeping at most a few seconds of histograms in memory.
+pub struct SeriesCollector {
+    receiver: mpsc::Receiver<SecondSlice>,
+    pending: BTreeMap<u64, PendingSecond>,
+    points: Vec<SecondPoint>,
+}
+
+impl SeriesCollector {
+    pub fn new(receiver: mpsc::Receiver<SecondSlice>) -> Self {
+        SeriesCollector {
+            receiver,
+            pending: BTreeMap::new(),
+            points: Vec::new(),
+        }
+    }
+
+    /// Takes what has arrived; seconds older than `current_second - 2` are final.
+    pub fn poll(&mut self, current_second: u64) {
+        while let Ok(slice) = self.receiver.try_recv() {
+            self.accept(slice);
+        }
+        let keep = self.pending.split_off(&current_second.saturating_sub(2));
+        let finished = std::mem::replace(&mut self.pending, keep);
+        for (second, pending) in finished {
+            self.finish(second, pending);
+        }
+    }
+
+    fn accept(&mut self, slice: SecondSlice) {
+        if let Some(point) = self
+            .points
+            .iter_mut()
+            .rev()
+            .find(|p| p.second == slice.second)
+        {
+            // A straggler for a second already closed: counts stay exact, percentiles do not move.
+            point.completed += slice.completed;
+            point.errors += slice.errors;
+            return;
+        }
+        let pending = self
+            .pending
+            .entry(slice.second)
+            .or_insert_with(|| PendingSecond {
+                completed: 0,
+                errors: 0,
+                histogram: second_histogram(),
+            });
+        pending.completed += slice.completed;
+        pending.errors += slice.errors;
+        pending
+            .histogram
+            .add(&slice.histogram)
+            .expect("same bounds");
+    }
+
+    fn finish(&mut self, second: u64, pending: PendingSecond) {
+        let percentile = |q: f64| {
+            (!pending.histogram.is_empty()).then(|| pending.histogram.value_at_quantile(q))
+        };
+        let point = SecondPoint {
+            second,
+            completed: pending.completed,
+            errors: pending.errors,
+            p50_us: percentile(0.50),
+            p99_us: percentile(0.99),
+        };
+        let position = self.points.partition_point(|p| p.second < second);
+        self.points.insert(position, point);
+    }
+
+    /// Drains everything (call after all workers have flushed) and returns the series.
+    pub fn finish_all(mut self) -> Vec<SecondPoint> {
+        self.poll(u64::MAX);
+        self.points
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_merge_exactly_and_series_splits_by_second() {
+        let (sender, receiver) = mpsc::channel();
+        let start = Instant::now();
+        let mut collector = SeriesCollector::new(receiver);
+        let mut totals = Totals::empty();
+        for thread in 0..2u64 {
+            let mut recorder =
+                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()));
+            for i in 0..100u64 {
+                let now = start + Duration::from_millis(i * 20);
+                let status = if i % 10 == 0 { 503 } else { 200 };
+                let error = (status == 503).then_some(ErrorClass::Http5xx);
+                recorder.n_started += 1;
+                let latency = Duration::from_micros(100 * (thread + 1));
+                recorder.record(
+                    now,
+                    Outcome {
+                        status: Some(status),
+                        error,
+                    },
+                    Some(latency),
+                    Some(latency),
+                );
+            }
+            recorder.record_dropped(start + Duration::from_millis(2500));
+            recorder.flush();
+            totals.add(&recorder);
+        }
+        let series = collector_finish(&mut collector);
+        assert_eq!(totals.n_completed, 200);
+        assert_eq!(totals.n_dropped, 2);
+        assert_eq!(totals.n_issued(), 202);
+        assert_eq!(totals.errors_of(ErrorClass::Http5xx), 20);
+        assert_eq!(totals.n_errors(), 22);
+        assert_eq!(totals.statuses_in(500..600), 20);
+        assert_eq!(totals.latency.len(), 200);
+        assert_eq!(
+            series.iter().map(|p| p.completed).collect::<Vec<_>>(),
+            vec![100, 100, 0]
+        );
+        assert_eq!(series[2].errors, 2);
+        assert_eq!(series[0].p50_us, Some(100));
+        assert_eq!(series[0].p99_us, Some(200));
+    }
+
+    fn collector_finish(collector: &mut SeriesCollector) -> Vec<SecondPoint> {
+        let (_, receiver) = mpsc::channel();
+        std::mem::replace(collector, SeriesCollector::new(receiver)).finish_all()
+    }
+}

@@ -1,0 +1,919 @@
+//! Integration tests of `gonogo load` and `gonogo merge` against a real axum server that each
+//! test starts on 127.0.0.1:0 (in its own thread and runtime) and stops when it ends.
+//!
+//! The engine builds its own runtimes, so tests are plain `#[test]`s that call `cli::run` or
+//! `engine::run` while the server runs elsewhere. Every run is bounded by `--max-requests`
+//! and/or a short `--duration`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use clap::Parser;
+use gonogo_core::evidence::Evidence;
+use gonogo_load::cli::{LoadArgs, MergeArgs};
+use gonogo_load::error_class::ErrorClass;
+
+#[derive(Parser)]
+struct LoadCommand {
+    #[command(flatten)]
+    args: LoadArgs,
+}
+
+#[derive(Parser)]
+struct MergeCommand {
+    #[command(flatten)]
+    args: MergeArgs,
+}
+
+fn load_args(argv: &[&str]) -> LoadArgs {
+    let mut full = vec!["load"];
+    full.extend_from_slice(argv);
+    LoadCommand::try_parse_from(full)
+        .expect("test flags parse")
+        .args
+}
+
+/// State shared by the test server's handlers.
+#[derive(Default)]
+struct ServerState {
+    requests: AtomicU64,
+    /// For `/stall`: the request index that freezes the server, and until when (ms since start).
+    stall_at_request: AtomicU64,
+    stalled_until_ms: AtomicU64,
+    started: std::sync::OnceLock<Instant>,
+}
+
+struct TestServer {
+    address: SocketAddr,
+    state: Arc<ServerState>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    fn start() -> TestServer {
+        let state = Arc::new(ServerState::default());
+        state.stall_at_request.store(u64::MAX, Ordering::SeqCst);
+        let _ = state.started.set(Instant::now());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        listener.set_nonblocking(true).unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .route("/every10", get(every_tenth_fails))
+            .route(
+                "/hang",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    "never"
+                }),
+            )
+            .route("/stall", get(stall))
+            .route("/limited", get(limited))
+            .route(
+                "/version",
+                get(|version: axum::http::Version| async move { format!("{version:?}") }),
+            )
+            .with_state(Arc::clone(&state));
+        let (shutdown, shutdown_receiver) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = shutdown_receiver.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+            // Handlers that never return (`/hang`) must not hold the test up.
+            runtime.shutdown_timeout(Duration::from_millis(100));
+        });
+        let server = TestServer {
+            address,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        };
+        server.wait_ready();
+        server
+    }
+
+    /// Polls the port with a real request, bounded to 5 s.
+    fn wait_ready(&self) {
+        use std::io::{Read, Write};
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(mut stream) = std::net::TcpStream::connect(self.address) {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+                let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+                let mut response = String::new();
+                let _ = stream.read_to_string(&mut response);
+                if response.starts_with("HTTP/1.1 200") {
+                    self.state.requests.store(0, Ordering::SeqCst);
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "test server on {} did not become ready within 5 s",
+            self.address
+        );
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn every_tenth_fails(State(state): State<Arc<ServerState>>) -> (StatusCode, &'static str) {
+    let index = state.requests.fetch_add(1, Ordering::SeqCst);
+    if index % 10 == 9 {
+        (StatusCode::SERVICE_UNAVAILABLE, "busy")
+    } else {
+        (StatusCode::OK, "ok")
+    }
+}
+
+/// Freezes the whole server for one second when the configured request index arrives: every
+/// request that arrives during the freeze is answered when it ends, as a stopped process would.
+async fn stall(State(state): State<Arc<ServerState>>) -> &'static str {
+    let index = state.requests.fetch_add(1, Ordering::SeqCst);
+    let started = *state.started.get().unwrap();
+    let now_ms = started.elapsed().as_millis() as u64;
+    if index == state.stall_at_request.load(Ordering::SeqCst) {
+        state
+            .stalled_until_ms
+            .store(now_ms + 1000, Ordering::SeqCst);
+    }
+    let until = state.stalled_until_ms.load(Ordering::SeqCst);
+    if until > now_ms {
+        tokio::time::sleep(Duration::from_millis(until - now_ms)).await;
+    }
+    "ok"
+}
+
+/// The first 50 requests pass, then every response is 429 with `Retry-After`.
+async fn limited(State(state): State<Arc<ServerState>>) -> (StatusCode, HeaderMap, &'static str) {
+    let index = state.requests.fetch_add(1, Ordering::SeqCst);
+    let mut headers = HeaderMap::new();
+    if index < 50 {
+        (StatusCode::OK, headers, "ok")
+    } else {
+        headers.insert("retry-after", "1".parse().unwrap());
+        (StatusCode::TOO_MANY_REQUESTS, headers, "slow down")
+    }
+}
+
+fn read_single_evidence(dir: &Path) -> Evidence {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "one evidence file expected in {}: {files:?}",
+        dir.display()
+    );
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let mut records = gonogo_core::wire::parse_records(&text).expect("evidence parses");
+    assert_eq!(records.len(), 1);
+    records.remove(0)
+}
+
+fn ratio(record: &Evidence, name: &str) -> (u64, u64) {
+    let ratio = record.metrics[name]
+        .value
+        .as_ratio()
+        .unwrap_or_else(|| panic!("{name} is a ratio"));
+    (ratio.k, ratio.n)
+}
+
+fn value(record: &Evidence, name: &str) -> f64 {
+    match record.metrics[name].value {
+        gonogo_core::evidence::MetricValue::Value(v) => v,
+        _ => panic!("{name} is a value"),
+    }
+}
+
+fn latency(record: &Evidence, name: &str) -> hdrhistogram::Histogram<u64> {
+    record.metrics[name]
+        .value
+        .as_histogram()
+        .expect("a distribution")
+        .clone()
+}
+
+fn run_cli(args: LoadArgs) -> ExitCode {
+    gonogo_load::cli::run(args).expect("the run completes")
+}
+
+#[test]
+fn every_tenth_503_gives_exactly_ten_percent_5xx() {
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let args = load_args(&[
+        &server.url("/every10"),
+        "--concurrency",
+        "8",
+        "--max-requests",
+        "1000",
+        "--duration",
+        "8s",
+        "--name",
+        "checkout",
+        "--quiet",
+        "--evidence-dir",
+        evidence_dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run_cli(args), ExitCode::SUCCESS);
+    let record = read_single_evidence(evidence_dir.path());
+    assert_eq!(record.kind, "load");
+    assert_eq!(ratio(&record, "load.checkout.status_5xx"), (100, 1000));
+    assert_eq!(ratio(&record, "load.checkout.errors"), (100, 1000));
+    assert_eq!(ratio(&record, "load.checkout.status_4xx"), (0, 1000));
+    assert_eq!(ratio(&record, "load.checkout.dropped"), (0, 1000));
+    assert_eq!(ratio(&record, "load.checkout.rate_limited"), (0, 1000));
+    assert_eq!(value(&record, "load.checkout.requests"), 1000.0);
+    assert!(value(&record, "load.checkout.throughput") > 0.0);
+    assert_eq!(latency(&record, "load.checkout.latency").len(), 1000);
+    assert!(
+        record.metrics["load.checkout.latency"]
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("coordinated omission")
+    );
+    assert_eq!(record.details["status_counts"]["503"], 100);
+    assert_eq!(record.details["status_counts"]["200"], 900);
+    assert_eq!(record.details["error_counts"]["http_5xx"], 100);
+    assert_eq!(record.details["model"], "closed");
+    assert_eq!(
+        server.state.requests.load(Ordering::SeqCst),
+        1000,
+        "the server saw exactly the requests sent"
+    );
+}
+
+#[test]
+fn connect_refused_against_a_closed_port() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let args = load_args(&[
+        &format!("http://127.0.0.1:{port}/"),
+        "--concurrency",
+        "2",
+        "--max-requests",
+        "20",
+        "--duration",
+        "5s",
+        "--quiet",
+        "--evidence-dir",
+        evidence_dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run_cli(args),
+        ExitCode::from(1),
+        "nothing succeeded: exit 1"
+    );
+    let record = read_single_evidence(evidence_dir.path());
+    assert_eq!(ratio(&record, "load.default.errors"), (20, 20));
+    assert_eq!(record.details["error_counts"]["connect_refused"], 20);
+    assert!(
+        latency(&record, "load.default.latency").is_empty(),
+        "no response, no latency"
+    );
+}
+
+#[test]
+fn hanging_handler_is_a_request_timeout() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/hang"),
+        "--concurrency",
+        "2",
+        "--max-requests",
+        "4",
+        "--timeout",
+        "300ms",
+        "--duration",
+        "5s",
+    ]))
+    .unwrap();
+    let started = Instant::now();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(result.totals.errors_of(ErrorClass::RequestTimeout), 4);
+    assert_eq!(result.totals.n_completed, 4);
+    assert_eq!(
+        result.totals.latency.len(),
+        4,
+        "timeouts count their wait as latency"
+    );
+    assert!(
+        result.totals.latency.min() >= 299_000,
+        "min {}",
+        result.totals.latency.min()
+    );
+}
+
+#[test]
+fn open_model_rate_is_accurate() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/"),
+        "--rate",
+        "200",
+        "--duration",
+        "2s",
+    ]))
+    .unwrap();
+    let started = Instant::now();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    let wall = started.elapsed();
+    assert_eq!(
+        result.totals.n_issued(),
+        400,
+        "200/s for 2 s is 400 requests due"
+    );
+    assert_eq!(result.totals.n_completed, 400);
+    assert_eq!(result.totals.n_errors(), 0);
+    assert!(
+        wall >= Duration::from_millis(1990) && wall < Duration::from_millis(2600),
+        "wall {wall:?}"
+    );
+    // The series sees about 200 requests in each full second.
+    for point in &result.series[..2] {
+        assert!(
+            (190..=210).contains(&point.completed),
+            "{:?}",
+            result.series
+        );
+    }
+}
+
+#[test]
+fn ramping_stages_follow_the_area_under_the_rate() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/"),
+        "--stage",
+        "1s:200",
+        "--stage",
+        "1s:0",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    // 0 -> 200/s over 1 s and back: 100 + 100 requests.
+    assert_eq!(result.totals.n_issued(), 200);
+    assert_eq!(result.totals.n_completed, 200);
+}
+
+#[test]
+fn a_server_stall_shows_in_the_open_model_p99_and_hides_in_the_closed_model() {
+    // Open model: 500/s for 3 s; the server freezes for 1 s at request 500 (t = 1 s). The 500
+    // requests due during the freeze wait from 1000 ms down to 0 ms: the top 1 % (15 of 1500)
+    // all waited more than 950 ms.
+    let server = TestServer::start();
+    server.state.stall_at_request.store(500, Ordering::SeqCst);
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/stall"),
+        "--rate",
+        "500",
+        "--duration",
+        "3s",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    let latency = &result.totals.latency;
+    assert_eq!(latency.len(), 1500);
+    let p99 = latency.value_at_quantile(0.99);
+    let p50 = latency.value_at_quantile(0.50);
+    assert!(p99 >= 900_000, "p99 {p99} µs must show the 1 s stall");
+    assert!(
+        latency.value_at_quantile(0.80) >= 200_000,
+        "a third of the run was hit by the stall"
+    );
+    assert!(p50 < 400_000, "p50 {p50} µs");
+    // Service time (from the actual send) is the same here: requests were sent on time.
+    drop(server);
+
+    // Closed model, same stall: 4 connections wait 1 s once, the other requests are fast, and
+    // the p99 misses the stall entirely. This is the blindness the summary warns about.
+    let server = TestServer::start();
+    server.state.stall_at_request.store(500, Ordering::SeqCst);
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/stall"),
+        "--concurrency",
+        "4",
+        "--max-requests",
+        "3000",
+        "--duration",
+        "8s",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.n_completed, 3000);
+    assert!(
+        result.totals.latency.max() >= 900_000,
+        "the stalled requests themselves took ~1 s"
+    );
+    assert!(
+        result.totals.latency.value_at_quantile(0.99) < 100_000,
+        "closed-model p99 hides the stall"
+    );
+}
+
+#[test]
+fn in_flight_cap_drops_requests_instead_of_sending_them() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/hang"),
+        "--rate",
+        "100",
+        "--duration",
+        "1s",
+        "--max-in-flight",
+        "2",
+        "--threads",
+        "1",
+        "--timeout",
+        "2s",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    let totals = &result.totals;
+    assert_eq!(totals.n_issued(), 100);
+    assert_eq!(totals.n_dropped, 98, "two hang, the rest find the cap full");
+    assert_eq!(totals.errors_of(ErrorClass::Dropped), 98);
+    assert_eq!(totals.errors_of(ErrorClass::RequestTimeout), 2);
+}
+
+#[test]
+fn rate_limiting_is_classified_and_its_start_recorded() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/limited"),
+        "--concurrency",
+        "1",
+        "--max-requests",
+        "80",
+    ]))
+    .unwrap();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.errors_of(ErrorClass::RateLimited), 30);
+    assert_eq!(result.totals.status_counts.get(&429), Some(&30));
+    assert!(result.totals.first_rate_limited.is_some());
+    let record = gonogo_load::evidence::to_evidence(&result, &config, "default");
+    assert_eq!(ratio(&record, "load.default.rate_limited"), (30, 80));
+    assert_eq!(ratio(&record, "load.default.status_4xx"), (30, 80));
+    assert!(record.details["rate_limited_since_s"].as_f64().is_some());
+}
+
+#[test]
+fn failed_body_check_exits_one() {
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let args = load_args(&[
+        &server.url("/"),
+        "-c",
+        "2",
+        "-n",
+        "10",
+        "--expect-body-contains",
+        "not in the body",
+        "--quiet",
+        "--evidence-dir",
+        evidence_dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(run_cli(args), ExitCode::from(1));
+    let record = read_single_evidence(evidence_dir.path());
+    assert_eq!(record.details["error_counts"]["check_failed"], 10);
+    let args = load_args(&[
+        &server.url("/"),
+        "-c",
+        "2",
+        "-n",
+        "10",
+        "--expect-body-contains",
+        "ok",
+        "--expect-status",
+        "2xx",
+        "--quiet",
+        "--no-evidence",
+    ]);
+    assert_eq!(run_cli(args), ExitCode::SUCCESS);
+}
+
+#[test]
+fn post_with_headers_and_body_file_reaches_the_server() {
+    // The echo route checks method, header and body, answering 422 when any is wrong.
+    let received = Arc::new(AtomicU64::new(0));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let address = listener.local_addr().unwrap();
+    let counter = Arc::clone(&received);
+    let router = Router::new().route(
+        "/orders",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let counter = Arc::clone(&counter);
+            async move {
+                let ok = headers.get("x-test").is_some_and(|v| v == "yes") && body == "{\"n\":1}";
+                if ok {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+            }
+        }),
+    );
+    let (shutdown, shutdown_receiver) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async {
+                        let _ = shutdown_receiver.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+    });
+    let body_dir = tempfile::tempdir().unwrap();
+    let body_file = body_dir.path().join("order.json");
+    std::fs::write(&body_file, "{\"n\":1}").unwrap();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &format!("http://{address}/orders"),
+        "-m",
+        "post",
+        "-H",
+        "X-Test: yes",
+        "--body-file",
+        body_file.to_str().unwrap(),
+        "--expect-status",
+        "201",
+        "-c",
+        "2",
+        "-n",
+        "25",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    let _ = shutdown.send(());
+    thread.join().unwrap();
+    assert_eq!(
+        result.totals.status_counts.get(&201),
+        Some(&25),
+        "{:?}",
+        result.totals.status_counts
+    );
+    assert_eq!(received.load(Ordering::SeqCst), 25);
+}
+
+#[test]
+fn non_loopback_targets_are_refused_with_a_hint() {
+    for url in [
+        "http://10.1.2.3/",
+        "http://example.com/",
+        "http://[2001:db8::1]:8080/",
+    ] {
+        let error = gonogo_load::cli::run(load_args(&[url, "-n", "1", "--no-evidence", "--quiet"]))
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("refusing to send load"), "{message}");
+        assert!(message.contains("--allow-host"), "{message}");
+        assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(2));
+    }
+    // Allowed explicitly: the configuration builds (no traffic is sent by this test).
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        "http://10.1.2.3/",
+        "--allow-host",
+        "10.1.2.3",
+    ]))
+    .unwrap();
+    assert_eq!(config.addresses[0].to_string(), "10.1.2.3:80");
+    // Loopback in every spelling needs nothing.
+    for url in [
+        "http://127.0.0.1:9/",
+        "http://127.8.9.10:9/",
+        "http://[::1]:9/",
+        "http://localhost:9/",
+    ] {
+        assert!(
+            gonogo_load::cli::build_config(&load_args(&[url])).is_ok(),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    for argv in [
+        vec!["http://127.0.0.1:9/", "--duration", "ten"],
+        vec!["http://127.0.0.1:9/", "--stage", "10s"],
+        vec!["http://127.0.0.1:9/", "-H", "no colon"],
+        vec!["http://127.0.0.1:9/", "--expect-status", "abc"],
+        vec!["http://127.0.0.1:9/", "--name", "a.b"],
+        vec!["ftp://127.0.0.1:9/"],
+    ] {
+        let error = gonogo_load::cli::build_config(&load_args(&argv)).unwrap_err();
+        assert_eq!(
+            gonogo_load::cli::exit_code_for(&error),
+            ExitCode::from(2),
+            "{argv:?}: {error}"
+        );
+    }
+    let error = gonogo_load::cli::build_config(&load_args(&[
+        "http://127.0.0.1:9/",
+        "--body-file",
+        "/nonexistent/x",
+    ]))
+    .unwrap_err();
+    assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(3));
+}
+
+#[test]
+fn saved_histograms_and_evidence_merge_exactly() {
+    let server = TestServer::start();
+    let work = tempfile::tempdir().unwrap();
+    let mut logs = Vec::new();
+    let mut evidence_files = Vec::new();
+    let mut expected = gonogo_core::evidence::latency_histogram();
+    for (shard, n) in [("a", "60"), ("b", "40")] {
+        let log = work.path().join(format!("{shard}.hlog"));
+        let evidence_dir = work.path().join(shard);
+        let args = load_args(&[
+            &server.url("/every10"),
+            "-c",
+            "2",
+            "-n",
+            n,
+            "--quiet",
+            "--save-histogram",
+            log.to_str().unwrap(),
+            "--evidence-dir",
+            evidence_dir.to_str().unwrap(),
+        ]);
+        assert_eq!(run_cli(args), ExitCode::SUCCESS);
+        let record = read_single_evidence(&evidence_dir);
+        expected
+            .add(latency(&record, "load.default.latency"))
+            .unwrap();
+        evidence_files.push(
+            std::fs::read_dir(&evidence_dir)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path(),
+        );
+        logs.push(log);
+    }
+    // Logs: the merged log holds exactly the sum of both runs' histograms.
+    let merged_log = work.path().join("all.hlog");
+    let mut argv = vec!["merge".to_owned()];
+    argv.extend(logs.iter().map(|p| p.display().to_string()));
+    argv.extend(["-o".to_owned(), merged_log.display().to_string()]);
+    let args = MergeCommand::try_parse_from(argv).unwrap().args;
+    assert_eq!(gonogo_load::cli::merge(args).unwrap(), ExitCode::SUCCESS);
+    let (merged, intervals) = gonogo_load::histogram_log::read_log(&merged_log).unwrap();
+    assert_eq!(intervals, 1);
+    assert_eq!(merged.len(), 100);
+    assert_eq!(merged, expected, "bucket-for-bucket equal");
+
+    // Evidence: ratios add their k and n.
+    let merged_evidence = work.path().join("merged.json");
+    let mut argv = vec!["merge".to_owned()];
+    argv.extend(evidence_files.iter().map(|p| p.display().to_string()));
+    argv.extend(["-o".to_owned(), merged_evidence.display().to_string()]);
+    let args = MergeCommand::try_parse_from(argv).unwrap().args;
+    assert_eq!(gonogo_load::cli::merge(args).unwrap(), ExitCode::SUCCESS);
+    let text = std::fs::read_to_string(&merged_evidence).unwrap();
+    let record = gonogo_core::wire::parse_records(&text).unwrap().remove(0);
+    assert_eq!(ratio(&record, "load.default.status_5xx"), (10, 100));
+    assert_eq!(value(&record, "load.default.requests"), 100.0);
+    assert_eq!(latency(&record, "load.default.latency"), expected);
+
+    // Mixing the two kinds is refused with exit code 3.
+    let args = MergeCommand::try_parse_from([
+        "merge",
+        logs[0].to_str().unwrap(),
+        evidence_files[0].to_str().unwrap(),
+        "-o",
+        "/dev/null",
+    ])
+    .unwrap()
+    .args;
+    let error = gonogo_load::cli::merge(args).unwrap_err();
+    assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(3));
+    assert!(error.to_string().contains("cannot merge"), "{error}");
+}
+
+#[test]
+fn a_broken_histogram_log_names_the_file_and_line() {
+    let work = tempfile::tempdir().unwrap();
+    let path = work.path().join("bad.hlog");
+    std::fs::write(&path, "#[a comment]\nTag=x,0.0,1.0,1.0,not-base64!!\n").unwrap();
+    let error = gonogo_load::histogram_log::read_log(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("bad.hlog:2"), "{error}");
+}
+
+#[test]
+fn json_result_document_carries_the_series() {
+    // `--json` writes to the process's stdout; here we check the document it prints, built by
+    // the same function.
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/"),
+        "--rate",
+        "100",
+        "--duration",
+        "1500ms",
+    ]))
+    .unwrap();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    let details = gonogo_load::evidence::details(&result, &config, "default");
+    assert_eq!(details["model"], "open");
+    assert_eq!(details["requests"]["due"], 150);
+    let series = details["series"].as_array().unwrap();
+    let total: u64 = series
+        .iter()
+        .map(|p| p["completed"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 150);
+    assert!(series[0]["p99_us"].as_u64().is_some());
+    assert_eq!(details["latency_timed_from"], "intended start");
+}
+
+#[test]
+fn a_stop_request_ends_the_run_early_and_keeps_the_results() {
+    // What Ctrl-C does, through the same handle: stop starting requests, let in-flight ones
+    // finish, report what ran.
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/"),
+        "--rate",
+        "200",
+        "--duration",
+        "8s",
+    ]))
+    .unwrap();
+    let stop = gonogo_load::engine::StopHandle::new();
+    let stopper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            stop.stop();
+        })
+    };
+    let started = Instant::now();
+    let result = gonogo_load::engine::run(config, stop, false, &mut |_| {}).unwrap();
+    stopper.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped early: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        result.stop_reason,
+        gonogo_load::engine::StopReason::Interrupted
+    );
+    let completed = result.totals.n_completed;
+    assert!(
+        (100..=200).contains(&completed),
+        "about 0.7 s of 200/s ran: {completed}"
+    );
+    assert_eq!(result.totals.n_errors(), 0);
+    assert_eq!(result.totals.latency.len(), completed);
+}
+
+#[test]
+fn http2_closed_and_open_models_count_exactly() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/every10"),
+        "--http2",
+        "-c",
+        "10",
+        "-n",
+        "500",
+        "--expect-body-contains",
+        "o",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(
+        result.totals.status_counts.get(&503),
+        Some(&50),
+        "{:?} {:?}",
+        result.totals.status_counts,
+        result.totals.error_counts
+    );
+    assert_eq!(result.totals.status_counts.get(&200), Some(&450));
+    assert_eq!(result.totals.errors_of(ErrorClass::Http5xx), 50);
+    assert_eq!(result.totals.n_errors(), 50);
+
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/version"),
+        "--http2",
+        "--rate",
+        "200",
+        "--duration",
+        "1s",
+        "--expect-body-contains",
+        "HTTP/2.0",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.n_completed, 200);
+    assert_eq!(
+        result.totals.n_errors(),
+        0,
+        "{:?}",
+        result.totals.error_counts
+    );
+}
+
+#[test]
+fn summary_shows_percentiles_statuses_errors_and_the_closed_model_note() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/every10"),
+        "-c",
+        "2",
+        "-n",
+        "20",
+    ]))
+    .unwrap();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    let text = gonogo_load::summary::render(&result, &config, "default");
+    for expected in [
+        "closed model, 2 connections, HTTP/1.1",
+        "20 due, 20 completed, 0 dropped",
+        "p99.9",
+        "latency histogram",
+        "status codes  200: 18, 503: 2",
+        "errors        http_5xx: 2 (10.00%)",
+        "note: closed model",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in:\n{text}");
+    }
+    assert!(!text.contains('\u{1b}'), "no colour codes");
+}
+
+#[test]
+fn help_teaches_models_defaults_and_the_dropped_choice() {
+    use clap::CommandFactory;
+    let help = LoadCommand::command().render_long_help().to_string();
+    for expected in [
+        "--rate",
+        "--stage",
+        "--concurrency",
+        "dropped",
+        "[default: 10s]",
+        "[default: 5000]",
+        "--allow-host",
+        "Examples:",
+    ] {
+        assert!(help.contains(expected), "missing `{expected}` in --help");
+    }
+}
