@@ -21,7 +21,7 @@ use std::io::BufRead;
 
 use gonogo_core::evidence::{Metric, Tool};
 use gonogo_core::units::Unit;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::error::ParseError;
 use crate::{Kind, Parsed};
@@ -109,7 +109,10 @@ pub struct AuditSummary {
 
 impl AuditSummary {
     pub fn count(&self, severity: Severity) -> u64 {
-        self.vulnerabilities.iter().filter(|v| v.severity == severity).count() as u64
+        self.vulnerabilities
+            .iter()
+            .filter(|v| v.severity == severity)
+            .count() as u64
     }
 
     pub fn into_parsed(self) -> Parsed {
@@ -124,7 +127,11 @@ impl AuditSummary {
             })
             .collect();
         let mut listed: Vec<&Vulnerability> = self.vulnerabilities.iter().collect();
-        listed.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.package.cmp(&b.package)));
+        listed.sort_by(|a, b| {
+            a.severity
+                .cmp(&b.severity)
+                .then_with(|| a.package.cmp(&b.package))
+        });
         let details = json!({
             "audit_tool": self.tool,
             "dependencies_checked": self.dependencies_checked,
@@ -174,7 +181,10 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 }
 
 fn wrong(expected: &'static str, what: &str) -> ParseError {
-    ParseError::WrongKind { expected, found: what.to_string() }
+    ParseError::WrongKind {
+        expected,
+        found: what.to_string(),
+    }
 }
 
 fn text(value: &Value) -> Option<String> {
@@ -186,13 +196,25 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
     let vulnerabilities = document
         .get("vulnerabilities")
         .filter(|v| v.is_object())
-        .ok_or_else(|| wrong("a cargo-audit report", "JSON without a `vulnerabilities` object"))?;
+        .ok_or_else(|| {
+            wrong(
+                "a cargo-audit report",
+                "JSON without a `vulnerabilities` object",
+            )
+        })?;
     let mut summary = AuditSummary {
         tool: "cargo-audit".into(),
-        dependencies_checked: document.pointer("/lockfile/dependency-count").and_then(Value::as_u64),
+        dependencies_checked: document
+            .pointer("/lockfile/dependency-count")
+            .and_then(Value::as_u64),
         ..AuditSummary::default()
     };
-    for entry in vulnerabilities.get("list").and_then(Value::as_array).into_iter().flatten() {
+    for entry in vulnerabilities
+        .get("list")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let advisory = &entry["advisory"];
         let severity = advisory
             .get("cvss")
@@ -202,11 +224,16 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .unwrap_or(Severity::Unknown);
         summary.vulnerabilities.push(Vulnerability {
             id: text(&advisory["id"]).unwrap_or_default(),
-            package: text(&entry["package"]["name"]).or_else(|| text(&advisory["package"])).unwrap_or_default(),
+            package: text(&entry["package"]["name"])
+                .or_else(|| text(&advisory["package"]))
+                .unwrap_or_default(),
             version: text(&entry["package"]["version"]),
             severity,
             title: text(&advisory["title"]),
-            aliases: advisory["aliases"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default(),
+            aliases: advisory["aliases"]
+                .as_array()
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default(),
         });
     }
     if let Some(count) = vulnerabilities.get("count").and_then(Value::as_u64)
@@ -222,7 +249,9 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             for warning in list.as_array().into_iter().flatten() {
                 let package = text(&warning["package"]["name"]).unwrap_or_default();
                 let id = text(&warning["advisory"]["id"]).unwrap_or_default();
-                summary.informational.push(format!("{kind}: {package} {id}").trim().to_string());
+                summary
+                    .informational
+                    .push(format!("{kind}: {package} {id}").trim().to_string());
             }
         }
     }
@@ -236,14 +265,22 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .get("summary")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .or_else(|| document.get("message").and_then(Value::as_str).map(str::to_string))
+            .or_else(|| {
+                document
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| error.to_string());
         return Err(ParseError::NoEvidence(format!(
             "npm audit did not run (error document): {}",
             summary.lines().next().unwrap_or_default()
         )));
     }
-    let mut summary = AuditSummary { tool: "npm audit".into(), ..AuditSummary::default() };
+    let mut summary = AuditSummary {
+        tool: "npm audit".into(),
+        ..AuditSummary::default()
+    };
     let metadata = &document["metadata"];
     summary.dependencies_checked = metadata
         .pointer("/dependencies/total")
@@ -251,12 +288,22 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         .or_else(|| {
             // npm 6: dependencies + devDependencies + optionalDependencies counts.
             let fields = ["dependencies", "devDependencies", "optionalDependencies"];
-            let values: Vec<u64> = fields.iter().filter_map(|f| metadata.get(*f).and_then(Value::as_u64)).collect();
+            let values: Vec<u64> = fields
+                .iter()
+                .filter_map(|f| metadata.get(*f).and_then(Value::as_u64))
+                .collect();
             (!values.is_empty()).then(|| values.iter().sum())
         });
-    if document.get("auditReportVersion").is_some() || document.get("vulnerabilities").is_some_and(Value::is_object) {
+    if document.get("auditReportVersion").is_some()
+        || document
+            .get("vulnerabilities")
+            .is_some_and(Value::is_object)
+    {
         summary.tool = "npm audit (v7+)".into();
-        let packages = document["vulnerabilities"].as_object().cloned().unwrap_or_default();
+        let packages = document["vulnerabilities"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for (name, entry) in packages {
             let word = entry["severity"].as_str().unwrap_or("");
             if word == "info" {
@@ -267,10 +314,14 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|via| via.get("url").or_else(|| via.get("source")).map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                }))
+                .filter_map(|via| {
+                    via.get("url")
+                        .or_else(|| via.get("source"))
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                })
                 .collect();
             let title = entry["via"]
                 .as_array()
@@ -278,7 +329,12 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 .flatten()
                 .find_map(|via| via.get("title").and_then(Value::as_str).map(str::to_string))
                 .or_else(|| {
-                    let names: Vec<&str> = entry["via"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                    let names: Vec<&str> = entry["via"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
                     (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
                 });
             summary.vulnerabilities.push(Vulnerability {
@@ -305,11 +361,17 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 version: text(&advisory["vulnerable_versions"]),
                 severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
                 title: text(&advisory["title"]),
-                aliases: advisory["cves"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default(),
+                aliases: advisory["cves"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default(),
             });
         }
     } else {
-        return Err(wrong("an npm audit report", "JSON with neither `vulnerabilities` (npm 7+) nor `advisories` (npm 6)"));
+        return Err(wrong(
+            "an npm audit report",
+            "JSON with neither `vulnerabilities` (npm 7+) nor `advisories` (npm 6)",
+        ));
     }
     if let Some(declared) = metadata.get("vulnerabilities").and_then(Value::as_object) {
         let declared_total: u64 = ["low", "moderate", "high", "critical"]
@@ -334,9 +396,17 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .get("dependencies")
             .and_then(Value::as_array)
             .ok_or_else(|| wrong("a pip-audit report", "JSON without a `dependencies` list"))?,
-        _ => return Err(wrong("a pip-audit report", "JSON that is neither an object nor a list")),
+        _ => {
+            return Err(wrong(
+                "a pip-audit report",
+                "JSON that is neither an object nor a list",
+            ));
+        }
     };
-    let mut summary = AuditSummary { tool: "pip-audit".into(), ..AuditSummary::default() };
+    let mut summary = AuditSummary {
+        tool: "pip-audit".into(),
+        ..AuditSummary::default()
+    };
     let mut skipped = Vec::new();
     for dependency in dependencies {
         let name = text(&dependency["name"]).unwrap_or_default();
@@ -351,7 +421,10 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 version: text(&dependency["version"]),
                 severity: Severity::Unknown,
                 title: text(&vuln["description"]).map(|d| d.chars().take(200).collect()),
-                aliases: vuln["aliases"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default(),
+                aliases: vuln["aliases"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -360,7 +433,12 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         return Err(ParseError::NoEvidence(format!(
             "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
             skipped.len(),
-            skipped.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+            skipped
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
         )));
     }
     if !skipped.is_empty() {
@@ -368,7 +446,12 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             "{} of {} dependencies were not checked: {}",
             skipped.len(),
             dependencies.len(),
-            skipped.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+            skipped
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
     summary.dependencies_checked = Some(checked);
@@ -381,7 +464,10 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
         .get("results")
         .and_then(Value::as_array)
         .ok_or_else(|| wrong("an osv-scanner report", "JSON without a `results` list"))?;
-    let mut summary = AuditSummary { tool: "osv-scanner".into(), ..AuditSummary::default() };
+    let mut summary = AuditSummary {
+        tool: "osv-scanner".into(),
+        ..AuditSummary::default()
+    };
     for result in results {
         for package in result["packages"].as_array().into_iter().flatten() {
             let name = text(&package["package"]["name"]).unwrap_or_default();
@@ -396,12 +482,18 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
                         version: version.clone(),
                         severity: Severity::Unknown,
                         title: text(&vuln["summary"]),
-                        aliases: vuln["aliases"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default(),
+                        aliases: vuln["aliases"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(text).collect())
+                            .unwrap_or_default(),
                     });
                 }
             }
             for group in groups {
-                let ids: Vec<String> = group["ids"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default();
+                let ids: Vec<String> = group["ids"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default();
                 let score = match &group["max_severity"] {
                     Value::String(s) => s.trim().parse::<f64>().ok(),
                     Value::Number(n) => n.as_f64(),
@@ -436,7 +528,11 @@ pub fn cvss3_base_score(vector: &str) -> Option<f64> {
         return None;
     }
     let metric = |name: &str| -> Option<String> {
-        vector.split('/').find_map(|part| part.strip_prefix(name).and_then(|rest| rest.strip_prefix(':')).map(str::to_string))
+        vector.split('/').find_map(|part| {
+            part.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map(str::to_string)
+        })
     };
     let scope_changed = match metric("S")?.as_str() {
         "U" => false,
@@ -522,7 +618,10 @@ mod tests {
         for (vector, score) in cases {
             assert_eq!(cvss3_base_score(vector), Some(score), "{vector}");
         }
-        assert_eq!(cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"), None);
+        assert_eq!(
+            cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            None
+        );
         assert_eq!(cvss3_base_score("garbage"), None);
     }
 }

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::wire;
 
-use crate::{collect_each, IngestError, Kind};
+use crate::{IngestError, Kind, collect_each};
 
 /// Turn files that CI produced (test results, coverage, SARIF, audits, k6 summaries) into evidence.
 ///
@@ -75,8 +75,12 @@ pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
         errors.extend(failed);
     }
     if !args.no_write && !records.is_empty() {
-        std::fs::create_dir_all(&args.evidence_dir)
-            .with_context(|| format!("creating the evidence folder {}", args.evidence_dir.display()))?;
+        std::fs::create_dir_all(&args.evidence_dir).with_context(|| {
+            format!(
+                "creating the evidence folder {}",
+                args.evidence_dir.display()
+            )
+        })?;
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -97,7 +101,9 @@ pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
     for error in &errors {
         let _ = writeln!(err, "error[{}]: {error}", error.code());
     }
-    let bad_pattern = errors.iter().any(|e| matches!(e, IngestError::BadPattern { .. }));
+    let bad_pattern = errors
+        .iter()
+        .any(|e| matches!(e, IngestError::BadPattern { .. }));
     Ok(if bad_pattern {
         ExitCode::from(2)
     } else if errors.is_empty() {
@@ -112,7 +118,9 @@ pub fn describe(record: &Evidence) -> String {
     let parts: Vec<String> = record
         .metrics
         .iter()
-        .filter(|(name, _)| !name.starts_with("k6.") || name.ends_with(".p95") || name.ends_with(".rate"))
+        .filter(|(name, _)| {
+            !name.starts_with("k6.") || name.ends_with(".p95") || name.ends_with(".rate")
+        })
         .take(8)
         .map(|(name, metric)| match &metric.value {
             MetricValue::Value(v) => format!("{name}={}", trim_float(*v)),

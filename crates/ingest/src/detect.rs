@@ -7,10 +7,10 @@
 //! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
 //! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
 //!   `$schema` mentioning sarif; npm audit v7 `"auditReportVersion"`, v6 `"advisories"`;
-//!   cargo-audit `"vulnerabilities"` with `"lockfile"`/`"database"`; pip-audit `"dependencies"`
+//!   cargo-audit `"vulnerabilities"` with `"dependency-count"`/`"advisory-count"`; pip-audit `"dependencies"`
 //!   with `"vulns"` or `"skip_reason"`; osv-scanner `"results"` with `"packages"`; k6
 //!   `"metrics"` with `"root_group"`. An npm error document (`"statusCode"` and `"error"`)
-//!   is recognised as such so it can be refused.
+//!   is recognised as such ([`Detected::NotRun`]) so it is refused as no evidence.
 
 use crate::Kind;
 
@@ -20,6 +20,8 @@ pub enum Detected {
     Known(Kind),
     /// Something recognisable that gonogo does not read; the text says what.
     Other(&'static str),
+    /// A tool's report that says the tool did not run (npm's error document): no evidence.
+    NotRun(&'static str),
     Empty,
     Unknown,
 }
@@ -88,7 +90,9 @@ fn sniff_xml(text: &[u8]) -> Detected {
 
 fn sniff_lines(text: &[u8]) -> Detected {
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or(b"");
-    const RECORDS: [&[u8]; 8] = [b"TN:", b"SF:", b"VER:", b"DA:", b"FN:", b"FNDA:", b"BRDA:", b"LF:"];
+    const RECORDS: [&[u8]; 8] = [
+        b"TN:", b"SF:", b"VER:", b"DA:", b"FN:", b"FNDA:", b"BRDA:", b"LF:",
+    ];
     if RECORDS.iter().any(|record| first_line.starts_with(record)) {
         return Detected::Known(Kind::Lcov);
     }
@@ -101,21 +105,25 @@ fn sniff_json(text: &[u8]) -> Detected {
         return Detected::Known(Kind::Sarif);
     }
     if has("\"statusCode\"") && has("\"error\"") && !has("\"vulnerabilities\"") {
-        return Detected::Other("an npm error document (the audit did not run)");
+        return Detected::NotRun(
+            "npm audit wrote an error document instead of a report: the audit did not run",
+        );
     }
     if has("\"auditReportVersion\"") || (has("\"advisories\"") && has("\"metadata\"")) {
         return Detected::Known(Kind::NpmAudit);
     }
-    if has("\"vulnerabilities\"") && (has("\"lockfile\"") || has("\"database\"")) {
+    if has("\"results\"") && has("\"packages\"") {
+        return Detected::Known(Kind::Osv);
+    }
+    if has("\"vulnerabilities\"") && (has("\"dependency-count\"") || has("\"advisory-count\"")) {
         return Detected::Known(Kind::CargoAudit);
     }
     if has("\"dependencies\"") && (has("\"vulns\"") || has("\"skip_reason\"")) {
         return Detected::Known(Kind::PipAudit);
     }
-    if has("\"results\"") && has("\"packages\"") {
-        return Detected::Known(Kind::Osv);
-    }
-    if has("\"metrics\"") && (has("\"root_group\"") || has("\"http_reqs\"") || has("\"iterations\"")) {
+    if has("\"metrics\"")
+        && (has("\"root_group\"") || has("\"http_reqs\"") || has("\"iterations\""))
+    {
         return Detected::Known(Kind::K6);
     }
     if has("\"gonogo_evidence\"") {
@@ -125,7 +133,9 @@ fn sniff_json(text: &[u8]) -> Detected {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 #[cfg(test)]
@@ -135,24 +145,57 @@ mod tests {
     #[test]
     fn recognises_formats() {
         let cases: &[(&str, Detected)] = &[
-            ("<?xml version=\"1.0\"?>\n<!-- c --><testsuites>", Detected::Known(Kind::Junit)),
-            ("\u{feff}<testsuite name=\"x\">", Detected::Known(Kind::Junit)),
-            ("<?xml version=\"1.0\" ?>\n<!DOCTYPE coverage SYSTEM \"http://x/coverage-04.dtd\">\n<coverage>", Detected::Known(Kind::Cobertura)),
-            ("<?xml version=\"1.0\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\"><report name=\"x\">", Detected::Known(Kind::Jacoco)),
+            (
+                "<?xml version=\"1.0\"?>\n<!-- c --><testsuites>",
+                Detected::Known(Kind::Junit),
+            ),
+            (
+                "\u{feff}<testsuite name=\"x\">",
+                Detected::Known(Kind::Junit),
+            ),
+            (
+                "<?xml version=\"1.0\" ?>\n<!DOCTYPE coverage SYSTEM \"http://x/coverage-04.dtd\">\n<coverage>",
+                Detected::Known(Kind::Cobertura),
+            ),
+            (
+                "<?xml version=\"1.0\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\"><report name=\"x\">",
+                Detected::Known(Kind::Jacoco),
+            ),
             ("TN:\nSF:a.c\n", Detected::Known(Kind::Lcov)),
             ("SF:a.py\nDA:1,1\n", Detected::Known(Kind::Lcov)),
-            ("{\"version\":\"2.1.0\",\"runs\":[]}", Detected::Known(Kind::Sarif)),
-            ("{\"auditReportVersion\":2,\"vulnerabilities\":{}}", Detected::Known(Kind::NpmAudit)),
-            ("{\"database\":{},\"lockfile\":{},\"vulnerabilities\":{}}", Detected::Known(Kind::CargoAudit)),
-            ("{\"dependencies\":[{\"name\":\"a\",\"vulns\":[]}]}", Detected::Known(Kind::PipAudit)),
-            ("{\"results\":[{\"packages\":[]}]}", Detected::Known(Kind::Osv)),
-            ("{\"root_group\":{},\"metrics\":{}}", Detected::Known(Kind::K6)),
+            (
+                "{\"version\":\"2.1.0\",\"runs\":[]}",
+                Detected::Known(Kind::Sarif),
+            ),
+            (
+                "{\"auditReportVersion\":2,\"vulnerabilities\":{}}",
+                Detected::Known(Kind::NpmAudit),
+            ),
+            (
+                "{\"database\":{\"advisory-count\":1},\"lockfile\":{\"dependency-count\":3},\"vulnerabilities\":{}}",
+                Detected::Known(Kind::CargoAudit),
+            ),
+            (
+                "{\"dependencies\":[{\"name\":\"a\",\"vulns\":[]}]}",
+                Detected::Known(Kind::PipAudit),
+            ),
+            (
+                "{\"results\":[{\"packages\":[]}]}",
+                Detected::Known(Kind::Osv),
+            ),
+            (
+                "{\"root_group\":{},\"metrics\":{}}",
+                Detected::Known(Kind::K6),
+            ),
             ("", Detected::Empty),
             ("hello", Detected::Unknown),
         ];
         for (text, expected) in cases {
             assert_eq!(sniff(text.as_bytes()), *expected, "{text}");
         }
-        assert!(matches!(sniff(b"{\"statusCode\":405,\"error\":{}}"), Detected::Other(_)));
+        assert!(matches!(
+            sniff(b"{\"statusCode\":405,\"error\":{}}"),
+            Detected::NotRun(_)
+        ));
     }
 }

@@ -93,12 +93,12 @@ pub enum IngestError {
         message: String,
         excerpt: String,
     },
-    #[error("{path}: this is {found}, not {expected}\n  hint: collect it as `{suggestion}` (or use `auto`)")]
+    #[error("{path}: this is {found}, not {expected}\n  hint: {hint}")]
     WrongKind {
         path: String,
         expected: &'static str,
         found: String,
-        suggestion: String,
+        hint: String,
     },
     #[error("{path}: no evidence: {reason}")]
     NoEvidence { path: String, reason: String },

@@ -92,9 +92,7 @@ pub fn locate(input: impl Read, position: Position) -> io::Result<Located> {
                     let column = target.saturating_sub(line_start) as usize;
                     (column, Some(target))
                 }
-                Position::LineColumn { column, .. } => {
-                    (column.saturating_sub(1) as usize, None)
-                }
+                Position::LineColumn { column, .. } => (column.saturating_sub(1) as usize, None),
             };
             let kept = &line[..line.len().min(n.kept)];
             let column_byte = column_byte.min(kept.len());
@@ -122,7 +120,11 @@ struct LineRead {
 }
 
 /// Reads one line (through `\n`), keeping at most `limit` bytes of it in `out`.
-fn read_line_bounded(reader: &mut impl BufRead, out: &mut Vec<u8>, limit: usize) -> io::Result<LineRead> {
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<LineRead> {
     let mut total = 0;
     loop {
         let available = reader.fill_buf()?;
@@ -204,8 +206,16 @@ pub fn parse_lenient_f64(text: &str) -> Option<f64> {
             let fraction = &text[c + 1..];
             let grouped = fraction.len() == 3
                 && text.matches(',').count() >= 1
-                && integer.trim_start_matches('-').trim_start_matches('0').replace(',', "").chars().all(|ch| ch.is_ascii_digit())
-                && !integer.trim_start_matches('-').trim_start_matches('0').is_empty();
+                && integer
+                    .trim_start_matches('-')
+                    .trim_start_matches('0')
+                    .replace(',', "")
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit())
+                && !integer
+                    .trim_start_matches('-')
+                    .trim_start_matches('0')
+                    .is_empty();
             if grouped {
                 text.chars().filter(|&ch| ch != ',').collect()
             } else if text.matches(',').count() == 1 {
@@ -232,7 +242,10 @@ mod tests {
         assert_eq!(parse_lenient_f64("0,5"), Some(0.5));
         assert_eq!(parse_lenient_f64("0,004"), Some(0.004));
         assert_eq!(parse_lenient_f64("1,234"), Some(1234.0));
-        assert_eq!(parse_lenient_f64("2.5816619999999997"), Some(2.5816619999999997));
+        assert_eq!(
+            parse_lenient_f64("2.5816619999999997"),
+            Some(2.5816619999999997)
+        );
         assert_eq!(parse_lenient_f64(""), None);
         assert_eq!(parse_lenient_f64("abc"), None);
         assert_eq!(parse_lenient_f64("NaN"), None);

@@ -212,7 +212,11 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                 match name.as_ref() {
                     "testsuite" => {
                         summary.suites += 1;
-                        let top = if root_is_testsuites { depth == 1 } else { depth == 0 };
+                        let top = if root_is_testsuites {
+                            depth == 1
+                        } else {
+                            depth == 0
+                        };
                         if top && let Some(tests) = attribute_u64(element, b"tests") {
                             declared_suites_seen = true;
                             declared_suites_sum = declared_suites_sum.saturating_add(tests);
@@ -556,7 +560,9 @@ fn first_lines(message: &str) -> String {
 /// A `path/file.ext:LINE` in a message: nextest's `src/lib.rs:74:9`, gotestsum's
 /// `calc_test.go:17`, Java's `(CalcTest.java:14)`, Python's `File "x.py", line 3`.
 pub fn find_file_line(message: &str) -> Option<(String, u64)> {
-    for raw in message.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '\'' | '"' | ',' | '[' | ']')) {
+    for raw in message
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '\'' | '"' | ',' | '[' | ']'))
+    {
         let mut parts = raw.split(':');
         let Some(path) = parts.next() else { continue };
         let Some(line) = parts.next() else { continue };
@@ -601,7 +607,14 @@ mod tests {
         );
         assert_eq!(summary.testcases, 7);
         assert_eq!(
-            (summary.passed, summary.failed, summary.errored, summary.skipped, summary.flaky, summary.xfail),
+            (
+                summary.passed,
+                summary.failed,
+                summary.errored,
+                summary.skipped,
+                summary.flaky,
+                summary.xfail
+            ),
             (2, 1, 1, 3, 1, 1)
         );
         assert_eq!(summary.declared_tests, Some(12));
@@ -616,10 +629,16 @@ mod tests {
             <testcase name="a"/><testcase name="b"/><testcase name="c"><failure>boom
             at x</failure></testcase></testsuite></testsuite></testsuite></testsuites>"#,
         );
-        assert_eq!((summary.testcases, summary.suites, summary.failed), (3, 3, 1));
+        assert_eq!(
+            (summary.testcases, summary.suites, summary.failed),
+            (3, 3, 1)
+        );
         assert_eq!(summary.declared_tests, Some(3));
         assert!(summary.warnings.is_empty());
-        assert_eq!(summary.failing[0].message.as_deref(), Some("boom\n            at x"));
+        assert_eq!(
+            summary.failing[0].message.as_deref(),
+            Some("boom\n            at x")
+        );
     }
 
     #[test]
@@ -629,7 +648,9 @@ mod tests {
         assert_eq!(parse_time("-1"), 0.0);
         assert_eq!(parse_time("15ms"), 0.015);
         assert_eq!(parse_time("0.010548482"), 0.010548482);
-        let summary = check(r#"<testsuite><testcase name="a" time="1,234.5"/><testcase name="b"/></testsuite>"#);
+        let summary = check(
+            r#"<testsuite><testcase name="a" time="1,234.5"/><testcase name="b"/></testsuite>"#,
+        );
         assert_eq!(summary.duration_seconds, 1234.5);
     }
 
@@ -637,12 +658,18 @@ mod tests {
     fn slowest_are_kept_in_order() {
         let mut xml = String::from("<testsuite>");
         for i in 0..50 {
-            xml.push_str(&format!(r#"<testcase name="t{i}" time="{}"/>"#, (i * 7) % 50));
+            xml.push_str(&format!(
+                r#"<testcase name="t{i}" time="{}"/>"#,
+                (i * 7) % 50
+            ));
         }
         xml.push_str("</testsuite>");
         let summary = check(&xml);
         let times: Vec<f64> = summary.slowest.iter().map(|t| t.time_seconds).collect();
-        assert_eq!(times, vec![49.0, 48.0, 47.0, 46.0, 45.0, 44.0, 43.0, 42.0, 41.0, 40.0]);
+        assert_eq!(
+            times,
+            vec![49.0, 48.0, 47.0, 46.0, 45.0, 44.0, 43.0, 42.0, 41.0, 40.0]
+        );
     }
 
     #[test]
@@ -669,8 +696,14 @@ mod tests {
             Err(ParseError::WrongKind { ref found, .. }) if found == "Cobertura XML"
         ));
         assert!(matches!(parse(&b""[..]), Err(ParseError::NoEvidence(_))));
-        assert!(matches!(parse(&b"  \n"[..]), Err(ParseError::NoEvidence(_))));
-        assert!(matches!(parse(&b"{\"a\":1}"[..]), Err(ParseError::WrongKind { .. })));
+        assert!(matches!(
+            parse(&b"  \n"[..]),
+            Err(ParseError::NoEvidence(_))
+        ));
+        assert!(matches!(
+            parse(&b"{\"a\":1}"[..]),
+            Err(ParseError::WrongKind { .. })
+        ));
         assert!(matches!(
             parse(&b"<testsuite><testcase name=\"a\">"[..]),
             Err(ParseError::Malformed { .. })

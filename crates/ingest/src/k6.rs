@@ -19,10 +19,10 @@ use std::io::BufRead;
 
 use gonogo_core::evidence::{Metric, Ratio, Tool};
 use gonogo_core::units::Unit;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use crate::error::ParseError;
 use crate::Parsed;
+use crate::error::ParseError;
 
 /// The caveat carried by every trend metric.
 pub const TREND_NOTE: &str = "k6 exports no histogram: sample count unknown";
@@ -42,10 +42,17 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
     let metrics = document
         .get("metrics")
         .and_then(Value::as_object)
-        .ok_or_else(|| ParseError::WrongKind { expected: "a k6 summary", found: "JSON without a `metrics` object".into() })?;
-    let handle_summary = metrics.values().any(|m| m.get("values").is_some() && m.get("type").is_some());
+        .ok_or_else(|| ParseError::WrongKind {
+            expected: "a k6 summary",
+            found: "JSON without a `metrics` object".into(),
+        })?;
+    let handle_summary = metrics
+        .values()
+        .any(|m| m.get("values").is_some() && m.get("type").is_some());
     let flat = metrics.values().any(|m| {
-        ["avg", "count", "passes", "value", "p(95)"].iter().any(|k| m.get(*k).is_some())
+        ["avg", "count", "passes", "value", "p(95)"]
+            .iter()
+            .any(|k| m.get(*k).is_some())
     });
     if !handle_summary && !flat && !metrics.is_empty() {
         return Err(ParseError::WrongKind {
@@ -65,7 +72,11 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
                 metric["contains"].as_str().unwrap_or("default").to_string(),
             )
         } else {
-            (flat_kind(metric).to_string(), metric.clone(), guess_contains(name).to_string())
+            (
+                flat_kind(metric).to_string(),
+                metric.clone(),
+                guess_contains(name).to_string(),
+            )
         };
         match kind.as_str() {
             "trend" => {
@@ -76,7 +87,10 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
                 };
                 for (key, suffix) in TREND_STATS {
                     if let Some(value) = values.get(key).and_then(Value::as_f64) {
-                        out.push((format!("k6.{segment}.{suffix}"), Metric::value(value, unit.clone()).with_note(TREND_NOTE)));
+                        out.push((
+                            format!("k6.{segment}.{suffix}"),
+                            Metric::value(value, unit.clone()).with_note(TREND_NOTE),
+                        ));
                     }
                 }
             }
@@ -84,15 +98,25 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
                 let passes = values.get("passes").and_then(Value::as_u64);
                 let fails = values.get("fails").and_then(Value::as_u64);
                 if let (Some(passes), Some(fails)) = (passes, fails) {
-                    let ratio = Ratio::new(passes, passes.saturating_add(fails)).expect("passes <= total");
-                    out.push((format!("k6.{segment}.rate"), Metric::ratio(ratio, Unit::count("events"))));
+                    let ratio =
+                        Ratio::new(passes, passes.saturating_add(fails)).expect("passes <= total");
+                    out.push((
+                        format!("k6.{segment}.rate"),
+                        Metric::ratio(ratio, Unit::count("events")),
+                    ));
                 } else if let Some(rate) = values.get("rate").and_then(Value::as_f64) {
-                    gauges.insert(name.clone(), json!({"rate": rate, "note": "no passes/fails counts"}));
+                    gauges.insert(
+                        name.clone(),
+                        json!({"rate": rate, "note": "no passes/fails counts"}),
+                    );
                 }
             }
             "counter" => {
                 if let Some(count) = values.get("count").and_then(Value::as_f64) {
-                    out.push((format!("k6.{segment}.count"), Metric::value(count, Unit::count("events"))));
+                    out.push((
+                        format!("k6.{segment}.count"),
+                        Metric::value(count, Unit::count("events")),
+                    ));
                 }
             }
             _ => {
@@ -116,14 +140,19 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
         }
     }
     if out.is_empty() {
-        return Err(ParseError::NoEvidence("the k6 summary holds no trend, rate or counter metric".into()));
+        return Err(ParseError::NoEvidence(
+            "the k6 summary holds no trend, rate or counter metric".into(),
+        ));
     }
     let samples = metrics
         .get("http_reqs")
         .or_else(|| metrics.get("iterations"))
         .and_then(|m| m.get("values").unwrap_or(m).get("count"))
         .and_then(Value::as_f64);
-    let checks = document.pointer("/root_group/checks").cloned().unwrap_or(Value::Null);
+    let checks = document
+        .pointer("/root_group/checks")
+        .cloned()
+        .unwrap_or(Value::Null);
     let details = json!({
         "shape": if handle_summary { "handleSummary" } else { "summary-export" },
         "requests_or_iterations": samples,
@@ -133,7 +162,12 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
         "checks": checks,
         "test_run_duration_ms": document.pointer("/state/testRunDurationMs"),
     });
-    Ok(Parsed { kind: "k6", tool: Tool::new("k6", "unknown"), metrics: out, details })
+    Ok(Parsed {
+        kind: "k6",
+        tool: Tool::new("k6", "unknown"),
+        metrics: out,
+        details,
+    })
 }
 
 fn flat_kind(metric: &Value) -> &'static str {
@@ -154,7 +188,11 @@ fn guess_contains(name: &str) -> &'static str {
     let base = name.split('{').next().unwrap_or(name);
     if base.starts_with("data_") {
         "data"
-    } else if base.contains("duration") || base.contains("_time") || base.starts_with("http_req_") || base.contains("latency") {
+    } else if base.contains("duration")
+        || base.contains("_time")
+        || base.starts_with("http_req_")
+        || base.contains("latency")
+    {
         "time"
     } else {
         "default"
@@ -173,18 +211,43 @@ mod tests {
           "http_reqs":{"count":10,"rate":2.5},
           "vus":{"value":1,"min":1,"max":1}}}"#;
         let parsed = parse(export.as_bytes()).unwrap();
-        let get = |name: &str| parsed.metrics.iter().find(|(n, _)| n == name).map(|(_, m)| m.clone()).unwrap();
-        assert_eq!(get("k6.http_req_duration.p95").value.shape(), gonogo_core::evidence::Shape::Value);
-        assert_eq!(get("k6.http_req_duration.p95").note.as_deref(), Some(TREND_NOTE));
-        assert_eq!(get("k6.http_req_failed.rate").value.as_ratio(), Ratio::new(1, 10));
-        assert_eq!(parsed.details["thresholds"]["http_req_failed"]["rate<0.01"]["passed"], json!(false));
-        assert_eq!(parsed.details["thresholds"]["http_req_duration"]["p(95)<500"]["passed"], json!(true));
+        let get = |name: &str| {
+            parsed
+                .metrics
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, m)| m.clone())
+                .unwrap()
+        };
+        assert_eq!(
+            get("k6.http_req_duration.p95").value.shape(),
+            gonogo_core::evidence::Shape::Value
+        );
+        assert_eq!(
+            get("k6.http_req_duration.p95").note.as_deref(),
+            Some(TREND_NOTE)
+        );
+        assert_eq!(
+            get("k6.http_req_failed.rate").value.as_ratio(),
+            Ratio::new(1, 10)
+        );
+        assert_eq!(
+            parsed.details["thresholds"]["http_req_failed"]["rate<0.01"]["passed"],
+            json!(false)
+        );
+        assert_eq!(
+            parsed.details["thresholds"]["http_req_duration"]["p(95)<500"]["passed"],
+            json!(true)
+        );
 
         let handle = r#"{"root_group":{"checks":[]},"state":{"testRunDurationMs":1000},"metrics":{
           "http_req_duration":{"type":"trend","contains":"time","values":{"p(95)":31.5,"avg":12},"thresholds":{"p(95)<500":{"ok":true}}},
           "checks":{"type":"rate","contains":"default","values":{"rate":1,"passes":4,"fails":0}}}}"#;
         let parsed = parse(handle.as_bytes()).unwrap();
         assert_eq!(parsed.metrics.len(), 3);
-        assert_eq!(parsed.details["thresholds"]["http_req_duration"]["p(95)<500"]["passed"], json!(true));
+        assert_eq!(
+            parsed.details["thresholds"]["http_req_duration"]["p(95)<500"]["passed"],
+            json!(true)
+        );
     }
 }

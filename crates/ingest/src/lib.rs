@@ -42,8 +42,8 @@ use std::path::{Path, PathBuf};
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
 
-pub use crate::error::{IngestError, ParseError};
 use crate::detect::Detected;
+pub use crate::error::{IngestError, ParseError};
 
 /// This collector's name and version, written in every record's details.
 pub const COLLECTOR: &str = concat!("gonogo-ingest ", env!("CARGO_PKG_VERSION"));
@@ -117,7 +117,8 @@ impl Kind {
     fn accepts(self, detected: Kind) -> bool {
         self == detected
             || self == Kind::Auto
-            || (self == Kind::Coverage && matches!(detected, Kind::Lcov | Kind::Cobertura | Kind::Jacoco))
+            || (self == Kind::Coverage
+                && matches!(detected, Kind::Lcov | Kind::Cobertura | Kind::Jacoco))
     }
 
     /// File extensions looked at when a folder is given.
@@ -147,7 +148,8 @@ pub struct Parsed {
 impl Parsed {
     /// Attaches provenance.
     pub fn into_evidence(self, source: Source, sha256: String) -> Evidence {
-        let mut evidence = Evidence::new(self.kind, source, sha256, jiff::Timestamp::now(), self.tool);
+        let mut evidence =
+            Evidence::new(self.kind, source, sha256, jiff::Timestamp::now(), self.tool);
         for (name, metric) in self.metrics {
             evidence.insert(name, metric);
         }
@@ -166,8 +168,15 @@ pub fn parse_reader(kind: Kind, mut input: impl BufRead) -> Result<Parsed, Parse
     let detected = detect::sniff(prefix);
     let kind = match detected {
         Detected::Empty => return Err(ParseError::NoEvidence("the file is empty".into())),
+        // Let the npm parser quote the error document's own summary.
+        Detected::NotRun(_) if matches!(kind, Kind::NpmAudit | Kind::Auto) => Kind::NpmAudit,
+        Detected::NotRun(reason) => return Err(ParseError::NoEvidence(reason.into())),
         Detected::Known(found) if kind.accepts(found) => {
-            if matches!(kind, Kind::Auto | Kind::Coverage) { found } else { kind }
+            if matches!(kind, Kind::Auto | Kind::Coverage) {
+                found
+            } else {
+                kind
+            }
         }
         Detected::Known(found) => {
             return Err(ParseError::WrongKind {
@@ -200,7 +209,9 @@ pub fn parse_reader(kind: Kind, mut input: impl BufRead) -> Result<Parsed, Parse
     match kind {
         Kind::Junit => junit::parse(input).and_then(junit_evidence),
         Kind::Lcov => coverage::lcov::parse(input).and_then(|c| c.into_parsed("lcov")),
-        Kind::Cobertura => coverage::cobertura::parse(input).and_then(|c| c.into_parsed("cobertura")),
+        Kind::Cobertura => {
+            coverage::cobertura::parse(input).and_then(|c| c.into_parsed("cobertura"))
+        }
         Kind::Jacoco => coverage::jacoco::parse(input).and_then(|c| c.into_parsed("jacoco")),
         Kind::Sarif => sarif::parse(input).and_then(sarif::SarifSummary::into_parsed),
         Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv => audit::parse(kind, input),
@@ -229,12 +240,19 @@ pub fn junit_evidence(summary: junit::JunitSummary) -> Result<Parsed, ParseError
         )));
     }
     let tests = Unit::count("tests");
-    let ratio = |k: u64, n: u64| Metric::ratio(Ratio::new(k.min(n), n).expect("k <= n"), tests.clone());
+    let ratio =
+        |k: u64, n: u64| Metric::ratio(Ratio::new(k.min(n), n).expect("k <= n"), tests.clone());
     let metrics = vec![
-        ("tests.failed".to_string(), ratio(summary.failed + summary.errored, run)),
+        (
+            "tests.failed".to_string(),
+            ratio(summary.failed + summary.errored, run),
+        ),
         ("tests.passed".to_string(), ratio(summary.passed, run)),
         ("tests.errored".to_string(), ratio(summary.errored, run)),
-        ("tests.skipped".to_string(), ratio(summary.skipped, summary.testcases)),
+        (
+            "tests.skipped".to_string(),
+            ratio(summary.skipped, summary.testcases),
+        ),
         ("tests.flaky".to_string(), ratio(summary.flaky, run)),
         (
             "tests.duration".to_string(),
@@ -275,15 +293,24 @@ pub fn collect_file(kind: Kind, path: &Path) -> Result<Evidence, IngestError> {
 pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
     let display = path.display().to_string();
     match error {
-        ParseError::Io(source) => IngestError::Io { path: display, source },
-        ParseError::NoEvidence(reason) => IngestError::NoEvidence { path: display, reason },
+        ParseError::Io(source) => IngestError::Io {
+            path: display,
+            source,
+        },
+        ParseError::NoEvidence(reason) => IngestError::NoEvidence {
+            path: display,
+            reason,
+        },
         ParseError::WrongKind { expected, found } => {
-            let suggestion = suggestion_for(&found);
+            let hint = match suggestion_for(&found) {
+                Some(kind) => format!("collect it as `{kind}`, or with `auto`"),
+                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv and k6 files".into(),
+            };
             IngestError::WrongKind {
                 path: display,
                 expected,
                 found,
-                suggestion,
+                hint,
             }
         }
         ParseError::Malformed { at, message } => {
@@ -292,7 +319,9 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
                 Ok(found) => (found.line, found.column, found.byte_offset, found.excerpt),
                 Err(_) => match at {
                     error::Position::Offset(offset) => (0, 0, Some(offset), String::new()),
-                    error::Position::LineColumn { line, column } => (line, column, None, String::new()),
+                    error::Position::LineColumn { line, column } => {
+                        (line, column, None, String::new())
+                    }
                 },
             };
             IngestError::Malformed {
@@ -317,7 +346,7 @@ fn kind_format(kind: Kind) -> &'static str {
     }
 }
 
-fn suggestion_for(found: &str) -> String {
+fn suggestion_for(found: &str) -> Option<&'static str> {
     let candidates = [
         Kind::Junit,
         Kind::Lcov,
@@ -333,8 +362,7 @@ fn suggestion_for(found: &str) -> String {
     candidates
         .iter()
         .find(|kind| kind.description() == found)
-        .map(|kind| kind.as_str().to_string())
-        .unwrap_or_else(|| "auto".to_string())
+        .map(|kind| kind.as_str())
 }
 
 /// Expands a path that is a file, a folder (searched recursively for the kind's extensions)
@@ -346,7 +374,10 @@ pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestErro
         files.push(path.to_path_buf());
     } else if path.is_dir() {
         let extensions = kind.extensions();
-        for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|error| IngestError::Io {
                 path: pattern.to_string(),
                 source: error.into(),
@@ -417,4 +448,96 @@ pub fn collect_each(kind: Kind, path: &str) -> (Vec<Evidence>, Vec<IngestError>)
         }
     }
     (records, errors)
+}
+
+/// Parses several coverage inputs (LCOV, Cobertura, JaCoCo, recognised from content) and
+/// merges them into one record, as a union of hits (see [`coverage::Coverage::merge`]).
+///
+/// The record's source lists the inputs joined by ` + `; its `sha256` is the SHA-256 of the
+/// inputs' own SHA-256 hex digests, each followed by a newline, in the order given, so it
+/// changes whenever any input does. The details list each input with its hash.
+pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestError> {
+    let mut merged = coverage::Coverage::default();
+    let mut formats = Vec::new();
+    let mut inputs = Vec::new();
+    let mut combined_hash = gonogo_core::evidence::Sha256Stream::new();
+    for path in paths {
+        let display = path.display().to_string();
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let mut hashing = input::HashingReader::new(file);
+        let mut reader = BufReader::with_capacity(256 * 1024, &mut hashing);
+        let prefix = reader.fill_buf().map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let detected = match detect::sniff(prefix) {
+            Detected::Known(kind @ (Kind::Lcov | Kind::Cobertura | Kind::Jacoco)) => kind,
+            Detected::Empty => {
+                return Err(IngestError::NoEvidence {
+                    path: display,
+                    reason: "the file is empty".into(),
+                });
+            }
+            Detected::Known(other) => {
+                return Err(attach_path(
+                    Kind::Coverage,
+                    path,
+                    ParseError::WrongKind {
+                        expected: "a coverage report",
+                        found: other.description().into(),
+                    },
+                ));
+            }
+            _ => {
+                return Err(attach_path(
+                    Kind::Coverage,
+                    path,
+                    ParseError::WrongKind {
+                        expected: "a coverage report",
+                        found: "content of an unknown format".into(),
+                    },
+                ));
+            }
+        };
+        let parsed = match detected {
+            Kind::Lcov => coverage::lcov::parse(reader),
+            Kind::Cobertura => coverage::cobertura::parse(reader),
+            _ => coverage::jacoco::parse(reader),
+        }
+        .map_err(|error| attach_path(detected, path, error))?;
+        let (sha256, _) = hashing.finish().map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        combined_hash.update(sha256.as_bytes());
+        combined_hash.update(b"\n");
+        merged.merge(&parsed);
+        formats.push(detected.as_str());
+        inputs.push(
+            serde_json::json!({"path": display, "sha256": sha256, "format": detected.as_str()}),
+        );
+    }
+    let source = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    formats.dedup();
+    let mut parsed = merged
+        .into_parsed(&formats.join("+"))
+        .map_err(|error| match error {
+            ParseError::NoEvidence(reason) => IngestError::NoEvidence {
+                path: source.clone(),
+                reason,
+            },
+            other => IngestError::NoEvidence {
+                path: source.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+    parsed.details["merged_inputs"] = serde_json::Value::Array(inputs);
+    Ok(parsed.into_evidence(Source::File(source), combined_hash.finish()))
 }

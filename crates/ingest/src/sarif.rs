@@ -29,12 +29,12 @@ use std::io::BufRead;
 
 use gonogo_core::evidence::{Metric, Tool};
 use gonogo_core::units::Unit;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::json;
 
-use crate::error::ParseError;
 use crate::Parsed;
+use crate::error::ParseError;
 
 /// Results listed in the details.
 pub const MAX_RESULTS_LISTED: usize = 50;
@@ -131,7 +131,10 @@ impl SarifSummary {
                 Metric::value(self.by_level[level.index()] as f64, findings.clone()),
             ));
         }
-        metrics.push(("sarif.suppressed".into(), Metric::value(self.suppressed as f64, findings.clone())));
+        metrics.push((
+            "sarif.suppressed".into(),
+            Metric::value(self.suppressed as f64, findings.clone()),
+        ));
         if self.without_baseline == 0 {
             for level in [Level::Error, Level::Warning] {
                 metrics.push((
@@ -177,7 +180,11 @@ impl SarifSummary {
             "by_rule": by_rule,
             "results_listed": listed,
         });
-        let tool = self.tools.first().cloned().unwrap_or_else(|| "sarif".into());
+        let tool = self
+            .tools
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "sarif".into());
         let (name, version) = match tool.rsplit_once(' ') {
             Some((name, version)) => (name.to_string(), version.to_string()),
             None => (tool, "unknown".to_string()),
@@ -195,9 +202,11 @@ impl SarifSummary {
 pub fn parse(input: impl BufRead) -> Result<SarifSummary, ParseError> {
     let mut summary = SarifSummary::default();
     let mut deserializer = serde_json::Deserializer::from_reader(input);
-    DocumentSeed { summary: &mut summary }
-        .deserialize(&mut deserializer)
-        .map_err(ParseError::from_json)?;
+    DocumentSeed {
+        summary: &mut summary,
+    }
+    .deserialize(&mut deserializer)
+    .map_err(ParseError::from_json)?;
     deserializer.end().map_err(ParseError::from_json)?;
     Ok(summary)
 }
@@ -234,7 +243,9 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
                 }
                 "runs" => {
                     saw_runs = true;
-                    map.next_value_seed(RunsSeed { summary: self.summary })?;
+                    map.next_value_seed(RunsSeed {
+                        summary: self.summary,
+                    })?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -266,7 +277,9 @@ impl<'de> Visitor<'de> for RunsSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq
-            .next_element_seed(RunSeed { summary: self.summary })?
+            .next_element_seed(RunSeed {
+                summary: self.summary,
+            })?
             .is_some()
         {}
         Ok(())
@@ -399,6 +412,9 @@ struct ArtifactLocation {
 struct Region {
     start_line: Option<u64>,
 }
+
+/// A rule's place: (tool component index, `None` for the driver; rule index).
+type RuleSlot = (Option<u64>, u64);
 
 /// What the end of a run needs to count a result whose level depends on its rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -547,35 +563,65 @@ fn count_result(summary: &mut SarifSummary, state: &mut RunState, result: Result
             },
             level: explicit_level,
             message: text.chars().take(300).collect(),
-            uri: location.and_then(|l| l.artifact_location.as_ref()).and_then(|a| a.uri.clone()),
-            line: location.and_then(|l| l.region.as_ref()).and_then(|r| r.start_line),
+            uri: location
+                .and_then(|l| l.artifact_location.as_ref())
+                .and_then(|a| a.uri.clone()),
+            line: location
+                .and_then(|l| l.region.as_ref())
+                .and_then(|r| r.start_line),
             baseline_state: result.baseline_state.clone(),
             rule_key: key.clone(),
         });
     }
     match explicit_level {
-        Some(level) => *state.resolved.entry((level, new, suppressed, key)).or_insert(0) += 1,
+        Some(level) => {
+            *state
+                .resolved
+                .entry((level, new, suppressed, key))
+                .or_insert(0) += 1
+        }
         None => {
             *state
                 .pending
-                .entry(Pending { rule: key, new, suppressed })
+                .entry(Pending {
+                    rule: key,
+                    new,
+                    suppressed,
+                })
                 .or_insert(0) += 1
         }
     }
 }
 
-fn finish_run(summary: &mut SarifSummary, tool: ToolLite, invocations: Vec<Invocation>, state: RunState) {
-    let tool_name = if tool.driver.name.is_empty() { "unknown tool".to_string() } else { tool.driver.name.clone() };
-    let version = tool.driver.semantic_version.clone().or(tool.driver.version.clone());
+fn finish_run(
+    summary: &mut SarifSummary,
+    tool: ToolLite,
+    invocations: Vec<Invocation>,
+    state: RunState,
+) {
+    let tool_name = if tool.driver.name.is_empty() {
+        "unknown tool".to_string()
+    } else {
+        tool.driver.name.clone()
+    };
+    let version = tool
+        .driver
+        .semantic_version
+        .clone()
+        .or(tool.driver.version.clone());
     summary.tools.push(match &version {
         Some(version) => format!("{tool_name} {version}"),
         None => tool_name.clone(),
     });
     // Rule levels: overrides beat defaults.
     let mut by_id: HashMap<String, Level> = HashMap::new();
-    let mut by_index: HashMap<(Option<u64>, u64), (Option<String>, Option<Level>)> = HashMap::new();
-    let components = std::iter::once((None, &tool.driver))
-        .chain(tool.extensions.iter().enumerate().map(|(i, c)| (Some(i as u64), c)));
+    let mut by_index: HashMap<RuleSlot, (Option<String>, Option<Level>)> = HashMap::new();
+    let components = std::iter::once((None, &tool.driver)).chain(
+        tool.extensions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (Some(i as u64), c)),
+    );
     for (component, rules) in components.map(|(i, c)| (i, &c.rules)) {
         for (index, rule) in rules.iter().enumerate() {
             let level = rule
@@ -591,10 +637,19 @@ fn finish_run(summary: &mut SarifSummary, tool: ToolLite, invocations: Vec<Invoc
     }
     for invocation in &invocations {
         for override_ in &invocation.rule_configuration_overrides {
-            let Some(level) = override_.configuration.level.as_deref().and_then(Level::parse) else {
+            let Some(level) = override_
+                .configuration
+                .level
+                .as_deref()
+                .and_then(Level::parse)
+            else {
                 continue;
             };
-            let component = override_.descriptor.tool_component.as_ref().and_then(|c| c.index);
+            let component = override_
+                .descriptor
+                .tool_component
+                .as_ref()
+                .and_then(|c| c.index);
             let id = override_.descriptor.id.clone().or_else(|| {
                 override_
                     .descriptor
@@ -627,9 +682,11 @@ fn finish_run(summary: &mut SarifSummary, tool: ToolLite, invocations: Vec<Invoc
     let resolve = |key: &RuleKey| -> Level {
         match key {
             RuleKey::Id(id) => by_id.get(id).copied(),
-            RuleKey::Index(component, index) => by_index.get(&(*component, *index)).and_then(|(id, level)| {
-                id.as_ref().and_then(|id| by_id.get(id).copied()).or(*level)
-            }),
+            RuleKey::Index(component, index) => {
+                by_index.get(&(*component, *index)).and_then(|(id, level)| {
+                    id.as_ref().and_then(|id| by_id.get(id).copied()).or(*level)
+                })
+            }
             RuleKey::Unknown => None,
         }
         .unwrap_or(Level::Warning)
@@ -660,7 +717,13 @@ fn finish_run(summary: &mut SarifSummary, tool: ToolLite, invocations: Vec<Invoc
         add(*level, *new, *suppressed, key, *n);
     }
     for (pending, n) in &state.pending {
-        add(resolve(&pending.rule), pending.new, pending.suppressed, &pending.rule, *n);
+        add(
+            resolve(&pending.rule),
+            pending.new,
+            pending.suppressed,
+            &pending.rule,
+            *n,
+        );
     }
     for listed in &mut summary.listed[state.listed_from..] {
         if listed.level.is_none() {
@@ -702,7 +765,12 @@ mod tests {
         assert_eq!(summary.listed[1].level, Some(Level::Error));
         assert_eq!(summary.listed[1].line, Some(3));
         let parsed = summary.into_parsed().unwrap();
-        assert!(!parsed.metrics.iter().any(|(name, _)| name.starts_with("sarif.new")));
+        assert!(
+            !parsed
+                .metrics
+                .iter()
+                .any(|(name, _)| name.starts_with("sarif.new"))
+        );
     }
 
     #[test]
@@ -712,10 +780,20 @@ mod tests {
             {"ruleId":"A","level":"error","baselineState":"unchanged"},
             {"ruleId":"A","level":"error","baselineState":"absent"}]}]}"#;
         let summary = parse(text.as_bytes()).unwrap();
-        assert_eq!((summary.by_level[0], summary.new_by_level[0], summary.fixed), (2, 1, 1));
+        assert_eq!(
+            (summary.by_level[0], summary.new_by_level[0], summary.fixed),
+            (2, 1, 1)
+        );
         let parsed = summary.into_parsed().unwrap();
-        let new_errors = parsed.metrics.iter().find(|(n, _)| n == "sarif.new.error").unwrap();
-        assert_eq!(new_errors.1.value.shape(), gonogo_core::evidence::Shape::Value);
+        let new_errors = parsed
+            .metrics
+            .iter()
+            .find(|(n, _)| n == "sarif.new.error")
+            .unwrap();
+        assert_eq!(
+            new_errors.1.value.shape(),
+            gonogo_core::evidence::Shape::Value
+        );
 
         let failed = r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"ESLint"}},"results":[],
           "invocations":[{"executionSuccessful":false,"toolConfigurationNotifications":[{"level":"error","message":{"text":"Parsing error: Unexpected token"}}]}]}]}"#;
@@ -726,7 +804,13 @@ mod tests {
     #[test]
     fn malformed_json_has_a_position() {
         match parse(&b"{\"version\":\"2.1.0\",\n\"runs\":[{\"results\":[}]}"[..]) {
-            Err(ParseError::Malformed { at, .. }) => assert_eq!(at, crate::error::Position::LineColumn { line: 2, column: 21 }),
+            Err(ParseError::Malformed { at, .. }) => assert_eq!(
+                at,
+                crate::error::Position::LineColumn {
+                    line: 2,
+                    column: 21
+                }
+            ),
             other => panic!("{other:?}"),
         }
         assert!(parse(&b"{\"version\":\"1.0\",\"runs\":[]}"[..]).is_err());

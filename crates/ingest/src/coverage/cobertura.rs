@@ -26,7 +26,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
     let mut method: Option<(String, u64)> = None;
     let mut declared: (Option<u64>, Option<u64>) = (None, None);
     loop {
-        let event = reader.read_event_into(&mut buffer).map_err(|e| xml::error(&reader, e))?;
+        let event = reader
+            .read_event_into(&mut buffer)
+            .map_err(|e| xml::error(&reader, e))?;
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -39,7 +41,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                     xml::for_each_attribute(element, |key, value| match key {
                         b"lines-covered" => declared.0 = parse_lenient_u64(&value),
                         b"lines-valid" => declared.1 = parse_lenient_u64(&value),
-                        b"version" if !value.is_empty() => coverage.producer = Some(describe_version(&value)),
+                        b"version" if !value.is_empty() => {
+                            coverage.producer = Some(describe_version(&value))
+                        }
                         _ => {}
                     });
                 }
@@ -69,7 +73,11 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                             _ => {}
                         });
                         let key = format!("{method_name}{signature}");
-                        coverage.file(&file_name).functions.entry(key.clone()).or_insert(0);
+                        coverage
+                            .file(&file_name)
+                            .functions
+                            .entry(key.clone())
+                            .or_insert(0);
                         if is_empty {
                             bump_function(&mut coverage, &file_name, &key, hits);
                         } else {
@@ -106,14 +114,22 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                     bump_function(&mut coverage, &file_name, &key, hits);
                 }
             }
-            Event::Text(ref text) if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) => {
-                return Err(ParseError::WrongKind { expected: "Cobertura XML", found: "text, not XML".into() });
+            Event::Text(ref text)
+                if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) =>
+            {
+                return Err(ParseError::WrongKind {
+                    expected: "Cobertura XML",
+                    found: "text, not XML".into(),
+                });
             }
             Event::Eof => {
                 if !open.is_empty() {
                     return Err(ParseError::malformed_at(
                         reader.buffer_position(),
-                        format!("the file ends inside <{}>: it is truncated", open.last().map(String::as_str).unwrap_or("?")),
+                        format!(
+                            "the file ends inside <{}>: it is truncated",
+                            open.last().map(String::as_str).unwrap_or("?")
+                        ),
                     ));
                 }
                 break;
@@ -123,7 +139,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
         buffer.clear();
     }
     if !seen_root {
-        return Err(ParseError::NoEvidence("the file is empty (no XML element)".into()));
+        return Err(ParseError::NoEvidence(
+            "the file is empty (no XML element)".into(),
+        ));
     }
     if let (Some(hit), Some(found)) = declared {
         let counted = coverage.totals().lines;
@@ -138,7 +156,11 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
 }
 
 fn bump_function(coverage: &mut Coverage, file_name: &str, key: &str, hits: u64) {
-    let entry = coverage.file(file_name).functions.entry(key.to_string()).or_insert(0);
+    let entry = coverage
+        .file(file_name)
+        .functions
+        .entry(key.to_string())
+        .or_insert(0);
     *entry = entry.saturating_add(hits);
 }
 
@@ -149,7 +171,11 @@ struct LineElement {
 }
 
 fn read_line(element: &BytesStart<'_>) -> LineElement {
-    let mut line = LineElement { number: None, hits: 0, branches: None };
+    let mut line = LineElement {
+        number: None,
+        hits: 0,
+        branches: None,
+    };
     let mut is_branch = false;
     let mut condition = None;
     xml::for_each_attribute(element, |key, value| match key {

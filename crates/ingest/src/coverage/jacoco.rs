@@ -29,7 +29,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
     let mut method: Option<String> = None;
     let mut lines_without_counts = false;
     loop {
-        let event = reader.read_event_into(&mut buffer).map_err(|e| xml::error(&reader, e))?;
+        let event = reader
+            .read_event_into(&mut buffer)
+            .map_err(|e| xml::error(&reader, e))?;
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -82,7 +84,11 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                         });
                         let key = format!("{class}.{method_name}{descriptor}");
                         method = (!is_empty).then(|| key.clone());
-                        coverage.file(&class_file(&package, &class)).functions.entry(key).or_insert(0);
+                        coverage
+                            .file(&class_file(&package, &class))
+                            .functions
+                            .entry(key)
+                            .or_insert(0);
                     }
                     ("counter", Some("method")) => {
                         if let Some(key) = method.as_ref() {
@@ -104,7 +110,8 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                         coverage.file(&file_key);
                     }
                     ("line", Some("sourcefile")) => {
-                        let (mut number, mut mi, mut ci, mut mb, mut cb) = (None, None, None, 0u64, 0u64);
+                        let (mut number, mut mi, mut ci, mut mb, mut cb) =
+                            (None, None, None, 0u64, 0u64);
                         xml::for_each_attribute(element, |key, value| match key {
                             b"nr" => number = value.trim().parse::<u64>().ok(),
                             b"mi" => mi = parse_lenient_u64(&value),
@@ -145,14 +152,22 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                     method = None;
                 }
             }
-            Event::Text(ref text) if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) => {
-                return Err(ParseError::WrongKind { expected: "JaCoCo XML", found: "text, not XML".into() });
+            Event::Text(ref text)
+                if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) =>
+            {
+                return Err(ParseError::WrongKind {
+                    expected: "JaCoCo XML",
+                    found: "text, not XML".into(),
+                });
             }
             Event::Eof => {
                 if !open.is_empty() {
                     return Err(ParseError::malformed_at(
                         reader.buffer_position(),
-                        format!("the file ends inside <{}>: it is truncated", open.last().map(String::as_str).unwrap_or("?")),
+                        format!(
+                            "the file ends inside <{}>: it is truncated",
+                            open.last().map(String::as_str).unwrap_or("?")
+                        ),
                     ));
                 }
                 break;
@@ -162,7 +177,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
         buffer.clear();
     }
     if !seen_root {
-        return Err(ParseError::NoEvidence("the file is empty (no XML element)".into()));
+        return Err(ParseError::NoEvidence(
+            "the file is empty (no XML element)".into(),
+        ));
     }
     if lines_without_counts {
         coverage.warnings.push("line elements without mi/ci (gcovr's dialect): line totals come from the LINE counters".into());
@@ -191,7 +208,11 @@ fn class_file(package: &str, class: &str) -> String {
 }
 
 fn join(package: &str, name: &str) -> String {
-    if package.is_empty() { name.to_string() } else { format!("{package}/{name}") }
+    if package.is_empty() {
+        name.to_string()
+    } else {
+        format!("{package}/{name}")
+    }
 }
 
 #[cfg(test)]

@@ -48,7 +48,10 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
                         found: "text that is not LCOV".into(),
                     });
                 }
-                return Err(bad(format!("expected `RECORD:value`, found `{}`", shorten(line))));
+                return Err(bad(format!(
+                    "expected `RECORD:value`, found `{}`",
+                    shorten(line)
+                )));
             }
         };
         saw_record = true;
@@ -82,7 +85,9 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
                     "FN" => {
                         // FN:<line>,<name> or FN:<line>,<end>,<name>; names may contain commas
                         // only in the last field.
-                        let (start, rest) = value.split_once(',').ok_or_else(|| bad(format!("FN needs `line,name`, found `{}`", shorten(value))))?;
+                        let (start, rest) = value.split_once(',').ok_or_else(|| {
+                            bad(format!("FN needs `line,name`, found `{}`", shorten(value)))
+                        })?;
                         parse_u64(Some(start), "line number").map_err(bad)?;
                         let name = match rest.split_once(',') {
                             Some((end, name)) if end.trim().parse::<u64>().is_ok() => name,
@@ -91,7 +96,12 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
                         file.functions.entry(name.to_string()).or_insert(0);
                     }
                     "FNDA" => {
-                        let (count, name) = value.split_once(',').ok_or_else(|| bad(format!("FNDA needs `count,name`, found `{}`", shorten(value))))?;
+                        let (count, name) = value.split_once(',').ok_or_else(|| {
+                            bad(format!(
+                                "FNDA needs `count,name`, found `{}`",
+                                shorten(value)
+                            ))
+                        })?;
                         let hits = parse_count(Some(count)).map_err(bad)?;
                         let entry = file.functions.entry(name.to_string()).or_insert(0);
                         *entry = entry.saturating_add(hits);
@@ -105,21 +115,33 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
                         let index = parse_u64(fields.next(), "function index").map_err(bad)?;
                         let hits = parse_count(fields.next()).map_err(bad)?;
                         let name = fields.next().unwrap_or("").to_string();
-                        let key = if name.is_empty() { format!("#{index}") } else { name };
+                        let key = if name.is_empty() {
+                            format!("#{index}")
+                        } else {
+                            name
+                        };
                         let entry = file.functions.entry(key).or_insert(0);
                         *entry = entry.saturating_add(hits);
                     }
                     "BRDA" => {
                         let fields: Vec<&str> = value.split(',').collect();
                         if fields.len() < 4 {
-                            return Err(bad(format!("BRDA needs `line,block,branch,taken`, found `{}`", shorten(value))));
+                            return Err(bad(format!(
+                                "BRDA needs `line,block,branch,taken`, found `{}`",
+                                shorten(value)
+                            )));
                         }
                         let number = parse_u64(Some(fields[0]), "line number").map_err(bad)?;
-                        let block = parse_u64(Some(fields[1].trim_start_matches('e')), "block").map_err(bad)?;
+                        let block = parse_u64(Some(fields[1].trim_start_matches('e')), "block")
+                            .map_err(bad)?;
                         // The branch may be an expression in lcov 2.x; hash anything that is not a number.
-                        let arm = fields[2].trim().parse::<u64>().unwrap_or_else(|_| small_hash(fields[2]));
+                        let arm = fields[2]
+                            .trim()
+                            .parse::<u64>()
+                            .unwrap_or_else(|_| small_hash(fields[2]));
                         let taken_text = fields[fields.len() - 1].trim();
-                        let taken = taken_text != "-" && parse_count(Some(taken_text)).map_err(bad)? > 0;
+                        let taken =
+                            taken_text != "-" && parse_count(Some(taken_text)).map_err(bad)? > 0;
                         *file.branches.entry((number, block, arm)).or_insert(false) |= taken;
                     }
                     "LF" => declared.1 = parse_u64(Some(value), "LF").ok(),
@@ -128,7 +150,10 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
                     other => {
                         unknown += 1;
                         if unknown <= MAX_WARNINGS {
-                            coverage.warnings.push(format!("line {line_number}: unknown record `{}:` skipped", shorten(other)));
+                            coverage.warnings.push(format!(
+                                "line {line_number}: unknown record `{}:` skipped",
+                                shorten(other)
+                            ));
                         }
                     }
                 }
@@ -136,14 +161,19 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
         }
     }
     if let Some((name, file)) = current.take() {
-        coverage.warnings.push(format!("{name}: the last section has no end_of_record (truncated file?)"));
+        coverage.warnings.push(format!(
+            "{name}: the last section has no end_of_record (truncated file?)"
+        ));
         finish(&mut coverage, name, file);
     }
     if !saw_record {
         return Err(ParseError::NoEvidence("the file is empty".into()));
     }
     if unknown > MAX_WARNINGS {
-        coverage.warnings.push(format!("{} more unknown records skipped", unknown - MAX_WARNINGS));
+        coverage.warnings.push(format!(
+            "{} more unknown records skipped",
+            unknown - MAX_WARNINGS
+        ));
     }
     Ok(coverage)
 }
@@ -157,7 +187,12 @@ fn finish(coverage: &mut Coverage, name: String, file: FileCoverage) {
     }
 }
 
-fn check_declared(coverage: &mut Coverage, name: &str, file: &FileCoverage, declared: (Option<u64>, Option<u64>)) {
+fn check_declared(
+    coverage: &mut Coverage,
+    name: &str,
+    file: &FileCoverage,
+    declared: (Option<u64>, Option<u64>),
+) {
     if let (Some(hit), Some(found)) = declared {
         let counted = file.totals().lines;
         if counted != (hit, found) && coverage.warnings.len() < MAX_WARNINGS {
@@ -171,7 +206,9 @@ fn check_declared(coverage: &mut Coverage, name: &str, file: &FileCoverage, decl
 
 fn parse_u64(field: Option<&str>, what: &str) -> Result<u64, String> {
     let field = field.unwrap_or("").trim();
-    field.parse::<u64>().map_err(|_| format!("{what} `{}` is not a number", shorten(field)))
+    field
+        .parse::<u64>()
+        .map_err(|_| format!("{what} `{}` is not a number", shorten(field)))
 }
 
 /// A hit count: clamped into 0..=u64::MAX (gcov has written negative counts).
@@ -194,7 +231,9 @@ fn parse_count(field: Option<&str>) -> Result<u64, String> {
 }
 
 fn small_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn shorten(text: &str) -> String {
@@ -221,17 +260,27 @@ mod tests {
     fn errors_have_line_numbers() {
         match parse("SF:a\nDA:x,1\n".as_bytes()) {
             Err(ParseError::Malformed { at, .. }) => {
-                assert_eq!(at, crate::error::Position::LineColumn { line: 2, column: 1 })
+                assert_eq!(
+                    at,
+                    crate::error::Position::LineColumn { line: 2, column: 1 }
+                )
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse("DA:1,1\n".as_bytes()), Err(ParseError::Malformed { .. })));
-        assert!(matches!(parse("".as_bytes()), Err(ParseError::NoEvidence(_))));
+        assert!(matches!(
+            parse("DA:1,1\n".as_bytes()),
+            Err(ParseError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse("".as_bytes()),
+            Err(ParseError::NoEvidence(_))
+        ));
     }
 
     #[test]
     fn lcov2_function_records() {
-        let text = "SF:a.c\nFNL:0,3,9\nFNA:0,4,main\nFNL:1,12\nFNA:1,0,helper\nDA:3,4\nend_of_record\n";
+        let text =
+            "SF:a.c\nFNL:0,3,9\nFNA:0,4,main\nFNL:1,12\nFNA:1,0,helper\nDA:3,4\nend_of_record\n";
         let totals = parse(text.as_bytes()).unwrap().totals();
         assert_eq!(totals.functions, (1, 2));
     }

@@ -26,8 +26,8 @@ use gonogo_core::evidence::{Metric, Ratio, Tool};
 use gonogo_core::units::Unit;
 use serde_json::json;
 
-use crate::error::ParseError;
 use crate::Parsed;
+use crate::error::ParseError;
 
 /// Files listed one by one in the details, least covered first.
 pub const MAX_FILES_LISTED: usize = 2000;
@@ -162,19 +162,37 @@ impl Coverage {
             )));
         }
         let ratio = |(hit, found): (u64, u64), unit: &str| {
-            Metric::ratio(Ratio::new(hit.min(found), found).expect("hit <= found"), Unit::count(unit))
+            Metric::ratio(
+                Ratio::new(hit.min(found), found).expect("hit <= found"),
+                Unit::count(unit),
+            )
         };
         let mut metrics = vec![("coverage.lines".to_string(), ratio(totals.lines, "lines"))];
         if totals.branches.1 > 0 {
-            metrics.push(("coverage.branches".to_string(), ratio(totals.branches, "branches")));
+            metrics.push((
+                "coverage.branches".to_string(),
+                ratio(totals.branches, "branches"),
+            ));
         }
         if totals.functions.1 > 0 {
-            metrics.push(("coverage.functions".to_string(), ratio(totals.functions, "functions")));
+            metrics.push((
+                "coverage.functions".to_string(),
+                ratio(totals.functions, "functions"),
+            ));
         }
-        let mut per_file: Vec<(&String, Totals)> =
-            self.files.iter().map(|(name, file)| (name, file.totals())).collect();
+        let mut per_file: Vec<(&String, Totals)> = self
+            .files
+            .iter()
+            .map(|(name, file)| (name, file.totals()))
+            .collect();
         per_file.sort_by(|a, b| {
-            let rate = |t: &Totals| if t.lines.1 == 0 { 1.0 } else { t.lines.0 as f64 / t.lines.1 as f64 };
+            let rate = |t: &Totals| {
+                if t.lines.1 == 0 {
+                    1.0
+                } else {
+                    t.lines.0 as f64 / t.lines.1 as f64
+                }
+            };
             rate(&a.1).total_cmp(&rate(&b.1)).then_with(|| a.0.cmp(b.0))
         });
         let files: Vec<serde_json::Value> = per_file
@@ -199,7 +217,10 @@ impl Coverage {
         });
         Ok(Parsed {
             kind: "coverage",
-            tool: Tool::new(self.producer.clone().unwrap_or_else(|| format.to_string()), "unknown"),
+            tool: Tool::new(
+                self.producer.clone().unwrap_or_else(|| format.to_string()),
+                "unknown",
+            ),
             metrics,
             details,
         })
