@@ -95,3 +95,16 @@ fn cobertura_given_as_junit_says_what_it_is() {
     );
     assert!(message.contains("`cobertura`"), "{message}");
 }
+
+#[test]
+fn jacoco_agent_report() {
+    // JaCoCo's own counters: "lines: 5/9 branches: 3/4 methods: 2/5".
+    let evidence = collect(Kind::Jacoco, "coverage/jacoco/jacoco.xml");
+    assert_eq!(ratio(&evidence, "coverage.lines"), (5, 9));
+    assert_eq!(ratio(&evidence, "coverage.branches"), (3, 4));
+    assert_eq!(ratio(&evidence, "coverage.functions"), (2, 5));
+    assert_eq!(
+        collect(Kind::Auto, "coverage/jacoco/jacoco.xml").kind,
+        "coverage"
+    );
+}

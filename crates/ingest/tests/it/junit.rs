@@ -152,3 +152,24 @@ fn vitest() {
     assert_eq!(evidence.tool.name, "vitest");
     assert!(value(&evidence, "tests.duration") > 0.0);
 }
+
+#[test]
+fn maven_surefire_reruns_and_flakes() {
+    // Surefire: "Tests run: 7, Failures: 1, Errors: 1, Skipped: 2, Flakes: 1". The reruns
+    // are extra attempts, not extra tests; the flaky test passed.
+    assert_counts(
+        "junit/maven-surefire/TEST-demo.CalcTest.xml",
+        1,
+        3,
+        1,
+        2,
+        1,
+        7,
+    );
+    let evidence = collect(Kind::Junit, "junit/maven-surefire/TEST-demo.CalcTest.xml");
+    assert_eq!(evidence.tool.name, "maven-surefire");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let error = failing.iter().find(|f| f["outcome"] == "errored").unwrap();
+    assert_eq!(error["name"], "dividesByZero");
+    assert!(error["message"].as_str().unwrap().starts_with("/ by zero"));
+}
