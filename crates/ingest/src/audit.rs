@@ -1,0 +1,627 @@
+//! Dependency audits: `cargo audit --json`, `npm audit --json` (npm 6 and npm 7+),
+//! `pip-audit -f json` and `osv-scanner --format json`, into open vulnerabilities by severity.
+//!
+//! Audit reports are small (one entry per vulnerable package), so each is read whole with
+//! serde_json and its shape sniffed explicitly. Severity:
+//!
+//! - cargo-audit has none: it is computed from the advisory's CVSS v3 vector ([`cvss3_base_score`])
+//!   and banded as NVD does (9.0+ critical, 7.0+ high, 4.0+ moderate, above 0 low); no vector,
+//!   or a CVSS v4 vector, is `unknown`;
+//! - npm gives `severity` (`info` is not counted as a vulnerability, only listed);
+//!   npm 6 counts advisories, npm 7+ counts vulnerable packages (as `npm audit` prints);
+//! - pip-audit has none: every vulnerability is `unknown`;
+//! - osv-scanner: each *group* (aliases of one issue) counts once, banded from `max_severity`.
+//!
+//! An audit that did not run is *no evidence*, never "0 vulnerabilities": npm's error document
+//! (`{"error": {...}}` when the advisory endpoint failed), a pip-audit report whose every
+//! dependency was skipped (it still prints "No known vulnerabilities found" and exits 0), a
+//! report that lists no dependency at all, and cargo-audit with `dependency-count: 0`.
+
+use std::io::BufRead;
+
+use gonogo_core::evidence::{Metric, Tool};
+use gonogo_core::units::Unit;
+use serde_json::{Value, json};
+
+use crate::error::ParseError;
+use crate::{Kind, Parsed};
+
+/// Vulnerabilities listed in the details.
+pub const MAX_LISTED: usize = 200;
+
+/// Severity bands, as the catalogue names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Critical,
+    High,
+    Moderate,
+    Low,
+    Unknown,
+}
+
+const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Moderate,
+    Severity::Low,
+    Severity::Unknown,
+];
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Moderate => "moderate",
+            Severity::Low => "low",
+            Severity::Unknown => "unknown",
+        }
+    }
+
+    /// NVD's bands for a CVSS base score.
+    pub fn from_score(score: f64) -> Severity {
+        if score >= 9.0 {
+            Severity::Critical
+        } else if score >= 7.0 {
+            Severity::High
+        } else if score >= 4.0 {
+            Severity::Moderate
+        } else if score > 0.0 {
+            Severity::Low
+        } else {
+            Severity::Unknown
+        }
+    }
+
+    fn from_word(word: &str) -> Option<Severity> {
+        match word.to_ascii_lowercase().as_str() {
+            "critical" => Some(Severity::Critical),
+            "high" => Some(Severity::High),
+            "moderate" | "medium" => Some(Severity::Moderate),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+/// One open vulnerability.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vulnerability {
+    pub id: String,
+    pub package: String,
+    pub version: Option<String>,
+    pub severity: Severity,
+    pub title: Option<String>,
+    pub aliases: Vec<String>,
+}
+
+/// An audit's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditSummary {
+    pub tool: String,
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// Dependencies the tool says it checked, when it says.
+    pub dependencies_checked: Option<u64>,
+    /// Informational entries (npm `info`, cargo-audit warnings) that are not vulnerabilities.
+    pub informational: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl AuditSummary {
+    pub fn count(&self, severity: Severity) -> u64 {
+        self.vulnerabilities
+            .iter()
+            .filter(|v| v.severity == severity)
+            .count() as u64
+    }
+
+    pub fn into_parsed(self) -> Parsed {
+        let unit = Unit::count("vulnerabilities");
+        let metrics = SEVERITIES
+            .iter()
+            .map(|&severity| {
+                (
+                    format!("audit.{}", severity.as_str()),
+                    Metric::value(self.count(severity) as f64, unit.clone()),
+                )
+            })
+            .collect();
+        let mut listed: Vec<&Vulnerability> = self.vulnerabilities.iter().collect();
+        listed.sort_by(|a, b| {
+            a.severity
+                .cmp(&b.severity)
+                .then_with(|| a.package.cmp(&b.package))
+        });
+        let details = json!({
+            "audit_tool": self.tool,
+            "dependencies_checked": self.dependencies_checked,
+            "vulnerability_count": self.vulnerabilities.len(),
+            "vulnerabilities": listed.iter().take(MAX_LISTED).map(|v| json!({
+                "id": v.id,
+                "package": v.package,
+                "version": v.version,
+                "severity": v.severity.as_str(),
+                "title": v.title,
+                "aliases": v.aliases,
+            })).collect::<Vec<_>>(),
+            "informational": self.informational,
+            "warnings": self.warnings,
+        });
+        Parsed {
+            kind: "audit",
+            tool: Tool::new(self.tool.clone(), "unknown"),
+            metrics,
+            details,
+        }
+    }
+}
+
+/// Reads an audit report of `kind` (one of the four audit kinds).
+pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
+    let document: Value = serde_json::from_reader(input).map_err(ParseError::from_json)?;
+    let summary = match kind {
+        Kind::CargoAudit => cargo_audit(&document)?,
+        Kind::NpmAudit => npm_audit(&document)?,
+        Kind::PipAudit => pip_audit(&document)?,
+        Kind::Osv => osv(&document)?,
+        other => {
+            return Err(ParseError::WrongKind {
+                expected: "an audit report",
+                found: other.description().to_string(),
+            });
+        }
+    };
+    if summary.dependencies_checked == Some(0) {
+        return Err(ParseError::NoEvidence(format!(
+            "{} checked no dependency, which proves nothing",
+            summary.tool
+        )));
+    }
+    Ok(summary.into_parsed())
+}
+
+fn wrong(expected: &'static str, what: &str) -> ParseError {
+    ParseError::WrongKind {
+        expected,
+        found: what.to_string(),
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_string)
+}
+
+/// `cargo audit --json` (rustsec's `Report`).
+pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
+    let vulnerabilities = document
+        .get("vulnerabilities")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| {
+            wrong(
+                "a cargo-audit report",
+                "JSON without a `vulnerabilities` object",
+            )
+        })?;
+    let mut summary = AuditSummary {
+        tool: "cargo-audit".into(),
+        dependencies_checked: document
+            .pointer("/lockfile/dependency-count")
+            .and_then(Value::as_u64),
+        ..AuditSummary::default()
+    };
+    for entry in vulnerabilities
+        .get("list")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let advisory = &entry["advisory"];
+        let severity = advisory
+            .get("cvss")
+            .and_then(Value::as_str)
+            .and_then(cvss3_base_score)
+            .map(Severity::from_score)
+            .unwrap_or(Severity::Unknown);
+        summary.vulnerabilities.push(Vulnerability {
+            id: text(&advisory["id"]).unwrap_or_default(),
+            package: text(&entry["package"]["name"])
+                .or_else(|| text(&advisory["package"]))
+                .unwrap_or_default(),
+            version: text(&entry["package"]["version"]),
+            severity,
+            title: text(&advisory["title"]),
+            aliases: advisory["aliases"]
+                .as_array()
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default(),
+        });
+    }
+    if let Some(count) = vulnerabilities.get("count").and_then(Value::as_u64)
+        && count != summary.vulnerabilities.len() as u64
+    {
+        summary.warnings.push(format!(
+            "the report says {count} vulnerabilities but lists {}",
+            summary.vulnerabilities.len()
+        ));
+    }
+    if let Some(warnings) = document.get("warnings").and_then(Value::as_object) {
+        for (kind, list) in warnings {
+            for warning in list.as_array().into_iter().flatten() {
+                let package = text(&warning["package"]["name"]).unwrap_or_default();
+                let id = text(&warning["advisory"]["id"]).unwrap_or_default();
+                summary
+                    .informational
+                    .push(format!("{kind}: {package} {id}").trim().to_string());
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// `npm audit --json`, both shapes; the error document is no evidence.
+pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
+    if let Some(error) = document.get("error").filter(|e| !e.is_null()) {
+        let summary = error
+            .get("summary")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                document
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| error.to_string());
+        return Err(ParseError::NoEvidence(format!(
+            "npm audit did not run (error document): {}",
+            summary.lines().next().unwrap_or_default()
+        )));
+    }
+    let mut summary = AuditSummary {
+        tool: "npm audit".into(),
+        ..AuditSummary::default()
+    };
+    let metadata = &document["metadata"];
+    summary.dependencies_checked = metadata
+        .pointer("/dependencies/total")
+        .and_then(Value::as_u64)
+        .or_else(|| {
+            // npm 6: dependencies + devDependencies + optionalDependencies counts.
+            let fields = ["dependencies", "devDependencies", "optionalDependencies"];
+            let values: Vec<u64> = fields
+                .iter()
+                .filter_map(|f| metadata.get(*f).and_then(Value::as_u64))
+                .collect();
+            (!values.is_empty()).then(|| values.iter().sum())
+        });
+    if document.get("auditReportVersion").is_some()
+        || document
+            .get("vulnerabilities")
+            .is_some_and(Value::is_object)
+    {
+        summary.tool = "npm audit (v7+)".into();
+        let packages = document["vulnerabilities"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (name, entry) in packages {
+            let word = entry["severity"].as_str().unwrap_or("");
+            if word == "info" {
+                summary.informational.push(format!("info: {name}"));
+                continue;
+            }
+            let ids: Vec<String> = entry["via"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|via| {
+                    via.get("url")
+                        .or_else(|| via.get("source"))
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                })
+                .collect();
+            let title = entry["via"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find_map(|via| via.get("title").and_then(Value::as_str).map(str::to_string))
+                .or_else(|| {
+                    let names: Vec<&str> = entry["via"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
+                });
+            summary.vulnerabilities.push(Vulnerability {
+                id: ids.first().cloned().unwrap_or_else(|| name.clone()),
+                package: name,
+                version: text(&entry["range"]),
+                severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+                title,
+                aliases: ids.into_iter().skip(1).collect(),
+            });
+        }
+    } else if let Some(advisories) = document.get("advisories").and_then(Value::as_object) {
+        summary.tool = "npm audit (v6)".into();
+        for (id, advisory) in advisories {
+            let word = advisory["severity"].as_str().unwrap_or("");
+            let package = text(&advisory["module_name"]).unwrap_or_default();
+            if word == "info" {
+                summary.informational.push(format!("info: {package} {id}"));
+                continue;
+            }
+            summary.vulnerabilities.push(Vulnerability {
+                id: text(&advisory["url"]).unwrap_or_else(|| id.clone()),
+                package,
+                version: text(&advisory["vulnerable_versions"]),
+                severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+                title: text(&advisory["title"]),
+                aliases: advisory["cves"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default(),
+            });
+        }
+    } else {
+        return Err(wrong(
+            "an npm audit report",
+            "JSON with neither `vulnerabilities` (npm 7+) nor `advisories` (npm 6)",
+        ));
+    }
+    if let Some(declared) = metadata.get("vulnerabilities").and_then(Value::as_object) {
+        let declared_total: u64 = ["low", "moderate", "high", "critical"]
+            .iter()
+            .filter_map(|k| declared.get(*k).and_then(Value::as_u64))
+            .sum();
+        if declared_total != summary.vulnerabilities.len() as u64 {
+            summary.warnings.push(format!(
+                "metadata.vulnerabilities totals {declared_total} but {} entries were read",
+                summary.vulnerabilities.len()
+            ));
+        }
+    }
+    Ok(summary)
+}
+
+/// `pip-audit -f json`: `{"dependencies": [...], "fixes": [...]}` or (older) a bare list.
+pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
+    let dependencies = match document {
+        Value::Array(list) => list,
+        Value::Object(object) => object
+            .get("dependencies")
+            .and_then(Value::as_array)
+            .ok_or_else(|| wrong("a pip-audit report", "JSON without a `dependencies` list"))?,
+        _ => {
+            return Err(wrong(
+                "a pip-audit report",
+                "JSON that is neither an object nor a list",
+            ));
+        }
+    };
+    let mut summary = AuditSummary {
+        tool: "pip-audit".into(),
+        ..AuditSummary::default()
+    };
+    let mut skipped = Vec::new();
+    for dependency in dependencies {
+        let name = text(&dependency["name"]).unwrap_or_default();
+        if let Some(reason) = dependency.get("skip_reason").and_then(Value::as_str) {
+            skipped.push(format!("{name}: {reason}"));
+            continue;
+        }
+        for vuln in dependency["vulns"].as_array().into_iter().flatten() {
+            summary.vulnerabilities.push(Vulnerability {
+                id: text(&vuln["id"]).unwrap_or_default(),
+                package: name.clone(),
+                version: text(&dependency["version"]),
+                severity: Severity::Unknown,
+                title: text(&vuln["description"]).map(|d| d.chars().take(200).collect()),
+                aliases: vuln["aliases"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    let checked = (dependencies.len() - skipped.len()) as u64;
+    if checked == 0 && !skipped.is_empty() {
+        return Err(ParseError::NoEvidence(format!(
+            "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
+            skipped.len(),
+            skipped
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    if !skipped.is_empty() {
+        summary.warnings.push(format!(
+            "{} of {} dependencies were not checked: {}",
+            skipped.len(),
+            dependencies.len(),
+            skipped
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    summary.dependencies_checked = Some(checked);
+    Ok(summary)
+}
+
+/// `osv-scanner --format json`.
+pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
+    let results = document
+        .get("results")
+        .and_then(Value::as_array)
+        .ok_or_else(|| wrong("an osv-scanner report", "JSON without a `results` list"))?;
+    let mut summary = AuditSummary {
+        tool: "osv-scanner".into(),
+        ..AuditSummary::default()
+    };
+    for result in results {
+        for package in result["packages"].as_array().into_iter().flatten() {
+            let name = text(&package["package"]["name"]).unwrap_or_default();
+            let version = text(&package["package"]["version"]);
+            let groups = package["groups"].as_array().cloned().unwrap_or_default();
+            if groups.is_empty() {
+                // Older output without groups: one entry per vulnerability record.
+                for vuln in package["vulnerabilities"].as_array().into_iter().flatten() {
+                    summary.vulnerabilities.push(Vulnerability {
+                        id: text(&vuln["id"]).unwrap_or_default(),
+                        package: name.clone(),
+                        version: version.clone(),
+                        severity: Severity::Unknown,
+                        title: text(&vuln["summary"]),
+                        aliases: vuln["aliases"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(text).collect())
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+            for group in groups {
+                let ids: Vec<String> = group["ids"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default();
+                let score = match &group["max_severity"] {
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    Value::Number(n) => n.as_f64(),
+                    _ => None,
+                };
+                let title = package["vulnerabilities"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|v| ids.iter().any(|id| v["id"].as_str() == Some(id)))
+                    .and_then(|v| text(&v["summary"]));
+                summary.vulnerabilities.push(Vulnerability {
+                    id: ids.first().cloned().unwrap_or_default(),
+                    package: name.clone(),
+                    version: version.clone(),
+                    severity: score.map(Severity::from_score).unwrap_or(Severity::Unknown),
+                    title,
+                    aliases: ids.into_iter().skip(1).collect(),
+                });
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// The CVSS v3.0/v3.1 base score of a vector such as
+/// `CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H` (9.8); `None` for anything else.
+pub fn cvss3_base_score(vector: &str) -> Option<f64> {
+    let mut parts = vector.trim().split('/');
+    let version = parts.next()?;
+    if version != "CVSS:3.0" && version != "CVSS:3.1" {
+        return None;
+    }
+    let metric = |name: &str| -> Option<String> {
+        vector.split('/').find_map(|part| {
+            part.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .map(str::to_string)
+        })
+    };
+    let scope_changed = match metric("S")?.as_str() {
+        "U" => false,
+        "C" => true,
+        _ => return None,
+    };
+    let attack_vector = match metric("AV")?.as_str() {
+        "N" => 0.85,
+        "A" => 0.62,
+        "L" => 0.55,
+        "P" => 0.2,
+        _ => return None,
+    };
+    let attack_complexity = match metric("AC")?.as_str() {
+        "L" => 0.77,
+        "H" => 0.44,
+        _ => return None,
+    };
+    let privileges = match (metric("PR")?.as_str(), scope_changed) {
+        ("N", _) => 0.85,
+        ("L", false) => 0.62,
+        ("L", true) => 0.68,
+        ("H", false) => 0.27,
+        ("H", true) => 0.5,
+        _ => return None,
+    };
+    let interaction = match metric("UI")?.as_str() {
+        "N" => 0.85,
+        "R" => 0.62,
+        _ => return None,
+    };
+    let impact_of = |name: &str| -> Option<f64> {
+        match metric(name)?.as_str() {
+            "H" => Some(0.56),
+            "L" => Some(0.22),
+            "N" => Some(0.0),
+            _ => None,
+        }
+    };
+    let (c, i, a) = (impact_of("C")?, impact_of("I")?, impact_of("A")?);
+    let iss = 1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a);
+    let impact = if scope_changed {
+        7.52 * (iss - 0.029) - 3.25 * (iss - 0.02f64).powi(15)
+    } else {
+        6.42 * iss
+    };
+    let exploitability = 8.22 * attack_vector * attack_complexity * privileges * interaction;
+    if impact <= 0.0 {
+        return Some(0.0);
+    }
+    let raw = if scope_changed {
+        (1.08 * (impact + exploitability)).min(10.0)
+    } else {
+        (impact + exploitability).min(10.0)
+    };
+    Some(round_up(raw))
+}
+
+/// CVSS v3.1's Roundup: the smallest number with one decimal that is >= the input.
+fn round_up(value: f64) -> f64 {
+    let scaled = (value * 100_000.0).round() as i64;
+    if scaled % 10_000 == 0 {
+        scaled as f64 / 100_000.0
+    } else {
+        ((scaled / 10_000) + 1) as f64 / 10.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cvss_scores_match_nvd() {
+        let cases = [
+            ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8),
+            ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
+            ("CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N", 5.9),
+            ("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:H", 5.5),
+            ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1),
+            ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0),
+        ];
+        for (vector, score) in cases {
+            assert_eq!(cvss3_base_score(vector), Some(score), "{vector}");
+        }
+        assert_eq!(
+            cvss3_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            None
+        );
+        assert_eq!(cvss3_base_score("garbage"), None);
+    }
+}

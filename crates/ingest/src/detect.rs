@@ -1,0 +1,201 @@
+//! Recognising a format from the first bytes of its content (never from the file name).
+//!
+//! [`sniff`] looks at a prefix (the first buffer the reader fills, up to 256 KiB):
+//!
+//! - XML: the first element's name. `testsuites`/`testsuite` → JUnit, `coverage` → Cobertura,
+//!   `report` → JaCoCo.
+//! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
+//! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
+//!   `$schema` mentioning sarif; npm audit v7 `"auditReportVersion"`, v6 `"advisories"`;
+//!   cargo-audit `"vulnerabilities"` with `"dependency-count"`/`"advisory-count"`; pip-audit `"dependencies"`
+//!   with `"vulns"` or `"skip_reason"`; osv-scanner `"results"` with `"packages"`; k6
+//!   `"metrics"` with `"root_group"`. An npm error document (`"statusCode"` and `"error"`)
+//!   is recognised as such ([`Detected::NotRun`]) so it is refused as no evidence.
+
+use crate::Kind;
+
+/// What a prefix looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected {
+    Known(Kind),
+    /// Something recognisable that gonogo does not read; the text says what.
+    Other(&'static str),
+    /// A tool's report that says the tool did not run (npm's error document): no evidence.
+    NotRun(&'static str),
+    Empty,
+    Unknown,
+}
+
+/// Recognises the format of `prefix`.
+pub fn sniff(prefix: &[u8]) -> Detected {
+    let text = strip_bom(prefix);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace());
+    let Some(start) = start else {
+        return Detected::Empty;
+    };
+    let text = &text[start..];
+    match text[0] {
+        b'<' => sniff_xml(text),
+        b'{' | b'[' => sniff_json(text),
+        _ => sniff_lines(text),
+    }
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)
+}
+
+fn sniff_xml(text: &[u8]) -> Detected {
+    let mut rest = text;
+    // Skip declarations, comments, processing instructions and the DOCTYPE.
+    loop {
+        let Some(open) = rest.iter().position(|&b| b == b'<') else {
+            return Detected::Unknown;
+        };
+        rest = &rest[open + 1..];
+        match rest.first() {
+            Some(b'?') | Some(b'!') => {
+                if rest.starts_with(b"!--") {
+                    match find(rest, b"-->") {
+                        Some(end) => rest = &rest[end + 3..],
+                        None => return Detected::Unknown,
+                    }
+                } else {
+                    match rest.iter().position(|&b| b == b'>') {
+                        Some(end) => rest = &rest[end + 1..],
+                        None => return Detected::Unknown,
+                    }
+                }
+            }
+            Some(_) => break,
+            None => return Detected::Unknown,
+        }
+    }
+    let end = rest
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+        .unwrap_or(rest.len());
+    let name = String::from_utf8_lossy(&rest[..end]);
+    let local = name.rsplit(':').next().unwrap_or(&name);
+    match local {
+        "testsuites" | "testsuite" | "testrun" => Detected::Known(Kind::Junit),
+        "coverage" => Detected::Known(Kind::Cobertura),
+        "report" => Detected::Known(Kind::Jacoco),
+        other => match crate::xml::describe_root(other) {
+            Some((description, _)) => Detected::Other(description),
+            None => Detected::Other("an XML document of an unknown kind"),
+        },
+    }
+}
+
+fn sniff_lines(text: &[u8]) -> Detected {
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or(b"");
+    const RECORDS: [&[u8]; 8] = [
+        b"TN:", b"SF:", b"VER:", b"DA:", b"FN:", b"FNDA:", b"BRDA:", b"LF:",
+    ];
+    if RECORDS.iter().any(|record| first_line.starts_with(record)) {
+        return Detected::Known(Kind::Lcov);
+    }
+    Detected::Unknown
+}
+
+fn sniff_json(text: &[u8]) -> Detected {
+    let has = |needle: &str| find(text, needle.as_bytes()).is_some();
+    if has("\"runs\"") && (has("sarif") || has("\"2.1.0\"")) {
+        return Detected::Known(Kind::Sarif);
+    }
+    if has("\"statusCode\"") && has("\"error\"") && !has("\"vulnerabilities\"") {
+        return Detected::NotRun(
+            "npm audit wrote an error document instead of a report: the audit did not run",
+        );
+    }
+    if has("\"auditReportVersion\"") || (has("\"advisories\"") && has("\"metadata\"")) {
+        return Detected::Known(Kind::NpmAudit);
+    }
+    if has("\"results\"") && has("\"packages\"") {
+        return Detected::Known(Kind::Osv);
+    }
+    if has("\"vulnerabilities\"") && (has("\"dependency-count\"") || has("\"advisory-count\"")) {
+        return Detected::Known(Kind::CargoAudit);
+    }
+    if has("\"dependencies\"") && (has("\"vulns\"") || has("\"skip_reason\"")) {
+        return Detected::Known(Kind::PipAudit);
+    }
+    if has("\"metrics\"")
+        && (has("\"root_group\"") || has("\"http_reqs\"") || has("\"iterations\""))
+    {
+        return Detected::Known(Kind::K6);
+    }
+    if has("\"gonogo_evidence\"") {
+        return Detected::Other("a gonogo evidence file");
+    }
+    Detected::Other("a JSON document of an unknown kind")
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_formats() {
+        let cases: &[(&str, Detected)] = &[
+            (
+                "<?xml version=\"1.0\"?>\n<!-- c --><testsuites>",
+                Detected::Known(Kind::Junit),
+            ),
+            (
+                "\u{feff}<testsuite name=\"x\">",
+                Detected::Known(Kind::Junit),
+            ),
+            (
+                "<?xml version=\"1.0\" ?>\n<!DOCTYPE coverage SYSTEM \"http://x/coverage-04.dtd\">\n<coverage>",
+                Detected::Known(Kind::Cobertura),
+            ),
+            (
+                "<?xml version=\"1.0\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\"><report name=\"x\">",
+                Detected::Known(Kind::Jacoco),
+            ),
+            ("TN:\nSF:a.c\n", Detected::Known(Kind::Lcov)),
+            ("SF:a.py\nDA:1,1\n", Detected::Known(Kind::Lcov)),
+            (
+                "{\"version\":\"2.1.0\",\"runs\":[]}",
+                Detected::Known(Kind::Sarif),
+            ),
+            (
+                "{\"auditReportVersion\":2,\"vulnerabilities\":{}}",
+                Detected::Known(Kind::NpmAudit),
+            ),
+            (
+                "{\"database\":{\"advisory-count\":1},\"lockfile\":{\"dependency-count\":3},\"vulnerabilities\":{}}",
+                Detected::Known(Kind::CargoAudit),
+            ),
+            (
+                "{\"dependencies\":[{\"name\":\"a\",\"vulns\":[]}]}",
+                Detected::Known(Kind::PipAudit),
+            ),
+            (
+                "{\"results\":[{\"packages\":[]}]}",
+                Detected::Known(Kind::Osv),
+            ),
+            (
+                "{\"root_group\":{},\"metrics\":{}}",
+                Detected::Known(Kind::K6),
+            ),
+            ("", Detected::Empty),
+            ("hello", Detected::Unknown),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(sniff(text.as_bytes()), *expected, "{text}");
+        }
+        assert!(matches!(
+            sniff(b"{\"statusCode\":405,\"error\":{}}"),
+            Detected::NotRun(_)
+        ));
+    }
+}

@@ -1,0 +1,278 @@
+//! Reading inputs: hashing while streaming, and turning an error's position into a line,
+//! a column and an excerpt.
+//!
+//! [`HashingReader`] wraps the file so the SHA-256 of its bytes is computed in the same single
+//! pass the parser makes; [`HashingReader::finish`] drains what the parser did not read (a
+//! parser may stop early) so the hash is always of the whole file.
+//!
+//! [`locate`] is only called on failure: it re-reads the input from the start up to the
+//! error's byte offset, counting lines, and keeps at most [`EXCERPT_CHARS`] characters of the
+//! line around the error.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use gonogo_core::evidence::Sha256Stream;
+
+use crate::error::Position;
+
+/// The longest excerpt an error shows.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// A reader that hashes every byte that passes through it.
+pub struct HashingReader<R> {
+    inner: R,
+    hash: Sha256Stream,
+    bytes_read: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> HashingReader<R> {
+        HashingReader {
+            inner,
+            hash: Sha256Stream::new(),
+            bytes_read: 0,
+        }
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Reads the rest of the input and returns the SHA-256 of all of it and its length.
+    pub fn finish(mut self) -> io::Result<(String, u64)> {
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            let n = self.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+        }
+        Ok((self.hash.finish(), self.bytes_read))
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.hash.update(&out[..n]);
+        self.bytes_read += n as u64;
+        Ok(n)
+    }
+}
+
+/// A resolved position: 1-based line and column (in characters), the byte offset when it
+/// was known, and the text around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub line: u64,
+    pub column: u64,
+    pub byte_offset: Option<u64>,
+    pub excerpt: String,
+}
+
+/// Finds `position` in `input` (read from its start).
+pub fn locate(input: impl Read, position: Position) -> io::Result<Located> {
+    let mut reader = BufReader::new(input);
+    let mut line_number = 1u64;
+    let mut offset = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // Lines can be huge (JaCoCo writes one line); read at most a bounded window per line.
+        let n = read_line_bounded(&mut reader, &mut line, 1 << 20)?;
+        let line_start = offset;
+        offset += n.total as u64;
+        let found = match position {
+            Position::Offset(target) => target < offset || n.total == 0,
+            Position::LineColumn { line: wanted, .. } => wanted <= line_number || n.total == 0,
+        };
+        if found {
+            let (column_byte, byte_offset) = match position {
+                Position::Offset(target) => {
+                    let column = target.saturating_sub(line_start) as usize;
+                    (column, Some(target))
+                }
+                Position::LineColumn { column, .. } => (column.saturating_sub(1) as usize, None),
+            };
+            let kept = &line[..line.len().min(n.kept)];
+            let column_byte = column_byte.min(kept.len());
+            let before = String::from_utf8_lossy(&kept[..column_byte]);
+            let column = before.chars().count() as u64 + 1;
+            let excerpt = excerpt_around(kept, column_byte);
+            let column = match position {
+                Position::LineColumn { column, .. } => column,
+                Position::Offset(_) => column,
+            };
+            return Ok(Located {
+                line: line_number,
+                column,
+                byte_offset,
+                excerpt,
+            });
+        }
+        line_number += 1;
+    }
+}
+
+struct LineRead {
+    total: usize,
+    kept: usize,
+}
+
+/// Reads one line (through `\n`), keeping at most `limit` bytes of it in `out`.
+fn read_line_bounded(
+    reader: &mut impl BufRead,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<LineRead> {
+    let mut total = 0;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let room = limit.saturating_sub(out.len());
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len();
+        total += used;
+        reader.consume(used);
+        if done {
+            break;
+        }
+    }
+    let kept = out.len();
+    Ok(LineRead { total, kept })
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `line` around byte `at`, control characters shown
+/// as spaces.
+fn excerpt_around(line: &[u8], at: usize) -> String {
+    let start = at.saturating_sub(EXCERPT_CHARS / 2);
+    let end = (start + EXCERPT_CHARS).min(line.len());
+    let text = String::from_utf8_lossy(&line[start.min(end)..end]);
+    let mut excerpt: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = excerpt.trim_end().len();
+    excerpt.truncate(trimmed);
+    if start > 0 {
+        excerpt.insert(0, '…');
+    }
+    if end < line.len() && line[end..].iter().any(|b| !b.is_ascii_whitespace()) {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+/// Lenient number parsing shared by the parsers: trims, accepts thousands separators and a
+/// decimal comma (see [`parse_lenient_f64`]).
+pub fn parse_lenient_u64(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Ok(v) = text.parse::<u64>() {
+        return Some(v);
+    }
+    let value = parse_lenient_f64(text)?;
+    (value >= 0.0 && value.is_finite()).then_some(value as u64)
+}
+
+/// Parses a number written by any of the producers: `0.004`, `2,120.532` (Surefire 3.1's
+/// thousands separator), `2.120,532` and `0,5` (a decimal comma), `1e-3`, with surrounding
+/// spaces. `None` for anything else (never an error: callers treat it as missing).
+pub fn parse_lenient_f64(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if let Ok(value) = text.parse::<f64>() {
+        return value.is_finite().then_some(value);
+    }
+    let last_comma = text.rfind(',');
+    let last_dot = text.rfind('.');
+    let normalised: String = match (last_comma, last_dot) {
+        // Both: the later one is the decimal separator.
+        (Some(c), Some(d)) if d > c => text.chars().filter(|&ch| ch != ',').collect(),
+        (Some(_), Some(_)) => text
+            .chars()
+            .filter(|&ch| ch != '.')
+            .map(|ch| if ch == ',' { '.' } else { ch })
+            .collect(),
+        (Some(c), None) => {
+            let integer = &text[..c];
+            let fraction = &text[c + 1..];
+            let grouped = fraction.len() == 3
+                && text.matches(',').count() >= 1
+                && integer
+                    .trim_start_matches('-')
+                    .trim_start_matches('0')
+                    .replace(',', "")
+                    .chars()
+                    .all(|ch| ch.is_ascii_digit())
+                && !integer
+                    .trim_start_matches('-')
+                    .trim_start_matches('0')
+                    .is_empty();
+            if grouped {
+                text.chars().filter(|&ch| ch != ',').collect()
+            } else if text.matches(',').count() == 1 {
+                text.replace(',', ".")
+            } else {
+                return None;
+            }
+        }
+        _ => return None,
+    };
+    normalised.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_numbers() {
+        assert_eq!(parse_lenient_f64("0.004"), Some(0.004));
+        assert_eq!(parse_lenient_f64(" 2,120.532 "), Some(2120.532));
+        assert_eq!(parse_lenient_f64("1,234,567.5"), Some(1234567.5));
+        assert_eq!(parse_lenient_f64("2.120,532"), Some(2120.532));
+        assert_eq!(parse_lenient_f64("0,5"), Some(0.5));
+        assert_eq!(parse_lenient_f64("0,004"), Some(0.004));
+        assert_eq!(parse_lenient_f64("1,234"), Some(1234.0));
+        assert_eq!(
+            parse_lenient_f64("2.5816619999999997"),
+            Some(2.5816619999999997)
+        );
+        assert_eq!(parse_lenient_f64(""), None);
+        assert_eq!(parse_lenient_f64("abc"), None);
+        assert_eq!(parse_lenient_f64("NaN"), None);
+        assert_eq!(parse_lenient_f64("inf"), None);
+    }
+
+    #[test]
+    fn locate_offset_and_line_column() {
+        let text = b"first line\n<second attr=\"x\" broken\nthird";
+        let at = locate(&text[..], Position::Offset(19)).unwrap();
+        assert_eq!((at.line, at.column), (2, 9));
+        assert!(at.excerpt.contains("<second attr"), "{at:?}");
+        let at = locate(&text[..], Position::LineColumn { line: 3, column: 2 }).unwrap();
+        assert_eq!((at.line, at.column, at.excerpt.as_str()), (3, 2, "third"));
+        // Past the end: the last line.
+        let at = locate(&text[..], Position::Offset(10_000)).unwrap();
+        assert_eq!(at.line, 4);
+    }
+
+    #[test]
+    fn hashing_reader_hashes_the_whole_input_even_if_not_all_read() {
+        let data = b"hello world".repeat(10_000);
+        let mut reader = HashingReader::new(&data[..]);
+        let mut first = [0u8; 5];
+        reader.read_exact(&mut first).unwrap();
+        let (hash, length) = reader.finish().unwrap();
+        assert_eq!(hash, gonogo_core::evidence::sha256_hex(&data));
+        assert_eq!(length, data.len() as u64);
+    }
+}

@@ -1,0 +1,543 @@
+//! gonogo's evidence collectors: files that CI already produced, turned into [`Evidence`].
+//!
+//! | [`Kind`] | reads | evidence kind | metrics |
+//! |---|---|---|---|
+//! | `junit` | JUnit XML of every common producer ([`junit`]) | `junit` | `tests.failed`, `tests.passed`, `tests.errored`, `tests.skipped`, `tests.flaky` (ratios), `tests.duration` |
+//! | `lcov`, `cobertura`, `jacoco`, `coverage` | coverage reports ([`coverage`]) | `coverage` | `coverage.lines`, `coverage.branches`, `coverage.functions` (ratios) |
+//! | `sarif` | SARIF 2.1.0, streamed ([`sarif`]) | `sarif` | `sarif.error`, `.warning`, `.note`, `.none`, `.suppressed`, `sarif.new.*` |
+//! | `cargo-audit`, `npm-audit`, `pip-audit`, `osv` | dependency audits ([`audit`]) | `audit` | `audit.critical`, `.high`, `.moderate`, `.low`, `.unknown` |
+//! | `k6` | `--summary-export` and `handleSummary` JSON ([`k6`]) | `k6` | `k6.<metric>.p95` ..., `k6.<metric>.rate`, `k6.<metric>.count` |
+//! | `auto` | any of the above, recognised from the content ([`detect`]) | | |
+//!
+//! Every parser reads a [`std::io::BufRead`] in one streaming pass; [`collect_file`] hashes the
+//! bytes in the same pass ([`input::HashingReader`]) so each record carries the SHA-256 of the
+//! input it came from, and turns a parser's byte offset into `file:line:column` with an excerpt
+//! when the input is malformed. An input that proves nothing (an empty file, zero tests run, an
+//! audit that did not reach its database) is an [`IngestError::NoEvidence`], never a record
+//! that could pass a gate.
+//!
+//! ```no_run
+//! use gonogo_ingest::{collect_path, Kind};
+//! let records = collect_path(Kind::Junit, "target/nextest/ci/*.xml").unwrap();
+//! for record in &records {
+//!     println!("{}: {:?}", record.source, record.metrics["tests.failed"].value);
+//! }
+//! ```
+
+pub mod audit;
+pub mod cli;
+pub mod coverage;
+pub mod detect;
+pub mod error;
+pub mod input;
+pub mod junit;
+pub mod k6;
+pub mod sarif;
+mod xml;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+use gonogo_core::units::Unit;
+
+use crate::detect::Detected;
+pub use crate::error::{IngestError, ParseError};
+
+/// This collector's name and version, written in every record's details.
+pub const COLLECTOR: &str = concat!("gonogo-ingest ", env!("CARGO_PKG_VERSION"));
+
+/// The input formats `gonogo collect` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Kind {
+    /// JUnit XML (Surefire, Gradle, pytest, jest-junit, mocha, vitest, Playwright, gotestsum, nextest, ctest, PHPUnit...).
+    Junit,
+    /// LCOV tracefile (lcov, gcovr, coverage.py `coverage lcov`, istanbul, c8, cargo-llvm-cov).
+    Lcov,
+    /// Cobertura XML (coverage.py `coverage xml`, istanbul, gcovr, PHPUnit).
+    Cobertura,
+    /// JaCoCo XML report.
+    Jacoco,
+    /// Any coverage format (LCOV, Cobertura, JaCoCo), recognised from the content.
+    Coverage,
+    /// SARIF 2.1.0 static-analysis results.
+    Sarif,
+    /// `cargo audit --json`.
+    CargoAudit,
+    /// `npm audit --json` (npm 6 and npm 7+ shapes).
+    NpmAudit,
+    /// `pip-audit -f json`.
+    PipAudit,
+    /// `osv-scanner --format json`.
+    Osv,
+    /// k6 `--summary-export` or `handleSummary` JSON.
+    K6,
+    /// Recognise the format from the content.
+    Auto,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Junit => "junit",
+            Kind::Lcov => "lcov",
+            Kind::Cobertura => "cobertura",
+            Kind::Jacoco => "jacoco",
+            Kind::Coverage => "coverage",
+            Kind::Sarif => "sarif",
+            Kind::CargoAudit => "cargo-audit",
+            Kind::NpmAudit => "npm-audit",
+            Kind::PipAudit => "pip-audit",
+            Kind::Osv => "osv",
+            Kind::K6 => "k6",
+            Kind::Auto => "auto",
+        }
+    }
+
+    /// The format's name in messages ("this is Cobertura XML, not JUnit XML").
+    pub fn description(self) -> &'static str {
+        match self {
+            Kind::Junit => "JUnit XML",
+            Kind::Lcov => "an LCOV tracefile",
+            Kind::Cobertura => "Cobertura XML",
+            Kind::Jacoco => "JaCoCo XML",
+            Kind::Coverage => "a coverage report",
+            Kind::Sarif => "SARIF",
+            Kind::CargoAudit => "a cargo-audit report",
+            Kind::NpmAudit => "an npm audit report",
+            Kind::PipAudit => "a pip-audit report",
+            Kind::Osv => "an osv-scanner report",
+            Kind::K6 => "a k6 summary",
+            Kind::Auto => "a known format",
+        }
+    }
+
+    /// Whether a file recognised as `detected` may be read when `self` was asked for.
+    fn accepts(self, detected: Kind) -> bool {
+        self == detected
+            || self == Kind::Auto
+            || (self == Kind::Coverage
+                && matches!(detected, Kind::Lcov | Kind::Cobertura | Kind::Jacoco))
+    }
+
+    /// File extensions looked at when a folder is given.
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Kind::Junit | Kind::Cobertura | Kind::Jacoco => &["xml"],
+            Kind::Lcov => &["info", "lcov"],
+            Kind::Coverage => &["xml", "info", "lcov"],
+            Kind::Sarif => &["sarif", "json"],
+            Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv | Kind::K6 => &["json"],
+            Kind::Auto => &["xml", "info", "lcov", "sarif", "json"],
+        }
+    }
+}
+
+/// What a parser turned an input into, before provenance is attached.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The evidence kind (`junit`, `coverage`, ...).
+    pub kind: &'static str,
+    /// The producer, when the input says (`pytest`, `Semgrep OSS 1.185`...).
+    pub tool: Tool,
+    pub metrics: Vec<(String, Metric)>,
+    pub details: serde_json::Value,
+}
+
+impl Parsed {
+    /// Attaches provenance.
+    pub fn into_evidence(self, source: Source, sha256: String) -> Evidence {
+        let mut evidence =
+            Evidence::new(self.kind, source, sha256, jiff::Timestamp::now(), self.tool);
+        for (name, metric) in self.metrics {
+            evidence.insert(name, metric);
+        }
+        let mut details = self.details;
+        if let Some(object) = details.as_object_mut() {
+            object.insert("collector".into(), serde_json::json!(COLLECTOR));
+        }
+        evidence.details = details;
+        evidence
+    }
+}
+
+/// Parses one input of a known kind (use [`detect::sniff`] first for `auto`).
+pub fn parse_reader(kind: Kind, mut input: impl BufRead) -> Result<Parsed, ParseError> {
+    let prefix = input.fill_buf()?;
+    let detected = detect::sniff(prefix);
+    let kind = match detected {
+        Detected::Empty => return Err(ParseError::NoEvidence("the file is empty".into())),
+        // Let the npm parser quote the error document's own summary.
+        Detected::NotRun(_) if matches!(kind, Kind::NpmAudit | Kind::Auto) => Kind::NpmAudit,
+        Detected::NotRun(reason) => return Err(ParseError::NoEvidence(reason.into())),
+        Detected::Known(found) if kind.accepts(found) => {
+            if matches!(kind, Kind::Auto | Kind::Coverage) {
+                found
+            } else {
+                kind
+            }
+        }
+        Detected::Known(found) => {
+            return Err(ParseError::WrongKind {
+                expected: kind.description(),
+                found: found.description().to_string(),
+            });
+        }
+        Detected::Other(description) => {
+            // The JUnit parser gives a more precise message for XML; JSON errors are best
+            // explained by what the document looks like.
+            if kind == Kind::Junit && prefix_starts_with(prefix, b'<') {
+                kind
+            } else {
+                return Err(ParseError::WrongKind {
+                    expected: kind.description(),
+                    found: description.to_string(),
+                });
+            }
+        }
+        Detected::Unknown => match kind {
+            Kind::Auto | Kind::Coverage => {
+                return Err(ParseError::WrongKind {
+                    expected: kind.description(),
+                    found: "content of an unknown format".into(),
+                });
+            }
+            other => other,
+        },
+    };
+    match kind {
+        Kind::Junit => junit::parse(input).and_then(junit_evidence),
+        Kind::Lcov => coverage::lcov::parse(input).and_then(|c| c.into_parsed("lcov")),
+        Kind::Cobertura => {
+            coverage::cobertura::parse(input).and_then(|c| c.into_parsed("cobertura"))
+        }
+        Kind::Jacoco => coverage::jacoco::parse(input).and_then(|c| c.into_parsed("jacoco")),
+        Kind::Sarif => sarif::parse(input).and_then(sarif::SarifSummary::into_parsed),
+        Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv => audit::parse(kind, input),
+        Kind::K6 => k6::parse(input),
+        Kind::Coverage | Kind::Auto => unreachable!("resolved above"),
+    }
+}
+
+fn prefix_starts_with(prefix: &[u8], byte: u8) -> bool {
+    let prefix = prefix.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(prefix);
+    prefix.iter().find(|b| !b.is_ascii_whitespace()) == Some(&byte)
+}
+
+/// The metrics of a JUnit summary; zero tests run is no evidence.
+pub fn junit_evidence(summary: junit::JunitSummary) -> Result<Parsed, ParseError> {
+    if summary.testcases == 0 {
+        return Err(ParseError::NoEvidence(
+            "the report holds no testcase: zero tests ran, which proves nothing".into(),
+        ));
+    }
+    let run = summary.run();
+    if run == 0 {
+        return Err(ParseError::NoEvidence(format!(
+            "all {} tests were skipped: none ran, which proves nothing",
+            summary.testcases
+        )));
+    }
+    let tests = Unit::count("tests");
+    let ratio =
+        |k: u64, n: u64| Metric::ratio(Ratio::new(k.min(n), n).expect("k <= n"), tests.clone());
+    let metrics = vec![
+        (
+            "tests.failed".to_string(),
+            ratio(summary.failed + summary.errored, run),
+        ),
+        ("tests.passed".to_string(), ratio(summary.passed, run)),
+        ("tests.errored".to_string(), ratio(summary.errored, run)),
+        (
+            "tests.skipped".to_string(),
+            ratio(summary.skipped, summary.testcases),
+        ),
+        ("tests.flaky".to_string(), ratio(summary.flaky, run)),
+        (
+            "tests.duration".to_string(),
+            Metric::value(summary.duration_seconds, Unit::parse("s")),
+        ),
+    ];
+    let tool = Tool::new(
+        summary.producer.clone().unwrap_or_else(|| "junit".into()),
+        "unknown",
+    );
+    Ok(Parsed {
+        kind: "junit",
+        tool,
+        metrics,
+        details: summary.details(),
+    })
+}
+
+/// Reads one file into evidence: one streaming pass that parses and hashes.
+pub fn collect_file(kind: Kind, path: &Path) -> Result<Evidence, IngestError> {
+    let display = path.display().to_string();
+    let io_error = |source| IngestError::Io {
+        path: display.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let mut hashing = input::HashingReader::new(file);
+    let result = parse_reader(kind, BufReader::with_capacity(256 * 1024, &mut hashing));
+    let parsed = match result {
+        Ok(parsed) => parsed,
+        Err(error) => return Err(attach_path(kind, path, error)),
+    };
+    let (sha256, _length) = hashing.finish().map_err(io_error)?;
+    Ok(parsed.into_evidence(Source::File(display), sha256))
+}
+
+/// Gives a parser's error its file, line, column and excerpt.
+pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
+    let display = path.display().to_string();
+    match error {
+        ParseError::Io(source) => IngestError::Io {
+            path: display,
+            source,
+        },
+        ParseError::NoEvidence(reason) => IngestError::NoEvidence {
+            path: display,
+            reason,
+        },
+        ParseError::WrongKind { expected, found } => {
+            let hint = match suggestion_for(&found) {
+                Some(kind) => format!("collect it as `{kind}`, or with `auto`"),
+                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv and k6 files".into(),
+            };
+            IngestError::WrongKind {
+                path: display,
+                expected,
+                found,
+                hint,
+            }
+        }
+        ParseError::Malformed { at, message } => {
+            let located = File::open(path).and_then(|file| input::locate(file, at));
+            let (line, column, byte_offset, excerpt) = match located {
+                Ok(found) => (found.line, found.column, found.byte_offset, found.excerpt),
+                Err(_) => match at {
+                    error::Position::Offset(offset) => (0, 0, Some(offset), String::new()),
+                    error::Position::LineColumn { line, column } => {
+                        (line, column, None, String::new())
+                    }
+                },
+            };
+            IngestError::Malformed {
+                path: display,
+                format: kind_format(kind),
+                line,
+                column,
+                byte_offset,
+                message,
+                excerpt,
+            }
+        }
+    }
+}
+
+fn kind_format(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Junit | Kind::Cobertura | Kind::Jacoco => "XML",
+        Kind::Lcov => "LCOV",
+        Kind::Coverage | Kind::Auto => "input",
+        _ => "JSON",
+    }
+}
+
+fn suggestion_for(found: &str) -> Option<&'static str> {
+    let candidates = [
+        Kind::Junit,
+        Kind::Lcov,
+        Kind::Cobertura,
+        Kind::Jacoco,
+        Kind::Sarif,
+        Kind::CargoAudit,
+        Kind::NpmAudit,
+        Kind::PipAudit,
+        Kind::Osv,
+        Kind::K6,
+    ];
+    candidates
+        .iter()
+        .find(|kind| kind.description() == found)
+        .map(|kind| kind.as_str())
+}
+
+/// Expands a path that is a file, a folder (searched recursively for the kind's extensions)
+/// or a glob (`target/**/junit*.xml`) into the files it names, sorted.
+pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestError> {
+    let path = Path::new(pattern);
+    let mut files = Vec::new();
+    if path.is_file() {
+        files.push(path.to_path_buf());
+    } else if path.is_dir() {
+        let extensions = kind.extensions();
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|error| IngestError::Io {
+                path: pattern.to_string(),
+                source: error.into(),
+            })?;
+            let matches_extension = entry
+                .path()
+                .extension()
+                .and_then(|ext| ext.to_str())
+                .is_some_and(|ext| extensions.contains(&ext.to_ascii_lowercase().as_str()));
+            if entry.file_type().is_file() && matches_extension {
+                files.push(entry.into_path());
+            }
+        }
+    } else if pattern.contains(['*', '?', '[']) {
+        let paths = glob::glob(pattern).map_err(|error| IngestError::BadPattern {
+            pattern: pattern.to_string(),
+            message: error.to_string(),
+        })?;
+        for entry in paths {
+            let entry = entry.map_err(|error| IngestError::Io {
+                path: error.path().display().to_string(),
+                source: error.into(),
+            })?;
+            if entry.is_file() {
+                files.push(entry);
+            }
+        }
+        files.sort();
+    } else {
+        return Err(IngestError::Io {
+            path: pattern.to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        });
+    }
+    if files.is_empty() {
+        return Err(IngestError::NoInput {
+            pattern: pattern.to_string(),
+        });
+    }
+    Ok(files)
+}
+
+/// Collects every input `path` names (a file, a folder or a glob): one record per file.
+/// Stops at the first input that cannot become evidence; use [`collect_each`] to see them all.
+/// This is what `gonogo gate` calls for a policy's `[[collect]]` entries.
+pub fn collect_path(kind: Kind, path: &str) -> Result<Vec<Evidence>, IngestError> {
+    let (records, mut errors) = collect_each(kind, path);
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        Err(errors.swap_remove(0))
+    }
+}
+
+/// Collects every input `path` names, keeping going past bad ones: the records, and one error
+/// per input that could not become evidence.
+pub fn collect_each(kind: Kind, path: &str) -> (Vec<Evidence>, Vec<IngestError>) {
+    let files = match expand_path(kind, path) {
+        Ok(files) => files,
+        Err(error) => return (Vec::new(), vec![error]),
+    };
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match collect_file(kind, &file) {
+            Ok(record) => records.push(record),
+            Err(error) => errors.push(error),
+        }
+    }
+    (records, errors)
+}
+
+/// Parses several coverage inputs (LCOV, Cobertura, JaCoCo, recognised from content) and
+/// merges them into one record, as a union of hits (see [`coverage::Coverage::merge`]).
+///
+/// The record's source lists the inputs joined by ` + `; its `sha256` is the SHA-256 of the
+/// inputs' own SHA-256 hex digests, each followed by a newline, in the order given, so it
+/// changes whenever any input does. The details list each input with its hash.
+pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestError> {
+    let mut merged = coverage::Coverage::default();
+    let mut formats = Vec::new();
+    let mut inputs = Vec::new();
+    let mut combined_hash = gonogo_core::evidence::Sha256Stream::new();
+    for path in paths {
+        let display = path.display().to_string();
+        let file = File::open(path).map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let mut hashing = input::HashingReader::new(file);
+        let mut reader = BufReader::with_capacity(256 * 1024, &mut hashing);
+        let prefix = reader.fill_buf().map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        let detected = match detect::sniff(prefix) {
+            Detected::Known(kind @ (Kind::Lcov | Kind::Cobertura | Kind::Jacoco)) => kind,
+            Detected::Empty => {
+                return Err(IngestError::NoEvidence {
+                    path: display,
+                    reason: "the file is empty".into(),
+                });
+            }
+            Detected::Known(other) => {
+                return Err(attach_path(
+                    Kind::Coverage,
+                    path,
+                    ParseError::WrongKind {
+                        expected: "a coverage report",
+                        found: other.description().into(),
+                    },
+                ));
+            }
+            _ => {
+                return Err(attach_path(
+                    Kind::Coverage,
+                    path,
+                    ParseError::WrongKind {
+                        expected: "a coverage report",
+                        found: "content of an unknown format".into(),
+                    },
+                ));
+            }
+        };
+        let parsed = match detected {
+            Kind::Lcov => coverage::lcov::parse(reader),
+            Kind::Cobertura => coverage::cobertura::parse(reader),
+            _ => coverage::jacoco::parse(reader),
+        }
+        .map_err(|error| attach_path(detected, path, error))?;
+        let (sha256, _) = hashing.finish().map_err(|source| IngestError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        combined_hash.update(sha256.as_bytes());
+        combined_hash.update(b"\n");
+        merged.merge(&parsed);
+        formats.push(detected.as_str());
+        inputs.push(
+            serde_json::json!({"path": display, "sha256": sha256, "format": detected.as_str()}),
+        );
+    }
+    let source = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    formats.dedup();
+    let mut parsed = merged
+        .into_parsed(&formats.join("+"))
+        .map_err(|error| match error {
+            ParseError::NoEvidence(reason) => IngestError::NoEvidence {
+                path: source.clone(),
+                reason,
+            },
+            other => IngestError::NoEvidence {
+                path: source.clone(),
+                reason: other.to_string(),
+            },
+        })?;
+    parsed.details["merged_inputs"] = serde_json::Value::Array(inputs);
+    Ok(parsed.into_evidence(Source::File(source), combined_hash.finish()))
+}

@@ -1,0 +1,80 @@
+//! Dependency audit documents. Their vulnerability databases cannot be reached from the
+//! build machine, so these files were written from each tool's published format (see the
+//! data folder's README), not produced by the tools.
+
+use gonogo_ingest::Kind;
+
+use crate::{collect, collect_error, value};
+
+fn severities(evidence: &gonogo_core::evidence::Evidence) -> [f64; 5] {
+    ["critical", "high", "moderate", "low", "unknown"]
+        .map(|s| value(evidence, &format!("audit.{s}")))
+}
+
+#[test]
+fn cargo_audit_severity_from_cvss() {
+    let evidence = collect(Kind::CargoAudit, "audit/cargo-audit/report.json");
+    assert_eq!(evidence.kind, "audit");
+    // 9.8 → critical; no CVSS → unknown; the unmaintained warning is not a vulnerability.
+    assert_eq!(severities(&evidence), [1.0, 0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(
+        evidence.details["informational"].as_array().unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn npm_7_counts_packages_and_npm_6_advisories() {
+    let v7 = collect(Kind::NpmAudit, "audit/npm/npm7.json");
+    assert_eq!(severities(&v7), [2.0, 1.0, 1.0, 0.0, 0.0]);
+    assert!(
+        v7.details["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        v7.details["warnings"]
+    );
+    let v6 = collect(Kind::NpmAudit, "audit/npm/npm6.json");
+    assert_eq!(severities(&v6), [0.0, 1.0, 0.0, 1.0, 0.0]);
+    assert_eq!(collect(Kind::Auto, "audit/npm/npm6.json").kind, "audit");
+}
+
+#[test]
+fn npm_error_document_is_no_evidence() {
+    let error = collect_error(Kind::NpmAudit, "audit/npm/npm-error.json");
+    assert_eq!(error.code(), "no-evidence");
+    assert!(
+        error.to_string().contains("405 Method Not Allowed"),
+        "{error}"
+    );
+    // And `auto` does not take it for anything else.
+    assert_eq!(
+        collect_error(Kind::Auto, "audit/npm/npm-error.json").code(),
+        "no-evidence"
+    );
+}
+
+#[test]
+fn pip_audit_vulns_and_the_false_clean_report() {
+    let evidence = collect(Kind::PipAudit, "audit/pip-audit/report.json");
+    assert_eq!(severities(&evidence), [0.0, 0.0, 0.0, 0.0, 2.0]);
+    assert_eq!(evidence.details["dependencies_checked"], 2);
+    assert_eq!(
+        evidence.details["warnings"].as_array().unwrap().len(),
+        1,
+        "localpkg was skipped"
+    );
+    let error = collect_error(Kind::PipAudit, "audit/pip-audit/all-skipped.json");
+    assert_eq!(error.code(), "no-evidence");
+    assert!(
+        error
+            .to_string()
+            .contains("skipped every one of its 2 dependencies"),
+        "{error}"
+    );
+}
+
+#[test]
+fn osv_counts_groups_not_aliases() {
+    let evidence = collect(Kind::Osv, "audit/osv-scanner/report.json");
+    // 9.8 critical, 5.6 moderate, "" unknown: three groups, not four records.
+    assert_eq!(severities(&evidence), [1.0, 0.0, 1.0, 0.0, 1.0]);
+}

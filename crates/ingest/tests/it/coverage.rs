@@ -1,0 +1,110 @@
+//! Coverage reports written by real producers; expected figures come from each producer's
+//! own report (quoted in the data folder's README).
+
+use gonogo_ingest::{Kind, collect_coverage_merged};
+
+use crate::{collect, collect_error, data, ratio};
+
+#[test]
+fn coverage_py_cobertura() {
+    // `coverage report`: TOTAL 34 statements, 4 missed, 6 branches, 1 partial (88%).
+    let evidence = collect(Kind::Cobertura, "coverage/coverage.py/coverage.xml");
+    assert_eq!(evidence.kind, "coverage");
+    assert_eq!(ratio(&evidence, "coverage.lines"), (30, 34));
+    assert_eq!(ratio(&evidence, "coverage.branches"), (5, 6));
+    let files = evidence.details["files"].as_array().unwrap();
+    let calc = files.iter().find(|f| f["file"] == "calc.py").unwrap();
+    assert_eq!(
+        (
+            calc["lines"]["hit"].as_u64(),
+            calc["lines"]["found"].as_u64()
+        ),
+        (Some(12), Some(14))
+    );
+    assert!(evidence.details["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn coverage_py_lcov_agrees_with_its_cobertura() {
+    let evidence = collect(Kind::Lcov, "coverage/coverage.py/coverage.lcov");
+    assert_eq!(ratio(&evidence, "coverage.lines"), (30, 34));
+    assert_eq!(ratio(&evidence, "coverage.branches"), (5, 6));
+    // FN/FNDA: add, divide, classify, unused in calc.py plus the test functions.
+    let (hit, found) = ratio(&evidence, "coverage.functions");
+    assert!(found >= 4 && hit < found, "{hit}/{found}");
+    // `coverage` accepts any coverage format.
+    let auto = collect(Kind::Coverage, "coverage/coverage.py/coverage.lcov");
+    assert_eq!(ratio(&auto, "coverage.lines"), (30, 34));
+}
+
+#[test]
+fn merging_equals_coverage_combine() {
+    // Two partial runs (`-k add`, `-k classify`) merged by gonogo must equal what
+    // `coverage combine` made of the same two data files: "TOTAL 34 8 6 0 75%".
+    let merged = collect_coverage_merged(&[
+        data("coverage/coverage.py/cov-a.lcov"),
+        data("coverage/coverage.py/cov-b.lcov"),
+    ])
+    .unwrap();
+    let combined = collect(Kind::Lcov, "coverage/coverage.py/cov-ab.lcov");
+    assert_eq!(ratio(&combined, "coverage.lines"), (26, 34));
+    for metric in ["coverage.lines", "coverage.branches", "coverage.functions"] {
+        assert_eq!(ratio(&merged, metric), ratio(&combined, metric), "{metric}");
+    }
+    let a = collect(Kind::Lcov, "coverage/coverage.py/cov-a.lcov");
+    assert!(ratio(&a, "coverage.lines").0 < 26);
+    assert!(merged.source.as_str().contains(" + "));
+    assert_eq!(merged.details["merged_inputs"].as_array().unwrap().len(), 2);
+    // Mixed formats merge too: LCOV of run a with Cobertura of run b.
+    let mixed = collect_coverage_merged(&[
+        data("coverage/coverage.py/cov-a.lcov"),
+        data("coverage/coverage.py/cov-b.xml"),
+    ])
+    .unwrap();
+    assert_eq!(ratio(&mixed, "coverage.lines"), (26, 34));
+}
+
+#[test]
+fn istanbul_lcov_and_cobertura() {
+    // jest --coverage: "All files | 100 | 100 | 100 | 100".
+    let lcov = collect(Kind::Lcov, "coverage/jest-istanbul/lcov.info");
+    let cobertura = collect(
+        Kind::Cobertura,
+        "coverage/jest-istanbul/cobertura-coverage.xml",
+    );
+    for evidence in [&lcov, &cobertura] {
+        let (hit, found) = ratio(evidence, "coverage.lines");
+        assert_eq!(hit, found);
+        assert!(found > 0);
+    }
+    assert_eq!(
+        ratio(&lcov, "coverage.lines"),
+        ratio(&cobertura, "coverage.lines")
+    );
+    assert_eq!(ratio(&lcov, "coverage.functions"), (2, 2));
+}
+
+#[test]
+fn cobertura_given_as_junit_says_what_it_is() {
+    let error = collect_error(Kind::Junit, "coverage/coverage.py/coverage.xml");
+    assert_eq!(error.code(), "wrong-kind");
+    let message = error.to_string();
+    assert!(
+        message.contains("this is Cobertura XML, not JUnit XML"),
+        "{message}"
+    );
+    assert!(message.contains("`cobertura`"), "{message}");
+}
+
+#[test]
+fn jacoco_agent_report() {
+    // JaCoCo's own counters: "lines: 5/9 branches: 3/4 methods: 2/5".
+    let evidence = collect(Kind::Jacoco, "coverage/jacoco/jacoco.xml");
+    assert_eq!(ratio(&evidence, "coverage.lines"), (5, 9));
+    assert_eq!(ratio(&evidence, "coverage.branches"), (3, 4));
+    assert_eq!(ratio(&evidence, "coverage.functions"), (2, 5));
+    assert_eq!(
+        collect(Kind::Auto, "coverage/jacoco/jacoco.xml").kind,
+        "coverage"
+    );
+}

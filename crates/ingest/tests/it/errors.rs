@@ -1,0 +1,204 @@
+//! Bad input: malformed, truncated, empty, the wrong kind, hostile XML. Never a panic,
+//! always the file, a line, a column and an excerpt, or a clear "no evidence".
+
+use std::path::PathBuf;
+
+use gonogo_ingest::{IngestError, Kind, collect_file};
+
+/// Writes `content` to a fresh temporary file named `name`.
+fn temp_file(dir: &tempfile::TempDir, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn error_of(kind: Kind, name: &str, content: &[u8]) -> IngestError {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, name, content);
+    match collect_file(kind, &path) {
+        Ok(evidence) => panic!("{name}: expected an error, got {:?}", evidence.metrics),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn malformed_xml_points_at_line_column_and_excerpt() {
+    let xml = b"<?xml version=\"1.0\"?>\n<testsuite name=\"s\">\n  <testcase name=\"a\" time=\"1\"/>\n  <testcase name=\"b\"></testsuite>\n";
+    match error_of(Kind::Junit, "bad.xml", xml) {
+        IngestError::Malformed {
+            path,
+            line,
+            column,
+            excerpt,
+            message,
+            ..
+        } => {
+            assert!(path.ends_with("bad.xml"));
+            assert_eq!(line, 4, "{message}");
+            assert!(column > 1, "{column}");
+            assert!(excerpt.contains("</testsuite>"), "{excerpt}");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn truncated_file_is_malformed_not_partial_evidence() {
+    let xml = b"<testsuites><testsuite><testcase name=\"a\"/><testcase name=\"b\"><failure>boo";
+    let error = error_of(Kind::Junit, "cut.xml", xml);
+    assert_eq!(error.code(), "malformed");
+    assert!(error.to_string().contains("truncated"), "{error}");
+}
+
+#[test]
+fn empty_zero_tests_and_all_skipped_are_no_evidence() {
+    for (name, content, reason) in [
+        ("empty.xml", &b""[..], "empty"),
+        ("blank.xml", &b"\n\n  \n"[..], "empty"),
+        ("zero.xml", &b"<testsuite name=\"JUnit Vintage\" tests=\"0\"/>"[..], "no testcase"),
+        (
+            "skipped.xml",
+            &b"<testsuites><testsuite><testcase name=\"a\"><skipped/></testcase></testsuite></testsuites>"[..],
+            "all 1 tests were skipped",
+        ),
+    ] {
+        let error = error_of(Kind::Junit, name, content);
+        assert_eq!(error.code(), "no-evidence", "{name}: {error}");
+        assert!(error.to_string().contains(reason), "{name}: {error}");
+    }
+    assert_eq!(
+        error_of(Kind::Lcov, "empty.info", b"").code(),
+        "no-evidence"
+    );
+    assert_eq!(
+        error_of(Kind::Sarif, "empty.sarif", b"").code(),
+        "no-evidence"
+    );
+    assert_eq!(
+        error_of(Kind::Lcov, "nolines.info", b"SF:a.c\nend_of_record\n").code(),
+        "no-evidence"
+    );
+}
+
+#[test]
+fn external_entities_and_entity_expansion_are_never_followed() {
+    // An XXE payload: the entity would read /etc/passwd; a billion-laughs bomb beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let secret = temp_file(&dir, "secret.txt", b"TOP-SECRET-CONTENT");
+    let xml = format!(
+        r#"<?xml version="1.0"?>
+<!DOCTYPE testsuite [
+  <!ENTITY xxe SYSTEM "file://{}">
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<testsuite name="&xxe;">
+  <testcase name="reads &xxe;" classname="&lol3;"><failure message="&xxe;">&xxe; &lol3;</failure></testcase>
+  <testcase name="ok"/>
+</testsuite>"#,
+        secret.display()
+    );
+    let path = temp_file(&dir, "xxe.xml", xml.as_bytes());
+    let evidence = collect_file(Kind::Junit, &path).unwrap();
+    let details = evidence.details.to_string();
+    assert!(!details.contains("TOP-SECRET"), "{details}");
+    assert!(!details.contains("lollol"), "{details}");
+    assert!(
+        details.contains("&xxe;"),
+        "the reference stays literal: {details}"
+    );
+    assert_eq!(evidence.details["testcases"], 2);
+}
+
+#[test]
+fn malformed_json_points_at_line_and_column() {
+    let json =
+        b"{\n  \"version\": \"2.1.0\",\n  \"runs\": [ {\"results\": [ {\"ruleId\": } ] } ]\n}\n";
+    match error_of(Kind::Sarif, "bad.sarif", json) {
+        IngestError::Malformed {
+            line,
+            column,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(line, 3);
+            assert!(column > 30, "{column}");
+            assert!(excerpt.contains("\"ruleId\": }"), "{excerpt}");
+        }
+        other => panic!("{other}"),
+    }
+    let error = error_of(
+        Kind::NpmAudit,
+        "bad.json",
+        b"{\"auditReportVersion\": 2, \"vulnerabilities\": {",
+    );
+    assert_eq!(error.code(), "malformed");
+}
+
+#[test]
+fn wrong_kinds_say_what_they_are() {
+    let cases: [(Kind, &[u8], &str); 6] = [
+        (
+            Kind::Junit,
+            b"<?xml version=\"1.0\"?><report name=\"x\"></report>",
+            "this is JaCoCo XML, not JUnit XML",
+        ),
+        (
+            Kind::Cobertura,
+            b"<testsuite><testcase name=\"a\"/></testsuite>",
+            "this is JUnit XML, not Cobertura XML",
+        ),
+        (
+            Kind::Sarif,
+            b"TN:\nSF:a.c\nDA:1,1\nend_of_record\n",
+            "this is an LCOV tracefile, not SARIF",
+        ),
+        (
+            Kind::Junit,
+            b"{\"version\":\"2.1.0\",\"runs\":[]}",
+            "this is SARIF, not JUnit XML",
+        ),
+        (
+            Kind::Junit,
+            b"<html><body>404</body></html>",
+            "this is an HTML page, not JUnit XML",
+        ),
+        (Kind::Auto, b"hello, world", "content of an unknown format"),
+    ];
+    for (kind, content, expected) in cases {
+        let error = error_of(kind, "input", content);
+        assert_eq!(error.code(), "wrong-kind", "{error}");
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn dialect_quirks_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    // BOM, no declaration (Playwright), lower-case encoding, thousands separators in time
+    // (Surefire 3.1.0), double-escaped text (node:test), CDATA and &#xA; newlines.
+    let xml = "\u{feff}<testsuites id=\"\" name=\"\" tests=\"3\"><testsuite name=\"a &amp;amp; b\">\
+        <testcase name=\"slow\" time=\"2,120.532\"/>\
+        <testcase name=\"x\" time=\"\"><failure message=\"line1&#xA;line2\"><![CDATA[stack <here>]]></failure></testcase>\
+        <testcase name=\"y\" time=\"0.010548482\"><error type=\"E\"/></testcase></testsuite></testsuites>";
+    let path = temp_file(&dir, "quirks.xml", xml.as_bytes());
+    let evidence = collect_file(Kind::Junit, &path).unwrap();
+    assert_eq!(evidence.details["failed"], 1);
+    assert_eq!(evidence.details["errored"], 1);
+    assert_eq!(evidence.tool.name, "playwright");
+    let duration = crate::value(&evidence, "tests.duration");
+    assert!((duration - 2120.542548482).abs() < 1e-9, "{duration}");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    assert_eq!(failing[0]["message"], "line1\nline2\nstack <here>");
+    assert_eq!(evidence.details["slowest"][0]["name"], "slow");
+}
+
+#[test]
+fn hash_is_of_the_file_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = b"<testsuite><testcase name=\"a\"/></testsuite>\n<!-- trailing comment -->\n";
+    let path = temp_file(&dir, "h.xml", content);
+    let evidence = collect_file(Kind::Junit, &path).unwrap();
+    assert_eq!(evidence.sha256, gonogo_core::evidence::sha256_hex(content));
+}

@@ -1,0 +1,55 @@
+//! Integration tests of the collectors, one binary: real producers' files (`tests/data/`,
+//! each folder's README says which tool, version and command made them), error reporting,
+//! streaming limits and the `collect` command line.
+
+mod audit;
+mod cli;
+mod coverage;
+mod errors;
+mod junit;
+mod k6;
+mod sarif;
+
+use std::path::PathBuf;
+
+use gonogo_core::evidence::{Evidence, MetricValue};
+use gonogo_ingest::{IngestError, Kind, collect_file};
+
+/// The path of a committed test file.
+pub fn data(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
+}
+
+/// Collects a committed test file, which must succeed.
+pub fn collect(kind: Kind, relative: &str) -> Evidence {
+    match collect_file(kind, &data(relative)) {
+        Ok(evidence) => evidence,
+        Err(error) => panic!("{relative}: {error}"),
+    }
+}
+
+/// Collects a committed test file, which must fail.
+pub fn collect_error(kind: Kind, relative: &str) -> IngestError {
+    match collect_file(kind, &data(relative)) {
+        Ok(evidence) => panic!("{relative}: expected an error, got {:?}", evidence.metrics),
+        Err(error) => error,
+    }
+}
+
+/// A ratio metric as (k, n).
+pub fn ratio(evidence: &Evidence, name: &str) -> (u64, u64) {
+    match evidence.metrics.get(name).map(|m| &m.value) {
+        Some(MetricValue::Ratio(r)) => (r.k, r.n),
+        other => panic!("{name}: not a ratio: {other:?}"),
+    }
+}
+
+/// A value metric.
+pub fn value(evidence: &Evidence, name: &str) -> f64 {
+    match evidence.metrics.get(name).map(|m| &m.value) {
+        Some(MetricValue::Value(v)) => *v,
+        other => panic!("{name}: not a value: {other:?}"),
+    }
+}

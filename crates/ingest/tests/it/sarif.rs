@@ -1,0 +1,60 @@
+//! SARIF files written by real producers; expected counts come from each tool's own summary.
+
+use gonogo_ingest::Kind;
+
+use crate::{collect, collect_error, value};
+
+#[test]
+fn bandit_levels_with_the_default_warning() {
+    // bandit: "Total issues (by severity): Low: 3, Medium: 2, High: 1". Its MEDIUM results
+    // carry no level and rely on SARIF's default, warning.
+    let evidence = collect(Kind::Sarif, "sarif/bandit/bandit.sarif");
+    assert_eq!(evidence.kind, "sarif");
+    assert_eq!(
+        (
+            value(&evidence, "sarif.error"),
+            value(&evidence, "sarif.warning"),
+            value(&evidence, "sarif.note")
+        ),
+        (1.0, 2.0, 3.0)
+    );
+    assert_eq!(value(&evidence, "sarif.suppressed"), 0.0);
+    assert!(
+        !evidence.metrics.contains_key("sarif.new.error"),
+        "no baselineState: no new.* metrics"
+    );
+    assert_eq!(evidence.tool.name, "Bandit");
+    assert_eq!(evidence.tool.version, "1.9.4");
+}
+
+#[test]
+fn ruff_every_result_is_an_error() {
+    // ruff check --select S,F: "Found 4 errors."
+    let evidence = collect(Kind::Sarif, "sarif/ruff/ruff.sarif");
+    assert_eq!(value(&evidence, "sarif.error"), 4.0);
+    assert_eq!(value(&evidence, "sarif.warning"), 0.0);
+    assert_eq!(evidence.details["by_rule"]["ruff/S307"]["error"], 1);
+}
+
+#[test]
+fn eslint_results_and_a_file_that_did_not_parse() {
+    // eslint: "✖ 3 problems (1 error, 2 warnings)".
+    let evidence = collect(Kind::Sarif, "sarif/eslint/eslint.sarif");
+    assert_eq!(
+        (
+            value(&evidence, "sarif.error"),
+            value(&evidence, "sarif.warning")
+        ),
+        (1.0, 2.0)
+    );
+    // A parse error is not a result but a failed invocation: no evidence, not "0 findings".
+    let error = collect_error(Kind::Sarif, "sarif/eslint/eslint-parse-error.sarif");
+    assert_eq!(error.code(), "no-evidence");
+    assert!(error.to_string().contains("Parsing error"), "{error}");
+}
+
+#[test]
+fn auto_detects_sarif() {
+    let evidence = collect(Kind::Auto, "sarif/ruff/ruff.sarif");
+    assert_eq!(evidence.kind, "sarif");
+}
