@@ -576,19 +576,18 @@ impl Parser {
             }
         }
         // Value.
-        let value_start;
-        if om {
+        let value_start = if om {
             if bytes.get(position) != Some(&b' ') {
                 return Err(syntax(position, "expected a single space before the value"));
             }
-            value_start = position + 1;
+            position + 1
         } else {
             let after = skip_blanks(bytes, position);
             if after == position {
                 return Err(syntax(position, "expected a blank before the value"));
             }
-            value_start = after;
-        }
+            after
+        };
         let value_end = find_token_end(bytes, value_start);
         let value_text = &line[value_start..value_end];
         let value = parse_number(self.format, value_text).ok_or_else(|| {
@@ -939,10 +938,8 @@ fn check_om_value(
         (MetricType::Histogram | MetricType::Summary, Role::Count) => non_negative("_count")?,
         (MetricType::GaugeHistogram, Role::GaugeCount) => non_negative("_gcount")?,
         (MetricType::Histogram | MetricType::Summary, Role::Sum) => non_negative("_sum")?,
-        (MetricType::GaugeHistogram, Role::GaugeSum) => {
-            if value.is_nan() {
-                return Err(semantic(format!("_gsum of {family} is NaN")));
-            }
+        (MetricType::GaugeHistogram, Role::GaugeSum) if value.is_nan() => {
+            return Err(semantic(format!("_gsum of {family} is NaN")));
         }
         (MetricType::Summary, Role::Plain) => {
             let quantile = labels.get("quantile").ok_or_else(|| {
@@ -964,12 +961,10 @@ fn check_om_value(
                 )));
             }
         }
-        (MetricType::Info, Role::Info) => {
-            if value != 1.0 {
-                return Err(semantic(format!(
-                    "info {family} must have the value 1, not {value}"
-                )));
-            }
+        (MetricType::Info, Role::Info) if value != 1.0 => {
+            return Err(semantic(format!(
+                "info {family} must have the value 1, not {value}"
+            )));
         }
         (MetricType::StateSet, Role::Plain) => {
             if labels.get(family).is_none() {
@@ -1364,9 +1359,11 @@ fn parse_text_timestamp(text: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    type CollectedSample = (String, Vec<(String, String)>, f64, u64);
+
     #[derive(Default, Debug)]
     struct Collect {
-        samples: Vec<(String, Vec<(String, String)>, f64, u64)>,
+        samples: Vec<CollectedSample>,
         problems: Vec<StructureProblem>,
     }
 
