@@ -2,7 +2,11 @@
 //!
 //! - [`exposition`]: streaming, strict parsers for OpenMetrics 1.0 and the Prometheus text
 //!   format 0.0.4.
+//! - [`lint`]: `promtool check metrics` rules and required series over a parse.
+//! - [`net`]: the loopback-by-default host policy and one timed HTTP/TLS exchange.
 //!
 //! Every engine turns what it measured into [`gonogo_core::evidence::Evidence`].
 
 pub mod exposition;
+pub mod lint;
+pub mod net;

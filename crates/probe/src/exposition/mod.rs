@@ -42,6 +42,7 @@
 mod parser;
 
 pub use parser::{DEFAULT_MAX_LINE_BYTES, parse, parse_with_limit};
+pub(crate) use parser::parse_number as parser_number;
 
 use std::fmt;
 
