@@ -41,8 +41,8 @@
 
 mod parser;
 
-pub use parser::{DEFAULT_MAX_LINE_BYTES, parse, parse_with_limit};
 pub(crate) use parser::parse_number as parser_number;
+pub use parser::{DEFAULT_MAX_LINE_BYTES, parse, parse_with_limit};
 
 use std::fmt;
 
