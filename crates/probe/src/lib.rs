@@ -4,6 +4,7 @@
 //!   format 0.0.4.
 //! - [`lint`]: `promtool check metrics` rules and required series over a parse.
 //! - [`observe`]: `/metrics` from a URL or a file, and structured logs, as evidence.
+//! - [`probe`]: HTTP(S)/TCP/TLS/DNS probes with Gatus-style conditions, once or watched.
 //! - [`cli`]: the subcommands' arguments and `run` functions.
 //! - [`net`]: the loopback-by-default host policy and one timed HTTP/TLS exchange.
 //!
@@ -14,3 +15,4 @@ pub mod exposition;
 pub mod lint;
 pub mod net;
 pub mod observe;
+pub mod probe;
