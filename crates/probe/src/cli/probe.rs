@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{emit, exit, paint, runtime, OutputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime};
 use crate::net::{HostPolicy, HttpRequest, Target, Timeouts, TlsSettings};
-use crate::probe::condition::{parse_duration, Condition};
-use crate::probe::{default_name, evidence, outages, watch, HealthMode, ProbeSpec, WatchPlan};
+use crate::probe::condition::{Condition, parse_duration};
+use crate::probe::{HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, watch};
 
 /// Probe an HTTP(S), TCP, TLS or DNS target, once or over a watch window.
 ///
@@ -81,7 +81,8 @@ fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
     if !text.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
         return Err(format!("--{flag} {text:?}: give a unit (ms, s, m, h)"));
     }
-    parse_duration(text).ok_or_else(|| format!("--{flag} {text:?} is not a duration (e.g. 500ms, 5s, 10m)"))
+    parse_duration(text)
+        .ok_or_else(|| format!("--{flag} {text:?} is not a duration (e.g. 500ms, 5s, 10m)"))
 }
 
 fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
@@ -120,7 +121,10 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let plan = match &args.watch {
         None => None,
         Some(window) => {
-            let plan = match (cli_duration("watch", window), cli_duration("interval", &args.interval)) {
+            let plan = match (
+                cli_duration("watch", window),
+                cli_duration("interval", &args.interval),
+            ) {
                 (Ok(window), Ok(interval)) => WatchPlan { window, interval },
                 (Err(e), _) | (_, Err(e)) => return usage(e),
             };
@@ -137,7 +141,9 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let mut headers = Vec::new();
     for header in &args.headers {
         match header.split_once(':') {
-            Some((name, value)) => headers.push((name.trim().to_string(), value.trim().to_string())),
+            Some((name, value)) => {
+                headers.push((name.trim().to_string(), value.trim().to_string()))
+            }
             None => return usage(format!("--header {header:?}: expected `Name: value`")),
         }
     }
@@ -174,7 +180,10 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 eprintln!(
                     "{at} {} {}{:.1}ms",
                     paint("ok", "32"),
-                    attempt.status.map(|s| format!("HTTP {s} in ")).unwrap_or_default(),
+                    attempt
+                        .status
+                        .map(|s| format!("HTTP {s} in "))
+                        .unwrap_or_default(),
                     attempt.latency_us as f64 / 1e3
                 );
             } else {
@@ -208,7 +217,11 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 outage.duration_s,
                 outage.failed_attempts,
                 outage.reasons.join(", "),
-                if outage.ongoing { ", still down at the end" } else { "" }
+                if outage.ongoing {
+                    ", still down at the end"
+                } else {
+                    ""
+                }
             );
         }
         if let Some(days) = run.attempts.last().and_then(|a| a.certificate_expires_in_s) {
@@ -216,7 +229,10 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(health) = run.attempts.last().and_then(|a| a.health.as_ref()) {
             if !health.failing_checks.is_empty() {
-                eprintln!("  failing health checks: {}", health.failing_checks.join(", "));
+                eprintln!(
+                    "  failing health checks: {}",
+                    health.failing_checks.join(", ")
+                );
             }
         }
     }
@@ -226,5 +242,9 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("evidence: {}", path.display());
         }
     }
-    Ok(exit(if n_successes == run.attempts.len() { EXIT_OK } else { EXIT_FAILED }))
+    Ok(exit(if n_successes == run.attempts.len() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }))
 }

@@ -120,7 +120,10 @@ fn error(text: &str, column: usize, message: impl Into<String>) -> ConditionErro
         text: text.to_string(),
         column,
         message: message.into(),
-        caret: format!("{}^", " ".repeat(text[..column.min(text.len())].chars().count())),
+        caret: format!(
+            "{}^",
+            " ".repeat(text[..column.min(text.len())].chars().count())
+        ),
     }
 }
 
@@ -144,7 +147,10 @@ impl FromStr for Condition {
         let op_column = offset + trimmed.len() - rest.len();
         let (op, after_op) = ["==", "!=", "<=", ">=", "<", ">"]
             .iter()
-            .find_map(|candidate| rest.strip_prefix(candidate).map(|after| (*candidate, after)))
+            .find_map(|candidate| {
+                rest.strip_prefix(candidate)
+                    .map(|after| (*candidate, after))
+            })
             .ok_or_else(|| error(text, op_column, "expected an operator: == != < <= > >="))?;
         let op = match op {
             "==" => Op::Eq,
@@ -157,18 +163,25 @@ impl FromStr for Condition {
         let expected_text = after_op.trim();
         let expected_column = offset + trimmed.len() - after_op.trim_start().len();
         if expected_text.is_empty() {
-            return Err(error(text, expected_column, "expected a value after the operator"));
+            return Err(error(
+                text,
+                expected_column,
+                "expected a value after the operator",
+            ));
         }
-        let (function, placeholder_text, placeholder_column) =
-            if let Some(inner) = operand.strip_prefix("len(").and_then(|s| s.strip_suffix(')')) {
-                (Some(Function::Len), inner, offset + 4)
-            } else if let Some(inner) =
-                operand.strip_prefix("has(").and_then(|s| s.strip_suffix(')'))
-            {
-                (Some(Function::Has), inner, offset + 4)
-            } else {
-                (None, operand, offset)
-            };
+        let (function, placeholder_text, placeholder_column) = if let Some(inner) = operand
+            .strip_prefix("len(")
+            .and_then(|s| s.strip_suffix(')'))
+        {
+            (Some(Function::Len), inner, offset + 4)
+        } else if let Some(inner) = operand
+            .strip_prefix("has(")
+            .and_then(|s| s.strip_suffix(')'))
+        {
+            (Some(Function::Has), inner, offset + 4)
+        } else {
+            (None, operand, offset)
+        };
         let placeholder = parse_placeholder(placeholder_text)
             .map_err(|(at, message)| error(text, placeholder_column + at, message))?;
         let expected = if let Some(inner) = expected_text
@@ -206,7 +219,11 @@ impl FromStr for Condition {
             let numeric = function == Some(Function::Len)
                 || matches!(placeholder, Placeholder::Status | Placeholder::DnsAnswers);
             if numeric && !matches!(op, Op::Eq | Op::Ne) && value.parse::<f64>().is_err() {
-                return Err(error(text, expected_column, format!("{value:?} is not a number")));
+                return Err(error(
+                    text,
+                    expected_column,
+                    format!("{value:?} is not a number"),
+                ));
             }
         }
         Ok(Condition {
@@ -247,7 +264,10 @@ fn parse_placeholder(text: &str) -> Result<Placeholder, (usize, String)> {
     let simple = [
         ("[STATUS]", Placeholder::Status),
         ("[RESPONSE_TIME]", Placeholder::ResponseTime),
-        ("[CERTIFICATE_EXPIRATION]", Placeholder::CertificateExpiration),
+        (
+            "[CERTIFICATE_EXPIRATION]",
+            Placeholder::CertificateExpiration,
+        ),
         ("[CONNECTED]", Placeholder::Connected),
         ("[IP]", Placeholder::Ip),
         ("[DNS_ANSWERS]", Placeholder::DnsAnswers),
@@ -258,13 +278,19 @@ fn parse_placeholder(text: &str) -> Result<Placeholder, (usize, String)> {
         }
     }
     if let Some(name) = strip_prefix_ignore_case(text, "[HEADER].") {
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             return Err((9, "expected a header name after [HEADER].".into()));
         }
         return Ok(Placeholder::Header(name.to_ascii_lowercase()));
     }
     if let Some(path) = strip_prefix_ignore_case(text, "[BODY]") {
-        return parse_path(path).map(Placeholder::Body).map_err(|(at, m)| (at + 6, m));
+        return parse_path(path)
+            .map(Placeholder::Body)
+            .map_err(|(at, m)| (at + 6, m));
     }
     Err((
         0,
@@ -308,7 +334,12 @@ fn parse_path(text: &str) -> Result<Vec<PathStep>, (usize, String)> {
                 steps.push(PathStep::Index(index));
                 position = close + 1;
             }
-            _ => return Err((position, "expected `.key` or `[index]` in the JSON path".into())),
+            _ => {
+                return Err((
+                    position,
+                    "expected `.key` or `[index]` in the JSON path".into(),
+                ));
+            }
         }
     }
     Ok(steps)
@@ -343,7 +374,11 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 fn parse_signed_seconds(text: &str) -> Option<f64> {
     let negative = text.trim().starts_with('-');
     let duration = parse_duration(text.trim().trim_start_matches('-'))?;
-    Some(if negative { -duration.as_secs_f64() } else { duration.as_secs_f64() })
+    Some(if negative {
+        -duration.as_secs_f64()
+    } else {
+        duration.as_secs_f64()
+    })
 }
 
 /// What one attempt showed, for conditions to read.
@@ -393,13 +428,15 @@ impl Condition {
                 serde_json::Value::String(s) => Resolved::Number(s.chars().count() as f64),
                 other => {
                     return Outcome::Error {
-                        message: format!("len() of {other} which is not an array, object or string"),
+                        message: format!(
+                            "len() of {other} which is not an array, object or string"
+                        ),
                     };
                 }
             },
-            (Some(Function::Len), Resolved::Texts(texts)) => Resolved::Number(
-                texts.first().map(|t| t.chars().count()).unwrap_or(0) as f64,
-            ),
+            (Some(Function::Len), Resolved::Texts(texts)) => {
+                Resolved::Number(texts.first().map(|t| t.chars().count()).unwrap_or(0) as f64)
+            }
             (_, resolved) => resolved,
         };
         self.compare(resolved)
@@ -450,10 +487,16 @@ impl Condition {
                     return Ok(Resolved::Missing("no body".into()));
                 };
                 if path.is_empty() && self.function != Some(Function::Len) {
-                    return Ok(Resolved::Texts(vec![String::from_utf8_lossy(body).into_owned()]));
+                    return Ok(Resolved::Texts(vec![
+                        String::from_utf8_lossy(body).into_owned(),
+                    ]));
                 }
-                let json: serde_json::Value = serde_json::from_slice(body)
-                    .map_err(|e| format!("the body is not JSON ({e}), so {} cannot be read", self.placeholder_text()))?;
+                let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+                    format!(
+                        "the body is not JSON ({e}), so {} cannot be read",
+                        self.placeholder_text()
+                    )
+                })?;
                 let mut current = &json;
                 for step in path {
                     let next = match step {
@@ -476,20 +519,31 @@ impl Condition {
     }
 
     fn placeholder_text(&self) -> &str {
-        let end = self.text.find([' ', '=', '!', '<', '>']).unwrap_or(self.text.len());
+        let end = self
+            .text
+            .find([' ', '=', '!', '<', '>'])
+            .unwrap_or(self.text.len());
         &self.text[..end]
     }
 
     fn compare(&self, resolved: Resolved) -> Outcome {
         let (texts, number): (Vec<String>, Option<f64>) = match resolved {
-            Resolved::Missing(what) => return Outcome::Fail { observed: format!("missing: {what}") },
+            Resolved::Missing(what) => {
+                return Outcome::Fail {
+                    observed: format!("missing: {what}"),
+                };
+            }
             Resolved::Seconds(seconds) => {
                 return self.compare_seconds(seconds);
             }
             Resolved::Number(n) => (vec![format_number(n)], Some(n)),
             Resolved::Bool(b) => (vec![b.to_string()], None),
             Resolved::Texts(texts) => {
-                let number = if texts.len() == 1 { texts[0].trim().parse().ok() } else { None };
+                let number = if texts.len() == 1 {
+                    texts[0].trim().parse().ok()
+                } else {
+                    None
+                };
                 (texts, number)
             }
             Resolved::Json(value) => {
@@ -501,14 +555,20 @@ impl Condition {
                 (vec![text], number)
             }
         };
-        let observed = if texts.len() == 1 { texts[0].clone() } else { format!("{texts:?}") };
+        let observed = if texts.len() == 1 {
+            texts[0].clone()
+        } else {
+            format!("{texts:?}")
+        };
         let passed = match (&self.expected, self.op) {
             (Expected::Pattern(pattern), op) => {
                 let matched = texts.iter().any(|t| glob_match(pattern, t));
                 if op == Op::Eq { matched } else { !matched }
             }
             (Expected::Any(values), op) => {
-                let matched = values.iter().any(|v| texts.iter().any(|t| equal(t, number, v)));
+                let matched = values
+                    .iter()
+                    .any(|v| texts.iter().any(|t| equal(t, number, v)));
                 if op == Op::Eq { matched } else { !matched }
             }
             (Expected::Value(value), Op::Eq) => texts.iter().any(|t| equal(t, number, value)),
@@ -517,15 +577,24 @@ impl Condition {
                 (Some(left), Ok(right)) => ordered(left, op, right),
                 (None, _) => {
                     return Outcome::Error {
-                        message: format!("{observed:?} is not a number, so {} cannot compare it", op.as_str()),
+                        message: format!(
+                            "{observed:?} is not a number, so {} cannot compare it",
+                            op.as_str()
+                        ),
                     };
                 }
                 (_, Err(_)) => {
-                    return Outcome::Error { message: format!("{value:?} is not a number") };
+                    return Outcome::Error {
+                        message: format!("{value:?} is not a number"),
+                    };
                 }
             },
         };
-        if passed { Outcome::Pass } else { Outcome::Fail { observed } }
+        if passed {
+            Outcome::Pass
+        } else {
+            Outcome::Fail { observed }
+        }
     }
 
     fn compare_seconds(&self, seconds: f64) -> Outcome {
@@ -534,13 +603,17 @@ impl Condition {
             Expected::Value(v) => vec![v],
             Expected::Any(values) => values.iter().collect(),
             Expected::Pattern(_) => {
-                return Outcome::Error { message: "pat() cannot match a duration".into() };
+                return Outcome::Error {
+                    message: "pat() cannot match a duration".into(),
+                };
             }
         };
         let mut results = Vec::new();
         for value in expected {
             let Some(right) = parse_signed_seconds(value) else {
-                return Outcome::Error { message: format!("{value:?} is not a duration") };
+                return Outcome::Error {
+                    message: format!("{value:?} is not a duration"),
+                };
             };
             results.push(match self.op {
                 Op::Eq => (seconds - right).abs() < 1e-9,
@@ -552,7 +625,11 @@ impl Condition {
             Op::Ne => results.iter().all(|r| *r),
             _ => results.iter().any(|r| *r),
         };
-        if passed { Outcome::Pass } else { Outcome::Fail { observed } }
+        if passed {
+            Outcome::Pass
+        } else {
+            Outcome::Fail { observed }
+        }
     }
 }
 
@@ -575,7 +652,11 @@ fn equal(text: &str, number: Option<f64>, expected: &str) -> bool {
 }
 
 fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 fn format_seconds(seconds: f64) -> String {
@@ -616,13 +697,19 @@ mod tests {
     use super::*;
 
     fn check(condition: &str, observation: &Observation<'_>) -> Outcome {
-        condition.parse::<Condition>().unwrap().evaluate(observation)
+        condition
+            .parse::<Condition>()
+            .unwrap()
+            .evaluate(observation)
     }
 
     #[test]
     fn gatus_conditions_evaluate() {
         let mut headers = http::HeaderMap::new();
-        headers.insert("content-type", "application/json; charset=utf-8".parse().unwrap());
+        headers.insert(
+            "content-type",
+            "application/json; charset=utf-8".parse().unwrap(),
+        );
         let body = br#"{"status":"UP","items":[1,2],"db":{"latency":12}}"#;
         let observation = Observation {
             status: Some(200),
@@ -654,17 +741,37 @@ mod tests {
             ("[CONNECTED] == true", true),
         ] {
             let outcome = check(condition, &observation);
-            assert_eq!(outcome == Outcome::Pass, expected, "{condition}: {outcome:?}");
+            assert_eq!(
+                outcome == Outcome::Pass,
+                expected,
+                "{condition}: {outcome:?}"
+            );
         }
     }
 
     #[test]
     fn missing_values_fail_and_json_on_text_is_an_error() {
-        let observation = Observation { status: Some(200), body: Some(b"OK"), ..Observation::default() };
-        assert!(matches!(check("[HEADER].x-id == a", &observation), Outcome::Fail { .. }));
-        assert!(matches!(check("[HEADER].x-id != a", &observation), Outcome::Fail { .. }));
-        assert!(matches!(check("[BODY].status == UP", &observation), Outcome::Error { .. }));
-        assert!(matches!(check("[CERTIFICATE_EXPIRATION] > 1h", &observation), Outcome::Fail { .. }));
+        let observation = Observation {
+            status: Some(200),
+            body: Some(b"OK"),
+            ..Observation::default()
+        };
+        assert!(matches!(
+            check("[HEADER].x-id == a", &observation),
+            Outcome::Fail { .. }
+        ));
+        assert!(matches!(
+            check("[HEADER].x-id != a", &observation),
+            Outcome::Fail { .. }
+        ));
+        assert!(matches!(
+            check("[BODY].status == UP", &observation),
+            Outcome::Error { .. }
+        ));
+        assert!(matches!(
+            check("[CERTIFICATE_EXPIRATION] > 1h", &observation),
+            Outcome::Fail { .. }
+        ));
     }
 
     #[test]

@@ -100,7 +100,8 @@ mod tests {
         assert_eq!(health.failing_checks, vec!["postgres:responseTime (db-1)"]);
         assert_eq!(health.warning_checks, vec!["redis:connections"]);
         assert_eq!(health.n_checks, 4);
-        let spring = br#"{"status":"DOWN","components":{"db":{"status":"DOWN"},"disk":{"status":"UP"}}}"#;
+        let spring =
+            br#"{"status":"DOWN","components":{"db":{"status":"DOWN"},"disk":{"status":"UP"}}}"#;
         assert_eq!(parse_health(spring).unwrap().failing_checks, vec!["db"]);
         assert!(parse_health(b"OK").is_none());
     }

@@ -32,16 +32,16 @@ pub mod health;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gonogo_core::evidence::{
-    latency_histogram, sha256_hex, Evidence, Metric, Ratio, Source, Tool,
-};
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
 use gonogo_core::units::Unit;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::net::{self, HostPolicy, HttpRequest, NetError, Scheme, Target, Timeouts, TlsInfo, TlsSettings};
+use crate::net::{
+    self, HostPolicy, HttpRequest, NetError, Scheme, Target, Timeouts, TlsInfo, TlsSettings,
+};
 use condition::{Condition, Observation, Outcome};
-use health::{parse_health, Health, HealthStatus};
+use health::{Health, HealthStatus, parse_health};
 
 /// Longest watch window.
 pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
@@ -93,7 +93,13 @@ impl ProbeSpec {
 pub fn default_name(target: &Target) -> String {
     let raw = format!("{}-{}", target.host, target.port);
     raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .trim_matches('-')
         .to_string()
@@ -185,8 +191,17 @@ pub async fn attempt(
                     let status = exchange.response.status().as_u16();
                     result.status = Some(status);
                     let (parts, body) = exchange.response.into_parts();
-                    let remaining = spec.timeouts.total.saturating_sub(exchange.started.elapsed());
-                    match net::collect_body(body, spec.body_cap, remaining.max(Duration::from_millis(1))).await {
+                    let remaining = spec
+                        .timeouts
+                        .total
+                        .saturating_sub(exchange.started.elapsed());
+                    match net::collect_body(
+                        body,
+                        spec.body_cap,
+                        remaining.max(Duration::from_millis(1)),
+                    )
+                    .await
+                    {
                         Ok((bytes, _total)) => {
                             result.body_sha256 = Some(sha256_hex(&bytes));
                             observation_body = Some(bytes);
@@ -241,7 +256,10 @@ pub async fn attempt(
                 tokio::net::lookup_host((spec.target.host.as_str(), 0))
                     .await
                     .map(|addresses| addresses.map(|a| a.ip().to_string()).collect::<Vec<_>>())
-                    .map_err(|e| NetError::Dns { host: spec.target.host.clone(), message: e.to_string() })
+                    .map_err(|e| NetError::Dns {
+                        host: spec.target.host.clone(),
+                        message: e.to_string(),
+                    })
             };
             match tokio::time::timeout(spec.timeouts.total, lookup).await {
                 Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
@@ -271,7 +289,10 @@ pub async fn attempt(
         let declared = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/health+json"));
+            .is_some_and(|ct| {
+                ct.to_ascii_lowercase()
+                    .starts_with("application/health+json")
+            });
         let parse = match spec.health {
             HealthMode::Always => true,
             HealthMode::Auto => declared,
@@ -349,7 +370,10 @@ pub async fn attempt(
             result.message = Some(if health.failing_checks.is_empty() {
                 "health status fail".to_string()
             } else {
-                format!("health status fail; failing checks: {}", health.failing_checks.join(", "))
+                format!(
+                    "health status fail; failing checks: {}",
+                    health.failing_checks.join(", ")
+                )
             });
             return result;
         }
@@ -369,10 +393,16 @@ impl WatchPlan {
     /// Checks the bounds; returns the number of attempts the plan schedules.
     pub fn validate(&self) -> Result<u64, String> {
         if self.window > MAX_WINDOW {
-            return Err(format!("the watch window is at most {}h", MAX_WINDOW.as_secs() / 3600));
+            return Err(format!(
+                "the watch window is at most {}h",
+                MAX_WINDOW.as_secs() / 3600
+            ));
         }
         if self.interval < MIN_INTERVAL {
-            return Err(format!("the interval is at least {}ms", MIN_INTERVAL.as_millis()));
+            return Err(format!(
+                "the interval is at least {}ms",
+                MIN_INTERVAL.as_millis()
+            ));
         }
         if self.window.is_zero() {
             return Err("the watch window must be longer than 0".into());
@@ -419,7 +449,15 @@ pub async fn watch(
         let scheduled_at = started_at
             .checked_add(jiff::SignedDuration::try_from(offset).expect("bounded"))
             .unwrap_or(started_at);
-        let result = attempt(spec, policy, tls, scheduled.into_std(), offset, scheduled_at).await;
+        let result = attempt(
+            spec,
+            policy,
+            tls,
+            scheduled.into_std(),
+            offset,
+            scheduled_at,
+        )
+        .await;
         on_attempt(&result);
         attempts.push(result);
     }
@@ -640,7 +678,10 @@ mod tests {
     fn outages_run_from_first_failure_to_next_success() {
         let run = ProbeRun {
             started_at: Timestamp::UNIX_EPOCH,
-            plan: Some(WatchPlan { window: Duration::from_secs(6), interval: Duration::from_secs(1) }),
+            plan: Some(WatchPlan {
+                window: Duration::from_secs(6),
+                interval: Duration::from_secs(1),
+            }),
             attempts: vec![
                 attempt_at(0.0, true),
                 attempt_at(1.0, false),
@@ -652,10 +693,16 @@ mod tests {
         };
         let outages = outages(&run);
         assert_eq!(outages.len(), 2);
-        assert_eq!((outages[0].start_offset_s, outages[0].end_offset_s), (1.0, 3.0));
+        assert_eq!(
+            (outages[0].start_offset_s, outages[0].end_offset_s),
+            (1.0, 3.0)
+        );
         assert_eq!(outages[0].failed_attempts, 2);
         assert!(!outages[0].ongoing);
-        assert_eq!((outages[1].start_offset_s, outages[1].end_offset_s), (5.0, 6.0));
+        assert_eq!(
+            (outages[1].start_offset_s, outages[1].end_offset_s),
+            (5.0, 6.0)
+        );
         assert!(outages[1].ongoing);
         let spec = ProbeSpec::new("web", Target::parse("http://127.0.0.1:1/").unwrap());
         let record = evidence(&spec, &run);
@@ -668,13 +715,26 @@ mod tests {
 
     #[test]
     fn watch_plans_are_bounded() {
-        let plan = WatchPlan { window: Duration::from_secs(3), interval: Duration::from_millis(100) };
+        let plan = WatchPlan {
+            window: Duration::from_secs(3),
+            interval: Duration::from_millis(100),
+        };
         assert_eq!(plan.validate(), Ok(30));
-        assert!(WatchPlan { window: Duration::from_secs(25 * 3600), interval: Duration::from_secs(5) }
+        assert!(
+            WatchPlan {
+                window: Duration::from_secs(25 * 3600),
+                interval: Duration::from_secs(5)
+            }
             .validate()
-            .is_err());
-        assert!(WatchPlan { window: Duration::from_secs(3600), interval: Duration::from_millis(10) }
+            .is_err()
+        );
+        assert!(
+            WatchPlan {
+                window: Duration::from_secs(3600),
+                interval: Duration::from_millis(10)
+            }
             .validate()
-            .is_err());
+            .is_err()
+        );
     }
 }
