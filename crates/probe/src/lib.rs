@@ -5,6 +5,7 @@
 //! - [`lint`]: `promtool check metrics` rules and required series over a parse.
 //! - [`observe`]: `/metrics` from a URL or a file, and structured logs, as evidence.
 //! - [`probe`]: HTTP(S)/TCP/TLS/DNS probes with Gatus-style conditions, once or watched.
+//! - [`prometheus`]: PromQL queries and alerting rules of a real Prometheus, as evidence.
 //! - [`cli`]: the subcommands' arguments and `run` functions.
 //! - [`net`]: the loopback-by-default host policy and one timed HTTP/TLS exchange.
 //!
@@ -16,3 +17,4 @@ pub mod lint;
 pub mod net;
 pub mod observe;
 pub mod probe;
+pub mod prometheus;
