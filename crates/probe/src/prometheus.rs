@@ -472,6 +472,24 @@ pub fn query_evidence(
     QueryEvidence::Found(Box::new(record))
 }
 
+/// Aggregation operators, which may put `by (...)`/`without (...)` before their parentheses.
+const AGGREGATIONS: &[&str] = &[
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+];
+
 const KEYWORDS: &[&str] = &[
     "and",
     "or",
@@ -590,7 +608,14 @@ pub fn referenced_series(expression: &str) -> Vec<String> {
                     i = next;
                     skip_parenthesised(&mut i);
                 }
-            } else if followed_by_paren || KEYWORDS.contains(&lower.as_str()) {
+            } else if followed_by_paren
+                || KEYWORDS.contains(&lower.as_str())
+                || (AGGREGATIONS.contains(&lower.as_str())
+                    && ["by", "without"].iter().any(|clause| {
+                        let rest: String = chars[next..].iter().take(8).collect();
+                        rest.to_ascii_lowercase().starts_with(clause)
+                    }))
+            {
                 // a function or aggregation, or a keyword
             } else {
                 names.push(word);
