@@ -359,6 +359,21 @@ pub const CATALOG: &[KnownMetric] = &[
         "prometheus",
         "a PromQL query's result",
     ),
+    // Prometheus alerting rules (`gonogo prometheus rules`).
+    row(
+        "prometheus.rules.unhealthy",
+        Value,
+        "rules",
+        "prometheus",
+        "loaded rules whose last evaluation failed",
+    ),
+    row(
+        "prometheus.rules.alert_coverage",
+        Ratio,
+        "series",
+        "prometheus",
+        "required series selected by some alerting rule",
+    ),
     // Commands run by gonogo, and delivery context.
     row(
         "command.*.exit_code",

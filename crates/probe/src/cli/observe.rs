@@ -1,0 +1,231 @@
+//! `gonogo observe`: is the service observable? Checks a `/metrics` endpoint or a saved
+//! exposition, and/or a structured log file, and writes `observe` evidence.
+
+use std::io::BufReader;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use gonogo_core::evidence::Source;
+
+use super::{
+    EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime,
+};
+use crate::exposition::Format;
+use crate::net::{HostPolicy, Timeouts, TlsSettings};
+use crate::observe::logs::{DEFAULT_FIELDS, check_logs, logs_evidence};
+use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, observe_url};
+
+/// Check that a service is observable: its metrics parse, lint clean and expose the
+/// required series; its logs are structured.
+///
+/// Examples:
+///   gonogo observe http://127.0.0.1:8080 --require http_requests_total
+///   gonogo observe http://127.0.0.1:9100 --path /metrics --json
+///   gonogo observe --file saved-metrics.txt --format text
+///   gonogo observe --logs app.log --log-field trace_id
+///
+/// Exit codes: 0 the checks passed (lint problems are reported as evidence, not failures,
+/// unless --strict); 1 a required series is missing, or --strict and lint problems exist;
+/// 2 bad arguments; 3 the exposition does not parse (the line is printed), the file cannot be
+/// read or the endpoint cannot be reached.
+#[derive(Debug, Clone, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ObserveArgs {
+    /// Base URL of the service (http:// or https://); `--path` is appended.
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// Path of the metrics endpoint under URL.
+    #[arg(long, default_value = "/metrics")]
+    pub path: String,
+    /// A saved exposition to check instead of scraping a URL.
+    #[arg(long, value_name = "PATH", conflicts_with = "url")]
+    pub file: Option<String>,
+    /// Dialect of --file: `openmetrics`, `text` (0.0.4) or `auto` (OpenMetrics when the file
+    /// ends with `# EOF`). Scrapes always follow the response's Content-Type, as Prometheus does.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "openmetrics", "text"])]
+    pub format: String,
+    /// A series (metric family or sample name) that must be present; repeatable.
+    #[arg(long = "require", value_name = "NAME")]
+    pub require: Vec<String>,
+    /// Exit 1 when the lint finds problems (default: report them only).
+    #[arg(long)]
+    pub strict: bool,
+    /// A JSON-lines log file to check for structure and required fields.
+    #[arg(long, value_name = "FILE")]
+    pub logs: Option<String>,
+    /// A field every log line must have; repeatable. Default: timestamp, level, message,
+    /// request_id (each accepts its common spellings: ts/time, msg, severity, trace_id...).
+    #[arg(long = "log-field", value_name = "NAME")]
+    pub log_fields: Vec<String>,
+    /// Log lines to skip at the start (start-up output before the logger is configured).
+    #[arg(long, default_value_t = 0)]
+    pub log_skip: u64,
+    /// A non-loopback host that may be contacted; repeatable. Loopback is always allowed.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Extra PEM CA certificates to trust for https.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<String>,
+    /// Scrape timeout in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Runs `gonogo observe`.
+pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
+    if args.url.is_none() && args.file.is_none() && args.logs.is_none() {
+        eprintln!("error: nothing to observe\nhint: give a URL, --file PATH or --logs FILE");
+        return Ok(exit(EXIT_USAGE));
+    }
+    if !(args.timeout > 0.0 && args.timeout <= 600.0) {
+        eprintln!("error: --timeout must be in (0, 600] seconds");
+        return Ok(exit(EXIT_USAGE));
+    }
+    let now = jiff::Timestamp::now();
+    let mut records = Vec::new();
+    let mut failed = false;
+
+    let observed: Option<Result<Observed, ObserveError>> = if let Some(path) = &args.file {
+        let format = match args.format.as_str() {
+            "openmetrics" => Some(Format::OpenMetrics),
+            "text" => Some(Format::PrometheusText),
+            _ => None,
+        };
+        Some(observe_file(path, format, &args.require, now))
+    } else if let Some(base) = &args.url {
+        let url = format!("{}{}", base.trim_end_matches('/'), args.path);
+        let tls = match TlsSettings::new(&args.ca_file) {
+            Ok(tls) => tls,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(exit(EXIT_USAGE));
+            }
+        };
+        let policy = HostPolicy::new(args.allow_host.clone());
+        let timeouts = Timeouts {
+            connect: Duration::from_secs_f64(args.timeout.min(3.0)),
+            total: Duration::from_secs_f64(args.timeout),
+        };
+        let runtime = runtime()?;
+        Some(runtime.block_on(observe_url(
+            &url,
+            &args.require,
+            &policy,
+            &tls,
+            timeouts,
+            now,
+        )))
+    } else {
+        None
+    };
+
+    match observed {
+        None => {}
+        Some(Err(error)) => {
+            eprintln!("{} {error}", paint("error:", "31"));
+            if let ObserveError::Net(crate::net::NetError::HostNotAllowed { .. }) = error {
+                return Ok(exit(EXIT_USAGE));
+            }
+            return Ok(exit(EXIT_UNREADABLE));
+        }
+        Some(Ok(observed)) => {
+            let report = &observed.report;
+            if !args.output.json {
+                eprintln!(
+                    "{}: {} ({} lines, {} families, {} samples)",
+                    observed.source,
+                    report.format,
+                    report.summary.lines,
+                    report.summary.families,
+                    report.summary.samples
+                );
+                for problem in &report.problems {
+                    eprintln!(
+                        "  {} line {}: {} [{}] {}",
+                        paint("warn:", "33"),
+                        problem.line,
+                        problem.metric,
+                        problem.code,
+                        problem.message
+                    );
+                }
+                if report.n_problems > report.problems.len() as u64 {
+                    eprintln!("  ... {} problems in all", report.n_problems);
+                }
+                for required in &report.required {
+                    match required.line {
+                        Some(line) => {
+                            eprintln!("  required {}: present (line {line})", required.name)
+                        }
+                        None => eprintln!(
+                            "  {} required {}: missing",
+                            paint("fail:", "31"),
+                            required.name
+                        ),
+                    }
+                }
+            }
+            if report.n_required_present() < report.required.len() as u64
+                || (args.strict && report.n_problems > 0)
+            {
+                failed = true;
+            }
+            records.push(metrics_evidence(&observed));
+        }
+    }
+
+    if let Some(path) = &args.logs {
+        let fields: Vec<String> = if args.log_fields.is_empty() {
+            DEFAULT_FIELDS.iter().map(|s| s.to_string()).collect()
+        } else {
+            args.log_fields.clone()
+        };
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(error) => {
+                eprintln!("{} {path}: {error}", paint("error:", "31"));
+                return Ok(exit(EXIT_UNREADABLE));
+            }
+        };
+        let report = match check_logs(BufReader::new(file), &fields, args.log_skip) {
+            Ok(report) => report,
+            Err(error) => {
+                eprintln!("{} {path}: {error}", paint("error:", "31"));
+                return Ok(exit(EXIT_UNREADABLE));
+            }
+        };
+        if !args.output.json {
+            eprintln!(
+                "{path}: {} of {} non-empty lines are JSON objects; {} of those have {}",
+                report.json_lines,
+                report.non_empty_lines,
+                report.lines_with_fields,
+                fields.join(", ")
+            );
+            if let Some(first) = &report.first_unstructured {
+                eprintln!(
+                    "  first unstructured line {}: {}",
+                    first.line, first.excerpt
+                );
+            }
+            if let Some(first) = &report.first_missing_fields {
+                eprintln!(
+                    "  first line missing {}: line {}",
+                    first.missing.join(", "),
+                    first.line
+                );
+            }
+        }
+        records.push(logs_evidence(&report, Source::File(path.clone()), now));
+    }
+
+    let written = emit(&args.output, &records)?;
+    if !args.output.json {
+        for path in written {
+            eprintln!("evidence: {}", path.display());
+        }
+    }
+    Ok(exit(if failed { EXIT_FAILED } else { EXIT_OK }))
+}

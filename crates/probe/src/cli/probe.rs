@@ -1,0 +1,250 @@
+//! `gonogo probe`: probe a target once or over a watch window and write `probe` evidence.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime};
+use crate::net::{HostPolicy, HttpRequest, Target, Timeouts, TlsSettings};
+use crate::probe::condition::{Condition, parse_duration};
+use crate::probe::{HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, watch};
+
+/// Probe an HTTP(S), TCP, TLS or DNS target, once or over a watch window.
+///
+/// Targets: http://HOST[:PORT]/PATH, https://..., tcp://HOST:PORT, tls://HOST[:PORT],
+/// dns://NAME. Loopback is always allowed; any other host needs --allow-host HOST.
+///
+/// Conditions (Gatus syntax, repeatable; all must hold):
+///   [STATUS] == 200                     [STATUS] == any(200, 204)
+///   [RESPONSE_TIME] < 300ms             [BODY].status == UP   (JSON path)
+///   [HEADER].content-type == pat(application/json*)
+///   [CERTIFICATE_EXPIRATION] > 720h     len([BODY].items) > 0
+///   has([BODY].error) == false          [BODY] == pat(*ok*)
+/// Without conditions an HTTP probe succeeds on a status below 400 (redirects are not
+/// followed), TCP on connect, TLS on a verified chain, DNS on at least one address.
+/// An application/health+json body with status "fail" fails the attempt and names the
+/// failing checks.
+///
+/// Examples:
+///   gonogo probe http://127.0.0.1:8080/health/ready --condition '[BODY].status == pass'
+///   gonogo probe https://127.0.0.1:8443/ --ca-file ca.pem --condition '[CERTIFICATE_EXPIRATION] > 720h'
+///   gonogo probe tcp://127.0.0.1:5432 --watch 10m --interval 5s
+///
+/// Exit codes: 0 every attempt succeeded; 1 an attempt failed; 2 bad arguments or a host
+/// that is not allowed.
+#[derive(Debug, Clone, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ProbeArgs {
+    /// The target URL.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The probe's name in metric names (probe.NAME.availability); default: host-port.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A condition every attempt must meet; repeatable.
+    #[arg(long = "condition", short = 'c', value_name = "CONDITION")]
+    pub conditions: Vec<String>,
+    /// Watch for this long (e.g. 10m, 30s, 1h; at most 24h) instead of probing once.
+    #[arg(long, value_name = "DURATION")]
+    pub watch: Option<String>,
+    /// Time between scheduled attempts while watching (at least 10ms).
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub interval: String,
+    /// HTTP method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// A request header, `Name: value`; repeatable.
+    #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Request body.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Connect timeout.
+    #[arg(long, value_name = "DURATION", default_value = "3s")]
+    pub connect_timeout: String,
+    /// Total timeout of one attempt (a timeout is a failed attempt with reason `timeout`).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+    /// Parse bodies as application/health+json: auto (by Content-Type), always, never.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub health: String,
+    /// A non-loopback host that may be contacted; repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Extra PEM CA certificates to trust (besides the Mozilla roots).
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
+    if !text.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(format!("--{flag} {text:?}: give a unit (ms, s, m, h)"));
+    }
+    parse_duration(text)
+        .ok_or_else(|| format!("--{flag} {text:?} is not a duration (e.g. 500ms, 5s, 10m)"))
+}
+
+fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+    eprintln!("{} {message}", paint("error:", "31"));
+    Ok(exit(EXIT_USAGE))
+}
+
+/// Runs `gonogo probe`.
+pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
+    let target = match Target::parse(&args.url) {
+        Ok(target) => target,
+        Err(error) => return usage(error),
+    };
+    let policy = HostPolicy::new(args.allow_host.clone());
+    if let Err(error) = policy.check(&target.host) {
+        return usage(error);
+    }
+    let mut conditions = Vec::new();
+    for text in &args.conditions {
+        match text.parse::<Condition>() {
+            Ok(condition) => conditions.push(condition),
+            Err(error) => return usage(error),
+        }
+    }
+    let name = args.name.clone().unwrap_or_else(|| default_name(&target));
+    if name.is_empty() || name.contains('.') {
+        return usage(format!("--name {name:?}: a probe name has no dots"));
+    }
+    let (connect, total) = match (
+        cli_duration("connect-timeout", &args.connect_timeout),
+        cli_duration("timeout", &args.timeout),
+    ) {
+        (Ok(c), Ok(t)) => (c, t),
+        (Err(e), _) | (_, Err(e)) => return usage(e),
+    };
+    let plan = match &args.watch {
+        None => None,
+        Some(window) => {
+            let plan = match (
+                cli_duration("watch", window),
+                cli_duration("interval", &args.interval),
+            ) {
+                (Ok(window), Ok(interval)) => WatchPlan { window, interval },
+                (Err(e), _) | (_, Err(e)) => return usage(e),
+            };
+            if let Err(error) = plan.validate() {
+                return usage(error);
+            }
+            Some(plan)
+        }
+    };
+    let method = match args.method.parse::<http::Method>() {
+        Ok(method) => method,
+        Err(_) => return usage(format!("--method {:?} is not an HTTP method", args.method)),
+    };
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        match header.split_once(':') {
+            Some((name, value)) => {
+                headers.push((name.trim().to_string(), value.trim().to_string()))
+            }
+            None => return usage(format!("--header {header:?}: expected `Name: value`")),
+        }
+    }
+    let tls = match TlsSettings::new(&args.ca_file) {
+        Ok(tls) => tls,
+        Err(error) => return usage(error),
+    };
+    let mut spec = ProbeSpec::new(name, target);
+    spec.conditions = conditions;
+    spec.timeouts = Timeouts { connect, total };
+    spec.request = HttpRequest {
+        method,
+        headers,
+        body: args.body.clone().unwrap_or_default().into(),
+    };
+    spec.health = match args.health.as_str() {
+        "always" => HealthMode::Always,
+        "never" => HealthMode::Never,
+        _ => HealthMode::Auto,
+    };
+
+    let quiet = args.output.json;
+    let watching = plan.is_some();
+    let mut previous_success: Option<bool> = None;
+    let run = runtime()?.block_on(watch(&spec, &policy, &tls, plan, |attempt| {
+        if quiet {
+            return;
+        }
+        let changed = previous_success != Some(attempt.success);
+        previous_success = Some(attempt.success);
+        if !watching || changed {
+            let at = format!("+{:.1}s", attempt.offset_ms / 1e3);
+            if attempt.success {
+                eprintln!(
+                    "{at} {} {}{:.1}ms",
+                    paint("ok", "32"),
+                    attempt
+                        .status
+                        .map(|s| format!("HTTP {s} in "))
+                        .unwrap_or_default(),
+                    attempt.latency_us as f64 / 1e3
+                );
+            } else {
+                eprintln!(
+                    "{at} {} {}: {}",
+                    paint("FAIL", "31"),
+                    attempt.reason.as_deref().unwrap_or("unknown"),
+                    attempt.message.as_deref().unwrap_or("")
+                );
+            }
+        }
+    }));
+    let run = match run {
+        Ok(run) => run,
+        Err(error) => return usage(error),
+    };
+    let record = evidence(&spec, &run);
+    let n_successes = run.attempts.iter().filter(|a| a.success).count();
+    if !quiet {
+        eprintln!(
+            "{}: {} of {} attempts succeeded",
+            spec.target.url,
+            n_successes,
+            run.attempts.len()
+        );
+        for outage in outages(&run) {
+            eprintln!(
+                "  outage {} .. {} ({:.1}s, {} failed attempts: {}){}",
+                outage.start,
+                outage.end,
+                outage.duration_s,
+                outage.failed_attempts,
+                outage.reasons.join(", "),
+                if outage.ongoing {
+                    ", still down at the end"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(days) = run.attempts.last().and_then(|a| a.certificate_expires_in_s) {
+            eprintln!("  certificate expires in {:.1} days", days / 86400.0);
+        }
+        if let Some(health) = run.attempts.last().and_then(|a| a.health.as_ref()) {
+            if !health.failing_checks.is_empty() {
+                eprintln!(
+                    "  failing health checks: {}",
+                    health.failing_checks.join(", ")
+                );
+            }
+        }
+    }
+    let written = emit(&args.output, &[record])?;
+    if !quiet {
+        for path in written {
+            eprintln!("evidence: {}", path.display());
+        }
+    }
+    Ok(exit(if n_successes == run.attempts.len() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }))
+}

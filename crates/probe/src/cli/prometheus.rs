@@ -1,0 +1,343 @@
+//! `gonogo prometheus`: PromQL queries and alerting rules of a real Prometheus, as evidence.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::{
+    EXIT_FAILED, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime,
+};
+use crate::net::{HostPolicy, Timeouts, TlsSettings};
+use crate::prometheus::{
+    Auth, PromError, PrometheusClient, QueryEvidence, QueryKind, Reduce, expression_references,
+    query_evidence,
+};
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+use gonogo_core::units::Unit;
+
+/// Query a Prometheus server, or check its alerting rules.
+///
+/// Credentials come from environment variables only (never flags or policy files):
+/// GONOGO_PROMETHEUS_TOKEN (bearer), or GONOGO_PROMETHEUS_USER and
+/// GONOGO_PROMETHEUS_PASSWORD (basic auth); --*-env renames them.
+///
+/// Examples:
+///   gonogo prometheus query http://127.0.0.1:9090 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' --name error_ratio
+///   gonogo prometheus query http://127.0.0.1:9090 'up{job="api"}' --name up --last 1h --step 1m --reduce min
+///   gonogo prometheus rules http://127.0.0.1:9090 --require-alert-on http_requests_total
+#[derive(Debug, Clone, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct PrometheusArgs {
+    #[command(subcommand)]
+    pub command: PrometheusCommand,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum PrometheusCommand {
+    /// Run an instant or range query; writes `prometheus.NAME` evidence.
+    ///
+    /// Exit codes: 0 evidence written; 1 no series (missing evidence, never a pass) or
+    /// several series (aggregate the query); 2 bad arguments or PromQL the server rejects
+    /// (its message is printed); 3 the server cannot be reached.
+    Query(QueryArgs),
+    /// List loaded rules with their health and last error; require alerts on series.
+    ///
+    /// Exit codes: 0 all rules healthy and every --require-alert-on series covered;
+    /// 1 otherwise; 3 the server cannot be reached.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerArgs {
+    /// The Prometheus base URL (e.g. http://127.0.0.1:9090).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// A non-loopback host that may be contacted; repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_host: Vec<String>,
+    /// Extra PEM CA certificates to trust for https.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<String>,
+    /// Timeout of one API call, in seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Environment variable holding a bearer token.
+    #[arg(long, default_value = "GONOGO_PROMETHEUS_TOKEN")]
+    pub bearer_env: String,
+    /// Environment variable holding the basic-auth user.
+    #[arg(long, default_value = "GONOGO_PROMETHEUS_USER")]
+    pub user_env: String,
+    /// Environment variable holding the basic-auth password.
+    #[arg(long, default_value = "GONOGO_PROMETHEUS_PASSWORD")]
+    pub password_env: String,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The PromQL expression.
+    #[arg(value_name = "PROMQL")]
+    pub promql: String,
+    /// The evidence metric is prometheus.NAME (no dots).
+    #[arg(long, default_value = "query")]
+    pub name: String,
+    /// Evaluation time of an instant query (RFC 3339 or Unix seconds; default: the server's now).
+    #[arg(long, conflicts_with_all = ["start", "last"])]
+    pub time: Option<String>,
+    /// Range query start (RFC 3339 or Unix seconds).
+    #[arg(long, requires = "end")]
+    pub start: Option<String>,
+    /// Range query end.
+    #[arg(long, requires = "start")]
+    pub end: Option<String>,
+    /// Range query over the last DURATION (e.g. 5m, 1h), ending now.
+    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
+    pub last: Option<String>,
+    /// Range query resolution (a Prometheus duration: 15s, 1m).
+    #[arg(long, default_value = "15s")]
+    pub step: String,
+    /// How a range becomes one value: last, min, max, mean.
+    #[arg(long, default_value = "last", value_parser = ["last", "min", "max", "mean"])]
+    pub reduce: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// A series some alerting rule's expression must select; repeatable.
+    #[arg(long = "require-alert-on", value_name = "SERIES")]
+    pub require_alert_on: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn client(server: &ServerArgs) -> Result<PrometheusClient, String> {
+    let tls = TlsSettings::new(&server.ca_file).map_err(|e| e.to_string())?;
+    if !(server.timeout > 0.0 && server.timeout <= 600.0) {
+        return Err("--timeout must be in (0, 600] seconds".into());
+    }
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(3),
+        total: Duration::from_secs_f64(server.timeout),
+    };
+    let auth = Auth::from_env(&server.bearer_env, &server.user_env, &server.password_env);
+    PrometheusClient::new(
+        &server.url,
+        HostPolicy::new(server.allow_host.clone()),
+        tls,
+        timeouts,
+        auth,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+    eprintln!("{} {message}", paint("error:", "31"));
+    Ok(exit(EXIT_USAGE))
+}
+
+/// Runs `gonogo prometheus`.
+pub fn run(args: PrometheusArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        PrometheusCommand::Query(query) => run_query(query),
+        PrometheusCommand::Rules(rules) => run_rules(rules),
+    }
+}
+
+fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
+    if args.name.is_empty() || args.name.contains('.') {
+        return usage(format!("--name {:?}: a name has no dots", args.name));
+    }
+    let client = match client(&args.server) {
+        Ok(client) => client,
+        Err(error) => return usage(error),
+    };
+    let now = jiff::Timestamp::now();
+    let kind = match (&args.start, &args.end, &args.last) {
+        (Some(start), Some(end), _) => QueryKind::Range {
+            start: start.clone(),
+            end: end.clone(),
+            step: args.step.clone(),
+        },
+        (_, _, Some(last)) => {
+            let Some(window) = crate::probe::condition::parse_duration(last)
+                .filter(|_| last.ends_with(|c: char| c.is_ascii_alphabetic()))
+            else {
+                return usage(format!("--last {last:?} is not a duration (e.g. 5m, 1h)"));
+            };
+            let end = now.as_millisecond() as f64 / 1e3;
+            QueryKind::Range {
+                start: format!("{:.3}", end - window.as_secs_f64()),
+                end: format!("{end:.3}"),
+                step: args.step.clone(),
+            }
+        }
+        _ => QueryKind::Instant {
+            time: args.time.clone(),
+        },
+    };
+    let reduce = Reduce::parse(&args.reduce).expect("clap checks the choices");
+    let result = runtime()?.block_on(client.query(&args.promql, &kind));
+    let result = match result {
+        Ok(result) => result,
+        Err(PromError::Api { error_type, error }) => {
+            eprintln!(
+                "{} Prometheus rejected the query: {error_type}: {error}",
+                paint("error:", "31")
+            );
+            eprintln!("  query: {}", args.promql);
+            return Ok(exit(EXIT_USAGE));
+        }
+        Err(error) => {
+            eprintln!("{} {error}", paint("error:", "31"));
+            return Ok(exit(EXIT_UNREADABLE));
+        }
+    };
+    for warning in &result.warnings {
+        eprintln!("{} {warning}", paint("warn:", "33"));
+    }
+    match query_evidence(
+        &args.name,
+        client.base(),
+        &args.promql,
+        &kind,
+        &result,
+        reduce,
+        now,
+    ) {
+        QueryEvidence::Missing { url } => {
+            eprintln!(
+                "{} prometheus.{}: the query returned no series, so there is no evidence (missing, not a pass)\n  {url}",
+                paint("missing:", "31"),
+                args.name
+            );
+            Ok(exit(EXIT_FAILED))
+        }
+        QueryEvidence::Ambiguous { url, label_sets } => {
+            eprintln!(
+                "{} the query returned {} series ({}); aggregate it (sum, max, ...) so it returns one\n  {url}",
+                paint("error:", "31"),
+                label_sets.len(),
+                label_sets
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(exit(EXIT_FAILED))
+        }
+        QueryEvidence::Found(record) => {
+            if !args.output.json {
+                let value = &record.metrics[&format!("prometheus.{}", args.name)];
+                if let gonogo_core::evidence::MetricValue::Value(v) = value.value {
+                    eprintln!(
+                        "prometheus.{} = {v} (at {})",
+                        args.name, record.collected_at
+                    );
+                }
+            }
+            let written = emit(&args.output, &[*record])?;
+            if !args.output.json {
+                for path in written {
+                    eprintln!("evidence: {}", path.display());
+                }
+            }
+            Ok(exit(EXIT_OK))
+        }
+    }
+}
+
+fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    let client = match client(&args.server) {
+        Ok(client) => client,
+        Err(error) => return usage(error),
+    };
+    let now = jiff::Timestamp::now();
+    let (rules, sha256) = match runtime()?.block_on(client.rules()) {
+        Ok(rules) => rules,
+        Err(error) => {
+            eprintln!("{} {error}", paint("error:", "31"));
+            return Ok(exit(EXIT_UNREADABLE));
+        }
+    };
+    let unhealthy: Vec<_> = rules.iter().filter(|r| r.health == "err").collect();
+    let coverage: Vec<(String, Vec<String>)> = args
+        .require_alert_on
+        .iter()
+        .map(|series| {
+            let alerts = rules
+                .iter()
+                .filter(|r| r.kind == "alerting" && expression_references(&r.query, series))
+                .map(|r| r.name.clone())
+                .collect();
+            (series.clone(), alerts)
+        })
+        .collect();
+    if !args.output.json {
+        eprintln!("{}: {} rules loaded", client.base(), rules.len());
+        for rule in &rules {
+            eprintln!(
+                "  {} {} [{}] health={}{}",
+                rule.kind,
+                rule.name,
+                rule.group,
+                rule.health,
+                rule.last_error
+                    .as_ref()
+                    .map(|e| format!(" last error: {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        for (series, alerts) in &coverage {
+            if alerts.is_empty() {
+                eprintln!(
+                    "  {} no alerting rule selects {series}",
+                    paint("fail:", "31")
+                );
+            } else {
+                eprintln!("  alerts on {series}: {}", alerts.join(", "));
+            }
+        }
+    }
+    let mut record = Evidence::new(
+        "prometheus",
+        Source::Url(format!("{}/api/v1/rules", client.base())),
+        sha256,
+        now,
+        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+    );
+    record.insert(
+        "prometheus.rules.unhealthy",
+        Metric::value(unhealthy.len() as f64, Unit::count("rules")),
+    );
+    let n_covered = coverage
+        .iter()
+        .filter(|(_, alerts)| !alerts.is_empty())
+        .count() as u64;
+    if !coverage.is_empty() {
+        record.insert(
+            "prometheus.rules.alert_coverage",
+            Metric::ratio(
+                Ratio::new(n_covered, coverage.len() as u64).expect("covered <= required"),
+                Unit::count("series"),
+            ),
+        );
+    }
+    record.details = serde_json::json!({
+        "server": client.base(),
+        "rules": rules,
+        "alert_coverage": coverage.iter().map(|(s, a)| serde_json::json!({"series": s, "alerts": a})).collect::<Vec<_>>(),
+    });
+    let written = emit(&args.output, &[record])?;
+    if !args.output.json {
+        for path in written {
+            eprintln!("evidence: {}", path.display());
+        }
+    }
+    let ok = unhealthy.is_empty() && n_covered == coverage.len() as u64;
+    Ok(exit(if ok { EXIT_OK } else { EXIT_FAILED }))
+}

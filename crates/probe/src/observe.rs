@@ -1,0 +1,344 @@
+//! `observe`: is the service observable? Parses and lints a `/metrics` exposition (from a
+//! URL or a saved file), checks required series, and measures how structured a log is; each
+//! result becomes one `observe` [`Evidence`] record.
+//!
+//! - [`observe_file`] streams a saved exposition through [`crate::lint`] while hashing it.
+//! - [`observe_url`] scrapes `GET <base><path>` with Prometheus' `Accept` header over a fresh
+//!   connection, picks the dialect from `Content-Type`, decodes gzip, and streams the body
+//!   into the parser on a blocking thread: the body is never held in memory.
+//! - [`metrics_evidence`] turns a [`LintReport`] into evidence: `observe.metrics.problems`
+//!   (a value) and `observe.metrics.required` (present of required, a ratio; absent when
+//!   nothing is required). `details` lists every kept problem with its line.
+//! - [`logs`]: JSON-lines checks (`observe.logs.structured`, `observe.logs.fields`).
+//!
+//! Provenance: `sha256` is the SHA-256 of the exposition bytes exactly as parsed (after gzip
+//! decoding for a scrape).
+
+pub mod logs;
+
+use std::io::{BufReader, Read};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Sha256Stream, Source, Tool};
+use gonogo_core::units::Unit;
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+
+use crate::exposition::{Format, ParseError};
+use crate::lint::{LintReport, lint};
+use crate::net::{self, HostPolicy, HttpRequest, Target, Timeouts, TlsSettings};
+
+/// Prometheus' scrape `Accept` header (OpenMetrics preferred, then the text format).
+pub const SCRAPE_ACCEPT: &str =
+    "application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+/// Why observing failed before a report existed.
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    #[error("{path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{source_name}: does not parse as {format}: {error}")]
+    Parse {
+        source_name: String,
+        format: &'static str,
+        error: ParseError,
+    },
+    #[error("{0}")]
+    Net(#[from] net::NetError),
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+}
+
+/// A lint report with its provenance.
+#[derive(Debug)]
+pub struct Observed {
+    pub report: LintReport,
+    pub sha256: String,
+    pub source: Source,
+    pub content_type: Option<String>,
+    pub collected_at: Timestamp,
+}
+
+/// A reader that hashes what passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha256Stream,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.hash.update(&buffer[..n]);
+        Ok(n)
+    }
+}
+
+fn lint_stream<R: Read>(
+    reader: R,
+    format: Format,
+    required: &[String],
+    source_name: &str,
+) -> Result<(LintReport, String), ObserveError> {
+    let mut hashing = HashingReader {
+        inner: reader,
+        hash: Sha256Stream::new(),
+    };
+    let result = lint(
+        BufReader::with_capacity(256 * 1024, &mut hashing),
+        format,
+        required,
+    );
+    let report = result.map_err(|error| ObserveError::Parse {
+        source_name: source_name.to_string(),
+        format: format.as_str(),
+        error,
+    })?;
+    Ok((report, hashing.hash.finish()))
+}
+
+/// Parses and lints a saved exposition. `format` defaults to OpenMetrics when the file
+/// ends with `# EOF` and to the text format otherwise (a file has no Content-Type).
+pub fn observe_file(
+    path: &str,
+    format: Option<Format>,
+    required: &[String],
+    now: Timestamp,
+) -> Result<Observed, ObserveError> {
+    let open = || {
+        std::fs::File::open(path).map_err(|source| ObserveError::Open {
+            path: path.to_string(),
+            source,
+        })
+    };
+    let format = match format {
+        Some(format) => format,
+        None => sniff_file_format(&mut open()?).map_err(|source| ObserveError::Open {
+            path: path.to_string(),
+            source,
+        })?,
+    };
+    let (report, sha256) = lint_stream(open()?, format, required, path)?;
+    Ok(Observed {
+        report,
+        sha256,
+        source: Source::File(path.to_string()),
+        content_type: None,
+        collected_at: now,
+    })
+}
+
+/// OpenMetrics when the last non-empty line is `# EOF`; reads only the file's tail.
+fn sniff_file_format(file: &mut std::fs::File) -> std::io::Result<Format> {
+    use std::io::{Seek, SeekFrom};
+    let length = file.metadata()?.len();
+    let start = length.saturating_sub(64);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let text = String::from_utf8_lossy(&tail);
+    Ok(if text.trim_end_matches('\n').ends_with("# EOF") {
+        Format::OpenMetrics
+    } else {
+        Format::PrometheusText
+    })
+}
+
+/// Scrapes `url` and lints what it returns.
+pub async fn observe_url(
+    url: &str,
+    required: &[String],
+    policy: &HostPolicy,
+    tls: &TlsSettings,
+    timeouts: Timeouts,
+    now: Timestamp,
+) -> Result<Observed, ObserveError> {
+    let target = Target::parse(url)?;
+    let request = HttpRequest {
+        headers: vec![
+            ("accept".into(), SCRAPE_ACCEPT.into()),
+            ("accept-encoding".into(), "gzip".into()),
+        ],
+        ..HttpRequest::default()
+    };
+    let exchange = net::exchange(&target, &request, policy, tls, timeouts)
+        .await
+        .map_err(|e| ObserveError::Net(e.error))?;
+    let status = exchange.response.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Err(ObserveError::Status {
+            url: url.to_string(),
+            status,
+        });
+    }
+    let header = |name: http::header::HeaderName| {
+        exchange
+            .response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let content_type = header(http::header::CONTENT_TYPE);
+    let gzip =
+        header(http::header::CONTENT_ENCODING).is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+    let format = Format::from_content_type(content_type.as_deref());
+    let body = exchange.response.into_body();
+    let stream = body
+        .into_data_stream()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionReset, e.to_string()));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    let required = required.to_vec();
+    let source_name = url.to_string();
+    let deadline = timeouts.total.max(Duration::from_secs(30));
+    let parse = tokio::task::spawn_blocking(move || {
+        if gzip {
+            lint_stream(
+                flate2::read::GzDecoder::new(reader),
+                format,
+                &required,
+                &source_name,
+            )
+        } else {
+            lint_stream(reader, format, &required, &source_name)
+        }
+    });
+    let (mut report, sha256) = tokio::time::timeout(deadline, parse)
+        .await
+        .map_err(|_| ObserveError::Net(net::NetError::Timeout(deadline)))?
+        .expect("the parser thread does not panic")?;
+    // O-02: the body must be declared as one of the two exposition media types.
+    let media_type = content_type
+        .as_deref()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if media_type != "application/openmetrics-text" && media_type != "text/plain" {
+        report.n_problems += 1;
+        report.problems.insert(
+            0,
+            crate::lint::LintProblem {
+                line: 0,
+                code: "content-type",
+                metric: String::new(),
+                message: format!(
+                    "Content-Type {:?} is not an exposition media type (text/plain; version=0.0.4 or application/openmetrics-text)",
+                    content_type.as_deref().unwrap_or("")
+                ),
+            },
+        );
+    }
+    Ok(Observed {
+        report,
+        sha256,
+        source: Source::Url(url.to_string()),
+        content_type,
+        collected_at: now,
+    })
+}
+
+fn tool() -> Tool {
+    Tool::new("gonogo", env!("CARGO_PKG_VERSION"))
+}
+
+/// The `observe` evidence of a metrics check.
+pub fn metrics_evidence(observed: &Observed) -> Evidence {
+    let report = &observed.report;
+    let mut evidence = Evidence::new(
+        "observe",
+        observed.source.clone(),
+        observed.sha256.clone(),
+        observed.collected_at,
+        tool(),
+    );
+    evidence.insert(
+        "observe.metrics.problems",
+        Metric::value(report.n_problems as f64, Unit::count("problems")),
+    );
+    if !report.required.is_empty() {
+        let ratio = Ratio::new(report.n_required_present(), report.required.len() as u64)
+            .expect("present <= required");
+        evidence.insert(
+            "observe.metrics.required",
+            Metric::ratio(ratio, Unit::count("series")),
+        );
+    }
+    evidence.details = serde_json::json!({
+        "format": report.format,
+        "content_type": observed.content_type,
+        "lines": report.summary.lines,
+        "bytes": report.summary.bytes,
+        "families": report.summary.families,
+        "samples": report.summary.samples,
+        "problems": report.problems,
+        "problems_total": report.n_problems,
+        "problems_kept": report.problems.len(),
+        "required": report.required,
+    });
+    evidence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_counts_problems_and_required_series() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.txt");
+        std::fs::write(
+            &path,
+            "# TYPE up gauge\nup 1\n# HELP http_requests_total R.\n# TYPE http_requests_total counter\nhttp_requests_total 1\n",
+        )
+        .unwrap();
+        let observed = observe_file(
+            path.to_str().unwrap(),
+            None,
+            &[
+                "http_requests_total".into(),
+                "http_request_duration_seconds".into(),
+            ],
+            "2026-11-25T12:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        let evidence = metrics_evidence(&observed);
+        assert_eq!(observed.report.format, "prometheus-text-0.0.4");
+        match evidence.metrics["observe.metrics.problems"].value {
+            gonogo_core::evidence::MetricValue::Value(v) => assert_eq!(v, 1.0),
+            ref other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            evidence.metrics["observe.metrics.required"]
+                .value
+                .as_ratio(),
+            Ratio::new(1, 2)
+        );
+        assert_eq!(evidence.details["problems"][0]["line"], 1);
+        assert_eq!(
+            evidence.sha256,
+            gonogo_core::evidence::sha256_hex(&std::fs::read(&path).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_file_ending_in_eof_is_read_as_openmetrics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("metrics.om");
+        std::fs::write(&path, "# TYPE a counter\na 1\n# EOF\n").unwrap();
+        let error =
+            observe_file(path.to_str().unwrap(), None, &[], Timestamp::UNIX_EPOCH).unwrap_err();
+        match error {
+            ObserveError::Parse { error, format, .. } => {
+                assert_eq!(format, "openmetrics-1.0");
+                assert_eq!(error.line, 2);
+            }
+            other => panic!("{other}"),
+        }
+    }
+}

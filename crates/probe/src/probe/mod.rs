@@ -1,0 +1,740 @@
+//! `probe`: liveness/readiness probes of HTTP(S), TCP, TLS and DNS targets, once or over a
+//! bounded watch window, as `probe` evidence.
+//!
+//! - [`ProbeSpec`] says what to probe: a [`Target`] URL (`http://`, `https://`, `tcp://`,
+//!   `tls://`, `dns://`), [`condition::Condition`]s, timeouts.
+//! - [`attempt`] runs one attempt over a fresh connection and returns an [`Attempt`]: success,
+//!   a stable failure `reason` (`dns`, `connect_refused`, `connect_timeout`, `tls_verify`,
+//!   `tls_expired`, `timeout`, `reset`, `status`, `health_fail`, `condition:<n>`), latency,
+//!   certificate, `application/health+json` result.
+//! - [`watch`] schedules attempts at `t0 + k * interval` for `k * interval < window`
+//!   (open loop: a slow attempt delays the next one, and that lateness counts in the next
+//!   attempt's latency, which is measured from its *scheduled* start). Windows are bounded
+//!   ([`MAX_WINDOW`], [`MAX_ATTEMPTS`]).
+//! - [`outages`] turns consecutive failures into intervals: from the first failed attempt's
+//!   scheduled time to the next successful attempt's (or the window's end, `ongoing`).
+//! - [`evidence`]: `probe.<name>.availability` (successful attempts of attempts, a ratio),
+//!   `probe.<name>.latency` (HDR histogram, microseconds, attempts that got an answer) and
+//!   `probe.<name>.cert_expiry` (days until the leaf certificate's notAfter, last attempt).
+//!   `details` holds the outages, failures by reason, condition results, TLS and health data.
+//!
+//! Provenance: `sha256` is the SHA-256 of a canonical JSON description of the run: the URL,
+//! the conditions, window and interval, and per attempt its offset, outcome, status and the
+//! SHA-256 of the response body.
+//!
+//! With no condition given, an HTTP attempt succeeds on a status below 400 (3xx included, as
+//! Kubernetes does; redirects are not followed), TCP on connect, TLS on a verified chain, DNS on
+//! at least one address.
+
+pub mod condition;
+pub mod health;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
+use gonogo_core::units::Unit;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::net::{
+    self, HostPolicy, HttpRequest, NetError, Scheme, Target, Timeouts, TlsInfo, TlsSettings,
+};
+use condition::{Condition, Observation, Outcome};
+use health::{Health, HealthStatus, parse_health};
+
+/// Longest watch window.
+pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Most attempts in one watch.
+pub const MAX_ATTEMPTS: u64 = 100_000;
+/// Shortest interval between scheduled attempts.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+/// Bytes of the body kept for conditions.
+pub const DEFAULT_BODY_CAP: usize = 1 << 20;
+
+/// How `application/health+json` bodies are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthMode {
+    /// Parse when the Content-Type says `application/health+json`.
+    Auto,
+    /// Parse every body as a health response (Spring `UP`/`DOWN` included).
+    Always,
+    Never,
+}
+
+/// What to probe and how.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    /// The probe's name in metric names (`probe.<name>.availability`): no dots.
+    pub name: String,
+    pub target: Target,
+    pub conditions: Vec<Condition>,
+    pub request: HttpRequest,
+    pub timeouts: Timeouts,
+    pub body_cap: usize,
+    pub health: HealthMode,
+}
+
+impl ProbeSpec {
+    pub fn new(name: impl Into<String>, target: Target) -> ProbeSpec {
+        ProbeSpec {
+            name: name.into(),
+            target,
+            conditions: Vec::new(),
+            request: HttpRequest::default(),
+            timeouts: Timeouts::default(),
+            body_cap: DEFAULT_BODY_CAP,
+            health: HealthMode::Auto,
+        }
+    }
+}
+
+/// A name for metric names from a target: `127-0-0-1-8080`.
+pub fn default_name(target: &Target) -> String {
+    let raw = format!("{}-{}", target.host, target.port);
+    raw.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string()
+}
+
+/// One condition's result on one attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionResult {
+    pub condition: String,
+    pub passed: bool,
+    pub error: Option<String>,
+    pub observed: Option<String>,
+}
+
+/// One attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    /// Scheduled start, relative to the window's start.
+    pub offset_ms: f64,
+    pub scheduled_at: Timestamp,
+    /// From the scheduled start to the end of the attempt.
+    pub latency_us: u64,
+    pub success: bool,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    /// Whether the target answered at all (a response, a connection, a handshake, an address).
+    pub answered: bool,
+    pub status: Option<u16>,
+    pub peer: Option<String>,
+    pub conditions: Vec<ConditionResult>,
+    pub certificate_expires_in_s: Option<f64>,
+    pub tls: Option<TlsInfo>,
+    pub health: Option<Health>,
+    pub body_sha256: Option<String>,
+}
+
+impl Attempt {
+    fn new(offset: Duration, scheduled_at: Timestamp) -> Attempt {
+        Attempt {
+            offset_ms: offset.as_secs_f64() * 1e3,
+            scheduled_at,
+            latency_us: 0,
+            success: false,
+            reason: None,
+            message: None,
+            answered: false,
+            status: None,
+            peer: None,
+            conditions: Vec::new(),
+            certificate_expires_in_s: None,
+            tls: None,
+            health: None,
+            body_sha256: None,
+        }
+    }
+
+    fn fail_net(&mut self, error: &NetError) {
+        self.success = false;
+        self.reason = Some(error.reason().to_string());
+        self.message = Some(error.to_string());
+    }
+}
+
+/// Runs one attempt whose scheduled start was `scheduled` (latency counts from there).
+pub async fn attempt(
+    spec: &ProbeSpec,
+    policy: &HostPolicy,
+    tls: &TlsSettings,
+    scheduled: Instant,
+    offset: Duration,
+    scheduled_at: Timestamp,
+) -> Attempt {
+    let mut result = Attempt::new(offset, scheduled_at);
+    let mut observation_body: Option<Vec<u8>> = None;
+    let mut headers: Option<http::HeaderMap> = None;
+    let mut observation = Observation::default();
+    match spec.target.scheme {
+        Scheme::Http | Scheme::Https => {
+            match net::exchange(&spec.target, &spec.request, policy, tls, spec.timeouts).await {
+                Err(failure) => {
+                    result.fail_net(&failure.error);
+                    result.peer = failure.peer.map(|p| p.to_string());
+                    result.tls = failure.tls;
+                }
+                Ok(exchange) => {
+                    result.answered = true;
+                    result.peer = Some(exchange.peer.to_string());
+                    result.tls = exchange.tls.clone();
+                    let status = exchange.response.status().as_u16();
+                    result.status = Some(status);
+                    let (parts, body) = exchange.response.into_parts();
+                    let remaining = spec
+                        .timeouts
+                        .total
+                        .saturating_sub(exchange.started.elapsed());
+                    match net::collect_body(
+                        body,
+                        spec.body_cap,
+                        remaining.max(Duration::from_millis(1)),
+                    )
+                    .await
+                    {
+                        Ok((bytes, _total)) => {
+                            result.body_sha256 = Some(sha256_hex(&bytes));
+                            observation_body = Some(bytes);
+                        }
+                        Err(error) => result.fail_net(&error),
+                    }
+                    headers = Some(parts.headers);
+                }
+            }
+        }
+        Scheme::Tcp | Scheme::Tls => {
+            let started = Instant::now();
+            let outcome = async {
+                let addresses = policy.resolve(&spec.target.host, spec.target.port).await?;
+                net::connect(&addresses, spec.timeouts.connect).await
+            };
+            match tokio::time::timeout(spec.timeouts.total, outcome).await {
+                Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
+                Ok(Err(error)) => result.fail_net(&error),
+                Ok(Ok((stream, peer))) => {
+                    result.peer = Some(peer.to_string());
+                    observation.connected = true;
+                    if spec.target.scheme == Scheme::Tcp {
+                        result.answered = true;
+                        drop(stream);
+                    } else {
+                        let remaining = spec.timeouts.total.saturating_sub(started.elapsed());
+                        match tokio::time::timeout(
+                            remaining,
+                            net::tls_handshake(stream, &spec.target.host, tls),
+                        )
+                        .await
+                        {
+                            Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
+                            Ok(Err((error, info))) => {
+                                result.fail_net(&error);
+                                result.tls = info;
+                                result.answered = result.tls.is_some();
+                            }
+                            Ok(Ok((_stream, info))) => {
+                                result.answered = true;
+                                result.tls = Some(info);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Scheme::Dns => {
+            let lookup = async {
+                policy.check(&spec.target.host)?;
+                tokio::net::lookup_host((spec.target.host.as_str(), 0))
+                    .await
+                    .map(|addresses| addresses.map(|a| a.ip().to_string()).collect::<Vec<_>>())
+                    .map_err(|e| NetError::Dns {
+                        host: spec.target.host.clone(),
+                        message: e.to_string(),
+                    })
+            };
+            match tokio::time::timeout(spec.timeouts.total, lookup).await {
+                Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
+                Ok(Err(error)) => result.fail_net(&error),
+                Ok(Ok(addresses)) => {
+                    result.answered = !addresses.is_empty();
+                    observation.dns_answers = Some(addresses.len());
+                    observation.ip = addresses.first().cloned();
+                    result.peer = addresses.first().cloned();
+                }
+            }
+        }
+    }
+    result.latency_us = net::micros(scheduled.elapsed());
+
+    // Certificate expiry relative to now.
+    if let Some(not_after) = result.tls.as_ref().and_then(|t| t.leaf_not_after) {
+        let now = Timestamp::now().as_second();
+        result.certificate_expires_in_s = Some((not_after - now) as f64);
+    }
+    if result.reason.is_some() && !result.answered {
+        return result;
+    }
+
+    // Health body.
+    if let (Some(body), Some(headers)) = (&observation_body, &headers) {
+        let declared = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.to_ascii_lowercase()
+                    .starts_with("application/health+json")
+            });
+        let parse = match spec.health {
+            HealthMode::Always => true,
+            HealthMode::Auto => declared,
+            HealthMode::Never => false,
+        };
+        if parse {
+            result.health = parse_health(body);
+        }
+    }
+
+    // Conditions.
+    observation.status = result.status;
+    observation.response_time = Some(Duration::from_micros(result.latency_us));
+    observation.body = observation_body.as_deref();
+    observation.headers = headers.as_ref();
+    observation.certificate_expires_in = result.certificate_expires_in_s;
+    if observation.ip.is_none() {
+        observation.ip = result
+            .peer
+            .as_ref()
+            .and_then(|p| p.parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.ip().to_string());
+    }
+    if result.status.is_some() {
+        observation.connected = true;
+    }
+    let mut first_failure: Option<(String, String)> = None;
+    for (index, condition) in spec.conditions.iter().enumerate() {
+        let outcome = condition.evaluate(&observation);
+        let (passed, error, observed) = match outcome {
+            Outcome::Pass => (true, None, None),
+            Outcome::Fail { observed } => (false, None, Some(observed)),
+            Outcome::Error { message } => (false, Some(message), None),
+        };
+        if !passed && first_failure.is_none() {
+            let message = match (&error, &observed) {
+                (Some(error), _) => format!("{condition}: error: {error}"),
+                (None, Some(observed)) => format!("{condition}: observed {observed}"),
+                _ => condition.to_string(),
+            };
+            first_failure = Some((format!("condition:{}", index + 1), message));
+        }
+        result.conditions.push(ConditionResult {
+            condition: condition.to_string(),
+            passed,
+            error,
+            observed,
+        });
+    }
+    if result.reason.is_some() {
+        return result;
+    }
+    if let Some((reason, message)) = first_failure {
+        result.reason = Some(reason);
+        result.message = Some(message);
+        return result;
+    }
+    if spec.conditions.is_empty() {
+        if let Some(status) = result.status {
+            if status >= 400 {
+                result.reason = Some("status".into());
+                result.message = Some(format!("HTTP {status}"));
+                return result;
+            }
+        }
+        if spec.target.scheme == Scheme::Dns && observation.dns_answers == Some(0) {
+            result.reason = Some("dns".into());
+            result.message = Some("no addresses".into());
+            return result;
+        }
+    }
+    if let Some(health) = &result.health {
+        if health.status == HealthStatus::Fail {
+            result.reason = Some("health_fail".into());
+            result.message = Some(if health.failing_checks.is_empty() {
+                "health status fail".to_string()
+            } else {
+                format!(
+                    "health status fail; failing checks: {}",
+                    health.failing_checks.join(", ")
+                )
+            });
+            return result;
+        }
+    }
+    result.success = true;
+    result
+}
+
+/// A watch window.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchPlan {
+    pub window: Duration,
+    pub interval: Duration,
+}
+
+impl WatchPlan {
+    /// Checks the bounds; returns the number of attempts the plan schedules.
+    pub fn validate(&self) -> Result<u64, String> {
+        if self.window > MAX_WINDOW {
+            return Err(format!(
+                "the watch window is at most {}h",
+                MAX_WINDOW.as_secs() / 3600
+            ));
+        }
+        if self.interval < MIN_INTERVAL {
+            return Err(format!(
+                "the interval is at least {}ms",
+                MIN_INTERVAL.as_millis()
+            ));
+        }
+        if self.window.is_zero() {
+            return Err("the watch window must be longer than 0".into());
+        }
+        let n = self.window.as_nanos().div_ceil(self.interval.as_nanos()) as u64;
+        if n > MAX_ATTEMPTS {
+            return Err(format!(
+                "{n} attempts is more than {MAX_ATTEMPTS}; use a longer interval"
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// All attempts of a run.
+#[derive(Debug, Clone)]
+pub struct ProbeRun {
+    pub started_at: Timestamp,
+    pub plan: Option<WatchPlan>,
+    pub attempts: Vec<Attempt>,
+}
+
+/// Runs once (`plan` = `None`) or over a watch window. `on_attempt` sees each attempt as it
+/// finishes (for progress output).
+pub async fn watch(
+    spec: &ProbeSpec,
+    policy: &HostPolicy,
+    tls: &TlsSettings,
+    plan: Option<WatchPlan>,
+    mut on_attempt: impl FnMut(&Attempt),
+) -> Result<ProbeRun, String> {
+    let n_attempts = match &plan {
+        Some(plan) => plan.validate()?,
+        None => 1,
+    };
+    let interval = plan.map(|p| p.interval).unwrap_or_default();
+    let started_at = Timestamp::now();
+    let start = tokio::time::Instant::now();
+    let mut attempts = Vec::with_capacity(n_attempts.min(10_000) as usize);
+    for k in 0..n_attempts {
+        let offset = interval * u32::try_from(k).expect("bounded by MAX_ATTEMPTS");
+        let scheduled = start + offset;
+        tokio::time::sleep_until(scheduled).await;
+        let scheduled_at = started_at
+            .checked_add(jiff::SignedDuration::try_from(offset).expect("bounded"))
+            .unwrap_or(started_at);
+        let result = attempt(
+            spec,
+            policy,
+            tls,
+            scheduled.into_std(),
+            offset,
+            scheduled_at,
+        )
+        .await;
+        on_attempt(&result);
+        attempts.push(result);
+    }
+    Ok(ProbeRun {
+        started_at,
+        plan,
+        attempts,
+    })
+}
+
+/// A run of failed attempts.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Outage {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub start_offset_s: f64,
+    pub end_offset_s: f64,
+    pub duration_s: f64,
+    pub failed_attempts: u64,
+    pub reasons: Vec<String>,
+    /// Still failing when the window ended.
+    pub ongoing: bool,
+}
+
+/// Consecutive failures as intervals `[first failure's scheduled time, next success's)`.
+pub fn outages(run: &ProbeRun) -> Vec<Outage> {
+    let window_end_offset = match run.plan {
+        Some(plan) => plan.window.as_secs_f64(),
+        None => run
+            .attempts
+            .last()
+            .map(|a| a.offset_ms / 1e3 + a.latency_us as f64 / 1e6)
+            .unwrap_or(0.0),
+    };
+    let at = |offset_s: f64| {
+        run.started_at
+            .checked_add(jiff::SignedDuration::from_secs_f64(offset_s))
+            .unwrap_or(run.started_at)
+    };
+    let mut result = Vec::new();
+    let mut current: Option<Outage> = None;
+    for attempt in &run.attempts {
+        let offset_s = attempt.offset_ms / 1e3;
+        if attempt.success {
+            if let Some(mut outage) = current.take() {
+                outage.end = attempt.scheduled_at;
+                outage.end_offset_s = offset_s;
+                outage.duration_s = offset_s - outage.start_offset_s;
+                result.push(outage);
+            }
+        } else {
+            let outage = current.get_or_insert_with(|| Outage {
+                start: attempt.scheduled_at,
+                end: attempt.scheduled_at,
+                start_offset_s: offset_s,
+                end_offset_s: offset_s,
+                duration_s: 0.0,
+                failed_attempts: 0,
+                reasons: Vec::new(),
+                ongoing: false,
+            });
+            outage.failed_attempts += 1;
+            if let Some(reason) = &attempt.reason {
+                if !outage.reasons.contains(reason) {
+                    outage.reasons.push(reason.clone());
+                }
+            }
+        }
+    }
+    if let Some(mut outage) = current.take() {
+        outage.end_offset_s = window_end_offset.max(outage.start_offset_s);
+        outage.end = at(outage.end_offset_s);
+        outage.duration_s = outage.end_offset_s - outage.start_offset_s;
+        outage.ongoing = true;
+        result.push(outage);
+    }
+    result
+}
+
+/// The `probe` evidence of a run.
+pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
+    let n_attempts = run.attempts.len() as u64;
+    let n_successes = run.attempts.iter().filter(|a| a.success).count() as u64;
+    let canonical = serde_json::json!({
+        "url": spec.target.url,
+        "conditions": spec.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "window_ms": run.plan.map(|p| p.window.as_millis() as u64),
+        "interval_ms": run.plan.map(|p| p.interval.as_millis() as u64),
+        "attempts": run.attempts.iter().map(|a| serde_json::json!({
+            "offset_ms": a.offset_ms, "success": a.success, "reason": a.reason,
+            "status": a.status, "body_sha256": a.body_sha256,
+        })).collect::<Vec<_>>(),
+    });
+    let mut record = Evidence::new(
+        "probe",
+        Source::Url(spec.target.url.clone()),
+        sha256_hex(canonical.to_string().as_bytes()),
+        run.started_at,
+        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+    );
+    let name = &spec.name;
+    record.insert(
+        format!("probe.{name}.availability"),
+        Metric::ratio(
+            Ratio::new(n_successes, n_attempts).expect("successes <= attempts"),
+            Unit::count("probes"),
+        ),
+    );
+    let mut histogram = latency_histogram();
+    for attempt in run.attempts.iter().filter(|a| a.answered) {
+        histogram.saturating_record(attempt.latency_us.max(1));
+    }
+    if !histogram.is_empty() {
+        record.insert(
+            format!("probe.{name}.latency"),
+            Metric::distribution(histogram, Unit::parse("us")).with_note(
+                "attempts that got an answer; latency from each attempt's scheduled start",
+            ),
+        );
+    }
+    if let Some(seconds) = run
+        .attempts
+        .iter()
+        .rev()
+        .find_map(|a| a.certificate_expires_in_s)
+    {
+        record.insert(
+            format!("probe.{name}.cert_expiry"),
+            Metric::value(seconds / 86400.0, Unit::parse("d")),
+        );
+    }
+    let outages = outages(run);
+    let downtime: f64 = outages.iter().map(|o| o.duration_s).sum();
+    let longest = outages.iter().map(|o| o.duration_s).fold(0.0, f64::max);
+    let mut failures_by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    for attempt in run.attempts.iter().filter(|a| !a.success) {
+        *failures_by_reason
+            .entry(attempt.reason.clone().unwrap_or_else(|| "unknown".into()))
+            .or_default() += 1;
+    }
+    let conditions: Vec<serde_json::Value> = spec
+        .conditions
+        .iter()
+        .enumerate()
+        .map(|(index, condition)| {
+            let results = run.attempts.iter().filter_map(|a| a.conditions.get(index));
+            let (mut passed, mut failed, mut errors) = (0u64, 0u64, 0u64);
+            let mut last_failure = None;
+            for result in results {
+                if result.passed {
+                    passed += 1;
+                } else if result.error.is_some() {
+                    errors += 1;
+                    last_failure = result.error.clone();
+                } else {
+                    failed += 1;
+                    last_failure = result.observed.clone();
+                }
+            }
+            serde_json::json!({
+                "condition": condition.to_string(), "passed": passed, "failed": failed,
+                "errors": errors, "last_failure": last_failure,
+            })
+        })
+        .collect();
+    const MAX_LOGGED: usize = 500;
+    let log: Vec<serde_json::Value> = run
+        .attempts
+        .iter()
+        .take(MAX_LOGGED)
+        .map(|a| {
+            serde_json::json!({
+                "offset_ms": (a.offset_ms * 1000.0).round() / 1000.0,
+                "success": a.success, "reason": a.reason, "message": a.message,
+                "status": a.status, "latency_us": a.latency_us, "peer": a.peer,
+            })
+        })
+        .collect();
+    let last = run.attempts.last();
+    record.details = serde_json::json!({
+        "target": spec.target.url,
+        "attempts": n_attempts,
+        "successes": n_successes,
+        "window_s": run.plan.map(|p| p.window.as_secs_f64()),
+        "interval_s": run.plan.map(|p| p.interval.as_secs_f64()),
+        "failures_by_reason": failures_by_reason,
+        "outages": outages,
+        "downtime_s": downtime,
+        "longest_outage_s": longest,
+        "conditions": conditions,
+        "tls": last.and_then(|a| a.tls.clone()),
+        "health": last.and_then(|a| a.health.clone()),
+        "attempt_log": log,
+        "attempt_log_truncated": run.attempts.len() > MAX_LOGGED,
+    });
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt_at(offset_s: f64, success: bool) -> Attempt {
+        let mut attempt = Attempt::new(
+            Duration::from_secs_f64(offset_s),
+            Timestamp::UNIX_EPOCH
+                .checked_add(jiff::SignedDuration::from_secs_f64(offset_s))
+                .unwrap(),
+        );
+        attempt.success = success;
+        if !success {
+            attempt.reason = Some("connect_refused".into());
+        }
+        attempt
+    }
+
+    #[test]
+    fn outages_run_from_first_failure_to_next_success() {
+        let run = ProbeRun {
+            started_at: Timestamp::UNIX_EPOCH,
+            plan: Some(WatchPlan {
+                window: Duration::from_secs(6),
+                interval: Duration::from_secs(1),
+            }),
+            attempts: vec![
+                attempt_at(0.0, true),
+                attempt_at(1.0, false),
+                attempt_at(2.0, false),
+                attempt_at(3.0, true),
+                attempt_at(4.0, true),
+                attempt_at(5.0, false),
+            ],
+        };
+        let outages = outages(&run);
+        assert_eq!(outages.len(), 2);
+        assert_eq!(
+            (outages[0].start_offset_s, outages[0].end_offset_s),
+            (1.0, 3.0)
+        );
+        assert_eq!(outages[0].failed_attempts, 2);
+        assert!(!outages[0].ongoing);
+        assert_eq!(
+            (outages[1].start_offset_s, outages[1].end_offset_s),
+            (5.0, 6.0)
+        );
+        assert!(outages[1].ongoing);
+        let spec = ProbeSpec::new("web", Target::parse("http://127.0.0.1:1/").unwrap());
+        let record = evidence(&spec, &run);
+        assert_eq!(
+            record.metrics["probe.web.availability"].value.as_ratio(),
+            Ratio::new(3, 6)
+        );
+        assert_eq!(record.details["longest_outage_s"], 2.0);
+    }
+
+    #[test]
+    fn watch_plans_are_bounded() {
+        let plan = WatchPlan {
+            window: Duration::from_secs(3),
+            interval: Duration::from_millis(100),
+        };
+        assert_eq!(plan.validate(), Ok(30));
+        assert!(
+            WatchPlan {
+                window: Duration::from_secs(25 * 3600),
+                interval: Duration::from_secs(5)
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            WatchPlan {
+                window: Duration::from_secs(3600),
+                interval: Duration::from_millis(10)
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,735 @@
+//! PromQL evidence from a real Prometheus HTTP API, and its alerting rules.
+//!
+//! - [`PrometheusClient`] talks to `/api/v1/query`, `/api/v1/query_range` and `/api/v1/rules`
+//!   (GET, one fresh connection per call, loopback unless allowed). Credentials come from the
+//!   environment only ([`Auth::from_env`]): a bearer token, or a user and password for basic
+//!   auth; never from a policy file or the command line.
+//! - [`PrometheusClient::query`] returns the series of an instant or range query, or the
+//!   server's own error (`bad_data: 1:5: parse error: ...`) as [`PromError::Api`].
+//! - [`query_evidence`] turns a result into one `prometheus` record with the metric
+//!   `prometheus.<name>`: a query must return exactly one series (aggregate with `sum`/`max`
+//!   otherwise); a range query is reduced over its points (`last`, `min`, `max`, `mean`). **No
+//!   series is no evidence**: [`QueryEvidence::Missing`], never a pass. The source is the full
+//!   query URL (server, query, evaluation time); `sha256` is of the response body.
+//! - [`Rule`]s from `/api/v1/rules` carry their health and last evaluation error, and
+//!   [`expression_references`] says whether a PromQL expression selects a named series, so a
+//!   policy can require "an alert exists on the error ratio".
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::units::Unit;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::net::{self, HostPolicy, HttpRequest, NetError, Target, Timeouts, TlsSettings};
+
+/// Largest API response read.
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+/// Credentials for the API, read from the environment.
+#[derive(Clone)]
+pub enum Auth {
+    Bearer(String),
+    Basic { user: String, password: String },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Bearer(_) => f.write_str("Auth::Bearer(<redacted>)"),
+            Auth::Basic { user, .. } => write!(f, "Auth::Basic({user}, <redacted>)"),
+        }
+    }
+}
+
+impl Auth {
+    /// A bearer token from `bearer_var`, else basic auth from `user_var` and `password_var`,
+    /// else none. Empty variables count as unset.
+    pub fn from_env(bearer_var: &str, user_var: &str, password_var: &str) -> Option<Auth> {
+        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(token) = get(bearer_var) {
+            return Some(Auth::Bearer(token));
+        }
+        let user = get(user_var)?;
+        Some(Auth::Basic {
+            user,
+            password: get(password_var).unwrap_or_default(),
+        })
+    }
+
+    fn header(&self) -> String {
+        use base64::Engine as _;
+        match self {
+            Auth::Bearer(token) => format!("Bearer {token}"),
+            Auth::Basic { user, password } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            ),
+        }
+    }
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PromError {
+    #[error("{0}")]
+    Net(#[from] NetError),
+    #[error("{url} answered HTTP {status}: {body}")]
+    Http {
+        url: String,
+        status: u16,
+        body: String,
+    },
+    #[error("Prometheus rejected the query: {error_type}: {error}")]
+    Api { error_type: String, error: String },
+    #[error("unexpected response from {url}: {message}")]
+    Decode { url: String, message: String },
+}
+
+/// Instant or range.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryKind {
+    /// At `time` (RFC 3339 or Unix seconds), or the server's now.
+    Instant { time: Option<String> },
+    Range {
+        start: String,
+        end: String,
+        step: String,
+    },
+}
+
+/// One series of a result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Series {
+    pub labels: BTreeMap<String, String>,
+    /// `(unix seconds, value)`.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A query's answer.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub url: String,
+    pub result_type: String,
+    pub series: Vec<Series>,
+    pub warnings: Vec<String>,
+    pub body_sha256: String,
+}
+
+/// A loaded rule.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rule {
+    pub group: String,
+    pub file: String,
+    pub name: String,
+    /// `alerting` or `recording`.
+    pub kind: String,
+    pub query: String,
+    /// `ok`, `err` or `unknown` (not evaluated yet).
+    pub health: String,
+    pub last_error: Option<String>,
+    /// Alerting rules: `inactive`, `pending`, `firing`.
+    pub state: Option<String>,
+}
+
+/// A Prometheus server.
+#[derive(Debug, Clone)]
+pub struct PrometheusClient {
+    base: String,
+    policy: HostPolicy,
+    tls: TlsSettings,
+    timeouts: Timeouts,
+    auth: Option<Auth>,
+}
+
+impl PrometheusClient {
+    pub fn new(
+        base: &str,
+        policy: HostPolicy,
+        tls: TlsSettings,
+        timeouts: Timeouts,
+        auth: Option<Auth>,
+    ) -> Result<PrometheusClient, NetError> {
+        let base = base.trim_end_matches('/').to_string();
+        let target = Target::parse(&base)?;
+        policy.check(&target.host)?;
+        Ok(PrometheusClient {
+            base,
+            policy,
+            tls,
+            timeouts,
+            auth,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The full URL of a query (also the evidence's source).
+    pub fn query_url(&self, promql: &str, kind: &QueryKind) -> String {
+        let mut params = form_urlencoded::Serializer::new(String::new());
+        params.append_pair("query", promql);
+        let path = match kind {
+            QueryKind::Instant { time } => {
+                if let Some(time) = time {
+                    params.append_pair("time", time);
+                }
+                "/api/v1/query"
+            }
+            QueryKind::Range { start, end, step } => {
+                params.append_pair("start", start);
+                params.append_pair("end", end);
+                params.append_pair("step", step);
+                "/api/v1/query_range"
+            }
+        };
+        format!("{}{path}?{}", self.base, params.finish())
+    }
+
+    async fn get_json(&self, url: &str) -> Result<(serde_json::Value, String), PromError> {
+        let target = Target::parse(url)?;
+        let mut request = HttpRequest {
+            headers: vec![("accept".into(), "application/json".into())],
+            ..HttpRequest::default()
+        };
+        if let Some(auth) = &self.auth {
+            request
+                .headers
+                .push(("authorization".into(), auth.header()));
+        }
+        let exchange = net::exchange(&target, &request, &self.policy, &self.tls, self.timeouts)
+            .await
+            .map_err(|e| PromError::Net(e.error))?;
+        let status = exchange.response.status().as_u16();
+        let remaining = self
+            .timeouts
+            .total
+            .saturating_sub(exchange.started.elapsed())
+            .max(Duration::from_millis(100));
+        let (body, _) =
+            net::collect_body(exchange.response.into_body(), MAX_RESPONSE_BYTES, remaining).await?;
+        let sha256 = sha256_hex(&body);
+        let json: Result<serde_json::Value, _> = serde_json::from_slice(&body);
+        match json {
+            Ok(json) => {
+                if json.get("status").and_then(|s| s.as_str()) == Some("error") {
+                    return Err(PromError::Api {
+                        error_type: json["errorType"].as_str().unwrap_or("error").to_string(),
+                        error: json["error"].as_str().unwrap_or("").to_string(),
+                    });
+                }
+                if !(200..300).contains(&status) {
+                    return Err(PromError::Http {
+                        url: url.to_string(),
+                        status,
+                        body: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+                    });
+                }
+                Ok((json, sha256))
+            }
+            Err(error) => Err(if (200..300).contains(&status) {
+                PromError::Decode {
+                    url: url.to_string(),
+                    message: error.to_string(),
+                }
+            } else {
+                PromError::Http {
+                    url: url.to_string(),
+                    status,
+                    body: String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned(),
+                }
+            }),
+        }
+    }
+
+    /// Runs a query.
+    pub async fn query(&self, promql: &str, kind: &QueryKind) -> Result<QueryResult, PromError> {
+        let url = self.query_url(promql, kind);
+        let (json, body_sha256) = self.get_json(&url).await?;
+        let decode = |message: &str| PromError::Decode {
+            url: url.clone(),
+            message: message.to_string(),
+        };
+        let data = json.get("data").ok_or_else(|| decode("no `data`"))?;
+        let result_type = data["resultType"]
+            .as_str()
+            .ok_or_else(|| decode("no `resultType`"))?
+            .to_string();
+        let point = |value: &serde_json::Value| -> Option<(f64, f64)> {
+            let pair = value.as_array()?;
+            let time = pair.first()?.as_f64()?;
+            let value = parse_sample_value(pair.get(1)?.as_str()?)?;
+            Some((time, value))
+        };
+        let mut series = Vec::new();
+        match result_type.as_str() {
+            "vector" | "matrix" => {
+                for item in data["result"]
+                    .as_array()
+                    .ok_or_else(|| decode("no `result`"))?
+                {
+                    let labels = item["metric"]
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let points = if result_type == "vector" {
+                        vec![point(&item["value"]).ok_or_else(|| decode("bad sample"))?]
+                    } else {
+                        item["values"]
+                            .as_array()
+                            .ok_or_else(|| decode("no `values`"))?
+                            .iter()
+                            .map(|v| point(v).ok_or_else(|| decode("bad sample")))
+                            .collect::<Result<_, _>>()?
+                    };
+                    series.push(Series { labels, points });
+                }
+            }
+            "scalar" => series.push(Series {
+                labels: BTreeMap::new(),
+                points: vec![point(&data["result"]).ok_or_else(|| decode("bad scalar"))?],
+            }),
+            other => return Err(decode(&format!("result type {other} is not a number"))),
+        }
+        let warnings = json["warnings"]
+            .as_array()
+            .map(|w| {
+                w.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(QueryResult {
+            url,
+            result_type,
+            series,
+            warnings,
+            body_sha256,
+        })
+    }
+
+    /// The rules Prometheus has loaded.
+    pub async fn rules(&self) -> Result<(Vec<Rule>, String), PromError> {
+        let url = format!("{}/api/v1/rules", self.base);
+        let (json, sha256) = self.get_json(&url).await?;
+        let mut rules = Vec::new();
+        for group in json["data"]["groups"].as_array().into_iter().flatten() {
+            for rule in group["rules"].as_array().into_iter().flatten() {
+                let text = |key: &str| rule[key].as_str().unwrap_or("").to_string();
+                rules.push(Rule {
+                    group: group["name"].as_str().unwrap_or("").to_string(),
+                    file: group["file"].as_str().unwrap_or("").to_string(),
+                    name: text("name"),
+                    kind: text("type"),
+                    query: text("query"),
+                    health: text("health"),
+                    last_error: rule["lastError"]
+                        .as_str()
+                        .filter(|e| !e.is_empty())
+                        .map(str::to_string),
+                    state: rule["state"].as_str().map(str::to_string),
+                });
+            }
+        }
+        Ok((rules, sha256))
+    }
+}
+
+fn parse_sample_value(text: &str) -> Option<f64> {
+    match text {
+        "NaN" => Some(f64::NAN),
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        other => other.parse().ok(),
+    }
+}
+
+/// How a range query's points become one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reduce {
+    Last,
+    Min,
+    Max,
+    Mean,
+}
+
+impl Reduce {
+    pub fn parse(text: &str) -> Option<Reduce> {
+        Some(match text {
+            "last" => Reduce::Last,
+            "min" => Reduce::Min,
+            "max" => Reduce::Max,
+            "mean" => Reduce::Mean,
+            _ => return None,
+        })
+    }
+
+    fn apply(self, points: &[(f64, f64)]) -> Option<f64> {
+        let values = points.iter().map(|(_, v)| *v);
+        match self {
+            Reduce::Last => points.last().map(|(_, v)| *v),
+            Reduce::Min => values.reduce(f64::min),
+            Reduce::Max => values.reduce(f64::max),
+            Reduce::Mean => (!points.is_empty()).then(|| values.sum::<f64>() / points.len() as f64),
+        }
+    }
+}
+
+/// What a query proves.
+#[derive(Debug)]
+pub enum QueryEvidence {
+    Found(Box<Evidence>),
+    /// No series: missing evidence, never a pass.
+    Missing {
+        url: String,
+    },
+    /// More than one series: the query must aggregate.
+    Ambiguous {
+        url: String,
+        label_sets: Vec<String>,
+    },
+}
+
+/// Turns a query result into evidence named `prometheus.<name>`.
+pub fn query_evidence(
+    name: &str,
+    server: &str,
+    promql: &str,
+    kind: &QueryKind,
+    result: &QueryResult,
+    reduce: Reduce,
+    now: Timestamp,
+) -> QueryEvidence {
+    let non_empty: Vec<&Series> = result
+        .series
+        .iter()
+        .filter(|s| !s.points.is_empty())
+        .collect();
+    match non_empty.len() {
+        0 => {
+            return QueryEvidence::Missing {
+                url: result.url.clone(),
+            };
+        }
+        1 => {}
+        _ => {
+            return QueryEvidence::Ambiguous {
+                url: result.url.clone(),
+                label_sets: non_empty
+                    .iter()
+                    .map(|s| {
+                        let inner: Vec<String> =
+                            s.labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                        format!("{{{}}}", inner.join(","))
+                    })
+                    .collect(),
+            };
+        }
+    }
+    let series = non_empty[0];
+    let value = match kind {
+        QueryKind::Instant { .. } => series.points[0].1,
+        QueryKind::Range { .. } => reduce.apply(&series.points).expect("non-empty"),
+    };
+    let evaluated_at = series
+        .points
+        .last()
+        .and_then(|(t, _)| Timestamp::from_microsecond((t * 1e6) as i64).ok())
+        .unwrap_or(now);
+    let mut record = Evidence::new(
+        "prometheus",
+        Source::Url(result.url.clone()),
+        result.body_sha256.clone(),
+        evaluated_at,
+        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+    );
+    record.insert(
+        format!("prometheus.{name}"),
+        Metric::value(value, Unit::count("1")),
+    );
+    record.details = serde_json::json!({
+        "server": server,
+        "query": promql,
+        "kind": match kind { QueryKind::Instant { .. } => "instant", QueryKind::Range { .. } => "range" },
+        "range": match kind {
+            QueryKind::Range { start, end, step } => serde_json::json!({"start": start, "end": end, "step": step}),
+            QueryKind::Instant { time } => serde_json::json!({"time": time}),
+        },
+        "evaluation_time": evaluated_at.to_string(),
+        "result_type": result.result_type,
+        "labels": series.labels,
+        "points": series.points.len(),
+        "reduce": format!("{reduce:?}").to_lowercase(),
+        "warnings": result.warnings,
+    });
+    QueryEvidence::Found(Box::new(record))
+}
+
+/// Aggregation operators, which may put `by (...)`/`without (...)` before their parentheses.
+const AGGREGATIONS: &[&str] = &[
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+];
+
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "offset",
+    "bool",
+    "atan2",
+    "inf",
+    "nan",
+    "start",
+    "end",
+];
+
+/// Whether a PromQL expression selects the series `name` (by metric name or
+/// `{__name__="name"}`); function names, keywords, label names and strings do not count.
+pub fn expression_references(expression: &str, name: &str) -> bool {
+    referenced_series(expression).iter().any(|s| s == name)
+}
+
+/// The metric names a PromQL expression selects.
+pub fn referenced_series(expression: &str) -> Vec<String> {
+    let chars: Vec<char> = expression.chars().collect();
+    let mut names = Vec::new();
+    let mut i = 0;
+    let skip_string = |i: &mut usize| {
+        let quote = chars[*i];
+        *i += 1;
+        while *i < chars.len() && chars[*i] != quote {
+            if chars[*i] == '\\' && quote != '`' {
+                *i += 1;
+            }
+            *i += 1;
+        }
+        *i += 1;
+    };
+    let skip_parenthesised = |i: &mut usize| {
+        // At `(`: skip to the matching `)`.
+        let mut depth = 0;
+        while *i < chars.len() {
+            match chars[*i] {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        *i += 1;
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            *i += 1;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || c == '\'' || c == '`' {
+            skip_string(&mut i);
+        } else if c == '{' {
+            // Label matchers: only `__name__="x"` names a series.
+            let start = i;
+            while i < chars.len() && chars[i] != '}' {
+                if chars[i] == '"' || chars[i] == '\'' || chars[i] == '`' {
+                    skip_string(&mut i);
+                } else {
+                    i += 1;
+                }
+            }
+            let inner: String = chars[start + 1..i.min(chars.len())].iter().collect();
+            for matcher in inner.split(',') {
+                if let Some((label, value)) = matcher.split_once('=') {
+                    if label.trim() == "__name__" {
+                        let value = value.trim().trim_matches(['"', '\'', '`']);
+                        names.push(value.to_string());
+                    }
+                }
+            }
+            i += 1;
+        } else if c == '[' {
+            while i < chars.len() && chars[i] != ']' {
+                i += 1;
+            }
+            i += 1;
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' || c == ':' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let mut next = i;
+            while next < chars.len() && chars[next].is_whitespace() {
+                next += 1;
+            }
+            let followed_by_paren = chars.get(next) == Some(&'(');
+            let lower = word.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "by" | "without" | "on" | "ignoring" | "group_left" | "group_right"
+            ) {
+                if followed_by_paren {
+                    i = next;
+                    skip_parenthesised(&mut i);
+                }
+            } else if followed_by_paren
+                || KEYWORDS.contains(&lower.as_str())
+                || (AGGREGATIONS.contains(&lower.as_str())
+                    && ["by", "without"].iter().any(|clause| {
+                        let rest: String = chars[next..].iter().take(8).collect();
+                        rest.to_ascii_lowercase().starts_with(clause)
+                    }))
+            {
+                // a function or aggregation, or a keyword
+            } else {
+                names.push(word);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_series_an_expression_selects() {
+        let expression = r#"sum by (code, job) (rate(http_requests_total{code=~"5..", job="api"}[5m] offset 1m)) / on (job) group_left sum without (instance) (rate(http_requests_total[5m])) > 0.05 and {__name__="errors_total"} unless up == bool 0"#;
+        assert_eq!(
+            referenced_series(expression),
+            vec![
+                "http_requests_total",
+                "http_requests_total",
+                "errors_total",
+                "up"
+            ]
+        );
+        assert!(expression_references(expression, "http_requests_total"));
+        assert!(!expression_references(expression, "code"));
+        assert!(!expression_references(expression, "rate"));
+        assert!(!expression_references(
+            r#"absent(x{label="http_requests_total"})"#,
+            "http_requests_total"
+        ));
+        assert!(expression_references(
+            "job:error_ratio:rate5m > 0.01",
+            "job:error_ratio:rate5m"
+        ));
+    }
+
+    #[test]
+    fn auth_comes_from_the_environment_and_is_redacted() {
+        let bearer = Auth::Bearer("s3cret".into());
+        assert!(!format!("{bearer:?}").contains("s3cret"));
+        assert_eq!(bearer.header(), "Bearer s3cret");
+        let basic = Auth::Basic {
+            user: "u".into(),
+            password: "p".into(),
+        };
+        assert_eq!(basic.header(), "Basic dTpw");
+        assert!(
+            Auth::from_env(
+                "GONOGO_TEST_UNSET_A",
+                "GONOGO_TEST_UNSET_B",
+                "GONOGO_TEST_UNSET_C"
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn no_series_is_missing_and_several_are_ambiguous() {
+        let result = |series: Vec<Series>| QueryResult {
+            url: "http://127.0.0.1:9090/api/v1/query?query=x".into(),
+            result_type: "vector".into(),
+            series,
+            warnings: vec![],
+            body_sha256: sha256_hex(b"{}"),
+        };
+        let kind = QueryKind::Instant { time: None };
+        let now = Timestamp::UNIX_EPOCH;
+        assert!(matches!(
+            query_evidence("x", "s", "x", &kind, &result(vec![]), Reduce::Last, now),
+            QueryEvidence::Missing { .. }
+        ));
+        let one = |v: f64, label: &str| Series {
+            labels: [("job".to_string(), label.to_string())].into(),
+            points: vec![(1700000000.0, v)],
+        };
+        match query_evidence(
+            "x",
+            "s",
+            "x",
+            &kind,
+            &result(vec![one(1.0, "a"), one(2.0, "b")]),
+            Reduce::Last,
+            now,
+        ) {
+            QueryEvidence::Ambiguous { label_sets, .. } => assert_eq!(label_sets.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        match query_evidence(
+            "x",
+            "s",
+            "x",
+            &kind,
+            &result(vec![one(0.25, "a")]),
+            Reduce::Last,
+            now,
+        ) {
+            QueryEvidence::Found(record) => {
+                assert_eq!(record.collected_at.as_second(), 1700000000);
+                assert!(
+                    matches!(record.metrics["prometheus.x"].value, gonogo_core::evidence::MetricValue::Value(v) if v == 0.25)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let range = Series {
+            labels: BTreeMap::new(),
+            points: vec![(1.0, 3.0), (2.0, 1.0), (3.0, 2.0)],
+        };
+        assert_eq!(Reduce::Max.apply(&range.points), Some(3.0));
+        assert_eq!(Reduce::Last.apply(&range.points), Some(2.0));
+        assert_eq!(Reduce::Mean.apply(&range.points), Some(2.0));
+    }
+}

@@ -1,0 +1,328 @@
+//! `gonogo prometheus` against a real Prometheus (Debian package `prometheus`) that the test
+//! starts on 127.0.0.1 with a temporary config and data folder, scraping an axum target the
+//! test runs, with one alerting and one recording rule.
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::get;
+use clap::Parser;
+use gonogo_probe::cli::prometheus::{PrometheusArgs, run};
+use gonogo_probe::net::{HostPolicy, Timeouts, TlsSettings};
+use gonogo_probe::prometheus::{PrometheusClient, QueryKind};
+use support::{TestServer, read_evidence};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: PrometheusArgs,
+}
+
+fn args(argv: &[&str]) -> PrometheusArgs {
+    let mut full = vec!["prometheus"];
+    full.extend_from_slice(argv);
+    Cli::try_parse_from(full).unwrap().args
+}
+
+struct Prometheus {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const RULES: &str = r#"groups:
+  - name: gonogo-test
+    interval: 1s
+    rules:
+      - alert: HighErrorRatio
+        expr: sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m])) > 0.05
+        for: 1m
+        labels:
+          severity: page
+      - record: job:up:sum
+        expr: sum by (job) (up)
+"#;
+
+fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
+    if Command::new("prometheus")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP: the `prometheus` binary is not installed (Debian package `prometheus`, listed in scripts/deps/debian.txt; scripts/test installs it)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), RULES).unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
+    let child = Command::new("prometheus")
+        .current_dir(dir.path())
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("prometheus starts");
+    Some(Prometheus {
+        child,
+        port,
+        _dir: dir,
+    })
+}
+
+/// Polls `check` every 50 ms until it returns Some, for at most `limit`.
+async fn poll<T, F: std::future::Future<Output = Option<T>>>(
+    limit: Duration,
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn queries_errors_and_rules_of_a_real_prometheus() {
+    let metrics = "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\nhttp_requests_total{code=\"200\"} 42\nhttp_requests_total{code=\"500\"} 3\n";
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], metrics) }),
+    );
+    let target = TestServer::start(router, 0);
+    let Some(prometheus) = start_prometheus(target.address) else {
+        return;
+    };
+    let base = format!("http://127.0.0.1:{}", prometheus.port);
+
+    // Readiness, then the first scrape and the first rule evaluation (bounded polls).
+    let client = PrometheusClient::new(
+        &base,
+        HostPolicy::default(),
+        TlsSettings::new(&[]).unwrap(),
+        Timeouts::default(),
+        None,
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ready_url = format!("{base}/-/ready");
+        poll(Duration::from_secs(30), "/-/ready", || {
+            let ready_url = ready_url.clone();
+            async move {
+                let target = gonogo_probe::net::Target::parse(&ready_url).unwrap();
+                let exchange = gonogo_probe::net::exchange(
+                    &target,
+                    &Default::default(),
+                    &HostPolicy::default(),
+                    &TlsSettings::new(&[]).unwrap(),
+                    Timeouts::default(),
+                )
+                .await
+                .ok()?;
+                (exchange.response.status() == 200).then_some(())
+            }
+        })
+        .await;
+        poll(Duration::from_secs(30), "the first scrape", || async {
+            let result = client
+                .query(
+                    "sum(http_requests_total)",
+                    &QueryKind::Instant { time: None },
+                )
+                .await
+                .ok()?;
+            (!result.series.is_empty()).then_some(())
+        })
+        .await;
+        poll(
+            Duration::from_secs(30),
+            "the first rule evaluation",
+            || async {
+                let (rules, _) = client.rules().await.ok()?;
+                rules.iter().all(|r| r.health == "ok").then_some(())
+            },
+        )
+        .await;
+    });
+
+    // An instant query becomes evidence with its query, server and evaluation time.
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().to_str().unwrap();
+    let code = run(args(&[
+        "query",
+        &base,
+        "sum(http_requests_total)",
+        "--name",
+        "requests",
+        "--evidence-dir",
+        evidence,
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["kind"], "prometheus");
+    assert_eq!(record["metrics"]["prometheus.requests"]["value"], 45.0);
+    assert!(
+        record["source"]["location"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!(
+                "{base}/api/v1/query?query=sum%28http_requests_total%29"
+            ))
+    );
+    assert_eq!(record["details"]["query"], "sum(http_requests_total)");
+    assert_eq!(record["details"]["server"], base.as_str());
+    assert!(
+        record["details"]["evaluation_time"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+
+    // A range query over the last minute, reduced to its maximum.
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[
+        "query",
+        &base,
+        "up{job=\"target\"}",
+        "--name",
+        "up",
+        "--last",
+        "1m",
+        "--step",
+        "1s",
+        "--reduce",
+        "min",
+        "--evidence-dir",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["metrics"]["prometheus.up"]["value"], 1.0);
+    assert_eq!(record["details"]["kind"], "range");
+    assert!(record["details"]["points"].as_u64().unwrap() >= 1);
+
+    // No series: missing evidence, exit 1, no file.
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[
+        "query",
+        &base,
+        "no_such_series_total",
+        "--evidence-dir",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+    assert!(
+        !dir.path()
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    );
+
+    // Several series: the query must aggregate.
+    let code = run(args(&[
+        "query",
+        &base,
+        "http_requests_total",
+        "--no-evidence",
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+
+    // Bad PromQL: the server's own message.
+    let error = runtime
+        .block_on(client.query("sum(", &QueryKind::Instant { time: None }))
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("bad_data") && message.contains("parse error"),
+        "{message}"
+    );
+    let code = run(args(&["query", &base, "sum(", "--no-evidence"])).unwrap();
+    assert_eq!(code, ExitCode::from(2));
+
+    // Rules: loaded, healthy, and the alert covers http_requests_total but not up.
+    let (rules, _) = runtime.block_on(client.rules()).unwrap();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    let alert = rules.iter().find(|r| r.kind == "alerting").unwrap();
+    assert_eq!(alert.name, "HighErrorRatio");
+    assert_eq!(alert.health, "ok");
+    assert_eq!(alert.last_error, None);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[
+        "rules",
+        &base,
+        "--require-alert-on",
+        "http_requests_total",
+        "--evidence-dir",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(
+        record["metrics"]["prometheus.rules.alert_coverage"]["ratio"],
+        serde_json::json!({"k": 1, "n": 1})
+    );
+    assert_eq!(
+        record["metrics"]["prometheus.rules.unhealthy"]["value"],
+        0.0
+    );
+    let code = run(args(&[
+        "rules",
+        &base,
+        "--require-alert-on",
+        "http_requests_total",
+        "--require-alert-on",
+        "up",
+        "--no-evidence",
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1), "no alert selects `up`");
+}
