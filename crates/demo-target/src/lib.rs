@@ -41,7 +41,8 @@
 //! | a malformed body on `POST /api/items` is pasted into SQL and the database error is shown | `/api/items` | `error-sql-message` |
 //! | no rate limit on `/login` | `/login` | `rate-limit-missing` |
 //! | `/api/admin` skips signature checks when `alg` is `none` (any case) or the signature is empty, never checks `exp` or the role, answers 401 without `WWW-Authenticate`, and panics (500) on a token that is not three segments | `/api/admin` | `auth-alg-none-accepted`, `auth-empty-signature-accepted`, `auth-expired-token-accepted`, `auth-lower-role-accepted`, `auth-www-authenticate-missing`, `auth-malformed-token-not-refused` |
-//! | `/api/reports` reads the token's claims without verifying the signature ("the gateway checks it") | `/api/reports` | `auth-bad-signature-accepted` |
+//! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted` (and every other forged token) |
+//! | a `__Host-theme` cookie without `Secure` (browsers drop it) | `/app` | `cookie-prefix-invalid` |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
 //! | `/api/checkout`: every 20th request answers 503 | `/api/checkout` | load |
