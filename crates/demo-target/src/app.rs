@@ -1,0 +1,692 @@
+//! The demo target's routes, handlers and the edge middleware that applies each mode's
+//! headers, CORS behaviour, method handling, metrics and logs.
+//!
+//! Every request passes [`edge`] first. In weak mode it answers `TRACE` and `OPTIONS` itself
+//! (echoing and over-advertising), reflects CORS origins and adds version headers; in hardened
+//! mode it answers `OPTIONS` with the route's real methods and adds the security headers, and a
+//! `tower_http` CORS layer with a one-origin allow list sits outside it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::telemetry::Telemetry;
+use crate::{Claims, DemoConfig, DemoError, Mode, jwt_secret};
+
+const VERSION_BANNER: &str = "gonogo-demo/0.1.0 axum/0.8.9";
+const POWERED_BY: &str = "axum/0.8.9 hyper/1.8.1";
+const ALLOWED_ORIGIN: &str = "https://app.example.com";
+const HARDENED_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const WEAK_APP_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' *; style-src 'self' 'unsafe-inline'";
+
+pub(crate) struct AppState {
+    mode: Mode,
+    dependency_up: bool,
+    telemetry: Telemetry,
+    slow_counter: AtomicU64,
+    checkout_counter: AtomicU64,
+    session_counter: AtomicU64,
+    login_limit: u32,
+    login_window: Duration,
+    /// Start of the current `/login` window and the attempts in it (hardened mode).
+    login_window_state: Mutex<(Instant, u32)>,
+}
+
+type Shared = Arc<AppState>;
+
+pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
+    let telemetry = Telemetry::new(config.mode, config.log_file.as_deref())?;
+    let state = Arc::new(AppState {
+        mode: config.mode,
+        dependency_up: config.dependency_up,
+        telemetry,
+        slow_counter: AtomicU64::new(0),
+        checkout_counter: AtomicU64::new(0),
+        session_counter: AtomicU64::new(0),
+        login_limit: config.login_limit.max(1),
+        login_window: Duration::from_secs(config.login_window_secs.max(1)),
+        login_window_state: Mutex::new((Instant::now(), 0)),
+    });
+    let routes = Router::new()
+        .route("/", get(home))
+        .route("/app", get(dashboard))
+        .route("/api/items", get(list_items).post(create_item))
+        .route("/api/public", get(public_data))
+        .route("/login", axum::routing::post(login))
+        .route("/api/admin", get(admin))
+        .route("/api/reports", get(reports))
+        .route("/api/slow", get(slow))
+        .route("/api/checkout", get(checkout).post(checkout_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/healthz/deps", get(dependencies))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
+        .with_state(state);
+    Ok(match config.mode {
+        Mode::Weak => routes,
+        Mode::Hardened => routes.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(HeaderValue::from_static(ALLOWED_ORIGIN))
+                .allow_credentials(true)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+        ),
+    })
+}
+
+/// The methods each route really has (what hardened `OPTIONS` advertises).
+fn route_methods(path: &str) -> &'static str {
+    match path {
+        "/api/items" | "/api/checkout" => "GET, HEAD, POST, OPTIONS",
+        "/login" => "POST, OPTIONS",
+        _ => "GET, HEAD, OPTIONS",
+    }
+}
+
+async fn edge(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let origin = request.headers().get(header::ORIGIN).cloned();
+
+    let mut response = if state.mode == Mode::Weak && method == Method::TRACE {
+        trace_echo(&request)
+    } else if method == Method::OPTIONS && state.mode == Mode::Weak {
+        let mut response = StatusCode::OK.into_response();
+        response.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE"),
+        );
+        response
+    } else if method == Method::OPTIONS {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        response.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static(route_methods(&path)),
+        );
+        response
+    } else {
+        next.run(request).await
+    };
+
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    let headers = response.headers_mut();
+    match state.mode {
+        Mode::Weak => {
+            headers.insert(header::SERVER, HeaderValue::from_static(VERSION_BANNER));
+            headers.insert(
+                HeaderName::from_static("x-powered-by"),
+                HeaderValue::from_static(POWERED_BY),
+            );
+            if let Some(origin) = origin {
+                if path == "/api/public" {
+                    headers.insert(
+                        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                        HeaderValue::from_static("*"),
+                    );
+                } else {
+                    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                }
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                    HeaderValue::from_static("true"),
+                );
+            }
+            if path == "/app" {
+                headers.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(WEAK_APP_CSP),
+                );
+                headers.insert(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("unsafe-url"),
+                );
+            }
+        }
+        Mode::Hardened => {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(HARDENED_CSP),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            headers.insert(
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+            );
+            headers.insert(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            );
+            headers.insert(
+                HeaderName::from_static("cross-origin-resource-policy"),
+                HeaderValue::from_static("same-origin"),
+            );
+            // Behind the TLS terminator this is what browsers see; over plain http they
+            // ignore it (RFC 6797 section 8.1).
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+            );
+            if !is_html {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+        }
+    }
+
+    state.telemetry.record(
+        method.as_str(),
+        &route,
+        &path,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Weak `TRACE`: the request line and headers (cookies and all) come back as the body.
+fn trace_echo(request: &Request) -> Response {
+    let mut body = format!(
+        "{} {} {:?}\r\n",
+        request.method(),
+        request.uri(),
+        request.version()
+    );
+    for (name, value) in request.headers() {
+        body.push_str(name.as_str());
+        body.push_str(": ");
+        body.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        body.push_str("\r\n");
+    }
+    ([(header::CONTENT_TYPE, "message/http")], body).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: the weak service shows a panic with a backtrace; the hardened one a generic problem.
+
+fn error_response(state: &AppState, status: StatusCode, detail: &str) -> Response {
+    match state.mode {
+        Mode::Weak => verbose_error(status, detail),
+        Mode::Hardened => problem(status),
+    }
+}
+
+fn verbose_error(status: StatusCode, detail: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body>\n\
+         <h1>{status}</h1>\n<pre>\n\
+         thread 'tokio-runtime-worker' panicked at /home/deploy/gonogo-demo/src/handlers.rs:88:14:\n\
+         {detail}\n\
+         stack backtrace:\n\
+         \x20  0: gonogo_demo_target::app::dispatch\n\
+         \x20            at /home/deploy/gonogo-demo/src/app.rs:212:9\n\
+         \x20  1: axum::routing::route::Route<E>::call\n\
+         \x20            at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/axum-0.8.9/src/routing/route.rs:44:18\n\
+         \x20  2: hyper::proto::h1::dispatch::Dispatcher<D,Bs,I,T>::poll_catch\n\
+         \x20            at /root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/hyper-1.8.1/src/proto/h1/dispatch.rs:123:16\n\
+         note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n\
+         </pre>\n<hr><address>{VERSION_BANNER} (Debian) at 127.0.0.1</address>\n</body></html>\n",
+        detail = html_escape(detail),
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn problem(status: StatusCode) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+async fn not_found(State(state): State<Shared>, request: Request) -> Response {
+    let detail = format!("no route for {} {}", request.method(), request.uri().path());
+    error_response(&state, StatusCode::NOT_FOUND, &detail)
+}
+
+async fn method_not_allowed(State(state): State<Shared>, request: Request) -> Response {
+    let detail = format!(
+        "method {} not allowed for {}",
+        request.method(),
+        request.uri().path()
+    );
+    let mut response = error_response(&state, StatusCode::METHOD_NOT_ALLOWED, &detail);
+    response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static(route_methods(request.uri().path())),
+    );
+    response
+}
+
+fn json_rejection(state: &AppState, rejection: JsonRejection) -> Response {
+    let detail = format!(
+        "called `Result::unwrap()` on an `Err` value: {}",
+        rejection.body_text()
+    );
+    error_response(state, rejection.status(), &detail)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages and data.
+
+fn html(body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn session_cookie(state: &AppState) -> HeaderValue {
+    let n = state.session_counter.fetch_add(1, Ordering::Relaxed);
+    let value = match state.mode {
+        Mode::Weak => format!("sessionid=s{n:016x}; Path=/"),
+        Mode::Hardened => {
+            format!("__Host-sessionid=s{n:016x}; Path=/; Secure; HttpOnly; SameSite=Strict")
+        }
+    };
+    HeaderValue::from_str(&value).expect("cookie text is ASCII")
+}
+
+async fn home(State(state): State<Shared>) -> Response {
+    let mut response = html(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>gonogo demo shop</title></head>\n<body><h1>gonogo demo shop</h1><p><a href=\"/app\">dashboard</a></p></body></html>\n",
+    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state));
+    response
+}
+
+async fn dashboard(State(state): State<Shared>) -> Response {
+    let mut response = html(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dashboard</title></head>\n<body><h1>dashboard</h1><div id=\"orders\"></div></body></html>\n",
+    );
+    if state.mode == Mode::Weak {
+        // A `__Host-` cookie without Secure: browsers refuse to store it.
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("__Host-theme=dark; Path=/"),
+        );
+    }
+    response
+}
+
+async fn list_items() -> Response {
+    Json(serde_json::json!({
+        "items": [
+            {"id": 1, "name": "espresso cup", "price_cents": 1200},
+            {"id": 2, "name": "milk jug", "price_cents": 2400},
+        ]
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    name: String,
+}
+
+async fn create_item(
+    State(state): State<Shared>,
+    body: Result<Json<NewItem>, JsonRejection>,
+) -> Response {
+    match body {
+        Ok(Json(item)) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({"id": 3, "name": item.name})),
+        )
+            .into_response(),
+        Err(rejection) if state.mode == Mode::Weak => {
+            // The weak handler built its SQL from the raw body; the database's error comes back.
+            let detail = format!(
+                "database error: ERROR:  syntax error at or near \"{{\"\nLINE 1: INSERT INTO items (name) VALUES ('{{\"a\":')\n                                              ^\nSQLSTATE 42601 (PostgreSQL 15.4)\n({})",
+                rejection.body_text()
+            );
+            verbose_error(StatusCode::INTERNAL_SERVER_ERROR, &detail)
+        }
+        Err(rejection) => json_rejection(&state, rejection),
+    }
+}
+
+async fn public_data() -> Response {
+    Json(serde_json::json!({"opening_hours": "08:00-18:00"})).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<Shared>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Response {
+    state
+        .telemetry
+        .login_attempts
+        .fetch_add(1, Ordering::Relaxed);
+    if state.mode == Mode::Hardened {
+        let mut window = state.login_window_state.lock().await;
+        let now = Instant::now();
+        if now.duration_since(window.0) >= state.login_window {
+            *window = (now, 0);
+        }
+        window.1 += 1;
+        if window.1 > state.login_limit {
+            let reset = state
+                .login_window
+                .saturating_sub(now.duration_since(window.0))
+                .as_secs()
+                .max(1);
+            let mut response = problem(StatusCode::TOO_MANY_REQUESTS);
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(reset));
+            headers.insert(
+                HeaderName::from_static("ratelimit-policy"),
+                HeaderValue::from_str(&format!(
+                    "\"login\";q={};w={}",
+                    state.login_limit,
+                    state.login_window.as_secs()
+                ))
+                .expect("ASCII"),
+            );
+            headers.insert(
+                HeaderName::from_static("ratelimit"),
+                HeaderValue::from_str(&format!("\"login\";r=0;t={reset}")).expect("ASCII"),
+            );
+            return response;
+        }
+    }
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) => return json_rejection(&state, rejection),
+    };
+    let role = match (request.username.as_str(), request.password.as_str()) {
+        ("alice", "alice-password") => "user",
+        ("admin", "admin-password") => "admin",
+        _ => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(serde_json::json!({"error": "invalid credentials"})),
+            )
+                .into_response();
+        }
+    };
+    let token = crate::mint_token(state.mode, &request.username, role, 3600);
+    let mut response = Json(serde_json::json!({"token": token, "role": role})).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(&state));
+    response
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication.
+
+enum Denial {
+    Missing,
+    Invalid,
+    Forbidden,
+    /// Weak mode: the token parser panicked.
+    Crash(String),
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?;
+    Some(token.trim().to_owned())
+}
+
+fn deny(state: &AppState, denial: Denial) -> Response {
+    match (state.mode, denial) {
+        (_, Denial::Crash(detail)) => verbose_error(StatusCode::INTERNAL_SERVER_ERROR, &detail),
+        (Mode::Weak, Denial::Missing | Denial::Invalid) => (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "unauthorized"})),
+        )
+            .into_response(),
+        (Mode::Hardened, Denial::Missing) => {
+            let mut response = problem(StatusCode::UNAUTHORIZED);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"gonogo-demo\""),
+            );
+            response
+        }
+        (Mode::Hardened, Denial::Invalid) => {
+            let mut response = problem(StatusCode::UNAUTHORIZED);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"gonogo-demo\", error=\"invalid_token\""),
+            );
+            response
+        }
+        (_, Denial::Forbidden) => problem(StatusCode::FORBIDDEN),
+    }
+}
+
+/// Hardened verification: HS256 only, signature, `exp` and role `admin`.
+fn verify_hardened(headers: &HeaderMap) -> Result<Claims, Denial> {
+    let token = bearer(headers).ok_or(Denial::Missing)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.leeway = 0;
+    let data = jsonwebtoken::decode::<Claims>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(jwt_secret(Mode::Hardened).as_bytes()),
+        &validation,
+    )
+    .map_err(|_| Denial::Invalid)?;
+    if data.claims.role != "admin" {
+        return Err(Denial::Forbidden);
+    }
+    Ok(data.claims)
+}
+
+fn decode_segment(segment: &str) -> Result<serde_json::Value, Denial> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .map_err(|error| {
+            Denial::Crash(format!(
+                "called `Result::unwrap()` on an `Err` value: {error}"
+            ))
+        })?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        Denial::Crash(format!(
+            "called `Result::unwrap()` on an `Err` value: Error(\"{error}\")"
+        ))
+    })
+}
+
+/// The weak `/api/admin` check: a hand-rolled parser with the classic mistakes.
+fn verify_weak_admin(headers: &HeaderMap) -> Result<serde_json::Value, Denial> {
+    let token = bearer(headers).ok_or(Denial::Missing)?;
+    let segments: Vec<&str> = token.split('.').collect();
+    if segments.len() != 3 {
+        return Err(Denial::Crash(format!(
+            "index out of bounds: the len is {} but the index is 2",
+            segments.len()
+        )));
+    }
+    let header = decode_segment(segments[0])?;
+    let claims = decode_segment(segments[1])?;
+    let algorithm = header.get("alg").and_then(|alg| alg.as_str()).unwrap_or("");
+    // Mistake: "no algorithm" or "no signature" means "nothing to verify".
+    if algorithm.eq_ignore_ascii_case("none") || segments[2].is_empty() {
+        return Ok(claims);
+    }
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    // Mistakes: expiry is not checked, and neither (below) is the role.
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<serde_json::Value>(
+        &token,
+        &jsonwebtoken::DecodingKey::from_secret(jwt_secret(Mode::Weak).as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|_| Denial::Invalid)
+}
+
+fn admin_data() -> serde_json::Value {
+    serde_json::json!({
+        "users": [
+            {"name": "alice", "email": "alice@example.com", "role": "user"},
+            {"name": "admin", "email": "admin@example.com", "role": "admin"},
+        ]
+    })
+}
+
+async fn admin(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let verdict = match state.mode {
+        Mode::Weak => verify_weak_admin(&headers).map(|_| ()),
+        Mode::Hardened => verify_hardened(&headers).map(|_| ()),
+    };
+    match verdict {
+        Ok(()) => Json(admin_data()).into_response(),
+        Err(denial) => deny(&state, denial),
+    }
+}
+
+async fn reports(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let verdict = match state.mode {
+        // Weak: "the gateway checks the token", so the service checks nothing.
+        Mode::Weak => Ok(()),
+        Mode::Hardened => verify_hardened(&headers).map(|_| ()),
+    };
+    match verdict {
+        Ok(()) => {
+            Json(serde_json::json!({"revenue_cents": 12_345_600, "orders": 4211})).into_response()
+        }
+        Err(denial) => deny(&state, denial),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Performance and reliability flaws.
+
+async fn slow(State(state): State<Shared>) -> Response {
+    let n = state.slow_counter.fetch_add(1, Ordering::Relaxed);
+    if state.mode == Mode::Weak && n % 10 == 9 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Json(serde_json::json!({"report": "ready", "request": n})).into_response()
+}
+
+async fn checkout(State(state): State<Shared>) -> Response {
+    let n = state.checkout_counter.fetch_add(1, Ordering::Relaxed);
+    if state.mode == Mode::Weak && n % 20 == 19 {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"error": "payment provider unavailable"})),
+        )
+            .into_response();
+    }
+    Json(serde_json::json!({"order": n, "status": "confirmed"})).into_response()
+}
+
+#[derive(Deserialize)]
+struct CheckoutRequest {
+    #[allow(dead_code)]
+    items: Vec<u64>,
+}
+
+async fn checkout_post(
+    State(state): State<Shared>,
+    body: Result<Json<CheckoutRequest>, JsonRejection>,
+) -> Response {
+    match body {
+        Ok(_) => checkout(State(state)).await,
+        Err(rejection) => json_rejection(&state, rejection),
+    }
+}
+
+async fn healthz() -> Response {
+    Json(serde_json::json!({"status": "up"})).into_response()
+}
+
+async fn readyz(State(state): State<Shared>) -> Response {
+    if state.mode == Mode::Weak || state.dependency_up {
+        // Weak: "ready" no matter what the database says.
+        Json(serde_json::json!({"status": "ready"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "not ready", "failing": ["database"]})),
+        )
+            .into_response()
+    }
+}
+
+async fn dependencies(State(state): State<Shared>) -> Response {
+    let (status, word) = if state.dependency_up {
+        (StatusCode::OK, "up")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "down")
+    };
+    (
+        status,
+        Json(serde_json::json!({
+            "status": word,
+            "dependencies": {"database": {"status": word}},
+        })),
+    )
+        .into_response()
+}
+
+async fn metrics(State(state): State<Shared>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        Body::from(state.telemetry.render_metrics(state.dependency_up)),
+    )
+        .into_response()
+}

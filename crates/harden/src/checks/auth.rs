@@ -1,0 +1,532 @@
+//! Authentication and role enforcement on the declared protected routes (H-20 to H-25, H-28,
+//! H-29).
+//!
+//! For each protected path:
+//! 1. **Baseline**: the valid token (from `token_env`) must get a 2xx. Otherwise every
+//!    token-based check on that path is an `error` ("inconclusive"): a service that rejects
+//!    everything would pass them all.
+//! 2. No token (H-20); malformed tokens (H-21: `Bearer`, `Bearer x.y`, a Basic credential,
+//!    10 kB of garbage).
+//! 3. Forged variants of the valid token: expired (H-22, re-signed with `hmac_secret_env` or
+//!    taken from `expired_token_env`), corrupted signature (H-23), `alg` none in four spellings
+//!    with an empty signature (H-24), the original header with an empty signature (H-25); and
+//!    the lower-role token (H-29).
+//! 4. **Persistence**: the valid token again; if it is now refused (a lock-out), refusals
+//!    above prove nothing and become errors.
+//!
+//! A forged token is refused when the status is one of `deny_statuses` (default 401, 403).
+//! 2xx is *accepted* (the rule's severity), a refusal whose body equals the baseline's body
+//! still leaks the data (high), 5xx is a crash (medium), anything else (404, 302) is low.
+//! H-28 sends nothing: it checks offline whether the valid HS256/384/512 token's signature
+//! verifies with an empty or common secret.
+//!
+//! Tokens are secrets: excerpts show only the first characters of the supplied tokens.
+
+use crate::config::{AuthConfig, AuthSecrets};
+use crate::http::{Exchange, Probe, Session};
+use crate::report::{Confidence, Finding, Outcomes};
+use crate::rules::{Rule, Severity, rule};
+use base64::Engine as _;
+
+/// Secrets tried offline against an HMAC-signed token (H-28): the jwt_tool / hashcat classics.
+const COMMON_SECRETS: &[&str] = &[
+    "",
+    "secret",
+    "password",
+    "changeme",
+    "123456",
+    "jwt",
+    "key",
+    "secretkey",
+    "secret123",
+    "your-256-bit-secret",
+    "your-secret-key",
+    "test",
+    "admin",
+    "default",
+    "jwt_secret",
+    "mysecret",
+    "supersecret",
+    "s3cr3t",
+    "qwerty",
+    "letmein",
+];
+
+const TOKEN_RULES: &[&str] = &[
+    "auth-expired-token-accepted",
+    "auth-bad-signature-accepted",
+    "auth-alg-none-accepted",
+    "auth-empty-signature-accepted",
+    "auth-lower-role-accepted",
+];
+
+/// A JWT split into its three segments.
+struct Jwt<'a> {
+    header_segment: &'a str,
+    payload_segment: &'a str,
+    signature: &'a str,
+    header: serde_json::Map<String, serde_json::Value>,
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+fn decode_json(segment: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn encode_json(value: &serde_json::Map<String, serde_json::Value>) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+impl<'a> Jwt<'a> {
+    fn parse(token: &'a str) -> Option<Jwt<'a>> {
+        let mut segments = token.split('.');
+        let (header_segment, payload_segment, signature) =
+            (segments.next()?, segments.next()?, segments.next()?);
+        if segments.next().is_some() {
+            return None;
+        }
+        Some(Jwt {
+            header_segment,
+            payload_segment,
+            signature,
+            header: decode_json(header_segment)?,
+            claims: decode_json(payload_segment)?,
+        })
+    }
+
+    fn algorithm(&self) -> Option<jsonwebtoken::Algorithm> {
+        match self.header.get("alg")?.as_str()? {
+            "HS256" => Some(jsonwebtoken::Algorithm::HS256),
+            "HS384" => Some(jsonwebtoken::Algorithm::HS384),
+            "HS512" => Some(jsonwebtoken::Algorithm::HS512),
+            _ => None,
+        }
+    }
+
+    fn signing_input(&self) -> String {
+        format!("{}.{}", self.header_segment, self.payload_segment)
+    }
+}
+
+fn hmac(message: &str, secret: &str, algorithm: jsonwebtoken::Algorithm) -> Option<String> {
+    jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        algorithm,
+    )
+    .ok()
+}
+
+/// How the service answered a token.
+enum Answer {
+    Accepted,
+    Refused,
+    RefusedWithData,
+    Crashed,
+    Other,
+}
+
+fn judge(exchange: &Exchange, deny: &[u16], baseline_body: Option<&[u8]>) -> Answer {
+    if exchange.is_success() {
+        Answer::Accepted
+    } else if deny.contains(&exchange.status) {
+        match baseline_body {
+            Some(body) if !body.is_empty() && exchange.body == body => Answer::RefusedWithData,
+            _ => Answer::Refused,
+        }
+    } else if exchange.status >= 500 {
+        Answer::Crashed
+    } else {
+        Answer::Other
+    }
+}
+
+/// Records the finding a non-refusal deserves, if any.
+fn grade(
+    out: &mut Outcomes,
+    rule: &'static Rule,
+    exchange: &Exchange,
+    what: &str,
+    deny: &[u16],
+    baseline_body: Option<&[u8]>,
+) {
+    out.ran(rule);
+    let path = &exchange.path;
+    let status = exchange.status;
+    let finding = match judge(exchange, deny, baseline_body) {
+        Answer::Refused => return,
+        Answer::Accepted => Finding::new(
+            rule,
+            exchange,
+            format!("{path}: {what} was accepted ({status})"),
+            None,
+        ),
+        Answer::RefusedWithData => Finding::new(
+            rule,
+            exchange,
+            format!("{path}: {what} got {status} but the body is the protected response"),
+            None,
+        )
+        .severity(Severity::High),
+        Answer::Crashed => Finding::new(
+            rule,
+            exchange,
+            format!("{path}: {what} crashed the handler ({status}) instead of being refused"),
+            None,
+        )
+        .severity(Severity::Medium),
+        Answer::Other => Finding::new(
+            rule,
+            exchange,
+            format!("{path}: {what} got {status}, not a refusal ({deny:?})"),
+            None,
+        )
+        .severity(Severity::Low),
+    };
+    out.finding(finding);
+}
+
+fn shown(token: &str, description: &str) -> String {
+    let prefix: String = token.chars().take(12).collect();
+    format!("Bearer {prefix}… ({description})")
+}
+
+pub async fn check(
+    session: &mut Session,
+    config: Option<&AuthConfig>,
+    secrets: &AuthSecrets,
+    out: &mut Outcomes,
+) {
+    let all_ids = [
+        "auth-missing-token-accepted",
+        "auth-www-authenticate-missing",
+        "auth-malformed-token-not-refused",
+        "auth-expired-token-accepted",
+        "auth-bad-signature-accepted",
+        "auth-alg-none-accepted",
+        "auth-empty-signature-accepted",
+        "auth-weak-hmac-secret",
+        "auth-lower-role-accepted",
+    ];
+    let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
+        for id in all_ids {
+            out.skipped(rule(id), "no [harden.auth] protected routes declared");
+        }
+        return;
+    };
+    let deny = &config.deny_statuses;
+    let valid_token = secrets.valid_token.as_deref();
+    let jwt = valid_token.and_then(Jwt::parse);
+
+    // H-28, offline.
+    let weak_secret = rule("auth-weak-hmac-secret");
+    match (&valid_token, &jwt) {
+        (None, _) => out.skipped(
+            weak_secret,
+            format!("no valid token (set ${})", config.token_env),
+        ),
+        (Some(_), None) => out.not_applicable(weak_secret, "the valid token is not a JWT"),
+        (Some(_), Some(jwt)) => match jwt.algorithm() {
+            None => out.not_applicable(
+                weak_secret,
+                "the valid token is not HMAC-signed (HS256/384/512)",
+            ),
+            Some(algorithm) => {
+                out.ran(weak_secret);
+                let input = jwt.signing_input();
+                if let Some(secret) = COMMON_SECRETS.iter().find(|secret| {
+                    hmac(&input, secret, algorithm).as_deref() == Some(jwt.signature)
+                }) {
+                    let shown_secret = if secret.is_empty() {
+                        "(empty)".to_owned()
+                    } else {
+                        format!("`{secret}`")
+                    };
+                    out.finding(Finding {
+                        check: weak_secret.id,
+                        severity: weak_secret.severity,
+                        confidence: Confidence::Confirmed,
+                        message: format!("the valid token's {algorithm:?} signature verifies with the secret {shown_secret}: anyone can mint tokens"),
+                        request: "(offline) HMAC(header.payload of the valid token) with each common secret".into(),
+                        response: format!("signature matches with the secret {shown_secret}"),
+                    });
+                }
+            }
+        },
+    }
+    let token_reason = if valid_token.is_none() {
+        Some(format!(
+            "no valid token to forge from or compare with (set ${})",
+            config.token_env
+        ))
+    } else if jwt.is_none() {
+        Some("the valid token is not a JWT (three base64url JSON segments)".to_owned())
+    } else {
+        None
+    };
+
+    for path in &config.protected {
+        let path = path.as_str();
+        let mut baseline_body: Option<Vec<u8>> = None;
+        let mut baseline_ok = false;
+        if let Some(token) = valid_token {
+            let probe = Probe::get(path)
+                .authorization(format!("Bearer {token}"), shown(token, "the valid token"));
+            match session.send(&probe).await {
+                Ok(exchange) if exchange.is_success() => {
+                    baseline_ok = true;
+                    baseline_body = Some(exchange.body.clone());
+                }
+                Ok(exchange) => {
+                    for id in TOKEN_RULES {
+                        out.error(
+                            rule(id),
+                            format!("inconclusive on {path}: the valid token got {} (expected 2xx), so refusals prove nothing", exchange.status),
+                        );
+                    }
+                }
+                Err(error) => {
+                    for id in TOKEN_RULES {
+                        out.error(
+                            rule(id),
+                            format!("{path}: baseline request failed: {error}"),
+                        );
+                    }
+                }
+            }
+        }
+        let baseline = baseline_body.as_deref();
+
+        // H-20: no token.
+        match session.send(&Probe::get(path)).await {
+            Ok(exchange) => {
+                grade(
+                    out,
+                    rule("auth-missing-token-accepted"),
+                    &exchange,
+                    "a request without a token",
+                    deny,
+                    baseline,
+                );
+                out.ran(rule("auth-www-authenticate-missing"));
+                if exchange.status == 401 && exchange.header("www-authenticate").is_none() {
+                    out.finding(Finding::new(
+                        rule("auth-www-authenticate-missing"),
+                        &exchange,
+                        format!("{path}: 401 without WWW-Authenticate"),
+                        None,
+                    ));
+                }
+            }
+            Err(error) => {
+                out.error(rule("auth-missing-token-accepted"), error.to_string());
+                out.error(rule("auth-www-authenticate-missing"), error.to_string());
+            }
+        }
+
+        // H-21: malformed.
+        let garbage = "A".repeat(10 * 1024);
+        let malformed = [
+            ("Bearer".to_owned(), "an empty Bearer credential"),
+            ("Bearer x.y".to_owned(), "a two-segment token"),
+            (
+                "Basic Z29ub2dvOmdvbm9nbw==".to_owned(),
+                "a Basic credential",
+            ),
+            (format!("Bearer {garbage}"), "10 kB of garbage"),
+        ];
+        for (value, what) in &malformed {
+            let shown_value = crate::http::shorten(value, 40);
+            let probe = Probe::get(path).authorization(value.clone(), shown_value);
+            match session.send(&probe).await {
+                Ok(exchange) => {
+                    let malformed_rule = rule("auth-malformed-token-not-refused");
+                    out.ran(malformed_rule);
+                    if !out.has_findings(malformed_rule) {
+                        match judge(&exchange, deny, baseline) {
+                            Answer::Accepted | Answer::RefusedWithData => out.finding(
+                                Finding::new(
+                                    malformed_rule,
+                                    &exchange,
+                                    format!("{path}: {what} was accepted ({})", exchange.status),
+                                    None,
+                                )
+                                .severity(Severity::High),
+                            ),
+                            Answer::Crashed => out.finding(Finding::new(
+                                malformed_rule,
+                                &exchange,
+                                format!("{path}: {what} crashed the handler ({})", exchange.status),
+                                None,
+                            )),
+                            Answer::Other => out.finding(
+                                Finding::new(
+                                    malformed_rule,
+                                    &exchange,
+                                    format!(
+                                        "{path}: {what} got {}, not a refusal",
+                                        exchange.status
+                                    ),
+                                    None,
+                                )
+                                .severity(Severity::Low),
+                            ),
+                            Answer::Refused => {}
+                        }
+                    }
+                }
+                Err(error) => {
+                    out.error(rule("auth-malformed-token-not-refused"), error.to_string())
+                }
+            }
+        }
+
+        if let Some(reason) = &token_reason {
+            for id in TOKEN_RULES {
+                out.skipped(rule(id), reason.clone());
+            }
+            continue;
+        }
+        if !baseline_ok {
+            continue;
+        }
+        let (Some(token), Some(jwt)) = (valid_token, jwt.as_ref()) else {
+            continue;
+        };
+
+        // Forged variants: (rule, token sent, description shown).
+        let mut variants: Vec<(&'static str, String, String)> = Vec::new();
+        let expired = match (
+            &secrets.hmac_secret,
+            jwt.algorithm(),
+            &secrets.expired_token,
+        ) {
+            (Some(secret), Some(algorithm), _) => {
+                let now = jiff::Timestamp::now().as_second();
+                let mut claims = jwt.claims.clone();
+                claims.insert("exp".into(), (now - 3600).into());
+                if claims.contains_key("iat") {
+                    claims.insert("iat".into(), (now - 7200).into());
+                }
+                if claims.contains_key("nbf") {
+                    claims.insert("nbf".into(), (now - 7200).into());
+                }
+                let input = format!("{}.{}", jwt.header_segment, encode_json(&claims));
+                hmac(&input, secret, algorithm).map(|signature| format!("{input}.{signature}"))
+            }
+            (_, _, Some(expired)) => Some(expired.clone()),
+            _ => None,
+        };
+        match expired {
+            Some(expired) => variants.push((
+                "auth-expired-token-accepted",
+                expired,
+                "the valid claims with exp = now - 3600, correctly signed".into(),
+            )),
+            None => out.skipped(
+                rule("auth-expired-token-accepted"),
+                format!(
+                    "needs ${} (an HS* secret of the test environment) or ${}",
+                    config.hmac_secret_env, config.expired_token_env
+                ),
+            ),
+        }
+        let flipped: String = {
+            let keep = jwt.signature.len().saturating_sub(4);
+            let tail: String = jwt.signature[keep..]
+                .chars()
+                .map(|c| if c == 'A' { 'B' } else { 'A' })
+                .collect();
+            format!("{}.{}{}", jwt.signing_input(), &jwt.signature[..keep], tail)
+        };
+        variants.push((
+            "auth-bad-signature-accepted",
+            flipped,
+            "the valid token with the last 4 signature characters changed".into(),
+        ));
+        for spelling in ["none", "None", "NONE", "nOnE"] {
+            let mut header = jwt.header.clone();
+            header.insert("alg".into(), spelling.into());
+            variants.push((
+                "auth-alg-none-accepted",
+                format!("{}.{}.", encode_json(&header), jwt.payload_segment),
+                format!("alg \"{spelling}\", the valid claims, an empty signature"),
+            ));
+        }
+        variants.push((
+            "auth-empty-signature-accepted",
+            format!("{}.", jwt.signing_input()),
+            "the valid header and claims with an empty signature".into(),
+        ));
+        match &secrets.lower_role_token {
+            Some(lower) => variants.push((
+                "auth-lower-role-accepted",
+                lower.clone(),
+                "the lower-role token".into(),
+            )),
+            None => out.skipped(
+                rule("auth-lower-role-accepted"),
+                format!("no lower-role token (set ${})", config.lower_role_token_env),
+            ),
+        }
+        for (id, forged, description) in &variants {
+            if out.has_findings(rule(id)) && *id == "auth-alg-none-accepted" {
+                continue;
+            }
+            let probe = Probe::get(path)
+                .authorization(format!("Bearer {forged}"), shown(forged, description));
+            match session.send(&probe).await {
+                Ok(exchange) => grade(out, rule(id), &exchange, description, deny, baseline),
+                Err(error) => out.error(rule(id), format!("{path}: {error}")),
+            }
+        }
+
+        // Persistence: the valid token must still work.
+        let again = Probe::get(path).authorization(
+            format!("Bearer {token}"),
+            shown(token, "the valid token, again"),
+        );
+        let still_valid =
+            matches!(session.send(&again).await, Ok(exchange) if exchange.is_success());
+        if !still_valid {
+            for id in TOKEN_RULES {
+                out.error(
+                    rule(id),
+                    format!("inconclusive on {path}: the valid token was refused after the forged ones (a lock-out?), so their refusals prove nothing"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_signed_with_a_common_secret_is_recognised_offline() {
+        let header = encode_json(
+            &serde_json::json!({"alg": "HS256", "typ": "JWT"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        let claims = encode_json(&serde_json::json!({"sub": "a"}).as_object().unwrap().clone());
+        let input = format!("{header}.{claims}");
+        let signature = hmac(&input, "secret", jsonwebtoken::Algorithm::HS256).unwrap();
+        let token = format!("{input}.{signature}");
+        let jwt = Jwt::parse(&token).unwrap();
+        assert_eq!(jwt.algorithm(), Some(jsonwebtoken::Algorithm::HS256));
+        let found = COMMON_SECRETS.iter().find(|secret| {
+            hmac(&jwt.signing_input(), secret, jsonwebtoken::Algorithm::HS256).as_deref()
+                == Some(jwt.signature)
+        });
+        assert_eq!(found, Some(&"secret"));
+        assert!(Jwt::parse("x.y").is_none());
+        assert!(Jwt::parse("a.b.c.d").is_none());
+    }
+}

@@ -1,0 +1,396 @@
+//! [`HardenConfig`]: what `gonogo harden` checks and how, as the policy's `[harden]` table.
+//!
+//! ```toml
+//! [harden]
+//! paths = ["/app", "/api/items"]         # GET these too (besides / and a random 404)
+//! json_endpoints = ["/api/items"]        # POST a malformed JSON body here
+//! allowed_methods = ["GET", "HEAD", "POST", "OPTIONS"]
+//! session_cookies = ["sessionid"]        # else names like sess, sid, token, auth, jwt
+//! strict_secure_cookies = false          # true: judge Secure even over plain http
+//! hsts_min_max_age = 31536000            # ASVS 5.0 (4.0.3's example: 15724800; Observatory: 15552000)
+//! request_timeout = "5s"
+//! group_timeout = "30s"
+//! passive = false                        # true: only plain GETs, no CORS/methods/rate/auth
+//!
+//! [harden.rate_limit]
+//! path = "/login"
+//! method = "POST"
+//! body = '{"username":"gonogo","password":"wrong"}'
+//! content_type = "application/json"
+//! max_requests = 50                      # hard cap 500
+//! max_duration = "10s"                   # hard cap 10 s
+//!
+//! [harden.auth]
+//! protected = ["/api/admin"]
+//! deny_statuses = [401, 403]
+//! token_env = "GONOGO_HARDEN_TOKEN"                  # a valid token of the required role
+//! lower_role_token_env = "GONOGO_HARDEN_LOWER_TOKEN" # a valid token of a lower role
+//! hmac_secret_env = "GONOGO_HARDEN_HMAC_SECRET"      # test environment only: to mint an expired token
+//! expired_token_env = "GONOGO_HARDEN_EXPIRED_TOKEN"  # or supply an expired token
+//!
+//! [harden.checks.csp-missing]
+//! enabled = false
+//! reason = "JSON API behind a gateway that adds the CSP"
+//!
+//! [harden.checks.version-disclosed]
+//! severity = "info"
+//! reason = "the Server header is overwritten by the CDN"
+//! ```
+//!
+//! [`HardenConfig::validate`] reports every problem at once: unknown check ids (with the
+//! closest known id), overrides without a reason, caps exceeded.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::rules::{self, Severity};
+
+/// The `[harden]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HardenConfig {
+    /// Paths fetched with GET besides `/` and a random 404 path.
+    pub paths: Vec<String>,
+    /// Paths that take JSON bodies: a malformed body is POSTed there to look at the error.
+    pub json_endpoints: Vec<String>,
+    /// Methods the service may advertise in `Allow`.
+    pub allowed_methods: Vec<String>,
+    /// Cookie names that carry the session; empty: recognise them by name.
+    pub session_cookies: Vec<String>,
+    /// Judge `Secure` on cookies even over plain http (for loopback test targets that set it).
+    pub strict_secure_cookies: bool,
+    /// Minimum HSTS max-age in seconds.
+    pub hsts_min_max_age: u64,
+    #[serde(deserialize_with = "duration_text")]
+    pub request_timeout: Duration,
+    #[serde(deserialize_with = "duration_text")]
+    pub group_timeout: Duration,
+    /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
+    pub passive: bool,
+    /// Hosts besides loopback that may be contacted.
+    pub allow_hosts: Vec<String>,
+    pub rate_limit: Option<RateLimitConfig>,
+    pub auth: Option<AuthConfig>,
+    /// Per-check overrides, by check id.
+    pub checks: BTreeMap<String, CheckOverride>,
+}
+
+impl Default for HardenConfig {
+    fn default() -> HardenConfig {
+        HardenConfig {
+            paths: Vec::new(),
+            json_endpoints: Vec::new(),
+            allowed_methods: ["GET", "HEAD", "POST", "OPTIONS"]
+                .map(String::from)
+                .to_vec(),
+            session_cookies: Vec::new(),
+            strict_secure_cookies: false,
+            hsts_min_max_age: 31_536_000,
+            request_timeout: Duration::from_secs(5),
+            group_timeout: Duration::from_secs(30),
+            passive: false,
+            allow_hosts: Vec::new(),
+            rate_limit: None,
+            auth: None,
+            checks: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[harden.rate_limit]`: the endpoint a bounded burst goes to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub path: String,
+    pub method: String,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+    /// At most this many requests (hard cap [`RateLimitConfig::MAX_REQUESTS`]).
+    pub max_requests: u32,
+    /// For at most this long (hard cap [`RateLimitConfig::MAX_DURATION`]).
+    #[serde(deserialize_with = "duration_text")]
+    pub max_duration: Duration,
+}
+
+impl RateLimitConfig {
+    pub const MAX_REQUESTS: u32 = 500;
+    pub const MAX_DURATION: Duration = Duration::from_secs(10);
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> RateLimitConfig {
+        RateLimitConfig {
+            path: "/login".into(),
+            method: "POST".into(),
+            body: Some(r#"{"username":"gonogo-harden","password":"not-the-password"}"#.into()),
+            content_type: Some("application/json".into()),
+            max_requests: 50,
+            max_duration: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `[harden.auth]`: protected routes and where the test tokens come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub protected: Vec<String>,
+    /// Statuses that count as a refusal.
+    pub deny_statuses: Vec<u16>,
+    pub token_env: String,
+    pub lower_role_token_env: String,
+    pub hmac_secret_env: String,
+    pub expired_token_env: String,
+}
+
+impl Default for AuthConfig {
+    fn default() -> AuthConfig {
+        AuthConfig {
+            protected: Vec::new(),
+            deny_statuses: vec![401, 403],
+            token_env: "GONOGO_HARDEN_TOKEN".into(),
+            lower_role_token_env: "GONOGO_HARDEN_LOWER_TOKEN".into(),
+            hmac_secret_env: "GONOGO_HARDEN_HMAC_SECRET".into(),
+            expired_token_env: "GONOGO_HARDEN_EXPIRED_TOKEN".into(),
+        }
+    }
+}
+
+/// The secrets the auth checks use, read from the environment variables [`AuthConfig`] names
+/// (or passed directly by tests and embedders).
+#[derive(Clone, Default)]
+pub struct AuthSecrets {
+    pub valid_token: Option<String>,
+    pub lower_role_token: Option<String>,
+    pub hmac_secret: Option<String>,
+    pub expired_token: Option<String>,
+}
+
+impl std::fmt::Debug for AuthSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |value: &Option<String>| if value.is_some() { "set" } else { "unset" };
+        f.debug_struct("AuthSecrets")
+            .field("valid_token", &shown(&self.valid_token))
+            .field("lower_role_token", &shown(&self.lower_role_token))
+            .field("hmac_secret", &shown(&self.hmac_secret))
+            .field("expired_token", &shown(&self.expired_token))
+            .finish()
+    }
+}
+
+impl AuthSecrets {
+    /// Reads the variables `auth` names; empty values count as unset.
+    pub fn from_env(auth: &AuthConfig) -> AuthSecrets {
+        let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        AuthSecrets {
+            valid_token: read(&auth.token_env),
+            lower_role_token: read(&auth.lower_role_token_env),
+            hmac_secret: read(&auth.hmac_secret_env),
+            expired_token: read(&auth.expired_token_env),
+        }
+    }
+}
+
+/// `[harden.checks.<id>]`: disable or re-grade one check, always with a reason.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckOverride {
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+    pub reason: Option<String>,
+}
+
+/// One problem in a [`HardenConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error("[harden.checks.{id}]: unknown check id{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownCheck {
+        id: String,
+        suggestion: Option<String>,
+    },
+    #[error("[harden.checks.{id}]: an override needs a `reason` (it is shown in the report)")]
+    MissingReason { id: String },
+    #[error(
+        "[harden.checks.{id}]: set `enabled = false` or a `severity`; an empty override does nothing"
+    )]
+    EmptyOverride { id: String },
+    #[error("[harden.rate_limit] max_requests = {0}: the cap is {max}", max = RateLimitConfig::MAX_REQUESTS)]
+    TooManyRequests(u32),
+    #[error("[harden.rate_limit] max_duration = {0:?}: the cap is 10s")]
+    TooLong(Duration),
+    #[error("`{path}`: a path must start with `/`")]
+    BadPath { path: String },
+    #[error("[harden.auth] deny_statuses: {0} is not an HTTP status (100-599)")]
+    BadStatus(u16),
+}
+
+impl HardenConfig {
+    /// Every problem, not only the first.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        for (id, check) in &self.checks {
+            if rules::find(id).is_none() {
+                let suggestion = rules::RULES
+                    .iter()
+                    .map(|rule| (strsim_distance(id, rule.id), rule.id))
+                    .min()
+                    .filter(|(distance, _)| *distance <= 6)
+                    .map(|(_, id)| id.to_owned());
+                problems.push(ConfigProblem::UnknownCheck {
+                    id: id.clone(),
+                    suggestion,
+                });
+                continue;
+            }
+            if check.enabled.is_none() && check.severity.is_none() {
+                problems.push(ConfigProblem::EmptyOverride { id: id.clone() });
+            }
+            if check.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                problems.push(ConfigProblem::MissingReason { id: id.clone() });
+            }
+        }
+        let mut all_paths: Vec<&String> = self.paths.iter().chain(&self.json_endpoints).collect();
+        if let Some(rate_limit) = &self.rate_limit {
+            if rate_limit.max_requests > RateLimitConfig::MAX_REQUESTS {
+                problems.push(ConfigProblem::TooManyRequests(rate_limit.max_requests));
+            }
+            if rate_limit.max_duration > RateLimitConfig::MAX_DURATION {
+                problems.push(ConfigProblem::TooLong(rate_limit.max_duration));
+            }
+            all_paths.push(&rate_limit.path);
+        }
+        if let Some(auth) = &self.auth {
+            all_paths.extend(&auth.protected);
+            for status in &auth.deny_statuses {
+                if !(100..=599).contains(status) {
+                    problems.push(ConfigProblem::BadStatus(*status));
+                }
+            }
+        }
+        for path in all_paths {
+            if !path.starts_with('/') {
+                problems.push(ConfigProblem::BadPath { path: path.clone() });
+            }
+        }
+        problems
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b_chars: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, b_char) in b_chars.iter().enumerate() {
+            let substitution = previous[j] + usize::from(a_char != *b_char);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b_chars.len()]
+}
+
+/// Parses `500ms`, `5s`, `2m` (an integer or decimal number and a unit).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("`{text}`: a duration needs a unit (ms, s, m)"))?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: not a number before the unit"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        other => return Err(format!("`{text}`: unknown unit `{other}` (ms, s, m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
+}
+
+fn duration_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<HardenConfig, String> {
+        #[derive(Deserialize)]
+        struct Policy {
+            harden: HardenConfig,
+        }
+        toml::from_str::<Policy>(text)
+            .map(|policy| policy.harden)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn the_documented_example_parses_and_validates() {
+        let doc = include_str!("config.rs");
+        let example: String = doc
+            .lines()
+            .skip_while(|line| !line.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|line| !line.starts_with("//! ```"))
+            .map(|line| format!("{}\n", line.trim_start_matches("//!").trim_start()))
+            .collect();
+        let config = parse(&example).unwrap();
+        assert_eq!(config.validate(), vec![]);
+        assert_eq!(
+            config.rate_limit.unwrap().max_duration,
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            config.checks["version-disclosed"].severity,
+            Some(Severity::Info)
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_a_suggestion() {
+        let config = parse(
+            "[harden]\npaths = [\"app\"]\n[harden.rate_limit]\nmax_requests = 9000\n\
+             [harden.checks.hsts-mising]\nenabled = false\nreason = \"x\"\n\
+             [harden.checks.csp-missing]\nenabled = false\n",
+        )
+        .unwrap();
+        let problems = config.validate();
+        assert_eq!(
+            problems,
+            vec![
+                ConfigProblem::MissingReason {
+                    id: "csp-missing".into()
+                },
+                ConfigProblem::UnknownCheck {
+                    id: "hsts-mising".into(),
+                    suggestion: Some("hsts-missing".into())
+                },
+                ConfigProblem::TooManyRequests(9000),
+                ConfigProblem::BadPath { path: "app".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_durations_are_errors() {
+        assert!(
+            parse("[harden]\npathz = []\n")
+                .unwrap_err()
+                .contains("pathz")
+        );
+        assert!(
+            parse("[harden]\nrequest_timeout = \"5 parsecs\"\n")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("5").is_err());
+    }
+}

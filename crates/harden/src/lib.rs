@@ -1,0 +1,333 @@
+//! `gonogo harden`: a security hardening audit of a live HTTP service, from the outside, with
+//! every finding tied to the OWASP ASVS requirement it checks and to the exchange that proves it.
+//!
+//! [`audit`] takes a target URL, a [`HardenConfig`] (the policy's `[harden]` table) and the
+//! [`AuthSecrets`] for the auth checks, runs the checks of [`rules::RULES`] group by group and
+//! returns a [`Report`]: one [`CheckResult`] per rule with its status (`pass`, `fail`,
+//! `n/a`, `skipped`, `error`, `disabled`) and its [`Finding`]s. [`to_evidence`] turns the report
+//! into the `harden` evidence record the policy gates on; [`cli`] is the subcommand.
+//!
+//! ```text
+//!                  ┌ baseline GETs ─> headers, cookies  (passive)
+//! audit(url) ──────┼ cors, methods, errors, auth        (concurrently, each with a deadline)
+//!                  └ then the rate-limit burst          (alone, bounded)
+//!                                   │
+//!                             Report ──> to_evidence ──> harden.findings.high|medium|low
+//!                                                        harden.<check-id>.findings
+//! ```
+//!
+//! Safety: only loopback and explicitly allowed hosts are contacted ([`http::Target`]);
+//! redirects are not followed; every request has a timeout, every group a deadline, the burst a
+//! request and a time cap; a group that hits a hung, reset or garbage-speaking server reports
+//! `error` for its checks and the other groups still run.
+//!
+//! Evidence hash: each group hashes its transcript (every request excerpt, response status,
+//! headers and body bytes read, in order); the record's `sha256` is the SHA-256 of the group
+//! digests, concatenated in the fixed group order headers+cookies, cors, methods, errors, auth,
+//! rate-limit, each followed by a newline.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), gonogo_harden::AuditError> {
+//! use gonogo_harden::{audit, AuthSecrets, HardenConfig};
+//!
+//! let mut config = HardenConfig::default();
+//! config.paths = vec!["/app".into()];
+//! let report = audit("http://127.0.0.1:8080", &config, &AuthSecrets::default()).await?;
+//! for check in &report.checks {
+//!     println!("{} {}", check.check, check.status.as_str());
+//! }
+//! let evidence = gonogo_harden::to_evidence(&report);
+//! # Ok(()) }
+//! ```
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod report;
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::units::Unit;
+
+pub use config::{
+    AuthConfig, AuthSecrets, CheckOverride, ConfigProblem, HardenConfig, RateLimitConfig,
+};
+pub use report::{CheckResult, Confidence, Finding, Report, Status};
+pub use rules::{RULES, Rule, Severity};
+
+use crate::http::{Session, Target, TargetError};
+use crate::report::{Outcome, Outcomes, PolicyOverride};
+use crate::rules::Group;
+
+/// Why an audit could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("the [harden] configuration has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Config(Vec<ConfigProblem>),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+}
+
+/// One group's result: its outcomes, transcript digest and request count.
+struct GroupRun {
+    outcomes: Outcomes,
+    digest: String,
+    n_requests: usize,
+}
+
+/// Runs `work` with a fresh session under the group deadline; rules of `group` left without
+/// an outcome become errors.
+async fn run_group(
+    group: Group,
+    target: &Target,
+    config: &HardenConfig,
+    work: impl AsyncFnOnce(&mut Session, &mut Outcomes),
+) -> GroupRun {
+    let mut outcomes = Outcomes::default();
+    let group_rules = || {
+        rules::RULES.iter().filter(move |rule| {
+            rule.group == group || (group == Group::Headers && rule.group == Group::Cookies)
+        })
+    };
+    if config.passive && group.is_active() {
+        for rule in group_rules() {
+            outcomes.skipped(rule, "passive mode: no active requests");
+        }
+        return GroupRun {
+            outcomes,
+            digest: sha256_hex(b""),
+            n_requests: 0,
+        };
+    }
+    let mut session = match Session::new(target, config.request_timeout) {
+        Ok(session) => session,
+        Err(error) => {
+            for rule in group_rules() {
+                outcomes.error(rule, error.to_string());
+            }
+            return GroupRun {
+                outcomes,
+                digest: sha256_hex(b""),
+                n_requests: 0,
+            };
+        }
+    };
+    let finished = tokio::time::timeout(config.group_timeout, work(&mut session, &mut outcomes))
+        .await
+        .is_ok();
+    for rule in group_rules() {
+        let has_outcome = outcomes.by_rule.contains_key(rule.id);
+        if !finished && !outcomes.has_findings(rule) {
+            outcomes.error(
+                rule,
+                format!(
+                    "the {} checks did not finish within the group deadline of {:?} ({} requests sent)",
+                    group.as_str(),
+                    config.group_timeout,
+                    session.n_requests
+                ),
+            );
+        } else if !has_outcome {
+            outcomes.error(rule, "not evaluated");
+        }
+    }
+    let n_requests = session.n_requests;
+    GroupRun {
+        outcomes,
+        digest: session.finish(),
+        n_requests,
+    }
+}
+
+/// Audits the service at `url`.
+pub async fn audit(
+    url: &str,
+    config: &HardenConfig,
+    secrets: &AuthSecrets,
+) -> Result<Report, AuditError> {
+    let problems = config.validate();
+    if !problems.is_empty() {
+        return Err(AuditError::Config(problems));
+    }
+    let target = Target::new(url, &config.allow_hosts).await?;
+    let collected_at = jiff::Timestamp::now();
+    let mut paths: Vec<String> = vec!["/".to_owned()];
+    for path in &config.paths {
+        if !paths.contains(path) {
+            paths.push(path.clone());
+        }
+    }
+
+    let passive = run_group(Group::Headers, &target, config, async |session, out| {
+        let (exchanges, errors) = checks::baseline(session, &paths).await;
+        checks::headers::check(&exchanges, &target, config.hsts_min_max_age, out);
+        checks::cookies::check(
+            &exchanges,
+            &target,
+            &config.session_cookies,
+            config.strict_secure_cookies,
+            out,
+        );
+        let ids: Vec<&'static str> = rules::RULES
+            .iter()
+            .filter(|rule| matches!(rule.group, Group::Headers | Group::Cookies))
+            .map(|rule| rule.id)
+            .collect();
+        for id in ids {
+            let rule = rules::rule(id);
+            if exchanges.is_empty() {
+                out.error(
+                    rule,
+                    errors
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "no response".into()),
+                );
+            } else {
+                for error in &errors {
+                    if matches!(out.by_rule.get(id), Some(Outcome::Ran { .. })) {
+                        out.note(rule, format!("not checked: {error}"));
+                    }
+                }
+            }
+        }
+    });
+    let cors = run_group(Group::Cors, &target, config, async |session, out| {
+        checks::cors::check(session, &paths, out).await;
+    });
+    let methods = run_group(Group::Methods, &target, config, async |session, out| {
+        checks::methods::check(session, &paths, &config.allowed_methods, out).await;
+    });
+    let errors = run_group(Group::Errors, &target, config, async |session, out| {
+        checks::errors::check(session, &config.json_endpoints, out).await;
+    });
+    let auth = run_group(Group::Auth, &target, config, async |session, out| {
+        checks::auth::check(session, config.auth.as_ref(), secrets, out).await;
+    });
+    let (passive, cors, methods, errors, auth) = tokio::join!(passive, cors, methods, errors, auth);
+    // The burst runs alone so that it does not slow the other groups' requests down.
+    let rate_limit = run_group(Group::RateLimit, &target, config, async |session, out| {
+        checks::rate_limit::check(session, config.rate_limit.as_ref(), out).await;
+    })
+    .await;
+
+    let runs = [passive, cors, methods, errors, auth, rate_limit];
+    let mut digests = String::new();
+    let mut n_requests = 0;
+    let mut by_rule: BTreeMap<&'static str, Outcome> = BTreeMap::new();
+    for run in runs {
+        digests.push_str(&run.digest);
+        digests.push('\n');
+        n_requests += run.n_requests;
+        by_rule.extend(run.outcomes.by_rule);
+    }
+    let checks = rules::RULES
+        .iter()
+        .map(|rule| {
+            let outcome = by_rule
+                .remove(rule.id)
+                .unwrap_or(Outcome::Error("not evaluated".into()));
+            result(rule, outcome, config.checks.get(rule.id))
+        })
+        .collect();
+    Ok(Report {
+        target: target.base_url().to_owned(),
+        checks,
+        n_requests,
+        sha256: sha256_hex(digests.as_bytes()),
+        collected_at: collected_at.to_string(),
+    })
+}
+
+fn result(rule: &'static Rule, outcome: Outcome, policy: Option<&CheckOverride>) -> CheckResult {
+    let (mut status, notes, mut findings) = match outcome {
+        Outcome::Ran { findings, notes } => {
+            let status = if findings.is_empty() {
+                Status::Pass
+            } else {
+                Status::Fail
+            };
+            (status, notes, findings)
+        }
+        Outcome::NotApplicable(reason) => (Status::NotApplicable, vec![reason], Vec::new()),
+        Outcome::Skipped(reason) => (Status::Skipped, vec![reason], Vec::new()),
+        Outcome::Error(reason) => (Status::Error, vec![reason], Vec::new()),
+    };
+    let policy_override = policy.map(|policy| {
+        let disabled = policy.enabled == Some(false);
+        if disabled {
+            status = Status::Disabled;
+        } else if let Some(severity) = policy.severity {
+            for finding in &mut findings {
+                finding.severity = severity;
+            }
+        }
+        PolicyOverride {
+            disabled,
+            severity: policy.severity,
+            reason: policy.reason.clone().unwrap_or_default(),
+            suppressed_findings: if disabled { findings.len() } else { 0 },
+        }
+    });
+    CheckResult {
+        check: rule.id,
+        spec: rule.spec,
+        asvs_4_0_3: rule.asvs4,
+        asvs_5_0_0: rule.asvs5,
+        group: rule.group.as_str(),
+        title: rule.title,
+        status,
+        notes,
+        findings,
+        policy_override,
+    }
+}
+
+/// The `harden` evidence record: `harden.findings.high|medium|low` over every check that ran
+/// and was not disabled, `harden.<check-id>.findings` for each check that ran (a check that did
+/// not run has no metric, so a gate on it finds no evidence rather than a zero), and the report
+/// itself as details.
+pub fn to_evidence(report: &Report) -> Evidence {
+    let collected_at = report
+        .collected_at
+        .parse()
+        .unwrap_or_else(|_| jiff::Timestamp::now());
+    let mut evidence = Evidence::new(
+        "harden",
+        Source::Url(report.target.clone()),
+        report.sha256.clone(),
+        collected_at,
+        Tool::new("gonogo-harden", env!("CARGO_PKG_VERSION")),
+    );
+    let not_run: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|check| matches!(check.status, Status::Error | Status::Skipped))
+        .map(|check| check.check)
+        .collect();
+    for severity in [Severity::High, Severity::Medium, Severity::Low] {
+        let mut metric = Metric::value(report.count(severity) as f64, Unit::count("findings"));
+        if !not_run.is_empty() {
+            metric = metric.with_note(format!(
+                "{} check(s) did not run (error or skipped): {}",
+                not_run.len(),
+                not_run.join(", ")
+            ));
+        }
+        evidence.insert(format!("harden.findings.{}", severity.as_str()), metric);
+    }
+    for check in &report.checks {
+        if check.status.ran() {
+            let mut metric = Metric::value(check.findings.len() as f64, Unit::count("findings"));
+            if let Some(policy) = &check.policy_override {
+                metric = metric.with_note(format!("re-graded by the policy: {}", policy.reason));
+            }
+            evidence.insert(format!("harden.{}.findings", check.check), metric);
+        }
+    }
+    evidence.details = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    evidence
+}

@@ -1,0 +1,386 @@
+//! `gonogo harden` against real servers on loopback: the demo target in both modes, servers
+//! that hang, reset or speak garbage, Debian nginx, and the CLI entry point.
+
+mod hostile;
+mod nginx;
+
+use gonogo_demo_target::{Mode, jwt_secret, mint_token, spawn};
+use gonogo_harden::{
+    AuthConfig, AuthSecrets, CheckOverride, HardenConfig, RULES, RateLimitConfig, Report, Severity,
+    Status, audit, to_evidence,
+};
+
+/// Checks the demo target cannot trigger over plain http or in weak mode, with why.
+const QUIET_ON_WEAK: &[(&str, &str)] = &[
+    ("hsts-missing", "plain http: not applicable"),
+    ("hsts-short-max-age", "plain http: not applicable"),
+    ("rate-limit-headers-missing", "weak mode never answers 429"),
+];
+
+fn demo_config() -> HardenConfig {
+    HardenConfig {
+        paths: vec!["/app".into(), "/api/items".into(), "/api/public".into()],
+        json_endpoints: vec!["/api/items".into()],
+        strict_secure_cookies: true,
+        rate_limit: Some(RateLimitConfig {
+            max_requests: 30,
+            ..RateLimitConfig::default()
+        }),
+        auth: Some(AuthConfig {
+            protected: vec!["/api/admin".into(), "/api/reports".into()],
+            ..AuthConfig::default()
+        }),
+        ..HardenConfig::default()
+    }
+}
+
+fn demo_secrets(mode: Mode) -> AuthSecrets {
+    AuthSecrets {
+        valid_token: Some(mint_token(mode, "admin", "admin", 600)),
+        lower_role_token: Some(mint_token(mode, "alice", "user", 600)),
+        hmac_secret: Some(jwt_secret(mode).to_owned()),
+        expired_token: None,
+    }
+}
+
+fn status_of(report: &Report, id: &str) -> Status {
+    report
+        .check(id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+        .status
+}
+
+fn describe(report: &Report) -> String {
+    report
+        .checks
+        .iter()
+        .map(|check| {
+            format!(
+                "{:<34} {:<8} {} {:?}\n",
+                check.check,
+                check.status.as_str(),
+                check.findings.len(),
+                check.notes
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_check_fires_on_the_weak_demo_target() {
+    let server = spawn(Mode::Weak).unwrap();
+    let report = audit(
+        &server.base_url(),
+        &demo_config(),
+        &demo_secrets(Mode::Weak),
+    )
+    .await
+    .unwrap();
+    for rule in RULES {
+        let expected = if QUIET_ON_WEAK.iter().any(|(id, _)| *id == rule.id) {
+            if rule.id.starts_with("hsts") || rule.id == "rate-limit-headers-missing" {
+                Status::NotApplicable
+            } else {
+                Status::Fail
+            }
+        } else {
+            Status::Fail
+        };
+        assert_eq!(
+            status_of(&report, rule.id),
+            expected,
+            "{}\n{}",
+            rule.id,
+            describe(&report)
+        );
+    }
+    // Every finding carries the exchange that proves it.
+    for check in &report.checks {
+        for finding in &check.findings {
+            assert!(
+                !finding.request.is_empty() && !finding.response.is_empty(),
+                "{finding:?}"
+            );
+        }
+    }
+    // Graded findings: a reflected origin with credentials is high.
+    let reflected = &report.check("cors-origin-reflected").unwrap().findings[0];
+    assert_eq!(reflected.severity, Severity::High);
+    assert!(
+        reflected
+            .response
+            .contains("access-control-allow-credentials: true")
+    );
+    // The leak is shown where it is.
+    let sql = &report.check("error-sql-message").unwrap().findings[0];
+    assert!(sql.response.contains("SQLSTATE"), "{}", sql.response);
+    // Tokens are not copied into the evidence.
+    let valid = demo_secrets(Mode::Weak).valid_token.unwrap();
+    let details = serde_json::to_string(&report).unwrap();
+    assert!(!details.contains(&valid));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_check_passes_on_the_hardened_demo_target() {
+    let server = spawn(Mode::Hardened).unwrap();
+    let report = audit(
+        &server.base_url(),
+        &demo_config(),
+        &demo_secrets(Mode::Hardened),
+    )
+    .await
+    .unwrap();
+    for rule in RULES {
+        let expected = if rule.id.starts_with("hsts") {
+            Status::NotApplicable
+        } else {
+            Status::Pass
+        };
+        assert_eq!(
+            status_of(&report, rule.id),
+            expected,
+            "{}\n{}",
+            rule.id,
+            describe(&report)
+        );
+    }
+    assert!(!report.is_failure());
+    let rate_notes = &report.check("rate-limit-missing").unwrap().notes;
+    assert!(
+        rate_notes[0].starts_with("request #11 of the burst got 429"),
+        "{rate_notes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_checks_are_inconclusive_without_a_working_token() {
+    let server = spawn(Mode::Hardened).unwrap();
+    let mut config = demo_config();
+    config.rate_limit = None;
+    // A token of the other mode's secret: the hardened service refuses it, so nothing proves
+    // that forged tokens are refused for the right reason.
+    let secrets = AuthSecrets {
+        valid_token: Some(mint_token(Mode::Weak, "admin", "admin", 600)),
+        ..AuthSecrets::default()
+    };
+    let report = audit(&server.base_url(), &config, &secrets).await.unwrap();
+    for id in [
+        "auth-alg-none-accepted",
+        "auth-bad-signature-accepted",
+        "auth-empty-signature-accepted",
+    ] {
+        let check = report.check(id).unwrap();
+        assert_eq!(check.status, Status::Error, "{id}");
+        assert!(check.notes[0].contains("inconclusive"), "{:?}", check.notes);
+    }
+    // Checks that need no token still ran.
+    assert_eq!(
+        status_of(&report, "auth-missing-token-accepted"),
+        Status::Pass
+    );
+    // Without any token the forging checks are skipped, never passed.
+    let report = audit(&server.base_url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&report, "auth-lower-role-accepted"),
+        Status::Skipped
+    );
+    assert_eq!(status_of(&report, "auth-weak-hmac-secret"), Status::Skipped);
+    assert_eq!(status_of(&report, "rate-limit-missing"), Status::Skipped);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_disables_and_regrades_checks_and_the_report_says_so() {
+    let server = spawn(Mode::Weak).unwrap();
+    let mut config = HardenConfig::default();
+    config.checks.insert(
+        "csp-missing".into(),
+        CheckOverride {
+            enabled: Some(false),
+            severity: None,
+            reason: Some("the CDN adds the CSP".into()),
+        },
+    );
+    config.checks.insert(
+        "version-disclosed".into(),
+        CheckOverride {
+            enabled: None,
+            severity: Some(Severity::Info),
+            reason: Some("accepted for the demo".into()),
+        },
+    );
+    let report = audit(&server.base_url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let csp = report.check("csp-missing").unwrap();
+    assert_eq!(csp.status, Status::Disabled);
+    let policy = csp.policy_override.as_ref().unwrap();
+    assert_eq!(policy.reason, "the CDN adds the CSP");
+    assert_eq!(policy.suppressed_findings, 1);
+    let version = report.check("version-disclosed").unwrap();
+    assert_eq!(version.status, Status::Fail);
+    assert!(
+        version
+            .findings
+            .iter()
+            .all(|f| f.severity == Severity::Info)
+    );
+    let table = gonogo_harden::cli::render_table(&report);
+    assert!(
+        table.contains("1 suppressed; policy: the CDN adds the CSP"),
+        "{table}"
+    );
+    assert!(
+        table.contains("re-graded info by the policy: accepted for the demo"),
+        "{table}"
+    );
+
+    let evidence = to_evidence(&report);
+    assert!(!evidence.metrics.contains_key("harden.csp-missing.findings"));
+    assert!(
+        evidence.metrics["harden.version-disclosed.findings"]
+            .note
+            .is_some()
+    );
+    // Only high/medium/low are counted; the disabled check's finding is not.
+    let medium = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .flat_map(|c| &c.findings)
+        .filter(|f| f.severity == Severity::Medium)
+        .count();
+    assert_eq!(
+        evidence.metrics["harden.findings.medium"].value.as_ratio(),
+        None
+    );
+    match evidence.metrics["harden.findings.medium"].value {
+        gonogo_core::evidence::MetricValue::Value(value) => assert_eq!(value, medium as f64),
+        ref other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_uses_catalogue_names_and_survives_the_wire_format() {
+    let server = spawn(Mode::Weak).unwrap();
+    let report = audit(
+        &server.base_url(),
+        &demo_config(),
+        &demo_secrets(Mode::Weak),
+    )
+    .await
+    .unwrap();
+    let evidence = to_evidence(&report);
+    assert_eq!(evidence.kind, "harden");
+    assert_eq!(evidence.sha256.len(), 64);
+    for name in evidence.metrics.keys() {
+        assert!(
+            gonogo_core::catalog::CATALOG
+                .iter()
+                .any(|known| known.kind == "harden"
+                    && gonogo_core::catalog::matches(known.pattern, name)),
+            "{name} is not in the catalogue"
+        );
+    }
+    assert!(
+        evidence
+            .metrics
+            .contains_key("harden.auth-alg-none-accepted.findings")
+    );
+    // Checks that did not run have no metric: no evidence, no green.
+    assert!(
+        !evidence
+            .metrics
+            .contains_key("harden.hsts-missing.findings")
+    );
+    let text = gonogo_core::wire::to_json_pretty(&evidence);
+    let back = gonogo_core::wire::parse_records(&text).unwrap();
+    assert_eq!(back[0].metrics.len(), evidence.metrics.len());
+    assert_eq!(
+        back[0].details["checks"].as_array().unwrap().len(),
+        RULES.len()
+    );
+}
+
+#[test]
+fn the_cli_writes_evidence_and_exits_by_the_result() {
+    let weak = spawn(Mode::Weak).unwrap();
+    let hardened = spawn(Mode::Hardened).unwrap();
+    let folder = std::env::temp_dir().join(format!("gonogo-harden-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let args = |url: String| gonogo_harden::cli::HardenArgs {
+        url,
+        policy: None,
+        allow_hosts: vec![],
+        paths: vec!["/app".into()],
+        json_endpoints: vec![],
+        protected: vec![],
+        rate_limit: None,
+        passive: false,
+        strict_cookies: false,
+        timeout: Some("2s".into()),
+        json: true,
+        evidence_dir: folder.clone(),
+    };
+    let mut stdout = Vec::new();
+    let code = gonogo_harden::cli::run_to(args(weak.base_url()), &mut stdout).unwrap();
+    assert_eq!(code, std::process::ExitCode::from(1));
+    let printed: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(printed["checks"].as_array().unwrap().len(), RULES.len());
+    let mut table_args = args(hardened.base_url());
+    table_args.json = false;
+    let mut stdout = Vec::new();
+    let code = gonogo_harden::cli::run_to(table_args, &mut stdout).unwrap();
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let table = String::from_utf8(stdout).unwrap();
+    assert!(
+        table.contains("csp-missing") && table.contains("0 high, 0 medium, 0 low"),
+        "{table}"
+    );
+    let files: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+    assert_eq!(files.len(), 2, "one evidence file per run");
+    for file in files {
+        let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+        let records = gonogo_core::wire::parse_records(&text).unwrap();
+        assert_eq!(records[0].kind, "harden");
+    }
+    // A host that is not loopback is refused before any request: exit 2.
+    let code = gonogo_harden::cli::run(args("http://192.0.2.1/".into())).unwrap();
+    assert_eq!(code, std::process::ExitCode::from(2));
+    // A policy with a problem: exit 2; a policy that cannot be read: exit 3.
+    let policy = folder.join("gonogo.toml");
+    std::fs::write(&policy, "[harden.checks.csp-missing]\nenabled = false\n").unwrap();
+    let mut with_policy = args(weak.base_url());
+    with_policy.policy = Some(policy.clone());
+    assert_eq!(
+        gonogo_harden::cli::run(with_policy.clone()).unwrap(),
+        std::process::ExitCode::from(2)
+    );
+    with_policy.policy = Some(folder.join("missing.toml"));
+    assert_eq!(
+        gonogo_harden::cli::run(with_policy).unwrap(),
+        std::process::ExitCode::from(3)
+    );
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn help_teaches_defaults_and_examples() {
+    use clap::CommandFactory as _;
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: gonogo_harden::cli::HardenArgs,
+    }
+    let help = Wrapper::command().render_long_help().to_string();
+    for expected in [
+        "--allow-host",
+        "--protected",
+        "GONOGO_HARDEN_TOKEN",
+        "Examples:",
+        "default: .gonogo/evidence",
+    ] {
+        assert!(help.contains(expected), "{expected} missing from:\n{help}");
+    }
+}

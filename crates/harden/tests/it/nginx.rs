@@ -1,0 +1,1 @@
+//! Debian nginx judged as a reviewer would (filled in below).
