@@ -54,3 +54,12 @@ pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
         )
     })
 }
+
+/// Writes a record into `dir` under its suggested name, atomically; returns the path.
+pub fn write_record(dir: &Path, record: &Evidence) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the evidence folder {}", dir.display()))?;
+    let path = dir.join(wire::suggested_file_name(record));
+    crate::fsutil::write_atomic(&path, wire::to_json_pretty(record).as_bytes())?;
+    Ok(path)
+}

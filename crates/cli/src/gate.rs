@@ -10,7 +10,9 @@ use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
 use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
-use gonogo_report::json::{self as verdict_json, PolicyRefV1};
+use gonogo_delivery::ci::CiContext;
+use gonogo_delivery::git::{GitContext, TargetRules};
+use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
@@ -132,6 +134,60 @@ pub fn check_metrics(
     Err(Failure::reported(Exit::Usage))
 }
 
+/// The baseline for relative gates, from a previous verdict.json.
+pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let (document, sha256) = read_verdict(path)?;
+    Ok(Some(document.to_baseline(BaselineRef {
+        source: path.display().to_string(),
+        sha256,
+    })))
+}
+
+/// The verdict.json document of a verdict.
+pub fn document(verdict: &Verdict, loaded: &LoadedPolicy) -> verdict_json::VerdictV1 {
+    verdict_json::to_document(
+        verdict,
+        PolicyRefV1 {
+            name: loaded.policy.name.clone(),
+            path: Some(loaded.path.clone()),
+            sha256: Some(loaded.sha256.clone()),
+        },
+    )
+}
+
+/// What the verdict judged: the commit and the CI run.
+pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> ContextV1 {
+    ContextV1 {
+        commit: git.map(|g| g.commit.clone()),
+        branch: git.and_then(|g| g.branch.clone()),
+        tags: git.map(|g| g.tags.clone()).unwrap_or_default(),
+        deployment_target: git.and_then(|g| {
+            serde_json::to_value(g.target)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        }),
+        rollback_tag: git.and_then(|g| g.rollback_tag.clone()),
+        dirty_paths: git.map_or(0, |g| g.dirty_paths.len()),
+        ci_provider: ci.map(|c| c.provider.clone()),
+        ci_run_url: ci.and_then(|c| c.run_url.clone()),
+    }
+}
+
+/// Writes the reports of a verdict into `out`: verdict.json (and the other formats).
+pub fn write_reports(
+    document: &verdict_json::VerdictV1,
+    _verdict: &Verdict,
+    _records: &[Evidence],
+    out: &Path,
+) -> Result<(), Failure> {
+    let json = serde_json::to_string_pretty(document).context("serialising the verdict")?;
+    fsutil::write_atomic(&out.join("verdict.json"), format!("{json}\n").as_bytes())?;
+    Ok(())
+}
+
 fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
@@ -156,26 +212,16 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
     check_metrics(&loaded, &records, color)?;
 
-    let baseline: Option<Baseline> = match &args.baseline {
-        None => None,
-        Some(path) => {
-            let (document, sha256) = read_verdict(path)?;
-            Some(document.to_baseline(BaselineRef {
-                source: path.display().to_string(),
-                sha256,
-            }))
-        }
-    };
+    let baseline = read_baseline(args.baseline.as_deref())?;
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let verdict = eval::evaluate(&loaded.policy, &records, now, baseline.as_ref());
-    let document = verdict_json::to_document(
-        &verdict,
-        PolicyRefV1 {
-            name: loaded.policy.name.clone(),
-            path: Some(loaded.path.clone()),
-            sha256: Some(loaded.sha256.clone()),
-        },
-    );
+    let mut document = document(&verdict, &loaded);
+    // Best effort: the commit judged, when gate runs inside a repository.
+    let git = GitContext::read(Path::new("."), &TargetRules::default()).ok();
+    let ci = CiContext::from_env(|name| std::env::var(name).ok());
+    if git.is_some() || ci.is_some() {
+        document.context = Some(context_document(git.as_ref(), ci.as_ref()));
+    }
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {

@@ -3,11 +3,13 @@
 //! Every subcommand lives in its own module and returns an [`exit::Exit`]; errors carry the
 //! exit code they end with (2 for a wrong policy or command line, 3 for unreadable evidence).
 
+mod demo;
 mod diagnostics;
 mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod run;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -40,6 +42,24 @@ struct Cli {
 enum Command {
     /// Judge the evidence folder under the policy: GO or NO-GO.
     Gate(gate::GateArgs),
+    /// Run the whole pipeline against the built-in sample service: NO-GO, or GO with --fixed.
+    Demo(demo::DemoArgs),
+    /// Run the whole policy: commands, engines, collectors, then the verdict and reports.
+    Run(run::RunArgs),
+    /// Load-test an HTTP service (open or closed model) and save the latency as evidence.
+    Load(gonogo_load::cli::LoadArgs),
+    /// Merge HdrHistogram logs or load evidence from several runs, exactly.
+    Merge(gonogo_load::cli::MergeArgs),
+    /// Turn files CI produced (JUnit, coverage, SARIF, audits, k6) into evidence.
+    Collect(gonogo_ingest::cli::CollectArgs),
+    /// Probe an endpoint once or over a watch window: availability, latency, certificates.
+    Probe(gonogo_probe::cli::probe::ProbeArgs),
+    /// Check that a service is observable: /metrics, health endpoints, structured logs.
+    Observe(gonogo_probe::cli::observe::ObserveArgs),
+    /// Query a Prometheus server, or check its alerting rules, as evidence.
+    Prometheus(gonogo_probe::cli::prometheus::PrometheusArgs),
+    /// Audit a live HTTP service's security hardening (OWASP ASVS).
+    Harden(gonogo_harden::cli::HardenArgs),
     /// Write a commented starter policy.
     Init(InitArgs),
     /// Print the JSON Schema of the policy file or of verdict.json.
@@ -75,17 +95,62 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let color = use_color();
     let result = match cli.command {
-        Command::Gate(args) => gate::run(args, color),
-        Command::Init(args) => init(args),
-        Command::Schema(args) => schema(args),
+        Command::Gate(args) => gate::run(args, color).map(Outcome::from),
+        Command::Run(args) => run::run(args, color).map(Outcome::from),
+        Command::Demo(args) => demo::run(args, color).map(Outcome::from),
+        Command::Load(args) => engine(
+            gonogo_load::cli::run(args),
+            Some(gonogo_load::cli::exit_code_for),
+        ),
+        Command::Merge(args) => engine(
+            gonogo_load::cli::merge(args),
+            Some(gonogo_load::cli::exit_code_for),
+        ),
+        Command::Collect(args) => engine(gonogo_ingest::cli::run(args), None),
+        Command::Probe(args) => engine(gonogo_probe::cli::probe::run(args), None),
+        Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),
+        Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
+        Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
+        Command::Init(args) => init(args).map(Outcome::from),
+        Command::Schema(args) => schema(args).map(Outcome::from),
     };
     match result {
-        Ok(exit) => exit.into(),
+        Ok(Outcome::Exit(exit)) => exit.into(),
+        Ok(Outcome::Code(code)) => code,
         Err(failure) => {
             if let Some(error) = failure.error {
                 eprintln!("error: {error:#}");
             }
             failure.exit.into()
+        }
+    }
+}
+
+/// How a subcommand ended: gonogo's own exit codes, or an engine's exit code as it chose it.
+enum Outcome {
+    Exit(Exit),
+    Code(ExitCode),
+}
+
+impl From<Exit> for Outcome {
+    fn from(exit: Exit) -> Outcome {
+        Outcome::Exit(exit)
+    }
+}
+
+/// An engine's result: its own exit code, or its error printed with the code its crate maps it
+/// to (1 when it has no mapping: the measurement failed).
+fn engine(
+    result: anyhow::Result<ExitCode>,
+    exit_code_for: Option<fn(&anyhow::Error) -> ExitCode>,
+) -> Result<Outcome, Failure> {
+    match result {
+        Ok(code) => Ok(Outcome::Code(code)),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            Ok(Outcome::Code(
+                exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
+            ))
         }
     }
 }

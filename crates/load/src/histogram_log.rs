@@ -273,7 +273,7 @@ fn merge_evidence(
                         )));
                     }
                     match (&mut existing.value, &metric.value) {
-                        (MetricValue::Ratio(a), MetricValue::Ratio(b)) => *a = a.add(*b),
+                        (MetricValue::Ratio(a), MetricValue::Ratio(b)) => *a = *a + *b,
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
                             a.add(b).map_err(|e| {
                                 bad(format!("`{name}`: cannot add histograms: {e:?}"))

@@ -1,0 +1,162 @@
+//! `gonogo demo`: the whole pipeline against the built-in sample service, on loopback, offline.
+//!
+//! It starts the demo target (`gonogo-demo-target`) on an ephemeral loopback port, writes a
+//! policy and the sample test and coverage files the demo's "CI" would have produced into
+//! `./gonogo-demo/`, runs `gonogo run` on them, and stops the service. The default service has
+//! realistic flaws (a slow tail, a share of 5xx, missing security headers, a readiness endpoint
+//! that lies about its database), so the verdict is NO-GO; `--fixed` runs the same policy
+//! against the service with its flaws fixed, and the verdict is GO.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use gonogo_demo_target::{DemoConfig, Mode, spawn_with};
+
+use crate::exit::{Exit, Failure};
+use crate::run::{self, RunArgs};
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+What it does, in under a minute and without any network:
+  1. starts the sample service on 127.0.0.1 (a free port);
+  2. writes gonogo-demo/gonogo.toml and the sample JUnit and LCOV files;
+  3. runs `gonogo run` with that policy: 2 load scenarios, 2 probes over a watch window,
+     /metrics and log checks, a hardening audit, the collectors, the verdict;
+  4. writes the reports to gonogo-demo/report/ and stops the service.
+
+Exit codes: 0 GO (with --fixed), 1 NO-GO (the default), 2 and 3 as for `gonogo gate`.")]
+pub struct DemoArgs {
+    /// Run against the service with its flaws fixed (the verdict should be GO).
+    #[arg(long)]
+    pub fixed: bool,
+
+    /// Where to write the policy, the sample files and the reports.
+    #[arg(long, default_value = "gonogo-demo", value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// The policy the demo runs, with `{BASE_URL}` and `{LOG}` filled in.
+const DEMO_POLICY: &str = include_str!("demo.toml");
+
+pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
+    let mode = if args.fixed {
+        Mode::Hardened
+    } else {
+        Mode::Weak
+    };
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+        .map_err(Failure::usage)?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))
+        .map_err(Failure::usage)?;
+    // The hardening audit's role checks need real tokens of the service: an admin token, a
+    // token of the lower role `user`, and the signing secret to mint an expired one. They
+    // reach the audit through the environment, as a user's would.
+    let tokens = [
+        (
+            "GONOGO_HARDEN_TOKEN",
+            gonogo_demo_target::mint_token(mode, "admin", "admin", 3600),
+        ),
+        (
+            "GONOGO_HARDEN_LOWER_TOKEN",
+            gonogo_demo_target::mint_token(mode, "alice", "user", 3600),
+        ),
+        (
+            "GONOGO_HARDEN_HMAC_SECRET",
+            gonogo_demo_target::jwt_secret(mode).to_owned(),
+        ),
+    ];
+    for (name, value) in tokens {
+        // SAFETY: no other thread runs yet (the service starts below), so nothing reads the
+        // environment concurrently.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let log = dir.join("service.log");
+    let _ = std::fs::remove_file(&log);
+    let server = spawn_with(DemoConfig::new(mode).with_log_file(&log))
+        .context("cannot start the demo service on loopback")
+        .map_err(Failure::usage)?;
+    eprintln!(
+        "gonogo demo: the sample service runs at {} ({} mode{})",
+        server.base_url(),
+        mode.as_str(),
+        if args.fixed {
+            ": its flaws are fixed"
+        } else {
+            ", with realistic flaws; --fixed removes them"
+        }
+    );
+
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.join(name), text)
+            .with_context(|| format!("cannot write {}", dir.join(name).display()))
+            .map_err(Failure::usage)
+    };
+    write(
+        "gonogo.toml",
+        &DEMO_POLICY
+            .replace("{BASE_URL}", &server.base_url())
+            .replace("{LOG}", &log.display().to_string()),
+    )?;
+    write("junit.xml", &sample_junit(args.fixed))?;
+    write("lcov.info", &sample_lcov(args.fixed))?;
+
+    let outcome = run::execute(
+        &RunArgs {
+            policy: dir.join("gonogo.toml"),
+            env: None,
+            out: dir.join("report"),
+            baseline: None,
+            now: None,
+        },
+        color,
+    );
+    let stopped = server.stop();
+    let outcome = outcome?;
+    if let Err(e) = stopped {
+        eprintln!("warning: the demo service did not stop cleanly: {e}");
+    }
+    let html = outcome.out.join("report.html");
+    let shown = if html.exists() {
+        html
+    } else {
+        outcome.out.join("verdict.json")
+    };
+    eprintln!("\nThe report: {}", shown.display());
+    Ok(outcome.exit)
+}
+
+/// A JUnit file like the one cargo-nextest writes for the demo's 420 tests (all pass; the
+/// demo's NO-GO comes from what gonogo measures, not from its tests).
+fn sample_junit(_fixed: bool) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"nextest-run\" tests=\"420\" failures=\"0\" errors=\"0\" uuid=\"00000000-0000-0000-0000-000000000000\" timestamp=\"2026-11-25T12:00:00.000+00:00\" time=\"12.5\">\n    <testsuite name=\"shop\" tests=\"420\" disabled=\"0\" errors=\"0\" failures=\"0\">\n",
+    );
+    for i in 0..420 {
+        xml.push_str(&format!(
+            "        <testcase name=\"api::checkout::case_{i:03}\" classname=\"shop\" timestamp=\"2026-11-25T12:00:00.000+00:00\" time=\"0.0{}\">\n        </testcase>\n",
+            10 + i % 80
+        ));
+    }
+    xml.push_str("    </testsuite>\n</testsuites>\n");
+    xml
+}
+
+/// An LCOV tracefile of 40 source files, 50 lines each: 84 % covered with the fixes, 72 %
+/// without (the weak service skipped tests for its error paths).
+fn sample_lcov(fixed: bool) -> String {
+    let covered_per_file = if fixed { 42 } else { 36 };
+    let mut lcov = String::new();
+    for file in 0..40 {
+        lcov.push_str(&format!("TN:\nSF:src/module_{file:02}.rs\n"));
+        for line in 1..=50 {
+            let hits = u32::from(line <= covered_per_file);
+            lcov.push_str(&format!("DA:{line},{hits}\n"));
+        }
+        lcov.push_str(&format!("LF:50\nLH:{covered_per_file}\nend_of_record\n"));
+    }
+    lcov
+}

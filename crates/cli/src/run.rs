@@ -1,0 +1,770 @@
+//! `gonogo run`: measure, collect, decide and report, from one policy.
+//!
+//! The steps, in order, each bounded and each shown on stderr:
+//!
+//! 1. **context**: the git repository (branch, commit, tags, deployment and rollback
+//!    targets, dirty tree) and the CI run, as `git` evidence;
+//! 2. **commands** (`[[command]]`): run with a timeout, full output in `<out>/logs/`, a
+//!    throttled tail on the console; a failing command is evidence, and its evidence files
+//!    (`evidence = { junit = "..." }`) are collected afterwards;
+//! 3. **engines**: `[load.NAME]`, `[[probe]]`, `[observe]`, `[harden]`, `[[prometheus]]`
+//!    against `[target] base_url`;
+//! 4. **collectors** (`[[collect]]`);
+//! 5. **decision and reports**: the verdict from everything above, written to `<out>/`.
+//!
+//! Engine sections are the engine's own command-line flags written as TOML keys
+//! (`rate = 200` is `--rate 200`; a list repeats the flag; `true` is a bare flag), so each
+//! setting has one definition and one documentation: `gonogo load --help` and friends. They
+//! are all checked before anything runs.
+//!
+//! Evidence of a run goes to `<out>/evidence/`, emptied first, so a verdict only ever judges
+//! what this run measured and collected.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use clap::Parser as _;
+use gonogo_core::evidence::Evidence;
+use gonogo_core::policy::{Problem, parse_duration_seconds};
+use gonogo_delivery::ci::CiContext;
+use gonogo_delivery::command::{CommandSpec, StderrTail, TailPolicy, run_command};
+use gonogo_delivery::git::{GitContext, TargetRules};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostics::render_problems;
+use crate::exit::{Exit, Failure};
+use crate::{evidence_dir, gate};
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+The policy's [target], [[command]], [load.NAME], [[probe]], [observe], [harden],
+[[prometheus]] and [[collect]] sections say what to run; its gates say what must hold.
+Engine sections take the engine's own flags as keys: see `gonogo load --help`,
+`gonogo probe --help`, `gonogo observe --help`, `gonogo harden --help`,
+`gonogo prometheus query --help`.
+
+Examples:
+  gonogo run                          # gonogo.toml, reports in gonogo-report/
+  gonogo run --env production --out release-report
+
+Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
+be read.")]
+pub struct RunArgs {
+    /// The policy file.
+    #[arg(long, short, default_value = "gonogo.toml", value_name = "FILE")]
+    pub policy: PathBuf,
+
+    /// The environment profile ([env.NAME]) whose overrides apply.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+
+    /// The folder for reports, logs and this run's evidence.
+    #[arg(long, short, default_value = "gonogo-report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// A previous verdict.json for relative gates (`p(95) <= +10%`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Judge as if it were this moment (RFC 3339).
+    #[arg(long, value_name = "TIMESTAMP", hide_short_help = true)]
+    pub now: Option<jiff::Timestamp>,
+}
+
+/// The sections of the policy that say what to run. Unknown keys are the core's to reject.
+#[derive(Debug, Default, Deserialize)]
+pub struct RunConfig {
+    #[serde(default)]
+    pub target: TargetSection,
+    #[serde(default)]
+    pub targets: TargetsSection,
+    #[serde(default)]
+    pub delivery: TargetRules,
+    #[serde(default, rename = "command")]
+    pub commands: Vec<Spanned<CommandSection>>,
+    #[serde(default)]
+    pub collect: Vec<Spanned<BTreeMap<String, OneOrMany>>>,
+    #[serde(default)]
+    pub load: BTreeMap<String, Spanned<toml::Table>>,
+    #[serde(default, rename = "probe")]
+    pub probes: Vec<Spanned<toml::Table>>,
+    pub observe: Option<Spanned<toml::Table>>,
+    pub harden: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub prometheus: Vec<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSection {
+    /// The running service every engine section is relative to.
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsSection {
+    /// Hosts besides loopback that engines may contact.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSection {
+    pub name: String,
+    pub run: String,
+    /// Default 30m.
+    pub timeout: Option<String>,
+    /// Working directory, relative to the policy's folder.
+    pub dir: Option<String>,
+    /// Evidence files the command leaves: `{ junit = "target/junit.xml" }`.
+    #[serde(default)]
+    pub evidence: BTreeMap<String, OneOrMany>,
+}
+
+/// A path pattern or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn patterns(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(p) => vec![p.clone()],
+            OneOrMany::Many(ps) => ps.clone(),
+        }
+    }
+}
+
+/// One engine invocation, checked before anything runs.
+enum Job {
+    Load(Box<gonogo_load::cli::LoadArgs>),
+    Probe(Box<gonogo_probe::cli::probe::ProbeArgs>),
+    Observe(Box<gonogo_probe::cli::observe::ObserveArgs>),
+    Harden(Box<gonogo_harden::cli::HardenArgs>),
+    Prometheus(Box<gonogo_probe::cli::prometheus::PrometheusArgs>),
+}
+
+struct PlannedJob {
+    label: String,
+    job: Job,
+}
+
+#[derive(clap::Parser)]
+struct LoadCommand {
+    #[command(flatten)]
+    args: gonogo_load::cli::LoadArgs,
+}
+
+#[derive(clap::Parser)]
+struct ProbeCommand {
+    #[command(flatten)]
+    args: gonogo_probe::cli::probe::ProbeArgs,
+}
+
+#[derive(clap::Parser)]
+struct ObserveCommand {
+    #[command(flatten)]
+    args: gonogo_probe::cli::observe::ObserveArgs,
+}
+
+#[derive(clap::Parser)]
+struct HardenCommand {
+    #[command(flatten)]
+    args: gonogo_harden::cli::HardenArgs,
+}
+
+#[derive(clap::Parser)]
+struct PrometheusCommand {
+    #[command(flatten)]
+    args: gonogo_probe::cli::prometheus::PrometheusArgs,
+}
+
+/// TOML keys whose list values name a repeatable flag in the singular.
+const PLURAL_FLAGS: &[(&str, &str)] = &[
+    ("conditions", "condition"),
+    ("headers", "header"),
+    ("stages", "stage"),
+    ("requires", "require"),
+    ("log_fields", "log-field"),
+    ("paths", "path"),
+    ("protected", "protected"),
+    ("json_endpoints", "json-endpoint"),
+    ("require_alert_on", "require-alert-on"),
+];
+
+/// A table as command-line flags: `rate = 200` → `--rate 200`, `http2 = true` → `--http2`,
+/// `headers = ["a: b"]` → `--header 'a: b'`. Keys in `skip` are left out.
+fn table_argv(table: &toml::Table, skip: &[&str]) -> Result<Vec<String>, String> {
+    let mut argv = Vec::new();
+    for (key, value) in table {
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        let flag = PLURAL_FLAGS
+            .iter()
+            .find(|(plural, _)| plural == key)
+            .map_or_else(
+                || key.replace('_', "-"),
+                |(_, singular)| (*singular).to_owned(),
+            );
+        let scalar = |v: &toml::Value| -> Result<String, String> {
+            match v {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                other => Err(format!(
+                    "`{key}` takes a string or a number, found {}",
+                    other.type_str()
+                )),
+            }
+        };
+        match value {
+            toml::Value::Boolean(true) => argv.push(format!("--{flag}")),
+            toml::Value::Boolean(false) => {}
+            toml::Value::Array(items) => {
+                for item in items {
+                    argv.push(format!("--{flag}"));
+                    argv.push(scalar(item)?);
+                }
+            }
+            other => {
+                argv.push(format!("--{flag}"));
+                argv.push(scalar(other)?);
+            }
+        }
+    }
+    Ok(argv)
+}
+
+fn join_url(base: Option<&str>, table: &toml::Table, what: &str) -> Result<String, String> {
+    if let Some(url) = table.get("url").and_then(toml::Value::as_str) {
+        return Ok(url.to_owned());
+    }
+    let path = table
+        .get("path")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("/");
+    match base {
+        Some(base) => Ok(format!(
+            "{}/{}",
+            base.trim_end_matches('/'),
+            path.trim_start_matches('/')
+        )),
+        None => Err(format!(
+            "{what} needs `url`, or `path` with [target] base_url"
+        )),
+    }
+}
+
+fn section_problem(message: String, span: Range<usize>) -> Problem {
+    Problem {
+        message,
+        span,
+        label: "in this section".into(),
+        help: None,
+    }
+}
+
+fn clap_problem(error: clap::Error, span: Range<usize>, what: &str) -> Problem {
+    let rendered = error.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid settings")
+        .trim_start_matches("error: ")
+        .to_owned();
+    Problem {
+        message: format!("{what}: {first}"),
+        span,
+        label: "in this section".into(),
+        help: Some(
+            "engine sections take the engine's flags as keys (`rate = 200` is `--rate 200`)".into(),
+        ),
+    }
+}
+
+/// Every engine job, checked; or every problem found.
+fn plan(
+    config: &RunConfig,
+    evidence: &Path,
+    policy_path: &Path,
+) -> Result<Vec<PlannedJob>, Vec<Problem>> {
+    let mut jobs = Vec::new();
+    let mut problems = Vec::new();
+    let base = config.target.base_url.as_deref();
+    let allow: Vec<String> = config
+        .targets
+        .allow
+        .iter()
+        .flat_map(|h| ["--allow-host".to_owned(), h.clone()])
+        .collect();
+    let evidence_flag = ["--evidence-dir".to_owned(), evidence.display().to_string()];
+
+    for (name, table) in &config.load {
+        let what = format!("[load.{name}]");
+        let span = table.span();
+        let url = match join_url(base, table.get_ref(), &what) {
+            Ok(url) => url,
+            Err(e) => {
+                problems.push(section_problem(e, span));
+                continue;
+            }
+        };
+        let argv = match table_argv(table.get_ref(), &["url", "path"]) {
+            Ok(a) => a,
+            Err(e) => {
+                problems.push(section_problem(format!("{what}: {e}"), span));
+                continue;
+            }
+        };
+        let mut full = vec![
+            "load".to_owned(),
+            url,
+            "--name".into(),
+            name.clone(),
+            "--quiet".into(),
+        ];
+        full.extend(argv);
+        full.extend(allow.iter().cloned());
+        full.extend(evidence_flag.iter().cloned());
+        match LoadCommand::try_parse_from(&full) {
+            Ok(c) => jobs.push(PlannedJob {
+                label: format!("load {name}"),
+                job: Job::Load(Box::new(c.args)),
+            }),
+            Err(e) => problems.push(clap_problem(e, span, &what)),
+        }
+    }
+    for table in &config.probes {
+        let span = table.span();
+        let name = table
+            .get_ref()
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("probe")
+            .to_owned();
+        let what = format!("[[probe]] {name}");
+        let url = match join_url(base, table.get_ref(), &what) {
+            Ok(url) => url,
+            Err(e) => {
+                problems.push(section_problem(e, span));
+                continue;
+            }
+        };
+        let argv = match table_argv(table.get_ref(), &["url", "path"]) {
+            Ok(a) => a,
+            Err(e) => {
+                problems.push(section_problem(format!("{what}: {e}"), span));
+                continue;
+            }
+        };
+        let mut full = vec!["probe".to_owned(), url];
+        full.extend(argv);
+        full.extend(allow.iter().cloned());
+        full.extend(evidence_flag.iter().cloned());
+        match ProbeCommand::try_parse_from(&full) {
+            Ok(c) => jobs.push(PlannedJob {
+                label: format!("probe {name}"),
+                job: Job::Probe(Box::new(c.args)),
+            }),
+            Err(e) => problems.push(clap_problem(e, span, &what)),
+        }
+    }
+    if let Some(table) = &config.observe {
+        let span = table.span();
+        let what = "[observe]".to_owned();
+        let mut full = vec!["observe".to_owned()];
+        match base {
+            Some(base) if !table.get_ref().contains_key("file") => full.push(base.to_owned()),
+            _ => {}
+        }
+        match table_argv(table.get_ref(), &["url"]) {
+            Ok(argv) => {
+                if let Some(url) = table.get_ref().get("url").and_then(toml::Value::as_str) {
+                    full.truncate(1);
+                    full.push(url.to_owned());
+                }
+                full.extend(argv);
+                full.extend(allow.iter().cloned());
+                full.extend(evidence_flag.iter().cloned());
+                match ObserveCommand::try_parse_from(&full) {
+                    Ok(c) => jobs.push(PlannedJob {
+                        label: "observe".into(),
+                        job: Job::Observe(Box::new(c.args)),
+                    }),
+                    Err(e) => problems.push(clap_problem(e, span, &what)),
+                }
+            }
+            Err(e) => problems.push(section_problem(format!("{what}: {e}"), span)),
+        }
+    }
+    if let Some(table) = &config.harden {
+        let span = table.span();
+        match base {
+            None => problems.push(section_problem(
+                "[harden] needs [target] base_url".into(),
+                span,
+            )),
+            Some(base) => {
+                // The harden engine reads its own [harden] section from the policy file.
+                let mut full = vec![
+                    "harden".to_owned(),
+                    base.to_owned(),
+                    "--policy".into(),
+                    policy_path.display().to_string(),
+                ];
+                full.extend(allow.iter().cloned());
+                full.extend(evidence_flag.iter().cloned());
+                match HardenCommand::try_parse_from(&full) {
+                    Ok(c) => jobs.push(PlannedJob {
+                        label: "harden".into(),
+                        job: Job::Harden(Box::new(c.args)),
+                    }),
+                    Err(e) => problems.push(clap_problem(e, span, "[harden]")),
+                }
+            }
+        }
+    }
+    for table in &config.prometheus {
+        let span = table.span();
+        let entry = table.get_ref();
+        let name = entry
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("query")
+            .to_owned();
+        let what = format!("[[prometheus]] {name}");
+        let Some(server) = entry.get("url").and_then(toml::Value::as_str) else {
+            problems.push(section_problem(
+                format!("{what} needs `url`, the Prometheus server"),
+                span,
+            ));
+            continue;
+        };
+        let mut full = vec!["prometheus".to_owned()];
+        let argv = if entry.get("rules").and_then(toml::Value::as_bool) == Some(true) {
+            full.extend(["rules".to_owned(), server.to_owned()]);
+            table_argv(entry, &["url", "rules", "name"])
+        } else {
+            let Some(query) = entry.get("query").and_then(toml::Value::as_str) else {
+                problems.push(section_problem(
+                    format!("{what} needs `query` (or `rules = true`)"),
+                    span,
+                ));
+                continue;
+            };
+            full.extend(["query".to_owned(), server.to_owned(), query.to_owned()]);
+            table_argv(entry, &["url", "query"])
+        };
+        match argv {
+            Ok(argv) => full.extend(argv),
+            Err(e) => {
+                problems.push(section_problem(format!("{what}: {e}"), span));
+                continue;
+            }
+        }
+        full.extend(allow.iter().cloned());
+        full.extend(evidence_flag.iter().cloned());
+        match PrometheusCommand::try_parse_from(&full) {
+            Ok(c) => jobs.push(PlannedJob {
+                label: format!("prometheus {name}"),
+                job: Job::Prometheus(Box::new(c.args)),
+            }),
+            Err(e) => problems.push(clap_problem(e, span, &what)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(jobs)
+    } else {
+        Err(problems)
+    }
+}
+
+fn run_job(job: Job) -> anyhow::Result<std::process::ExitCode> {
+    match job {
+        Job::Load(args) => gonogo_load::cli::run(*args),
+        Job::Probe(args) => gonogo_probe::cli::probe::run(*args),
+        Job::Observe(args) => gonogo_probe::cli::observe::run(*args),
+        // The verdict shows the findings; the audit's own table would flood a run's output.
+        Job::Harden(args) => gonogo_harden::cli::run_to(*args, &mut std::io::sink()),
+        Job::Prometheus(args) => gonogo_probe::cli::prometheus::run(*args),
+    }
+}
+
+/// Empties the run's evidence folder of evidence files (and nothing else).
+fn fresh_evidence_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for file in evidence_dir::evidence_files(dir)? {
+        std::fs::remove_file(&file)
+            .with_context(|| format!("cannot remove the old {}", file.display()))?;
+    }
+    Ok(())
+}
+
+fn step(number: usize, total: usize, text: &str) {
+    eprintln!("[{number}/{total}] {text}");
+}
+
+/// Collects `kind = patterns` into the evidence folder; problems are reported, not fatal.
+fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Path) -> usize {
+    let kind = match <gonogo_ingest::Kind as clap::ValueEnum>::from_str(
+        &kind_name.replace('_', "-"),
+        true,
+    ) {
+        Ok(kind) => kind,
+        Err(_) => {
+            eprintln!(
+                "  warning: `{kind_name}` is not an evidence format (see `gonogo collect --help`)"
+            );
+            return 0;
+        }
+    };
+    let mut written = 0;
+    for pattern in patterns {
+        let full = if Path::new(pattern).is_absolute() {
+            pattern.clone()
+        } else {
+            base.join(pattern).display().to_string()
+        };
+        let (records, errors) = gonogo_ingest::collect_each(kind, &full);
+        for error in errors {
+            eprintln!("  {kind_name} {pattern}: {error}");
+        }
+        for record in records {
+            match evidence_dir::write_record(evidence, &record) {
+                Ok(_) => written += 1,
+                Err(e) => eprintln!("  warning: {e:#}"),
+            }
+        }
+    }
+    written
+}
+
+/// The result of a whole run, for `gonogo demo`.
+pub struct RunOutcome {
+    pub exit: Exit,
+    pub out: PathBuf,
+}
+
+pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
+    execute(&args, color).map(|outcome| outcome.exit)
+}
+
+pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
+    let loaded = gate::load_policy(&args.policy, args.env.as_deref(), color)?;
+    let text = std::fs::read_to_string(&args.policy).map_err(|e| Failure::usage(e.into()))?;
+    let config: RunConfig = toml::from_str(&text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let problem = Problem {
+            message: e.message().to_owned(),
+            span,
+            label: "here".into(),
+            help: None,
+        };
+        eprint!(
+            "{}",
+            render_problems(&loaded.path, &text, &[problem], color)
+        );
+        Failure::reported(Exit::Usage)
+    })?;
+    let policy_dir = args
+        .policy
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let evidence = args.out.join("evidence");
+    let logs = args.out.join("logs");
+    let jobs = plan(&config, &evidence, &args.policy).map_err(|problems| {
+        eprint!("{}", render_problems(&loaded.path, &text, &problems, color));
+        Failure::reported(Exit::Usage)
+    })?;
+    fresh_evidence_dir(&evidence).map_err(Failure::usage)?;
+    let total = 5;
+    let now = || args.now.unwrap_or_else(jiff::Timestamp::now);
+
+    // 1. Context.
+    step(1, total, "context: git repository and CI run");
+    let git = match GitContext::read(&policy_dir, &config.delivery) {
+        Ok(context) => {
+            eprintln!(
+                "  commit {} on {}{} → {}",
+                &context.commit[..12],
+                context.branch.as_deref().unwrap_or("a detached HEAD"),
+                if context.tags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", context.tags.join(", "))
+                },
+                serde_json::to_value(context.target)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            );
+            evidence_dir::write_record(&evidence, &context.to_evidence(now()))
+                .map_err(Failure::usage)?;
+            Some(context)
+        }
+        Err(e) => {
+            eprintln!("  no git context: {e}");
+            None
+        }
+    };
+    let ci = CiContext::from_env(|name| std::env::var(name).ok());
+
+    // 2. Commands.
+    step(2, total, &format!("commands: {}", config.commands.len()));
+    for command in &config.commands {
+        let command = command.get_ref();
+        let timeout = command
+            .timeout
+            .as_deref()
+            .map(|t| {
+                parse_duration_seconds(t)
+                    .ok_or_else(|| anyhow!("command `{}`: `{t}` is not a duration", command.name))
+            })
+            .transpose()
+            .map_err(Failure::usage)?
+            .unwrap_or(1800.0);
+        let spec = CommandSpec {
+            name: command.name.clone(),
+            run: command.run.clone(),
+            timeout: Duration::from_secs_f64(timeout),
+            dir: Some(
+                command
+                    .dir
+                    .as_ref()
+                    .map_or_else(|| policy_dir.clone(), |d| policy_dir.join(d)),
+            ),
+        };
+        let log = logs.join(format!(
+            "{}.log",
+            gonogo_delivery::command::metric_key(&command.name)
+        ));
+        eprintln!("  ▶ {}: {}", command.name, command.run);
+        let outcome = run_command(&spec, &log, TailPolicy::default(), &mut StderrTail)
+            .map_err(|e| Failure::usage(e.into()))?;
+        eprintln!(
+            "  {} {} in {:.1?} ({}; log {})",
+            if outcome.succeeded() { "✓" } else { "✗" },
+            command.name,
+            outcome.duration,
+            match (outcome.timed_out, outcome.exit_code) {
+                (true, _) => "killed at its timeout".to_owned(),
+                (false, Some(code)) => format!("exit {code}"),
+                (false, None) => "killed by a signal".to_owned(),
+            },
+            log.display()
+        );
+        evidence_dir::write_record(&evidence, &outcome.to_evidence(now()))
+            .map_err(Failure::usage)?;
+        for (kind, paths) in &command.evidence {
+            let spec_dir = spec.dir.clone().unwrap_or_else(|| policy_dir.clone());
+            let n = collect_into(kind, &paths.patterns(), &spec_dir, &evidence);
+            eprintln!(
+                "    collected {n} {kind} record{}",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+    }
+
+    // 3. Engines.
+    step(3, total, &format!("engines: {}", jobs.len()));
+    for planned in jobs {
+        eprintln!("  ▶ {}", planned.label);
+        match run_job(planned.job) {
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "  ✗ {}: {e:#} (its gates will have no evidence)",
+                planned.label
+            ),
+        }
+    }
+
+    // 4. Collectors.
+    step(
+        4,
+        total,
+        &format!(
+            "collect: {} entr{}",
+            config.collect.len(),
+            if config.collect.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            }
+        ),
+    );
+    for entry in &config.collect {
+        for (kind, paths) in entry.get_ref() {
+            let n = collect_into(kind, &paths.patterns(), &policy_dir, &evidence);
+            eprintln!("  {kind}: {n} record{}", if n == 1 { "" } else { "s" });
+        }
+    }
+
+    // 5. Decision and reports.
+    step(5, total, "decision and reports");
+    let records: Vec<Evidence> = evidence_dir::read_dir(&evidence).map_err(Failure::evidence)?;
+    gate::check_metrics(&loaded, &records, color)?;
+    let baseline = gate::read_baseline(args.baseline.as_deref())?;
+    let verdict = gonogo_core::eval::evaluate(&loaded.policy, &records, now(), baseline.as_ref());
+    let mut document = gate::document(&verdict, &loaded);
+    document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
+    gate::write_reports(&document, &verdict, &records, &args.out)?;
+    gate::ignore_broken_pipe({
+        use std::io::Write as _;
+        write!(
+            std::io::stdout(),
+            "{}",
+            gonogo_report::terminal::render(&verdict, color)
+        )
+    })?;
+    eprintln!("reports written to {}", args.out.display());
+    Ok(RunOutcome {
+        exit: match verdict.decision {
+            gonogo_core::verdict::Decision::Go => Exit::Go,
+            gonogo_core::verdict::Decision::NoGo => Exit::NoGo,
+        },
+        out: args.out.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_argv;
+
+    #[test]
+    fn tables_become_flags() {
+        let table: toml::Table = toml::from_str(
+            "rate = 200\nduration = \"10s\"\nhttp2 = true\nquiet = false\nheaders = [\"a: b\", \"c: d\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            table_argv(&table, &[]).unwrap(),
+            [
+                "--duration",
+                "10s",
+                "--header",
+                "a: b",
+                "--header",
+                "c: d",
+                "--http2",
+                "--rate",
+                "200"
+            ]
+        );
+        let nested: toml::Table = toml::from_str("x = { y = 1 }").unwrap();
+        assert_eq!(
+            table_argv(&nested, &[]).unwrap_err(),
+            "`x` takes a string or a number, found table"
+        );
+    }
+}
