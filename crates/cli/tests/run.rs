@@ -1,0 +1,342 @@
+//! `gonogo run` and `gonogo demo` end to end: the real binary, the real demo service on
+//! loopback, a real git repository, and every cited evidence checked on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sha2::Digest as _;
+
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .env_remove("CI")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+fn sha256_file(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every gate's evidence exists as a record in the run's evidence folder, and a file source
+/// still hashes to the SHA-256 the verdict cites.
+fn assert_evidence_on_disk(verdict: &serde_json::Value, out: &Path, base: &Path) {
+    let mut records = Vec::new();
+    for entry in std::fs::read_dir(out.join("evidence")).unwrap() {
+        let path = entry.unwrap().path();
+        records.push(read_json(&path));
+    }
+    for gate in verdict["gates"].as_array().unwrap() {
+        if gate["status"] == "missing" {
+            continue;
+        }
+        let cited = gate["evidence"].as_array().unwrap();
+        assert!(!cited.is_empty(), "gate {} cites no evidence", gate["name"]);
+        for id in cited {
+            let evidence = &verdict["evidence"][id.as_u64().unwrap() as usize];
+            let sha = evidence["sha256"].as_str().unwrap();
+            assert!(
+                records.iter().any(|r| r["sha256"] == sha),
+                "no record on disk has sha256 {sha} (gate {})",
+                gate["name"]
+            );
+            // Collected artifacts must still hash alike; a live file (a service's log) moves on.
+            if evidence["source"]["type"] == "file"
+                && evidence["kind"] != "observe"
+                && evidence["kind"] != "git"
+            {
+                let location = PathBuf::from(evidence["source"]["location"].as_str().unwrap());
+                let file = if location.is_absolute() {
+                    location
+                } else {
+                    base.join(location)
+                };
+                if file.is_file() {
+                    assert_eq!(
+                        sha256_file(&file),
+                        sha,
+                        "{} changed since it was collected",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn gate<'a>(verdict: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no gate {name}"))
+}
+
+fn area(verdict: &serde_json::Value, name: &str) -> String {
+    verdict["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn demo_is_no_go_and_fixed_demo_is_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gonogo(&["demo"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let verdict = read_json(&dir.path().join("gonogo-demo/report/verdict.json"));
+    assert_eq!(verdict["verdict"], "NO-GO");
+    let blockers: Vec<&str> = verdict["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap())
+        .collect();
+    for expected in [
+        "checkout errors",
+        "database available",
+        "slow endpoint p95",
+        "no high-severity hardening findings",
+    ] {
+        assert!(
+            blockers.contains(&expected),
+            "{expected} not among {blockers:?}"
+        );
+    }
+    // The lying readiness endpoint answers 200 while its database is down.
+    assert_eq!(gate(&verdict, "readiness available")["status"], "pass");
+    assert_eq!(gate(&verdict, "database available")["status"], "fail");
+    assert_evidence_on_disk(&verdict, &dir.path().join("gonogo-demo/report"), dir.path());
+    assert!(text(&output.stdout).starts_with(" NO-GO "));
+
+    let output = gonogo(&["demo", "--fixed"], dir.path());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let verdict = read_json(&dir.path().join("gonogo-demo/report/verdict.json"));
+    assert_eq!(verdict["verdict"], "GO");
+    assert_eq!(
+        verdict["summary"]["pass"],
+        verdict["gates"].as_array().unwrap().len()
+    );
+}
+
+/// A policy that uses every engine against the real demo service, run inside a git
+/// repository with a release tag, with a command that leaves a JUnit file.
+#[test]
+fn run_executes_every_engine_and_cites_its_evidence() {
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path();
+
+    let repo = git2::Repository::init(repo_dir).unwrap();
+    std::fs::write(repo_dir.join("README"), "service").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("README")).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("Test", "test@example.com").unwrap();
+    let first = repo
+        .commit(Some("HEAD"), &signature, &signature, "first", &tree, &[])
+        .unwrap();
+    repo.tag_lightweight("v1.0.0", &repo.find_object(first, None).unwrap(), false)
+        .unwrap();
+    let first_commit = repo.find_commit(first).unwrap();
+    let second = repo
+        .commit(
+            Some("HEAD"),
+            &signature,
+            &signature,
+            "second",
+            &tree,
+            &[&first_commit],
+        )
+        .unwrap();
+    repo.tag_lightweight("v1.1.0", &repo.find_object(second, None).unwrap(), false)
+        .unwrap();
+    std::fs::write(
+        repo_dir.join(".gitignore"),
+        "gonogo-report/\nout/\ngonogo.toml\nfixture.xml\n.gitignore\n",
+    )
+    .unwrap();
+
+    let junit = r#"<testsuite name="t" tests="3"><testcase name="a"/><testcase name="b"/><testcase name="c"><failure message="boom">boom</failure></testcase></testsuite>"#;
+    std::fs::write(repo_dir.join("fixture.xml"), junit).unwrap();
+    let policy = format!(
+        r#"
+[target]
+base_url = "{base}"
+
+[[command]]
+name = "unit tests"
+run = "mkdir -p out && cp fixture.xml out/junit.xml && echo ran"
+timeout = "30s"
+evidence = {{ junit = "out/junit.xml" }}
+
+[load.api]
+path = "/api/items"
+rate = 400
+duration = "1s"
+
+[[probe]]
+name = "live"
+path = "/healthz"
+conditions = ["[STATUS] == 200"]
+watch = "1s"
+interval = "100ms"
+
+[observe]
+require = ["http_requests_total"]
+
+[harden]
+passive = true
+
+[[gate]]
+name = "one test failed of three"
+area = "functionality"
+metric = "tests.failed"
+expect = "count == 1"
+
+[[gate]]
+name = "command exit"
+area = "delivery"
+metric = "command.unit_tests.exit_code"
+expect = "value == 0"
+
+[[gate]]
+name = "rollback target"
+area = "delivery"
+metric = "git.rollback_target"
+expect = "value == 1"
+
+[[gate]]
+name = "api p95"
+area = "performance"
+metric = "load.api.latency"
+expect = "p(95) < 1s"
+
+[[gate]]
+name = "liveness"
+area = "reliability"
+metric = "probe.live.availability"
+expect = "rate >= 50%"
+
+[[gate]]
+name = "metrics"
+area = "observability"
+metric = "observe.metrics.problems"
+expect = "value == 0"
+
+[[gate]]
+name = "hardening"
+area = "security"
+metric = "harden.findings.high"
+expect = "value == 0"
+
+[[gate]]
+name = "nothing measured this"
+area = "security"
+metric = "audit.critical"
+expect = "value == 0"
+severity = "warn"
+"#,
+        base = service.base_url(),
+    );
+    std::fs::write(repo_dir.join("gonogo.toml"), policy).unwrap();
+
+    let output = gonogo(&["run"], repo_dir);
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{stderr}",
+        text(&output.stdout)
+    );
+    let out = repo_dir.join("gonogo-report");
+    let verdict = read_json(&out.join("verdict.json"));
+    assert_eq!(verdict["verdict"], "GO");
+    for (name, status) in [
+        ("one test failed of three", "pass"),
+        ("command exit", "pass"),
+        ("rollback target", "pass"),
+        ("api p95", "pass"),
+        ("liveness", "pass"),
+        ("metrics", "pass"),
+        ("hardening", "pass"),
+        ("nothing measured this", "missing"),
+    ] {
+        assert_eq!(
+            gate(&verdict, name)["status"],
+            status,
+            "{name}: {}",
+            gate(&verdict, name)["why"]
+        );
+    }
+    assert_eq!(area(&verdict, "delivery"), "green");
+    assert_eq!(
+        area(&verdict, "security"),
+        "yellow",
+        "a missing warn gate is not green"
+    );
+    assert_eq!(
+        verdict["context"]["commit"],
+        second.to_string(),
+        "the report carries the commit it judged"
+    );
+    assert_eq!(verdict["context"]["deployment_target"], "production");
+    assert_eq!(verdict["context"]["rollback_tag"], "v1.0.0");
+    assert!(out.join("logs/unit_tests.log").exists());
+    assert!(stderr.contains("[5/5] decision and reports"), "{stderr}");
+    assert_evidence_on_disk(&verdict, &out, repo_dir);
+
+    // A second run starts from an empty evidence folder: nothing is counted twice.
+    let output = gonogo(&["run"], repo_dir);
+    assert_eq!(output.status.code(), Some(0));
+    let again = read_json(&out.join("verdict.json"));
+    assert_eq!(gate(&again, "one test failed of three")["measured"]["n"], 3);
+}
+
+#[test]
+fn a_bad_engine_section_is_caught_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[[command]]\nname = \"marker\"\nrun = \"touch ran\"\n\n[load.api]\npath = \"/\"\nrat = 100\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("[load.api]"), "{stderr}");
+    assert!(stderr.contains("--rat"), "{stderr}");
+    assert!(!dir.path().join("ran").exists(), "nothing ran");
+}
