@@ -209,7 +209,17 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             dir.display()
         );
     }
-    let records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
+    let mut records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
+    // Files the policy names with [[collect]] are read directly, relative to the policy.
+    let policy_text = std::fs::read_to_string(&args.policy).unwrap_or_default();
+    let policy_dir = args
+        .policy
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for (kind, patterns) in crate::run::collect_entries(&policy_text) {
+        records.extend(crate::run::collect_records(&kind, &patterns, policy_dir));
+    }
     check_metrics(&loaded, &records, color)?;
 
     let baseline = read_baseline(args.baseline.as_deref())?;

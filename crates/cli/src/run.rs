@@ -514,8 +514,9 @@ fn step(number: usize, total: usize, text: &str) {
     eprintln!("[{number}/{total}] {text}");
 }
 
-/// Collects `kind = patterns` into the evidence folder; problems are reported, not fatal.
-fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Path) -> usize {
+/// Reads `kind = patterns` (relative to `base`); problems are reported, not fatal: a file
+/// that cannot be read is evidence of nothing, and its gates say so.
+pub fn collect_records(kind_name: &str, patterns: &[String], base: &Path) -> Vec<Evidence> {
     let kind = match <gonogo_ingest::Kind as clap::ValueEnum>::from_str(
         &kind_name.replace('_', "-"),
         true,
@@ -525,10 +526,10 @@ fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Pa
             eprintln!(
                 "  warning: `{kind_name}` is not an evidence format (see `gonogo collect --help`)"
             );
-            return 0;
+            return Vec::new();
         }
     };
-    let mut written = 0;
+    let mut collected = Vec::new();
     for pattern in patterns {
         let full = if Path::new(pattern).is_absolute() {
             pattern.clone()
@@ -539,14 +540,42 @@ fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Pa
         for error in errors {
             eprintln!("  {kind_name} {pattern}: {error}");
         }
-        for record in records {
-            match evidence_dir::write_record(evidence, &record) {
-                Ok(_) => written += 1,
-                Err(e) => eprintln!("  warning: {e:#}"),
-            }
+        collected.extend(records);
+    }
+    collected
+}
+
+/// Collects into the evidence folder; returns how many records were written.
+fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Path) -> usize {
+    let mut written = 0;
+    for record in collect_records(kind_name, patterns, base) {
+        match evidence_dir::write_record(evidence, &record) {
+            Ok(_) => written += 1,
+            Err(e) => eprintln!("  warning: {e:#}"),
         }
     }
     written
+}
+
+/// The `[[collect]]` entries of a policy's text, as (format, patterns).
+pub fn collect_entries(text: &str) -> Vec<(String, Vec<String>)> {
+    #[derive(Deserialize)]
+    struct OnlyCollect {
+        #[serde(default)]
+        collect: Vec<BTreeMap<String, OneOrMany>>,
+    }
+    toml::from_str::<OnlyCollect>(text)
+        .map(|c| {
+            c.collect
+                .into_iter()
+                .flat_map(|entry| {
+                    entry
+                        .into_iter()
+                        .map(|(kind, paths)| (kind, paths.patterns()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The result of a whole run, for `gonogo demo`.

@@ -243,3 +243,24 @@ fn published_schemas_are_up_to_date() {
         );
     }
 }
+
+#[test]
+fn gate_collects_the_files_the_policy_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
+    std::fs::write(
+        dir.path().join("reports/junit.xml"),
+        r#"<testsuite name="s"><testcase name="a"/><testcase name="b"><failure message="x"/></testcase></testsuite>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 1\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate", "--json", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["gates"][0]["measured"]["n"], 2);
+    assert_eq!(verdict["evidence"][0]["kind"], "junit");
+}
