@@ -23,7 +23,7 @@ use crate::html::escape_html as esc;
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 64.0;
+const LEFT: f64 = 78.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 40.0;
@@ -73,7 +73,7 @@ fn axis_frame(out: &mut String, height: f64, x_label: &str, y_label: &str) {
     let bottom = plot_bottom(height);
     let _ = write!(
         out,
-        r#"<path class="c-axis" d="M{l} {t}V{b}H{rt}"/><text class="c-label" x="{cx}" y="{ly}" text-anchor="middle">{xl}</text><text class="c-label" transform="translate(14 {cy}) rotate(-90)" text-anchor="middle">{yl}</text>"#,
+        r#"<path class="c-axis" d="M{l} {t}V{b}H{rt}"/><text class="c-label" x="{cx}" y="{ly}" text-anchor="middle">{xl}</text><text class="c-label" transform="translate(13 {cy}) rotate(-90)" text-anchor="middle">{yl}</text>"#,
         l = r(LEFT),
         t = r(TOP),
         b = r(bottom),
@@ -184,7 +184,15 @@ pub fn latency_distribution(
     let bottom = plot_bottom(height);
     let lo_value = histogram.min().max(1) as f64;
     let hi_value = (histogram.max().max(1) as f64).max(lo_value * 2.0);
-    let (lo, hi) = (lo_value * step_seconds, hi_value * step_seconds * 1.05);
+    let (mut lo, mut hi) = (lo_value * step_seconds, hi_value * step_seconds);
+    // The axis also reaches every threshold, so a line is never pinned to an edge.
+    for threshold in markers.iter().filter_map(|m| m.threshold) {
+        if threshold.is_finite() && threshold > 0.0 {
+            lo = lo.min(threshold);
+            hi = hi.max(threshold);
+        }
+    }
+    let (lo, hi) = (lo / 1.05, hi * 1.05);
     let span = (hi / lo).ln();
     let x_of =
         |seconds: f64| LEFT + (seconds.max(lo).min(hi) / lo).ln() / span * (plot_right() - LEFT);
@@ -228,15 +236,21 @@ pub fn latency_distribution(
         );
     }
     out.push_str(r#""/>"#);
-    for marker in markers {
-        draw_vertical_marker(&mut out, marker, &x_of, height);
+    for (index, marker) in markers.iter().enumerate() {
+        draw_vertical_marker(&mut out, marker, index, &x_of, height);
     }
     axis_frame(&mut out, height, x_label, y_label);
     out.push_str("</svg>");
     out
 }
 
-fn draw_vertical_marker(out: &mut String, marker: &Marker, x_of: &dyn Fn(f64) -> f64, height: f64) {
+fn draw_vertical_marker(
+    out: &mut String,
+    marker: &Marker,
+    index: usize,
+    x_of: &dyn Fn(f64) -> f64,
+    height: f64,
+) {
     let bottom = plot_bottom(height);
     if let (Some(lower), Some(point)) = (marker.lower, marker.point) {
         let upper = marker.upper.unwrap_or(f64::INFINITY);
@@ -263,12 +277,12 @@ fn draw_vertical_marker(out: &mut String, marker: &Marker, x_of: &dyn Fn(f64) ->
         let x = x_of(threshold);
         let _ = write!(
             out,
-            r#"<path class="c-threshold" d="M{x} {t}V{b}"/><text class="c-tick" x="{tx}" y="{ty}">{l}</text>"#,
+            r#"<path class="c-threshold" d="M{x} {t}V{b}"/><text class="c-tick" x="{tx}" y="{ty}" text-anchor="end">{l}</text>"#,
             x = r(x),
             t = r(TOP),
             b = r(bottom),
-            tx = r((x + 4.0).min(plot_right() - 120.0)),
-            ty = r(TOP + 12.0),
+            tx = r((x - 4.0).max(LEFT + 110.0)),
+            ty = r(TOP + 12.0 + 15.0 * index as f64),
             l = esc(&marker.label),
         );
     }
@@ -446,6 +460,13 @@ pub fn throughput_series(
     out
 }
 
+/// About how wide `text` is at the charts' 13 px: wide (CJK) characters take a full em.
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| if c >= '\u{2e80}' { 13.5 } else { 7.5 })
+        .sum()
+}
+
 fn legend_row(out: &mut String, items: &[(&str, &str)]) {
     let mut x = LEFT + 8.0;
     for (class, text) in items {
@@ -458,7 +479,7 @@ fn legend_row(out: &mut String, items: &[(&str, &str)]) {
             ty = r(TOP + 11.0),
             t = esc(text)
         );
-        x += 24.0 + 7.0 * text.chars().count() as f64;
+        x += 24.0 + text_width(text);
     }
 }
 
@@ -543,7 +564,7 @@ pub fn availability_timeline(
             tx = r(x + 14.0),
             t = esc(text)
         );
-        x += 24.0 + 7.0 * text.chars().count() as f64;
+        x += 24.0 + text_width(text);
     }
     out.push_str("</svg>");
     out
@@ -625,7 +646,7 @@ pub fn stacked_counts(parts: &[(&str, String, u64)], label: &str) -> String {
             tx = r(x + 14.0),
             t = esc(text)
         );
-        x += 30.0 + 7.0 * text.chars().count() as f64;
+        x += 30.0 + text_width(text);
     }
     out.push_str("</svg>");
     out

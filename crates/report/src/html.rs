@@ -511,6 +511,13 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
             esc(caption)
         );
     };
+    let wide_figure = |out: &mut String, caption: &str, svg: &str| {
+        let _ = write!(
+            out,
+            r#"<figure class="wide">{svg}<figcaption>{}</figcaption></figure>"#,
+            esc(caption)
+        );
+    };
     for (name, metric) in &record.metrics {
         match &metric.value {
             MetricValue::Distribution(histogram) if metric.unit.dimension() == Dimension::Time => {
@@ -578,7 +585,7 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                     gate.and_then(|g| g.threshold),
                     &title,
                 );
-                figure(out, &title, &svg);
+                wide_figure(out, &title, &svg);
             }
             _ => {}
         }
@@ -669,7 +676,7 @@ fn tests_chart(out: &mut String, record: &Evidence, lang: Lang) {
     let svg = charts::stacked_counts(&parts, &title);
     let _ = write!(
         out,
-        "<figure>{svg}<figcaption>{}</figcaption></figure>",
+        r#"<figure class="wide">{svg}<figcaption>{}</figcaption></figure>"#,
         esc(&title)
     );
     if let Some(failing) = details
