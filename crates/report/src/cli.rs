@@ -42,7 +42,7 @@ Examples:
   gonogo report gonogo-report/verdict.json                        # Markdown on stdout
   gonogo report verdict.json --format html -o report.html --evidence-dir .gonogo/evidence
   gonogo report verdict.json --format junit -o junit.xml
-  gonogo report verdict.json --lang zh-CN --format md >> \"$GITHUB_STEP_SUMMARY\"
+  gonogo report verdict.json --lang zh-CN -o report.zh-CN.md
 
 In GitHub Actions (GITHUB_ACTIONS=true) the Markdown format also prints ::error (blockers)
 and ::warning (warnings) annotations on stderr, with the file and line of a failing test or
@@ -69,8 +69,7 @@ pub struct ReportArgs {
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: Lang,
 
-    /// The evidence folder whose records the HTML charts are drawn from (matched by SHA-256).
-    /// Records that are not found only lose their charts.
+    /// Evidence folder the charts are drawn from; records are matched by SHA-256.
     #[arg(long, default_value = ".gonogo/evidence", value_name = "DIR")]
     pub evidence_dir: PathBuf,
 }

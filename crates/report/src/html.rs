@@ -29,7 +29,7 @@ use crate::common::{
     severity_word, status_word, threshold_display, waiver_sentence,
 };
 use crate::i18n::{Lang, Msg};
-use crate::json::{EvidenceV1, GateV1, VerdictV1};
+use crate::json::{GateV1, VerdictV1};
 
 /// Evidence records that get charts; the rest are listed without.
 pub const MAX_CHARTED: usize = 40;
@@ -286,7 +286,7 @@ fn ranked(
                 expect = esc(&gate.expect),
             );
             figures(out, doc, lang, gate);
-            explanation(out, doc, lang, gate, charted);
+            explanation(out, doc, lang, gate, charted, false);
             out.push_str("</li>");
         }
         out.push_str("</ol>");
@@ -320,6 +320,7 @@ fn explanation(
     lang: Lang,
     gate: &GateV1,
     charted: &BTreeSet<usize>,
+    full: bool,
 ) {
     out.push_str(r#"<dl class="why">"#);
     if let Some(reason) = gate
@@ -353,11 +354,25 @@ fn explanation(
             } else {
                 String::new()
             };
-            format!(
-                r##"<a href="#ev-{}">{}</a>{chart}"##,
-                e.id,
-                esc(&citation(lang, e))
-            )
+            if full {
+                // The drill-down: every provenance field, the full SHA-256 and the tool.
+                format!(
+                    r##"<a href="#ev-{id}">{kind}</a> {stype} <code>{source}</code> · sha256 <code class="sha">{sha}</code> · {time} · {tool}{chart}"##,
+                    id = e.id,
+                    kind = esc(&e.kind),
+                    stype = esc(&e.source.source_type),
+                    source = esc(&e.source.location),
+                    sha = esc(&e.sha256),
+                    time = esc(&e.collected_at),
+                    tool = esc(&e.tool),
+                )
+            } else {
+                format!(
+                    r##"<a href="#ev-{}">{}</a>{chart}"##,
+                    e.id,
+                    esc(&citation(lang, e))
+                )
+            }
         })
         .collect();
     dl_row(
@@ -555,9 +570,8 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                 if let Some(note) = &metric.note {
                     let _ = write!(
                         out,
-                        r#"<p class="note"><b>{}</b>: {}</p>"#,
-                        esc(lang.text(Msg::LabelNote)),
-                        esc(note)
+                        r#"<p class="note wide">{}</p>"#,
+                        esc(&lang.labelled(Msg::LabelNote, note))
                     );
                 }
             }
@@ -893,8 +907,8 @@ fn gates_section(
                 },
             );
             figures(out, doc, lang, gate);
-            explanation(out, doc, lang, gate, charted);
-            provenance(out, doc, evidence, lang, gate);
+            explanation(out, doc, lang, gate, charted, true);
+            notes(out, doc, evidence, lang, gate);
             out.push_str("</div></details>");
         }
         out.push_str("</section>\n");
@@ -902,46 +916,21 @@ fn gates_section(
     out.push_str("</section>\n");
 }
 
-fn provenance(
-    out: &mut String,
-    doc: &VerdictV1,
-    evidence: &EvidenceMap,
-    lang: Lang,
-    gate: &GateV1,
-) {
-    let records: Vec<&EvidenceV1> = cited(doc, gate).collect();
-    if records.is_empty() {
-        return;
-    }
-    let _ = write!(
-        out,
-        r#"<table class="prov"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
-        esc(lang.text(Msg::LabelKind)),
-        esc(lang.text(Msg::LabelSource)),
-        esc(lang.text(Msg::LabelSha256)),
-        esc(lang.text(Msg::LabelCollectedAt)),
-        esc(lang.text(Msg::LabelTool)),
-        esc(lang.text(Msg::LabelNote)),
-    );
-    for e in records {
-        let note = evidence
+/// Caveats the evidence attaches to the gate's metric (e.g. a closed-model latency).
+fn notes(out: &mut String, doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang, gate: &GateV1) {
+    for e in cited(doc, gate) {
+        if let Some(note) = evidence
             .get(&e.sha256)
             .and_then(|r| r.metrics.get(&gate.metric))
-            .and_then(|m| m.note.clone())
-            .unwrap_or_default();
-        let _ = write!(
-            out,
-            r#"<tr><td>{}</td><td>{} <code>{}</code></td><td><code class="sha">{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            esc(&e.kind),
-            esc(&e.source.source_type),
-            esc(&e.source.location),
-            esc(&e.sha256),
-            esc(&e.collected_at),
-            esc(&e.tool),
-            esc(&note),
-        );
+            .and_then(|m| m.note.as_deref())
+        {
+            let _ = write!(
+                out,
+                r#"<p class="note">{}</p>"#,
+                esc(&lang.labelled(Msg::LabelNote, note))
+            );
+        }
     }
-    out.push_str("</table>");
 }
 
 fn evidence_section(out: &mut String, doc: &VerdictV1, lang: Lang) {

@@ -22,6 +22,10 @@ use crate::common::{
 use crate::i18n::{Lang, Msg};
 use crate::json::{GateV1, VerdictV1};
 
+/// Gate rows listed in the per-area tables at most; the rest are counted (they are in the
+/// HTML report and verdict.json). Blockers and warnings are always listed in full.
+pub const MAX_GATE_ROWS: usize = 250;
+
 /// The Markdown report of a verdict.
 pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     let mut out = String::new();
@@ -113,10 +117,18 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
         );
     }
 
-    // Gates per area.
+    // Gates per area. A pull-request comment holds at most 65,536 characters, so a big
+    // verdict lists its non-passing gates first and leaves the rest to the HTML report.
+    let mut rows_left = (doc.gates.len() > MAX_GATE_ROWS).then_some(MAX_GATE_ROWS);
     let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionGates));
     for area in &doc.areas {
-        let gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area.name).collect();
+        let mut gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area.name).collect();
+        let n_gates = gates.len();
+        if let Some(left) = rows_left.as_mut() {
+            gates.sort_by_key(|g| g.status == "pass");
+            gates.truncate(*left);
+            *left -= gates.len();
+        }
         let title = area_title(lang, &area.name, &area.title);
         let _ = writeln!(
             out,
@@ -126,9 +138,9 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
             html(&area_status_word(lang, &area.status)),
             html(&lang.format(Msg::AreaGateCount, &[("count", &gates.len().to_string())]))
         );
-        if gates.is_empty() {
+        if n_gates == 0 {
             let _ = writeln!(out, "{}\n", lang.text(Msg::AreaNoGates));
-        } else {
+        } else if !gates.is_empty() {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---:|---|",
@@ -143,7 +155,7 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
                 lang.text(Msg::ColumnN),
                 lang.text(Msg::ColumnEvidence),
             );
-            for gate in gates {
+            for &gate in &gates {
                 let evidence: Vec<String> =
                     cited(doc, gate).map(|e| cell(&citation(lang, e))).collect();
                 let mut name = format!("**{}**", cell(&gate.name));
@@ -168,6 +180,16 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
                 );
             }
             out.push('\n');
+        }
+        if gates.len() < n_gates {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                escape(&lang.format(
+                    Msg::GatesNotListed,
+                    &[("count", &(n_gates - gates.len()).to_string())]
+                ))
+            );
         }
         let _ = writeln!(out, "</details>\n");
     }

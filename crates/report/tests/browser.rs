@@ -295,6 +295,8 @@ fn html_report_in_headless_chromium() {
         session.run("return document.getElementById('gate-6').open;"),
         true
     );
+    session.run("document.getElementById('gate-6').scrollIntoView();");
+    session.screenshot(&artifact_dir().join("report-en-gate.png"));
 
     session.run("window.scrollTo(0, 0);");
     let screenshot = artifact_dir().join("report-en.png");
@@ -348,6 +350,21 @@ fn html_report_in_headless_chromium() {
         "the console log is not captured, so the check above proves nothing"
     );
 
+    // Printing opens every gate (the hashed print script ran under the CSP) and yields a PDF.
+    let closed_before =
+        session.run("return document.querySelectorAll('details:not([open])').length;");
+    assert!(closed_before.as_u64().unwrap() > 5, "{closed_before}");
+    let pdf = session.post("/print", json!({}));
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdf.as_str().unwrap())
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(artifact_dir().join("report-en.pdf"), pdf).unwrap();
+    assert_eq!(
+        session.run("return document.querySelectorAll('details:not([open])').length;"),
+        0
+    );
+
     // The charts, scrolled into view, for the artifact.
     session.run("document.getElementById('charts').scrollIntoView();");
     session.screenshot(&artifact_dir().join("report-en-charts.png"));
@@ -398,4 +415,49 @@ fn html_report_in_headless_chromium() {
         errors.iter().any(|m| m.contains("Content Security Policy")),
         "{errors:?}"
     );
+}
+
+/// Five thousand gates: the page opens and the last gate is reachable. The load time is
+/// printed for the record, not asserted (speed belongs in benchmarks).
+#[test]
+fn five_thousand_gates_open_in_chromium() {
+    let (mut doc, evidence) = common::fixture();
+    let template = doc.gates.clone();
+    doc.gates.clear();
+    for i in 0..5_000 {
+        let mut gate = template[i % template.len()].clone();
+        gate.name = format!("{} #{i}", gate.name);
+        doc.gates.push(gate);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page_path = dir.path().join("big.html");
+    let page = html::render(&doc, &evidence, Lang::En);
+    std::fs::write(&page_path, &page).unwrap();
+
+    let driver = Driver::start();
+    let session = Session::new(&driver, &dir.path().join("profile"), &[]);
+    session.post(
+        "/url",
+        json!({ "url": format!("file://{}", page_path.display()) }),
+    );
+    // content-visibility: auto sizes sections as they come into view, so scroll twice.
+    session.run("document.getElementById('gate-4999').scrollIntoView();");
+    let result = session.run(
+        "const last = document.getElementById('gate-4999');
+         last.scrollIntoView();
+         const r = last.getBoundingClientRect();
+         const nav = performance.getEntriesByType('navigation')[0];
+         return { gates: document.querySelectorAll('details.gate').length,
+                  visible: r.height > 0 && r.top > -1 && r.top < innerHeight,
+                  top: r.top, height: r.height, inner: innerHeight, scroll: scrollY,
+                  load_ms: Math.round(nav.loadEventEnd), dom_ms: Math.round(nav.domContentLoadedEventEnd) };",
+    );
+    eprintln!(
+        "5000 gates: {} bytes, DOMContentLoaded {} ms, load {} ms",
+        page.len(),
+        result["dom_ms"],
+        result["load_ms"]
+    );
+    assert_eq!(result["gates"], 5_000);
+    assert_eq!(result["visible"], true, "{result}");
 }

@@ -276,3 +276,26 @@ fn thousands_of_gates_render_in_linear_size() {
     // About two kilobytes per gate on top of the charts.
     assert!(page.len() < one + 5_000 * 2_500, "{} bytes", page.len());
 }
+
+#[test]
+fn big_verdicts_fit_a_pull_request_comment() {
+    let (mut doc, _) = common::fixture();
+    let template = doc.gates.clone();
+    doc.gates.clear();
+    for i in 0..5_000 {
+        let mut gate = template[i % template.len()].clone();
+        gate.name = format!("{} #{i}", gate.name);
+        doc.gates.push(gate);
+    }
+    let text = markdown::render(&doc, Lang::En);
+    // GitHub's comment limit is 65,536 characters.
+    assert!(
+        text.chars().count() < 65_536,
+        "{} characters",
+        text.chars().count()
+    );
+    assert!(text.contains("Gates not listed here: "));
+    // Non-passing gates come first: every listed row of the first area is not a pass.
+    let rows = text.matches("| ✅ pass |").count();
+    assert_eq!(rows, 0, "passing rows listed while failing ones were cut");
+}
