@@ -126,28 +126,36 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
 
     if args.format == Format::Md {
-        github(&doc, &evidence, args.lang, &rendered, |name| {
-            std::env::var_os(name)
-        })?;
+        github_actions(
+            &doc,
+            &evidence,
+            args.lang,
+            &rendered,
+            |name| std::env::var_os(name),
+            &mut std::io::stderr().lock(),
+        )?;
     }
     Ok(ExitCode::from(EXIT_OK))
 }
 
-/// The GitHub Actions side effects, with the environment passed in (for tests).
-fn github(
+/// The GitHub Actions side effects of the Markdown format: append to `GITHUB_STEP_SUMMARY`
+/// when it is set, and write `::error`/`::warning` commands to `annotations_out` (stderr, as
+/// stdout carries the report) when `GITHUB_ACTIONS=true`. The environment is passed in.
+pub fn github_actions(
     doc: &VerdictV1,
     evidence: &EvidenceMap,
     lang: Lang,
     markdown_text: &str,
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    annotations_out: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
         append_step_summary(Path::new(&path), markdown_text)?;
     }
     if env("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        let mut stderr = std::io::stderr().lock();
         for annotation in markdown::annotations(doc, evidence, lang) {
-            let _ = writeln!(stderr, "{}", annotation.to_command());
+            writeln!(annotations_out, "{}", annotation.to_command())
+                .context("writing the annotations")?;
         }
     }
     Ok(())

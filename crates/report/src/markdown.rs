@@ -536,6 +536,43 @@ mod tests {
     }
 
     #[test]
+    fn sarif_results_and_junit_failures_give_locations() {
+        let gate: GateV1 = serde_json::from_value(serde_json::json!({
+            "name": "no new findings", "area": "security", "metric": "sarif.new.error",
+            "expect": "value == 0", "aggregate": "value", "severity": "blocker",
+            "status": "fail", "reason": "breached", "why": "", "measured": null,
+            "threshold": 0.0, "threshold_display": "== 0", "confidence": 0.95, "rules": [],
+            "settle": null, "waiver": null, "evidence": [0], "description": null
+        }))
+        .unwrap();
+        let details = serde_json::json!({
+            "results_listed": [
+                { "rule": "rust/sql-injection", "message": "query built from input",
+                  "uri": "src/db.rs", "line": 12 },
+                { "rule": "no-location", "message": "skipped: no uri" }
+            ],
+            "failing": [{ "name": "t", "file": "tests/a.rs", "message": "boom" }]
+        });
+        let mut found = Vec::new();
+        locations(&details, &gate, Lang::En, &mut found);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "tests/a.rs".to_owned(),
+                    None,
+                    "no new findings: test t failed: boom".to_owned()
+                ),
+                (
+                    "src/db.rs".to_owned(),
+                    Some(12),
+                    "no new findings: rust/sql-injection: query built from input".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn workflow_commands_escape_their_parts() {
         let annotation = Annotation {
             level: "error",

@@ -124,6 +124,60 @@ fn step_summary_is_appended() {
 }
 
 #[test]
+fn github_actions_get_the_summary_and_annotations() {
+    let (doc, evidence) = common::fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let text = markdown::render(&doc, Lang::En);
+    let env_of = |actions: bool| {
+        let summary = summary.clone();
+        move |name: &str| match name {
+            "GITHUB_STEP_SUMMARY" => Some(summary.clone().into_os_string()),
+            "GITHUB_ACTIONS" if actions => Some("true".into()),
+            _ => None,
+        }
+    };
+    let mut annotations = Vec::new();
+    cli::github_actions(
+        &doc,
+        &evidence,
+        Lang::En,
+        &text,
+        env_of(false),
+        &mut annotations,
+    )
+    .unwrap();
+    assert!(
+        annotations.is_empty(),
+        "no annotations outside GitHub Actions"
+    );
+    cli::github_actions(
+        &doc,
+        &evidence,
+        Lang::En,
+        &text,
+        env_of(true),
+        &mut annotations,
+    )
+    .unwrap();
+    let annotations = String::from_utf8(annotations).unwrap();
+    // Two failing tests with a file, two gates without one, one warning.
+    assert_eq!(annotations.lines().count(), 5, "{annotations}");
+    assert!(
+        annotations
+            .lines()
+            .all(|l| l.starts_with("::error ") || l.starts_with("::warning "))
+    );
+    // Appended twice, once per call.
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(written.matches("## ⛔ NO-GO").count(), 2);
+    // Outside GitHub (no variables) nothing happens.
+    let mut nothing = Vec::new();
+    cli::github_actions(&doc, &evidence, Lang::En, &text, |_| None, &mut nothing).unwrap();
+    assert!(nothing.is_empty());
+}
+
+#[test]
 fn annotations_point_at_failing_tests() {
     let (doc, evidence) = common::fixture();
     let commands: Vec<String> = markdown::annotations(&doc, &evidence, Lang::En)

@@ -299,3 +299,21 @@ fn big_verdicts_fit_a_pull_request_comment() {
     let rows = text.matches("| ✅ pass |").count();
     assert_eq!(rows, 0, "passing rows listed while failing ones were cut");
 }
+
+#[test]
+fn html_without_the_evidence_says_which_records_are_missing() {
+    let (doc, _) = common::fixture();
+    let page = html::render(&doc, &gonogo_report::EvidenceMap::new(), Lang::En);
+    assert_eq!(page.matches("<svg").count(), 0);
+    for record in &doc.evidence {
+        assert!(page.contains(&format!(
+            "The evidence record with sha256 {} is not in the evidence folder",
+            &record.sha256[..12]
+        )));
+    }
+    // The verdict itself is all there.
+    assert_eq!(
+        page.matches("<details class=\"gate").count(),
+        doc.gates.len()
+    );
+}
