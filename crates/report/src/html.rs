@@ -29,7 +29,7 @@ use crate::common::{
     severity_word, status_word, threshold_display, waiver_sentence,
 };
 use crate::i18n::{Lang, Msg};
-use crate::json::{GateV1, VerdictV1};
+use crate::json::{EvidenceV1, GateV1, VerdictV1};
 
 /// Evidence records that get charts; the rest are listed without.
 pub const MAX_CHARTED: usize = 40;
@@ -413,13 +413,44 @@ fn charted_records(doc: &VerdictV1, evidence: &EvidenceMap) -> BTreeSet<usize> {
         .collect()
 }
 
+/// Whether [`record_charts`] draws anything for the record (keep the two in step).
 fn has_chart(record: &Evidence) -> bool {
-    record
-        .metrics
-        .values()
-        .any(|m| matches!(m.value, MetricValue::Distribution(_)) || m.value.as_ratio().is_some())
+    record.metrics.iter().any(|(name, m)| match &m.value {
+        MetricValue::Distribution(h) => m.unit.dimension() == Dimension::Time && !h.is_empty(),
+        MetricValue::Ratio(_) => ratio_charted(name),
+        MetricValue::Value(_) => false,
+    }) || tests_counts(record).is_some()
         || record.details.get("series").is_some_and(|s| s.is_array())
         || record.details.get("outages").is_some_and(|s| s.is_array())
+}
+
+/// Ratios drawn as a bar (coverage and the like); tests, load and probe ratios have their own
+/// charts.
+fn ratio_charted(name: &str) -> bool {
+    !name.starts_with("tests.") && !name.starts_with("load.") && !name.starts_with("probe.")
+}
+
+/// Passed, failed, errored, skipped of a JUnit record (details first, then metrics).
+fn tests_counts(record: &Evidence) -> Option<(u64, u64, u64, u64)> {
+    if record.kind != "junit" && !record.metrics.contains_key("tests.failed") {
+        return None;
+    }
+    let details = &record.details;
+    let from_details = |key: &str| details.get(key).and_then(|v| v.as_u64());
+    let from_metric = |key: &str| {
+        record
+            .metrics
+            .get(key)
+            .and_then(|m| m.value.as_ratio())
+            .map(|r| r.k)
+    };
+    let passed = from_details("passed").or_else(|| from_metric("tests.passed"))?;
+    let failed = from_details("failed").or_else(|| from_metric("tests.failed"))?;
+    let errored = from_details("errored").unwrap_or(0);
+    let skipped = from_details("skipped")
+        .or_else(|| from_metric("tests.skipped"))
+        .unwrap_or(0);
+    Some((passed, failed, errored, skipped))
 }
 
 fn charts_section(
@@ -452,16 +483,29 @@ fn charts_section(
             ))
         );
     }
-    for e in &doc.evidence {
-        if evidence.contains_key(&e.sha256) {
-            continue;
-        }
+    let absent: Vec<&EvidenceV1> = doc
+        .evidence
+        .iter()
+        .filter(|e| !evidence.contains_key(&e.sha256))
+        .collect();
+    const MAX_ABSENT_LISTED: usize = 20;
+    for e in absent.iter().take(MAX_ABSENT_LISTED) {
         let _ = write!(
             out,
             r#"<p class="note">{}</p>"#,
             esc(&lang.format(
                 Msg::EvidenceNotFound,
                 &[("sha", crate::common::sha_prefix(&e.sha256))]
+            ))
+        );
+    }
+    if absent.len() > MAX_ABSENT_LISTED {
+        let _ = write!(
+            out,
+            r#"<p class="note">{}</p>"#,
+            esc(&lang.format(
+                Msg::EvidenceNotFoundMore,
+                &[("count", &(absent.len() - MAX_ABSENT_LISTED).to_string())]
             ))
         );
     }
@@ -575,11 +619,7 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                     );
                 }
             }
-            MetricValue::Ratio(ratio)
-                if !name.starts_with("tests.")
-                    && !name.starts_with("load.")
-                    && !name.starts_with("probe.") =>
-            {
+            MetricValue::Ratio(ratio) if ratio_charted(name) => {
                 let gate = gates.iter().find(|g| &g.metric == name);
                 let interval = gate
                     .and_then(|g| g.measured.as_ref())
@@ -644,26 +684,9 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
 
 fn tests_chart(out: &mut String, record: &Evidence, lang: Lang) {
     let details = &record.details;
-    let from_details = |key: &str| details.get(key).and_then(|v| v.as_u64());
-    let from_metric = |key: &str| {
-        record
-            .metrics
-            .get(key)
-            .and_then(|m| m.value.as_ratio())
-            .map(|r| r.k)
-    };
-    let passed = from_details("passed").or_else(|| from_metric("tests.passed"));
-    let failed = from_details("failed").or_else(|| from_metric("tests.failed"));
-    let (Some(passed), Some(failed)) = (passed, failed) else {
+    let Some((passed, failed, errored, skipped)) = tests_counts(record) else {
         return;
     };
-    if record.kind != "junit" && !record.metrics.contains_key("tests.failed") {
-        return;
-    }
-    let errored = from_details("errored").unwrap_or(0);
-    let skipped = from_details("skipped")
-        .or_else(|| from_metric("tests.skipped"))
-        .unwrap_or(0);
     let parts = [
         (
             "c-good-fill",

@@ -230,6 +230,7 @@ message_ids! {
     EvidenceCitation = "evidence.citation",
     EvidenceNone = "evidence.none",
     EvidenceNotFound = "evidence.not_found",
+    EvidenceNotFoundMore = "evidence.not_found_more",
     NotMeasured = "value.not_measured",
     JunitFailure = "junit.failure",
     JunitSkipped = "junit.skipped",
@@ -394,6 +395,10 @@ pub const EN: &[(&str, &str)] = &[
     (
         "evidence.not_found",
         "The evidence record with sha256 {sha} is not in the evidence folder, so it has no chart.",
+    ),
+    (
+        "evidence.not_found_more",
+        "Further evidence records not in the evidence folder: {count}.",
     ),
     ("value.not_measured", "—"),
     (
@@ -565,6 +570,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     (
         "evidence.not_found",
         "证据目录中没有 sha256 为 {sha} 的证据记录，因此无法绘制图表。",
+    ),
+    (
+        "evidence.not_found_more",
+        "证据目录中另有 {count} 条证据记录缺失。",
     ),
     ("value.not_measured", "—"),
     (
