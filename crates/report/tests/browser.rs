@@ -391,6 +391,8 @@ fn html_report_in_headless_chromium() {
                 "background": "rgb(13, 17, 23)" })
     );
     session.screenshot(&artifact_dir().join("report-zh-CN-dark.png"));
+    session.run("document.getElementById('charts').scrollIntoView();");
+    session.screenshot(&artifact_dir().join("report-zh-CN-dark-charts.png"));
 
     // Control: a page that tries to load an image (from loopback) is caught by the same
     // checks: the CSP blocks it and says so on the console.
