@@ -252,29 +252,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Reads every `*.json`/`*.jsonl` evidence file of a folder into a map by SHA-256. Problems are
-/// returned as warnings, not errors: a report without a chart is still a report.
+/// Reads every `*.json`/`*.jsonl` evidence file below a folder (recursively, in name order,
+/// as `gonogo gate` does) into a map by SHA-256. Problems are returned as warnings, not
+/// errors: a report without a chart is still a report.
 pub fn load_evidence(dir: &Path) -> (EvidenceMap, Vec<String>) {
     let mut map = EvidenceMap::new();
     let mut warnings = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) => {
-            warnings.push(format!(
-                "no charts from evidence: cannot read {}: {error}",
-                dir.display()
-            ));
-            return (map, warnings);
+    if !dir.is_dir() {
+        warnings.push(format!(
+            "no charts from evidence: {} is not a folder",
+            dir.display()
+        ));
+        return (map, warnings);
+    }
+    let mut paths = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) => {
+                warnings.push(format!("skipped {}: {error}", folder.display()));
+                continue;
+            }
+        };
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "json" || ext == "jsonl")
+            {
+                paths.push(path);
+            }
         }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|ext| ext == "json" || ext == "jsonl")
-        })
-        .collect();
+    }
     paths.sort();
     for path in paths {
         let text = match std::fs::read_to_string(&path) {
@@ -312,6 +323,32 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("report.md")]);
+    }
+
+    #[test]
+    fn evidence_is_read_below_the_folder_and_bad_files_are_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("load/run-1");
+        std::fs::create_dir_all(&nested).unwrap();
+        let record = gonogo_core::evidence::Evidence::new(
+            "load",
+            gonogo_core::evidence::Source::Url("http://127.0.0.1:1/".into()),
+            gonogo_core::evidence::sha256_hex(b"x"),
+            "2026-11-25T09:00:00Z".parse().unwrap(),
+            gonogo_core::evidence::Tool::new("gonogo", "0"),
+        );
+        std::fs::write(
+            nested.join("a.json"),
+            gonogo_core::wire::to_json_pretty(&record),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let (map, warnings) = load_evidence(dir.path());
+        assert_eq!(map.len(), 1);
+        assert!(map.contains_key(&record.sha256));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("broken.json"), "{warnings:?}");
     }
 
     #[test]

@@ -285,7 +285,7 @@ fn ranked(
                 area = esc(&area_title_of(lang, doc, &gate.area)),
                 expect = esc(&gate.expect),
             );
-            figures(out, doc, lang, gate);
+            figures(out, lang, gate);
             explanation(out, doc, lang, gate, charted, false);
             out.push_str("</li>");
         }
@@ -295,7 +295,7 @@ fn ranked(
 }
 
 /// Measured, interval, n, threshold as a small table.
-fn figures(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
+fn figures(out: &mut String, lang: Lang, gate: &GateV1) {
     let _ = write!(
         out,
         r#"<table class="figures"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>"#,
@@ -311,7 +311,6 @@ fn figures(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
         esc(&n_display(lang, gate)),
         esc(&threshold_display(lang, gate)),
     );
-    let _ = doc;
 }
 
 fn explanation(
@@ -929,7 +928,7 @@ fn gates_section(
                     String::new()
                 },
             );
-            figures(out, doc, lang, gate);
+            figures(out, lang, gate);
             explanation(out, doc, lang, gate, charted, true);
             notes(out, doc, evidence, lang, gate);
             out.push_str("</div></details>");
