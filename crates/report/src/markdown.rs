@@ -66,7 +66,7 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     if !doc.missing_evidence_kinds.is_empty() {
         let _ = writeln!(
             out,
-            "> [!WARNING]\n> {}\n",
+            "> ⚠️ **{}**\n",
             escape(&lang.format(
                 Msg::MissingKinds,
                 &[("kinds", &doc.missing_evidence_kinds.join(", "))]

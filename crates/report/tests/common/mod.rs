@@ -2,7 +2,8 @@
 //! (`gonogo_core::eval::evaluate`) from a policy and evidence records shaped like the engines'
 //! (load with a per-second series, probe with outages, JUnit with failing tests, coverage).
 //!
-//! It holds every gate status (pass, fail, inconclusive, missing, waived) and hostile text: a
+//! It is judged for the `production` environment, which requires a `sarif` record that never
+//! arrived. It holds every gate status (pass, fail, inconclusive, missing, waived) and hostile text: a
 //! failing test named `<script>…</script>` and a gate name with Markdown, XML and HTML
 //! specials, so escaping is exercised in every format.
 
@@ -80,6 +81,9 @@ name = "no critical vulnerabilities"
 area = "security"
 metric = "audit.critical"
 expect = "value == 0"
+
+[env.production]
+requires = ["junit", "sarif"]
 
 [[waiver]]
 gate = "search p95 <fast> | \"cheap\" & *bold*"
@@ -226,7 +230,7 @@ pub fn records() -> Vec<Evidence> {
 
 /// The fixture verdict and the evidence it cites.
 pub fn fixture() -> (VerdictV1, EvidenceMap) {
-    let policy = Policy::parse(POLICY, None).unwrap_or_else(|p| panic!("{p:?}"));
+    let policy = Policy::parse(POLICY, Some("production")).unwrap_or_else(|p| panic!("{p:?}"));
     let records = records();
     let verdict = evaluate(&policy, &records, NOW.parse().unwrap(), None);
     let doc = to_document(
