@@ -1,0 +1,211 @@
+//! What every renderer shares: the evidence map the charts read, and the translated words for
+//! statuses, areas, reasons and citations, so Markdown, HTML and JUnit say the same thing.
+
+use std::collections::BTreeMap;
+
+use gonogo_core::evidence::Evidence;
+
+use crate::i18n::{Lang, Msg};
+use crate::json::{EvidenceV1, GateV1, VerdictV1};
+
+/// The evidence records a verdict cites, by their SHA-256 (lower-case hex). Renderers look up
+/// the records the verdict names here; a record that is absent only loses its chart.
+pub type EvidenceMap = BTreeMap<String, Evidence>;
+
+pub(crate) fn status_word(lang: Lang, status: &str) -> String {
+    let message = match status {
+        "pass" => Msg::StatusPass,
+        "fail" => Msg::StatusFail,
+        "inconclusive" => Msg::StatusInconclusive,
+        "missing" => Msg::StatusMissing,
+        "waived" => Msg::StatusWaived,
+        other => return other.to_owned(),
+    };
+    lang.text(message).to_owned()
+}
+
+pub(crate) fn area_status_word(lang: Lang, status: &str) -> String {
+    let message = match status {
+        "green" => Msg::AreaGreen,
+        "yellow" => Msg::AreaYellow,
+        "red" => Msg::AreaRed,
+        "grey" => Msg::AreaGrey,
+        other => return other.to_owned(),
+    };
+    lang.text(message).to_owned()
+}
+
+/// The area's title: the catalogue's word for the six standard areas, else the policy's title.
+pub(crate) fn area_title(lang: Lang, name: &str, title: &str) -> String {
+    let message = match name {
+        "functionality" => Msg::AreaFunctionality,
+        "performance" => Msg::AreaPerformance,
+        "reliability" => Msg::AreaReliability,
+        "security" => Msg::AreaSecurity,
+        "observability" => Msg::AreaObservability,
+        "delivery" => Msg::AreaDelivery,
+        _ => return title.to_owned(),
+    };
+    lang.text(message).to_owned()
+}
+
+pub(crate) fn area_title_of(lang: Lang, doc: &VerdictV1, area: &str) -> String {
+    let title = doc
+        .areas
+        .iter()
+        .find(|a| a.name == area)
+        .map(|a| a.title.as_str())
+        .unwrap_or(area);
+    area_title(lang, area, title)
+}
+
+pub(crate) fn severity_word(lang: Lang, severity: &str) -> String {
+    match severity {
+        "blocker" => lang.text(Msg::SeverityBlocker).to_owned(),
+        "warn" => lang.text(Msg::SeverityWarn).to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+pub(crate) fn reason_sentence(lang: Lang, reason: &str) -> Option<&'static str> {
+    let message = match reason {
+        "breached" => Msg::ReasonBreached,
+        "missing" => Msg::ReasonMissing,
+        "stale" => Msg::ReasonStale,
+        "partial" => Msg::ReasonPartial,
+        "too_few_samples" => Msg::ReasonTooFewSamples,
+        "no_baseline" => Msg::ReasonNoBaseline,
+        "unparseable" => Msg::ReasonUnparseable,
+        "waived" => Msg::ReasonWaived,
+        _ => return None,
+    };
+    Some(lang.text(message))
+}
+
+/// `0.95` as `95 %`.
+pub(crate) fn percent(fraction: f64) -> String {
+    let value = fraction * 100.0;
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{} %", value.round())
+    } else {
+        format!("{value:.1} %")
+    }
+}
+
+pub(crate) fn sha_prefix(sha256: &str) -> &str {
+    &sha256[..12.min(sha256.len())]
+}
+
+/// `url http://… · sha256 0cf67fc72b3c · 2026-11-25T09:00:00Z`, in the report's language.
+pub(crate) fn citation(lang: Lang, evidence: &EvidenceV1) -> String {
+    lang.format(
+        Msg::EvidenceCitation,
+        &[
+            ("type", &evidence.source.source_type),
+            ("source", &evidence.source.location),
+            ("sha", sha_prefix(&evidence.sha256)),
+            ("time", &evidence.collected_at),
+        ],
+    )
+}
+
+pub(crate) fn measured_display(lang: Lang, gate: &GateV1) -> String {
+    gate.measured
+        .as_ref()
+        .map(|m| match (m.k, m.n) {
+            (Some(k), Some(n)) => format!(
+                "{} ({})",
+                m.display,
+                lang.format(
+                    Msg::CountOf,
+                    &[("k", &k.to_string()), ("n", &n.to_string())]
+                )
+            ),
+            _ => m.display.clone(),
+        })
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+pub(crate) fn interval_display(lang: Lang, gate: &GateV1) -> String {
+    gate.measured
+        .as_ref()
+        .and_then(|m| m.interval_display.clone())
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+pub(crate) fn n_display(lang: Lang, gate: &GateV1) -> String {
+    gate.measured
+        .as_ref()
+        .and_then(|m| m.n)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+pub(crate) fn threshold_display(lang: Lang, gate: &GateV1) -> String {
+    if gate.threshold_display.is_empty() {
+        lang.text(Msg::NotMeasured).to_owned()
+    } else {
+        gate.threshold_display.clone()
+    }
+}
+
+pub(crate) fn waiver_sentence(lang: Lang, gate: &GateV1) -> Option<String> {
+    let waiver = gate.waiver.as_ref()?;
+    let status = status_word(lang, &waiver.underlying_status);
+    Some(if waiver.expired {
+        lang.format(
+            Msg::WaiverExpired,
+            &[
+                ("reason", &waiver.reason),
+                ("owner", &waiver.owner),
+                ("expires", &waiver.expires),
+            ],
+        )
+    } else {
+        lang.format(
+            Msg::Waiver,
+            &[
+                ("reason", &waiver.reason),
+                ("owner", &waiver.owner),
+                ("expires", &waiver.expires),
+                ("status", &status),
+            ],
+        )
+    })
+}
+
+pub(crate) fn counts_sentence(lang: Lang, doc: &VerdictV1) -> String {
+    let s = &doc.summary;
+    lang.format(
+        Msg::Counts,
+        &[
+            ("total", &doc.gates.len().to_string()),
+            ("pass", &s.pass.to_string()),
+            ("fail", &s.fail.to_string()),
+            ("inconclusive", &s.inconclusive.to_string()),
+            ("missing", &s.missing.to_string()),
+            ("waived", &s.waived.to_string()),
+        ],
+    )
+}
+
+/// Gate indices by name, for the blocker and warning lists (which hold names).
+pub(crate) fn gate_index(doc: &VerdictV1) -> std::collections::HashMap<&str, usize> {
+    doc.gates
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.name.as_str(), i))
+        .collect()
+}
+
+/// The evidence records a gate cites (ids outside the list are skipped).
+pub(crate) fn cited<'a>(doc: &'a VerdictV1, gate: &GateV1) -> impl Iterator<Item = &'a EvidenceV1> {
+    let ids = gate.evidence.clone();
+    ids.into_iter().filter_map(move |id| {
+        // Ids are positions in the list as written; look further only if a consumer reordered it.
+        doc.evidence
+            .get(id)
+            .filter(|e| e.id == id)
+            .or_else(|| doc.evidence.iter().find(|e| e.id == id))
+    })
+}

@@ -1,0 +1,1030 @@
+//! One self-contained HTML page for a readiness review: a verdict banner, area cards, ranked
+//! blockers, charts, and every gate with a drill-down (`<details>`) to its evidence and
+//! provenance.
+//!
+//! Self-contained means: the CSS is inline, the charts are inline SVG drawn in Rust
+//! ([`crate::charts`]), no font or image is fetched, and the page's Content-Security-Policy
+//! (`default-src 'none'`, inline styles, `data:` images, one script allowed by its hash) forbids
+//! any request. The one script opens every `<details>` before printing, so a printout shows
+//! everything; without it the page still works.
+//!
+//! - Light and dark come from `prefers-color-scheme`; statuses are written as words, never
+//!   colour alone.
+//! - Keyboard: a skip link, real links and `<details>`/`<summary>` (focusable, Enter/Space).
+//! - Thousands of gates: the gate sections use `content-visibility: auto`, so the browser lays
+//!   out only what is on screen, and charts are drawn for the first [`MAX_CHARTED`] records.
+//! - Every text from the verdict or evidence goes through [`escape_html`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use gonogo_core::evidence::{Evidence, MetricValue};
+use gonogo_core::units::Dimension;
+
+use crate::charts::{self, Marker, Outage, SeriesPoint};
+use crate::common::{
+    EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
+    gate_index, interval_display, measured_display, n_display, percent, reason_sentence,
+    severity_word, status_word, threshold_display, waiver_sentence,
+};
+use crate::i18n::{Lang, Msg};
+use crate::json::{EvidenceV1, GateV1, VerdictV1};
+
+/// Evidence records that get charts; the rest are listed without.
+pub const MAX_CHARTED: usize = 40;
+
+/// Escapes `& < > " '` so text shows as written in element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+use escape_html as esc;
+
+const STYLE: &str = include_str!("report.css");
+
+/// Opens every `<details>` before printing.
+const PRINT_SCRIPT: &str = "addEventListener('beforeprint',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});";
+
+fn script_hash() -> String {
+    let hex = gonogo_core::evidence::sha256_hex(PRINT_SCRIPT.as_bytes());
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("sha256_hex is hex"))
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The Content-Security-Policy of the page.
+pub fn content_security_policy() -> String {
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{}'; base-uri 'none'; form-action 'none'",
+        script_hash()
+    )
+}
+
+/// The HTML report of a verdict; `evidence` holds the records the charts are drawn from.
+pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let go = doc.verdict == "GO";
+    let decision = lang.text(if go {
+        Msg::DecisionGo
+    } else {
+        Msg::DecisionNoGo
+    });
+    let policy_name = doc.policy.name.clone().unwrap_or_default();
+    let _ = write!(
+        out,
+        r##"<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#blockers">{skip}</a>
+"##,
+        lang = lang.tag(),
+        csp = content_security_policy(),
+        title = esc(&lang.format(
+            Msg::HtmlTitle,
+            &[("decision", decision), ("policy", &policy_name)]
+        )),
+        skip = esc(lang.text(Msg::HtmlSkipToBlockers)),
+    );
+
+    banner(&mut out, doc, lang, go, decision);
+    out.push_str("<main>\n");
+    areas(&mut out, doc, lang);
+    let index = gate_index(doc);
+    let charted = charted_records(doc, evidence);
+    ranked(
+        &mut out,
+        doc,
+        lang,
+        &index,
+        &doc.blockers,
+        "blockers",
+        Msg::SectionBlockers,
+        Msg::NoBlockers,
+        &charted,
+    );
+    if !doc.warnings.is_empty() {
+        ranked(
+            &mut out,
+            doc,
+            lang,
+            &index,
+            &doc.warnings,
+            "warnings",
+            Msg::SectionWarnings,
+            Msg::NoWarnings,
+            &charted,
+        );
+    }
+    charts_section(&mut out, doc, evidence, lang, &charted);
+    gates_section(&mut out, doc, evidence, lang, &charted);
+    evidence_section(&mut out, doc, lang);
+    out.push_str("</main>\n");
+    let _ = write!(
+        out,
+        "<footer><p>{}</p></footer>\n<script>{PRINT_SCRIPT}</script>\n</body>\n</html>\n",
+        esc(&lang.format(
+            Msg::HtmlFooter,
+            &[("version", &doc.gonogo_verdict.to_string())]
+        ))
+    );
+    out
+}
+
+fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &str) {
+    let headline = if go {
+        lang.text(Msg::HeadlineGo).to_owned()
+    } else {
+        lang.format(
+            Msg::HeadlineNoGo,
+            &[("count", &doc.blockers.len().to_string())],
+        )
+    };
+    let _ = write!(
+        out,
+        r#"<header id="verdict" class="banner {class}" role="banner"><div class="decision">{decision}</div><div><p class="headline">{headline}</p><p class="meta">"#,
+        class = if go { "go" } else { "nogo" },
+        decision = esc(decision),
+        headline = esc(&headline),
+    );
+    let mut items = Vec::new();
+    if let Some(name) = &doc.policy.name {
+        items.push((lang.text(Msg::LabelPolicy), name.clone()));
+    }
+    if let Some(env) = &doc.env {
+        items.push((lang.text(Msg::LabelEnvironment), env.clone()));
+    }
+    items.push((lang.text(Msg::LabelEvaluatedAt), doc.evaluated_at.clone()));
+    items.push((lang.text(Msg::LabelConfidence), percent(doc.confidence)));
+    if let Some(baseline) = &doc.baseline {
+        items.push((lang.text(Msg::LabelBaseline), baseline.source.clone()));
+    }
+    let parts: Vec<String> = items
+        .iter()
+        .map(|(label, value)| {
+            format!(
+                "<span>{}</span>",
+                esc(&lang.format(Msg::LabelValue, &[("label", label), ("value", value)]))
+            )
+        })
+        .collect();
+    out.push_str(&parts.join(" "));
+    let _ = write!(
+        out,
+        r#"</p><p class="meta">{}</p>"#,
+        esc(&counts_sentence(lang, doc))
+    );
+    if !doc.missing_evidence_kinds.is_empty() {
+        let _ = write!(
+            out,
+            r#"<p class="meta"><b>{}</b></p>"#,
+            esc(&lang.format(
+                Msg::MissingKinds,
+                &[("kinds", &doc.missing_evidence_kinds.join(", "))]
+            ))
+        );
+    }
+    out.push_str("</div></header>\n");
+}
+
+fn areas(out: &mut String, doc: &VerdictV1, lang: Lang) {
+    let _ = write!(
+        out,
+        r#"<section aria-labelledby="areas-h"><h2 id="areas-h">{}</h2><ul class="cards">"#,
+        esc(lang.text(Msg::SectionAreas))
+    );
+    let mut by_area: HashMap<&str, BTreeMap<&str, usize>> = HashMap::new();
+    for gate in &doc.gates {
+        *by_area
+            .entry(gate.area.as_str())
+            .or_default()
+            .entry(gate.status.as_str())
+            .or_default() += 1;
+    }
+    for area in &doc.areas {
+        let counts = by_area.get(area.name.as_str());
+        let summary: Vec<String> = ["fail", "missing", "inconclusive", "waived", "pass"]
+            .iter()
+            .filter_map(|s| {
+                counts
+                    .and_then(|c| c.get(s))
+                    .map(|n| format!("{} {n}", status_word(lang, s)))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            r##"<li class="card a-{status}"><a href="#area-{id}"><span class="pill a-{status}">{status_word}</span> <b>{title}</b><span class="sub">{count}</span><span class="sub">{summary}</span></a></li>"##,
+            status = esc(&area.status),
+            id = anchor(&area.name),
+            status_word = esc(&area_status_word(lang, &area.status)),
+            title = esc(&area_title(lang, &area.name, &area.title)),
+            count = esc(&lang.format(
+                Msg::AreaGateCount,
+                &[("count", &area.gates.len().to_string())]
+            )),
+            summary = esc(&summary.join(" · ")),
+        );
+    }
+    out.push_str("</ul></section>\n");
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ranked(
+    out: &mut String,
+    doc: &VerdictV1,
+    lang: Lang,
+    index: &HashMap<&str, usize>,
+    names: &[String],
+    id: &str,
+    title: Msg,
+    empty: Msg,
+    charted: &BTreeSet<usize>,
+) {
+    let _ = write!(
+        out,
+        r#"<section id="{id}" aria-labelledby="{id}-h"><h2 id="{id}-h">{}</h2>"#,
+        esc(lang.text(title))
+    );
+    let gates: Vec<(usize, &GateV1)> = names
+        .iter()
+        .filter_map(|name| index.get(name.as_str()).map(|&i| (i, &doc.gates[i])))
+        .collect();
+    if gates.is_empty() {
+        let _ = write!(out, r#"<p class="empty">{}</p>"#, esc(lang.text(empty)));
+    } else {
+        out.push_str(r#"<ol class="ranked">"#);
+        for (i, gate) in gates {
+            let _ = write!(
+                out,
+                r##"<li class="blocker s-{status}"><h3><a href="#gate-{i}">{name}</a> <span class="pill s-{status}">{status_word}</span> <span class="sub">{area} · <code>{expect}</code></span></h3>"##,
+                status = esc(&gate.status),
+                name = esc(&gate.name),
+                status_word = esc(&status_word(lang, &gate.status)),
+                area = esc(&area_title_of(lang, doc, &gate.area)),
+                expect = esc(&gate.expect),
+            );
+            figures(out, lang, gate);
+            explanation(out, doc, lang, gate, charted, false);
+            out.push_str("</li>");
+        }
+        out.push_str("</ol>");
+    }
+    out.push_str("</section>\n");
+}
+
+/// Measured, interval, n, threshold as a small table.
+fn figures(out: &mut String, lang: Lang, gate: &GateV1) {
+    let _ = write!(
+        out,
+        r#"<table class="figures"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>"#,
+        esc(lang.text(Msg::ColumnMeasured)),
+        esc(&lang.format(
+            Msg::ColumnInterval,
+            &[("confidence", &percent(gate.confidence))]
+        )),
+        esc(lang.text(Msg::ColumnN)),
+        esc(lang.text(Msg::ColumnThreshold)),
+        esc(&measured_display(lang, gate)),
+        esc(&interval_display(lang, gate)),
+        esc(&n_display(lang, gate)),
+        esc(&threshold_display(lang, gate)),
+    );
+}
+
+fn explanation(
+    out: &mut String,
+    doc: &VerdictV1,
+    lang: Lang,
+    gate: &GateV1,
+    charted: &BTreeSet<usize>,
+    full: bool,
+) {
+    out.push_str(r#"<dl class="why">"#);
+    if let Some(reason) = gate
+        .reason
+        .as_deref()
+        .and_then(|r| reason_sentence(lang, r))
+    {
+        dl_row(out, lang.text(Msg::LabelReason), &esc(reason));
+    }
+    dl_row(out, lang.text(Msg::LabelWhy), &esc(&gate.why));
+    if let Some(settle) = &gate.settle {
+        dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
+    }
+    for rule in &gate.rules {
+        dl_row(out, lang.text(Msg::LabelRules), &esc(rule));
+    }
+    if let Some(waiver) = waiver_sentence(lang, gate) {
+        dl_row(out, lang.text(Msg::StatusWaived), &esc(&waiver));
+    }
+    if let Some(description) = &gate.description {
+        dl_row(out, lang.text(Msg::LabelDescription), &esc(description));
+    }
+    let citations: Vec<String> = cited(doc, gate)
+        .map(|e| {
+            let chart = if charted.contains(&e.id) {
+                format!(
+                    r##" <a href="#chart-ev-{}">↗ {}</a>"##,
+                    e.id,
+                    esc(lang.text(Msg::SectionCharts))
+                )
+            } else {
+                String::new()
+            };
+            if full {
+                // The drill-down: every provenance field, the full SHA-256 and the tool.
+                format!(
+                    r##"<a href="#ev-{id}">{kind}</a> {stype} <code>{source}</code> · sha256 <code class="sha">{sha}</code> · {time} · {tool}{chart}"##,
+                    id = e.id,
+                    kind = esc(&e.kind),
+                    stype = esc(&e.source.source_type),
+                    source = esc(&e.source.location),
+                    sha = esc(&e.sha256),
+                    time = esc(&e.collected_at),
+                    tool = esc(&e.tool),
+                )
+            } else {
+                format!(
+                    r##"<a href="#ev-{}">{}</a>{chart}"##,
+                    e.id,
+                    esc(&citation(lang, e))
+                )
+            }
+        })
+        .collect();
+    dl_row(
+        out,
+        lang.text(Msg::ColumnEvidence),
+        &if citations.is_empty() {
+            esc(lang.text(Msg::EvidenceNone))
+        } else {
+            citations.join("<br>")
+        },
+    );
+    out.push_str("</dl>");
+}
+
+fn dl_row(out: &mut String, label: &str, html_value: &str) {
+    let _ = write!(out, "<dt>{}</dt><dd>{html_value}</dd>", esc(label));
+}
+
+fn anchor(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Ids of cited records that will get charts (present in the map and with something to draw).
+fn charted_records(doc: &VerdictV1, evidence: &EvidenceMap) -> BTreeSet<usize> {
+    doc.evidence
+        .iter()
+        .filter(|e| evidence.get(&e.sha256).is_some_and(has_chart))
+        .map(|e| e.id)
+        .take(MAX_CHARTED)
+        .collect()
+}
+
+/// Whether [`record_charts`] draws anything for the record (keep the two in step).
+fn has_chart(record: &Evidence) -> bool {
+    record.metrics.iter().any(|(name, m)| match &m.value {
+        MetricValue::Distribution(h) => m.unit.dimension() == Dimension::Time && !h.is_empty(),
+        MetricValue::Ratio(_) => ratio_charted(name),
+        MetricValue::Value(_) => false,
+    }) || tests_counts(record).is_some()
+        || record.details.get("series").is_some_and(|s| s.is_array())
+        || record.details.get("outages").is_some_and(|s| s.is_array())
+}
+
+/// Ratios drawn as a bar (coverage and the like); tests, load and probe ratios have their own
+/// charts.
+fn ratio_charted(name: &str) -> bool {
+    !name.starts_with("tests.") && !name.starts_with("load.") && !name.starts_with("probe.")
+}
+
+/// Passed, failed, errored, skipped of a JUnit record (details first, then metrics).
+fn tests_counts(record: &Evidence) -> Option<(u64, u64, u64, u64)> {
+    if record.kind != "junit" && !record.metrics.contains_key("tests.failed") {
+        return None;
+    }
+    let details = &record.details;
+    let from_details = |key: &str| details.get(key).and_then(|v| v.as_u64());
+    let from_metric = |key: &str| {
+        record
+            .metrics
+            .get(key)
+            .and_then(|m| m.value.as_ratio())
+            .map(|r| r.k)
+    };
+    let passed = from_details("passed").or_else(|| from_metric("tests.passed"))?;
+    let failed = from_details("failed").or_else(|| from_metric("tests.failed"))?;
+    let errored = from_details("errored").unwrap_or(0);
+    let skipped = from_details("skipped")
+        .or_else(|| from_metric("tests.skipped"))
+        .unwrap_or(0);
+    Some((passed, failed, errored, skipped))
+}
+
+fn charts_section(
+    out: &mut String,
+    doc: &VerdictV1,
+    evidence: &EvidenceMap,
+    lang: Lang,
+    charted: &BTreeSet<usize>,
+) {
+    let _ = write!(
+        out,
+        r#"<section id="charts" aria-labelledby="charts-h"><h2 id="charts-h">{}</h2>"#,
+        esc(lang.text(Msg::SectionCharts))
+    );
+    let with_charts = doc
+        .evidence
+        .iter()
+        .filter(|e| evidence.get(&e.sha256).is_some_and(has_chart))
+        .count();
+    if with_charts > charted.len() {
+        let _ = write!(
+            out,
+            r#"<p class="note">{}</p>"#,
+            esc(&lang.format(
+                Msg::ChartTooMany,
+                &[
+                    ("shown", &charted.len().to_string()),
+                    ("hidden", &(with_charts - charted.len()).to_string())
+                ]
+            ))
+        );
+    }
+    let absent: Vec<&EvidenceV1> = doc
+        .evidence
+        .iter()
+        .filter(|e| !evidence.contains_key(&e.sha256))
+        .collect();
+    const MAX_ABSENT_LISTED: usize = 20;
+    for e in absent.iter().take(MAX_ABSENT_LISTED) {
+        let _ = write!(
+            out,
+            r#"<p class="note">{}</p>"#,
+            esc(&lang.format(
+                Msg::EvidenceNotFound,
+                &[("sha", crate::common::sha_prefix(&e.sha256))]
+            ))
+        );
+    }
+    if absent.len() > MAX_ABSENT_LISTED {
+        let _ = write!(
+            out,
+            r#"<p class="note">{}</p>"#,
+            esc(&lang.format(
+                Msg::EvidenceNotFoundMore,
+                &[("count", &(absent.len() - MAX_ABSENT_LISTED).to_string())]
+            ))
+        );
+    }
+    let gates_by_evidence: HashMap<usize, Vec<&GateV1>> = {
+        let mut map: HashMap<usize, Vec<&GateV1>> = HashMap::new();
+        for gate in &doc.gates {
+            for &id in &gate.evidence {
+                map.entry(id).or_default().push(gate);
+            }
+        }
+        map
+    };
+    for e in doc.evidence.iter().filter(|e| charted.contains(&e.id)) {
+        let Some(record) = evidence.get(&e.sha256) else {
+            continue;
+        };
+        let gates = gates_by_evidence
+            .get(&e.id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let _ = write!(
+            out,
+            r#"<article class="record" id="chart-ev-{}"><h3>{} <span class="sub">{}</span></h3><div class="figs">"#,
+            e.id,
+            esc(&e.kind),
+            esc(&citation(lang, e))
+        );
+        record_charts(out, record, gates, lang);
+        out.push_str("</div></article>");
+    }
+    out.push_str("</section>\n");
+}
+
+/// `p(99.9)` as 99.9.
+fn percentile_of(aggregate: &str) -> Option<f64> {
+    aggregate
+        .strip_prefix("p(")?
+        .strip_suffix(')')?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn marker_for(gate: &GateV1) -> Marker {
+    let measured = gate.measured.as_ref();
+    Marker {
+        label: format!("{} {}", gate.aggregate, gate.threshold_display),
+        percentile: percentile_of(&gate.aggregate),
+        threshold: gate.threshold,
+        point: measured.map(|m| m.point),
+        lower: measured.and_then(|m| m.lower.or(m.upper.map(|_| m.point))),
+        upper: measured.and_then(|m| m.upper),
+        bad: gate.status != "pass" && gate.status != "waived",
+    }
+}
+
+fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: Lang) {
+    let figure = |out: &mut String, caption: &str, svg: &str| {
+        let _ = write!(
+            out,
+            "<figure>{svg}<figcaption>{}</figcaption></figure>",
+            esc(caption)
+        );
+    };
+    let wide_figure = |out: &mut String, caption: &str, svg: &str| {
+        let _ = write!(
+            out,
+            r#"<figure class="wide">{svg}<figcaption>{}</figcaption></figure>"#,
+            esc(caption)
+        );
+    };
+    for (name, metric) in &record.metrics {
+        match &metric.value {
+            MetricValue::Distribution(histogram) if metric.unit.dimension() == Dimension::Time => {
+                if histogram.is_empty() {
+                    continue;
+                }
+                let markers: Vec<Marker> = gates
+                    .iter()
+                    .filter(|g| {
+                        &g.metric == name && g.measured.as_ref().is_some_and(|m| m.unit == "s")
+                    })
+                    .map(|g| marker_for(g))
+                    .collect();
+                let step = metric.unit.to_base();
+                let title = lang.format(Msg::ChartLatencyDistribution, &[("metric", name)]);
+                let svg = charts::latency_distribution(
+                    histogram,
+                    step,
+                    &markers,
+                    &title,
+                    lang.text(Msg::AxisLatency),
+                    lang.text(Msg::AxisRequests),
+                );
+                figure(out, &title, &svg);
+                let title = lang.format(Msg::ChartPercentiles, &[("metric", name)]);
+                let svg = charts::percentile_curve(
+                    histogram,
+                    step,
+                    &markers,
+                    &title,
+                    lang.text(Msg::AxisPercentile),
+                    lang.text(Msg::AxisLatency),
+                );
+                figure(out, &title, &svg);
+                if let Some(note) = &metric.note {
+                    let _ = write!(
+                        out,
+                        r#"<p class="note wide">{}</p>"#,
+                        esc(&lang.labelled(Msg::LabelNote, note))
+                    );
+                }
+            }
+            MetricValue::Ratio(ratio) if ratio_charted(name) => {
+                let gate = gates.iter().find(|g| &g.metric == name);
+                let interval = gate
+                    .and_then(|g| g.measured.as_ref())
+                    .and_then(|m| Some((m.lower?, m.upper?)));
+                let title = lang.format(
+                    Msg::ChartRatio,
+                    &[
+                        ("metric", name),
+                        ("k", &ratio.k.to_string()),
+                        ("n", &ratio.n.to_string()),
+                    ],
+                );
+                let svg = charts::ratio_bar(
+                    ratio.k,
+                    ratio.n,
+                    interval,
+                    gate.and_then(|g| g.threshold),
+                    &title,
+                );
+                wide_figure(out, &title, &svg);
+            }
+            _ => {}
+        }
+    }
+    tests_chart(out, record, lang);
+    if let Some(series) = record.details.get("series").and_then(|s| s.as_array()) {
+        let points: Vec<SeriesPoint> = series
+            .iter()
+            .filter_map(|p| {
+                Some(SeriesPoint {
+                    second: p.get("second")?.as_f64()?,
+                    completed: p.get("completed").and_then(|v| v.as_f64()).unwrap_or(0.0),
+                    errors: p.get("errors").and_then(|v| v.as_f64()).unwrap_or(0.0),
+                })
+            })
+            .collect();
+        if !points.is_empty() {
+            let name = record
+                .details
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(|n| format!("load.{n}"))
+                .unwrap_or_else(|| record.source.as_str().to_owned());
+            let title = lang.format(Msg::ChartThroughput, &[("metric", &name)]);
+            let svg = charts::throughput_series(
+                &points,
+                &title,
+                lang.text(Msg::AxisSeconds),
+                lang.text(Msg::AxisRequestsPerSecond),
+                (
+                    lang.text(Msg::LegendCompleted),
+                    lang.text(Msg::LegendErrors),
+                ),
+            );
+            figure(out, &title, &svg);
+        }
+    }
+    if let Some(outages) = record.details.get("outages").and_then(|s| s.as_array()) {
+        availability(out, record, outages, lang);
+    }
+}
+
+fn tests_chart(out: &mut String, record: &Evidence, lang: Lang) {
+    let details = &record.details;
+    let Some((passed, failed, errored, skipped)) = tests_counts(record) else {
+        return;
+    };
+    let parts = [
+        (
+            "c-good-fill",
+            lang.format(Msg::TestsPassed, &[("count", &passed.to_string())]),
+            passed,
+        ),
+        (
+            "c-bad-fill",
+            lang.format(Msg::TestsFailed, &[("count", &failed.to_string())]),
+            failed,
+        ),
+        (
+            "c-warn-fill",
+            lang.format(Msg::TestsErrored, &[("count", &errored.to_string())]),
+            errored,
+        ),
+        (
+            "c-track",
+            lang.format(Msg::TestsSkipped, &[("count", &skipped.to_string())]),
+            skipped,
+        ),
+    ];
+    let title = lang.format(Msg::ChartTests, &[("source", record.source.as_str())]);
+    let svg = charts::stacked_counts(&parts, &title);
+    let _ = write!(
+        out,
+        r#"<figure class="wide">{svg}<figcaption>{}</figcaption></figure>"#,
+        esc(&title)
+    );
+    if let Some(failing) = details
+        .get("failing")
+        .and_then(|f| f.as_array())
+        .filter(|f| !f.is_empty())
+    {
+        let text = |v: &serde_json::Value, key: &str| {
+            v.get(key).and_then(|x| x.as_str()).unwrap_or("").to_owned()
+        };
+        let _ = write!(
+            out,
+            r#"<div class="wide"><h4>{}</h4><table class="list"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+            esc(lang.text(Msg::TestsFailing)),
+            esc(lang.text(Msg::ColumnTest)),
+            esc(lang.text(Msg::ColumnLocation)),
+            esc(lang.text(Msg::ColumnMessage)),
+        );
+        for test in failing {
+            let mut location = text(test, "file");
+            if let Some(line) = test.get("line").and_then(|l| l.as_u64()) {
+                location.push_str(&format!(":{line}"));
+            }
+            let _ = write!(
+                out,
+                r#"<tr><td class="test-name"><code>{}</code><br><span class="sub">{}</span></td><td><code>{}</code></td><td><pre>{}</pre></td></tr>"#,
+                esc(&text(test, "name")),
+                esc(&text(test, "classname")),
+                esc(&location),
+                esc(&text(test, "message")),
+            );
+        }
+        out.push_str("</table>");
+        if let Some(more) = details
+            .get("failing_not_listed")
+            .and_then(|v| v.as_u64())
+            .filter(|n| *n > 0)
+        {
+            let _ = write!(
+                out,
+                r#"<p class="note">{}</p>"#,
+                esc(&lang.format(Msg::TestsNotListed, &[("count", &more.to_string())]))
+            );
+        }
+        out.push_str("</div>");
+    }
+}
+
+fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Value], lang: Lang) {
+    let details = &record.details;
+    let number = |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_f64());
+    let intervals: Vec<Outage> = outages
+        .iter()
+        .filter_map(|o| {
+            Some(Outage {
+                start: number(o, "start_offset_s")?,
+                end: number(o, "end_offset_s")?,
+            })
+        })
+        .collect();
+    let attempts: Vec<(f64, bool)> = details
+        .get("attempt_log")
+        .and_then(|l| l.as_array())
+        .map(|log| {
+            log.iter()
+                .filter_map(|a| {
+                    Some((
+                        number(a, "offset_ms")? / 1e3,
+                        a.get("success").and_then(|s| s.as_bool())?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let window = number(details, "window_s")
+        .or_else(|| intervals.iter().map(|o| o.end).reduce(f64::max))
+        .or_else(|| attempts.iter().map(|a| a.0).reduce(f64::max))
+        .unwrap_or(1.0);
+    let target = details
+        .get("target")
+        .and_then(|t| t.as_str())
+        .unwrap_or(record.source.as_str());
+    let title = lang.format(Msg::ChartAvailability, &[("target", target)]);
+    let svg = charts::availability_timeline(
+        window,
+        &intervals,
+        &attempts,
+        &title,
+        lang.text(Msg::AxisSeconds),
+        (lang.text(Msg::LegendUp), lang.text(Msg::LegendOutage)),
+    );
+    let ratio = record
+        .metrics
+        .iter()
+        .find(|(name, _)| name.ends_with(".availability"))
+        .and_then(|(_, m)| m.value.as_ratio());
+    let summary = lang.format(
+        Msg::OutageSummary,
+        &[
+            ("count", &intervals.len().to_string()),
+            (
+                "downtime",
+                &format!(
+                    "{:.1}",
+                    number(details, "downtime_s")
+                        .unwrap_or_else(|| intervals.iter().map(|o| o.end - o.start).sum())
+                ),
+            ),
+            ("window", &format!("{window:.1}")),
+            ("k", &ratio.map(|r| r.k.to_string()).unwrap_or_default()),
+            ("n", &ratio.map(|r| r.n.to_string()).unwrap_or_default()),
+        ],
+    );
+    let _ = write!(
+        out,
+        r#"<figure class="wide">{svg}<figcaption>{}<br>{}</figcaption>"#,
+        esc(&title),
+        esc(&summary)
+    );
+    if !outages.is_empty() {
+        out.push_str(r#"<table class="list">"#);
+        for outage in outages.iter().take(50) {
+            let reasons: Vec<&str> = outage
+                .get("reasons")
+                .and_then(|r| r.as_array())
+                .map(|r| r.iter().filter_map(|x| x.as_str()).collect())
+                .unwrap_or_default();
+            let ongoing = outage
+                .get("ongoing")
+                .and_then(|o| o.as_bool())
+                .unwrap_or(false);
+            let _ = write!(
+                out,
+                "<tr><td>{} s – {} s</td><td>{}</td><td><code>{}</code>{}</td></tr>",
+                esc(&format!(
+                    "{:.1}",
+                    number(outage, "start_offset_s").unwrap_or(0.0)
+                )),
+                esc(&format!(
+                    "{:.1}",
+                    number(outage, "end_offset_s").unwrap_or(0.0)
+                )),
+                esc(outage.get("start").and_then(|s| s.as_str()).unwrap_or("")),
+                esc(&reasons.join(", ")),
+                if ongoing {
+                    format!(" · {}", esc(lang.text(Msg::OutageOngoing)))
+                } else {
+                    String::new()
+                },
+            );
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</figure>");
+}
+
+fn gates_section(
+    out: &mut String,
+    doc: &VerdictV1,
+    evidence: &EvidenceMap,
+    lang: Lang,
+    charted: &BTreeSet<usize>,
+) {
+    let _ = write!(
+        out,
+        r#"<section id="gates" aria-labelledby="gates-h"><h2 id="gates-h">{}</h2>"#,
+        esc(lang.text(Msg::SectionGates))
+    );
+    let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, gate) in doc.gates.iter().enumerate() {
+        by_area.entry(gate.area.as_str()).or_default().push(i);
+    }
+    let mut names: Vec<(&str, &str, &str)> = doc
+        .areas
+        .iter()
+        .map(|a| (a.name.as_str(), a.title.as_str(), a.status.as_str()))
+        .collect();
+    for gate in &doc.gates {
+        if !names.iter().any(|(n, _, _)| *n == gate.area) {
+            names.push((&gate.area, &gate.area, "grey"));
+        }
+    }
+    for (name, title, status) in names {
+        let _ = write!(
+            out,
+            r#"<section class="area" id="area-{id}" aria-labelledby="area-{id}-h"><h3 id="area-{id}-h"><span class="pill a-{status}">{sw}</span> {title}</h3>"#,
+            id = anchor(name),
+            status = esc(status),
+            sw = esc(&area_status_word(lang, status)),
+            title = esc(&area_title(lang, name, title)),
+        );
+        let indices = by_area.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        if indices.is_empty() {
+            let _ = write!(
+                out,
+                r#"<p class="empty">{}</p>"#,
+                esc(lang.text(Msg::AreaNoGates))
+            );
+        }
+        for &i in indices {
+            let gate = &doc.gates[i];
+            let _ = write!(
+                out,
+                r#"<details class="gate s-{status}" id="gate-{i}"><summary><span class="pill s-{status}">{sw}</span> <b>{name}</b> <code>{expect}</code> <span class="sub">{measured}{severity}</span></summary><div class="body">"#,
+                status = esc(&gate.status),
+                sw = esc(&status_word(lang, &gate.status)),
+                name = esc(&gate.name),
+                expect = esc(&gate.expect),
+                measured = esc(&measured_display(lang, gate)),
+                severity = if gate.severity == "warn" {
+                    format!(" · {}", esc(&severity_word(lang, "warn")))
+                } else {
+                    String::new()
+                },
+            );
+            figures(out, lang, gate);
+            explanation(out, doc, lang, gate, charted, true);
+            notes(out, doc, evidence, lang, gate);
+            out.push_str("</div></details>");
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// Caveats the evidence attaches to the gate's metric (e.g. a closed-model latency).
+fn notes(out: &mut String, doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang, gate: &GateV1) {
+    for e in cited(doc, gate) {
+        if let Some(note) = evidence
+            .get(&e.sha256)
+            .and_then(|r| r.metrics.get(&gate.metric))
+            .and_then(|m| m.note.as_deref())
+        {
+            let _ = write!(
+                out,
+                r#"<p class="note">{}</p>"#,
+                esc(&lang.labelled(Msg::LabelNote, note))
+            );
+        }
+    }
+}
+
+fn evidence_section(out: &mut String, doc: &VerdictV1, lang: Lang) {
+    let _ = write!(
+        out,
+        r#"<section id="evidence" aria-labelledby="evidence-h"><h2 id="evidence-h">{}</h2>"#,
+        esc(lang.text(Msg::SectionEvidence))
+    );
+    if doc.evidence.is_empty() {
+        let _ = write!(
+            out,
+            r#"<p class="empty">{}</p>"#,
+            esc(lang.text(Msg::EvidenceNone))
+        );
+    } else {
+        let _ = write!(
+            out,
+            r#"<table class="prov"><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>"#,
+            esc(lang.text(Msg::LabelKind)),
+            esc(lang.text(Msg::LabelSource)),
+            esc(lang.text(Msg::LabelSha256)),
+            esc(lang.text(Msg::LabelCollectedAt)),
+            esc(lang.text(Msg::LabelTool)),
+        );
+        for e in &doc.evidence {
+            let _ = write!(
+                out,
+                r#"<tr id="ev-{id}"><td>{id}</td><td>{}</td><td>{} <code>{}</code></td><td><code class="sha">{}</code></td><td>{}</td><td>{}</td></tr>"#,
+                esc(&e.kind),
+                esc(&e.source.source_type),
+                esc(&e.source.location),
+                esc(&e.sha256),
+                esc(&e.collected_at),
+                esc(&e.tool),
+                id = e.id,
+            );
+        }
+        out.push_str("</table>");
+    }
+    out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_attribute_quotes() {
+        assert_eq!(
+            escape_html(r#"<script>"a" & 'b'</script>"#),
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_print_script() {
+        let csp = content_security_policy();
+        assert!(csp.starts_with("default-src 'none';"));
+        // base64 of a SHA-256 is 44 characters.
+        let hash = csp
+            .split("'sha256-")
+            .nth(1)
+            .unwrap()
+            .split('\'')
+            .next()
+            .unwrap();
+        assert_eq!(hash.len(), 44);
+    }
+
+    #[test]
+    fn percentiles_parse_from_aggregates() {
+        assert_eq!(percentile_of("p(99.9)"), Some(99.9));
+        assert_eq!(percentile_of("rate"), None);
+    }
+}

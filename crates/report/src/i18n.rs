@@ -1,0 +1,732 @@
+//! The message catalogue: every fixed string the renderers print, in English (the default) and
+//! Chinese (`zh-CN`).
+//!
+//! A message is looked up by its id ([`Msg`]) and filled with named arguments, so a sentence is
+//! always translated whole, never assembled from translated fragments:
+//!
+//! ```
+//! use gonogo_report::i18n::{Lang, Msg};
+//!
+//! let text = Lang::ZhCn.format(Msg::CountOf, &[("k", "11"), ("n", "13")]);
+//! assert_eq!(text, "13 中的 11");
+//! assert_eq!(Lang::En.text(Msg::StatusFail), "fail");
+//! ```
+//!
+//! The two tables ([`EN`], [`ZH_CN`]) are keyed by the message's string id, as a translator's
+//! file would be; a test checks that both hold every id, nothing else, and the same
+//! `{placeholders}`. Data (gate names, test names, the core's explanations) is never translated.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+/// A report language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    ZhCn,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::ZhCn];
+
+    /// The BCP 47 tag: `en` or `zh-CN`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh-CN",
+        }
+    }
+
+    fn table(self) -> &'static HashMap<&'static str, &'static str> {
+        static EN_MAP: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+        static ZH_MAP: OnceLock<HashMap<&str, &str>> = OnceLock::new();
+        match self {
+            Lang::En => EN_MAP.get_or_init(|| EN.iter().copied().collect()),
+            Lang::ZhCn => ZH_MAP.get_or_init(|| ZH_CN.iter().copied().collect()),
+        }
+    }
+
+    /// The message as written in the catalogue (placeholders unfilled). Falls back to English,
+    /// then to the id, so a gap shows rather than panics (a test keeps the tables complete).
+    pub fn text(self, message: Msg) -> &'static str {
+        let id = message.id();
+        self.table()
+            .get(id)
+            .or_else(|| Lang::En.table().get(id))
+            .copied()
+            .unwrap_or(id)
+    }
+
+    /// `label: value` with the language's punctuation (`：` in Chinese). `value` is data or
+    /// already-rendered text; it is inserted as is.
+    pub fn labelled(self, label: Msg, value: &str) -> String {
+        self.format(
+            Msg::LabelValue,
+            &[("label", self.text(label)), ("value", value)],
+        )
+    }
+
+    /// The message with its `{name}` placeholders filled from `args`.
+    pub fn format(self, message: Msg, args: &[(&str, &str)]) -> String {
+        fill(self.text(message), args)
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// An unknown language tag.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown language {0:?}: choose en or zh-CN")]
+pub struct UnknownLang(pub String);
+
+impl FromStr for Lang {
+    type Err = UnknownLang;
+
+    fn from_str(s: &str) -> Result<Lang, UnknownLang> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "en" | "en-us" | "en-gb" => Ok(Lang::En),
+            "zh" | "zh-cn" | "zh-hans" | "zh-hans-cn" => Ok(Lang::ZhCn),
+            _ => Err(UnknownLang(s.to_owned())),
+        }
+    }
+}
+
+/// Replaces `{name}` by its argument; unknown placeholders stay as they are.
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match args.iter().find(|(key, _)| *key == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+macro_rules! message_ids {
+    ($($variant:ident = $id:literal,)*) => {
+        /// A message id. [`Msg::id`] is the key in the catalogue tables.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Msg {
+            $($variant,)*
+        }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$variant,)*];
+
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Msg::$variant => $id,)*
+                }
+            }
+        }
+    };
+}
+
+message_ids! {
+    DecisionGo = "decision.go",
+    DecisionNoGo = "decision.nogo",
+    HeadlineGo = "headline.go",
+    HeadlineNoGo = "headline.nogo",
+    Counts = "summary.counts",
+    CountOf = "summary.count_of",
+    StatusPass = "status.pass",
+    StatusFail = "status.fail",
+    StatusInconclusive = "status.inconclusive",
+    StatusMissing = "status.missing",
+    StatusWaived = "status.waived",
+    AreaGreen = "area_status.green",
+    AreaYellow = "area_status.yellow",
+    AreaRed = "area_status.red",
+    AreaGrey = "area_status.grey",
+    AreaFunctionality = "area.functionality",
+    AreaPerformance = "area.performance",
+    AreaReliability = "area.reliability",
+    AreaSecurity = "area.security",
+    AreaObservability = "area.observability",
+    AreaDelivery = "area.delivery",
+    SeverityBlocker = "severity.blocker",
+    SeverityWarn = "severity.warn",
+    ReasonBreached = "reason.breached",
+    ReasonMissing = "reason.missing",
+    ReasonStale = "reason.stale",
+    ReasonPartial = "reason.partial",
+    ReasonTooFewSamples = "reason.too_few_samples",
+    ReasonNoBaseline = "reason.no_baseline",
+    ReasonUnparseable = "reason.unparseable",
+    ReasonWaived = "reason.waived",
+    ColumnRank = "column.rank",
+    ColumnArea = "column.area",
+    ColumnStatus = "column.status",
+    ColumnGates = "column.gates",
+    ColumnGate = "column.gate",
+    ColumnMeasured = "column.measured",
+    ColumnInterval = "column.interval",
+    ColumnN = "column.n",
+    ColumnThreshold = "column.threshold",
+    ColumnExpect = "column.expect",
+    ColumnEvidence = "column.evidence",
+    ColumnSeverity = "column.severity",
+    ColumnMetric = "column.metric",
+    ColumnTest = "column.test",
+    ColumnLocation = "column.location",
+    ColumnMessage = "column.message",
+    SectionAreas = "section.areas",
+    SectionBlockers = "section.blockers",
+    SectionWarnings = "section.warnings",
+    SectionGates = "section.gates",
+    SectionCharts = "section.charts",
+    SectionEvidence = "section.evidence",
+    MissingKinds = "verdict.missing_kinds",
+    NoBlockers = "verdict.no_blockers",
+    NoWarnings = "verdict.no_warnings",
+    AreaNoGates = "area.no_gates",
+    AreaGateCount = "area.gate_count",
+    GatesNotListed = "area.gates_not_listed",
+    LabelValue = "label.value",
+    LabelPolicy = "label.policy",
+    LabelEnvironment = "label.environment",
+    LabelEvaluatedAt = "label.evaluated_at",
+    LabelConfidence = "label.confidence",
+    LabelBaseline = "label.baseline",
+    LabelWhy = "label.why",
+    LabelReason = "label.reason",
+    LabelSettle = "label.settle",
+    LabelRules = "label.rules",
+    LabelDescription = "label.description",
+    LabelKind = "label.kind",
+    LabelSource = "label.source",
+    LabelSha256 = "label.sha256",
+    LabelCollectedAt = "label.collected_at",
+    LabelTool = "label.tool",
+    LabelNote = "label.note",
+    Waiver = "waiver.active",
+    WaiverExpired = "waiver.expired",
+    EvidenceCitation = "evidence.citation",
+    EvidenceNone = "evidence.none",
+    EvidenceNotFound = "evidence.not_found",
+    EvidenceNotFoundMore = "evidence.not_found_more",
+    NotMeasured = "value.not_measured",
+    JunitFailure = "junit.failure",
+    JunitSkipped = "junit.skipped",
+    AnnotationTitle = "annotation.title",
+    AnnotationTestFailed = "annotation.test_failed",
+    AnnotationFinding = "annotation.finding",
+    HtmlTitle = "html.title",
+    HtmlSkipToBlockers = "html.skip_to_blockers",
+    HtmlFooter = "html.footer",
+    MarkdownFooter = "markdown.footer",
+    ChartLatencyDistribution = "chart.latency_distribution",
+    ChartPercentiles = "chart.percentiles",
+    ChartAvailability = "chart.availability",
+    ChartThroughput = "chart.throughput",
+    ChartRatio = "chart.ratio",
+    ChartTests = "chart.tests",
+    ChartTooMany = "chart.too_many",
+    AxisLatency = "axis.latency",
+    AxisRequests = "axis.requests",
+    AxisPercentile = "axis.percentile",
+    AxisSeconds = "axis.seconds",
+    AxisRequestsPerSecond = "axis.requests_per_second",
+    LegendThreshold = "legend.threshold",
+    LegendCompleted = "legend.completed",
+    LegendErrors = "legend.errors",
+    LegendOutage = "legend.outage",
+    LegendUp = "legend.up",
+    OutageSummary = "probe.outage_summary",
+    OutageOngoing = "probe.outage_ongoing",
+    TestsPassed = "tests.passed",
+    TestsFailed = "tests.failed",
+    TestsErrored = "tests.errored",
+    TestsSkipped = "tests.skipped",
+    TestsFailing = "tests.failing",
+    TestsNotListed = "tests.not_listed",
+}
+
+/// English, the default.
+pub const EN: &[(&str, &str)] = &[
+    ("decision.go", "GO"),
+    ("decision.nogo", "NO-GO"),
+    ("headline.go", "GO: no blocker gate stops the release."),
+    (
+        "headline.nogo",
+        "NO-GO: blocker gates that stop the release: {count}.",
+    ),
+    (
+        "summary.counts",
+        "{total} gates: {pass} pass, {fail} fail, {inconclusive} inconclusive, {missing} missing, {waived} waived",
+    ),
+    ("summary.count_of", "{k} of {n}"),
+    ("status.pass", "pass"),
+    ("status.fail", "fail"),
+    ("status.inconclusive", "inconclusive"),
+    ("status.missing", "missing"),
+    ("status.waived", "waived"),
+    ("area_status.green", "green"),
+    ("area_status.yellow", "yellow"),
+    ("area_status.red", "red"),
+    ("area_status.grey", "grey"),
+    ("area.functionality", "Functionality"),
+    ("area.performance", "Performance"),
+    ("area.reliability", "Reliability"),
+    ("area.security", "Security"),
+    ("area.observability", "Observability"),
+    ("area.delivery", "Delivery"),
+    ("severity.blocker", "blocker"),
+    ("severity.warn", "warning"),
+    (
+        "reason.breached",
+        "the whole interval is on the wrong side of the threshold",
+    ),
+    ("reason.missing", "no evidence carries the metric"),
+    (
+        "reason.stale",
+        "all evidence for the metric is older than the gate allows",
+    ),
+    (
+        "reason.partial",
+        "evidence kinds this environment requires never arrived",
+    ),
+    (
+        "reason.too_few_samples",
+        "the interval straddles the threshold: more samples would settle it",
+    ),
+    (
+        "reason.no_baseline",
+        "a relative gate without a usable baseline",
+    ),
+    (
+        "reason.unparseable",
+        "evidence exists but cannot answer the gate",
+    ),
+    ("reason.waived", "a waiver applies"),
+    ("column.rank", "#"),
+    ("column.area", "Area"),
+    ("column.status", "Status"),
+    ("column.gates", "Gates"),
+    ("column.gate", "Gate"),
+    ("column.measured", "Measured"),
+    ("column.interval", "Interval ({confidence})"),
+    ("column.n", "n"),
+    ("column.threshold", "Threshold"),
+    ("column.expect", "Expectation"),
+    ("column.evidence", "Evidence"),
+    ("column.severity", "Severity"),
+    ("column.metric", "Metric"),
+    ("column.test", "Test"),
+    ("column.location", "Location"),
+    ("column.message", "Message"),
+    ("section.areas", "Areas"),
+    ("section.blockers", "Blockers, worst first"),
+    ("section.warnings", "Warnings, worst first"),
+    ("section.gates", "Gates by area"),
+    ("section.charts", "Charts"),
+    ("section.evidence", "Evidence"),
+    (
+        "verdict.missing_kinds",
+        "Evidence this environment requires never arrived: {kinds}",
+    ),
+    ("verdict.no_blockers", "No blocker gate stops the release."),
+    ("verdict.no_warnings", "No warning."),
+    (
+        "area.no_gates",
+        "No gate in this area: no evidence, no green.",
+    ),
+    ("area.gate_count", "gates: {count}"),
+    (
+        "area.gates_not_listed",
+        "Gates not listed here: {count}. The HTML report and verdict.json hold every gate.",
+    ),
+    ("label.value", "{label}: {value}"),
+    ("label.policy", "Policy"),
+    ("label.environment", "Environment"),
+    ("label.evaluated_at", "Evaluated"),
+    ("label.confidence", "Confidence"),
+    ("label.baseline", "Baseline"),
+    ("label.why", "Why"),
+    ("label.reason", "Reason"),
+    ("label.settle", "What would settle it"),
+    ("label.rules", "Rules applied"),
+    ("label.description", "Description"),
+    ("label.kind", "Kind"),
+    ("label.source", "Source"),
+    ("label.sha256", "SHA-256"),
+    ("label.collected_at", "Collected"),
+    ("label.tool", "Tool"),
+    ("label.note", "Note"),
+    (
+        "waiver.active",
+        "Waived: {reason} (owner {owner}, until {expires}; status without the waiver: {status})",
+    ),
+    (
+        "waiver.expired",
+        "Expired waiver, no longer applied: {reason} (owner {owner}, expired {expires})",
+    ),
+    (
+        "evidence.citation",
+        "{type} {source} · sha256 {sha} · {time}",
+    ),
+    ("evidence.none", "no evidence"),
+    (
+        "evidence.not_found",
+        "The evidence record with sha256 {sha} is not in the evidence folder, so it has no chart.",
+    ),
+    (
+        "evidence.not_found_more",
+        "Further evidence records not in the evidence folder: {count}.",
+    ),
+    ("value.not_measured", "—"),
+    (
+        "junit.failure",
+        "{status}: measured {measured}, threshold {threshold}",
+    ),
+    (
+        "junit.skipped",
+        "waived: {reason} (owner {owner}, until {expires})",
+    ),
+    ("annotation.title", "gonogo {severity}: {gate}"),
+    (
+        "annotation.test_failed",
+        "{gate}: test {test} failed: {message}",
+    ),
+    ("annotation.finding", "{gate}: {rule}: {message}"),
+    ("html.title", "Readiness report: {decision} · {policy}"),
+    ("html.skip_to_blockers", "Skip to the blockers"),
+    (
+        "html.footer",
+        "Rendered by gonogo from verdict.json version {version}. Every figure comes from the evidence it cites; the SHA-256 identifies the raw input.",
+    ),
+    (
+        "markdown.footer",
+        "Rendered by gonogo from verdict.json version {version}; every figure cites its evidence.",
+    ),
+    (
+        "chart.latency_distribution",
+        "Latency distribution: {metric}",
+    ),
+    ("chart.percentiles", "Latency by percentile: {metric}"),
+    ("chart.availability", "Availability timeline: {target}"),
+    (
+        "chart.throughput",
+        "Throughput and errors per second: {metric}",
+    ),
+    ("chart.ratio", "{metric}: {k} of {n}"),
+    ("chart.tests", "Test results: {source}"),
+    (
+        "chart.too_many",
+        "Charts are drawn for the first {shown} evidence records; {hidden} more are listed without a chart.",
+    ),
+    ("axis.latency", "latency (log scale)"),
+    ("axis.requests", "requests"),
+    ("axis.percentile", "percentile"),
+    ("axis.seconds", "seconds since the start"),
+    ("axis.requests_per_second", "requests per second"),
+    ("legend.threshold", "threshold {threshold}"),
+    ("legend.completed", "completed"),
+    ("legend.errors", "errors"),
+    ("legend.outage", "outage"),
+    ("legend.up", "up"),
+    (
+        "probe.outage_summary",
+        "outages: {count} · downtime: {downtime} s · window: {window} s · successful probes: {k} of {n}",
+    ),
+    ("probe.outage_ongoing", "still down when the window ended"),
+    ("tests.passed", "passed: {count}"),
+    ("tests.failed", "failed: {count}"),
+    ("tests.errored", "errored: {count}"),
+    ("tests.skipped", "skipped: {count}"),
+    ("tests.failing", "Failing tests"),
+    ("tests.not_listed", "not listed: {count}"),
+];
+
+/// Simplified Chinese.
+pub const ZH_CN: &[(&str, &str)] = &[
+    ("decision.go", "GO"),
+    ("decision.nogo", "NO-GO"),
+    ("headline.go", "GO：没有阻塞项阻止发布。"),
+    ("headline.nogo", "NO-GO：阻止发布的阻塞项共 {count} 个。"),
+    (
+        "summary.counts",
+        "门禁共 {total} 个：通过 {pass}，未通过 {fail}，无法判定 {inconclusive}，缺少证据 {missing}，已豁免 {waived}",
+    ),
+    ("summary.count_of", "{n} 中的 {k}"),
+    ("status.pass", "通过"),
+    ("status.fail", "未通过"),
+    ("status.inconclusive", "无法判定"),
+    ("status.missing", "缺少证据"),
+    ("status.waived", "已豁免"),
+    ("area_status.green", "绿"),
+    ("area_status.yellow", "黄"),
+    ("area_status.red", "红"),
+    ("area_status.grey", "灰"),
+    ("area.functionality", "功能"),
+    ("area.performance", "性能"),
+    ("area.reliability", "可靠性"),
+    ("area.security", "安全"),
+    ("area.observability", "可观测性"),
+    ("area.delivery", "交付"),
+    ("severity.blocker", "阻塞"),
+    ("severity.warn", "警告"),
+    ("reason.breached", "整个置信区间都落在阈值的错误一侧"),
+    ("reason.missing", "没有任何证据包含该指标"),
+    ("reason.stale", "该指标的所有证据都超过了门禁允许的时效"),
+    ("reason.partial", "本环境要求的证据类型没有提交"),
+    (
+        "reason.too_few_samples",
+        "置信区间跨越阈值：需要更多样本才能判定",
+    ),
+    ("reason.no_baseline", "相对门禁缺少可用的基线"),
+    ("reason.unparseable", "证据存在，但无法回答该门禁"),
+    ("reason.waived", "适用豁免"),
+    ("column.rank", "#"),
+    ("column.area", "领域"),
+    ("column.status", "状态"),
+    ("column.gates", "门禁"),
+    ("column.gate", "门禁"),
+    ("column.measured", "测量值"),
+    ("column.interval", "置信区间（{confidence}）"),
+    ("column.n", "样本数 n"),
+    ("column.threshold", "阈值"),
+    ("column.expect", "期望"),
+    ("column.evidence", "证据"),
+    ("column.severity", "级别"),
+    ("column.metric", "指标"),
+    ("column.test", "测试"),
+    ("column.location", "位置"),
+    ("column.message", "信息"),
+    ("section.areas", "各领域状态"),
+    ("section.blockers", "阻塞项（最严重的在前）"),
+    ("section.warnings", "警告（最严重的在前）"),
+    ("section.gates", "各领域门禁明细"),
+    ("section.charts", "图表"),
+    ("section.evidence", "证据"),
+    (
+        "verdict.missing_kinds",
+        "本环境要求但没有提交的证据类型：{kinds}",
+    ),
+    ("verdict.no_blockers", "没有阻塞项阻止发布。"),
+    ("verdict.no_warnings", "没有警告。"),
+    ("area.no_gates", "该领域没有门禁：没有证据，就没有绿灯。"),
+    ("area.gate_count", "门禁数：{count}"),
+    (
+        "area.gates_not_listed",
+        "此处未列出的门禁：{count} 个。HTML 报告和 verdict.json 包含全部门禁。",
+    ),
+    ("label.value", "{label}：{value}"),
+    ("label.policy", "策略"),
+    ("label.environment", "环境"),
+    ("label.evaluated_at", "评估时间"),
+    ("label.confidence", "置信度"),
+    ("label.baseline", "基线"),
+    ("label.why", "原因"),
+    ("label.reason", "判定依据"),
+    ("label.settle", "如何才能判定"),
+    ("label.rules", "应用的规则"),
+    ("label.description", "说明"),
+    ("label.kind", "类型"),
+    ("label.source", "来源"),
+    ("label.sha256", "SHA-256"),
+    ("label.collected_at", "采集时间"),
+    ("label.tool", "工具"),
+    ("label.note", "注意"),
+    (
+        "waiver.active",
+        "已豁免：{reason}（负责人 {owner}，有效期至 {expires}；不计豁免时的状态：{status}）",
+    ),
+    (
+        "waiver.expired",
+        "豁免已过期，不再适用：{reason}（负责人 {owner}，于 {expires} 过期）",
+    ),
+    (
+        "evidence.citation",
+        "{type} {source} · sha256 {sha} · {time}",
+    ),
+    ("evidence.none", "无证据"),
+    (
+        "evidence.not_found",
+        "证据目录中没有 sha256 为 {sha} 的证据记录，因此无法绘制图表。",
+    ),
+    (
+        "evidence.not_found_more",
+        "证据目录中另有 {count} 条证据记录缺失。",
+    ),
+    ("value.not_measured", "—"),
+    (
+        "junit.failure",
+        "{status}：测量值 {measured}，阈值 {threshold}",
+    ),
+    (
+        "junit.skipped",
+        "已豁免：{reason}（负责人 {owner}，有效期至 {expires}）",
+    ),
+    ("annotation.title", "gonogo {severity}项：{gate}"),
+    (
+        "annotation.test_failed",
+        "{gate}：测试 {test} 失败：{message}",
+    ),
+    (
+        "annotation.finding",
+        "{gate}：规则 {rule} 的发现：{message}",
+    ),
+    ("html.title", "上线就绪报告：{decision} · {policy}"),
+    ("html.skip_to_blockers", "跳到阻塞项"),
+    (
+        "html.footer",
+        "由 gonogo 根据 verdict.json 第 {version} 版生成。每个数字都来自所引用的证据；SHA-256 标识原始输入。",
+    ),
+    (
+        "markdown.footer",
+        "由 gonogo 根据 verdict.json 第 {version} 版生成；每个数字都注明了证据。",
+    ),
+    ("chart.latency_distribution", "延迟分布：{metric}"),
+    ("chart.percentiles", "各百分位的延迟：{metric}"),
+    ("chart.availability", "可用性时间线：{target}"),
+    ("chart.throughput", "每秒吞吐量与错误数：{metric}"),
+    ("chart.ratio", "{metric}：{n} 中的 {k}"),
+    ("chart.tests", "测试结果：{source}"),
+    (
+        "chart.too_many",
+        "仅为前 {shown} 条证据记录绘制图表；其余 {hidden} 条只列出，不绘图。",
+    ),
+    ("axis.latency", "延迟（对数刻度）"),
+    ("axis.requests", "请求数"),
+    ("axis.percentile", "百分位"),
+    ("axis.seconds", "开始后的秒数"),
+    ("axis.requests_per_second", "每秒请求数"),
+    ("legend.threshold", "阈值 {threshold}"),
+    ("legend.completed", "完成"),
+    ("legend.errors", "错误"),
+    ("legend.outage", "中断"),
+    ("legend.up", "正常"),
+    (
+        "probe.outage_summary",
+        "中断次数：{count} · 中断时长：{downtime} 秒 · 观测窗口：{window} 秒 · 成功探测：{n} 中的 {k}",
+    ),
+    ("probe.outage_ongoing", "观测窗口结束时仍在中断"),
+    ("tests.passed", "通过：{count}"),
+    ("tests.failed", "失败：{count}"),
+    ("tests.errored", "出错：{count}"),
+    ("tests.skipped", "跳过：{count}"),
+    ("tests.failing", "失败的测试"),
+    ("tests.not_listed", "未列出：{count}"),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn placeholders(text: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else { break };
+            names.insert(after[..close].to_owned());
+            rest = &after[close + 1..];
+        }
+        names
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages_with_the_same_placeholders() {
+        for (name, table) in [("en", EN), ("zh-CN", ZH_CN)] {
+            let ids: Vec<&str> = table.iter().map(|(id, _)| *id).collect();
+            let unique: BTreeSet<&str> = ids.iter().copied().collect();
+            assert_eq!(ids.len(), unique.len(), "{name} has a duplicate id");
+            for message in Msg::ALL {
+                assert!(
+                    unique.contains(message.id()),
+                    "{name} lacks {}",
+                    message.id()
+                );
+            }
+            let known: BTreeSet<&str> = Msg::ALL.iter().map(|m| m.id()).collect();
+            for id in &unique {
+                assert!(known.contains(id), "{name} has an unknown id {id}");
+            }
+            for (id, text) in table {
+                assert!(!text.trim().is_empty(), "{name} {id} is empty");
+            }
+        }
+        for message in Msg::ALL {
+            assert_eq!(
+                placeholders(Lang::En.text(*message)),
+                placeholders(Lang::ZhCn.text(*message)),
+                "{} has different placeholders",
+                message.id()
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_messages_are_chinese() {
+        // Words, not ids or English left behind: every zh-CN message that is not a symbol,
+        // an acronym or a shared template holds a CJK character.
+        let shared = [
+            "decision.go",
+            "decision.nogo",
+            "column.rank",
+            "label.value",
+            "label.sha256",
+            "evidence.citation",
+            "value.not_measured",
+        ];
+        let untranslated: Vec<&str> = ZH_CN
+            .iter()
+            .filter(|(id, text)| {
+                !shared.contains(id)
+                    && !text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        assert!(untranslated.is_empty(), "not translated: {untranslated:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_ones_kept() {
+        assert_eq!(
+            fill("{a} and {b}", &[("a", "1"), ("b", "{a}")]),
+            "1 and {a}"
+        );
+        assert_eq!(fill("{x} {", &[]), "{x} {");
+        assert_eq!(
+            Lang::En.format(Msg::CountOf, &[("k", "2"), ("n", "5")]),
+            "2 of 5"
+        );
+    }
+
+    #[test]
+    fn language_tags_parse() {
+        assert_eq!("zh-CN".parse::<Lang>().unwrap(), Lang::ZhCn);
+        assert_eq!("zh_cn".parse::<Lang>().unwrap(), Lang::ZhCn);
+        assert_eq!("en".parse::<Lang>().unwrap(), Lang::En);
+        assert!("fr".parse::<Lang>().is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! JUnit XML: every gate a test case, so any CI shows gonogo's gates natively.
+//!
+//! ```xml
+//! <testsuites name="gonogo" tests="8" failures="3" errors="0" skipped="0" timestamp="…">
+//!   <testsuite name="reliability" tests="2" failures="1" errors="0" skipped="0" timestamp="…">
+//!     <testcase name="readiness availability" classname="reliability" time="0">
+//!       <failure type="breached" message="fail: measured 84.62 % (11 of 13), threshold >= 99.9 %">…</failure>
+//!     </testcase>
+//!   </testsuite>
+//! </testsuites>
+//! ```
+//!
+//! - one `testsuite` per area (areas without gates are left out: JUnit has no "grey"), and
+//!   `classname` is the area's name;
+//! - a failed, inconclusive or missing gate is a `failure` whose `type` is the reason code and
+//!   whose `message` holds the status, the measured value and the threshold; its body holds the
+//!   explanation, what would settle it, the rules and the evidence citations;
+//! - a waived gate is `skipped` with the waiver's reason; a pass has only `properties` and
+//!   `system-out` (the explanation and citations, which failures carry in their body);
+//! - warn-severity gates are test cases too (a CI that fails on any failure may want to filter
+//!   on the `severity` property).
+//!
+//! Text is escaped by quick-xml's writer; characters XML 1.0 cannot hold (most control
+//! characters) become U+FFFD, so the file always parses.
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use crate::common::{
+    citation, cited, measured_display, reason_sentence, status_word, threshold_display,
+    waiver_sentence,
+};
+use crate::i18n::{Lang, Msg};
+use crate::json::{GateV1, VerdictV1};
+
+/// The JUnit XML of a verdict.
+pub fn render(doc: &VerdictV1, lang: Lang) -> String {
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write(&mut writer, doc, lang).expect("writing into a Vec cannot fail");
+    let mut text = String::from_utf8(writer.into_inner()).expect("the writer writes UTF-8");
+    text.push('\n');
+    text
+}
+
+fn counts<'a>(gates: impl Iterator<Item = &'a GateV1>) -> (usize, usize, usize) {
+    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    for gate in gates {
+        tests += 1;
+        match gate.status.as_str() {
+            "pass" => {}
+            "waived" => skipped += 1,
+            _ => failures += 1,
+        }
+    }
+    (tests, failures, skipped)
+}
+
+fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::Result<()> {
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let (tests, failures, skipped) = counts(doc.gates.iter());
+    let suite_name = match &doc.policy.name {
+        Some(name) => format!("gonogo {} · {}", doc.verdict, clean(name)),
+        None => format!("gonogo {}", doc.verdict),
+    };
+    writer
+        .create_element("testsuites")
+        .with_attribute(("name", suite_name.as_str()))
+        .with_attribute(("tests", tests.to_string().as_str()))
+        .with_attribute(("failures", failures.to_string().as_str()))
+        .with_attribute(("errors", "0"))
+        .with_attribute(("skipped", skipped.to_string().as_str()))
+        .with_attribute(("timestamp", clean(&doc.evaluated_at).as_str()))
+        .write_inner_content(|writer| {
+            let mut areas: Vec<&str> = doc.areas.iter().map(|a| a.name.as_str()).collect();
+            // Gates of an area the list does not name still get a suite.
+            for gate in &doc.gates {
+                if !areas.contains(&gate.area.as_str()) {
+                    areas.push(&gate.area);
+                }
+            }
+            for area in areas {
+                let gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area).collect();
+                if gates.is_empty() {
+                    continue;
+                }
+                write_suite(writer, doc, lang, area, &gates)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_suite(
+    writer: &mut Writer<Vec<u8>>,
+    doc: &VerdictV1,
+    lang: Lang,
+    area: &str,
+    gates: &[&GateV1],
+) -> std::io::Result<()> {
+    let (tests, failures, skipped) = counts(gates.iter().copied());
+    writer
+        .create_element("testsuite")
+        .with_attribute(("name", clean(area).as_str()))
+        .with_attribute(("tests", tests.to_string().as_str()))
+        .with_attribute(("failures", failures.to_string().as_str()))
+        .with_attribute(("errors", "0"))
+        .with_attribute(("skipped", skipped.to_string().as_str()))
+        .with_attribute(("timestamp", clean(&doc.evaluated_at).as_str()))
+        .with_attribute(("time", "0"))
+        .write_inner_content(|writer| {
+            for gate in gates {
+                write_case(writer, doc, lang, gate)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+fn write_case(
+    writer: &mut Writer<Vec<u8>>,
+    doc: &VerdictV1,
+    lang: Lang,
+    gate: &GateV1,
+) -> std::io::Result<()> {
+    let mut body = Vec::new();
+    body.push(format!("{} [{}]", gate.expect, gate.metric));
+    if let Some(reason) = gate
+        .reason
+        .as_deref()
+        .and_then(|r| reason_sentence(lang, r))
+    {
+        body.push(lang.labelled(Msg::LabelReason, reason));
+    }
+    body.push(lang.labelled(Msg::LabelWhy, &gate.why));
+    if let Some(settle) = &gate.settle {
+        body.push(lang.labelled(Msg::LabelSettle, settle));
+    }
+    for rule in &gate.rules {
+        body.push(lang.labelled(Msg::LabelRules, rule));
+    }
+    if let Some(waiver) = waiver_sentence(lang, gate) {
+        body.push(waiver);
+    }
+    for evidence in cited(doc, gate) {
+        body.push(lang.labelled(Msg::ColumnEvidence, &citation(lang, evidence)));
+    }
+    let body = clean(&body.join("\n"));
+
+    writer
+        .create_element("testcase")
+        .with_attribute(("name", clean(&gate.name).as_str()))
+        .with_attribute(("classname", clean(&gate.area).as_str()))
+        .with_attribute(("time", "0"))
+        .write_inner_content(|writer| {
+            writer
+                .create_element("properties")
+                .write_inner_content(|writer| {
+                    for (name, value) in [
+                        ("gonogo.metric", gate.metric.as_str()),
+                        ("gonogo.severity", gate.severity.as_str()),
+                        ("gonogo.status", gate.status.as_str()),
+                    ] {
+                        writer
+                            .create_element("property")
+                            .with_attribute(("name", name))
+                            .with_attribute(("value", clean(value).as_str()))
+                            .write_empty()?;
+                    }
+                    Ok(())
+                })?;
+            match gate.status.as_str() {
+                "pass" => {
+                    writer
+                        .create_element("system-out")
+                        .write_text_content(BytesText::new(&body))?;
+                }
+                "waived" => {
+                    let message = match &gate.waiver {
+                        Some(waiver) => lang.format(
+                            Msg::JunitSkipped,
+                            &[
+                                ("reason", &waiver.reason),
+                                ("owner", &waiver.owner),
+                                ("expires", &waiver.expires),
+                            ],
+                        ),
+                        None => status_word(lang, "waived"),
+                    };
+                    writer
+                        .create_element("skipped")
+                        .with_attribute(("message", one_line(&message).as_str()))
+                        .write_empty()?;
+                    writer
+                        .create_element("system-out")
+                        .write_text_content(BytesText::new(&body))?;
+                }
+                status => {
+                    let message = lang.format(
+                        Msg::JunitFailure,
+                        &[
+                            ("status", &status_word(lang, status)),
+                            ("measured", &measured_display(lang, gate)),
+                            ("threshold", &threshold_display(lang, gate)),
+                        ],
+                    );
+                    writer
+                        .create_element("failure")
+                        .with_attribute(("type", gate.reason.as_deref().unwrap_or(status)))
+                        .with_attribute(("message", one_line(&message).as_str()))
+                        .write_text_content(BytesText::new(&body))?;
+                }
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// Replaces characters XML 1.0 cannot carry by U+FFFD.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Attribute values are normalised by XML parsers (newlines become spaces), so write them so.
+fn one_line(text: &str) -> String {
+    clean(text).replace(['\n', '\r', '\t'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_replacement_characters() {
+        assert_eq!(clean("a\u{1}b\tc"), "a\u{fffd}b\tc");
+        assert_eq!(one_line("a\nb"), "a b");
+    }
+}

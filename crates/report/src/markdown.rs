@@ -1,0 +1,589 @@
+//! Markdown for a pull-request comment or a GitHub step summary.
+//!
+//! The order is what a reviewer needs first: the decision, a table of areas, the ranked
+//! blockers (measured value, interval, n, threshold, why, what would settle it, evidence), the
+//! warnings, then every gate per area in a collapsed `<details>` section, each citing its
+//! evidence (source, SHA-256 prefix, time).
+//!
+//! [`render`] is pure: verdict in, text out. [`annotations`] builds the GitHub Actions
+//! `::error`/`::warning` workflow commands for blockers and warnings; the [`crate::cli`] module
+//! decides whether to print them and appends the Markdown to `GITHUB_STEP_SUMMARY`.
+//!
+//! Text from evidence and policy (gate names, sources, explanations) is escaped, so a name such
+//! as `<script>` or `a|b` shows as written and cannot break the table or inject HTML.
+
+use std::fmt::Write as _;
+
+use crate::common::{
+    EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
+    gate_index, interval_display, measured_display, n_display, percent, reason_sentence,
+    severity_word, status_word, threshold_display, waiver_sentence,
+};
+use crate::i18n::{Lang, Msg};
+use crate::json::{GateV1, VerdictV1};
+
+/// Gate rows listed in the per-area tables at most; the rest are counted (they are in the
+/// HTML report and verdict.json). Blockers and warnings are always listed in full.
+pub const MAX_GATE_ROWS: usize = 250;
+
+/// The Markdown report of a verdict.
+pub fn render(doc: &VerdictV1, lang: Lang) -> String {
+    let mut out = String::new();
+    let go = doc.verdict == "GO";
+    let headline = if go {
+        lang.text(Msg::HeadlineGo).to_owned()
+    } else {
+        lang.format(
+            Msg::HeadlineNoGo,
+            &[("count", &doc.blockers.len().to_string())],
+        )
+    };
+    let icon = if go { "✅" } else { "⛔" };
+    let _ = writeln!(out, "## {icon} {}\n", escape(&headline));
+
+    let mut context = Vec::new();
+    if let Some(name) = &doc.policy.name {
+        context.push(lang.labelled(Msg::LabelPolicy, &format!("**{}**", escape(name))));
+    }
+    if let Some(env) = &doc.env {
+        context.push(lang.labelled(Msg::LabelEnvironment, &format!("**{}**", escape(env))));
+    }
+    context.push(lang.labelled(Msg::LabelEvaluatedAt, &escape(&doc.evaluated_at)));
+    context.push(lang.labelled(Msg::LabelConfidence, &percent(doc.confidence)));
+    if let Some(baseline) = &doc.baseline {
+        context.push(lang.labelled(
+            Msg::LabelBaseline,
+            &format!(
+                "{} (`{}`)",
+                escape(&baseline.source),
+                code(crate::common::sha_prefix(&baseline.sha256))
+            ),
+        ));
+    }
+    let _ = writeln!(out, "{}  ", context.join(" · "));
+    let _ = writeln!(out, "{}\n", escape(&counts_sentence(lang, doc)));
+
+    if !doc.missing_evidence_kinds.is_empty() {
+        let _ = writeln!(
+            out,
+            "> ⚠️ **{}**\n",
+            escape(&lang.format(
+                Msg::MissingKinds,
+                &[("kinds", &doc.missing_evidence_kinds.join(", "))]
+            ))
+        );
+    }
+
+    // Areas.
+    let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionAreas));
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} |\n|---|---|---:|",
+        lang.text(Msg::ColumnArea),
+        lang.text(Msg::ColumnStatus),
+        lang.text(Msg::ColumnGates)
+    );
+    for area in &doc.areas {
+        let _ = writeln!(
+            out,
+            "| {} | {} {} | {} |",
+            cell(&area_title(lang, &area.name, &area.title)),
+            area_icon(&area.status),
+            cell(&area_status_word(lang, &area.status)),
+            area.gates.len()
+        );
+    }
+    out.push('\n');
+
+    let index = gate_index(doc);
+    ranked(
+        &mut out,
+        doc,
+        lang,
+        &index,
+        &doc.blockers,
+        Msg::SectionBlockers,
+        Msg::NoBlockers,
+    );
+    if !doc.warnings.is_empty() {
+        ranked(
+            &mut out,
+            doc,
+            lang,
+            &index,
+            &doc.warnings,
+            Msg::SectionWarnings,
+            Msg::NoWarnings,
+        );
+    }
+
+    // Gates per area. A pull-request comment holds at most 65,536 characters, so a big
+    // verdict lists its non-passing gates first and leaves the rest to the HTML report.
+    let mut rows_left = (doc.gates.len() > MAX_GATE_ROWS).then_some(MAX_GATE_ROWS);
+    let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionGates));
+    for area in &doc.areas {
+        let mut gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area.name).collect();
+        let n_gates = gates.len();
+        if let Some(left) = rows_left.as_mut() {
+            gates.sort_by_key(|g| g.status == "pass");
+            gates.truncate(*left);
+            *left -= gates.len();
+        }
+        let title = area_title(lang, &area.name, &area.title);
+        let _ = writeln!(
+            out,
+            "<details><summary>{} <b>{}</b> · {} · {}</summary>\n",
+            area_icon(&area.status),
+            html(&title),
+            html(&area_status_word(lang, &area.status)),
+            html(&lang.format(Msg::AreaGateCount, &[("count", &gates.len().to_string())]))
+        );
+        if n_gates == 0 {
+            let _ = writeln!(out, "{}\n", lang.text(Msg::AreaNoGates));
+        } else if !gates.is_empty() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---:|---|",
+                lang.text(Msg::ColumnGate),
+                lang.text(Msg::ColumnStatus),
+                lang.text(Msg::ColumnExpect),
+                lang.text(Msg::ColumnMeasured),
+                lang.format(
+                    Msg::ColumnInterval,
+                    &[("confidence", &percent(doc.confidence))]
+                ),
+                lang.text(Msg::ColumnN),
+                lang.text(Msg::ColumnEvidence),
+            );
+            for &gate in &gates {
+                let evidence: Vec<String> =
+                    cited(doc, gate).map(|e| cell(&citation(lang, e))).collect();
+                let mut name = format!("**{}**", cell(&gate.name));
+                if gate.severity == "warn" {
+                    name.push_str(&format!(" ({})", cell(&severity_word(lang, "warn"))));
+                }
+                let _ = writeln!(
+                    out,
+                    "| {} | {} {} | `{}` | {} | {} | {} | {} |",
+                    name,
+                    status_icon(&gate.status),
+                    cell(&status_word(lang, &gate.status)),
+                    code(&gate.expect),
+                    cell(&measured_display(lang, gate)),
+                    cell(&interval_display(lang, gate)),
+                    cell(&n_display(lang, gate)),
+                    if evidence.is_empty() {
+                        cell(lang.text(Msg::EvidenceNone))
+                    } else {
+                        evidence.join("<br>")
+                    }
+                );
+            }
+            out.push('\n');
+        }
+        if gates.len() < n_gates {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                escape(&lang.format(
+                    Msg::GatesNotListed,
+                    &[("count", &(n_gates - gates.len()).to_string())]
+                ))
+            );
+        }
+        let _ = writeln!(out, "</details>\n");
+    }
+
+    let _ = writeln!(
+        out,
+        "<sub>{}</sub>",
+        html(&lang.format(
+            Msg::MarkdownFooter,
+            &[("version", &doc.gonogo_verdict.to_string())]
+        ))
+    );
+    out
+}
+
+fn ranked(
+    out: &mut String,
+    doc: &VerdictV1,
+    lang: Lang,
+    index: &std::collections::HashMap<&str, usize>,
+    names: &[String],
+    title: Msg,
+    empty: Msg,
+) {
+    let _ = writeln!(out, "### {}\n", lang.text(title));
+    let gates: Vec<&GateV1> = names
+        .iter()
+        .filter_map(|name| index.get(name.as_str()).map(|&i| &doc.gates[i]))
+        .collect();
+    if gates.is_empty() {
+        let _ = writeln!(out, "{}\n", lang.text(empty));
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n|---:|---|---|---|---|---|---:|---|",
+        lang.text(Msg::ColumnRank),
+        lang.text(Msg::ColumnGate),
+        lang.text(Msg::ColumnArea),
+        lang.text(Msg::ColumnStatus),
+        lang.text(Msg::ColumnMeasured),
+        lang.format(
+            Msg::ColumnInterval,
+            &[("confidence", &percent(doc.confidence))]
+        ),
+        lang.text(Msg::ColumnN),
+        lang.text(Msg::ColumnThreshold),
+    );
+    for (rank, gate) in gates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | **{}** | {} | {} {} | {} | {} | {} | {} |",
+            rank + 1,
+            cell(&gate.name),
+            cell(&area_title_of(lang, doc, &gate.area)),
+            status_icon(&gate.status),
+            cell(&status_word(lang, &gate.status)),
+            cell(&measured_display(lang, gate)),
+            cell(&interval_display(lang, gate)),
+            cell(&n_display(lang, gate)),
+            cell(&threshold_display(lang, gate)),
+        );
+    }
+    out.push('\n');
+    for (rank, gate) in gates.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. **{}** · `{}`",
+            rank + 1,
+            escape(&gate.name),
+            code(&gate.expect)
+        );
+        if let Some(reason) = gate
+            .reason
+            .as_deref()
+            .and_then(|r| reason_sentence(lang, r))
+        {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                lang.labelled(Msg::LabelReason, &escape(reason))
+            );
+        }
+        let _ = writeln!(
+            out,
+            "   - {}",
+            lang.labelled(Msg::LabelWhy, &escape(&gate.why))
+        );
+        if let Some(settle) = &gate.settle {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                lang.labelled(Msg::LabelSettle, &escape(settle))
+            );
+        }
+        for rule in &gate.rules {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                lang.labelled(Msg::LabelRules, &escape(rule))
+            );
+        }
+        if let Some(waiver) = waiver_sentence(lang, gate) {
+            let _ = writeln!(out, "   - {}", escape(&waiver));
+        }
+        let mut any = false;
+        for evidence in cited(doc, gate) {
+            any = true;
+            let _ = writeln!(
+                out,
+                "   - {}",
+                lang.labelled(Msg::ColumnEvidence, &escape(&citation(lang, evidence)))
+            );
+        }
+        if !any {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                lang.labelled(Msg::ColumnEvidence, lang.text(Msg::EvidenceNone))
+            );
+        }
+    }
+    out.push('\n');
+}
+
+fn status_icon(status: &str) -> &'static str {
+    match status {
+        "pass" => "✅",
+        "fail" => "❌",
+        "inconclusive" => "❓",
+        "missing" => "⛔",
+        "waived" => "⏭️",
+        _ => "•",
+    }
+}
+
+fn area_icon(status: &str) -> &'static str {
+    match status {
+        "green" => "🟢",
+        "yellow" => "🟡",
+        "red" => "🔴",
+        _ => "⚪",
+    }
+}
+
+/// Escapes Markdown and inline HTML in running text: the text shows as written.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' => {}
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a table cell: as [`escape`], on one line.
+fn cell(text: &str) -> String {
+    escape(text)
+}
+
+/// Text for an HTML context inside Markdown (`<summary>`).
+fn html(text: &str) -> String {
+    crate::html::escape_html(text)
+}
+
+/// Text inside a backtick code span: backticks and pipes cannot be escaped there, so they are
+/// replaced by look-alikes (a code span cannot hold HTML either).
+fn code(text: &str) -> String {
+    text.replace('`', "ˋ")
+        .replace('|', "│")
+        .replace(['\n', '\r'], " ")
+}
+
+/// One GitHub Actions workflow command for a blocker or warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// `error` for a blocker, `warning` for a warning.
+    pub level: &'static str,
+    pub title: String,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+}
+
+impl Annotation {
+    /// The command line, with the workflow-command escaping of data and properties.
+    pub fn to_command(&self) -> String {
+        let mut properties = Vec::new();
+        if let Some(file) = &self.file {
+            properties.push(format!("file={}", escape_property(file)));
+        }
+        if let Some(line) = self.line {
+            properties.push(format!("line={line}"));
+        }
+        properties.push(format!("title={}", escape_property(&self.title)));
+        format!(
+            "::{} {}::{}",
+            self.level,
+            properties.join(","),
+            escape_data(&self.message)
+        )
+    }
+}
+
+/// Locations listed per gate at most (a failing suite can list hundreds of tests).
+const MAX_LOCATIONS_PER_GATE: usize = 10;
+
+/// The annotations for blockers (`error`) and warnings (`warning`): one per failing test or
+/// finding with a file (and line) in the cited evidence's details, else one per gate.
+pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<Annotation> {
+    let index = gate_index(doc);
+    let mut out = Vec::new();
+    for (level, names) in [("error", &doc.blockers), ("warning", &doc.warnings)] {
+        for name in names {
+            let Some(&i) = index.get(name.as_str()) else {
+                continue;
+            };
+            let gate = &doc.gates[i];
+            let title = lang.format(
+                Msg::AnnotationTitle,
+                &[
+                    ("severity", &severity_word(lang, &gate.severity)),
+                    ("gate", &gate.name),
+                ],
+            );
+            let mut located = Vec::new();
+            for cited_record in cited(doc, gate) {
+                let Some(record) = evidence.get(&cited_record.sha256) else {
+                    continue;
+                };
+                locations(&record.details, gate, lang, &mut located);
+            }
+            if located.is_empty() {
+                let mut message = lang.format(
+                    Msg::LabelValue,
+                    &[
+                        ("label", &status_word(lang, &gate.status)),
+                        ("value", &gate.why),
+                    ],
+                );
+                if let Some(settle) = &gate.settle {
+                    message.push('\n');
+                    message.push_str(&lang.labelled(Msg::LabelSettle, settle));
+                }
+                out.push(Annotation {
+                    level,
+                    title,
+                    message,
+                    file: None,
+                    line: None,
+                });
+            } else {
+                for (file, line, message) in located.into_iter().take(MAX_LOCATIONS_PER_GATE) {
+                    out.push(Annotation {
+                        level,
+                        title: title.clone(),
+                        message,
+                        file: Some(file),
+                        line,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// File locations in evidence details: failing JUnit tests (`failing[]` with `file`, `line`)
+/// and SARIF results (`results_listed[]` with `uri`, `line`).
+fn locations(
+    details: &serde_json::Value,
+    gate: &GateV1,
+    lang: Lang,
+    out: &mut Vec<(String, Option<u64>, String)>,
+) {
+    let text =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_owned);
+    if let Some(failing) = details.get("failing").and_then(|f| f.as_array()) {
+        for test in failing {
+            let Some(file) = text(test, "file") else {
+                continue;
+            };
+            let message = lang.format(
+                Msg::AnnotationTestFailed,
+                &[
+                    ("gate", &gate.name),
+                    ("test", &text(test, "name").unwrap_or_default()),
+                    ("message", &text(test, "message").unwrap_or_default()),
+                ],
+            );
+            out.push((file, test.get("line").and_then(|l| l.as_u64()), message));
+        }
+    }
+    if let Some(results) = details.get("results_listed").and_then(|f| f.as_array()) {
+        for result in results {
+            let Some(file) = text(result, "uri") else {
+                continue;
+            };
+            let message = lang.format(
+                Msg::AnnotationFinding,
+                &[
+                    ("gate", &gate.name),
+                    ("rule", &text(result, "rule").unwrap_or_default()),
+                    ("message", &text(result, "message").unwrap_or_default()),
+                ],
+            );
+            out.push((file, result.get("line").and_then(|l| l.as_u64()), message));
+        }
+    }
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_keeps_text_as_written() {
+        assert_eq!(
+            escape("<script>a|b</script>"),
+            "&lt;script&gt;a\\|b&lt;/script&gt;"
+        );
+        assert_eq!(escape("*bold* [x](y)"), "\\*bold\\* \\[x\\](y)");
+        assert_eq!(code("a`b|c"), "aˋb│c");
+    }
+
+    #[test]
+    fn sarif_results_and_junit_failures_give_locations() {
+        let gate: GateV1 = serde_json::from_value(serde_json::json!({
+            "name": "no new findings", "area": "security", "metric": "sarif.new.error",
+            "expect": "value == 0", "aggregate": "value", "severity": "blocker",
+            "status": "fail", "reason": "breached", "why": "", "measured": null,
+            "threshold": 0.0, "threshold_display": "== 0", "confidence": 0.95, "rules": [],
+            "settle": null, "waiver": null, "evidence": [0], "description": null
+        }))
+        .unwrap();
+        let details = serde_json::json!({
+            "results_listed": [
+                { "rule": "rust/sql-injection", "message": "query built from input",
+                  "uri": "src/db.rs", "line": 12 },
+                { "rule": "no-location", "message": "skipped: no uri" }
+            ],
+            "failing": [{ "name": "t", "file": "tests/a.rs", "message": "boom" }]
+        });
+        let mut found = Vec::new();
+        locations(&details, &gate, Lang::En, &mut found);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "tests/a.rs".to_owned(),
+                    None,
+                    "no new findings: test t failed: boom".to_owned()
+                ),
+                (
+                    "src/db.rs".to_owned(),
+                    Some(12),
+                    "no new findings: rust/sql-injection: query built from input".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn workflow_commands_escape_their_parts() {
+        let annotation = Annotation {
+            level: "error",
+            title: "gonogo blocker: a, b: c".into(),
+            message: "100% bad\nsecond line".into(),
+            file: Some("src/a,b.rs".into()),
+            line: Some(7),
+        };
+        assert_eq!(
+            annotation.to_command(),
+            "::error file=src/a%2Cb.rs,line=7,title=gonogo blocker%3A a%2C b%3A c::100%25 bad%0Asecond line"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! `gonogo report` and `render_all`, called as the binary will call them: real files in a
+//! temporary folder, exit codes, atomic writes, and the sample verdict of the README.
+
+mod common;
+
+use std::process::ExitCode;
+
+use clap::{Args as _, Command};
+use gonogo_report::cli::{self, Format, ReportArgs};
+use gonogo_report::i18n::Lang;
+use gonogo_report::{html, json, markdown};
+
+fn args(verdict: &std::path::Path, format: Format, out: &std::path::Path) -> ReportArgs {
+    ReportArgs {
+        verdict: verdict.to_owned(),
+        format,
+        out: Some(out.to_owned()),
+        lang: Lang::En,
+        evidence_dir: verdict.parent().unwrap().join("evidence"),
+    }
+}
+
+#[test]
+fn report_writes_each_format_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let (verdict, _) = common::write_fixture(dir.path());
+    let out_dir = dir.path().join("out");
+    for (format, name, starts) in [
+        (Format::Md, "report.md", "## ⛔ NO-GO"),
+        (Format::Html, "report.html", "<!DOCTYPE html>"),
+        (Format::Json, "verdict.json", "{\n  \"gonogo_verdict\": 1"),
+        (Format::Junit, "junit.xml", "<?xml version=\"1.0\""),
+    ] {
+        let path = out_dir.join(name);
+        let code = cli::run(args(&verdict, format, &path)).unwrap();
+        assert_eq!(code, ExitCode::from(0));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            &text[..40.min(text.len())]
+        );
+    }
+    // The HTML found the evidence folder: its charts are drawn.
+    let page = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert_eq!(page.matches("<svg").count(), 8);
+    // Only the four reports, no temporary file left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["junit.xml", "report.html", "report.md", "verdict.json"]
+    );
+}
+
+#[test]
+fn unreadable_verdicts_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.md");
+    let missing = dir.path().join("missing.json");
+    assert_eq!(
+        cli::run(args(&missing, Format::Md, &out)).unwrap(),
+        ExitCode::from(3)
+    );
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{\"gonogo_verdict\": 1, \"verdict\": ").unwrap();
+    assert_eq!(
+        cli::run(args(&garbage, Format::Md, &out)).unwrap(),
+        ExitCode::from(3)
+    );
+    let future = dir.path().join("future.json");
+    let (doc, _) = common::fixture();
+    let mut value = serde_json::to_value(&doc).unwrap();
+    value["gonogo_verdict"] = 2.into();
+    std::fs::write(&future, value.to_string()).unwrap();
+    assert_eq!(
+        cli::run(args(&future, Format::Md, &out)).unwrap(),
+        ExitCode::from(3)
+    );
+    assert!(!out.exists(), "no report is written from a bad verdict");
+}
+
+#[test]
+fn render_all_writes_the_four_reports() {
+    let (doc, evidence) = common::fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let files = cli::render_all(
+        &doc,
+        &evidence,
+        &dir.path().join("gonogo-report"),
+        Lang::ZhCn,
+    )
+    .unwrap();
+    let back = json::parse_document(&std::fs::read_to_string(&files.json).unwrap()).unwrap();
+    assert_eq!(back.gates.len(), doc.gates.len());
+    assert_eq!(
+        std::fs::read_to_string(&files.markdown).unwrap(),
+        markdown::render(&doc, Lang::ZhCn)
+    );
+    assert!(
+        std::fs::read_to_string(&files.junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&files.html).unwrap(),
+        html::render(&doc, &evidence, Lang::ZhCn)
+    );
+}
+
+#[test]
+fn step_summary_is_appended() {
+    let (doc, _) = common::fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("step_summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let text = markdown::render(&doc, Lang::En);
+    cli::append_step_summary(&summary, &text).unwrap();
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(written.starts_with("earlier step\n## ⛔ NO-GO"));
+}
+
+#[test]
+fn github_actions_get_the_summary_and_annotations() {
+    let (doc, evidence) = common::fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let text = markdown::render(&doc, Lang::En);
+    let env_of = |actions: bool| {
+        let summary = summary.clone();
+        move |name: &str| match name {
+            "GITHUB_STEP_SUMMARY" => Some(summary.clone().into_os_string()),
+            "GITHUB_ACTIONS" if actions => Some("true".into()),
+            _ => None,
+        }
+    };
+    let mut annotations = Vec::new();
+    cli::github_actions(
+        &doc,
+        &evidence,
+        Lang::En,
+        &text,
+        env_of(false),
+        &mut annotations,
+    )
+    .unwrap();
+    assert!(
+        annotations.is_empty(),
+        "no annotations outside GitHub Actions"
+    );
+    cli::github_actions(
+        &doc,
+        &evidence,
+        Lang::En,
+        &text,
+        env_of(true),
+        &mut annotations,
+    )
+    .unwrap();
+    let annotations = String::from_utf8(annotations).unwrap();
+    // Two failing tests with a file, two gates without one, one warning.
+    assert_eq!(annotations.lines().count(), 5, "{annotations}");
+    assert!(
+        annotations
+            .lines()
+            .all(|l| l.starts_with("::error ") || l.starts_with("::warning "))
+    );
+    // Appended twice, once per call.
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(written.matches("## ⛔ NO-GO").count(), 2);
+    // Outside GitHub (no variables) nothing happens.
+    let mut nothing = Vec::new();
+    cli::github_actions(&doc, &evidence, Lang::En, &text, |_| None, &mut nothing).unwrap();
+    assert!(nothing.is_empty());
+}
+
+#[test]
+fn annotations_point_at_failing_tests() {
+    let (doc, evidence) = common::fixture();
+    let commands: Vec<String> = markdown::annotations(&doc, &evidence, Lang::En)
+        .iter()
+        .map(|a| a.to_command())
+        .collect();
+    insta::assert_snapshot!("annotations", commands.join("\n"));
+    // Blockers are errors, the warning a warning; failing tests carry file and line.
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("::error file=tests/ui.rs,line=42,"))
+    );
+    assert!(commands.iter().any(|c| c.starts_with("::warning title=")));
+    // Without the evidence records, each gate gets one annotation without a file.
+    let bare = markdown::annotations(&doc, &Default::default(), Lang::En);
+    assert_eq!(bare.len(), doc.blockers.len() + doc.warnings.len());
+    assert!(bare.iter().all(|a| a.file.is_none()));
+}
+
+#[test]
+fn help_teaches_defaults_choices_and_examples() {
+    let command = ReportArgs::augment_args(Command::new("report"));
+    command.clone().debug_assert();
+    let help = command.clone().render_long_help().to_string();
+    insta::assert_snapshot!("report_help", help);
+    for needle in [
+        "md",
+        "html",
+        "junit",
+        "zh-CN",
+        ".gonogo/evidence",
+        "Examples:",
+        "Exit codes",
+    ] {
+        assert!(help.contains(needle), "{needle}");
+    }
+    let parsed = command
+        .try_get_matches_from(["report", "v.json", "--lang", "fr"])
+        .unwrap_err();
+    assert!(
+        parsed.to_string().contains("choose en or zh-CN"),
+        "{parsed}"
+    );
+}
+
+/// The README's sample verdict (examples/gonogo.toml over examples/evidence), judged by the
+/// real evaluator: its HTML page stays under 300 KB.
+#[test]
+fn the_sample_verdict_page_is_small() {
+    let root = common::workspace_root();
+    let policy_text = std::fs::read_to_string(root.join("examples/gonogo.toml")).unwrap();
+    let policy = gonogo_core::policy::Policy::parse(&policy_text, None).unwrap();
+    let (evidence, warnings) = cli::load_evidence(&root.join("examples/evidence"));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let records: Vec<_> = evidence.values().cloned().collect();
+    let verdict =
+        gonogo_core::eval::evaluate(&policy, &records, common::NOW.parse().unwrap(), None);
+    let doc = json::to_document(&verdict, Default::default());
+    for lang in Lang::ALL {
+        let page = html::render(&doc, &evidence, lang);
+        eprintln!("sample verdict, {lang}: {} bytes", page.len());
+        assert!(page.len() < 300_000, "{} bytes", page.len());
+        assert!(page.contains("<svg"), "the sample's histogram is drawn");
+    }
+}

@@ -1,0 +1,319 @@
+//! Renders the shared fixture in every format: snapshots, and checks by independent readers
+//! (quick-xml, Python's junitparser, the JSON Schema).
+
+mod common;
+
+use gonogo_report::i18n::Lang;
+use gonogo_report::{html, json, junit, markdown};
+
+#[test]
+fn fixture_has_every_status() {
+    let (doc, _) = common::fixture();
+    let statuses: std::collections::BTreeSet<&str> =
+        doc.gates.iter().map(|g| g.status.as_str()).collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        ["fail", "inconclusive", "missing", "pass", "waived"]
+    );
+    assert_eq!(doc.verdict, "NO-GO");
+}
+
+#[test]
+fn markdown_snapshot() {
+    let (doc, _) = common::fixture();
+    insta::assert_snapshot!("markdown_en", markdown::render(&doc, Lang::En));
+    insta::assert_snapshot!("markdown_zh_cn", markdown::render(&doc, Lang::ZhCn));
+}
+
+#[test]
+fn junit_snapshot() {
+    let (doc, _) = common::fixture();
+    insta::assert_snapshot!("junit_en", junit::render(&doc, Lang::En));
+}
+
+#[test]
+fn json_snapshot() {
+    let (doc, evidence) = common::fixture();
+    let text =
+        gonogo_report::cli::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
+    insta::assert_snapshot!("json", text);
+}
+
+#[test]
+fn json_output_matches_the_committed_schema() {
+    let (doc, evidence) = common::fixture();
+    let schema_text =
+        std::fs::read_to_string(common::workspace_root().join("schemas/verdict.schema.json"))
+            .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let text =
+        gonogo_report::cli::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
+    let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema is not vacuous: a verdict without its version is rejected.
+    let mut broken = instance.clone();
+    broken.as_object_mut().unwrap().remove("gonogo_verdict");
+    assert!(!validator.is_valid(&broken));
+    // And the text reads back as the same document.
+    let back = json::parse_document(&text).unwrap();
+    assert_eq!(back.gates.len(), doc.gates.len());
+}
+
+/// A testcase as read back: (classname, name, outcome, message).
+type Case = (String, String, String, String);
+
+fn expected_cases() -> Vec<Case> {
+    let (doc, _) = common::fixture();
+    doc.gates
+        .iter()
+        .map(|g| {
+            let outcome = match g.status.as_str() {
+                "pass" => "passed",
+                "waived" => "skipped",
+                _ => "failure",
+            };
+            (
+                g.area.clone(),
+                g.name.clone(),
+                outcome.to_owned(),
+                String::new(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn junit_reads_back_with_quick_xml() {
+    use quick_xml::events::Event;
+    let (doc, _) = common::fixture();
+    let text = junit::render(&doc, Lang::En);
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut cases: Vec<Case> = Vec::new();
+    let mut suites_failures = None;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let attribute = |name: &str| {
+                    e.try_get_attribute(name)
+                        .unwrap()
+                        .map(|a| a.unescape_value().unwrap().into_owned())
+                };
+                match e.name().as_ref() {
+                    b"testsuites" => suites_failures = attribute("failures"),
+                    b"testcase" => cases.push((
+                        attribute("classname").unwrap(),
+                        attribute("name").unwrap(),
+                        "passed".into(),
+                        String::new(),
+                    )),
+                    b"failure" => {
+                        let case = cases.last_mut().unwrap();
+                        case.2 = "failure".into();
+                        case.3 = attribute("message").unwrap();
+                    }
+                    b"skipped" => {
+                        let case = cases.last_mut().unwrap();
+                        case.2 = "skipped".into();
+                        case.3 = attribute("message").unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    let without_messages: Vec<Case> = cases
+        .iter()
+        .map(|c| (c.0.clone(), c.1.clone(), c.2.clone(), String::new()))
+        .collect();
+    assert_eq!(without_messages, expected_cases());
+    assert_eq!(suites_failures.as_deref(), Some("4"));
+    let hostile = cases
+        .iter()
+        .find(|c| c.1 == common::HOSTILE_GATE_NAME)
+        .unwrap();
+    assert!(
+        hostile.3.contains("search moves to the new index"),
+        "{hostile:?}"
+    );
+    let availability = cases
+        .iter()
+        .find(|c| c.1 == "readiness availability")
+        .unwrap();
+    assert_eq!(
+        availability.3,
+        "fail: measured 84.62 % (11 of 13), threshold >= 99.9 %"
+    );
+}
+
+#[test]
+fn junit_reads_back_with_python_junitparser() {
+    let (doc, _) = common::fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junit.xml");
+    std::fs::write(&path, junit::render(&doc, Lang::ZhCn)).unwrap();
+    let script = r#"
+import json, sys
+from junitparser import JUnitXml, Failure, Skipped
+xml = JUnitXml.fromfile(sys.argv[1])
+cases = []
+for suite in xml:
+    for case in suite:
+        outcome, message = "passed", ""
+        for result in case.result:
+            if isinstance(result, Failure):
+                outcome, message = "failure", result.message
+            elif isinstance(result, Skipped):
+                outcome, message = "skipped", result.message
+        cases.append([case.classname, case.name, outcome, message])
+print(json.dumps({"failures": xml.failures, "skipped": xml.skipped, "tests": xml.tests, "cases": cases}))
+"#;
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 runs (scripts/test installs the Python deps)");
+    assert!(
+        output.status.success(),
+        "junitparser failed (hint: pip install junitparser, listed in scripts/deps/python.txt):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(parsed["tests"], 9);
+    assert_eq!(parsed["failures"], 4);
+    assert_eq!(parsed["skipped"], 1);
+    let cases: Vec<Case> = serde_json::from_value(parsed["cases"].clone()).unwrap();
+    let without_messages: Vec<Case> = cases
+        .iter()
+        .map(|c| (c.0.clone(), c.1.clone(), c.2.clone(), String::new()))
+        .collect();
+    assert_eq!(without_messages, expected_cases());
+    let availability = cases
+        .iter()
+        .find(|c| c.1 == "readiness availability")
+        .unwrap();
+    assert_eq!(
+        availability.3,
+        "未通过：测量值 84.62 % (13 中的 11)，阈值 >= 99.9 %"
+    );
+}
+
+#[test]
+fn html_escapes_evidence_text_and_forbids_requests() {
+    let (doc, evidence) = common::fixture();
+    let page = html::render(&doc, &evidence, Lang::En);
+    assert!(page.contains("&lt;script&gt;alert(&#39;gonogo&#39;)&lt;/script&gt; renders checkout"));
+    assert!(!page.contains("<script>alert"));
+    assert!(page.contains("search p95 &lt;fast&gt; | &quot;cheap&quot; &amp; *bold*"));
+    // Exactly one script element: the hashed print helper.
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(page.contains(&format!(
+        r#"<meta http-equiv="Content-Security-Policy" content="{}">"#,
+        html::content_security_policy()
+    )));
+    // Nothing that could fetch: no external URL in src/href attributes.
+    for attribute in ["src=\"http", "href=\"http", "url(", "@import", "src=\"//"] {
+        assert!(!page.contains(attribute), "{attribute}");
+    }
+    // Charts for the histograms, the series, the outages, coverage and tests.
+    for class in [
+        "c-bar",
+        "c-line",
+        "c-threshold",
+        "c-bad-fill",
+        "c-good-fill",
+        "c-track",
+    ] {
+        assert!(page.contains(class), "{class}");
+    }
+    // Tests (1), coverage (1), checkout latency (2) and series (1), search latency (2), probe (1).
+    assert_eq!(page.matches("<svg").count(), 8, "charts drawn");
+    assert!(page.len() < 300_000, "{} bytes", page.len());
+}
+
+#[test]
+fn chinese_pages_carry_no_english_catalogue_sentences() {
+    let (doc, evidence) = common::fixture();
+    let outputs = [
+        html::render(&doc, &evidence, Lang::ZhCn),
+        markdown::render(&doc, Lang::ZhCn),
+        junit::render(&doc, Lang::ZhCn),
+    ];
+    assert!(outputs[0].contains(r#"<html lang="zh-CN">"#));
+    assert!(outputs[0].contains("NO-GO：阻止发布的阻塞项共 3 个。"));
+    for message in gonogo_report::i18n::Msg::ALL {
+        let english = Lang::En.text(*message);
+        // Long fixed sentences only: short words ("n", "Gate") also occur in data.
+        if english.len() < 14 || english.contains('{') || english == Lang::ZhCn.text(*message) {
+            continue;
+        }
+        for output in &outputs {
+            assert!(!output.contains(english), "untranslated {english:?}");
+        }
+    }
+}
+
+#[test]
+fn thousands_of_gates_render_in_linear_size() {
+    let (mut doc, evidence) = common::fixture();
+    let template = doc.gates.clone();
+    doc.gates.clear();
+    for i in 0..5_000 {
+        let mut gate = template[i % template.len()].clone();
+        gate.name = format!("{} #{i}", gate.name);
+        doc.gates.push(gate);
+    }
+    let one = html::render(&common::fixture().0, &evidence, Lang::En).len();
+    let page = html::render(&doc, &evidence, Lang::En);
+    assert_eq!(page.matches("<details class=\"gate").count(), 5_000);
+    // About two kilobytes per gate on top of the charts.
+    assert!(page.len() < one + 5_000 * 2_500, "{} bytes", page.len());
+}
+
+#[test]
+fn big_verdicts_fit_a_pull_request_comment() {
+    let (mut doc, _) = common::fixture();
+    let template = doc.gates.clone();
+    doc.gates.clear();
+    for i in 0..5_000 {
+        let mut gate = template[i % template.len()].clone();
+        gate.name = format!("{} #{i}", gate.name);
+        doc.gates.push(gate);
+    }
+    let text = markdown::render(&doc, Lang::En);
+    // GitHub's comment limit is 65,536 characters.
+    assert!(
+        text.chars().count() < 65_536,
+        "{} characters",
+        text.chars().count()
+    );
+    assert!(text.contains("Gates not listed here: "));
+    // Non-passing gates come first: every listed row of the first area is not a pass.
+    let rows = text.matches("| ✅ pass |").count();
+    assert_eq!(rows, 0, "passing rows listed while failing ones were cut");
+}
+
+#[test]
+fn html_without_the_evidence_says_which_records_are_missing() {
+    let (doc, _) = common::fixture();
+    let page = html::render(&doc, &gonogo_report::EvidenceMap::new(), Lang::En);
+    assert_eq!(page.matches("<svg").count(), 0);
+    for record in &doc.evidence {
+        assert!(page.contains(&format!(
+            "The evidence record with sha256 {} is not in the evidence folder",
+            &record.sha256[..12]
+        )));
+    }
+    // The verdict itself is all there.
+    assert_eq!(
+        page.matches("<details class=\"gate").count(),
+        doc.gates.len()
+    );
+}
