@@ -110,6 +110,8 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             env: None,
             out: dir.join("report"),
             baseline: None,
+            lang: gonogo_report::i18n::Lang::En,
+            markdown: false,
             now: None,
         },
         color,
@@ -119,13 +121,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
     if let Err(e) = stopped {
         eprintln!("warning: the demo service did not stop cleanly: {e}");
     }
-    let html = outcome.out.join("report.html");
-    let shown = if html.exists() {
-        html
-    } else {
-        outcome.out.join("verdict.json")
-    };
-    eprintln!("\nThe report: {}", shown.display());
+    eprintln!("\nThe HTML report: {}", outcome.html.display());
     Ok(outcome.exit)
 }
 

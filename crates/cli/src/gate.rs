@@ -12,6 +12,9 @@ use gonogo_core::units::Unit;
 use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::git::{GitContext, TargetRules};
+use gonogo_report::EvidenceMap;
+use gonogo_report::cli::Format;
+use gonogo_report::i18n::Lang;
 use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
 
 use crate::diagnostics::render_problems;
@@ -55,9 +58,18 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE")]
     pub compare: Option<PathBuf>,
 
-    /// Print the verdict as JSON (verdict.json version 1) on stdout instead of the summary.
+    /// Print the verdict as JSON (verdict.json version 1) on stdout instead of the summary;
+    /// the same as `--format json`.
     #[arg(long)]
     pub json: bool,
+
+    /// Print this report format on stdout instead of the terminal summary.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// The language of the reports.
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: Lang,
 
     /// Where to write verdict.json.
     #[arg(
@@ -176,16 +188,35 @@ pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> Con
     }
 }
 
-/// Writes the reports of a verdict into `out`: verdict.json (and the other formats).
+/// Writes every report of a verdict into `out` (report.md, report.html, verdict.json,
+/// junit.xml) and, in GitHub Actions, the step summary and annotations. Returns the HTML path.
 pub fn write_reports(
     document: &verdict_json::VerdictV1,
-    _verdict: &Verdict,
-    _records: &[Evidence],
+    records: &[Evidence],
     out: &Path,
-) -> Result<(), Failure> {
-    let json = serde_json::to_string_pretty(document).context("serialising the verdict")?;
-    fsutil::write_atomic(&out.join("verdict.json"), format!("{json}\n").as_bytes())?;
-    Ok(())
+    lang: Lang,
+) -> Result<PathBuf, Failure> {
+    let evidence = evidence_map(records);
+    let rendered = gonogo_report::cli::render_all(document, &evidence, out, lang)
+        .map_err(|e| Failure::usage(e.into()))?;
+    let markdown = gonogo_report::cli::render(document, &evidence, Format::Md, lang);
+    gonogo_report::cli::github_actions(
+        document,
+        &evidence,
+        lang,
+        &markdown,
+        |name| std::env::var_os(name),
+        &mut std::io::stderr().lock(),
+    )?;
+    Ok(rendered.html)
+}
+
+/// The records by SHA-256, as the renderers look them up.
+fn evidence_map(records: &[Evidence]) -> EvidenceMap {
+    records
+        .iter()
+        .map(|r| (r.sha256.clone(), r.clone()))
+        .collect()
 }
 
 fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
@@ -238,21 +269,30 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
     }
     let mut stdout = std::io::stdout().lock();
-    let printed = if args.json {
-        writeln!(stdout, "{json}")
+    let format = if args.json {
+        Some(Format::Json)
     } else {
-        write!(
+        args.format
+    };
+    let printed = match format {
+        None => write!(
             stdout,
             "{}",
             gonogo_report::terminal::render(&verdict, color)
-        )
+        ),
+        Some(Format::Json) => writeln!(stdout, "{json}"),
+        Some(format) => write!(
+            stdout,
+            "{}",
+            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+        ),
     };
     ignore_broken_pipe(printed)?;
     if let Some(path) = &args.compare {
         let (before, _) = read_verdict(path)?;
-        print_flips(&before, &verdict, path, args.json);
+        print_flips(&before, &verdict, path, format.is_some());
     }
-    if !args.no_write && !args.json {
+    if !args.no_write && format.is_none() {
         eprintln!("verdict written to {}", args.out.display());
     }
     Ok(match verdict.decision {

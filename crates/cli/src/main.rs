@@ -46,6 +46,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the whole policy: commands, engines, collectors, then the verdict and reports.
     Run(run::RunArgs),
+    /// Render a saved verdict.json as Markdown, HTML, JSON or JUnit XML.
+    Report(gonogo_report::cli::ReportArgs),
     /// Load-test an HTTP service (open or closed model) and save the latency as evidence.
     Load(gonogo_load::cli::LoadArgs),
     /// Merge HdrHistogram logs or load evidence from several runs, exactly.
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Gate(args) => gate::run(args, color).map(Outcome::from),
         Command::Run(args) => run::run(args, color).map(Outcome::from),
         Command::Demo(args) => demo::run(args, color).map(Outcome::from),
+        Command::Report(args) => engine(gonogo_report::cli::run(args), None),
         Command::Load(args) => engine(
             gonogo_load::cli::run(args),
             Some(gonogo_load::cli::exit_code_for),

@@ -70,6 +70,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
+    /// The language of the reports.
+    #[arg(long, default_value = "en", value_name = "LANG")]
+    pub lang: gonogo_report::i18n::Lang,
+
+    /// Print the Markdown report on stdout instead of the terminal summary (for a PR comment).
+    #[arg(long)]
+    pub markdown: bool,
+
     /// Judge as if it were this moment (RFC 3339).
     #[arg(long, value_name = "TIMESTAMP", hide_short_help = true)]
     pub now: Option<jiff::Timestamp>,
@@ -581,7 +589,7 @@ pub fn collect_entries(text: &str) -> Vec<(String, Vec<String>)> {
 /// The result of a whole run, for `gonogo demo`.
 pub struct RunOutcome {
     pub exit: Exit,
-    pub out: PathBuf,
+    pub html: PathBuf,
 }
 
 pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
@@ -747,22 +755,27 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let verdict = gonogo_core::eval::evaluate(&loaded.policy, &records, now(), baseline.as_ref());
     let mut document = gate::document(&verdict, &loaded);
     document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
-    gate::write_reports(&document, &verdict, &records, &args.out)?;
+    let html = gate::write_reports(&document, &records, &args.out, args.lang)?;
+    let summary = if args.markdown {
+        std::fs::read_to_string(args.out.join("report.md")).unwrap_or_default()
+    } else {
+        gonogo_report::terminal::render(&verdict, color)
+    };
     gate::ignore_broken_pipe({
         use std::io::Write as _;
-        write!(
-            std::io::stdout(),
-            "{}",
-            gonogo_report::terminal::render(&verdict, color)
-        )
+        write!(std::io::stdout(), "{summary}")
     })?;
-    eprintln!("reports written to {}", args.out.display());
+    eprintln!(
+        "reports written to {} (open {})",
+        args.out.display(),
+        html.display()
+    );
     Ok(RunOutcome {
+        html,
         exit: match verdict.decision {
             gonogo_core::verdict::Decision::Go => Exit::Go,
             gonogo_core::verdict::Decision::NoGo => Exit::NoGo,
         },
-        out: args.out.clone(),
     })
 }
 

@@ -133,6 +133,21 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
     assert_eq!(gate(&verdict, "database available")["status"], "fail");
     assert_evidence_on_disk(&verdict, &dir.path().join("gonogo-demo/report"), dir.path());
     assert!(text(&output.stdout).starts_with(" NO-GO "));
+    let html = std::fs::read_to_string(dir.path().join("gonogo-demo/report/report.html")).unwrap();
+    assert!(
+        html.contains("checkout errors"),
+        "the HTML report names the blockers"
+    );
+    for report in ["report.md", "junit.xml"] {
+        assert!(
+            dir.path().join("gonogo-demo/report").join(report).is_file(),
+            "{report}"
+        );
+    }
+    assert!(
+        text(&output.stderr).contains("The HTML report: "),
+        "the demo says where its report is"
+    );
 
     let output = gonogo(&["demo", "--fixed"], dir.path());
     assert_eq!(

@@ -244,8 +244,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(error)?;
     let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+    // Temporary files are private (0600); a report is an ordinary file that CI artifacts and
+    // reviewers read.
+    use std::os::unix::fs::PermissionsExt as _;
     temporary
         .write_all(bytes)
+        .and_then(|()| {
+            temporary
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+        })
         .and_then(|()| temporary.as_file().sync_all())
         .map_err(error)?;
     temporary.persist(path).map_err(|e| error(e.error))?;
