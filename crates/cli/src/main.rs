@@ -10,6 +10,7 @@ mod exit;
 mod fsutil;
 mod gate;
 mod run;
+mod thresholds;
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
@@ -49,7 +50,7 @@ enum Command {
     /// Render a saved verdict.json as Markdown, HTML, JSON or JUnit XML.
     Report(gonogo_report::cli::ReportArgs),
     /// Load-test an HTTP service (open or closed model) and save the latency as evidence.
-    Load(gonogo_load::cli::LoadArgs),
+    Load(thresholds::LoadWithThresholds),
     /// Merge HdrHistogram logs or load evidence from several runs, exactly.
     Merge(gonogo_load::cli::MergeArgs),
     /// Turn files CI produced (JUnit, coverage, SARIF, audits, k6) into evidence.
@@ -101,10 +102,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args, color).map(Outcome::from),
         Command::Demo(args) => demo::run(args, color).map(Outcome::from),
         Command::Report(args) => engine(gonogo_report::cli::run(args), None),
-        Command::Load(args) => engine(
-            gonogo_load::cli::run(args),
-            Some(gonogo_load::cli::exit_code_for),
-        ),
+        Command::Load(args) => engine(thresholds::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::Merge(args) => engine(
             gonogo_load::cli::merge(args),
             Some(gonogo_load::cli::exit_code_for),

@@ -1,0 +1,148 @@
+//! `gonogo load --threshold 'p(95)<500ms'`: gates judged right after a load run, with the
+//! core's statistics, like k6's thresholds but honest about sample size.
+//!
+//! Each threshold becomes a gate over the run's evidence: percentile, `med`, `mean`, `min`,
+//! `max` and `count` read the latency distribution (`load.NAME.latency`); `rate` and `total`
+//! read the error ratio (`load.NAME.errors`). The run fails (exit 1) when any threshold is not
+//! a pass: a failed one, or an inconclusive one (too few requests to tell).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow, bail};
+use gonogo_core::eval::evaluate;
+use gonogo_core::evidence::Evidence;
+use gonogo_core::expect::{Aggregate, Expectation};
+use gonogo_core::policy::Policy;
+use gonogo_core::verdict::{GateStatus, Verdict};
+
+use crate::evidence_dir;
+
+/// `gonogo load` with `--threshold`.
+#[derive(Debug, clap::Args)]
+pub struct LoadWithThresholds {
+    #[command(flatten)]
+    pub load: gonogo_load::cli::LoadArgs,
+
+    /// A gate judged on this run right away, e.g. 'p(95)<500ms' or 'rate<0.5%' (repeatable).
+    /// Latency aggregates (p(N), med, mean, min, max, count) read the latency histogram; rate
+    /// and total read the error ratio. Exit code 1 when one is not a pass, inconclusive
+    /// included: too few requests cannot prove a percentile.
+    #[arg(long = "threshold", value_name = "EXPECTATION")]
+    pub thresholds: Vec<String>,
+}
+
+/// A wrong threshold is a command-line error (exit code 2).
+fn usage(message: String) -> anyhow::Error {
+    anyhow::Error::new(gonogo_load::cli::UsageError(message))
+}
+
+/// The policy text for thresholds on scenario `name`; errors name the bad threshold.
+pub fn threshold_policy(name: &str, thresholds: &[String]) -> anyhow::Result<Policy> {
+    let mut text = String::new();
+    for threshold in thresholds {
+        let expectation: Expectation =
+            threshold
+                .parse()
+                .map_err(|e: gonogo_core::expect::ExpectError| {
+                    anyhow!("--threshold '{threshold}': {e}")
+                })?;
+        let metric = match expectation.aggregate {
+            Aggregate::Rate | Aggregate::Total => "errors",
+            _ => "latency",
+        };
+        let area = if metric == "errors" {
+            "reliability"
+        } else {
+            "performance"
+        };
+        text.push_str(&format!(
+            "[[gate]]\nname = {threshold:?}\narea = \"{area}\"\nmetric = \"load.{name}.{metric}\"\nexpect = {:?}\n",
+            expectation.to_string()
+        ));
+    }
+    let policy = Policy::parse(&text, None).map_err(|problems| {
+        anyhow!(
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let problems = policy.check_metrics(&Default::default());
+    if let Some(problem) = problems.first() {
+        bail!("--threshold: {}", problem.message);
+    }
+    Ok(policy)
+}
+
+/// Judges the thresholds against the newest load record of `name` in `dir`.
+pub fn judge(name: &str, thresholds: &[String], dir: &Path) -> anyhow::Result<Verdict> {
+    let policy = threshold_policy(name, thresholds)?;
+    let latency = format!("load.{name}.latency");
+    let record: Evidence = evidence_dir::read_dir(dir)?
+        .into_iter()
+        .filter(|r| r.kind == "load" && r.metrics.contains_key(&latency))
+        .max_by_key(|r| r.collected_at)
+        .with_context(|| format!("no load evidence for `{name}` in {}", dir.display()))?;
+    Ok(evaluate(&policy, &[record], jiff::Timestamp::now(), None))
+}
+
+/// Runs the load, then its thresholds.
+pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
+    if args.thresholds.is_empty() {
+        return gonogo_load::cli::run(args.load);
+    }
+    if args.load.no_evidence {
+        return Err(usage(
+            "--threshold judges the run's evidence: drop --no-evidence".into(),
+        ));
+    }
+    // Check the thresholds before sending any traffic.
+    threshold_policy(&args.load.name, &args.thresholds)?;
+    let name = args.load.name.clone();
+    let dir = args.load.evidence_dir.clone();
+    let code = gonogo_load::cli::run(args.load)?;
+    let verdict = judge(&name, &args.thresholds, &dir)?;
+    eprintln!("\nthresholds");
+    for gate in &verdict.gates {
+        let mark = if gate.status == GateStatus::Pass {
+            "✓"
+        } else {
+            "✗"
+        };
+        eprintln!(
+            "  {mark} {:<12} {}  {}",
+            gate.status.as_str(),
+            gate.name,
+            gate.why
+        );
+        if let Some(settle) = &gate.settle {
+            eprintln!("                 to settle: {settle}");
+        }
+    }
+    let all_pass = verdict.gates.iter().all(|g| g.status == GateStatus::Pass);
+    Ok(if all_pass { code } else { ExitCode::from(1) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threshold_policy;
+
+    #[test]
+    fn thresholds_pick_the_metric_by_aggregate() {
+        let policy = threshold_policy("api", &["p(95)<500ms".into(), "rate<0.5%".into()]).unwrap();
+        assert_eq!(policy.gates[0].metric, "load.api.latency");
+        assert_eq!(policy.gates[1].metric, "load.api.errors");
+        let error = threshold_policy("api", &["p(95)<5%".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not fit"), "{error}");
+        let error = threshold_policy("api", &["p95<1s".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--threshold 'p95<1s'"), "{error}");
+    }
+}
