@@ -209,3 +209,26 @@ pub(crate) fn cited<'a>(doc: &'a VerdictV1, gate: &GateV1) -> impl Iterator<Item
             .or_else(|| doc.evidence.iter().find(|e| e.id == id))
     })
 }
+
+/// The commit a verdict judged, as one line: `3f2a9c1d0e4b on main (v1.4.0) → production`.
+pub fn commit_line(context: &crate::json::ContextV1) -> Option<String> {
+    let commit = context.commit.as_ref()?;
+    let mut line = commit.chars().take(12).collect::<String>();
+    if let Some(branch) = &context.branch {
+        line.push_str(&format!(" on {branch}"));
+    }
+    if !context.tags.is_empty() {
+        line.push_str(&format!(" ({})", context.tags.join(", ")));
+    }
+    if let Some(target) = context
+        .deployment_target
+        .as_deref()
+        .filter(|t| *t != "none")
+    {
+        line.push_str(&format!(" → {target}"));
+    }
+    if context.dirty_paths > 0 {
+        line.push_str(&format!(" + {} uncommitted", context.dirty_paths));
+    }
+    Some(line)
+}

@@ -177,6 +177,14 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
         items.push((lang.text(Msg::LabelEnvironment), env.clone()));
     }
     items.push((lang.text(Msg::LabelEvaluatedAt), doc.evaluated_at.clone()));
+    if let Some(judged) = &doc.context {
+        if let Some(line) = crate::common::commit_line(judged) {
+            items.push((lang.text(Msg::LabelCommit), line));
+        }
+        if let Some(url) = &judged.ci_run_url {
+            items.push((lang.text(Msg::LabelCiRun), url.clone()));
+        }
+    }
     items.push((lang.text(Msg::LabelConfidence), percent(doc.confidence)));
     if let Some(baseline) = &doc.baseline {
         items.push((lang.text(Msg::LabelBaseline), baseline.source.clone()));

@@ -58,10 +58,14 @@ fn counts<'a>(gates: impl Iterator<Item = &'a GateV1>) -> (usize, usize, usize) 
 fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::Result<()> {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let (tests, failures, skipped) = counts(doc.gates.iter());
-    let suite_name = match &doc.policy.name {
+    let mut suite_name = match &doc.policy.name {
         Some(name) => format!("gonogo {} · {}", doc.verdict, clean(name)),
         None => format!("gonogo {}", doc.verdict),
     };
+    // Every report carries the commit it judged.
+    if let Some(line) = doc.context.as_ref().and_then(crate::common::commit_line) {
+        suite_name.push_str(&format!(" · {}", clean(&line)));
+    }
     writer
         .create_element("testsuites")
         .with_attribute(("name", suite_name.as_str()))

@@ -49,6 +49,14 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
         context.push(lang.labelled(Msg::LabelEnvironment, &format!("**{}**", escape(env))));
     }
     context.push(lang.labelled(Msg::LabelEvaluatedAt, &escape(&doc.evaluated_at)));
+    if let Some(judged) = &doc.context {
+        if let Some(line) = crate::common::commit_line(judged) {
+            context.push(lang.labelled(Msg::LabelCommit, &code(&line)));
+        }
+        if let Some(url) = &judged.ci_run_url {
+            context.push(lang.labelled(Msg::LabelCiRun, &escape(url)));
+        }
+    }
     context.push(lang.labelled(Msg::LabelConfidence, &percent(doc.confidence)));
     if let Some(baseline) = &doc.baseline {
         context.push(lang.labelled(
