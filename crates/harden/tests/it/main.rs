@@ -3,6 +3,7 @@
 
 mod hostile;
 mod nginx;
+mod observatory;
 
 use gonogo_demo_target::{Mode, jwt_secret, mint_token, spawn};
 use gonogo_harden::{
