@@ -385,3 +385,23 @@ fn help_teaches_defaults_and_examples() {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
     }
 }
+
+#[test]
+fn the_docs_page_lists_every_check_with_its_asvs_ids() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/harden.md"))
+            .unwrap();
+    for rule in RULES {
+        let row = page
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{}` |", rule.id)))
+            .unwrap_or_else(|| panic!("docs/harden.md has no row for {}", rule.id));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(
+            (cells[2], cells[3], cells[4]),
+            (rule.spec, rule.asvs4, rule.asvs5),
+            "{}",
+            rule.id
+        );
+    }
+}
