@@ -74,6 +74,7 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         .route("/readyz", get(readyz))
         .route("/healthz/deps", get(dependencies))
         .route("/metrics", get(metrics))
+        .route("/.git/HEAD", get(git_head))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
@@ -319,7 +320,11 @@ fn json_rejection(state: &AppState, rejection: JsonRejection) -> Response {
 // Pages and data.
 
 fn html(body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    html_with_type("text/html; charset=utf-8", body)
+}
+
+fn html_with_type(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 fn session_cookie(state: &AppState) -> HeaderValue {
@@ -344,7 +349,12 @@ async fn home(State(state): State<Shared>) -> Response {
 }
 
 async fn dashboard(State(state): State<Shared>) -> Response {
-    let mut response = html(
+    let mut response = html_with_type(
+        match state.mode {
+            // Weak: no charset, so browsers guess it.
+            Mode::Weak => "text/html",
+            Mode::Hardened => "text/html; charset=utf-8",
+        },
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dashboard</title></head>\n<body><h1>dashboard</h1><div id=\"orders\"></div></body></html>\n",
     );
     if state.mode == Mode::Weak {
@@ -644,6 +654,18 @@ async fn checkout_post(
     match body {
         Ok(_) => checkout(State(state)).await,
         Err(rejection) => json_rejection(&state, rejection),
+    }
+}
+
+/// Weak: the deployment copied the repository into the static folder.
+async fn git_head(State(state): State<Shared>, request: Request) -> Response {
+    match state.mode {
+        Mode::Weak => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "ref: refs/heads/main\n",
+        )
+            .into_response(),
+        Mode::Hardened => not_found(State(state), request).await,
     }
 }
 

@@ -43,6 +43,10 @@
 //! | `/api/admin` skips signature checks when `alg` is `none` (any case) or the signature is empty, never checks `exp` or the role, answers 401 without `WWW-Authenticate`, and panics (500) on a token that is not three segments | `/api/admin` | `auth-alg-none-accepted`, `auth-empty-signature-accepted`, `auth-expired-token-accepted`, `auth-lower-role-accepted`, `auth-www-authenticate-missing`, `auth-malformed-token-not-refused` |
 //! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted` (and every other forged token) |
 //! | a `__Host-theme` cookie without `Secure` (browsers drop it) | `/app` | `cookie-prefix-invalid` |
+//! | `Content-Type: text/html` without charset | `/app` | `content-type-charset-missing` |
+//! | no `Cross-Origin-Opener-Policy` / `Cross-Origin-Resource-Policy` | every response | `cross-origin-isolation-missing` |
+//! | the admin data is served without `Cache-Control: no-store` | `/api/admin` | `auth-response-cacheable` |
+//! | the repository's `/.git/HEAD` is served | `/.git/HEAD` | `source-control-exposed` |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
 //! | `/api/checkout`: every 20th request answers 503 | `/api/checkout` | load |
@@ -52,8 +56,9 @@
 //!
 //! [`Mode::Hardened`] sends a strict CSP (`default-src 'none'`, `frame-ancestors 'none'`,
 //! `object-src 'none'`, `base-uri 'none'`), `X-Content-Type-Options: nosniff`,
-//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, a `Permissions-Policy`, HSTS, no
-//! `Server` header; allows CORS only for `https://app.example.com`; sets
+//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, a `Permissions-Policy`,
+//! `Cross-Origin-Opener-Policy` and `-Resource-Policy`, HSTS, charsets, `no-store` on API
+//! responses, no `Server` header, no `/.git`; allows CORS only for `https://app.example.com`; sets
 //! `__Host-sessionid; Secure; HttpOnly; SameSite=Strict`; refuses `TRACE` and advertises only the
 //! methods a route has; answers errors with a generic `application/problem+json` body; limits
 //! `/login` to 10 attempts per 10 s (429 with `Retry-After` and `RateLimit` headers); verifies

@@ -1,8 +1,9 @@
 //! Authentication and role enforcement on the declared protected routes (H-20 to H-25, H-28,
-//! H-29).
+//! H-29), and the caching of authenticated responses (H-08).
 //!
 //! For each protected path:
-//! 1. **Baseline**: the valid token (from `token_env`) must get a 2xx. Otherwise every
+//! 1. **Baseline**: the valid token (from `token_env`) must get a 2xx, whose response must
+//!    carry `Cache-Control: no-store` (H-08). Otherwise every
 //!    token-based check on that path is an `error` ("inconclusive"): a service that rejects
 //!    everything would pass them all.
 //! 2. No token (H-20); malformed tokens (H-21: `Bearer`, `Bearer x.y`, a Basic credential,
@@ -53,6 +54,7 @@ const COMMON_SECRETS: &[&str] = &[
 ];
 
 const TOKEN_RULES: &[&str] = &[
+    "auth-response-cacheable",
     "auth-expired-token-accepted",
     "auth-bad-signature-accepted",
     "auth-alg-none-accepted",
@@ -211,6 +213,7 @@ pub async fn check(
         "auth-empty-signature-accepted",
         "auth-weak-hmac-secret",
         "auth-lower-role-accepted",
+        "auth-response-cacheable",
     ];
     let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
         for id in all_ids {
@@ -280,6 +283,24 @@ pub async fn check(
                 Ok(exchange) if exchange.is_success() => {
                     baseline_ok = true;
                     baseline_body = Some(exchange.body.clone());
+                    // H-08: an authenticated response must not be stored by caches.
+                    let cacheable = rule("auth-response-cacheable");
+                    out.ran(cacheable);
+                    let no_store = exchange.header_all("cache-control").any(|value| {
+                        value
+                            .split(',')
+                            .any(|directive| directive.trim().eq_ignore_ascii_case("no-store"))
+                    });
+                    if !no_store {
+                        out.finding(Finding::new(
+                            cacheable,
+                            &exchange,
+                            format!(
+                                "{path}: the authenticated response has no Cache-Control: no-store"
+                            ),
+                            None,
+                        ));
+                    }
                 }
                 Ok(exchange) => {
                     for id in TOKEN_RULES {

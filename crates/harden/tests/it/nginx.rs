@@ -108,6 +108,9 @@ impl Drop for Nginx {
 /// What a reviewer sets on a static site, on every response (`always`).
 pub const SECURITY_HEADERS: &str = r#"
     server_tokens off;
+    charset utf-8;
+    add_header Cross-Origin-Opener-Policy "same-origin" always;
+    add_header Cross-Origin-Resource-Policy "same-origin" always;
     add_header Content-Security-Policy "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" always;
     add_header X-Content-Type-Options "nosniff" always;
     add_header X-Frame-Options "DENY" always;
@@ -149,6 +152,8 @@ async fn a_bare_nginx_gets_the_header_and_version_findings() {
             "framing-unprotected",
             "referrer-policy-missing",
             "permissions-policy-missing",
+            "content-type-charset-missing",
+            "cross-origin-isolation-missing",
             "version-disclosed",
             "error-version-string",
         ],
