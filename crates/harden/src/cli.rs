@@ -71,6 +71,10 @@ pub struct HardenArgs {
     #[arg(long = "rate-limit", value_name = "PATH")]
     pub rate_limit: Option<String>,
 
+    /// PEM certificates to trust besides the system roots (a test environment's own CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
     #[arg(long)]
     pub passive: bool,
@@ -137,6 +141,9 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             .path = path.clone();
     }
     config.passive |= args.passive;
+    if let Some(ca_file) = &args.ca_file {
+        config.ca_file = Some(ca_file.clone());
+    }
     config.strict_secure_cookies |= args.strict_cookies;
     if let Some(timeout) = &args.timeout {
         match parse_duration(timeout) {
@@ -159,7 +166,7 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
         .build()?;
     let report = match runtime.block_on(audit(&args.url, &config, &secrets)) {
         Ok(report) => report,
-        Err(error @ AuditError::Config(_)) => {
+        Err(error @ (AuditError::Config(_) | AuditError::CaFile { .. })) => {
             eprintln!("error: {error}");
             return Ok(ExitCode::from(2));
         }

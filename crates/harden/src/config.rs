@@ -11,6 +11,7 @@
 //! request_timeout = "5s"
 //! group_timeout = "30s"
 //! passive = false                        # true: only plain GETs, no CORS/methods/rate/auth
+//! ca_file = "tests/ca.pem"               # extra CA for https test environments
 //!
 //! [harden.rate_limit]
 //! path = "/login"
@@ -71,6 +72,8 @@ pub struct HardenConfig {
     pub passive: bool,
     /// Hosts besides loopback that may be contacted.
     pub allow_hosts: Vec<String>,
+    /// PEM certificates to trust besides the system roots (a test environment's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
     pub rate_limit: Option<RateLimitConfig>,
     pub auth: Option<AuthConfig>,
     /// Per-check overrides, by check id.
@@ -92,6 +95,7 @@ impl Default for HardenConfig {
             group_timeout: Duration::from_secs(30),
             passive: false,
             allow_hosts: Vec::new(),
+            ca_file: None,
             rate_limit: None,
             auth: None,
             checks: BTreeMap::new(),

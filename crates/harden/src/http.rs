@@ -364,8 +364,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(target: &Target, timeout: Duration) -> Result<Session, RequestError> {
+    pub fn new(
+        target: &Target,
+        timeout: Duration,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Result<Session, RequestError> {
         let client = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots.iter().cloned())
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)

@@ -318,6 +318,7 @@ fn the_cli_writes_evidence_and_exits_by_the_result() {
         json_endpoints: vec![],
         protected: vec![],
         rate_limit: None,
+        ca_file: None,
         passive: false,
         strict_cookies: false,
         timeout: Some("2s".into()),

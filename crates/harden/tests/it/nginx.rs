@@ -15,12 +15,22 @@ pub struct Nginx {
     child: Child,
     prefix: PathBuf,
     pub port: u16,
+    scheme: &'static str,
 }
 
 impl Nginx {
     /// Starts nginx with `server_directives` inside its one `server` block. `None` (with the
     /// reason printed) when nginx is not installed.
     pub fn start(name: &str, server_directives: &str) -> Option<Nginx> {
+        Nginx::start_with(name, server_directives, None)
+    }
+
+    /// Like [`Nginx::start`], serving https with `tls` = (certificate chain, key) PEM files.
+    pub fn start_with(
+        name: &str,
+        server_directives: &str,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> Option<Nginx> {
         let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|path| std::path::Path::new(path).exists());
@@ -47,12 +57,20 @@ impl Nginx {
             .unwrap()
             .port();
         let dir = prefix.display();
+        let listen = match tls {
+            None => format!("listen 127.0.0.1:{port};"),
+            Some((chain, key)) => format!(
+                "listen 127.0.0.1:{port} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};",
+                chain.display(),
+                key.display()
+            ),
+        };
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
              events {{ worker_connections 64; }}\n\
              http {{\n  access_log off;\n  client_body_temp_path {dir}/tmp;\n  proxy_temp_path {dir}/tmp;\n  fastcgi_temp_path {dir}/tmp;\n  uwsgi_temp_path {dir}/tmp;\n  scgi_temp_path {dir}/tmp;\n\
              \x20 types {{ text/html html; }}\n  default_type application/octet-stream;\n\
-             \x20 server {{\n    listen 127.0.0.1:{port};\n    root {dir}/html;\n{server_directives}\n  }}\n}}\n"
+             \x20 server {{\n    {listen}\n    root {dir}/html;\n{server_directives}\n  }}\n}}\n"
         );
         let config_path = prefix.join("nginx.conf");
         std::fs::write(&config_path, config).unwrap();
@@ -68,10 +86,12 @@ impl Nginx {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let mut nginx = Nginx {
             child,
             prefix,
             port,
+            scheme,
         };
         // Ready when the port accepts connections; bounded: 10 s.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -93,7 +113,7 @@ impl Nginx {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 }
 
@@ -236,4 +256,170 @@ async fn headers_without_always_are_missing_on_error_pages() {
         nosniff.notes,
         vec!["1 of 2 responses carry nosniff".to_owned()]
     );
+}
+
+/// A throw-away CA and a leaf for 127.0.0.1, made with the openssl CLI: (folder, CA, chain,
+/// key). `None` (with the reason printed) without openssl.
+fn test_pki(name: &str) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("gonogo-pki-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| -> bool {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let made = run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=gonogo test CA",
+        ],
+    ]
+    .concat())
+        && run(&[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "leaf.key",
+                "-out",
+                "leaf.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat())
+        && run(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+        ]);
+    if !made {
+        eprintln!("skipped: the openssl CLI is missing or failed (apt-get install openssl)");
+        let _ = std::fs::remove_dir_all(&dir);
+        return None;
+    }
+    Some((
+        dir.clone(),
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
+    let Some((pki, ca, chain, key)) = test_pki("hsts") else {
+        return;
+    };
+    let config = HardenConfig {
+        ca_file: Some(ca.clone()),
+        ..HardenConfig::default()
+    };
+    // Bare nginx over https: HSTS is judged now, and missing.
+    let Some(bare) = Nginx::start_with("tls-bare", "", Some((&chain, &key))) else {
+        return;
+    };
+    let report = audit(&bare.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&report, "hsts-missing"),
+        Status::Fail,
+        "{:#?}",
+        report.check("hsts-missing")
+    );
+    assert_eq!(status(&report, "hsts-short-max-age"), Status::Pass);
+    drop(bare);
+
+    // Six months (the Observatory's bar) is short of ASVS 5.0's year, unless the policy says so.
+    let six_months = SECURITY_HEADERS
+        .replace("max-age=63072000; includeSubDomains", "max-age=15552000")
+        + "    add_header Set-Cookie \"sid=abc; Path=/; HttpOnly; SameSite=Lax\" always;\n";
+    let Some(short) = Nginx::start_with("tls-short", &six_months, Some((&chain, &key))) else {
+        return;
+    };
+    let report = audit(&short.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        failing(&report),
+        vec!["hsts-short-max-age", "cookie-secure-missing"],
+        "{:#?}",
+        report.checks
+    );
+    let relaxed = HardenConfig {
+        hsts_min_max_age: 15_552_000,
+        ..config.clone()
+    };
+    let report = audit(&short.url(), &relaxed, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(failing(&report), vec!["cookie-secure-missing"]);
+    drop(short);
+
+    // The reviewer's configuration over https passes HSTS too.
+    let Some(good) = Nginx::start_with("tls-good", SECURITY_HEADERS, Some((&chain, &key))) else {
+        return;
+    };
+    let report = audit(&good.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(failing(&report), Vec::<&str>::new(), "{:#?}", report.checks);
+    assert_eq!(status(&report, "hsts-missing"), Status::Pass);
+    // Without the test CA the certificate does not verify: errors, never passes.
+    let report = audit(
+        &good.url(),
+        &HardenConfig::default(),
+        &AuthSecrets::default(),
+    )
+    .await
+    .unwrap();
+    let nosniff = report.check("nosniff-missing").unwrap();
+    assert_eq!(nosniff.status, Status::Error);
+    assert!(
+        nosniff.notes[0]
+            .to_ascii_lowercase()
+            .contains("certificate"),
+        "{:?}",
+        nosniff.notes
+    );
+    drop(good);
+    std::fs::remove_dir_all(pki).unwrap();
 }
