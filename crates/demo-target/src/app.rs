@@ -65,6 +65,7 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         .route("/app", get(dashboard))
         .route("/api/items", get(list_items).post(create_item))
         .route("/api/public", get(public_data))
+        .route("/api/partner", get(partner_feed))
         .route("/login", axum::routing::post(login))
         .route("/api/admin", get(admin))
         .route("/api/reports", get(reports))
@@ -144,6 +145,11 @@ async fn edge(State(state): State<Shared>, request: Request, next: Next) -> Resp
                 HeaderName::from_static("x-powered-by"),
                 HeaderValue::from_static(POWERED_BY),
             );
+            // `/api/partner` trusts "our" origins with a substring test: look-alikes pass.
+            let origin = origin.filter(|origin| {
+                path != "/api/partner"
+                    || origin.to_str().is_ok_and(|text| text.contains("127.0.0.1"))
+            });
             if let Some(origin) = origin {
                 if path == "/api/public" {
                     headers.insert(
@@ -406,6 +412,10 @@ async fn create_item(
 
 async fn public_data() -> Response {
     Json(serde_json::json!({"opening_hours": "08:00-18:00"})).into_response()
+}
+
+async fn partner_feed() -> Response {
+    Json(serde_json::json!({"orders_today": 42})).into_response()
 }
 
 #[derive(Deserialize)]

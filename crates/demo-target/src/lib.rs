@@ -13,6 +13,7 @@
 //! | `GET /app` | HTML dashboard |
 //! | `GET, POST /api/items` | JSON list of items; POST creates one from `{"name": "..."}` |
 //! | `GET /api/public` | public JSON (a CORS-enabled resource) |
+//! | `GET /api/partner` | JSON for a partner front end (CORS for "our" origins) |
 //! | `POST /login` | `{"username", "password"}` -> `{"token"}` (HS256 JWT) and a session cookie |
 //! | `GET /api/admin`, `GET /api/reports` | protected: need a JWT with role `admin` |
 //! | `GET /api/slow` | an endpoint with a latency tail (weak mode) |
@@ -34,6 +35,7 @@
 //! | `Server: gonogo-demo/0.1.0 axum/0.8.9`, `X-Powered-By: axum/0.8.9` | every response | `version-disclosed` |
 //! | any `Origin` (also `null`) reflected with `Access-Control-Allow-Credentials: true` | every response | `cors-origin-reflected`, `cors-null-origin` |
 //! | `Access-Control-Allow-Origin: *` with credentials | `/api/public` | `cors-wildcard-credentials` |
+//! | origins allowed when they *contain* `127.0.0.1`, so `http://127.0.0.1.evil.example` passes | `/api/partner` | `cors-weak-origin-match` |
 //! | session cookie `sessionid` without `Secure`, `HttpOnly`, `SameSite` | `/`, `/login` | `cookie-secure-missing`, `cookie-httponly-missing`, `cookie-samesite-missing` |
 //! | `TRACE` echoes the request (headers and cookies included) | every path | `trace-enabled` |
 //! | `OPTIONS` advertises `PUT, DELETE, PATCH` on read-only routes | every path | `methods-unexpected` |
@@ -84,7 +86,8 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
+/// The shutdown signal [`serve_until`] takes, re-exported so callers need no `tokio-util`.
+pub use tokio_util::sync::CancellationToken;
 
 /// Which variant of the service runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -93,6 +93,9 @@ impl Target {
                 }
             }
         }
+        let mut parsed = parsed;
+        parsed.set_query(None);
+        parsed.set_fragment(None);
         let base = parsed.as_str().trim_end_matches('/').to_owned();
         Ok(Target { base, host, https })
     }
@@ -526,6 +529,10 @@ mod tests {
         .unwrap();
         assert!(allowed.is_https());
         assert_eq!(allowed.base_url(), "https://staging.example.com");
+        let with_query = Target::new("http://127.0.0.1:8080/base/?x=1#top", &[])
+            .await
+            .unwrap();
+        assert_eq!(with_query.base_url(), "http://127.0.0.1:8080/base");
         assert!(matches!(
             Target::new("ftp://127.0.0.1/", &[]).await,
             Err(TargetError::Scheme { .. })

@@ -315,6 +315,15 @@ pub const RULES: &[Rule] = &[
         "Origin: null is allowed (sandboxed frames and local files can read responses)",
     ),
     entry(
+        "cors-weak-origin-match",
+        "H-12",
+        Cors,
+        Medium,
+        "14.5.3",
+        "3.4.2",
+        "a look-alike origin (the host as a prefix or suffix of a foreign one, http for https) is allowed",
+    ),
+    entry(
         "cors-wildcard-credentials",
         "H-13",
         Cors,

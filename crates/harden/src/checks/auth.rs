@@ -384,6 +384,8 @@ pub async fn check(
                                 format!("{path}: {what} crashed the handler ({})", exchange.status),
                                 None,
                             )),
+                            // Any other 4xx (400, 431 for the 10 kB header) refuses too.
+                            Answer::Other if (400..500).contains(&exchange.status) => {}
                             Answer::Other => out.finding(
                                 Finding::new(
                                     malformed_rule,

@@ -20,7 +20,12 @@ const QUIET_ON_WEAK: &[(&str, &str)] = &[
 
 fn demo_config() -> HardenConfig {
     HardenConfig {
-        paths: vec!["/app".into(), "/api/items".into(), "/api/public".into()],
+        paths: vec![
+            "/app".into(),
+            "/api/items".into(),
+            "/api/public".into(),
+            "/api/partner".into(),
+        ],
         json_endpoints: vec!["/api/items".into()],
         strict_secure_cookies: true,
         rate_limit: Some(RateLimitConfig {
