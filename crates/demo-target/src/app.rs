@@ -43,6 +43,9 @@ pub(crate) struct AppState {
     login_window: Duration,
     /// Start of the current `/login` window and the attempts in it (hardened mode).
     login_window_state: Mutex<(Instant, u32)>,
+    /// Sessions issued by `/login`, with their CSRF tokens.
+    sessions: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    cart_items: AtomicU64,
 }
 
 type Shared = Arc<AppState>;
@@ -59,6 +62,8 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         login_limit: config.login_limit.max(1),
         login_window: Duration::from_secs(config.login_window_secs.max(1)),
         login_window_state: Mutex::new((Instant::now(), 0)),
+        sessions: std::sync::Mutex::new(std::collections::HashMap::new()),
+        cart_items: AtomicU64::new(0),
     });
     let routes = Router::new()
         .route("/", get(home))
@@ -66,6 +71,7 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         .route("/api/items", get(list_items).post(create_item))
         .route("/api/public", get(public_data))
         .route("/api/partner", get(partner_feed))
+        .route("/api/cart", axum::routing::post(add_to_cart))
         .route("/login", axum::routing::post(login))
         .route("/api/admin", get(admin))
         .route("/api/reports", get(reports))
@@ -96,7 +102,7 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
 fn route_methods(path: &str) -> &'static str {
     match path {
         "/api/items" | "/api/checkout" => "GET, HEAD, POST, OPTIONS",
-        "/login" => "POST, OPTIONS",
+        "/login" | "/api/cart" => "POST, OPTIONS",
         _ => "GET, HEAD, OPTIONS",
     }
 }
@@ -333,15 +339,60 @@ fn html_with_type(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-fn session_cookie(state: &AppState) -> HeaderValue {
+/// A new session id: a counter in weak mode (predictable), random in hardened mode.
+fn new_session_id(state: &AppState) -> String {
     let n = state.session_counter.fetch_add(1, Ordering::Relaxed);
+    match state.mode {
+        Mode::Weak => format!("s{n:016x}"),
+        Mode::Hardened => format!("{}{}", random_hex(n), random_hex(n ^ 0x5bd1_e995)),
+    }
+}
+
+fn random_hex(salt: u64) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(salt);
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+fn session_cookie_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Weak => "sessionid",
+        Mode::Hardened => "__Host-sessionid",
+    }
+}
+
+fn session_cookie_for(state: &AppState, id: &str) -> HeaderValue {
     let value = match state.mode {
-        Mode::Weak => format!("sessionid=s{n:016x}; Path=/"),
+        Mode::Weak => format!("sessionid={id}; Path=/"),
         Mode::Hardened => {
-            format!("__Host-sessionid=s{n:016x}; Path=/; Secure; HttpOnly; SameSite=Strict")
+            format!("__Host-sessionid={id}; Path=/; Secure; HttpOnly; SameSite=Strict")
         }
     };
     HeaderValue::from_str(&value).expect("cookie text is ASCII")
+}
+
+fn session_cookie(state: &AppState) -> HeaderValue {
+    session_cookie_for(state, &new_session_id(state))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
 }
 
 async fn home(State(state): State<Shared>) -> Response {
@@ -480,11 +531,72 @@ async fn login(
         }
     };
     let token = crate::mint_token(state.mode, &request.username, role, 3600);
-    let mut response = Json(serde_json::json!({"token": token, "role": role})).into_response();
+    let session_id = new_session_id(&state);
+    let csrf_token = random_hex(0xc5f);
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session_id.clone(), csrf_token.clone());
+    let body = match state.mode {
+        Mode::Weak => serde_json::json!({"token": token, "role": role}),
+        Mode::Hardened => {
+            serde_json::json!({"token": token, "role": role, "csrf_token": csrf_token})
+        }
+    };
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session_cookie_for(&state, &session_id));
+    if state.mode == Mode::Hardened {
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&format!(
+                "__Host-csrf={csrf_token}; Path=/; Secure; SameSite=Strict"
+            ))
+            .expect("ASCII"),
+        );
+    }
     response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&state));
-    response
+}
+
+/// `POST /api/cart`: a state change authenticated by the session cookie from `/login`. Weak
+/// mode needs nothing else (any origin, any content type, no token: CSRF); hardened mode
+/// refuses cross-site requests, wants JSON and the `X-CSRF-Token` issued at login.
+async fn add_to_cart(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let session = cookie_value(&headers, session_cookie_name(state.mode));
+    let csrf_token = session.as_ref().and_then(|id| {
+        state
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    });
+    let Some(csrf_token) = csrf_token else {
+        return deny(&state, Denial::Missing);
+    };
+    if state.mode == Mode::Hardened {
+        let header_text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        if header_text("sec-fetch-site") == Some("cross-site")
+            || header_text("origin").is_some_and(|origin| origin != ALLOWED_ORIGIN)
+            || header_text("x-csrf-token") != Some(csrf_token.as_str())
+        {
+            return problem(StatusCode::FORBIDDEN);
+        }
+        if !header_text("content-type").is_some_and(|value| value.starts_with("application/json")) {
+            return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+    }
+    let item: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(item) => item,
+        Err(error) => return error_response(&state, StatusCode::BAD_REQUEST, &error.to_string()),
+    };
+    let n = state.cart_items.fetch_add(1, Ordering::Relaxed) + 1;
+    Json(serde_json::json!({"added": item, "cart_items": n})).into_response()
 }
 
 // ---------------------------------------------------------------------------------------------

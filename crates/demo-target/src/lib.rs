@@ -14,7 +14,8 @@
 //! | `GET, POST /api/items` | JSON list of items; POST creates one from `{"name": "..."}` |
 //! | `GET /api/public` | public JSON (a CORS-enabled resource) |
 //! | `GET /api/partner` | JSON for a partner front end (CORS for "our" origins) |
-//! | `POST /login` | `{"username", "password"}` -> `{"token"}` (HS256 JWT) and a session cookie |
+//! | `POST /login` | `{"username", "password"}` -> `{"token"}` (HS256 JWT) and a session cookie (hardened: also `csrf_token` and a `__Host-csrf` cookie) |
+//! | `POST /api/cart` | `{"item": ...}`, authenticated by the login session cookie (hardened: plus `X-CSRF-Token`) |
 //! | `GET /api/admin`, `GET /api/reports` | protected: need a JWT with role `admin` |
 //! | `GET /api/slow` | an endpoint with a latency tail (weak mode) |
 //! | `GET, POST /api/checkout` | the endpoint the demo loads |
@@ -50,6 +51,7 @@
 //! | the admin data is served without `Cache-Control: no-store` | `/api/admin` | `auth-response-cacheable` |
 //! | the repository's `/.git/HEAD` is served | `/.git/HEAD` | `source-control-exposed` |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
+//! | a cross-site, `text/plain`, token-less POST with the session cookie changes the cart | `/api/cart` | `csrf-unprotected` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
 //! | `/api/checkout`: every 20th request answers 503 | `/api/checkout` | load |
 //! | `/readyz` answers 200 while its database is down (`/healthz/deps` says 503 down) | `/readyz` | probe, observe |

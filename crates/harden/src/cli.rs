@@ -75,7 +75,13 @@ pub struct HardenArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 
-    /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
+    /// A POST authenticated by the session cookie in $GONOGO_HARDEN_SESSION_COOKIE (with its
+    /// token in $GONOGO_HARDEN_CSRF_TOKEN, sent as X-CSRF-Token): it is sent once as the page
+    /// would and once forged cross-site, so it must be safe to repeat.
+    #[arg(long = "csrf", value_name = "PATH")]
+    pub csrf: Option<String>,
+
+    /// Only plain GETs: no CORS, methods, rate-limit, auth or CSRF requests.
     #[arg(long)]
     pub passive: bool,
 
@@ -140,6 +146,9 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             .get_or_insert_with(RateLimitConfig::default)
             .path = path.clone();
     }
+    if let Some(path) = &args.csrf {
+        config.csrf.get_or_insert_with(Default::default).path = path.clone();
+    }
     config.passive |= args.passive;
     if let Some(ca_file) = &args.ca_file {
         config.ca_file = Some(ca_file.clone());
@@ -154,11 +163,7 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             }
         }
     }
-    let secrets = config
-        .auth
-        .as_ref()
-        .map(AuthSecrets::from_env)
-        .unwrap_or_default();
+    let secrets = AuthSecrets::from_env(&config);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -29,6 +29,13 @@
 //! hmac_secret_env = "GONOGO_HARDEN_HMAC_SECRET"      # test environment only: to mint an expired token
 //! expired_token_env = "GONOGO_HARDEN_EXPIRED_TOKEN"  # or supply an expired token
 //!
+//! [harden.csrf]
+//! path = "/api/cart"                     # a POST authenticated by the session cookie, safe to repeat
+//! body = '{"item": 1}'
+//! cookie_env = "GONOGO_HARDEN_SESSION_COOKIE"        # the Cookie header of a logged-in session
+//! token_header = "X-CSRF-Token"
+//! token_env = "GONOGO_HARDEN_CSRF_TOKEN"             # its anti-CSRF token, if any
+//!
 //! [harden.checks.csp-missing]
 //! enabled = false
 //! reason = "JSON API behind a gateway that adds the CSP"
@@ -76,6 +83,7 @@ pub struct HardenConfig {
     pub ca_file: Option<std::path::PathBuf>,
     pub rate_limit: Option<RateLimitConfig>,
     pub auth: Option<AuthConfig>,
+    pub csrf: Option<CsrfConfig>,
     /// Per-check overrides, by check id.
     pub checks: BTreeMap<String, CheckOverride>,
 }
@@ -98,6 +106,7 @@ impl Default for HardenConfig {
             ca_file: None,
             rate_limit: None,
             auth: None,
+            csrf: None,
             checks: BTreeMap::new(),
         }
     }
@@ -162,6 +171,36 @@ impl Default for AuthConfig {
     }
 }
 
+/// `[harden.csrf]`: a state-changing request authenticated by a session cookie, safe to
+/// repeat (it is sent twice: once as the page would, once forged).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsrfConfig {
+    pub path: String,
+    pub method: String,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+    /// The `Cookie` header value of a logged-in session.
+    pub cookie_env: String,
+    /// The header the page sends its anti-CSRF token in, if the service uses one.
+    pub token_header: String,
+    pub token_env: String,
+}
+
+impl Default for CsrfConfig {
+    fn default() -> CsrfConfig {
+        CsrfConfig {
+            path: String::new(),
+            method: "POST".into(),
+            body: None,
+            content_type: Some("application/json".into()),
+            cookie_env: "GONOGO_HARDEN_SESSION_COOKIE".into(),
+            token_header: "X-CSRF-Token".into(),
+            token_env: "GONOGO_HARDEN_CSRF_TOKEN".into(),
+        }
+    }
+}
+
 /// The secrets the auth checks use, read from the environment variables [`AuthConfig`] names
 /// (or passed directly by tests and embedders).
 #[derive(Clone, Default)]
@@ -170,6 +209,9 @@ pub struct AuthSecrets {
     pub lower_role_token: Option<String>,
     pub hmac_secret: Option<String>,
     pub expired_token: Option<String>,
+    /// For the CSRF check: the `Cookie` header of a logged-in session, and its CSRF token.
+    pub session_cookie: Option<String>,
+    pub csrf_token: Option<String>,
 }
 
 impl std::fmt::Debug for AuthSecrets {
@@ -180,20 +222,29 @@ impl std::fmt::Debug for AuthSecrets {
             .field("lower_role_token", &shown(&self.lower_role_token))
             .field("hmac_secret", &shown(&self.hmac_secret))
             .field("expired_token", &shown(&self.expired_token))
+            .field("session_cookie", &shown(&self.session_cookie))
+            .field("csrf_token", &shown(&self.csrf_token))
             .finish()
     }
 }
 
 impl AuthSecrets {
-    /// Reads the variables `auth` names; empty values count as unset.
-    pub fn from_env(auth: &AuthConfig) -> AuthSecrets {
+    /// Reads the variables `[harden.auth]` and `[harden.csrf]` name; empty values count as
+    /// unset.
+    pub fn from_env(config: &HardenConfig) -> AuthSecrets {
         let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        AuthSecrets {
-            valid_token: read(&auth.token_env),
-            lower_role_token: read(&auth.lower_role_token_env),
-            hmac_secret: read(&auth.hmac_secret_env),
-            expired_token: read(&auth.expired_token_env),
+        let mut secrets = AuthSecrets::default();
+        if let Some(auth) = &config.auth {
+            secrets.valid_token = read(&auth.token_env);
+            secrets.lower_role_token = read(&auth.lower_role_token_env);
+            secrets.hmac_secret = read(&auth.hmac_secret_env);
+            secrets.expired_token = read(&auth.expired_token_env);
         }
+        if let Some(csrf) = &config.csrf {
+            secrets.session_cookie = read(&csrf.cookie_env);
+            secrets.csrf_token = read(&csrf.token_env);
+        }
+        secrets
     }
 }
 
@@ -264,6 +315,9 @@ impl HardenConfig {
                 problems.push(ConfigProblem::TooLong(rate_limit.max_duration));
             }
             all_paths.push(&rate_limit.path);
+        }
+        if let Some(csrf) = &self.csrf {
+            all_paths.push(&csrf.path);
         }
         if let Some(auth) = &self.auth {
             all_paths.extend(&auth.protected);

@@ -132,6 +132,8 @@ pub struct Probe {
     pub body: Option<Vec<u8>>,
     /// Shown instead of the real `Authorization` value (tokens are secrets).
     pub shown_authorization: Option<String>,
+    /// Shown instead of the real `Cookie` value (sessions are secrets).
+    pub shown_cookie: Option<String>,
 }
 
 impl Probe {
@@ -146,6 +148,7 @@ impl Probe {
             headers: Vec::new(),
             body: None,
             shown_authorization: None,
+            shown_cookie: None,
         }
     }
 
@@ -174,6 +177,8 @@ impl Probe {
                 self.shown_authorization
                     .clone()
                     .unwrap_or_else(|| value.clone())
+            } else if name.eq_ignore_ascii_case("cookie") {
+                self.shown_cookie.clone().unwrap_or_else(|| value.clone())
             } else {
                 value.clone()
             };

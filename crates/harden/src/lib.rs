@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!                  ┌ baseline GETs ─> headers, cookies  (passive)
-//! audit(url) ──────┼ cors, methods, errors, auth        (concurrently, each with a deadline)
+//! audit(url) ──────┼ cors, methods, errors, auth, csrf  (concurrently, each with a deadline)
 //!                  └ then the rate-limit burst          (alone, bounded)
 //!                                   │
 //!                             Report ──> to_evidence ──> harden.findings.high|medium|low
@@ -24,7 +24,7 @@
 //! Evidence hash: each group hashes its transcript (every request excerpt, response status,
 //! headers and body bytes read, in order); the record's `sha256` is the SHA-256 of the group
 //! digests, concatenated in the fixed group order headers+cookies, cors, methods, errors, auth,
-//! rate-limit, each followed by a newline.
+//! csrf, rate-limit, each followed by a newline.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), gonogo_harden::AuditError> {
@@ -53,7 +53,8 @@ use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 
 pub use config::{
-    AuthConfig, AuthSecrets, CheckOverride, ConfigProblem, HardenConfig, RateLimitConfig,
+    AuthConfig, AuthSecrets, CheckOverride, ConfigProblem, CsrfConfig, HardenConfig,
+    RateLimitConfig,
 };
 pub use report::{CheckResult, Confidence, Finding, Report, Status};
 pub use rules::{RULES, Rule, Severity};
@@ -256,7 +257,17 @@ pub async fn audit(
             checks::auth::check(session, config.auth.as_ref(), secrets, out).await;
         },
     );
-    let (passive, cors, methods, errors, auth) = tokio::join!(passive, cors, methods, errors, auth);
+    let csrf = run_group(
+        Group::Csrf,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::csrf::check(session, config.csrf.as_ref(), secrets, out).await;
+        },
+    );
+    let (passive, cors, methods, errors, auth, csrf) =
+        tokio::join!(passive, cors, methods, errors, auth, csrf);
     // The burst runs alone so that it does not slow the other groups' requests down.
     let rate_limit = run_group(
         Group::RateLimit,
@@ -269,7 +280,7 @@ pub async fn audit(
     )
     .await;
 
-    let runs = [passive, cors, methods, errors, auth, rate_limit];
+    let runs = [passive, cors, methods, errors, auth, csrf, rate_limit];
     let mut digests = String::new();
     let mut n_requests = 0;
     let mut by_rule: BTreeMap<&'static str, Outcome> = BTreeMap::new();

@@ -48,6 +48,7 @@ pub enum Group {
     Errors,
     RateLimit,
     Auth,
+    Csrf,
 }
 
 impl Group {
@@ -60,6 +61,7 @@ impl Group {
             Group::Errors => "errors",
             Group::RateLimit => "rate-limit",
             Group::Auth => "auth",
+            Group::Csrf => "csrf",
         }
     }
 
@@ -67,7 +69,7 @@ impl Group {
     pub fn is_active(self) -> bool {
         matches!(
             self,
-            Group::Cors | Group::Methods | Group::RateLimit | Group::Auth
+            Group::Cors | Group::Methods | Group::RateLimit | Group::Auth | Group::Csrf
         )
     }
 }
@@ -111,7 +113,7 @@ const fn entry(
     }
 }
 
-use Group::{Auth, Cookies, Cors, Errors, Headers, Methods, RateLimit};
+use Group::{Auth, Cookies, Cors, Csrf, Errors, Headers, Methods, RateLimit};
 use Severity::{High, Info, Low, Medium};
 
 /// Every check, in report order.
@@ -331,6 +333,15 @@ pub const RULES: &[Rule] = &[
         "14.5.3",
         "3.4.2",
         "Access-Control-Allow-Origin: * together with Allow-Credentials: true (a misconfiguration browsers reject)",
+    ),
+    entry(
+        "csrf-unprotected",
+        "H-18",
+        Csrf,
+        High,
+        "4.2.2, 13.2.3",
+        "3.5.1, 3.5.2",
+        "a forged cross-site request (session cookie, no token, foreign Origin, text/plain) changes state",
     ),
     entry(
         "trace-enabled",

@@ -7,8 +7,8 @@ mod observatory;
 
 use gonogo_demo_target::{Mode, jwt_secret, mint_token, spawn};
 use gonogo_harden::{
-    AuthConfig, AuthSecrets, CheckOverride, HardenConfig, RULES, RateLimitConfig, Report, Severity,
-    Status, audit, to_evidence,
+    AuthConfig, AuthSecrets, CheckOverride, CsrfConfig, HardenConfig, RULES, RateLimitConfig,
+    Report, Severity, Status, audit, to_evidence,
 };
 
 /// Checks the demo target cannot trigger over plain http or in weak mode, with why.
@@ -36,7 +36,51 @@ fn demo_config() -> HardenConfig {
             protected: vec!["/api/admin".into(), "/api/reports".into()],
             ..AuthConfig::default()
         }),
+        csrf: Some(CsrfConfig {
+            path: "/api/cart".into(),
+            body: Some(r#"{"item": 1}"#.into()),
+            ..CsrfConfig::default()
+        }),
         ..HardenConfig::default()
+    }
+}
+
+/// Logs in as the demo's admin and returns (the Cookie header value, the CSRF token if any),
+/// as a user's browser would hold them.
+async fn demo_session(base_url: &str) -> (String, Option<String>) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let response = client
+        .post(format!("{base_url}/login"))
+        .json(&serde_json::json!({"username": "admin", "password": "admin-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let body: serde_json::Value = response.json().await.unwrap();
+    (cookie, body["csrf_token"].as_str().map(str::to_owned))
+}
+
+async fn demo_secrets_with_session(mode: Mode, base_url: &str) -> AuthSecrets {
+    let (cookie, csrf_token) = demo_session(base_url).await;
+    AuthSecrets {
+        session_cookie: Some(cookie),
+        csrf_token,
+        ..demo_secrets(mode)
     }
 }
 
@@ -45,7 +89,7 @@ fn demo_secrets(mode: Mode) -> AuthSecrets {
         valid_token: Some(mint_token(mode, "admin", "admin", 600)),
         lower_role_token: Some(mint_token(mode, "alice", "user", 600)),
         hmac_secret: Some(jwt_secret(mode).to_owned()),
-        expired_token: None,
+        ..AuthSecrets::default()
     }
 }
 
@@ -75,13 +119,10 @@ fn describe(report: &Report) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_fires_on_the_weak_demo_target() {
     let server = spawn(Mode::Weak).unwrap();
-    let report = audit(
-        &server.base_url(),
-        &demo_config(),
-        &demo_secrets(Mode::Weak),
-    )
-    .await
-    .unwrap();
+    let secrets = demo_secrets_with_session(Mode::Weak, &server.base_url()).await;
+    let report = audit(&server.base_url(), &demo_config(), &secrets)
+        .await
+        .unwrap();
     for rule in RULES {
         let expected = if QUIET_ON_WEAK.iter().any(|(id, _)| *id == rule.id) {
             if rule.id.starts_with("hsts") || rule.id == "rate-limit-headers-missing" {
@@ -120,22 +161,31 @@ async fn every_check_fires_on_the_weak_demo_target() {
     // The leak is shown where it is.
     let sql = &report.check("error-sql-message").unwrap().findings[0];
     assert!(sql.response.contains("SQLSTATE"), "{}", sql.response);
-    // Tokens are not copied into the evidence.
-    let valid = demo_secrets(Mode::Weak).valid_token.unwrap();
+    // Tokens and session cookies are not copied into the evidence.
     let details = serde_json::to_string(&report).unwrap();
-    assert!(!details.contains(&valid));
+    assert!(!details.contains(&secrets.valid_token.clone().unwrap()));
+    let session_id = secrets
+        .session_cookie
+        .as_ref()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap();
+    if let Some(at) = details.find(session_id) {
+        panic!(
+            "{session_id} in the evidence: {}",
+            &details[at.saturating_sub(300)..(at + 100).min(details.len())]
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_passes_on_the_hardened_demo_target() {
     let server = spawn(Mode::Hardened).unwrap();
-    let report = audit(
-        &server.base_url(),
-        &demo_config(),
-        &demo_secrets(Mode::Hardened),
-    )
-    .await
-    .unwrap();
+    let secrets = demo_secrets_with_session(Mode::Hardened, &server.base_url()).await;
+    let report = audit(&server.base_url(), &demo_config(), &secrets)
+        .await
+        .unwrap();
     for rule in RULES {
         let expected = if rule.id.starts_with("hsts") {
             Status::NotApplicable
@@ -152,8 +202,9 @@ async fn every_check_passes_on_the_hardened_demo_target() {
     }
     assert!(!report.is_failure());
     let rate_notes = &report.check("rate-limit-missing").unwrap().notes;
+    // The limit is 10 logins per window; the test's own login used one of them.
     assert!(
-        rate_notes[0].starts_with("request #11 of the burst got 429"),
+        rate_notes[0].starts_with("request #10 of the burst got 429"),
         "{rate_notes:?}"
     );
 }
@@ -324,6 +375,7 @@ fn the_cli_writes_evidence_and_exits_by_the_result() {
         protected: vec![],
         rate_limit: None,
         ca_file: None,
+        csrf: None,
         passive: false,
         strict_cookies: false,
         timeout: Some("2s".into()),
