@@ -19,12 +19,15 @@ use crate::{AuditError, audit, to_evidence};
 /// Audit a live HTTP service's security hardening from the outside.
 ///
 /// Checks security headers (CSP, HSTS, nosniff, framing, Referrer-Policy, Permissions-Policy,
-/// version disclosure), cookies, CORS, TRACE and advertised methods, error-body leakage, rate
-/// limiting and JWT authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
+/// version disclosure), cookies, CORS, TRACE and advertised methods, error-body leakage, exposed
+/// .git, rate limiting, CSRF, and JWT authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
 /// requirement and shows the request and response that prove it. The evidence record (kind
 /// `harden`) is written to the evidence folder.
 ///
 /// Only loopback (127.0.0.0/8, ::1) and hosts named with --allow-host are contacted.
+///
+/// Exit codes: 0 no finding above info and no check errored; 1 findings or errored checks;
+/// 2 a bad command line, [harden] table or target; 3 the policy file could not be read.
 ///
 /// Examples:
 ///

@@ -463,3 +463,37 @@ fn the_docs_page_lists_every_check_with_its_asvs_ids() {
         );
     }
 }
+
+/// The `--json` report's schema is committed, so a change to the format shows in review.
+/// `GONOGO_UPDATE_SCHEMA=1` rewrites it.
+#[test]
+fn the_json_report_schema_is_committed() {
+    let schema = schemars::schema_for!(gonogo_harden::Report);
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    if std::env::var_os("GONOGO_UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        committed, text,
+        "report.schema.json is stale: run with GONOGO_UPDATE_SCHEMA=1"
+    );
+}
+
+#[test]
+fn long_help_snapshot() {
+    use clap::CommandFactory as _;
+    #[derive(clap::Parser)]
+    #[command(name = "gonogo harden")]
+    struct Wrapper {
+        #[command(flatten)]
+        args: gonogo_harden::cli::HardenArgs,
+    }
+    insta::assert_snapshot!(
+        Wrapper::command()
+            .term_width(100)
+            .render_long_help()
+            .to_string()
+    );
+}
