@@ -491,6 +491,15 @@ pub const RULES: &[Rule] = &[
         "the original JWT header with an empty signature is accepted (CVE-2020-28042)",
     ),
     entry(
+        "auth-embedded-jwk-accepted",
+        "H-27",
+        Auth,
+        High,
+        "3.5.3",
+        "9.1.3",
+        "a JWT signed with an attacker's key that carries the key as `jwk` in its header is accepted",
+    ),
+    entry(
         "auth-weak-hmac-secret",
         "H-28",
         Auth,

@@ -10,8 +10,9 @@
 //!    10 kB of garbage).
 //! 3. Forged variants of the valid token: expired (H-22, re-signed with `hmac_secret_env` or
 //!    taken from `expired_token_env`), corrupted signature (H-23), `alg` none in four spellings
-//!    with an empty signature (H-24), the original header with an empty signature (H-25); and
-//!    the lower-role token (H-29).
+//!    with an empty signature (H-24), the original header with an empty signature (H-25), the
+//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27); and the lower-role
+//!    token (H-29).
 //! 4. **Persistence**: the valid token again; if it is now refused (a lock-out), refusals
 //!    above prove nothing and become errors.
 //!
@@ -53,7 +54,39 @@ const COMMON_SECRETS: &[&str] = &[
     "letmein",
 ];
 
+/// gonogo's own, published, throw-away ES256 key (H-27): a token signed with it and carrying
+/// its public half as `jwk` is accepted only by a service that trusts keys from the token.
+const EMBEDDED_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjZK4IgG2j2LpIxlD
+U3JJZ1CSTx5GqdiFz7id42yJKMuhRANCAARMgogwGVI0QJ6MpkRxAi2l9zND2Ubv
+hMdyP0dFFLrleNYeUyWx1ahXbJW7/yYHXMOnamquyW7LU8NIK60iAYSs
+-----END PRIVATE KEY-----
+";
+const EMBEDDED_KEY_X: &str = "TIKIMBlSNECejKZEcQItpfczQ9lG74THcj9HRRS65Xg";
+const EMBEDDED_KEY_Y: &str = "1h5TJbHVqFdslbv_Jgdcw6dqaq7JbstTw0grrSIBhKw";
+
+/// `claims` (base64url segment) signed with gonogo's key, the public key in the header.
+fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
+    let header = serde_json::json!({
+        "alg": "ES256",
+        "typ": "JWT",
+        "jwk": {"kty": "EC", "crv": "P-256", "x": EMBEDDED_KEY_X, "y": EMBEDDED_KEY_Y},
+    });
+    let header = encode_json(header.as_object()?);
+    let input = format!("{header}.{payload_segment}");
+    let der: String = EMBEDDED_KEY_PEM
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(der).ok()?;
+    let key = jsonwebtoken::EncodingKey::from_ec_der(&der);
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::ES256).ok()?;
+    Some(format!("{input}.{signature}"))
+}
+
 const TOKEN_RULES: &[&str] = &[
+    "auth-embedded-jwk-accepted",
     "auth-response-cacheable",
     "auth-expired-token-accepted",
     "auth-bad-signature-accepted",
@@ -214,6 +247,7 @@ pub async fn check(
         "auth-weak-hmac-secret",
         "auth-lower-role-accepted",
         "auth-response-cacheable",
+        "auth-embedded-jwk-accepted",
     ];
     let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
         for id in all_ids {
@@ -485,6 +519,17 @@ pub async fn check(
             format!("{}.", jwt.signing_input()),
             "the valid header and claims with an empty signature".into(),
         ));
+        match embedded_jwk_token(jwt.payload_segment) {
+            Some(token) => variants.push((
+                "auth-embedded-jwk-accepted",
+                token,
+                "the valid claims signed with gonogo's own ES256 key, embedded as jwk".into(),
+            )),
+            None => out.error(
+                rule("auth-embedded-jwk-accepted"),
+                "could not sign with the embedded key",
+            ),
+        }
         match &secrets.lower_role_token {
             Some(lower) => variants.push((
                 "auth-lower-role-accepted",
@@ -529,6 +574,19 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_jwk_token_verifies_with_its_own_header_key() {
+        let token = embedded_jwk_token("eyJzdWIiOiJhIn0").unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        let jwk = header.jwk.unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+        assert_eq!(data.claims["sub"], "a");
+    }
 
     #[test]
     fn a_token_signed_with_a_common_secret_is_recognised_offline() {
