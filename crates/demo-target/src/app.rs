@@ -491,11 +491,11 @@ async fn login(
         }
         window.1 += 1;
         if window.1 > state.login_limit {
-            let reset = state
+            // Rounded up: a client that waits this long finds the window over.
+            let remaining = state
                 .login_window
-                .saturating_sub(now.duration_since(window.0))
-                .as_secs()
-                .max(1);
+                .saturating_sub(now.duration_since(window.0));
+            let reset = (remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0)).max(1);
             let mut response = problem(StatusCode::TOO_MANY_REQUESTS);
             let headers = response.headers_mut();
             headers.insert(header::RETRY_AFTER, HeaderValue::from(reset));

@@ -497,3 +497,81 @@ fn long_help_snapshot() {
             .to_string()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_lifts_after_the_advertised_retry_after() {
+    let mut demo = gonogo_demo_target::DemoConfig::new(Mode::Hardened);
+    demo.login_limit = 3;
+    demo.login_window_secs = 2;
+    let server = gonogo_demo_target::spawn_with(demo).unwrap();
+    let config = HardenConfig {
+        rate_limit: Some(RateLimitConfig {
+            max_requests: 10,
+            ..RateLimitConfig::default()
+        }),
+        ..HardenConfig::default()
+    };
+    let report = audit(&server.base_url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&report, "rate-limit-missing"), Status::Pass);
+    let notes = &report.check("rate-limit-headers-missing").unwrap().notes;
+    assert!(notes[0].contains("retry-after: "), "{notes:?}");
+    assert!(
+        notes[1].contains("answered 401: the limit lifts as advertised"),
+        "{notes:?}"
+    );
+}
+
+/// A limiter that always answers 429: on `/bare` without any header, on `/lying` with a
+/// `Retry-After: 1` that is never honoured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_without_headers_is_a_finding_and_a_wrong_retry_after_is_noted() {
+    let app = axum::Router::new()
+        .route(
+            "/bare",
+            axum::routing::post(|| async { axum::http::StatusCode::TOO_MANY_REQUESTS }),
+        )
+        .route(
+            "/lying",
+            axum::routing::post(|| async {
+                (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                )
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let config_for = |path: &str| HardenConfig {
+        passive: false,
+        rate_limit: Some(RateLimitConfig {
+            path: path.into(),
+            max_requests: 5,
+            ..RateLimitConfig::default()
+        }),
+        ..HardenConfig::default()
+    };
+    let report = audit(&url, &config_for("/bare"), &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&report, "rate-limit-missing"), Status::Pass);
+    assert_eq!(
+        status_of(&report, "rate-limit-headers-missing"),
+        Status::Fail
+    );
+    let report = audit(&url, &config_for("/lying"), &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&report, "rate-limit-headers-missing"),
+        Status::Pass
+    );
+    let notes = &report.check("rate-limit-headers-missing").unwrap().notes;
+    assert!(
+        notes[1].contains("still answered 429: the advertised time is wrong"),
+        "{notes:?}"
+    );
+    server.abort();
+}
