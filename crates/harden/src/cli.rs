@@ -252,13 +252,28 @@ pub fn render_table(report: &Report) -> String {
         report.n_requests
     );
     let _ = writeln!(out);
+    let asvs_of =
+        |check: &crate::report::CheckResult| format!("{} / {}", check.asvs_4_0_3, check.asvs_5_0_0);
+    let check_width = report
+        .checks
+        .iter()
+        .map(|c| c.check.len())
+        .max()
+        .unwrap_or(5);
+    let asvs_width = report
+        .checks
+        .iter()
+        .map(|c| asvs_of(c).len())
+        .chain([18])
+        .max()
+        .unwrap_or(18);
     let _ = writeln!(
         out,
-        "{:<34} {:<5} {:<28} {:<9} RESULT",
+        "{:<check_width$} {:<5} {:<asvs_width$} {:<9} RESULT",
         "CHECK", "SPEC", "ASVS 4.0.3 / 5.0.0", "STATUS"
     );
     for check in &report.checks {
-        let asvs = format!("{} / {}", check.asvs_4_0_3, check.asvs_5_0_0);
+        let asvs = asvs_of(check);
         let mut result = match check.status {
             Status::Pass | Status::Fail | Status::Disabled => summarize(check),
             _ => check.notes.first().cloned().unwrap_or_default(),
@@ -277,15 +292,16 @@ pub fn render_table(report: &Report) -> String {
                 );
             }
         }
-        let _ = writeln!(
-            out,
-            "{:<34} {:<5} {:<28} {:<9} {}",
+        let line = format!(
+            "{:<check_width$} {:<5} {:<asvs_width$} {:<9} {}",
             check.check,
             check.spec,
             asvs,
             check.status.as_str(),
             result
         );
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     let findings: Vec<_> = report
         .checks
