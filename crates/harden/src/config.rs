@@ -28,6 +28,7 @@
 //! lower_role_token_env = "GONOGO_HARDEN_LOWER_TOKEN" # a valid token of a lower role
 //! hmac_secret_env = "GONOGO_HARDEN_HMAC_SECRET"      # test environment only: to mint an expired token
 //! expired_token_env = "GONOGO_HARDEN_EXPIRED_TOKEN"  # or supply an expired token
+//! public_key_file = "jwt-public.pem"     # RS/ES/PS tokens: try the public key as an HS256 secret
 //!
 //! [harden.csrf]
 //! path = "/api/cart"                     # a POST authenticated by the session cookie, safe to repeat
@@ -156,6 +157,8 @@ pub struct AuthConfig {
     pub lower_role_token_env: String,
     pub hmac_secret_env: String,
     pub expired_token_env: String,
+    /// The service's JWT verification key (PEM), to forge an HS256 token keyed with it (H-26).
+    pub public_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AuthConfig {
@@ -167,6 +170,7 @@ impl Default for AuthConfig {
             lower_role_token_env: "GONOGO_HARDEN_LOWER_TOKEN".into(),
             hmac_secret_env: "GONOGO_HARDEN_HMAC_SECRET".into(),
             expired_token_env: "GONOGO_HARDEN_EXPIRED_TOKEN".into(),
+            public_key_file: None,
         }
     }
 }

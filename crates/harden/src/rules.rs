@@ -491,6 +491,15 @@ pub const RULES: &[Rule] = &[
         "the original JWT header with an empty signature is accepted (CVE-2020-28042)",
     ),
     entry(
+        "auth-key-confusion-accepted",
+        "H-26",
+        Auth,
+        High,
+        "3.5.3",
+        "9.1.2",
+        "an RS/ES/PS-signed token re-signed as HS256 with the public key as the secret is accepted",
+    ),
+    entry(
         "auth-embedded-jwk-accepted",
         "H-27",
         Auth,

@@ -11,8 +11,9 @@
 //! 3. Forged variants of the valid token: expired (H-22, re-signed with `hmac_secret_env` or
 //!    taken from `expired_token_env`), corrupted signature (H-23), `alg` none in four spellings
 //!    with an empty signature (H-24), the original header with an empty signature (H-25), the
-//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27); and the lower-role
-//!    token (H-29).
+//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27), an RS/ES/PS token
+//!    re-signed as HS256 keyed with the service's public key (H-26, needs `public_key_file`);
+//!    and the lower-role token (H-29).
 //! 4. **Persistence**: the valid token again; if it is now refused (a lock-out), refusals
 //!    above prove nothing and become errors.
 //!
@@ -86,6 +87,7 @@ fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
 }
 
 const TOKEN_RULES: &[&str] = &[
+    "auth-key-confusion-accepted",
     "auth-embedded-jwk-accepted",
     "auth-response-cacheable",
     "auth-expired-token-accepted",
@@ -248,6 +250,7 @@ pub async fn check(
         "auth-lower-role-accepted",
         "auth-response-cacheable",
         "auth-embedded-jwk-accepted",
+        "auth-key-confusion-accepted",
     ];
     let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
         for id in all_ids {
@@ -519,6 +522,44 @@ pub async fn check(
             format!("{}.", jwt.signing_input()),
             "the valid header and claims with an empty signature".into(),
         ));
+        // H-26: the public key as an HMAC secret, as the file has it, trimmed, and with one
+        // trailing newline (libraries differ in what they hand the HMAC).
+        let confusion = rule("auth-key-confusion-accepted");
+        let asymmetric = jwt
+            .header
+            .get("alg")
+            .and_then(|alg| alg.as_str())
+            .is_some_and(|alg| {
+                ["RS", "PS", "ES"]
+                    .iter()
+                    .any(|family| alg.starts_with(family))
+            });
+        match (&config.public_key_file, asymmetric) {
+            (_, false) => out.not_applicable(confusion, "the valid token is not RS/PS/ES-signed"),
+            (None, true) => out.skipped(confusion, "no [harden.auth] public_key_file"),
+            (Some(path), true) => match std::fs::read_to_string(path) {
+                Err(error) => out.error(confusion, format!("{}: {error}", path.display())),
+                Ok(pem) => {
+                    let mut header = jwt.header.clone();
+                    header.insert("alg".into(), "HS256".into());
+                    let input = format!("{}.{}", encode_json(&header), jwt.payload_segment);
+                    let mut secrets = vec![pem.clone(), pem.trim_end().to_owned()];
+                    secrets.push(format!("{}\n", pem.trim_end()));
+                    secrets.dedup();
+                    for (n, secret) in secrets.iter().enumerate() {
+                        if let Some(signature) =
+                            hmac(&input, secret, jsonwebtoken::Algorithm::HS256)
+                        {
+                            variants.push((
+                                "auth-key-confusion-accepted",
+                                format!("{input}.{signature}"),
+                                format!("the valid claims as HS256 keyed with the public key (variant {})", n + 1),
+                            ));
+                        }
+                    }
+                }
+            },
+        }
         match embedded_jwk_token(jwt.payload_segment) {
             Some(token) => variants.push((
                 "auth-embedded-jwk-accepted",
@@ -542,7 +583,12 @@ pub async fn check(
             ),
         }
         for (id, forged, description) in &variants {
-            if out.has_findings(rule(id)) && *id == "auth-alg-none-accepted" {
+            if out.has_findings(rule(id))
+                && matches!(
+                    *id,
+                    "auth-alg-none-accepted" | "auth-key-confusion-accepted"
+                )
+            {
                 continue;
             }
             let probe = Probe::get(path)
