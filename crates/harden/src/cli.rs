@@ -84,7 +84,7 @@ pub struct HardenArgs {
     #[arg(long = "csrf", value_name = "PATH")]
     pub csrf: Option<String>,
 
-    /// Only plain GETs: no CORS, methods, rate-limit, auth or CSRF requests.
+    /// Only GETs: no CORS, methods, rate-limit, auth or CSRF requests, no malformed POSTs.
     #[arg(long)]
     pub passive: bool,
 

@@ -10,7 +10,7 @@
 //! hsts_min_max_age = 31536000            # ASVS 5.0 (4.0.3's example: 15724800; Observatory: 15552000)
 //! request_timeout = "5s"
 //! group_timeout = "30s"
-//! passive = false                        # true: only plain GETs, no CORS/methods/rate/auth
+//! passive = false                        # true: only GETs, no CORS/methods/rate/auth/CSRF
 //! ca_file = "tests/ca.pem"               # extra CA for https test environments
 //!
 //! [harden.rate_limit]
@@ -76,7 +76,7 @@ pub struct HardenConfig {
     pub request_timeout: Duration,
     #[serde(deserialize_with = "duration_text")]
     pub group_timeout: Duration,
-    /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
+    /// Only GETs: no CORS, methods, rate-limit, auth or CSRF requests, no malformed POSTs.
     pub passive: bool,
     /// Hosts besides loopback that may be contacted.
     pub allow_hosts: Vec<String>,

@@ -245,7 +245,7 @@ pub async fn audit(
         config,
         &extra_roots,
         async |session, out| {
-            checks::errors::check(session, &config.json_endpoints, out).await;
+            checks::errors::check(session, &config.json_endpoints, config.passive, out).await;
         },
     );
     let auth = run_group(

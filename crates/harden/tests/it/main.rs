@@ -576,3 +576,54 @@ async fn a_429_without_headers_is_a_finding_and_a_wrong_retry_after_is_noted() {
     );
     server.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_mode_sends_only_the_baseline_gets() {
+    let server = spawn(Mode::Weak).unwrap();
+    let config = HardenConfig {
+        passive: true,
+        ..demo_config()
+    };
+    let report = audit(&server.base_url(), &config, &demo_secrets(Mode::Weak))
+        .await
+        .unwrap();
+    // Baseline: `/`, the four declared paths and a random 404; errors: a random 404, `/%`, the
+    // 8 kB header, `/.git/HEAD`, `/.svn/entries`. No other method than GET.
+    assert_eq!(report.n_requests, 11);
+    for check in &report.checks {
+        let active = ["cors", "methods", "rate-limit", "auth", "csrf"].contains(&check.group);
+        if active {
+            assert_eq!(check.status, Status::Skipped, "{}", check.check);
+            assert_eq!(
+                check.notes,
+                vec!["passive mode: no active requests".to_owned()]
+            );
+        }
+    }
+    assert_eq!(status_of(&report, "csp-missing"), Status::Fail);
+}
+
+/// Every source file of the harden and demo-target crates opens with a `//!` module doc.
+#[test]
+fn every_file_opens_with_a_module_doc() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut folders = vec![root.join("harden"), root.join("demo-target")];
+    let mut n_files = 0;
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                n_files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    text.starts_with("//!"),
+                    "{} has no //! module doc",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(n_files >= 20, "{n_files}");
+}
