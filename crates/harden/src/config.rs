@@ -8,6 +8,7 @@
 //! session_cookies = ["sessionid"]        # else names like sess, sid, token, auth, jwt
 //! strict_secure_cookies = false          # true: judge Secure even over plain http
 //! hsts_min_max_age = 31536000            # ASVS 5.0 (4.0.3's example: 15724800; Observatory: 15552000)
+//! min_certificate_days = 14              # the https certificate must last at least this long
 //! request_timeout = "5s"
 //! group_timeout = "30s"
 //! passive = false                        # true: only GETs, no CORS/methods/rate/auth/CSRF
@@ -72,6 +73,8 @@ pub struct HardenConfig {
     pub strict_secure_cookies: bool,
     /// Minimum HSTS max-age in seconds.
     pub hsts_min_max_age: u64,
+    /// The certificate must be valid at least this many more days.
+    pub min_certificate_days: u64,
     #[serde(deserialize_with = "duration_text")]
     pub request_timeout: Duration,
     #[serde(deserialize_with = "duration_text")]
@@ -100,6 +103,7 @@ impl Default for HardenConfig {
             session_cookies: Vec::new(),
             strict_secure_cookies: false,
             hsts_min_max_age: 31_536_000,
+            min_certificate_days: 14,
             request_timeout: Duration::from_secs(5),
             group_timeout: Duration::from_secs(30),
             passive: false,

@@ -205,6 +205,15 @@ pub struct Exchange {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub body_truncated: bool,
+    /// What the TLS layer reported (https only).
+    pub tls: Option<TlsSeen>,
+}
+
+/// The peer certificate (DER) and the negotiated protocol version.
+#[derive(Debug, Clone)]
+pub struct TlsSeen {
+    pub certificate: Option<Vec<u8>>,
+    pub version: Option<String>,
 }
 
 impl Exchange {
@@ -384,6 +393,7 @@ impl Session {
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("gonogo-harden/", env!("CARGO_PKG_VERSION")))
+            .tls_info(true)
             .build()
             .map_err(|error| RequestError {
                 request_line: "client".into(),
@@ -428,6 +438,13 @@ impl Session {
         let result = tokio::time::timeout(self.timeout + Duration::from_millis(500), async {
             let mut response = builder.send().await.map_err(fail)?;
             let status = response.status().as_u16();
+            let tls = response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .map(|info| TlsSeen {
+                    certificate: info.peer_certificate().map(<[u8]>::to_vec),
+                    version: info.version().map(|version| format!("{version:?}")),
+                });
             let headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
@@ -449,10 +466,10 @@ impl Session {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok::<_, RequestError>((status, headers, body, body_truncated))
+            Ok::<_, RequestError>((status, headers, body, body_truncated, tls))
         })
         .await;
-        let (status, headers, body, body_truncated) = match result {
+        let (status, headers, body, body_truncated, tls) = match result {
             Ok(outcome) => outcome?,
             Err(_) => {
                 return Err(RequestError {
@@ -470,6 +487,7 @@ impl Session {
             headers,
             body,
             body_truncated,
+            tls,
         };
         self.record(&exchange);
         Ok(exchange)

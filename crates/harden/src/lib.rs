@@ -93,7 +93,8 @@ async fn run_group(
     let mut outcomes = Outcomes::default();
     let group_rules = || {
         rules::RULES.iter().filter(move |rule| {
-            rule.group == group || (group == Group::Headers && rule.group == Group::Cookies)
+            rule.group == group
+                || (group == Group::Headers && matches!(rule.group, Group::Cookies | Group::Tls))
         })
     };
     if config.passive && group.is_active() {
@@ -189,6 +190,7 @@ pub async fn audit(
         async |session, out| {
             let (exchanges, errors) = checks::baseline(session, &paths).await;
             checks::headers::check(&exchanges, &target, config.hsts_min_max_age, out);
+            checks::tls::check(&exchanges, &target, config.min_certificate_days, out);
             checks::cookies::check(
                 &exchanges,
                 &target,
@@ -198,7 +200,7 @@ pub async fn audit(
             );
             let ids: Vec<&'static str> = rules::RULES
                 .iter()
-                .filter(|rule| matches!(rule.group, Group::Headers | Group::Cookies))
+                .filter(|rule| matches!(rule.group, Group::Headers | Group::Cookies | Group::Tls))
                 .map(|rule| rule.id)
                 .collect();
             for id in ids {

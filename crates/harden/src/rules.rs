@@ -61,6 +61,7 @@ pub enum Group {
     RateLimit,
     Auth,
     Csrf,
+    Tls,
 }
 
 impl Group {
@@ -74,6 +75,7 @@ impl Group {
             Group::RateLimit => "rate-limit",
             Group::Auth => "auth",
             Group::Csrf => "csrf",
+            Group::Tls => "tls",
         }
     }
 
@@ -125,11 +127,29 @@ const fn entry(
     }
 }
 
-use Group::{Auth, Cookies, Cors, Csrf, Errors, Headers, Methods, RateLimit};
+use Group::{Auth, Cookies, Cors, Csrf, Errors, Headers, Methods, RateLimit, Tls};
 use Severity::{High, Info, Low, Medium};
 
 /// Every check, in report order.
 pub const RULES: &[Rule] = &[
+    entry(
+        "tls-missing",
+        "H-35",
+        Tls,
+        Medium,
+        "9.1.1",
+        "12.2.1",
+        "a target that is not loopback is served over plain http",
+    ),
+    entry(
+        "tls-certificate-expiring",
+        "H-35",
+        Tls,
+        Medium,
+        "9.1.1",
+        "12.2.2",
+        "the certificate expires sooner than the policy's minimum (min_certificate_days)",
+    ),
     entry(
         "csp-missing",
         "H-01",

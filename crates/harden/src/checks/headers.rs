@@ -595,6 +595,7 @@ mod tests {
                 .collect(),
             body: body.as_bytes().to_vec(),
             body_truncated: false,
+            tls: None,
         }
     }
 

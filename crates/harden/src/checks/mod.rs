@@ -12,6 +12,7 @@ pub mod errors;
 pub mod headers;
 pub mod methods;
 pub mod rate_limit;
+pub mod tls;
 
 use crate::http::{Exchange, Probe, Session, random_hex};
 

@@ -220,7 +220,10 @@ async fn nginx_with_the_security_headers_passes() {
     for check in &report.checks {
         let expected = match check.group {
             "rate-limit" | "auth" | "csrf" => Status::Skipped,
-            _ if check.check.starts_with("hsts") || check.group == "cookies" => {
+            _ if check.check.starts_with("hsts")
+                || check.group == "cookies"
+                || check.group == "tls" =>
+            {
                 Status::NotApplicable
             }
             _ => Status::Pass,
@@ -260,7 +263,7 @@ async fn headers_without_always_are_missing_on_error_pages() {
 
 /// A throw-away CA and a leaf for 127.0.0.1, made with the openssl CLI: (folder, CA, chain,
 /// key). `None` (with the reason printed) without openssl.
-fn test_pki(name: &str) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
+fn test_pki(name: &str, leaf_days: u32) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("gonogo-pki-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -294,7 +297,7 @@ fn test_pki(name: &str) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
             "-out",
             "ca.pem",
             "-days",
-            "2",
+            "500",
             "-subj",
             "/CN=gonogo test CA",
         ],
@@ -326,7 +329,7 @@ fn test_pki(name: &str) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
             "-out",
             "leaf.pem",
             "-days",
-            "1",
+            &leaf_days.to_string(),
             "-extfile",
             "leaf.ext",
         ]);
@@ -345,7 +348,7 @@ fn test_pki(name: &str) -> Option<(PathBuf, PathBuf, PathBuf, PathBuf)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
-    let Some((pki, ca, chain, key)) = test_pki("hsts") else {
+    let Some((pki, ca, chain, key)) = test_pki("hsts", 400) else {
         return;
     };
     let config = HardenConfig {
@@ -421,5 +424,41 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
         nosniff.notes
     );
     drop(good);
+    std::fs::remove_dir_all(pki).unwrap();
+
+    // A certificate with a day left is a finding (the policy asks for 14).
+    let Some((pki, ca, chain, key)) = test_pki("short", 1) else {
+        return;
+    };
+    let Some(short_lived) =
+        Nginx::start_with("tls-short-lived", SECURITY_HEADERS, Some((&chain, &key)))
+    else {
+        return;
+    };
+    let config = HardenConfig {
+        ca_file: Some(ca),
+        ..HardenConfig::default()
+    };
+    let report = audit(&short_lived.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        failing(&report),
+        vec!["tls-certificate-expiring"],
+        "{:#?}",
+        report.checks
+    );
+    let notes = &report.check("tls-certificate-expiring").unwrap().notes;
+    // A one-day certificate has 0 whole days left, or 1 when read within its first second.
+    assert!(
+        [
+            "the certificate expires in 0 days",
+            "the certificate expires in 1 day"
+        ]
+        .contains(&notes[0].as_str()),
+        "{notes:?}"
+    );
+    assert_eq!(status(&report, "tls-missing"), Status::Pass);
+    drop(short_lived);
     std::fs::remove_dir_all(pki).unwrap();
 }
