@@ -27,7 +27,7 @@ use crate::{AuditError, audit, to_evidence};
 /// Only loopback (127.0.0.0/8, ::1) and hosts named with --allow-host are contacted.
 ///
 /// Exit codes: 0 no finding above info and no check errored; 1 findings or errored checks;
-/// 2 a bad command line, [harden] table or target; 3 the policy file could not be read.
+/// 2 a bad command line, `[harden]` table or target; 3 the policy file could not be read.
 ///
 /// Examples:
 ///
@@ -41,6 +41,7 @@ use crate::{AuditError, audit, to_evidence};
 ///   gonogo harden https://staging.example.com --allow-host staging.example.com --policy gonogo.toml --json
 #[derive(Debug, Clone, clap::Args)]
 #[command(verbatim_doc_comment)]
+#[allow(rustdoc::bare_urls)] // the examples are command lines, not links
 pub struct HardenArgs {
     /// The service's base URL (http or https).
     pub url: String,

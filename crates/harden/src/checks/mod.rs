@@ -2,7 +2,7 @@
 //!
 //! Passive groups (headers, cookies) judge the baseline responses; active groups (CORS,
 //! methods, errors, rate limit, auth, CSRF) send their own bounded requests through their own
-//! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`].
+//! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`](crate::report::Outcomes).
 
 pub mod auth;
 pub mod cookies;

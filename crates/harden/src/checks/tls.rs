@@ -108,7 +108,7 @@ fn tlv(der: &[u8], at: usize) -> Option<(u8, std::ops::Range<usize>, usize)> {
 }
 
 /// The `notAfter` of an X.509 certificate (DER), as Unix seconds. RFC 5280 4.1: Certificate ::=
-/// SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber, signature,
+/// SEQUENCE { tbsCertificate SEQUENCE { \[0\] version OPTIONAL, serialNumber, signature,
 /// issuer, validity SEQUENCE { notBefore, notAfter }, ... }, ... }.
 pub fn certificate_not_after(der: &[u8]) -> Option<i64> {
     let (_, certificate, _) = tlv(der, 0)?;
