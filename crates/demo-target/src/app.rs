@@ -50,7 +50,31 @@ pub(crate) struct AppState {
 
 type Shared = Arc<AppState>;
 
+/// A session as `/login` creates it: the `Cookie` header a browser would send, and the CSRF
+/// token (hardened mode only).
+pub(crate) fn open_session(state: &AppState) -> (String, Option<String>) {
+    let session_id = new_session_id(state);
+    let csrf_token = random_hex(0xc5f);
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session_id.clone(), csrf_token.clone());
+    match state.mode {
+        Mode::Weak => (format!("sessionid={session_id}"), None),
+        Mode::Hardened => (
+            format!("__Host-sessionid={session_id}; __Host-csrf={csrf_token}"),
+            Some(csrf_token),
+        ),
+    }
+}
+
 pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
+    build(config).map(|(router, _)| router)
+}
+
+/// The router and its state (kept by `DemoServer` to open sessions).
+pub(crate) fn build(config: DemoConfig) -> Result<(Router, Arc<AppState>), DemoError> {
     let telemetry = Telemetry::new(config.mode, config.log_file.as_deref())?;
     let state = Arc::new(AppState {
         mode: config.mode,
@@ -65,6 +89,7 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         sessions: std::sync::Mutex::new(std::collections::HashMap::new()),
         cart_items: AtomicU64::new(0),
     });
+    let state_for_caller = state.clone();
     let routes = Router::new()
         .route("/", get(home))
         .route("/app", get(dashboard))
@@ -86,16 +111,20 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state);
-    Ok(match config.mode {
-        Mode::Weak => routes,
-        Mode::Hardened => routes.layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(HeaderValue::from_static(ALLOWED_ORIGIN))
-                .allow_credentials(true)
-                .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
-        ),
-    })
+    let shared = state_for_caller;
+    Ok((
+        match config.mode {
+            Mode::Weak => routes,
+            Mode::Hardened => routes.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(HeaderValue::from_static(ALLOWED_ORIGIN))
+                    .allow_credentials(true)
+                    .allow_methods([Method::GET, Method::POST])
+                    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+            ),
+        },
+        shared,
+    ))
 }
 
 /// The methods each route really has (what hardened `OPTIONS` advertises).

@@ -228,11 +228,21 @@ pub async fn serve_until(
     .map_err(DemoError::Serve)
 }
 
+/// A logged-in browser session, as `POST /login` creates it.
+#[derive(Debug, Clone)]
+pub struct DemoSession {
+    /// The `Cookie` header value the browser sends.
+    pub cookie: String,
+    /// The `X-CSRF-Token` the page sends with state changes (hardened mode only).
+    pub csrf_token: Option<String>,
+}
+
 /// A service running on its own runtime thread on `127.0.0.1:<ephemeral port>`. Dropping it
 /// stops the service and waits for the thread.
 pub struct DemoServer {
     address: SocketAddr,
     mode: Mode,
+    state: std::sync::Arc<app::AppState>,
     shutdown: CancellationToken,
     thread: Option<std::thread::JoinHandle<Result<(), DemoError>>>,
 }
@@ -250,7 +260,7 @@ pub fn spawn_with(config: DemoConfig) -> Result<DemoServer, DemoError> {
     let address = listener.local_addr().map_err(DemoError::Bind)?;
     let mode = config.mode;
     // Build the router here so a bad log path fails the call, not the thread.
-    let app = app::router(config)?;
+    let (app, state) = app::build(config)?;
     let shutdown = CancellationToken::new();
     let thread_shutdown = shutdown.clone();
     let thread = std::thread::Builder::new()
@@ -277,6 +287,7 @@ pub fn spawn_with(config: DemoConfig) -> Result<DemoServer, DemoError> {
     Ok(DemoServer {
         address,
         mode,
+        state,
         shutdown,
         thread: Some(thread),
     })
@@ -294,6 +305,13 @@ impl DemoServer {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// A logged-in session (user `admin`), as `/login` would create it but without a request,
+    /// so it spends no login attempt: for CSRF checks and demos.
+    pub fn session(&self) -> DemoSession {
+        let (cookie, csrf_token) = app::open_session(&self.state);
+        DemoSession { cookie, csrf_token }
     }
 
     /// Stops the service and waits for in-flight requests to finish.

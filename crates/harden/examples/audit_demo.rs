@@ -1,7 +1,7 @@
 //! Audits the built-in demo target and prints the table `gonogo harden` prints:
 //! `cargo run -p gonogo-harden --example audit_demo [weak|hardened]`.
 //!
-//! It starts the demo target on a loopback port, logs in for a session cookie, mints the tokens
+//! It starts the demo target on a loopback port, opens a session, mints the tokens
 //! the auth checks need, and runs the audit with the demo's `[harden]` table (the same one
 //! `docs/harden.md` shows).
 
@@ -37,32 +37,16 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build()?;
-        let login = client
-            .post(format!("{}/login", server.base_url()))
-            .header("content-type", "application/json")
-            .body(r#"{"username":"admin","password":"admin-password"}"#)
-            .send()
-            .await?;
-        let cookie = login
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|value| value.to_str().ok()?.split(';').next().map(str::to_owned))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let body: serde_json::Value = login.json().await?;
-        let secrets = AuthSecrets {
-            valid_token: Some(mint_token(mode, "admin", "admin", 600)),
-            lower_role_token: Some(mint_token(mode, "alice", "user", 600)),
-            hmac_secret: Some(jwt_secret(mode).to_owned()),
-            session_cookie: Some(cookie),
-            csrf_token: body["csrf_token"].as_str().map(str::to_owned),
-            ..AuthSecrets::default()
-        };
-        anyhow::Ok(audit(&server.base_url(), &config, &secrets).await?)
-    })?;
+    let session = server.session();
+    let secrets = AuthSecrets {
+        valid_token: Some(mint_token(mode, "admin", "admin", 600)),
+        lower_role_token: Some(mint_token(mode, "alice", "user", 600)),
+        hmac_secret: Some(jwt_secret(mode).to_owned()),
+        session_cookie: Some(session.cookie),
+        csrf_token: session.csrf_token,
+        ..AuthSecrets::default()
+    };
+    let report = runtime.block_on(audit(&server.base_url(), &config, &secrets))?;
     print!("{}", cli::render_table(&report));
     Ok(())
 }
