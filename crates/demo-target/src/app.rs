@@ -43,11 +43,38 @@ pub(crate) struct AppState {
     login_window: Duration,
     /// Start of the current `/login` window and the attempts in it (hardened mode).
     login_window_state: Mutex<(Instant, u32)>,
+    /// Sessions issued by `/login`, with their CSRF tokens.
+    sessions: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    cart_items: AtomicU64,
 }
 
 type Shared = Arc<AppState>;
 
+/// A session as `/login` creates it: the `Cookie` header a browser would send, and the CSRF
+/// token (hardened mode only).
+pub(crate) fn open_session(state: &AppState) -> (String, Option<String>) {
+    let session_id = new_session_id(state);
+    let csrf_token = random_hex(0xc5f);
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session_id.clone(), csrf_token.clone());
+    match state.mode {
+        Mode::Weak => (format!("sessionid={session_id}"), None),
+        Mode::Hardened => (
+            format!("__Host-sessionid={session_id}; __Host-csrf={csrf_token}"),
+            Some(csrf_token),
+        ),
+    }
+}
+
 pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
+    build(config).map(|(router, _)| router)
+}
+
+/// The router and its state (kept by `DemoServer` to open sessions).
+pub(crate) fn build(config: DemoConfig) -> Result<(Router, Arc<AppState>), DemoError> {
     let telemetry = Telemetry::new(config.mode, config.log_file.as_deref())?;
     let state = Arc::new(AppState {
         mode: config.mode,
@@ -59,12 +86,17 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         login_limit: config.login_limit.max(1),
         login_window: Duration::from_secs(config.login_window_secs.max(1)),
         login_window_state: Mutex::new((Instant::now(), 0)),
+        sessions: std::sync::Mutex::new(std::collections::HashMap::new()),
+        cart_items: AtomicU64::new(0),
     });
+    let state_for_caller = state.clone();
     let routes = Router::new()
         .route("/", get(home))
         .route("/app", get(dashboard))
         .route("/api/items", get(list_items).post(create_item))
         .route("/api/public", get(public_data))
+        .route("/api/partner", get(partner_feed))
+        .route("/api/cart", axum::routing::post(add_to_cart))
         .route("/login", axum::routing::post(login))
         .route("/api/admin", get(admin))
         .route("/api/reports", get(reports))
@@ -74,27 +106,32 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
         .route("/readyz", get(readyz))
         .route("/healthz/deps", get(dependencies))
         .route("/metrics", get(metrics))
+        .route("/.git/HEAD", get(git_head))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state);
-    Ok(match config.mode {
-        Mode::Weak => routes,
-        Mode::Hardened => routes.layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(HeaderValue::from_static(ALLOWED_ORIGIN))
-                .allow_credentials(true)
-                .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
-        ),
-    })
+    let shared = state_for_caller;
+    Ok((
+        match config.mode {
+            Mode::Weak => routes,
+            Mode::Hardened => routes.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(HeaderValue::from_static(ALLOWED_ORIGIN))
+                    .allow_credentials(true)
+                    .allow_methods([Method::GET, Method::POST])
+                    .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+            ),
+        },
+        shared,
+    ))
 }
 
 /// The methods each route really has (what hardened `OPTIONS` advertises).
 fn route_methods(path: &str) -> &'static str {
     match path {
         "/api/items" | "/api/checkout" => "GET, HEAD, POST, OPTIONS",
-        "/login" => "POST, OPTIONS",
+        "/login" | "/api/cart" => "POST, OPTIONS",
         _ => "GET, HEAD, OPTIONS",
     }
 }
@@ -143,6 +180,11 @@ async fn edge(State(state): State<Shared>, request: Request, next: Next) -> Resp
                 HeaderName::from_static("x-powered-by"),
                 HeaderValue::from_static(POWERED_BY),
             );
+            // `/api/partner` trusts "our" origins with a substring test: look-alikes pass.
+            let origin = origin.filter(|origin| {
+                path != "/api/partner"
+                    || origin.to_str().is_ok_and(|text| text.contains("127.0.0.1"))
+            });
             if let Some(origin) = origin {
                 if path == "/api/public" {
                     headers.insert(
@@ -319,18 +361,67 @@ fn json_rejection(state: &AppState, rejection: JsonRejection) -> Response {
 // Pages and data.
 
 fn html(body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    html_with_type("text/html; charset=utf-8", body)
 }
 
-fn session_cookie(state: &AppState) -> HeaderValue {
+fn html_with_type(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// A new session id: a counter in weak mode (predictable), random in hardened mode.
+fn new_session_id(state: &AppState) -> String {
     let n = state.session_counter.fetch_add(1, Ordering::Relaxed);
+    match state.mode {
+        Mode::Weak => format!("s{n:016x}"),
+        Mode::Hardened => format!("{}{}", random_hex(n), random_hex(n ^ 0x5bd1_e995)),
+    }
+}
+
+fn random_hex(salt: u64) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(salt);
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("{:016x}", hasher.finish())
+}
+
+fn session_cookie_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Weak => "sessionid",
+        Mode::Hardened => "__Host-sessionid",
+    }
+}
+
+fn session_cookie_for(state: &AppState, id: &str) -> HeaderValue {
     let value = match state.mode {
-        Mode::Weak => format!("sessionid=s{n:016x}; Path=/"),
+        Mode::Weak => format!("sessionid={id}; Path=/"),
         Mode::Hardened => {
-            format!("__Host-sessionid=s{n:016x}; Path=/; Secure; HttpOnly; SameSite=Strict")
+            format!("__Host-sessionid={id}; Path=/; Secure; HttpOnly; SameSite=Strict")
         }
     };
     HeaderValue::from_str(&value).expect("cookie text is ASCII")
+}
+
+fn session_cookie(state: &AppState) -> HeaderValue {
+    session_cookie_for(state, &new_session_id(state))
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
 }
 
 async fn home(State(state): State<Shared>) -> Response {
@@ -344,7 +435,12 @@ async fn home(State(state): State<Shared>) -> Response {
 }
 
 async fn dashboard(State(state): State<Shared>) -> Response {
-    let mut response = html(
+    let mut response = html_with_type(
+        match state.mode {
+            // Weak: no charset, so browsers guess it.
+            Mode::Weak => "text/html",
+            Mode::Hardened => "text/html; charset=utf-8",
+        },
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dashboard</title></head>\n<body><h1>dashboard</h1><div id=\"orders\"></div></body></html>\n",
     );
     if state.mode == Mode::Weak {
@@ -398,6 +494,10 @@ async fn public_data() -> Response {
     Json(serde_json::json!({"opening_hours": "08:00-18:00"})).into_response()
 }
 
+async fn partner_feed() -> Response {
+    Json(serde_json::json!({"orders_today": 42})).into_response()
+}
+
 #[derive(Deserialize)]
 struct LoginRequest {
     username: String,
@@ -420,11 +520,11 @@ async fn login(
         }
         window.1 += 1;
         if window.1 > state.login_limit {
-            let reset = state
+            // Rounded up: a client that waits this long finds the window over.
+            let remaining = state
                 .login_window
-                .saturating_sub(now.duration_since(window.0))
-                .as_secs()
-                .max(1);
+                .saturating_sub(now.duration_since(window.0));
+            let reset = (remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0)).max(1);
             let mut response = problem(StatusCode::TOO_MANY_REQUESTS);
             let headers = response.headers_mut();
             headers.insert(header::RETRY_AFTER, HeaderValue::from(reset));
@@ -460,11 +560,72 @@ async fn login(
         }
     };
     let token = crate::mint_token(state.mode, &request.username, role, 3600);
-    let mut response = Json(serde_json::json!({"token": token, "role": role})).into_response();
+    let session_id = new_session_id(&state);
+    let csrf_token = random_hex(0xc5f);
+    state
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(session_id.clone(), csrf_token.clone());
+    let body = match state.mode {
+        Mode::Weak => serde_json::json!({"token": token, "role": role}),
+        Mode::Hardened => {
+            serde_json::json!({"token": token, "role": role, "csrf_token": csrf_token})
+        }
+    };
+    let mut response = Json(body).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, session_cookie_for(&state, &session_id));
+    if state.mode == Mode::Hardened {
+        headers.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&format!(
+                "__Host-csrf={csrf_token}; Path=/; Secure; SameSite=Strict"
+            ))
+            .expect("ASCII"),
+        );
+    }
     response
-        .headers_mut()
-        .append(header::SET_COOKIE, session_cookie(&state));
-    response
+}
+
+/// `POST /api/cart`: a state change authenticated by the session cookie from `/login`. Weak
+/// mode needs nothing else (any origin, any content type, no token: CSRF); hardened mode
+/// refuses cross-site requests, wants JSON and the `X-CSRF-Token` issued at login.
+async fn add_to_cart(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let session = cookie_value(&headers, session_cookie_name(state.mode));
+    let csrf_token = session.as_ref().and_then(|id| {
+        state
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    });
+    let Some(csrf_token) = csrf_token else {
+        return deny(&state, Denial::Missing);
+    };
+    if state.mode == Mode::Hardened {
+        let header_text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        if header_text("sec-fetch-site") == Some("cross-site")
+            || header_text("origin").is_some_and(|origin| origin != ALLOWED_ORIGIN)
+            || header_text("x-csrf-token") != Some(csrf_token.as_str())
+        {
+            return problem(StatusCode::FORBIDDEN);
+        }
+        if !header_text("content-type").is_some_and(|value| value.starts_with("application/json")) {
+            return problem(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
+    }
+    let item: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(item) => item,
+        Err(error) => return error_response(&state, StatusCode::BAD_REQUEST, &error.to_string()),
+    };
+    let n = state.cart_items.fetch_add(1, Ordering::Relaxed) + 1;
+    Json(serde_json::json!({"added": item, "cart_items": n})).into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,6 +805,18 @@ async fn checkout_post(
     match body {
         Ok(_) => checkout(State(state)).await,
         Err(rejection) => json_rejection(&state, rejection),
+    }
+}
+
+/// Weak: the deployment copied the repository into the static folder.
+async fn git_head(State(state): State<Shared>, request: Request) -> Response {
+    match state.mode {
+        Mode::Weak => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "ref: refs/heads/main\n",
+        )
+            .into_response(),
+        Mode::Hardened => not_found(State(state), request).await,
     }
 }
 

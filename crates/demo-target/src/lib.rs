@@ -13,7 +13,9 @@
 //! | `GET /app` | HTML dashboard |
 //! | `GET, POST /api/items` | JSON list of items; POST creates one from `{"name": "..."}` |
 //! | `GET /api/public` | public JSON (a CORS-enabled resource) |
-//! | `POST /login` | `{"username", "password"}` -> `{"token"}` (HS256 JWT) and a session cookie |
+//! | `GET /api/partner` | JSON for a partner front end (CORS for "our" origins) |
+//! | `POST /login` | `{"username", "password"}` -> `{"token"}` (HS256 JWT) and a session cookie (hardened: also `csrf_token` and a `__Host-csrf` cookie) |
+//! | `POST /api/cart` | `{"item": ...}`, authenticated by the login session cookie (hardened: plus `X-CSRF-Token`) |
 //! | `GET /api/admin`, `GET /api/reports` | protected: need a JWT with role `admin` |
 //! | `GET /api/slow` | an endpoint with a latency tail (weak mode) |
 //! | `GET, POST /api/checkout` | the endpoint the demo loads |
@@ -34,6 +36,7 @@
 //! | `Server: gonogo-demo/0.1.0 axum/0.8.9`, `X-Powered-By: axum/0.8.9` | every response | `version-disclosed` |
 //! | any `Origin` (also `null`) reflected with `Access-Control-Allow-Credentials: true` | every response | `cors-origin-reflected`, `cors-null-origin` |
 //! | `Access-Control-Allow-Origin: *` with credentials | `/api/public` | `cors-wildcard-credentials` |
+//! | origins allowed when they *contain* `127.0.0.1`, so `http://127.0.0.1.evil.example` passes | `/api/partner` | `cors-weak-origin-match` |
 //! | session cookie `sessionid` without `Secure`, `HttpOnly`, `SameSite` | `/`, `/login` | `cookie-secure-missing`, `cookie-httponly-missing`, `cookie-samesite-missing` |
 //! | `TRACE` echoes the request (headers and cookies included) | every path | `trace-enabled` |
 //! | `OPTIONS` advertises `PUT, DELETE, PATCH` on read-only routes | every path | `methods-unexpected` |
@@ -41,9 +44,14 @@
 //! | a malformed body on `POST /api/items` is pasted into SQL and the database error is shown | `/api/items` | `error-sql-message` |
 //! | no rate limit on `/login` | `/login` | `rate-limit-missing` |
 //! | `/api/admin` skips signature checks when `alg` is `none` (any case) or the signature is empty, never checks `exp` or the role, answers 401 without `WWW-Authenticate`, and panics (500) on a token that is not three segments | `/api/admin` | `auth-alg-none-accepted`, `auth-empty-signature-accepted`, `auth-expired-token-accepted`, `auth-lower-role-accepted`, `auth-www-authenticate-missing`, `auth-malformed-token-not-refused` |
-//! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted` (and every other forged token) |
+//! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted`, `auth-embedded-jwk-accepted` (and every other forged token) |
 //! | a `__Host-theme` cookie without `Secure` (browsers drop it) | `/app` | `cookie-prefix-invalid` |
+//! | `Content-Type: text/html` without charset | `/app` | `content-type-charset-missing` |
+//! | no `Cross-Origin-Opener-Policy` / `Cross-Origin-Resource-Policy` | every response | `cross-origin-isolation-missing` |
+//! | the admin data is served without `Cache-Control: no-store` | `/api/admin` | `auth-response-cacheable` |
+//! | the repository's `/.git/HEAD` is served | `/.git/HEAD` | `source-control-exposed` |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
+//! | a cross-site, `text/plain`, token-less POST with the session cookie changes the cart | `/api/cart` | `csrf-unprotected` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
 //! | `/api/checkout`: every 20th request answers 503 | `/api/checkout` | load |
 //! | `/readyz` answers 200 while its database is down (`/healthz/deps` says 503 down) | `/readyz` | probe, observe |
@@ -52,8 +60,9 @@
 //!
 //! [`Mode::Hardened`] sends a strict CSP (`default-src 'none'`, `frame-ancestors 'none'`,
 //! `object-src 'none'`, `base-uri 'none'`), `X-Content-Type-Options: nosniff`,
-//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, a `Permissions-Policy`, HSTS, no
-//! `Server` header; allows CORS only for `https://app.example.com`; sets
+//! `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, a `Permissions-Policy`,
+//! `Cross-Origin-Opener-Policy` and `-Resource-Policy`, HSTS, charsets, `no-store` on API
+//! responses, no `Server` header, no `/.git`; allows CORS only for `https://app.example.com`; sets
 //! `__Host-sessionid; Secure; HttpOnly; SameSite=Strict`; refuses `TRACE` and advertises only the
 //! methods a route has; answers errors with a generic `application/problem+json` body; limits
 //! `/login` to 10 attempts per 10 s (429 with `Retry-After` and `RateLimit` headers); verifies
@@ -79,7 +88,8 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tokio_util::sync::CancellationToken;
+/// The shutdown signal [`serve_until`] takes, re-exported so callers need no `tokio-util`.
+pub use tokio_util::sync::CancellationToken;
 
 /// Which variant of the service runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,11 +228,21 @@ pub async fn serve_until(
     .map_err(DemoError::Serve)
 }
 
+/// A logged-in browser session, as `POST /login` creates it.
+#[derive(Debug, Clone)]
+pub struct DemoSession {
+    /// The `Cookie` header value the browser sends.
+    pub cookie: String,
+    /// The `X-CSRF-Token` the page sends with state changes (hardened mode only).
+    pub csrf_token: Option<String>,
+}
+
 /// A service running on its own runtime thread on `127.0.0.1:<ephemeral port>`. Dropping it
 /// stops the service and waits for the thread.
 pub struct DemoServer {
     address: SocketAddr,
     mode: Mode,
+    state: std::sync::Arc<app::AppState>,
     shutdown: CancellationToken,
     thread: Option<std::thread::JoinHandle<Result<(), DemoError>>>,
 }
@@ -240,7 +260,7 @@ pub fn spawn_with(config: DemoConfig) -> Result<DemoServer, DemoError> {
     let address = listener.local_addr().map_err(DemoError::Bind)?;
     let mode = config.mode;
     // Build the router here so a bad log path fails the call, not the thread.
-    let app = app::router(config)?;
+    let (app, state) = app::build(config)?;
     let shutdown = CancellationToken::new();
     let thread_shutdown = shutdown.clone();
     let thread = std::thread::Builder::new()
@@ -267,6 +287,7 @@ pub fn spawn_with(config: DemoConfig) -> Result<DemoServer, DemoError> {
     Ok(DemoServer {
         address,
         mode,
+        state,
         shutdown,
         thread: Some(thread),
     })
@@ -284,6 +305,13 @@ impl DemoServer {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// A logged-in session (user `admin`), as `/login` would create it but without a request,
+    /// so it spends no login attempt: for CSRF checks and demos.
+    pub fn session(&self) -> DemoSession {
+        let (cookie, csrf_token) = app::open_session(&self.state);
+        DemoSession { cookie, csrf_token }
     }
 
     /// Stops the service and waits for in-flight requests to finish.

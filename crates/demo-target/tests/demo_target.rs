@@ -267,3 +267,41 @@ async fn weak_errors_leak_and_hardened_errors_are_generic() {
         assert_eq!(status, if mode == Mode::Weak { 500 } else { 400 }, "{body}");
     }
 }
+
+#[tokio::test]
+async fn the_cart_needs_the_csrf_token_in_hardened_mode_only() {
+    for mode in [Mode::Weak, Mode::Hardened] {
+        let server = spawn(mode).unwrap();
+        let session = server.session();
+        assert_eq!(session.csrf_token.is_some(), mode == Mode::Hardened);
+        let client = client();
+        let cart = format!("{}/api/cart", server.base_url());
+        let as_the_page = client
+            .post(&cart)
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/json")
+            .header(
+                "x-csrf-token",
+                session.csrf_token.clone().unwrap_or_default(),
+            )
+            .body(r#"{"item": 1}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(as_the_page.status(), 200, "{mode:?}");
+        let forged = client
+            .post(&cart)
+            .header("cookie", &session.cookie)
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .header("content-type", "text/plain")
+            .body(r#"{"item": 1}"#)
+            .send()
+            .await
+            .unwrap();
+        let expected = if mode == Mode::Weak { 200 } else { 403 };
+        assert_eq!(forged.status(), expected, "{mode:?}");
+        let without_session = client.post(&cart).body("{}").send().await.unwrap();
+        assert_eq!(without_session.status(), 401);
+    }
+}

@@ -19,12 +19,15 @@ use crate::{AuditError, audit, to_evidence};
 /// Audit a live HTTP service's security hardening from the outside.
 ///
 /// Checks security headers (CSP, HSTS, nosniff, framing, Referrer-Policy, Permissions-Policy,
-/// version disclosure), cookies, CORS, TRACE and advertised methods, error-body leakage, rate
-/// limiting and JWT authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
+/// version disclosure), cookies, CORS, TRACE and advertised methods, error-body leakage, exposed
+/// .git, rate limiting, CSRF, and JWT authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
 /// requirement and shows the request and response that prove it. The evidence record (kind
 /// `harden`) is written to the evidence folder.
 ///
 /// Only loopback (127.0.0.0/8, ::1) and hosts named with --allow-host are contacted.
+///
+/// Exit codes: 0 no finding above info and no check errored; 1 findings or errored checks;
+/// 2 a bad command line, `[harden]` table or target; 3 the policy file could not be read.
 ///
 /// Examples:
 ///
@@ -38,6 +41,7 @@ use crate::{AuditError, audit, to_evidence};
 ///   gonogo harden https://staging.example.com --allow-host staging.example.com --policy gonogo.toml --json
 #[derive(Debug, Clone, clap::Args)]
 #[command(verbatim_doc_comment)]
+#[allow(rustdoc::bare_urls)] // the examples are command lines, not links
 pub struct HardenArgs {
     /// The service's base URL (http or https).
     pub url: String,
@@ -71,7 +75,17 @@ pub struct HardenArgs {
     #[arg(long = "rate-limit", value_name = "PATH")]
     pub rate_limit: Option<String>,
 
-    /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
+    /// PEM certificates to trust besides the system roots (a test environment's own CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// A POST authenticated by the session cookie in $GONOGO_HARDEN_SESSION_COOKIE (with its
+    /// token in $GONOGO_HARDEN_CSRF_TOKEN, sent as X-CSRF-Token): it is sent once as the page
+    /// would and once forged cross-site, so it must be safe to repeat.
+    #[arg(long = "csrf", value_name = "PATH")]
+    pub csrf: Option<String>,
+
+    /// Only GETs: no CORS, methods, rate-limit, auth or CSRF requests, no malformed POSTs.
     #[arg(long)]
     pub passive: bool,
 
@@ -136,7 +150,13 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             .get_or_insert_with(RateLimitConfig::default)
             .path = path.clone();
     }
+    if let Some(path) = &args.csrf {
+        config.csrf.get_or_insert_with(Default::default).path = path.clone();
+    }
     config.passive |= args.passive;
+    if let Some(ca_file) = &args.ca_file {
+        config.ca_file = Some(ca_file.clone());
+    }
     config.strict_secure_cookies |= args.strict_cookies;
     if let Some(timeout) = &args.timeout {
         match parse_duration(timeout) {
@@ -147,11 +167,7 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             }
         }
     }
-    let secrets = config
-        .auth
-        .as_ref()
-        .map(AuthSecrets::from_env)
-        .unwrap_or_default();
+    let secrets = AuthSecrets::from_env(&config);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -159,7 +175,7 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
         .build()?;
     let report = match runtime.block_on(audit(&args.url, &config, &secrets)) {
         Ok(report) => report,
-        Err(error @ AuditError::Config(_)) => {
+        Err(error @ (AuditError::Config(_) | AuditError::CaFile { .. })) => {
             eprintln!("error: {error}");
             return Ok(ExitCode::from(2));
         }
@@ -237,13 +253,28 @@ pub fn render_table(report: &Report) -> String {
         report.n_requests
     );
     let _ = writeln!(out);
+    let asvs_of =
+        |check: &crate::report::CheckResult| format!("{} / {}", check.asvs_4_0_3, check.asvs_5_0_0);
+    let check_width = report
+        .checks
+        .iter()
+        .map(|c| c.check.len())
+        .max()
+        .unwrap_or(5);
+    let asvs_width = report
+        .checks
+        .iter()
+        .map(|c| asvs_of(c).len())
+        .chain([18])
+        .max()
+        .unwrap_or(18);
     let _ = writeln!(
         out,
-        "{:<34} {:<5} {:<28} {:<9} RESULT",
+        "{:<check_width$} {:<5} {:<asvs_width$} {:<9} RESULT",
         "CHECK", "SPEC", "ASVS 4.0.3 / 5.0.0", "STATUS"
     );
     for check in &report.checks {
-        let asvs = format!("{} / {}", check.asvs_4_0_3, check.asvs_5_0_0);
+        let asvs = asvs_of(check);
         let mut result = match check.status {
             Status::Pass | Status::Fail | Status::Disabled => summarize(check),
             _ => check.notes.first().cloned().unwrap_or_default(),
@@ -262,15 +293,16 @@ pub fn render_table(report: &Report) -> String {
                 );
             }
         }
-        let _ = writeln!(
-            out,
-            "{:<34} {:<5} {:<28} {:<9} {}",
+        let line = format!(
+            "{:<check_width$} {:<5} {:<asvs_width$} {:<9} {}",
             check.check,
             check.spec,
             asvs,
             check.status.as_str(),
             result
         );
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     let findings: Vec<_> = report
         .checks

@@ -8,9 +8,11 @@
 //! session_cookies = ["sessionid"]        # else names like sess, sid, token, auth, jwt
 //! strict_secure_cookies = false          # true: judge Secure even over plain http
 //! hsts_min_max_age = 31536000            # ASVS 5.0 (4.0.3's example: 15724800; Observatory: 15552000)
+//! min_certificate_days = 14              # the https certificate must last at least this long
 //! request_timeout = "5s"
 //! group_timeout = "30s"
-//! passive = false                        # true: only plain GETs, no CORS/methods/rate/auth
+//! passive = false                        # true: only GETs, no CORS/methods/rate/auth/CSRF
+//! ca_file = "tests/ca.pem"               # extra CA for https test environments
 //!
 //! [harden.rate_limit]
 //! path = "/login"
@@ -27,6 +29,14 @@
 //! lower_role_token_env = "GONOGO_HARDEN_LOWER_TOKEN" # a valid token of a lower role
 //! hmac_secret_env = "GONOGO_HARDEN_HMAC_SECRET"      # test environment only: to mint an expired token
 //! expired_token_env = "GONOGO_HARDEN_EXPIRED_TOKEN"  # or supply an expired token
+//! public_key_file = "jwt-public.pem"     # RS/ES/PS tokens: try the public key as an HS256 secret
+//!
+//! [harden.csrf]
+//! path = "/api/cart"                     # a POST authenticated by the session cookie, safe to repeat
+//! body = '{"item": 1}'
+//! cookie_env = "GONOGO_HARDEN_SESSION_COOKIE"        # the Cookie header of a logged-in session
+//! token_header = "X-CSRF-Token"
+//! token_env = "GONOGO_HARDEN_CSRF_TOKEN"             # its anti-CSRF token, if any
 //!
 //! [harden.checks.csp-missing]
 //! enabled = false
@@ -63,16 +73,21 @@ pub struct HardenConfig {
     pub strict_secure_cookies: bool,
     /// Minimum HSTS max-age in seconds.
     pub hsts_min_max_age: u64,
+    /// The certificate must be valid at least this many more days.
+    pub min_certificate_days: u64,
     #[serde(deserialize_with = "duration_text")]
     pub request_timeout: Duration,
     #[serde(deserialize_with = "duration_text")]
     pub group_timeout: Duration,
-    /// Only plain GETs: no CORS, methods, rate-limit or auth requests.
+    /// Only GETs: no CORS, methods, rate-limit, auth or CSRF requests, no malformed POSTs.
     pub passive: bool,
     /// Hosts besides loopback that may be contacted.
     pub allow_hosts: Vec<String>,
+    /// PEM certificates to trust besides the system roots (a test environment's own CA).
+    pub ca_file: Option<std::path::PathBuf>,
     pub rate_limit: Option<RateLimitConfig>,
     pub auth: Option<AuthConfig>,
+    pub csrf: Option<CsrfConfig>,
     /// Per-check overrides, by check id.
     pub checks: BTreeMap<String, CheckOverride>,
 }
@@ -88,12 +103,15 @@ impl Default for HardenConfig {
             session_cookies: Vec::new(),
             strict_secure_cookies: false,
             hsts_min_max_age: 31_536_000,
+            min_certificate_days: 14,
             request_timeout: Duration::from_secs(5),
             group_timeout: Duration::from_secs(30),
             passive: false,
             allow_hosts: Vec::new(),
+            ca_file: None,
             rate_limit: None,
             auth: None,
+            csrf: None,
             checks: BTreeMap::new(),
         }
     }
@@ -143,6 +161,8 @@ pub struct AuthConfig {
     pub lower_role_token_env: String,
     pub hmac_secret_env: String,
     pub expired_token_env: String,
+    /// The service's JWT verification key (PEM), to forge an HS256 token keyed with it (H-26).
+    pub public_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for AuthConfig {
@@ -154,6 +174,37 @@ impl Default for AuthConfig {
             lower_role_token_env: "GONOGO_HARDEN_LOWER_TOKEN".into(),
             hmac_secret_env: "GONOGO_HARDEN_HMAC_SECRET".into(),
             expired_token_env: "GONOGO_HARDEN_EXPIRED_TOKEN".into(),
+            public_key_file: None,
+        }
+    }
+}
+
+/// `[harden.csrf]`: a state-changing request authenticated by a session cookie, safe to
+/// repeat (it is sent twice: once as the page would, once forged).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsrfConfig {
+    pub path: String,
+    pub method: String,
+    pub body: Option<String>,
+    pub content_type: Option<String>,
+    /// The `Cookie` header value of a logged-in session.
+    pub cookie_env: String,
+    /// The header the page sends its anti-CSRF token in, if the service uses one.
+    pub token_header: String,
+    pub token_env: String,
+}
+
+impl Default for CsrfConfig {
+    fn default() -> CsrfConfig {
+        CsrfConfig {
+            path: String::new(),
+            method: "POST".into(),
+            body: None,
+            content_type: Some("application/json".into()),
+            cookie_env: "GONOGO_HARDEN_SESSION_COOKIE".into(),
+            token_header: "X-CSRF-Token".into(),
+            token_env: "GONOGO_HARDEN_CSRF_TOKEN".into(),
         }
     }
 }
@@ -166,6 +217,9 @@ pub struct AuthSecrets {
     pub lower_role_token: Option<String>,
     pub hmac_secret: Option<String>,
     pub expired_token: Option<String>,
+    /// For the CSRF check: the `Cookie` header of a logged-in session, and its CSRF token.
+    pub session_cookie: Option<String>,
+    pub csrf_token: Option<String>,
 }
 
 impl std::fmt::Debug for AuthSecrets {
@@ -176,20 +230,29 @@ impl std::fmt::Debug for AuthSecrets {
             .field("lower_role_token", &shown(&self.lower_role_token))
             .field("hmac_secret", &shown(&self.hmac_secret))
             .field("expired_token", &shown(&self.expired_token))
+            .field("session_cookie", &shown(&self.session_cookie))
+            .field("csrf_token", &shown(&self.csrf_token))
             .finish()
     }
 }
 
 impl AuthSecrets {
-    /// Reads the variables `auth` names; empty values count as unset.
-    pub fn from_env(auth: &AuthConfig) -> AuthSecrets {
+    /// Reads the variables `[harden.auth]` and `[harden.csrf]` name; empty values count as
+    /// unset.
+    pub fn from_env(config: &HardenConfig) -> AuthSecrets {
         let read = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
-        AuthSecrets {
-            valid_token: read(&auth.token_env),
-            lower_role_token: read(&auth.lower_role_token_env),
-            hmac_secret: read(&auth.hmac_secret_env),
-            expired_token: read(&auth.expired_token_env),
+        let mut secrets = AuthSecrets::default();
+        if let Some(auth) = &config.auth {
+            secrets.valid_token = read(&auth.token_env);
+            secrets.lower_role_token = read(&auth.lower_role_token_env);
+            secrets.hmac_secret = read(&auth.hmac_secret_env);
+            secrets.expired_token = read(&auth.expired_token_env);
         }
+        if let Some(csrf) = &config.csrf {
+            secrets.session_cookie = read(&csrf.cookie_env);
+            secrets.csrf_token = read(&csrf.token_env);
+        }
+        secrets
     }
 }
 
@@ -260,6 +323,9 @@ impl HardenConfig {
                 problems.push(ConfigProblem::TooLong(rate_limit.max_duration));
             }
             all_paths.push(&rate_limit.path);
+        }
+        if let Some(csrf) = &self.csrf {
+            all_paths.push(&csrf.path);
         }
         if let Some(auth) = &self.auth {
             all_paths.extend(&auth.protected);

@@ -93,6 +93,9 @@ impl Target {
                 }
             }
         }
+        let mut parsed = parsed;
+        parsed.set_query(None);
+        parsed.set_fragment(None);
         let base = parsed.as_str().trim_end_matches('/').to_owned();
         Ok(Target { base, host, https })
     }
@@ -129,6 +132,8 @@ pub struct Probe {
     pub body: Option<Vec<u8>>,
     /// Shown instead of the real `Authorization` value (tokens are secrets).
     pub shown_authorization: Option<String>,
+    /// Shown instead of the real `Cookie` value (sessions are secrets).
+    pub shown_cookie: Option<String>,
 }
 
 impl Probe {
@@ -143,6 +148,7 @@ impl Probe {
             headers: Vec::new(),
             body: None,
             shown_authorization: None,
+            shown_cookie: None,
         }
     }
 
@@ -171,6 +177,8 @@ impl Probe {
                 self.shown_authorization
                     .clone()
                     .unwrap_or_else(|| value.clone())
+            } else if name.eq_ignore_ascii_case("cookie") {
+                self.shown_cookie.clone().unwrap_or_else(|| value.clone())
             } else {
                 value.clone()
             };
@@ -197,6 +205,15 @@ pub struct Exchange {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub body_truncated: bool,
+    /// What the TLS layer reported (https only).
+    pub tls: Option<TlsSeen>,
+}
+
+/// The peer certificate (DER) and the negotiated protocol version.
+#[derive(Debug, Clone)]
+pub struct TlsSeen {
+    pub certificate: Option<Vec<u8>>,
+    pub version: Option<String>,
 }
 
 impl Exchange {
@@ -364,13 +381,19 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(target: &Target, timeout: Duration) -> Result<Session, RequestError> {
+    pub fn new(
+        target: &Target,
+        timeout: Duration,
+        extra_roots: &[reqwest::Certificate],
+    ) -> Result<Session, RequestError> {
         let client = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots.iter().cloned())
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("gonogo-harden/", env!("CARGO_PKG_VERSION")))
+            .tls_info(true)
             .build()
             .map_err(|error| RequestError {
                 request_line: "client".into(),
@@ -415,6 +438,13 @@ impl Session {
         let result = tokio::time::timeout(self.timeout + Duration::from_millis(500), async {
             let mut response = builder.send().await.map_err(fail)?;
             let status = response.status().as_u16();
+            let tls = response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .map(|info| TlsSeen {
+                    certificate: info.peer_certificate().map(<[u8]>::to_vec),
+                    version: info.version().map(|version| format!("{version:?}")),
+                });
             let headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
@@ -436,10 +466,10 @@ impl Session {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok::<_, RequestError>((status, headers, body, body_truncated))
+            Ok::<_, RequestError>((status, headers, body, body_truncated, tls))
         })
         .await;
-        let (status, headers, body, body_truncated) = match result {
+        let (status, headers, body, body_truncated, tls) = match result {
             Ok(outcome) => outcome?,
             Err(_) => {
                 return Err(RequestError {
@@ -457,6 +487,7 @@ impl Session {
             headers,
             body,
             body_truncated,
+            tls,
         };
         self.record(&exchange);
         Ok(exchange)
@@ -521,6 +552,10 @@ mod tests {
         .unwrap();
         assert!(allowed.is_https());
         assert_eq!(allowed.base_url(), "https://staging.example.com");
+        let with_query = Target::new("http://127.0.0.1:8080/base/?x=1#top", &[])
+            .await
+            .unwrap();
+        assert_eq!(with_query.base_url(), "http://127.0.0.1:8080/base");
         assert!(matches!(
             Target::new("ftp://127.0.0.1/", &[]).await,
             Err(TargetError::Scheme { .. })

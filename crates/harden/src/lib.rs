@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!                  ┌ baseline GETs ─> headers, cookies  (passive)
-//! audit(url) ──────┼ cors, methods, errors, auth        (concurrently, each with a deadline)
+//! audit(url) ──────┼ cors, methods, errors, auth, csrf  (concurrently, each with a deadline)
 //!                  └ then the rate-limit burst          (alone, bounded)
 //!                                   │
 //!                             Report ──> to_evidence ──> harden.findings.high|medium|low
@@ -24,7 +24,7 @@
 //! Evidence hash: each group hashes its transcript (every request excerpt, response status,
 //! headers and body bytes read, in order); the record's `sha256` is the SHA-256 of the group
 //! digests, concatenated in the fixed group order headers+cookies, cors, methods, errors, auth,
-//! rate-limit, each followed by a newline.
+//! csrf, rate-limit, each followed by a newline.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), gonogo_harden::AuditError> {
@@ -53,7 +53,8 @@ use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 
 pub use config::{
-    AuthConfig, AuthSecrets, CheckOverride, ConfigProblem, HardenConfig, RateLimitConfig,
+    AuthConfig, AuthSecrets, CheckOverride, ConfigProblem, CsrfConfig, HardenConfig,
+    RateLimitConfig,
 };
 pub use report::{CheckResult, Confidence, Finding, Report, Status};
 pub use rules::{RULES, Rule, Severity};
@@ -69,6 +70,8 @@ pub enum AuditError {
     Config(Vec<ConfigProblem>),
     #[error(transparent)]
     Target(#[from] TargetError),
+    #[error("ca_file {path}: {message}")]
+    CaFile { path: String, message: String },
 }
 
 /// One group's result: its outcomes, transcript digest and request count.
@@ -84,12 +87,14 @@ async fn run_group(
     group: Group,
     target: &Target,
     config: &HardenConfig,
+    extra_roots: &[reqwest::Certificate],
     work: impl AsyncFnOnce(&mut Session, &mut Outcomes),
 ) -> GroupRun {
     let mut outcomes = Outcomes::default();
     let group_rules = || {
         rules::RULES.iter().filter(move |rule| {
-            rule.group == group || (group == Group::Headers && rule.group == Group::Cookies)
+            rule.group == group
+                || (group == Group::Headers && matches!(rule.group, Group::Cookies | Group::Tls))
         })
     };
     if config.passive && group.is_active() {
@@ -102,7 +107,7 @@ async fn run_group(
             n_requests: 0,
         };
     }
-    let mut session = match Session::new(target, config.request_timeout) {
+    let mut session = match Session::new(target, config.request_timeout, extra_roots) {
         Ok(session) => session,
         Err(error) => {
             for rule in group_rules() {
@@ -153,6 +158,22 @@ pub async fn audit(
         return Err(AuditError::Config(problems));
     }
     let target = Target::new(url, &config.allow_hosts).await?;
+    let extra_roots = match &config.ca_file {
+        None => Vec::new(),
+        Some(path) => {
+            let ca_error = |message: String| AuditError::CaFile {
+                path: path.display().to_string(),
+                message,
+            };
+            let pem = std::fs::read(path).map_err(|error| ca_error(error.to_string()))?;
+            let roots = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|error| ca_error(error.to_string()))?;
+            if roots.is_empty() {
+                return Err(ca_error("no PEM certificate in the file".into()));
+            }
+            roots
+        }
+    };
     let collected_at = jiff::Timestamp::now();
     let mut paths: Vec<String> = vec!["/".to_owned()];
     for path in &config.paths {
@@ -161,60 +182,107 @@ pub async fn audit(
         }
     }
 
-    let passive = run_group(Group::Headers, &target, config, async |session, out| {
-        let (exchanges, errors) = checks::baseline(session, &paths).await;
-        checks::headers::check(&exchanges, &target, config.hsts_min_max_age, out);
-        checks::cookies::check(
-            &exchanges,
-            &target,
-            &config.session_cookies,
-            config.strict_secure_cookies,
-            out,
-        );
-        let ids: Vec<&'static str> = rules::RULES
-            .iter()
-            .filter(|rule| matches!(rule.group, Group::Headers | Group::Cookies))
-            .map(|rule| rule.id)
-            .collect();
-        for id in ids {
-            let rule = rules::rule(id);
-            if exchanges.is_empty() {
-                out.error(
-                    rule,
-                    errors
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| "no response".into()),
-                );
-            } else {
-                for error in &errors {
-                    if matches!(out.by_rule.get(id), Some(Outcome::Ran { .. })) {
-                        out.note(rule, format!("not checked: {error}"));
+    let passive = run_group(
+        Group::Headers,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            let (exchanges, errors) = checks::baseline(session, &paths).await;
+            checks::headers::check(&exchanges, &target, config.hsts_min_max_age, out);
+            checks::tls::check(&exchanges, &target, config.min_certificate_days, out);
+            checks::cookies::check(
+                &exchanges,
+                &target,
+                &config.session_cookies,
+                config.strict_secure_cookies,
+                out,
+            );
+            let ids: Vec<&'static str> = rules::RULES
+                .iter()
+                .filter(|rule| matches!(rule.group, Group::Headers | Group::Cookies | Group::Tls))
+                .map(|rule| rule.id)
+                .collect();
+            for id in ids {
+                let rule = rules::rule(id);
+                if exchanges.is_empty() {
+                    out.error(
+                        rule,
+                        errors
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "no response".into()),
+                    );
+                } else {
+                    for error in &errors {
+                        if matches!(out.by_rule.get(id), Some(Outcome::Ran { .. })) {
+                            out.note(rule, format!("not checked: {error}"));
+                        }
                     }
                 }
             }
-        }
-    });
-    let cors = run_group(Group::Cors, &target, config, async |session, out| {
-        checks::cors::check(session, &paths, out).await;
-    });
-    let methods = run_group(Group::Methods, &target, config, async |session, out| {
-        checks::methods::check(session, &paths, &config.allowed_methods, out).await;
-    });
-    let errors = run_group(Group::Errors, &target, config, async |session, out| {
-        checks::errors::check(session, &config.json_endpoints, out).await;
-    });
-    let auth = run_group(Group::Auth, &target, config, async |session, out| {
-        checks::auth::check(session, config.auth.as_ref(), secrets, out).await;
-    });
-    let (passive, cors, methods, errors, auth) = tokio::join!(passive, cors, methods, errors, auth);
+        },
+    );
+    let cors = run_group(
+        Group::Cors,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::cors::check(session, &paths, out).await;
+        },
+    );
+    let methods = run_group(
+        Group::Methods,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::methods::check(session, &paths, &config.allowed_methods, out).await;
+        },
+    );
+    let errors = run_group(
+        Group::Errors,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::errors::check(session, &config.json_endpoints, config.passive, out).await;
+        },
+    );
+    let auth = run_group(
+        Group::Auth,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::auth::check(session, config.auth.as_ref(), secrets, out).await;
+        },
+    );
+    let csrf = run_group(
+        Group::Csrf,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::csrf::check(session, config.csrf.as_ref(), secrets, out).await;
+        },
+    );
+    let (passive, cors, methods, errors, auth, csrf) =
+        tokio::join!(passive, cors, methods, errors, auth, csrf);
     // The burst runs alone so that it does not slow the other groups' requests down.
-    let rate_limit = run_group(Group::RateLimit, &target, config, async |session, out| {
-        checks::rate_limit::check(session, config.rate_limit.as_ref(), out).await;
-    })
+    let rate_limit = run_group(
+        Group::RateLimit,
+        &target,
+        config,
+        &extra_roots,
+        async |session, out| {
+            checks::rate_limit::check(session, config.rate_limit.as_ref(), out).await;
+        },
+    )
     .await;
 
-    let runs = [passive, cors, methods, errors, auth, rate_limit];
+    let runs = [passive, cors, methods, errors, auth, csrf, rate_limit];
     let mut digests = String::new();
     let mut n_requests = 0;
     let mut by_rule: BTreeMap<&'static str, Outcome> = BTreeMap::new();

@@ -14,7 +14,7 @@ use crate::http::Exchange;
 use crate::rules::{Rule, Severity};
 
 /// How sure a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// The server's behaviour proved it (an echoed canary, a forged token accepted).
@@ -24,7 +24,7 @@ pub enum Confidence {
 }
 
 /// One problem, with the exchange that proves it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub check: &'static str,
     pub severity: Severity,
@@ -65,7 +65,7 @@ impl Finding {
 }
 
 /// How a check ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
@@ -95,7 +95,7 @@ impl Status {
 }
 
 /// One rule's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckResult {
     pub check: &'static str,
     pub spec: &'static str,
@@ -114,7 +114,7 @@ pub struct CheckResult {
 }
 
 /// How the policy changed a check, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PolicyOverride {
     pub disabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,7 +125,7 @@ pub struct PolicyOverride {
 }
 
 /// The whole audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub target: String,
     pub checks: Vec<CheckResult>,

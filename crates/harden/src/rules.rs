@@ -11,7 +11,19 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a finding is. Policies gate on the counts of `high`, `medium` and `low`; `info` is
 /// shown but never counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -48,6 +60,8 @@ pub enum Group {
     Errors,
     RateLimit,
     Auth,
+    Csrf,
+    Tls,
 }
 
 impl Group {
@@ -60,6 +74,8 @@ impl Group {
             Group::Errors => "errors",
             Group::RateLimit => "rate-limit",
             Group::Auth => "auth",
+            Group::Csrf => "csrf",
+            Group::Tls => "tls",
         }
     }
 
@@ -67,7 +83,7 @@ impl Group {
     pub fn is_active(self) -> bool {
         matches!(
             self,
-            Group::Cors | Group::Methods | Group::RateLimit | Group::Auth
+            Group::Cors | Group::Methods | Group::RateLimit | Group::Auth | Group::Csrf
         )
     }
 }
@@ -111,11 +127,29 @@ const fn entry(
     }
 }
 
-use Group::{Auth, Cookies, Cors, Errors, Headers, Methods, RateLimit};
+use Group::{Auth, Cookies, Cors, Csrf, Errors, Headers, Methods, RateLimit, Tls};
 use Severity::{High, Info, Low, Medium};
 
 /// Every check, in report order.
 pub const RULES: &[Rule] = &[
+    entry(
+        "tls-missing",
+        "H-35",
+        Tls,
+        Medium,
+        "9.1.1",
+        "12.2.1",
+        "a target that is not loopback is served over plain http",
+    ),
+    entry(
+        "tls-certificate-expiring",
+        "H-35",
+        Tls,
+        Medium,
+        "9.1.1",
+        "12.2.2",
+        "the certificate expires sooner than the policy's minimum (min_certificate_days)",
+    ),
     entry(
         "csp-missing",
         "H-01",
@@ -234,6 +268,24 @@ pub const RULES: &[Rule] = &[
         "an HTML response has no parseable Permissions-Policy (OSHP; ZAP 10063)",
     ),
     entry(
+        "content-type-charset-missing",
+        "H-07",
+        Headers,
+        Low,
+        "14.4.1",
+        "4.1.1",
+        "a response with a body has no Content-Type, or a text/XML one without charset",
+    ),
+    entry(
+        "cross-origin-isolation-missing",
+        "H-09",
+        Headers,
+        Info,
+        "none",
+        "3.4.8, 3.5.8",
+        "no Cross-Origin-Opener-Policy on HTML or no Cross-Origin-Resource-Policy (ASVS 5 level 3)",
+    ),
+    entry(
         "version-disclosed",
         "H-34",
         Headers,
@@ -297,6 +349,15 @@ pub const RULES: &[Rule] = &[
         "Origin: null is allowed (sandboxed frames and local files can read responses)",
     ),
     entry(
+        "cors-weak-origin-match",
+        "H-12",
+        Cors,
+        Medium,
+        "14.5.3",
+        "3.4.2",
+        "a look-alike origin (the host as a prefix or suffix of a foreign one, http for https) is allowed",
+    ),
+    entry(
         "cors-wildcard-credentials",
         "H-13",
         Cors,
@@ -304,6 +365,15 @@ pub const RULES: &[Rule] = &[
         "14.5.3",
         "3.4.2",
         "Access-Control-Allow-Origin: * together with Allow-Credentials: true (a misconfiguration browsers reject)",
+    ),
+    entry(
+        "csrf-unprotected",
+        "H-18",
+        Csrf,
+        High,
+        "4.2.2, 13.2.3",
+        "3.5.1, 3.5.2",
+        "a forged cross-site request (session cookie, no token, foreign Origin, text/plain) changes state",
     ),
     entry(
         "trace-enabled",
@@ -349,6 +419,15 @@ pub const RULES: &[Rule] = &[
         "7.4.1, 14.3.3",
         "16.5.1, 13.4.6",
         "an error response body names a component and its version (nginx/1.22.1, axum/0.8.9)",
+    ),
+    entry(
+        "source-control-exposed",
+        "H-37",
+        Errors,
+        High,
+        "4.3.2",
+        "13.4.1",
+        "/.git/HEAD or /.svn/entries is served (the source history can be downloaded)",
     ),
     entry(
         "rate-limit-missing",
@@ -432,6 +511,24 @@ pub const RULES: &[Rule] = &[
         "the original JWT header with an empty signature is accepted (CVE-2020-28042)",
     ),
     entry(
+        "auth-key-confusion-accepted",
+        "H-26",
+        Auth,
+        High,
+        "3.5.3",
+        "9.1.2",
+        "an RS/ES/PS-signed token re-signed as HS256 with the public key as the secret is accepted",
+    ),
+    entry(
+        "auth-embedded-jwk-accepted",
+        "H-27",
+        Auth,
+        High,
+        "3.5.3",
+        "9.1.3",
+        "a JWT signed with an attacker's key that carries the key as `jwk` in its header is accepted",
+    ),
+    entry(
         "auth-weak-hmac-secret",
         "H-28",
         Auth,
@@ -439,6 +536,15 @@ pub const RULES: &[Rule] = &[
         "3.5.3",
         "9.1.2",
         "the HMAC secret that signed the supplied token is empty or in the common-secret list (checked offline)",
+    ),
+    entry(
+        "auth-response-cacheable",
+        "H-08",
+        Auth,
+        Low,
+        "8.2.1",
+        "14.3.2",
+        "an authenticated response lacks Cache-Control: no-store",
     ),
     entry(
         "auth-lower-role-accepted",

@@ -1,16 +1,19 @@
 //! Authentication and role enforcement on the declared protected routes (H-20 to H-25, H-28,
-//! H-29).
+//! H-29), and the caching of authenticated responses (H-08).
 //!
 //! For each protected path:
-//! 1. **Baseline**: the valid token (from `token_env`) must get a 2xx. Otherwise every
+//! 1. **Baseline**: the valid token (from `token_env`) must get a 2xx, whose response must
+//!    carry `Cache-Control: no-store` (H-08). Otherwise every
 //!    token-based check on that path is an `error` ("inconclusive"): a service that rejects
 //!    everything would pass them all.
 //! 2. No token (H-20); malformed tokens (H-21: `Bearer`, `Bearer x.y`, a Basic credential,
 //!    10 kB of garbage).
 //! 3. Forged variants of the valid token: expired (H-22, re-signed with `hmac_secret_env` or
 //!    taken from `expired_token_env`), corrupted signature (H-23), `alg` none in four spellings
-//!    with an empty signature (H-24), the original header with an empty signature (H-25); and
-//!    the lower-role token (H-29).
+//!    with an empty signature (H-24), the original header with an empty signature (H-25), the
+//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27), an RS/ES/PS token
+//!    re-signed as HS256 keyed with the service's public key (H-26, needs `public_key_file`);
+//!    and the lower-role token (H-29).
 //! 4. **Persistence**: the valid token again; if it is now refused (a lock-out), refusals
 //!    above prove nothing and become errors.
 //!
@@ -52,7 +55,41 @@ const COMMON_SECRETS: &[&str] = &[
     "letmein",
 ];
 
+/// gonogo's own, published, throw-away ES256 key (H-27): a token signed with it and carrying
+/// its public half as `jwk` is accepted only by a service that trusts keys from the token.
+const EMBEDDED_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjZK4IgG2j2LpIxlD
+U3JJZ1CSTx5GqdiFz7id42yJKMuhRANCAARMgogwGVI0QJ6MpkRxAi2l9zND2Ubv
+hMdyP0dFFLrleNYeUyWx1ahXbJW7/yYHXMOnamquyW7LU8NIK60iAYSs
+-----END PRIVATE KEY-----
+";
+const EMBEDDED_KEY_X: &str = "TIKIMBlSNECejKZEcQItpfczQ9lG74THcj9HRRS65Xg";
+const EMBEDDED_KEY_Y: &str = "1h5TJbHVqFdslbv_Jgdcw6dqaq7JbstTw0grrSIBhKw";
+
+/// `claims` (base64url segment) signed with gonogo's key, the public key in the header.
+fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
+    let header = serde_json::json!({
+        "alg": "ES256",
+        "typ": "JWT",
+        "jwk": {"kty": "EC", "crv": "P-256", "x": EMBEDDED_KEY_X, "y": EMBEDDED_KEY_Y},
+    });
+    let header = encode_json(header.as_object()?);
+    let input = format!("{header}.{payload_segment}");
+    let der: String = EMBEDDED_KEY_PEM
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(der).ok()?;
+    let key = jsonwebtoken::EncodingKey::from_ec_der(&der);
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::ES256).ok()?;
+    Some(format!("{input}.{signature}"))
+}
+
 const TOKEN_RULES: &[&str] = &[
+    "auth-key-confusion-accepted",
+    "auth-embedded-jwk-accepted",
+    "auth-response-cacheable",
     "auth-expired-token-accepted",
     "auth-bad-signature-accepted",
     "auth-alg-none-accepted",
@@ -211,6 +248,9 @@ pub async fn check(
         "auth-empty-signature-accepted",
         "auth-weak-hmac-secret",
         "auth-lower-role-accepted",
+        "auth-response-cacheable",
+        "auth-embedded-jwk-accepted",
+        "auth-key-confusion-accepted",
     ];
     let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
         for id in all_ids {
@@ -280,6 +320,24 @@ pub async fn check(
                 Ok(exchange) if exchange.is_success() => {
                     baseline_ok = true;
                     baseline_body = Some(exchange.body.clone());
+                    // H-08: an authenticated response must not be stored by caches.
+                    let cacheable = rule("auth-response-cacheable");
+                    out.ran(cacheable);
+                    let no_store = exchange.header_all("cache-control").any(|value| {
+                        value
+                            .split(',')
+                            .any(|directive| directive.trim().eq_ignore_ascii_case("no-store"))
+                    });
+                    if !no_store {
+                        out.finding(Finding::new(
+                            cacheable,
+                            &exchange,
+                            format!(
+                                "{path}: the authenticated response has no Cache-Control: no-store"
+                            ),
+                            None,
+                        ));
+                    }
                 }
                 Ok(exchange) => {
                     for id in TOKEN_RULES {
@@ -363,6 +421,8 @@ pub async fn check(
                                 format!("{path}: {what} crashed the handler ({})", exchange.status),
                                 None,
                             )),
+                            // Any other 4xx (400, 431 for the 10 kB header) refuses too.
+                            Answer::Other if (400..500).contains(&exchange.status) => {}
                             Answer::Other => out.finding(
                                 Finding::new(
                                     malformed_rule,
@@ -462,6 +522,55 @@ pub async fn check(
             format!("{}.", jwt.signing_input()),
             "the valid header and claims with an empty signature".into(),
         ));
+        // H-26: the public key as an HMAC secret, as the file has it, trimmed, and with one
+        // trailing newline (libraries differ in what they hand the HMAC).
+        let confusion = rule("auth-key-confusion-accepted");
+        let asymmetric = jwt
+            .header
+            .get("alg")
+            .and_then(|alg| alg.as_str())
+            .is_some_and(|alg| {
+                ["RS", "PS", "ES"]
+                    .iter()
+                    .any(|family| alg.starts_with(family))
+            });
+        match (&config.public_key_file, asymmetric) {
+            (_, false) => out.not_applicable(confusion, "the valid token is not RS/PS/ES-signed"),
+            (None, true) => out.skipped(confusion, "no [harden.auth] public_key_file"),
+            (Some(path), true) => match std::fs::read_to_string(path) {
+                Err(error) => out.error(confusion, format!("{}: {error}", path.display())),
+                Ok(pem) => {
+                    let mut header = jwt.header.clone();
+                    header.insert("alg".into(), "HS256".into());
+                    let input = format!("{}.{}", encode_json(&header), jwt.payload_segment);
+                    let mut secrets = vec![pem.clone(), pem.trim_end().to_owned()];
+                    secrets.push(format!("{}\n", pem.trim_end()));
+                    secrets.dedup();
+                    for (n, secret) in secrets.iter().enumerate() {
+                        if let Some(signature) =
+                            hmac(&input, secret, jsonwebtoken::Algorithm::HS256)
+                        {
+                            variants.push((
+                                "auth-key-confusion-accepted",
+                                format!("{input}.{signature}"),
+                                format!("the valid claims as HS256 keyed with the public key (variant {})", n + 1),
+                            ));
+                        }
+                    }
+                }
+            },
+        }
+        match embedded_jwk_token(jwt.payload_segment) {
+            Some(token) => variants.push((
+                "auth-embedded-jwk-accepted",
+                token,
+                "the valid claims signed with gonogo's own ES256 key, embedded as jwk".into(),
+            )),
+            None => out.error(
+                rule("auth-embedded-jwk-accepted"),
+                "could not sign with the embedded key",
+            ),
+        }
         match &secrets.lower_role_token {
             Some(lower) => variants.push((
                 "auth-lower-role-accepted",
@@ -473,14 +582,22 @@ pub async fn check(
                 format!("no lower-role token (set ${})", config.lower_role_token_env),
             ),
         }
+        // Several spellings of one attack: once one gets through on this path, the rest of
+        // that rule's variants are not needed here.
+        let mut accepted_here: Vec<&str> = Vec::new();
         for (id, forged, description) in &variants {
-            if out.has_findings(rule(id)) && *id == "auth-alg-none-accepted" {
+            if accepted_here.contains(id) {
                 continue;
             }
             let probe = Probe::get(path)
                 .authorization(format!("Bearer {forged}"), shown(forged, description));
             match session.send(&probe).await {
-                Ok(exchange) => grade(out, rule(id), &exchange, description, deny, baseline),
+                Ok(exchange) => {
+                    if !matches!(judge(&exchange, deny, baseline), Answer::Refused) {
+                        accepted_here.push(id);
+                    }
+                    grade(out, rule(id), &exchange, description, deny, baseline);
+                }
                 Err(error) => out.error(rule(id), format!("{path}: {error}")),
             }
         }
@@ -506,6 +623,19 @@ pub async fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_jwk_token_verifies_with_its_own_header_key() {
+        let token = embedded_jwk_token("eyJzdWIiOiJhIn0").unwrap();
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        let jwk = header.jwk.unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let data = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+        assert_eq!(data.claims["sub"], "a");
+    }
 
     #[test]
     fn a_token_signed_with_a_common_secret_is_recognised_offline() {

@@ -1,8 +1,10 @@
-//! Error-body leakage (H-30): provoke error responses and look for what they should not show.
+//! Error-body leakage (H-30): provoke error responses and look for what they should not show;
+//! and source-control metadata served by mistake (H-37).
 //!
 //! Requests: `GET /gonogo-<random>` (404), `GET /%` (a bad escape), a made-up method
 //! `GONOGO /` (405/501; never a method that could change data), `GET /` with an 8 kB header,
-//! and `POST {"a":` with `Content-Type: application/json` to each declared JSON endpoint.
+//! and `POST {"a":` with `Content-Type: application/json` to each declared JSON endpoint (the
+//! last two not in passive mode).
 //!
 //! Bodies of responses with status >= 400 are matched against stack-trace *structure* (never
 //! the reason phrase: a clean problem+json titled "Internal Server Error" is not a leak, see
@@ -123,7 +125,13 @@ pub fn scan(body: &str) -> Vec<(&'static str, String, usize)> {
     leaks
 }
 
-pub async fn check(session: &mut Session, json_endpoints: &[String], out: &mut Outcomes) {
+/// With `passive`, only the GETs are sent (no unknown method, no malformed POST).
+pub async fn check(
+    session: &mut Session,
+    json_endpoints: &[String],
+    passive: bool,
+    out: &mut Outcomes,
+) {
     let ids = [
         "error-stack-trace",
         "error-sql-message",
@@ -142,7 +150,10 @@ pub async fn check(session: &mut Session, json_endpoints: &[String], out: &mut O
             "an 8 kB header",
         ),
     ];
-    for endpoint in json_endpoints {
+    if passive {
+        probes.retain(|(probe, _)| probe.method == Method::GET);
+    }
+    for endpoint in json_endpoints.iter().filter(|_| !passive) {
         probes.push((
             Probe::new(Method::POST, endpoint)
                 .header("Content-Type", "application/json")
@@ -182,6 +193,7 @@ pub async fn check(session: &mut Session, json_endpoints: &[String], out: &mut O
             );
         }
     }
+    source_control(session, out).await;
     for id in ids {
         if n_answered == 0 {
             out.error(rule(id), failures.first().cloned().unwrap_or_default());
@@ -199,12 +211,73 @@ pub async fn check(session: &mut Session, json_endpoints: &[String], out: &mut O
     }
 }
 
+/// H-37: is version-control metadata served? Content is verified (a soft 404 that answers
+/// 200 with the home page is not a finding, zaproxy#3048).
+async fn source_control(session: &mut Session, out: &mut Outcomes) {
+    let exposed = rule("source-control-exposed");
+    let mut n_answered = 0;
+    let mut failures = Vec::new();
+    for path in ["/.git/HEAD", "/.svn/entries"] {
+        match session.send(&Probe::get(path)).await {
+            Ok(exchange) => {
+                n_answered += 1;
+                if exchange.is_success() && is_source_control_metadata(path, &exchange.body_text())
+                {
+                    out.finding(Finding::new(
+                        exposed,
+                        &exchange,
+                        format!("{path} is served with repository metadata"),
+                        None,
+                    ));
+                }
+            }
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if n_answered == 0 {
+        out.error(exposed, failures.first().cloned().unwrap_or_default());
+    } else {
+        out.ran(exposed);
+    }
+}
+
+/// `.git/HEAD` holds `ref: refs/...` or a commit id; `.svn/entries` starts with its format
+/// number (or is the old XML form).
+pub fn is_source_control_metadata(path: &str, body: &str) -> bool {
+    let first_line = body.lines().next().unwrap_or("").trim();
+    if path.ends_with("/.git/HEAD") {
+        first_line.starts_with("ref: refs/")
+            || (first_line.len() == 40 && first_line.chars().all(|c| c.is_ascii_hexdigit()))
+    } else {
+        (!first_line.is_empty() && first_line.chars().all(|c| c.is_ascii_digit()))
+            || body.contains("<wc-entries")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ids(body: &str) -> Vec<&'static str> {
         scan(body).into_iter().map(|(id, _, _)| id).collect()
+    }
+
+    #[test]
+    fn source_control_metadata_is_recognised_by_content() {
+        assert!(is_source_control_metadata(
+            "/.git/HEAD",
+            "ref: refs/heads/main\n"
+        ));
+        assert!(is_source_control_metadata(
+            "/.git/HEAD",
+            "0123456789abcdef0123456789abcdef01234567\n"
+        ));
+        assert!(!is_source_control_metadata(
+            "/.git/HEAD",
+            "<!DOCTYPE html><html>home</html>"
+        ));
+        assert!(is_source_control_metadata("/.svn/entries", "12\n"));
+        assert!(!is_source_control_metadata("/.svn/entries", "<html>"));
     }
 
     #[test]

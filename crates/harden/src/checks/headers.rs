@@ -428,6 +428,76 @@ pub fn check(exchanges: &[Exchange], target: &Target, hsts_min_max_age: u64, out
         }
     }
 
+    // H-07 Content-Type and charset, on every response with a body.
+    out.ran(rule("content-type-charset-missing"));
+    for exchange in exchanges.iter().filter(|e| !e.body.is_empty()) {
+        let problem = match exchange.header("content-type") {
+            None => Some("no Content-Type".to_owned()),
+            Some(value) => {
+                let media_type = exchange.media_type();
+                let needs_charset = media_type.starts_with("text/")
+                    || media_type.ends_with("+xml")
+                    || media_type == "application/xml";
+                let has_charset = value.to_ascii_lowercase().contains("charset=");
+                (needs_charset && !has_charset)
+                    .then(|| format!("`Content-Type: {value}` without charset"))
+            }
+        };
+        if let Some(problem) = problem {
+            out.finding(Finding::new(
+                rule("content-type-charset-missing"),
+                exchange,
+                format!("{} ({}): {problem}", exchange.path, exchange.status),
+                None,
+            ));
+        }
+    }
+
+    // H-09 cross-origin isolation: COOP on HTML, CORP on every 2xx.
+    if successes.is_empty() {
+        out.not_applicable(
+            rule("cross-origin-isolation-missing"),
+            "no 2xx response to judge",
+        );
+    } else {
+        out.ran(rule("cross-origin-isolation-missing"));
+    }
+    for exchange in &successes {
+        let first_token = |name: &str| {
+            exchange.header(name).map(|value| {
+                value
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+        };
+        let mut missing = Vec::new();
+        if exchange.is_html()
+            && !matches!(
+                first_token("cross-origin-opener-policy").as_deref(),
+                Some("same-origin" | "same-origin-allow-popups" | "noopener-allow-popups")
+            )
+        {
+            missing.push("Cross-Origin-Opener-Policy same-origin");
+        }
+        if !matches!(
+            first_token("cross-origin-resource-policy").as_deref(),
+            Some("same-origin" | "same-site")
+        ) {
+            missing.push("Cross-Origin-Resource-Policy same-origin/same-site");
+        }
+        if !missing.is_empty() {
+            out.finding(Finding::new(
+                rule("cross-origin-isolation-missing"),
+                exchange,
+                format!("{}: no {}", exchange.path, missing.join(", no ")),
+                None,
+            ));
+        }
+    }
+
     // H-34 version disclosure in headers: one finding per distinct header value.
     let mut seen: Vec<(String, String)> = Vec::new();
     for exchange in exchanges {
@@ -525,6 +595,7 @@ mod tests {
                 .collect(),
             body: body.as_bytes().to_vec(),
             body_truncated: false,
+            tls: None,
         }
     }
 
@@ -568,6 +639,8 @@ mod tests {
             "max-age=63072000; includeSubDomains",
         ),
         ("server", "nginx"),
+        ("cross-origin-opener-policy", "same-origin"),
+        ("cross-origin-resource-policy", "same-origin"),
     ];
 
     #[tokio::test]
@@ -604,7 +677,9 @@ mod tests {
         let target = http_target().await;
         // zaproxy#7506: frame-ancestors 'none' is not a wildcard; #8439: hash-only policies.
         let hash_only = [
-            ("content-type", "text/html"),
+            ("content-type", "text/html; charset=utf-8"),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-resource-policy", "same-origin"),
             (
                 "content-security-policy",
                 "script-src 'sha256-abc=' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
@@ -619,7 +694,9 @@ mod tests {
         );
         // zaproxy#5931: two CSP headers are both enforced; the strict one wins.
         let two_headers = [
-            ("content-type", "text/html"),
+            ("content-type", "text/html; charset=utf-8"),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-resource-policy", "same-origin"),
             (
                 "content-security-policy",
                 "script-src * 'unsafe-inline' 'unsafe-eval'",
@@ -639,6 +716,7 @@ mod tests {
         // zaproxy#9115: no CSP on JSON is not a finding.
         let json = [
             ("content-type", "application/json"),
+            ("cross-origin-resource-policy", "same-site"),
             ("x-content-type-options", "nosniff"),
             ("referrer-policy", "no-referrer"),
         ];
@@ -648,7 +726,9 @@ mod tests {
         );
         // zaproxy#7303: a meta CSP counts (but cannot carry frame-ancestors).
         let meta = [
-            ("content-type", "text/html"),
+            ("content-type", "text/html; charset=utf-8"),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-resource-policy", "same-origin"),
             ("x-content-type-options", "nosniff"),
             ("x-frame-options", "DENY"),
             ("referrer-policy", "no-referrer"),
@@ -664,7 +744,9 @@ mod tests {
     #[tokio::test]
     async fn defeated_policies_are_named() {
         let weak = [
-            ("content-type", "text/html"),
+            ("content-type", "text/html; charset=utf-8"),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-resource-policy", "same-origin"),
             (
                 "content-security-policy",
                 "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' *",

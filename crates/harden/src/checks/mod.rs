@@ -1,16 +1,18 @@
 //! The checks, one module per group, and the baseline requests the passive groups share.
 //!
 //! Passive groups (headers, cookies) judge the baseline responses; active groups (CORS,
-//! methods, errors, rate limit, auth) send their own bounded requests through their own
-//! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`].
+//! methods, errors, rate limit, auth, CSRF) send their own bounded requests through their own
+//! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`](crate::report::Outcomes).
 
 pub mod auth;
 pub mod cookies;
 pub mod cors;
+pub mod csrf;
 pub mod errors;
 pub mod headers;
 pub mod methods;
 pub mod rate_limit;
+pub mod tls;
 
 use crate::http::{Exchange, Probe, Session, random_hex};
 

@@ -6,7 +6,9 @@
 //! T s", because a limit keyed on client IP behind a proxy, or per account, may exist in
 //! production and never trip on loopback. A 429 passes when it says when to come back:
 //! `Retry-After`, `RateLimit`/`RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers-09),
-//! `RateLimit-Limit/-Remaining/-Reset` (drafts up to 06) or `X-RateLimit-*`.
+//! `RateLimit-Limit/-Remaining/-Reset` (drafts up to 06) or `X-RateLimit-*`. When the 429's
+//! `Retry-After` (delta-seconds) still fits the time cap, gonogo waits that long and sends once
+//! more, and notes whether the limit lifted as advertised.
 
 use std::time::{Duration, Instant};
 
@@ -106,7 +108,38 @@ pub async fn check(session: &mut Session, config: Option<&RateLimitConfig>, out:
                 ));
             } else {
                 out.ran(headers);
-                out.note(headers, format!("limit headers: {}", present.join(", ")));
+                let values: Vec<String> = present
+                    .iter()
+                    .map(|name| format!("{name}: {}", exchange.header(name).unwrap_or("")))
+                    .collect();
+                out.note(headers, format!("limit headers: {}", values.join(", ")));
+            }
+            // Does the limit lift when the server said it would? Only if the wait fits the
+            // burst's time cap.
+            let retry_after = exchange
+                .header("retry-after")
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            match retry_after {
+                Some(wait) if started.elapsed() + wait + Duration::from_millis(250) <= max_duration => {
+                    tokio::time::sleep(wait + Duration::from_millis(250)).await;
+                    match session.send(&probe).await {
+                        Ok(after) if after.status == exchange.status => out.note(
+                            headers,
+                            format!("after waiting Retry-After ({} s) the endpoint still answered {}: the advertised time is wrong", wait.as_secs(), after.status),
+                        ),
+                        Ok(after) => out.note(
+                            headers,
+                            format!("after waiting Retry-After ({} s) the endpoint answered {}: the limit lifts as advertised", wait.as_secs(), after.status),
+                        ),
+                        Err(error) => out.note(headers, format!("the request after Retry-After failed: {error}")),
+                    }
+                }
+                Some(wait) => out.note(
+                    headers,
+                    format!("Retry-After {} s does not fit the burst's time cap: whether the limit lifts was not checked", wait.as_secs()),
+                ),
+                None => {}
             }
         }
         (None, Some(_), Some(error)) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use gonogo_harden::{AuthConfig, AuthSecrets, HardenConfig, RateLimitConfig, Status, audit};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 enum Behaviour {
     Hang,
     Reset,
@@ -71,9 +71,14 @@ async fn hung_reset_and_garbage_servers_give_errors_not_passes() {
         (Behaviour::Garbage, "not an HTTP response"),
     ] {
         let (url, _stop) = hostile_server(behaviour).await;
-        let report = audit(&url, &config(), &AuthSecrets::default())
-            .await
-            .unwrap();
+        // Only the hung server needs the short timeout; the others answer at once, and a long
+        // timeout keeps a busy machine from turning their errors into timeouts.
+        let mut config = config();
+        if !matches!(behaviour, Behaviour::Hang) {
+            config.request_timeout = Duration::from_secs(5);
+            config.group_timeout = Duration::from_secs(20);
+        }
+        let report = audit(&url, &config, &AuthSecrets::default()).await.unwrap();
         for check in &report.checks {
             assert!(
                 !matches!(check.status, Status::Pass | Status::Fail),
@@ -130,6 +135,9 @@ async fn one_hanging_path_does_not_stop_the_other_checks() {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let mut config = config();
     config.paths = vec!["/slow".into()];
+    // Long enough that the healthy paths never time out on a busy machine.
+    config.request_timeout = Duration::from_millis(1500);
+    config.group_timeout = Duration::from_secs(15);
     config.auth = None;
     config.rate_limit = None;
     let report = audit(&url, &config, &AuthSecrets::default()).await.unwrap();

@@ -2,24 +2,43 @@
 //! that hang, reset or speak garbage, Debian nginx, and the CLI entry point.
 
 mod hostile;
+mod key_confusion;
 mod nginx;
+mod observatory;
 
 use gonogo_demo_target::{Mode, jwt_secret, mint_token, spawn};
 use gonogo_harden::{
-    AuthConfig, AuthSecrets, CheckOverride, HardenConfig, RULES, RateLimitConfig, Report, Severity,
-    Status, audit, to_evidence,
+    AuthConfig, AuthSecrets, CheckOverride, CsrfConfig, HardenConfig, RULES, RateLimitConfig,
+    Report, Severity, Status, audit, to_evidence,
 };
 
 /// Checks the demo target cannot trigger over plain http or in weak mode, with why.
 const QUIET_ON_WEAK: &[(&str, &str)] = &[
     ("hsts-missing", "plain http: not applicable"),
+    (
+        "auth-key-confusion-accepted",
+        "HS256 tokens: not applicable (see key_confusion.rs)",
+    ),
     ("hsts-short-max-age", "plain http: not applicable"),
     ("rate-limit-headers-missing", "weak mode never answers 429"),
+    (
+        "tls-missing",
+        "loopback http: not applicable (see nginx.rs)",
+    ),
+    (
+        "tls-certificate-expiring",
+        "plain http: not applicable (see nginx.rs)",
+    ),
 ];
 
 fn demo_config() -> HardenConfig {
     HardenConfig {
-        paths: vec!["/app".into(), "/api/items".into(), "/api/public".into()],
+        paths: vec![
+            "/app".into(),
+            "/api/items".into(),
+            "/api/public".into(),
+            "/api/partner".into(),
+        ],
         json_endpoints: vec!["/api/items".into()],
         strict_secure_cookies: true,
         rate_limit: Some(RateLimitConfig {
@@ -30,7 +49,22 @@ fn demo_config() -> HardenConfig {
             protected: vec!["/api/admin".into(), "/api/reports".into()],
             ..AuthConfig::default()
         }),
+        csrf: Some(CsrfConfig {
+            path: "/api/cart".into(),
+            body: Some(r#"{"item": 1}"#.into()),
+            ..CsrfConfig::default()
+        }),
         ..HardenConfig::default()
+    }
+}
+
+/// The demo's secrets plus a logged-in session, as a user's browser would hold it.
+fn demo_secrets_with_session(server: &gonogo_demo_target::DemoServer) -> AuthSecrets {
+    let session = server.session();
+    AuthSecrets {
+        session_cookie: Some(session.cookie),
+        csrf_token: session.csrf_token,
+        ..demo_secrets(server.mode())
     }
 }
 
@@ -39,7 +73,7 @@ fn demo_secrets(mode: Mode) -> AuthSecrets {
         valid_token: Some(mint_token(mode, "admin", "admin", 600)),
         lower_role_token: Some(mint_token(mode, "alice", "user", 600)),
         hmac_secret: Some(jwt_secret(mode).to_owned()),
-        expired_token: None,
+        ..AuthSecrets::default()
     }
 }
 
@@ -69,20 +103,13 @@ fn describe(report: &Report) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_fires_on_the_weak_demo_target() {
     let server = spawn(Mode::Weak).unwrap();
-    let report = audit(
-        &server.base_url(),
-        &demo_config(),
-        &demo_secrets(Mode::Weak),
-    )
-    .await
-    .unwrap();
+    let secrets = demo_secrets_with_session(&server);
+    let report = audit(&server.base_url(), &demo_config(), &secrets)
+        .await
+        .unwrap();
     for rule in RULES {
         let expected = if QUIET_ON_WEAK.iter().any(|(id, _)| *id == rule.id) {
-            if rule.id.starts_with("hsts") || rule.id == "rate-limit-headers-missing" {
-                Status::NotApplicable
-            } else {
-                Status::Fail
-            }
+            Status::NotApplicable
         } else {
             Status::Fail
         };
@@ -114,24 +141,36 @@ async fn every_check_fires_on_the_weak_demo_target() {
     // The leak is shown where it is.
     let sql = &report.check("error-sql-message").unwrap().findings[0];
     assert!(sql.response.contains("SQLSTATE"), "{}", sql.response);
-    // Tokens are not copied into the evidence.
-    let valid = demo_secrets(Mode::Weak).valid_token.unwrap();
+    // Tokens and session cookies are not copied into the evidence.
     let details = serde_json::to_string(&report).unwrap();
-    assert!(!details.contains(&valid));
+    assert!(!details.contains(&secrets.valid_token.clone().unwrap()));
+    let session_id = secrets
+        .session_cookie
+        .as_ref()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap();
+    if let Some(at) = details.find(session_id) {
+        panic!(
+            "{session_id} in the evidence: {}",
+            &details[at.saturating_sub(300)..(at + 100).min(details.len())]
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_passes_on_the_hardened_demo_target() {
     let server = spawn(Mode::Hardened).unwrap();
-    let report = audit(
-        &server.base_url(),
-        &demo_config(),
-        &demo_secrets(Mode::Hardened),
-    )
-    .await
-    .unwrap();
+    let secrets = demo_secrets_with_session(&server);
+    let report = audit(&server.base_url(), &demo_config(), &secrets)
+        .await
+        .unwrap();
     for rule in RULES {
-        let expected = if rule.id.starts_with("hsts") {
+        let expected = if rule.id.starts_with("hsts")
+            || rule.id.starts_with("tls-")
+            || rule.id == "auth-key-confusion-accepted"
+        {
             Status::NotApplicable
         } else {
             Status::Pass
@@ -146,6 +185,7 @@ async fn every_check_passes_on_the_hardened_demo_target() {
     }
     assert!(!report.is_failure());
     let rate_notes = &report.check("rate-limit-missing").unwrap().notes;
+    // The limit is 10 logins per window.
     assert!(
         rate_notes[0].starts_with("request #11 of the burst got 429"),
         "{rate_notes:?}"
@@ -317,6 +357,8 @@ fn the_cli_writes_evidence_and_exits_by_the_result() {
         json_endpoints: vec![],
         protected: vec![],
         rate_limit: None,
+        ca_file: None,
+        csrf: None,
         passive: false,
         strict_cookies: false,
         timeout: Some("2s".into()),
@@ -383,4 +425,187 @@ fn help_teaches_defaults_and_examples() {
     ] {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
     }
+}
+
+#[test]
+fn the_docs_page_lists_every_check_with_its_asvs_ids() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/harden.md"))
+            .unwrap();
+    for rule in RULES {
+        let row = page
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{}` |", rule.id)))
+            .unwrap_or_else(|| panic!("docs/harden.md has no row for {}", rule.id));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(
+            (cells[2], cells[3], cells[4]),
+            (rule.spec, rule.asvs4, rule.asvs5),
+            "{}",
+            rule.id
+        );
+    }
+}
+
+/// The `--json` report's schema is committed, so a change to the format shows in review.
+/// `GONOGO_UPDATE_SCHEMA=1` rewrites it.
+#[test]
+fn the_json_report_schema_is_committed() {
+    let schema = schemars::schema_for!(gonogo_harden::Report);
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/report.schema.json");
+    if std::env::var_os("GONOGO_UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        committed, text,
+        "report.schema.json is stale: run with GONOGO_UPDATE_SCHEMA=1"
+    );
+}
+
+#[test]
+fn long_help_snapshot() {
+    use clap::CommandFactory as _;
+    #[derive(clap::Parser)]
+    #[command(name = "gonogo harden")]
+    struct Wrapper {
+        #[command(flatten)]
+        args: gonogo_harden::cli::HardenArgs,
+    }
+    insta::assert_snapshot!(
+        Wrapper::command()
+            .term_width(100)
+            .render_long_help()
+            .to_string()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_lifts_after_the_advertised_retry_after() {
+    let mut demo = gonogo_demo_target::DemoConfig::new(Mode::Hardened);
+    demo.login_limit = 3;
+    demo.login_window_secs = 2;
+    let server = gonogo_demo_target::spawn_with(demo).unwrap();
+    let config = HardenConfig {
+        rate_limit: Some(RateLimitConfig {
+            max_requests: 10,
+            ..RateLimitConfig::default()
+        }),
+        ..HardenConfig::default()
+    };
+    let report = audit(&server.base_url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&report, "rate-limit-missing"), Status::Pass);
+    let notes = &report.check("rate-limit-headers-missing").unwrap().notes;
+    assert!(notes[0].contains("retry-after: "), "{notes:?}");
+    assert!(
+        notes[1].contains("answered 401: the limit lifts as advertised"),
+        "{notes:?}"
+    );
+}
+
+/// A limiter that always answers 429: on `/bare` without any header, on `/lying` with a
+/// `Retry-After: 1` that is never honoured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_without_headers_is_a_finding_and_a_wrong_retry_after_is_noted() {
+    let app = axum::Router::new()
+        .route(
+            "/bare",
+            axum::routing::post(|| async { axum::http::StatusCode::TOO_MANY_REQUESTS }),
+        )
+        .route(
+            "/lying",
+            axum::routing::post(|| async {
+                (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                )
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let config_for = |path: &str| HardenConfig {
+        passive: false,
+        rate_limit: Some(RateLimitConfig {
+            path: path.into(),
+            max_requests: 5,
+            ..RateLimitConfig::default()
+        }),
+        ..HardenConfig::default()
+    };
+    let report = audit(&url, &config_for("/bare"), &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&report, "rate-limit-missing"), Status::Pass);
+    assert_eq!(
+        status_of(&report, "rate-limit-headers-missing"),
+        Status::Fail
+    );
+    let report = audit(&url, &config_for("/lying"), &AuthSecrets::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        status_of(&report, "rate-limit-headers-missing"),
+        Status::Pass
+    );
+    let notes = &report.check("rate-limit-headers-missing").unwrap().notes;
+    assert!(
+        notes[1].contains("still answered 429: the advertised time is wrong"),
+        "{notes:?}"
+    );
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_mode_sends_only_the_baseline_gets() {
+    let server = spawn(Mode::Weak).unwrap();
+    let config = HardenConfig {
+        passive: true,
+        ..demo_config()
+    };
+    let report = audit(&server.base_url(), &config, &demo_secrets(Mode::Weak))
+        .await
+        .unwrap();
+    // Baseline: `/`, the four declared paths and a random 404; errors: a random 404, `/%`, the
+    // 8 kB header, `/.git/HEAD`, `/.svn/entries`. No other method than GET.
+    assert_eq!(report.n_requests, 11);
+    for check in &report.checks {
+        let active = ["cors", "methods", "rate-limit", "auth", "csrf"].contains(&check.group);
+        if active {
+            assert_eq!(check.status, Status::Skipped, "{}", check.check);
+            assert_eq!(
+                check.notes,
+                vec!["passive mode: no active requests".to_owned()]
+            );
+        }
+    }
+    assert_eq!(status_of(&report, "csp-missing"), Status::Fail);
+}
+
+/// Every source file of the harden and demo-target crates opens with a `//!` module doc.
+#[test]
+fn every_file_opens_with_a_module_doc() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut folders = vec![root.join("harden"), root.join("demo-target")];
+    let mut n_files = 0;
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                n_files += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    text.starts_with("//!"),
+                    "{} has no //! module doc",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(n_files >= 20, "{n_files}");
 }
