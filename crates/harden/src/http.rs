@@ -386,6 +386,9 @@ impl Session {
         timeout: Duration,
         extra_roots: &[reqwest::Certificate],
     ) -> Result<Session, RequestError> {
+        // reqwest is built without a crypto provider: install ring's as the process default
+        // (an error only means one is installed already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .tls_certs_merge(extra_roots.iter().cloned())
             .no_proxy()
