@@ -8,7 +8,9 @@
 #   2. times `gonogo` (the gonogo-probe parser + linter, release build, example
 #      `parse_exposition`), `promtool check metrics` (Debian package prometheus) and Python
 #      prometheus_client's text parser (`text_fd_to_metric_families`, PyPI) on that file;
-#   3. prints for each: wall time, MB/s, peak RSS (from GNU time), and gonogo's speed ratios.
+#   3. prints for each: wall time, MB/s, CPU time (user + system), peak RSS (from GNU time),
+#      and gonogo's speed ratios by wall time and by CPU time (on a busy shared machine the
+#      CPU ratio is the steadier one).
 #
 # Usage:  bench/observe.sh [N_SERIES]
 # Needs:  cargo, GNU time (/usr/bin/time), promtool (apt-get install prometheus),
@@ -32,21 +34,24 @@ echo "input: $N_SERIES series, $MB MB ($INPUT)"
 cargo build --quiet --release -p gonogo-probe --example parse_exposition
 GONOGO="$CARGO_TARGET_DIR/release/examples/parse_exposition"
 
-# run NAME COMMAND...: prints "NAME seconds MB/s peak-RSS-MB"; stores seconds in $WORK/NAME.
+# run NAME COMMAND...: prints "NAME seconds MB/s cpu-seconds peak-RSS-MB"; stores the wall and
+# CPU seconds in $WORK/NAME.seconds and $WORK/NAME.cpu.
 run() {
   local name="$1"; shift
   local stats="$WORK/$name.time"
-  /usr/bin/time -f "%e %M" -o "$stats" "$@" > "$WORK/$name.out" 2>&1 || true
-  read -r seconds rss_kb < "$stats" || { echo "$name: failed"; return; }
+  /usr/bin/time -f "%e %U %S %M" -o "$stats" "$@" > "$WORK/$name.out" 2>&1 || true
+  read -r seconds user system rss_kb < <(tail -n 1 "$stats") || { echo "$name: failed"; return; }
   echo "$seconds" > "$WORK/$name.seconds"
-  python3 - "$name" "$seconds" "$rss_kb" "$BYTES" <<'PY'
+  python3 -c "print($user + $system)" > "$WORK/$name.cpu"
+  python3 - "$name" "$seconds" "$user" "$system" "$rss_kb" "$BYTES" <<'PY'
 import sys
-name, seconds, rss_kb, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-print(f"{name:<18} {seconds:8.2f} s {size / 1e6 / max(seconds, 1e-9):9.1f} MB/s {rss_kb / 1024:9.1f} MB peak RSS")
+name, seconds, user, system, rss_kb, size = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+cpu = user + system
+print(f"{name:<18} {seconds:8.2f} s {size / 1e6 / max(seconds, 1e-9):9.1f} MB/s {cpu:8.2f} s CPU {size / 1e6 / max(cpu, 1e-9):9.1f} MB/s-CPU {rss_kb / 1024:9.1f} MB peak RSS")
 PY
 }
 
-printf '%-18s %10s %14s %22s\n' tool time throughput memory
+printf '%-18s %10s %14s %14s %18s %22s\n' tool wall throughput cpu cpu-throughput memory
 run gonogo "$GONOGO" "$INPUT"
 echo "  gonogo says: $(head -c 200 "$WORK/gonogo.out")"
 if command -v promtool > /dev/null; then
@@ -79,12 +84,12 @@ echo "gonogo peak RSS on a 10x smaller input: $(( $(cat "$WORK/small.rss") / 102
 python3 - "$WORK" <<'PY'
 import os, sys
 work = sys.argv[1]
-def seconds(name):
-    path = os.path.join(work, name + ".seconds")
+def read(name, kind):
+    path = os.path.join(work, name + "." + kind)
     return float(open(path).read()) if os.path.exists(path) else None
-g = seconds("gonogo")
 for peer in ("promtool", "prometheus_client"):
-    p = seconds(peer)
-    if g and p:
-        print(f"gonogo is {p / g:.1f}x faster than {peer}")
+    for kind, label in (("seconds", "wall time"), ("cpu", "CPU time")):
+        g, p = read("gonogo", kind), read(peer, kind)
+        if g and p:
+            print(f"gonogo is {p / max(g, 1e-9):.1f}x faster than {peer} by {label}")
 PY
