@@ -164,3 +164,66 @@ fn logs_give_structured_and_field_ratios() {
     );
     assert_eq!(record["details"]["first_unstructured"]["line"], 1);
 }
+
+#[test]
+fn gzip_responses_are_decoded_while_streaming() {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(OPENMETRICS.as_bytes()).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let compressed = compressed.clone();
+            async move {
+                (
+                    [
+                        (CONTENT_TYPE, "application/openmetrics-text; version=1.0.0"),
+                        (axum::http::header::CONTENT_ENCODING, "gzip"),
+                    ],
+                    compressed,
+                )
+            }
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--require", "http_requests_total"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["samples"], 5);
+    assert_eq!(
+        record["sha256"],
+        gonogo_core::evidence::sha256_hex(OPENMETRICS.as_bytes()),
+        "hash of the decoded exposition"
+    );
+}
+
+#[test]
+fn a_scrape_that_does_not_parse_exits_3_and_a_wrong_content_type_is_a_problem() {
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(|| async { ([(CONTENT_TYPE, "application/openmetrics-text")], "a 1\n") }),
+        )
+        .route(
+            "/json",
+            get(|| async { ([(CONTENT_TYPE, "application/json")], "up 1\n") }),
+        );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[&server.url("")], dir.path())).unwrap();
+    assert_eq!(
+        code,
+        ExitCode::from(3),
+        "an OpenMetrics body without # EOF does not parse"
+    );
+    let code = run(args(&[&server.url(""), "--path", "/json"], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["problems"][0]["code"], "content-type");
+}
