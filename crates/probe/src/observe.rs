@@ -9,11 +9,13 @@
 //! - [`metrics_evidence`] turns a [`LintReport`] into evidence: `observe.metrics.problems`
 //!   (a value) and `observe.metrics.required` (present of required, a ratio; absent when
 //!   nothing is required). `details` lists every kept problem with its line.
+//! - [`health`]: health endpoints exist and answer consistently (`observe.health.ok`).
 //! - [`logs`]: JSON-lines checks (`observe.logs.structured`, `observe.logs.fields`).
 //!
 //! Provenance: `sha256` is the SHA-256 of the exposition bytes exactly as parsed (after gzip
 //! decoding for a scrape).
 
+pub mod health;
 pub mod logs;
 
 use std::io::{BufReader, Read};

@@ -227,3 +227,45 @@ fn a_scrape_that_does_not_parse_exits_3_and_a_wrong_content_type_is_a_problem() 
     let record = &read_evidence(dir.path())[0];
     assert_eq!(record["details"]["problems"][0]["code"], "content-type");
 }
+
+#[test]
+fn health_endpoints_are_checked_and_a_lying_one_is_inconsistent() {
+    let router = axum::Router::new()
+        .route(
+            "/health/live",
+            get(|| async { ([(CONTENT_TYPE, "application/json")], r#"{"status":"UP"}"#) }),
+        )
+        .route(
+            "/health/ready",
+            get(|| async {
+                (
+                    [(CONTENT_TYPE, "application/health+json")],
+                    r#"{"status":"fail","checks":{"db:connections":[{"status":"fail"}]}}"#,
+                )
+            }),
+        );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--no-metrics", "--discover-health"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(
+        record["metrics"]["observe.health.ok"]["ratio"],
+        serde_json::json!({"k": 1, "n": 2})
+    );
+    let endpoints = record["details"]["endpoints"].as_array().unwrap();
+    assert_eq!(endpoints[1]["path"], "/health/ready");
+    assert_eq!(
+        endpoints[1]["verdict"], "inconsistent",
+        "HTTP 200 with status fail"
+    );
+    assert_eq!(
+        endpoints[1]["failing_checks"],
+        serde_json::json!(["db:connections"])
+    );
+    assert_eq!(record["details"]["readiness_found"], true);
+}

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::exposition::Format;
 use crate::net::{HostPolicy, Timeouts, TlsSettings};
+use crate::observe::health::{check_health, health_evidence};
 use crate::observe::logs::{DEFAULT_FIELDS, check_logs, logs_evidence};
 use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, observe_url};
 
@@ -23,6 +24,7 @@ use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, obs
 ///   gonogo observe http://127.0.0.1:9100 --path /metrics --json
 ///   gonogo observe --file saved-metrics.txt --format text
 ///   gonogo observe --logs app.log --log-field trace_id
+///   gonogo observe http://127.0.0.1:8080 --health /health/live --health /health/ready
 ///
 /// Exit codes: 0 the checks passed (lint problems are reported as evidence, not failures,
 /// unless --strict); 1 a required series is missing, or --strict and lint problems exist;
@@ -60,6 +62,16 @@ pub struct ObserveArgs {
     /// Log lines to skip at the start (start-up output before the logger is configured).
     #[arg(long, default_value_t = 0)]
     pub log_skip: u64,
+    /// A health endpoint path under URL to check (e.g. /health/ready); repeatable.
+    #[arg(long = "health", value_name = "PATH", requires = "url")]
+    pub health: Vec<String>,
+    /// Try the common health paths (/health/live, /readyz, /healthz, /actuator/health, ...)
+    /// and check the ones that exist.
+    #[arg(long, requires = "url")]
+    pub discover_health: bool,
+    /// Do not scrape the metrics endpoint (with --health or --discover-health).
+    #[arg(long, requires = "url")]
+    pub no_metrics: bool,
     /// A non-loopback host that may be contacted; repeatable. Loopback is always allowed.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_host: Vec<String>,
@@ -94,7 +106,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         };
         Some(observe_file(path, format, &args.require, now))
-    } else if let Some(base) = &args.url {
+    } else if let (Some(base), false) = (&args.url, args.no_metrics) {
         let url = format!("{}{}", base.trim_end_matches('/'), args.path);
         let tls = match TlsSettings::new(&args.ca_file) {
             Ok(tls) => tls,
@@ -173,6 +185,76 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
             records.push(metrics_evidence(&observed));
+        }
+    }
+
+    if let (Some(base), true) = (&args.url, !args.health.is_empty() || args.discover_health) {
+        let tls = match TlsSettings::new(&args.ca_file) {
+            Ok(tls) => tls,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(exit(EXIT_USAGE));
+            }
+        };
+        let policy = HostPolicy::new(args.allow_host.clone());
+        let timeouts = Timeouts {
+            connect: Duration::from_secs_f64(args.timeout.min(3.0)),
+            total: Duration::from_secs_f64(args.timeout),
+        };
+        let checks = runtime()?.block_on(check_health(
+            base,
+            &args.health,
+            args.discover_health,
+            &policy,
+            &tls,
+            timeouts,
+        ));
+        let checks = match checks {
+            Ok(checks) => checks,
+            Err(error) => {
+                eprintln!("{} {error}", paint("error:", "31"));
+                return Ok(exit(EXIT_USAGE));
+            }
+        };
+        if !args.output.json {
+            for check in &checks {
+                eprintln!(
+                    "  health {}: {} {}{}",
+                    check.path,
+                    if check.ok {
+                        paint("ok", "32")
+                    } else {
+                        paint("FAIL", "31")
+                    },
+                    check.verdict,
+                    check
+                        .status
+                        .map(|s| format!(" (HTTP {s})"))
+                        .unwrap_or_else(|| check
+                            .message
+                            .clone()
+                            .map(|m| format!(" ({m})"))
+                            .unwrap_or_default())
+                );
+                if !check.failing_checks.is_empty() {
+                    eprintln!("    failing checks: {}", check.failing_checks.join(", "));
+                }
+            }
+        }
+        match health_evidence(base, &checks, now) {
+            Some(record) => {
+                if checks.iter().any(|c| !c.ok) {
+                    failed = true;
+                }
+                records.push(record);
+            }
+            None => {
+                eprintln!(
+                    "{} no health endpoint found under {base}",
+                    paint("missing:", "31")
+                );
+                failed = true;
+            }
         }
     }
 
