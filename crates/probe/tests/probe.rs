@@ -457,3 +457,41 @@ mod tls {
         assert!((28.9..30.1).contains(&days), "{days}");
     }
 }
+
+#[test]
+fn redirects_are_not_followed_and_say_where_they_point() {
+    let router = axum::Router::new().route(
+        "/old",
+        get(|| async {
+            (
+                axum::http::StatusCode::FOUND,
+                [(axum::http::header::LOCATION, "/login")],
+                "",
+            )
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[&server.url("/old"), "--name", "old"], dir.path())).unwrap();
+    assert_eq!(
+        code,
+        ExitCode::SUCCESS,
+        "3xx is success without conditions, as in Kubernetes"
+    );
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["attempt_log"][0]["status"], 302);
+    assert_eq!(record["details"]["attempt_log"][0]["redirect_to"], "/login");
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[
+            &server.url("/old"),
+            "--name",
+            "old",
+            "-c",
+            "[STATUS] == 200",
+        ],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1), "a 302-to-login is not a green 200");
+}

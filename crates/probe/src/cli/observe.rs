@@ -52,7 +52,8 @@ pub struct ObserveArgs {
     /// Exit 1 when the lint finds problems (default: report them only).
     #[arg(long)]
     pub strict: bool,
-    /// A JSON-lines log file to check for structure and required fields.
+    /// A JSON-lines log file to check for structure and required fields (`-` for stdin, e.g.
+    /// `app 2>&1 | gonogo observe --logs -`).
     #[arg(long, value_name = "FILE")]
     pub logs: Option<String>,
     /// A field every log line must have; repeatable. Default: timestamp, level, message,
@@ -264,14 +265,18 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         } else {
             args.log_fields.clone()
         };
-        let file = match std::fs::File::open(path) {
-            Ok(file) => file,
-            Err(error) => {
-                eprintln!("{} {path}: {error}", paint("error:", "31"));
-                return Ok(exit(EXIT_UNREADABLE));
+        let reader: Box<dyn std::io::BufRead> = if path == "-" {
+            Box::new(BufReader::new(std::io::stdin().lock()))
+        } else {
+            match std::fs::File::open(path) {
+                Ok(file) => Box::new(BufReader::new(file)),
+                Err(error) => {
+                    eprintln!("{} {path}: {error}", paint("error:", "31"));
+                    return Ok(exit(EXIT_UNREADABLE));
+                }
             }
         };
-        let report = match check_logs(BufReader::new(file), &fields, args.log_skip) {
+        let report = match check_logs(reader, &fields, args.log_skip) {
             Ok(report) => report,
             Err(error) => {
                 eprintln!("{} {path}: {error}", paint("error:", "31"));
@@ -300,7 +305,12 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        records.push(logs_evidence(&report, Source::File(path.clone()), now));
+        let source = if path == "-" {
+            Source::Command("stdin".into())
+        } else {
+            Source::File(path.clone())
+        };
+        records.push(logs_evidence(&report, source, now));
     }
 
     let written = emit(&args.output, &records)?;

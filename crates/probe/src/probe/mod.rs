@@ -128,6 +128,8 @@ pub struct Attempt {
     /// Whether the target answered at all (a response, a connection, a handshake, an address).
     pub answered: bool,
     pub status: Option<u16>,
+    /// The `Location` of a 3xx (redirects are never followed).
+    pub redirect_to: Option<String>,
     pub peer: Option<String>,
     pub conditions: Vec<ConditionResult>,
     pub certificate_expires_in_s: Option<f64>,
@@ -147,6 +149,7 @@ impl Attempt {
             message: None,
             answered: false,
             status: None,
+            redirect_to: None,
             peer: None,
             conditions: Vec::new(),
             certificate_expires_in_s: None,
@@ -191,6 +194,13 @@ pub async fn attempt(
                     let status = exchange.response.status().as_u16();
                     result.status = Some(status);
                     let (parts, body) = exchange.response.into_parts();
+                    if (300..400).contains(&status) {
+                        // Redirects are not followed; say where it pointed.
+                        if let Some(location) = parts.headers.get(http::header::LOCATION) {
+                            result.redirect_to =
+                                Some(String::from_utf8_lossy(location.as_bytes()).into_owned());
+                        }
+                    }
                     let remaining = spec
                         .timeouts
                         .total
@@ -633,6 +643,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
                 "offset_ms": (a.offset_ms * 1000.0).round() / 1000.0,
                 "success": a.success, "reason": a.reason, "message": a.message,
                 "status": a.status, "latency_us": a.latency_us, "peer": a.peer,
+                "redirect_to": a.redirect_to,
             })
         })
         .collect();
