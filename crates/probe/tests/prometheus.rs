@@ -1,6 +1,7 @@
 //! `gonogo prometheus` against a real Prometheus (Debian package `prometheus`) that the test
 //! starts on 127.0.0.1 with a temporary config and data folder, scraping an axum target the
-//! test runs, with one alerting and one recording rule.
+//! test runs, with one alerting and one recording rule, sending alerts to a real Alertmanager
+//! (Debian package `prometheus-alertmanager`) when it is installed.
 
 mod support;
 
@@ -62,7 +63,50 @@ const RULES: &str = r#"groups:
         expr: sum by (job) (up)
 "#;
 
-fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
+/// A real Alertmanager on a free loopback port, clustering off; `None` (with the reason) when
+/// the Debian package is not installed.
+fn start_alertmanager() -> Option<Prometheus> {
+    if Command::new("prometheus-alertmanager")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP (alertmanager part): `prometheus-alertmanager` is not installed (Debian package prometheus-alertmanager, listed in scripts/deps/debian.txt)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("alertmanager.yml"),
+        "route:\n  receiver: discard\nreceivers:\n  - name: discard\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("alertmanager.log")).unwrap();
+    let child = Command::new("prometheus-alertmanager")
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("alertmanager.yml").display()
+        ))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("alertmanager starts");
+    Some(Prometheus {
+        child,
+        port,
+        _dir: dir,
+    })
+}
+
+fn start_prometheus(target: std::net::SocketAddr, alertmanager: Option<u16>) -> Option<Prometheus> {
     if Command::new("prometheus")
         .arg("--version")
         .output()
@@ -78,7 +122,10 @@ fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
     std::fs::write(
         dir.path().join("prometheus.yml"),
         format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n"
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n{}",
+            alertmanager
+                .map(|port| format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n"))
+                .unwrap_or_default()
         ),
     )
     .unwrap();
@@ -130,7 +177,9 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
         get(move || async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], metrics) }),
     );
     let target = TestServer::start(router, 0);
-    let Some(prometheus) = start_prometheus(target.address) else {
+    let alertmanager = start_alertmanager();
+    let Some(prometheus) = start_prometheus(target.address, alertmanager.as_ref().map(|a| a.port))
+    else {
         return;
     };
     let base = format!("http://127.0.0.1:{}", prometheus.port);
@@ -325,4 +374,55 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
     ]))
     .unwrap();
     assert_eq!(code, ExitCode::from(1), "no alert selects `up`");
+
+    // The Alertmanager: ready, and Prometheus sends to it; one that is not running fails.
+    if let Some(alertmanager) = &alertmanager {
+        let am_url = format!("http://127.0.0.1:{}", alertmanager.port);
+        runtime.block_on(poll(
+            Duration::from_secs(30),
+            "Prometheus to discover the Alertmanager",
+            || async {
+                let check = client.check_alertmanager(&am_url).await.ok()?;
+                check.ok().then_some(())
+            },
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let code = run(args(&[
+            "rules",
+            &base,
+            "--alertmanager",
+            &am_url,
+            "--evidence-dir",
+            dir.path().to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        let record = &read_evidence(dir.path())[0];
+        assert_eq!(
+            record["metrics"]["prometheus.alertmanager.reachable"]["value"],
+            1.0
+        );
+        assert_eq!(
+            record["details"]["alertmanager"]["active_in_prometheus"],
+            true
+        );
+        let nothing_there = format!("http://127.0.0.1:{}", free_port());
+        let dir = tempfile::tempdir().unwrap();
+        let code = run(args(&[
+            "rules",
+            &base,
+            "--alertmanager",
+            &nothing_there,
+            "--evidence-dir",
+            dir.path().to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(code, ExitCode::from(1));
+        let record = &read_evidence(dir.path())[0];
+        assert_eq!(
+            record["metrics"]["prometheus.alertmanager.reachable"]["value"],
+            0.0
+        );
+        assert_eq!(record["details"]["alertmanager"]["ready"], false);
+    }
 }
