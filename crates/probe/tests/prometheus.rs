@@ -106,7 +106,14 @@ fn start_alertmanager() -> Option<Prometheus> {
     })
 }
 
-fn start_prometheus(target: std::net::SocketAddr, alertmanager: Option<u16>) -> Option<Prometheus> {
+/// bcrypt (cost 4) of the test password `gonogo-test-password`, for Prometheus' web config.
+const TEST_PASSWORD_BCRYPT: &str = "$2b$04$bglmBek99xPNxxC.JbJWoeZ.QV/J0E3kctdp2z1MwlUdeQJuR6TL2";
+
+fn start_prometheus(
+    target: std::net::SocketAddr,
+    alertmanager: Option<u16>,
+    basic_auth: bool,
+) -> Option<Prometheus> {
     if Command::new("prometheus")
         .arg("--version")
         .output()
@@ -131,7 +138,17 @@ fn start_prometheus(target: std::net::SocketAddr, alertmanager: Option<u16>) -> 
     .unwrap();
     let port = free_port();
     let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new("prometheus")
+    let mut command = Command::new("prometheus");
+    if basic_auth {
+        let web = dir.path().join("web.yml");
+        std::fs::write(
+            &web,
+            format!("basic_auth_users:\n  gonogo: {TEST_PASSWORD_BCRYPT}\n"),
+        )
+        .unwrap();
+        command.arg(format!("--web.config.file={}", web.display()));
+    }
+    let child = command
         .current_dir(dir.path())
         .arg(format!(
             "--config.file={}",
@@ -177,8 +194,14 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
         get(move || async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], metrics) }),
     );
     let target = TestServer::start(router, 0);
+    // SAFETY: this binary's only test sets these before it starts any other thread.
+    unsafe {
+        std::env::set_var("GONOGO_TEST_PROM_USER", "gonogo");
+        std::env::set_var("GONOGO_TEST_PROM_PASSWORD", "gonogo-test-password");
+    }
     let alertmanager = start_alertmanager();
-    let Some(prometheus) = start_prometheus(target.address, alertmanager.as_ref().map(|a| a.port))
+    let Some(prometheus) =
+        start_prometheus(target.address, alertmanager.as_ref().map(|a| a.port), false)
     else {
         return;
     };
@@ -425,4 +448,78 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
         );
         assert_eq!(record["details"]["alertmanager"]["ready"], false);
     }
+
+    // Basic auth: credentials only from the environment; without them the server's 401 shows.
+    let secured = start_prometheus(target.address, None, true).expect("prometheus is installed");
+    let secured_base = format!("http://127.0.0.1:{}", secured.port);
+    let auth = gonogo_probe::prometheus::Auth::from_env(
+        "GONOGO_TEST_PROM_TOKEN",
+        "GONOGO_TEST_PROM_USER",
+        "GONOGO_TEST_PROM_PASSWORD",
+    );
+    let with_auth = PrometheusClient::new(
+        &secured_base,
+        HostPolicy::default(),
+        TlsSettings::new(&[]).unwrap(),
+        Timeouts::default(),
+        auth,
+    )
+    .unwrap();
+    let without_auth = PrometheusClient::new(
+        &secured_base,
+        HostPolicy::default(),
+        TlsSettings::new(&[]).unwrap(),
+        Timeouts::default(),
+        None,
+    )
+    .unwrap();
+    runtime.block_on(poll(
+        Duration::from_secs(30),
+        "the secured Prometheus",
+        || async {
+            with_auth
+                .query("vector(1)", &QueryKind::Instant { time: None })
+                .await
+                .ok()
+        },
+    ));
+    match runtime.block_on(without_auth.query("vector(1)", &QueryKind::Instant { time: None })) {
+        Err(gonogo_probe::prometheus::PromError::Http { status, .. }) => assert_eq!(status, 401),
+        other => panic!("expected HTTP 401, got {other:?}"),
+    }
+    let code = run(args(&[
+        "query",
+        &secured_base,
+        "vector(1)",
+        "--no-evidence",
+    ]))
+    .unwrap();
+    assert_eq!(
+        code,
+        ExitCode::from(3),
+        "no credentials in the default variables"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[
+        "query",
+        &secured_base,
+        "vector(1)",
+        "--name",
+        "one",
+        "--user-env",
+        "GONOGO_TEST_PROM_USER",
+        "--password-env",
+        "GONOGO_TEST_PROM_PASSWORD",
+        "--evidence-dir",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["metrics"]["prometheus.one"]["value"], 1.0);
+    let text = serde_json::to_string(record).unwrap();
+    assert!(
+        !text.contains("gonogo-test-password"),
+        "credentials never reach evidence"
+    );
 }
