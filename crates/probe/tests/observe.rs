@@ -269,3 +269,37 @@ fn health_endpoints_are_checked_and_a_lying_one_is_inconsistent() {
     );
     assert_eq!(record["details"]["readiness_found"], true);
 }
+
+#[test]
+fn a_counter_that_goes_down_between_two_scrapes_is_a_problem() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let scrapes = std::sync::Arc::new(AtomicU64::new(0));
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let n = scrapes.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let value = if n == 0 { 10 } else { 4 };
+                (
+                    [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    format!("# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total {value}\n# HELP process_start_time_seconds Start.\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1700000000\n"),
+                )
+            }
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--rescrape-after", "50ms", "--strict"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+    let record = &read_evidence(dir.path())[0];
+    let problems = record["details"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["code"], "counter-decreased");
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(record["details"]["counters"]["series_compared"], 1);
+    assert_eq!(record["details"]["counters"]["restarted"], false);
+}

@@ -14,7 +14,9 @@ use crate::exposition::Format;
 use crate::net::{HostPolicy, Timeouts, TlsSettings};
 use crate::observe::health::{check_health, health_evidence};
 use crate::observe::logs::{DEFAULT_FIELDS, check_logs, logs_evidence};
-use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, observe_url};
+use crate::observe::{
+    ObserveError, Observed, metrics_evidence, observe_file, observe_url, observe_url_twice,
+};
 
 /// Check that a service is observable: its metrics parse, lint clean and expose the
 /// required series; its logs are structured.
@@ -49,6 +51,10 @@ pub struct ObserveArgs {
     /// A series (metric family or sample name) that must be present; repeatable.
     #[arg(long = "require", value_name = "NAME")]
     pub require: Vec<String>,
+    /// Scrape a second time after this long (e.g. 5s) and report counters that went down
+    /// without a restart (process_start_time_seconds unchanged).
+    #[arg(long, value_name = "DURATION", requires = "url")]
+    pub rescrape_after: Option<String>,
     /// Exit 1 when the lint finds problems (default: report them only).
     #[arg(long)]
     pub strict: bool,
@@ -99,6 +105,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
     let now = jiff::Timestamp::now();
     let mut records = Vec::new();
     let mut failed = false;
+    let mut counter_check = None;
 
     let observed: Option<Result<Observed, ObserveError>> = if let Some(path) = &args.file {
         let format = match args.format.as_str() {
@@ -122,14 +129,43 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             total: Duration::from_secs_f64(args.timeout),
         };
         let runtime = runtime()?;
-        Some(runtime.block_on(observe_url(
-            &url,
-            &args.require,
-            &policy,
-            &tls,
-            timeouts,
-            now,
-        )))
+        match &args.rescrape_after {
+            None => Some(runtime.block_on(observe_url(
+                &url,
+                &args.require,
+                &policy,
+                &tls,
+                timeouts,
+                now,
+            ))),
+            Some(text) => {
+                let gap = match crate::probe::condition::parse_duration(text).filter(|gap| {
+                    text.ends_with(|c: char| c.is_ascii_alphabetic())
+                        && *gap <= Duration::from_secs(600)
+                }) {
+                    Some(gap) => gap,
+                    None => {
+                        eprintln!(
+                            "error: --rescrape-after {text:?}: a duration with a unit, at most 10m (e.g. 5s)"
+                        );
+                        return Ok(exit(EXIT_USAGE));
+                    }
+                };
+                let result = runtime.block_on(observe_url_twice(
+                    &url,
+                    &args.require,
+                    &policy,
+                    &tls,
+                    timeouts,
+                    gap,
+                    now,
+                ));
+                Some(result.map(|(observed, check)| {
+                    counter_check = Some(check);
+                    observed
+                }))
+            }
+        }
     } else {
         None
     };
@@ -185,7 +221,24 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             {
                 failed = true;
             }
-            records.push(metrics_evidence(&observed));
+            let mut record = metrics_evidence(&observed);
+            if let Some(check) = counter_check {
+                if !args.output.json {
+                    eprintln!(
+                        "  counters: {} series compared over {:.1}s, {} went down{}",
+                        check.series_compared,
+                        check.gap_s,
+                        check.decreased,
+                        if check.restarted {
+                            " (the process restarted: decreases not counted)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                record.details["counters"] = serde_json::to_value(check).expect("serialisable");
+            }
+            records.push(record);
         }
     }
 
