@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use gonogo_probe::exposition::{parse, FamilyMeta, Format, Sample, Visitor};
+use gonogo_probe::exposition::{FamilyMeta, Format, Sample, Visitor, parse};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Default)]
@@ -18,25 +18,39 @@ struct Collect {
 
 impl Visitor for Collect {
     fn sample(&mut self, _family: &FamilyMeta, sample: &Sample<'_>) {
-        let labels = sample.labels.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-        self.samples.push((sample.name.to_string(), labels, sample.value.to_bits()));
+        let labels = sample
+            .labels
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        self.samples
+            .push((sample.name.to_string(), labels, sample.value.to_bits()));
     }
 }
 
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn render(samples: &[(String, Vec<(String, String)>, u64)]) -> String {
     let mut out = String::new();
     for (name, labels, bits) in samples {
         let value = f64::from_bits(*bits);
-        let labels: Vec<String> =
-            labels.iter().map(|(n, v)| format!("{n}=\"{}\"", escape(v))).collect();
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|(n, v)| format!("{n}=\"{}\"", escape(v)))
+            .collect();
         let value = if value.is_nan() {
             "NaN".to_string()
         } else if value.is_infinite() {
-            if value > 0.0 { "+Inf".into() } else { "-Inf".into() }
+            if value > 0.0 {
+                "+Inf".into()
+            } else {
+                "-Inf".into()
+            }
         } else {
             format!("{value:e}")
         };
@@ -45,12 +59,22 @@ fn render(samples: &[(String, Vec<(String, String)>, u64)]) -> String {
     out
 }
 
-fn canonical(samples: &[(String, Vec<(String, String)>, u64)]) -> Vec<(String, Vec<(String, String)>, u64)> {
+fn canonical(
+    samples: &[(String, Vec<(String, String)>, u64)],
+) -> Vec<(String, Vec<(String, String)>, u64)> {
     samples
         .iter()
         .map(|(n, l, bits)| {
             let v = f64::from_bits(*bits);
-            (n.clone(), l.clone(), if v.is_nan() { f64::NAN.to_bits() } else { *bits })
+            (
+                n.clone(),
+                l.clone(),
+                if v.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    *bits
+                },
+            )
         })
         .collect()
 }
