@@ -303,3 +303,12 @@ fn a_counter_that_goes_down_between_two_scrapes_is_a_problem() {
     assert_eq!(record["details"]["counters"]["series_compared"], 1);
     assert_eq!(record["details"]["counters"]["restarted"], false);
 }
+
+#[test]
+fn nothing_to_check_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::from(2));
+    let code = run(args(&["http://127.0.0.1:9", "--no-metrics"], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::from(2));
+}

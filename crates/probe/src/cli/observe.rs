@@ -98,6 +98,12 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: nothing to observe\nhint: give a URL, --file PATH or --logs FILE");
         return Ok(exit(EXIT_USAGE));
     }
+    if args.no_metrics && args.health.is_empty() && !args.discover_health && args.logs.is_none() {
+        eprintln!(
+            "error: --no-metrics leaves nothing to check\nhint: add --health PATH, --discover-health or --logs FILE"
+        );
+        return Ok(exit(EXIT_USAGE));
+    }
     if !(args.timeout > 0.0 && args.timeout <= 600.0) {
         eprintln!("error: --timeout must be in (0, 600] seconds");
         return Ok(exit(EXIT_USAGE));
