@@ -374,6 +374,13 @@ pub const CATALOG: &[KnownMetric] = &[
         "prometheus",
         "required series selected by some alerting rule",
     ),
+    row(
+        "prometheus.alertmanager.reachable",
+        Value,
+        "1",
+        "prometheus",
+        "1 when the named Alertmanager is ready and Prometheus sends to it",
+    ),
     // Commands run by gonogo, and delivery context.
     row(
         "command.*.exit_code",

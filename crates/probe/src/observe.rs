@@ -9,11 +9,15 @@
 //! - [`metrics_evidence`] turns a [`LintReport`] into evidence: `observe.metrics.problems`
 //!   (a value) and `observe.metrics.required` (present of required, a ratio; absent when
 //!   nothing is required). `details` lists every kept problem with its line.
+//! - [`counters`]: counters must not decrease between two scrapes (`--rescrape-after`).
+//! - [`health`]: health endpoints exist and answer consistently (`observe.health.ok`).
 //! - [`logs`]: JSON-lines checks (`observe.logs.structured`, `observe.logs.fields`).
 //!
 //! Provenance: `sha256` is the SHA-256 of the exposition bytes exactly as parsed (after gzip
 //! decoding for a scrape).
 
+pub mod counters;
+pub mod health;
 pub mod logs;
 
 use std::io::{BufReader, Read};
@@ -25,9 +29,10 @@ use gonogo_core::units::Unit;
 use http_body_util::BodyExt;
 use jiff::Timestamp;
 
-use crate::exposition::{Format, ParseError};
-use crate::lint::{LintReport, lint};
+use crate::exposition::{FamilyMeta, Format, ParseError, Sample, StructureProblem, Visitor, parse};
+use crate::lint::{LintReport, Linter, lint};
 use crate::net::{self, HostPolicy, HttpRequest, Target, Timeouts, TlsSettings};
+use counters::CounterTracker;
 
 /// Prometheus' scrape `Accept` header (OpenMetrics preferred, then the text format).
 pub const SCRAPE_ACCEPT: &str =
@@ -100,6 +105,53 @@ fn lint_stream<R: Read>(
     Ok((report, hashing.hash.finish()))
 }
 
+/// Runs the linter and a counter tracker over one stream.
+struct LintAndTrack<'a> {
+    linter: Linter,
+    tracker: &'a mut CounterTracker,
+}
+
+impl Visitor for LintAndTrack<'_> {
+    fn sample(&mut self, family: &FamilyMeta, sample: &Sample<'_>) {
+        self.linter.sample(family, sample);
+        self.tracker.sample(family, sample);
+    }
+    fn family_end(&mut self, family: &FamilyMeta, n_samples: u64) {
+        self.linter.family_end(family, n_samples);
+    }
+    fn problem(&mut self, problem: StructureProblem) {
+        self.linter.problem(problem);
+    }
+}
+
+fn lint_and_track<R: Read>(
+    reader: R,
+    format: Format,
+    required: &[String],
+    source_name: &str,
+    tracker: &mut CounterTracker,
+) -> Result<(LintReport, String), ObserveError> {
+    let mut hashing = HashingReader {
+        inner: reader,
+        hash: Sha256Stream::new(),
+    };
+    let mut visitor = LintAndTrack {
+        linter: Linter::new(format, required),
+        tracker,
+    };
+    let summary = parse(
+        BufReader::with_capacity(256 * 1024, &mut hashing),
+        format,
+        &mut visitor,
+    )
+    .map_err(|error| ObserveError::Parse {
+        source_name: source_name.to_string(),
+        format: format.as_str(),
+        error,
+    })?;
+    Ok((visitor.linter.finish(summary), hashing.hash.finish()))
+}
+
 /// Parses and lints a saved exposition. `format` defaults to OpenMetrics when the file
 /// ends with `# EOF` and to the text format otherwise (a file has no Content-Type).
 pub fn observe_file(
@@ -156,6 +208,72 @@ pub async fn observe_url(
     timeouts: Timeouts,
     now: Timestamp,
 ) -> Result<Observed, ObserveError> {
+    scrape(url, required, policy, tls, timeouts, now, None)
+        .await
+        .map(|(observed, _)| observed)
+}
+
+/// Scrapes twice, `gap` apart, and adds `counter-decreased` problems (spec O-06) to the first
+/// scrape's report, with a [`CounterCheck`] saying how many series were compared and whether
+/// the process restarted in between.
+#[allow(clippy::too_many_arguments)]
+pub async fn observe_url_twice(
+    url: &str,
+    required: &[String],
+    policy: &HostPolicy,
+    tls: &TlsSettings,
+    timeouts: Timeouts,
+    gap: Duration,
+    now: Timestamp,
+) -> Result<(Observed, CounterCheck), ObserveError> {
+    let (mut observed, tracker) = scrape(
+        url,
+        required,
+        policy,
+        tls,
+        timeouts,
+        now,
+        Some(CounterTracker::default()),
+    )
+    .await?;
+    let mut tracker = tracker.expect("a tracker was given");
+    tracker.next_scrape();
+    tokio::time::sleep(gap).await;
+    let (_, tracker) = scrape(url, required, policy, tls, timeouts, now, Some(tracker)).await?;
+    let tracker = tracker.expect("a tracker was given");
+    let problems = tracker.problems();
+    observed.report.n_problems += problems.len() as u64;
+    observed.report.problems.extend(problems.iter().cloned());
+    Ok((
+        observed,
+        CounterCheck {
+            gap_s: gap.as_secs_f64(),
+            series_compared: tracker.n_compared,
+            decreased: problems.len() as u64,
+            restarted: tracker.restarted(),
+        },
+    ))
+}
+
+/// The outcome of the two-scrape counter check.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct CounterCheck {
+    pub gap_s: f64,
+    pub series_compared: u64,
+    pub decreased: u64,
+    pub restarted: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn scrape(
+    url: &str,
+    required: &[String],
+    policy: &HostPolicy,
+    tls: &TlsSettings,
+    timeouts: Timeouts,
+    now: Timestamp,
+    tracker: Option<CounterTracker>,
+) -> Result<(Observed, Option<CounterTracker>), ObserveError> {
     let target = Target::parse(url)?;
     let request = HttpRequest {
         headers: vec![
@@ -195,18 +313,20 @@ pub async fn observe_url(
     let source_name = url.to_string();
     let deadline = timeouts.total.max(Duration::from_secs(30));
     let parse = tokio::task::spawn_blocking(move || {
-        if gzip {
-            lint_stream(
-                flate2::read::GzDecoder::new(reader),
-                format,
-                &required,
-                &source_name,
-            )
+        let reader: Box<dyn Read> = if gzip {
+            Box::new(flate2::read::GzDecoder::new(reader))
         } else {
-            lint_stream(reader, format, &required, &source_name)
+            Box::new(reader)
+        };
+        match tracker {
+            None => lint_stream(reader, format, &required, &source_name).map(|r| (r, None)),
+            Some(mut tracker) => {
+                lint_and_track(reader, format, &required, &source_name, &mut tracker)
+                    .map(|r| (r, Some(tracker)))
+            }
         }
     });
-    let (mut report, sha256) = tokio::time::timeout(deadline, parse)
+    let ((mut report, sha256), tracker) = tokio::time::timeout(deadline, parse)
         .await
         .map_err(|_| ObserveError::Net(net::NetError::Timeout(deadline)))?
         .expect("the parser thread does not panic")?;
@@ -234,13 +354,16 @@ pub async fn observe_url(
             },
         );
     }
-    Ok(Observed {
-        report,
-        sha256,
-        source: Source::Url(url.to_string()),
-        content_type,
-        collected_at: now,
-    })
+    Ok((
+        Observed {
+            report,
+            sha256,
+            source: Source::Url(url.to_string()),
+            content_type,
+            collected_at: now,
+        },
+        tracker,
+    ))
 }
 
 fn tool() -> Tool {

@@ -14,6 +14,8 @@
 //! - [`Rule`]s from `/api/v1/rules` carry their health and last evaluation error, and
 //!   [`expression_references`] says whether a PromQL expression selects a named series, so a
 //!   policy can require "an alert exists on the error ratio".
+//! - [`PrometheusClient::check_alertmanager`]: a named Alertmanager answers `/-/ready` and
+//!   Prometheus lists it among the Alertmanagers it sends to.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -340,6 +342,90 @@ impl PrometheusClient {
         }
         Ok((rules, sha256))
     }
+}
+
+/// Whether an Alertmanager answers, and whether Prometheus sends alerts to it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlertmanagerCheck {
+    pub url: String,
+    /// `GET <url>/-/ready` answered 200.
+    pub ready: bool,
+    pub ready_error: Option<String>,
+    /// Prometheus lists it among its active Alertmanagers (`/api/v1/alertmanagers`).
+    pub active_in_prometheus: bool,
+    /// The Alertmanagers Prometheus is sending to.
+    pub active: Vec<String>,
+}
+
+impl AlertmanagerCheck {
+    pub fn ok(&self) -> bool {
+        self.ready && self.active_in_prometheus
+    }
+}
+
+impl PrometheusClient {
+    /// The Alertmanagers Prometheus is sending to (`activeAlertmanagers[].url`).
+    pub async fn active_alertmanagers(&self) -> Result<Vec<String>, PromError> {
+        let url = format!("{}/api/v1/alertmanagers", self.base);
+        let (json, _) = self.get_json(&url).await?;
+        Ok(json["data"]["activeAlertmanagers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["url"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    /// Checks that the Alertmanager at `url` is ready and that Prometheus sends to it (an
+    /// active Alertmanager whose URL has the same host and port).
+    pub async fn check_alertmanager(&self, url: &str) -> Result<AlertmanagerCheck, PromError> {
+        let wanted = Target::parse(url)?;
+        let ready_target = Target::parse(&format!("{}/-/ready", url.trim_end_matches('/')))?;
+        let (ready, ready_error) = match net::exchange(
+            &ready_target,
+            &HttpRequest::default(),
+            &self.policy,
+            &self.tls,
+            self.timeouts,
+        )
+        .await
+        {
+            Ok(exchange) if exchange.response.status() == 200 => (true, None),
+            Ok(exchange) => (
+                false,
+                Some(format!("HTTP {}", exchange.response.status().as_u16())),
+            ),
+            Err(failure) => {
+                if let NetError::HostNotAllowed { .. } = failure.error {
+                    return Err(PromError::Net(failure.error));
+                }
+                (false, Some(failure.error.to_string()))
+            }
+        };
+        let active = self.active_alertmanagers().await?;
+        let same_endpoint = |candidate: &String| {
+            Target::parse(candidate).is_ok_and(|t| {
+                t.port == wanted.port
+                    && (t.host == wanted.host
+                        || (is_loopback_host(&t.host) && is_loopback_host(&wanted.host)))
+            })
+        };
+        Ok(AlertmanagerCheck {
+            url: url.to_string(),
+            ready,
+            ready_error,
+            active_in_prometheus: active.iter().any(same_endpoint),
+            active,
+        })
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn parse_sample_value(text: &str) -> Option<f64> {

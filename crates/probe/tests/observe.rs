@@ -164,3 +164,151 @@ fn logs_give_structured_and_field_ratios() {
     );
     assert_eq!(record["details"]["first_unstructured"]["line"], 1);
 }
+
+#[test]
+fn gzip_responses_are_decoded_while_streaming() {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(OPENMETRICS.as_bytes()).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let compressed = compressed.clone();
+            async move {
+                (
+                    [
+                        (CONTENT_TYPE, "application/openmetrics-text; version=1.0.0"),
+                        (axum::http::header::CONTENT_ENCODING, "gzip"),
+                    ],
+                    compressed,
+                )
+            }
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--require", "http_requests_total"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["samples"], 5);
+    assert_eq!(
+        record["sha256"],
+        gonogo_core::evidence::sha256_hex(OPENMETRICS.as_bytes()),
+        "hash of the decoded exposition"
+    );
+}
+
+#[test]
+fn a_scrape_that_does_not_parse_exits_3_and_a_wrong_content_type_is_a_problem() {
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            get(|| async { ([(CONTENT_TYPE, "application/openmetrics-text")], "a 1\n") }),
+        )
+        .route(
+            "/json",
+            get(|| async { ([(CONTENT_TYPE, "application/json")], "up 1\n") }),
+        );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[&server.url("")], dir.path())).unwrap();
+    assert_eq!(
+        code,
+        ExitCode::from(3),
+        "an OpenMetrics body without # EOF does not parse"
+    );
+    let code = run(args(&[&server.url(""), "--path", "/json"], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["problems"][0]["code"], "content-type");
+}
+
+#[test]
+fn health_endpoints_are_checked_and_a_lying_one_is_inconsistent() {
+    let router = axum::Router::new()
+        .route(
+            "/health/live",
+            get(|| async { ([(CONTENT_TYPE, "application/json")], r#"{"status":"UP"}"#) }),
+        )
+        .route(
+            "/health/ready",
+            get(|| async {
+                (
+                    [(CONTENT_TYPE, "application/health+json")],
+                    r#"{"status":"fail","checks":{"db:connections":[{"status":"fail"}]}}"#,
+                )
+            }),
+        );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--no-metrics", "--discover-health"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(
+        record["metrics"]["observe.health.ok"]["ratio"],
+        serde_json::json!({"k": 1, "n": 2})
+    );
+    let endpoints = record["details"]["endpoints"].as_array().unwrap();
+    assert_eq!(endpoints[1]["path"], "/health/ready");
+    assert_eq!(
+        endpoints[1]["verdict"], "inconsistent",
+        "HTTP 200 with status fail"
+    );
+    assert_eq!(
+        endpoints[1]["failing_checks"],
+        serde_json::json!(["db:connections"])
+    );
+    assert_eq!(record["details"]["readiness_found"], true);
+}
+
+#[test]
+fn a_counter_that_goes_down_between_two_scrapes_is_a_problem() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let scrapes = std::sync::Arc::new(AtomicU64::new(0));
+    let router = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let n = scrapes.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let value = if n == 0 { 10 } else { 4 };
+                (
+                    [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    format!("# HELP jobs_total Jobs.\n# TYPE jobs_total counter\njobs_total {value}\n# HELP process_start_time_seconds Start.\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1700000000\n"),
+                )
+            }
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[&server.url(""), "--rescrape-after", "50ms", "--strict"],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1));
+    let record = &read_evidence(dir.path())[0];
+    let problems = record["details"]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["code"], "counter-decreased");
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(record["details"]["counters"]["series_compared"], 1);
+    assert_eq!(record["details"]["counters"]["restarted"], false);
+}
+
+#[test]
+fn nothing_to_check_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::from(2));
+    let code = run(args(&["http://127.0.0.1:9", "--no-metrics"], dir.path())).unwrap();
+    assert_eq!(code, ExitCode::from(2));
+}

@@ -457,3 +457,89 @@ mod tls {
         assert!((28.9..30.1).contains(&days), "{days}");
     }
 }
+
+#[test]
+fn redirects_are_not_followed_and_say_where_they_point() {
+    let router = axum::Router::new().route(
+        "/old",
+        get(|| async {
+            (
+                axum::http::StatusCode::FOUND,
+                [(axum::http::header::LOCATION, "/login")],
+                "",
+            )
+        }),
+    );
+    let server = TestServer::start(router, 0);
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[&server.url("/old"), "--name", "old"], dir.path())).unwrap();
+    assert_eq!(
+        code,
+        ExitCode::SUCCESS,
+        "3xx is success without conditions, as in Kubernetes"
+    );
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["details"]["attempt_log"][0]["status"], 302);
+    assert_eq!(record["details"]["attempt_log"][0]["redirect_to"], "/login");
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(
+        &[
+            &server.url("/old"),
+            "--name",
+            "old",
+            "-c",
+            "[STATUS] == 200",
+        ],
+        dir.path(),
+    ))
+    .unwrap();
+    assert_eq!(code, ExitCode::from(1), "a 302-to-login is not a green 200");
+}
+
+#[test]
+fn warmup_attempts_before_the_first_success_are_not_counted() {
+    let starting = |served: Arc<AtomicU64>| {
+        axum::Router::new().route(
+            "/ready",
+            get(move || {
+                let n = served.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 3 {
+                        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "starting")
+                    } else {
+                        (axum::http::StatusCode::OK, "ready")
+                    }
+                }
+            }),
+        )
+    };
+    let server = TestServer::start(starting(Arc::new(AtomicU64::new(0))), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let watch = ["--watch", "1s", "--interval", "100ms"];
+    let mut argv = vec![server.url("/ready"), "--name".into(), "ready".into()];
+    argv.extend(watch.iter().map(|s| s.to_string()));
+    argv.extend(["--warmup".to_string(), "600ms".to_string()]);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    assert_eq!(run(args(&argv, dir.path())).unwrap(), ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(
+        record["metrics"]["probe.ready.availability"]["ratio"],
+        serde_json::json!({"k": 7, "n": 7})
+    );
+    assert_eq!(record["details"]["warmup_attempts"], 3);
+    assert_eq!(record["details"]["outages"], serde_json::json!([]));
+
+    // The same start-up without --warmup counts against availability.
+    let server = TestServer::start(starting(Arc::new(AtomicU64::new(0))), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/ready");
+    let mut argv = vec![url.as_str(), "--name", "ready"];
+    argv.extend(watch);
+    assert_eq!(run(args(&argv, dir.path())).unwrap(), ExitCode::from(1));
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(
+        record["metrics"]["probe.ready.availability"]["ratio"],
+        serde_json::json!({"k": 7, "n": 10})
+    );
+    assert_eq!(record["details"]["failures_by_reason"]["status"], 3);
+}

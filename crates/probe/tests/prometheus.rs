@@ -1,6 +1,7 @@
 //! `gonogo prometheus` against a real Prometheus (Debian package `prometheus`) that the test
 //! starts on 127.0.0.1 with a temporary config and data folder, scraping an axum target the
-//! test runs, with one alerting and one recording rule.
+//! test runs, with one alerting and one recording rule, sending alerts to a real Alertmanager
+//! (Debian package `prometheus-alertmanager`) when it is installed.
 
 mod support;
 
@@ -62,7 +63,57 @@ const RULES: &str = r#"groups:
         expr: sum by (job) (up)
 "#;
 
-fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
+/// A real Alertmanager on a free loopback port, clustering off; `None` (with the reason) when
+/// the Debian package is not installed.
+fn start_alertmanager() -> Option<Prometheus> {
+    if Command::new("prometheus-alertmanager")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP (alertmanager part): `prometheus-alertmanager` is not installed (Debian package prometheus-alertmanager, listed in scripts/deps/debian.txt)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("alertmanager.yml"),
+        "route:\n  receiver: discard\nreceivers:\n  - name: discard\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let log = std::fs::File::create(dir.path().join("alertmanager.log")).unwrap();
+    let child = Command::new("prometheus-alertmanager")
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("alertmanager.yml").display()
+        ))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("alertmanager starts");
+    Some(Prometheus {
+        child,
+        port,
+        _dir: dir,
+    })
+}
+
+/// bcrypt (cost 4) of the test password `gonogo-test-password`, for Prometheus' web config.
+const TEST_PASSWORD_BCRYPT: &str = "$2b$04$bglmBek99xPNxxC.JbJWoeZ.QV/J0E3kctdp2z1MwlUdeQJuR6TL2";
+
+fn start_prometheus(
+    target: std::net::SocketAddr,
+    alertmanager: Option<u16>,
+    basic_auth: bool,
+) -> Option<Prometheus> {
     if Command::new("prometheus")
         .arg("--version")
         .output()
@@ -78,13 +129,26 @@ fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
     std::fs::write(
         dir.path().join("prometheus.yml"),
         format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n"
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n{}",
+            alertmanager
+                .map(|port| format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n"))
+                .unwrap_or_default()
         ),
     )
     .unwrap();
     let port = free_port();
     let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new("prometheus")
+    let mut command = Command::new("prometheus");
+    if basic_auth {
+        let web = dir.path().join("web.yml");
+        std::fs::write(
+            &web,
+            format!("basic_auth_users:\n  gonogo: {TEST_PASSWORD_BCRYPT}\n"),
+        )
+        .unwrap();
+        command.arg(format!("--web.config.file={}", web.display()));
+    }
+    let child = command
         .current_dir(dir.path())
         .arg(format!(
             "--config.file={}",
@@ -130,7 +194,15 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
         get(move || async move { ([(CONTENT_TYPE, "text/plain; version=0.0.4")], metrics) }),
     );
     let target = TestServer::start(router, 0);
-    let Some(prometheus) = start_prometheus(target.address) else {
+    // SAFETY: this binary's only test sets these before it starts any other thread.
+    unsafe {
+        std::env::set_var("GONOGO_TEST_PROM_USER", "gonogo");
+        std::env::set_var("GONOGO_TEST_PROM_PASSWORD", "gonogo-test-password");
+    }
+    let alertmanager = start_alertmanager();
+    let Some(prometheus) =
+        start_prometheus(target.address, alertmanager.as_ref().map(|a| a.port), false)
+    else {
         return;
     };
     let base = format!("http://127.0.0.1:{}", prometheus.port);
@@ -325,4 +397,129 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
     ]))
     .unwrap();
     assert_eq!(code, ExitCode::from(1), "no alert selects `up`");
+
+    // The Alertmanager: ready, and Prometheus sends to it; one that is not running fails.
+    if let Some(alertmanager) = &alertmanager {
+        let am_url = format!("http://127.0.0.1:{}", alertmanager.port);
+        runtime.block_on(poll(
+            Duration::from_secs(30),
+            "Prometheus to discover the Alertmanager",
+            || async {
+                let check = client.check_alertmanager(&am_url).await.ok()?;
+                check.ok().then_some(())
+            },
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let code = run(args(&[
+            "rules",
+            &base,
+            "--alertmanager",
+            &am_url,
+            "--evidence-dir",
+            dir.path().to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        let record = &read_evidence(dir.path())[0];
+        assert_eq!(
+            record["metrics"]["prometheus.alertmanager.reachable"]["value"],
+            1.0
+        );
+        assert_eq!(
+            record["details"]["alertmanager"]["active_in_prometheus"],
+            true
+        );
+        let nothing_there = format!("http://127.0.0.1:{}", free_port());
+        let dir = tempfile::tempdir().unwrap();
+        let code = run(args(&[
+            "rules",
+            &base,
+            "--alertmanager",
+            &nothing_there,
+            "--evidence-dir",
+            dir.path().to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(code, ExitCode::from(1));
+        let record = &read_evidence(dir.path())[0];
+        assert_eq!(
+            record["metrics"]["prometheus.alertmanager.reachable"]["value"],
+            0.0
+        );
+        assert_eq!(record["details"]["alertmanager"]["ready"], false);
+    }
+
+    // Basic auth: credentials only from the environment; without them the server's 401 shows.
+    let secured = start_prometheus(target.address, None, true).expect("prometheus is installed");
+    let secured_base = format!("http://127.0.0.1:{}", secured.port);
+    let auth = gonogo_probe::prometheus::Auth::from_env(
+        "GONOGO_TEST_PROM_TOKEN",
+        "GONOGO_TEST_PROM_USER",
+        "GONOGO_TEST_PROM_PASSWORD",
+    );
+    let with_auth = PrometheusClient::new(
+        &secured_base,
+        HostPolicy::default(),
+        TlsSettings::new(&[]).unwrap(),
+        Timeouts::default(),
+        auth,
+    )
+    .unwrap();
+    let without_auth = PrometheusClient::new(
+        &secured_base,
+        HostPolicy::default(),
+        TlsSettings::new(&[]).unwrap(),
+        Timeouts::default(),
+        None,
+    )
+    .unwrap();
+    runtime.block_on(poll(
+        Duration::from_secs(30),
+        "the secured Prometheus",
+        || async {
+            with_auth
+                .query("vector(1)", &QueryKind::Instant { time: None })
+                .await
+                .ok()
+        },
+    ));
+    match runtime.block_on(without_auth.query("vector(1)", &QueryKind::Instant { time: None })) {
+        Err(gonogo_probe::prometheus::PromError::Http { status, .. }) => assert_eq!(status, 401),
+        other => panic!("expected HTTP 401, got {other:?}"),
+    }
+    let code = run(args(&[
+        "query",
+        &secured_base,
+        "vector(1)",
+        "--no-evidence",
+    ]))
+    .unwrap();
+    assert_eq!(
+        code,
+        ExitCode::from(3),
+        "no credentials in the default variables"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let code = run(args(&[
+        "query",
+        &secured_base,
+        "vector(1)",
+        "--name",
+        "one",
+        "--user-env",
+        "GONOGO_TEST_PROM_USER",
+        "--password-env",
+        "GONOGO_TEST_PROM_PASSWORD",
+        "--evidence-dir",
+        dir.path().to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(code, ExitCode::SUCCESS);
+    let record = &read_evidence(dir.path())[0];
+    assert_eq!(record["metrics"]["prometheus.one"]["value"], 1.0);
+    let text = serde_json::to_string(record).unwrap();
+    assert!(
+        !text.contains("gonogo-test-password"),
+        "credentials never reach evidence"
+    );
 }

@@ -12,8 +12,11 @@ use super::{
 };
 use crate::exposition::Format;
 use crate::net::{HostPolicy, Timeouts, TlsSettings};
+use crate::observe::health::{check_health, health_evidence};
 use crate::observe::logs::{DEFAULT_FIELDS, check_logs, logs_evidence};
-use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, observe_url};
+use crate::observe::{
+    ObserveError, Observed, metrics_evidence, observe_file, observe_url, observe_url_twice,
+};
 
 /// Check that a service is observable: its metrics parse, lint clean and expose the
 /// required series; its logs are structured.
@@ -23,6 +26,7 @@ use crate::observe::{ObserveError, Observed, metrics_evidence, observe_file, obs
 ///   gonogo observe http://127.0.0.1:9100 --path /metrics --json
 ///   gonogo observe --file saved-metrics.txt --format text
 ///   gonogo observe --logs app.log --log-field trace_id
+///   gonogo observe http://127.0.0.1:8080 --health /health/live --health /health/ready
 ///
 /// Exit codes: 0 the checks passed (lint problems are reported as evidence, not failures,
 /// unless --strict); 1 a required series is missing, or --strict and lint problems exist;
@@ -47,10 +51,15 @@ pub struct ObserveArgs {
     /// A series (metric family or sample name) that must be present; repeatable.
     #[arg(long = "require", value_name = "NAME")]
     pub require: Vec<String>,
+    /// Scrape a second time after this long (e.g. 5s) and report counters that went down
+    /// without a restart (process_start_time_seconds unchanged).
+    #[arg(long, value_name = "DURATION", requires = "url")]
+    pub rescrape_after: Option<String>,
     /// Exit 1 when the lint finds problems (default: report them only).
     #[arg(long)]
     pub strict: bool,
-    /// A JSON-lines log file to check for structure and required fields.
+    /// A JSON-lines log file to check for structure and required fields (`-` for stdin, e.g.
+    /// `app 2>&1 | gonogo observe --logs -`).
     #[arg(long, value_name = "FILE")]
     pub logs: Option<String>,
     /// A field every log line must have; repeatable. Default: timestamp, level, message,
@@ -60,6 +69,16 @@ pub struct ObserveArgs {
     /// Log lines to skip at the start (start-up output before the logger is configured).
     #[arg(long, default_value_t = 0)]
     pub log_skip: u64,
+    /// A health endpoint path under URL to check (e.g. /health/ready); repeatable.
+    #[arg(long = "health", value_name = "PATH", requires = "url")]
+    pub health: Vec<String>,
+    /// Try the common health paths (/health/live, /readyz, /healthz, /actuator/health, ...)
+    /// and check the ones that exist.
+    #[arg(long, requires = "url")]
+    pub discover_health: bool,
+    /// Do not scrape the metrics endpoint (with --health or --discover-health).
+    #[arg(long, requires = "url")]
+    pub no_metrics: bool,
     /// A non-loopback host that may be contacted; repeatable. Loopback is always allowed.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_host: Vec<String>,
@@ -79,6 +98,12 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: nothing to observe\nhint: give a URL, --file PATH or --logs FILE");
         return Ok(exit(EXIT_USAGE));
     }
+    if args.no_metrics && args.health.is_empty() && !args.discover_health && args.logs.is_none() {
+        eprintln!(
+            "error: --no-metrics leaves nothing to check\nhint: add --health PATH, --discover-health or --logs FILE"
+        );
+        return Ok(exit(EXIT_USAGE));
+    }
     if !(args.timeout > 0.0 && args.timeout <= 600.0) {
         eprintln!("error: --timeout must be in (0, 600] seconds");
         return Ok(exit(EXIT_USAGE));
@@ -86,6 +111,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
     let now = jiff::Timestamp::now();
     let mut records = Vec::new();
     let mut failed = false;
+    let mut counter_check = None;
 
     let observed: Option<Result<Observed, ObserveError>> = if let Some(path) = &args.file {
         let format = match args.format.as_str() {
@@ -94,7 +120,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         };
         Some(observe_file(path, format, &args.require, now))
-    } else if let Some(base) = &args.url {
+    } else if let (Some(base), false) = (&args.url, args.no_metrics) {
         let url = format!("{}{}", base.trim_end_matches('/'), args.path);
         let tls = match TlsSettings::new(&args.ca_file) {
             Ok(tls) => tls,
@@ -109,14 +135,43 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             total: Duration::from_secs_f64(args.timeout),
         };
         let runtime = runtime()?;
-        Some(runtime.block_on(observe_url(
-            &url,
-            &args.require,
-            &policy,
-            &tls,
-            timeouts,
-            now,
-        )))
+        match &args.rescrape_after {
+            None => Some(runtime.block_on(observe_url(
+                &url,
+                &args.require,
+                &policy,
+                &tls,
+                timeouts,
+                now,
+            ))),
+            Some(text) => {
+                let gap = match crate::probe::condition::parse_duration(text).filter(|gap| {
+                    text.ends_with(|c: char| c.is_ascii_alphabetic())
+                        && *gap <= Duration::from_secs(600)
+                }) {
+                    Some(gap) => gap,
+                    None => {
+                        eprintln!(
+                            "error: --rescrape-after {text:?}: a duration with a unit, at most 10m (e.g. 5s)"
+                        );
+                        return Ok(exit(EXIT_USAGE));
+                    }
+                };
+                let result = runtime.block_on(observe_url_twice(
+                    &url,
+                    &args.require,
+                    &policy,
+                    &tls,
+                    timeouts,
+                    gap,
+                    now,
+                ));
+                Some(result.map(|(observed, check)| {
+                    counter_check = Some(check);
+                    observed
+                }))
+            }
+        }
     } else {
         None
     };
@@ -172,7 +227,94 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             {
                 failed = true;
             }
-            records.push(metrics_evidence(&observed));
+            let mut record = metrics_evidence(&observed);
+            if let Some(check) = counter_check {
+                if !args.output.json {
+                    eprintln!(
+                        "  counters: {} series compared over {:.1}s, {} went down{}",
+                        check.series_compared,
+                        check.gap_s,
+                        check.decreased,
+                        if check.restarted {
+                            " (the process restarted: decreases not counted)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                record.details["counters"] = serde_json::to_value(check).expect("serialisable");
+            }
+            records.push(record);
+        }
+    }
+
+    if let (Some(base), true) = (&args.url, !args.health.is_empty() || args.discover_health) {
+        let tls = match TlsSettings::new(&args.ca_file) {
+            Ok(tls) => tls,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(exit(EXIT_USAGE));
+            }
+        };
+        let policy = HostPolicy::new(args.allow_host.clone());
+        let timeouts = Timeouts {
+            connect: Duration::from_secs_f64(args.timeout.min(3.0)),
+            total: Duration::from_secs_f64(args.timeout),
+        };
+        let checks = runtime()?.block_on(check_health(
+            base,
+            &args.health,
+            args.discover_health,
+            &policy,
+            &tls,
+            timeouts,
+        ));
+        let checks = match checks {
+            Ok(checks) => checks,
+            Err(error) => {
+                eprintln!("{} {error}", paint("error:", "31"));
+                return Ok(exit(EXIT_USAGE));
+            }
+        };
+        if !args.output.json {
+            for check in &checks {
+                eprintln!(
+                    "  health {}: {} {}{}",
+                    check.path,
+                    if check.ok {
+                        paint("ok", "32")
+                    } else {
+                        paint("FAIL", "31")
+                    },
+                    check.verdict,
+                    check
+                        .status
+                        .map(|s| format!(" (HTTP {s})"))
+                        .unwrap_or_else(|| check
+                            .message
+                            .clone()
+                            .map(|m| format!(" ({m})"))
+                            .unwrap_or_default())
+                );
+                if !check.failing_checks.is_empty() {
+                    eprintln!("    failing checks: {}", check.failing_checks.join(", "));
+                }
+            }
+        }
+        match health_evidence(base, &checks, now) {
+            Some(record) => {
+                if checks.iter().any(|c| !c.ok) {
+                    failed = true;
+                }
+                records.push(record);
+            }
+            None => {
+                eprintln!(
+                    "{} no health endpoint found under {base}",
+                    paint("missing:", "31")
+                );
+                failed = true;
+            }
         }
     }
 
@@ -182,14 +324,18 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         } else {
             args.log_fields.clone()
         };
-        let file = match std::fs::File::open(path) {
-            Ok(file) => file,
-            Err(error) => {
-                eprintln!("{} {path}: {error}", paint("error:", "31"));
-                return Ok(exit(EXIT_UNREADABLE));
+        let reader: Box<dyn std::io::BufRead> = if path == "-" {
+            Box::new(BufReader::new(std::io::stdin().lock()))
+        } else {
+            match std::fs::File::open(path) {
+                Ok(file) => Box::new(BufReader::new(file)),
+                Err(error) => {
+                    eprintln!("{} {path}: {error}", paint("error:", "31"));
+                    return Ok(exit(EXIT_UNREADABLE));
+                }
             }
         };
-        let report = match check_logs(BufReader::new(file), &fields, args.log_skip) {
+        let report = match check_logs(reader, &fields, args.log_skip) {
             Ok(report) => report,
             Err(error) => {
                 eprintln!("{} {path}: {error}", paint("error:", "31"));
@@ -218,7 +364,12 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        records.push(logs_evidence(&report, Source::File(path.clone()), now));
+        let source = if path == "-" {
+            Source::Command("stdin".into())
+        } else {
+            Source::File(path.clone())
+        };
+        records.push(logs_evidence(&report, source, now));
     }
 
     let written = emit(&args.output, &records)?;

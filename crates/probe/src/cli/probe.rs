@@ -49,6 +49,10 @@ pub struct ProbeArgs {
     /// Time between scheduled attempts while watching (at least 10ms).
     #[arg(long, value_name = "DURATION", default_value = "5s")]
     pub interval: String,
+    /// Start-up budget while watching (e.g. 30s): failed attempts before the first success
+    /// and within this time are recorded as warm-up and not counted against availability.
+    #[arg(long, value_name = "DURATION", requires = "watch")]
+    pub warmup: Option<String>,
     /// HTTP method.
     #[arg(long, default_value = "GET")]
     pub method: String,
@@ -125,7 +129,15 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 cli_duration("watch", window),
                 cli_duration("interval", &args.interval),
             ) {
-                (Ok(window), Ok(interval)) => WatchPlan { window, interval },
+                (Ok(window), Ok(interval)) => WatchPlan {
+                    window,
+                    interval,
+                    warmup: match args.warmup.as_deref().map(|w| cli_duration("warmup", w)) {
+                        None => Duration::ZERO,
+                        Some(Ok(warmup)) => warmup,
+                        Some(Err(e)) => return usage(e),
+                    },
+                },
                 (Err(e), _) | (_, Err(e)) => return usage(e),
             };
             if let Err(error) = plan.validate() {
@@ -201,13 +213,20 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         Err(error) => return usage(error),
     };
     let record = evidence(&spec, &run);
+    let n_warmup = run.attempts.iter().filter(|a| a.warmup).count();
+    let n_counted = run.attempts.len() - n_warmup;
     let n_successes = run.attempts.iter().filter(|a| a.success).count();
     if !quiet {
         eprintln!(
-            "{}: {} of {} attempts succeeded",
+            "{}: {} of {} attempts succeeded{}",
             spec.target.url,
             n_successes,
-            run.attempts.len()
+            n_counted,
+            if n_warmup > 0 {
+                format!(" ({n_warmup} warm-up attempts not counted)")
+            } else {
+                String::new()
+            }
         );
         for outage in outages(&run) {
             eprintln!(
@@ -242,7 +261,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             eprintln!("evidence: {}", path.display());
         }
     }
-    Ok(exit(if n_successes == run.attempts.len() {
+    Ok(exit(if n_successes == n_counted && n_counted > 0 {
         EXIT_OK
     } else {
         EXIT_FAILED

@@ -41,8 +41,8 @@ pub enum PrometheusCommand {
     Query(QueryArgs),
     /// List loaded rules with their health and last error; require alerts on series.
     ///
-    /// Exit codes: 0 all rules healthy and every --require-alert-on series covered;
-    /// 1 otherwise; 3 the server cannot be reached.
+    /// Exit codes: 0 all rules healthy, every --require-alert-on series covered and the
+    /// --alertmanager (if any) ready and used; 1 otherwise; 3 the server cannot be reached.
     Rules(RulesArgs),
 }
 
@@ -110,6 +110,9 @@ pub struct RulesArgs {
     /// A series some alerting rule's expression must select; repeatable.
     #[arg(long = "require-alert-on", value_name = "SERIES")]
     pub require_alert_on: Vec<String>,
+    /// An Alertmanager that must answer /-/ready and receive this Prometheus' alerts.
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -264,6 +267,19 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
             return Ok(exit(EXIT_UNREADABLE));
         }
     };
+    let alertmanager = match &args.alertmanager {
+        None => None,
+        Some(url) => match runtime()?.block_on(client.check_alertmanager(url)) {
+            Ok(check) => Some(check),
+            Err(PromError::Net(error @ crate::net::NetError::HostNotAllowed { .. })) => {
+                return usage(error);
+            }
+            Err(error) => {
+                eprintln!("{} {error}", paint("error:", "31"));
+                return Ok(exit(EXIT_UNREADABLE));
+            }
+        },
+    };
     let unhealthy: Vec<_> = rules.iter().filter(|r| r.health == "err").collect();
     let coverage: Vec<(String, Vec<String>)> = args
         .require_alert_on
@@ -303,6 +319,33 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if let (Some(check), false) = (&alertmanager, args.output.json) {
+        if check.ok() {
+            eprintln!(
+                "  alertmanager {}: ready, and Prometheus sends to it",
+                check.url
+            );
+        } else {
+            eprintln!(
+                "  {} alertmanager {}: {}{}",
+                paint("fail:", "31"),
+                check.url,
+                if check.ready {
+                    "ready".to_string()
+                } else {
+                    format!(
+                        "not ready ({})",
+                        check.ready_error.as_deref().unwrap_or("no answer")
+                    )
+                },
+                if check.active_in_prometheus {
+                    String::new()
+                } else {
+                    format!("; Prometheus sends to {:?}", check.active)
+                }
+            );
+        }
+    }
     let mut record = Evidence::new(
         "prometheus",
         Source::Url(format!("{}/api/v1/rules", client.base())),
@@ -327,8 +370,15 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
             ),
         );
     }
+    if let Some(check) = &alertmanager {
+        record.insert(
+            "prometheus.alertmanager.reachable",
+            Metric::value(if check.ok() { 1.0 } else { 0.0 }, Unit::count("1")),
+        );
+    }
     record.details = serde_json::json!({
         "server": client.base(),
+        "alertmanager": alertmanager,
         "rules": rules,
         "alert_coverage": coverage.iter().map(|(s, a)| serde_json::json!({"series": s, "alerts": a})).collect::<Vec<_>>(),
     });
@@ -338,6 +388,8 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
             eprintln!("evidence: {}", path.display());
         }
     }
-    let ok = unhealthy.is_empty() && n_covered == coverage.len() as u64;
+    let ok = unhealthy.is_empty()
+        && n_covered == coverage.len() as u64
+        && alertmanager.as_ref().is_none_or(|check| check.ok());
     Ok(exit(if ok { EXIT_OK } else { EXIT_FAILED }))
 }

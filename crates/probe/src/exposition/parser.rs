@@ -118,7 +118,12 @@ fn read_line<R: BufRead>(
 }
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&byte| byte == needle)
+    memchr::memchr(needle, haystack)
+}
+
+/// Equality of short strings without a `memcmp` call (a quarter of the parse time before).
+fn short_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 fn excerpt(line: &str) -> String {
@@ -232,8 +237,6 @@ struct FamilyState {
     help_seen: bool,
     type_seen: bool,
     unit_seen: bool,
-    series: PrehashedMap<SeriesState>,
-    closed_groups: PrehashedSet,
     current_group: Option<u128>,
     group: GroupState,
 }
@@ -248,6 +251,9 @@ struct Parser {
     labels: Labels,
     label_hashes: Vec<u128>,
     exemplar_labels: Labels,
+    /// The current family's series (by 128-bit hash) and finished label groups.
+    series: PrehashedMap<SeriesState>,
+    closed_groups: PrehashedSet,
 }
 
 impl Parser {
@@ -262,6 +268,8 @@ impl Parser {
             labels: Labels::default(),
             label_hashes: Vec::new(),
             exemplar_labels: Labels::default(),
+            series: PrehashedMap::default(),
+            closed_groups: PrehashedSet::default(),
         }
     }
 
@@ -511,8 +519,6 @@ impl Parser {
             help_seen: false,
             type_seen: false,
             unit_seen: false,
-            series: PrehashedMap::default(),
-            closed_groups: PrehashedSet::default(),
             current_group: None,
             group: GroupState::default(),
         });
@@ -520,11 +526,13 @@ impl Parser {
     }
 
     fn end_family<V: Visitor>(&mut self, visitor: &mut V) -> Result<(), Failure> {
-        if let Some(mut family) = self.current.take() {
+        if let Some(family) = self.current.take() {
             if self.om() {
                 check_group_end(&family.meta, &family.group)?;
             }
-            family.series = PrehashedMap::default();
+            // Keep the capacity for the next family; memory stays at the largest family.
+            self.series.clear();
+            self.closed_groups.clear();
             visitor.family_end(&family.meta, family.n_samples);
         }
         Ok(())
@@ -725,7 +733,7 @@ impl Parser {
             let suffix = name.strip_prefix(family.meta.name.as_str())?;
             roles(format, family.meta.metric_type)
                 .iter()
-                .find(|(s, _)| *s == suffix)
+                .find(|(s, _)| short_eq(s, suffix))
                 .map(|(_, role)| *role)
         });
         let role = match role {
@@ -764,9 +772,9 @@ impl Parser {
             if family.current_group != Some(group_key) {
                 if let Some(previous) = family.current_group {
                     check_group_end(&family.meta, &family.group)?;
-                    family.closed_groups.insert(previous);
+                    self.closed_groups.insert(previous);
                 }
-                if family.closed_groups.contains(&group_key) {
+                if self.closed_groups.contains(&group_key) {
                     return Err((
                         None,
                         ParseErrorKind::Family(format!(
@@ -796,7 +804,7 @@ impl Parser {
         }
 
         // Duplicates and timestamp order.
-        match family.series.get_mut(&series_key) {
+        match self.series.get_mut(&series_key) {
             Some(previous) => {
                 let ordered = match (previous.timestamp, timestamp) {
                     (Some(before), Some(now)) if om => {
@@ -837,7 +845,7 @@ impl Parser {
                 previous.line = self.summary.lines;
             }
             None => {
-                family.series.insert(
+                self.series.insert(
                     series_key,
                     SeriesState {
                         line: self.summary.lines,
@@ -1231,7 +1239,12 @@ fn parse_labels(line: &str, start: usize, om: bool, labels: &mut Labels) -> Resu
                     position += 2;
                     chunk_start = position;
                 }
-                Some(_) => position += 1,
+                Some(_) => {
+                    position = match memchr::memchr2(b'"', b'\\', &bytes[position..]) {
+                        Some(offset) => position + offset,
+                        None => bytes.len(),
+                    };
+                }
             }
         }
         labels.spans.push(LabelSpan {

@@ -116,6 +116,10 @@ pub struct ConditionError {
 }
 
 fn error(text: &str, column: usize, message: impl Into<String>) -> ConditionError {
+    let mut column = column.min(text.len());
+    while !text.is_char_boundary(column) {
+        column -= 1;
+    }
     ConditionError {
         text: text.to_string(),
         column,
@@ -783,6 +787,20 @@ mod tests {
         let error = "[RESPONSE_TIME] < fast".parse::<Condition>().unwrap_err();
         assert_eq!(error.column, 18);
         assert!("[BODY].a[x] == 1".parse::<Condition>().is_err());
+        // Never a panic, whatever the input.
+        for text in [
+            "",
+            "[",
+            "é == 1",
+            "[BODY].é[ == 1",
+            "len([BODY]) > é",
+            "[HEADER]. == x",
+            "(((",
+            "[STATUS] ==",
+            "pat(*) == [STATUS]",
+        ] {
+            let _ = text.parse::<Condition>();
+        }
     }
 
     #[test]

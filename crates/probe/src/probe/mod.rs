@@ -123,11 +123,15 @@ pub struct Attempt {
     /// From the scheduled start to the end of the attempt.
     pub latency_us: u64,
     pub success: bool,
+    /// A failed start-up attempt inside the warm-up budget; not counted.
+    pub warmup: bool,
     pub reason: Option<String>,
     pub message: Option<String>,
     /// Whether the target answered at all (a response, a connection, a handshake, an address).
     pub answered: bool,
     pub status: Option<u16>,
+    /// The `Location` of a 3xx (redirects are never followed).
+    pub redirect_to: Option<String>,
     pub peer: Option<String>,
     pub conditions: Vec<ConditionResult>,
     pub certificate_expires_in_s: Option<f64>,
@@ -143,10 +147,12 @@ impl Attempt {
             scheduled_at,
             latency_us: 0,
             success: false,
+            warmup: false,
             reason: None,
             message: None,
             answered: false,
             status: None,
+            redirect_to: None,
             peer: None,
             conditions: Vec::new(),
             certificate_expires_in_s: None,
@@ -191,6 +197,13 @@ pub async fn attempt(
                     let status = exchange.response.status().as_u16();
                     result.status = Some(status);
                     let (parts, body) = exchange.response.into_parts();
+                    if (300..400).contains(&status) {
+                        // Redirects are not followed; say where it pointed.
+                        if let Some(location) = parts.headers.get(http::header::LOCATION) {
+                            result.redirect_to =
+                                Some(String::from_utf8_lossy(location.as_bytes()).into_owned());
+                        }
+                    }
                     let remaining = spec
                         .timeouts
                         .total
@@ -387,6 +400,10 @@ pub async fn attempt(
 pub struct WatchPlan {
     pub window: Duration,
     pub interval: Duration,
+    /// Start-up budget: failed attempts scheduled within it and before the first success are
+    /// recorded as `warmup` and left out of availability, latency and outages (a service
+    /// that is still starting is not down). Zero for none.
+    pub warmup: Duration,
 }
 
 impl WatchPlan {
@@ -442,6 +459,8 @@ pub async fn watch(
     let started_at = Timestamp::now();
     let start = tokio::time::Instant::now();
     let mut attempts = Vec::with_capacity(n_attempts.min(10_000) as usize);
+    let warmup = plan.map(|p| p.warmup).unwrap_or_default();
+    let mut seen_success = false;
     for k in 0..n_attempts {
         let offset = interval * u32::try_from(k).expect("bounded by MAX_ATTEMPTS");
         let scheduled = start + offset;
@@ -458,6 +477,11 @@ pub async fn watch(
             scheduled_at,
         )
         .await;
+        let mut result = result;
+        if !seen_success && !result.success && offset < warmup {
+            result.warmup = true;
+        }
+        seen_success |= result.success;
         on_attempt(&result);
         attempts.push(result);
     }
@@ -499,7 +523,7 @@ pub fn outages(run: &ProbeRun) -> Vec<Outage> {
     };
     let mut result = Vec::new();
     let mut current: Option<Outage> = None;
-    for attempt in &run.attempts {
+    for attempt in run.attempts.iter().filter(|a| !a.warmup) {
         let offset_s = attempt.offset_ms / 1e3;
         if attempt.success {
             if let Some(mut outage) = current.take() {
@@ -539,15 +563,18 @@ pub fn outages(run: &ProbeRun) -> Vec<Outage> {
 
 /// The `probe` evidence of a run.
 pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
-    let n_attempts = run.attempts.len() as u64;
-    let n_successes = run.attempts.iter().filter(|a| a.success).count() as u64;
+    let counted = || run.attempts.iter().filter(|a| !a.warmup);
+    let n_attempts = counted().count() as u64;
+    let n_warmup = run.attempts.len() as u64 - n_attempts;
+    let n_successes = counted().filter(|a| a.success).count() as u64;
     let canonical = serde_json::json!({
         "url": spec.target.url,
         "conditions": spec.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         "window_ms": run.plan.map(|p| p.window.as_millis() as u64),
+        "warmup_ms": run.plan.map(|p| p.warmup.as_millis() as u64),
         "interval_ms": run.plan.map(|p| p.interval.as_millis() as u64),
         "attempts": run.attempts.iter().map(|a| serde_json::json!({
-            "offset_ms": a.offset_ms, "success": a.success, "reason": a.reason,
+            "offset_ms": a.offset_ms, "success": a.success, "warmup": a.warmup, "reason": a.reason,
             "status": a.status, "body_sha256": a.body_sha256,
         })).collect::<Vec<_>>(),
     });
@@ -567,7 +594,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         ),
     );
     let mut histogram = latency_histogram();
-    for attempt in run.attempts.iter().filter(|a| a.answered) {
+    for attempt in counted().filter(|a| a.answered) {
         histogram.saturating_record(attempt.latency_us.max(1));
     }
     if !histogram.is_empty() {
@@ -593,7 +620,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
     let downtime: f64 = outages.iter().map(|o| o.duration_s).sum();
     let longest = outages.iter().map(|o| o.duration_s).fold(0.0, f64::max);
     let mut failures_by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    for attempt in run.attempts.iter().filter(|a| !a.success) {
+    for attempt in counted().filter(|a| !a.success) {
         *failures_by_reason
             .entry(attempt.reason.clone().unwrap_or_else(|| "unknown".into()))
             .or_default() += 1;
@@ -603,7 +630,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         .iter()
         .enumerate()
         .map(|(index, condition)| {
-            let results = run.attempts.iter().filter_map(|a| a.conditions.get(index));
+            let results = counted().filter_map(|a| a.conditions.get(index));
             let (mut passed, mut failed, mut errors) = (0u64, 0u64, 0u64);
             let mut last_failure = None;
             for result in results {
@@ -631,8 +658,9 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         .map(|a| {
             serde_json::json!({
                 "offset_ms": (a.offset_ms * 1000.0).round() / 1000.0,
-                "success": a.success, "reason": a.reason, "message": a.message,
+                "success": a.success, "warmup": a.warmup, "reason": a.reason, "message": a.message,
                 "status": a.status, "latency_us": a.latency_us, "peer": a.peer,
+                "redirect_to": a.redirect_to,
             })
         })
         .collect();
@@ -641,6 +669,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         "target": spec.target.url,
         "attempts": n_attempts,
         "successes": n_successes,
+        "warmup_attempts": n_warmup,
         "window_s": run.plan.map(|p| p.window.as_secs_f64()),
         "interval_s": run.plan.map(|p| p.interval.as_secs_f64()),
         "failures_by_reason": failures_by_reason,
@@ -681,6 +710,7 @@ mod tests {
             plan: Some(WatchPlan {
                 window: Duration::from_secs(6),
                 interval: Duration::from_secs(1),
+                warmup: Duration::ZERO,
             }),
             attempts: vec![
                 attempt_at(0.0, true),
@@ -718,12 +748,14 @@ mod tests {
         let plan = WatchPlan {
             window: Duration::from_secs(3),
             interval: Duration::from_millis(100),
+            warmup: Duration::ZERO,
         };
         assert_eq!(plan.validate(), Ok(30));
         assert!(
             WatchPlan {
                 window: Duration::from_secs(25 * 3600),
-                interval: Duration::from_secs(5)
+                interval: Duration::from_secs(5),
+                warmup: Duration::ZERO,
             }
             .validate()
             .is_err()
@@ -731,10 +763,45 @@ mod tests {
         assert!(
             WatchPlan {
                 window: Duration::from_secs(3600),
-                interval: Duration::from_millis(10)
+                interval: Duration::from_millis(10),
+                warmup: Duration::ZERO,
             }
             .validate()
             .is_err()
         );
+    }
+
+    #[test]
+    fn warmup_failures_before_the_first_success_are_not_counted() {
+        let mut attempts = vec![
+            attempt_at(0.0, false),
+            attempt_at(1.0, false),
+            attempt_at(2.0, true),
+            attempt_at(3.0, false),
+            attempt_at(4.0, true),
+        ];
+        attempts[0].warmup = true;
+        attempts[1].warmup = true;
+        let run = ProbeRun {
+            started_at: Timestamp::UNIX_EPOCH,
+            plan: Some(WatchPlan {
+                window: Duration::from_secs(5),
+                interval: Duration::from_secs(1),
+                warmup: Duration::from_secs(3),
+            }),
+            attempts,
+        };
+        let record = evidence(
+            &ProbeSpec::new("web", Target::parse("http://127.0.0.1:1/").unwrap()),
+            &run,
+        );
+        assert_eq!(
+            record.metrics["probe.web.availability"].value.as_ratio(),
+            Ratio::new(2, 3)
+        );
+        assert_eq!(record.details["warmup_attempts"], 2);
+        let outages = outages(&run);
+        assert_eq!(outages.len(), 1);
+        assert_eq!(outages[0].start_offset_s, 3.0);
     }
 }
