@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
-use clap::Parser as _;
 use gonogo_core::evidence::Evidence;
 use gonogo_core::policy::{Problem, parse_duration_seconds};
 use gonogo_delivery::ci::CiContext;
@@ -300,6 +299,34 @@ fn clap_problem(error: clap::Error, span: Range<usize>, what: &str) -> Problem {
     }
 }
 
+/// A section's command line: `head`, then its keys as flags (less `skip`), then `shared`.
+fn section_argv(
+    head: Vec<String>,
+    table: &toml::Table,
+    skip: &[&str],
+    shared: &[String],
+    what: &str,
+) -> Result<Vec<String>, String> {
+    let mut argv = head;
+    argv.extend(table_argv(table, skip).map_err(|e| format!("{what}: {e}"))?);
+    argv.extend(shared.iter().cloned());
+    Ok(argv)
+}
+
+/// Parses a section's command line with the engine's own clap struct.
+fn parse_section<C: clap::Parser>(
+    argv: Result<Vec<String>, String>,
+    span: Range<usize>,
+    what: &str,
+) -> Result<C, Problem> {
+    let argv = argv.map_err(|e| section_problem(e, span.clone()))?;
+    C::try_parse_from(&argv).map_err(|e| clap_problem(e, span, what))
+}
+
+fn owned(parts: &[&str]) -> Vec<String> {
+    parts.iter().map(|p| (*p).to_owned()).collect()
+}
+
 /// Every engine job, checked; or every problem found.
 fn plan(
     config: &RunConfig,
@@ -309,51 +336,36 @@ fn plan(
     let mut jobs = Vec::new();
     let mut problems = Vec::new();
     let base = config.target.base_url.as_deref();
-    let allow: Vec<String> = config
+    // Flags every engine gets: the allowed hosts and the run's evidence folder.
+    let mut shared: Vec<String> = config
         .targets
         .allow
         .iter()
         .flat_map(|h| ["--allow-host".to_owned(), h.clone()])
         .collect();
-    let evidence_flag = ["--evidence-dir".to_owned(), evidence.display().to_string()];
+    shared.extend(["--evidence-dir".to_owned(), evidence.display().to_string()]);
+    let mut add = |label: String, job: Result<Job, Problem>| match job {
+        Ok(job) => jobs.push(PlannedJob { label, job }),
+        Err(problem) => problems.push(problem),
+    };
 
     for (name, table) in &config.load {
         let what = format!("[load.{name}]");
-        let span = table.span();
-        let url = match join_url(base, table.get_ref(), &what) {
-            Ok(url) => url,
-            Err(e) => {
-                problems.push(section_problem(e, span));
-                continue;
-            }
-        };
-        let argv = match table_argv(table.get_ref(), &["url", "path"]) {
-            Ok(a) => a,
-            Err(e) => {
-                problems.push(section_problem(format!("{what}: {e}"), span));
-                continue;
-            }
-        };
-        let mut full = vec![
-            "load".to_owned(),
-            url,
-            "--name".into(),
-            name.clone(),
-            "--quiet".into(),
-        ];
-        full.extend(argv);
-        full.extend(allow.iter().cloned());
-        full.extend(evidence_flag.iter().cloned());
-        match LoadCommand::try_parse_from(&full) {
-            Ok(c) => jobs.push(PlannedJob {
-                label: format!("load {name}"),
-                job: Job::Load(Box::new(c.args)),
-            }),
-            Err(e) => problems.push(clap_problem(e, span, &what)),
-        }
+        let argv = join_url(base, table.get_ref(), &what).and_then(|url| {
+            let head = vec![
+                "load".into(),
+                url,
+                "--name".into(),
+                name.clone(),
+                "--quiet".into(),
+            ];
+            section_argv(head, table.get_ref(), &["url", "path"], &shared, &what)
+        });
+        let job = parse_section::<LoadCommand>(argv, table.span(), &what)
+            .map(|c| Job::Load(Box::new(c.args)));
+        add(format!("load {name}"), job);
     }
     for table in &config.probes {
-        let span = table.span();
         let name = table
             .get_ref()
             .get("name")
@@ -361,89 +373,48 @@ fn plan(
             .unwrap_or("probe")
             .to_owned();
         let what = format!("[[probe]] {name}");
-        let url = match join_url(base, table.get_ref(), &what) {
-            Ok(url) => url,
-            Err(e) => {
-                problems.push(section_problem(e, span));
-                continue;
-            }
-        };
-        let argv = match table_argv(table.get_ref(), &["url", "path"]) {
-            Ok(a) => a,
-            Err(e) => {
-                problems.push(section_problem(format!("{what}: {e}"), span));
-                continue;
-            }
-        };
-        let mut full = vec!["probe".to_owned(), url];
-        full.extend(argv);
-        full.extend(allow.iter().cloned());
-        full.extend(evidence_flag.iter().cloned());
-        match ProbeCommand::try_parse_from(&full) {
-            Ok(c) => jobs.push(PlannedJob {
-                label: format!("probe {name}"),
-                job: Job::Probe(Box::new(c.args)),
-            }),
-            Err(e) => problems.push(clap_problem(e, span, &what)),
-        }
+        let argv = join_url(base, table.get_ref(), &what).and_then(|url| {
+            section_argv(
+                vec!["probe".into(), url],
+                table.get_ref(),
+                &["url", "path"],
+                &shared,
+                &what,
+            )
+        });
+        let job = parse_section::<ProbeCommand>(argv, table.span(), &what)
+            .map(|c| Job::Probe(Box::new(c.args)));
+        add(format!("probe {name}"), job);
     }
     if let Some(table) = &config.observe {
-        let span = table.span();
-        let what = "[observe]".to_owned();
-        let mut full = vec!["observe".to_owned()];
-        match base {
-            Some(base) if !table.get_ref().contains_key("file") => full.push(base.to_owned()),
+        let entry = table.get_ref();
+        // A URL of its own, else the target's (unless it reads a saved file).
+        let mut head = vec!["observe".to_owned()];
+        match (entry.get("url").and_then(toml::Value::as_str), base) {
+            (Some(url), _) => head.push(url.to_owned()),
+            (None, Some(base)) if !entry.contains_key("file") => head.push(base.to_owned()),
             _ => {}
         }
-        match table_argv(table.get_ref(), &["url"]) {
-            Ok(argv) => {
-                if let Some(url) = table.get_ref().get("url").and_then(toml::Value::as_str) {
-                    full.truncate(1);
-                    full.push(url.to_owned());
-                }
-                full.extend(argv);
-                full.extend(allow.iter().cloned());
-                full.extend(evidence_flag.iter().cloned());
-                match ObserveCommand::try_parse_from(&full) {
-                    Ok(c) => jobs.push(PlannedJob {
-                        label: "observe".into(),
-                        job: Job::Observe(Box::new(c.args)),
-                    }),
-                    Err(e) => problems.push(clap_problem(e, span, &what)),
-                }
-            }
-            Err(e) => problems.push(section_problem(format!("{what}: {e}"), span)),
-        }
+        let argv = section_argv(head, entry, &["url"], &shared, "[observe]");
+        let job = parse_section::<ObserveCommand>(argv, table.span(), "[observe]")
+            .map(|c| Job::Observe(Box::new(c.args)));
+        add("observe".into(), job);
     }
     if let Some(table) = &config.harden {
-        let span = table.span();
-        match base {
-            None => problems.push(section_problem(
-                "[harden] needs [target] base_url".into(),
-                span,
-            )),
-            Some(base) => {
-                // The harden engine reads its own [harden] section from the policy file.
-                let mut full = vec![
-                    "harden".to_owned(),
-                    base.to_owned(),
-                    "--policy".into(),
-                    policy_path.display().to_string(),
-                ];
-                full.extend(allow.iter().cloned());
-                full.extend(evidence_flag.iter().cloned());
-                match HardenCommand::try_parse_from(&full) {
-                    Ok(c) => jobs.push(PlannedJob {
-                        label: "harden".into(),
-                        job: Job::Harden(Box::new(c.args)),
-                    }),
-                    Err(e) => problems.push(clap_problem(e, span, "[harden]")),
-                }
-            }
-        }
+        // The harden engine reads its own [harden] section from the policy file.
+        let argv = base
+            .ok_or_else(|| "[harden] needs [target] base_url".to_owned())
+            .map(|base| {
+                let mut argv = owned(&["harden", base, "--policy"]);
+                argv.push(policy_path.display().to_string());
+                argv.extend(shared.iter().cloned());
+                argv
+            });
+        let job = parse_section::<HardenCommand>(argv, table.span(), "[harden]")
+            .map(|c| Job::Harden(Box::new(c.args)));
+        add("harden".into(), job);
     }
     for table in &config.prometheus {
-        let span = table.span();
         let entry = table.get_ref();
         let name = entry
             .get("name")
@@ -451,44 +422,24 @@ fn plan(
             .unwrap_or("query")
             .to_owned();
         let what = format!("[[prometheus]] {name}");
-        let Some(server) = entry.get("url").and_then(toml::Value::as_str) else {
-            problems.push(section_problem(
-                format!("{what} needs `url`, the Prometheus server"),
-                span,
-            ));
-            continue;
-        };
-        let mut full = vec!["prometheus".to_owned()];
-        let argv = if entry.get("rules").and_then(toml::Value::as_bool) == Some(true) {
-            full.extend(["rules".to_owned(), server.to_owned()]);
-            table_argv(entry, &["url", "rules", "name"])
-        } else {
-            let Some(query) = entry.get("query").and_then(toml::Value::as_str) else {
-                problems.push(section_problem(
-                    format!("{what} needs `query` (or `rules = true`)"),
-                    span,
-                ));
-                continue;
-            };
-            full.extend(["query".to_owned(), server.to_owned(), query.to_owned()]);
-            table_argv(entry, &["url", "query"])
-        };
-        match argv {
-            Ok(argv) => full.extend(argv),
-            Err(e) => {
-                problems.push(section_problem(format!("{what}: {e}"), span));
-                continue;
+        let text = |key: &str| entry.get(key).and_then(toml::Value::as_str);
+        let argv = match (text("url"), text("query")) {
+            (None, _) => Err(format!("{what} needs `url`, the Prometheus server")),
+            (Some(server), _)
+                if entry.get("rules").and_then(toml::Value::as_bool) == Some(true) =>
+            {
+                let head = owned(&["prometheus", "rules", server]);
+                section_argv(head, entry, &["url", "rules", "name"], &shared, &what)
             }
-        }
-        full.extend(allow.iter().cloned());
-        full.extend(evidence_flag.iter().cloned());
-        match PrometheusCommand::try_parse_from(&full) {
-            Ok(c) => jobs.push(PlannedJob {
-                label: format!("prometheus {name}"),
-                job: Job::Prometheus(Box::new(c.args)),
-            }),
-            Err(e) => problems.push(clap_problem(e, span, &what)),
-        }
+            (Some(server), Some(query)) => {
+                let head = owned(&["prometheus", "query", server, query]);
+                section_argv(head, entry, &["url", "query"], &shared, &what)
+            }
+            (Some(_), None) => Err(format!("{what} needs `query` (or `rules = true`)")),
+        };
+        let job = parse_section::<PrometheusCommand>(argv, table.span(), &what)
+            .map(|c| Job::Prometheus(Box::new(c.args)));
+        add(format!("prometheus {name}"), job);
     }
     if problems.is_empty() {
         Ok(jobs)
