@@ -65,7 +65,7 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoadArgs {
-    /// The URL to load (http:// or https://).
+    /// The URL to load: http://, https://, or zmq+tcp://HOST:PORT (ZeroMQ REQ/REP).
     pub url: String,
 
     /// Scenario name: metrics are named `load.<name>.latency` etc.
@@ -138,6 +138,11 @@ pub struct LoadArgs {
     /// The response body must contain this text (else `check_failed`).
     #[arg(long)]
     pub expect_body_contains: Option<String>,
+
+    /// ZeroMQ (`zmq+tcp://`): the reply's first frame must start with this text (else
+    /// `check_failed`). The request payload is --body.
+    #[arg(long)]
+    pub expect_prefix: Option<String>,
 
     /// Speak HTTP/2: with prior knowledge (h2c) over http://, by ALPN over https://. Each
     /// worker thread multiplexes its requests as streams on one connection.
@@ -391,6 +396,23 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         expect_status,
         expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
     };
+    let zmq = if target.scheme == crate::target::Scheme::ZmqTcp {
+        if args.http2 {
+            return Err(usage(
+                "--http2 does not apply to zmq+tcp:// targets".to_owned(),
+            ));
+        }
+        Some(crate::zmq::ZmqRequest {
+            endpoint: format!("tcp://{}", addresses[0]),
+            payload: bytes::Bytes::from(body.clone()),
+            expect_prefix: args.expect_prefix.clone().map(String::into_bytes),
+        })
+    } else {
+        if args.expect_prefix.is_some() {
+            return Err(usage("--expect-prefix applies to zmq+tcp:// targets; for HTTP use --expect-body-contains".to_owned()));
+        }
+        None
+    };
     let http2 = if args.http2 {
         let uri: http::Uri = format!(
             "{}://{}{}",
@@ -473,6 +495,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         checks,
         threads,
         http2,
+        zmq,
         tls,
     })
 }
@@ -594,8 +617,12 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
             .map(|(_, n)| n)
             .sum(),
     );
-    let checks_given =
-        !config.checks.expect_status.is_empty() || config.checks.expect_body_contains.is_some();
+    let checks_given = !config.checks.expect_status.is_empty()
+        || config.checks.expect_body_contains.is_some()
+        || config
+            .zmq
+            .as_ref()
+            .is_some_and(|z| z.expect_prefix.is_some());
     let check_failures: u64 = [
         ErrorClass::CheckFailed,
         ErrorClass::Http4xx,

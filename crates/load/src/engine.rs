@@ -41,6 +41,7 @@ use crate::schedule::Schedule;
 use crate::stats::{Outcome, Progress, SecondPoint, SeriesCollector, ThreadRecorder, Totals};
 use crate::target::Target;
 use crate::timer::PreciseTimer;
+use crate::zmq::{ZmqRequest, ZmqSocket};
 
 /// How load is offered.
 #[derive(Debug, Clone)]
@@ -79,6 +80,8 @@ pub struct LoadConfig {
     pub threads: usize,
     /// `--http2`: the request in `http` types; HTTP/1.1 when `None`.
     pub http2: Option<Http2Request>,
+    /// `zmq+tcp://` targets: the REQ/REP exchange (see [`crate::zmq`]); HTTP when `None`.
+    pub zmq: Option<ZmqRequest>,
     /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
@@ -153,23 +156,29 @@ type Connection = Http1Connection<Transport>;
 enum Slot {
     Http1(Option<Connection>),
     Http2(Rc<RefCell<Option<Http2Sender>>>),
+    Zmq(Option<ZmqSocket>),
 }
 
 impl Slot {
-    fn new(
-        shared_http2: &Option<Rc<RefCell<Option<Http2Sender>>>>,
-        idle: Option<Connection>,
-    ) -> Slot {
+    /// An unconnected slot of the run's protocol.
+    fn new(shared: &Shared, shared_http2: &Option<Rc<RefCell<Option<Http2Sender>>>>) -> Slot {
         match shared_http2 {
             Some(sender) => Slot::Http2(Rc::clone(sender)),
-            None => Slot::Http1(idle),
+            None if shared.config.zmq.is_some() => Slot::Zmq(None),
+            None => Slot::Http1(None),
         }
+    }
+
+    /// Holds a connection of its own that the next request can reuse.
+    fn is_reusable(&self) -> bool {
+        matches!(self, Slot::Http1(Some(_)) | Slot::Zmq(Some(_)))
     }
 
     async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
         match self {
             Slot::Http1(connection) => one_request(shared, connection, sent).await,
             Slot::Http2(sender) => one_request_http2(shared, sender, sent).await,
+            Slot::Zmq(socket) => one_request_zmq(shared, socket, sent).await,
         }
     }
 }
@@ -435,7 +444,7 @@ async fn closed_model(
         let budget = Rc::clone(&budget);
         let last_finish = Rc::clone(last_finish);
         tasks.push(tokio::task::spawn_local(async move {
-            let mut slot = Slot::new(&http2_sender, None);
+            let mut slot = Slot::new(&shared, &http2_sender);
             loop {
                 let sent = Instant::now();
                 if sent >= shared.end || shared.stop.is_stopped() || budget.get() == 0 {
@@ -466,7 +475,7 @@ async fn open_model(
 ) {
     let cap = share(max_in_flight as u64, threads, thread_index).max(1) as usize;
     let max_requests = shared.config.max_requests.unwrap_or(u64::MAX);
-    let pool: Rc<RefCell<Vec<Connection>>> = Rc::new(RefCell::new(Vec::new()));
+    let pool: Rc<RefCell<Vec<Slot>>> = Rc::new(RefCell::new(Vec::new()));
     let http2_sender = shared
         .config
         .http2
@@ -495,12 +504,8 @@ async fn open_model(
         }
         in_flight.set(in_flight.get() + 1);
         recorder.borrow_mut().n_started += 1;
-        let idle = if http2_sender.is_none() {
-            pool.borrow_mut().pop()
-        } else {
-            None
-        };
-        let mut slot = Slot::new(&http2_sender, idle);
+        let idle = pool.borrow_mut().pop();
+        let mut slot = idle.unwrap_or_else(|| Slot::new(shared, &http2_sender));
         let shared = Arc::clone(shared);
         let recorder = Rc::clone(recorder);
         let pool = Rc::clone(&pool);
@@ -517,8 +522,8 @@ async fn open_model(
                 .borrow_mut()
                 .record(now, outcome, latency, latency_from_send);
             last_finish.set(now);
-            if let Slot::Http1(Some(connection)) = slot {
-                pool.borrow_mut().push(connection);
+            if slot.is_reusable() {
+                pool.borrow_mut().push(slot);
             }
             in_flight.set(in_flight.get() - 1);
             if in_flight.get() == 0 {
@@ -717,6 +722,66 @@ async fn one_request_http2(
             },
             Some(latency),
         ),
+    }
+}
+
+/// [`one_request`] for ZeroMQ REQ/REP: no status; a failed `--expect-prefix` is `check_failed`.
+async fn one_request_zmq(
+    shared: &Shared,
+    slot: &mut Option<ZmqSocket>,
+    sent: Instant,
+) -> (Outcome, Option<Duration>) {
+    let config = &shared.config;
+    let request = config
+        .zmq
+        .as_ref()
+        .expect("zmq slots only exist for zmq+tcp targets");
+    let attempt = async {
+        if slot.is_none() {
+            let address = config.addresses[0];
+            let socket = tokio::time::timeout(
+                config.connect_timeout,
+                crate::zmq::connect(request, address),
+            )
+            .await
+            .map_err(|_| ErrorClass::ConnectTimeout)??;
+            *slot = Some(socket);
+        }
+        crate::zmq::round_trip(slot.as_mut().expect("connected above"), request).await
+    };
+    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let latency = sent.elapsed();
+    match result {
+        Ok(Ok(passed)) => {
+            let error = (!passed).then_some(ErrorClass::CheckFailed);
+            (
+                Outcome {
+                    status: None,
+                    error,
+                },
+                Some(latency),
+            )
+        }
+        Ok(Err(class)) => {
+            *slot = None;
+            (
+                Outcome {
+                    status: None,
+                    error: Some(class),
+                },
+                None,
+            )
+        }
+        Err(_elapsed) => {
+            *slot = None;
+            (
+                Outcome {
+                    status: None,
+                    error: Some(ErrorClass::RequestTimeout),
+                },
+                Some(latency),
+            )
+        }
     }
 }
 

@@ -113,7 +113,7 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "url": config.target.url,
         "method": String::from_utf8_lossy(config.request.bytes.split(|&b| b == b' ').next().unwrap_or_default()),
         "model": model,
-        "protocol": if config.http2.is_some() { "h2" } else { "http/1.1" },
+        "protocol": if config.zmq.is_some() { "zmq-req" } else if config.http2.is_some() { "h2" } else { "http/1.1" },
         "tls": config.tls.is_some(),
         "model_settings": model_fields,
         "started_at": result.started_at.to_string(),
