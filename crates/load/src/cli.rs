@@ -24,7 +24,10 @@ use crate::schedule::{Schedule, Stage};
 use crate::target::Target;
 
 /// Default cap on requests in flight in the open model.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
+
+/// Default cap on connections in the open model.
+pub const DEFAULT_CONNECTIONS: usize = 512;
 
 /// Generate HTTP load against a service and record the result as evidence.
 ///
@@ -36,8 +39,10 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
 ///
 ///   open (`--rate R`, or `--stage`): requests are due on a schedule whatever the server does,
 ///   and latency is timed from each request's *intended* start, so a stall shows up in full in
-///   the percentiles. When `--max-in-flight` requests are outstanding, a due request is NOT
-///   sent: it is counted as `dropped` (an error class of its own, with no latency).
+///   the percentiles. Due requests go out on up to `--connections` connections (waiting for
+///   a free one if all are busy, which counts as latency). When `--max-in-flight` requests are
+///   outstanding, a due request is NOT sent: it is counted as `dropped` (an error class of its
+///   own, with no latency).
 ///
 /// Every run is bounded: `--duration` (default 10s) and `--max-requests`; requests in flight at
 /// the end get `--timeout` to finish, then the run is cut off. Ctrl-C stops cleanly (a second
@@ -95,10 +100,16 @@ pub struct LoadArgs {
     #[arg(short = 'n', long)]
     pub max_requests: Option<u64>,
 
-    /// Open model: at most this many requests outstanding; due requests beyond it are dropped
-    /// (never sent) and counted as `dropped`. Each one in flight holds a connection (~10 KiB).
+    /// Open model: at most this many requests outstanding (waiting for a connection or being
+    /// sent); due requests beyond it are dropped (never sent) and counted as `dropped`.
     #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT)]
     pub max_in_flight: usize,
+
+    /// Open model: at most this many connections, opened only as needed (~10 KiB each). When all
+    /// are busy, due requests wait for one, and the wait counts as latency; the summary shows
+    /// the service time beside it, so a generator short of connections is visible.
+    #[arg(long, default_value_t = DEFAULT_CONNECTIONS)]
+    pub connections: usize,
 
     /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
     /// concurrency).
@@ -317,6 +328,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             Model::Open {
                 schedule,
                 max_in_flight: args.max_in_flight.max(1),
+                connections: args.connections.max(1),
             },
             duration,
         )
@@ -326,6 +338,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             Model::Open {
                 schedule: Schedule::constant(rate, duration),
                 max_in_flight: args.max_in_flight.max(1),
+                connections: args.connections.max(1),
             },
             duration,
         )

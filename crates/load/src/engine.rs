@@ -11,11 +11,14 @@
 //!   stalled server slows the generator down and the stall is under-counted (coordinated
 //!   omission); the summary says so.
 //! - **Open model** ([`Model::Open`]): requests are due at times given by a
-//!   [`Schedule`]; thread `i` of `T` takes arrivals `i, i + T, i + 2T, ...`. A due request takes an
-//!   idle keep-alive connection (or opens one) and runs as its own task, whatever the state of
-//!   the others. Latency is timed from the *intended* start, so a stall shows up in full. When
-//!   `max_in_flight` requests are already outstanding, a due request is not sent: it is counted
-//!   as `dropped` (an error class of its own) and has no latency.
+//!   [`Schedule`]; thread `i` of `T` takes arrivals `i, i + T, i + 2T, ...`. The scheduler only
+//!   queues each due request's intended start; up to `connections` worker tasks (each owning a
+//!   keep-alive connection, opened on first use; the most recently idle one is woken first, so
+//!   few connections stay warm) send them, whatever the state of the others. Latency is timed
+//!   from the *intended* start, so a stall (or a wait for a free connection) shows up in full.
+//!   When `max_in_flight` requests are already outstanding (queued or being sent), a due
+//!   request is not sent: it is counted as `dropped` (an error class of its own) and has no
+//!   latency.
 //!
 //! Bounds: no request starts after `duration` (open model: after the schedule ends) or beyond
 //! `max_requests`; requests in flight then get up to `timeout` to finish; a hard deadline of
@@ -23,6 +26,7 @@
 //! (Ctrl-C) stops new requests at once and gives in-flight ones one second.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -52,7 +56,10 @@ pub enum Model {
     /// Arrivals on a schedule, independent of responses.
     Open {
         schedule: Schedule,
+        /// Requests due but unanswered (queued or being sent) beyond which new ones are dropped.
         max_in_flight: usize,
+        /// At most this many connections (per run, split over threads), opened as needed.
+        connections: usize,
     },
 }
 
@@ -167,11 +174,6 @@ impl Slot {
             None if shared.config.zmq.is_some() => Slot::Zmq(None),
             None => Slot::Http1(None),
         }
-    }
-
-    /// Holds a connection of its own that the next request can reuse.
-    fn is_reusable(&self) -> bool {
-        matches!(self, Slot::Http1(Some(_)) | Slot::Zmq(Some(_)))
     }
 
     async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
@@ -377,6 +379,7 @@ fn worker(
                     Model::Open {
                         schedule,
                         max_in_flight,
+                        connections,
                     } => {
                         open_model(
                             &shared,
@@ -386,6 +389,7 @@ fn worker(
                             threads,
                             schedule,
                             *max_in_flight,
+                            *connections,
                         )
                         .await
                     }
@@ -464,6 +468,19 @@ async fn closed_model(
     }
 }
 
+/// The open model's per-thread hand-off from the scheduler to the connection workers.
+struct Dispatch {
+    /// Intended start times of requests that are due but not yet sent (oldest first).
+    queue: VecDeque<Instant>,
+    /// Workers waiting for work, the most recently idle last (so few connections stay warm).
+    idle_workers: Vec<Rc<tokio::sync::Notify>>,
+    /// The schedule is over (or the run was stopped): workers exit once the queue is empty.
+    scheduling_done: bool,
+    /// Queued plus being sent.
+    outstanding: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn open_model(
     shared: &Arc<Shared>,
     recorder: &Rc<RefCell<ThreadRecorder>>,
@@ -472,17 +489,65 @@ async fn open_model(
     threads: usize,
     schedule: &Schedule,
     max_in_flight: usize,
+    connections: usize,
 ) {
     let cap = share(max_in_flight as u64, threads, thread_index).max(1) as usize;
+    let n_workers = share(connections as u64, threads, thread_index).max(1) as usize;
     let max_requests = shared.config.max_requests.unwrap_or(u64::MAX);
-    let pool: Rc<RefCell<Vec<Slot>>> = Rc::new(RefCell::new(Vec::new()));
     let http2_sender = shared
         .config
         .http2
         .as_ref()
         .map(|_| Rc::new(RefCell::new(None)));
-    let in_flight = Rc::new(Cell::new(0usize));
-    let all_done = Rc::new(tokio::sync::Notify::new());
+    let dispatch = Rc::new(RefCell::new(Dispatch {
+        queue: VecDeque::new(),
+        idle_workers: Vec::with_capacity(n_workers),
+        scheduling_done: false,
+        outstanding: 0,
+    }));
+    let mut workers = Vec::with_capacity(n_workers);
+    for _ in 0..n_workers {
+        let shared = Arc::clone(shared);
+        let recorder = Rc::clone(recorder);
+        let last_finish = Rc::clone(last_finish);
+        let dispatch = Rc::clone(&dispatch);
+        let mut slot = Slot::new(&shared, &http2_sender);
+        workers.push(tokio::task::spawn_local(async move {
+            let wake = Rc::new(tokio::sync::Notify::new());
+            loop {
+                let next = {
+                    let mut dispatch = dispatch.borrow_mut();
+                    if shared.stop.is_stopped() {
+                        // Queued requests stay unsent; they are reported as interrupted.
+                        break;
+                    }
+                    match dispatch.queue.pop_front() {
+                        Some(intended) => Some(intended),
+                        None if dispatch.scheduling_done => break,
+                        None => {
+                            dispatch.idle_workers.push(Rc::clone(&wake));
+                            None
+                        }
+                    }
+                };
+                let Some(intended) = next else {
+                    wake.notified().await;
+                    continue;
+                };
+                let sent = Instant::now();
+                let (outcome, latency_from_send) = slot.send(&shared, sent).await;
+                let now = Instant::now();
+                // Latency from the intended start: the wait for a connection plus the response.
+                let latency =
+                    latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
+                recorder
+                    .borrow_mut()
+                    .record(now, outcome, latency, latency_from_send);
+                last_finish.set(now);
+                dispatch.borrow_mut().outstanding -= 1;
+            }
+        }));
+    }
     let mut timer = PreciseTimer::new();
     let mut k = thread_index as u64;
     while k < max_requests {
@@ -498,41 +563,29 @@ async fn open_model(
         if shared.stop.is_stopped() {
             break;
         }
-        if in_flight.get() >= cap {
+        let mut state = dispatch.borrow_mut();
+        if state.outstanding >= cap {
+            drop(state);
             recorder.borrow_mut().record_dropped(Instant::now());
             continue;
         }
-        in_flight.set(in_flight.get() + 1);
+        state.outstanding += 1;
+        state.queue.push_back(intended);
+        if let Some(worker) = state.idle_workers.pop() {
+            worker.notify_one();
+        }
+        drop(state);
         recorder.borrow_mut().n_started += 1;
-        let idle = pool.borrow_mut().pop();
-        let mut slot = idle.unwrap_or_else(|| Slot::new(shared, &http2_sender));
-        let shared = Arc::clone(shared);
-        let recorder = Rc::clone(recorder);
-        let pool = Rc::clone(&pool);
-        let in_flight = Rc::clone(&in_flight);
-        let all_done = Rc::clone(&all_done);
-        let last_finish = Rc::clone(last_finish);
-        tokio::task::spawn_local(async move {
-            let sent = Instant::now();
-            let (outcome, latency_from_send) = slot.send(&shared, sent).await;
-            let now = Instant::now();
-            // Latency from the intended start: the send's lateness plus the response time.
-            let latency = latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
-            recorder
-                .borrow_mut()
-                .record(now, outcome, latency, latency_from_send);
-            last_finish.set(now);
-            if slot.is_reusable() {
-                pool.borrow_mut().push(slot);
-            }
-            in_flight.set(in_flight.get() - 1);
-            if in_flight.get() == 0 {
-                all_done.notify_one();
-            }
-        });
     }
-    while in_flight.get() > 0 {
-        all_done.notified().await;
+    {
+        let mut state = dispatch.borrow_mut();
+        state.scheduling_done = true;
+        for worker in state.idle_workers.drain(..) {
+            worker.notify_one();
+        }
+    }
+    for worker in workers {
+        let _ = worker.await;
     }
 }
 

@@ -75,11 +75,13 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         Model::Open {
             schedule,
             max_in_flight,
+            connections,
         } => (
             "open",
             json!({
                 "rate_at_start": schedule.rate_at(0.0),
                 "max_in_flight": max_in_flight,
+                "connections": connections,
                 "planned_requests": schedule.total_arrivals(),
             }),
         ),

@@ -41,11 +41,12 @@ pub fn describe_model(config: &LoadConfig) -> String {
         Model::Open {
             schedule,
             max_in_flight,
+            connections,
         } => {
             let start_rate = schedule.rate_at(0.0);
             let duration = schedule.duration().min(config.duration).as_secs_f64();
             format!(
-                "open model, {} requests due over {duration:.1}s (starting at {start_rate:.0}/s), at most {max_in_flight} in flight",
+                "open model, {} requests due over {duration:.1}s (starting at {start_rate:.0}/s), at most {max_in_flight} in flight on up to {connections} connections",
                 schedule.total_arrivals()
             )
         }

@@ -910,7 +910,8 @@ fn help_teaches_models_defaults_and_the_dropped_choice() {
         "--concurrency",
         "dropped",
         "[default: 10s]",
-        "[default: 5000]",
+        "[default: 10000]",
+        "--connections",
         "--allow-host",
         "Examples:",
     ] {
