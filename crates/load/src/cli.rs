@@ -27,7 +27,7 @@ use crate::target::Target;
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 
 /// Default cap on connections in the open model.
-pub const DEFAULT_CONNECTIONS: usize = 512;
+pub const DEFAULT_CONNECTIONS: usize = 64;
 
 /// Generate HTTP load against a service and record the result as evidence.
 ///

@@ -535,6 +535,9 @@ async fn open_model(
                     continue;
                 };
                 let sent = Instant::now();
+                if sent.saturating_duration_since(intended) > crate::stats::LATE_SEND {
+                    recorder.borrow_mut().n_late_sends += 1;
+                }
                 let (outcome, latency_from_send) = slot.send(&shared, sent).await;
                 let now = Instant::now();
                 // Latency from the intended start: the wait for a connection plus the response.

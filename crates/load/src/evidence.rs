@@ -131,6 +131,7 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
             "dropped": totals.n_dropped,
             "interrupted": totals.n_interrupted,
             "errors": errors_including_interrupted(result),
+            "sent_late": totals.n_late_sends,
         },
         "throughput_per_s": throughput(result),
         "status_counts": status_counts,

@@ -163,6 +163,13 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
     if !open {
         let _ = writeln!(out, "\nnote: {CLOSED_MODEL_NOTE}");
     }
+    if open && totals.n_late_sends * 100 > totals.n_issued() {
+        let _ = writeln!(
+            out,
+            "\nnote: {} requests were sent more than 1 ms after their intended start (all connections busy, or the generator short of CPU); their wait is in the latency. If the service time is much lower than the latency outside a stall, raise --connections or --threads.",
+            totals.n_late_sends
+        );
+    }
     out
 }
 
