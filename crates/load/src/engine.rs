@@ -468,6 +468,12 @@ async fn closed_model(
     }
 }
 
+/// The open-model scheduler wakes at most once per quantum: requests due closer together than
+/// this leave together, up to one quantum late (and that lateness is in their latency, timed
+/// from the intended start). Below 1 / quantum = 5,000 requests/s per thread every request has a
+/// wakeup of its own; above, it halves the context switches per request or better.
+pub const SCHEDULER_QUANTUM: Duration = Duration::from_micros(200);
+
 /// The open model's per-thread hand-off from the scheduler to the connection workers.
 struct Dispatch {
     /// Intended start times of requests that are due but not yet sent (oldest first).
@@ -552,6 +558,7 @@ async fn open_model(
         }));
     }
     let mut timer = PreciseTimer::new();
+    let mut last_wake = Instant::now();
     let mut k = thread_index as u64;
     while k < max_requests {
         let Some(due_seconds) = schedule.due_seconds(k) else {
@@ -562,7 +569,12 @@ async fn open_model(
             break;
         }
         k += threads as u64;
-        timer.sleep_until(intended).await;
+        if intended > Instant::now() {
+            timer
+                .sleep_until(intended.max(last_wake + SCHEDULER_QUANTUM))
+                .await;
+            last_wake = Instant::now();
+        }
         if shared.stop.is_stopped() {
             break;
         }
