@@ -6,7 +6,8 @@
 //!
 //! Exit codes: 0 the run finished; 1 the run finished but a given `--expect-*` check failed, or
 //! no request succeeded at all; 2 the command line is wrong or the target is not allowed; 3 an
-//! input (`--body-file`, a merge input) could not be read.
+//! input (`--body-file`, a merge input) could not be read; 130 the run was stopped with Ctrl-C
+//! (results are still written).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -55,7 +56,8 @@ pub const DEFAULT_CONNECTIONS: usize = 64;
 /// (metrics `load.<name>.latency`, `.errors`, `.status_4xx`, `.status_5xx`, `.rate_limited`,
 /// `.dropped`, `.throughput`, `.requests`), `--json` on stdout, `--save-histogram` as an
 /// HdrHistogram log. Exit code 0 when the run finished, 1 when a given `--expect-*` check failed
-/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input.
+/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input,
+/// 130 when stopped with Ctrl-C (the results are still written).
 ///
 /// Examples:
 ///
@@ -645,6 +647,9 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     .into_iter()
     .map(|class| totals.errors_of(class))
     .sum();
+    if result.stop_reason == crate::engine::StopReason::Interrupted {
+        return Ok(ExitCode::from(130));
+    }
     if succeeded == 0 || (checks_given && check_failures > 0) {
         return Ok(ExitCode::from(1));
     }
