@@ -641,8 +641,8 @@ enum Failure {
     RoundTrip(RoundTripError),
 }
 
-/// Sends one request on `slot` (connecting if empty, retrying once on a fresh connection if a
-/// reused one turns out to be closed). Returns the outcome and the latency from `sent`, which is
+/// Sends one request on `slot` (connecting if empty; an idempotent request is retried once on a
+/// fresh connection if a reused one turns out to have been closed by the server). Returns the outcome and the latency from `sent`, which is
 /// `None` for failures that got no response (connection errors). A request timeout counts its
 /// full wait as latency. The slot keeps the connection only if it can be reused.
 async fn one_request(
@@ -659,7 +659,7 @@ async fn one_request(
         }
         let connection = slot.as_mut().expect("connected above");
         match connection.round_trip(&config.request, needle).await {
-            Err(RoundTripError::ClosedBeforeResponse) if reused => {
+            Err(RoundTripError::ClosedBeforeResponse) if reused && config.request.idempotent => {
                 *slot = Some(connect(shared).await.map_err(Failure::Connect)?);
                 let connection = slot.as_mut().expect("connected above");
                 connection

@@ -924,3 +924,91 @@ fn help_teaches_models_defaults_and_the_dropped_choice() {
         assert!(help.contains(expected), "missing `{expected}` in --help");
     }
 }
+
+/// A raw HTTP/1.1 server that answers one request per connection and then closes it without
+/// saying `Connection: close`, as servers do when an idle keep-alive connection times out.
+/// Returns its address and a counter of accepted connections.
+fn one_request_per_connection_server() -> (SocketAddr, Arc<AtomicU64>, std::thread::JoinHandle<()>)
+{
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&accepted);
+    let thread = std::thread::spawn(move || {
+        // Serves 40 connections, then ends (the test sends at most 40 requests).
+        for stream in listener.incoming().take(40) {
+            let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    });
+    (address, accepted, thread)
+}
+
+#[test]
+fn a_closed_keep_alive_connection_is_retried_only_for_idempotent_requests() {
+    let (address, accepted, server) = one_request_per_connection_server();
+    let url = format!("http://{address}/");
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &url,
+        "-c",
+        "1",
+        "-n",
+        "10",
+        "--threads",
+        "1",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(
+        result.totals.status_counts.get(&200),
+        Some(&10),
+        "{:?}",
+        result.totals.error_counts
+    );
+    assert_eq!(
+        result.totals.n_errors(),
+        0,
+        "GET is resent on a fresh connection"
+    );
+
+    // POST is not resent: every request on a reused (closed) connection fails, every other one
+    // opens a new connection and succeeds.
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &url,
+        "-m",
+        "POST",
+        "--body",
+        "x",
+        "-c",
+        "1",
+        "-n",
+        "20",
+        "--threads",
+        "1",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.status_counts.get(&200), Some(&10));
+    assert_eq!(
+        result.totals.errors_of(ErrorClass::ConnectionReset),
+        10,
+        "{:?}",
+        result.totals.error_counts
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 20);
+    // Let the server thread finish: 20 more connections are not coming, so connect and drop.
+    for _ in 0..20 {
+        let _ = std::net::TcpStream::connect(address);
+    }
+    server.join().unwrap();
+}
