@@ -1012,3 +1012,135 @@ fn a_closed_keep_alive_connection_is_retried_only_for_idempotent_requests() {
     }
     server.join().unwrap();
 }
+
+/// The example binary `gonogo-load` (built by `cargo test` beside this test binary), or `None`
+/// with the reason printed.
+fn example_binary() -> Option<std::path::PathBuf> {
+    let test_binary = std::env::current_exe().ok()?;
+    let path = test_binary
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join("gonogo-load");
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} was not built (run `cargo test -p gonogo-load`, which builds examples)",
+            path.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn the_process_prints_json_on_stdout_and_the_summary_on_stderr() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(binary)
+        .args([
+            "load",
+            &server.url("/every10"),
+            "-c",
+            "2",
+            "-n",
+            "50",
+            "--json",
+            "--evidence-dir",
+        ])
+        .arg(evidence_dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(document["requests"]["completed"], 50);
+    assert_eq!(document["status_counts"]["503"], 5);
+    assert!(
+        document["evidence_file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".json")
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("status codes  200: 45, 503: 5"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour with NO_COLOR (and none off a TTY)"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_process_cleanly_and_still_writes_results() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let histogram = evidence_dir.path().join("run.hlog");
+    let mut child = std::process::Command::new(binary)
+        .args([
+            "load",
+            &server.url("/every10"),
+            "--rate",
+            "200",
+            "--duration",
+            "30s",
+            "--save-histogram",
+        ])
+        .arg(&histogram)
+        .arg("--evidence-dir")
+        .arg(evidence_dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the run is under way: the server has seen 50 requests.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.state.requests.load(Ordering::SeqCst) < 50 {
+        assert!(Instant::now() < deadline, "the run did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not stop within 5 s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped early (Ctrl-C)"), "{stderr}");
+    let record = read_single_evidence_json(evidence_dir.path());
+    let sent = server.state.requests.load(Ordering::SeqCst);
+    assert_eq!(
+        value(&record, "load.default.requests") as u64,
+        sent,
+        "every request the server saw is counted"
+    );
+    let (histogram, _) = gonogo_load::histogram_log::read_log(&histogram).unwrap();
+    assert_eq!(histogram.len(), sent);
+}
+
+fn read_single_evidence_json(dir: &Path) -> Evidence {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap())
+        .unwrap()
+        .remove(0)
+}
