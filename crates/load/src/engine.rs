@@ -856,16 +856,18 @@ async fn one_request_zmq(
 /// The error class of a response, if any (see [`ErrorClass`] for the precedence).
 pub fn classify(response: &ResponseSummary, checks: &Checks) -> Option<ErrorClass> {
     let status = response.status;
-    if status == 429 || (status == 503 && response.retry_after) {
+    let expected = checks
+        .expect_status
+        .iter()
+        .any(|&(low, high)| (low..=high).contains(&status));
+    // A status the user named in --expect-status (testing a rate limiter) is not an error.
+    if !expected && (status == 429 || (status == 503 && response.retry_after)) {
         return Some(ErrorClass::RateLimited);
     }
     let status_ok = if checks.expect_status.is_empty() {
         status < 400
     } else {
-        checks
-            .expect_status
-            .iter()
-            .any(|&(low, high)| (low..=high).contains(&status))
+        expected
     };
     if !status_ok {
         return Some(match status {
@@ -930,6 +932,15 @@ mod tests {
         assert_eq!(
             classify(&response(500, false, None), &expect_404),
             Some(ErrorClass::Http5xx)
+        );
+        let expect_429 = Checks {
+            expect_status: vec![(429, 429)],
+            expect_body_contains: None,
+        };
+        assert_eq!(classify(&response(429, false, None), &expect_429), None);
+        assert_eq!(
+            classify(&response(503, true, None), &expect_429),
+            Some(ErrorClass::RateLimited)
         );
     }
 
