@@ -1,7 +1,7 @@
 //! The load engine: worker threads, the closed and open models, and the run's bounds.
 //!
 //! [`run`] starts `threads` OS threads, each with its own current-thread tokio runtime and a
-//! [`ThreadRecorder`](crate::stats::ThreadRecorder) shared by that thread's tasks (no locks, no
+//! [`ThreadRecorder`] shared by that thread's tasks (no locks, no
 //! atomics in the hot loop besides two relaxed progress counters). The calling thread supervises:
 //! it collects the per-second series, reports progress, handles Ctrl-C, and adds the recorders
 //! up when the workers are done.
