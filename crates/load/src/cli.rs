@@ -538,10 +538,27 @@ pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// Everything a `gonogo load` run produced, for callers that do more with it (the binary's
+/// future `--threshold` evaluates gates on `evidence` and may override `exit_code`).
+pub struct LoadOutcome {
+    pub config: LoadConfig,
+    pub result: crate::engine::RunResult,
+    pub evidence: gonogo_core::evidence::Evidence,
+    /// Where the evidence was written (`None` with `--no-evidence`).
+    pub evidence_path: Option<PathBuf>,
+    /// 0, 1 or 130 as described on [`run`].
+    pub exit_code: ExitCode,
+}
+
 /// Runs `gonogo load`. Errors carry [`UsageError`] (exit 2) or [`InputError`] (exit 3); see
 /// [`exit_code_for`].
 pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
-    let config = build_config(&args)?;
+    execute(&args).map(|outcome| outcome.exit_code)
+}
+
+/// [`run`], returning the run, its evidence and the exit code it would use.
+pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
+    let config = build_config(args)?;
     raise_file_limit();
     let show_progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let progress_bar = show_progress.then(|| {
@@ -612,7 +629,10 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     }
     if args.json {
         let mut document = record.details.clone();
-        document["evidence_file"] = evidence_path.map(|p| p.display().to_string()).into();
+        document["evidence_file"] = evidence_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .into();
         let mut stdout = std::io::stdout().lock();
         let written = serde_json::to_writer_pretty(&mut stdout, &document)
             .map_err(std::io::Error::from)
@@ -647,13 +667,20 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     .into_iter()
     .map(|class| totals.errors_of(class))
     .sum();
-    if result.stop_reason == crate::engine::StopReason::Interrupted {
-        return Ok(ExitCode::from(130));
-    }
-    if succeeded == 0 || (checks_given && check_failures > 0) {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    let exit_code = if result.stop_reason == crate::engine::StopReason::Interrupted {
+        ExitCode::from(130)
+    } else if succeeded == 0 || (checks_given && check_failures > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    Ok(LoadOutcome {
+        config,
+        result,
+        evidence: record,
+        evidence_path,
+        exit_code,
+    })
 }
 
 /// Add HdrHistogram interval logs, or load evidence files, exactly.

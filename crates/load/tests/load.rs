@@ -252,7 +252,14 @@ fn every_tenth_503_gives_exactly_ten_percent_5xx() {
         "--evidence-dir",
         evidence_dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run_cli(args), ExitCode::SUCCESS);
+    let outcome = gonogo_load::cli::execute(&args).unwrap();
+    assert_eq!(outcome.exit_code, ExitCode::SUCCESS);
+    let written = std::fs::read_to_string(outcome.evidence_path.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        written,
+        gonogo_core::wire::to_json_pretty(&outcome.evidence),
+        "the outcome carries what was written"
+    );
     let record = read_single_evidence(evidence_dir.path());
     assert_eq!(record.kind, "load");
     assert_eq!(ratio(&record, "load.checkout.status_5xx"), (100, 1000));
