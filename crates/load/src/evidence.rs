@@ -76,9 +76,11 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
             schedule,
             max_in_flight,
             connections,
+            timer_resolution,
         } => (
             "open",
             json!({
+                "timer_resolution_us": timer_resolution.as_micros() as u64,
                 "rate_at_start": schedule.rate_at(0.0),
                 "max_in_flight": max_in_flight,
                 "connections": connections,

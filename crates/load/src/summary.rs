@@ -42,6 +42,7 @@ pub fn describe_model(config: &LoadConfig) -> String {
             schedule,
             max_in_flight,
             connections,
+            ..
         } => {
             let start_rate = schedule.rate_at(0.0);
             let duration = schedule.duration().min(config.duration).as_secs_f64();

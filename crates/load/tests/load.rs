@@ -662,6 +662,13 @@ fn bad_flags_are_usage_errors() {
         vec!["http://127.0.0.1:9/", "-H", "no colon"],
         vec!["http://127.0.0.1:9/", "--expect-status", "abc"],
         vec!["http://127.0.0.1:9/", "--name", "a.b"],
+        vec![
+            "http://127.0.0.1:9/",
+            "--rate",
+            "10",
+            "--timer-resolution",
+            "1s",
+        ],
         vec!["ftp://127.0.0.1:9/"],
     ] {
         let error = gonogo_load::cli::build_config(&load_args(&argv)).unwrap_err();
