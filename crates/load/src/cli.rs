@@ -6,7 +6,8 @@
 //!
 //! Exit codes: 0 the run finished; 1 the run finished but a given `--expect-*` check failed, or
 //! no request succeeded at all; 2 the command line is wrong or the target is not allowed; 3 an
-//! input (`--body-file`, a merge input) could not be read.
+//! input (`--body-file`, a merge input) could not be read; 130 the run was stopped with Ctrl-C
+//! (results are still written).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -24,7 +25,10 @@ use crate::schedule::{Schedule, Stage};
 use crate::target::Target;
 
 /// Default cap on requests in flight in the open model.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
+
+/// Default cap on connections in the open model.
+pub const DEFAULT_CONNECTIONS: usize = 64;
 
 /// Generate HTTP load against a service and record the result as evidence.
 ///
@@ -36,8 +40,10 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
 ///
 ///   open (`--rate R`, or `--stage`): requests are due on a schedule whatever the server does,
 ///   and latency is timed from each request's *intended* start, so a stall shows up in full in
-///   the percentiles. When `--max-in-flight` requests are outstanding, a due request is NOT
-///   sent: it is counted as `dropped` (an error class of its own, with no latency).
+///   the percentiles. Due requests go out on up to `--connections` connections (waiting for
+///   a free one if all are busy, which counts as latency). When `--max-in-flight` requests are
+///   outstanding, a due request is NOT sent: it is counted as `dropped` (an error class of its
+///   own, with no latency).
 ///
 /// Every run is bounded: `--duration` (default 10s) and `--max-requests`; requests in flight at
 /// the end get `--timeout` to finish, then the run is cut off. Ctrl-C stops cleanly (a second
@@ -50,7 +56,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
 /// (metrics `load.<name>.latency`, `.errors`, `.status_4xx`, `.status_5xx`, `.rate_limited`,
 /// `.dropped`, `.throughput`, `.requests`), `--json` on stdout, `--save-histogram` as an
 /// HdrHistogram log. Exit code 0 when the run finished, 1 when a given `--expect-*` check failed
-/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input.
+/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input,
+/// 130 when stopped with Ctrl-C (the results are still written).
 ///
 /// Examples:
 ///
@@ -65,7 +72,7 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 5000;
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoadArgs {
-    /// The URL to load (http:// or https://).
+    /// The URL to load: http://, https://, or zmq+tcp://HOST:PORT (ZeroMQ REQ/REP).
     pub url: String,
 
     /// Scenario name: metrics are named `load.<name>.latency` etc.
@@ -95,15 +102,28 @@ pub struct LoadArgs {
     #[arg(short = 'n', long)]
     pub max_requests: Option<u64>,
 
-    /// Open model: at most this many requests outstanding; due requests beyond it are dropped
-    /// (never sent) and counted as `dropped`. Each one in flight holds a connection (~10 KiB).
+    /// Open model: at most this many requests outstanding (waiting for a connection or being
+    /// sent); due requests beyond it are dropped (never sent) and counted as `dropped`.
     #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT)]
     pub max_in_flight: usize,
+
+    /// Open model: at most this many connections, opened only as needed (~10 KiB each). When all
+    /// are busy, due requests wait for one, and the wait counts as latency; the summary shows
+    /// the service time beside it, so a generator short of connections is visible.
+    #[arg(long, default_value_t = DEFAULT_CONNECTIONS)]
+    pub connections: usize,
 
     /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
     /// concurrency).
     #[arg(long)]
     pub threads: Option<usize>,
+
+    /// Open model: the scheduler wakes at most this often. Requests due closer together leave
+    /// together, up to this late, and that lateness is part of their latency. Only matters above
+    /// 1/resolution requests/s per thread (2,000/s at the default); lower it (`100us`, or `0` for
+    /// a wakeup per request) for the most precise latencies at high rates, at some CPU cost.
+    #[arg(long, default_value = "500us", value_name = "DURATION")]
+    pub timer_resolution: String,
 
     /// HTTP method.
     #[arg(short = 'm', long, default_value = "GET")]
@@ -138,6 +158,11 @@ pub struct LoadArgs {
     /// The response body must contain this text (else `check_failed`).
     #[arg(long)]
     pub expect_body_contains: Option<String>,
+
+    /// ZeroMQ (`zmq+tcp://`): the reply's first frame must start with this text (else
+    /// `check_failed`). The request payload is --body.
+    #[arg(long)]
+    pub expect_prefix: Option<String>,
 
     /// Speak HTTP/2: with prior knowledge (h2c) over http://, by ALPN over https://. Each
     /// worker thread multiplexes its requests as streams on one connection.
@@ -304,6 +329,13 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             )));
         }
     }
+    let timer_resolution = parse_duration(&args.timer_resolution).map_err(usage)?;
+    if timer_resolution > Duration::from_millis(100) {
+        return Err(usage(
+            "--timer-resolution above 100ms would distort every latency; use at most a few ms"
+                .to_owned(),
+        ));
+    }
     let (model, duration) = if !stages.is_empty() {
         let schedule = Schedule::ramping(args.rate.unwrap_or(0.0), &stages);
         let duration =
@@ -312,6 +344,8 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             Model::Open {
                 schedule,
                 max_in_flight: args.max_in_flight.max(1),
+                connections: args.connections.max(1),
+                timer_resolution,
             },
             duration,
         )
@@ -321,6 +355,8 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             Model::Open {
                 schedule: Schedule::constant(rate, duration),
                 max_in_flight: args.max_in_flight.max(1),
+                connections: args.connections.max(1),
+                timer_resolution,
             },
             duration,
         )
@@ -390,6 +426,23 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     let checks = Checks {
         expect_status,
         expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
+    };
+    let zmq = if target.scheme == crate::target::Scheme::ZmqTcp {
+        if args.http2 {
+            return Err(usage(
+                "--http2 does not apply to zmq+tcp:// targets".to_owned(),
+            ));
+        }
+        Some(crate::zmq::ZmqRequest {
+            endpoint: format!("tcp://{}", addresses[0]),
+            payload: bytes::Bytes::from(body.clone()),
+            expect_prefix: args.expect_prefix.clone().map(String::into_bytes),
+        })
+    } else {
+        if args.expect_prefix.is_some() {
+            return Err(usage("--expect-prefix applies to zmq+tcp:// targets; for HTTP use --expect-body-contains".to_owned()));
+        }
+        None
     };
     let http2 = if args.http2 {
         let uri: http::Uri = format!(
@@ -473,6 +526,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         checks,
         threads,
         http2,
+        zmq,
         tls,
     })
 }
@@ -500,10 +554,27 @@ pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// Everything a `gonogo load` run produced, for callers that do more with it (the binary's
+/// future `--threshold` evaluates gates on `evidence` and may override `exit_code`).
+pub struct LoadOutcome {
+    pub config: LoadConfig,
+    pub result: crate::engine::RunResult,
+    pub evidence: gonogo_core::evidence::Evidence,
+    /// Where the evidence was written (`None` with `--no-evidence`).
+    pub evidence_path: Option<PathBuf>,
+    /// 0, 1 or 130 as described on [`run`].
+    pub exit_code: ExitCode,
+}
+
 /// Runs `gonogo load`. Errors carry [`UsageError`] (exit 2) or [`InputError`] (exit 3); see
 /// [`exit_code_for`].
 pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
-    let config = build_config(&args)?;
+    execute(&args).map(|outcome| outcome.exit_code)
+}
+
+/// [`run`], returning the run, its evidence and the exit code it would use.
+pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
+    let config = build_config(args)?;
     raise_file_limit();
     let show_progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let progress_bar = show_progress.then(|| {
@@ -574,7 +645,10 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     }
     if args.json {
         let mut document = record.details.clone();
-        document["evidence_file"] = evidence_path.map(|p| p.display().to_string()).into();
+        document["evidence_file"] = evidence_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .into();
         let mut stdout = std::io::stdout().lock();
         let written = serde_json::to_writer_pretty(&mut stdout, &document)
             .map_err(std::io::Error::from)
@@ -594,8 +668,12 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
             .map(|(_, n)| n)
             .sum(),
     );
-    let checks_given =
-        !config.checks.expect_status.is_empty() || config.checks.expect_body_contains.is_some();
+    let checks_given = !config.checks.expect_status.is_empty()
+        || config.checks.expect_body_contains.is_some()
+        || config
+            .zmq
+            .as_ref()
+            .is_some_and(|z| z.expect_prefix.is_some());
     let check_failures: u64 = [
         ErrorClass::CheckFailed,
         ErrorClass::Http4xx,
@@ -605,10 +683,20 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
     .into_iter()
     .map(|class| totals.errors_of(class))
     .sum();
-    if succeeded == 0 || (checks_given && check_failures > 0) {
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
+    let exit_code = if result.stop_reason == crate::engine::StopReason::Interrupted {
+        ExitCode::from(130)
+    } else if succeeded == 0 || (checks_given && check_failures > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    Ok(LoadOutcome {
+        config,
+        result,
+        evidence: record,
+        evidence_path,
+        exit_code,
+    })
 }
 
 /// Add HdrHistogram interval logs, or load evidence files, exactly.

@@ -5,7 +5,8 @@
 //! the terminal summary; the codes never change meaning, so dashboards and policies can key on
 //! them (oha keys its error counts the same way).
 //!
-//! The order of precedence for a response that is wrong in several ways is: rate limited, then
+//! The order of precedence for a response that is wrong in several ways is: rate limited (unless
+//! its status is named in `--expect-status`, as when testing a rate limiter), then
 //! HTTP 5xx, then HTTP 4xx, then a failed `--expect-*` check.
 
 use std::fmt;

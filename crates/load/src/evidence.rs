@@ -75,11 +75,15 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         Model::Open {
             schedule,
             max_in_flight,
+            connections,
+            timer_resolution,
         } => (
             "open",
             json!({
+                "timer_resolution_us": timer_resolution.as_micros() as u64,
                 "rate_at_start": schedule.rate_at(0.0),
                 "max_in_flight": max_in_flight,
+                "connections": connections,
                 "planned_requests": schedule.total_arrivals(),
             }),
         ),
@@ -113,7 +117,7 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "url": config.target.url,
         "method": String::from_utf8_lossy(config.request.bytes.split(|&b| b == b' ').next().unwrap_or_default()),
         "model": model,
-        "protocol": if config.http2.is_some() { "h2" } else { "http/1.1" },
+        "protocol": if config.zmq.is_some() { "zmq-req" } else if config.http2.is_some() { "h2" } else { "http/1.1" },
         "tls": config.tls.is_some(),
         "model_settings": model_fields,
         "started_at": result.started_at.to_string(),
@@ -129,6 +133,7 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
             "dropped": totals.n_dropped,
             "interrupted": totals.n_interrupted,
             "errors": errors_including_interrupted(result),
+            "sent_late": totals.n_late_sends,
         },
         "throughput_per_s": throughput(result),
         "status_counts": status_counts,

@@ -23,6 +23,9 @@ pub struct RequestTemplate {
     pub bytes: Vec<u8>,
     /// `HEAD` responses have no body whatever their headers say.
     pub is_head: bool,
+    /// GET, HEAD, PUT, DELETE, OPTIONS, TRACE: safe to resend when a reused connection turns
+    /// out to have been closed by the server before it answered.
+    pub idempotent: bool,
 }
 
 impl RequestTemplate {
@@ -69,6 +72,10 @@ impl RequestTemplate {
         RequestTemplate {
             bytes,
             is_head: method == "HEAD",
+            idempotent: matches!(
+                method,
+                "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+            ),
         }
     }
 }
@@ -138,9 +145,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
     ) -> Result<ResponseSummary, RoundTripError> {
         self.start = 0;
         self.end = 0;
-        self.stream.write_all(&request.bytes).await?;
-        // A no-op for TCP; pushes buffered records out for TLS.
-        self.stream.flush().await?;
+        let written = async {
+            self.stream.write_all(&request.bytes).await?;
+            // A no-op for TCP; pushes buffered records out for TLS.
+            self.stream.flush().await
+        };
+        written.await.map_err(closed_before_response)?;
         let mut received_any = false;
         let (status, retry_after, framing, keep_alive) = loop {
             let parsed = {
@@ -163,7 +173,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
                     break facts;
                 }
                 None => {
-                    if self.fill().await? == 0 {
+                    let filled = match self.fill().await {
+                        Err(RoundTripError::Io(error)) if !received_any => {
+                            return Err(closed_before_response(error));
+                        }
+                        other => other?,
+                    };
+                    if filled == 0 {
                         return Err(if received_any {
                             RoundTripError::Io(io::ErrorKind::UnexpectedEof.into())
                         } else {
@@ -290,6 +306,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
                 return Err(RoundTripError::Io(io::ErrorKind::UnexpectedEof.into()));
             }
         }
+    }
+}
+
+/// A reset or broken pipe before any byte of the response: the server had closed the connection.
+fn closed_before_response(error: io::Error) -> RoundTripError {
+    match error.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::BrokenPipe
+        | io::ErrorKind::ConnectionAborted => RoundTripError::ClosedBeforeResponse,
+        _ => RoundTripError::Io(error),
     }
 }
 

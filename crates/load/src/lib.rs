@@ -11,6 +11,7 @@
 //!   of kind `load`, and the `--json` result document;
 //! - [`histogram_log`]: the HdrHistogram interval log (`--save-histogram`) and exact merges;
 //! - [`http2`]: `--http2`, one multiplexed hyper connection per thread;
+//! - [`zmq`]: ZeroMQ REQ/REP round trips for `zmq+tcp://` targets;
 //! - [`tls`]: rustls configuration and the plain/TLS transport;
 //! - [`summary`]: the terminal summary;
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
@@ -28,3 +29,4 @@ pub mod summary;
 pub mod target;
 pub mod timer;
 pub mod tls;
+pub mod zmq;

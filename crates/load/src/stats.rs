@@ -18,6 +18,9 @@ use hdrhistogram::Histogram;
 
 use crate::error_class::ErrorClass;
 
+/// A send this much later than its intended start counts as late (see `n_late_sends`).
+pub const LATE_SEND: Duration = Duration::from_millis(1);
+
 /// Statuses are counted in an array indexed by code; anything at or above this is clamped.
 const STATUS_SLOTS: usize = 1000;
 
@@ -65,6 +68,8 @@ pub struct ThreadRecorder {
     pub n_started: u64,
     /// When the first rate-limited response arrived, since the run started.
     pub first_rate_limited: Option<Duration>,
+    /// Open model: requests sent more than [`LATE_SEND`] after their intended start.
+    pub n_late_sends: u64,
     run_start: Instant,
     current_second: u64,
     second_completed: u64,
@@ -89,6 +94,7 @@ impl ThreadRecorder {
             n_dropped: 0,
             n_started: 0,
             first_rate_limited: None,
+            n_late_sends: 0,
             run_start,
             current_second: 0,
             second_completed: 0,
@@ -190,6 +196,9 @@ pub struct Totals {
     /// Requests still outstanding when the run was cut off (hard deadline or second Ctrl-C).
     pub n_interrupted: u64,
     pub first_rate_limited: Option<Duration>,
+    /// Open model: requests sent more than [`LATE_SEND`] after their intended start (all
+    /// connections busy, or the generator short of CPU).
+    pub n_late_sends: u64,
 }
 
 impl Totals {
@@ -203,6 +212,7 @@ impl Totals {
             n_dropped: 0,
             n_interrupted: 0,
             first_rate_limited: None,
+            n_late_sends: 0,
         }
     }
 
@@ -227,6 +237,7 @@ impl Totals {
         }
         self.n_completed += recorder.n_completed;
         self.n_dropped += recorder.n_dropped;
+        self.n_late_sends += recorder.n_late_sends;
         self.n_interrupted += recorder.n_started.saturating_sub(recorder.n_completed);
         self.first_rate_limited = match (self.first_rate_limited, recorder.first_rate_limited) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -41,11 +41,13 @@ pub fn describe_model(config: &LoadConfig) -> String {
         Model::Open {
             schedule,
             max_in_flight,
+            connections,
+            ..
         } => {
             let start_rate = schedule.rate_at(0.0);
             let duration = schedule.duration().min(config.duration).as_secs_f64();
             format!(
-                "open model, {} requests due over {duration:.1}s (starting at {start_rate:.0}/s), at most {max_in_flight} in flight",
+                "open model, {} requests due over {duration:.1}s (starting at {start_rate:.0}/s), at most {max_in_flight} in flight on up to {connections} connections",
                 schedule.total_arrivals()
             )
         }
@@ -161,6 +163,13 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
     }
     if !open {
         let _ = writeln!(out, "\nnote: {CLOSED_MODEL_NOTE}");
+    }
+    if open && totals.n_late_sends * 100 > totals.n_issued() {
+        let _ = writeln!(
+            out,
+            "\nnote: {} requests were sent more than 1 ms after their intended start (all connections busy, or the generator short of CPU); their wait is in the latency. If the service time is much lower than the latency outside a stall, raise --connections or --threads.",
+            totals.n_late_sends
+        );
     }
     out
 }

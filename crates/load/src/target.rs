@@ -24,6 +24,8 @@ use std::net::{IpAddr, SocketAddr};
 pub enum Scheme {
     Http,
     Https,
+    /// ZeroMQ REQ/REP over TCP (`zmq+tcp://host:port`).
+    ZmqTcp,
 }
 
 /// A parsed target URL.
@@ -46,7 +48,7 @@ pub struct Target {
 pub enum TargetError {
     #[error("`{url}` is not a valid URL: {reason}")]
     InvalidUrl { url: String, reason: String },
-    #[error("`{url}`: scheme `{scheme}` is not supported (use http:// or https://)")]
+    #[error("`{url}`: scheme `{scheme}` is not supported (use http://, https:// or zmq+tcp://)")]
     UnsupportedScheme { url: String, scheme: String },
     #[error(
         "refusing to send load to `{host}`: only loopback targets (127.0.0.0/8, ::1, localhost) are allowed by default\nhint: if you own this service and mean to load it, add `--allow-host {host}`"
@@ -73,6 +75,7 @@ impl Target {
         let scheme = match uri.scheme_str() {
             Some("http") => Scheme::Http,
             Some("https") => Scheme::Https,
+            Some("zmq+tcp") => Scheme::ZmqTcp,
             Some(other) => {
                 return Err(TargetError::UnsupportedScheme {
                     url: url.to_owned(),
@@ -99,10 +102,12 @@ impl Target {
         if host.is_empty() {
             return Err(invalid("it has no host"));
         }
-        let port = authority.port_u16().unwrap_or(match scheme {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-        });
+        let port = match (authority.port_u16(), scheme) {
+            (Some(port), _) => port,
+            (None, Scheme::Http) => 80,
+            (None, Scheme::Https) => 443,
+            (None, Scheme::ZmqTcp) => return Err(invalid("a zmq+tcp:// URL needs a port")),
+        };
         let path_and_query = uri
             .path_and_query()
             .map(|p| p.as_str().to_owned())
@@ -236,6 +241,9 @@ mod tests {
         assert_eq!(target.authority, "[::1]:9000");
         assert_eq!(target.path_and_query, "/");
         assert_eq!(Target::parse("https://localhost/a?b").unwrap().port, 443);
+        let zmq = Target::parse("zmq+tcp://127.0.0.1:5555").unwrap();
+        assert_eq!((zmq.scheme, zmq.port), (Scheme::ZmqTcp, 5555));
+        assert!(Target::parse("zmq+tcp://127.0.0.1").is_err());
         assert!(matches!(
             Target::parse("ftp://127.0.0.1/"),
             Err(TargetError::UnsupportedScheme { .. })

@@ -252,7 +252,14 @@ fn every_tenth_503_gives_exactly_ten_percent_5xx() {
         "--evidence-dir",
         evidence_dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(run_cli(args), ExitCode::SUCCESS);
+    let outcome = gonogo_load::cli::execute(&args).unwrap();
+    assert_eq!(outcome.exit_code, ExitCode::SUCCESS);
+    let written = std::fs::read_to_string(outcome.evidence_path.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        written,
+        gonogo_core::wire::to_json_pretty(&outcome.evidence),
+        "the outcome carries what was written"
+    );
     let record = read_single_evidence(evidence_dir.path());
     assert_eq!(record.kind, "load");
     assert_eq!(ratio(&record, "load.checkout.status_5xx"), (100, 1000));
@@ -424,7 +431,13 @@ fn a_server_stall_shows_in_the_open_model_p99_and_hides_in_the_closed_model() {
         "a third of the run was hit by the stall"
     );
     assert!(p50 < 400_000, "p50 {p50} µs");
-    // Service time (from the actual send) is the same here: requests were sent on time.
+    // 64 connections (the default) hang during the stall; the rest of the due requests wait
+    // for one, are sent late, and say so.
+    assert!(
+        result.totals.n_late_sends >= 300,
+        "late sends {}",
+        result.totals.n_late_sends
+    );
     drop(server);
 
     // Closed model, same stall: 4 connections wait 1 s once, the other requests are fast, and
@@ -649,6 +662,13 @@ fn bad_flags_are_usage_errors() {
         vec!["http://127.0.0.1:9/", "-H", "no colon"],
         vec!["http://127.0.0.1:9/", "--expect-status", "abc"],
         vec!["http://127.0.0.1:9/", "--name", "a.b"],
+        vec![
+            "http://127.0.0.1:9/",
+            "--rate",
+            "10",
+            "--timer-resolution",
+            "1s",
+        ],
         vec!["ftp://127.0.0.1:9/"],
     ] {
         let error = gonogo_load::cli::build_config(&load_args(&argv)).unwrap_err();
@@ -910,10 +930,231 @@ fn help_teaches_models_defaults_and_the_dropped_choice() {
         "--concurrency",
         "dropped",
         "[default: 10s]",
-        "[default: 5000]",
+        "[default: 10000]",
+        "--connections",
         "--allow-host",
         "Examples:",
     ] {
         assert!(help.contains(expected), "missing `{expected}` in --help");
     }
+}
+
+/// A raw HTTP/1.1 server that answers one request per connection and then closes it without
+/// saying `Connection: close`, as servers do when an idle keep-alive connection times out.
+/// Returns its address and a counter of accepted connections.
+fn one_request_per_connection_server() -> (SocketAddr, Arc<AtomicU64>, std::thread::JoinHandle<()>)
+{
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&accepted);
+    let thread = std::thread::spawn(move || {
+        // Serves 40 connections, then ends (the test sends at most 40 requests).
+        for stream in listener.incoming().take(40) {
+            let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }
+    });
+    (address, accepted, thread)
+}
+
+#[test]
+fn a_closed_keep_alive_connection_is_retried_only_for_idempotent_requests() {
+    let (address, accepted, server) = one_request_per_connection_server();
+    let url = format!("http://{address}/");
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &url,
+        "-c",
+        "1",
+        "-n",
+        "10",
+        "--threads",
+        "1",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(
+        result.totals.status_counts.get(&200),
+        Some(&10),
+        "{:?}",
+        result.totals.error_counts
+    );
+    assert_eq!(
+        result.totals.n_errors(),
+        0,
+        "GET is resent on a fresh connection"
+    );
+
+    // POST is not resent: every request on a reused (closed) connection fails, every other one
+    // opens a new connection and succeeds.
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &url,
+        "-m",
+        "POST",
+        "--body",
+        "x",
+        "-c",
+        "1",
+        "-n",
+        "20",
+        "--threads",
+        "1",
+    ]))
+    .unwrap();
+    let result = gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.totals.status_counts.get(&200), Some(&10));
+    assert_eq!(
+        result.totals.errors_of(ErrorClass::ConnectionReset),
+        10,
+        "{:?}",
+        result.totals.error_counts
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 20);
+    // Let the server thread finish: 20 more connections are not coming, so connect and drop.
+    for _ in 0..20 {
+        let _ = std::net::TcpStream::connect(address);
+    }
+    server.join().unwrap();
+}
+
+/// The example binary `gonogo-load` (built by `cargo test` beside this test binary), or `None`
+/// with the reason printed.
+fn example_binary() -> Option<std::path::PathBuf> {
+    let test_binary = std::env::current_exe().ok()?;
+    let path = test_binary
+        .parent()?
+        .parent()?
+        .join("examples")
+        .join("gonogo-load");
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "SKIPPED: {} was not built (run `cargo test -p gonogo-load`, which builds examples)",
+            path.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn the_process_prints_json_on_stdout_and_the_summary_on_stderr() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(binary)
+        .args([
+            "load",
+            &server.url("/every10"),
+            "-c",
+            "2",
+            "-n",
+            "50",
+            "--json",
+            "--evidence-dir",
+        ])
+        .arg(evidence_dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(document["requests"]["completed"], 50);
+    assert_eq!(document["status_counts"]["503"], 5);
+    assert!(
+        document["evidence_file"]
+            .as_str()
+            .unwrap()
+            .ends_with(".json")
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("status codes  200: 45, 503: 5"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour with NO_COLOR (and none off a TTY)"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_process_cleanly_and_still_writes_results() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let histogram = evidence_dir.path().join("run.hlog");
+    let mut child = std::process::Command::new(binary)
+        .args([
+            "load",
+            &server.url("/every10"),
+            "--rate",
+            "200",
+            "--duration",
+            "30s",
+            "--save-histogram",
+        ])
+        .arg(&histogram)
+        .arg("--evidence-dir")
+        .arg(evidence_dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the run is under way: the server has seen 50 requests.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.state.requests.load(Ordering::SeqCst) < 50 {
+        assert!(Instant::now() < deadline, "the run did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not stop within 5 s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped early (Ctrl-C)"), "{stderr}");
+    let record = read_single_evidence_json(evidence_dir.path());
+    let sent = server.state.requests.load(Ordering::SeqCst);
+    assert_eq!(
+        value(&record, "load.default.requests") as u64,
+        sent,
+        "every request the server saw is counted"
+    );
+    let (histogram, _) = gonogo_load::histogram_log::read_log(&histogram).unwrap();
+    assert_eq!(histogram.len(), sent);
+}
+
+fn read_single_evidence_json(dir: &Path) -> Evidence {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap())
+        .unwrap()
+        .remove(0)
 }
