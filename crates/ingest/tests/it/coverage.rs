@@ -63,7 +63,10 @@ fn merging_equals_coverage_combine() {
     .unwrap();
     assert_eq!(ratio(&mixed, "coverage.lines"), (26, 34));
     // Arms are numbered per line in every format, so the same branches are not counted twice.
-    assert_eq!(ratio(&mixed, "coverage.branches").1, ratio(&combined, "coverage.branches").1);
+    assert_eq!(
+        ratio(&mixed, "coverage.branches").1,
+        ratio(&combined, "coverage.branches").1
+    );
 }
 
 #[test]
