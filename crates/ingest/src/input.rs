@@ -3,7 +3,10 @@
 //!
 //! [`HashingReader`] wraps the file so the SHA-256 of its bytes is computed in the same single
 //! pass the parser makes; [`HashingReader::finish`] drains what the parser did not read (a
-//! parser may stop early) so the hash is always of the whole file.
+//! parser may stop early) so the hash is always of the whole file. The hashing itself runs on a
+//! second thread, fed 1 MiB chunks through a bounded channel (at most [`HASH_QUEUE`] chunks in
+//! flight, so memory stays bounded): SHA-256 costs about as much CPU as parsing, and on two
+//! cores the two halves overlap.
 //!
 //! [`locate`] is only called on failure: it re-reads the input from the start up to the
 //! error's byte offset, counting lines, and keeps at most [`EXCERPT_CHARS`] characters of the
@@ -18,24 +21,49 @@ use crate::error::Position;
 /// The longest excerpt an error shows.
 pub const EXCERPT_CHARS: usize = 80;
 
-/// A reader that hashes every byte that passes through it.
+/// Bytes handed to the hashing thread at a time.
+const HASH_CHUNK: usize = 1 << 20;
+/// Chunks queued for the hashing thread at most.
+pub const HASH_QUEUE: usize = 4;
+
+/// A reader that hashes every byte that passes through it (on a second thread).
 pub struct HashingReader<R> {
     inner: R,
-    hash: Sha256Stream,
+    pending: Vec<u8>,
+    sender: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
     bytes_read: u64,
 }
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> HashingReader<R> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE);
+        let hasher = std::thread::spawn(move || {
+            let mut hash = Sha256Stream::new();
+            for chunk in receiver {
+                hash.update(&chunk);
+            }
+            hash.finish()
+        });
         HashingReader {
             inner,
-            hash: Sha256Stream::new(),
+            pending: Vec::with_capacity(HASH_CHUNK),
+            sender: Some(sender),
+            hasher: Some(hasher),
             bytes_read: 0,
         }
     }
 
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read
+    }
+
+    fn flush_pending(&mut self) {
+        let chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(HASH_CHUNK));
+        if let Some(sender) = &self.sender {
+            // The receiver only goes away when the thread panicked; finish() reports that.
+            let _ = sender.send(chunk);
+        }
     }
 
     /// Reads the rest of the input and returns the SHA-256 of all of it and its length.
@@ -47,16 +75,35 @@ impl<R: Read> HashingReader<R> {
                 break;
             }
         }
-        Ok((self.hash.finish(), self.bytes_read))
+        self.flush_pending();
+        self.sender = None;
+        let hasher = self.hasher.take().expect("finish runs once");
+        let hash = hasher
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        Ok((hash, self.bytes_read))
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(out)?;
-        self.hash.update(&out[..n]);
+        self.pending.extend_from_slice(&out[..n]);
+        if self.pending.len() >= HASH_CHUNK {
+            self.flush_pending();
+        }
         self.bytes_read += n as u64;
         Ok(n)
+    }
+}
+
+impl<R> Drop for HashingReader<R> {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread; wait for it so none outlives its reader.
+        self.sender = None;
+        if let Some(hasher) = self.hasher.take() {
+            let _ = hasher.join();
+        }
     }
 }
 
