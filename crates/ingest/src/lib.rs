@@ -36,7 +36,7 @@ pub mod sarif;
 mod xml;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
@@ -324,11 +324,7 @@ pub fn collect_file_with(
     };
     let file = File::open(path).map_err(io_error)?;
     let mut hashing = input::HashingReader::new(file);
-    let result = parse_reader_with(
-        kind,
-        BufReader::with_capacity(256 * 1024, &mut hashing),
-        options,
-    );
+    let result = parse_reader_with(kind, &mut hashing, options);
     let parsed = match result {
         Ok(parsed) => parsed,
         Err(error) => return Err(attach_path(kind, path, error)),
@@ -534,7 +530,7 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
             source,
         })?;
         let mut hashing = input::HashingReader::new(file);
-        let mut reader = BufReader::with_capacity(256 * 1024, &mut hashing);
+        let reader = &mut hashing;
         let prefix = reader.fill_buf().map_err(|source| IngestError::Io {
             path: display.clone(),
             source,
