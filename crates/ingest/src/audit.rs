@@ -226,7 +226,8 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 
 /// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
 pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
-    let document: Value = serde_json::from_reader(input).map_err(ParseError::from_json)?;
+    let document: Value =
+        serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
     let summary = match kind {
         Kind::CargoAudit => cargo_audit(&document)?,
         Kind::NpmAudit => npm_audit(&document)?,
