@@ -22,6 +22,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let path = Path::new(path);
+    if args.get(3).map(String::as_str) == Some("--breakdown") {
+        breakdown(path);
+    }
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let start = Instant::now();
     let result = collect_file(kind, path);
@@ -57,4 +60,49 @@ fn peak_rss() -> String {
                 .map(|line| line.trim_start_matches("VmHWM:").trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// Times the two halves of a collection apart: parsing only, and hashing only.
+fn breakdown(path: &Path) {
+    use std::io::{BufReader, Read as _};
+    let start = Instant::now();
+    let cpu_start = cpu_seconds();
+    let file = std::fs::File::open(path).expect("readable");
+    let summary = gonogo_ingest::junit::parse(BufReader::with_capacity(256 * 1024, file));
+    let parse_seconds = start.elapsed().as_secs_f64();
+    let parse_cpu = cpu_seconds() - cpu_start;
+    let start = Instant::now();
+    let cpu_start = cpu_seconds();
+    let mut file = std::fs::File::open(path).expect("readable");
+    let mut hash = gonogo_core::evidence::Sha256Stream::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buffer).expect("readable");
+        if n == 0 {
+            break;
+        }
+        hash.update(&buffer[..n]);
+    }
+    let _ = hash.finish();
+    let hash_seconds = start.elapsed().as_secs_f64();
+    let hash_cpu = cpu_seconds() - cpu_start;
+    println!(
+        "breakdown: parse only {parse_seconds:.2} s wall, {parse_cpu:.2} s CPU ({}); sha256 only {hash_seconds:.2} s wall, {hash_cpu:.2} s CPU",
+        if summary.is_ok() { "ok" } else { "error" }
+    );
+}
+
+/// This process's user + system CPU time (from /proc/self/stat, in clock ticks of 10 ms).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -16,6 +16,10 @@
 //! (`{"error": {...}}` when the advisory endpoint failed), a pip-audit report whose every
 //! dependency was skipped (it still prints "No known vulnerabilities found" and exits 0), a
 //! report that lists no dependency at all, and cargo-audit with `dependency-count: 0`.
+//!
+//! A policy's ignore list ([`AuditIgnore`]: an ID, a reason, an expiry date) is applied by
+//! [`AuditSummary::apply_ignores`] before counting; ignored vulnerabilities are listed in the
+//! details with their reason, and an expired rule hides nothing.
 
 use std::io::BufRead;
 
@@ -105,9 +109,60 @@ pub struct AuditSummary {
     /// Informational entries (npm `info`, cargo-audit warnings) that are not vulnerabilities.
     pub informational: Vec<String>,
     pub warnings: Vec<String>,
+    /// Vulnerabilities removed by an ignore rule, with the rule.
+    pub ignored: Vec<(Vulnerability, AuditIgnore)>,
+}
+
+/// An accepted vulnerability (from the policy): not counted until it expires.
+///
+/// `id` matches a vulnerability's ID or any of its aliases (`RUSTSEC-...`, `GHSA-...`,
+/// `CVE-...`), case-insensitively. On and after `expires` the rule no longer applies and the
+/// report says so: an expired waiver never hides a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditIgnore {
+    pub id: String,
+    pub reason: String,
+    /// The last day the rule applies is the day before; `None` never expires.
+    pub expires: Option<jiff::civil::Date>,
 }
 
 impl AuditSummary {
+    /// Removes the vulnerabilities `ignores` accept on `today`; expired rules that would have
+    /// matched become warnings.
+    pub fn apply_ignores(&mut self, ignores: &[AuditIgnore], today: jiff::civil::Date) {
+        if ignores.is_empty() {
+            return;
+        }
+        let mut kept = Vec::new();
+        for vulnerability in std::mem::take(&mut self.vulnerabilities) {
+            let matching = ignores.iter().find(|rule| {
+                std::iter::once(&vulnerability.id)
+                    .chain(vulnerability.aliases.iter())
+                    .any(|id| {
+                        id.eq_ignore_ascii_case(&rule.id) || id.ends_with(&format!("/{}", rule.id))
+                    })
+            });
+            match matching {
+                Some(rule) if rule.expires.is_none_or(|expires| today < expires) => {
+                    self.ignored.push((vulnerability, rule.clone()));
+                }
+                Some(rule) => {
+                    self.warnings.push(format!(
+                        "the ignore rule for {} expired on {} (reason was: {}); {} in {} is counted",
+                        rule.id,
+                        rule.expires.map(|d| d.to_string()).unwrap_or_default(),
+                        rule.reason,
+                        vulnerability.id,
+                        vulnerability.package
+                    ));
+                    kept.push(vulnerability);
+                }
+                None => kept.push(vulnerability),
+            }
+        }
+        self.vulnerabilities = kept;
+    }
+
     pub fn count(&self, severity: Severity) -> u64 {
         self.vulnerabilities
             .iter()
@@ -146,6 +201,14 @@ impl AuditSummary {
             })).collect::<Vec<_>>(),
             "informational": self.informational,
             "warnings": self.warnings,
+            "ignored": self.ignored.iter().map(|(v, rule)| json!({
+                "id": v.id,
+                "package": v.package,
+                "severity": v.severity.as_str(),
+                "rule": rule.id,
+                "reason": rule.reason,
+                "expires": rule.expires.map(|d| d.to_string()),
+            })).collect::<Vec<_>>(),
         });
         Parsed {
             kind: "audit",
@@ -158,7 +221,13 @@ impl AuditSummary {
 
 /// Reads an audit report of `kind` (one of the four audit kinds).
 pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
-    let document: Value = serde_json::from_reader(input).map_err(ParseError::from_json)?;
+    Ok(parse_summary(kind, input)?.into_parsed())
+}
+
+/// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
+pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    let document: Value =
+        serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
     let summary = match kind {
         Kind::CargoAudit => cargo_audit(&document)?,
         Kind::NpmAudit => npm_audit(&document)?,
@@ -177,7 +246,7 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
             summary.tool
         )));
     }
-    Ok(summary.into_parsed())
+    Ok(summary)
 }
 
 fn wrong(expected: &'static str, what: &str) -> ParseError {

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::wire;
 
-use crate::{IngestError, Kind, collect_each};
+use crate::{IngestError, Kind, collect_coverage_merged, collect_each, expand_path};
 
 /// Turn files that CI produced (test results, coverage, SARIF, audits, k6 summaries) into evidence.
 ///
@@ -34,6 +34,8 @@ use crate::{IngestError, Kind, collect_each};
 ///   gonogo collect junit 'build/test-results/**/TEST-*.xml'
 ///
 ///   gonogo collect coverage coverage.xml lcov.info
+///
+///   gonogo collect coverage --merge unit.lcov integration.lcov
 ///
 ///   gonogo collect auto reports/ --json
 ///
@@ -63,16 +65,46 @@ pub struct CollectArgs {
     /// Do not write records to the evidence folder (use with --json).
     #[arg(long)]
     pub no_write: bool,
+
+    /// Coverage only: merge every input into one record, as a union of hits per file (what
+    /// `lcov -a` and `coverage combine` do), instead of one record per input.
+    #[arg(long)]
+    pub merge: bool,
 }
 
 /// Runs `gonogo collect`.
 pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
     let mut records: Vec<Evidence> = Vec::new();
     let mut errors: Vec<IngestError> = Vec::new();
-    for path in &args.paths {
-        let (found, failed) = collect_each(args.kind, path);
-        records.extend(found);
-        errors.extend(failed);
+    if args.merge {
+        if !matches!(
+            args.kind,
+            Kind::Coverage | Kind::Lcov | Kind::Cobertura | Kind::Jacoco
+        ) {
+            eprintln!(
+                "error: --merge applies to coverage inputs only (lcov, cobertura, jacoco, coverage)"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        let mut files = Vec::new();
+        for path in &args.paths {
+            match expand_path(args.kind, path) {
+                Ok(found) => files.extend(found),
+                Err(error) => errors.push(error),
+            }
+        }
+        if errors.is_empty() {
+            match collect_coverage_merged(&files) {
+                Ok(record) => records.push(record),
+                Err(error) => errors.push(error),
+            }
+        }
+    } else {
+        for path in &args.paths {
+            let (found, failed) = collect_each(args.kind, path);
+            records.extend(found);
+            errors.extend(failed);
+        }
     }
     if !args.no_write && !records.is_empty() {
         std::fs::create_dir_all(&args.evidence_dir).with_context(|| {

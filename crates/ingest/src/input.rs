@@ -3,7 +3,10 @@
 //!
 //! [`HashingReader`] wraps the file so the SHA-256 of its bytes is computed in the same single
 //! pass the parser makes; [`HashingReader::finish`] drains what the parser did not read (a
-//! parser may stop early) so the hash is always of the whole file.
+//! parser may stop early) so the hash is always of the whole file. The hashing itself runs on a
+//! second thread, fed the reader's own 1 MiB blocks through a bounded channel (at most
+//! [`HASH_QUEUE`] in flight, so memory stays bounded): SHA-256 costs about as much CPU as
+//! parsing, and on two cores the two halves overlap.
 //!
 //! [`locate`] is only called on failure: it re-reads the input from the start up to the
 //! error's byte offset, counting lines, and keeps at most [`EXCERPT_CHARS`] characters of the
@@ -18,18 +21,47 @@ use crate::error::Position;
 /// The longest excerpt an error shows.
 pub const EXCERPT_CHARS: usize = 80;
 
-/// A reader that hashes every byte that passes through it.
+/// Bytes read (and handed to the hashing thread) at a time.
+const BLOCK: usize = 1 << 20;
+/// Blocks queued for the hashing thread at most.
+pub const HASH_QUEUE: usize = 4;
+
+/// A buffered reader that hashes every byte it reads, on a second thread.
+///
+/// It reads the input in 1 MiB blocks and is itself the parser's [`BufRead`]: a block the
+/// parser has consumed is *moved* to the hashing thread (no copy) and comes back through a
+/// return channel to be refilled, so the steady state allocates nothing and at most
+/// `HASH_QUEUE + 2` blocks exist.
 pub struct HashingReader<R> {
     inner: R,
-    hash: Sha256Stream,
+    block: Vec<u8>,
+    position: usize,
+    sender: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
+    hasher: Option<std::thread::JoinHandle<String>>,
     bytes_read: u64,
 }
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> HashingReader<R> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE);
+        let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE + 2);
+        let hasher = std::thread::spawn(move || {
+            let mut hash = Sha256Stream::new();
+            for block in receiver {
+                hash.update(&block);
+                // The reader may be gone or have enough blocks; dropping one is fine.
+                let _ = recycle.try_send(block);
+            }
+            hash.finish()
+        });
         HashingReader {
             inner,
-            hash: Sha256Stream::new(),
+            block: Vec::new(),
+            position: 0,
+            sender: Some(sender),
+            recycled,
+            hasher: Some(hasher),
             bytes_read: 0,
         }
     }
@@ -38,25 +70,82 @@ impl<R: Read> HashingReader<R> {
         self.bytes_read
     }
 
+    /// Hands the current block to the hashing thread and reads the next one.
+    fn next_block(&mut self) -> io::Result<()> {
+        let mut next = self
+            .recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+        next.clear();
+        next.resize(BLOCK, 0);
+        let n = loop {
+            match self.inner.read(&mut next) {
+                Ok(n) => break n,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            }
+        };
+        next.truncate(n);
+        self.bytes_read += n as u64;
+        let done = std::mem::replace(&mut self.block, next);
+        self.position = 0;
+        if !done.is_empty()
+            && let Some(sender) = &self.sender
+        {
+            // The receiver only goes away when the thread panicked; finish() reports that.
+            let _ = sender.send(done);
+        }
+        Ok(())
+    }
+
     /// Reads the rest of the input and returns the SHA-256 of all of it and its length.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
-        let mut buffer = vec![0u8; 64 * 1024];
         loop {
-            let n = self.read(&mut buffer)?;
-            if n == 0 {
+            self.position = self.block.len();
+            self.next_block()?;
+            if self.block.is_empty() {
                 break;
             }
         }
-        Ok((self.hash.finish(), self.bytes_read))
+        self.sender = None;
+        let hasher = self.hasher.take().expect("finish runs once");
+        let hash = hasher
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        Ok((hash, self.bytes_read))
+    }
+}
+
+impl<R: Read> BufRead for HashingReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.position >= self.block.len() {
+            self.next_block()?;
+        }
+        Ok(&self.block[self.position..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.position = (self.position + amount).min(self.block.len());
     }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(out)?;
-        self.hash.update(&out[..n]);
-        self.bytes_read += n as u64;
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
         Ok(n)
+    }
+}
+
+impl<R> Drop for HashingReader<R> {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread; wait for it so none outlives its reader.
+        self.sender = None;
+        if let Some(hasher) = self.hasher.take() {
+            let _ = hasher.join();
+        }
     }
 }
 
@@ -271,8 +360,21 @@ mod tests {
         let mut reader = HashingReader::new(&data[..]);
         let mut first = [0u8; 5];
         reader.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"hello");
         let (hash, length) = reader.finish().unwrap();
         assert_eq!(hash, gonogo_core::evidence::sha256_hex(&data));
         assert_eq!(length, data.len() as u64);
+        // Several blocks, read to the end through BufRead.
+        let big: Vec<u8> = (0..3 * BLOCK + 17).map(|i| (i % 251) as u8).collect();
+        let mut reader = HashingReader::new(&big[..]);
+        let mut copy = Vec::new();
+        reader.read_to_end(&mut copy).unwrap();
+        assert_eq!(copy, big);
+        let (hash, length) = reader.finish().unwrap();
+        assert_eq!(hash, gonogo_core::evidence::sha256_hex(&big));
+        assert_eq!(length, big.len() as u64);
+        // Empty input.
+        let (hash, length) = HashingReader::new(&b""[..]).finish().unwrap();
+        assert_eq!((hash, length), (gonogo_core::evidence::sha256_hex(b""), 0));
     }
 }

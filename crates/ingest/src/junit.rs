@@ -151,7 +151,8 @@ impl TestCase {
     }
 }
 
-/// The testcase being read.
+/// The testcase being read. One is reused for every testcase, so its strings keep their
+/// capacity and the hot loop does not allocate.
 #[derive(Default)]
 struct Current {
     name: String,
@@ -159,7 +160,7 @@ struct Current {
     file: Option<String>,
     line: Option<u64>,
     time_seconds: f64,
-    status: Option<String>,
+    status_skip: bool,
     failure: bool,
     error: bool,
     skipped: bool,
@@ -172,16 +173,70 @@ struct Current {
     capturing: bool,
 }
 
+impl Current {
+    fn reset(&mut self, depth: usize) {
+        self.name.clear();
+        self.classname.clear();
+        self.file = None;
+        self.line = None;
+        self.time_seconds = 0.0;
+        self.status_skip = false;
+        self.failure = false;
+        self.error = false;
+        self.skipped = false;
+        self.xfail = false;
+        self.flaky = false;
+        self.message.clear();
+        self.depth = depth;
+        self.capturing = false;
+    }
+}
+
+/// The elements whose end matters; the rest are `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Testsuites,
+    Testsuite,
+    Testcase,
+    Failure,
+    Error,
+    Other,
+}
+
+impl Tag {
+    fn of(name: &[u8]) -> Tag {
+        match name {
+            b"testsuites" | b"testrun" => Tag::Testsuites,
+            b"testsuite" => Tag::Testsuite,
+            b"testcase" => Tag::Testcase,
+            b"failure" => Tag::Failure,
+            b"error" => Tag::Error,
+            _ => Tag::Other,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Tag::Testsuites => "<testsuites>",
+            Tag::Testsuite => "<testsuite>",
+            Tag::Testcase => "<testcase>",
+            Tag::Failure => "<failure>",
+            Tag::Error => "<error>",
+            Tag::Other => "an element",
+        }
+    }
+}
+
 /// Reads a JUnit report.
 pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
     let mut reader = xml::reader(input);
     let mut buffer = Vec::with_capacity(64 * 1024);
     let mut summary = JunitSummary::default();
-    let mut depth = 0usize;
     let mut seen_root = false;
-    let mut current: Option<Current> = None;
-    // Open elements by name (only their names are kept; depth is bounded by the document).
-    let mut open: Vec<String> = Vec::new();
+    let mut current = Current::default();
+    let mut in_testcase = false;
+    // Open elements (only their tags: the nesting depth is the stack's length).
+    let mut open: Vec<Tag> = Vec::new();
     let mut declared_top: Option<u64> = None;
     let mut declared_suites_sum: u64 = 0;
     let mut declared_suites_seen = false;
@@ -194,23 +249,25 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let name = xml::local_name(element);
+                let local = element.local_name();
+                let name = local.as_ref();
+                let depth = open.len();
                 if !seen_root {
                     seen_root = true;
-                    match name.as_ref() {
-                        "testsuites" | "testrun" => {
+                    match name {
+                        b"testsuites" | b"testrun" => {
                             root_is_testsuites = true;
                             declared_top = attribute_u64(element, b"tests");
                             summary.producer = guess_producer(element);
                         }
-                        "testsuite" => {
+                        b"testsuite" => {
                             summary.producer = guess_producer(element);
                         }
-                        other => return Err(wrong_root(other)),
+                        other => return Err(wrong_root(&String::from_utf8_lossy(other))),
                     }
                 }
-                match name.as_ref() {
-                    "testsuite" => {
+                match name {
+                    b"testsuite" => {
                         summary.suites += 1;
                         let top = if root_is_testsuites {
                             depth == 1
@@ -225,15 +282,15 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                             summary.producer = guess_producer(element);
                         }
                     }
-                    "testcase" if current.is_none() => {
-                        let case = start_testcase(element, depth);
+                    b"testcase" if !in_testcase => {
+                        start_testcase(&mut current, element, depth);
                         if is_empty {
-                            finish_testcase(&mut summary, case);
+                            finish_testcase(&mut summary, &current);
                         } else {
-                            current = Some(case);
+                            in_testcase = true;
                         }
                     }
-                    "property" if current.is_none() && summary.producer.is_none() => {
+                    b"property" if !in_testcase && summary.producer.is_none() => {
                         let mut is_go = false;
                         xml::for_each_attribute(element, |key, value| {
                             if key == b"name" && value == "go.version" {
@@ -244,63 +301,54 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                             summary.producer = Some("go (gotestsum/go-junit-report)".into());
                         }
                     }
-                    child => {
-                        if let Some(case) = current.as_mut()
-                            && depth == case.depth + 1
-                        {
-                            match child {
-                                "failure" => {
-                                    case.failure = true;
-                                    take_message(case, element);
-                                    case.capturing = !is_empty;
-                                }
-                                "error" => {
-                                    if !case.error {
-                                        // An error's message wins over a failure's.
-                                        case.message.clear();
-                                    }
-                                    case.error = true;
-                                    take_message(case, element);
-                                    case.capturing = !is_empty;
-                                }
-                                "skipped" => {
-                                    case.skipped = true;
-                                    xml::for_each_attribute(element, |key, value| {
-                                        if key == b"type" && value == "pytest.xfail" {
-                                            case.xfail = true;
-                                        }
-                                    });
-                                }
-                                "flakyFailure" | "flakyError" => case.flaky = true,
-                                _ => {}
-                            }
+                    child if in_testcase && depth == current.depth + 1 => match child {
+                        b"failure" => {
+                            current.failure = true;
+                            take_message(&mut current, element);
+                            current.capturing = !is_empty;
                         }
-                    }
+                        b"error" => {
+                            if !current.error {
+                                // An error's message wins over a failure's.
+                                current.message.clear();
+                            }
+                            current.error = true;
+                            take_message(&mut current, element);
+                            current.capturing = !is_empty;
+                        }
+                        b"skipped" => {
+                            current.skipped = true;
+                            xml::for_each_attribute(element, |key, value| {
+                                if key == b"type" && value == "pytest.xfail" {
+                                    current.xfail = true;
+                                }
+                            });
+                        }
+                        b"flakyFailure" | b"flakyError" => current.flaky = true,
+                        _ => {}
+                    },
+                    _ => {}
                 }
                 if !is_empty {
-                    depth += 1;
-                    open.push(name.into_owned());
+                    open.push(Tag::of(name));
                 }
             }
             Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                let name = open.pop().unwrap_or_default();
-                if let Some(case) = current.as_mut() {
-                    if depth == case.depth + 1 && (name == "failure" || name == "error") {
-                        case.capturing = false;
-                    } else if depth == case.depth && name == "testcase" {
-                        let case = current.take().expect("checked above");
-                        finish_testcase(&mut summary, case);
+                let tag = open.pop().unwrap_or(Tag::Other);
+                let depth = open.len();
+                if in_testcase {
+                    if depth == current.depth + 1 && matches!(tag, Tag::Failure | Tag::Error) {
+                        current.capturing = false;
+                    } else if depth == current.depth && tag == Tag::Testcase {
+                        in_testcase = false;
+                        finish_testcase(&mut summary, &current);
                     }
                 }
             }
             Event::Text(ref text) => {
-                if let Some(case) = current.as_mut()
-                    && case.capturing
-                    && case.message.len() < MESSAGE_BYTES
-                {
+                if in_testcase && current.capturing && current.message.len() < MESSAGE_BYTES {
                     let text = String::from_utf8_lossy(text.as_ref());
-                    push_body(case, &text);
+                    xml::push_capped(&mut current.message, &text, MESSAGE_BYTES);
                 } else if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) {
                     return Err(ParseError::WrongKind {
                         expected: "JUnit XML",
@@ -309,31 +357,22 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                 }
             }
             Event::CData(ref text) => {
-                if let Some(case) = current.as_mut()
-                    && case.capturing
-                    && case.message.len() < MESSAGE_BYTES
-                {
+                if in_testcase && current.capturing && current.message.len() < MESSAGE_BYTES {
                     let text = String::from_utf8_lossy(text.as_ref());
-                    push_body(case, &text);
+                    xml::push_capped(&mut current.message, &text, MESSAGE_BYTES);
                 }
             }
             Event::GeneralRef(ref reference) => {
-                if let Some(case) = current.as_mut()
-                    && case.capturing
-                    && case.message.len() < MESSAGE_BYTES
-                {
+                if in_testcase && current.capturing && current.message.len() < MESSAGE_BYTES {
                     let text = xml::resolve_reference(reference);
-                    xml::push_capped(&mut case.message, &text, MESSAGE_BYTES);
+                    xml::push_capped(&mut current.message, &text, MESSAGE_BYTES);
                 }
             }
             Event::Eof => {
-                if depth > 0 {
+                if let Some(tag) = open.last() {
                     return Err(ParseError::malformed_at(
                         reader.buffer_position(),
-                        format!(
-                            "the file ends inside <{}>: it is truncated",
-                            open.last().map(String::as_str).unwrap_or("?")
-                        ),
+                        format!("the file ends inside {}: it is truncated", tag.describe()),
                     ));
                 }
                 break;
@@ -374,22 +413,25 @@ fn wrong_root(name: &str) -> ParseError {
     }
 }
 
-fn start_testcase(element: &BytesStart<'_>, depth: usize) -> Current {
-    let mut case = Current {
-        depth,
-        ..Current::default()
-    };
+fn start_testcase(case: &mut Current, element: &BytesStart<'_>, depth: usize) {
+    case.reset(depth);
     xml::for_each_attribute(element, |key, value| match key {
-        b"name" => case.name = value.into_owned(),
-        b"classname" => case.classname = value.into_owned(),
-        b"class" if case.classname.is_empty() => case.classname = value.into_owned(),
+        b"name" => case.name.push_str(&value),
+        b"classname" => {
+            case.classname.clear();
+            case.classname.push_str(&value);
+        }
+        b"class" if case.classname.is_empty() => case.classname.push_str(&value),
         b"file" | b"filepath" => case.file = Some(value.into_owned()),
         b"line" | b"lineno" => case.line = value.trim().parse().ok(),
         b"time" | b"duration" => case.time_seconds = parse_time(&value),
-        b"status" | b"result" => case.status = Some(value.to_ascii_lowercase()),
+        b"status" | b"result" => {
+            case.status_skip = ["notrun", "disabled", "skipped", "skip", "ignored"]
+                .iter()
+                .any(|status| value.eq_ignore_ascii_case(status));
+        }
         _ => {}
     });
-    case
 }
 
 fn take_message(case: &mut Current, element: &BytesStart<'_>) {
@@ -406,16 +448,9 @@ fn take_message(case: &mut Current, element: &BytesStart<'_>) {
     }
 }
 
-fn push_body(case: &mut Current, text: &str) {
-    xml::push_capped(&mut case.message, text, MESSAGE_BYTES);
-}
-
-fn finish_testcase(summary: &mut JunitSummary, case: Current) {
+fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
     summary.testcases += 1;
-    let status_skip = matches!(
-        case.status.as_deref(),
-        Some("notrun" | "disabled" | "skipped" | "skip" | "ignored")
-    );
+    let status_skip = case.status_skip;
     let outcome = if case.error {
         Outcome::Errored
     } else if case.failure {
@@ -453,7 +488,7 @@ fn finish_testcase(summary: &mut JunitSummary, case: Current) {
     if !keep_failing && fast {
         return;
     }
-    let mut file = case.file;
+    let mut file = case.file.clone();
     let mut line = case.line;
     let message = (!case.message.trim().is_empty()).then(|| case.message.trim().to_string());
     if file.is_none()
@@ -464,8 +499,8 @@ fn finish_testcase(summary: &mut JunitSummary, case: Current) {
         line = Some(found_line);
     }
     let kept = TestCase {
-        name: case.name,
-        classname: case.classname,
+        name: case.name.clone(),
+        classname: case.classname.clone(),
         file,
         line,
         time_seconds: case.time_seconds,

@@ -38,7 +38,8 @@ const TREND_STATS: [(&str, &str); 6] = [
 
 /// Reads a k6 summary.
 pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
-    let document: Value = serde_json::from_reader(input).map_err(ParseError::from_json)?;
+    let document: Value =
+        serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
     let metrics = document
         .get("metrics")
         .and_then(Value::as_object)

@@ -36,7 +36,7 @@ pub mod sarif;
 mod xml;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
@@ -162,8 +162,38 @@ impl Parsed {
     }
 }
 
+/// Options of a collection that come from the policy.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Accepted vulnerabilities, applied to dependency audits.
+    pub audit_ignores: Vec<audit::AuditIgnore>,
+    /// The day ignore rules are judged on (the caller's clock; the core has none). The
+    /// default is today in UTC.
+    pub today: jiff::civil::Date,
+}
+
+impl Default for CollectOptions {
+    fn default() -> CollectOptions {
+        CollectOptions {
+            audit_ignores: Vec::new(),
+            today: jiff::tz::TimeZone::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date(),
+        }
+    }
+}
+
 /// Parses one input of a known kind (use [`detect::sniff`] first for `auto`).
-pub fn parse_reader(kind: Kind, mut input: impl BufRead) -> Result<Parsed, ParseError> {
+pub fn parse_reader(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
+    parse_reader_with(kind, input, &CollectOptions::default())
+}
+
+/// [`parse_reader`] with the policy's options.
+pub fn parse_reader_with(
+    kind: Kind,
+    mut input: impl BufRead,
+    options: &CollectOptions,
+) -> Result<Parsed, ParseError> {
     let prefix = input.fill_buf()?;
     let detected = detect::sniff(prefix);
     let kind = match detected {
@@ -214,7 +244,12 @@ pub fn parse_reader(kind: Kind, mut input: impl BufRead) -> Result<Parsed, Parse
         }
         Kind::Jacoco => coverage::jacoco::parse(input).and_then(|c| c.into_parsed("jacoco")),
         Kind::Sarif => sarif::parse(input).and_then(sarif::SarifSummary::into_parsed),
-        Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv => audit::parse(kind, input),
+        Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv => {
+            audit::parse_summary(kind, input).map(|mut summary| {
+                summary.apply_ignores(&options.audit_ignores, options.today);
+                summary.into_parsed()
+            })
+        }
         Kind::K6 => k6::parse(input),
         Kind::Coverage | Kind::Auto => unreachable!("resolved above"),
     }
@@ -273,6 +308,15 @@ pub fn junit_evidence(summary: junit::JunitSummary) -> Result<Parsed, ParseError
 
 /// Reads one file into evidence: one streaming pass that parses and hashes.
 pub fn collect_file(kind: Kind, path: &Path) -> Result<Evidence, IngestError> {
+    collect_file_with(kind, path, &CollectOptions::default())
+}
+
+/// [`collect_file`] with the policy's options (audit ignore list).
+pub fn collect_file_with(
+    kind: Kind,
+    path: &Path,
+    options: &CollectOptions,
+) -> Result<Evidence, IngestError> {
     let display = path.display().to_string();
     let io_error = |source| IngestError::Io {
         path: display.clone(),
@@ -280,7 +324,7 @@ pub fn collect_file(kind: Kind, path: &Path) -> Result<Evidence, IngestError> {
     };
     let file = File::open(path).map_err(io_error)?;
     let mut hashing = input::HashingReader::new(file);
-    let result = parse_reader(kind, BufReader::with_capacity(256 * 1024, &mut hashing));
+    let result = parse_reader_with(kind, &mut hashing, options);
     let parsed = match result {
         Ok(parsed) => parsed,
         Err(error) => return Err(attach_path(kind, path, error)),
@@ -424,7 +468,16 @@ pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestErro
 /// Stops at the first input that cannot become evidence; use [`collect_each`] to see them all.
 /// This is what `gonogo gate` calls for a policy's `[[collect]]` entries.
 pub fn collect_path(kind: Kind, path: &str) -> Result<Vec<Evidence>, IngestError> {
-    let (records, mut errors) = collect_each(kind, path);
+    collect_path_with(kind, path, &CollectOptions::default())
+}
+
+/// [`collect_path`] with the policy's options (audit ignore list).
+pub fn collect_path_with(
+    kind: Kind,
+    path: &str,
+    options: &CollectOptions,
+) -> Result<Vec<Evidence>, IngestError> {
+    let (records, mut errors) = collect_each_with(kind, path, options);
     if errors.is_empty() {
         Ok(records)
     } else {
@@ -435,6 +488,15 @@ pub fn collect_path(kind: Kind, path: &str) -> Result<Vec<Evidence>, IngestError
 /// Collects every input `path` names, keeping going past bad ones: the records, and one error
 /// per input that could not become evidence.
 pub fn collect_each(kind: Kind, path: &str) -> (Vec<Evidence>, Vec<IngestError>) {
+    collect_each_with(kind, path, &CollectOptions::default())
+}
+
+/// [`collect_each`] with the policy's options (audit ignore list).
+pub fn collect_each_with(
+    kind: Kind,
+    path: &str,
+    options: &CollectOptions,
+) -> (Vec<Evidence>, Vec<IngestError>) {
     let files = match expand_path(kind, path) {
         Ok(files) => files,
         Err(error) => return (Vec::new(), vec![error]),
@@ -442,7 +504,7 @@ pub fn collect_each(kind: Kind, path: &str) -> (Vec<Evidence>, Vec<IngestError>)
     let mut records = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match collect_file(kind, &file) {
+        match collect_file_with(kind, &file, options) {
             Ok(record) => records.push(record),
             Err(error) => errors.push(error),
         }
@@ -468,7 +530,7 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
             source,
         })?;
         let mut hashing = input::HashingReader::new(file);
-        let mut reader = BufReader::with_capacity(256 * 1024, &mut hashing);
+        let reader = &mut hashing;
         let prefix = reader.fill_buf().map_err(|source| IngestError::Io {
             path: display.clone(),
             source,

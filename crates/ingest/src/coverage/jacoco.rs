@@ -3,8 +3,8 @@
 //! Lines come from `package/sourcefile/line[nr mi ci mb cb]`: a line is instrumented, and
 //! covered when `ci > 0`; its branches are `cb` covered of `mb + cb`. Functions are
 //! `package/class/method` elements with their `METHOD` counter (covered when `covered > 0`).
-//! gcovr's JaCoCo dialect writes `<line nr="3"/>` with no `mi`/`ci`: for such files the
-//! sourcefile's `LINE` counter gives the totals instead. Real JaCoCo output is a single line,
+//! gcovr's JaCoCo dialect writes `<line nr="3"/>` with no `mi`/`ci` and no `class`/`method`:
+//! for such files the sourcefile's `LINE` and `METHOD` counters give the totals instead. Real JaCoCo output is a single line,
 //! so errors carry the byte offset too.
 
 use std::io::BufRead;
@@ -135,9 +135,12 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                     }
                     ("counter", Some("sourcefile")) => {
                         let (counter_type, missed, covered) = read_counter(element);
-                        if counter_type == "LINE" {
-                            let file = coverage.file(&file_key);
-                            file.line_totals = Some((covered, missed.saturating_add(covered)));
+                        let totals = Some((covered, missed.saturating_add(covered)));
+                        let file = coverage.file(&file_key);
+                        match counter_type.as_str() {
+                            "LINE" => file.line_totals = totals,
+                            "METHOD" => file.function_totals = totals,
+                            _ => {}
                         }
                     }
                     _ => {}

@@ -178,13 +178,31 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
     Ok(coverage)
 }
 
-fn finish(coverage: &mut Coverage, name: String, file: FileCoverage) {
+fn finish(coverage: &mut Coverage, name: String, mut file: FileCoverage) {
+    renumber_branches(&mut file);
     match coverage.files.get_mut(&name) {
         Some(existing) => existing.merge(&file),
         None => {
             coverage.files.insert(name, file);
         }
     }
+}
+
+/// Numbers each line's branch arms 0, 1, 2... in (block, branch) order, the keys Cobertura
+/// and JaCoCo use, so that inputs of different formats merge arm by arm.
+fn renumber_branches(file: &mut FileCoverage) {
+    let mut renumbered = std::collections::BTreeMap::new();
+    let mut current_line = None;
+    let mut arm = 0;
+    for ((line, _, _), taken) in std::mem::take(&mut file.branches) {
+        if current_line != Some(line) {
+            current_line = Some(line);
+            arm = 0;
+        }
+        renumbered.insert((line, 0, arm), taken);
+        arm += 1;
+    }
+    file.branches = renumbered;
 }
 
 fn check_declared(

@@ -52,6 +52,9 @@ pub struct FileCoverage {
     pub functions: BTreeMap<String, u64>,
     /// Totals given without per-line data (gcovr's JaCoCo dialect has no `mi`/`ci`): (hit, found).
     pub line_totals: Option<(u64, u64)>,
+    /// Function totals given without per-function data (gcovr's JaCoCo dialect has no
+    /// `method` elements, only a `METHOD` counter): (hit, found).
+    pub function_totals: Option<(u64, u64)>,
 }
 
 /// Hit of found, for lines, branches and functions.
@@ -77,10 +80,13 @@ impl FileCoverage {
                 self.branches.values().filter(|&&taken| taken).count() as u64,
                 self.branches.len() as u64,
             ),
-            functions: (
-                self.functions.values().filter(|&&hits| hits > 0).count() as u64,
-                self.functions.len() as u64,
-            ),
+            functions: match self.function_totals {
+                Some(totals) if self.functions.is_empty() => totals,
+                _ => (
+                    self.functions.values().filter(|&&hits| hits > 0).count() as u64,
+                    self.functions.len() as u64,
+                ),
+            },
         }
     }
 
@@ -100,6 +106,10 @@ impl FileCoverage {
         if let Some((hit, found)) = other.line_totals {
             let (old_hit, old_found) = self.line_totals.unwrap_or((0, 0));
             self.line_totals = Some((old_hit.max(hit), old_found.max(found)));
+        }
+        if let Some((hit, found)) = other.function_totals {
+            let (old_hit, old_found) = self.function_totals.unwrap_or((0, 0));
+            self.function_totals = Some((old_hit.max(hit), old_found.max(found)));
         }
     }
 

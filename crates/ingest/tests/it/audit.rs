@@ -78,3 +78,43 @@ fn osv_counts_groups_not_aliases() {
     // 9.8 critical, 5.6 moderate, "" unknown: three groups, not four records.
     assert_eq!(severities(&evidence), [1.0, 0.0, 1.0, 0.0, 1.0]);
 }
+
+#[test]
+fn ignore_rules_apply_until_they_expire() {
+    use gonogo_ingest::audit::AuditIgnore;
+    use gonogo_ingest::{CollectOptions, collect_file_with};
+    let date = |text: &str| text.parse::<jiff::civil::Date>().unwrap();
+    let options = CollectOptions {
+        audit_ignores: vec![
+            // By alias, still valid.
+            AuditIgnore {
+                id: "CVE-2024-00001".into(),
+                reason: "not reachable: we never parse untrusted frames".into(),
+                expires: Some(date("2026-12-31")),
+            },
+            // Expired the day before "today": hides nothing.
+            AuditIgnore {
+                id: "RUSTSEC-2023-0071".into(),
+                reason: "no fix yet".into(),
+                expires: Some(date("2026-11-24")),
+            },
+        ],
+        today: date("2026-11-25"),
+    };
+    let evidence = collect_file_with(
+        Kind::CargoAudit,
+        &crate::data("audit/cargo-audit/report.json"),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(severities(&evidence), [0.0, 0.0, 0.0, 0.0, 1.0]);
+    let ignored = evidence.details["ignored"].as_array().unwrap();
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0]["id"], "RUSTSEC-2024-0001");
+    assert_eq!(
+        ignored[0]["reason"],
+        "not reachable: we never parse untrusted frames"
+    );
+    let warnings = evidence.details["warnings"].to_string();
+    assert!(warnings.contains("expired on 2026-11-24"), "{warnings}");
+}

@@ -13,6 +13,7 @@ fn args(kind: Kind, paths: &[String], evidence_dir: &std::path::Path) -> Collect
         evidence_dir: evidence_dir.to_path_buf(),
         json: false,
         no_write: false,
+        merge: false,
     }
 }
 
@@ -103,4 +104,27 @@ fn help_teaches() {
     ] {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
+}
+
+#[test]
+fn merge_makes_one_coverage_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut arguments = args(
+        Kind::Coverage,
+        &[
+            data_str("coverage/coverage.py/cov-a.lcov"),
+            data_str("coverage/coverage.py/cov-b.xml"),
+        ],
+        dir.path(),
+    );
+    arguments.merge = true;
+    assert_eq!(run(arguments.clone()).unwrap(), ExitCode::SUCCESS);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
+    let record = &wire::parse_records(&text).unwrap()[0];
+    let lines = record.metrics["coverage.lines"].value.as_ratio().unwrap();
+    assert_eq!((lines.k, lines.n), (26, 34));
+    arguments.kind = Kind::Junit;
+    assert_eq!(run(arguments).unwrap(), ExitCode::from(2));
 }

@@ -62,6 +62,11 @@ fn merging_equals_coverage_combine() {
     ])
     .unwrap();
     assert_eq!(ratio(&mixed, "coverage.lines"), (26, 34));
+    // Arms are numbered per line in every format, so the same branches are not counted twice.
+    assert_eq!(
+        ratio(&mixed, "coverage.branches").1,
+        ratio(&combined, "coverage.branches").1
+    );
 }
 
 #[test]
@@ -107,4 +112,22 @@ fn jacoco_agent_report() {
         collect(Kind::Auto, "coverage/jacoco/jacoco.xml").kind,
         "coverage"
     );
+}
+
+#[test]
+fn gcovr_three_formats_agree_with_its_summary() {
+    // gcovr --print-summary: "lines: 72.7% (8 out of 11)", "functions: 66.7% (2 out of 3)",
+    // "branches: 75.0% (3 out of 4)".
+    for (kind, file) in [
+        (Kind::Lcov, "coverage/gcovr/gcovr.lcov"),
+        (Kind::Cobertura, "coverage/gcovr/gcovr-cobertura.xml"),
+        (Kind::Jacoco, "coverage/gcovr/gcovr-jacoco.xml"),
+    ] {
+        let evidence = collect(kind, file);
+        assert_eq!(ratio(&evidence, "coverage.lines"), (8, 11), "{file}");
+        assert_eq!(ratio(&evidence, "coverage.branches"), (3, 4), "{file}");
+        if kind != Kind::Cobertura {
+            assert_eq!(ratio(&evidence, "coverage.functions"), (2, 3), "{file}");
+        }
+    }
 }

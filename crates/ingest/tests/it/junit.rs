@@ -173,3 +173,26 @@ fn maven_surefire_reruns_and_flakes() {
     assert_eq!(error["name"], "dividesByZero");
     assert!(error["message"].as_str().unwrap().starts_with("/ by zero"));
 }
+
+#[test]
+fn mocha_pending_tests_are_absent() {
+    // mocha: "2 passing, 2 pending, 2 failing". The reporter writes no testcase for pending
+    // tests, so 4 testcases against a declared tests="6".
+    assert_counts("junit/mocha/mocha-junit.xml", 2, 2, 0, 0, 0, 4);
+    let evidence = collect(Kind::Junit, "junit/mocha/mocha-junit.xml");
+    assert_eq!(evidence.tool.name, "mocha-junit-reporter");
+    assert_eq!(evidence.details["declared_tests"], 6);
+}
+
+#[test]
+fn playwright_flaky_reads_as_passed() {
+    // Playwright: "1 failed, 1 flaky, 1 skipped, 1 passed". The flaky test is a plain pass
+    // in the JUnit file (FIXME: only Playwright's JSON reporter shows flakiness).
+    assert_counts("junit/playwright/playwright-junit.xml", 1, 2, 0, 1, 0, 4);
+    assert_eq!(
+        collect(Kind::Junit, "junit/playwright/playwright-junit.xml")
+            .tool
+            .name,
+        "playwright"
+    );
+}

@@ -53,3 +53,22 @@ pub fn value(evidence: &Evidence, name: &str) -> f64 {
         other => panic!("{name}: not a value: {other:?}"),
     }
 }
+
+/// Every source file opens with a `//!` module doc saying what it is for.
+#[test]
+fn every_module_has_a_doc_comment() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for folder in ["src", "src/coverage", "tests/it", "examples"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if !text.starts_with("//!") {
+                    missing.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no //! module doc: {missing:?}");
+}
