@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::exit::{Exit, Failure};
 
@@ -49,7 +49,7 @@ enum Command {
     Run(run::RunArgs),
     /// Render a saved verdict.json as Markdown, HTML, JSON or JUnit XML.
     Report(gonogo_report::cli::ReportArgs),
-    /// Load-test an HTTP service (open or closed model) and save the latency as evidence.
+    // No doc comment: the load engine's own (short and long) help is the subcommand's.
     Load(thresholds::LoadWithThresholds),
     /// Merge HdrHistogram logs or load evidence from several runs, exactly.
     Merge(gonogo_load::cli::MergeArgs),
@@ -95,7 +95,8 @@ enum Schema {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let color = use_color();
     let result = match cli.command {
         Command::Gate(args) => gate::run(args, color).map(Outcome::from),
@@ -125,6 +126,21 @@ fn main() -> ExitCode {
             failure.exit.into()
         }
     }
+}
+
+/// The command line, with the help of subcommands whose engine struct is wrapped (`load` adds
+/// `--threshold` to the load engine's flags) taken from the engine itself.
+fn command() -> clap::Command {
+    let load = <gonogo_load::cli::LoadArgs as clap::Args>::augment_args(clap::Command::new("load"));
+    let about = load
+        .get_about()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let long_about = load
+        .get_long_about()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Cli::command().mut_subcommand("load", |sub| sub.about(about).long_about(long_about))
 }
 
 /// How a subcommand ended: gonogo's own exit codes, or an engine's exit code as it chose it.
@@ -203,6 +219,18 @@ mod tests {
                 .unwrap_or_else(|p| panic!("{p:?}"));
             assert!(policy.check_metrics(&Default::default()).is_empty());
         }
+    }
+
+    #[test]
+    fn load_help_is_the_load_engines() {
+        let mut command = super::command();
+        let load = command.find_subcommand_mut("load").unwrap();
+        let help = load.render_long_help().to_string();
+        assert!(
+            help.contains("coordinated omission") || help.contains("intended"),
+            "{help}"
+        );
+        assert!(help.contains("--threshold"), "{help}");
     }
 
     #[test]

@@ -6,17 +6,12 @@
 //! read the error ratio (`load.NAME.errors`). The run fails (exit 1) when any threshold is not
 //! a pass: a failed one, or an inconclusive one (too few requests to tell).
 
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow, bail};
 use gonogo_core::eval::evaluate;
-use gonogo_core::evidence::Evidence;
 use gonogo_core::expect::{Aggregate, Expectation};
 use gonogo_core::policy::Policy;
-use gonogo_core::verdict::{GateStatus, Verdict};
-
-use crate::evidence_dir;
+use gonogo_core::verdict::GateStatus;
 
 /// `gonogo load` with `--threshold`.
 #[derive(Debug, clap::Args)]
@@ -45,7 +40,7 @@ pub fn threshold_policy(name: &str, thresholds: &[String]) -> anyhow::Result<Pol
             threshold
                 .parse()
                 .map_err(|e: gonogo_core::expect::ExpectError| {
-                    anyhow!("--threshold '{threshold}': {e}")
+                    usage(format!("--threshold '{threshold}': {e}"))
                 })?;
         let metric = match expectation.aggregate {
             Aggregate::Rate | Aggregate::Total => "errors",
@@ -62,50 +57,30 @@ pub fn threshold_policy(name: &str, thresholds: &[String]) -> anyhow::Result<Pol
         ));
     }
     let policy = Policy::parse(&text, None).map_err(|problems| {
-        anyhow!(
-            "{}",
+        usage(
             problems
                 .iter()
                 .map(|p| p.message.clone())
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; "),
         )
     })?;
     let problems = policy.check_metrics(&Default::default());
     if let Some(problem) = problems.first() {
-        bail!("--threshold: {}", problem.message);
+        return Err(usage(format!("--threshold: {}", problem.message)));
     }
     Ok(policy)
 }
 
-/// Judges the thresholds against the newest load record of `name` in `dir`.
-pub fn judge(name: &str, thresholds: &[String], dir: &Path) -> anyhow::Result<Verdict> {
-    let policy = threshold_policy(name, thresholds)?;
-    let latency = format!("load.{name}.latency");
-    let record: Evidence = evidence_dir::read_dir(dir)?
-        .into_iter()
-        .filter(|r| r.kind == "load" && r.metrics.contains_key(&latency))
-        .max_by_key(|r| r.collected_at)
-        .with_context(|| format!("no load evidence for `{name}` in {}", dir.display()))?;
-    Ok(evaluate(&policy, &[record], jiff::Timestamp::now(), None))
-}
-
-/// Runs the load, then its thresholds.
+/// Runs the load, then its thresholds on the run's own evidence.
 pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
     if args.thresholds.is_empty() {
         return gonogo_load::cli::run(args.load);
     }
-    if args.load.no_evidence {
-        return Err(usage(
-            "--threshold judges the run's evidence: drop --no-evidence".into(),
-        ));
-    }
     // Check the thresholds before sending any traffic.
-    threshold_policy(&args.load.name, &args.thresholds)?;
-    let name = args.load.name.clone();
-    let dir = args.load.evidence_dir.clone();
-    let code = gonogo_load::cli::run(args.load)?;
-    let verdict = judge(&name, &args.thresholds, &dir)?;
+    let policy = threshold_policy(&args.load.name, &args.thresholds)?;
+    let outcome = gonogo_load::cli::execute(&args.load)?;
+    let verdict = evaluate(&policy, &[outcome.evidence], jiff::Timestamp::now(), None);
     eprintln!("\nthresholds");
     for gate in &verdict.gates {
         let mark = if gate.status == GateStatus::Pass {
@@ -124,7 +99,11 @@ pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
         }
     }
     let all_pass = verdict.gates.iter().all(|g| g.status == GateStatus::Pass);
-    Ok(if all_pass { code } else { ExitCode::from(1) })
+    Ok(if all_pass {
+        outcome.exit_code
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[cfg(test)]

@@ -67,7 +67,11 @@ fn a_bad_threshold_is_refused_before_any_traffic() {
         &["http://127.0.0.1:9/", "--threshold", "p(95)<5%"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a wrong threshold is a command-line error"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("does not fit"), "{stderr}");
     assert!(!dir.path().join(".gonogo").exists(), "no run happened");
