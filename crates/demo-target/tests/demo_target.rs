@@ -4,6 +4,8 @@
 use gonogo_demo_target::{DemoConfig, Mode, mint_token, spawn, spawn_with};
 
 fn client() -> reqwest::Client {
+    // The workspace builds reqwest without a crypto provider (the engines use ring): install it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
