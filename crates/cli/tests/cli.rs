@@ -264,3 +264,44 @@ fn gate_collects_the_files_the_policy_names() {
     assert_eq!(verdict["gates"][0]["measured"]["n"], 2);
     assert_eq!(verdict["evidence"][0]["kind"], "junit");
 }
+
+/// The JUnit report of a verdict reads back through gonogo's own JUnit collector: one test per
+/// gate, failed, inconclusive and missing gates as failures, waived ones as skipped.
+#[test]
+fn the_junit_report_reads_back_through_the_junit_collector() {
+    let dir = tempfile::tempdir().unwrap();
+    let verdict_path = dir.path().join("verdict.json");
+    let args = sample_args(&verdict_path);
+    gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    let junit = dir.path().join("junit.xml");
+    let output = gonogo(
+        &[
+            "report",
+            verdict_path.to_str().unwrap(),
+            "--format",
+            "junit",
+            "-o",
+            junit.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
+    let verdict: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&verdict_path).unwrap()).unwrap();
+    let summary = &verdict["summary"];
+    let count = |key: &str| summary[key].as_u64().unwrap();
+    let record = gonogo_ingest::collect_file(gonogo_ingest::Kind::Junit, &junit).unwrap();
+    let ratio = |name: &str| record.metrics[name].value.as_ratio().unwrap();
+    let gates = verdict["gates"].as_array().unwrap().len() as u64;
+    // tests.failed counts failed or errored of tests run (skipped = waived gates left out).
+    assert_eq!(ratio("tests.failed").n, gates - count("waived"));
+    assert_eq!(
+        ratio("tests.failed").k,
+        count("fail") + count("inconclusive") + count("missing")
+    );
+    assert_eq!(ratio("tests.skipped").k, count("waived"));
+}
