@@ -1,0 +1,170 @@
+//! `gonogo run` with a `[[prometheus]]` query against a real Prometheus (Debian package) that
+//! scrapes the real demo service, both on loopback and started by this test. Prints why it
+//! skips when `prometheus` is not installed (scripts/test installs it).
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Prometheus {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A plain HTTP/1.0 GET on loopback; the body when the status is 200.
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.0 200")
+        .then(|| body.to_owned())
+        .or_else(|| head.starts_with("HTTP/1.1 200").then(|| body.to_owned()))
+}
+
+/// Polls `check` every 50 ms for at most `limit`: readiness, not a sleep.
+fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
+    if Command::new("prometheus")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP: `prometheus` is not installed (Debian package `prometheus`; scripts/test installs it)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prometheus.yml"),
+        format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['{target}']\n"),
+    )
+    .unwrap();
+    let port = free_port();
+    let child = Command::new("prometheus")
+        .current_dir(dir.path())
+        .arg(format!(
+            "--config.file={}",
+            dir.path().join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prometheus starts");
+    Some(Prometheus {
+        child,
+        port,
+        _dir: dir,
+    })
+}
+
+#[test]
+fn run_turns_a_promql_query_into_a_gate() {
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let Some(prometheus) = start_prometheus(service.address()) else {
+        return;
+    };
+    wait_for("Prometheus to be ready", Duration::from_secs(60), || {
+        get(prometheus.port, "/-/ready").is_some()
+    });
+    wait_for("the first scrape", Duration::from_secs(60), || {
+        get(
+            prometheus.port,
+            "/api/v1/query?query=up%7Bjob%3D%22shop%22%7D",
+        )
+        .is_some_and(|body| body.contains("\"value\""))
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        format!(
+            r#"
+[[prometheus]]
+name = "shop_up"
+url = "http://127.0.0.1:{port}"
+query = 'up{{job="shop"}}'
+
+[[prometheus]]
+name = "nothing"
+url = "http://127.0.0.1:{port}"
+query = 'up{{job="no-such-job"}}'
+
+[[gate]]
+name = "the service is scraped"
+area = "observability"
+metric = "prometheus.shop_up"
+expect = "value == 1"
+
+[[gate]]
+name = "a query without series is missing evidence"
+area = "observability"
+metric = "prometheus.nothing"
+expect = "value == 1"
+severity = "warn"
+"#,
+            port = prometheus.port
+        ),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("gonogo-report/verdict.json")).unwrap(),
+    )
+    .unwrap();
+    let gates = verdict["gates"].as_array().unwrap();
+    assert_eq!(gates[0]["status"], "pass", "{}", gates[0]["why"]);
+    assert_eq!(gates[1]["status"], "missing", "no series is never a pass");
+    let cited = &verdict["evidence"][gates[0]["evidence"][0].as_u64().unwrap() as usize];
+    assert!(
+        cited["source"]["location"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/query"),
+        "{cited}"
+    );
+}
