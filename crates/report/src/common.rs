@@ -232,3 +232,65 @@ pub fn commit_line(context: &crate::json::ContextV1) -> Option<String> {
     }
     Some(line)
 }
+
+/// Why a gate ended as it did, in the report's language. English reports show the core's own
+/// sentence; other languages compose it from the catalogue and the measured figures, and fall
+/// back to the core's sentence only where it carries details no template has (a stale record's
+/// age, a disagreement between records, a waiver).
+pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
+    use crate::i18n::{Lang, Msg};
+    if lang == Lang::En {
+        return gate.why.clone();
+    }
+    let outcome = match gate.status.as_str() {
+        "pass" => Msg::WhyOutcomePass,
+        "fail" => Msg::WhyOutcomeFail,
+        "inconclusive" if gate.reason.as_deref() == Some("too_few_samples") => {
+            Msg::WhyOutcomeInconclusive
+        }
+        "missing" if gate.reason.as_deref() == Some("missing") => {
+            return lang.format(Msg::WhyNoEvidence, &[("metric", &gate.metric)]);
+        }
+        // The waiver's reason, owner and expiry are shown beside it.
+        "waived" => return lang.text(Msg::ReasonWaived).to_owned(),
+        _ => return gate.why.clone(),
+    };
+    let Some(measured) = &gate.measured else {
+        return gate.why.clone();
+    };
+    let mut value = measured.display.clone();
+    if let (Some(k), Some(n), "rate") = (measured.k, measured.n, gate.aggregate.as_str()) {
+        value.push_str(&format!(" ({k}/{n})"));
+    }
+    let threshold = gate.threshold_display.clone();
+    match (&measured.interval_display, measured.n) {
+        (Some(interval), Some(n)) => lang.format(
+            Msg::WhyMeasured,
+            &[
+                ("aggregate", &gate.aggregate),
+                ("value", &value),
+                ("interval", interval),
+                ("n", &n.to_string()),
+                ("outcome", lang.text(outcome)),
+                ("threshold", &threshold),
+            ],
+        ),
+        _ => {
+            // An exact figure has no interval to speak of.
+            let outcome = match outcome {
+                Msg::WhyOutcomePass => Msg::WhyExactPass,
+                Msg::WhyOutcomeFail => Msg::WhyExactFail,
+                other => other,
+            };
+            lang.format(
+                Msg::WhyMeasuredExact,
+                &[
+                    ("aggregate", &gate.aggregate),
+                    ("value", &value),
+                    ("outcome", lang.text(outcome)),
+                    ("threshold", &threshold),
+                ],
+            )
+        }
+    }
+}

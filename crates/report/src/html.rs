@@ -337,7 +337,11 @@ fn explanation(
     {
         dl_row(out, lang.text(Msg::LabelReason), &esc(reason));
     }
-    dl_row(out, lang.text(Msg::LabelWhy), &esc(&gate.why));
+    dl_row(
+        out,
+        lang.text(Msg::LabelWhy),
+        &esc(&crate::common::why(gate, lang)),
+    );
     if let Some(settle) = &gate.settle {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }

@@ -135,7 +135,7 @@ fn write_case(
     {
         body.push(lang.labelled(Msg::LabelReason, reason));
     }
-    body.push(lang.labelled(Msg::LabelWhy, &gate.why));
+    body.push(lang.labelled(Msg::LabelWhy, &crate::common::why(gate, lang)));
     if let Some(settle) = &gate.settle {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }

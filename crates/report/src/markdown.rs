@@ -284,7 +284,7 @@ fn ranked(
         let _ = writeln!(
             out,
             "   - {}",
-            lang.labelled(Msg::LabelWhy, &escape(&gate.why))
+            lang.labelled(Msg::LabelWhy, &escape(&crate::common::why(gate, lang)))
         );
         if let Some(settle) = &gate.settle {
             let _ = writeln!(
