@@ -89,11 +89,13 @@ pub struct GateArgs {
     pub now: Option<jiff::Timestamp>,
 }
 
-/// A policy file read and resolved, with its provenance.
+/// A policy file read and resolved, with its provenance and text (for diagnostics and the
+/// sections other commands read).
 pub struct LoadedPolicy {
     pub policy: Policy,
     pub path: String,
     pub sha256: String,
+    pub text: String,
 }
 
 /// Reads and resolves the policy; problems are printed as diagnostics (exit 2).
@@ -115,6 +117,7 @@ pub fn load_policy(path: &Path, env: Option<&str>, color: bool) -> Result<Loaded
             policy,
             path: display,
             sha256: sha256_hex(text.as_bytes()),
+            text,
         }),
         Err(problems) => {
             eprint!("{}", render_problems(&display, &text, &problems, color));
@@ -141,8 +144,10 @@ pub fn check_metrics(
     if problems.is_empty() {
         return Ok(());
     }
-    let text = std::fs::read_to_string(&loaded.path).unwrap_or_default();
-    eprint!("{}", render_problems(&loaded.path, &text, &problems, color));
+    eprint!(
+        "{}",
+        render_problems(&loaded.path, &loaded.text, &problems, color)
+    );
     Err(Failure::reported(Exit::Usage))
 }
 
@@ -242,13 +247,12 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     }
     let mut records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
     // Files the policy names with [[collect]] are read directly, relative to the policy.
-    let policy_text = std::fs::read_to_string(&args.policy).unwrap_or_default();
     let policy_dir = args
         .policy
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    for (kind, patterns) in crate::run::collect_entries(&policy_text) {
+    for (kind, patterns) in crate::run::collect_entries(&loaded.text) {
         records.extend(crate::run::collect_records(&kind, &patterns, policy_dir));
     }
     check_metrics(&loaded, &records, color)?;

@@ -549,8 +549,8 @@ pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
 
 pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let loaded = gate::load_policy(&args.policy, args.env.as_deref(), color)?;
-    let text = std::fs::read_to_string(&args.policy).map_err(|e| Failure::usage(e.into()))?;
-    let config: RunConfig = toml::from_str(&text).map_err(|e| {
+    let text = &loaded.text;
+    let config: RunConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let problem = Problem {
             message: e.message().to_owned(),
@@ -558,10 +558,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             label: "here".into(),
             help: None,
         };
-        eprint!(
-            "{}",
-            render_problems(&loaded.path, &text, &[problem], color)
-        );
+        eprint!("{}", render_problems(&loaded.path, text, &[problem], color));
         Failure::reported(Exit::Usage)
     })?;
     let policy_dir = args
@@ -572,7 +569,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
     let jobs = plan(&config, &evidence, &args.policy).map_err(|problems| {
-        eprint!("{}", render_problems(&loaded.path, &text, &problems, color));
+        eprint!("{}", render_problems(&loaded.path, text, &problems, color));
         Failure::reported(Exit::Usage)
     })?;
     fresh_evidence_dir(&evidence).map_err(Failure::usage)?;
