@@ -19,6 +19,8 @@
 # Usage:   bench/load.sh                 # everything (about 2.5 minutes)
 #          DURATION=5 bench/load.sh      # shorter closed/open runs (CO and 60 s runs unchanged)
 #          SKIP_LONG=1 bench/load.sh     # skip the 60 s memory run
+#          OPEN_ONLY=5 bench/load.sh     # only section 3, five alternating gonogo/oha pairs,
+#                                        # each pair's ratio and the range
 # Environment: PORT (default 18089), DURATION (default 10), CARGO_TARGET_DIR.
 #
 # Caveats: nginx runs one worker on the same 2-core machine as the generator, so throughput
@@ -126,6 +128,30 @@ freeze_at_4s() {
 }
 
 D="${DURATION}s"
+if [ -n "${OPEN_ONLY:-}" ]; then
+    for round in $(seq 1 "$OPEN_ONLY"); do
+        echo "== 3: open model, 20000/s, ${D} each, round $round of $OPEN_ONLY ==" >&2
+        measure "gonogo_open20k_$round" gonogo "$GONOGO" load "$URL" --rate 20000 --threads 1 -d "$D" --no-evidence --json
+        measure "oha_open20k_$round" oha "$OHA" "$URL" -q 20000 -c 50 -z "$D" --no-tui --output-format json
+    done
+    python3 - "$WORK/results" "$OPEN_ONLY" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, cpu, requests = line.split()[:3]
+    rows[name] = (float(cpu), int(requests))
+per = lambda name: rows[name][0] * 1e6 / rows[name][1] if rows[name][1] else float("nan")
+print("3. Open model at 20000/s: CPU per request, alternating runs")
+ratios = []
+for r in range(1, int(sys.argv[2]) + 1):
+    g, o = per(f"gonogo_open20k_{r}"), per(f"oha_open20k_{r}")
+    ratios.append(g / o)
+    print(f"   round {r}: gonogo {g:6.2f} µs/request ({rows[f'gonogo_open20k_{r}'][1]} requests), "
+          f"oha {o:6.2f} µs/request ({rows[f'oha_open20k_{r}'][1]} requests), ratio {g / o:.2f}")
+print(f"   ratio gonogo/oha  min {min(ratios):.2f}  median {sorted(ratios)[len(ratios) // 2]:.2f}  max {max(ratios):.2f}   (wrk2 ~ 0.67)")
+PY
+    exit 0
+fi
 echo "== 1, 2: closed model, 50 connections, ${D} each ==" >&2
 measure gonogo_closed gonogo "$GONOGO" load "$URL" -c 50 --threads 1 -d "$D" --no-evidence --json
 measure wrk_closed wrk wrk -t1 -c50 -d"$D" "$URL"

@@ -162,28 +162,68 @@ type Connection = Http1Connection<Transport>;
 
 /// Where a request is sent: its own HTTP/1.1 connection (kept between requests when it can be
 /// reused) or the thread's shared HTTP/2 connection.
-enum Slot {
+enum SlotConnection {
     Http1(Option<Connection>),
     Http2(Rc<RefCell<Option<Http2Sender>>>),
     Zmq(Option<ZmqSocket>),
 }
 
+/// One sender: its connection and the request timeout it reuses for every request.
+///
+/// The timeout is one tokio `Sleep` per slot, moved to the next request's deadline before each
+/// send: moving a pending sleep to a later deadline only updates it in place, where
+/// `tokio::time::timeout` would insert and remove a timer-wheel entry (and read the clock) for
+/// every request.
+struct Slot {
+    connection: SlotConnection,
+    timeout: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
 impl Slot {
-    /// An unconnected slot of the run's protocol.
+    /// An unconnected slot of the run's protocol. Must be called inside the runtime.
     fn new(shared: &Shared, shared_http2: &Option<Rc<RefCell<Option<Http2Sender>>>>) -> Slot {
-        match shared_http2 {
-            Some(sender) => Slot::Http2(Rc::clone(sender)),
-            None if shared.config.zmq.is_some() => Slot::Zmq(None),
-            None => Slot::Http1(None),
+        let connection = match shared_http2 {
+            Some(sender) => SlotConnection::Http2(Rc::clone(sender)),
+            None if shared.config.zmq.is_some() => SlotConnection::Zmq(None),
+            None => SlotConnection::Http1(None),
+        };
+        Slot {
+            connection,
+            timeout: Box::pin(tokio::time::sleep_until(
+                (shared.end + shared.config.timeout).into(),
+            )),
         }
     }
 
+    /// Sends one request; `sent` is now. Returns the outcome and the latency from `sent`.
     async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
-        match self {
-            Slot::Http1(connection) => one_request(shared, connection, sent).await,
-            Slot::Http2(sender) => one_request_http2(shared, sender, sent).await,
-            Slot::Zmq(socket) => one_request_zmq(shared, socket, sent).await,
+        let deadline = sent + shared.config.timeout;
+        let timeout = self.timeout.as_mut();
+        match &mut self.connection {
+            SlotConnection::Http1(connection) => {
+                one_request(shared, connection, sent, timeout, deadline).await
+            }
+            SlotConnection::Http2(sender) => {
+                one_request_http2(shared, sender, sent, timeout, deadline).await
+            }
+            SlotConnection::Zmq(socket) => {
+                one_request_zmq(shared, socket, sent, timeout, deadline).await
+            }
         }
+    }
+}
+
+/// Runs `attempt` until `deadline` on the slot's reusable sleep; `Err(())` if it timed out.
+async fn within<F: std::future::Future>(
+    mut timeout: std::pin::Pin<&mut tokio::time::Sleep>,
+    deadline: Instant,
+    attempt: F,
+) -> Result<F::Output, ()> {
+    timeout.as_mut().reset(deadline.into());
+    tokio::select! {
+        biased;
+        output = attempt => Ok(output),
+        () = timeout => Err(()),
     }
 }
 
@@ -461,7 +501,10 @@ async fn closed_model(
                 budget.set(budget.get() - 1);
                 recorder.borrow_mut().n_started += 1;
                 let (outcome, latency) = slot.send(&shared, sent).await;
-                let now = Instant::now();
+                let now = match latency {
+                    Some(latency) => sent + latency,
+                    None => Instant::now(),
+                };
                 recorder.borrow_mut().record(now, outcome, latency, latency);
                 last_finish.set(now);
             }
@@ -483,8 +526,10 @@ pub const DEFAULT_TIMER_RESOLUTION: Duration = Duration::from_micros(500);
 struct Dispatch {
     /// Intended start times of requests that are due but not yet sent (oldest first).
     queue: VecDeque<Instant>,
-    /// Workers waiting for work, the most recently idle last (so few connections stay warm).
-    idle_workers: Vec<Rc<tokio::sync::Notify>>,
+    /// Wakers of workers waiting for work, the most recently idle last (so few connections
+    /// stay warm). A worker may appear more than once (woken by something else first); waking
+    /// it twice is harmless, it re-checks the queue.
+    idle_workers: Vec<std::task::Waker>,
     /// The schedule is over (or the run was stopped): workers exit once the queue is empty.
     scheduling_done: bool,
     /// Queued plus being sent.
@@ -525,33 +570,38 @@ async fn open_model(
         let dispatch = Rc::clone(&dispatch);
         let mut slot = Slot::new(&shared, &http2_sender);
         workers.push(tokio::task::spawn_local(async move {
-            let wake = Rc::new(tokio::sync::Notify::new());
             loop {
-                let next = {
+                // The next due request, or the end of the schedule; an idle worker leaves its
+                // waker with the scheduler and is woken for exactly one request.
+                let next = std::future::poll_fn(|context| {
                     let mut dispatch = dispatch.borrow_mut();
                     if shared.stop.is_stopped() {
                         // Queued requests stay unsent; they are reported as interrupted.
-                        break;
+                        return std::task::Poll::Ready(None);
                     }
                     match dispatch.queue.pop_front() {
-                        Some(intended) => Some(intended),
-                        None if dispatch.scheduling_done => break,
+                        Some(intended) => std::task::Poll::Ready(Some(intended)),
+                        None if dispatch.scheduling_done => std::task::Poll::Ready(None),
                         None => {
-                            dispatch.idle_workers.push(Rc::clone(&wake));
-                            None
+                            dispatch.idle_workers.push(context.waker().clone());
+                            std::task::Poll::Pending
                         }
                     }
-                };
+                })
+                .await;
                 let Some(intended) = next else {
-                    wake.notified().await;
-                    continue;
+                    break;
                 };
                 let sent = Instant::now();
                 if sent.saturating_duration_since(intended) > crate::stats::LATE_SEND {
                     recorder.borrow_mut().n_late_sends += 1;
                 }
                 let (outcome, latency_from_send) = slot.send(&shared, sent).await;
-                let now = Instant::now();
+                // The clock was read when the request ended (for its latency); reuse that.
+                let now = match latency_from_send {
+                    Some(latency) => sent + latency,
+                    None => Instant::now(),
+                };
                 // Latency from the intended start: the wait for a connection plus the response.
                 let latency =
                     latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
@@ -565,6 +615,8 @@ async fn open_model(
     }
     let mut timer = PreciseTimer::new();
     let mut last_wake = Instant::now();
+    // The clock is read again only when the next request seems not yet due.
+    let mut now = last_wake;
     let mut k = thread_index as u64;
     while k < max_requests {
         let Some(due_seconds) = schedule.due_seconds(k) else {
@@ -575,11 +627,15 @@ async fn open_model(
             break;
         }
         k += threads as u64;
-        if intended > Instant::now() {
+        if intended > now {
+            now = Instant::now();
+        }
+        if intended > now {
             timer
                 .sleep_until(intended.max(last_wake + timer_resolution))
                 .await;
-            last_wake = Instant::now();
+            now = Instant::now();
+            last_wake = now;
         }
         if shared.stop.is_stopped() {
             break;
@@ -587,13 +643,13 @@ async fn open_model(
         let mut state = dispatch.borrow_mut();
         if state.outstanding >= cap {
             drop(state);
-            recorder.borrow_mut().record_dropped(Instant::now());
+            recorder.borrow_mut().record_dropped(now);
             continue;
         }
         state.outstanding += 1;
         state.queue.push_back(intended);
         if let Some(worker) = state.idle_workers.pop() {
-            worker.notify_one();
+            worker.wake();
         }
         drop(state);
         recorder.borrow_mut().n_started += 1;
@@ -602,7 +658,7 @@ async fn open_model(
         let mut state = dispatch.borrow_mut();
         state.scheduling_done = true;
         for worker in state.idle_workers.drain(..) {
-            worker.notify_one();
+            worker.wake();
         }
     }
     for worker in workers {
@@ -655,6 +711,8 @@ async fn one_request(
     shared: &Shared,
     slot: &mut Option<Connection>,
     sent: Instant,
+    timeout: std::pin::Pin<&mut tokio::time::Sleep>,
+    deadline: Instant,
 ) -> (Outcome, Option<Duration>) {
     let config = &shared.config;
     let needle = config.checks.expect_body_contains.as_deref();
@@ -676,7 +734,7 @@ async fn one_request(
             other => other.map_err(Failure::RoundTrip),
         }
     };
-    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let result = within(timeout, deadline, attempt).await;
     let latency = sent.elapsed();
     match result {
         Ok(Ok(response)) => {
@@ -730,6 +788,8 @@ async fn one_request_http2(
     shared: &Shared,
     sender_slot: &RefCell<Option<Http2Sender>>,
     sent: Instant,
+    timeout: std::pin::Pin<&mut tokio::time::Sleep>,
+    deadline: Instant,
 ) -> (Outcome, Option<Duration>) {
     let config = &shared.config;
     let request = config
@@ -769,7 +829,7 @@ async fn one_request_http2(
                 })
             })
     };
-    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let result = within(timeout, deadline, attempt).await;
     let latency = sent.elapsed();
     match result {
         Ok(Ok(response)) => {
@@ -804,6 +864,8 @@ async fn one_request_zmq(
     shared: &Shared,
     slot: &mut Option<ZmqSocket>,
     sent: Instant,
+    timeout: std::pin::Pin<&mut tokio::time::Sleep>,
+    deadline: Instant,
 ) -> (Outcome, Option<Duration>) {
     let config = &shared.config;
     let request = config
@@ -823,7 +885,7 @@ async fn one_request_zmq(
         }
         crate::zmq::round_trip(slot.as_mut().expect("connected above"), request).await
     };
-    let result = tokio::time::timeout(config.timeout, attempt).await;
+    let result = within(timeout, deadline, attempt).await;
     let latency = sent.elapsed();
     match result {
         Ok(Ok(passed)) => {

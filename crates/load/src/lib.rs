@@ -14,6 +14,7 @@
 //! - [`zmq`]: ZeroMQ REQ/REP round trips for `zmq+tcp://` targets;
 //! - [`tls`]: rustls configuration and the plain/TLS transport;
 //! - [`summary`]: the terminal summary;
+//! - [`url_list`]: the `--urls FILE` parser and weighted request order (not wired in yet);
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
 
 pub mod cli;
@@ -29,4 +30,5 @@ pub mod summary;
 pub mod target;
 pub mod timer;
 pub mod tls;
+pub mod url_list;
 pub mod zmq;

@@ -84,7 +84,12 @@ async fn wait_timerfd(
         match guard.try_io(|fd| {
             rustix::io::read(fd.get_ref(), &mut expirations).map_err(std::io::Error::from)
         }) {
-            Ok(Ok(_)) => return Ok(()),
+            Ok(Ok(_)) => {
+                // The timer is drained: forget the readiness now, or the next wait would start
+                // with a read that can only fail with WouldBlock.
+                guard.clear_ready();
+                return Ok(());
+            }
             Ok(Err(error)) if error.kind() == std::io::ErrorKind::WouldBlock => continue,
             Ok(Err(error)) => return Err(error),
             Err(_would_block) => continue,
