@@ -58,6 +58,8 @@ pub struct JunitSummary {
     pub flaky: u64,
     /// pytest's expected failures (`skipped type="pytest.xfail"`); also in `skipped`.
     pub xfail: u64,
+    /// PHPUnit's risky tests (written as `error type="...RiskyTestError"`); also in `passed`.
+    pub risky: u64,
     /// Sum of the testcases' times, in seconds.
     pub duration_seconds: f64,
     pub suites: u64,
@@ -86,6 +88,7 @@ impl JunitSummary {
             "skipped": self.skipped,
             "flaky": self.flaky,
             "xfail": self.xfail,
+            "risky": self.risky,
             "suites": self.suites,
             "declared_tests": self.declared_tests,
             "producer": self.producer,
@@ -166,6 +169,9 @@ struct Current {
     skipped: bool,
     xfail: bool,
     flaky: bool,
+    /// PHPUnit 9 writes a risky test (no assertion) as an `error`; its summary counts it
+    /// apart from errors, and the test passed.
+    risky: bool,
     message: String,
     /// Depth of the testcase element.
     depth: usize,
@@ -186,6 +192,7 @@ impl Current {
         self.skipped = false;
         self.xfail = false;
         self.flaky = false;
+        self.risky = false;
         self.message.clear();
         self.depth = depth;
         self.capturing = false;
@@ -307,6 +314,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                             take_message(&mut current, element);
                             current.capturing = !is_empty;
                         }
+                        b"error" if is_phpunit_risky(element) => current.risky = true,
                         b"error" => {
                             if !current.error {
                                 // An error's message wins over a failure's.
@@ -434,6 +442,18 @@ fn start_testcase(case: &mut Current, element: &BytesStart<'_>, depth: usize) {
     });
 }
 
+/// PHPUnit 9's `<error type="PHPUnit\Framework\RiskyTestError">`: a test without an
+/// assertion, which PHPUnit's own summary does not count as an error.
+fn is_phpunit_risky(element: &BytesStart<'_>) -> bool {
+    let mut risky = false;
+    xml::for_each_attribute(element, |key, value| {
+        if key == b"type" && value == "PHPUnit\\Framework\\RiskyTestError" {
+            risky = true;
+        }
+    });
+    risky
+}
+
 fn take_message(case: &mut Current, element: &BytesStart<'_>) {
     xml::for_each_attribute(element, |key, value| {
         if key == b"message" && !value.trim().is_empty() {
@@ -466,6 +486,9 @@ fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
             if case.flaky {
                 summary.flaky += 1;
             }
+            if case.risky {
+                summary.risky += 1;
+            }
         }
         Outcome::Failed => summary.failed += 1,
         Outcome::Errored => summary.errored += 1,
@@ -491,12 +514,23 @@ fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
     let mut file = case.file.clone();
     let mut line = case.line;
     let message = (!case.message.trim().is_empty()).then(|| case.message.trim().to_string());
-    if file.is_none()
+    if line.is_none()
         && let Some(text) = &message
         && let Some((found_file, found_line)) = find_file_line(text)
     {
-        file = Some(found_file);
-        line = Some(found_line);
+        match &file {
+            None => {
+                file = Some(found_file);
+                line = Some(found_line);
+            }
+            // RSpec names the file but not the line; its backtrace has both.
+            Some(known)
+                if known.trim_start_matches("./") == found_file.trim_start_matches("./") =>
+            {
+                line = Some(found_line);
+            }
+            Some(_) => {}
+        }
     }
     let kept = TestCase {
         name: case.name.clone(),
@@ -555,8 +589,10 @@ fn guess_producer(element: &BytesStart<'_>) -> Option<String> {
     let mut has_uuid = false;
     let mut surefire = false;
     let mut has_id = false;
+    let mut has_assertions = false;
     xml::for_each_attribute(element, |key, value| match key {
         b"name" => name = value.into_owned(),
+        b"assertions" => has_assertions = true,
         b"uuid" => has_uuid = true,
         b"id" => has_id = true,
         b"noNamespaceSchemaLocation" => surefire = value.contains("surefire"),
@@ -569,6 +605,8 @@ fn guess_producer(element: &BytesStart<'_>) -> Option<String> {
         "Mocha Tests" => "mocha-junit-reporter",
         "(empty)" => "ctest",
         "rspec" => "rspec",
+        _ if name.ends_with(".bats") => "bats",
+        _ if has_assertions => "phpunit",
         _ if has_uuid => "cargo-nextest",
         _ if surefire => "maven-surefire",
         _ if has_id && name.is_empty() => "playwright",
@@ -611,6 +649,27 @@ pub fn find_file_line(message: &str) -> Option<(String, u64)> {
             continue;
         }
         if let Ok(line) = line.parse::<u64>()
+            && line > 0
+        {
+            return Some((path.to_string(), line));
+        }
+    }
+    // `FILE, line N`: Python's `File "x.py", line 3`, bats' `(in test file x.bats, line 9)`.
+    for (at, _) in message.match_indices(", line ") {
+        let path = message[..at]
+            .rsplit(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        let digits: String = message[at + ", line ".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let has_extension = path
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && ext.len() <= 5);
+        if has_extension
+            && let Ok(line) = digits.parse::<u64>()
             && line > 0
         {
             return Some((path.to_string(), line));
@@ -722,6 +781,15 @@ mod tests {
             Some(("CalcTest.java".into(), 14))
         );
         assert_eq!(find_file_line("see http://example.com:80/x"), None);
+        assert_eq!(
+            find_file_line("(in test file calc.bats, line 9)\n  `false' failed"),
+            Some(("calc.bats".into(), 9))
+        );
+        assert_eq!(
+            find_file_line("  File \"tests/test_x.py\", line 3, in test_x"),
+            Some(("tests/test_x.py".into(), 3))
+        );
+        assert_eq!(find_file_line("expected 3, line 4 of the table"), None);
     }
 
     #[test]
