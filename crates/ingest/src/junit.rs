@@ -514,8 +514,17 @@ fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
     let mut file = case.file.clone();
     let mut line = case.line;
     let message = (!case.message.trim().is_empty()).then(|| case.message.trim().to_string());
+    // A Java stack trace starts in the assertion library: its frame of the test's own class
+    // (`at demo.CalcTest.addsWrong(CalcTest.java:14)`) is the place to show.
+    let own_frame = message.as_deref().and_then(|text| {
+        let classname = case.classname.as_str();
+        (!classname.is_empty())
+            .then(|| text.find(&format!("at {classname}.")))
+            .flatten()
+            .map(|at| &text[at..])
+    });
     if line.is_none()
-        && let Some(text) = &message
+        && let Some(text) = own_frame.or(message.as_deref())
         && let Some((found_file, found_line)) = find_file_line(text)
     {
         match &file {

@@ -258,3 +258,23 @@ fn rspec_pending_is_skipped_and_lines_come_from_the_backtrace() {
             .starts_with("bad <argument> & more")
     );
 }
+
+#[test]
+fn gradle_exceptions_are_failures_and_the_line_is_the_tests_own_frame() {
+    // Gradle: "6 tests completed, 2 failed, 2 skipped".
+    assert_counts("junit/gradle/TEST-demo.CalcTest.xml", 2, 2, 0, 2, 0, 6);
+    let evidence = collect(Kind::Junit, "junit/gradle/TEST-demo.CalcTest.xml");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let wrong = failing.iter().find(|f| f["name"] == "addsWrong").unwrap();
+    // The trace starts in org.junit.Assert (Assert.java:89); the test's frame is line 14.
+    assert_eq!(
+        (wrong["file"].as_str(), wrong["line"].as_u64()),
+        (Some("CalcTest.java"), Some(14))
+    );
+    assert!(
+        wrong["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("java.lang.AssertionError: two and two expected:<5> but was:<4>")
+    );
+}
