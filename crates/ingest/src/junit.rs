@@ -441,7 +441,14 @@ fn start_testcase(case: &mut Current, element: &BytesStart<'_>, depth: usize) {
             b"class" if case.classname.is_empty() => case.classname.extend_from_slice(value),
             b"file" | b"filepath" => case.file = Some(value.to_vec()),
             b"line" | b"lineno" => case.line = xml::decode(value).trim().parse().ok(),
-            b"time" | b"duration" => case.time_seconds = parse_time(&xml::decode(value)),
+            b"time" | b"duration" => {
+                // Fast path for the usual plain `0.003`; anything else goes the lenient way.
+                let plain = value.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+                case.time_seconds = match std::str::from_utf8(value).ok().filter(|_| plain) {
+                    Some(text) => text.parse().unwrap_or_else(|_| parse_time(text)),
+                    None => parse_time(&xml::decode(value)),
+                };
+            }
             b"status" | b"result" => {
                 let value = xml::decode(value);
                 case.status_skip = ["notrun", "disabled", "skipped", "skip", "ignored"]
