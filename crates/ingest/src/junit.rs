@@ -209,6 +209,8 @@ enum Tag {
     Testcase,
     Failure,
     Error,
+    /// `system-out`/`system-err`: their text is skipped without being read into events.
+    Output,
     Other,
 }
 
@@ -220,6 +222,7 @@ impl Tag {
             b"testcase" => Tag::Testcase,
             b"failure" => Tag::Failure,
             b"error" => Tag::Error,
+            b"system-out" | b"system-err" => Tag::Output,
             _ => Tag::Other,
         }
     }
@@ -231,6 +234,7 @@ impl Tag {
             Tag::Testcase => "<testcase>",
             Tag::Failure => "<failure>",
             Tag::Error => "<error>",
+            Tag::Output => "<system-out>",
             Tag::Other => "an element",
         }
     }
@@ -250,11 +254,17 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
     let mut declared_suites_sum: u64 = 0;
     let mut declared_suites_seen = false;
     let mut root_is_testsuites = false;
+    // Bytes of system-out/system-err text consumed behind quick-xml's back; added to its
+    // positions so errors still point at the right byte.
+    let mut skipped: u64 = 0;
 
     loop {
         let event = reader
             .read_event_into(&mut buffer)
-            .map_err(|e| xml::error(&reader, e))?;
+            .map_err(|e| shift(xml::error(&reader, e), skipped))?;
+        // After any event but text, quick-xml's next read starts with text: where that is
+        // the body of a system-out, it is skipped up to the next `<` without a copy.
+        let text_may_follow = !matches!(event, Event::Text(_) | Event::Eof);
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -381,7 +391,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             Event::Eof => {
                 if let Some(tag) = open.last() {
                     return Err(ParseError::malformed_at(
-                        reader.buffer_position(),
+                        reader.buffer_position() + skipped,
                         format!("the file ends inside {}: it is truncated", tag.describe()),
                     ));
                 }
@@ -390,6 +400,9 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
         buffer.clear();
+        if text_may_follow && open.last() == Some(&Tag::Output) {
+            skipped += skip_to_markup(reader.get_mut())?;
+        }
     }
 
     if !seen_root {
@@ -410,6 +423,49 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
         case.message = case.message.take().map(|m| first_lines(&m));
     }
     Ok(summary)
+}
+
+/// Consumes text up to (not including) the next `<`, or to the end of the input; returns
+/// how many bytes. Entity references in it are skipped too: the text is not kept. Only
+/// called where quick-xml would read text next, so its state stays consistent: it then
+/// reads the `<` as the start of markup, as after an empty text.
+fn skip_to_markup(input: &mut impl BufRead) -> Result<u64, ParseError> {
+    let mut skipped = 0u64;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(ParseError::Io(error)),
+        };
+        if available.is_empty() {
+            return Ok(skipped);
+        }
+        match memchr::memchr(b'<', available) {
+            Some(at) => {
+                input.consume(at);
+                return Ok(skipped + at as u64);
+            }
+            None => {
+                let all = available.len();
+                input.consume(all);
+                skipped += all as u64;
+            }
+        }
+    }
+}
+
+/// Moves an error's byte offset forward by the bytes skipped behind the XML reader.
+fn shift(error: ParseError, by: u64) -> ParseError {
+    match error {
+        ParseError::Malformed {
+            at: crate::error::Position::Offset(offset),
+            message,
+        } => ParseError::Malformed {
+            at: crate::error::Position::Offset(offset + by),
+            message,
+        },
+        other => other,
+    }
 }
 
 fn wrong_root(name: &str) -> ParseError {
@@ -821,6 +877,51 @@ mod tests {
             Some(("tests/test_x.py".into(), 3))
         );
         assert_eq!(find_file_line("expected 3, line 4 of the table"), None);
+    }
+
+    #[test]
+    fn system_out_is_skipped_and_errors_after_it_keep_their_offset() {
+        fn offset(xml: &[u8]) -> u64 {
+            // A tiny buffer, so skipping crosses many refills.
+            match parse(std::io::BufReader::with_capacity(16, xml)) {
+                Err(ParseError::Malformed {
+                    at: crate::error::Position::Offset(offset),
+                    ..
+                }) => offset,
+                other => panic!("expected a malformed-XML error, got {other:?}"),
+            }
+        }
+        let bare = b"<testsuite><testcase name=\"a\"></testcasX></testsuite>";
+        let inserted =
+            "<system-out>log &amp; more &lt;x&gt; \n<![CDATA[ </system-out> <b> ]]> tail \
+            <!-- a comment --> more text<child>inner</child> end</system-out>"
+                .repeat(50);
+        let with_output =
+            format!("<testsuite><testcase name=\"a\">{inserted}</testcasX></testsuite>");
+        assert_eq!(
+            offset(with_output.as_bytes()) - offset(bare),
+            inserted.len() as u64
+        );
+        // The same output in well-formed files changes nothing but is never read as a message.
+        let good = format!(
+            "<testsuite><testcase name=\"a\">{inserted}</testcase>\
+             <testcase name=\"b\"><failure message=\"m\">body</failure>{inserted}</testcase>\
+             <testcase name=\"c\"><system-err>x</system-err><skipped/></testcase></testsuite>"
+        );
+        let summary = parse(std::io::BufReader::with_capacity(16, good.as_bytes())).unwrap();
+        assert_eq!(
+            (
+                summary.testcases,
+                summary.passed,
+                summary.failed,
+                summary.skipped
+            ),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(summary.failing[0].message.as_deref(), Some("m\nbody"));
+        // A file that ends inside a system-out is truncated, at its very end.
+        let truncated = b"<testsuite><testcase name=\"a\"><system-out>no end";
+        assert_eq!(offset(truncated), truncated.len() as u64);
     }
 
     #[test]
