@@ -16,6 +16,8 @@
 //!   also *flaky*; `rerunFailure`/`rerunError` are extra attempts of a failed test, not extra
 //!   tests. `status="notrun|disabled|skipped"` with no child is skipped (ctest, gtest). pytest's
 //!   `skipped type="pytest.xfail"` is a skip, counted apart as `xfail` in the details.
+//!   PHPUnit 9's `error type="PHPUnit\Framework\RiskyTestError"` (a test without assertions)
+//!   is a pass, counted apart as `risky`, as PHPUnit's own summary does.
 //! - `time` is parsed leniently ([`crate::input::parse_lenient_f64`]: `1,234.5`, `0,5`,
 //!   9 decimals, a trailing `s` or `ms`); a missing or unreadable time counts as 0 and never
 //!   fails the file.
