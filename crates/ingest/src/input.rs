@@ -34,9 +34,12 @@ pub const HASH_QUEUE: usize = 4;
 /// `HASH_QUEUE + 2` blocks exist.
 pub struct HashingReader<R> {
     inner: R,
+    /// Always [`BLOCK`] bytes long once allocated (zeroed once, never again); the first
+    /// `filled` are data.
     block: Vec<u8>,
+    filled: usize,
     position: usize,
-    sender: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    sender: Option<std::sync::mpsc::SyncSender<(Vec<u8>, usize)>>,
     recycled: std::sync::mpsc::Receiver<Vec<u8>>,
     hasher: Option<std::thread::JoinHandle<String>>,
     bytes_read: u64,
@@ -44,12 +47,12 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> HashingReader<R> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(HASH_QUEUE);
         let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE + 2);
         let hasher = std::thread::spawn(move || {
             let mut hash = Sha256Stream::new();
-            for block in receiver {
-                hash.update(&block);
+            for (block, filled) in receiver {
+                hash.update(&block[..filled]);
                 // The reader may be gone or have enough blocks; dropping one is fine.
                 let _ = recycle.try_send(block);
             }
@@ -58,6 +61,7 @@ impl<R: Read> HashingReader<R> {
         HashingReader {
             inner,
             block: Vec::new(),
+            filled: 0,
             position: 0,
             sender: Some(sender),
             recycled,
@@ -72,12 +76,7 @@ impl<R: Read> HashingReader<R> {
 
     /// Hands the current block to the hashing thread and reads the next one.
     fn next_block(&mut self) -> io::Result<()> {
-        let mut next = self
-            .recycled
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
-        next.clear();
-        next.resize(BLOCK, 0);
+        let mut next = self.recycled.try_recv().unwrap_or_else(|_| vec![0; BLOCK]);
         let n = loop {
             match self.inner.read(&mut next) {
                 Ok(n) => break n,
@@ -85,15 +84,15 @@ impl<R: Read> HashingReader<R> {
                 Err(error) => return Err(error),
             }
         };
-        next.truncate(n);
         self.bytes_read += n as u64;
         let done = std::mem::replace(&mut self.block, next);
+        let done_filled = std::mem::replace(&mut self.filled, n);
         self.position = 0;
-        if !done.is_empty()
+        if done_filled > 0
             && let Some(sender) = &self.sender
         {
             // The receiver only goes away when the thread panicked; finish() reports that.
-            let _ = sender.send(done);
+            let _ = sender.send((done, done_filled));
         }
         Ok(())
     }
@@ -101,9 +100,9 @@ impl<R: Read> HashingReader<R> {
     /// Reads the rest of the input and returns the SHA-256 of all of it and its length.
     pub fn finish(mut self) -> io::Result<(String, u64)> {
         loop {
-            self.position = self.block.len();
+            self.position = self.filled;
             self.next_block()?;
-            if self.block.is_empty() {
+            if self.filled == 0 {
                 break;
             }
         }
@@ -118,14 +117,14 @@ impl<R: Read> HashingReader<R> {
 
 impl<R: Read> BufRead for HashingReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.position >= self.block.len() {
+        if self.position >= self.filled {
             self.next_block()?;
         }
-        Ok(&self.block[self.position..])
+        Ok(&self.block[self.position..self.filled])
     }
 
     fn consume(&mut self, amount: usize) {
-        self.position = (self.position + amount).min(self.block.len());
+        self.position = (self.position + amount).min(self.filled);
     }
 }
 

@@ -16,6 +16,8 @@
 //!   also *flaky*; `rerunFailure`/`rerunError` are extra attempts of a failed test, not extra
 //!   tests. `status="notrun|disabled|skipped"` with no child is skipped (ctest, gtest). pytest's
 //!   `skipped type="pytest.xfail"` is a skip, counted apart as `xfail` in the details.
+//!   PHPUnit 9's `error type="PHPUnit\Framework\RiskyTestError"` (a test without assertions)
+//!   is a pass, counted apart as `risky`, as PHPUnit's own summary does.
 //! - `time` is parsed leniently ([`crate::input::parse_lenient_f64`]: `1,234.5`, `0,5`,
 //!   9 decimals, a trailing `s` or `ms`); a missing or unreadable time counts as 0 and never
 //!   fails the file.
@@ -58,6 +60,8 @@ pub struct JunitSummary {
     pub flaky: u64,
     /// pytest's expected failures (`skipped type="pytest.xfail"`); also in `skipped`.
     pub xfail: u64,
+    /// PHPUnit's risky tests (written as `error type="...RiskyTestError"`); also in `passed`.
+    pub risky: u64,
     /// Sum of the testcases' times, in seconds.
     pub duration_seconds: f64,
     pub suites: u64,
@@ -86,6 +90,7 @@ impl JunitSummary {
             "skipped": self.skipped,
             "flaky": self.flaky,
             "xfail": self.xfail,
+            "risky": self.risky,
             "suites": self.suites,
             "declared_tests": self.declared_tests,
             "producer": self.producer,
@@ -151,13 +156,15 @@ impl TestCase {
     }
 }
 
-/// The testcase being read. One is reused for every testcase, so its strings keep their
-/// capacity and the hot loop does not allocate.
+/// The testcase being read. One is reused for every testcase, so its buffers keep their
+/// capacity and the hot loop does not allocate. `name`, `classname` and `file` hold the raw
+/// (still escaped) attribute bytes: they are decoded only for the few testcases kept in the
+/// details (failing or among the slowest), not for the million that pass.
 #[derive(Default)]
 struct Current {
-    name: String,
-    classname: String,
-    file: Option<String>,
+    name: Vec<u8>,
+    classname: Vec<u8>,
+    file: Option<Vec<u8>>,
     line: Option<u64>,
     time_seconds: f64,
     status_skip: bool,
@@ -166,6 +173,9 @@ struct Current {
     skipped: bool,
     xfail: bool,
     flaky: bool,
+    /// PHPUnit 9 writes a risky test (no assertion) as an `error`; its summary counts it
+    /// apart from errors, and the test passed.
+    risky: bool,
     message: String,
     /// Depth of the testcase element.
     depth: usize,
@@ -186,6 +196,7 @@ impl Current {
         self.skipped = false;
         self.xfail = false;
         self.flaky = false;
+        self.risky = false;
         self.message.clear();
         self.depth = depth;
         self.capturing = false;
@@ -200,6 +211,8 @@ enum Tag {
     Testcase,
     Failure,
     Error,
+    /// `system-out`/`system-err`: their text is skipped without being read into events.
+    Output,
     Other,
 }
 
@@ -211,6 +224,7 @@ impl Tag {
             b"testcase" => Tag::Testcase,
             b"failure" => Tag::Failure,
             b"error" => Tag::Error,
+            b"system-out" | b"system-err" => Tag::Output,
             _ => Tag::Other,
         }
     }
@@ -222,6 +236,7 @@ impl Tag {
             Tag::Testcase => "<testcase>",
             Tag::Failure => "<failure>",
             Tag::Error => "<error>",
+            Tag::Output => "<system-out>",
             Tag::Other => "an element",
         }
     }
@@ -241,11 +256,17 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
     let mut declared_suites_sum: u64 = 0;
     let mut declared_suites_seen = false;
     let mut root_is_testsuites = false;
+    // Bytes of system-out/system-err text consumed behind quick-xml's back; added to its
+    // positions so errors still point at the right byte.
+    let mut skipped: u64 = 0;
 
     loop {
         let event = reader
             .read_event_into(&mut buffer)
-            .map_err(|e| xml::error(&reader, e))?;
+            .map_err(|e| shift(xml::error(&reader, e), skipped))?;
+        // After any event but text, quick-xml's next read starts with text: where that is
+        // the body of a system-out, it is skipped up to the next `<` without a copy.
+        let text_may_follow = !matches!(event, Event::Text(_) | Event::Eof);
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -307,6 +328,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                             take_message(&mut current, element);
                             current.capturing = !is_empty;
                         }
+                        b"error" if is_phpunit_risky(element) => current.risky = true,
                         b"error" => {
                             if !current.error {
                                 // An error's message wins over a failure's.
@@ -371,7 +393,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             Event::Eof => {
                 if let Some(tag) = open.last() {
                     return Err(ParseError::malformed_at(
-                        reader.buffer_position(),
+                        reader.buffer_position() + skipped,
                         format!("the file ends inside {}: it is truncated", tag.describe()),
                     ));
                 }
@@ -380,6 +402,9 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
         }
         buffer.clear();
+        if text_may_follow && open.last() == Some(&Tag::Output) {
+            skipped += skip_to_markup(reader.get_mut())?;
+        }
     }
 
     if !seen_root {
@@ -402,6 +427,49 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
     Ok(summary)
 }
 
+/// Consumes text up to (not including) the next `<`, or to the end of the input; returns
+/// how many bytes. Entity references in it are skipped too: the text is not kept. Only
+/// called where quick-xml would read text next, so its state stays consistent: it then
+/// reads the `<` as the start of markup, as after an empty text.
+fn skip_to_markup(input: &mut impl BufRead) -> Result<u64, ParseError> {
+    let mut skipped = 0u64;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(ParseError::Io(error)),
+        };
+        if available.is_empty() {
+            return Ok(skipped);
+        }
+        match memchr::memchr(b'<', available) {
+            Some(at) => {
+                input.consume(at);
+                return Ok(skipped + at as u64);
+            }
+            None => {
+                let all = available.len();
+                input.consume(all);
+                skipped += all as u64;
+            }
+        }
+    }
+}
+
+/// Moves an error's byte offset forward by the bytes skipped behind the XML reader.
+fn shift(error: ParseError, by: u64) -> ParseError {
+    match error {
+        ParseError::Malformed {
+            at: crate::error::Position::Offset(offset),
+            message,
+        } => ParseError::Malformed {
+            at: crate::error::Position::Offset(offset + by),
+            message,
+        },
+        other => other,
+    }
+}
+
 fn wrong_root(name: &str) -> ParseError {
     let found = match xml::describe_root(name) {
         Some((description, _)) => description.to_string(),
@@ -415,23 +483,51 @@ fn wrong_root(name: &str) -> ParseError {
 
 fn start_testcase(case: &mut Current, element: &BytesStart<'_>, depth: usize) {
     case.reset(depth);
-    xml::for_each_attribute(element, |key, value| match key {
-        b"name" => case.name.push_str(&value),
-        b"classname" => {
-            case.classname.clear();
-            case.classname.push_str(&value);
+    // The hot path: raw attribute bytes, no unescaping and no UTF-8 check for what is only
+    // copied (decoded later if the testcase is kept) or read as a number.
+    for attribute in element.attributes().with_checks(false).flatten() {
+        let value: &[u8] = &attribute.value;
+        match attribute.key.local_name().as_ref() {
+            b"name" => {
+                case.name.clear();
+                case.name.extend_from_slice(value);
+            }
+            b"classname" => {
+                case.classname.clear();
+                case.classname.extend_from_slice(value);
+            }
+            b"class" if case.classname.is_empty() => case.classname.extend_from_slice(value),
+            b"file" | b"filepath" => case.file = Some(value.to_vec()),
+            b"line" | b"lineno" => case.line = xml::decode(value).trim().parse().ok(),
+            b"time" | b"duration" => {
+                // Fast path for the usual plain `0.003`; anything else goes the lenient way.
+                let plain = value.iter().all(|b| b.is_ascii_digit() || *b == b'.');
+                case.time_seconds = match std::str::from_utf8(value).ok().filter(|_| plain) {
+                    Some(text) => text.parse().unwrap_or_else(|_| parse_time(text)),
+                    None => parse_time(&xml::decode(value)),
+                };
+            }
+            b"status" | b"result" => {
+                let value = xml::decode(value);
+                case.status_skip = ["notrun", "disabled", "skipped", "skip", "ignored"]
+                    .iter()
+                    .any(|status| value.eq_ignore_ascii_case(status));
+            }
+            _ => {}
         }
-        b"class" if case.classname.is_empty() => case.classname.push_str(&value),
-        b"file" | b"filepath" => case.file = Some(value.into_owned()),
-        b"line" | b"lineno" => case.line = value.trim().parse().ok(),
-        b"time" | b"duration" => case.time_seconds = parse_time(&value),
-        b"status" | b"result" => {
-            case.status_skip = ["notrun", "disabled", "skipped", "skip", "ignored"]
-                .iter()
-                .any(|status| value.eq_ignore_ascii_case(status));
+    }
+}
+
+/// PHPUnit 9's `<error type="PHPUnit\Framework\RiskyTestError">`: a test without an
+/// assertion, which PHPUnit's own summary does not count as an error.
+fn is_phpunit_risky(element: &BytesStart<'_>) -> bool {
+    let mut risky = false;
+    xml::for_each_attribute(element, |key, value| {
+        if key == b"type" && value == "PHPUnit\\Framework\\RiskyTestError" {
+            risky = true;
         }
-        _ => {}
     });
+    risky
 }
 
 fn take_message(case: &mut Current, element: &BytesStart<'_>) {
@@ -466,6 +562,9 @@ fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
             if case.flaky {
                 summary.flaky += 1;
             }
+            if case.risky {
+                summary.risky += 1;
+            }
         }
         Outcome::Failed => summary.failed += 1,
         Outcome::Errored => summary.errored += 1,
@@ -488,19 +587,43 @@ fn finish_testcase(summary: &mut JunitSummary, case: &Current) {
     if !keep_failing && fast {
         return;
     }
-    let mut file = case.file.clone();
+    let mut file = case
+        .file
+        .as_deref()
+        .map(|raw| xml::decode(raw).into_owned());
+    let classname = xml::decode(&case.classname).into_owned();
     let mut line = case.line;
     let message = (!case.message.trim().is_empty()).then(|| case.message.trim().to_string());
-    if file.is_none()
-        && let Some(text) = &message
+    // A Java stack trace starts in the assertion library: its frame of the test's own class
+    // (`at demo.CalcTest.addsWrong(CalcTest.java:14)`) is the place to show.
+    let own_frame = message.as_deref().and_then(|text| {
+        let classname = classname.as_str();
+        (!classname.is_empty())
+            .then(|| text.find(&format!("at {classname}.")))
+            .flatten()
+            .map(|at| &text[at..])
+    });
+    if line.is_none()
+        && let Some(text) = own_frame.or(message.as_deref())
         && let Some((found_file, found_line)) = find_file_line(text)
     {
-        file = Some(found_file);
-        line = Some(found_line);
+        match &file {
+            None => {
+                file = Some(found_file);
+                line = Some(found_line);
+            }
+            // RSpec names the file but not the line; its backtrace has both.
+            Some(known)
+                if known.trim_start_matches("./") == found_file.trim_start_matches("./") =>
+            {
+                line = Some(found_line);
+            }
+            Some(_) => {}
+        }
     }
     let kept = TestCase {
-        name: case.name.clone(),
-        classname: case.classname.clone(),
+        name: xml::decode(&case.name).into_owned(),
+        classname,
         file,
         line,
         time_seconds: case.time_seconds,
@@ -555,8 +678,10 @@ fn guess_producer(element: &BytesStart<'_>) -> Option<String> {
     let mut has_uuid = false;
     let mut surefire = false;
     let mut has_id = false;
+    let mut has_assertions = false;
     xml::for_each_attribute(element, |key, value| match key {
         b"name" => name = value.into_owned(),
+        b"assertions" => has_assertions = true,
         b"uuid" => has_uuid = true,
         b"id" => has_id = true,
         b"noNamespaceSchemaLocation" => surefire = value.contains("surefire"),
@@ -569,6 +694,8 @@ fn guess_producer(element: &BytesStart<'_>) -> Option<String> {
         "Mocha Tests" => "mocha-junit-reporter",
         "(empty)" => "ctest",
         "rspec" => "rspec",
+        _ if name.ends_with(".bats") => "bats",
+        _ if has_assertions => "phpunit",
         _ if has_uuid => "cargo-nextest",
         _ if surefire => "maven-surefire",
         _ if has_id && name.is_empty() => "playwright",
@@ -611,6 +738,27 @@ pub fn find_file_line(message: &str) -> Option<(String, u64)> {
             continue;
         }
         if let Ok(line) = line.parse::<u64>()
+            && line > 0
+        {
+            return Some((path.to_string(), line));
+        }
+    }
+    // `FILE, line N`: Python's `File "x.py", line 3`, bats' `(in test file x.bats, line 9)`.
+    for (at, _) in message.match_indices(", line ") {
+        let path = message[..at]
+            .rsplit(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        let digits: String = message[at + ", line ".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let has_extension = path
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && ext.len() <= 5);
+        if has_extension
+            && let Ok(line) = digits.parse::<u64>()
             && line > 0
         {
             return Some((path.to_string(), line));
@@ -722,6 +870,60 @@ mod tests {
             Some(("CalcTest.java".into(), 14))
         );
         assert_eq!(find_file_line("see http://example.com:80/x"), None);
+        assert_eq!(
+            find_file_line("(in test file calc.bats, line 9)\n  `false' failed"),
+            Some(("calc.bats".into(), 9))
+        );
+        assert_eq!(
+            find_file_line("  File \"tests/test_x.py\", line 3, in test_x"),
+            Some(("tests/test_x.py".into(), 3))
+        );
+        assert_eq!(find_file_line("expected 3, line 4 of the table"), None);
+    }
+
+    #[test]
+    fn system_out_is_skipped_and_errors_after_it_keep_their_offset() {
+        fn offset(xml: &[u8]) -> u64 {
+            // A tiny buffer, so skipping crosses many refills.
+            match parse(std::io::BufReader::with_capacity(16, xml)) {
+                Err(ParseError::Malformed {
+                    at: crate::error::Position::Offset(offset),
+                    ..
+                }) => offset,
+                other => panic!("expected a malformed-XML error, got {other:?}"),
+            }
+        }
+        let bare = b"<testsuite><testcase name=\"a\"></testcasX></testsuite>";
+        let inserted =
+            "<system-out>log &amp; more &lt;x&gt; \n<![CDATA[ </system-out> <b> ]]> tail \
+            <!-- a comment --> more text<child>inner</child> end</system-out>"
+                .repeat(50);
+        let with_output =
+            format!("<testsuite><testcase name=\"a\">{inserted}</testcasX></testsuite>");
+        assert_eq!(
+            offset(with_output.as_bytes()) - offset(bare),
+            inserted.len() as u64
+        );
+        // The same output in well-formed files changes nothing but is never read as a message.
+        let good = format!(
+            "<testsuite><testcase name=\"a\">{inserted}</testcase>\
+             <testcase name=\"b\"><failure message=\"m\">body</failure>{inserted}</testcase>\
+             <testcase name=\"c\"><system-err>x</system-err><skipped/></testcase></testsuite>"
+        );
+        let summary = parse(std::io::BufReader::with_capacity(16, good.as_bytes())).unwrap();
+        assert_eq!(
+            (
+                summary.testcases,
+                summary.passed,
+                summary.failed,
+                summary.skipped
+            ),
+            (3, 1, 1, 1)
+        );
+        assert_eq!(summary.failing[0].message.as_deref(), Some("m\nbody"));
+        // A file that ends inside a system-out is truncated, at its very end.
+        let truncated = b"<testsuite><testcase name=\"a\"><system-out>no end";
+        assert_eq!(offset(truncated), truncated.len() as u64);
     }
 
     #[test]

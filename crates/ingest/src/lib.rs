@@ -51,7 +51,7 @@ pub const COLLECTOR: &str = concat!("gonogo-ingest ", env!("CARGO_PKG_VERSION"))
 /// The input formats `gonogo collect` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Kind {
-    /// JUnit XML (Surefire, Gradle, pytest, jest-junit, mocha, vitest, Playwright, gotestsum, nextest, ctest, PHPUnit...).
+    /// JUnit XML (Surefire, Gradle, pytest, jest-junit, mocha, vitest, Playwright, gotestsum, nextest, ctest, PHPUnit, bats, RSpec...).
     Junit,
     /// LCOV tracefile (lcov, gcovr, coverage.py `coverage lcov`, istanbul, c8, cargo-llvm-cov).
     Lcov,

@@ -42,6 +42,20 @@ pub fn for_each_attribute(element: &BytesStart<'_>, mut visit: impl FnMut(&[u8],
     }
 }
 
+/// An attribute's raw bytes as text, unescaped like [`for_each_attribute`] does: kept raw
+/// when they hold an entity XML does not predefine, lossy when not UTF-8. Borrows (no copy)
+/// when the value has no `&` and is valid UTF-8, the common case.
+pub fn decode(raw: &[u8]) -> Cow<'_, str> {
+    let text = String::from_utf8_lossy(raw);
+    if !raw.contains(&b'&') {
+        return text;
+    }
+    match quick_xml::escape::unescape(&text) {
+        Ok(Cow::Owned(unescaped)) => Cow::Owned(unescaped),
+        Ok(Cow::Borrowed(_)) | Err(_) => text,
+    }
+}
+
 /// The text a general reference stands for: a character reference or one of the five
 /// predefined entities; anything else (an entity the DTD would define) stays literal.
 pub fn resolve_reference(reference: &BytesRef<'_>) -> String {
@@ -93,5 +107,19 @@ pub fn describe_root(name: &str) -> Option<(&'static str, &'static str)> {
         "checkstyle" => Some(("Checkstyle XML", "sarif")),
         "html" | "HTML" => Some(("an HTML page", "junit")),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_unescapes_only_what_xml_predefines() {
+        assert!(matches!(decode(b"plain"), Cow::Borrowed("plain")));
+        assert_eq!(decode(b"a &amp; &lt;b&gt; &#65;"), "a & <b> A");
+        // An entity a DTD would define stays literal, never expanded.
+        assert_eq!(decode(b"x &xxe; y"), "x &xxe; y");
+        assert_eq!(decode(b"bad \xff utf8"), "bad \u{fffd} utf8");
     }
 }

@@ -196,3 +196,85 @@ fn playwright_flaky_reads_as_passed() {
         "playwright"
     );
 }
+
+#[test]
+fn phpunit_risky_is_a_pass_and_incomplete_a_skip() {
+    // PHPUnit: "Tests: 9, Assertions: 5, Errors: 1, Failures: 2, Skipped: 1, Incomplete: 1,
+    // Risky: 1.": the risky test (written as an error) passed; incomplete is a skip.
+    assert_counts("junit/phpunit/junit.xml", 2, 4, 1, 2, 0, 9);
+    let evidence = collect(Kind::Junit, "junit/phpunit/junit.xml");
+    assert_eq!(evidence.tool.name, "phpunit");
+    assert_eq!(evidence.details["risky"], 1);
+    assert_eq!(evidence.details["declared_tests"], 9);
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let bad_set = failing
+        .iter()
+        .find(|f| f["name"] == "testPairs with data set \"bad\"")
+        .unwrap();
+    assert_eq!(bad_set["line"], 36);
+    let error = failing.iter().find(|f| f["outcome"] == "errored").unwrap();
+    assert_eq!(error["name"], "testDividesByZero");
+}
+
+#[test]
+fn bats_failures_point_at_their_line() {
+    // bats: "5 tests, 2 failures, 1 skipped".
+    assert_counts("junit/bats/junit.xml", 2, 2, 0, 1, 0, 5);
+    let evidence = collect(Kind::Junit, "junit/bats/junit.xml");
+    assert_eq!(evidence.tool.name, "bats");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let printing = failing
+        .iter()
+        .find(|f| f["name"] == "prints & fails")
+        .unwrap();
+    assert_eq!(
+        (printing["file"].as_str(), printing["line"].as_u64()),
+        (Some("calc.bats"), Some(18))
+    );
+    assert!(
+        printing["message"]
+            .as_str()
+            .unwrap()
+            .contains("some output <with> markup")
+    );
+}
+
+#[test]
+fn rspec_pending_is_skipped_and_lines_come_from_the_backtrace() {
+    // RSpec: "7 examples, 2 failures, 3 pending".
+    assert_counts("junit/rspec/junit.xml", 2, 2, 0, 3, 0, 7);
+    let evidence = collect(Kind::Junit, "junit/rspec/junit.xml");
+    assert_eq!(evidence.tool.name, "rspec");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let raises = failing.iter().find(|f| f["name"] == "Calc raises").unwrap();
+    assert_eq!(
+        (raises["file"].as_str(), raises["line"].as_u64()),
+        (Some("./spec/calc_spec.rb"), Some(11))
+    );
+    assert!(
+        raises["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad <argument> & more")
+    );
+}
+
+#[test]
+fn gradle_exceptions_are_failures_and_the_line_is_the_tests_own_frame() {
+    // Gradle: "6 tests completed, 2 failed, 2 skipped".
+    assert_counts("junit/gradle/TEST-demo.CalcTest.xml", 2, 2, 0, 2, 0, 6);
+    let evidence = collect(Kind::Junit, "junit/gradle/TEST-demo.CalcTest.xml");
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let wrong = failing.iter().find(|f| f["name"] == "addsWrong").unwrap();
+    // The trace starts in org.junit.Assert (Assert.java:89); the test's frame is line 14.
+    assert_eq!(
+        (wrong["file"].as_str(), wrong["line"].as_u64()),
+        (Some("CalcTest.java"), Some(14))
+    );
+    assert!(
+        wrong["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("java.lang.AssertionError: two and two expected:<5> but was:<4>")
+    );
+}

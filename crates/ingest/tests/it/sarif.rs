@@ -58,3 +58,26 @@ fn auto_detects_sarif() {
     let evidence = collect(Kind::Auto, "sarif/ruff/ruff.sarif");
     assert_eq!(evidence.kind, "sarif");
 }
+
+#[test]
+fn semgrep_levels_come_from_the_rules_and_nosemgrep_is_suppressed() {
+    // semgrep: "Ran 3 rules on 1 file: 4 findings." (no-eval ERROR 1, no-print WARNING 2,
+    // todo-assert INFO 1), plus the `# nosemgrep` eval, suppressed in source.
+    let evidence = collect(Kind::Sarif, "sarif/semgrep/semgrep.sarif");
+    assert_eq!(
+        (
+            value(&evidence, "sarif.error"),
+            value(&evidence, "sarif.warning"),
+            value(&evidence, "sarif.note"),
+            value(&evidence, "sarif.none")
+        ),
+        (1.0, 2.0, 1.0, 0.0)
+    );
+    assert_eq!(value(&evidence, "sarif.suppressed"), 1.0);
+    assert_eq!(evidence.tool.name, "Semgrep OSS");
+    assert_eq!(evidence.tool.version, "1.185.0");
+    assert_eq!(
+        evidence.details["by_rule"]["Semgrep OSS/no-print"]["warning"],
+        2
+    );
+}
