@@ -48,6 +48,27 @@ impl ParseError {
         }
     }
 
+    /// The XML ended while `element` (as the message should name it) was still open.
+    pub(crate) fn truncated_inside(offset: u64, element: &str) -> ParseError {
+        ParseError::malformed_at(
+            offset,
+            format!("the file ends inside {element}: it is truncated"),
+        )
+    }
+
+    /// Text where the root element of `expected` should be.
+    pub(crate) fn text_before_root(expected: &'static str) -> ParseError {
+        ParseError::WrongKind {
+            expected,
+            found: "text, not XML".into(),
+        }
+    }
+
+    /// An XML input with no element at all.
+    pub(crate) fn no_xml_element() -> ParseError {
+        ParseError::NoEvidence("the file is empty (no XML element)".into())
+    }
+
     pub fn malformed_line(line: u64, column: u64, message: impl Into<String>) -> ParseError {
         ParseError::Malformed {
             at: Position::LineColumn { line, column },

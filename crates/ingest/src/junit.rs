@@ -372,10 +372,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
                     let text = String::from_utf8_lossy(text.as_ref());
                     xml::push_capped(&mut current.message, &text, MESSAGE_BYTES);
                 } else if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) {
-                    return Err(ParseError::WrongKind {
-                        expected: "JUnit XML",
-                        found: "text, not XML".into(),
-                    });
+                    return Err(ParseError::text_before_root("JUnit XML"));
                 }
             }
             Event::CData(ref text) => {
@@ -392,9 +389,9 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             }
             Event::Eof => {
                 if let Some(tag) = open.last() {
-                    return Err(ParseError::malformed_at(
+                    return Err(ParseError::truncated_inside(
                         reader.buffer_position() + skipped,
-                        format!("the file ends inside {}: it is truncated", tag.describe()),
+                        tag.describe(),
                     ));
                 }
                 break;
@@ -408,9 +405,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
     }
 
     if !seen_root {
-        return Err(ParseError::NoEvidence(
-            "the file is empty (no XML element)".into(),
-        ));
+        return Err(ParseError::no_xml_element());
     }
     summary.declared_tests = declared_top.or(declared_suites_seen.then_some(declared_suites_sum));
     if let Some(declared) = summary.declared_tests

@@ -158,19 +158,13 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
             Event::Text(ref text)
                 if !seen_root && text.iter().any(|b| !b.is_ascii_whitespace()) =>
             {
-                return Err(ParseError::WrongKind {
-                    expected: "JaCoCo XML",
-                    found: "text, not XML".into(),
-                });
+                return Err(ParseError::text_before_root("JaCoCo XML"));
             }
             Event::Eof => {
-                if !open.is_empty() {
-                    return Err(ParseError::malformed_at(
+                if let Some(element) = open.last() {
+                    return Err(ParseError::truncated_inside(
                         reader.buffer_position(),
-                        format!(
-                            "the file ends inside <{}>: it is truncated",
-                            open.last().map(String::as_str).unwrap_or("?")
-                        ),
+                        &format!("<{element}>"),
                     ));
                 }
                 break;
@@ -180,9 +174,7 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
         buffer.clear();
     }
     if !seen_root {
-        return Err(ParseError::NoEvidence(
-            "the file is empty (no XML element)".into(),
-        ));
+        return Err(ParseError::no_xml_element());
     }
     if lines_without_counts {
         coverage.warnings.push("line elements without mi/ci (gcovr's dialect): line totals come from the LINE counters".into());
