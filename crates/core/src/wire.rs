@@ -13,7 +13,7 @@
 //!   "collected_at": "2026-11-25T12:00:00Z",
 //!   "tool": { "name": "gonogo", "version": "0.1.0" },
 //!   "metrics": {
-//!     "load.checkout.latency": { "unit": "us", "histogram": "HISTFAAAAB94nJNpmSzMwMDAxQABzFCaEUzOmNZg/wEidAAuBQMZ" },
+//!     "load.checkout.latency": { "unit": "us", "histogram": "HISTFAAA…(base64)" },
 //!     "load.checkout.errors":  { "unit": "requests", "ratio": { "k": 3, "n": 1000 } },
 //!     "load.checkout.throughput": { "unit": "1/s", "value": 99.8 }
 //!   },
