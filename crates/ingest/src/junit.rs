@@ -270,8 +270,7 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
         match event {
             Event::Start(ref element) | Event::Empty(ref element) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let local = element.local_name();
-                let name = local.as_ref();
+                let name = xml::local(element.name().into_inner());
                 let depth = open.len();
                 if !seen_root {
                     seen_root = true;
@@ -482,7 +481,7 @@ fn start_testcase(case: &mut Current, element: &BytesStart<'_>, depth: usize) {
     // copied (decoded later if the testcase is kept) or read as a number.
     for attribute in element.attributes().with_checks(false).flatten() {
         let value: &[u8] = &attribute.value;
-        match attribute.key.local_name().as_ref() {
+        match xml::local(attribute.key.into_inner()) {
             b"name" => {
                 case.name.clear();
                 case.name.extend_from_slice(value);

@@ -23,6 +23,19 @@ pub fn reader<R: BufRead>(input: R) -> quick_xml::Reader<R> {
     reader
 }
 
+/// The part of a qualified name after its prefix (`ns:testcase` → `testcase`).
+///
+/// quick-xml's `local_name` finds the colon with `memchr`, whose set-up costs more than a
+/// plain scan on names of a few bytes; element and attribute names are scanned millions of
+/// times in a large report, so the parsers' hot paths use this instead.
+#[inline]
+pub fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&byte| byte == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
 /// The local name of an element (`ns:testcase` → `testcase`), lossily as text.
 pub fn local_name<'a>(element: &'a BytesStart<'_>) -> Cow<'a, str> {
     let name = element.local_name();
