@@ -252,13 +252,16 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    let options = crate::run::collect_options(&loaded.policy, now);
     for (kind, patterns) in crate::run::collect_entries(&loaded.text) {
-        records.extend(crate::run::collect_records(&kind, &patterns, policy_dir));
+        records.extend(crate::run::collect_records(
+            &kind, &patterns, policy_dir, &options,
+        ));
     }
     check_metrics(&loaded, &records, color)?;
 
     let baseline = read_baseline(args.baseline.as_deref())?;
-    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
     let verdict = eval::evaluate(&loaded.policy, &records, now, baseline.as_ref());
     let mut document = document(&verdict, &loaded);
     // Best effort: the commit judged, when gate runs inside a repository.

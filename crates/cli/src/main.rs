@@ -108,7 +108,7 @@ fn main() -> ExitCode {
             gonogo_load::cli::merge(args),
             Some(gonogo_load::cli::exit_code_for),
         ),
-        Command::Collect(args) => engine(gonogo_ingest::cli::run(args), None),
+        Command::Collect(args) => collect(args, color),
         Command::Probe(args) => engine(gonogo_probe::cli::probe::run(args), None),
         Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
@@ -157,6 +157,32 @@ impl From<Exit> for Outcome {
 
 /// An engine's result: its own exit code, or its error printed with the code its crate maps it
 /// to (1 when it has no mapping: the measurement failed).
+/// `gonogo collect`, with `--policy` read (and its problems shown with carets) here, where
+/// the policy diagnostics live.
+fn collect(args: gonogo_ingest::cli::CollectArgs, color: bool) -> Result<Outcome, Failure> {
+    let options = match &args.policy {
+        Some(path) => {
+            let loaded = gate::load_policy(path, args.env.as_deref(), color)?;
+            let options = run::collect_options(&loaded.policy, jiff::Timestamp::now());
+            if !options.audit_ignores.is_empty() {
+                eprintln!(
+                    "applying {} [[ignore]] rule{} from {} to dependency audits",
+                    options.audit_ignores.len(),
+                    if options.audit_ignores.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                    path.display()
+                );
+            }
+            options
+        }
+        None => gonogo_ingest::CollectOptions::default(),
+    };
+    engine(gonogo_ingest::cli::run_with(args, &options), None)
+}
+
 fn engine(
     result: anyhow::Result<ExitCode>,
     exit_code_for: Option<fn(&anyhow::Error) -> ExitCode>,

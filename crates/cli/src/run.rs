@@ -27,10 +27,12 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use gonogo_core::evidence::Evidence;
-use gonogo_core::policy::{Problem, parse_duration_seconds};
+use gonogo_core::policy::{Policy, Problem, parse_duration_seconds};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::command::{CommandSpec, StderrTail, TailPolicy, run_command};
 use gonogo_delivery::git::{GitContext, TargetRules};
+use gonogo_ingest::CollectOptions;
+use gonogo_ingest::audit::AuditIgnore;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -475,7 +477,12 @@ fn step(number: usize, total: usize, text: &str) {
 
 /// Reads `kind = patterns` (relative to `base`); problems are reported, not fatal: a file
 /// that cannot be read is evidence of nothing, and its gates say so.
-pub fn collect_records(kind_name: &str, patterns: &[String], base: &Path) -> Vec<Evidence> {
+pub fn collect_records(
+    kind_name: &str,
+    patterns: &[String],
+    base: &Path,
+    options: &CollectOptions,
+) -> Vec<Evidence> {
     let kind = match <gonogo_ingest::Kind as clap::ValueEnum>::from_str(
         &kind_name.replace('_', "-"),
         true,
@@ -495,7 +502,7 @@ pub fn collect_records(kind_name: &str, patterns: &[String], base: &Path) -> Vec
         } else {
             base.join(pattern).display().to_string()
         };
-        let (records, errors) = gonogo_ingest::collect_each(kind, &full);
+        let (records, errors) = gonogo_ingest::collect_each_with(kind, &full, options);
         for error in errors {
             eprintln!("  {kind_name} {pattern}: {error}");
         }
@@ -505,15 +512,39 @@ pub fn collect_records(kind_name: &str, patterns: &[String], base: &Path) -> Vec
 }
 
 /// Collects into the evidence folder; returns how many records were written.
-fn collect_into(kind_name: &str, patterns: &[String], base: &Path, evidence: &Path) -> usize {
+fn collect_into(
+    kind_name: &str,
+    patterns: &[String],
+    base: &Path,
+    evidence: &Path,
+    options: &CollectOptions,
+) -> usize {
     let mut written = 0;
-    for record in collect_records(kind_name, patterns, base) {
+    for record in collect_records(kind_name, patterns, base, options) {
         match evidence_dir::write_record(evidence, &record) {
             Ok(_) => written += 1,
             Err(e) => eprintln!("  warning: {e:#}"),
         }
     }
     written
+}
+
+/// What a policy says about collecting: its `[[ignore]]` rules for dependency audits, judged
+/// on the UTC day of `now`.
+pub fn collect_options(policy: &Policy, now: jiff::Timestamp) -> CollectOptions {
+    CollectOptions {
+        audit_ignores: policy
+            .ignores
+            .iter()
+            .map(|rule| AuditIgnore {
+                id: rule.advisory.clone(),
+                reason: rule.reason.clone(),
+                owner: Some(rule.owner.clone()),
+                expires: Some(rule.expires),
+            })
+            .collect(),
+        today: jiff::tz::TimeZone::UTC.to_datetime(now).date(),
+    }
 }
 
 /// The `[[collect]]` entries of a policy's text, as (format, patterns).
@@ -575,6 +606,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     fresh_evidence_dir(&evidence).map_err(Failure::usage)?;
     let total = 5;
     let now = || args.now.unwrap_or_else(jiff::Timestamp::now);
+    let collect_options = collect_options(&loaded.policy, now());
 
     // 1. Context.
     step(1, total, "context: git repository and CI run");
@@ -653,7 +685,13 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             .map_err(Failure::usage)?;
         for (kind, paths) in &command.evidence {
             let spec_dir = spec.dir.clone().unwrap_or_else(|| policy_dir.clone());
-            let n = collect_into(kind, &paths.patterns(), &spec_dir, &evidence);
+            let n = collect_into(
+                kind,
+                &paths.patterns(),
+                &spec_dir,
+                &evidence,
+                &collect_options,
+            );
             eprintln!(
                 "    collected {n} {kind} record{}",
                 if n == 1 { "" } else { "s" }
@@ -690,7 +728,13 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     );
     for entry in &config.collect {
         for (kind, paths) in entry.get_ref() {
-            let n = collect_into(kind, &paths.patterns(), &policy_dir, &evidence);
+            let n = collect_into(
+                kind,
+                &paths.patterns(),
+                &policy_dir,
+                &evidence,
+                &collect_options,
+            );
             eprintln!("  {kind}: {n} record{}", if n == 1 { "" } else { "s" });
         }
     }

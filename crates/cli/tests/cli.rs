@@ -265,6 +265,92 @@ fn gate_collects_the_files_the_policy_names() {
     assert_eq!(verdict["evidence"][0]["kind"], "junit");
 }
 
+/// `[[ignore]]` rules reach the audits that `gate` collects and that `gonogo collect --policy`
+/// writes: the accepted vulnerability is listed with its rule and not counted until the rule's
+/// last day has passed, and the gate prints what was left out.
+#[test]
+fn ignore_rules_apply_to_collected_audits_until_their_last_day() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("crates/ingest/tests/data/audit/cargo-audit/report.json"),
+        dir.path().join("audit.json"),
+    )
+    .unwrap();
+    // The report holds RUSTSEC-2024-0001 (CVSS 9.8: critical; alias CVE-2024-00001).
+    let policy = "[[collect]]\ncargo-audit = \"audit.json\"\n\n\
+        [[gate]]\narea = \"security\"\nmetric = \"audit.critical\"\nexpect = \"value == 0\"\n\n\
+        [[ignore]]\nadvisory = \"cve-2024-00001\"\nreason = \"the vulnerable parser never sees untrusted input\"\n\
+        owner = \"bob\"\nexpires = \"2026-12-31\"\n";
+    std::fs::write(dir.path().join("gonogo.toml"), policy).unwrap();
+
+    let judged_on = |now: &str| {
+        let output = gonogo(&["gate", "--no-write", "--now", now], dir.path());
+        (output.status.code(), text(&output.stdout))
+    };
+    let (code, stdout) = judged_on("2026-12-31T23:00:00Z");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("1 ignored by the policy: RUSTSEC-2024-0001 in examplecrate"),
+        "{stdout}"
+    );
+    let (code, stdout) = judged_on("2027-01-01T00:00:00Z");
+    assert_eq!(code, Some(1), "the rule's last day has passed: {stdout}");
+    assert!(stdout.contains("expired after 2026-12-31"), "{stdout}");
+
+    // Without the policy nothing is ignored; with it the record lists the rule.
+    let collect = |extra: &[&str]| {
+        let mut args = vec![
+            "collect",
+            "cargo-audit",
+            "audit.json",
+            "--json",
+            "--no-write",
+        ];
+        args.extend_from_slice(extra);
+        let output = gonogo(&args, dir.path());
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (record, text(&output.stderr))
+    };
+    let (record, _) = collect(&[]);
+    assert_eq!(record["metrics"]["audit.critical"]["value"], 1.0);
+    let (record, stderr) = collect(&["--policy", "gonogo.toml"]);
+    assert!(
+        stderr.contains("applying 1 [[ignore]] rule from gonogo.toml"),
+        "{stderr}"
+    );
+    assert_eq!(record["metrics"]["audit.critical"]["value"], 0.0);
+    assert_eq!(record["details"]["ignored"][0]["owner"], "bob");
+
+    // A rule with no owner is a policy problem, shown with a caret.
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        policy.replace("owner = \"bob\"\n", "owner = \"\"\n"),
+    )
+    .unwrap();
+    let output = gonogo(
+        &[
+            "collect",
+            "cargo-audit",
+            "audit.json",
+            "--policy",
+            "gonogo.toml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("an ignore rule needs a reason and an owner"),
+        "{stderr}"
+    );
+    // The label under the advisory's line.
+    assert!(
+        stderr.contains("10 │ advisory") && stderr.contains("this ignore rule"),
+        "{stderr}"
+    );
+}
+
 /// The JUnit report of a verdict reads back through gonogo's own JUnit collector: one test per
 /// gate, failed, inconclusive and missing gates as failures, waived ones as skipped.
 #[test]

@@ -29,6 +29,12 @@
 //! expires = "2026-12-31"       # through that day (UTC); then the gate counts again
 //! env = "staging"              # optional: only in that environment
 //!
+//! [[ignore]]                   # a vulnerability accepted for a while: audits do not count it
+//! advisory = "RUSTSEC-2023-0071" # its ID or an alias (GHSA-..., CVE-..., PYSEC-...)
+//! reason = "timing side channel in RSA decryption; we only verify signatures"
+//! owner = "bob@example.com"
+//! expires = "2027-01-31"       # through that day (UTC); then the audit counts it again
+//!
 //! [env.staging]
 //! requires = ["junit", "load"] # evidence kinds this environment must have
 //! [env.staging.gates."checkout p95"]
@@ -142,6 +148,9 @@ pub struct PolicyFile {
     /// Waivers: a gate that is accepted as not passing, for a reason, until a date.
     #[serde(default, rename = "waiver")]
     pub waivers: Vec<WaiverDecl>,
+    /// Vulnerabilities that dependency audits do not count, for a reason, until a date.
+    #[serde(default, rename = "ignore")]
+    pub ignores: Vec<IgnoreDecl>,
     /// Environment profiles (`[env.staging]`), chosen with `--env`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, EnvDecl>")]
@@ -290,6 +299,26 @@ pub struct WaiverDecl {
     pub env: Option<Spanned<String>>,
 }
 
+/// A vulnerability accepted for a while: the dependency audits (`cargo-audit`, `npm-audit`,
+/// `pip-audit`, `osv-scanner`) collected under this policy list it as ignored, with the reason,
+/// instead of counting it; from the day after `expires` it counts again.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IgnoreDecl {
+    /// The advisory's ID or one of its aliases: `RUSTSEC-2023-0071`, `GHSA-...`, `CVE-...`,
+    /// `PYSEC-...` (case does not matter).
+    #[schemars(with = "String")]
+    pub advisory: Spanned<String>,
+    pub reason: String,
+    pub owner: String,
+    /// The last day (UTC) the rule applies, `YYYY-MM-DD`.
+    #[schemars(with = "String")]
+    pub expires: Spanned<String>,
+    /// Only in this environment.
+    #[schemars(with = "Option<String>")]
+    pub env: Option<Spanned<String>>,
+}
+
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvDecl {
@@ -342,6 +371,19 @@ pub struct Policy {
     pub gates: Vec<Gate>,
     /// Evidence kinds the environment requires.
     pub requires: Vec<String>,
+    /// Accepted vulnerabilities (`[[ignore]]`) that apply in this environment, for the
+    /// collectors of dependency audits.
+    pub ignores: Vec<AdvisoryIgnore>,
+}
+
+/// An `[[ignore]]` rule, checked and resolved for the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryIgnore {
+    pub advisory: String,
+    pub reason: String,
+    pub owner: String,
+    /// The last day it applies (UTC).
+    pub expires: jiff::civil::Date,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -726,52 +768,22 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
     // Waivers.
     for decl in &file.waivers {
         let gate = decl.gate.get_ref();
-        if let Some(waiver_env) = &decl.env
-            && !file.env.keys().any(|k| k.get_ref() == waiver_env.get_ref())
-        {
-            let names: Vec<&str> = file.env.keys().map(|k| k.get_ref().as_str()).collect();
-            problems.push(
-                Problem::new(
-                    format!(
-                        "waiver names env `{}`, which does not exist",
-                        waiver_env.get_ref()
-                    ),
-                    waiver_env.span(),
-                    "no such env",
-                )
-                .did_you_mean(&closest(waiver_env.get_ref(), names)),
-            );
-        }
-        let expires = match decl.expires.get_ref().parse::<jiff::civil::Date>() {
-            Ok(date) => Some(date),
-            Err(_) => {
-                problems.push(
-                    Problem::new(
-                        format!("`{}` is not a date", decl.expires.get_ref()),
-                        decl.expires.span(),
-                        "expected YYYY-MM-DD",
-                    )
-                    .help(
-                        "a waiver must expire: write the last day it applies, e.g. \"2026-12-31\"",
-                    ),
-                );
-                None
-            }
-        };
-        if decl.reason.trim().is_empty() || decl.owner.trim().is_empty() {
-            problems.push(Problem::new(
-                "a waiver needs a reason and an owner",
-                decl.gate.span(),
-                "this waiver",
-            ));
-        }
-        let applies_here = match &decl.env {
-            None => true,
-            Some(waiver_env) => env == Some(waiver_env.get_ref().as_str()),
-        };
+        let accepted = check_acceptance(
+            "waiver",
+            Acceptance {
+                subject: &decl.gate,
+                reason: &decl.reason,
+                owner: &decl.owner,
+                expires: &decl.expires,
+                env: decl.env.as_ref(),
+            },
+            &file,
+            env,
+            &mut problems,
+        );
         match gates.iter_mut().find(|g| g.name == *gate) {
             Some(target) => {
-                if let (Some(expires), true) = (expires, applies_here) {
+                if let Some(expires) = accepted {
                     target.waiver = Some(Waiver {
                         reason: decl.reason.clone(),
                         owner: decl.owner.clone(),
@@ -793,6 +805,42 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
         }
     }
 
+    // Ignore rules for audits.
+    let mut ignores = Vec::new();
+    for decl in &file.ignores {
+        let accepted = check_acceptance(
+            "ignore rule",
+            Acceptance {
+                subject: &decl.advisory,
+                reason: &decl.reason,
+                owner: &decl.owner,
+                expires: &decl.expires,
+                env: decl.env.as_ref(),
+            },
+            &file,
+            env,
+            &mut problems,
+        );
+        let advisory = decl.advisory.get_ref().trim();
+        if advisory.is_empty() || advisory.contains(char::is_whitespace) {
+            problems.push(
+                Problem::new(
+                    format!("`{advisory}` is not an advisory ID"),
+                    decl.advisory.span(),
+                    "expected one ID",
+                )
+                .help("name the advisory or an alias, e.g. \"RUSTSEC-2023-0071\" or \"CVE-2023-49092\"; one [[ignore]] per advisory"),
+            );
+        } else if let Some(expires) = accepted {
+            ignores.push(AdvisoryIgnore {
+                advisory: advisory.to_owned(),
+                reason: decl.reason.trim().to_owned(),
+                owner: decl.owner.trim().to_owned(),
+                expires,
+            });
+        }
+    }
+
     let requires = env_chain
         .iter()
         .flat_map(|decl| decl.requires.iter().map(|k| k.get_ref().clone()))
@@ -810,11 +858,85 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
             declared_metrics,
             gates,
             requires,
+            ignores,
         })
     } else {
         problems.sort_by_key(|p| (p.span.start, p.span.end));
         Err(problems)
     }
+}
+
+/// What a waiver and an ignore rule have in common: something accepted, for a reason, by an
+/// owner, until a date, maybe in one environment only.
+struct Acceptance<'a> {
+    subject: &'a Spanned<String>,
+    reason: &'a str,
+    owner: &'a str,
+    expires: &'a Spanned<String>,
+    env: Option<&'a Spanned<String>>,
+}
+
+/// Checks an acceptance's date, reason, owner and environment (problems pushed with their
+/// spans); returns its last day when it is valid and applies in `env`.
+fn check_acceptance(
+    what: &str,
+    acceptance: Acceptance<'_>,
+    file: &PolicyFile,
+    env: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Option<jiff::civil::Date> {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    let mut valid = true;
+    if let Some(own_env) = acceptance.env
+        && !file.env.keys().any(|k| k.get_ref() == own_env.get_ref())
+    {
+        let names: Vec<&str> = file.env.keys().map(|k| k.get_ref().as_str()).collect();
+        problems.push(
+            Problem::new(
+                format!(
+                    "{what} names env `{}`, which does not exist",
+                    own_env.get_ref()
+                ),
+                own_env.span(),
+                "no such env",
+            )
+            .did_you_mean(&closest(own_env.get_ref(), names)),
+        );
+        valid = false;
+    }
+    let expires = match acceptance.expires.get_ref().parse::<jiff::civil::Date>() {
+        Ok(date) => Some(date),
+        Err(_) => {
+            problems.push(
+                Problem::new(
+                    format!("`{}` is not a date", acceptance.expires.get_ref()),
+                    acceptance.expires.span(),
+                    "expected YYYY-MM-DD",
+                )
+                .help(format!(
+                    "{article} {what} must expire: write the last day it applies, e.g. \"2026-12-31\""
+                )),
+            );
+            None
+        }
+    };
+    if acceptance.reason.trim().is_empty() || acceptance.owner.trim().is_empty() {
+        problems.push(Problem::new(
+            format!("{article} {what} needs a reason and an owner"),
+            acceptance.subject.span(),
+            format!("this {what}"),
+        ));
+        valid = false;
+    }
+    let applies_here = match acceptance.env {
+        None => true,
+        Some(own_env) => env == Some(own_env.get_ref().as_str()),
+    };
+    expires.filter(|_| valid && applies_here)
 }
 
 fn gate_name(decl: &GateDecl) -> String {
@@ -1041,6 +1163,48 @@ max_age = "soon"
             problems(&typo),
             vec!["waiver for gate `checkout p59`, which does not exist [\"checkout p59\"] did you mean `checkout p95`?".to_owned()]
         );
+    }
+
+    #[test]
+    fn ignore_rules_resolve_per_environment_and_are_checked() {
+        let text = format!(
+            "{BASE}\n[env.staging]\n\n[[ignore]]\nadvisory = \" RUSTSEC-2023-0071 \"\nreason = \"we only verify signatures\"\nowner = \"bob\"\nexpires = \"2027-01-31\"\n\n[[ignore]]\nadvisory = \"GHSA-xxxx\"\nreason = \"dev dependency\"\nowner = \"carol\"\nexpires = \"2027-02-01\"\nenv = \"staging\"\n"
+        );
+        let everywhere = Policy::parse(&text, None).unwrap();
+        assert_eq!(
+            everywhere.ignores,
+            vec![AdvisoryIgnore {
+                advisory: "RUSTSEC-2023-0071".into(),
+                reason: "we only verify signatures".into(),
+                owner: "bob".into(),
+                expires: jiff::civil::date(2027, 1, 31),
+            }]
+        );
+        let staging = Policy::parse(&text, Some("staging")).unwrap();
+        assert_eq!(
+            staging
+                .ignores
+                .iter()
+                .map(|i| i.advisory.as_str())
+                .collect::<Vec<_>>(),
+            ["RUSTSEC-2023-0071", "GHSA-xxxx"]
+        );
+
+        let bad = text
+            .replace("expires = \"2027-01-31\"", "expires = \"someday\"")
+            .replace("owner = \"carol\"", "owner = \"\"")
+            .replace("env = \"staging\"", "env = \"stagign\"");
+        assert_eq!(
+            problems(&bad),
+            vec![
+                "`someday` is not a date [\"someday\"] an ignore rule must expire: write the last day it applies, e.g. \"2026-12-31\"".to_owned(),
+                "an ignore rule needs a reason and an owner [\"GHSA-xxxx\"] ".to_owned(),
+                "ignore rule names env `stagign`, which does not exist [\"stagign\"] did you mean `staging`?".to_owned(),
+            ]
+        );
+        let two = text.replace("GHSA-xxxx", "GHSA-1 GHSA-2");
+        assert_eq!(problems(&two).len(), 1, "{:?}", problems(&two));
+        assert!(problems(&two)[0].starts_with("`GHSA-1 GHSA-2` is not an advisory ID"));
     }
 
     #[test]

@@ -17,9 +17,10 @@
 //! dependency was skipped (it still prints "No known vulnerabilities found" and exits 0), a
 //! report that lists no dependency at all, and cargo-audit with `dependency-count: 0`.
 //!
-//! A policy's ignore list ([`AuditIgnore`]: an ID, a reason, an expiry date) is applied by
-//! [`AuditSummary::apply_ignores`] before counting; ignored vulnerabilities are listed in the
-//! details with their reason, and an expired rule hides nothing.
+//! A policy's ignore list ([`AuditIgnore`]: an ID, a reason, an owner, a last day) is applied
+//! by [`AuditSummary::apply_ignores`] before counting; ignored vulnerabilities are listed in
+//! the details with their rule, the severity's metric carries a note naming them (so every
+//! gate on it prints what was left out), and a rule past its last day hides nothing.
 
 use std::io::BufRead;
 
@@ -113,16 +114,17 @@ pub struct AuditSummary {
     pub ignored: Vec<(Vulnerability, AuditIgnore)>,
 }
 
-/// An accepted vulnerability (from the policy): not counted until it expires.
+/// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
 ///
 /// `id` matches a vulnerability's ID or any of its aliases (`RUSTSEC-...`, `GHSA-...`,
-/// `CVE-...`), case-insensitively. On and after `expires` the rule no longer applies and the
-/// report says so: an expired waiver never hides a finding.
+/// `CVE-...`), case-insensitively. After the `expires` day the rule no longer applies and the
+/// report says so: an expired rule never hides a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditIgnore {
     pub id: String,
     pub reason: String,
-    /// The last day the rule applies is the day before; `None` never expires.
+    pub owner: Option<String>,
+    /// The last day (UTC) the rule applies, as the policy's waivers; `None` never expires.
     pub expires: Option<jiff::civil::Date>,
 }
 
@@ -143,12 +145,12 @@ impl AuditSummary {
                     })
             });
             match matching {
-                Some(rule) if rule.expires.is_none_or(|expires| today < expires) => {
+                Some(rule) if rule.expires.is_none_or(|last_day| today <= last_day) => {
                     self.ignored.push((vulnerability, rule.clone()));
                 }
                 Some(rule) => {
                     self.warnings.push(format!(
-                        "the ignore rule for {} expired on {} (reason was: {}); {} in {} is counted",
+                        "the ignore rule for {} expired after {} (reason was: {}); {} in {} is counted",
                         rule.id,
                         rule.expires.map(|d| d.to_string()).unwrap_or_default(),
                         rule.reason,
@@ -163,6 +165,53 @@ impl AuditSummary {
         self.vulnerabilities = kept;
     }
 
+    /// What the metric of `severity` leaves out or counts despite a rule, for the report:
+    /// `1 ignored by the policy: RUSTSEC-2023-0071 in rsa (reason; owner bob, until
+    /// 2027-01-31)`, and rules that have expired. `None` when no rule touched it.
+    fn note(&self, severity: Severity) -> Option<String> {
+        let ignored: Vec<String> = self
+            .ignored
+            .iter()
+            .filter(|(v, _)| v.severity == severity)
+            .map(|(v, rule)| {
+                let mut by = Vec::new();
+                if let Some(owner) = &rule.owner {
+                    by.push(format!("owner {owner}"));
+                }
+                if let Some(last_day) = rule.expires {
+                    by.push(format!("until {last_day}"));
+                }
+                let by = if by.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", by.join(", "))
+                };
+                format!("{} in {} ({}{by})", v.id, v.package, rule.reason)
+            })
+            .collect();
+        let expired = self
+            .warnings
+            .iter()
+            .filter(|warning| warning.starts_with("the ignore rule for "))
+            .filter(|warning| {
+                self.vulnerabilities
+                    .iter()
+                    .filter(|v| v.severity == severity)
+                    .any(|v| warning.ends_with(&format!("{} in {} is counted", v.id, v.package)))
+            })
+            .cloned();
+        let mut parts: Vec<String> = Vec::new();
+        if !ignored.is_empty() {
+            parts.push(format!(
+                "{} ignored by the policy: {}",
+                ignored.len(),
+                ignored.join("; ")
+            ));
+        }
+        parts.extend(expired);
+        (!parts.is_empty()).then(|| parts.join(". "))
+    }
+
     pub fn count(&self, severity: Severity) -> u64 {
         self.vulnerabilities
             .iter()
@@ -175,9 +224,14 @@ impl AuditSummary {
         let metrics = SEVERITIES
             .iter()
             .map(|&severity| {
+                let metric = Metric::value(self.count(severity) as f64, unit.clone());
+                let note = self.note(severity);
                 (
                     format!("audit.{}", severity.as_str()),
-                    Metric::value(self.count(severity) as f64, unit.clone()),
+                    match note {
+                        Some(note) => metric.with_note(note),
+                        None => metric,
+                    },
                 )
             })
             .collect();
@@ -207,6 +261,7 @@ impl AuditSummary {
                 "severity": v.severity.as_str(),
                 "rule": rule.id,
                 "reason": rule.reason,
+                "owner": rule.owner,
                 "expires": rule.expires.map(|d| d.to_string()),
             })).collect::<Vec<_>>(),
         });

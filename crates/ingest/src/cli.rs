@@ -18,7 +18,9 @@ use anyhow::Context as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::wire;
 
-use crate::{IngestError, Kind, collect_coverage_merged, collect_each, expand_path};
+use crate::{
+    CollectOptions, IngestError, Kind, collect_coverage_merged, collect_each_with, expand_path,
+};
 
 /// Turn files that CI produced (test results, coverage, SARIF, audits, k6 summaries) into evidence.
 ///
@@ -38,6 +40,8 @@ use crate::{IngestError, Kind, collect_coverage_merged, collect_each, expand_pat
 ///   gonogo collect coverage --merge unit.lcov integration.lcov
 ///
 ///   gonogo collect auto reports/ --json
+///
+///   gonogo collect cargo-audit audit.json --policy gonogo.toml   # apply its [[ignore]] rules
 ///
 /// Exit codes: 0 all inputs collected; 2 bad command line; 3 an input could not be read or
 /// held no evidence.
@@ -70,10 +74,26 @@ pub struct CollectArgs {
     /// `lcov -a` and `coverage combine` do), instead of one record per input.
     #[arg(long)]
     pub merge: bool,
+
+    /// Dependency audits: apply this policy's `[[ignore]]` rules (an advisory, a reason, an
+    /// owner, a last day). Ignored vulnerabilities are listed in the record with their rule,
+    /// not counted; a rule past its last day ignores nothing. `gonogo gate` and `gonogo run`
+    /// apply them to the policy's own `[[collect]]` entries by themselves.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// With --policy: the environment whose rules apply (rules with `env = "..."`).
+    #[arg(long, value_name = "NAME", requires = "policy")]
+    pub env: Option<String>,
 }
 
-/// Runs `gonogo collect`.
+/// Runs `gonogo collect` with no policy: no ignore rules.
 pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
+    run_with(args, &CollectOptions::default())
+}
+
+/// Runs `gonogo collect` with the options the caller read from `--policy`.
+pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<ExitCode> {
     let mut records: Vec<Evidence> = Vec::new();
     let mut errors: Vec<IngestError> = Vec::new();
     if args.merge {
@@ -101,7 +121,7 @@ pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
         }
     } else {
         for path in &args.paths {
-            let (found, failed) = collect_each(args.kind, path);
+            let (found, failed) = collect_each_with(args.kind, path, options);
             records.extend(found);
             errors.extend(failed);
         }

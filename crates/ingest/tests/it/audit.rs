@@ -90,12 +90,14 @@ fn ignore_rules_apply_until_they_expire() {
             AuditIgnore {
                 id: "CVE-2024-00001".into(),
                 reason: "not reachable: we never parse untrusted frames".into(),
+                owner: Some("bob".into()),
                 expires: Some(date("2026-12-31")),
             },
             // Expired the day before "today": hides nothing.
             AuditIgnore {
                 id: "RUSTSEC-2023-0071".into(),
                 reason: "no fix yet".into(),
+                owner: None,
                 expires: Some(date("2026-11-24")),
             },
         ],
@@ -116,5 +118,36 @@ fn ignore_rules_apply_until_they_expire() {
         "not reachable: we never parse untrusted frames"
     );
     let warnings = evidence.details["warnings"].to_string();
-    assert!(warnings.contains("expired on 2026-11-24"), "{warnings}");
+    assert!(warnings.contains("expired after 2026-11-24"), "{warnings}");
+    // Each severity's metric says what the rules did, so every gate on it prints it.
+    let note = |name: &str| evidence.metrics[name].note.clone().unwrap_or_default();
+    assert_eq!(
+        note("audit.critical"),
+        "1 ignored by the policy: RUSTSEC-2024-0001 in examplecrate \
+         (not reachable: we never parse untrusted frames; owner bob, until 2026-12-31)"
+    );
+    assert!(
+        note("audit.unknown")
+            .starts_with("the ignore rule for RUSTSEC-2023-0071 expired after 2026-11-24"),
+        "{}",
+        note("audit.unknown")
+    );
+    assert_eq!(note("audit.high"), "");
+
+    // The last day is still covered; the day after is not.
+    let on = |today: &str| {
+        let options = CollectOptions {
+            today: date(today),
+            ..options.clone()
+        };
+        let evidence = collect_file_with(
+            Kind::CargoAudit,
+            &crate::data("audit/cargo-audit/report.json"),
+            &options,
+        )
+        .unwrap();
+        severities(&evidence)
+    };
+    assert_eq!(on("2026-11-24"), [0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(on("2027-01-01"), [1.0, 0.0, 0.0, 0.0, 1.0]);
 }

@@ -14,6 +14,8 @@ fn args(kind: Kind, paths: &[String], evidence_dir: &std::path::Path) -> Collect
         json: false,
         no_write: false,
         merge: false,
+        policy: None,
+        env: None,
     }
 }
 
