@@ -198,4 +198,19 @@ mod tests {
             Detected::NotRun(_)
         ));
     }
+
+    #[test]
+    fn test_reports_of_other_frameworks_are_named() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"no\"?>\n<!--This file represents the results of running a test suite-->\n<test-results name=\"Tests.dll\" total=\"10\">",
+                "NUnit 2 XML",
+            ),
+            ("<test-run id=\"2\" testcasecount=\"3\">", "NUnit 3 XML"),
+            ("<assemblies><assembly name=\"x\">", "xUnit.net XML"),
+        ];
+        for (text, name) in cases {
+            assert_eq!(sniff(text.as_bytes()), Detected::Other(name), "{text}");
+        }
+    }
 }

@@ -114,6 +114,7 @@ pub fn describe_root(name: &str) -> Option<(&'static str, &'static str)> {
         "coverage" => Some(("Cobertura XML", "cobertura")),
         "report" => Some(("JaCoCo XML", "jacoco")),
         "failsafe-summary" => Some(("a Maven Failsafe summary (not a test report)", "junit")),
+        "test-results" => Some(("NUnit 2 XML", "junit")),
         "test-run" => Some(("NUnit 3 XML", "junit")),
         "assemblies" => Some(("xUnit.net XML", "junit")),
         "TestRun" => Some(("Visual Studio TRX", "junit")),

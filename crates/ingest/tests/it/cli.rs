@@ -71,11 +71,11 @@ fn bad_glob_exits_2_and_nothing_matched_exits_3() {
 fn globs_and_folders_expand() {
     let pattern = data_str("junit/*/junit*.xml");
     let records = collect_path(Kind::Junit, &pattern).unwrap();
-    // pytest (2), nextest, gotestsum, ctest, PHPUnit, bats, RSpec (Gradle and Surefire write
-    // TEST-*.xml).
+    // pytest (2), nextest, gotestsum, ctest, PHPUnit, bats, RSpec, NUnit through the Jenkins
+    // stylesheet (Gradle and Surefire write TEST-*.xml).
     assert_eq!(
         records.len(),
-        8,
+        9,
         "{:?}",
         records
             .iter()

@@ -3,7 +3,7 @@
 
 use gonogo_ingest::Kind;
 
-use crate::{collect, ratio, value};
+use crate::{collect, collect_error, ratio, value};
 
 /// (failed+errored, passed, errored, skipped, flaky) as ratios: run = testcases - skipped.
 fn assert_counts(
@@ -277,4 +277,89 @@ fn gradle_exceptions_are_failures_and_the_line_is_the_tests_own_frame() {
             .unwrap()
             .starts_with("java.lang.AssertionError: two and two expected:<5> but was:<4>")
     );
+}
+
+#[test]
+fn nunit2_through_the_jenkins_stylesheet_errors_are_failures_and_inconclusive_a_skip() {
+    // NUnit 2.6.4: "Tests run: 10, Errors: 1, Failures: 3, Inconclusive: 1" and "Not run: 2,
+    // Invalid: 0, Ignored: 2, Skipped: 0" (the [Explicit] test is in neither the summary nor
+    // the file). The Jenkins NUnit plugin's stylesheet writes NUnit's error as a <failure>
+    // (errors="0": the converter loses the distinction, so gonogo cannot see it), and the
+    // ignored and inconclusive tests as <skipped>: NUnit counts the inconclusive test as run,
+    // gonogo reads it as a skip, as the file says.
+    let (run, errors, failures, inconclusive, ignored) = (10, 1, 3, 1, 2);
+    let relative = "junit/nunit-jenkins-xslt/junit.xml";
+    assert_counts(
+        relative,
+        errors + failures,
+        run - errors - failures - inconclusive,
+        0,
+        inconclusive + ignored,
+        0,
+        run + ignored,
+    );
+    let evidence = collect(Kind::Junit, relative);
+    // Nothing in the file names NUnit or the converter.
+    assert_eq!(evidence.tool.name, "junit");
+    assert_eq!(evidence.details["producer"], serde_json::Value::Null);
+    // The parameterised cases are a suite of their own, named like their fixture.
+    assert_eq!(evidence.details["suites"], 3);
+    assert_eq!(evidence.details["declared_tests"], run + ignored);
+    assert!(evidence.details["warnings"].as_array().unwrap().is_empty());
+
+    let failing = evidence.details["failing"].as_array().unwrap();
+    let names: Vec<&str> = failing
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["AddsWrong", "DividesByZero", "Pairs(2,2,5)", "TrimsWrong"]
+    );
+    assert!(failing.iter().all(|f| f["outcome"] == "failed"));
+    let message = |name: &str| {
+        failing.iter().find(|f| f["name"] == name).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // No message attribute: the body starts with the stylesheet's "MESSAGE:" heading.
+    assert!(message("AddsWrong").starts_with("MESSAGE:\n  two and two\n  Expected: 5"));
+    assert!(message("DividesByZero").contains("System.DivideByZeroException"));
+    assert!(message("TrimsWrong").contains("inner <spaces> & all"));
+
+    // Mono's traces (built with --debug) name the source line of each failing assertion.
+    let source =
+        std::fs::read_to_string(crate::data("junit/nunit-jenkins-xslt/CalcTests.cs")).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    for (name, classname, statement) in [
+        ("AddsWrong", "Calc.Tests.CalcTests", "\"two and two\""),
+        ("DividesByZero", "Calc.Tests.CalcTests", "1 / zero"),
+        ("Pairs(2,2,5)", "Calc.Tests.CalcTests", "a + b"),
+        ("TrimsWrong", "Text.Tests.UpperTests", "Trim()"),
+    ] {
+        let case = failing.iter().find(|f| f["name"] == name).unwrap();
+        assert_eq!(case["classname"], classname, "{name}");
+        assert_eq!(case["file"], "/tmp/nunit/CalcTests.cs", "{name}");
+        let line = case["line"].as_u64().unwrap() as usize;
+        assert!(lines[line - 1].contains(statement), "{name}: line {line}");
+    }
+}
+
+#[test]
+fn raw_nunit2_xml_is_refused_by_name() {
+    // The file nunit-console wrote, before the stylesheet: not JUnit, and not read as such.
+    let relative = "junit/nunit-jenkins-xslt/TestResult.xml";
+    let error = collect_error(Kind::Junit, relative);
+    assert_eq!(error.code(), "wrong-kind", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("this is NUnit 2 XML, not JUnit XML"),
+        "{error}"
+    );
+    // `gonogo collect auto` says what it is too.
+    let error = collect_error(Kind::Auto, relative);
+    assert_eq!(error.code(), "wrong-kind", "{error}");
+    assert!(error.to_string().contains("this is NUnit 2 XML"), "{error}");
 }
