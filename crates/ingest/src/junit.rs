@@ -700,6 +700,13 @@ fn guess_producer(element: &BytesStart<'_>) -> Option<String> {
 
 /// The first [`MESSAGE_LINES`] non-empty lines of a message.
 fn first_lines(message: &str) -> String {
+    // The Jenkins NUnit plugin's stylesheet has no message attribute: it writes the body as
+    // `MESSAGE:`, the message, a `+++++++++++++++++++` line, `STACK TRACE:` and the trace.
+    // The message is the part worth showing.
+    let message = match message.trim_start().strip_prefix("MESSAGE:") {
+        Some(rest) => rest.split("\n+++++++++++++++++++").next().unwrap_or(rest),
+        None => message,
+    };
     let lines: Vec<&str> = message
         .lines()
         .map(str::trim_end)

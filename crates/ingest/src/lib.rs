@@ -346,7 +346,14 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
             reason,
         },
         ParseError::WrongKind { expected, found } => {
+            let dotnet = ["NUnit", "xUnit.net", "Visual Studio TRX"]
+                .iter()
+                .any(|name| found.contains(name));
             let hint = match suggestion_for(&found) {
+                _ if dotnet => "convert it to JUnit XML first (`dotnet test --logger junit` with \
+                    JunitXml.TestLogger, trx2junit, or the NUnit-to-JUnit stylesheet of \
+                    Jenkins' NUnit plugin), then collect it as `junit`"
+                    .into(),
                 Some(kind) => format!("collect it as `{kind}`, or with `auto`"),
                 None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv and k6 files".into(),
             };

@@ -323,8 +323,12 @@ fn nunit2_through_the_jenkins_stylesheet_errors_are_failures_and_inconclusive_a_
             .unwrap()
             .to_string()
     };
-    // No message attribute: the body starts with the stylesheet's "MESSAGE:" heading.
-    assert!(message("AddsWrong").starts_with("MESSAGE:\n  two and two\n  Expected: 5"));
+    // No message attribute: the body is the stylesheet's "MESSAGE:" heading, the message,
+    // a "+++" line and the stack trace; the message part is what is kept.
+    assert_eq!(
+        message("AddsWrong"),
+        "  two and two\n  Expected: 5\n  But was:  4"
+    );
     assert!(message("DividesByZero").contains("System.DivideByZeroException"));
     assert!(message("TrimsWrong").contains("inner <spaces> & all"));
 
@@ -358,8 +362,16 @@ fn raw_nunit2_xml_is_refused_by_name() {
             .contains("this is NUnit 2 XML, not JUnit XML"),
         "{error}"
     );
+    assert!(
+        error.to_string().contains("convert it to JUnit XML first"),
+        "{error}"
+    );
     // `gonogo collect auto` says what it is too.
     let error = collect_error(Kind::Auto, relative);
     assert_eq!(error.code(), "wrong-kind", "{error}");
     assert!(error.to_string().contains("this is NUnit 2 XML"), "{error}");
+    assert!(
+        error.to_string().contains("convert it to JUnit XML first"),
+        "{error}"
+    );
 }
