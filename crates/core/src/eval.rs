@@ -36,8 +36,8 @@ use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension};
 use crate::stats::{self, Interval};
 use crate::units::{Dimension, Unit, format_base};
 use crate::verdict::{
-    AreaResult, AreaStatus, BaselineRef, Decision, EvidenceRef, GateResult, GateStatus, Measured,
-    Reason, Verdict, WaiverState,
+    AreaResult, AreaStatus, BaselineRef, Counted, Decision, EvidenceRef, GateResult, GateStatus,
+    Measured, Reason, Settle, Verdict, WaiverState,
 };
 
 /// A previous verdict's measurements, for relative gates.
@@ -733,7 +733,7 @@ fn settle_hint(
     threshold: f64,
     confidence: f64,
     unit: &Unit,
-) -> Option<String> {
+) -> Option<Settle> {
     const LIMIT: u64 = 1_000_000_000_000;
     let (current, decides): (u64, Box<dyn Fn(u64) -> bool + '_>) = match (combined, aggregate) {
         (Combined::Ratio(r), Aggregate::Rate) => {
@@ -774,16 +774,16 @@ fn settle_hint(
         (Combined::Distribution(h), Aggregate::Mean) => {
             let gap = (h.mean() * unit.to_base() - threshold).abs();
             if gap == 0.0 {
-                return Some(
-                    "the mean sits on the threshold: more samples will not settle it".to_owned(),
-                );
+                return Some(Settle::OnThreshold { mean: true });
             }
             let z = stats::z_for_confidence(confidence);
             let needed = (z * h.stdev() * unit.to_base() / gap).powi(2).ceil() as u64 + 1;
             let more = needed.saturating_sub(h.len()).max(1);
-            return Some(format!(
-                "needs about {more} more samples if the distribution holds"
-            ));
+            return Some(Settle::More {
+                more,
+                total: None,
+                counted: Counted::Samples,
+            });
         }
         _ => return None,
     };
@@ -793,10 +793,7 @@ fn settle_hint(
     loop {
         high = high.saturating_mul(2);
         if high > LIMIT {
-            return Some(
-                "more samples will not settle it: the measured value sits on the threshold"
-                    .to_owned(),
-            );
+            return Some(Settle::OnThreshold { mean: false });
         }
         if decides(high) {
             break;
@@ -811,20 +808,15 @@ fn settle_hint(
             low = mid;
         }
     }
-    let more = high.saturating_sub(current).max(1);
-    let what = if matches!(aggregate, Aggregate::Rate) {
-        "trials"
-    } else {
-        "samples"
-    };
-    Some(format!(
-        "needs about {more} more {what} (n ≈ {high}) if the {} holds",
-        if matches!(aggregate, Aggregate::Rate) {
-            "rate"
+    Some(Settle::More {
+        more: high.saturating_sub(current).max(1),
+        total: Some(high),
+        counted: if matches!(aggregate, Aggregate::Rate) {
+            Counted::Trials
         } else {
-            "distribution"
-        }
-    ))
+            Counted::Samples
+        },
+    })
 }
 
 fn apply_waiver(gate: &Gate, now: Timestamp, result: &mut GateResult) {

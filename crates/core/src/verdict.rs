@@ -197,13 +197,81 @@ pub struct GateResult {
     /// Every rule applied on the way (aggregation, exclusion, caveats), in order.
     pub rules: Vec<String>,
     /// For an inconclusive gate: what would settle it.
-    pub settle: Option<String>,
+    pub settle: Option<Settle>,
     pub waiver: Option<WaiverState>,
     /// Indices into the verdict's evidence.
     pub evidence: Vec<usize>,
     /// How far the point estimate is past the threshold, relative (positive: wrong side);
     /// infinite for missing evidence. Used to rank.
     pub distance: f64,
+}
+
+/// What would settle an inconclusive gate, as data (renderers word it in their language);
+/// `Display` gives the English sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// About `more` more samples (or trials, for a rate) would decide it, reaching `total`
+    /// when the search found it, assuming what was measured so far holds.
+    More {
+        more: u64,
+        total: Option<u64>,
+        counted: Counted,
+    },
+    /// The point estimate sits on the threshold: no number of samples decides it.
+    OnThreshold { mean: bool },
+}
+
+/// What a gate's `n` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Samples of a distribution (latencies, sizes).
+    Samples,
+    /// Trials behind a rate (requests, tests, probes).
+    Trials,
+}
+
+impl Counted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counted::Samples => "samples",
+            Counted::Trials => "trials",
+        }
+    }
+}
+
+impl fmt::Display for Settle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Settle::More {
+                more,
+                total,
+                counted,
+            } => {
+                let holds = match counted {
+                    Counted::Samples => "distribution",
+                    Counted::Trials => "rate",
+                };
+                match total {
+                    Some(total) => write!(
+                        f,
+                        "needs about {more} more {} (n ≈ {total}) if the {holds} holds",
+                        counted.as_str()
+                    ),
+                    None => write!(
+                        f,
+                        "needs about {more} more {} if the {holds} holds",
+                        counted.as_str()
+                    ),
+                }
+            }
+            Settle::OnThreshold { mean: true } => {
+                f.write_str("the mean sits on the threshold: more samples will not settle it")
+            }
+            Settle::OnThreshold { mean: false } => f.write_str(
+                "more samples will not settle it: the measured value sits on the threshold",
+            ),
+        }
+    }
 }
 
 /// What was measured, in base units (seconds, fractions, bytes, numbers).

@@ -75,7 +75,7 @@ fn p99_of_four_fast_samples_is_inconclusive() {
     );
     // 368 samples are needed for p99 to pass at all.
     assert_eq!(
-        gate.settle.as_deref(),
+        gate.settle.map(|s| s.to_string()).as_deref(),
         Some("needs about 364 more samples (n ≈ 368) if the distribution holds")
     );
     assert_eq!(
@@ -105,7 +105,7 @@ fn zero_of_twenty_is_inconclusive_and_zero_of_five_thousand_passes() {
     );
     // The Wilson upper end at k = 0 drops below 0.5 % at n = 765.
     assert_eq!(
-        verdict.gates[0].settle.as_deref(),
+        verdict.gates[0].settle.map(|s| s.to_string()).as_deref(),
         Some("needs about 745 more trials (n ≈ 765) if the rate holds")
     );
 

@@ -237,6 +237,45 @@ pub fn commit_line(context: &crate::json::ContextV1) -> Option<String> {
 /// sentence; other languages compose it from the catalogue and the measured figures, and fall
 /// back to the core's sentence only where it carries details no template has (a stale record's
 /// age, a disagreement between records, a waiver).
+/// What would settle an inconclusive gate, in `lang`: worded from `settle_detail` when the
+/// verdict has it, else the English sentence as written.
+pub fn settle(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Option<String> {
+    use crate::i18n::{Lang, Msg};
+    let english = gate.settle.clone();
+    let detail = match (&gate.settle_detail, lang) {
+        (Some(detail), lang) if lang != Lang::En => detail,
+        _ => return english,
+    };
+    Some(match detail.kind.as_str() {
+        "on_threshold" if detail.mean => lang.text(Msg::SettleMeanOnThreshold).to_owned(),
+        "on_threshold" => lang.text(Msg::SettleOnThreshold).to_owned(),
+        "more" => {
+            let Some(more) = detail.more else {
+                return english;
+            };
+            let (counted, holds) = match detail.counted.as_deref() {
+                Some("trials") => (Msg::CountedTrials, Msg::HoldsRate),
+                _ => (Msg::CountedSamples, Msg::HoldsDistribution),
+            };
+            let more = more.to_string();
+            let total = detail.total.map(|t| t.to_string());
+            let mut args = vec![
+                ("more", more.as_str()),
+                ("counted", lang.text(counted)),
+                ("holds", lang.text(holds)),
+            ];
+            match &total {
+                Some(total) => {
+                    args.push(("total", total.as_str()));
+                    lang.format(Msg::SettleMoreTotal, &args)
+                }
+                None => lang.format(Msg::SettleMore, &args),
+            }
+        }
+        _ => return english,
+    })
+}
+
 pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
     use crate::i18n::{Lang, Msg};
     if lang == Lang::En {

@@ -342,7 +342,7 @@ fn explanation(
         lang.text(Msg::LabelWhy),
         &esc(&crate::common::why(gate, lang)),
     );
-    if let Some(settle) = &gate.settle {
+    if let Some(settle) = &crate::common::settle(gate, lang) {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }
     for rule in &gate.rules {

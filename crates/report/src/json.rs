@@ -48,7 +48,7 @@ use std::collections::BTreeMap;
 use gonogo_core::eval::{Baseline, BaselineGate};
 use gonogo_core::evidence::Source;
 use gonogo_core::units::Dimension;
-use gonogo_core::verdict::{BaselineRef, GateStatus, Verdict};
+use gonogo_core::verdict::{BaselineRef, GateStatus, Settle, Verdict};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -139,10 +139,58 @@ pub struct GateV1 {
     pub threshold_display: String,
     pub confidence: f64,
     pub rules: Vec<String>,
+    /// For an inconclusive gate: what would settle it, in English.
     pub settle: Option<String>,
+    /// The same as data, for renderers in other languages. Absent in verdicts written before
+    /// it existed; `settle` is then all there is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_detail: Option<SettleV1>,
     pub waiver: Option<WaiverV1>,
     pub evidence: Vec<usize>,
     pub description: Option<String>,
+}
+
+/// What would settle an inconclusive gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SettleV1 {
+    /// `more`: about `more` more samples or trials (reaching `total` when known) would decide
+    /// it if what was measured holds; `on_threshold`: the point estimate sits on the threshold
+    /// (`mean` when it is a mean), so no number of samples decides it.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub more: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// `samples` (a distribution) or `trials` (a rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mean: bool,
+}
+
+impl SettleV1 {
+    fn from_core(settle: Settle) -> SettleV1 {
+        match settle {
+            Settle::More {
+                more,
+                total,
+                counted,
+            } => SettleV1 {
+                kind: "more".into(),
+                more: Some(more),
+                total,
+                counted: Some(counted.as_str().into()),
+                mean: false,
+            },
+            Settle::OnThreshold { mean } => SettleV1 {
+                kind: "on_threshold".into(),
+                more: None,
+                total: None,
+                counted: None,
+                mean,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -268,7 +316,8 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
                 threshold_display: g.threshold_display.clone(),
                 confidence: g.confidence,
                 rules: g.rules.clone(),
-                settle: g.settle.clone(),
+                settle: g.settle.map(|s| s.to_string()),
+                settle_detail: g.settle.map(SettleV1::from_core),
                 waiver: g.waiver.as_ref().map(|w| WaiverV1 {
                     reason: w.reason.clone(),
                     owner: w.owner.clone(),

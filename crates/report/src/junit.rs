@@ -136,7 +136,7 @@ fn write_case(
         body.push(lang.labelled(Msg::LabelReason, reason));
     }
     body.push(lang.labelled(Msg::LabelWhy, &crate::common::why(gate, lang)));
-    if let Some(settle) = &gate.settle {
+    if let Some(settle) = &crate::common::settle(gate, lang) {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }
     for rule in &gate.rules {

@@ -286,7 +286,7 @@ fn ranked(
             "   - {}",
             lang.labelled(Msg::LabelWhy, &escape(&crate::common::why(gate, lang)))
         );
-        if let Some(settle) = &gate.settle {
+        if let Some(settle) = &crate::common::settle(gate, lang) {
             let _ = writeln!(
                 out,
                 "   - {}",
@@ -448,7 +448,7 @@ pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<A
                         ("value", &gate.why),
                     ],
                 );
-                if let Some(settle) = &gate.settle {
+                if let Some(settle) = &crate::common::settle(gate, lang) {
                     message.push('\n');
                     message.push_str(&lang.labelled(Msg::LabelSettle, settle));
                 }

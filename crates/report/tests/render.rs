@@ -317,3 +317,41 @@ fn html_without_the_evidence_says_which_records_are_missing() {
         doc.gates.len()
     );
 }
+
+/// The "what would settle it" line is worded in the report's language from the verdict's
+/// data; a verdict written before that data existed keeps its English sentence.
+#[test]
+fn settle_hints_follow_the_report_language() {
+    let (mut doc, _) = common::fixture();
+    let zh = markdown::render(&doc, Lang::ZhCn);
+    assert!(
+        zh.contains("若分布保持不变，还需约 1718 个样本（n ≈ 3718）"),
+        "{zh}"
+    );
+    assert!(!zh.contains("needs about"), "{zh}");
+    let en = markdown::render(&doc, Lang::En);
+    assert!(en.contains("needs about 1718 more samples (n ≈ 3718) if the distribution holds"));
+
+    let gate = doc
+        .gates
+        .iter_mut()
+        .find(|g| g.settle_detail.as_ref().and_then(|d| d.more) == Some(1718))
+        .unwrap();
+    gate.settle_detail = Some(json::SettleV1 {
+        kind: "on_threshold".into(),
+        more: None,
+        total: None,
+        counted: None,
+        mean: true,
+    });
+    assert!(markdown::render(&doc, Lang::ZhCn).contains("均值正好落在阈值上：增加样本也无法判定"));
+
+    for gate in &mut doc.gates {
+        gate.settle_detail = None;
+    }
+    let old = markdown::render(&doc, Lang::ZhCn);
+    assert!(
+        old.contains("needs about 1718 more samples (n ≈ 3718)"),
+        "{old}"
+    );
+}
