@@ -440,6 +440,41 @@ mod tls {
         assert_eq!(code, ExitCode::SUCCESS);
     }
 
+    /// A conversation runs over the TLS session: an HTTP/1.1 request sent by hand after the
+    /// handshake, and the status line expected back.
+    #[test]
+    fn a_tls_conversation_runs_after_the_handshake() {
+        let (ca_pem, leaf, key) = certificates(30);
+        let server = start_tls_server(leaf, key);
+        let dir = tempfile::tempdir().unwrap();
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, ca_pem).unwrap();
+        let evidence = dir.path().join("evidence");
+        let url = format!("tls://127.0.0.1:{}", server.address.port());
+        let code = run(args(
+            &[
+                &url,
+                "--name",
+                "talk",
+                "--ca-file",
+                ca_path.to_str().unwrap(),
+                "--send",
+                "GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n",
+                "--expect",
+                r"^HTTP/1\.1 200",
+            ],
+            &evidence,
+        ))
+        .unwrap();
+        let record = &read_evidence(&evidence)[0];
+        assert_eq!(code, ExitCode::SUCCESS, "{record}");
+        assert_eq!(
+            record["details"]["attempt_log"][0]["expect_match"],
+            "HTTP/1.1 200"
+        );
+        assert_eq!(record["details"]["tls"]["verified"], true);
+    }
+
     #[test]
     fn an_untrusted_chain_fails_with_tls_verify_and_still_reports_expiry() {
         let (_ca_pem, leaf, key) = certificates(30);

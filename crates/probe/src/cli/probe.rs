@@ -4,9 +4,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime};
-use crate::net::{HostPolicy, HttpRequest, Target, Timeouts, TlsSettings};
+use crate::net::{HostPolicy, HttpRequest, Scheme, Target, Timeouts, TlsSettings};
 use crate::probe::condition::{Condition, parse_duration};
-use crate::probe::{HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, watch};
+use crate::probe::{
+    Conversation, HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, unescape_send,
+    watch,
+};
 
 /// Probe an HTTP(S), TCP, TLS or DNS target, once or over a watch window.
 ///
@@ -21,6 +24,8 @@ use crate::probe::{HealthMode, ProbeSpec, WatchPlan, default_name, evidence, out
 ///   has([BODY].error) == false          [BODY] == pat(*ok*)
 /// Without conditions an HTTP probe succeeds on a status below 400 (redirects are not
 /// followed), TCP on connect, TLS on a verified chain, DNS on at least one address.
+/// A TCP or TLS probe can hold a conversation: --send bytes once connected, then read
+/// until --expect (a regular expression) matches; what was read is [BODY].
 /// An application/health+json body with status "fail" fails the attempt and names the
 /// failing checks.
 ///
@@ -28,6 +33,7 @@ use crate::probe::{HealthMode, ProbeSpec, WatchPlan, default_name, evidence, out
 ///   gonogo probe http://127.0.0.1:8080/health/ready --condition '[BODY].status == pass'
 ///   gonogo probe https://127.0.0.1:8443/ --ca-file ca.pem --condition '[CERTIFICATE_EXPIRATION] > 720h'
 ///   gonogo probe tcp://127.0.0.1:5432 --watch 10m --interval 5s
+///   gonogo probe tcp://127.0.0.1:6379 --send 'PING\r\n' --expect '^\+PONG'
 ///
 /// Exit codes: 0 every attempt succeeded; 1 an attempt failed; 2 bad arguments or a host
 /// that is not allowed.
@@ -62,6 +68,13 @@ pub struct ProbeArgs {
     /// Request body.
     #[arg(long)]
     pub body: Option<String>,
+    /// TCP/TLS: bytes to send once connected; escapes \r \n \t \0 \\ \xHH.
+    #[arg(long, value_name = "TEXT")]
+    pub send: Option<String>,
+    /// TCP/TLS: a regular expression the answer must match (read up to 64 KiB until it
+    /// does); no match in time fails the attempt with the reason `expect`.
+    #[arg(long, value_name = "REGEX")]
+    pub expect: Option<String>,
     /// Connect timeout.
     #[arg(long, value_name = "DURATION", default_value = "3s")]
     pub connect_timeout: String,
@@ -163,7 +176,28 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         Ok(tls) => tls,
         Err(error) => return usage(error),
     };
+    let conversation = {
+        let talks = args.send.is_some() || args.expect.is_some();
+        if talks && !matches!(target.scheme, Scheme::Tcp | Scheme::Tls) {
+            return usage("--send and --expect apply to tcp:// and tls:// targets");
+        }
+        let send = match args.send.as_deref().map(unescape_send).transpose() {
+            Ok(send) => send.unwrap_or_default(),
+            Err(error) => return usage(format!("--send: {error}")),
+        };
+        let expect = match args
+            .expect
+            .as_deref()
+            .map(regex::bytes::Regex::new)
+            .transpose()
+        {
+            Ok(expect) => expect,
+            Err(error) => return usage(format!("--expect is not a regular expression: {error}")),
+        };
+        Conversation { send, expect }
+    };
     let mut spec = ProbeSpec::new(name, target);
+    spec.conversation = conversation;
     spec.conditions = conditions;
     spec.timeouts = Timeouts { connect, total };
     spec.request = HttpRequest {

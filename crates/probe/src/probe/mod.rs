@@ -5,8 +5,13 @@
 //!   `tls://`, `dns://`), [`condition::Condition`]s, timeouts.
 //! - [`attempt`] runs one attempt over a fresh connection and returns an [`Attempt`]: success,
 //!   a stable failure `reason` (`dns`, `connect_refused`, `connect_timeout`, `tls_verify`,
-//!   `tls_expired`, `timeout`, `reset`, `status`, `health_fail`, `condition:<n>`), latency,
-//!   certificate, `application/health+json` result.
+//!   `tls_expired`, `timeout`, `reset`, `expect`, `status`, `health_fail`, `condition:<n>`),
+//!   latency, certificate, `application/health+json` result.
+//! - A TCP or TLS probe may hold a [`Conversation`], as blackbox_exporter's `query_response`:
+//!   bytes to send once connected (`PING\r\n`) and a regular expression the answer must match
+//!   (`^\+PONG`). The answer read up to the match is the attempt's body, so `[BODY]`
+//!   conditions apply to it; no match before the timeout, the end of the stream or
+//!   [`EXPECT_CAP`] bytes fails the attempt with the reason `expect`.
 //! - [`watch`] schedules attempts at `t0 + k * interval` for `k * interval < window`
 //!   (open loop: a slow attempt delays the next one, and that lateness counts in the next
 //!   attempt's latency, which is measured from its *scheduled* start). Windows are bounded
@@ -51,6 +56,139 @@ pub const MAX_ATTEMPTS: u64 = 100_000;
 pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// Bytes of the body kept for conditions.
 pub const DEFAULT_BODY_CAP: usize = 1 << 20;
+/// Most bytes of a TCP/TLS answer read while waiting for `expect` to match.
+pub const EXPECT_CAP: usize = 64 * 1024;
+
+/// What a TCP or TLS probe says once connected, and what the answer must match.
+#[derive(Debug, Clone, Default)]
+pub struct Conversation {
+    /// Sent as soon as the connection (and the TLS handshake) is up; may be empty.
+    pub send: Vec<u8>,
+    /// Read the answer until this matches; `None` reads nothing.
+    pub expect: Option<regex::bytes::Regex>,
+}
+
+impl Conversation {
+    pub fn is_empty(&self) -> bool {
+        self.send.is_empty() && self.expect.is_none()
+    }
+}
+
+/// Turns the escapes people write in a `--send` text into bytes: `\r`, `\n`, `\t`, `\0`,
+/// `\\` and `\xHH`; anything else after a backslash is an error.
+pub fn unescape_send(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buffer = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+            continue;
+        }
+        match chars.next() {
+            Some('r') => out.push(b'\r'),
+            Some('n') => out.push(b'\n'),
+            Some('t') => out.push(b'\t'),
+            Some('0') => out.push(0),
+            Some('\\') => out.push(b'\\'),
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                match u8::from_str_radix(&hex, 16) {
+                    Ok(byte) if hex.len() == 2 => out.push(byte),
+                    _ => {
+                        return Err(format!(
+                            "`\\x{hex}` is not a byte: write two hex digits, e.g. \\x1b"
+                        ));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(format!(
+                    "`\\{other}` is not an escape: use \\r, \\n, \\t, \\0, \\\\ or \\xHH"
+                ));
+            }
+            None => return Err("the text ends with a lone backslash".into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Why a conversation failed.
+enum ConversationError {
+    /// Writing failed or the peer reset the connection.
+    Io(std::io::Error),
+    /// The answer ended, grew past the cap or stopped coming before `expect` matched.
+    NoMatch {
+        received: Vec<u8>,
+        ended: &'static str,
+    },
+}
+
+/// Sends the conversation's bytes and reads until `expect` matches; returns the answer read
+/// (empty when there is nothing to expect). The caller bounds it in time.
+async fn converse<S>(
+    stream: &mut S,
+    conversation: &Conversation,
+    deadline: Instant,
+) -> Result<Vec<u8>, ConversationError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if !conversation.send.is_empty() {
+        stream
+            .write_all(&conversation.send)
+            .await
+            .map_err(ConversationError::Io)?;
+        stream.flush().await.map_err(ConversationError::Io)?;
+    }
+    let Some(expect) = &conversation.expect else {
+        return Ok(Vec::new());
+    };
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if expect.is_match(&received) {
+            return Ok(received);
+        }
+        if received.len() >= EXPECT_CAP {
+            return Err(ConversationError::NoMatch {
+                received,
+                ended: "the answer reached the 64 KiB read limit",
+            });
+        }
+        let read = tokio::time::timeout_at(deadline.into(), stream.read(&mut chunk)).await;
+        match read {
+            Err(_) => {
+                return Err(ConversationError::NoMatch {
+                    received,
+                    ended: "the timeout came first",
+                });
+            }
+            Ok(Ok(0)) => {
+                return Err(ConversationError::NoMatch {
+                    received,
+                    ended: "the peer closed the connection",
+                });
+            }
+            Ok(Ok(n)) => {
+                let room = EXPECT_CAP - received.len();
+                received.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            Ok(Err(error)) => return Err(ConversationError::Io(error)),
+        }
+    }
+}
+
+/// An excerpt of an answer for a message: lossy text, control characters escaped, at most
+/// 120 characters.
+fn excerpt(bytes: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(bytes).escape_debug().collect();
+    match text.char_indices().nth(120) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
 
 /// How `application/health+json` bodies are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +211,8 @@ pub struct ProbeSpec {
     pub timeouts: Timeouts,
     pub body_cap: usize,
     pub health: HealthMode,
+    /// TCP and TLS only: what to send and expect once connected.
+    pub conversation: Conversation,
 }
 
 impl ProbeSpec {
@@ -85,6 +225,7 @@ impl ProbeSpec {
             timeouts: Timeouts::default(),
             body_cap: DEFAULT_BODY_CAP,
             health: HealthMode::Auto,
+            conversation: Conversation::default(),
         }
     }
 }
@@ -138,6 +279,8 @@ pub struct Attempt {
     pub tls: Option<TlsInfo>,
     pub health: Option<Health>,
     pub body_sha256: Option<String>,
+    /// TCP/TLS with `expect`: the text the pattern matched (at most 120 characters).
+    pub expect_match: Option<String>,
 }
 
 impl Attempt {
@@ -159,6 +302,7 @@ impl Attempt {
             tls: None,
             health: None,
             body_sha256: None,
+            expect_match: None,
         }
     }
 
@@ -234,12 +378,16 @@ pub async fn attempt(
             match tokio::time::timeout(spec.timeouts.total, outcome).await {
                 Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
                 Ok(Err(error)) => result.fail_net(&error),
-                Ok(Ok((stream, peer))) => {
+                Ok(Ok((mut stream, peer))) => {
                     result.peer = Some(peer.to_string());
                     observation.connected = true;
+                    let deadline = started + spec.timeouts.total;
                     if spec.target.scheme == Scheme::Tcp {
                         result.answered = true;
-                        drop(stream);
+                        if !spec.conversation.is_empty() {
+                            let answer = converse(&mut stream, &spec.conversation, deadline).await;
+                            observation_body = conversation_outcome(spec, &mut result, answer);
+                        }
                     } else {
                         let remaining = spec.timeouts.total.saturating_sub(started.elapsed());
                         match tokio::time::timeout(
@@ -254,9 +402,15 @@ pub async fn attempt(
                                 result.tls = info;
                                 result.answered = result.tls.is_some();
                             }
-                            Ok(Ok((_stream, info))) => {
+                            Ok(Ok((mut stream, info))) => {
                                 result.answered = true;
                                 result.tls = Some(info);
+                                if !spec.conversation.is_empty() {
+                                    let answer =
+                                        converse(&mut stream, &spec.conversation, deadline).await;
+                                    observation_body =
+                                        conversation_outcome(spec, &mut result, answer);
+                                }
                             }
                         }
                     }
@@ -393,6 +547,43 @@ pub async fn attempt(
     }
     result.success = true;
     result
+}
+
+/// Records a conversation's outcome on the attempt; returns the answer for `[BODY]`
+/// conditions.
+fn conversation_outcome(
+    spec: &ProbeSpec,
+    result: &mut Attempt,
+    answer: Result<Vec<u8>, ConversationError>,
+) -> Option<Vec<u8>> {
+    let expect = spec.conversation.expect.as_ref();
+    match answer {
+        Ok(received) => {
+            if let Some(found) = expect.and_then(|e| e.find(&received)) {
+                result.expect_match = Some(excerpt(found.as_bytes()));
+            }
+            if expect.is_some() {
+                result.body_sha256 = Some(sha256_hex(&received));
+            }
+            Some(received)
+        }
+        Err(ConversationError::Io(error)) => {
+            result.fail_net(&NetError::Reset(error.to_string()));
+            None
+        }
+        Err(ConversationError::NoMatch { received, ended }) => {
+            result.success = false;
+            result.reason = Some("expect".into());
+            result.message = Some(format!(
+                "no match for `{}`: {ended} after {} bytes: \"{}\"",
+                expect.map(|e| e.as_str()).unwrap_or_default(),
+                received.len(),
+                excerpt(&received)
+            ));
+            result.body_sha256 = Some(sha256_hex(&received));
+            None
+        }
+    }
 }
 
 /// A watch window.
@@ -570,6 +761,8 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
     let canonical = serde_json::json!({
         "url": spec.target.url,
         "conditions": spec.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "send_sha256": (!spec.conversation.send.is_empty()).then(|| sha256_hex(&spec.conversation.send)),
+        "expect": spec.conversation.expect.as_ref().map(|e| e.as_str()),
         "window_ms": run.plan.map(|p| p.window.as_millis() as u64),
         "warmup_ms": run.plan.map(|p| p.warmup.as_millis() as u64),
         "interval_ms": run.plan.map(|p| p.interval.as_millis() as u64),
@@ -660,7 +853,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
                 "offset_ms": (a.offset_ms * 1000.0).round() / 1000.0,
                 "success": a.success, "warmup": a.warmup, "reason": a.reason, "message": a.message,
                 "status": a.status, "latency_us": a.latency_us, "peer": a.peer,
-                "redirect_to": a.redirect_to,
+                "redirect_to": a.redirect_to, "expect_match": a.expect_match,
             })
         })
         .collect();
@@ -677,6 +870,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         "downtime_s": downtime,
         "longest_outage_s": longest,
         "conditions": conditions,
+        "expect": spec.conversation.expect.as_ref().map(|e| e.as_str()),
         "tls": last.and_then(|a| a.tls.clone()),
         "health": last.and_then(|a| a.health.clone()),
         "attempt_log": log,
@@ -701,6 +895,28 @@ mod tests {
             attempt.reason = Some("connect_refused".into());
         }
         attempt
+    }
+
+    #[test]
+    fn send_escapes_become_bytes() {
+        assert_eq!(unescape_send("PING\\r\\n").unwrap(), b"PING\r\n");
+        assert_eq!(unescape_send("a\\\\b\\x1b\\0").unwrap(), b"a\\b\x1b\0");
+        assert_eq!(unescape_send("héllo").unwrap(), "héllo".as_bytes());
+        assert!(
+            unescape_send("\\q")
+                .unwrap_err()
+                .contains("`\\q` is not an escape")
+        );
+        assert!(
+            unescape_send("\\x1")
+                .unwrap_err()
+                .contains("two hex digits")
+        );
+        assert!(
+            unescape_send("end\\")
+                .unwrap_err()
+                .contains("lone backslash")
+        );
     }
 
     #[test]

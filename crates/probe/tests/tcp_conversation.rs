@@ -1,0 +1,169 @@
+//! TCP probes that talk: `--send` once connected, `--expect` on the answer, against a real
+//! Redis server (Debian's `redis-server`) on a loopback port the test picks.
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use clap::Parser;
+use gonogo_probe::cli::probe::{ProbeArgs, run};
+use support::{read_evidence, wait_for_port};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: ProbeArgs,
+}
+
+fn args(extra: &[&str], evidence_dir: &std::path::Path) -> ProbeArgs {
+    let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
+    argv.extend_from_slice(extra);
+    Cli::try_parse_from(argv).unwrap().args
+}
+
+struct Redis {
+    child: Child,
+    address: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real Redis on a free loopback port, no persistence; `None` (with the reason) when the
+/// Debian package is not installed.
+fn start_redis() -> Option<Redis> {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "SKIP: `redis-server` is not installed (Debian package redis-server, listed in scripts/deps/debian.txt)"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    wait_for_port(address);
+    Some(Redis {
+        child,
+        address,
+        _dir: dir,
+    })
+}
+
+fn probe(redis: &Redis, extra: &[&str]) -> (ExitCode, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("tcp://{}", redis.address);
+    let mut argv = vec![url.as_str(), "--name", "redis"];
+    argv.extend_from_slice(extra);
+    let code = run(args(&argv, dir.path())).unwrap();
+    let record = read_evidence(dir.path()).remove(0);
+    (code, record)
+}
+
+#[test]
+fn ping_gets_pong_and_the_answer_is_the_body() {
+    let Some(redis) = start_redis() else { return };
+    let (code, record) = probe(&redis, &["--send", "PING\\r\\n", "--expect", r"^\+PONG"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{record}");
+    assert_eq!(
+        record["metrics"]["probe.redis.availability"]["ratio"],
+        serde_json::json!({"k": 1, "n": 1})
+    );
+    assert_eq!(record["details"]["expect"], r"^\+PONG");
+    assert_eq!(record["details"]["attempt_log"][0]["expect_match"], "+PONG");
+
+    // What was read up to the match is [BODY], so conditions apply to it.
+    let (code, record) = probe(
+        &redis,
+        &[
+            "--send",
+            "INFO server\\r\\n",
+            "--expect",
+            r"redis_version:\d+\.\d+",
+            "-c",
+            "[BODY] == pat(*redis_version:7*)",
+        ],
+    );
+    assert_eq!(code, ExitCode::SUCCESS, "{record}");
+    let matched = record["details"]["attempt_log"][0]["expect_match"]
+        .as_str()
+        .unwrap();
+    assert!(matched.starts_with("redis_version:7."), "{matched}");
+}
+
+#[test]
+fn a_wrong_answer_fails_with_the_reason_expect_and_says_what_came() {
+    let Some(redis) = start_redis() else { return };
+    // Redis answers ECHO with a bulk string and keeps the connection open: the timeout ends
+    // the wait.
+    let (code, record) = probe(
+        &redis,
+        &[
+            "--send",
+            "ECHO hello\\r\\n",
+            "--expect",
+            r"^\+PONG",
+            "--timeout",
+            "500ms",
+        ],
+    );
+    assert_eq!(code, ExitCode::from(1));
+    assert_eq!(record["details"]["failures_by_reason"]["expect"], 1);
+    let message = record["details"]["attempt_log"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        r#"no match for `^\+PONG`: the timeout came first after 11 bytes: "$5\r\nhello\r\n""#
+    );
+
+    // QUIT: Redis says +OK and closes, before anything matches.
+    let (code, record) = probe(&redis, &["--send", "QUIT\\r\\n", "--expect", r"^\+PONG"]);
+    assert_eq!(code, ExitCode::from(1));
+    let message = record["details"]["attempt_log"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        r#"no match for `^\+PONG`: the peer closed the connection after 5 bytes: "+OK\r\n""#
+    );
+}
+
+#[test]
+fn conversations_only_apply_to_tcp_and_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    for argv in [
+        &["http://127.0.0.1:9/", "--send", "x"][..],
+        &["tcp://127.0.0.1:9", "--expect", "(unclosed"][..],
+        &["tcp://127.0.0.1:9", "--send", "bad \\q escape"][..],
+    ] {
+        let code = run(args(argv, dir.path())).unwrap();
+        assert_eq!(code, ExitCode::from(2), "{argv:?}");
+    }
+    assert!(
+        read_evidence(dir.path()).is_empty(),
+        "no evidence from bad arguments"
+    );
+}
