@@ -746,3 +746,155 @@ mod tests {
         assert!(Target::parse("ftp://x").is_err());
     }
 }
+
+/// A DNS query sent to a chosen resolver.
+#[derive(Debug, Clone, Copy)]
+pub struct DnsQuery {
+    pub resolver: SocketAddr,
+    pub record_type: hickory_proto::rr::RecordType,
+    /// Ask over TCP from the start (UDP answers marked truncated are asked again over TCP
+    /// anyway).
+    pub tcp: bool,
+}
+
+/// A resolver's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsAnswer {
+    /// The response code's mnemonic: `NOERROR`, `NXDOMAIN`, `SERVFAIL`, `REFUSED`, ...
+    pub rcode: String,
+    /// Every answer record's data as text (`127.0.0.7`, `"hello"`, `10 mail.example.`).
+    pub answers: Vec<String>,
+    /// The A and AAAA answers.
+    pub addresses: Vec<String>,
+    /// Whether the answer came over TCP (asked so, or after a truncated UDP answer).
+    pub over_tcp: bool,
+}
+
+/// The mnemonic of a DNS response code (RFC 6895's registry names).
+pub fn rcode_name(code: u16) -> String {
+    let name = match code {
+        0 => "NOERROR",
+        1 => "FORMERR",
+        2 => "SERVFAIL",
+        3 => "NXDOMAIN",
+        4 => "NOTIMP",
+        5 => "REFUSED",
+        6 => "YXDOMAIN",
+        7 => "YXRRSET",
+        8 => "NXRRSET",
+        9 => "NOTAUTH",
+        10 => "NOTZONE",
+        other => return format!("RCODE{other}"),
+    };
+    name.to_string()
+}
+
+/// Asks `query.resolver` for `name`: over UDP, then TCP when the answer is truncated (or
+/// over TCP only). The message format is hickory-proto's; the exchange is a single
+/// request and answer, bounded by the caller's timeout.
+pub async fn dns_query(query: DnsQuery, name: &str) -> Result<DnsAnswer, NetError> {
+    use hickory_proto::op::{Message, MessageType, OpCode, Query};
+    use hickory_proto::rr::{Name, RData};
+    use std::hash::BuildHasher as _;
+
+    let dns_error = |message: String| NetError::Dns {
+        host: name.to_string(),
+        message,
+    };
+    let parsed_name =
+        Name::from_ascii(name).map_err(|e| dns_error(format!("not a domain name: {e}")))?;
+    // A random ID per query (the standard library's per-process random hasher keys).
+    let id = std::collections::hash_map::RandomState::new().hash_one(name) as u16;
+    let mut message = Message::new();
+    message
+        .set_id(id)
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(true)
+        .add_query(Query::query(parsed_name, query.record_type));
+    let request = message
+        .to_vec()
+        .map_err(|e| dns_error(format!("cannot encode the query: {e}")))?;
+
+    let mut over_tcp = query.tcp;
+    let mut response = if query.tcp {
+        dns_over_tcp(query.resolver, &request).await?
+    } else {
+        dns_over_udp(query.resolver, &request, id).await?
+    };
+    let mut answer = Message::from_vec(&response)
+        .map_err(|e| dns_error(format!("the resolver's answer is not DNS: {e}")))?;
+    if answer.truncated() && !query.tcp {
+        over_tcp = true;
+        response = dns_over_tcp(query.resolver, &request).await?;
+        answer = Message::from_vec(&response)
+            .map_err(|e| dns_error(format!("the resolver's answer is not DNS: {e}")))?;
+    }
+    if answer.id() != id {
+        return Err(dns_error(
+            "the answer's ID does not match the query's".into(),
+        ));
+    }
+    let mut answers = Vec::new();
+    let mut addresses = Vec::new();
+    for record in answer.answers() {
+        let data = record.data();
+        match data {
+            RData::A(address) => addresses.push(address.to_string()),
+            RData::AAAA(address) => addresses.push(address.to_string()),
+            _ => {}
+        }
+        answers.push(data.to_string());
+    }
+    Ok(DnsAnswer {
+        rcode: rcode_name(u16::from(answer.response_code())),
+        answers,
+        addresses,
+        over_tcp,
+    })
+}
+
+async fn dns_over_udp(resolver: SocketAddr, request: &[u8], id: u16) -> Result<Vec<u8>, NetError> {
+    let local: SocketAddr = if resolver.is_ipv4() {
+        (std::net::Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let io = |error: std::io::Error| NetError::Connect {
+        address: resolver,
+        message: error.to_string(),
+    };
+    let socket = tokio::net::UdpSocket::bind(local).await.map_err(io)?;
+    socket.connect(resolver).await.map_err(io)?;
+    socket.send(request).await.map_err(io)?;
+    let mut buffer = vec![0u8; 65_535];
+    loop {
+        let n = match socket.recv(&mut buffer).await {
+            Ok(n) => n,
+            // An ICMP port unreachable comes back as a refused receive.
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Err(NetError::ConnectRefused { address: resolver });
+            }
+            Err(error) => return Err(io(error)),
+        };
+        // Stray datagrams (a late answer to an earlier query) are skipped.
+        if n >= 2 && u16::from_be_bytes([buffer[0], buffer[1]]) == id {
+            return Ok(buffer[..n].to_vec());
+        }
+    }
+}
+
+async fn dns_over_tcp(resolver: SocketAddr, request: &[u8]) -> Result<Vec<u8>, NetError> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (mut stream, _) = connect(&[resolver], Duration::from_secs(3600)).await?;
+    let reset = |error: std::io::Error| NetError::Reset(error.to_string());
+    let length = u16::try_from(request.len()).expect("a query is far below 64 KiB");
+    let mut framed = Vec::with_capacity(request.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(request);
+    stream.write_all(&framed).await.map_err(reset)?;
+    let length = stream.read_u16().await.map_err(reset)?;
+    let mut response = vec![0u8; usize::from(length)];
+    stream.read_exact(&mut response).await.map_err(reset)?;
+    Ok(response)
+}

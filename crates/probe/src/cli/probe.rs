@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime};
-use crate::net::{HostPolicy, HttpRequest, Scheme, Target, Timeouts, TlsSettings};
+use crate::net::{DnsQuery, HostPolicy, HttpRequest, Scheme, Target, Timeouts, TlsSettings};
 use crate::probe::condition::{Condition, parse_duration};
 use crate::probe::{
     Conversation, HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, unescape_send,
@@ -26,6 +26,9 @@ use crate::probe::{
 /// followed), TCP on connect, TLS on a verified chain, DNS on at least one address.
 /// A TCP or TLS probe can hold a conversation: --send bytes once connected, then read
 /// until --expect (a regular expression) matches; what was read is [BODY].
+/// A DNS probe asks the system resolver for addresses, or with --resolver that server for
+/// any record type (--query-type, --dns-tcp): it succeeds on NOERROR with an answer;
+/// [DNS_RCODE] == NXDOMAIN checks that a name does not exist; [BODY] is the answers.
 /// An application/health+json body with status "fail" fails the attempt and names the
 /// failing checks.
 ///
@@ -34,6 +37,7 @@ use crate::probe::{
 ///   gonogo probe https://127.0.0.1:8443/ --ca-file ca.pem --condition '[CERTIFICATE_EXPIRATION] > 720h'
 ///   gonogo probe tcp://127.0.0.1:5432 --watch 10m --interval 5s
 ///   gonogo probe tcp://127.0.0.1:6379 --send 'PING\r\n' --expect '^\+PONG'
+///   gonogo probe dns://api.internal.test --resolver 127.0.0.1:5353 --query-type A -c '[IP] == 127.0.0.7'
 ///
 /// Exit codes: 0 every attempt succeeded; 1 an attempt failed; 2 bad arguments or a host
 /// that is not allowed.
@@ -75,6 +79,17 @@ pub struct ProbeArgs {
     /// does); no match in time fails the attempt with the reason `expect`.
     #[arg(long, value_name = "REGEX")]
     pub expect: Option<String>,
+    /// DNS: the resolver to ask, IP[:PORT] (port 53 by default); loopback unless allowed
+    /// with --allow-host. Without it the system resolver is asked for addresses.
+    #[arg(long, value_name = "ADDRESS")]
+    pub resolver: Option<String>,
+    /// DNS with --resolver: the record type (A, AAAA, CNAME, MX, TXT, NS, SRV, SOA, PTR, CAA).
+    #[arg(long, value_name = "TYPE", default_value = "A", requires = "resolver")]
+    pub query_type: String,
+    /// DNS with --resolver: ask over TCP instead of UDP (UDP answers marked truncated are
+    /// asked again over TCP anyway).
+    #[arg(long, requires = "resolver")]
+    pub dns_tcp: bool,
     /// Connect timeout.
     #[arg(long, value_name = "DURATION", default_value = "3s")]
     pub connect_timeout: String,
@@ -114,7 +129,10 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         Err(error) => return usage(error),
     };
     let policy = HostPolicy::new(args.allow_host.clone());
-    if let Err(error) = policy.check(&target.host) {
+    // A DNS name asked of a chosen resolver is data, not a host contacted: the resolver is
+    // what must be allowed (checked below).
+    let asks_a_resolver = target.scheme == Scheme::Dns && args.resolver.is_some();
+    if !asks_a_resolver && let Err(error) = policy.check(&target.host) {
         return usage(error);
     }
     let mut conditions = Vec::new();
@@ -196,8 +214,49 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         };
         Conversation { send, expect }
     };
+    let dns = match &args.resolver {
+        None => None,
+        Some(_) if target.scheme != Scheme::Dns => {
+            return usage("--resolver applies to dns:// targets");
+        }
+        Some(text) => {
+            let resolver = match text.parse::<std::net::SocketAddr>() {
+                Ok(address) => address,
+                Err(_) => match text.parse::<std::net::IpAddr>() {
+                    Ok(ip) => std::net::SocketAddr::new(ip, 53),
+                    Err(_) => {
+                        return usage(format!(
+                            "--resolver {text:?}: expected an IP address with an optional port, e.g. 127.0.0.1:5353"
+                        ));
+                    }
+                },
+            };
+            if let Err(error) = policy.check(&resolver.ip().to_string()) {
+                return usage(error);
+            }
+            let record_type = match args
+                .query_type
+                .to_ascii_uppercase()
+                .parse::<hickory_proto::rr::RecordType>()
+            {
+                Ok(hickory_proto::rr::RecordType::Unknown(_)) | Err(_) => {
+                    return usage(format!(
+                        "--query-type {:?} is not a DNS record type (A, AAAA, CNAME, MX, TXT, NS, SRV, SOA, PTR, CAA)",
+                        args.query_type
+                    ));
+                }
+                Ok(record_type) => record_type,
+            };
+            Some(DnsQuery {
+                resolver,
+                record_type,
+                tcp: args.dns_tcp,
+            })
+        }
+    };
     let mut spec = ProbeSpec::new(name, target);
     spec.conversation = conversation;
+    spec.dns = dns;
     spec.conditions = conditions;
     spec.timeouts = Timeouts { connect, total };
     spec.request = HttpRequest {

@@ -67,6 +67,7 @@ pub enum Placeholder {
     Connected,
     Ip,
     DnsAnswers,
+    DnsRcode,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -275,6 +276,7 @@ fn parse_placeholder(text: &str) -> Result<Placeholder, (usize, String)> {
         ("[CONNECTED]", Placeholder::Connected),
         ("[IP]", Placeholder::Ip),
         ("[DNS_ANSWERS]", Placeholder::DnsAnswers),
+        ("[DNS_RCODE]", Placeholder::DnsRcode),
     ];
     for (name, placeholder) in simple {
         if text.eq_ignore_ascii_case(name) {
@@ -397,6 +399,8 @@ pub struct Observation<'a> {
     pub connected: bool,
     pub ip: Option<String>,
     pub dns_answers: Option<usize>,
+    /// The response code's mnemonic (`NOERROR`, `NXDOMAIN`, ...), with a chosen resolver.
+    pub dns_rcode: Option<String>,
 }
 
 /// The outcome of one condition on one attempt.
@@ -468,6 +472,10 @@ impl Condition {
             Placeholder::DnsAnswers => match observation.dns_answers {
                 Some(n) => Resolved::Number(n as f64),
                 None => Resolved::Missing("no DNS answer".into()),
+            },
+            Placeholder::DnsRcode => match &observation.dns_rcode {
+                Some(rcode) => Resolved::Texts(vec![rcode.clone()]),
+                None => Resolved::Missing("no DNS response code (query a --resolver)".into()),
             },
             Placeholder::Header(name) => {
                 let values: Vec<String> = observation

@@ -12,6 +12,10 @@
 //!   (`^\+PONG`). The answer read up to the match is the attempt's body, so `[BODY]`
 //!   conditions apply to it; no match before the timeout, the end of the stream or
 //!   [`EXPECT_CAP`] bytes fails the attempt with the reason `expect`.
+//! - A DNS probe asks the system resolver for addresses (`dns://NAME`), or, with a
+//!   [`net::DnsQuery`], a chosen resolver for any record type over UDP or TCP
+//!   (hickory-proto's message format): the response code is `[DNS_RCODE]`, the answers are
+//!   the body, and without conditions it succeeds on `NOERROR` with at least one answer.
 //! - [`watch`] schedules attempts at `t0 + k * interval` for `k * interval < window`
 //!   (open loop: a slow attempt delays the next one, and that lateness counts in the next
 //!   attempt's latency, which is measured from its *scheduled* start). Windows are bounded
@@ -213,6 +217,8 @@ pub struct ProbeSpec {
     pub health: HealthMode,
     /// TCP and TLS only: what to send and expect once connected.
     pub conversation: Conversation,
+    /// DNS only: ask this resolver (record type, transport) instead of the system's.
+    pub dns: Option<net::DnsQuery>,
 }
 
 impl ProbeSpec {
@@ -226,6 +232,7 @@ impl ProbeSpec {
             body_cap: DEFAULT_BODY_CAP,
             health: HealthMode::Auto,
             conversation: Conversation::default(),
+            dns: None,
         }
     }
 }
@@ -281,6 +288,9 @@ pub struct Attempt {
     pub body_sha256: Option<String>,
     /// TCP/TLS with `expect`: the text the pattern matched (at most 120 characters).
     pub expect_match: Option<String>,
+    /// DNS with a resolver: the response code and the answers.
+    pub rcode: Option<String>,
+    pub answers: Option<Vec<String>>,
 }
 
 impl Attempt {
@@ -303,6 +313,8 @@ impl Attempt {
             health: None,
             body_sha256: None,
             expect_match: None,
+            rcode: None,
+            answers: None,
         }
     }
 
@@ -417,6 +429,29 @@ pub async fn attempt(
                 }
             }
         }
+        Scheme::Dns if spec.dns.is_some() => {
+            let query = spec.dns.expect("checked");
+            let asked = async {
+                policy.check(&query.resolver.ip().to_string())?;
+                net::dns_query(query, &spec.target.host).await
+            };
+            result.peer = Some(query.resolver.to_string());
+            match tokio::time::timeout(spec.timeouts.total, asked).await {
+                Err(_) => result.fail_net(&NetError::Timeout(spec.timeouts.total)),
+                Ok(Err(error)) => result.fail_net(&error),
+                Ok(Ok(answer)) => {
+                    result.answered = true;
+                    observation.dns_answers = Some(answer.answers.len());
+                    observation.dns_rcode = Some(answer.rcode.clone());
+                    observation.ip = answer.addresses.first().cloned();
+                    let body = answer.answers.join("\n").into_bytes();
+                    result.body_sha256 = Some(sha256_hex(&body));
+                    observation_body = Some(body);
+                    result.rcode = Some(answer.rcode);
+                    result.answers = Some(answer.answers);
+                }
+            }
+        }
         Scheme::Dns => {
             let lookup = async {
                 policy.check(&spec.target.host)?;
@@ -525,9 +560,22 @@ pub async fn attempt(
                 return result;
             }
         }
+        if let (Some(rcode), Some(query)) = (&result.rcode, &spec.dns)
+            && rcode != "NOERROR"
+        {
+            result.reason = Some("dns".into());
+            result.message = Some(format!(
+                "{rcode} for {} {} from {}",
+                spec.target.host, query.record_type, query.resolver
+            ));
+            return result;
+        }
         if spec.target.scheme == Scheme::Dns && observation.dns_answers == Some(0) {
             result.reason = Some("dns".into());
-            result.message = Some("no addresses".into());
+            result.message = Some(match &spec.dns {
+                Some(query) => format!("no {} record for {}", query.record_type, spec.target.host),
+                None => "no addresses".into(),
+            });
             return result;
         }
     }
@@ -763,6 +811,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         "conditions": spec.conditions.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         "send_sha256": (!spec.conversation.send.is_empty()).then(|| sha256_hex(&spec.conversation.send)),
         "expect": spec.conversation.expect.as_ref().map(|e| e.as_str()),
+        "dns": spec.dns.map(|q| format!("{} {} tcp={}", q.resolver, q.record_type, q.tcp)),
         "window_ms": run.plan.map(|p| p.window.as_millis() as u64),
         "warmup_ms": run.plan.map(|p| p.warmup.as_millis() as u64),
         "interval_ms": run.plan.map(|p| p.interval.as_millis() as u64),
@@ -854,6 +903,7 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
                 "success": a.success, "warmup": a.warmup, "reason": a.reason, "message": a.message,
                 "status": a.status, "latency_us": a.latency_us, "peer": a.peer,
                 "redirect_to": a.redirect_to, "expect_match": a.expect_match,
+                "rcode": a.rcode, "answers": a.answers,
             })
         })
         .collect();
@@ -871,6 +921,9 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
         "longest_outage_s": longest,
         "conditions": conditions,
         "expect": spec.conversation.expect.as_ref().map(|e| e.as_str()),
+        "dns": spec.dns.map(|q| serde_json::json!({
+            "resolver": q.resolver.to_string(), "type": q.record_type.to_string(), "tcp": q.tcp,
+        })),
         "tls": last.and_then(|a| a.tls.clone()),
         "health": last.and_then(|a| a.health.clone()),
         "attempt_log": log,

@@ -1,0 +1,171 @@
+//! DNS probes that ask a chosen resolver: a real dnsmasq (Debian's `dnsmasq-base`) on a
+//! loopback port the test picks, serving a test zone and nothing else (no upstream).
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitCode, Stdio};
+
+use clap::Parser;
+use gonogo_probe::cli::probe::{ProbeArgs, run};
+use support::{read_evidence, wait_for_port};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    args: ProbeArgs,
+}
+
+fn args(extra: &[&str], evidence_dir: &std::path::Path) -> ProbeArgs {
+    let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
+    argv.extend_from_slice(extra);
+    Cli::try_parse_from(argv).unwrap().args
+}
+
+struct Dnsmasq {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// dnsmasq answering for `gonogo.test` only: `web` is 127.0.0.7, `info` has a TXT record,
+/// any other name in the zone is NXDOMAIN. `None` (with the reason) when it is not installed.
+fn start_dnsmasq() -> Option<Dnsmasq> {
+    if Command::new("dnsmasq").arg("--version").output().is_err() {
+        eprintln!(
+            "SKIP: `dnsmasq` is not installed (Debian package dnsmasq-base, listed in scripts/deps/debian.txt)"
+        );
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("dnsmasq")
+        .args([
+            "--no-daemon",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+        ])
+        .args([
+            "--listen-address=127.0.0.1",
+            "--bind-interfaces",
+            "--user=root",
+            "--pid-file=",
+        ])
+        .arg(format!("--port={port}"))
+        .args([
+            "--address=/web.gonogo.test/127.0.0.7",
+            "--local=/gonogo.test/",
+        ])
+        .arg("--txt-record=info.gonogo.test,hello world")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dnsmasq starts");
+    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // dnsmasq opens its UDP and TCP sockets before it serves; TCP accepting means both are up.
+    wait_for_port(address);
+    Some(Dnsmasq { child, address })
+}
+
+fn probe(dns: &Dnsmasq, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("dns://{name}");
+    let resolver = dns.address.to_string();
+    let mut argv = vec![
+        url.as_str(),
+        "--name",
+        "zone",
+        "--resolver",
+        resolver.as_str(),
+    ];
+    argv.extend_from_slice(extra);
+    let code = run(args(&argv, dir.path())).unwrap();
+    let record = read_evidence(dir.path()).remove(0);
+    (code, record)
+}
+
+#[test]
+fn an_address_record_from_the_chosen_resolver() {
+    let Some(dns) = start_dnsmasq() else { return };
+    let (code, record) = probe(&dns, "web.gonogo.test", &["-c", "[IP] == 127.0.0.7"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{record}");
+    let attempt = &record["details"]["attempt_log"][0];
+    assert_eq!(attempt["rcode"], "NOERROR");
+    assert_eq!(attempt["answers"], serde_json::json!(["127.0.0.7"]));
+    assert_eq!(attempt["peer"], dns.address.to_string());
+    assert_eq!(record["details"]["dns"]["type"], "A");
+}
+
+#[test]
+fn a_missing_name_fails_unless_its_absence_is_the_condition() {
+    let Some(dns) = start_dnsmasq() else { return };
+    let (code, record) = probe(&dns, "nope.gonogo.test", &[]);
+    assert_eq!(code, ExitCode::from(1));
+    assert_eq!(record["details"]["failures_by_reason"]["dns"], 1);
+    assert_eq!(
+        record["details"]["attempt_log"][0]["message"],
+        format!("NXDOMAIN for nope.gonogo.test A from {}", dns.address)
+    );
+
+    let (code, record) = probe(&dns, "nope.gonogo.test", &["-c", "[DNS_RCODE] == NXDOMAIN"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{record}");
+}
+
+#[test]
+fn other_record_types_over_tcp_are_the_body() {
+    let Some(dns) = start_dnsmasq() else { return };
+    let (code, record) = probe(
+        &dns,
+        "info.gonogo.test",
+        &[
+            "--query-type",
+            "txt",
+            "--dns-tcp",
+            "-c",
+            "[BODY] == pat(*hello world*)",
+        ],
+    );
+    assert_eq!(code, ExitCode::SUCCESS, "{record}");
+    assert_eq!(record["details"]["dns"]["tcp"], true);
+    assert_eq!(record["details"]["attempt_log"][0]["rcode"], "NOERROR");
+
+    // An existing name without the asked type: NOERROR and no answer, which fails.
+    let (code, record) = probe(&dns, "info.gonogo.test", &["--query-type", "MX"]);
+    assert_eq!(code, ExitCode::from(1), "{record}");
+    assert_eq!(
+        record["details"]["attempt_log"][0]["message"],
+        "no MX record for info.gonogo.test"
+    );
+}
+
+#[test]
+fn resolvers_must_be_allowed_and_arguments_make_sense() {
+    let dir = tempfile::tempdir().unwrap();
+    for argv in [
+        // Not loopback and not allowed: refused before anything is sent.
+        &["dns://web.gonogo.test", "--resolver", "192.0.2.1"][..],
+        &["dns://web.gonogo.test", "--resolver", "not-an-ip"][..],
+        &[
+            "dns://web.gonogo.test",
+            "--resolver",
+            "127.0.0.1",
+            "--query-type",
+            "BOGUS",
+        ][..],
+        &["http://127.0.0.1:9/", "--resolver", "127.0.0.1"][..],
+    ] {
+        let code = run(args(argv, dir.path())).unwrap();
+        assert_eq!(code, ExitCode::from(2), "{argv:?}");
+    }
+    assert!(read_evidence(dir.path()).is_empty());
+}
