@@ -241,14 +241,12 @@ fn table_argv(table: &toml::Table, skip: &[&str]) -> Result<Vec<String>, String>
             toml::Value::Boolean(false) => {}
             toml::Value::Array(items) => {
                 for item in items {
-                    argv.push(format!("--{flag}"));
-                    argv.push(scalar(item)?);
+                    argv.push(format!("--{flag}={}", scalar(item)?));
                 }
             }
-            other => {
-                argv.push(format!("--{flag}"));
-                argv.push(scalar(other)?);
-            }
+            // `--flag=value` in one word, so a value that starts with `-` (`expect = "-ERR"`,
+            // `offset = -5`) is not taken for a flag.
+            other => argv.push(format!("--{flag}={}", scalar(other)?)),
         }
     }
     Ok(argv)
@@ -784,17 +782,15 @@ mod tests {
         assert_eq!(
             table_argv(&table, &[]).unwrap(),
             [
-                "--duration",
-                "10s",
-                "--header",
-                "a: b",
-                "--header",
-                "c: d",
+                "--duration=10s",
+                "--header=a: b",
+                "--header=c: d",
                 "--http2",
-                "--rate",
-                "200"
+                "--rate=200"
             ]
         );
+        let dashed: toml::Table = toml::from_str("expect = \"-ERR\"").unwrap();
+        assert_eq!(table_argv(&dashed, &[]).unwrap(), ["--expect=-ERR"]);
         let nested: toml::Table = toml::from_str("x = { y = 1 }").unwrap();
         assert_eq!(
             table_argv(&nested, &[]).unwrap_err(),
