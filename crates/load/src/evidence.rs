@@ -18,7 +18,8 @@
 //!
 //! `details` (for report charts; the decision never reads it) holds the configuration, the
 //! status and error class counts, latency and service-time percentiles, when rate limiting began
-//! and the per-second series. Its `result_version` is 1; fields are only ever added.
+//! and the per-second series; with `--urls`, `url` is the origin and `method` is `null`. Its
+//! `result_version` is 1; fields are only ever added.
 //!
 //! `sha256` is the SHA-256 of the canonical (compact, key-sorted) JSON of `details` followed by
 //! a newline and the V2 base64 encoding of the latency histogram: the configuration and results
@@ -65,6 +66,37 @@ pub fn percentiles_json(histogram: &Histogram<u64>) -> Value {
     );
     object.insert("count".to_owned(), json!(histogram.len()));
     Value::Object(object)
+}
+
+/// The method of entry `entry` (0 for a single URL: the first word of its request).
+pub fn request_method(config: &LoadConfig, entry: usize) -> String {
+    match &config.url_list {
+        Some(list) => list.entries[entry].method.clone(),
+        None => String::from_utf8_lossy(
+            config.requests[entry]
+                .bytes
+                .split(|&b| b == b' ')
+                .next()
+                .unwrap_or_default(),
+        )
+        .into_owned(),
+    }
+}
+
+/// The URL a run's evidence names as its source: the URL, or with `--urls` the origin all the
+/// entries share (`http://127.0.0.1:8080`).
+pub fn source_url(config: &LoadConfig) -> String {
+    match &config.url_list {
+        None => config.target.url.clone(),
+        Some(_) => {
+            let scheme = match config.target.scheme {
+                crate::target::Scheme::Http => "http",
+                crate::target::Scheme::Https => "https",
+                crate::target::Scheme::ZmqTcp => "zmq+tcp",
+            };
+            format!("{scheme}://{}", config.target.authority)
+        }
+    }
 }
 
 /// The run's configuration and results as the `details` object.
@@ -114,8 +146,8 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
     json!({
         "result_version": 1,
         "name": name,
-        "url": config.target.url,
-        "method": String::from_utf8_lossy(config.request.bytes.split(|&b| b == b' ').next().unwrap_or_default()),
+        "url": source_url(config),
+        "method": if config.url_list.is_some() { Value::Null } else { Value::from(request_method(config, 0)) },
         "model": model,
         "protocol": if config.zmq.is_some() { "zmq-req" } else if config.http2.is_some() { "h2" } else { "http/1.1" },
         "tls": config.tls.is_some(),
@@ -172,7 +204,7 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
     let sha256 = gonogo_core::evidence::sha256_hex(canonical.as_bytes());
     let mut record = Evidence::new(
         "load",
-        Source::Url(config.target.url.clone()),
+        Source::Url(source_url(config)),
         sha256,
         result.started_at,
         Tool::new("gonogo", env!("CARGO_PKG_VERSION")),

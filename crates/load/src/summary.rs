@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use hdrhistogram::Histogram;
 
 use crate::engine::{LoadConfig, Model, RunResult, StopReason};
-use crate::evidence::{CLOSED_MODEL_NOTE, PERCENTILES, throughput};
+use crate::evidence::{CLOSED_MODEL_NOTE, PERCENTILES, request_method, source_url, throughput};
 
 /// Formats microseconds for people: `850 µs`, `12.3 ms`, `1.20 s`.
 pub fn format_micros(micros: u64) -> String {
@@ -58,12 +58,25 @@ pub fn describe_model(config: &LoadConfig) -> String {
 pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
     let totals = &result.totals;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "gonogo load `{name}`  {} {}",
-        method(config),
-        config.target.url
-    );
+    match &config.url_list {
+        None => {
+            let _ = writeln!(
+                out,
+                "gonogo load `{name}`  {} {}",
+                request_method(config, 0),
+                config.target.url
+            );
+        }
+        Some(list) => {
+            let _ = writeln!(
+                out,
+                "gonogo load `{name}`  {} URL(s) from {} on {}",
+                list.entries.len(),
+                list.path.display(),
+                source_url(config)
+            );
+        }
+    }
     let protocol = if config.http2.is_some() {
         "HTTP/2"
     } else {
@@ -172,18 +185,6 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
         );
     }
     out
-}
-
-fn method(config: &LoadConfig) -> String {
-    String::from_utf8_lossy(
-        config
-            .request
-            .bytes
-            .split(|&b| b == b' ')
-            .next()
-            .unwrap_or_default(),
-    )
-    .into_owned()
 }
 
 /// A small histogram: `rows` log-spaced buckets from min to max, bars `width` wide.

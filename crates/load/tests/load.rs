@@ -49,6 +49,11 @@ struct ServerState {
     stall_at_request: AtomicU64,
     stalled_until_ms: AtomicU64,
     started: std::sync::OnceLock<Instant>,
+    /// `/items`: GETs (without a body) and POSTs (with the body `item`) answered 200.
+    items_get: AtomicU64,
+    items_post: AtomicU64,
+    /// `/fail`: requests answered 500.
+    failed: AtomicU64,
 }
 
 struct TestServer {
@@ -78,6 +83,8 @@ impl TestServer {
             )
             .route("/stall", get(stall))
             .route("/limited", get(limited))
+            .route("/items", get(items_get).post(items_post))
+            .route("/fail", get(fail))
             .route(
                 "/version",
                 get(|version: axum::http::Version| async move { format!("{version:?}") }),
@@ -188,6 +195,31 @@ async fn limited(State(state): State<Arc<ServerState>>) -> (StatusCode, HeaderMa
         headers.insert("retry-after", "1".parse().unwrap());
         (StatusCode::TOO_MANY_REQUESTS, headers, "slow down")
     }
+}
+
+/// GET /items: 200 when the request has no body (a GET gets no `--body`), else 422.
+async fn items_get(State(state): State<Arc<ServerState>>, body: String) -> StatusCode {
+    if body.is_empty() {
+        state.items_get.fetch_add(1, Ordering::SeqCst);
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// POST /items: 201 when the body is `item` (from `--body`), else 422.
+async fn items_post(State(state): State<Arc<ServerState>>, body: String) -> StatusCode {
+    if body == "item" {
+        state.items_post.fetch_add(1, Ordering::SeqCst);
+        StatusCode::CREATED
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+async fn fail(State(state): State<Arc<ServerState>>) -> (StatusCode, &'static str) {
+    state.failed.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::INTERNAL_SERVER_ERROR, "broken")
 }
 
 fn read_single_evidence(dir: &Path) -> Evidence {
@@ -934,6 +966,8 @@ fn help_teaches_models_defaults_and_the_dropped_choice() {
         "--connections",
         "--allow-host",
         "Examples:",
+        "--urls",
+        "3 GET  http://127.0.0.1:8080/items",
     ] {
         assert!(help.contains(expected), "missing `{expected}` in --help");
     }
@@ -1157,4 +1191,132 @@ fn read_single_evidence_json(dir: &Path) -> Evidence {
     gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap())
         .unwrap()
         .remove(0)
+}
+
+/// Writes a `--urls` file into `dir` and returns its path.
+fn urls_file(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("urls.txt");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn urls_follow_the_weights_exactly_in_the_closed_and_open_models() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!(
+            "# 3 reads for every write\n3 GET  {items}\n\n1 POST {items}\n",
+            items = server.url("/items")
+        ),
+    );
+    let file = file.to_str().unwrap();
+    // Two threads sharing 404 requests (101 whole cycles): 202 each, not a whole number of
+    // cycles per thread, so only the run-wide order (thread i sends k = i, i + 2, ...) gives
+    // exactly 303:101.
+    let runs: [&[&str]; 2] = [
+        &["-c", "4", "-n", "404", "--duration", "10s"],
+        &["--rate", "404", "--duration", "1s", "-n", "404"],
+    ];
+    let mut expected_get = 0;
+    let mut expected_post = 0;
+    for model in runs {
+        let mut argv = vec!["--urls", file, "--body", "item", "--threads", "2"];
+        argv.extend_from_slice(model);
+        let config = gonogo_load::cli::build_config(&load_args(&argv)).unwrap();
+        let result =
+            gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+        let totals = &result.totals;
+        assert_eq!(totals.n_completed, 404, "{model:?}");
+        assert_eq!(totals.n_errors(), 0, "{model:?}: {:?}", totals.error_counts);
+        let completed: Vec<u64> = totals.per_entry.iter().map(|e| e.n_completed).collect();
+        assert_eq!(
+            completed,
+            [303, 101],
+            "{model:?}: 3:1 over 101 whole cycles"
+        );
+        assert_eq!(
+            totals.per_entry[0].status_classes[1], 303,
+            "GET answered 200"
+        );
+        assert_eq!(
+            totals.per_entry[1].status_classes[1], 101,
+            "POST answered 201"
+        );
+        assert_eq!(totals.per_entry[0].latency.len(), 303);
+        assert_eq!(totals.per_entry[1].latency.len(), 101);
+        // The server saw the same split: GETs without the body, POSTs with it.
+        expected_get += 303;
+        expected_post += 101;
+        assert_eq!(server.state.items_get.load(Ordering::SeqCst), expected_get);
+        assert_eq!(
+            server.state.items_post.load(Ordering::SeqCst),
+            expected_post
+        );
+    }
+}
+
+#[test]
+fn a_bad_urls_file_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |text: &str, extra: &[&str]| {
+        let file = urls_file(dir.path(), text);
+        let mut argv = vec!["--urls", file.to_str().unwrap(), "-n", "1", "--quiet"];
+        argv.extend_from_slice(extra);
+        argv.push("--no-evidence");
+        let error = gonogo_load::cli::run(load_args(&argv)).unwrap_err();
+        (error.to_string(), gonogo_load::cli::exit_code_for(&error))
+    };
+    let (message, code) = run(
+        "1 GET http://127.0.0.1:9/\n2 get http://127.0.0.1:9/\n",
+        &[],
+    );
+    assert!(message.contains("urls.txt:2:"), "{message}");
+    assert!(message.contains("method `get`"), "{message}");
+    assert_eq!(code, ExitCode::from(3), "a bad input file");
+    let (message, _) = run(
+        "1 GET http://127.0.0.1:9/a\n1 GET http://127.0.0.1:8/b\n",
+        &[],
+    );
+    assert!(message.contains("urls.txt:2:"), "{message}");
+    assert!(message.contains("same scheme, host and port"), "{message}");
+    // The loopback rule applies to the file's URLs like to a URL on the command line.
+    let (message, code) = run("1 GET http://10.1.2.3/\n", &[]);
+    assert!(message.contains("refusing to send load"), "{message}");
+    assert!(message.contains("--allow-host 10.1.2.3"), "{message}");
+    assert_eq!(code, ExitCode::from(2));
+    let (message, code) = run("1 GET zmq+tcp://127.0.0.1:9\n", &[]);
+    assert!(
+        message.contains("urls.txt:1: zmq+tcp:// targets are not supported yet"),
+        "{message}"
+    );
+    assert_eq!(code, ExitCode::from(2));
+    let (message, code) = run("1 GET http://127.0.0.1:9/\n", &["--http2"]);
+    assert!(
+        message.contains("--urls with --http2 is not supported yet"),
+        "{message}"
+    );
+    assert_eq!(code, ExitCode::from(2));
+    // A missing file names itself.
+    let error = gonogo_load::cli::run(load_args(&[
+        "--urls",
+        "/nonexistent/urls.txt",
+        "--no-evidence",
+    ]))
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("/nonexistent/urls.txt"),
+        "{error}"
+    );
+    assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(3));
+    // The command line takes a URL or --urls (not both, not neither), and no --method with
+    // --urls (each line has its own).
+    for argv in [
+        &["load", "http://127.0.0.1:9/", "--urls", "urls.txt"][..],
+        &["load"][..],
+        &["load", "--urls", "urls.txt", "-m", "POST"][..],
+    ] {
+        assert!(LoadCommand::try_parse_from(argv).is_err(), "{argv:?}");
+    }
 }
