@@ -58,7 +58,8 @@ pub const DEFAULT_CONNECTIONS: usize = 64;
 /// comes up as often as its weight, evenly interleaved (open model: k is the arrival; closed
 /// model: thread i of T sends k = i, i+T, ...), so any whole number of cycles follows the
 /// weights exactly. -H headers go with every URL, --body/--body-file with the methods that take
-/// a body (not GET, HEAD, DELETE, OPTIONS, TRACE).
+/// a body (not GET, HEAD, DELETE, OPTIONS, TRACE). The summary, --json and the evidence add
+/// figures per URL (`load.<name>.url.<N>.latency` and `.errors`, N = 1 for the first line).
 ///
 /// Results: a summary on stderr, an evidence record of kind `load` in `--evidence-dir`
 /// (metrics `load.<name>.latency`, `.errors`, `.status_4xx`, `.status_5xx`, `.rate_limited`,
@@ -95,7 +96,7 @@ pub struct LoadArgs {
     /// Load several URLs with weights, listed in FILE: one `WEIGHT METHOD URL` line each (e.g.
     /// `3 GET http://127.0.0.1:8080/items`), blank lines and `#` comments ignored, all on the
     /// same scheme, host and port. Each URL gets its weight's share of the requests, evenly
-    /// interleaved. HTTP/1.1 only (not with --http2 or zmq+tcp://).
+    /// interleaved, and figures of its own. HTTP/1.1 only (not with --http2 or zmq+tcp://).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "method"])]
     pub urls: Option<PathBuf>,
 

@@ -318,6 +318,8 @@ fn every_tenth_503_gives_exactly_ten_percent_5xx() {
         1000,
         "the server saw exactly the requests sent"
     );
+    assert!(record.details["urls"].is_null(), "one URL: no per-URL list");
+    assert!(!record.metrics.keys().any(|name| name.contains(".url.")));
 }
 
 #[test]
@@ -1258,6 +1260,88 @@ fn urls_follow_the_weights_exactly_in_the_closed_and_open_models() {
 }
 
 #[test]
+fn a_failing_url_shows_its_errors_on_its_own_line() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!("1 GET {}\n1 GET {}\n", server.url("/"), server.url("/fail")),
+    );
+    let args = load_args(&[
+        "--urls",
+        file.to_str().unwrap(),
+        "-c",
+        "2",
+        "-n",
+        "100",
+        "--duration",
+        "8s",
+        "--name",
+        "mix",
+        "--quiet",
+        "--no-evidence",
+    ]);
+    let outcome = gonogo_load::cli::execute(&args).unwrap();
+    assert_eq!(outcome.exit_code, ExitCode::SUCCESS, "half succeeded");
+    let record = &outcome.evidence;
+    assert_eq!(ratio(record, "load.mix.errors"), (50, 100));
+    assert_eq!(ratio(record, "load.mix.url.1.errors"), (0, 50));
+    assert_eq!(ratio(record, "load.mix.url.2.errors"), (50, 50));
+    assert_eq!(latency(record, "load.mix.url.1.latency").len(), 50);
+    assert_eq!(latency(record, "load.mix.url.2.latency").len(), 50);
+    assert_eq!(server.state.failed.load(Ordering::SeqCst), 50);
+    // Every metric the run wrote is one the catalogue knows, with the shape and unit it says,
+    // so a policy can gate on `load.mix.url.2.errors` before any run.
+    for (name, metric) in &record.metrics {
+        let known = gonogo_core::catalog::lookup(name)
+            .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+        assert_eq!(known.shape, metric.value.shape(), "{name}");
+        assert_eq!(
+            gonogo_core::units::Unit::parse(known.unit),
+            metric.unit,
+            "{name}"
+        );
+    }
+    // The JSON document (`--json` prints the details) carries one object per URL.
+    let details = &record.details;
+    assert_eq!(details["urls_file"], file.display().to_string());
+    assert!(details["method"].is_null());
+    assert_eq!(details["url"], format!("http://{}", server.address));
+    let urls = details["urls"].as_array().unwrap();
+    assert_eq!(urls.len(), 2);
+    assert_eq!(urls[0]["path"], "/");
+    assert_eq!(urls[0]["requests"]["completed"], 50);
+    assert_eq!(urls[0]["requests"]["errors"], 0);
+    assert_eq!(urls[0]["status_classes"]["2xx"], 50);
+    assert_eq!(urls[1]["entry"], 2);
+    assert_eq!(urls[1]["line"], 2);
+    assert_eq!(urls[1]["weight"], 1);
+    assert_eq!(urls[1]["method"], "GET");
+    assert_eq!(urls[1]["path"], "/fail");
+    assert_eq!(urls[1]["requests"]["errors"], 50);
+    assert_eq!(urls[1]["status_classes"]["5xx"], 50);
+    assert_eq!(urls[1]["error_counts"]["http_5xx"], 50);
+    assert!(urls[1]["status_classes"].get("2xx").is_none());
+    assert!(urls[1]["latency_us"]["p99"].as_u64().is_some());
+    // The summary has a line per URL, each with its own error share.
+    let text = gonogo_load::summary::render(&outcome.result, &outcome.config, "mix");
+    assert!(text.contains("2 URL(s) from"), "{text}");
+    assert!(text.contains("per URL (latency from the send)"), "{text}");
+    let line = |path: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(path))
+            .unwrap_or_else(|| panic!("no line for {path} in:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("/")[..6], ["1", "GET", "/", "1", "50", "0.00%"]);
+    assert_eq!(
+        line("/fail")[..6],
+        ["2", "GET", "/fail", "1", "50", "100.00%"]
+    );
+}
+
+#[test]
 fn a_bad_urls_file_is_refused_with_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let run = |text: &str, extra: &[&str]| {
@@ -1319,4 +1403,43 @@ fn a_bad_urls_file_is_refused_with_its_file_and_line() {
     ] {
         assert!(LoadCommand::try_parse_from(argv).is_err(), "{argv:?}");
     }
+}
+
+#[test]
+fn the_process_prints_the_per_url_table_and_json() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!("3 GET {}\n1 GET {}\n", server.url("/"), server.url("/fail")),
+    );
+    let output = std::process::Command::new(binary)
+        .args(["load", "--urls"])
+        .arg(&file)
+        .args([
+            "-c",
+            "2",
+            "-n",
+            "40",
+            "--duration",
+            "8s",
+            "--json",
+            "--no-evidence",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    let urls = document["urls"].as_array().unwrap();
+    assert_eq!(urls[0]["requests"]["due"], 30);
+    assert_eq!(urls[1]["requests"]["due"], 10);
+    assert_eq!(urls[1]["requests"]["errors"], 10);
+    assert!(stderr.contains("per URL"), "{stderr}");
+    assert!(stderr.contains("/fail"), "{stderr}");
 }
