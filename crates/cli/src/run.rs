@@ -15,7 +15,9 @@
 //! Engine sections are the engine's own command-line flags written as TOML keys
 //! (`rate = 200` is `--rate 200`; a list repeats the flag; `true` is a bare flag), so each
 //! setting has one definition and one documentation: `gonogo load --help` and friends. They
-//! are all checked before anything runs.
+//! are all checked before anything runs. `[load.NAME] urls = "urls.txt"` (`--urls`, several
+//! URLs with weights) names a file relative to the policy's folder, like `[[command]] dir`
+//! and `[[collect]]`; it is read and checked at that point too.
 //!
 //! Evidence of a run goes to `<out>/evidence/`, emptied first, so a verdict only ever judges
 //! what this run measured and collected.
@@ -272,6 +274,13 @@ fn join_url(base: Option<&str>, table: &toml::Table, what: &str) -> Result<Strin
     }
 }
 
+/// `--urls FILE` for a `[load.NAME]` section, the file already resolved against the policy's
+/// folder; it is read now, so a wrong file (with its line) stops the run before anything runs.
+fn load_urls_argv(file: &Path, what: &str) -> Result<Vec<String>, String> {
+    gonogo_load::url_list::read_url_list(file).map_err(|e| format!("{what}: urls: {e}"))?;
+    Ok(vec!["--urls".to_owned(), file.display().to_string()])
+}
+
 fn section_problem(message: String, span: Range<usize>) -> Problem {
     Problem {
         message,
@@ -349,17 +358,34 @@ fn plan(
         Err(problem) => problems.push(problem),
     };
 
+    let policy_dir = policy_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     for (name, table) in &config.load {
         let what = format!("[load.{name}]");
-        let argv = join_url(base, table.get_ref(), &what).and_then(|url| {
-            let head = vec![
-                "load".into(),
-                url,
-                "--name".into(),
-                name.clone(),
-                "--quiet".into(),
-            ];
-            section_argv(head, table.get_ref(), &["url", "path"], &shared, &what)
+        let entry = table.get_ref();
+        let target = match entry.get("urls") {
+            None => join_url(base, entry, &what).map(|url| vec![url]),
+            Some(toml::Value::String(file)) => {
+                if entry.contains_key("url") || entry.contains_key("path") {
+                    Err(format!(
+                        "{what}: `urls` lists the URLs to load; leave out `url` and `path`"
+                    ))
+                } else {
+                    load_urls_argv(&policy_dir.join(file), &what)
+                }
+            }
+            Some(other) => Err(format!(
+                "{what}: `urls` takes a file name, found {}",
+                other.type_str()
+            )),
+        };
+        let argv = target.and_then(|target| {
+            let mut head = vec!["load".to_owned()];
+            head.extend(target);
+            head.extend(["--name".into(), name.clone(), "--quiet".into()]);
+            section_argv(head, entry, &["url", "path", "urls"], &shared, &what)
         });
         let job = parse_section::<LoadCommand>(argv, table.span(), &what)
             .map(|c| Job::Load(Box::new(c.args)));

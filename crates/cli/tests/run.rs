@@ -355,3 +355,82 @@ fn a_bad_engine_section_is_caught_before_anything_runs() {
     assert!(stderr.contains("--rat"), "{stderr}");
     assert!(!dir.path().join("ran").exists(), "nothing ran");
 }
+
+/// `[load.NAME] urls = "urls.txt"` names a file beside the policy, not in the working folder:
+/// the run loads every URL of it, and gates can judge one URL.
+#[test]
+fn a_load_section_takes_a_urls_file_relative_to_the_policy() {
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy_dir = dir.path().join("release");
+    std::fs::create_dir(&policy_dir).unwrap();
+    std::fs::write(
+        policy_dir.join("urls.txt"),
+        format!(
+            "# three reads of the list for every health check\n3 GET {base}/api/items\n1 GET {base}/healthz\n",
+            base = service.base_url()
+        ),
+    )
+    .unwrap();
+    let policy = r#"
+[load.mix]
+urls = "urls.txt"
+concurrency = 2
+max_requests = 400
+duration = "10s"
+
+[[gate]]
+name = "list p95"
+area = "performance"
+metric = "load.mix.url.1.latency"
+expect = "p(95) < 5s"
+
+[[gate]]
+name = "health check errors"
+area = "reliability"
+metric = "load.mix.url.2.errors"
+expect = "count == 0"
+"#;
+    std::fs::write(policy_dir.join("gonogo.toml"), policy).unwrap();
+
+    // Run from the parent folder: `urls.txt` is only found next to the policy.
+    let output = gonogo(
+        &["run", "--policy", "release/gonogo.toml", "--out", "report"],
+        dir.path(),
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{stderr}",
+        text(&output.stdout)
+    );
+    let verdict = read_json(&dir.path().join("report/verdict.json"));
+    assert_eq!(gate(&verdict, "list p95")["status"], "pass", "{verdict:#}");
+    assert_eq!(gate(&verdict, "health check errors")["status"], "pass");
+    let record = std::fs::read_dir(dir.path().join("report/evidence"))
+        .unwrap()
+        .map(|e| read_json(&e.unwrap().path()))
+        .find(|r| r["kind"] == "load")
+        .expect("a load record");
+    let urls = record["details"]["urls"].as_array().unwrap();
+    assert_eq!(urls[0]["requests"]["completed"], 300);
+    assert_eq!(urls[1]["requests"]["completed"], 100);
+    assert_eq!(urls[1]["path"], "/healthz");
+
+    // A wrong line in the file stops the run before anything runs, naming file and line.
+    std::fs::write(
+        policy_dir.join("urls.txt"),
+        "1 GET http://127.0.0.1:9/\nthree GET http://127.0.0.1:9/\n",
+    )
+    .unwrap();
+    let output = gonogo(
+        &["run", "--policy", "release/gonogo.toml", "--out", "report"],
+        dir.path(),
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[load.mix]"), "{stderr}");
+    assert!(stderr.contains("release/urls.txt:2:"), "{stderr}");
+    assert!(!stderr.contains("[1/5]"), "nothing ran: {stderr}");
+}

@@ -264,6 +264,21 @@ pub const CATALOG: &[KnownMetric] = &[
         "load",
         "requests completed",
     ),
+    // `gonogo load --urls`: per URL; the second `*` is the URL's place in the file (1, 2, ...).
+    row(
+        "load.*.url.*.latency",
+        Distribution,
+        "us",
+        "load",
+        "one URL's request latency (--urls), as load.NAME.latency",
+    ),
+    row(
+        "load.*.url.*.errors",
+        Ratio,
+        "requests",
+        "load",
+        "one URL's failed requests (--urls), of its requests due",
+    ),
     // Probes (`gonogo probe`).
     row(
         "probe.*.availability",

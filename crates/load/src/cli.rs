@@ -6,8 +6,8 @@
 //!
 //! Exit codes: 0 the run finished; 1 the run finished but a given `--expect-*` check failed, or
 //! no request succeeded at all; 2 the command line is wrong or the target is not allowed; 3 an
-//! input (`--body-file`, a merge input) could not be read; 130 the run was stopped with Ctrl-C
-//! (results are still written).
+//! input (`--body-file`, `--urls`, a merge input) could not be read; 130 the run was stopped
+//! with Ctrl-C (results are still written).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -22,7 +22,8 @@ use crate::error_class::ErrorClass;
 use crate::histogram_log::{HistogramLogError, Merged};
 use crate::http1::RequestTemplate;
 use crate::schedule::{Schedule, Stage};
-use crate::target::Target;
+use crate::target::{Scheme, Target};
+use crate::url_list::UrlList;
 
 /// Default cap on requests in flight in the open model.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
@@ -52,12 +53,20 @@ pub const DEFAULT_CONNECTIONS: usize = 64;
 /// Only loopback targets (127.0.0.0/8, ::1, localhost) are allowed unless `--allow-host` names
 /// the host.
 ///
+/// Several URLs (`--urls FILE`, HTTP/1.1): one `WEIGHT METHOD URL` line per URL, all on one
+/// scheme, host and port; request k goes to the k-th place of a fixed cycle in which each URL
+/// comes up as often as its weight, evenly interleaved (open model: k is the arrival; closed
+/// model: thread i of T sends k = i, i+T, ...), so any whole number of cycles follows the
+/// weights exactly. -H headers go with every URL, --body/--body-file with the methods that take
+/// a body (not GET, HEAD, DELETE, OPTIONS, TRACE). The summary, --json and the evidence add
+/// figures per URL (`load.<name>.url.<N>.latency` and `.errors`, N = 1 for the first line).
+///
 /// Results: a summary on stderr, an evidence record of kind `load` in `--evidence-dir`
 /// (metrics `load.<name>.latency`, `.errors`, `.status_4xx`, `.status_5xx`, `.rate_limited`,
 /// `.dropped`, `.throughput`, `.requests`), `--json` on stdout, `--save-histogram` as an
 /// HdrHistogram log. Exit code 0 when the run finished, 1 when a given `--expect-*` check failed
-/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input,
-/// 130 when stopped with Ctrl-C (the results are still written).
+/// or nothing succeeded, 2 for a bad command line or a refused target, 3 for unreadable input
+/// (a bad --urls file too), 130 when stopped with Ctrl-C (the results are still written).
 ///
 /// Examples:
 ///
@@ -69,11 +78,27 @@ pub const DEFAULT_CONNECTIONS: usize = 64;
 ///
 ///   gonogo load http://127.0.0.1:8080/orders -m POST -H 'Content-Type: application/json'
 ///   --body-file order.json --expect-status 201 --max-requests 500
+///
+///   gonogo load --urls urls.txt --rate 400 --duration 30s --body-file item.json
+///
+///   where urls.txt holds `WEIGHT METHOD URL` lines (here 3 reads for every write):
+///
+///   3 GET  http://127.0.0.1:8080/items
+///   1 POST http://127.0.0.1:8080/items
 #[derive(Debug, Clone, Args)]
 #[command(verbatim_doc_comment)]
 pub struct LoadArgs {
-    /// The URL to load: http://, https://, or zmq+tcp://HOST:PORT (ZeroMQ REQ/REP).
-    pub url: String,
+    /// The URL to load: http://, https://, or zmq+tcp://HOST:PORT (ZeroMQ REQ/REP). Or several
+    /// with --urls.
+    #[arg(required_unless_present = "urls")]
+    pub url: Option<String>,
+
+    /// Load several URLs with weights, listed in FILE: one `WEIGHT METHOD URL` line each (e.g.
+    /// `3 GET http://127.0.0.1:8080/items`), blank lines and `#` comments ignored, all on the
+    /// same scheme, host and port. Each URL gets its weight's share of the requests, evenly
+    /// interleaved, and figures of its own. HTTP/1.1 only (not with --http2 or zmq+tcp://).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "method"])]
+    pub urls: Option<PathBuf>,
 
     /// Scenario name: metrics are named `load.<name>.latency` etc.
     #[arg(long, default_value = "default")]
@@ -125,7 +150,7 @@ pub struct LoadArgs {
     #[arg(long, default_value = "500us", value_name = "DURATION")]
     pub timer_resolution: String,
 
-    /// HTTP method.
+    /// HTTP method (with --urls, each line gives its own).
     #[arg(short = 'm', long, default_value = "GET")]
     pub method: String,
 
@@ -133,11 +158,12 @@ pub struct LoadArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
 
-    /// Request body.
+    /// Request body (with --urls, for the methods that take one: not GET, HEAD, DELETE,
+    /// OPTIONS, TRACE).
     #[arg(long, conflicts_with = "body_file")]
     pub body: Option<String>,
 
-    /// Request body from a file.
+    /// Request body from a file (with --urls, as --body).
     #[arg(long)]
     pub body_file: Option<PathBuf>,
 
@@ -306,7 +332,44 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
 pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     let usage = |message: String| anyhow::Error::new(UsageError(message));
     crate::evidence::validate_name(&args.name).map_err(usage)?;
-    let target = Target::parse(&args.url).map_err(|e| usage(e.to_string()))?;
+    let (target, url_list) = match (&args.url, &args.urls) {
+        (Some(url), None) => (Target::parse(url).map_err(|e| usage(e.to_string()))?, None),
+        (None, Some(path)) => {
+            if args.http2 {
+                return Err(usage(
+                    "--urls with --http2 is not supported yet: the HTTP/2 client sends one request; leave out --http2 to load several URLs over HTTP/1.1".to_owned(),
+                ));
+            }
+            let list = UrlList::read(path)
+                .map_err(|e| anyhow::Error::new(InputError(format!("--urls {e}"))))?;
+            let first = &list.entries[0];
+            if first.target.scheme == Scheme::ZmqTcp {
+                return Err(usage(format!(
+                    "--urls {}:{}: zmq+tcp:// targets are not supported yet with --urls (a ZeroMQ run sends one payload); give the zmq+tcp:// URL alone",
+                    list.path.display(),
+                    first.line
+                )));
+            }
+            // Every entry shares the first one's scheme, host and port (the parser checks), so
+            // resolving the first below applies the loopback rule to all; check each anyway.
+            for entry in &list.entries {
+                entry.target.check_allowed(&args.allow_host).map_err(|e| {
+                    usage(format!(
+                        "--urls {}:{}: {e}",
+                        list.path.display(),
+                        entry.line
+                    ))
+                })?;
+            }
+            (first.target.clone(), Some(list))
+        }
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "give either a URL or --urls FILE, not both".to_owned(),
+            ));
+        }
+        (None, None) => return Err(usage("give a URL to load, or --urls FILE".to_owned())),
+    };
     let addresses = target
         .resolve(&args.allow_host)
         .map_err(|e| usage(e.to_string()))?;
@@ -410,13 +473,33 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         })?,
         (None, None) => Vec::new(),
     };
-    let request = RequestTemplate::new(
-        &method,
-        &target.authority,
-        &target.path_and_query,
-        &headers,
-        &body,
-    );
+    let requests = match &url_list {
+        None => vec![RequestTemplate::new(
+            &method,
+            &target.authority,
+            &target.path_and_query,
+            &headers,
+            &body,
+        )],
+        Some(list) => list
+            .entries
+            .iter()
+            .map(|entry| {
+                let body: &[u8] = if crate::http1::method_takes_body(&entry.method) {
+                    &body
+                } else {
+                    &[]
+                };
+                RequestTemplate::new(
+                    &entry.method,
+                    &entry.target.authority,
+                    &entry.target.path_and_query,
+                    &headers,
+                    body,
+                )
+            })
+            .collect(),
+    };
     let expect_status = args
         .expect_status
         .iter()
@@ -427,7 +510,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         expect_status,
         expect_body_contains: args.expect_body_contains.clone().map(String::into_bytes),
     };
-    let zmq = if target.scheme == crate::target::Scheme::ZmqTcp {
+    let zmq = if target.scheme == Scheme::ZmqTcp {
         if args.http2 {
             return Err(usage(
                 "--http2 does not apply to zmq+tcp:// targets".to_owned(),
@@ -447,7 +530,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     let http2 = if args.http2 {
         let uri: http::Uri = format!(
             "{}://{}{}",
-            if target.scheme == crate::target::Scheme::Https {
+            if target.scheme == Scheme::Https {
                 "https"
             } else {
                 "http"
@@ -456,7 +539,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             target.path_and_query
         )
         .parse()
-        .map_err(|e| usage(format!("`{}`: {e}", args.url)))?;
+        .map_err(|e| usage(format!("`{}`: {e}", target.url)))?;
         let method = http::Method::from_bytes(method.as_bytes())
             .map_err(|e| usage(format!("--method: {e}")))?;
         let mut header_map = http::HeaderMap::new();
@@ -485,7 +568,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     } else {
         None
     };
-    let tls = if target.scheme == crate::target::Scheme::Https {
+    let tls = if target.scheme == Scheme::Https {
         if crate::tls::server_name(&target.host).is_none() {
             return Err(usage(format!(
                 "`{}` is not a valid TLS server name",
@@ -517,7 +600,8 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     Ok(LoadConfig {
         target,
         addresses,
-        request,
+        requests,
+        url_list,
         model,
         duration,
         max_requests: args.max_requests,

@@ -20,6 +20,15 @@
 //!   request is not sent: it is counted as `dropped` (an error class of its own) and has no
 //!   latency.
 //!
+//! - **Several URLs** (`--urls`, HTTP/1.1 only): [`LoadConfig::requests`] holds one
+//!   pre-serialised request per entry and [`WeightedOrder`] says which entry request `k` goes
+//!   to. Open model: `k` is the arrival index on the schedule. Closed model: request `j` of
+//!   thread `i` of `T` is `k = i + j·T` (a per-thread counter, stepping like the open model's
+//!   arrivals), so a run that completes `max_requests` = N sends exactly requests `0..N` of the
+//!   order, and every whole cycle sends each entry exactly its weight. Each thread's recorder
+//!   keeps per-entry figures beside its own. One URL uses entry 0 and keeps no per-entry
+//!   figures; the hot loop pays a predictable branch and an index.
+//!
 //! Bounds: no request starts after `duration` (open model: after the schedule ends) or beyond
 //! `max_requests`; requests in flight then get up to `timeout` to finish; a hard deadline of
 //! `duration + timeout + 1 s` cuts off whatever is left (counted as interrupted). A stop request
@@ -45,6 +54,7 @@ use crate::schedule::Schedule;
 use crate::stats::{Outcome, Progress, SecondPoint, SeriesCollector, ThreadRecorder, Totals};
 use crate::target::Target;
 use crate::timer::PreciseTimer;
+use crate::url_list::{UrlList, WeightedOrder};
 use crate::zmq::{ZmqRequest, ZmqSocket};
 
 /// How load is offered.
@@ -79,7 +89,12 @@ pub struct LoadConfig {
     pub target: Target,
     /// Resolved once, before the run (see [`Target::resolve`]).
     pub addresses: Vec<SocketAddr>,
-    pub request: RequestTemplate,
+    /// The request of each entry, serialised once: one for a single URL, one per `--urls`
+    /// entry (in file order).
+    pub requests: Vec<RequestTemplate>,
+    /// `--urls`: the file's entries and the order requests go to them; `None` for one URL.
+    /// HTTP/1.1 only: [`crate::cli::build_config`] refuses it with `--http2` and ZeroMQ.
+    pub url_list: Option<UrlList>,
     pub model: Model,
     pub duration: Duration,
     pub max_requests: Option<u64>,
@@ -93,6 +108,18 @@ pub struct LoadConfig {
     pub zmq: Option<ZmqRequest>,
     /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl LoadConfig {
+    /// `--urls`: the weighted order of the entries; `None` for one URL.
+    pub fn order(&self) -> Option<&WeightedOrder> {
+        self.url_list.as_ref().map(|list| &list.order)
+    }
+
+    /// How many entries keep figures of their own (0 for a single URL).
+    pub fn entry_count(&self) -> usize {
+        self.url_list.as_ref().map_or(0, |list| list.entries.len())
+    }
 }
 
 /// Why the run ended.
@@ -195,13 +222,20 @@ impl Slot {
         }
     }
 
-    /// Sends one request; `sent` is now. Returns the outcome and the latency from `sent`.
-    async fn send(&mut self, shared: &Shared, sent: Instant) -> (Outcome, Option<Duration>) {
+    /// Sends one request of entry `entry` (always 0 but for HTTP/1.1 with `--urls`); `sent` is
+    /// now. Returns the outcome and the latency from `sent`.
+    async fn send(
+        &mut self,
+        shared: &Shared,
+        sent: Instant,
+        entry: usize,
+    ) -> (Outcome, Option<Duration>) {
         let deadline = sent + shared.config.timeout;
         let timeout = self.timeout.as_mut();
         match &mut self.connection {
             SlotConnection::Http1(connection) => {
-                one_request(shared, connection, sent, timeout, deadline).await
+                let request = &shared.config.requests[entry];
+                one_request(shared, connection, request, sent, timeout, deadline).await
             }
             SlotConnection::Http2(sender) => {
                 one_request_http2(shared, sender, sent, timeout, deadline).await
@@ -388,6 +422,7 @@ fn worker(
         shared.start,
         series_sender,
         progress,
+        shared.config.entry_count(),
     )));
     let last_finish = Rc::new(Cell::new(shared.start));
     local.block_on(&runtime, {
@@ -484,6 +519,10 @@ async fn closed_model(
         .http2
         .as_ref()
         .map(|_| Rc::new(RefCell::new(None)));
+    // `--urls`: this thread's next request index. Request j of thread i is request
+    // k = i + j * threads of the run's order, as in the open model, so a run that completes
+    // `max_requests` = N sends exactly requests 0..N of the order (see `share`).
+    let next_index = Rc::new(Cell::new(thread_index as u64));
     let mut tasks = Vec::with_capacity(connections);
     for _ in 0..connections {
         let http2_sender = http2_sender.clone();
@@ -491,21 +530,33 @@ async fn closed_model(
         let recorder = Rc::clone(recorder);
         let budget = Rc::clone(&budget);
         let last_finish = Rc::clone(last_finish);
+        let next_index = Rc::clone(&next_index);
         tasks.push(tokio::task::spawn_local(async move {
             let mut slot = Slot::new(&shared, &http2_sender);
+            let order = shared.config.order();
             loop {
                 let sent = Instant::now();
                 if sent >= shared.end || shared.stop.is_stopped() || budget.get() == 0 {
                     break;
                 }
                 budget.set(budget.get() - 1);
-                recorder.borrow_mut().n_started += 1;
-                let (outcome, latency) = slot.send(&shared, sent).await;
+                let entry = match order {
+                    None => 0,
+                    Some(order) => {
+                        let k = next_index.get();
+                        next_index.set(k + threads as u64);
+                        order.entry_of(k)
+                    }
+                };
+                recorder.borrow_mut().start(entry);
+                let (outcome, latency) = slot.send(&shared, sent, entry).await;
                 let now = match latency {
                     Some(latency) => sent + latency,
                     None => Instant::now(),
                 };
-                recorder.borrow_mut().record(now, outcome, latency, latency);
+                recorder
+                    .borrow_mut()
+                    .record(now, entry, outcome, latency, latency);
                 last_finish.set(now);
             }
         }));
@@ -524,8 +575,9 @@ pub const DEFAULT_TIMER_RESOLUTION: Duration = Duration::from_micros(500);
 
 /// The open model's per-thread hand-off from the scheduler to the connection workers.
 struct Dispatch {
-    /// Intended start times of requests that are due but not yet sent (oldest first).
-    queue: VecDeque<Instant>,
+    /// Intended start times (and `--urls` entries) of requests that are due but not yet sent
+    /// (oldest first).
+    queue: VecDeque<(Instant, usize)>,
     /// Wakers of workers waiting for work, the most recently idle last (so few connections
     /// stay warm). A worker may appear more than once (woken by something else first); waking
     /// it twice is harmless, it re-checks the queue.
@@ -580,7 +632,7 @@ async fn open_model(
                         return std::task::Poll::Ready(None);
                     }
                     match dispatch.queue.pop_front() {
-                        Some(intended) => std::task::Poll::Ready(Some(intended)),
+                        Some(due) => std::task::Poll::Ready(Some(due)),
                         None if dispatch.scheduling_done => std::task::Poll::Ready(None),
                         None => {
                             dispatch.idle_workers.push(context.waker().clone());
@@ -589,14 +641,14 @@ async fn open_model(
                     }
                 })
                 .await;
-                let Some(intended) = next else {
+                let Some((intended, entry)) = next else {
                     break;
                 };
                 let sent = Instant::now();
                 if sent.saturating_duration_since(intended) > crate::stats::LATE_SEND {
                     recorder.borrow_mut().n_late_sends += 1;
                 }
-                let (outcome, latency_from_send) = slot.send(&shared, sent).await;
+                let (outcome, latency_from_send) = slot.send(&shared, sent, entry).await;
                 // The clock was read when the request ended (for its latency); reuse that.
                 let now = match latency_from_send {
                     Some(latency) => sent + latency,
@@ -607,12 +659,14 @@ async fn open_model(
                     latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
                 recorder
                     .borrow_mut()
-                    .record(now, outcome, latency, latency_from_send);
+                    .record(now, entry, outcome, latency, latency_from_send);
                 last_finish.set(now);
                 dispatch.borrow_mut().outstanding -= 1;
             }
         }));
     }
+    // `--urls`: arrival k goes to the entry the order gives it, whichever thread sends it.
+    let order = shared.config.order();
     let mut timer = PreciseTimer::new();
     let mut last_wake = Instant::now();
     // The clock is read again only when the next request seems not yet due.
@@ -626,6 +680,10 @@ async fn open_model(
         if intended >= shared.end {
             break;
         }
+        let entry = match order {
+            None => 0,
+            Some(order) => order.entry_of(k),
+        };
         k += threads as u64;
         if intended > now {
             now = Instant::now();
@@ -643,16 +701,16 @@ async fn open_model(
         let mut state = dispatch.borrow_mut();
         if state.outstanding >= cap {
             drop(state);
-            recorder.borrow_mut().record_dropped(now);
+            recorder.borrow_mut().record_dropped(now, entry);
             continue;
         }
         state.outstanding += 1;
-        state.queue.push_back(intended);
+        state.queue.push_back((intended, entry));
         if let Some(worker) = state.idle_workers.pop() {
             worker.wake();
         }
         drop(state);
-        recorder.borrow_mut().n_started += 1;
+        recorder.borrow_mut().start(entry);
     }
     {
         let mut state = dispatch.borrow_mut();
@@ -710,6 +768,7 @@ enum Failure {
 async fn one_request(
     shared: &Shared,
     slot: &mut Option<Connection>,
+    request: &RequestTemplate,
     sent: Instant,
     timeout: std::pin::Pin<&mut tokio::time::Sleep>,
     deadline: Instant,
@@ -722,12 +781,12 @@ async fn one_request(
             *slot = Some(connect(shared).await.map_err(Failure::Connect)?);
         }
         let connection = slot.as_mut().expect("connected above");
-        match connection.round_trip(&config.request, needle).await {
-            Err(RoundTripError::ClosedBeforeResponse) if reused && config.request.idempotent => {
+        match connection.round_trip(request, needle).await {
+            Err(RoundTripError::ClosedBeforeResponse) if reused && request.idempotent => {
                 *slot = Some(connect(shared).await.map_err(Failure::Connect)?);
                 let connection = slot.as_mut().expect("connected above");
                 connection
-                    .round_trip(&config.request, needle)
+                    .round_trip(request, needle)
                     .await
                     .map_err(Failure::RoundTrip)
             }

@@ -16,9 +16,19 @@
 //!
 //! Every ratio has the same `n`: the requests that were due (completed + dropped + interrupted).
 //!
+//! With `--urls`, each entry `N` (1 for the file's first entry, in file order) adds:
+//!
+//! | metric                          | shape        | meaning                                              |
+//! |---------------------------------|--------------|------------------------------------------------------|
+//! | `load.<name>.url.<N>.latency`   | distribution | µs, as `latency`, at 2 significant digits (1 %)      |
+//! | `load.<name>.url.<N>.errors`    | ratio        | the entry's failed requests, of its requests due     |
+//!
 //! `details` (for report charts; the decision never reads it) holds the configuration, the
 //! status and error class counts, latency and service-time percentiles, when rate limiting began
-//! and the per-second series. Its `result_version` is 1; fields are only ever added.
+//! and the per-second series; with `--urls` also `urls_file` and `urls`, one object per entry
+//! (weight, method, URL, request counts, status classes, error classes, latency percentiles;
+//! `url` is then the origin and `method` is `null`). Its `result_version` is 1; fields are only
+//! ever added.
 //!
 //! `sha256` is the SHA-256 of the canonical (compact, key-sorted) JSON of `details` followed by
 //! a newline and the V2 base64 encoding of the latency histogram: the configuration and results
@@ -30,6 +40,7 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use crate::engine::{LoadConfig, Model, RunResult, StopReason};
+use crate::stats::{EntryTotals, STATUS_CLASSES};
 
 /// The note carried by closed-model latency metrics.
 pub const CLOSED_MODEL_NOTE: &str = "closed model: latency is timed from the actual send, so a stalled server also stalls the generator and the stall is under-counted (coordinated omission); use --rate for an open model";
@@ -65,6 +76,81 @@ pub fn percentiles_json(histogram: &Histogram<u64>) -> Value {
     );
     object.insert("count".to_owned(), json!(histogram.len()));
     Value::Object(object)
+}
+
+/// The method of entry `entry` (0 for a single URL: the first word of its request).
+pub fn request_method(config: &LoadConfig, entry: usize) -> String {
+    match &config.url_list {
+        Some(list) => list.entries[entry].method.clone(),
+        None => String::from_utf8_lossy(
+            config.requests[entry]
+                .bytes
+                .split(|&b| b == b' ')
+                .next()
+                .unwrap_or_default(),
+        )
+        .into_owned(),
+    }
+}
+
+/// The URL a run's evidence names as its source: the URL, or with `--urls` the origin all the
+/// entries share (`http://127.0.0.1:8080`).
+pub fn source_url(config: &LoadConfig) -> String {
+    match &config.url_list {
+        None => config.target.url.clone(),
+        Some(_) => {
+            let scheme = match config.target.scheme {
+                crate::target::Scheme::Http => "http",
+                crate::target::Scheme::Https => "https",
+                crate::target::Scheme::ZmqTcp => "zmq+tcp",
+            };
+            format!("{scheme}://{}", config.target.authority)
+        }
+    }
+}
+
+/// The per-entry objects of `details.urls` (`None` without `--urls`).
+fn entries_json(result: &RunResult, config: &LoadConfig) -> Option<Vec<Value>> {
+    let list = config.url_list.as_ref()?;
+    let empty = EntryTotals::empty();
+    Some(
+        list.entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                let totals = result.totals.per_entry.get(index).unwrap_or(&empty);
+                let status_classes: serde_json::Map<String, Value> = STATUS_CLASSES
+                    .iter()
+                    .zip(totals.status_classes)
+                    .filter(|(_, count)| *count > 0)
+                    .map(|(class, count)| ((*class).to_owned(), json!(count)))
+                    .collect();
+                let error_counts: serde_json::Map<String, Value> = totals
+                    .error_counts
+                    .iter()
+                    .map(|(class, count)| (class.code().to_owned(), json!(count)))
+                    .collect();
+                json!({
+                    "entry": index + 1,
+                    "line": entry.line,
+                    "weight": entry.weight,
+                    "method": entry.method,
+                    "url": entry.target.url,
+                    "path": entry.target.path_and_query,
+                    "requests": {
+                        "due": totals.n_issued(),
+                        "completed": totals.n_completed,
+                        "dropped": totals.n_dropped,
+                        "interrupted": totals.n_interrupted,
+                        "errors": totals.n_failed(),
+                    },
+                    "status_classes": status_classes,
+                    "error_counts": error_counts,
+                    "latency_us": percentiles_json(&totals.latency),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// The run's configuration and results as the `details` object.
@@ -114,8 +200,8 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
     json!({
         "result_version": 1,
         "name": name,
-        "url": config.target.url,
-        "method": String::from_utf8_lossy(config.request.bytes.split(|&b| b == b' ').next().unwrap_or_default()),
+        "url": source_url(config),
+        "method": if config.url_list.is_some() { Value::Null } else { Value::from(request_method(config, 0)) },
         "model": model,
         "protocol": if config.zmq.is_some() { "zmq-req" } else if config.http2.is_some() { "h2" } else { "http/1.1" },
         "tls": config.tls.is_some(),
@@ -144,6 +230,8 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "service_time_us": percentiles_json(&totals.service_time),
         "coordinated_omission_note": if model == "closed" { Value::from(CLOSED_MODEL_NOTE) } else { Value::Null },
         "series": series,
+        "urls_file": config.url_list.as_ref().map(|list| list.path.display().to_string()),
+        "urls": entries_json(result, config),
     })
 }
 
@@ -172,7 +260,7 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
     let sha256 = gonogo_core::evidence::sha256_hex(canonical.as_bytes());
     let mut record = Evidence::new(
         "load",
-        Source::Url(config.target.url.clone()),
+        Source::Url(source_url(config)),
         sha256,
         result.started_at,
         Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
@@ -218,8 +306,27 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
     );
     record.insert(
         metric("requests"),
-        Metric::value(totals.n_completed as f64, requests),
+        Metric::value(totals.n_completed as f64, requests.clone()),
     );
+    if config.url_list.is_some() {
+        for (index, entry) in totals.per_entry.iter().enumerate() {
+            let url_metric = |suffix: &str| format!("load.{name}.url.{}.{suffix}", index + 1);
+            let due = entry.n_issued();
+            let failed = entry.n_failed().min(due);
+            let mut latency = Metric::distribution(entry.latency.clone(), Unit::parse("us"));
+            if matches!(config.model, Model::Closed { .. }) {
+                latency = latency.with_note(CLOSED_MODEL_NOTE);
+            }
+            record.insert(url_metric("latency"), latency);
+            record.insert(
+                url_metric("errors"),
+                Metric::ratio(
+                    Ratio::new(failed, due).expect("failed clamped to due"),
+                    requests.clone(),
+                ),
+            );
+        }
+    }
     record.details = details;
     record
 }

@@ -62,9 +62,7 @@ impl RequestTemplate {
         for (name, value) in headers {
             push_header(name, value);
         }
-        let method_expects_body =
-            !matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
-        if !has("content-length") && (!body.is_empty() || method_expects_body) {
+        if !has("content-length") && (!body.is_empty() || method_takes_body(method)) {
             push_header("Content-Length", &body.len().to_string());
         }
         bytes.extend_from_slice(b"\r\n");
@@ -78,6 +76,13 @@ impl RequestTemplate {
             ),
         }
     }
+}
+
+/// Whether requests of `method` usually carry a body (POST, PUT, PATCH, ...): they always get a
+/// `Content-Length`, and with `--urls` they are the ones `--body` goes with. GET, HEAD, DELETE,
+/// OPTIONS and TRACE do not.
+pub fn method_takes_body(method: &str) -> bool {
+    !matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE")
 }
 
 /// What the engine needs to know about a response.

@@ -14,7 +14,7 @@
 //! - [`zmq`]: ZeroMQ REQ/REP round trips for `zmq+tcp://` targets;
 //! - [`tls`]: rustls configuration and the plain/TLS transport;
 //! - [`summary`]: the terminal summary;
-//! - [`url_list`]: the `--urls FILE` parser and weighted request order (not wired in yet);
+//! - [`url_list`]: `--urls FILE`, several URLs with weights: the parser and the request order;
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
 
 pub mod cli;

@@ -7,6 +7,10 @@
 //! channel ([`SecondSlice`]); that is the only cross-thread traffic besides two relaxed atomic
 //! counters for the progress line. At the end the recorders are added into one [`Totals`]
 //! (HDR histograms add exactly) and the [`SeriesCollector`] yields the per-second [`SecondPoint`]s.
+//!
+//! With `--urls`, each recorder also holds one small [`EntryRecorder`] per URL (counts, status
+//! and error classes, a latency histogram), added up into [`EntryTotals`] the same way. A
+//! single-URL run has none, and recording costs it one bounds check.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -54,6 +58,73 @@ pub struct Outcome {
     pub error: Option<ErrorClass>,
 }
 
+/// A `--urls` entry's latency histogram: 1 µs up, 2 significant digits (values within 1 %),
+/// growing only as far as the largest latency recorded (a few KiB for millisecond latencies),
+/// because there is one per URL per thread. Values are capped at one hour, like the run's.
+pub fn entry_histogram() -> Histogram<u64> {
+    Histogram::new(2).expect("2 significant digits are valid")
+}
+
+/// The largest latency recorded, in µs (one hour, the run histogram's bound).
+const MAX_LATENCY_MICROS: u64 = 3_600_000_000;
+
+/// Status classes counted per URL: `1xx` to `5xx`, then anything else.
+pub const STATUS_CLASSES: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
+
+fn status_class(status: u16) -> usize {
+    match status {
+        100..=599 => usize::from(status / 100 - 1),
+        _ => STATUS_CLASSES.len() - 1,
+    }
+}
+
+/// One `--urls` entry's results on one thread.
+#[derive(Debug, Clone)]
+pub struct EntryRecorder {
+    /// Latency as the run's (from the intended start in the open model), see [`entry_histogram`].
+    pub latency: Histogram<u64>,
+    /// Responses by [`STATUS_CLASSES`].
+    pub status_classes: [u64; STATUS_CLASSES.len()],
+    pub error_counts: [u64; ErrorClass::ALL.len()],
+    pub n_completed: u64,
+    pub n_dropped: u64,
+    pub n_started: u64,
+}
+
+impl EntryRecorder {
+    pub fn new() -> EntryRecorder {
+        EntryRecorder {
+            latency: entry_histogram(),
+            status_classes: [0; STATUS_CLASSES.len()],
+            error_counts: [0; ErrorClass::ALL.len()],
+            n_completed: 0,
+            n_dropped: 0,
+            n_started: 0,
+        }
+    }
+
+    fn record(&mut self, outcome: Outcome, latency: Option<Duration>) {
+        self.n_completed += 1;
+        if let Some(status) = outcome.status {
+            self.status_classes[status_class(status)] += 1;
+        }
+        if let Some(class) = outcome.error {
+            self.error_counts[class.index()] += 1;
+        }
+        if let Some(latency) = latency {
+            let micros = (latency.as_micros().max(1) as u64).min(MAX_LATENCY_MICROS);
+            // An auto-resizing histogram records any value up to the cap.
+            let _ = self.latency.record(micros);
+        }
+    }
+}
+
+impl Default for EntryRecorder {
+    fn default() -> Self {
+        EntryRecorder::new()
+    }
+}
+
 /// One thread's results.
 pub struct ThreadRecorder {
     pub latency: Histogram<u64>,
@@ -70,6 +141,8 @@ pub struct ThreadRecorder {
     pub first_rate_limited: Option<Duration>,
     /// Open model: requests sent more than [`LATE_SEND`] after their intended start.
     pub n_late_sends: u64,
+    /// `--urls`: one recorder per entry, indexed like the file's entries; empty for one URL.
+    pub per_entry: Vec<EntryRecorder>,
     run_start: Instant,
     current_second: u64,
     second_completed: u64,
@@ -80,10 +153,12 @@ pub struct ThreadRecorder {
 }
 
 impl ThreadRecorder {
+    /// `entries`: the number of `--urls` entries to keep figures for (0 for a single URL).
     pub fn new(
         run_start: Instant,
         series: mpsc::Sender<SecondSlice>,
         progress: Arc<Progress>,
+        entries: usize,
     ) -> Self {
         ThreadRecorder {
             latency: gonogo_core::evidence::latency_histogram(),
@@ -95,6 +170,7 @@ impl ThreadRecorder {
             n_started: 0,
             first_rate_limited: None,
             n_late_sends: 0,
+            per_entry: vec![EntryRecorder::new(); entries],
             run_start,
             current_second: 0,
             second_completed: 0,
@@ -105,17 +181,30 @@ impl ThreadRecorder {
         }
     }
 
-    /// Records a finished request. `latency` is from the intended start (equal to the send time
-    /// in the closed model), `service_time` from the actual send; `None` when the request has no
-    /// meaningful latency (it failed before a response could arrive, e.g. connection refused).
+    /// Counts a request of entry `entry` as sent (or attempted); see `n_started`.
+    pub fn start(&mut self, entry: usize) {
+        self.n_started += 1;
+        if let Some(figures) = self.per_entry.get_mut(entry) {
+            figures.n_started += 1;
+        }
+    }
+
+    /// Records a finished request of entry `entry` (0 for a single URL). `latency` is from the
+    /// intended start (equal to the send time in the closed model), `service_time` from the
+    /// actual send; `None` when the request has no meaningful latency (it failed before a
+    /// response could arrive, e.g. connection refused).
     pub fn record(
         &mut self,
         now: Instant,
+        entry: usize,
         outcome: Outcome,
         latency: Option<Duration>,
         service_time: Option<Duration>,
     ) {
         self.roll_to(now);
+        if let Some(figures) = self.per_entry.get_mut(entry) {
+            figures.record(outcome, latency);
+        }
         self.n_completed += 1;
         self.second_completed += 1;
         if let Some(status) = outcome.status {
@@ -143,9 +232,13 @@ impl ThreadRecorder {
         self.progress.completed.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Records a request that was due but could not start.
-    pub fn record_dropped(&mut self, now: Instant) {
+    /// Records a request of entry `entry` that was due but could not start.
+    pub fn record_dropped(&mut self, now: Instant, entry: usize) {
         self.roll_to(now);
+        if let Some(figures) = self.per_entry.get_mut(entry) {
+            figures.n_dropped += 1;
+            figures.error_counts[ErrorClass::Dropped.index()] += 1;
+        }
         self.n_dropped += 1;
         self.error_counts[ErrorClass::Dropped.index()] += 1;
         self.second_errors += 1;
@@ -182,6 +275,62 @@ impl ThreadRecorder {
     }
 }
 
+/// One `--urls` entry's figures, summed over threads (the per-URL line of the summary, JSON
+/// and evidence).
+#[derive(Debug, Clone)]
+pub struct EntryTotals {
+    /// See [`entry_histogram`].
+    pub latency: Histogram<u64>,
+    /// Responses by [`STATUS_CLASSES`].
+    pub status_classes: [u64; STATUS_CLASSES.len()],
+    pub error_counts: BTreeMap<ErrorClass, u64>,
+    pub n_completed: u64,
+    pub n_dropped: u64,
+    pub n_interrupted: u64,
+}
+
+impl EntryTotals {
+    pub fn empty() -> EntryTotals {
+        EntryTotals {
+            latency: entry_histogram(),
+            status_classes: [0; STATUS_CLASSES.len()],
+            error_counts: BTreeMap::new(),
+            n_completed: 0,
+            n_dropped: 0,
+            n_interrupted: 0,
+        }
+    }
+
+    fn add(&mut self, recorder: &EntryRecorder) {
+        self.latency
+            .add(&recorder.latency)
+            .expect("an auto-resizing histogram takes any other");
+        for (total, count) in self.status_classes.iter_mut().zip(recorder.status_classes) {
+            *total += count;
+        }
+        for class in ErrorClass::ALL {
+            let count = recorder.error_counts[class.index()];
+            if count > 0 {
+                *self.error_counts.entry(class).or_default() += count;
+            }
+        }
+        self.n_completed += recorder.n_completed;
+        self.n_dropped += recorder.n_dropped;
+        self.n_interrupted += recorder.n_started.saturating_sub(recorder.n_completed);
+    }
+
+    /// Requests of this entry that were due: completed, dropped and interrupted.
+    pub fn n_issued(&self) -> u64 {
+        self.n_completed + self.n_dropped + self.n_interrupted
+    }
+
+    /// Requests of this entry that failed for any reason, dropped and interrupted ones included
+    /// (as `load.<name>.errors` counts them for the whole run).
+    pub fn n_failed(&self) -> u64 {
+        self.error_counts.values().sum::<u64>() + self.n_interrupted
+    }
+}
+
 /// Everything a run measured, summed over threads.
 #[derive(Debug, Clone)]
 pub struct Totals {
@@ -199,6 +348,8 @@ pub struct Totals {
     /// Open model: requests sent more than [`LATE_SEND`] after their intended start (all
     /// connections busy, or the generator short of CPU).
     pub n_late_sends: u64,
+    /// `--urls`: each entry's figures, in file order; empty for a single URL.
+    pub per_entry: Vec<EntryTotals>,
 }
 
 impl Totals {
@@ -213,6 +364,7 @@ impl Totals {
             n_interrupted: 0,
             first_rate_limited: None,
             n_late_sends: 0,
+            per_entry: Vec::new(),
         }
     }
 
@@ -243,6 +395,13 @@ impl Totals {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if self.per_entry.len() < recorder.per_entry.len() {
+            self.per_entry
+                .resize_with(recorder.per_entry.len(), EntryTotals::empty);
+        }
+        for (total, entry) in self.per_entry.iter_mut().zip(&recorder.per_entry) {
+            total.add(entry);
+        }
     }
 
     /// Requests that were due: completed, dropped and interrupted.
@@ -376,15 +535,16 @@ mod tests {
         let mut totals = Totals::empty();
         for thread in 0..2u64 {
             let mut recorder =
-                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()));
+                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()), 0);
             for i in 0..100u64 {
                 let now = start + Duration::from_millis(i * 20);
                 let status = if i % 10 == 0 { 503 } else { 200 };
                 let error = (status == 503).then_some(ErrorClass::Http5xx);
-                recorder.n_started += 1;
+                recorder.start(0);
                 let latency = Duration::from_micros(100 * (thread + 1));
                 recorder.record(
                     now,
+                    0,
                     Outcome {
                         status: Some(status),
                         error,
@@ -393,7 +553,7 @@ mod tests {
                     Some(latency),
                 );
             }
-            recorder.record_dropped(start + Duration::from_millis(2500));
+            recorder.record_dropped(start + Duration::from_millis(2500), 0);
             recorder.flush();
             totals.add(&recorder);
         }
@@ -412,6 +572,73 @@ mod tests {
         assert_eq!(series[2].errors, 2);
         assert_eq!(series[0].p50_us, Some(100));
         assert_eq!(series[0].p99_us, Some(200));
+        assert!(
+            totals.per_entry.is_empty(),
+            "one URL keeps no per-entry figures"
+        );
+    }
+
+    #[test]
+    fn per_entry_figures_add_up_to_the_run_totals() {
+        let (sender, _receiver) = mpsc::channel();
+        let start = Instant::now();
+        let mut totals = Totals::empty();
+        for thread in 0..2u64 {
+            let mut recorder =
+                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()), 2);
+            for i in 0..40u64 {
+                // Entry 1 answers 500 every time, entry 0 answers 200.
+                let entry = usize::from(i % 4 == 3);
+                let (status, error) = if entry == 1 {
+                    (500, Some(ErrorClass::Http5xx))
+                } else {
+                    (200, None)
+                };
+                recorder.start(entry);
+                let latency = Duration::from_micros(1_000 * (entry as u64 + 1) + thread);
+                recorder.record(
+                    start,
+                    entry,
+                    Outcome {
+                        status: Some(status),
+                        error,
+                    },
+                    Some(latency),
+                    Some(latency),
+                );
+            }
+            recorder.record_dropped(start, 0);
+            // Started but never finished: interrupted.
+            recorder.start(1);
+            totals.add(&recorder);
+        }
+        let [first, second] = &totals.per_entry[..] else {
+            panic!("two entries: {:?}", totals.per_entry.len());
+        };
+        assert_eq!(
+            (first.n_completed, first.n_dropped, first.n_interrupted),
+            (60, 2, 0)
+        );
+        assert_eq!(
+            (second.n_completed, second.n_dropped, second.n_interrupted),
+            (20, 0, 2)
+        );
+        assert_eq!(first.status_classes, [0, 60, 0, 0, 0, 0]);
+        assert_eq!(second.status_classes, [0, 0, 0, 0, 20, 0]);
+        assert_eq!(first.n_failed(), 2, "dropped");
+        assert_eq!(second.n_failed(), 22, "20 × 5xx and 2 interrupted");
+        assert_eq!(first.n_issued() + second.n_issued(), totals.n_issued());
+        assert_eq!(
+            first.n_failed() + second.n_failed(),
+            totals.n_errors() + totals.n_interrupted
+        );
+        assert_eq!(
+            first.latency.len() + second.latency.len(),
+            totals.latency.len()
+        );
+        // 2 significant digits: within 1 %.
+        let p50 = second.latency.value_at_quantile(0.5);
+        assert!((1_980..=2_020).contains(&p50), "{p50}");
     }
 
     fn collector_finish(collector: &mut SeriesCollector) -> Vec<SecondPoint> {

@@ -3,15 +3,16 @@
 //! [`render`] returns plain text (no colour codes, so it reads the same in a CI log): the
 //! configuration line, request counts, throughput, latency percentiles (p50 to max) with the
 //! service time beside them in the open model, a small log-scale latency histogram, status
-//! codes, error classes with their share, when rate limiting began, and for the closed model
-//! the coordinated-omission note.
+//! codes, error classes with their share, when rate limiting began, with `--urls` a table per
+//! URL (when there is more than one), and for the closed model the coordinated-omission note.
 
 use std::fmt::Write as _;
 
 use hdrhistogram::Histogram;
 
 use crate::engine::{LoadConfig, Model, RunResult, StopReason};
-use crate::evidence::{CLOSED_MODEL_NOTE, PERCENTILES, throughput};
+use crate::evidence::{CLOSED_MODEL_NOTE, PERCENTILES, request_method, source_url, throughput};
+use crate::stats::EntryTotals;
 
 /// Formats microseconds for people: `850 µs`, `12.3 ms`, `1.20 s`.
 pub fn format_micros(micros: u64) -> String {
@@ -58,12 +59,25 @@ pub fn describe_model(config: &LoadConfig) -> String {
 pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
     let totals = &result.totals;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "gonogo load `{name}`  {} {}",
-        method(config),
-        config.target.url
-    );
+    match &config.url_list {
+        None => {
+            let _ = writeln!(
+                out,
+                "gonogo load `{name}`  {} {}",
+                request_method(config, 0),
+                config.target.url
+            );
+        }
+        Some(list) => {
+            let _ = writeln!(
+                out,
+                "gonogo load `{name}`  {} URL(s) from {} on {}",
+                list.entries.len(),
+                list.path.display(),
+                source_url(config)
+            );
+        }
+    }
     let protocol = if config.http2.is_some() {
         "HTTP/2"
     } else {
@@ -154,6 +168,9 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
         }
         let _ = writeln!(out, "errors        {}", classes.join(", "));
     }
+    if config.entry_count() > 1 {
+        out.push_str(&render_url_table(result, config));
+    }
     if let Some(since) = totals.first_rate_limited {
         let _ = writeln!(
             out,
@@ -174,16 +191,84 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
     out
 }
 
-fn method(config: &LoadConfig) -> String {
-    String::from_utf8_lossy(
-        config
-            .request
-            .bytes
-            .split(|&b| b == b' ')
-            .next()
-            .unwrap_or_default(),
-    )
-    .into_owned()
+/// Longest path shown in the per-URL table; longer ones are cut with `...`.
+const MAX_PATH_CHARS: usize = 40;
+
+/// The per-URL table of a `--urls` run: entry number (as in the metric names), method, path,
+/// weight, requests due, errors (of those due; dropped and interrupted included), p50/p95/p99.
+pub fn render_url_table(result: &RunResult, config: &LoadConfig) -> String {
+    let mut out = String::new();
+    let Some(list) = &config.url_list else {
+        return out;
+    };
+    let empty = EntryTotals::empty();
+    let paths: Vec<String> = list
+        .entries
+        .iter()
+        .map(|entry| {
+            let path = &entry.target.path_and_query;
+            match path.char_indices().nth(MAX_PATH_CHARS - 3) {
+                Some((cut, _)) if path.chars().count() > MAX_PATH_CHARS => {
+                    format!("{}...", &path[..cut])
+                }
+                _ => path.clone(),
+            }
+        })
+        .collect();
+    let path_width = paths
+        .iter()
+        .map(|p| p.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
+    let method_width = list
+        .entries
+        .iter()
+        .map(|e| e.method.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let from = if matches!(config.model, Model::Open { .. }) {
+        "latency from the intended start"
+    } else {
+        "latency from the send"
+    };
+    let _ = writeln!(out, "\nper URL ({from})");
+    let _ = writeln!(
+        out,
+        "  {:>3}  {:<method_width$}  {:<path_width$}  {:>6}  {:>9}  {:>7}  {:>10}  {:>10}  {:>10}",
+        "#", "method", "path", "weight", "requests", "errors", "p50", "p95", "p99"
+    );
+    for (index, (entry, path)) in list.entries.iter().zip(&paths).enumerate() {
+        let totals = result.totals.per_entry.get(index).unwrap_or(&empty);
+        let due = totals.n_issued();
+        let errors = if due == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.2}%", totals.n_failed() as f64 / due as f64 * 100.0)
+        };
+        let quantile = |percent: f64| {
+            if totals.latency.is_empty() {
+                "-".to_owned()
+            } else {
+                format_micros(percentile(&totals.latency, percent))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  {:>3}  {:<method_width$}  {:<path_width$}  {:>6}  {:>9}  {:>7}  {:>10}  {:>10}  {:>10}",
+            index + 1,
+            entry.method,
+            path,
+            entry.weight,
+            due,
+            errors,
+            quantile(50.0),
+            quantile(95.0),
+            quantile(99.0),
+        );
+    }
+    out
 }
 
 /// A small histogram: `rows` log-spaced buckets from min to max, bars `width` wide.

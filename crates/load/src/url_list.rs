@@ -1,7 +1,10 @@
 //! The `--urls FILE` list: several requests with weights, and the order they are sent in.
 //!
-//! The first building block of "several URLs with weights" (issue 4); the engine, the summary
-//! and the evidence do not use it yet (see the crate README, "What is left").
+//! `gonogo load --urls FILE` (HTTP/1.1) reads it with [`UrlList::read`]; the engine sends
+//! request `k` to [`WeightedOrder::entry_of`]`(k)` with that entry's pre-serialised request
+//! (open model: `k` is the arrival index; closed model: thread `i` of `T` sends
+//! `k = i, i + T, ...`), and the summary, the `--json` document and the evidence carry figures
+//! per entry (see [`crate::engine`] and [`crate::evidence`]).
 //!
 //! The file is small and line-based: `WEIGHT METHOD URL` per line, blank lines and lines
 //! starting with `#` ignored, for example
@@ -193,6 +196,39 @@ pub fn read_url_list(path: &Path) -> Result<Vec<UrlEntry>, UrlListError> {
         source,
     })?;
     parse_url_list(std::io::BufReader::new(file), path)
+}
+
+/// A `--urls` run's list: the file, its entries and the order requests go to them in.
+#[derive(Debug, Clone)]
+pub struct UrlList {
+    /// The file as named on the command line.
+    pub path: PathBuf,
+    pub entries: Vec<UrlEntry>,
+    pub order: WeightedOrder,
+}
+
+impl UrlList {
+    /// Reads and parses the file at `path` (see [`parse_url_list`]) and orders its entries.
+    pub fn read(path: &Path) -> Result<UrlList, UrlListError> {
+        UrlList::from_entries(path, read_url_list(path)?)
+    }
+
+    /// Orders parsed entries; `path` names the file in errors.
+    pub fn from_entries(path: &Path, entries: Vec<UrlEntry>) -> Result<UrlList, UrlListError> {
+        let weights: Vec<u32> = entries.iter().map(|entry| entry.weight).collect();
+        // The parser already refuses what `WeightedOrder::new` would.
+        let order = WeightedOrder::new(&weights).ok_or_else(|| UrlListError::File {
+            path: path.to_owned(),
+            reason: format!(
+                "needs 1 to {MAX_ENTRIES} entries, each of weight >= 1, adding up to at most {MAX_TOTAL_WEIGHT}"
+            ),
+        })?;
+        Ok(UrlList {
+            path: path.to_owned(),
+            entries,
+            order,
+        })
+    }
 }
 
 fn shorten(text: &str) -> String {

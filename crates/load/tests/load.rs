@@ -49,6 +49,11 @@ struct ServerState {
     stall_at_request: AtomicU64,
     stalled_until_ms: AtomicU64,
     started: std::sync::OnceLock<Instant>,
+    /// `/items`: GETs (without a body) and POSTs (with the body `item`) answered 200.
+    items_get: AtomicU64,
+    items_post: AtomicU64,
+    /// `/fail`: requests answered 500.
+    failed: AtomicU64,
 }
 
 struct TestServer {
@@ -78,6 +83,8 @@ impl TestServer {
             )
             .route("/stall", get(stall))
             .route("/limited", get(limited))
+            .route("/items", get(items_get).post(items_post))
+            .route("/fail", get(fail))
             .route(
                 "/version",
                 get(|version: axum::http::Version| async move { format!("{version:?}") }),
@@ -190,6 +197,31 @@ async fn limited(State(state): State<Arc<ServerState>>) -> (StatusCode, HeaderMa
     }
 }
 
+/// GET /items: 200 when the request has no body (a GET gets no `--body`), else 422.
+async fn items_get(State(state): State<Arc<ServerState>>, body: String) -> StatusCode {
+    if body.is_empty() {
+        state.items_get.fetch_add(1, Ordering::SeqCst);
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// POST /items: 201 when the body is `item` (from `--body`), else 422.
+async fn items_post(State(state): State<Arc<ServerState>>, body: String) -> StatusCode {
+    if body == "item" {
+        state.items_post.fetch_add(1, Ordering::SeqCst);
+        StatusCode::CREATED
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+async fn fail(State(state): State<Arc<ServerState>>) -> (StatusCode, &'static str) {
+    state.failed.fetch_add(1, Ordering::SeqCst);
+    (StatusCode::INTERNAL_SERVER_ERROR, "broken")
+}
+
 fn read_single_evidence(dir: &Path) -> Evidence {
     let files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -286,6 +318,8 @@ fn every_tenth_503_gives_exactly_ten_percent_5xx() {
         1000,
         "the server saw exactly the requests sent"
     );
+    assert!(record.details["urls"].is_null(), "one URL: no per-URL list");
+    assert!(!record.metrics.keys().any(|name| name.contains(".url.")));
 }
 
 #[test]
@@ -934,6 +968,8 @@ fn help_teaches_models_defaults_and_the_dropped_choice() {
         "--connections",
         "--allow-host",
         "Examples:",
+        "--urls",
+        "3 GET  http://127.0.0.1:8080/items",
     ] {
         assert!(help.contains(expected), "missing `{expected}` in --help");
     }
@@ -1157,4 +1193,253 @@ fn read_single_evidence_json(dir: &Path) -> Evidence {
     gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap())
         .unwrap()
         .remove(0)
+}
+
+/// Writes a `--urls` file into `dir` and returns its path.
+fn urls_file(dir: &Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("urls.txt");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn urls_follow_the_weights_exactly_in_the_closed_and_open_models() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!(
+            "# 3 reads for every write\n3 GET  {items}\n\n1 POST {items}\n",
+            items = server.url("/items")
+        ),
+    );
+    let file = file.to_str().unwrap();
+    // Two threads sharing 404 requests (101 whole cycles): 202 each, not a whole number of
+    // cycles per thread, so only the run-wide order (thread i sends k = i, i + 2, ...) gives
+    // exactly 303:101.
+    let runs: [&[&str]; 2] = [
+        &["-c", "4", "-n", "404", "--duration", "10s"],
+        &["--rate", "404", "--duration", "1s", "-n", "404"],
+    ];
+    let mut expected_get = 0;
+    let mut expected_post = 0;
+    for model in runs {
+        let mut argv = vec!["--urls", file, "--body", "item", "--threads", "2"];
+        argv.extend_from_slice(model);
+        let config = gonogo_load::cli::build_config(&load_args(&argv)).unwrap();
+        let result =
+            gonogo_load::engine::run(config, Default::default(), false, &mut |_| {}).unwrap();
+        let totals = &result.totals;
+        assert_eq!(totals.n_completed, 404, "{model:?}");
+        assert_eq!(totals.n_errors(), 0, "{model:?}: {:?}", totals.error_counts);
+        let completed: Vec<u64> = totals.per_entry.iter().map(|e| e.n_completed).collect();
+        assert_eq!(
+            completed,
+            [303, 101],
+            "{model:?}: 3:1 over 101 whole cycles"
+        );
+        assert_eq!(
+            totals.per_entry[0].status_classes[1], 303,
+            "GET answered 200"
+        );
+        assert_eq!(
+            totals.per_entry[1].status_classes[1], 101,
+            "POST answered 201"
+        );
+        assert_eq!(totals.per_entry[0].latency.len(), 303);
+        assert_eq!(totals.per_entry[1].latency.len(), 101);
+        // The server saw the same split: GETs without the body, POSTs with it.
+        expected_get += 303;
+        expected_post += 101;
+        assert_eq!(server.state.items_get.load(Ordering::SeqCst), expected_get);
+        assert_eq!(
+            server.state.items_post.load(Ordering::SeqCst),
+            expected_post
+        );
+    }
+}
+
+#[test]
+fn a_failing_url_shows_its_errors_on_its_own_line() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!("1 GET {}\n1 GET {}\n", server.url("/"), server.url("/fail")),
+    );
+    let args = load_args(&[
+        "--urls",
+        file.to_str().unwrap(),
+        "-c",
+        "2",
+        "-n",
+        "100",
+        "--duration",
+        "8s",
+        "--name",
+        "mix",
+        "--quiet",
+        "--no-evidence",
+    ]);
+    let outcome = gonogo_load::cli::execute(&args).unwrap();
+    assert_eq!(outcome.exit_code, ExitCode::SUCCESS, "half succeeded");
+    let record = &outcome.evidence;
+    assert_eq!(ratio(record, "load.mix.errors"), (50, 100));
+    assert_eq!(ratio(record, "load.mix.url.1.errors"), (0, 50));
+    assert_eq!(ratio(record, "load.mix.url.2.errors"), (50, 50));
+    assert_eq!(latency(record, "load.mix.url.1.latency").len(), 50);
+    assert_eq!(latency(record, "load.mix.url.2.latency").len(), 50);
+    assert_eq!(server.state.failed.load(Ordering::SeqCst), 50);
+    // Every metric the run wrote is one the catalogue knows, with the shape and unit it says,
+    // so a policy can gate on `load.mix.url.2.errors` before any run.
+    for (name, metric) in &record.metrics {
+        let known = gonogo_core::catalog::lookup(name)
+            .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+        assert_eq!(known.shape, metric.value.shape(), "{name}");
+        assert_eq!(
+            gonogo_core::units::Unit::parse(known.unit),
+            metric.unit,
+            "{name}"
+        );
+    }
+    // The JSON document (`--json` prints the details) carries one object per URL.
+    let details = &record.details;
+    assert_eq!(details["urls_file"], file.display().to_string());
+    assert!(details["method"].is_null());
+    assert_eq!(details["url"], format!("http://{}", server.address));
+    let urls = details["urls"].as_array().unwrap();
+    assert_eq!(urls.len(), 2);
+    assert_eq!(urls[0]["path"], "/");
+    assert_eq!(urls[0]["requests"]["completed"], 50);
+    assert_eq!(urls[0]["requests"]["errors"], 0);
+    assert_eq!(urls[0]["status_classes"]["2xx"], 50);
+    assert_eq!(urls[1]["entry"], 2);
+    assert_eq!(urls[1]["line"], 2);
+    assert_eq!(urls[1]["weight"], 1);
+    assert_eq!(urls[1]["method"], "GET");
+    assert_eq!(urls[1]["path"], "/fail");
+    assert_eq!(urls[1]["requests"]["errors"], 50);
+    assert_eq!(urls[1]["status_classes"]["5xx"], 50);
+    assert_eq!(urls[1]["error_counts"]["http_5xx"], 50);
+    assert!(urls[1]["status_classes"].get("2xx").is_none());
+    assert!(urls[1]["latency_us"]["p99"].as_u64().is_some());
+    // The summary has a line per URL, each with its own error share.
+    let text = gonogo_load::summary::render(&outcome.result, &outcome.config, "mix");
+    assert!(text.contains("2 URL(s) from"), "{text}");
+    assert!(text.contains("per URL (latency from the send)"), "{text}");
+    let line = |path: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().nth(2) == Some(path))
+            .unwrap_or_else(|| panic!("no line for {path} in:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(line("/")[..6], ["1", "GET", "/", "1", "50", "0.00%"]);
+    assert_eq!(
+        line("/fail")[..6],
+        ["2", "GET", "/fail", "1", "50", "100.00%"]
+    );
+}
+
+#[test]
+fn a_bad_urls_file_is_refused_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |text: &str, extra: &[&str]| {
+        let file = urls_file(dir.path(), text);
+        let mut argv = vec!["--urls", file.to_str().unwrap(), "-n", "1", "--quiet"];
+        argv.extend_from_slice(extra);
+        argv.push("--no-evidence");
+        let error = gonogo_load::cli::run(load_args(&argv)).unwrap_err();
+        (error.to_string(), gonogo_load::cli::exit_code_for(&error))
+    };
+    let (message, code) = run(
+        "1 GET http://127.0.0.1:9/\n2 get http://127.0.0.1:9/\n",
+        &[],
+    );
+    assert!(message.contains("urls.txt:2:"), "{message}");
+    assert!(message.contains("method `get`"), "{message}");
+    assert_eq!(code, ExitCode::from(3), "a bad input file");
+    let (message, _) = run(
+        "1 GET http://127.0.0.1:9/a\n1 GET http://127.0.0.1:8/b\n",
+        &[],
+    );
+    assert!(message.contains("urls.txt:2:"), "{message}");
+    assert!(message.contains("same scheme, host and port"), "{message}");
+    // The loopback rule applies to the file's URLs like to a URL on the command line.
+    let (message, code) = run("1 GET http://10.1.2.3/\n", &[]);
+    assert!(message.contains("refusing to send load"), "{message}");
+    assert!(message.contains("--allow-host 10.1.2.3"), "{message}");
+    assert_eq!(code, ExitCode::from(2));
+    let (message, code) = run("1 GET zmq+tcp://127.0.0.1:9\n", &[]);
+    assert!(
+        message.contains("urls.txt:1: zmq+tcp:// targets are not supported yet"),
+        "{message}"
+    );
+    assert_eq!(code, ExitCode::from(2));
+    let (message, code) = run("1 GET http://127.0.0.1:9/\n", &["--http2"]);
+    assert!(
+        message.contains("--urls with --http2 is not supported yet"),
+        "{message}"
+    );
+    assert_eq!(code, ExitCode::from(2));
+    // A missing file names itself.
+    let error = gonogo_load::cli::run(load_args(&[
+        "--urls",
+        "/nonexistent/urls.txt",
+        "--no-evidence",
+    ]))
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("/nonexistent/urls.txt"),
+        "{error}"
+    );
+    assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(3));
+    // The command line takes a URL or --urls (not both, not neither), and no --method with
+    // --urls (each line has its own).
+    for argv in [
+        &["load", "http://127.0.0.1:9/", "--urls", "urls.txt"][..],
+        &["load"][..],
+        &["load", "--urls", "urls.txt", "-m", "POST"][..],
+    ] {
+        assert!(LoadCommand::try_parse_from(argv).is_err(), "{argv:?}");
+    }
+}
+
+#[test]
+fn the_process_prints_the_per_url_table_and_json() {
+    let Some(binary) = example_binary() else {
+        return;
+    };
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = urls_file(
+        dir.path(),
+        &format!("3 GET {}\n1 GET {}\n", server.url("/"), server.url("/fail")),
+    );
+    let output = std::process::Command::new(binary)
+        .args(["load", "--urls"])
+        .arg(&file)
+        .args([
+            "-c",
+            "2",
+            "-n",
+            "40",
+            "--duration",
+            "8s",
+            "--json",
+            "--no-evidence",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let document: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    let urls = document["urls"].as_array().unwrap();
+    assert_eq!(urls[0]["requests"]["due"], 30);
+    assert_eq!(urls[1]["requests"]["due"], 10);
+    assert_eq!(urls[1]["requests"]["errors"], 10);
+    assert!(stderr.contains("per URL"), "{stderr}");
+    assert!(stderr.contains("/fail"), "{stderr}");
 }
