@@ -792,7 +792,11 @@ pub fn rcode_name(code: u16) -> String {
 /// Asks `query.resolver` for `name`: over UDP, then TCP when the answer is truncated (or
 /// over TCP only). The message format is hickory-proto's; the exchange is a single
 /// request and answer, bounded by the caller's timeout.
-pub async fn dns_query(query: DnsQuery, name: &str) -> Result<DnsAnswer, NetError> {
+pub async fn dns_query(
+    query: DnsQuery,
+    name: &str,
+    connect_timeout: Duration,
+) -> Result<DnsAnswer, NetError> {
     use hickory_proto::op::{Message, MessageType, OpCode, Query};
     use hickory_proto::rr::{Name, RData};
     use std::hash::BuildHasher as _;
@@ -818,7 +822,7 @@ pub async fn dns_query(query: DnsQuery, name: &str) -> Result<DnsAnswer, NetErro
 
     let mut over_tcp = query.tcp;
     let mut response = if query.tcp {
-        dns_over_tcp(query.resolver, &request).await?
+        dns_over_tcp(query.resolver, &request, connect_timeout).await?
     } else {
         dns_over_udp(query.resolver, &request, id).await?
     };
@@ -826,7 +830,7 @@ pub async fn dns_query(query: DnsQuery, name: &str) -> Result<DnsAnswer, NetErro
         .map_err(|e| dns_error(format!("the resolver's answer is not DNS: {e}")))?;
     if answer.truncated() && !query.tcp {
         over_tcp = true;
-        response = dns_over_tcp(query.resolver, &request).await?;
+        response = dns_over_tcp(query.resolver, &request, connect_timeout).await?;
         answer = Message::from_vec(&response)
             .map_err(|e| dns_error(format!("the resolver's answer is not DNS: {e}")))?;
     }
@@ -884,9 +888,13 @@ async fn dns_over_udp(resolver: SocketAddr, request: &[u8], id: u16) -> Result<V
     }
 }
 
-async fn dns_over_tcp(resolver: SocketAddr, request: &[u8]) -> Result<Vec<u8>, NetError> {
+async fn dns_over_tcp(
+    resolver: SocketAddr,
+    request: &[u8],
+    connect_timeout: Duration,
+) -> Result<Vec<u8>, NetError> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let (mut stream, _) = connect(&[resolver], Duration::from_secs(3600)).await?;
+    let (mut stream, _) = connect(&[resolver], connect_timeout).await?;
     let reset = |error: std::io::Error| NetError::Reset(error.to_string());
     let length = u16::try_from(request.len()).expect("a query is far below 64 KiB");
     let mut framed = Vec::with_capacity(request.len() + 2);

@@ -433,7 +433,7 @@ pub async fn attempt(
             let query = spec.dns.expect("checked");
             let asked = async {
                 policy.check(&query.resolver.ip().to_string())?;
-                net::dns_query(query, &spec.target.host).await
+                net::dns_query(query, &spec.target.host, spec.timeouts.connect).await
             };
             result.peer = Some(query.resolver.to_string());
             match tokio::time::timeout(spec.timeouts.total, asked).await {
