@@ -37,7 +37,7 @@ use crate::stats::{self, Interval};
 use crate::units::{Dimension, Unit, format_base};
 use crate::verdict::{
     AreaResult, AreaStatus, BaselineRef, Counted, Decision, EvidenceRef, GateResult, GateStatus,
-    Measured, Reason, Settle, Verdict, WaiverState,
+    Measured, Reason, Rule, Settle, Verdict, WaiverState,
 };
 
 /// A previous verdict's measurements, for relative gates.
@@ -288,11 +288,10 @@ fn decide(
         }
         let excluded = carrying.len() - fresh.len();
         if excluded > 0 {
-            result.rules.push(format!(
-                "excluded {excluded} record{} older than max_age {}",
-                plural(excluded),
-                format_base(max_age, Dimension::Time)
-            ));
+            result.rules.push(Rule::ExcludedStale {
+                records: excluded,
+                max_age: format_base(max_age, Dimension::Time),
+            });
         }
     }
     used.extend(fresh.iter().copied());
@@ -320,10 +319,11 @@ fn decide(
         }
     }
     for &i in &fresh {
-        if let Some(note) = &metric_of(i).note
-            && !result.rules.contains(note)
-        {
-            result.rules.push(note.clone());
+        if let Some(note) = &metric_of(i).note {
+            let rule = Rule::Text(note.clone());
+            if !result.rules.contains(&rule) {
+                result.rules.push(rule);
+            }
         }
     }
     let aggregate = gate.expect.aggregate;
@@ -344,12 +344,12 @@ fn decide(
                 .filter_map(|&i| metric_of(i).value.as_ratio())
                 .fold(Ratio { k: 0, n: 0 }, |sum, r| sum + r);
             if fresh.len() > 1 {
-                result.rules.push(format!(
-                    "summed {} records: {} of {} {unit}",
-                    fresh.len(),
-                    sum.k,
-                    sum.n
-                ));
+                result.rules.push(Rule::Summed {
+                    records: fresh.len(),
+                    k: sum.k,
+                    n: sum.n,
+                    unit: unit.to_string(),
+                });
             }
             Combined::Ratio(sum)
         }
@@ -378,11 +378,10 @@ fn decide(
                         return;
                     }
                 }
-                result.rules.push(format!(
-                    "merged the histograms of {} records ({} samples)",
-                    fresh.len(),
-                    merged.len()
-                ));
+                result.rules.push(Rule::MergedHistograms {
+                    records: fresh.len(),
+                    samples: merged.len(),
+                });
                 std::borrow::Cow::Owned(merged)
             };
             Combined::Distribution(histogram)
@@ -393,13 +392,12 @@ fn decide(
                 .max_by_key(|&&i| records[i].collected_at)
                 .expect("fresh is not empty");
             if fresh.len() > 1 {
-                result.rules.push(format!(
-                    "{} records give `{}`: used the newest, from {} at {}",
-                    fresh.len(),
-                    gate.metric,
-                    records[newest].source,
-                    records[newest].collected_at
-                ));
+                result.rules.push(Rule::NewestValue {
+                    records: fresh.len(),
+                    metric: gate.metric.clone(),
+                    source: records[newest].source.to_string(),
+                    at: records[newest].collected_at.to_string(),
+                });
                 used.retain(|&i| i == newest);
             }
             let MetricValue::Value(v) = metric_of(newest).value else {
@@ -418,13 +416,11 @@ fn decide(
         }
     };
     if measured.interval.is_none() && aggregate.is_exact() && shape != Shape::Value {
-        result.rules.push(format!(
-            "`{aggregate}` is exact: compared directly, no interval"
-        ));
+        result.rules.push(Rule::ExactAggregate {
+            aggregate: aggregate.to_string(),
+        });
     } else if shape == Shape::Value {
-        result
-            .rules
-            .push("a plain value has no sampling error: compared directly".to_owned());
+        result.rules.push(Rule::PlainValue);
     }
 
     // Threshold.
@@ -443,7 +439,7 @@ fn decide(
         }
         Threshold::Relative { percent } => match relative_threshold(gate, baseline, percent) {
             Ok((t, rule)) => {
-                result.rules.push(rule);
+                result.rules.push(Rule::Text(rule));
                 t
             }
             Err(why) => {
@@ -837,10 +833,10 @@ fn apply_waiver(gate: &Gate, now: Timestamp, result: &mut GateResult) {
         return;
     }
     if expired {
-        result.rules.push(format!(
-            "the waiver by {} expired on {}: the gate counts again",
-            waiver.owner, waiver.expires
-        ));
+        result.rules.push(Rule::WaiverExpired {
+            owner: waiver.owner.clone(),
+            expires: waiver.expires.to_string(),
+        });
     } else {
         result.status = GateStatus::Waived;
         result.reason = Some(Reason::Waived);

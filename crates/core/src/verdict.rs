@@ -195,7 +195,7 @@ pub struct GateResult {
     /// The confidence of this gate's interval.
     pub confidence: f64,
     /// Every rule applied on the way (aggregation, exclusion, caveats), in order.
-    pub rules: Vec<String>,
+    pub rules: Vec<Rule>,
     /// For an inconclusive gate: what would settle it.
     pub settle: Option<Settle>,
     pub waiver: Option<WaiverState>,
@@ -204,6 +204,141 @@ pub struct GateResult {
     /// How far the point estimate is past the threshold, relative (positive: wrong side);
     /// infinite for missing evidence. Used to rank.
     pub distance: f64,
+}
+
+/// A rule applied on the way to a gate's result, as data (renderers word it in their
+/// language); `Display` gives the English sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// Records older than the gate's `max_age` were left out.
+    ExcludedStale { records: usize, max_age: String },
+    /// Ratios of several records were added up.
+    Summed {
+        records: usize,
+        k: u64,
+        n: u64,
+        unit: String,
+    },
+    /// Histograms of several records were merged.
+    MergedHistograms { records: usize, samples: u64 },
+    /// Several records give a plain value: the newest was used.
+    NewestValue {
+        records: usize,
+        metric: String,
+        source: String,
+        at: String,
+    },
+    /// An exact aggregate (a count, a maximum) has no interval.
+    ExactAggregate { aggregate: String },
+    /// A plain value has no sampling error.
+    PlainValue,
+    /// The gate's waiver has expired.
+    WaiverExpired { owner: String, expires: String },
+    /// Text as its author wrote it: an engine's caveat on a metric, the formula of a relative
+    /// threshold. Not translated.
+    Text(String),
+}
+
+impl Rule {
+    /// A stable name for the kind of rule (the report catalogue's key is `rule.<kind>`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rule::ExcludedStale { .. } => "excluded_stale",
+            Rule::Summed { .. } => "summed",
+            Rule::MergedHistograms { .. } => "merged_histograms",
+            Rule::NewestValue { .. } => "newest_value",
+            Rule::ExactAggregate { .. } => "exact_aggregate",
+            Rule::PlainValue => "plain_value",
+            Rule::WaiverExpired { .. } => "waiver_expired",
+            Rule::Text(_) => "text",
+        }
+    }
+
+    /// The rule's figures and names, by placeholder name.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Rule::ExcludedStale { records, max_age } => {
+                vec![
+                    ("records", records.to_string()),
+                    ("max_age", max_age.clone()),
+                ]
+            }
+            Rule::Summed {
+                records,
+                k,
+                n,
+                unit,
+            } => vec![
+                ("records", records.to_string()),
+                ("k", k.to_string()),
+                ("n", n.to_string()),
+                ("unit", unit.clone()),
+            ],
+            Rule::MergedHistograms { records, samples } => vec![
+                ("records", records.to_string()),
+                ("samples", samples.to_string()),
+            ],
+            Rule::NewestValue {
+                records,
+                metric,
+                source,
+                at,
+            } => vec![
+                ("records", records.to_string()),
+                ("metric", metric.clone()),
+                ("source", source.clone()),
+                ("at", at.clone()),
+            ],
+            Rule::ExactAggregate { aggregate } => vec![("aggregate", aggregate.clone())],
+            Rule::PlainValue => Vec::new(),
+            Rule::WaiverExpired { owner, expires } => {
+                vec![("owner", owner.clone()), ("expires", expires.clone())]
+            }
+            Rule::Text(text) => vec![("text", text.clone())],
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::ExcludedStale { records, max_age } => write!(
+                f,
+                "excluded {records} record{} older than max_age {max_age}",
+                if *records == 1 { "" } else { "s" }
+            ),
+            Rule::Summed {
+                records,
+                k,
+                n,
+                unit,
+            } => write!(f, "summed {records} records: {k} of {n} {unit}"),
+            Rule::MergedHistograms { records, samples } => write!(
+                f,
+                "merged the histograms of {records} records ({samples} samples)"
+            ),
+            Rule::NewestValue {
+                records,
+                metric,
+                source,
+                at,
+            } => write!(
+                f,
+                "{records} records give `{metric}`: used the newest, from {source} at {at}"
+            ),
+            Rule::ExactAggregate { aggregate } => {
+                write!(f, "`{aggregate}` is exact: compared directly, no interval")
+            }
+            Rule::PlainValue => {
+                f.write_str("a plain value has no sampling error: compared directly")
+            }
+            Rule::WaiverExpired { owner, expires } => write!(
+                f,
+                "the waiver by {owner} expired on {expires}: the gate counts again"
+            ),
+            Rule::Text(text) => f.write_str(text),
+        }
+    }
 }
 
 /// What would settle an inconclusive gate, as data (renderers word it in their language);

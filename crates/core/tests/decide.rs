@@ -9,6 +9,15 @@ use jiff::Timestamp;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
 
+/// The first gate's rules as the English sentences.
+fn rules(verdict: &gonogo_core::verdict::Verdict) -> Vec<String> {
+    verdict.gates[0]
+        .rules
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 fn now() -> Timestamp {
     NOW.parse().unwrap()
 }
@@ -207,7 +216,7 @@ fn missing_stale_and_partial_evidence_are_never_green() {
     let verdict = evaluate(&policy, &mixed, now(), None);
     assert_eq!(verdict.gates[0].status, GateStatus::Pass);
     assert_eq!(
-        verdict.gates[0].rules,
+        rules(&verdict),
         vec!["excluded 1 record older than max_age 24 h".to_owned()]
     );
     assert_eq!(verdict.gates[0].evidence.len(), 1);
@@ -283,7 +292,7 @@ fn waivers_apply_until_they_expire() {
     assert_eq!(status(&verdict), (GateStatus::Fail, Some("breached")));
     assert!(verdict.gates[0].waiver.as_ref().unwrap().expired);
     assert_eq!(
-        verdict.gates[0].rules,
+        rules(&verdict),
         vec!["the waiver by alice expired on 2026-11-24: the gate counts again".to_owned()]
     );
     assert_eq!(verdict.decision, Decision::NoGo);
@@ -367,7 +376,7 @@ fn records_combine_and_say_how() {
     ];
     let verdict = judge_one("tests.failed", "rate < 5%", &evidence);
     assert_eq!(
-        verdict.gates[0].rules,
+        rules(&verdict),
         vec!["summed 2 records: 1 of 1000 requests".to_owned()]
     );
     assert_eq!(verdict.gates[0].measured.as_ref().unwrap().n, Some(1000));
@@ -375,7 +384,7 @@ fn records_combine_and_say_how() {
     let verdict = judge_one("load.a.latency", "count >= 600", &evidence);
     assert_eq!(verdict.gates[0].status, GateStatus::Pass);
     assert_eq!(
-        verdict.gates[0].rules[0],
+        rules(&verdict)[0],
         "merged the histograms of 2 records (600 samples)"
     );
 }
@@ -399,8 +408,7 @@ fn plain_values_compare_exactly_and_the_newest_wins() {
         "only the record used is cited"
     );
     assert!(
-        verdict.gates[0].rules[0]
-            .starts_with("2 records give `probe.api.cert_expiry`: used the newest")
+        rules(&verdict)[0].starts_with("2 records give `probe.api.cert_expiry`: used the newest")
     );
 }
 

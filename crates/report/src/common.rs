@@ -237,6 +237,37 @@ pub fn commit_line(context: &crate::json::ContextV1) -> Option<String> {
 /// sentence; other languages compose it from the catalogue and the measured figures, and fall
 /// back to the core's sentence only where it carries details no template has (a stale record's
 /// age, a disagreement between records, a waiver).
+/// The rules applied to a gate, in `lang`: worded from `rules_detail` when the verdict has
+/// one per rule, else the English sentences as written. Engines' caveats stay as written.
+pub fn rules(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Vec<String> {
+    use crate::i18n::{Lang, Msg};
+    if lang == Lang::En || gate.rules_detail.len() != gate.rules.len() {
+        return gate.rules.clone();
+    }
+    gate.rules_detail
+        .iter()
+        .zip(&gate.rules)
+        .map(|(detail, english)| {
+            let message = match detail.kind.as_str() {
+                "excluded_stale" => Msg::RuleExcludedStale,
+                "summed" => Msg::RuleSummed,
+                "merged_histograms" => Msg::RuleMergedHistograms,
+                "newest_value" => Msg::RuleNewestValue,
+                "exact_aggregate" => Msg::RuleExactAggregate,
+                "plain_value" => Msg::RulePlainValue,
+                "waiver_expired" => Msg::RuleWaiverExpired,
+                _ => return english.clone(),
+            };
+            let values: Vec<(&str, &str)> = detail
+                .values
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            lang.format(message, &values)
+        })
+        .collect()
+}
+
 /// What would settle an inconclusive gate, in `lang`: worded from `settle_detail` when the
 /// verdict has it, else the English sentence as written.
 pub fn settle(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Option<String> {
@@ -330,6 +361,78 @@ pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
                     ("threshold", &threshold),
                 ],
             )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gonogo_core::verdict::Rule;
+
+    use crate::i18n::{Lang, Msg};
+    use crate::json::RuleV1;
+
+    /// Every kind of core rule fills every placeholder of its message in both languages.
+    #[test]
+    fn every_rule_kind_is_worded_in_every_language() {
+        let rules = [
+            Rule::ExcludedStale {
+                records: 2,
+                max_age: "24 h".into(),
+            },
+            Rule::Summed {
+                records: 2,
+                k: 1,
+                n: 1000,
+                unit: "requests".into(),
+            },
+            Rule::MergedHistograms {
+                records: 2,
+                samples: 600,
+            },
+            Rule::NewestValue {
+                records: 2,
+                metric: "probe.api.cert_expiry".into(),
+                source: "url https://127.0.0.1/".into(),
+                at: "2026-11-25T12:00:00Z".into(),
+            },
+            Rule::ExactAggregate {
+                aggregate: "count".into(),
+            },
+            Rule::PlainValue,
+            Rule::WaiverExpired {
+                owner: "alice".into(),
+                expires: "2026-11-24".into(),
+            },
+        ];
+        for rule in &rules {
+            let detail = RuleV1::from_core(rule);
+            let message = match detail.kind.as_str() {
+                "excluded_stale" => Msg::RuleExcludedStale,
+                "summed" => Msg::RuleSummed,
+                "merged_histograms" => Msg::RuleMergedHistograms,
+                "newest_value" => Msg::RuleNewestValue,
+                "exact_aggregate" => Msg::RuleExactAggregate,
+                "plain_value" => Msg::RulePlainValue,
+                "waiver_expired" => Msg::RuleWaiverExpired,
+                other => panic!("no message for the rule kind {other}"),
+            };
+            let values: Vec<(&str, &str)> = detail
+                .values
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            for lang in [Lang::En, Lang::ZhCn] {
+                let text = lang.format(message, &values);
+                assert!(!text.contains('{'), "{lang} {}: {text}", detail.kind);
+                for (_, value) in &values {
+                    assert!(
+                        text.contains(value),
+                        "{lang} {} lost {value}: {text}",
+                        detail.kind
+                    );
+                }
+            }
         }
     }
 }

@@ -345,7 +345,7 @@ fn explanation(
     if let Some(settle) = &crate::common::settle(gate, lang) {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }
-    for rule in &gate.rules {
+    for rule in &crate::common::rules(gate, lang) {
         dl_row(out, lang.text(Msg::LabelRules), &esc(rule));
     }
     if let Some(waiver) = waiver_sentence(lang, gate) {

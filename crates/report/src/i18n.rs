@@ -229,6 +229,13 @@ message_ids! {
     CountedTrials = "counted.trials",
     HoldsDistribution = "holds.distribution",
     HoldsRate = "holds.rate",
+    RuleExcludedStale = "rule.excluded_stale",
+    RuleSummed = "rule.summed",
+    RuleMergedHistograms = "rule.merged_histograms",
+    RuleNewestValue = "rule.newest_value",
+    RuleExactAggregate = "rule.exact_aggregate",
+    RulePlainValue = "rule.plain_value",
+    RuleWaiverExpired = "rule.waiver_expired",
     LabelCiRun = "label.ci_run",
     LabelConfidence = "label.confidence",
     LabelBaseline = "label.baseline",
@@ -422,6 +429,31 @@ pub const EN: &[(&str, &str)] = &[
     ("counted.trials", "trials"),
     ("holds.distribution", "distribution"),
     ("holds.rate", "rate"),
+    (
+        "rule.excluded_stale",
+        "excluded {records} record(s) older than max_age {max_age}",
+    ),
+    ("rule.summed", "summed {records} records: {k} of {n} {unit}"),
+    (
+        "rule.merged_histograms",
+        "merged the histograms of {records} records ({samples} samples)",
+    ),
+    (
+        "rule.newest_value",
+        "{records} records give `{metric}`: used the newest, from {source} at {at}",
+    ),
+    (
+        "rule.exact_aggregate",
+        "`{aggregate}` is exact: compared directly, no interval",
+    ),
+    (
+        "rule.plain_value",
+        "a plain value has no sampling error: compared directly",
+    ),
+    (
+        "rule.waiver_expired",
+        "the waiver by {owner} expired on {expires}: the gate counts again",
+    ),
     ("label.ci_run", "CI run"),
     ("label.confidence", "Confidence"),
     ("label.baseline", "Baseline"),
@@ -633,6 +665,31 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("counted.trials", "试验"),
     ("holds.distribution", "分布"),
     ("holds.rate", "比率"),
+    (
+        "rule.excluded_stale",
+        "排除了 {records} 条早于 max_age {max_age} 的记录",
+    ),
+    (
+        "rule.summed",
+        "汇总了 {records} 条记录：{n} 个{unit}中的 {k} 个",
+    ),
+    (
+        "rule.merged_histograms",
+        "合并了 {records} 条记录的直方图（{samples} 个样本）",
+    ),
+    (
+        "rule.newest_value",
+        "{records} 条记录给出了 `{metric}`：采用最新的一条，来自 {source}，时间 {at}",
+    ),
+    (
+        "rule.exact_aggregate",
+        "`{aggregate}` 是精确值：直接比较，没有置信区间",
+    ),
+    ("rule.plain_value", "单个数值没有抽样误差：直接比较"),
+    (
+        "rule.waiver_expired",
+        "{owner} 的豁免已于 {expires} 到期：该门禁重新计入",
+    ),
     ("label.ci_run", "CI 运行"),
     ("label.confidence", "置信度"),
     ("label.baseline", "基线"),

@@ -48,7 +48,7 @@ use std::collections::BTreeMap;
 use gonogo_core::eval::{Baseline, BaselineGate};
 use gonogo_core::evidence::Source;
 use gonogo_core::units::Dimension;
-use gonogo_core::verdict::{BaselineRef, GateStatus, Settle, Verdict};
+use gonogo_core::verdict::{BaselineRef, GateStatus, Rule, Settle, Verdict};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,12 @@ pub struct GateV1 {
     pub threshold: Option<f64>,
     pub threshold_display: String,
     pub confidence: f64,
+    /// The rules applied, in English.
     pub rules: Vec<String>,
+    /// The same as data, one per rule, for renderers in other languages. Absent in verdicts
+    /// written before it existed; `rules` is then all there is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules_detail: Vec<RuleV1>,
     /// For an inconclusive gate: what would settle it, in English.
     pub settle: Option<String>,
     /// The same as data, for renderers in other languages. Absent in verdicts written before
@@ -148,6 +153,31 @@ pub struct GateV1 {
     pub waiver: Option<WaiverV1>,
     pub evidence: Vec<usize>,
     pub description: Option<String>,
+}
+
+/// A rule applied on the way to a gate's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RuleV1 {
+    /// `excluded_stale`, `summed`, `merged_histograms`, `newest_value`, `exact_aggregate`,
+    /// `plain_value`, `waiver_expired`, or `text` (an engine's caveat or a formula, kept as
+    /// written in `values.text`).
+    pub kind: String,
+    /// The rule's figures and names by placeholder (`records`, `max_age`, `k`, `n`, ...).
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+impl RuleV1 {
+    pub(crate) fn from_core(rule: &Rule) -> RuleV1 {
+        RuleV1 {
+            kind: rule.kind().to_owned(),
+            values: rule
+                .values()
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        }
+    }
 }
 
 /// What would settle an inconclusive gate.
@@ -315,7 +345,8 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
                 threshold: g.threshold,
                 threshold_display: g.threshold_display.clone(),
                 confidence: g.confidence,
-                rules: g.rules.clone(),
+                rules: g.rules.iter().map(ToString::to_string).collect(),
+                rules_detail: g.rules.iter().map(RuleV1::from_core).collect(),
                 settle: g.settle.map(|s| s.to_string()),
                 settle_detail: g.settle.map(SettleV1::from_core),
                 waiver: g.waiver.as_ref().map(|w| WaiverV1 {

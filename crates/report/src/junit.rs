@@ -139,7 +139,7 @@ fn write_case(
     if let Some(settle) = &crate::common::settle(gate, lang) {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }
-    for rule in &gate.rules {
+    for rule in &crate::common::rules(gate, lang) {
         body.push(lang.labelled(Msg::LabelRules, rule));
     }
     if let Some(waiver) = waiver_sentence(lang, gate) {

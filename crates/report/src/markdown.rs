@@ -293,7 +293,7 @@ fn ranked(
                 lang.labelled(Msg::LabelSettle, &escape(settle))
             );
         }
-        for rule in &gate.rules {
+        for rule in &crate::common::rules(gate, lang) {
             let _ = writeln!(
                 out,
                 "   - {}",

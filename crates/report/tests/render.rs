@@ -355,3 +355,26 @@ fn settle_hints_follow_the_report_language() {
         "{old}"
     );
 }
+
+/// The core's rules are worded in the report's language; an engine's caveat stays as the
+/// engine wrote it.
+#[test]
+fn rules_follow_the_report_language() {
+    let (mut doc, evidence) = common::fixture();
+    let zh = html::render(&doc, &evidence, Lang::ZhCn);
+    assert!(
+        zh.contains("单个数值没有抽样误差：直接比较"),
+        "a plain value's rule in Chinese"
+    );
+    assert!(!zh.contains("a plain value has no sampling error"));
+    assert!(zh.contains("closed model: latency is timed from the actual send"));
+    let en = html::render(&doc, &evidence, Lang::En);
+    assert!(en.contains("a plain value has no sampling error: compared directly"));
+
+    // A verdict written before rules_detail existed keeps its English rules.
+    for gate in &mut doc.gates {
+        gate.rules_detail.clear();
+    }
+    let old = html::render(&doc, &evidence, Lang::ZhCn);
+    assert!(old.contains("a plain value has no sampling error: compared directly"));
+}
