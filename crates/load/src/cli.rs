@@ -96,7 +96,7 @@ pub struct LoadArgs {
     /// Load several URLs with weights, listed in FILE: one `WEIGHT METHOD URL` line each (e.g.
     /// `3 GET http://127.0.0.1:8080/items`), blank lines and `#` comments ignored, all on the
     /// same scheme, host and port. Each URL gets its weight's share of the requests, evenly
-    /// interleaved, and figures of its own. HTTP/1.1 only (not with --http2 or zmq+tcp://).
+    /// interleaved, and figures of its own. HTTP/1.1 or --http2; not zmq+tcp://.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "method"])]
     pub urls: Option<PathBuf>,
 
@@ -335,11 +335,6 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     let (target, url_list) = match (&args.url, &args.urls) {
         (Some(url), None) => (Target::parse(url).map_err(|e| usage(e.to_string()))?, None),
         (None, Some(path)) => {
-            if args.http2 {
-                return Err(usage(
-                    "--urls with --http2 is not supported yet: the HTTP/2 client sends one request; leave out --http2 to load several URLs over HTTP/1.1".to_owned(),
-                ));
-            }
             let list = UrlList::read(path)
                 .map_err(|e| anyhow::Error::new(InputError(format!("--urls {e}"))))?;
             let first = &list.entries[0];
@@ -528,20 +523,6 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         None
     };
     let http2 = if args.http2 {
-        let uri: http::Uri = format!(
-            "{}://{}{}",
-            if target.scheme == Scheme::Https {
-                "https"
-            } else {
-                "http"
-            },
-            target.authority,
-            target.path_and_query
-        )
-        .parse()
-        .map_err(|e| usage(format!("`{}`: {e}", target.url)))?;
-        let method = http::Method::from_bytes(method.as_bytes())
-            .map_err(|e| usage(format!("--method: {e}")))?;
         let mut header_map = http::HeaderMap::new();
         for (name, value) in &headers {
             if name.eq_ignore_ascii_case("host") || name.eq_ignore_ascii_case("connection") {
@@ -559,12 +540,46 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
                 http::HeaderValue::from_static(concat!("gonogo/", env!("CARGO_PKG_VERSION"))),
             );
         }
-        Some(crate::http2::Http2Request {
-            method,
-            uri,
-            headers: header_map,
-            body: bytes::Bytes::from(body.clone()),
-        })
+        // One request per entry, as for HTTP/1.1: a single URL is entry 0.
+        let entries: Vec<(&str, &Target, &[u8])> = match &url_list {
+            None => vec![(method.as_str(), &target, body.as_slice())],
+            Some(list) => list
+                .entries
+                .iter()
+                .map(|entry| {
+                    let body: &[u8] = if crate::http1::method_takes_body(&entry.method) {
+                        &body
+                    } else {
+                        &[]
+                    };
+                    (entry.method.as_str(), &entry.target, body)
+                })
+                .collect(),
+        };
+        let mut requests = Vec::with_capacity(entries.len());
+        for (method, entry_target, body) in entries {
+            let uri: http::Uri = format!(
+                "{}://{}{}",
+                if entry_target.scheme == Scheme::Https {
+                    "https"
+                } else {
+                    "http"
+                },
+                entry_target.authority,
+                entry_target.path_and_query
+            )
+            .parse()
+            .map_err(|e| usage(format!("`{}`: {e}", entry_target.url)))?;
+            let method = http::Method::from_bytes(method.as_bytes())
+                .map_err(|e| usage(format!("--method: {e}")))?;
+            requests.push(crate::http2::Http2Request {
+                method,
+                uri,
+                headers: header_map.clone(),
+                body: bytes::Bytes::copy_from_slice(body),
+            });
+        }
+        Some(requests)
     } else {
         None
     };

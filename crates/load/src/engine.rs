@@ -20,8 +20,8 @@
 //!   request is not sent: it is counted as `dropped` (an error class of its own) and has no
 //!   latency.
 //!
-//! - **Several URLs** (`--urls`, HTTP/1.1 only): [`LoadConfig::requests`] holds one
-//!   pre-serialised request per entry and [`WeightedOrder`] says which entry request `k` goes
+//! - **Several URLs** (`--urls`, HTTP/1.1 and HTTP/2): [`LoadConfig::requests`] (and
+//!   `http2`) hold one request per entry and [`WeightedOrder`] says which entry request `k` goes
 //!   to. Open model: `k` is the arrival index on the schedule. Closed model: request `j` of
 //!   thread `i` of `T` is `k = i + j·T` (a per-thread counter, stepping like the open model's
 //!   arrivals), so a run that completes `max_requests` = N sends exactly requests `0..N` of the
@@ -93,7 +93,7 @@ pub struct LoadConfig {
     /// entry (in file order).
     pub requests: Vec<RequestTemplate>,
     /// `--urls`: the file's entries and the order requests go to them; `None` for one URL.
-    /// HTTP/1.1 only: [`crate::cli::build_config`] refuses it with `--http2` and ZeroMQ.
+    /// [`crate::cli::build_config`] refuses it with ZeroMQ.
     pub url_list: Option<UrlList>,
     pub model: Model,
     pub duration: Duration,
@@ -102,8 +102,9 @@ pub struct LoadConfig {
     pub connect_timeout: Duration,
     pub checks: Checks,
     pub threads: usize,
-    /// `--http2`: the request in `http` types; HTTP/1.1 when `None`.
-    pub http2: Option<Http2Request>,
+    /// `--http2`: the request of each entry in `http` types (one for a single URL, one per
+    /// `--urls` entry, as [`LoadConfig::requests`]); HTTP/1.1 when `None`.
+    pub http2: Option<Vec<Http2Request>>,
     /// `zmq+tcp://` targets: the REQ/REP exchange (see [`crate::zmq`]); HTTP when `None`.
     pub zmq: Option<ZmqRequest>,
     /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
@@ -222,8 +223,7 @@ impl Slot {
         }
     }
 
-    /// Sends one request of entry `entry` (always 0 but for HTTP/1.1 with `--urls`); `sent` is
-    /// now. Returns the outcome and the latency from `sent`.
+    /// Sends one request of entry `entry` (always 0 but with `--urls`); `sent` is now. Returns the outcome and the latency from `sent`.
     async fn send(
         &mut self,
         shared: &Shared,
@@ -238,7 +238,7 @@ impl Slot {
                 one_request(shared, connection, request, sent, timeout, deadline).await
             }
             SlotConnection::Http2(sender) => {
-                one_request_http2(shared, sender, sent, timeout, deadline).await
+                one_request_http2(shared, sender, entry, sent, timeout, deadline).await
             }
             SlotConnection::Zmq(socket) => {
                 one_request_zmq(shared, socket, sent, timeout, deadline).await
@@ -846,15 +846,16 @@ async fn one_request(
 async fn one_request_http2(
     shared: &Shared,
     sender_slot: &RefCell<Option<Http2Sender>>,
+    entry: usize,
     sent: Instant,
     timeout: std::pin::Pin<&mut tokio::time::Sleep>,
     deadline: Instant,
 ) -> (Outcome, Option<Duration>) {
     let config = &shared.config;
-    let request = config
+    let request = &config
         .http2
         .as_ref()
-        .expect("http2 slots only exist with --http2");
+        .expect("http2 slots only exist with --http2")[entry];
     let needle = config.checks.expect_body_contains.as_deref();
     let attempt = async {
         let existing = sender_slot
