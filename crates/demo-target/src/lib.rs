@@ -50,6 +50,7 @@
 //! | no `Cross-Origin-Opener-Policy` / `Cross-Origin-Resource-Policy` | every response | `cross-origin-isolation-missing` |
 //! | the admin data is served without `Cache-Control: no-store` | `/api/admin` | `auth-response-cacheable` |
 //! | the repository's `/.git/HEAD` is served | `/.git/HEAD` | `source-control-exposed` |
+//! | `/metrics` is served on the one listener, without authentication (both modes: Prometheus scrapes it; a finding once the listener is declared public) | `/metrics` | `monitoring-endpoint-exposed` (with `[harden] public_listener = true`) |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
 //! | a cross-site, `text/plain`, token-less POST with the session cookie changes the cart | `/api/cart` | `csrf-unprotected` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |

@@ -248,6 +248,14 @@ pub async fn audit(
         &extra_roots,
         async |session, out| {
             checks::errors::check(session, &config.json_endpoints, config.passive, out).await;
+            checks::monitoring::check(
+                session,
+                config.public_listener,
+                &config.monitoring_paths,
+                config.passive,
+                out,
+            )
+            .await;
         },
     );
     let auth = run_group(

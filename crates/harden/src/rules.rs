@@ -430,6 +430,15 @@ pub const RULES: &[Rule] = &[
         "/.git/HEAD or /.svn/entries is served (the source history can be downloaded)",
     ),
     entry(
+        "monitoring-endpoint-exposed",
+        "H-38",
+        Errors,
+        Medium,
+        "none",
+        "13.4.5",
+        "a monitoring or debug endpoint (Prometheus, Spring Actuator, Go pprof) answers without authentication on a public listener",
+    ),
+    entry(
         "rate-limit-missing",
         "H-19",
         RateLimit,

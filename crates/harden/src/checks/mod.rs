@@ -1,6 +1,6 @@
 //! The checks, one module per group, and the baseline requests the passive groups share.
 //!
-//! Passive groups (headers, cookies) judge the baseline responses; active groups (CORS,
+//! Passive groups (headers, cookies, TLS) judge the baseline responses; active groups (CORS,
 //! methods, errors, rate limit, auth, CSRF) send their own bounded requests through their own
 //! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`](crate::report::Outcomes).
 
@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod errors;
 pub mod headers;
 pub mod methods;
+pub mod monitoring;
 pub mod rate_limit;
 pub mod tls;
 

@@ -208,13 +208,14 @@ async fn nginx_with_the_security_headers_passes() {
     let Some(nginx) = Nginx::start("headers", SECURITY_HEADERS) else {
         return;
     };
-    let report = audit(
-        &nginx.url(),
-        &HardenConfig::default(),
-        &AuthSecrets::default(),
-    )
-    .await
-    .unwrap();
+    // Declared public: nginx serves no monitoring endpoint, so H-38 runs and passes.
+    let config = HardenConfig {
+        public_listener: true,
+        ..HardenConfig::default()
+    };
+    let report = audit(&nginx.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
     assert_eq!(failing(&report), Vec::<&str>::new(), "{:#?}", report.checks);
     assert!(!report.is_failure());
     for check in &report.checks {
@@ -461,4 +462,93 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
     assert_eq!(status(&report, "tls-missing"), Status::Pass);
     drop(short_lived);
     std::fs::remove_dir_all(pki).unwrap();
+}
+
+/// H-38 on nginx, declared public. A single-page app answers 200 with its index.html for every
+/// path: no finding. The same site with a real Prometheus `/metrics`: one finding, on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitoring_endpoints_are_judged_by_content_not_status() {
+    let spa = "    location / { try_files $uri /index.html; }\n";
+    let config = HardenConfig {
+        public_listener: true,
+        passive: true,
+        ..HardenConfig::default()
+    };
+    let Some(nginx) = Nginx::start("spa", spa) else {
+        return;
+    };
+    let report = audit(&nginx.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
+    assert_eq!(monitoring.status, Status::Pass, "{monitoring:?}");
+    assert_eq!(
+        monitoring.notes[0],
+        "answers: GET /metrics: 200, GET /actuator: 200, GET /actuator/env: 200, GET /debug/pprof/: 200"
+    );
+    // Every path got the app's index.html; passive mode asks no HEAD for the heap dump.
+    assert!(
+        monitoring
+            .notes
+            .iter()
+            .any(|note| note.starts_with("/actuator/heapdump: not asked (--passive")),
+        "{:?}",
+        monitoring.notes
+    );
+    assert_eq!(
+        monitoring
+            .notes
+            .iter()
+            .filter(|note| note.contains("(text/html) without monitoring content"))
+            .count(),
+        4,
+        "{:?}",
+        monitoring.notes
+    );
+    drop(nginx);
+
+    let with_metrics = format!(
+        "{spa}    location = /metrics {{ default_type \"text/plain; version=0.0.4\"; return 200 \"# HELP nginx_up Whether nginx is up.\\n# TYPE nginx_up gauge\\nnginx_up 1\\n\"; }}\n"
+    );
+    let Some(nginx) = Nginx::start("spa-metrics", &with_metrics) else {
+        return;
+    };
+    let active = HardenConfig {
+        passive: false,
+        ..config
+    };
+    let report = audit(&nginx.url(), &active, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
+    assert_eq!(monitoring.status, Status::Fail, "{monitoring:?}");
+    assert_eq!(monitoring.findings.len(), 1, "{monitoring:?}");
+    let finding = &monitoring.findings[0];
+    assert_eq!(finding.request, "GET /metrics");
+    assert!(
+        finding.response.starts_with("HTTP 200")
+            && finding.response.contains("# TYPE nginx_up gauge"),
+        "{}",
+        finding.response
+    );
+    // The heap dump's HEAD got the app's page too: not a download, not counted.
+    assert!(
+        monitoring.notes.iter().any(|note| note.starts_with(
+            "HEAD /actuator/heapdump answered 200 (text/html) without monitoring content"
+        )),
+        "{:?}",
+        monitoring.notes
+    );
+    // Not declared public: nothing is asked.
+    let report = audit(
+        &nginx.url(),
+        &HardenConfig::default(),
+        &AuthSecrets::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status(&report, "monitoring-endpoint-exposed"),
+        Status::NotApplicable
+    );
 }
