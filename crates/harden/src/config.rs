@@ -15,6 +15,8 @@
 //! ca_file = "tests/ca.pem"               # extra CA for https test environments
 //! public_listener = false                # true: the listener is reachable from outside (H-38)
 //! monitoring_paths = ["/metrics", "/actuator", "/actuator/env", "/actuator/heapdump", "/debug/pprof/"]
+//! http_port = 80                         # https targets: where plain http is tried (H-36)
+//! api_paths = ["/api/items"]             # API endpoints: plain http must be refused, not redirected
 //!
 //! [harden.rate_limit]
 //! path = "/login"
@@ -94,6 +96,11 @@ pub struct HardenConfig {
     /// Monitoring and debug endpoints looked for when `public_listener` is set; a path ending
     /// in `/heapdump` is asked with HEAD only.
     pub monitoring_paths: Vec<String>,
+    /// https targets: the port plain http is tried on (H-36).
+    pub http_port: u16,
+    /// API endpoints (not browser-facing): over plain http they must be refused, not
+    /// redirected (H-36, ASVS 5.0 4.1.2).
+    pub api_paths: Vec<String>,
     pub rate_limit: Option<RateLimitConfig>,
     pub auth: Option<AuthConfig>,
     pub csrf: Option<CsrfConfig>,
@@ -120,6 +127,8 @@ impl Default for HardenConfig {
             ca_file: None,
             public_listener: false,
             monitoring_paths: DEFAULT_MONITORING_PATHS.map(String::from).to_vec(),
+            http_port: 80,
+            api_paths: Vec::new(),
             rate_limit: None,
             auth: None,
             csrf: None,
@@ -308,6 +317,8 @@ pub enum ConfigProblem {
     BadPath { path: String },
     #[error("[harden.auth] deny_statuses: {0} is not an HTTP status (100-599)")]
     BadStatus(u16),
+    #[error("[harden] http_port = 0: not a port")]
+    BadHttpPort,
 }
 
 impl HardenConfig {
@@ -340,6 +351,7 @@ impl HardenConfig {
             .iter()
             .chain(&self.json_endpoints)
             .chain(&self.monitoring_paths)
+            .chain(&self.api_paths)
             .collect();
         if let Some(rate_limit) = &self.rate_limit {
             if rate_limit.max_requests > RateLimitConfig::MAX_REQUESTS {
@@ -360,6 +372,9 @@ impl HardenConfig {
                     problems.push(ConfigProblem::BadStatus(*status));
                 }
             }
+        }
+        if self.http_port == 0 {
+            problems.push(ConfigProblem::BadHttpPort);
         }
         for path in all_paths {
             if !path.starts_with('/') {
@@ -487,18 +502,24 @@ mod tests {
     }
 
     #[test]
-    fn monitoring_settings_are_validated() {
-        let config =
-            parse("[harden]\npublic_listener = true\nmonitoring_paths = [\"metrics\"]\n").unwrap();
+    fn monitoring_and_plain_http_settings_are_validated() {
+        let config = parse(
+            "[harden]\npublic_listener = true\nmonitoring_paths = [\"metrics\"]\nhttp_port = 0\napi_paths = [\"/api\"]\n",
+        )
+        .unwrap();
         assert!(config.public_listener);
         assert_eq!(
             config.validate(),
-            vec![ConfigProblem::BadPath {
-                path: "metrics".into()
-            },]
+            vec![
+                ConfigProblem::BadHttpPort,
+                ConfigProblem::BadPath {
+                    path: "metrics".into()
+                },
+            ]
         );
         let defaults = HardenConfig::default();
         assert!(!defaults.public_listener);
+        assert_eq!(defaults.http_port, 80);
         assert_eq!(defaults.monitoring_paths, DEFAULT_MONITORING_PATHS);
     }
 }

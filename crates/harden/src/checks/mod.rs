@@ -12,6 +12,7 @@ pub mod errors;
 pub mod headers;
 pub mod methods;
 pub mod monitoring;
+pub mod plain_http;
 pub mod rate_limit;
 pub mod tls;
 

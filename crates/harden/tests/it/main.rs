@@ -30,6 +30,14 @@ const QUIET_ON_WEAK: &[(&str, &str)] = &[
         "tls-certificate-expiring",
         "plain http: not applicable (see nginx.rs)",
     ),
+    (
+        "http-not-redirected-to-https",
+        "plain http: not applicable (see nginx.rs)",
+    ),
+    (
+        "api-redirects-http-to-https",
+        "plain http: not applicable (see nginx.rs)",
+    ),
 ];
 
 /// Checks that do not apply to the hardened demo target, with why.
@@ -38,6 +46,8 @@ const NOT_APPLICABLE_ON_HARDENED: &[(&str, &str)] = &[
     ("hsts-short-max-age", "plain http"),
     ("tls-missing", "loopback http"),
     ("tls-certificate-expiring", "plain http"),
+    ("http-not-redirected-to-https", "plain http (see nginx.rs)"),
+    ("api-redirects-http-to-https", "plain http (see nginx.rs)"),
     (
         "auth-key-confusion-accepted",
         "HS256 tokens (see key_confusion.rs)",
