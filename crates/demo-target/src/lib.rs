@@ -44,6 +44,7 @@
 //! | a malformed body on `POST /api/items` is pasted into SQL and the database error is shown | `/api/items` | `error-sql-message` |
 //! | no rate limit on `/login` | `/login` | `rate-limit-missing` |
 //! | `/api/admin` skips signature checks when `alg` is `none` (any case) or the signature is empty, never checks `exp` or the role, answers 401 without `WWW-Authenticate`, and panics (500) on a token that is not three segments | `/api/admin` | `auth-alg-none-accepted`, `auth-empty-signature-accepted`, `auth-expired-token-accepted`, `auth-lower-role-accepted`, `auth-www-authenticate-missing`, `auth-malformed-token-not-refused` |
+//! | `/api/admin` verifies a token that names a key-set URL (`jku`) with the keys found there: any key set on `http://127.0.0.1:<port>/` is trusted (the demo fetches from 127.0.0.1 only, never elsewhere) | `/api/admin` | `auth-jku-accepted` |
 //! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted`, `auth-embedded-jwk-accepted` (and every other forged token) |
 //! | a `__Host-theme` cookie without `Secure` (browsers drop it) | `/app` | `cookie-prefix-invalid` |
 //! | `Content-Type: text/html` without charset | `/app` | `content-type-charset-missing` |
@@ -67,8 +68,9 @@
 //! `__Host-sessionid; Secure; HttpOnly; SameSite=Strict`; refuses `TRACE` and advertises only the
 //! methods a route has; answers errors with a generic `application/problem+json` body; limits
 //! `/login` to 10 attempts per 10 s (429 with `Retry-After` and `RateLimit` headers); verifies
-//! HS256 tokens with a long secret, their `exp` and their role; has no slow requests, no 5xx, an
-//! honest `/readyz`, lint-clean metrics and JSON-only logs.
+//! HS256 tokens only (`jwk` and `jku` headers are ignored) with a long secret, their `exp` and
+//! their role; has no slow requests, no 5xx, an honest `/readyz`, lint-clean metrics and
+//! JSON-only logs.
 //!
 //! # Example
 //!
