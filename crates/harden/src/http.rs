@@ -112,6 +112,12 @@ impl Target {
         self.https
     }
 
+    /// Whether the host is a loopback address or `localhost` (not an `--allow-host` target).
+    pub fn is_loopback(&self) -> bool {
+        let bare = self.host.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) || is_localhost_name(bare)
+    }
+
     /// The same host and base path over plain http on `port` (H-36 asks it whether it
     /// redirects); `None` when the target is plain http already. The host is the vetted one.
     pub fn plain_http(&self, port: u16) -> Option<Target> {
@@ -438,6 +444,11 @@ impl Session {
         &self.target
     }
 
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends `probe`; the response body is read up to [`BODY_LIMIT`] bytes.
     pub async fn send(&mut self, probe: &Probe) -> Result<Exchange, RequestError> {
         let target = self.target.clone();
@@ -628,6 +639,14 @@ mod tests {
         let v6 = Target::new("https://[::1]:8443", &[]).await.unwrap();
         assert_eq!(v6.plain_http(8080).unwrap().base_url(), "http://[::1]:8080");
         assert!(plain.plain_http(80).is_none(), "already plain http");
+        assert!(plain.is_loopback());
+        let staging = Target::new(
+            "https://staging.example.com",
+            &["staging.example.com".into()],
+        )
+        .await
+        .unwrap();
+        assert!(!staging.is_loopback());
     }
 
     #[test]

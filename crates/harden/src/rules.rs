@@ -556,6 +556,15 @@ pub const RULES: &[Rule] = &[
         "a JWT signed with an attacker's key that carries the key as `jwk` in its header is accepted",
     ),
     entry(
+        "auth-jku-accepted",
+        "H-27",
+        Auth,
+        High,
+        "3.5.3",
+        "9.1.3",
+        "a JWT signed with an attacker's key whose `jku` header points at the attacker's key set is accepted",
+    ),
+    entry(
         "auth-weak-hmac-secret",
         "H-28",
         Auth,

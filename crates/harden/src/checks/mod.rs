@@ -10,6 +10,7 @@ pub mod cors;
 pub mod csrf;
 pub mod errors;
 pub mod headers;
+pub mod jwks;
 pub mod methods;
 pub mod monitoring;
 pub mod plain_http;

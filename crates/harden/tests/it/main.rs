@@ -199,6 +199,39 @@ async fn every_check_fires_on_the_weak_demo_target() {
         "{:?}",
         monitoring.notes
     );
+    // The jku token: /api/admin fetched gonogo's key set and trusted it; /api/reports accepts
+    // any token without fetching anything.
+    let jku = report.check("auth-jku-accepted").unwrap();
+    assert_eq!(jku.findings.len(), 2, "{jku:?}");
+    let admin = &jku.findings[0];
+    assert!(
+        admin.request.starts_with("GET /api/admin")
+            && admin.request.contains("jku http://127.0.0.1:"),
+        "{}",
+        admin.request
+    );
+    assert!(
+        admin.message.contains("the service fetched that key set"),
+        "{}",
+        admin.message
+    );
+    assert!(
+        admin.response.starts_with("HTTP 200") && admin.response.contains("admin@example.com"),
+        "{}",
+        admin.response
+    );
+    assert!(
+        jku.notes[0].starts_with("/api/admin: the service fetched http://127.0.0.1:")
+            && jku.notes[0].contains("`GET /jwks.json` from 127.0.0.1:")
+            && jku.notes[0].contains("gonogo-demo-weak-jku"),
+        "{:?}",
+        jku.notes
+    );
+    assert!(
+        jku.notes[1].starts_with("/api/reports: the service did not fetch"),
+        "{:?}",
+        jku.notes
+    );
     // Tokens and session cookies are not copied into the evidence.
     let details = serde_json::to_string(&report).unwrap();
     assert!(!details.contains(&secrets.valid_token.clone().unwrap()));
@@ -242,6 +275,16 @@ async fn every_check_passes_on_the_hardened_demo_target() {
         );
     }
     assert!(!report.is_failure());
+    // The jku token is refused, and the key set is never fetched.
+    let jku = &report.check("auth-jku-accepted").unwrap().notes;
+    assert_eq!(jku.len(), 2, "{jku:?}");
+    for note in jku {
+        assert!(
+            note.contains(": the service did not fetch http://127.0.0.1:")
+                && note.ends_with("before answering 401"),
+            "{note}"
+        );
+    }
     let rate_notes = &report.check("rate-limit-missing").unwrap().notes;
     // The limit is 10 logins per window.
     assert!(
