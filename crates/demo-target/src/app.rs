@@ -706,7 +706,7 @@ fn decode_segment(segment: &str) -> Result<serde_json::Value, Denial> {
 }
 
 /// The weak `/api/admin` check: a hand-rolled parser with the classic mistakes.
-fn verify_weak_admin(headers: &HeaderMap) -> Result<serde_json::Value, Denial> {
+async fn verify_weak_admin(headers: &HeaderMap) -> Result<serde_json::Value, Denial> {
     let token = bearer(headers).ok_or(Denial::Missing)?;
     let segments: Vec<&str> = token.split('.').collect();
     if segments.len() != 3 {
@@ -722,6 +722,11 @@ fn verify_weak_admin(headers: &HeaderMap) -> Result<serde_json::Value, Denial> {
     if algorithm.eq_ignore_ascii_case("none") || segments[2].is_empty() {
         return Ok(claims);
     }
+    // Mistake: the verification key comes from wherever the token's `jku` says ("our key
+    // service is internal"). The demo fetches from 127.0.0.1 only, so it never reaches out.
+    if let Some(jku) = header.get("jku").and_then(|jku| jku.as_str()) {
+        return verify_with_jku(&token, &header, jku).await;
+    }
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     // Mistakes: expiry is not checked, and neither (below) is the role.
     validation.validate_exp = false;
@@ -735,6 +740,74 @@ fn verify_weak_admin(headers: &HeaderMap) -> Result<serde_json::Value, Denial> {
     .map_err(|_| Denial::Invalid)
 }
 
+/// Weak: verifies `token` with the key the `jku` URL serves (its `kid`, else the first key).
+async fn verify_with_jku(
+    token: &str,
+    header: &serde_json::Value,
+    jku: &str,
+) -> Result<serde_json::Value, Denial> {
+    let jwks = fetch_loopback_json(jku).await.ok_or(Denial::Invalid)?;
+    let set: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_value(jwks).map_err(|_| Denial::Invalid)?;
+    let jwk = match header.get("kid").and_then(|kid| kid.as_str()) {
+        Some(kid) => set.find(kid),
+        None => set.keys.first(),
+    }
+    .ok_or(Denial::Invalid)?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|_| Denial::Invalid)?;
+    let algorithm: jsonwebtoken::Algorithm = header
+        .get("alg")
+        .and_then(|alg| alg.as_str())
+        .and_then(|alg| alg.parse().ok())
+        .ok_or(Denial::Invalid)?;
+    let mut validation = jsonwebtoken::Validation::new(algorithm);
+    validation.validate_exp = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+        .map(|data| data.claims)
+        .map_err(|_| Denial::Invalid)
+}
+
+/// GET `url` when it is `http://127.0.0.1:<port>/<path>` (anything else: `None`, without a
+/// request), within 2 s, reading at most 64 KiB; the body as JSON when the status is 200.
+/// A minimal HTTP/1.1 client: one request, `Connection: close`, no chunked bodies.
+pub(crate) async fn fetch_loopback_json(url: &str) -> Option<serde_json::Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://127.0.0.1:")?;
+    let (port, path) = rest.split_at(rest.find('/')?);
+    let port: u16 = port.parse().ok()?;
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let exchange = async {
+        let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: gonogo-demo-weak-jku\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        );
+        socket.write_all(request.as_bytes()).await.ok()?;
+        let mut response = Vec::new();
+        socket
+            .take(64 * 1024)
+            .read_to_end(&mut response)
+            .await
+            .ok()?;
+        Some(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(2), exchange)
+        .await
+        .ok()??;
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&response[..split]);
+    if head.split(' ').nth(1) != Some("200") {
+        return None;
+    }
+    serde_json::from_slice(&response[split + 4..]).ok()
+}
+
 fn admin_data() -> serde_json::Value {
     serde_json::json!({
         "users": [
@@ -746,7 +819,7 @@ fn admin_data() -> serde_json::Value {
 
 async fn admin(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let verdict = match state.mode {
-        Mode::Weak => verify_weak_admin(&headers).map(|_| ()),
+        Mode::Weak => verify_weak_admin(&headers).await.map(|_| ()),
         Mode::Hardened => verify_hardened(&headers).map(|_| ()),
     };
     match verdict {

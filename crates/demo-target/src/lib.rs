@@ -44,12 +44,14 @@
 //! | a malformed body on `POST /api/items` is pasted into SQL and the database error is shown | `/api/items` | `error-sql-message` |
 //! | no rate limit on `/login` | `/login` | `rate-limit-missing` |
 //! | `/api/admin` skips signature checks when `alg` is `none` (any case) or the signature is empty, never checks `exp` or the role, answers 401 without `WWW-Authenticate`, and panics (500) on a token that is not three segments | `/api/admin` | `auth-alg-none-accepted`, `auth-empty-signature-accepted`, `auth-expired-token-accepted`, `auth-lower-role-accepted`, `auth-www-authenticate-missing`, `auth-malformed-token-not-refused` |
+//! | `/api/admin` verifies a token that names a key-set URL (`jku`) with the keys found there: any key set on `http://127.0.0.1:<port>/` is trusted (the demo fetches from 127.0.0.1 only, never elsewhere) | `/api/admin` | `auth-jku-accepted` |
 //! | `/api/reports` checks no token at all ("the gateway checks it") | `/api/reports` | `auth-missing-token-accepted`, `auth-bad-signature-accepted`, `auth-embedded-jwk-accepted` (and every other forged token) |
 //! | a `__Host-theme` cookie without `Secure` (browsers drop it) | `/app` | `cookie-prefix-invalid` |
 //! | `Content-Type: text/html` without charset | `/app` | `content-type-charset-missing` |
 //! | no `Cross-Origin-Opener-Policy` / `Cross-Origin-Resource-Policy` | every response | `cross-origin-isolation-missing` |
 //! | the admin data is served without `Cache-Control: no-store` | `/api/admin` | `auth-response-cacheable` |
 //! | the repository's `/.git/HEAD` is served | `/.git/HEAD` | `source-control-exposed` |
+//! | `/metrics` is served on the one listener, without authentication (both modes: Prometheus scrapes it; a finding once the listener is declared public) | `/metrics` | `monitoring-endpoint-exposed` (with `[harden] public_listener = true`) |
 //! | tokens are signed with the HMAC secret `secret` | `/login` | `auth-weak-hmac-secret` |
 //! | a cross-site, `text/plain`, token-less POST with the session cookie changes the cart | `/api/cart` | `csrf-unprotected` |
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
@@ -66,8 +68,9 @@
 //! `__Host-sessionid; Secure; HttpOnly; SameSite=Strict`; refuses `TRACE` and advertises only the
 //! methods a route has; answers errors with a generic `application/problem+json` body; limits
 //! `/login` to 10 attempts per 10 s (429 with `Retry-After` and `RateLimit` headers); verifies
-//! HS256 tokens with a long secret, their `exp` and their role; has no slow requests, no 5xx, an
-//! honest `/readyz`, lint-clean metrics and JSON-only logs.
+//! HS256 tokens only (`jwk` and `jku` headers are ignored) with a long secret, their `exp` and
+//! their role; has no slow requests, no 5xx, an honest `/readyz`, lint-clean metrics and
+//! JSON-only logs.
 //!
 //! # Example
 //!

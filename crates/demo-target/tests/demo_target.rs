@@ -203,6 +203,87 @@ async fn admin_route_accepts_alg_none_in_weak_mode_only() {
     }
 }
 
+/// A throw-away P-256 key (gonogo harden's published one), PKCS#8.
+const ES256_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjZK4IgG2j2LpIxlD
+U3JJZ1CSTx5GqdiFz7id42yJKMuhRANCAARMgogwGVI0QJ6MpkRxAi2l9zND2Ubv
+hMdyP0dFFLrleNYeUyWx1ahXbJW7/yYHXMOnamquyW7LU8NIK60iAYSs
+-----END PRIVATE KEY-----
+";
+
+/// An ES256 token for `claims` whose header names `jku`.
+fn jku_token(jku: &str) -> String {
+    use base64::Engine as _;
+    let der: String = ES256_KEY_PEM
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(der)
+        .unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.jku = Some(jku.to_owned());
+    header.kid = Some("k1".into());
+    jsonwebtoken::encode(
+        &header,
+        &serde_json::json!({"sub": "mallory", "role": "admin", "exp": 4102444800u64}),
+        &jsonwebtoken::EncodingKey::from_ec_der(&der),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn weak_admin_trusts_a_loopback_jku_and_hardened_ignores_it() {
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = fetches.clone();
+    let jwks = serde_json::json!({"keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "use": "sig",
+        "x": "TIKIMBlSNECejKZEcQItpfczQ9lG74THcj9HRRS65Xg",
+        "y": "1h5TJbHVqFdslbv_Jgdcw6dqaq7JbstTw0grrSIBhKw",
+    }]});
+    let app = axum::Router::new().route(
+        "/jwks.json",
+        axum::routing::get(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let jwks = jwks.clone();
+            async move { axum::Json(jwks) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let key_server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = client();
+    let status = |server: &gonogo_demo_target::DemoServer, token: String| {
+        let request = client
+            .get(format!("{}/api/admin", server.base_url()))
+            .bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let loopback_jku = jku_token(&format!("http://127.0.0.1:{port}/jwks.json"));
+
+    let weak = spawn(Mode::Weak).unwrap();
+    assert_eq!(status(&weak, loopback_jku.clone()).await, 200);
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Any other host, even `localhost`, is never fetched.
+    for elsewhere in [
+        format!("http://localhost:{port}/jwks.json"),
+        "http://192.0.2.1/jwks.json".to_owned(),
+        format!("https://127.0.0.1:{port}/jwks.json"),
+    ] {
+        assert_eq!(
+            status(&weak, jku_token(&elsewhere)).await,
+            401,
+            "{elsewhere}"
+        );
+    }
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    let hardened = spawn(Mode::Hardened).unwrap();
+    assert_eq!(status(&hardened, loopback_jku).await, 401);
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+    key_server.abort();
+}
+
 #[tokio::test]
 async fn login_is_rate_limited_in_hardened_mode_only() {
     for mode in [Mode::Weak, Mode::Hardened] {

@@ -20,7 +20,8 @@ use crate::{AuditError, audit, to_evidence};
 ///
 /// Checks security headers (CSP, HSTS, nosniff, framing, Referrer-Policy, Permissions-Policy,
 /// version disclosure), cookies, CORS, TRACE and advertised methods, error-body leakage, exposed
-/// .git, rate limiting, CSRF, and JWT authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
+/// .git and monitoring endpoints, plain http next to https, rate limiting, CSRF, and JWT
+/// authentication and roles. Each finding cites its OWASP ASVS 4.0.3 and 5.0.0
 /// requirement and shows the request and response that prove it. The evidence record (kind
 /// `harden`) is written to the evidence folder.
 ///

@@ -13,6 +13,10 @@
 //! group_timeout = "30s"
 //! passive = false                        # true: only GETs, no CORS/methods/rate/auth/CSRF
 //! ca_file = "tests/ca.pem"               # extra CA for https test environments
+//! public_listener = false                # true: the listener is reachable from outside (H-38)
+//! monitoring_paths = ["/metrics", "/actuator", "/actuator/env", "/actuator/heapdump", "/debug/pprof/"]
+//! http_port = 80                         # https targets: where plain http is tried (H-36)
+//! api_paths = ["/api/items"]             # API endpoints: plain http must be refused, not redirected
 //!
 //! [harden.rate_limit]
 //! path = "/login"
@@ -85,6 +89,18 @@ pub struct HardenConfig {
     pub allow_hosts: Vec<String>,
     /// PEM certificates to trust besides the system roots (a test environment's own CA).
     pub ca_file: Option<std::path::PathBuf>,
+    /// The target's listener is reachable from outside (the internet, or users' networks):
+    /// monitoring endpoints on it are then exposed (H-38). `false` (the default): the check is
+    /// not applicable, since Prometheus scraping an internal listener is the normal case.
+    pub public_listener: bool,
+    /// Monitoring and debug endpoints looked for when `public_listener` is set; a path ending
+    /// in `/heapdump` is asked with HEAD only.
+    pub monitoring_paths: Vec<String>,
+    /// https targets: the port plain http is tried on (H-36).
+    pub http_port: u16,
+    /// API endpoints (not browser-facing): over plain http they must be refused, not
+    /// redirected (H-36, ASVS 5.0 4.1.2).
+    pub api_paths: Vec<String>,
     pub rate_limit: Option<RateLimitConfig>,
     pub auth: Option<AuthConfig>,
     pub csrf: Option<CsrfConfig>,
@@ -109,6 +125,10 @@ impl Default for HardenConfig {
             passive: false,
             allow_hosts: Vec::new(),
             ca_file: None,
+            public_listener: false,
+            monitoring_paths: DEFAULT_MONITORING_PATHS.map(String::from).to_vec(),
+            http_port: 80,
+            api_paths: Vec::new(),
             rate_limit: None,
             auth: None,
             csrf: None,
@@ -116,6 +136,16 @@ impl Default for HardenConfig {
         }
     }
 }
+
+/// The monitoring and debug endpoints H-38 looks for by default: Prometheus, Spring Boot
+/// Actuator (its index, the environment, the heap dump) and Go's pprof index.
+pub const DEFAULT_MONITORING_PATHS: [&str; 5] = [
+    "/metrics",
+    "/actuator",
+    "/actuator/env",
+    "/actuator/heapdump",
+    "/debug/pprof/",
+];
 
 /// `[harden.rate_limit]`: the endpoint a bounded burst goes to.
 #[derive(Debug, Clone, Deserialize)]
@@ -287,6 +317,8 @@ pub enum ConfigProblem {
     BadPath { path: String },
     #[error("[harden.auth] deny_statuses: {0} is not an HTTP status (100-599)")]
     BadStatus(u16),
+    #[error("[harden] http_port = 0: not a port")]
+    BadHttpPort,
 }
 
 impl HardenConfig {
@@ -314,7 +346,13 @@ impl HardenConfig {
                 problems.push(ConfigProblem::MissingReason { id: id.clone() });
             }
         }
-        let mut all_paths: Vec<&String> = self.paths.iter().chain(&self.json_endpoints).collect();
+        let mut all_paths: Vec<&String> = self
+            .paths
+            .iter()
+            .chain(&self.json_endpoints)
+            .chain(&self.monitoring_paths)
+            .chain(&self.api_paths)
+            .collect();
         if let Some(rate_limit) = &self.rate_limit {
             if rate_limit.max_requests > RateLimitConfig::MAX_REQUESTS {
                 problems.push(ConfigProblem::TooManyRequests(rate_limit.max_requests));
@@ -334,6 +372,9 @@ impl HardenConfig {
                     problems.push(ConfigProblem::BadStatus(*status));
                 }
             }
+        }
+        if self.http_port == 0 {
+            problems.push(ConfigProblem::BadHttpPort);
         }
         for path in all_paths {
             if !path.starts_with('/') {
@@ -458,5 +499,27 @@ mod tests {
         );
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("5").is_err());
+    }
+
+    #[test]
+    fn monitoring_and_plain_http_settings_are_validated() {
+        let config = parse(
+            "[harden]\npublic_listener = true\nmonitoring_paths = [\"metrics\"]\nhttp_port = 0\napi_paths = [\"/api\"]\n",
+        )
+        .unwrap();
+        assert!(config.public_listener);
+        assert_eq!(
+            config.validate(),
+            vec![
+                ConfigProblem::BadHttpPort,
+                ConfigProblem::BadPath {
+                    path: "metrics".into()
+                },
+            ]
+        );
+        let defaults = HardenConfig::default();
+        assert!(!defaults.public_listener);
+        assert_eq!(defaults.http_port, 80);
+        assert_eq!(defaults.monitoring_paths, DEFAULT_MONITORING_PATHS);
     }
 }

@@ -112,7 +112,30 @@ impl Target {
         self.https
     }
 
-    fn url(&self, path: &str) -> String {
+    /// Whether the host is a loopback address or `localhost` (not an `--allow-host` target).
+    pub fn is_loopback(&self) -> bool {
+        let bare = self.host.trim_start_matches('[').trim_end_matches(']');
+        bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) || is_localhost_name(bare)
+    }
+
+    /// The same host and base path over plain http on `port` (H-36 asks it whether it
+    /// redirects); `None` when the target is plain http already. The host is the vetted one.
+    pub fn plain_http(&self, port: u16) -> Option<Target> {
+        if !self.https {
+            return None;
+        }
+        let mut url = reqwest::Url::parse(&self.base).ok()?;
+        url.set_scheme("http").ok()?;
+        url.set_port(Some(port)).ok()?;
+        Some(Target {
+            base: url.as_str().trim_end_matches('/').to_owned(),
+            host: self.host.clone(),
+            https: false,
+        })
+    }
+
+    /// The absolute URL of `path` on this target.
+    pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 }
@@ -171,7 +194,12 @@ impl Probe {
 
     /// The request as excerpts show it: request line, the headers gonogo set, body excerpt.
     pub fn excerpt(&self) -> String {
-        let mut text = format!("{} {}", self.method, self.path);
+        self.excerpt_for(&self.path)
+    }
+
+    /// The excerpt with `target` (a path, or an absolute URL) in the request line.
+    fn excerpt_for(&self, target: &str) -> String {
+        let mut text = format!("{} {}", self.method, target);
         for (name, value) in &self.headers {
             let value = if name.eq_ignore_ascii_case("authorization") {
                 self.shown_authorization
@@ -416,13 +444,35 @@ impl Session {
         &self.target
     }
 
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// Sends `probe`; the response body is read up to [`BODY_LIMIT`] bytes.
     pub async fn send(&mut self, probe: &Probe) -> Result<Exchange, RequestError> {
-        let request_line = format!("{} {}", probe.method, probe.path);
+        let target = self.target.clone();
+        self.send_to(&target, probe).await
+    }
+
+    /// Sends `probe` to `target`: the session's own, or one derived from it (its plain-http
+    /// twin, [`Target::plain_http`]), so only vetted hosts are contacted. Requests to another
+    /// origin show the absolute URL in their excerpt.
+    pub async fn send_to(
+        &mut self,
+        target: &Target,
+        probe: &Probe,
+    ) -> Result<Exchange, RequestError> {
+        let same_origin = target.base == self.target.base;
+        let request_line = if same_origin {
+            format!("{} {}", probe.method, probe.path)
+        } else {
+            format!("{} {}", probe.method, target.url(&probe.path))
+        };
         self.n_requests += 1;
         let mut builder = self
             .client
-            .request(probe.method.clone(), self.target.url(&probe.path));
+            .request(probe.method.clone(), target.url(&probe.path));
         for (name, value) in &probe.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -483,7 +533,11 @@ impl Session {
             }
         };
         let exchange = Exchange {
-            request: probe.excerpt(),
+            request: if same_origin {
+                probe.excerpt()
+            } else {
+                probe.excerpt_for(&target.url(&probe.path))
+            },
             method: probe.method.clone(),
             path: probe.path.clone(),
             status,
@@ -567,6 +621,32 @@ mod tests {
             Target::new("not a url", &[]).await,
             Err(TargetError::BadUrl { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn the_plain_http_twin_keeps_the_host_and_base_path() {
+        let https = Target::new("https://127.0.0.1:8443/base", &[])
+            .await
+            .unwrap();
+        let plain = https.plain_http(8080).unwrap();
+        assert_eq!(plain.base_url(), "http://127.0.0.1:8080/base");
+        assert_eq!(plain.host(), "127.0.0.1");
+        assert!(!plain.is_https());
+        assert_eq!(
+            https.plain_http(80).unwrap().url("/"),
+            "http://127.0.0.1/base/"
+        );
+        let v6 = Target::new("https://[::1]:8443", &[]).await.unwrap();
+        assert_eq!(v6.plain_http(8080).unwrap().base_url(), "http://[::1]:8080");
+        assert!(plain.plain_http(80).is_none(), "already plain http");
+        assert!(plain.is_loopback());
+        let staging = Target::new(
+            "https://staging.example.com",
+            &["staging.example.com".into()],
+        )
+        .await
+        .unwrap();
+        assert!(!staging.is_loopback());
     }
 
     #[test]

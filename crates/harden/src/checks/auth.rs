@@ -11,7 +11,9 @@
 //! 3. Forged variants of the valid token: expired (H-22, re-signed with `hmac_secret_env` or
 //!    taken from `expired_token_env`), corrupted signature (H-23), `alg` none in four spellings
 //!    with an empty signature (H-24), the original header with an empty signature (H-25), the
-//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27), an RS/ES/PS token
+//!    claims signed with gonogo's own ES256 key embedded as `jwk` (H-27) or named by a `jku`
+//!    URL whose key set gonogo serves on loopback meanwhile ([`crate::checks::jwks`]; whether
+//!    the service fetched it is noted), an RS/ES/PS token
 //!    re-signed as HS256 keyed with the service's public key (H-26, needs `public_key_file`);
 //!    and the lower-role token (H-29).
 //! 4. **Persistence**: the valid token again; if it is now refused (a lock-out), refusals
@@ -25,6 +27,7 @@
 //!
 //! Tokens are secrets: excerpts show only the first characters of the supplied tokens.
 
+use crate::checks::jwks::{Fetch, JwksServer};
 use crate::config::{AuthConfig, AuthSecrets};
 use crate::http::{Exchange, Probe, Session};
 use crate::report::{Confidence, Finding, Outcomes};
@@ -66,6 +69,9 @@ hMdyP0dFFLrleNYeUyWx1ahXbJW7/yYHXMOnamquyW7LU8NIK60iAYSs
 const EMBEDDED_KEY_X: &str = "TIKIMBlSNECejKZEcQItpfczQ9lG74THcj9HRRS65Xg";
 const EMBEDDED_KEY_Y: &str = "1h5TJbHVqFdslbv_Jgdcw6dqaq7JbstTw0grrSIBhKw";
 
+/// The key id gonogo's key carries in its key set and in `jku` tokens.
+const JKU_KEY_ID: &str = "gonogo-harden-jku";
+
 /// `claims` (base64url segment) signed with gonogo's key, the public key in the header.
 fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
     let header = serde_json::json!({
@@ -73,6 +79,38 @@ fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
         "typ": "JWT",
         "jwk": {"kty": "EC", "crv": "P-256", "x": EMBEDDED_KEY_X, "y": EMBEDDED_KEY_Y},
     });
+    sign_es256(&header, payload_segment)
+}
+
+/// `claims` signed with gonogo's key, the header pointing `jku` at the key set gonogo serves.
+fn jku_token(payload_segment: &str, jku: &str) -> Option<String> {
+    let header = serde_json::json!({
+        "alg": "ES256",
+        "typ": "JWT",
+        "kid": JKU_KEY_ID,
+        "jku": jku,
+    });
+    sign_es256(&header, payload_segment)
+}
+
+/// The key set served for the `jku` variant: gonogo's public key.
+fn jwks_document() -> String {
+    serde_json::json!({
+        "keys": [{
+            "kty": "EC",
+            "crv": "P-256",
+            "x": EMBEDDED_KEY_X,
+            "y": EMBEDDED_KEY_Y,
+            "kid": JKU_KEY_ID,
+            "use": "sig",
+            "alg": "ES256",
+        }]
+    })
+    .to_string()
+}
+
+/// `header` (a JSON object) and the payload segment, signed ES256 with gonogo's key.
+fn sign_es256(header: &serde_json::Value, payload_segment: &str) -> Option<String> {
     let header = encode_json(header.as_object()?);
     let input = format!("{header}.{payload_segment}");
     let der: String = EMBEDDED_KEY_PEM
@@ -89,6 +127,7 @@ fn embedded_jwk_token(payload_segment: &str) -> Option<String> {
 const TOKEN_RULES: &[&str] = &[
     "auth-key-confusion-accepted",
     "auth-embedded-jwk-accepted",
+    "auth-jku-accepted",
     "auth-response-cacheable",
     "auth-expired-token-accepted",
     "auth-bad-signature-accepted",
@@ -165,6 +204,12 @@ enum Answer {
     RefusedWithData,
     Crashed,
     Other,
+}
+
+impl Answer {
+    fn is_refused(&self) -> bool {
+        matches!(self, Answer::Refused)
+    }
 }
 
 fn judge(exchange: &Exchange, deny: &[u16], baseline_body: Option<&[u8]>) -> Answer {
@@ -250,6 +295,7 @@ pub async fn check(
         "auth-lower-role-accepted",
         "auth-response-cacheable",
         "auth-embedded-jwk-accepted",
+        "auth-jku-accepted",
         "auth-key-confusion-accepted",
     ];
     let Some(config) = config.filter(|config| !config.protected.is_empty()) else {
@@ -308,6 +354,29 @@ pub async fn check(
     } else {
         None
     };
+
+    // H-27 `jku`: gonogo's key set, served on loopback while the paths are checked. A target
+    // elsewhere could not reach it (its own 127.0.0.1 is another machine).
+    let jku_rule = rule("auth-jku-accepted");
+    let mut jwks: Option<JwksServer> = None;
+    // Fetches of the key set already reported in a note.
+    let mut fetches_reported = 0;
+    if token_reason.is_none() {
+        if !session.target().is_loopback() {
+            out.not_applicable(
+                jku_rule,
+                "the target is not on loopback: it cannot reach the key set gonogo serves on 127.0.0.1",
+            );
+        } else {
+            match JwksServer::start(jwks_document(), session.timeout()).await {
+                Ok(server) => jwks = Some(server),
+                Err(error) => out.error(
+                    jku_rule,
+                    format!("cannot serve the key set on 127.0.0.1: {error}"),
+                ),
+            }
+        }
+    }
 
     for path in &config.protected {
         let path = path.as_str();
@@ -571,6 +640,16 @@ pub async fn check(
                 "could not sign with the embedded key",
             ),
         }
+        if let Some(server) = &jwks {
+            match jku_token(jwt.payload_segment, server.url()) {
+                Some(token) => variants.push((
+                    "auth-jku-accepted",
+                    token,
+                    format!("gonogo's ES256 key, jku {}", server.url()),
+                )),
+                None => out.error(jku_rule, "could not sign with gonogo's key"),
+            }
+        }
         match &secrets.lower_role_token {
             Some(lower) => variants.push((
                 "auth-lower-role-accepted",
@@ -596,7 +675,40 @@ pub async fn check(
                     if !matches!(judge(&exchange, deny, baseline), Answer::Refused) {
                         accepted_here.push(id);
                     }
-                    grade(out, rule(id), &exchange, description, deny, baseline);
+                    let mut what = description.clone();
+                    if *id == "auth-jku-accepted" {
+                        let server = jwks.as_ref().expect("a jku variant has a key-set server");
+                        let all = server.fetches();
+                        let fetched = &all[fetches_reported..];
+                        fetches_reported = all.len();
+                        if fetched.is_empty() {
+                            out.note(
+                                jku_rule,
+                                format!(
+                                    "{path}: the service did not fetch {} before answering {}",
+                                    server.url(),
+                                    exchange.status
+                                ),
+                            );
+                        } else {
+                            what.push_str("; the service fetched that key set");
+                            out.note(
+                                jku_rule,
+                                format!(
+                                    "{path}: the service fetched {} ({}) before answering {}: it follows key URLs taken from tokens{}",
+                                    server.url(),
+                                    fetched.iter().map(Fetch::describe).collect::<Vec<_>>().join(", "),
+                                    exchange.status,
+                                    if judge(&exchange, deny, baseline).is_refused() {
+                                        " (a server-side request an attacker steers, even though the token was refused)"
+                                    } else {
+                                        ""
+                                    }
+                                ),
+                            );
+                        }
+                    }
+                    grade(out, rule(id), &exchange, &what, deny, baseline);
                 }
                 Err(error) => out.error(rule(id), format!("{path}: {error}")),
             }
@@ -609,6 +721,22 @@ pub async fn check(
         );
         let still_valid =
             matches!(session.send(&again).await, Ok(exchange) if exchange.is_success());
+        // Fetches after the `jku` token was answered: the service fetches key URLs late (after
+        // answering), or on other requests.
+        if let Some(server) = &jwks {
+            let n_fetches = server.fetches().len();
+            if n_fetches > fetches_reported {
+                out.note(
+                    jku_rule,
+                    format!(
+                        "{path}: {} more request(s) for {} arrived after the jku token was answered",
+                        n_fetches - fetches_reported,
+                        server.url()
+                    ),
+                );
+                fetches_reported = n_fetches;
+            }
+        }
         if !still_valid {
             for id in TOKEN_RULES {
                 out.error(
@@ -617,6 +745,9 @@ pub async fn check(
                 );
             }
         }
+    }
+    if let Some(server) = jwks {
+        server.stop().await;
     }
 }
 

@@ -1,6 +1,6 @@
 //! The checks, one module per group, and the baseline requests the passive groups share.
 //!
-//! Passive groups (headers, cookies) judge the baseline responses; active groups (CORS,
+//! Passive groups (headers, cookies, TLS) judge the baseline responses; active groups (CORS,
 //! methods, errors, rate limit, auth, CSRF) send their own bounded requests through their own
 //! [`Session`]. Every group records one outcome per rule it owns into [`Outcomes`](crate::report::Outcomes).
 
@@ -10,7 +10,10 @@ pub mod cors;
 pub mod csrf;
 pub mod errors;
 pub mod headers;
+pub mod jwks;
 pub mod methods;
+pub mod monitoring;
+pub mod plain_http;
 pub mod rate_limit;
 pub mod tls;
 

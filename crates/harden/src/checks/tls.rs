@@ -24,14 +24,7 @@ pub fn check(
         return;
     };
     if !target.is_https() {
-        let loopback = target
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-            || target.host().eq_ignore_ascii_case("localhost");
-        if loopback {
+        if target.is_loopback() {
             out.not_applicable(missing, "plain http on loopback (a test target)");
         } else {
             out.finding(Finding::new(

@@ -145,6 +145,7 @@ async fn an_rs256_service_that_lets_the_token_pick_hmac_is_caught() {
             "auth-alg-none-accepted",
             "auth-bad-signature-accepted",
             "auth-embedded-jwk-accepted",
+            "auth-jku-accepted",
             "auth-empty-signature-accepted",
         ] {
             assert_eq!(report.check(id).unwrap().status, Status::Pass, "{id}");

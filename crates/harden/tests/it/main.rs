@@ -3,6 +3,7 @@
 
 mod hostile;
 mod key_confusion;
+mod monitoring;
 mod nginx;
 mod observatory;
 
@@ -28,6 +29,32 @@ const QUIET_ON_WEAK: &[(&str, &str)] = &[
     (
         "tls-certificate-expiring",
         "plain http: not applicable (see nginx.rs)",
+    ),
+    (
+        "http-not-redirected-to-https",
+        "plain http: not applicable (see nginx.rs)",
+    ),
+    (
+        "api-redirects-http-to-https",
+        "plain http: not applicable (see nginx.rs)",
+    ),
+];
+
+/// Checks that do not apply to the hardened demo target, with why.
+const NOT_APPLICABLE_ON_HARDENED: &[(&str, &str)] = &[
+    ("hsts-missing", "plain http"),
+    ("hsts-short-max-age", "plain http"),
+    ("tls-missing", "loopback http"),
+    ("tls-certificate-expiring", "plain http"),
+    ("http-not-redirected-to-https", "plain http (see nginx.rs)"),
+    ("api-redirects-http-to-https", "plain http (see nginx.rs)"),
+    (
+        "auth-key-confusion-accepted",
+        "HS256 tokens (see key_confusion.rs)",
+    ),
+    (
+        "monitoring-endpoint-exposed",
+        "its listener is internal: Prometheus scrapes /metrics there (see monitoring.rs, nginx.rs)",
     ),
 ];
 
@@ -104,9 +131,12 @@ fn describe(report: &Report) -> String {
 async fn every_check_fires_on_the_weak_demo_target() {
     let server = spawn(Mode::Weak).unwrap();
     let secrets = demo_secrets_with_session(&server);
-    let report = audit(&server.base_url(), &demo_config(), &secrets)
-        .await
-        .unwrap();
+    // The weak demo is published as it is: its one listener, /metrics included, is public.
+    let config = HardenConfig {
+        public_listener: true,
+        ..demo_config()
+    };
+    let report = audit(&server.base_url(), &config, &secrets).await.unwrap();
     for rule in RULES {
         let expected = if QUIET_ON_WEAK.iter().any(|(id, _)| *id == rule.id) {
             Status::NotApplicable
@@ -141,6 +171,67 @@ async fn every_check_fires_on_the_weak_demo_target() {
     // The leak is shown where it is.
     let sql = &report.check("error-sql-message").unwrap().findings[0];
     assert!(sql.response.contains("SQLSTATE"), "{}", sql.response);
+    // /metrics on the public listener: the excerpt shows the exposition text.
+    let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
+    assert_eq!(monitoring.findings.len(), 1, "{monitoring:?}");
+    let metrics = &monitoring.findings[0];
+    assert_eq!(metrics.severity, Severity::Medium);
+    assert!(
+        metrics.request.starts_with("GET /metrics"),
+        "{}",
+        metrics.request
+    );
+    assert!(
+        metrics.message.contains("Prometheus metrics"),
+        "{}",
+        metrics.message
+    );
+    assert!(
+        metrics.response.starts_with("HTTP 200") && metrics.response.contains("# TYPE "),
+        "{}",
+        metrics.response
+    );
+    // /actuator, /actuator/env, /debug/pprof/ are weak mode's verbose 404s; the heap dump's HEAD
+    // too: none is counted.
+    assert!(
+        monitoring.notes[0].contains("GET /actuator: 404")
+            && monitoring.notes[0].contains("HEAD /actuator/heapdump: 404"),
+        "{:?}",
+        monitoring.notes
+    );
+    // The jku token: /api/admin fetched gonogo's key set and trusted it; /api/reports accepts
+    // any token without fetching anything.
+    let jku = report.check("auth-jku-accepted").unwrap();
+    assert_eq!(jku.findings.len(), 2, "{jku:?}");
+    let admin = &jku.findings[0];
+    assert!(
+        admin.request.starts_with("GET /api/admin")
+            && admin.request.contains("jku http://127.0.0.1:"),
+        "{}",
+        admin.request
+    );
+    assert!(
+        admin.message.contains("the service fetched that key set"),
+        "{}",
+        admin.message
+    );
+    assert!(
+        admin.response.starts_with("HTTP 200") && admin.response.contains("admin@example.com"),
+        "{}",
+        admin.response
+    );
+    assert!(
+        jku.notes[0].starts_with("/api/admin: the service fetched http://127.0.0.1:")
+            && jku.notes[0].contains("`GET /jwks.json` from 127.0.0.1:")
+            && jku.notes[0].contains("gonogo-demo-weak-jku"),
+        "{:?}",
+        jku.notes
+    );
+    assert!(
+        jku.notes[1].starts_with("/api/reports: the service did not fetch"),
+        "{:?}",
+        jku.notes
+    );
     // Tokens and session cookies are not copied into the evidence.
     let details = serde_json::to_string(&report).unwrap();
     assert!(!details.contains(&secrets.valid_token.clone().unwrap()));
@@ -167,9 +258,9 @@ async fn every_check_passes_on_the_hardened_demo_target() {
         .await
         .unwrap();
     for rule in RULES {
-        let expected = if rule.id.starts_with("hsts")
-            || rule.id.starts_with("tls-")
-            || rule.id == "auth-key-confusion-accepted"
+        let expected = if NOT_APPLICABLE_ON_HARDENED
+            .iter()
+            .any(|(id, _)| *id == rule.id)
         {
             Status::NotApplicable
         } else {
@@ -184,6 +275,16 @@ async fn every_check_passes_on_the_hardened_demo_target() {
         );
     }
     assert!(!report.is_failure());
+    // The jku token is refused, and the key set is never fetched.
+    let jku = &report.check("auth-jku-accepted").unwrap().notes;
+    assert_eq!(jku.len(), 2, "{jku:?}");
+    for note in jku {
+        assert!(
+            note.contains(": the service did not fetch http://127.0.0.1:")
+                && note.ends_with("before answering 401"),
+            "{note}"
+        );
+    }
     let rate_notes = &report.check("rate-limit-missing").unwrap().notes;
     // The limit is 10 logins per window.
     assert!(

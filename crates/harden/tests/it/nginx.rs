@@ -31,6 +31,17 @@ impl Nginx {
         server_directives: &str,
         tls: Option<(&std::path::Path, &std::path::Path)>,
     ) -> Option<Nginx> {
+        Nginx::start_full(name, server_directives, tls, "")
+    }
+
+    /// Like [`Nginx::start_with`], with more `server` blocks (`extra_servers`, inside `http`;
+    /// `{MAIN_PORT}` stands for the main server's port, `{PREFIX}` for nginx's folder).
+    pub fn start_full(
+        name: &str,
+        server_directives: &str,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+        extra_servers: &str,
+    ) -> Option<Nginx> {
         let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
             .into_iter()
             .find(|path| std::path::Path::new(path).exists());
@@ -50,13 +61,11 @@ impl Nginx {
             "<!DOCTYPE html>\n<html><head><title>nginx test</title></head><body>hello</body></html>\n",
         )
         .unwrap();
-        // nginx needs a port number in its configuration: ask the kernel for a free one.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let dir = prefix.display();
+        let extra_servers = extra_servers
+            .replace("{MAIN_PORT}", &port.to_string())
+            .replace("{PREFIX}", &dir.to_string());
         let listen = match tls {
             None => format!("listen 127.0.0.1:{port};"),
             Some((chain, key)) => format!(
@@ -70,7 +79,7 @@ impl Nginx {
              events {{ worker_connections 64; }}\n\
              http {{\n  access_log off;\n  client_body_temp_path {dir}/tmp;\n  proxy_temp_path {dir}/tmp;\n  fastcgi_temp_path {dir}/tmp;\n  uwsgi_temp_path {dir}/tmp;\n  scgi_temp_path {dir}/tmp;\n\
              \x20 types {{ text/html html; }}\n  default_type application/octet-stream;\n\
-             \x20 server {{\n    {listen}\n    root {dir}/html;\n{server_directives}\n  }}\n}}\n"
+             \x20 server {{\n    {listen}\n    root {dir}/html;\n{server_directives}\n  }}\n{extra_servers}\n}}\n"
         );
         let config_path = prefix.join("nginx.conf");
         std::fs::write(&config_path, config).unwrap();
@@ -115,6 +124,15 @@ impl Nginx {
     pub fn url(&self) -> String {
         format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
+}
+
+/// nginx needs port numbers in its configuration: ask the kernel for a free one.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Drop for Nginx {
@@ -208,13 +226,14 @@ async fn nginx_with_the_security_headers_passes() {
     let Some(nginx) = Nginx::start("headers", SECURITY_HEADERS) else {
         return;
     };
-    let report = audit(
-        &nginx.url(),
-        &HardenConfig::default(),
-        &AuthSecrets::default(),
-    )
-    .await
-    .unwrap();
+    // Declared public: nginx serves no monitoring endpoint, so H-38 runs and passes.
+    let config = HardenConfig {
+        public_listener: true,
+        ..HardenConfig::default()
+    };
+    let report = audit(&nginx.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
     assert_eq!(failing(&report), Vec::<&str>::new(), "{:#?}", report.checks);
     assert!(!report.is_failure());
     for check in &report.checks {
@@ -460,5 +479,226 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
     );
     assert_eq!(status(&report, "tls-missing"), Status::Pass);
     drop(short_lived);
+    std::fs::remove_dir_all(pki).unwrap();
+}
+
+/// H-38 on nginx, declared public. A single-page app answers 200 with its index.html for every
+/// path: no finding. The same site with a real Prometheus `/metrics`: one finding, on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitoring_endpoints_are_judged_by_content_not_status() {
+    let spa = "    location / { try_files $uri /index.html; }\n";
+    let config = HardenConfig {
+        public_listener: true,
+        passive: true,
+        ..HardenConfig::default()
+    };
+    let Some(nginx) = Nginx::start("spa", spa) else {
+        return;
+    };
+    let report = audit(&nginx.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
+    assert_eq!(monitoring.status, Status::Pass, "{monitoring:?}");
+    assert_eq!(
+        monitoring.notes[0],
+        "answers: GET /metrics: 200, GET /actuator: 200, GET /actuator/env: 200, GET /debug/pprof/: 200"
+    );
+    // Every path got the app's index.html; passive mode asks no HEAD for the heap dump.
+    assert!(
+        monitoring
+            .notes
+            .iter()
+            .any(|note| note.starts_with("/actuator/heapdump: not asked (--passive")),
+        "{:?}",
+        monitoring.notes
+    );
+    assert_eq!(
+        monitoring
+            .notes
+            .iter()
+            .filter(|note| note.contains("(text/html) without monitoring content"))
+            .count(),
+        4,
+        "{:?}",
+        monitoring.notes
+    );
+    drop(nginx);
+
+    let with_metrics = format!(
+        "{spa}    location = /metrics {{ default_type \"text/plain; version=0.0.4\"; return 200 \"# HELP nginx_up Whether nginx is up.\\n# TYPE nginx_up gauge\\nnginx_up 1\\n\"; }}\n"
+    );
+    let Some(nginx) = Nginx::start("spa-metrics", &with_metrics) else {
+        return;
+    };
+    let active = HardenConfig {
+        passive: false,
+        ..config
+    };
+    let report = audit(&nginx.url(), &active, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
+    assert_eq!(monitoring.status, Status::Fail, "{monitoring:?}");
+    assert_eq!(monitoring.findings.len(), 1, "{monitoring:?}");
+    let finding = &monitoring.findings[0];
+    assert_eq!(finding.request, "GET /metrics");
+    assert!(
+        finding.response.starts_with("HTTP 200")
+            && finding.response.contains("# TYPE nginx_up gauge"),
+        "{}",
+        finding.response
+    );
+    // The heap dump's HEAD got the app's page too: not a download, not counted.
+    assert!(
+        monitoring.notes.iter().any(|note| note.starts_with(
+            "HEAD /actuator/heapdump answered 200 (text/html) without monitoring content"
+        )),
+        "{:?}",
+        monitoring.notes
+    );
+    // Not declared public: nothing is asked.
+    let report = audit(
+        &nginx.url(),
+        &HardenConfig::default(),
+        &AuthSecrets::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status(&report, "monitoring-endpoint-exposed"),
+        Status::NotApplicable
+    );
+}
+
+/// H-36 on an https nginx with plain-http server blocks next to it: one that redirects to
+/// https (and refuses or redirects API paths), one that serves plain http, one that redirects
+/// to another host; and a port where nothing listens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_next_to_https_is_judged_per_kind_of_endpoint() {
+    let Some((pki, ca, chain, key)) = test_pki("plain-http", 400) else {
+        return;
+    };
+    let (redirecting, plain, off_host, nothing) =
+        (free_port(), free_port(), free_port(), free_port());
+    let extra = format!(
+        "  server {{\n    listen 127.0.0.1:{redirecting};\n\
+         \x20   location / {{ return 301 https://$host:{{MAIN_PORT}}$request_uri; }}\n\
+         \x20   location /api/ {{ return 403; }}\n\
+         \x20   location /api/legacy {{ return 308 https://$host:{{MAIN_PORT}}$request_uri; }}\n  }}\n\
+         \x20 server {{\n    listen 127.0.0.1:{plain};\n    root {{PREFIX}}/html;\n\
+         \x20   location /api/ {{ default_type application/json; return 200 '{{\"items\":[]}}'; }}\n  }}\n\
+         \x20 server {{\n    listen 127.0.0.1:{off_host};\n    return 301 https://www.example.com$request_uri;\n  }}\n"
+    );
+    let Some(nginx) =
+        Nginx::start_full("plain-http", SECURITY_HEADERS, Some((&chain, &key)), &extra)
+    else {
+        return;
+    };
+    let config = |http_port: u16, api_paths: &[&str]| HardenConfig {
+        ca_file: Some(ca.clone()),
+        passive: true,
+        http_port,
+        api_paths: api_paths.iter().map(|path| path.to_string()).collect(),
+        ..HardenConfig::default()
+    };
+    let https_port = nginx.port;
+    let run = |config: HardenConfig| {
+        let url = nginx.url();
+        async move { audit(&url, &config, &AuthSecrets::default()).await.unwrap() }
+    };
+    let browser = "http-not-redirected-to-https";
+    let api = "api-redirects-http-to-https";
+
+    // The redirecting listener: `/` to https on the same host, the API refused.
+    let report = run(config(redirecting, &["/api/items"])).await;
+    assert_eq!(status(&report, browser), Status::Pass);
+    assert_eq!(
+        report.check(browser).unwrap().notes,
+        vec![format!(
+            "GET http://127.0.0.1:{redirecting}/ redirects (301) to https://127.0.0.1:{https_port}/"
+        )]
+    );
+    assert_eq!(status(&report, api), Status::Pass);
+    assert_eq!(
+        report.check(api).unwrap().notes,
+        vec![format!(
+            "GET http://127.0.0.1:{redirecting}/api/items is refused (403)"
+        )]
+    );
+    // An API path that is redirected transparently: the finding.
+    let report = run(config(redirecting, &["/api/items", "/api/legacy"])).await;
+    let check = report.check(api).unwrap();
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert_eq!(check.findings.len(), 1);
+    let finding = &check.findings[0];
+    assert_eq!(finding.severity, gonogo_harden::Severity::Medium);
+    assert_eq!(
+        finding.request,
+        format!("GET http://127.0.0.1:{redirecting}/api/legacy")
+    );
+    assert!(
+        finding.response.starts_with("HTTP 308")
+            && finding.response.contains(&format!(
+                "location: https://127.0.0.1:{https_port}/api/legacy"
+            )),
+        "{}",
+        finding.response
+    );
+
+    // The plain listener serves the site and the API in clear text.
+    let report = run(config(plain, &["/api/items"])).await;
+    let check = report.check(browser).unwrap();
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert_eq!(
+        check.findings[0].request,
+        format!("GET http://127.0.0.1:{plain}/")
+    );
+    assert!(
+        check.findings[0].response.starts_with("HTTP 200")
+            && check.findings[0].response.contains("nginx test"),
+        "{}",
+        check.findings[0].response
+    );
+    let check = report.check(api).unwrap();
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert_eq!(check.findings[0].severity, gonogo_harden::Severity::High);
+    assert!(
+        check.findings[0].response.contains(r#"{"items":[]}"#),
+        "{}",
+        check.findings[0].response
+    );
+
+    // A redirect to https on another host is not the same-host upgrade.
+    let report = run(config(off_host, &[])).await;
+    let check = report.check(browser).unwrap();
+    assert_eq!(check.status, Status::Fail, "{check:?}");
+    assert!(
+        check.findings[0]
+            .message
+            .contains("to another host, https://www.example.com/"),
+        "{}",
+        check.findings[0].message
+    );
+    assert!(check.findings[0].response.starts_with("HTTP 301"));
+    // Without declared API paths the API check has nothing to judge.
+    assert_eq!(status(&report, api), Status::Skipped);
+
+    // No plain-http listener at all: nothing to downgrade, nothing to redirect.
+    let report = run(config(nothing, &["/api/items"])).await;
+    for id in [browser, api] {
+        let check = report.check(id).unwrap();
+        assert_eq!(check.status, Status::Pass, "{id}: {check:?}");
+        assert!(
+            check.notes[0].starts_with("nothing listens for plain http at http://127.0.0.1:"),
+            "{:?}",
+            check.notes
+        );
+    }
+    // `/` declared an API: the browser check does not apply.
+    let report = run(config(redirecting, &["/"])).await;
+    assert_eq!(status(&report, browser), Status::NotApplicable);
+    assert_eq!(status(&report, api), Status::Fail);
+    drop(nginx);
     std::fs::remove_dir_all(pki).unwrap();
 }
