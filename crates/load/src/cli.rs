@@ -468,14 +468,10 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         })?,
         (None, None) => Vec::new(),
     };
-    let requests = match &url_list {
-        None => vec![RequestTemplate::new(
-            &method,
-            &target.authority,
-            &target.path_and_query,
-            &headers,
-            &body,
-        )],
+    // What each entry sends: a single URL is entry 0; with --urls, each line's method and
+    // path, and --body only for the methods that take one.
+    let entry_specs: Vec<(&str, &Target, &[u8])> = match &url_list {
+        None => vec![(method.as_str(), &target, body.as_slice())],
         Some(list) => list
             .entries
             .iter()
@@ -485,16 +481,22 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
                 } else {
                     &[]
                 };
-                RequestTemplate::new(
-                    &entry.method,
-                    &entry.target.authority,
-                    &entry.target.path_and_query,
-                    &headers,
-                    body,
-                )
+                (entry.method.as_str(), &entry.target, body)
             })
             .collect(),
     };
+    let requests = entry_specs
+        .iter()
+        .map(|&(method, entry_target, body)| {
+            RequestTemplate::new(
+                method,
+                &entry_target.authority,
+                &entry_target.path_and_query,
+                &headers,
+                body,
+            )
+        })
+        .collect();
     let expect_status = args
         .expect_status
         .iter()
@@ -540,24 +542,9 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
                 http::HeaderValue::from_static(concat!("gonogo/", env!("CARGO_PKG_VERSION"))),
             );
         }
-        // One request per entry, as for HTTP/1.1: a single URL is entry 0.
-        let entries: Vec<(&str, &Target, &[u8])> = match &url_list {
-            None => vec![(method.as_str(), &target, body.as_slice())],
-            Some(list) => list
-                .entries
-                .iter()
-                .map(|entry| {
-                    let body: &[u8] = if crate::http1::method_takes_body(&entry.method) {
-                        &body
-                    } else {
-                        &[]
-                    };
-                    (entry.method.as_str(), &entry.target, body)
-                })
-                .collect(),
-        };
-        let mut requests = Vec::with_capacity(entries.len());
-        for (method, entry_target, body) in entries {
+        // One request per entry, as for HTTP/1.1.
+        let mut requests = Vec::with_capacity(entry_specs.len());
+        for &(method, entry_target, body) in &entry_specs {
             let uri: http::Uri = format!(
                 "{}://{}{}",
                 if entry_target.scheme == Scheme::Https {

@@ -3,81 +3,36 @@
 
 mod support;
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
-use clap::Parser;
-use gonogo_probe::cli::probe::{ProbeArgs, run};
-use support::{read_evidence, wait_for_port};
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: ProbeArgs,
-}
-
-fn args(extra: &[&str], evidence_dir: &std::path::Path) -> ProbeArgs {
-    let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
-    argv.extend_from_slice(extra);
-    Cli::try_parse_from(argv).unwrap().args
-}
-
-struct Dnsmasq {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use gonogo_probe::cli::probe::run;
+use support::{ServerProcess, free_port, probe_args as args, read_evidence};
 
 /// dnsmasq answering for `gonogo.test` only: `web` is 127.0.0.7, `info` has a TXT record,
 /// any other name in the zone is NXDOMAIN. `None` (with the reason) when it is not installed.
-fn start_dnsmasq() -> Option<Dnsmasq> {
-    if Command::new("dnsmasq").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIP: `dnsmasq` is not installed (Debian package dnsmasq-base, listed in scripts/deps/debian.txt)"
-        );
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("dnsmasq")
-        .args([
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-        ])
-        .args([
-            "--listen-address=127.0.0.1",
-            "--bind-interfaces",
-            "--user=root",
-            "--pid-file=",
-        ])
-        .arg(format!("--port={port}"))
-        .args([
-            "--address=/web.gonogo.test/127.0.0.7",
-            "--local=/gonogo.test/",
-        ])
-        .arg("--txt-record=info.gonogo.test,hello world")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dnsmasq starts");
-    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    // dnsmasq opens its UDP and TCP sockets before it serves; TCP accepting means both are up.
-    wait_for_port(address);
-    Some(Dnsmasq { child, address })
+/// dnsmasq opens its UDP and TCP sockets before it serves: TCP accepting means both are up.
+fn start_dnsmasq() -> Option<ServerProcess> {
+    let port = free_port();
+    let args: Vec<String> = [
+        "--no-daemon",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--listen-address=127.0.0.1",
+        "--bind-interfaces",
+        "--user=root",
+        "--pid-file=",
+        &format!("--port={port}"),
+        "--address=/web.gonogo.test/127.0.0.7",
+        "--local=/gonogo.test/",
+        "--txt-record=info.gonogo.test,hello world",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    ServerProcess::start("dnsmasq", "dnsmasq-base", &args, port, None)
 }
 
-fn probe(dns: &Dnsmasq, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Value) {
+fn probe(dns: &ServerProcess, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("dns://{name}");
     let resolver = dns.address.to_string();

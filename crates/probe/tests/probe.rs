@@ -10,21 +10,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use clap::Parser;
-use gonogo_probe::cli::probe::{ProbeArgs, run};
-use support::{TestServer, read_evidence, wait_for_port};
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: ProbeArgs,
-}
-
-fn args(extra: &[&str], evidence_dir: &std::path::Path) -> ProbeArgs {
-    let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
-    argv.extend_from_slice(extra);
-    Cli::try_parse_from(argv).unwrap().args
-}
+use gonogo_probe::cli::probe::run;
+use support::{TestServer, probe_args as args, read_evidence, wait_for_port};
 
 fn app() -> axum::Router {
     axum::Router::new()

@@ -3,76 +3,36 @@
 
 mod support;
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
-use clap::Parser;
-use gonogo_probe::cli::probe::{ProbeArgs, run};
-use support::{read_evidence, wait_for_port};
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    args: ProbeArgs,
-}
-
-fn args(extra: &[&str], evidence_dir: &std::path::Path) -> ProbeArgs {
-    let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
-    argv.extend_from_slice(extra);
-    Cli::try_parse_from(argv).unwrap().args
-}
-
-struct Redis {
-    child: Child,
-    address: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use gonogo_probe::cli::probe::run;
+use support::{ServerProcess, free_port, probe_args as args, read_evidence};
 
 /// A real Redis on a free loopback port, no persistence; `None` (with the reason) when the
 /// Debian package is not installed.
-fn start_redis() -> Option<Redis> {
-    if Command::new("redis-server")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!(
-            "SKIP: `redis-server` is not installed (Debian package redis-server, listed in scripts/deps/debian.txt)"
-        );
-        return None;
-    }
+fn start_redis() -> Option<ServerProcess> {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server starts");
-    let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    wait_for_port(address);
-    Some(Redis {
-        child,
-        address,
-        _dir: dir,
-    })
+    let port = free_port();
+    let args: Vec<String> = [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--dir",
+        dir.path().to_str().unwrap(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    ServerProcess::start("redis-server", "redis-server", &args, port, Some(dir))
 }
 
-fn probe(redis: &Redis, extra: &[&str]) -> (ExitCode, serde_json::Value) {
+fn probe(redis: &ServerProcess, extra: &[&str]) -> (ExitCode, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("tcp://{}", redis.address);
     let mut argv = vec![url.as_str(), "--name", "redis"];
