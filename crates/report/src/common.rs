@@ -233,14 +233,10 @@ pub fn commit_line(context: &crate::json::ContextV1) -> Option<String> {
     Some(line)
 }
 
-/// Why a gate ended as it did, in the report's language. English reports show the core's own
-/// sentence; other languages compose it from the catalogue and the measured figures, and fall
-/// back to the core's sentence only where it carries details no template has (a stale record's
-/// age, a disagreement between records, a waiver).
 /// The rules applied to a gate, in `lang`: worded from `rules_detail` when the verdict has
 /// one per rule, else the English sentences as written. Engines' caveats stay as written.
 pub fn rules(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Vec<String> {
-    use crate::i18n::{Lang, Msg};
+    use crate::i18n::Lang;
     if lang == Lang::En || gate.rules_detail.len() != gate.rules.len() {
         return gate.rules.clone();
     }
@@ -248,15 +244,8 @@ pub fn rules(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Vec<String>
         .iter()
         .zip(&gate.rules)
         .map(|(detail, english)| {
-            let message = match detail.kind.as_str() {
-                "excluded_stale" => Msg::RuleExcludedStale,
-                "summed" => Msg::RuleSummed,
-                "merged_histograms" => Msg::RuleMergedHistograms,
-                "newest_value" => Msg::RuleNewestValue,
-                "exact_aggregate" => Msg::RuleExactAggregate,
-                "plain_value" => Msg::RulePlainValue,
-                "waiver_expired" => Msg::RuleWaiverExpired,
-                _ => return english.clone(),
+            let Some(message) = rule_message(&detail.kind) else {
+                return english.clone();
             };
             let values: Vec<(&str, &str)> = detail
                 .values
@@ -266,6 +255,22 @@ pub fn rules(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Vec<String>
             lang.format(message, &values)
         })
         .collect()
+}
+
+/// The catalogue message of a rule kind; `None` for `text` (kept as written) and kinds this
+/// version does not know.
+fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    Some(match kind {
+        "excluded_stale" => Msg::RuleExcludedStale,
+        "summed" => Msg::RuleSummed,
+        "merged_histograms" => Msg::RuleMergedHistograms,
+        "newest_value" => Msg::RuleNewestValue,
+        "exact_aggregate" => Msg::RuleExactAggregate,
+        "plain_value" => Msg::RulePlainValue,
+        "waiver_expired" => Msg::RuleWaiverExpired,
+        _ => return None,
+    })
 }
 
 /// What would settle an inconclusive gate, in `lang`: worded from `settle_detail` when the
@@ -307,6 +312,10 @@ pub fn settle(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Option<Str
     })
 }
 
+/// Why a gate ended as it did, in the report's language. English reports show the core's own
+/// sentence; other languages compose it from the catalogue and the measured figures, and fall
+/// back to the core's sentence only where it carries details no template has (a stale record's
+/// age, a disagreement between records, a waiver).
 pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
     use crate::i18n::{Lang, Msg};
     if lang == Lang::En {
@@ -369,7 +378,7 @@ pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
 mod tests {
     use gonogo_core::verdict::Rule;
 
-    use crate::i18n::{Lang, Msg};
+    use crate::i18n::Lang;
     use crate::json::RuleV1;
 
     /// Every kind of core rule fills every placeholder of its message in both languages.
@@ -407,16 +416,8 @@ mod tests {
         ];
         for rule in &rules {
             let detail = RuleV1::from_core(rule);
-            let message = match detail.kind.as_str() {
-                "excluded_stale" => Msg::RuleExcludedStale,
-                "summed" => Msg::RuleSummed,
-                "merged_histograms" => Msg::RuleMergedHistograms,
-                "newest_value" => Msg::RuleNewestValue,
-                "exact_aggregate" => Msg::RuleExactAggregate,
-                "plain_value" => Msg::RulePlainValue,
-                "waiver_expired" => Msg::RuleWaiverExpired,
-                other => panic!("no message for the rule kind {other}"),
-            };
+            let message = super::rule_message(&detail.kind)
+                .unwrap_or_else(|| panic!("no message for the rule kind {}", detail.kind));
             let values: Vec<(&str, &str)> = detail
                 .values
                 .iter()
