@@ -112,6 +112,8 @@ pub struct AuditSummary {
     pub warnings: Vec<String>,
     /// Vulnerabilities removed by an ignore rule, with the rule.
     pub ignored: Vec<(Vulnerability, AuditIgnore)>,
+    /// Vulnerabilities an ignore rule matched after its last day: counted, with the rule.
+    pub expired: Vec<(Vulnerability, AuditIgnore)>,
 }
 
 /// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
@@ -149,14 +151,8 @@ impl AuditSummary {
                     self.ignored.push((vulnerability, rule.clone()));
                 }
                 Some(rule) => {
-                    self.warnings.push(format!(
-                        "the ignore rule for {} expired after {} (reason was: {}); {} in {} is counted",
-                        rule.id,
-                        rule.expires.map(|d| d.to_string()).unwrap_or_default(),
-                        rule.reason,
-                        vulnerability.id,
-                        vulnerability.package
-                    ));
+                    self.warnings.push(expired_rule(&vulnerability, rule));
+                    self.expired.push((vulnerability.clone(), rule.clone()));
                     kept.push(vulnerability);
                 }
                 None => kept.push(vulnerability),
@@ -190,16 +186,10 @@ impl AuditSummary {
             })
             .collect();
         let expired = self
-            .warnings
+            .expired
             .iter()
-            .filter(|warning| warning.starts_with("the ignore rule for "))
-            .filter(|warning| {
-                self.vulnerabilities
-                    .iter()
-                    .filter(|v| v.severity == severity)
-                    .any(|v| warning.ends_with(&format!("{} in {} is counted", v.id, v.package)))
-            })
-            .cloned();
+            .filter(|(v, _)| v.severity == severity)
+            .map(|(v, rule)| expired_rule(v, rule));
         let mut parts: Vec<String> = Vec::new();
         if !ignored.is_empty() {
             parts.push(format!(
@@ -272,6 +262,18 @@ impl AuditSummary {
             details,
         }
     }
+}
+
+/// The warning for a rule that matched `vulnerability` after its last day.
+fn expired_rule(vulnerability: &Vulnerability, rule: &AuditIgnore) -> String {
+    format!(
+        "the ignore rule for {} expired after {} (reason was: {}); {} in {} is counted",
+        rule.id,
+        rule.expires.map(|d| d.to_string()).unwrap_or_default(),
+        rule.reason,
+        vulnerability.id,
+        vulnerability.package
+    )
 }
 
 /// Reads an audit report of `kind` (one of the four audit kinds).
