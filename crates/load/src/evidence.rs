@@ -34,12 +34,15 @@
 //! a newline and the V2 base64 encoding of the latency histogram: the configuration and results
 //! that the record summarises, so two records of the same run hash alike.
 
+use std::collections::BTreeMap;
+
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use crate::engine::{LoadConfig, Model, RunResult, StopReason};
+use crate::error_class::ErrorClass;
 use crate::stats::{EntryTotals, STATUS_CLASSES};
 
 /// The note carried by closed-model latency metrics.
@@ -125,11 +128,6 @@ fn entries_json(result: &RunResult, config: &LoadConfig) -> Option<Vec<Value>> {
                     .filter(|(_, count)| *count > 0)
                     .map(|(class, count)| ((*class).to_owned(), json!(count)))
                     .collect();
-                let error_counts: serde_json::Map<String, Value> = totals
-                    .error_counts
-                    .iter()
-                    .map(|(class, count)| (class.code().to_owned(), json!(count)))
-                    .collect();
                 json!({
                     "entry": index + 1,
                     "line": entry.line,
@@ -145,12 +143,20 @@ fn entries_json(result: &RunResult, config: &LoadConfig) -> Option<Vec<Value>> {
                         "errors": totals.n_failed(),
                     },
                     "status_classes": status_classes,
-                    "error_counts": error_counts,
+                    "error_counts": error_counts_json(&totals.error_counts),
                     "latency_us": percentiles_json(&totals.latency),
                 })
             })
             .collect(),
     )
+}
+
+/// Error counts by their stable codes (`connect_refused`, `http_5xx`, ...).
+fn error_counts_json(counts: &BTreeMap<ErrorClass, u64>) -> serde_json::Map<String, Value> {
+    counts
+        .iter()
+        .map(|(class, count)| (class.code().to_owned(), json!(count)))
+        .collect()
 }
 
 /// The run's configuration and results as the `details` object.
@@ -178,11 +184,6 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         .status_counts
         .iter()
         .map(|(status, count)| (status.to_string(), json!(count)))
-        .collect();
-    let error_counts: serde_json::Map<String, Value> = totals
-        .error_counts
-        .iter()
-        .map(|(class, count)| (class.code().to_owned(), json!(count)))
         .collect();
     let series: Vec<Value> = result
         .series
@@ -223,7 +224,7 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         },
         "throughput_per_s": throughput(result),
         "status_counts": status_counts,
-        "error_counts": error_counts,
+        "error_counts": error_counts_json(&totals.error_counts),
         "rate_limited_since_s": totals.first_rate_limited.map(|d| d.as_secs_f64()),
         "latency_us": percentiles_json(&totals.latency),
         "latency_timed_from": if model == "open" { "intended start" } else { "send" },
