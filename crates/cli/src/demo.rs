@@ -108,6 +108,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
         &RunArgs {
             policy: dir.join("gonogo.toml"),
             env: None,
+            commit: None,
             out: dir.join("report"),
             baseline: None,
             lang: gonogo_report::i18n::Lang::En,

@@ -1,4 +1,6 @@
-//! The evidence folder: every `*.json` and `*.jsonl` file below it, read in name order.
+//! The evidence folder: every `*.json` and `*.jsonl` file below it (any case), read in name
+//! order. Other files are named in a warning, never read silently past; a record dated more
+//! than five minutes after now is refused with the file's name.
 
 use std::path::{Path, PathBuf};
 
@@ -23,11 +25,17 @@ pub fn evidence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("json" | "jsonl")
-            ) {
+            } else if is_evidence_file(&path) {
                 files.push(path);
+            } else if !path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+            {
+                eprintln!(
+                    "warning: {} is in the evidence folder but is neither .json nor .jsonl: not read",
+                    path.display()
+                );
             }
         }
     }
@@ -35,13 +43,47 @@ pub fn evidence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Whether a file name ends in `.json` or `.jsonl`, in any case.
+pub fn is_evidence_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
+}
+
 /// Reads every record below `dir`. The error names the file and what is wrong with it.
 pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<Evidence>> {
+    Ok(read_dir_named(dir)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Every record below `dir` with the file it came from.
+pub fn read_dir_named(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Evidence)>> {
     let mut records = Vec::new();
     for file in evidence_files(dir)? {
-        records.extend(read_file(&file)?);
+        for record in read_file(&file)? {
+            records.push((file.clone(), record));
+        }
     }
     Ok(records)
+}
+
+/// Refuses records dated more than five minutes after `now`: such a record would defeat
+/// `max_age` and win every "newest".
+pub fn refuse_future(records: &[(PathBuf, Evidence)], now: jiff::Timestamp) -> anyhow::Result<()> {
+    let limit = now
+        .checked_add(jiff::SignedDuration::from_secs(
+            gonogo_core::eval::FUTURE_TOLERANCE_SECONDS as i64,
+        ))
+        .unwrap_or(now);
+    for (file, record) in records {
+        if record.collected_at > limit {
+            anyhow::bail!(
+                "evidence file {} holds a record dated {}, in the future (now is {now}): refused",
+                file.display(),
+                record.collected_at
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {

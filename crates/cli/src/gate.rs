@@ -11,7 +11,7 @@ use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
 use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
-use gonogo_delivery::git::{GitContext, TargetRules};
+use gonogo_delivery::git::GitContext;
 use gonogo_report::EvidenceMap;
 use gonogo_report::cli::Format;
 use gonogo_report::i18n::Lang;
@@ -19,7 +19,7 @@ use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
-use crate::{evidence_dir, fsutil};
+use crate::fsutil;
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
@@ -41,13 +41,20 @@ pub struct GateArgs {
     pub policy: PathBuf,
 
     /// The folder of evidence files (*.json, *.jsonl). Default: the policy's
-    /// `evidence_dir`, else .gonogo/evidence.
+    /// `evidence_dir`, else the `evidence` folder beside the verdict (where `gonogo run` puts
+    /// it), else .gonogo/evidence.
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
 
-    /// The environment profile ([env.NAME] in the policy) whose overrides apply.
+    /// The environment profile ([env.NAME] in the policy) whose overrides apply. Default: the
+    /// deployment target's profile (a release tag: production), when the policy has one.
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
+
+    /// The commit being judged (default: the CI's commit variable, else git's HEAD). Records
+    /// stamped with another commit are set aside.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
 
     /// A previous verdict.json whose measurements relative gates (`p(95) <= +10%`) compare
     /// with.
@@ -233,39 +240,56 @@ fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failur
 }
 
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
-    let loaded = load_policy(&args.policy, args.env.as_deref(), color)?;
+    let policy_dir = args
+        .policy
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let text = std::fs::read_to_string(&args.policy).unwrap_or_default();
+    let (git, candidate) = crate::pipeline::candidate(
+        &policy_dir,
+        args.commit.as_deref(),
+        &crate::pipeline::delivery_rules(&text),
+    );
+    let env = crate::pipeline::pick_env(args.env.as_deref(), &text, git.as_ref());
+    let loaded = load_policy(&args.policy, env.as_deref(), color)?;
     let dir = args
         .evidence_dir
         .clone()
         .or_else(|| loaded.policy.evidence_dir.as_ref().map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(evidence_dir::DEFAULT_DIR));
+        .unwrap_or_else(|| crate::pipeline::default_evidence_dir(&args.out));
     if !dir.exists() {
         eprintln!(
             "warning: the evidence folder {} does not exist: every gate is missing its evidence",
             dir.display()
         );
     }
-    let mut records = evidence_dir::read_dir(&dir).map_err(Failure::evidence)?;
-    // Files the policy names with [[collect]] are read directly, relative to the policy.
-    let policy_dir = args
-        .policy
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    let mut records = crate::pipeline::read_evidence(&dir, now)?;
+    // Files the policy names with [[collect]] are read again, relative to the policy; a record
+    // already in the folder counts once.
     let options = crate::run::collect_options(&loaded.policy, now);
     for (kind, patterns) in crate::run::collect_entries(&loaded.text) {
         records.extend(crate::run::collect_records(
-            &kind, &patterns, policy_dir, &options,
+            &kind,
+            &patterns,
+            &policy_dir,
+            &options,
         ));
     }
-    check_metrics(&loaded, &records, color)?;
-
     let baseline = read_baseline(args.baseline.as_deref())?;
-    let verdict = eval::evaluate(&loaded.policy, &records, now, baseline.as_ref());
+    let verdict = crate::pipeline::judge(
+        &loaded,
+        &records,
+        &crate::pipeline::Judge {
+            now,
+            baseline: baseline.as_ref(),
+            candidate: &candidate,
+            color,
+        },
+    )?;
     let mut document = document(&verdict, &loaded);
-    // Best effort: the commit judged, when gate runs inside a repository.
-    let git = GitContext::read(Path::new("."), &TargetRules::default()).ok();
     let ci = CiContext::from_env(|name| std::env::var(name).ok());
     if git.is_some() || ci.is_some() {
         document.context = Some(context_document(git.as_ref(), ci.as_ref()));
@@ -273,7 +297,18 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
-        fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
+        // A verdict.json in a report folder is rewritten with its reports, so report.md and
+        // report.html never show another verdict than verdict.json.
+        if args.out.file_name().is_some_and(|n| n == "verdict.json") {
+            let folder = args
+                .out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            write_reports(&document, &records, folder, args.lang)?;
+        } else {
+            fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
+        }
     }
     let mut stdout = std::io::stdout().lock();
     let format = if args.json {
@@ -300,7 +335,11 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         print_flips(&before, &verdict, path, format.is_some());
     }
     if !args.no_write && format.is_none() {
-        eprintln!("verdict written to {}", args.out.display());
+        eprintln!(
+            "judged the evidence in {}; verdict written to {}",
+            dir.display(),
+            args.out.display()
+        );
     }
     Ok(match verdict.decision {
         Decision::Go => Exit::Go,

@@ -9,6 +9,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod pipeline;
 mod run;
 mod thresholds;
 

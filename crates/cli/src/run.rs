@@ -61,9 +61,15 @@ pub struct RunArgs {
     #[arg(long, short, default_value = "gonogo.toml", value_name = "FILE")]
     pub policy: PathBuf,
 
-    /// The environment profile ([env.NAME]) whose overrides apply.
+    /// The environment profile ([env.NAME]) whose overrides apply. Default: the deployment
+    /// target's profile, when the policy has one.
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
+
+    /// The commit being judged (default: the CI's commit variable, else git's HEAD). Every
+    /// record this run writes is stamped with it.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
 
     /// The folder for reports, logs and this run's evidence.
     #[arg(long, short, default_value = "gonogo-report", value_name = "DIR")]
@@ -133,9 +139,17 @@ pub struct CommandSection {
     pub timeout: Option<String>,
     /// Working directory, relative to the policy's folder.
     pub dir: Option<String>,
-    /// Evidence files the command leaves: `{ junit = "target/junit.xml" }`.
+    /// Evidence files the command leaves: `{ junit = "target/junit.xml" }`, relative to the
+    /// command's `dir`.
     #[serde(default)]
     pub evidence: BTreeMap<String, OneOrMany>,
+    /// A failing command is a warning instead of a blocker.
+    #[serde(default)]
+    pub allow_failure: bool,
+    /// The area of the command's gate (default `delivery`).
+    pub area: Option<String>,
+    /// The metric segment (default: the name): `command.<metric>.exit_code`.
+    pub metric: Option<String>,
 }
 
 /// A path pattern or several.
@@ -603,7 +617,19 @@ pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
 }
 
 pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
-    let loaded = gate::load_policy(&args.policy, args.env.as_deref(), color)?;
+    let policy_text = std::fs::read_to_string(&args.policy).unwrap_or_default();
+    let git_dir = args
+        .policy
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let (git, candidate) = crate::pipeline::candidate(
+        &git_dir,
+        args.commit.as_deref(),
+        &crate::pipeline::delivery_rules(&policy_text),
+    );
+    let env = crate::pipeline::pick_env(args.env.as_deref(), &policy_text, git.as_ref());
+    let loaded = gate::load_policy(&args.policy, env.as_deref(), color)?;
     let text = &loaded.text;
     let config: RunConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -634,7 +660,12 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
 
     // 1. Context.
     step(1, total, "context: git repository and CI run");
-    let git = match GitContext::read(&policy_dir, &config.delivery) {
+    if let Some(env) = &env {
+        eprintln!("  judged with the [env.{env}] profile");
+    } else {
+        eprintln!("  judged without an environment profile");
+    }
+    let git = match git.ok_or(()).or_else(|()| GitContext::read(&policy_dir, &config.delivery)) {
         Ok(context) => {
             eprintln!(
                 "  commit {} on {}{} → {}",
@@ -705,8 +736,17 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             },
             log.display()
         );
-        evidence_dir::write_record(&evidence, &outcome.to_evidence(now()))
-            .map_err(Failure::usage)?;
+        let mut record = outcome.to_evidence(now());
+        if let Some(metric) = &command.metric {
+            // The policy names the command's metric: `command.<metric>.exit_code`.
+            let from = gonogo_delivery::command::metric_key(&command.name);
+            let to = gonogo_core::catalog::segment(metric);
+            record.metrics = std::mem::take(&mut record.metrics)
+                .into_iter()
+                .map(|(name, m)| (name.replacen(&format!("command.{from}."), &format!("command.{to}."), 1), m))
+                .collect();
+        }
+        evidence_dir::write_record(&evidence, &record).map_err(Failure::usage)?;
         for (kind, paths) in &command.evidence {
             let spec_dir = spec.dir.clone().unwrap_or_else(|| policy_dir.clone());
             let n = collect_into(
@@ -764,11 +804,24 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     }
 
     // 5. Decision and reports.
+    // 5. Exactly what `gonogo gate` does on this run's evidence.
     step(5, total, "decision and reports");
-    let records: Vec<Evidence> = evidence_dir::read_dir(&evidence).map_err(Failure::evidence)?;
-    gate::check_metrics(&loaded, &records, color)?;
+    if let Some(commit) = &candidate.commit {
+        crate::pipeline::stamp_commit(&evidence, commit).map_err(Failure::evidence)?;
+    }
+    let judged_at = now();
+    let records: Vec<Evidence> = crate::pipeline::read_evidence(&evidence, judged_at)?;
     let baseline = gate::read_baseline(args.baseline.as_deref())?;
-    let verdict = gonogo_core::eval::evaluate(&loaded.policy, &records, now(), baseline.as_ref());
+    let verdict = crate::pipeline::judge(
+        &loaded,
+        &records,
+        &crate::pipeline::Judge {
+            now: judged_at,
+            baseline: baseline.as_ref(),
+            candidate: &candidate,
+            color,
+        },
+    )?;
     let mut document = gate::document(&verdict, &loaded);
     document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
     let html = gate::write_reports(&document, &records, &args.out, args.lang)?;

@@ -427,6 +427,82 @@ pub const CATALOG: &[KnownMetric] = &[
     ),
 ];
 
+/// How records of one metric from *different* sources (after duplicates and re-measurements
+/// are set aside) combine into one measurement. Declared once here for gonogo's metrics; a
+/// policy declares it for its own `[[metric]]`s. Never "the newest" across sources: that would
+/// let the order of collection decide a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Combine {
+    /// Parts of one whole: ratios add `k` and `n` (several JUnit suites are one run's tests),
+    /// histograms merge, plain values add (findings of two analysers, vulnerabilities of two
+    /// lockfiles).
+    Sum,
+    /// Coverage: the union by file, as `coverage combine` does; a file in two reports counts
+    /// once with the best of each (a lower bound of the true per-line union), never a sum.
+    Union,
+    /// A state whose worst is the lowest (days to certificate expiry, reachable = 1).
+    Min,
+    /// A state whose worst is the highest (changed files in the tree, a duration).
+    Max,
+    /// Exit codes: any non-zero code wins, the largest first.
+    Nonzero,
+    /// No meaning across sources (a throughput figure, a PromQL scalar): two sources conflict
+    /// and the gate cannot decide until one is named.
+    Single,
+}
+
+impl Combine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Combine::Sum => "sum",
+            Combine::Union => "union",
+            Combine::Min => "min",
+            Combine::Max => "max",
+            Combine::Nonzero => "nonzero",
+            Combine::Single => "single",
+        }
+    }
+
+    /// The combiner of gonogo's own metric `name`, or of a declared metric of `shape`.
+    pub fn for_metric(name: &str, shape: Shape) -> Combine {
+        match lookup(name).map(|row| row.pattern) {
+            Some(p) if p.starts_with("coverage.") => Combine::Union,
+            Some(
+                "probe.*.cert_expiry" | "prometheus.alertmanager.reachable" | "git.rollback_target",
+            ) => Combine::Min,
+            Some("git.dirty" | "command.*.duration") => Combine::Max,
+            Some("command.*.exit_code") => Combine::Nonzero,
+            Some("prometheus.*") => Combine::Single,
+            Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {
+                Combine::Single
+            }
+            Some(_) => Combine::Sum,
+            None => match shape {
+                Shape::Value => Combine::Single,
+                Shape::Ratio | Shape::Distribution => Combine::Sum,
+            },
+        }
+    }
+}
+
+/// A name chosen by the user (a command, a scenario) as one metric segment: lower case, `_`
+/// for anything not alphanumeric (`Unit tests` → `unit_tests`).
+pub fn segment(name: &str) -> String {
+    let key: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if key.is_empty() { "command".into() } else { key }
+}
+
 /// Whether `name` matches `pattern` (`*` is exactly one non-empty segment).
 pub fn matches(pattern: &str, name: &str) -> bool {
     let mut pattern_segments = pattern.split('.');
@@ -449,6 +525,20 @@ pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_never_combine_by_recency() {
+        use Combine::*;
+        assert_eq!(Combine::for_metric("audit.critical", Value), Sum);
+        assert_eq!(Combine::for_metric("coverage.lines", Ratio), Union);
+        assert_eq!(Combine::for_metric("probe.redis.cert_expiry", Value), Min);
+        assert_eq!(Combine::for_metric("command.pytest.exit_code", Value), Nonzero);
+        assert_eq!(Combine::for_metric("prometheus.errors", Value), Single);
+        assert_eq!(Combine::for_metric("k6.http_req_duration.p95", Value), Single);
+        assert_eq!(Combine::for_metric("custom.depth", Value), Single);
+        assert_eq!(Combine::for_metric("custom.ok", Ratio), Sum);
+        assert_eq!(segment("Unit tests"), "unit_tests");
+    }
 
     #[test]
     fn star_matches_one_segment() {

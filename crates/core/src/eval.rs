@@ -25,11 +25,12 @@
 //! gates, or no gates). Blockers and warnings are ranked by how far the measured value is past
 //! its threshold, relative; missing evidence ranks first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
 
+use crate::catalog::Combine;
 use crate::evidence::{Evidence, MetricValue, Ratio, Shape};
 use crate::expect::{Aggregate, Op, Threshold};
 use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension};
@@ -37,7 +38,7 @@ use crate::stats::{self, Interval};
 use crate::units::{Dimension, Unit, format_base};
 use crate::verdict::{
     AreaResult, AreaStatus, BaselineRef, Counted, Decision, EvidenceRef, GateResult, GateStatus,
-    Measured, Reason, Rule, Settle, Verdict, WaiverState,
+    Measured, Reason, Rule, Settle, Unearned, Verdict, WaiverState,
 };
 
 /// A previous verdict's measurements, for relative gates.
@@ -58,19 +59,66 @@ pub struct BaselineGate {
     pub n: Option<u64>,
 }
 
-/// Judges `records` under `policy` at time `now`.
+/// What a judgement knows besides the policy and the evidence.
+#[derive(Debug, Clone, Default)]
+pub struct Candidate {
+    /// The commit being judged (git, the CI's variables, or `--commit`). Known: records
+    /// stamped with another commit are set aside.
+    pub commit: Option<String>,
+}
+
+/// Everything one judgement reads, for the gates.
+struct Judging<'a> {
+    policy: &'a Policy,
+    now: Timestamp,
+    baseline: Option<&'a Baseline>,
+    candidate: &'a Candidate,
+    missing_kinds: Vec<String>,
+}
+
+/// How long a record may be in the future of `now` (clocks disagree a little) before it is
+/// refused.
+pub const FUTURE_TOLERANCE_SECONDS: f64 = 300.0;
+
+/// Judges `records` under `policy` at time `now`, without knowing the candidate's commit.
 pub fn evaluate(
     policy: &Policy,
     records: &[Evidence],
     now: Timestamp,
     baseline: Option<&Baseline>,
 ) -> Verdict {
+    evaluate_for(policy, records, now, baseline, &Candidate::default())
+}
+
+/// Judges `records` under `policy` at time `now` for `candidate`.
+pub fn evaluate_for(
+    policy: &Policy,
+    records: &[Evidence],
+    now: Timestamp,
+    baseline: Option<&Baseline>,
+    candidate: &Candidate,
+) -> Verdict {
+    // A required kind must arrive as a non-empty, fresh record about this candidate.
     let missing_kinds: Vec<String> = policy
         .requires
         .iter()
-        .filter(|kind| !records.iter().any(|r| &r.kind == *kind))
+        .filter(|kind| {
+            !records.iter().any(|r| {
+                &r.kind == *kind
+                    && !r.metrics.is_empty()
+                    && about_candidate(r, candidate)
+                    && in_time(now, r, policy.max_age)
+            })
+        })
         .cloned()
         .collect();
+    let judging = Judging {
+        policy,
+        now,
+        baseline,
+        candidate,
+        missing_kinds,
+    };
     // Which records carry each metric, built once: gates look metrics up by name.
     let mut carriers: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, record) in records.iter().enumerate() {
@@ -85,15 +133,7 @@ pub fn evaluate(
         let carrying = carriers
             .get(gate.metric.as_str())
             .map_or(&[][..], Vec::as_slice);
-        let mut judged = judge(
-            gate,
-            records,
-            carrying,
-            now,
-            baseline,
-            &missing_kinds,
-            policy.env.as_deref(),
-        );
+        let mut judged = judge(gate, records, carrying, &judging);
         judged.result.evidence = judged
             .used
             .iter()
@@ -167,7 +207,21 @@ pub fn evaluate(
     };
     let blockers = ranked(Severity::Blocker);
     let warnings = ranked(Severity::Warn);
-    let decision = if blockers.is_empty() && missing_kinds.is_empty() {
+    // GO has to be earned: at least one blocker gate passed on evidence.
+    let unearned = if policy.gates.is_empty() {
+        Some(Unearned::NoGates)
+    } else if !gates.iter().any(|g| g.severity == Severity::Blocker) {
+        Some(Unearned::NoBlockers)
+    } else if !gates
+        .iter()
+        .any(|g| g.severity == Severity::Blocker && g.status == GateStatus::Pass)
+    {
+        Some(Unearned::NoBlockerPassed)
+    } else {
+        None
+    };
+    let missing_kinds = judging.missing_kinds;
+    let decision = if blockers.is_empty() && missing_kinds.is_empty() && unearned.is_none() {
         Decision::Go
     } else {
         Decision::NoGo
@@ -183,9 +237,370 @@ pub fn evaluate(
         blockers,
         warnings,
         missing_kinds,
+        unearned,
         evidence,
         baseline: baseline.and_then(|b| b.reference.clone()),
     }
+}
+
+/// Whether a record may speak of the candidate: unstamped, or stamped with its commit (a
+/// short hash matches its full form).
+fn about_candidate(record: &Evidence, candidate: &Candidate) -> bool {
+    match (&record.commit, &candidate.commit) {
+        (Some(stamped), Some(judged)) => same_commit(stamped, judged),
+        _ => true,
+    }
+}
+
+fn same_commit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a.len() >= 7 && b.len() >= 7 && (a.starts_with(&b) || b.starts_with(&a))
+}
+
+/// Not older than `max_age` (none: any age) and not from the future.
+fn in_time(now: Timestamp, record: &Evidence, max_age: Option<f64>) -> bool {
+    let age = age_seconds(now, record.collected_at);
+    age >= -FUTURE_TOLERANCE_SECONDS && max_age.is_none_or(|max| age <= max)
+}
+
+/// The engines whose records speak of a service, and so must be about one the policy names.
+pub const ENGINE_KINDS: [&str; 5] = ["load", "probe", "harden", "observe", "prometheus"];
+
+/// Rules 1 to 4 of `docs/evidence.md`, each printed with the gate when it set something
+/// aside: about this candidate, named by the policy, fresh, once, the newest measurement of
+/// each source. `Err` carries the records looked at when none is left (the gate is missing).
+fn select(
+    gate: &Gate,
+    records: &[Evidence],
+    carrying: &[usize],
+    judging: &Judging<'_>,
+    result: &mut GateResult,
+) -> Result<Vec<usize>, Vec<usize>> {
+    let now = judging.now;
+    let policy = judging.policy;
+    let mut left: Vec<usize> = carrying.to_vec();
+    let mut why_none: Option<String> = None;
+    let set_aside = |left: &mut Vec<usize>, keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
+        let (kept, dropped): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| keep(i));
+        *left = kept;
+        dropped
+    };
+
+    // 1. About this candidate.
+    if let Some(commit) = &judging.candidate.commit {
+        let other = set_aside(&mut left, &|i| about_candidate(&records[i], judging.candidate));
+        if !other.is_empty() {
+            result.rules.push(Rule::OtherCommit {
+                records: other.len(),
+                commit: commit.chars().take(12).collect(),
+            });
+            why_none = Some(format!(
+                "every record of `{}` is about another commit than {}",
+                gate.metric,
+                commit.chars().take(12).collect::<String>()
+            ));
+        }
+    }
+    // Provenance: an engine's record must be about something the policy names.
+    let unnamed = set_aside(&mut left, &|i| {
+        let record = &records[i];
+        !ENGINE_KINDS.contains(&record.kind.as_str())
+            || !matches!(record.source, crate::evidence::Source::Url(_))
+            || policy.names_source(record.source.as_str())
+    });
+    if !unnamed.is_empty() {
+        let sources: BTreeSet<String> = unnamed
+            .iter()
+            .map(|&i| crate::policy::origin(records[i].source.as_str()))
+            .collect();
+        let sources: Vec<String> = sources.into_iter().collect();
+        result.rules.push(Rule::NotNamed {
+            records: unnamed.len(),
+            sources: sources.join(", "),
+        });
+        why_none = Some(format!(
+            "the evidence of `{}` is about {}, which the policy does not name (add it to [target] base_url, an engine section or [targets] origins)",
+            gate.metric,
+            sources.join(", ")
+        ));
+    }
+    // 2. Time: not from the future, not older than max_age. Unstamped records must be fresh
+    // even under `max_age = "none"` when the candidate's commit is known.
+    let future = set_aside(&mut left, &|i| {
+        age_seconds(now, records[i].collected_at) >= -FUTURE_TOLERANCE_SECONDS
+    });
+    if !future.is_empty() {
+        result.rules.push(Rule::FromTheFuture {
+            records: future.len(),
+        });
+        why_none = Some(format!(
+            "every record of `{}` is dated in the future",
+            gate.metric
+        ));
+    }
+    let max_age_of = |i: usize| match (gate.max_age, &records[i].commit, &judging.candidate.commit) {
+        (None, None, Some(_)) => Some(crate::policy::DEFAULT_MAX_AGE_SECONDS),
+        (max_age, _, _) => max_age,
+    };
+    let before_age = left.clone();
+    let stale = set_aside(&mut left, &|i| {
+        max_age_of(i).is_none_or(|max| age_seconds(now, records[i].collected_at) <= max)
+    });
+    if !stale.is_empty() {
+        let max_age = stale.iter().filter_map(|&i| max_age_of(i)).fold(f64::INFINITY, f64::min);
+        if left.is_empty() {
+            let youngest = before_age
+                .iter()
+                .map(|&i| age_seconds(now, records[i].collected_at))
+                .fold(f64::INFINITY, f64::min);
+            result.reason = Some(Reason::Stale);
+            result.why = format!(
+                "the newest evidence for `{}` is {} old, more than max_age {}",
+                gate.metric,
+                format_base(youngest, Dimension::Time),
+                format_base(max_age, Dimension::Time)
+            );
+            return Err(before_age);
+        }
+        result.rules.push(Rule::ExcludedStale {
+            records: stale.len(),
+            max_age: format_base(max_age, Dimension::Time),
+        });
+    }
+    if left.is_empty() {
+        result.reason = Some(Reason::Missing);
+        result.why = why_none.unwrap_or_else(|| format!("no evidence has the metric `{}`", gate.metric));
+        return Err(Vec::new());
+    }
+
+    // 3. Once: the same record in two files (or twice in one), or the same producer's
+    // reading of the same input, counts once (the newest reading is kept).
+    left.sort_by(|&a, &b| {
+        records[b]
+            .collected_at
+            .cmp(&records[a].collected_at)
+            .then(a.cmp(&b))
+    });
+    let mut identities = BTreeSet::new();
+    let mut inputs = BTreeSet::new();
+    let before = left.len();
+    left.retain(|&i| {
+        let record = &records[i];
+        let input = match &record.source {
+            crate::evidence::Source::File(_) => record.sha256.clone(),
+            other => format!("{}\u{0}{}", other.as_str(), record.sha256),
+        };
+        identities.insert(record.identity())
+            && inputs.insert((record.kind.clone(), record.tool.name.clone(), input))
+    });
+    if left.len() < before {
+        result.rules.push(Rule::Duplicates {
+            records: before - left.len(),
+        });
+    }
+    // 4. Re-measurement: the same producer on the same source, measured again: the newest
+    // counts (`left` is newest first).
+    let mut sources = BTreeSet::new();
+    let mut superseded = Vec::new();
+    left.retain(|&i| {
+        let record = &records[i];
+        let fresh = sources.insert((
+            record.kind.clone(),
+            record.tool.name.clone(),
+            record.source.type_name(),
+            record.source.as_str().to_owned(),
+        ));
+        if !fresh {
+            superseded.push(i);
+        }
+        fresh
+    });
+    if !superseded.is_empty() {
+        result.rules.push(Rule::Superseded {
+            records: superseded.len(),
+            sources: superseded
+                .iter()
+                .map(|&i| records[i].source.to_string())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    left.sort_unstable();
+    Ok(left)
+}
+
+/// Rule 5: records of different sources combine by what the metric means.
+fn combine<'r>(
+    gate: &Gate,
+    records: &'r [Evidence],
+    fresh: &[usize],
+    shape: Shape,
+    how: Combine,
+    unit: &Unit,
+    result: &mut GateResult,
+) -> Result<Combined<'r>, String> {
+    let metric_of = |i: usize| &records[i].metrics[&gate.metric];
+    let several = fresh.len() > 1;
+    Ok(match shape {
+        Shape::Ratio if how == Combine::Union && several => {
+            let ratios: Vec<&crate::evidence::Metric> = fresh.iter().map(|&i| metric_of(i)).collect();
+            if ratios.iter().all(|m| !m.parts.is_empty()) {
+                let mut union: BTreeMap<&str, Ratio> = BTreeMap::new();
+                for metric in &ratios {
+                    for (part, r) in &metric.parts {
+                        let entry = union.entry(part.as_str()).or_insert(*r);
+                        *entry = Ratio {
+                            k: entry.k.max(r.k),
+                            n: entry.n.max(r.n),
+                        };
+                    }
+                }
+                let mut total = Ratio { k: 0, n: 0 };
+                for r in union.values() {
+                    total = total
+                        .checked_add(*r)
+                        .ok_or_else(|| overflow(&gate.metric))?;
+                }
+                result.rules.push(Rule::Union {
+                    records: fresh.len(),
+                    parts: union.len(),
+                    k: total.k,
+                    n: total.n,
+                });
+                Combined::Ratio(total)
+            } else {
+                // Without the parts, the lowest of the reports is a lower bound of the union.
+                let lowest = ratios
+                    .iter()
+                    .filter_map(|m| m.value.as_ratio())
+                    .min_by(|a, b| {
+                        let rate = |r: &Ratio| r.rate().unwrap_or(0.0);
+                        rate(a).total_cmp(&rate(b))
+                    })
+                    .expect("several records");
+                result.rules.push(Rule::Combined {
+                    records: fresh.len(),
+                    how: "the lowest (a lower bound of the union: the reports do not list files)".into(),
+                });
+                Combined::Ratio(lowest)
+            }
+        }
+        Shape::Ratio => {
+            let mut sum = Ratio { k: 0, n: 0 };
+            for r in fresh.iter().filter_map(|&i| metric_of(i).value.as_ratio()) {
+                sum = sum.checked_add(r).ok_or_else(|| overflow(&gate.metric))?;
+            }
+            if several {
+                result.rules.push(Rule::Summed {
+                    records: fresh.len(),
+                    k: sum.k,
+                    n: sum.n,
+                    unit: unit.to_string(),
+                });
+            }
+            Combined::Ratio(sum)
+        }
+        Shape::Distribution => {
+            let first = metric_of(fresh[0]).value.as_histogram().expect("shape checked");
+            if !several {
+                Combined::Distribution(std::borrow::Cow::Borrowed(first))
+            } else {
+                let mut merged: Histogram<u64> = first.clone();
+                merged.auto(true);
+                for &i in &fresh[1..] {
+                    if let Some(h) = metric_of(i).value.as_histogram() {
+                        merged
+                            .add(h)
+                            .map_err(|_| format!("the histograms of `{}` cannot be merged", gate.metric))?;
+                    }
+                }
+                result.rules.push(Rule::MergedHistograms {
+                    records: fresh.len(),
+                    samples: merged.len(),
+                });
+                Combined::Distribution(std::borrow::Cow::Owned(merged))
+            }
+        }
+        Shape::Value => {
+            let values: Vec<f64> = fresh
+                .iter()
+                .map(|&i| match metric_of(i).value {
+                    MetricValue::Value(v) => v,
+                    _ => unreachable!("shape checked"),
+                })
+                .collect();
+            if !several {
+                return Ok(Combined::Value(values[0]));
+            }
+            let value = match how {
+                Combine::Sum | Combine::Union => values.iter().sum(),
+                Combine::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+                Combine::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                Combine::Nonzero => values
+                    .iter()
+                    .copied()
+                    .filter(|v| *v != 0.0)
+                    .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+                    .unwrap_or(0.0),
+                Combine::Single => {
+                    let sources: Vec<String> =
+                        fresh.iter().map(|&i| records[i].source.to_string()).collect();
+                    return Err(format!(
+                        "{} sources give `{}` ({}), and a {} of one cannot stand for the others: keep one, or declare how they combine ([[metric]] combine)",
+                        fresh.len(),
+                        gate.metric,
+                        sources.join(", "),
+                        unit
+                    ));
+                }
+            };
+            if !value.is_finite() {
+                return Err(overflow(&gate.metric));
+            }
+            result.rules.push(Rule::Combined {
+                records: fresh.len(),
+                how: how.as_str().to_owned(),
+            });
+            Combined::Value(value)
+        }
+    })
+}
+
+fn overflow(metric: &str) -> String {
+    format!("the counts of `{metric}` overflow when added: the evidence is malformed")
+}
+
+/// A pass (or an undecided gate) that stands on an incomplete record is *missing*: what did
+/// not run could have found what the gate forbids. A count that already breaks an upper bound
+/// stays a fail (it is a lower bound of the truth).
+fn apply_incomplete(gate: &Gate, records: &[Evidence], used: &[usize], result: &mut GateResult) {
+    let missing: Vec<String> = used
+        .iter()
+        .flat_map(|&i| records[i].incomplete.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if missing.is_empty() || result.status == GateStatus::Missing {
+        return;
+    }
+    result.rules.push(Rule::Incomplete {
+        what: missing.join("; "),
+    });
+    let lower_bound_breaks =
+        result.status == GateStatus::Fail && gate.expect.op.upper_bound() != Some(false);
+    if lower_bound_breaks {
+        return;
+    }
+    result.status = GateStatus::Missing;
+    result.reason = Some(Reason::Incomplete);
+    result.settle = None;
+    result.why = format!(
+        "the evidence is incomplete ({}), so it cannot show that {} holds",
+        missing.join("; "),
+        gate.expect
+    );
 }
 
 struct Judged {
@@ -194,15 +609,8 @@ struct Judged {
     used: Vec<usize>,
 }
 
-fn judge(
-    gate: &Gate,
-    records: &[Evidence],
-    carrying: &[usize],
-    now: Timestamp,
-    baseline: Option<&Baseline>,
-    missing_kinds: &[String],
-    env: Option<&str>,
-) -> Judged {
+fn judge(gate: &Gate, records: &[Evidence], carrying: &[usize], judging: &Judging<'_>) -> Judged {
+    let now = judging.now;
     let mut result = GateResult {
         name: gate.name.clone(),
         area: gate.area.clone(),
@@ -224,33 +632,25 @@ fn judge(
         distance: f64::INFINITY,
     };
     let mut used = Vec::new();
-    decide(
-        gate,
-        records,
-        carrying,
-        now,
-        baseline,
-        missing_kinds,
-        env,
-        &mut result,
-        &mut used,
-    );
+    decide(gate, records, carrying, judging, &mut result, &mut used);
+    apply_incomplete(gate, records, &used, &mut result);
     apply_waiver(gate, now, &mut result);
     Judged { result, used }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn decide(
     gate: &Gate,
     records: &[Evidence],
     carrying: &[usize],
-    now: Timestamp,
-    baseline: Option<&Baseline>,
-    missing_kinds: &[String],
-    env: Option<&str>,
+    judging: &Judging<'_>,
     result: &mut GateResult,
     used: &mut Vec<usize>,
 ) {
+    let (baseline, missing_kinds, env) = (
+        judging.baseline,
+        judging.missing_kinds.as_slice(),
+        judging.policy.env.as_deref(),
+    );
     if carrying.is_empty() {
         if missing_kinds.is_empty() {
             result.why = format!("no evidence has the metric `{}`", gate.metric);
@@ -266,34 +666,15 @@ fn decide(
         return;
     }
 
-    // Age.
-    let mut fresh = carrying.to_vec();
-    if let Some(max_age) = gate.max_age {
-        let age = |i: usize| age_seconds(now, records[i].collected_at);
-        fresh.retain(|&i| age(i) <= max_age);
-        if fresh.is_empty() {
-            let youngest = carrying
-                .iter()
-                .map(|&i| age(i))
-                .fold(f64::INFINITY, f64::min);
-            result.reason = Some(Reason::Stale);
-            result.why = format!(
-                "the newest evidence for `{}` is {} old, more than max_age {}",
-                gate.metric,
-                format_base(youngest, Dimension::Time),
-                format_base(max_age, Dimension::Time)
-            );
-            used.extend_from_slice(carrying);
+    // Which records count: about this candidate, named by the policy, fresh, once each, the
+    // newest measurement of each source (see `select`).
+    let fresh = match select(gate, records, carrying, judging, result) {
+        Ok(fresh) => fresh,
+        Err(set_aside) => {
+            used.extend(set_aside);
             return;
         }
-        let excluded = carrying.len() - fresh.len();
-        if excluded > 0 {
-            result.rules.push(Rule::ExcludedStale {
-                records: excluded,
-                max_age: format_base(max_age, Dimension::Time),
-            });
-        }
-    }
+    };
     used.extend(fresh.iter().copied());
 
     // Combine.
@@ -337,73 +718,13 @@ fn decide(
         return;
     }
     let dimension = threshold_dimension(aggregate, shape, &unit);
-    let combined = match shape {
-        Shape::Ratio => {
-            let sum = fresh
-                .iter()
-                .filter_map(|&i| metric_of(i).value.as_ratio())
-                .fold(Ratio { k: 0, n: 0 }, |sum, r| sum + r);
-            if fresh.len() > 1 {
-                result.rules.push(Rule::Summed {
-                    records: fresh.len(),
-                    k: sum.k,
-                    n: sum.n,
-                    unit: unit.to_string(),
-                });
-            }
-            Combined::Ratio(sum)
-        }
-        Shape::Distribution => {
-            let histogram = if fresh.len() == 1 {
-                std::borrow::Cow::Borrowed(
-                    metric_of(fresh[0])
-                        .value
-                        .as_histogram()
-                        .expect("shape checked"),
-                )
-            } else {
-                let mut merged: Histogram<u64> = metric_of(fresh[0])
-                    .value
-                    .as_histogram()
-                    .expect("shape checked")
-                    .clone();
-                merged.auto(true);
-                for &i in &fresh[1..] {
-                    if let Some(h) = metric_of(i).value.as_histogram()
-                        && merged.add(h).is_err()
-                    {
-                        result.reason = Some(Reason::Unparseable);
-                        result.why =
-                            format!("the histograms of `{}` cannot be merged", gate.metric);
-                        return;
-                    }
-                }
-                result.rules.push(Rule::MergedHistograms {
-                    records: fresh.len(),
-                    samples: merged.len(),
-                });
-                std::borrow::Cow::Owned(merged)
-            };
-            Combined::Distribution(histogram)
-        }
-        Shape::Value => {
-            let newest = *fresh
-                .iter()
-                .max_by_key(|&&i| records[i].collected_at)
-                .expect("fresh is not empty");
-            if fresh.len() > 1 {
-                result.rules.push(Rule::NewestValue {
-                    records: fresh.len(),
-                    metric: gate.metric.clone(),
-                    source: records[newest].source.to_string(),
-                    at: records[newest].collected_at.to_string(),
-                });
-                used.retain(|&i| i == newest);
-            }
-            let MetricValue::Value(v) = metric_of(newest).value else {
-                unreachable!("shape checked")
-            };
-            Combined::Value(v)
+    let how = judging.policy.combine_of(&gate.metric, shape);
+    let combined = match combine(gate, records, &fresh, shape, how, &unit, result) {
+        Ok(combined) => combined,
+        Err(why) => {
+            result.reason = Some(Reason::Conflict);
+            result.why = why;
+            return;
         }
     };
 

@@ -55,6 +55,14 @@ pub struct Evidence {
     /// Free-form detail for reports (failing test names, findings, outage intervals). The
     /// decision never reads it.
     pub details: serde_json::Value,
+    /// The commit of the candidate this record is about, when the producer knew it (`gonogo
+    /// run` stamps every record it writes; `--commit` on the engines and `collect`). A gate
+    /// that knows the candidate's commit ignores records stamped with another one.
+    pub commit: Option<String>,
+    /// What the producer could not do (the target did not answer, 48 checks did not run, the
+    /// audit skipped dependencies). Empty: the work completed. A count from an incomplete
+    /// record is a lower bound, so an upper-bound gate on it cannot pass.
+    pub incomplete: Vec<String>,
 }
 
 impl Evidence {
@@ -73,7 +81,26 @@ impl Evidence {
             tool,
             metrics: BTreeMap::new(),
             details: serde_json::Value::Null,
+            commit: None,
+            incomplete: Vec::new(),
         }
+    }
+
+    /// The record's identity: the SHA-256 of its canonical content (the wire form, keys in
+    /// order). Two records with the same identity are one record, however many files hold it.
+    pub fn identity(&self) -> String {
+        sha256_hex(crate::wire::to_json_line(self).as_bytes())
+    }
+
+    /// Marks the record incomplete, saying what is missing.
+    pub fn mark_incomplete(&mut self, what: impl Into<String>) -> &mut Self {
+        self.incomplete.push(what.into());
+        self
+    }
+
+    /// Whether the producer finished its work.
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_empty()
     }
 
     /// Adds or replaces a metric.
@@ -141,6 +168,10 @@ pub struct Metric {
     pub value: MetricValue,
     /// A caveat the report must show beside the metric (e.g. k6 trends: "sample count unknown").
     pub note: Option<String>,
+    /// A ratio split into the parts of its population (coverage by source file), so that two
+    /// reports of overlapping files combine as a union by part instead of a sum. Empty: not
+    /// split.
+    pub parts: BTreeMap<String, Ratio>,
 }
 
 impl Metric {
@@ -149,6 +180,7 @@ impl Metric {
             unit,
             value: MetricValue::Value(value),
             note: None,
+            parts: BTreeMap::new(),
         }
     }
 
@@ -157,6 +189,7 @@ impl Metric {
             unit,
             value: MetricValue::Ratio(ratio),
             note: None,
+            parts: BTreeMap::new(),
         }
     }
 
@@ -165,11 +198,18 @@ impl Metric {
             unit,
             value: MetricValue::Distribution(histogram),
             note: None,
+            parts: BTreeMap::new(),
         }
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Metric {
         self.note = Some(note.into());
+        self
+    }
+
+    /// The ratio's split by part (see [`Metric::parts`]).
+    pub fn with_parts(mut self, parts: BTreeMap<String, Ratio>) -> Metric {
+        self.parts = parts;
         self
     }
 }
@@ -247,17 +287,14 @@ impl Ratio {
     pub fn rate(self) -> Option<f64> {
         (self.n > 0).then(|| self.k as f64 / self.n as f64)
     }
-}
 
-/// The sum of two ratios over disjoint trials.
-impl std::ops::Add for Ratio {
-    type Output = Ratio;
-
-    fn add(self, other: Ratio) -> Ratio {
-        Ratio {
-            k: self.k.saturating_add(other.k),
-            n: self.n.saturating_add(other.n),
-        }
+    /// The sum of two ratios over disjoint trials; `None` when a count overflows (a sum that
+    /// saturated would turn 2^64−1 of 2^64−1 plus 0 of 2^64−1 into 100 %).
+    pub fn checked_add(self, other: Ratio) -> Option<Ratio> {
+        Some(Ratio {
+            k: self.k.checked_add(other.k)?,
+            n: self.n.checked_add(other.n)?,
+        })
     }
 }
 
@@ -321,8 +358,10 @@ mod tests {
         assert!(Ratio::new(3, 2).is_none());
         assert_eq!(Ratio::new(0, 0).unwrap().rate(), None);
         assert_eq!(
-            Ratio::new(1, 4).unwrap() + Ratio::new(1, 4).unwrap(),
-            Ratio { k: 2, n: 8 }
+            Ratio::new(1, 4).unwrap().checked_add(Ratio::new(1, 4).unwrap()),
+            Some(Ratio { k: 2, n: 8 })
         );
+        let huge = Ratio::new(u64::MAX, u64::MAX).unwrap();
+        assert_eq!(huge.checked_add(Ratio::new(0, u64::MAX).unwrap()), None);
     }
 }

@@ -77,6 +77,12 @@ pub const DEFAULT_AREAS: [&str; 6] = [
 /// The default confidence of every interval.
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
+/// Evidence older than this is stale unless the policy or the gate says otherwise (7 days).
+pub const DEFAULT_MAX_AGE_SECONDS: f64 = 7.0 * 86400.0;
+
+/// How far ahead a waiver may expire unless the policy says otherwise.
+pub const DEFAULT_MAX_WAIVER_DAYS: i64 = 90;
+
 /// One problem in a policy, with the byte range of the text it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -206,8 +212,16 @@ pub struct PolicySettings {
     /// Confidence of every interval, between 0.5 and 0.9999 (default 0.95).
     #[schemars(with = "Option<f64>")]
     pub confidence: Option<Spanned<f64>>,
-    /// Where evidence files are read from (default `.gonogo/evidence`).
+    /// Where evidence files are read from (default: beside the verdict, else
+    /// `.gonogo/evidence`).
     pub evidence_dir: Option<String>,
+    /// Evidence older than this is stale for every gate that does not set its own: a duration
+    /// (`24h`, `7d`) or `"none"`, written out (default `7d`).
+    #[schemars(with = "Option<String>")]
+    pub max_age: Option<Spanned<String>>,
+    /// How far ahead a waiver may expire, in days (default 90).
+    #[schemars(with = "Option<u32>")]
+    pub max_waiver_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -229,6 +243,9 @@ pub struct MetricDecl {
     /// The unit evidence writes it in: `ms`, `us`, `%`, `B`, `1/s`, or the thing counted.
     pub unit: String,
     pub description: Option<String>,
+    /// How records of different sources combine: `sum`, `union`, `min`, `max`, `nonzero` or
+    /// `single` (default: `sum` for ratios and distributions, `single` for values).
+    pub combine: Option<crate::catalog::Combine>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -257,7 +274,8 @@ pub struct GateDecl {
     /// `blocker` (default) makes the area red and the verdict NO-GO; `warn` makes it yellow.
     #[serde(default)]
     pub severity: Severity,
-    /// Evidence older than this is stale: `90s`, `30m`, `24h`, `7d`.
+    /// Evidence older than this is stale: `90s`, `30m`, `24h`, `7d`, or `"none"` (default: the
+    /// policy's `max_age`, else 7d).
     #[schemars(with = "Option<String>")]
     pub max_age: Option<Spanned<String>>,
     /// Confidence of this gate's interval (default: the policy's).
@@ -374,6 +392,14 @@ pub struct Policy {
     /// Accepted vulnerabilities (`[[ignore]]`) that apply in this environment, for the
     /// collectors of dependency audits.
     pub ignores: Vec<AdvisoryIgnore>,
+    /// The policy-wide `max_age` in seconds (`None`: "none" was written out).
+    pub max_age: Option<f64>,
+    /// How far ahead a waiver may expire, in days.
+    pub max_waiver_days: i64,
+    /// The origins (`scheme://host:port`) and hosts the policy names: `[target] base_url`, the
+    /// URLs of its engine sections, `[targets] origins` and `allow`. Records of the engines
+    /// count only when they are about one of these.
+    pub origins: BTreeSet<String>,
 }
 
 /// An `[[ignore]]` rule, checked and resolved for the environment.
@@ -397,6 +423,7 @@ pub struct DeclaredMetric {
     pub name: String,
     pub shape: Shape,
     pub unit: Unit,
+    pub combine: Option<crate::catalog::Combine>,
 }
 
 #[derive(Debug, Clone)]
@@ -422,6 +449,8 @@ pub struct Waiver {
     pub owner: String,
     /// The last day it applies (UTC).
     pub expires: jiff::civil::Date,
+    /// Where `expires` is written, for the caret when it is too far ahead.
+    pub expires_span: Range<usize>,
 }
 
 impl Policy {
@@ -475,6 +504,85 @@ impl Policy {
     pub fn gate(&self, name: &str) -> Option<&Gate> {
         self.gates.iter().find(|g| g.name == name)
     }
+
+    /// Waivers that expire more than `max_waiver_days` after `today`: a waiver is a decision
+    /// to look again soon, not a way to switch a gate off.
+    pub fn check_waivers(&self, today: jiff::civil::Date) -> Vec<Problem> {
+        let limit = today
+            .checked_add(jiff::Span::new().days(self.max_waiver_days))
+            .unwrap_or(jiff::civil::Date::MAX);
+        self.gates
+            .iter()
+            .filter_map(|gate| gate.waiver.as_ref().map(|w| (gate, w)))
+            .filter(|(_, waiver)| waiver.expires > limit)
+            .map(|(gate, waiver)| {
+                Problem::new(
+                    format!(
+                        "the waiver of `{}` expires on {}, more than {} days ahead",
+                        gate.name, waiver.expires, self.max_waiver_days
+                    ),
+                    waiver.expires_span.clone(),
+                    format!("at most {limit}"),
+                )
+                .help("a waiver must be looked at again: set a nearer date, or raise [policy] max_waiver_days")
+            })
+            .collect()
+    }
+
+    /// How records of `metric` from different sources combine: the policy's declaration for
+    /// its own metrics, else the catalogue's.
+    pub fn combine_of(&self, metric: &str, shape: Shape) -> crate::catalog::Combine {
+        self.declared_metrics
+            .iter()
+            .find(|m| m.name == metric)
+            .and_then(|m| m.combine)
+            .unwrap_or_else(|| crate::catalog::Combine::for_metric(metric, shape))
+    }
+
+    /// Whether an engine's record about `url` is about something the policy names.
+    pub fn names_source(&self, url: &str) -> bool {
+        let origin = origin(url);
+        self.origins.contains(&origin)
+            || host_of(&origin).is_some_and(|host| self.origins.contains(&format!("host:{host}")))
+    }
+}
+
+/// The origin of a URL: `scheme://host:port`, lower case, default ports written out
+/// (`http://Example.com/x` → `http://example.com:80`); user information is dropped. Text that
+/// is not a URL is returned trimmed.
+pub fn origin(url: &str) -> String {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority.to_ascii_lowercase();
+    let has_port = match authority.rfind(']') {
+        Some(close) => authority[close..].contains(':'),
+        None => authority.contains(':'),
+    };
+    if has_port {
+        return format!("{scheme}://{authority}");
+    }
+    let port = match scheme.as_str() {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    };
+    match port {
+        Some(port) => format!("{scheme}://{authority}:{port}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+fn host_of(origin: &str) -> Option<&str> {
+    let (_, authority) = origin.split_once("://")?;
+    Some(match authority.rfind(']') {
+        Some(close) => &authority[..=close],
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    })
 }
 
 /// The dimension a gate's threshold must have for `aggregate` over a metric of `shape`/`unit`.
@@ -553,6 +661,29 @@ fn toml_problem(error: &toml::de::Error, text: &str) -> Problem {
 fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
     let mut problems = Vec::new();
 
+    let mut policy_max_age = Some(DEFAULT_MAX_AGE_SECONDS);
+    if let Some(text) = &file.policy.max_age {
+        match parse_max_age(text) {
+            Ok(age) => policy_max_age = age,
+            Err(p) => problems.push(p),
+        }
+    }
+    let mut max_waiver_days = DEFAULT_MAX_WAIVER_DAYS;
+    if let Some(days) = &file.policy.max_waiver_days {
+        if (1..=3650).contains(days.get_ref()) {
+            max_waiver_days = *days.get_ref();
+        } else {
+            problems.push(
+                Problem::new(
+                    format!("max_waiver_days {} is out of range", days.get_ref()),
+                    days.span(),
+                    "here",
+                )
+                .help("a number of days from 1 to 3650 (default 90)"),
+            );
+        }
+    }
+
     let mut confidence = DEFAULT_CONFIDENCE;
     if let Some(c) = &file.policy.confidence {
         match check_confidence(c) {
@@ -618,6 +749,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                 ShapeDecl::Distribution => Shape::Distribution,
             },
             unit: Unit::parse(&decl.unit),
+            combine: decl.combine,
         });
     }
 
@@ -734,8 +866,8 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                 None
             }
         };
-        let max_age = match max_age_text.map(parse_age).transpose() {
-            Ok(age) => age,
+        let max_age = match max_age_text.map(parse_max_age).transpose() {
+            Ok(age) => age.unwrap_or(policy_max_age),
             Err(p) => {
                 problems.push(p);
                 None
@@ -788,6 +920,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                         reason: decl.reason.clone(),
                         owner: decl.owner.clone(),
                         expires,
+                        expires_span: decl.expires.span(),
                     });
                 }
             }
@@ -848,8 +981,32 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
         .into_iter()
         .collect();
 
+    // Every [[command]] is a blocker of its own: it must exit 0.
+    for table in &file.commands {
+        match command_gate(table, &areas, policy_max_age) {
+            Ok(Some(gate)) => {
+                if gates.iter().any(|g| g.name == gate.name) {
+                    problems.push(Problem::new(
+                        format!("two gates are named `{}` (a [[command]] makes one)", gate.name),
+                        0..0,
+                        "",
+                    ));
+                } else {
+                    gates.push(gate);
+                }
+            }
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+
+    let origins = named_origins(&file);
+
     if problems.is_empty() {
         Ok(Policy {
+            max_age: policy_max_age,
+            max_waiver_days,
+            origins,
             name: file.policy.name,
             env: env.map(str::to_owned),
             confidence,
@@ -1019,6 +1176,107 @@ pub fn parse_duration_seconds(text: &str) -> Option<f64> {
         Suffix::Time(t) if number >= 0.0 => Some(number * t.seconds()),
         _ => None,
     }
+}
+
+/// A `max_age`: a duration, or `"none"` written out (`Ok(None)`).
+fn parse_max_age(text: &Spanned<String>) -> Result<Option<f64>, Problem> {
+    if text.get_ref().trim() == "none" {
+        return Ok(None);
+    }
+    parse_age(text).map(Some)
+}
+
+/// The gate a `[[command]]` makes: `command.<name>.exit_code` must be 0. A blocker unless
+/// `allow_failure = true`; in the `delivery` area unless it says `area`. The core reads only
+/// these keys; `gonogo run` checks the rest.
+fn command_gate(
+    table: &toml::Table,
+    areas: &[Area],
+    max_age: Option<f64>,
+) -> Result<Option<Gate>, Problem> {
+    let Some(name) = table.get("name").and_then(toml::Value::as_str) else {
+        return Ok(None); // `gonogo run` reports the missing name with its caret
+    };
+    let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
+    let segment = crate::catalog::segment(text("metric").unwrap_or(name));
+    let area = text("area").unwrap_or("delivery");
+    if !areas.iter().any(|a| a.name == area) {
+        return Err(Problem::new(
+            format!("[[command]] `{name}`: unknown area `{area}`"),
+            0..0,
+            "",
+        )
+        .did_you_mean(&closest(area, areas.iter().map(|a| a.name.as_str()))));
+    }
+    let allow_failure = table
+        .get("allow_failure")
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
+    Ok(Some(Gate {
+        name: format!("command {name}"),
+        area: area.to_owned(),
+        metric: format!("command.{segment}.exit_code"),
+        expect: "value == 0".parse().expect("a valid expectation"),
+        severity: if allow_failure {
+            Severity::Warn
+        } else {
+            Severity::Blocker
+        },
+        max_age,
+        confidence: DEFAULT_CONFIDENCE,
+        description: text("run").map(|run| format!("`{run}` exits 0")),
+        waiver: None,
+        metric_span: 0..0,
+        expect_span: 0..0,
+    }))
+}
+
+/// The origins and hosts a policy names (see [`Policy::origins`]).
+fn named_origins(file: &PolicyFile) -> BTreeSet<String> {
+    let mut origins = BTreeSet::new();
+    let text = |table: &toml::Table, key: &str| {
+        table
+            .get(key)
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    let base = file.target.as_ref().and_then(|t| text(t, "base_url"));
+    if let Some(base) = &base {
+        origins.insert(origin(base));
+    }
+    let sections = file
+        .load
+        .values()
+        .chain(&file.probes)
+        .chain(file.observe.iter())
+        .chain(file.harden.iter())
+        .chain(&file.prometheus);
+    for table in sections {
+        if let Some(url) = text(table, "url") {
+            origins.insert(origin(&url));
+        }
+    }
+    if let Some(targets) = &file.targets {
+        let list = |key: &str| -> Vec<String> {
+            targets
+                .get(key)
+                .and_then(toml::Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for url in list("origins") {
+            origins.insert(origin(&url));
+        }
+        for host in list("allow") {
+            origins.insert(format!("host:{}", host.trim().to_ascii_lowercase()));
+        }
+    }
+    origins
 }
 
 fn parse_age(text: &Spanned<String>) -> Result<f64, Problem> {

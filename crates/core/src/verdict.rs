@@ -100,6 +100,14 @@ pub enum Reason {
     Unparseable,
     /// A waiver applies.
     Waived,
+    /// The evidence comes from work that did not complete (the target did not answer, checks
+    /// did not run): it cannot show that the gate holds.
+    Incomplete,
+    /// Several sources give a metric that has no meaning across sources.
+    Conflict,
+    /// The evidence gives an estimate without its distribution (a k6 summary's p(95), a
+    /// PromQL quantile, a figure typed by hand): it can neither pass nor fail.
+    NoDistribution,
 }
 
 impl Reason {
@@ -113,6 +121,9 @@ impl Reason {
             Reason::NoBaseline => "no_baseline",
             Reason::Unparseable => "unparseable",
             Reason::Waived => "waived",
+            Reason::Incomplete => "incomplete",
+            Reason::Conflict => "conflict",
+            Reason::NoDistribution => "no_distribution",
         }
     }
 }
@@ -154,6 +165,8 @@ pub struct Verdict {
     pub warnings: Vec<usize>,
     /// Evidence kinds the environment requires that never arrived.
     pub missing_kinds: Vec<String>,
+    /// Why a verdict with nothing failing is still NO-GO: no blocker gate passed on evidence.
+    pub unearned: Option<Unearned>,
     /// Every evidence record a gate used; gates refer to it by index.
     pub evidence: Vec<EvidenceRef>,
     pub baseline: Option<BaselineRef>,
@@ -162,6 +175,43 @@ pub struct Verdict {
 impl Verdict {
     pub fn count(&self, status: GateStatus) -> usize {
         self.gates.iter().filter(|g| g.status == status).count()
+    }
+}
+
+/// GO has to be earned: why it was not, when no blocker stopped it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unearned {
+    /// The policy has no gates.
+    NoGates,
+    /// Every gate is a warning.
+    NoBlockers,
+    /// No blocker gate passed on evidence (every one is waived, or none exists that passed).
+    NoBlockerPassed,
+}
+
+impl Unearned {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unearned::NoGates => "no_gates",
+            Unearned::NoBlockers => "no_blockers",
+            Unearned::NoBlockerPassed => "no_blocker_passed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Unearned> {
+        [Unearned::NoGates, Unearned::NoBlockers, Unearned::NoBlockerPassed]
+            .into_iter()
+            .find(|u| u.as_str() == s)
+    }
+}
+
+impl fmt::Display for Unearned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unearned::NoGates => "the policy has no gates: GO has to be earned by a blocker gate that passes on evidence",
+            Unearned::NoBlockers => "every gate is a warning: GO has to be earned by a blocker gate that passes on evidence",
+            Unearned::NoBlockerPassed => "no blocker gate passed on evidence (waived gates do not count): GO has to be earned",
+        })
     }
 }
 
@@ -237,6 +287,29 @@ pub enum Rule {
     /// Text as its author wrote it: an engine's caveat on a metric, the formula of a relative
     /// threshold. Not translated.
     Text(String),
+    /// Records stamped with another commit than the candidate's were set aside.
+    OtherCommit { records: usize, commit: String },
+    /// Engine records about services the policy does not name were set aside.
+    NotNamed { records: usize, sources: String },
+    /// Records dated in the future were set aside.
+    FromTheFuture { records: usize },
+    /// Records that repeat another (the same record twice, the same producer's reading of the
+    /// same input) counted once.
+    Duplicates { records: usize },
+    /// Older measurements of the same source by the same producer were superseded by the
+    /// newest.
+    Superseded { records: usize, sources: String },
+    /// Plain values of several sources were combined, as the metric's combiner says.
+    Combined { records: usize, how: String },
+    /// Split ratios of several records were combined as a union by part.
+    Union {
+        records: usize,
+        parts: usize,
+        k: u64,
+        n: u64,
+    },
+    /// The evidence is incomplete: what the producer could not do.
+    Incomplete { what: String },
 }
 
 impl Rule {
@@ -251,6 +324,14 @@ impl Rule {
             Rule::PlainValue => "plain_value",
             Rule::WaiverExpired { .. } => "waiver_expired",
             Rule::Text(_) => "text",
+            Rule::OtherCommit { .. } => "other_commit",
+            Rule::NotNamed { .. } => "not_named",
+            Rule::FromTheFuture { .. } => "from_the_future",
+            Rule::Duplicates { .. } => "duplicates",
+            Rule::Superseded { .. } => "superseded",
+            Rule::Combined { .. } => "combined",
+            Rule::Union { .. } => "union",
+            Rule::Incomplete { .. } => "incomplete",
         }
     }
 
@@ -295,6 +376,30 @@ impl Rule {
                 vec![("owner", owner.clone()), ("expires", expires.clone())]
             }
             Rule::Text(text) => vec![("text", text.clone())],
+            Rule::OtherCommit { records, commit } => {
+                vec![("records", records.to_string()), ("commit", commit.clone())]
+            }
+            Rule::NotNamed { records, sources } | Rule::Superseded { records, sources } => {
+                vec![("records", records.to_string()), ("sources", sources.clone())]
+            }
+            Rule::FromTheFuture { records } | Rule::Duplicates { records } => {
+                vec![("records", records.to_string())]
+            }
+            Rule::Combined { records, how } => {
+                vec![("records", records.to_string()), ("how", how.clone())]
+            }
+            Rule::Union {
+                records,
+                parts,
+                k,
+                n,
+            } => vec![
+                ("records", records.to_string()),
+                ("parts", parts.to_string()),
+                ("k", k.to_string()),
+                ("n", n.to_string()),
+            ],
+            Rule::Incomplete { what } => vec![("what", what.clone())],
         }
     }
 }
@@ -337,8 +442,50 @@ impl fmt::Display for Rule {
                 "the waiver by {owner} expired on {expires}: the gate counts again"
             ),
             Rule::Text(text) => f.write_str(text),
+            Rule::OtherCommit { records, commit } => write!(
+                f,
+                "set aside {records} record{} about another commit than {commit}",
+                plural_s(*records)
+            ),
+            Rule::NotNamed { records, sources } => write!(
+                f,
+                "set aside {records} record{} about {sources}, which the policy does not name",
+                plural_s(*records)
+            ),
+            Rule::FromTheFuture { records } => write!(
+                f,
+                "set aside {records} record{} dated in the future",
+                plural_s(*records)
+            ),
+            Rule::Duplicates { records } => write!(
+                f,
+                "counted once: {records} record{} repeated another (same record, or the same producer on the same input)",
+                plural_s(*records)
+            ),
+            Rule::Superseded { records, sources } => write!(
+                f,
+                "{records} older measurement{} of {sources} superseded by the newest",
+                plural_s(*records)
+            ),
+            Rule::Combined { records, how } => {
+                write!(f, "combined {records} sources: {how}")
+            }
+            Rule::Union {
+                records,
+                parts,
+                k,
+                n,
+            } => write!(
+                f,
+                "union of {records} reports by file: {parts} files, {k} of {n}"
+            ),
+            Rule::Incomplete { what } => write!(f, "the evidence is incomplete: {what}"),
         }
     }
+}
+
+fn plural_s(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// What would settle an inconclusive gate, as data (renderers word it in their language);

@@ -32,6 +32,14 @@
 //!   standard V2 compressed form, base64-encoded, as in HdrHistogram log files (the form other
 //!   HdrHistogram tools read). An optional `note` is a caveat for the report.
 //! - `details` is free-form JSON for reports; the decision never reads it.
+//! - a ratio may carry `parts`: the same ratio split by part of its population (coverage by
+//!   source file: `{"src/app.py": {"k": 40, "n": 50}}`), for the union of two reports.
+//! - optional `commit`: the candidate's commit the record is about (7 to 64 hex digits).
+//! - optional `incomplete`: what the producer could not do (a list of sentences); a record
+//!   without it completed its work.
+//!
+//! Malformed records are refused, loudly: a metric named twice in one record, a negative
+//! count, duration or size, a ratio with more events than trials.
 
 use std::collections::BTreeMap;
 
@@ -79,9 +87,44 @@ struct RecordV1 {
     sha256: String,
     collected_at: jiff::Timestamp,
     tool: ToolV1,
+    #[serde(deserialize_with = "unique_keys")]
     metrics: BTreeMap<String, MetricV1>,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     details: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    commit: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    incomplete: Vec<String>,
+}
+
+/// A map whose keys must be unique: a metric given twice in one record is an error, not "the
+/// last one wins".
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of metrics by name")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "metric `{key}` appears twice in one record"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,6 +151,8 @@ struct MetricV1 {
     histogram: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    parts: BTreeMap<String, RatioV1>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -183,8 +228,18 @@ fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireErr
         Tool::new(record.tool.name, record.tool.version),
     );
     evidence.details = record.details;
+    if let Some(commit) = record.commit {
+        let commit = commit.trim().to_ascii_lowercase();
+        if commit.len() < 7 || commit.len() > 64 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(invalid(format!(
+                "`commit` must be a commit hash of 7 to 64 hex digits, found {commit:?}"
+            )));
+        }
+        evidence.commit = Some(commit);
+    }
+    evidence.incomplete = record.incomplete;
     for (name, metric) in record.metrics {
-        let converted = metric_from_wire(metric).map_err(|message| WireError::Metric {
+        let converted = metric_from_wire(&name, metric).map_err(|message| WireError::Metric {
             record: record_number,
             metric: name.clone(),
             message,
@@ -194,12 +249,25 @@ fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireErr
     Ok(evidence)
 }
 
-fn metric_from_wire(metric: MetricV1) -> Result<Metric, String> {
+fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
     let unit = Unit::parse(&metric.unit);
     let value = match (metric.value, metric.ratio, metric.histogram) {
         (Some(value), None, None) => {
             if !value.is_finite() {
                 return Err("`value` must be a finite number".into());
+            }
+            // Only a time *until* something (a certificate's expiry) may have passed already.
+            let signed = matches!(unit, Unit::Percent | Unit::PerSecond)
+                || (matches!(unit, Unit::Time(_)) && name.ends_with("expiry"));
+            if value < 0.0 && !signed {
+                return Err(format!(
+                    "`value` is {value}, and a {} cannot be negative",
+                    match unit.dimension() {
+                        crate::units::Dimension::Time => "duration",
+                        crate::units::Dimension::Bytes => "size",
+                        _ => "count",
+                    }
+                ));
             }
             MetricValue::Value(value)
         }
@@ -214,10 +282,24 @@ fn metric_from_wire(metric: MetricV1) -> Result<Metric, String> {
         (None, None, Some(encoded)) => MetricValue::Distribution(decode_histogram(&encoded)?),
         _ => return Err("needs exactly one of `value`, `ratio` or `histogram`".into()),
     };
+    if !metric.parts.is_empty() && !matches!(value, MetricValue::Ratio(_)) {
+        return Err("only a ratio can be split into `parts`".into());
+    }
+    let mut parts = BTreeMap::new();
+    for (part, ratio) in metric.parts {
+        let ratio = Ratio::new(ratio.k, ratio.n).ok_or_else(|| {
+            format!(
+                "part `{part}` has more events than trials (k = {}, n = {})",
+                ratio.k, ratio.n
+            )
+        })?;
+        parts.insert(part, ratio);
+    }
     Ok(Metric {
         unit,
         value,
         note: metric.note,
+        parts,
     })
 }
 
@@ -254,6 +336,8 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
             name: evidence.tool.name.clone(),
             version: evidence.tool.version.clone(),
         },
+        commit: evidence.commit.clone(),
+        incomplete: evidence.incomplete.clone(),
         metrics: evidence
             .metrics
             .iter()
@@ -264,6 +348,11 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                     ratio: None,
                     histogram: None,
                     note: metric.note.clone(),
+                    parts: metric
+                        .parts
+                        .iter()
+                        .map(|(part, r)| (part.clone(), RatioV1 { k: r.k, n: r.n }))
+                        .collect(),
                 };
                 match &metric.value {
                     MetricValue::Value(v) => wire.value = Some(*v),

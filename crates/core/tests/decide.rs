@@ -273,6 +273,23 @@ fn waivers_apply_until_they_expire() {
     );
     assert_eq!(
         verdict.decision,
+        Decision::NoGo,
+        "a waiver alone earns no GO: no blocker passed on evidence"
+    );
+    // With a blocker that passes on evidence, the waived one does not stop the release.
+    let with_pass = Policy::parse(
+        &format!(
+            "{}[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
+            text("2026-11-25")
+        ),
+        None,
+    )
+    .unwrap();
+    let mut both = evidence.to_vec();
+    both.push(record("junit", NOW, vec![("tests.failed", ratio(0, 40))]));
+    let verdict = evaluate(&with_pass, &both, now(), None);
+    assert_eq!(
+        verdict.decision,
         Decision::Go,
         "a waived blocker does not stop the release"
     );
@@ -356,22 +373,36 @@ fn relative_gates_need_a_baseline_with_enough_samples() {
 
 #[test]
 fn records_combine_and_say_how() {
+    let from = |mut r: Evidence, file: &str| {
+        r.source = Source::File(file.into());
+        r.sha256 = sha256_hex(file.as_bytes());
+        r
+    };
     let evidence = [
-        record("junit", NOW, vec![("tests.failed", ratio(1, 500))]),
-        record(
-            "junit",
-            "2026-11-25T11:00:00Z",
-            vec![("tests.failed", ratio(0, 500))],
+        from(record("junit", NOW, vec![("tests.failed", ratio(1, 500))]), "unit.xml"),
+        from(
+            record(
+                "junit",
+                "2026-11-25T11:00:00Z",
+                vec![("tests.failed", ratio(0, 500))],
+            ),
+            "integration.xml",
         ),
-        record(
-            "load",
-            NOW,
-            vec![("load.a.latency", latencies([1000; 300]))],
+        from(
+            record(
+                "load",
+                NOW,
+                vec![("load.a.latency", latencies([1000; 300]))],
+            ),
+            "segment-0.json",
         ),
-        record(
-            "load",
-            NOW,
-            vec![("load.a.latency", latencies([2000; 300]))],
+        from(
+            record(
+                "load",
+                NOW,
+                vec![("load.a.latency", latencies([2000; 300]))],
+            ),
+            "segment-1.json",
         ),
     ];
     let verdict = judge_one("tests.failed", "rate < 5%", &evidence);
@@ -390,7 +421,7 @@ fn records_combine_and_say_how() {
 }
 
 #[test]
-fn plain_values_compare_exactly_and_the_newest_wins() {
+fn plain_values_compare_exactly_and_a_re_measurement_supersedes() {
     let days = |d: f64| Metric::value(d, Unit::parse("d"));
     let evidence = [
         record(
@@ -407,9 +438,20 @@ fn plain_values_compare_exactly_and_the_newest_wins() {
         1,
         "only the record used is cited"
     );
-    assert!(
-        rules(&verdict)[0].starts_with("2 records give `probe.api.cert_expiry`: used the newest")
+    assert_eq!(
+        rules(&verdict)[0],
+        "1 older measurement of probe.json superseded by the newest"
     );
+    // Two different sources are two certificates: the worst counts, never the newest.
+    let mut other = evidence[0].clone();
+    other.source = Source::File("other-probe.json".into());
+    let verdict = judge_one(
+        "probe.api.cert_expiry",
+        "value > 30d",
+        &[other, evidence[1].clone()],
+    );
+    assert_eq!(status(&verdict), (GateStatus::Fail, Some("breached")));
+    assert_eq!(rules(&verdict)[0], "combined 2 sources: min");
 }
 
 #[test]

@@ -251,11 +251,19 @@ fn merge_evidence(
     let mut sources = Vec::new();
     let mut hashes = String::new();
     let mut collected_at = None;
+    let mut seen: BTreeMap<String, &PathBuf> = BTreeMap::new();
     for (path, record, file_hash) in &records {
         let bad = |reason: String| HistogramLogError::BadEvidence {
             path: path.clone(),
             reason,
         };
+        // The same record twice (`merge x.json x.json`, or a copy) would double its samples.
+        if let Some(first) = seen.insert(record.identity(), path) {
+            return Err(bad(format!(
+                "holds the same record as {}: merging it twice would count its samples twice",
+                first.display()
+            )));
+        }
         for (name, metric) in &record.metrics {
             match metrics.get_mut(name) {
                 None => {
@@ -273,7 +281,11 @@ fn merge_evidence(
                         )));
                     }
                     match (&mut existing.value, &metric.value) {
-                        (MetricValue::Ratio(a), MetricValue::Ratio(b)) => *a = *a + *b,
+                        (MetricValue::Ratio(a), MetricValue::Ratio(b)) => {
+                            *a = a.checked_add(*b).ok_or_else(|| {
+                                bad(format!("`{name}`: the counts overflow when added"))
+                            })?;
+                        }
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
                             a.add(b).map_err(|e| {
                                 bad(format!("`{name}`: cannot add histograms: {e:?}"))

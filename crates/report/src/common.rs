@@ -437,3 +437,9 @@ mod tests {
         }
     }
 }
+
+/// The sentence for a verdict's `unearned` code (English; the code is stable for machines).
+pub fn unearned_sentence(code: &str) -> String {
+    gonogo_core::verdict::Unearned::parse(code)
+        .map_or_else(|| code.to_owned(), |u| u.to_string())
+}

@@ -204,6 +204,13 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
         r#"</p><p class="meta">{}</p>"#,
         esc(&counts_sentence(lang, doc))
     );
+    if let Some(code) = &doc.unearned {
+        let _ = write!(
+            out,
+            r#"<p class="meta"><b>{}</b></p>"#,
+            esc(&crate::common::unearned_sentence(code))
+        );
+    }
     if !doc.missing_evidence_kinds.is_empty() {
         let _ = write!(
             out,

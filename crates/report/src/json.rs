@@ -74,6 +74,10 @@ pub struct VerdictV1 {
     pub warnings: Vec<String>,
     /// Evidence kinds the environment requires that never arrived.
     pub missing_evidence_kinds: Vec<String>,
+    /// Why nothing failed and the verdict is still NO-GO: GO has to be earned by a blocker gate
+    /// that passed on evidence (`no_gates`, `no_blockers`, `no_blocker_passed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unearned: Option<String>,
     pub gates: Vec<GateV1>,
     pub evidence: Vec<EvidenceV1>,
     pub baseline: Option<BaselineRefV1>,
@@ -319,6 +323,7 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
         blockers: names(&verdict.blockers),
         warnings: names(&verdict.warnings),
         missing_evidence_kinds: verdict.missing_kinds.clone(),
+        unearned: verdict.unearned.map(|u| u.as_str().to_owned()),
         gates: verdict
             .gates
             .iter()

@@ -71,6 +71,13 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     let _ = writeln!(out, "{}  ", context.join(" · "));
     let _ = writeln!(out, "{}\n", escape(&counts_sentence(lang, doc)));
 
+    if let Some(code) = &doc.unearned {
+        let _ = writeln!(
+            out,
+            "> ⛔ **{}**\n",
+            escape(&crate::common::unearned_sentence(code))
+        );
+    }
     if !doc.missing_evidence_kinds.is_empty() {
         let _ = writeln!(
             out,

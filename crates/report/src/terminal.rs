@@ -90,6 +90,9 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
     ));
     let _ = writeln!(out, "{decision}  {}", context.join(" · "));
 
+    if let Some(unearned) = verdict.unearned {
+        let _ = writeln!(out, "\n{} {unearned}", palette.bold("not earned:"));
+    }
     if !verdict.missing_kinds.is_empty() {
         let _ = writeln!(
             out,

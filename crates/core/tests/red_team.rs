@@ -1,0 +1,477 @@
+//! The red team: evidence and policies that once reached a false GO, each of which must now end
+//! NO-GO, and honest cases that must stay GO. One test per attack class of "which evidence a
+//! gate may count" (docs/evidence.md); add to it whenever a new way to talk the gate into GO
+//! is found.
+
+use gonogo_core::eval::{Candidate, evaluate, evaluate_for};
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
+use gonogo_core::policy::Policy;
+use gonogo_core::units::Unit;
+use gonogo_core::verdict::{Decision, GateStatus, Unearned, Verdict};
+use gonogo_core::wire;
+use jiff::Timestamp;
+
+const NOW: &str = "2026-11-25T12:00:00Z";
+const TARGET: &str = "[target]\nbase_url = \"http://127.0.0.1:8080\"\n";
+
+fn now() -> Timestamp {
+    NOW.parse().unwrap()
+}
+
+fn record(kind: &str, source: Source, at: &str, metrics: Vec<(&str, Metric)>) -> Evidence {
+    let mut evidence = Evidence::new(
+        kind,
+        source.clone(),
+        sha256_hex(format!("{kind}{source}").as_bytes()),
+        at.parse().unwrap(),
+        Tool::new(format!("{kind}-tool"), "1"),
+    );
+    for (name, metric) in metrics {
+        evidence.insert(name, metric);
+    }
+    evidence
+}
+
+fn file(name: &str) -> Source {
+    Source::File(name.into())
+}
+
+fn ratio(k: u64, n: u64, unit: &str) -> Metric {
+    Metric::ratio(Ratio::new(k, n).unwrap(), Unit::count(unit))
+}
+
+fn count(v: f64) -> Metric {
+    Metric::value(v, Unit::count("vulnerabilities"))
+}
+
+fn gate(metric: &str, expect: &str) -> String {
+    format!("[[gate]]\nname = \"{metric} {expect}\"\narea = \"reliability\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n")
+}
+
+fn judge(policy: &str, records: &[Evidence]) -> Verdict {
+    let policy = Policy::parse(policy, None).unwrap();
+    evaluate(&policy, records, now(), None)
+}
+
+fn first(verdict: &Verdict) -> (GateStatus, Option<&'static str>) {
+    let g = &verdict.gates[0];
+    (g.status, g.reason.map(|r| r.as_str()))
+}
+
+// --- Once: the same evidence never counts twice. ---
+
+#[test]
+fn the_same_record_in_two_files_counts_once() {
+    // 0 failures in 400 requests cannot show `rate < 0.5%`; the same record twice (two files,
+    // twice in one .jsonl, a re-collection) must not turn it into 0 of 800.
+    let one = record(
+        "load",
+        Source::Url("http://127.0.0.1:8080/api".into()),
+        NOW,
+        vec![("load.api.errors", ratio(0, 400, "requests"))],
+    );
+    let text = wire::to_json_line(&one);
+    let twice = wire::parse_records(&format!("{text}\n{text}\n")).unwrap();
+    let policy = format!("{TARGET}{}", gate("load.api.errors", "rate < 0.5%"));
+    let verdict = judge(&policy, &twice);
+    assert_ne!(verdict.gates[0].status, GateStatus::Pass);
+    assert_eq!(verdict.gates[0].measured.as_ref().unwrap().n, Some(400));
+    assert_eq!(verdict.decision, Decision::NoGo);
+}
+
+#[test]
+fn the_same_file_collected_again_counts_once() {
+    // `gonogo gate` after `gonogo run` reads the run's record and collects the file again: the
+    // same producer on the same input (same SHA-256) is one reading, whenever it was read.
+    let mut run = record(
+        "junit",
+        file("target/junit.xml"),
+        "2026-11-25T11:00:00Z",
+        vec![("tests.failed", ratio(0, 400, "tests"))],
+    );
+    run.commit = Some("0123456789abcdef".into());
+    let mut again = run.clone();
+    again.collected_at = now();
+    again.commit = None;
+    let verdict = judge(&gate("tests.failed", "total >= 800"), &[run, again]);
+    assert_eq!(first(&verdict), (GateStatus::Fail, Some("breached")));
+}
+
+#[test]
+fn a_copy_of_the_same_file_under_another_name_counts_once() {
+    let a = record(
+        "junit",
+        file("a/junit.xml"),
+        NOW,
+        vec![("tests.failed", ratio(0, 400, "tests"))],
+    );
+    let mut b = a.clone();
+    b.source = file("b/junit.xml"); // same bytes (same SHA-256), another path
+    let verdict = judge(&gate("tests.failed", "total >= 800"), &[a, b]);
+    assert_eq!(first(&verdict), (GateStatus::Fail, Some("breached")));
+}
+
+// --- Parts of a whole: never "the newest" across different sources. ---
+
+#[test]
+fn two_audits_sum_whichever_was_collected_last() {
+    let npm = record(
+        "audit",
+        file("npm-audit.json"),
+        "2026-11-25T10:00:00Z",
+        vec![("audit.critical", count(2.0))],
+    );
+    let pip = record(
+        "audit",
+        file("pip-audit.json"),
+        "2026-11-25T11:00:00Z",
+        vec![("audit.critical", count(0.0))],
+    );
+    for records in [[npm.clone(), pip.clone()], [pip, npm]] {
+        let verdict = judge(&gate("audit.critical", "value == 0"), &records);
+        assert_eq!(first(&verdict), (GateStatus::Fail, Some("breached")));
+        assert_eq!(verdict.gates[0].measured.as_ref().unwrap().point, 2.0);
+    }
+}
+
+#[test]
+fn a_re_measurement_of_one_source_supersedes_the_older() {
+    // Two cargo-audit runs over one lockfile: the newest counts, the older is listed.
+    let old = record(
+        "audit",
+        file("Cargo.lock"),
+        "2026-11-25T10:00:00Z",
+        vec![("audit.critical", count(1.0))],
+    );
+    let mut new = old.clone();
+    new.collected_at = now();
+    new.sha256 = sha256_hex(b"fixed lockfile");
+    new.insert("audit.critical", count(0.0));
+    let policy = format!(
+        "{}{}",
+        gate("audit.critical", "value == 0"),
+        gate("tests.failed", "count == 0")
+    );
+    let tests = record(
+        "junit",
+        file("junit.xml"),
+        NOW,
+        vec![("tests.failed", ratio(0, 10, "tests"))],
+    );
+    let verdict = judge(&policy, &[old, new, tests]);
+    assert_eq!(first(&verdict), (GateStatus::Pass, None));
+    assert!(
+        verdict.gates[0]
+            .rules
+            .iter()
+            .any(|r| r.to_string().contains("superseded"))
+    );
+}
+
+#[test]
+fn coverage_of_one_run_in_two_formats_is_a_union_not_a_sum() {
+    // pytest-cov writing XML and LCOV of one run: the same files, not twice the lines.
+    let parts = || {
+        [
+            ("app.py".to_owned(), Ratio::new(400, 500).unwrap()),
+            ("db.py".to_owned(), Ratio::new(440, 500).unwrap()),
+        ]
+        .into_iter()
+        .collect()
+    };
+    let xml = record(
+        "coverage",
+        file("coverage.xml"),
+        NOW,
+        vec![("coverage.lines", ratio(840, 1000, "lines").with_parts(parts()))],
+    );
+    let lcov = record(
+        "coverage",
+        file("coverage.lcov"),
+        NOW,
+        vec![("coverage.lines", ratio(840, 1000, "lines").with_parts(parts()))],
+    );
+    let verdict = judge(&gate("coverage.lines", "total <= 1000"), &[xml, lcov]);
+    assert_eq!(first(&verdict), (GateStatus::Pass, None));
+    assert_eq!(verdict.gates[0].measured.as_ref().unwrap().n, Some(1000));
+}
+
+#[test]
+fn ratios_that_overflow_are_refused_not_saturated() {
+    let huge = record(
+        "junit",
+        file("a.xml"),
+        NOW,
+        vec![("tests.passed", ratio(u64::MAX, u64::MAX, "tests"))],
+    );
+    let zero = record(
+        "junit",
+        file("b.xml"),
+        NOW,
+        vec![("tests.passed", ratio(0, u64::MAX, "tests"))],
+    );
+    let verdict = judge(&gate("tests.passed", "rate >= 99%"), &[huge, zero]);
+    assert_ne!(verdict.gates[0].status, GateStatus::Pass);
+    assert_eq!(verdict.decision, Decision::NoGo);
+}
+
+// --- Commands, completeness, earning GO. ---
+
+#[test]
+fn a_failing_command_is_a_blocker() {
+    for (code, what) in [(3.0, "exit 3"), (127.0, "not found"), (124.0, "timed out")] {
+        let policy = format!(
+            "[[command]]\nname = \"unit tests\"\nrun = \"pytst\"\n{}",
+            gate("tests.failed", "count == 0")
+        );
+        let command = record(
+            "command",
+            Source::Command("pytst".into()),
+            NOW,
+            vec![(
+                "command.unit_tests.exit_code",
+                Metric::value(code, Unit::count("1")),
+            )],
+        );
+        let tests = record(
+            "junit",
+            file("junit.xml"),
+            NOW,
+            vec![("tests.failed", ratio(0, 10, "tests"))],
+        );
+        let verdict = judge(&policy, &[command, tests]);
+        assert_eq!(verdict.decision, Decision::NoGo, "{what}");
+        let blocker = &verdict.gates[verdict.blockers[0]];
+        assert_eq!(blocker.name, "command unit tests", "{what}");
+    }
+}
+
+#[test]
+fn a_command_allowed_to_fail_is_a_warning() {
+    let policy = format!(
+        "[[command]]\nname = \"lint\"\nrun = \"ruff .\"\nallow_failure = true\n{}",
+        gate("tests.failed", "count == 0")
+    );
+    let lint = record(
+        "command",
+        Source::Command("ruff .".into()),
+        NOW,
+        vec![("command.lint.exit_code", Metric::value(1.0, Unit::count("1")))],
+    );
+    let tests = record(
+        "junit",
+        file("junit.xml"),
+        NOW,
+        vec![("tests.failed", ratio(0, 10, "tests"))],
+    );
+    let verdict = judge(&policy, &[lint, tests]);
+    assert_eq!(verdict.decision, Decision::Go);
+    assert_eq!(verdict.warnings.len(), 1);
+}
+
+#[test]
+fn a_target_that_was_down_is_missing_evidence_not_zero_findings() {
+    let mut harden = record(
+        "harden",
+        Source::Url("http://127.0.0.1:8080".into()),
+        NOW,
+        vec![
+            ("harden.findings.high", Metric::value(0.0, Unit::count("findings"))),
+            ("harden.findings.medium", Metric::value(0.0, Unit::count("findings"))),
+        ],
+    );
+    harden.mark_incomplete("48 of 51 checks did not run: the target did not answer");
+    let policy = format!(
+        "{TARGET}{}{}",
+        gate("harden.findings.high", "value == 0"),
+        gate("harden.findings.medium", "value == 0")
+    );
+    let verdict = judge(&policy, &[harden]);
+    assert_eq!(first(&verdict), (GateStatus::Missing, Some("incomplete")));
+    assert!(verdict.gates[0].why.contains("48 of 51"));
+    assert_eq!(verdict.decision, Decision::NoGo);
+}
+
+#[test]
+fn go_has_to_be_earned() {
+    let tests = record(
+        "junit",
+        file("junit.xml"),
+        NOW,
+        vec![("tests.failed", ratio(0, 10, "tests"))],
+    );
+    let empty = judge("", &[tests.clone()]);
+    assert_eq!(empty.decision, Decision::NoGo);
+    assert_eq!(empty.unearned, Some(Unearned::NoGates));
+
+    let warn_only = format!(
+        "{}severity = \"warn\"\n",
+        gate("load.api.errors", "rate < 1%")
+    );
+    let verdict = judge(&warn_only, &[tests.clone()]);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert_eq!(verdict.unearned, Some(Unearned::NoBlockers));
+
+    let waived = format!(
+        "{}[[waiver]]\ngate = \"load.api.errors rate < 1%\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-12-31\"\n",
+        gate("load.api.errors", "rate < 1%")
+    );
+    let verdict = judge(&waived, &[tests]);
+    assert_eq!(verdict.gates[0].status, GateStatus::Waived);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert_eq!(verdict.unearned, Some(Unearned::NoBlockerPassed));
+}
+
+#[test]
+fn a_waiver_far_ahead_is_a_policy_error() {
+    let policy = Policy::parse(
+        &format!(
+            "{}[[waiver]]\ngate = \"tests.failed count == 0\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"9999-12-31\"\n",
+            gate("tests.failed", "count == 0")
+        ),
+        None,
+    )
+    .unwrap();
+    let problems = policy.check_waivers("2026-11-25".parse().unwrap());
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.contains("more than 90 days ahead"));
+}
+
+// --- Time and candidate. ---
+
+#[test]
+fn seven_year_old_evidence_is_stale_by_default() {
+    let old = record(
+        "junit",
+        file("junit.xml"),
+        "2019-11-25T12:00:00Z",
+        vec![("tests.failed", ratio(0, 1000, "tests"))],
+    );
+    let verdict = judge(&gate("tests.failed", "count == 0"), &[old]);
+    assert_eq!(first(&verdict), (GateStatus::Missing, Some("stale")));
+}
+
+#[test]
+fn a_record_from_the_future_neither_counts_nor_wins() {
+    let failing = record(
+        "audit",
+        file("Cargo.lock"),
+        NOW,
+        vec![("audit.critical", count(3.0))],
+    );
+    let mut future = failing.clone();
+    future.collected_at = "2099-01-01T00:00:00Z".parse().unwrap();
+    future.sha256 = sha256_hex(b"other");
+    future.insert("audit.critical", count(0.0));
+    let verdict = judge(&gate("audit.critical", "value == 0"), &[failing, future]);
+    assert_eq!(first(&verdict), (GateStatus::Fail, Some("breached")));
+}
+
+#[test]
+fn records_about_another_commit_are_set_aside() {
+    let mut old = record(
+        "junit",
+        file("junit.xml"),
+        NOW,
+        vec![("tests.failed", ratio(0, 1000, "tests"))],
+    );
+    old.commit = Some("aaaaaaaaaaaa".into());
+    let policy = Policy::parse(&gate("tests.failed", "count == 0"), None).unwrap();
+    let candidate = Candidate {
+        commit: Some("bbbbbbbbbbbbbbbb".into()),
+    };
+    let verdict = evaluate_for(&policy, &[old.clone()], now(), None, &candidate);
+    assert_eq!(verdict.gates[0].status, GateStatus::Missing);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    // The same record judged for its own commit (short form) counts.
+    let own = Candidate {
+        commit: Some("aaaaaaa".into()),
+    };
+    let verdict = evaluate_for(&policy, &[old], now(), None, &own);
+    assert_eq!(verdict.gates[0].status, GateStatus::Pass);
+}
+
+// --- Provenance. ---
+
+#[test]
+fn evidence_about_another_service_does_not_count() {
+    let mut histogram = latency_histogram();
+    for _ in 0..5000 {
+        histogram.record(2_000).unwrap();
+    }
+    let other = record(
+        "load",
+        Source::Url("http://127.0.0.1:9999/checkout".into()),
+        NOW,
+        vec![(
+            "load.checkout.latency",
+            Metric::distribution(histogram, Unit::parse("us")),
+        )],
+    );
+    let policy = format!("{TARGET}{}", gate("load.checkout.latency", "p(99) < 400ms"));
+    let verdict = judge(&policy, &[other]);
+    assert_eq!(verdict.gates[0].status, GateStatus::Missing);
+    assert!(
+        verdict.gates[0].why.contains("127.0.0.1:9999"),
+        "{}",
+        verdict.gates[0].why
+    );
+}
+
+// --- Malformed records are refused, loudly. ---
+
+#[test]
+fn malformed_records_are_refused() {
+    let base = r#"{"gonogo_evidence":1,"kind":"audit","source":{"type":"file","location":"a"},"sha256":"0000000000000000000000000000000000000000000000000000000000000000","collected_at":"2026-11-25T12:00:00Z","tool":{"name":"t","version":"1"},"metrics":METRICS}"#;
+    let duplicate = base.replace(
+        "METRICS",
+        r#"{"audit.critical":{"unit":"vulnerabilities","value":3},"audit.critical":{"unit":"vulnerabilities","value":0}}"#,
+    );
+    let error = wire::parse_records(&duplicate).unwrap_err().to_string();
+    assert!(error.contains("appears twice"), "{error}");
+    let negative = base.replace(
+        "METRICS",
+        r#"{"audit.critical":{"unit":"vulnerabilities","value":-1}}"#,
+    );
+    let error = wire::parse_records(&negative).unwrap_err().to_string();
+    assert!(error.contains("cannot be negative"), "{error}");
+}
+
+// --- Honest cases stay GO. ---
+
+#[test]
+fn honest_evidence_stays_go() {
+    let mut histogram = latency_histogram();
+    for i in 0..5000u64 {
+        histogram.record(2_000 + i % 500).unwrap();
+    }
+    let load = record(
+        "load",
+        Source::Url("http://127.0.0.1:8080/checkout".into()),
+        NOW,
+        vec![
+            (
+                "load.checkout.latency",
+                Metric::distribution(histogram, Unit::parse("us")),
+            ),
+            ("load.checkout.errors", ratio(0, 5000, "requests")),
+        ],
+    );
+    let probe = record(
+        "probe",
+        Source::Url("http://127.0.0.1:8080/readyz".into()),
+        NOW,
+        vec![("probe.ready.availability", ratio(2000, 2000, "probes"))],
+    );
+    let policy = format!(
+        "{TARGET}{}{}{}",
+        gate("load.checkout.latency", "p(99) < 400ms"),
+        gate("load.checkout.errors", "rate < 1%"),
+        gate("probe.ready.availability", "rate >= 99%"),
+    );
+    let verdict = judge(&policy, &[load, probe]);
+    for g in &verdict.gates {
+        assert_eq!(g.status, GateStatus::Pass, "{}: {}", g.name, g.why);
+    }
+    assert_eq!(verdict.decision, Decision::Go);
+}
