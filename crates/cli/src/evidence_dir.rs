@@ -50,12 +50,8 @@ pub fn is_evidence_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Reads every record below `dir`. The error names the file and what is wrong with it.
-pub fn read_dir(dir: &Path) -> anyhow::Result<Vec<Evidence>> {
-    Ok(read_dir_named(dir)?.into_iter().map(|(_, r)| r).collect())
-}
-
-/// Every record below `dir` with the file it came from.
+/// Every record below `dir` with the file it came from. The error names the file and what is
+/// wrong with it.
 pub fn read_dir_named(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Evidence)>> {
     let mut records = Vec::new();
     for file in evidence_files(dir)? {

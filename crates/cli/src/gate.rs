@@ -120,17 +120,43 @@ pub fn load_policy(path: &Path, env: Option<&str>, color: bool) -> Result<Loaded
     })?;
     let display = path.display().to_string();
     match Policy::parse(&text, env) {
-        Ok(policy) => Ok(LoadedPolicy {
-            policy,
-            path: display,
-            sha256: sha256_hex(text.as_bytes()),
-            text,
-        }),
+        Ok(mut policy) => {
+            policy.origins.extend(url_file_origins(path, &text));
+            Ok(LoadedPolicy {
+                policy,
+                path: display,
+                sha256: sha256_hex(text.as_bytes()),
+                text,
+            })
+        }
         Err(problems) => {
             eprint!("{}", render_problems(&display, &text, &problems, color));
             Err(Failure::reported(Exit::Usage))
         }
     }
+}
+
+/// The origins of the URLs that `[load.NAME] urls = "FILE"` sections list: the policy names
+/// them too, through the file (which the core, doing no I/O, cannot read). A file that cannot
+/// be read names nothing here; `gonogo run` reports it with its line.
+fn url_file_origins(policy_path: &Path, text: &str) -> Vec<String> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    let folder = policy_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    table
+        .get("load")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flat_map(|sections| sections.values())
+        .filter_map(|section| section.get("urls").and_then(toml::Value::as_str))
+        .filter_map(|file| gonogo_load::url_list::read_url_list(&folder.join(file)).ok())
+        .flatten()
+        .map(|entry| gonogo_core::policy::origin(&entry.target.url))
+        .collect()
 }
 
 /// Checks the gates' metrics against the catalogue and the evidence (exit 2 on problems).
@@ -271,12 +297,15 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     // already in the folder counts once.
     let options = crate::run::collect_options(&loaded.policy, now);
     for (kind, patterns) in crate::run::collect_entries(&loaded.text) {
-        records.extend(crate::run::collect_records(
-            &kind,
-            &patterns,
-            &policy_dir,
-            &options,
-        ));
+        // Collected as of the moment judged (`--now` re-judges reproducibly).
+        records.extend(
+            crate::run::collect_records(&kind, &patterns, &policy_dir, &options)
+                .into_iter()
+                .map(|mut record| {
+                    record.collected_at = now;
+                    record
+                }),
+        );
     }
     let baseline = read_baseline(args.baseline.as_deref())?;
     let verdict = crate::pipeline::judge(

@@ -32,9 +32,14 @@ pub fn candidate(
     rules: &TargetRules,
 ) -> (Option<GitContext>, Candidate) {
     let git = GitContext::read(policy_dir, rules).ok();
-    let from_ci = ["GITHUB_SHA", "CI_COMMIT_SHA", "BUILD_VCS_NUMBER", "GIT_COMMIT"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| v.trim().len() >= 7));
+    let from_ci = [
+        "GITHUB_SHA",
+        "CI_COMMIT_SHA",
+        "BUILD_VCS_NUMBER",
+        "GIT_COMMIT",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok().filter(|v| v.trim().len() >= 7));
     let commit = commit_flag
         .map(str::to_owned)
         .or(from_ci)

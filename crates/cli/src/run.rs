@@ -143,10 +143,13 @@ pub struct CommandSection {
     /// command's `dir`.
     #[serde(default)]
     pub evidence: BTreeMap<String, OneOrMany>,
-    /// A failing command is a warning instead of a blocker.
+    /// A failing command is a warning instead of a blocker (read by the core, which makes
+    /// the command's gate).
     #[serde(default)]
+    #[allow(dead_code)]
     pub allow_failure: bool,
-    /// The area of the command's gate (default `delivery`).
+    /// The area of the command's gate (default `delivery`; read by the core).
+    #[allow(dead_code)]
     pub area: Option<String>,
     /// The metric segment (default: the name): `command.<metric>.exit_code`.
     pub metric: Option<String>,
@@ -665,7 +668,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     } else {
         eprintln!("  judged without an environment profile");
     }
-    let git = match git.ok_or(()).or_else(|()| GitContext::read(&policy_dir, &config.delivery)) {
+    let git = match git
+        .ok_or(())
+        .or_else(|()| GitContext::read(&policy_dir, &config.delivery))
+    {
         Ok(context) => {
             eprintln!(
                 "  commit {} on {}{} → {}",
@@ -743,7 +749,12 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             let to = gonogo_core::catalog::segment(metric);
             record.metrics = std::mem::take(&mut record.metrics)
                 .into_iter()
-                .map(|(name, m)| (name.replacen(&format!("command.{from}."), &format!("command.{to}."), 1), m))
+                .map(|(name, m)| {
+                    (
+                        name.replacen(&format!("command.{from}."), &format!("command.{to}."), 1),
+                        m,
+                    )
+                })
                 .collect();
         }
         evidence_dir::write_record(&evidence, &record).map_err(Failure::usage)?;

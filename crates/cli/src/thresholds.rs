@@ -78,8 +78,12 @@ pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
         return gonogo_load::cli::run(args.load);
     }
     // Check the thresholds before sending any traffic.
-    let policy = threshold_policy(&args.load.name, &args.thresholds)?;
+    let mut policy = threshold_policy(&args.load.name, &args.thresholds)?;
     let outcome = gonogo_load::cli::execute(&args.load)?;
+    // The thresholds speak of the service this run loaded, and only of it.
+    policy.origins.insert(gonogo_core::policy::origin(
+        outcome.evidence.source.as_str(),
+    ));
     let verdict = evaluate(&policy, &[outcome.evidence], jiff::Timestamp::now(), None);
     eprintln!("\nthresholds");
     for gate in &verdict.gates {

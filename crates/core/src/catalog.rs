@@ -500,7 +500,11 @@ pub fn segment(name: &str) -> String {
             }
         })
         .collect();
-    if key.is_empty() { "command".into() } else { key }
+    if key.is_empty() {
+        "command".into()
+    } else {
+        key
+    }
 }
 
 /// Whether `name` matches `pattern` (`*` is exactly one non-empty segment).
@@ -532,9 +536,15 @@ mod tests {
         assert_eq!(Combine::for_metric("audit.critical", Value), Sum);
         assert_eq!(Combine::for_metric("coverage.lines", Ratio), Union);
         assert_eq!(Combine::for_metric("probe.redis.cert_expiry", Value), Min);
-        assert_eq!(Combine::for_metric("command.pytest.exit_code", Value), Nonzero);
+        assert_eq!(
+            Combine::for_metric("command.pytest.exit_code", Value),
+            Nonzero
+        );
         assert_eq!(Combine::for_metric("prometheus.errors", Value), Single);
-        assert_eq!(Combine::for_metric("k6.http_req_duration.p95", Value), Single);
+        assert_eq!(
+            Combine::for_metric("k6.http_req_duration.p95", Value),
+            Single
+        );
         assert_eq!(Combine::for_metric("custom.depth", Value), Single);
         assert_eq!(Combine::for_metric("custom.ok", Ratio), Sum);
         assert_eq!(segment("Unit tests"), "unit_tests");

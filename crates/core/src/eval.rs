@@ -288,7 +288,9 @@ fn select(
 
     // 1. About this candidate.
     if let Some(commit) = &judging.candidate.commit {
-        let other = set_aside(&mut left, &|i| about_candidate(&records[i], judging.candidate));
+        let other = set_aside(&mut left, &|i| {
+            about_candidate(&records[i], judging.candidate)
+        });
         if !other.is_empty() {
             result.rules.push(Rule::OtherCommit {
                 records: other.len(),
@@ -338,7 +340,8 @@ fn select(
             gate.metric
         ));
     }
-    let max_age_of = |i: usize| match (gate.max_age, &records[i].commit, &judging.candidate.commit) {
+    let max_age_of = |i: usize| match (gate.max_age, &records[i].commit, &judging.candidate.commit)
+    {
         (None, None, Some(_)) => Some(crate::policy::DEFAULT_MAX_AGE_SECONDS),
         (max_age, _, _) => max_age,
     };
@@ -347,7 +350,10 @@ fn select(
         max_age_of(i).is_none_or(|max| age_seconds(now, records[i].collected_at) <= max)
     });
     if !stale.is_empty() {
-        let max_age = stale.iter().filter_map(|&i| max_age_of(i)).fold(f64::INFINITY, f64::min);
+        let max_age = stale
+            .iter()
+            .filter_map(|&i| max_age_of(i))
+            .fold(f64::INFINITY, f64::min);
         if left.is_empty() {
             let youngest = before_age
                 .iter()
@@ -369,7 +375,8 @@ fn select(
     }
     if left.is_empty() {
         result.reason = Some(Reason::Missing);
-        result.why = why_none.unwrap_or_else(|| format!("no evidence has the metric `{}`", gate.metric));
+        result.why =
+            why_none.unwrap_or_else(|| format!("no evidence has the metric `{}`", gate.metric));
         return Err(Vec::new());
     }
 
@@ -445,7 +452,8 @@ fn combine<'r>(
     let several = fresh.len() > 1;
     Ok(match shape {
         Shape::Ratio if how == Combine::Union && several => {
-            let ratios: Vec<&crate::evidence::Metric> = fresh.iter().map(|&i| metric_of(i)).collect();
+            let ratios: Vec<&crate::evidence::Metric> =
+                fresh.iter().map(|&i| metric_of(i)).collect();
             if ratios.iter().all(|m| !m.parts.is_empty()) {
                 let mut union: BTreeMap<&str, Ratio> = BTreeMap::new();
                 for metric in &ratios {
@@ -482,7 +490,8 @@ fn combine<'r>(
                     .expect("several records");
                 result.rules.push(Rule::Combined {
                     records: fresh.len(),
-                    how: "the lowest (a lower bound of the union: the reports do not list files)".into(),
+                    how: "the lowest (a lower bound of the union: the reports do not list files)"
+                        .into(),
                 });
                 Combined::Ratio(lowest)
             }
@@ -503,7 +512,10 @@ fn combine<'r>(
             Combined::Ratio(sum)
         }
         Shape::Distribution => {
-            let first = metric_of(fresh[0]).value.as_histogram().expect("shape checked");
+            let first = metric_of(fresh[0])
+                .value
+                .as_histogram()
+                .expect("shape checked");
             if !several {
                 Combined::Distribution(std::borrow::Cow::Borrowed(first))
             } else {
@@ -511,9 +523,9 @@ fn combine<'r>(
                 merged.auto(true);
                 for &i in &fresh[1..] {
                     if let Some(h) = metric_of(i).value.as_histogram() {
-                        merged
-                            .add(h)
-                            .map_err(|_| format!("the histograms of `{}` cannot be merged", gate.metric))?;
+                        merged.add(h).map_err(|_| {
+                            format!("the histograms of `{}` cannot be merged", gate.metric)
+                        })?;
                     }
                 }
                 result.rules.push(Rule::MergedHistograms {
@@ -545,8 +557,10 @@ fn combine<'r>(
                     .max_by(|a, b| a.abs().total_cmp(&b.abs()))
                     .unwrap_or(0.0),
                 Combine::Single => {
-                    let sources: Vec<String> =
-                        fresh.iter().map(|&i| records[i].source.to_string()).collect();
+                    let sources: Vec<String> = fresh
+                        .iter()
+                        .map(|&i| records[i].source.to_string())
+                        .collect();
                     return Err(format!(
                         "{} sources give `{}` ({}), and a {} of one cannot stand for the others: keep one, or declare how they combine ([[metric]] combine)",
                         fresh.len(),

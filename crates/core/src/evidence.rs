@@ -358,7 +358,9 @@ mod tests {
         assert!(Ratio::new(3, 2).is_none());
         assert_eq!(Ratio::new(0, 0).unwrap().rate(), None);
         assert_eq!(
-            Ratio::new(1, 4).unwrap().checked_add(Ratio::new(1, 4).unwrap()),
+            Ratio::new(1, 4)
+                .unwrap()
+                .checked_add(Ratio::new(1, 4).unwrap()),
             Some(Ratio { k: 2, n: 8 })
         );
         let huge = Ratio::new(u64::MAX, u64::MAX).unwrap();

@@ -441,6 +441,8 @@ pub struct Gate {
     /// Where the gate's `metric` and `expect` values are in the policy text.
     pub metric_span: Range<usize>,
     pub expect_span: Range<usize>,
+    /// Made by a `[[command]]` (its exit code must be 0), not written as a `[[gate]]`.
+    pub from_command: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -479,6 +481,40 @@ impl Policy {
                 .or_else(|| {
                     catalog::lookup(&gate.metric).map(|row| (row.shape, Unit::parse(row.unit)))
                 });
+            // A command's metric must name a command of this policy: `command.pytst.exit_code`
+            // matches the catalogue's `command.*.exit_code` but no command.
+            let commands: Vec<&str> = self
+                .gates
+                .iter()
+                .filter(|g| g.from_command)
+                .map(|g| g.metric.as_str())
+                .collect();
+            let segment = |metric: &str| metric.split('.').nth(1).map(str::to_owned);
+            if !gate.from_command
+                && gate.metric.starts_with("command.")
+                && !commands.is_empty()
+                && !commands.iter().any(|c| segment(c) == segment(&gate.metric))
+            {
+                let candidates: Vec<String> = commands
+                    .iter()
+                    .map(|c| {
+                        let tail = gate.metric.splitn(3, '.').nth(2).unwrap_or("exit_code");
+                        format!("command.{}.{tail}", segment(c).unwrap_or_default())
+                    })
+                    .collect();
+                problems.push(
+                    Problem::new(
+                        format!("unknown metric `{}`", gate.metric),
+                        gate.metric_span.clone(),
+                        "no [[command]] of this policy has this name",
+                    )
+                    .did_you_mean(&closest(
+                        &gate.metric,
+                        candidates.iter().map(String::as_str),
+                    )),
+                );
+                continue;
+            }
             let Some((shape, unit)) = known else {
                 let mut candidates: BTreeSet<String> = evidence_metrics.keys().cloned().collect();
                 candidates.extend(self.declared_metrics.iter().map(|m| m.name.clone()));
@@ -557,7 +593,9 @@ pub fn origin(url: &str) -> String {
     };
     let scheme = scheme.to_ascii_lowercase();
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let authority = authority.to_ascii_lowercase();
     let has_port = match authority.rfind(']') {
         Some(close) => authority[close..].contains(':'),
@@ -581,7 +619,9 @@ fn host_of(origin: &str) -> Option<&str> {
     let (_, authority) = origin.split_once("://")?;
     Some(match authority.rfind(']') {
         Some(close) => &authority[..=close],
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
     })
 }
 
@@ -893,6 +933,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                 waiver: None,
                 metric_span: decl.metric.span(),
                 expect_span: expect_text.span(),
+                from_command: false,
             });
         }
     }
@@ -987,7 +1028,10 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
             Ok(Some(gate)) => {
                 if gates.iter().any(|g| g.name == gate.name) {
                     problems.push(Problem::new(
-                        format!("two gates are named `{}` (a [[command]] makes one)", gate.name),
+                        format!(
+                            "two gates are named `{}` (a [[command]] makes one)",
+                            gate.name
+                        ),
                         0..0,
                         "",
                     ));
@@ -1228,6 +1272,7 @@ fn command_gate(
         waiver: None,
         metric_span: 0..0,
         expect_span: 0..0,
+        from_command: true,
     }))
 }
 

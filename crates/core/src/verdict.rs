@@ -199,9 +199,13 @@ impl Unearned {
     }
 
     pub fn parse(s: &str) -> Option<Unearned> {
-        [Unearned::NoGates, Unearned::NoBlockers, Unearned::NoBlockerPassed]
-            .into_iter()
-            .find(|u| u.as_str() == s)
+        [
+            Unearned::NoGates,
+            Unearned::NoBlockers,
+            Unearned::NoBlockerPassed,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
     }
 }
 
@@ -380,7 +384,10 @@ impl Rule {
                 vec![("records", records.to_string()), ("commit", commit.clone())]
             }
             Rule::NotNamed { records, sources } | Rule::Superseded { records, sources } => {
-                vec![("records", records.to_string()), ("sources", sources.clone())]
+                vec![
+                    ("records", records.to_string()),
+                    ("sources", sources.clone()),
+                ]
             }
             Rule::FromTheFuture { records } | Rule::Duplicates { records } => {
                 vec![("records", records.to_string())]

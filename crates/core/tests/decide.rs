@@ -379,7 +379,10 @@ fn records_combine_and_say_how() {
         r
     };
     let evidence = [
-        from(record("junit", NOW, vec![("tests.failed", ratio(1, 500))]), "unit.xml"),
+        from(
+            record("junit", NOW, vec![("tests.failed", ratio(1, 500))]),
+            "unit.xml",
+        ),
         from(
             record(
                 "junit",

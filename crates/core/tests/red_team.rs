@@ -45,7 +45,9 @@ fn count(v: f64) -> Metric {
 }
 
 fn gate(metric: &str, expect: &str) -> String {
-    format!("[[gate]]\nname = \"{metric} {expect}\"\narea = \"reliability\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n")
+    format!(
+        "[[gate]]\nname = \"{metric} {expect}\"\narea = \"reliability\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n"
+    )
 }
 
 fn judge(policy: &str, records: &[Evidence]) -> Verdict {
@@ -183,13 +185,19 @@ fn coverage_of_one_run_in_two_formats_is_a_union_not_a_sum() {
         "coverage",
         file("coverage.xml"),
         NOW,
-        vec![("coverage.lines", ratio(840, 1000, "lines").with_parts(parts()))],
+        vec![(
+            "coverage.lines",
+            ratio(840, 1000, "lines").with_parts(parts()),
+        )],
     );
     let lcov = record(
         "coverage",
         file("coverage.lcov"),
         NOW,
-        vec![("coverage.lines", ratio(840, 1000, "lines").with_parts(parts()))],
+        vec![(
+            "coverage.lines",
+            ratio(840, 1000, "lines").with_parts(parts()),
+        )],
     );
     let verdict = judge(&gate("coverage.lines", "total <= 1000"), &[xml, lcov]);
     assert_eq!(first(&verdict), (GateStatus::Pass, None));
@@ -256,7 +264,10 @@ fn a_command_allowed_to_fail_is_a_warning() {
         "command",
         Source::Command("ruff .".into()),
         NOW,
-        vec![("command.lint.exit_code", Metric::value(1.0, Unit::count("1")))],
+        vec![(
+            "command.lint.exit_code",
+            Metric::value(1.0, Unit::count("1")),
+        )],
     );
     let tests = record(
         "junit",
@@ -276,8 +287,14 @@ fn a_target_that_was_down_is_missing_evidence_not_zero_findings() {
         Source::Url("http://127.0.0.1:8080".into()),
         NOW,
         vec![
-            ("harden.findings.high", Metric::value(0.0, Unit::count("findings"))),
-            ("harden.findings.medium", Metric::value(0.0, Unit::count("findings"))),
+            (
+                "harden.findings.high",
+                Metric::value(0.0, Unit::count("findings")),
+            ),
+            (
+                "harden.findings.medium",
+                Metric::value(0.0, Unit::count("findings")),
+            ),
         ],
     );
     harden.mark_incomplete("48 of 51 checks did not run: the target did not answer");
@@ -300,7 +317,7 @@ fn go_has_to_be_earned() {
         NOW,
         vec![("tests.failed", ratio(0, 10, "tests"))],
     );
-    let empty = judge("", &[tests.clone()]);
+    let empty = judge("", std::slice::from_ref(&tests));
     assert_eq!(empty.decision, Decision::NoGo);
     assert_eq!(empty.unearned, Some(Unearned::NoGates));
 
@@ -308,7 +325,7 @@ fn go_has_to_be_earned() {
         "{}severity = \"warn\"\n",
         gate("load.api.errors", "rate < 1%")
     );
-    let verdict = judge(&warn_only, &[tests.clone()]);
+    let verdict = judge(&warn_only, std::slice::from_ref(&tests));
     assert_eq!(verdict.decision, Decision::NoGo);
     assert_eq!(verdict.unearned, Some(Unearned::NoBlockers));
 
@@ -474,4 +491,22 @@ fn honest_evidence_stays_go() {
         assert_eq!(g.status, GateStatus::Pass, "{}: {}", g.name, g.why);
     }
     assert_eq!(verdict.decision, Decision::Go);
+}
+
+#[test]
+fn a_gate_on_a_command_the_policy_does_not_run_is_a_typo() {
+    let policy = Policy::parse(
+        &format!(
+            "[[command]]\nname = \"pytest\"\nrun = \"pytest\"\n{}",
+            gate("command.pytst.exit_code", "value == 0")
+        ),
+        None,
+    )
+    .unwrap();
+    // No evidence at all: the suggestion comes from the policy's own commands.
+    let problems = policy.check_metrics(&Default::default());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("command.pytst.exit_code"));
+    let shown = format!("{:?}", problems[0]);
+    assert!(shown.contains("command.pytest.exit_code"), "{shown}");
 }

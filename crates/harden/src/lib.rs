@@ -411,6 +411,23 @@ pub fn to_evidence(report: &Report) -> Evidence {
         .filter(|check| matches!(check.status, Status::Error | Status::Skipped))
         .map(|check| check.check)
         .collect();
+    // A check that errored (the target did not answer, a request failed) could have found
+    // something: the counts are lower bounds, and the record says so. Skipped checks were
+    // switched off or do not apply, which is not missing evidence.
+    let errored: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|check| matches!(check.status, Status::Error))
+        .map(|check| check.check)
+        .collect();
+    if !errored.is_empty() {
+        evidence.mark_incomplete(format!(
+            "{} of {} checks did not run because of errors: {}",
+            errored.len(),
+            report.checks.len(),
+            errored.join(", ")
+        ));
+    }
     for severity in [Severity::High, Severity::Medium, Severity::Low] {
         let mut metric = Metric::value(report.count(severity) as f64, Unit::count("findings"));
         if !not_run.is_empty() {

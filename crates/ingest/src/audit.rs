@@ -114,6 +114,8 @@ pub struct AuditSummary {
     pub ignored: Vec<(Vulnerability, AuditIgnore)>,
     /// Vulnerabilities an ignore rule matched after its last day: counted, with the rule.
     pub expired: Vec<(Vulnerability, AuditIgnore)>,
+    /// What the audit did not cover (dependencies it skipped): its counts are lower bounds.
+    pub incomplete: Vec<String>,
 }
 
 /// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
@@ -260,6 +262,7 @@ impl AuditSummary {
             tool: Tool::new(self.tool.clone(), "unknown"),
             metrics,
             details,
+            incomplete: self.incomplete.clone(),
         }
     }
 }
@@ -568,6 +571,11 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         )));
     }
     if !skipped.is_empty() {
+        summary.incomplete.push(format!(
+            "pip-audit skipped {} of {} dependencies",
+            skipped.len(),
+            dependencies.len()
+        ));
         summary.warnings.push(format!(
             "{} of {} dependencies were not checked: {}",
             skipped.len(),
@@ -594,6 +602,14 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
         tool: "osv-scanner".into(),
         ..AuditSummary::default()
     };
+    if results
+        .iter()
+        .all(|r| r["packages"].as_array().is_none_or(Vec::is_empty))
+    {
+        summary.incomplete.push(
+            "the osv-scanner report lists no package, so it cannot show what was scanned".into(),
+        );
+    }
     for result in results {
         for package in result["packages"].as_array().into_iter().flatten() {
             let name = text(&package["package"]["name"]).unwrap_or_default();

@@ -168,6 +168,7 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
         tool: Tool::new("k6", "unknown"),
         metrics: out,
         details,
+        incomplete: Vec::new(),
     })
 }
 

@@ -143,6 +143,8 @@ pub struct Parsed {
     pub tool: Tool,
     pub metrics: Vec<(String, Metric)>,
     pub details: serde_json::Value,
+    /// What the producer did not cover (see [`Evidence::incomplete`]).
+    pub incomplete: Vec<String>,
 }
 
 impl Parsed {
@@ -158,6 +160,7 @@ impl Parsed {
             object.insert("collector".into(), serde_json::json!(COLLECTOR));
         }
         evidence.details = details;
+        evidence.incomplete = self.incomplete;
         evidence
     }
 }
@@ -303,6 +306,7 @@ pub fn junit_evidence(summary: junit::JunitSummary) -> Result<Parsed, ParseError
         tool,
         metrics,
         details: summary.details(),
+        incomplete: Vec::new(),
     })
 }
 

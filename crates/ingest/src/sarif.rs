@@ -194,6 +194,7 @@ impl SarifSummary {
             tool: Tool::new(name, version),
             metrics,
             details,
+            incomplete: Vec::new(),
         })
     }
 }

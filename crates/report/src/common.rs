@@ -374,6 +374,11 @@ pub fn why(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> String {
     }
 }
 
+/// The sentence for a verdict's `unearned` code (English; the code is stable for machines).
+pub fn unearned_sentence(code: &str) -> String {
+    gonogo_core::verdict::Unearned::parse(code).map_or_else(|| code.to_owned(), |u| u.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use gonogo_core::verdict::Rule;
@@ -436,10 +441,4 @@ mod tests {
             }
         }
     }
-}
-
-/// The sentence for a verdict's `unearned` code (English; the code is stable for machines).
-pub fn unearned_sentence(code: &str) -> String {
-    gonogo_core::verdict::Unearned::parse(code)
-        .map_or_else(|| code.to_owned(), |u| u.to_string())
 }

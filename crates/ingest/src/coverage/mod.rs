@@ -32,6 +32,9 @@ use crate::error::ParseError;
 /// Files listed one by one in the details, least covered first.
 pub const MAX_FILES_LISTED: usize = 2000;
 
+/// Files whose line counts the `coverage.lines` metric carries as parts (for the union).
+pub const MAX_FILES_AS_PARTS: usize = 50_000;
+
 /// Coverage of a set of source files.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
@@ -177,7 +180,23 @@ impl Coverage {
                 Unit::count(unit),
             )
         };
-        let mut metrics = vec![("coverage.lines".to_string(), ratio(totals.lines, "lines"))];
+        // Lines by file, so that two reports of overlapping files (one run written as XML and
+        // as LCOV) combine as a union by file at gate time, never as a sum. Past
+        // MAX_FILES_AS_PARTS files the split is left out and the gate takes the lowest report.
+        let mut lines = ratio(totals.lines, "lines");
+        if self.files.len() <= MAX_FILES_AS_PARTS {
+            lines = lines.with_parts(
+                self.files
+                    .iter()
+                    .filter_map(|(name, file)| {
+                        let (hit, found) = file.totals().lines;
+                        Ratio::new(hit.min(found), found).map(|r| (name.clone(), r))
+                    })
+                    .filter(|(_, r)| r.n > 0)
+                    .collect(),
+            );
+        }
+        let mut metrics = vec![("coverage.lines".to_string(), lines)];
         if totals.branches.1 > 0 {
             metrics.push((
                 "coverage.branches".to_string(),
@@ -233,6 +252,7 @@ impl Coverage {
             ),
             metrics,
             details,
+            incomplete: Vec::new(),
         })
     }
 }

@@ -26,6 +26,9 @@ pub const POLICY: &str = r#"
 [policy]
 name = "checkout-service"
 
+[target]
+base_url = "http://127.0.0.1:8080"
+
 [[gate]]
 name = "tests pass"
 area = "functionality"

@@ -1,0 +1,273 @@
+//! The red team, end to end: each way a user once reached a false GO with the real binary must
+//! now end NO-GO (or be refused), and honest projects must stay GO. The pure attacks on the
+//! decision live in crates/core/tests/red_team.rs; these need files, commands and processes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI_COMMIT_SHA")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn both(output: &Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}
+
+/// A JUnit file of `passed` passing and `failed` failing tests.
+fn junit(passed: usize, failed: usize) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n<testsuite name=\"s\" tests=\"{}\" failures=\"{failed}\">\n",
+        passed + failed
+    );
+    for i in 0..passed {
+        xml.push_str(&format!("<testcase classname=\"c\" name=\"ok{i}\"/>\n"));
+    }
+    for i in 0..failed {
+        xml.push_str(&format!(
+            "<testcase classname=\"c\" name=\"bad{i}\"><failure message=\"no\"/></testcase>\n"
+        ));
+    }
+    xml.push_str("</testsuite>\n");
+    xml
+}
+
+fn verdict(dir: &Path) -> serde_json::Value {
+    let path = dir.join("gonogo-report/verdict.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn statuses(verdict: &serde_json::Value) -> Vec<(String, String)> {
+    verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_owned(),
+                g["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn judging_a_runs_evidence_again_gives_the_same_verdict() {
+    // 0 failures of 400 tests cannot show `rate < 0.5%` (NO-GO); `gate` on the run's folder
+    // used to collect the file again and judge 0 of 800: GO.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junit.xml"), junit(400, 0)).unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[collect]]\njunit = \"junit.xml\"\n\n[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 0.5%\"\n",
+    )
+    .unwrap();
+    let run = gonogo(&["run"], dir.path());
+    assert_eq!(run.status.code(), Some(1), "{}", both(&run));
+    let first = verdict(dir.path());
+    assert_eq!(first["gates"][0]["measured"]["n"], 400);
+
+    for _ in 0..2 {
+        let gate = gonogo(&["gate"], dir.path());
+        assert_eq!(gate.status.code(), Some(1), "{}", both(&gate));
+        let again = verdict(dir.path());
+        assert_eq!(statuses(&again), statuses(&first));
+        assert_eq!(again["gates"][0]["measured"]["n"], 400, "counted once");
+        // The reports beside verdict.json say the same as it does.
+        let report = std::fs::read_to_string(dir.path().join("gonogo-report/report.md")).unwrap();
+        assert!(report.contains("NO-GO"), "{report}");
+    }
+}
+
+#[test]
+fn a_failing_or_missing_command_is_a_blocker() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junit.xml"), junit(1000, 0)).unwrap();
+    for (run, what) in [
+        ("pytst-does-not-exist", "not found"),
+        ("exit 3", "exit 3"),
+        ("sleep 30", "timed out"),
+    ] {
+        std::fs::write(
+            dir.path().join("gonogo.toml"),
+            format!(
+                "[[command]]\nname = \"pytest\"\nrun = \"{run}\"\ntimeout = \"1s\"\n\n[[collect]]\njunit = \"junit.xml\"\n\n\
+                 [[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n"
+            ),
+        )
+        .unwrap();
+        let output = gonogo(&["run"], dir.path());
+        assert_eq!(output.status.code(), Some(1), "{what}: {}", both(&output));
+        let verdict = verdict(dir.path());
+        assert_eq!(verdict["blockers"][0], "command pytest", "{what}");
+        let gate = verdict["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "command pytest")
+            .unwrap();
+        assert_eq!(gate["status"], "fail", "{what}");
+    }
+}
+
+#[test]
+fn an_honest_project_stays_go() {
+    // 1,000 passing tests from a real `gonogo run`, and a command that succeeds.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("suite.xml"), junit(1000, 0)).unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[command]]\nname = \"tests\"\nrun = \"cp suite.xml junit.xml\"\nevidence = { junit = \"junit.xml\" }\n\n\
+         [[gate]]\nname = \"no failing test\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n\n\
+         [[gate]]\nname = \"enough tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"total >= 1000\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    let gate = gonogo(&["gate"], dir.path());
+    assert_eq!(gate.status.code(), Some(0), "{}", both(&gate));
+}
+
+#[test]
+fn an_empty_policy_or_only_warnings_is_no_go() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junit.xml"), junit(10, 0)).unwrap();
+    for policy in [
+        "",
+        "[[collect]]\njunit = \"junit.xml\"\n",
+        "[[collect]]\njunit = \"junit.xml\"\n[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\nseverity = \"warn\"\n",
+    ] {
+        std::fs::write(dir.path().join("gonogo.toml"), policy).unwrap();
+        let output = gonogo(&["gate", "--no-write"], dir.path());
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{policy:?}: {}",
+            both(&output)
+        );
+        assert!(
+            text(&output.stdout).contains("GO has to be earned"),
+            "{}",
+            both(&output)
+        );
+    }
+}
+
+#[test]
+fn a_waiver_for_ever_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\nname = \"p95\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) < 1s\"\n\n\
+         [[waiver]]\ngate = \"p95\"\nreason = \"later\"\nowner = \"me\"\nexpires = \"9999-12-31\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("more than 90 days ahead"), "{stderr}");
+    assert!(stderr.contains("gonogo.toml"), "names the file: {stderr}");
+}
+
+#[test]
+fn evidence_from_the_future_is_refused_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join(".gonogo/evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let record = r#"{"gonogo_evidence":1,"kind":"audit","source":{"type":"file","location":"gone.lock"},"sha256":"0000000000000000000000000000000000000000000000000000000000000000","collected_at":"2099-01-01T00:00:00Z","tool":{"name":"t","version":"1"},"metrics":{"audit.critical":{"unit":"vulnerabilities","value":0}}}"#;
+    // Upper case: still evidence, still read.
+    std::fs::write(evidence.join("newer.JSON"), record).unwrap();
+    std::fs::write(evidence.join("notes.txt"), "not evidence").unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"security\"\nmetric = \"audit.critical\"\nexpect = \"value == 0\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("newer.JSON"), "{stderr}");
+    assert!(stderr.contains("in the future"), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt"),
+        "other files are named: {stderr}"
+    );
+}
+
+#[test]
+fn a_collected_file_that_changed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junit.xml"), junit(0, 3)).unwrap();
+    let collect = gonogo(&["collect", "junit", "junit.xml"], dir.path());
+    assert_eq!(collect.status.code(), Some(0), "{}", both(&collect));
+    // The file is rewritten with a passing run after it was collected.
+    std::fs::write(dir.path().join("junit.xml"), junit(500, 0)).unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["gate", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert!(
+        text(&output.stderr).contains("changed after it was collected"),
+        "{}",
+        both(&output)
+    );
+}
+
+#[test]
+fn merging_the_same_evidence_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = r#"{"gonogo_evidence":1,"kind":"load","source":{"type":"url","location":"http://127.0.0.1:8080/"},"sha256":"0000000000000000000000000000000000000000000000000000000000000000","collected_at":"2026-11-25T12:00:00Z","tool":{"name":"gonogo","version":"1"},"metrics":{"load.api.errors":{"unit":"requests","ratio":{"k":0,"n":400}}}}"#;
+    std::fs::write(dir.path().join("x.json"), record).unwrap();
+    std::fs::write(dir.path().join("copy.json"), record).unwrap();
+    for args in [
+        ["merge", "x.json", "x.json", "--output", "merged.json"],
+        ["merge", "x.json", "copy.json", "--output", "merged.json"],
+    ] {
+        let output = gonogo(&args, dir.path());
+        assert_ne!(output.status.code(), Some(0), "{}", both(&output));
+        assert!(
+            both(&output).contains("same record"),
+            "{args:?}: {}",
+            both(&output)
+        );
+        assert!(!dir.path().join("merged.json").exists());
+    }
+}
+
+#[test]
+fn a_service_that_is_down_gives_missing_evidence_not_zero_findings() {
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        format!(
+            "[target]\nbase_url = \"http://127.0.0.1:{port}\"\n\n[harden]\n\n\
+             [[gate]]\nname = \"no high findings\"\narea = \"security\"\nmetric = \"harden.findings.high\"\nexpect = \"value == 0\"\n\n\
+             [[gate]]\nname = \"no medium findings\"\narea = \"security\"\nmetric = \"harden.findings.medium\"\nexpect = \"value == 0\"\n"
+        ),
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    for gate in verdict(dir.path())["gates"].as_array().unwrap() {
+        assert_ne!(gate["status"], "pass", "{gate}");
+    }
+}
