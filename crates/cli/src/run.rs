@@ -568,7 +568,7 @@ pub fn collect_records(
         };
         let (records, errors) = gonogo_ingest::collect_each_with(kind, &full, options);
         for error in errors {
-            eprintln!("  {kind_name} {pattern}: {error}");
+            eprintln!("  {}", Inert(&format!("{kind_name} {pattern}: {error}")));
         }
         collected.extend(records);
     }
@@ -778,8 +778,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         match run_job(planned.job) {
             Ok(_) => {}
             Err(e) => eprintln!(
-                "  ✗ {}: {e:#} (its gates will have no evidence)",
-                planned.label
+                "  ✗ {}: {} (its gates will have no evidence)",
+                planned.label,
+                Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
     }

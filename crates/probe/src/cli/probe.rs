@@ -1,5 +1,6 @@
 //! `gonogo probe`: probe a target once or over a watch window and write `probe` evidence.
 
+use gonogo_core::text::{Inert, inert};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -118,7 +119,7 @@ fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
 }
 
 fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
-    eprintln!("{} {message}", paint("error:", "31"));
+    eprintln!("{} {}", paint("error:", "31"), inert(&message.to_string()));
     Ok(exit(EXIT_USAGE))
 }
 
@@ -295,8 +296,8 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 eprintln!(
                     "{at} {} {}: {}",
                     paint("FAIL", "31"),
-                    attempt.reason.as_deref().unwrap_or("unknown"),
-                    attempt.message.as_deref().unwrap_or("")
+                    Inert(attempt.reason.as_deref().unwrap_or("unknown")),
+                    Inert(attempt.message.as_deref().unwrap_or(""))
                 );
             }
         }
@@ -328,7 +329,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 outage.end,
                 outage.duration_s,
                 outage.failed_attempts,
-                outage.reasons.join(", "),
+                inert(&outage.reasons.join(", ")),
                 if outage.ongoing {
                     ", still down at the end"
                 } else {
@@ -343,7 +344,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             if !health.failing_checks.is_empty() {
                 eprintln!(
                     "  failing health checks: {}",
-                    health.failing_checks.join(", ")
+                    inert(&health.failing_checks.join(", "))
                 );
             }
         }
