@@ -122,7 +122,8 @@ fn issue_15_defect_3_annotations_carry_no_command_or_escape_from_evidence() {
     }
     let all = commands.join("\n");
     assert!(
-        all.contains("\\x3a:add-mask::secret \\x1b[31m red"),
+        all.contains("test ::add-mask::secret \\x1b[31m red failed")
+            && all.contains("::\\x3a:error::pwned \\x1b]0;title\\x07"),
         "{all}"
     );
     assert!(all.contains("%0A\\x3a:error::from a message"), "{all}");
@@ -162,8 +163,10 @@ fn issue_15_defect_18_mentions_are_neutralised() {
         "a live mention in the Markdown:\n{text}"
     );
     // An e-mail address is not a mention and stays as written.
-    let (fixture_doc, _) = common::fixture();
-    assert!(markdown::render(&fixture_doc, Lang::En).contains("search-team@example.com"));
+    assert_eq!(
+        markdown::escape("mail search-team@example.com or @octocat (@org/team)"),
+        "mail search-team@example.com or @\u{200B}octocat (@\u{200B}org/team)"
+    );
     // The Markdown is printed on consoles too.
     assert_inert_for_a_log(&text, "markdown");
 }
