@@ -290,7 +290,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         paint("FAIL", "31")
                     },
-                    inert(&check.verdict.to_string()),
+                    inert(check.verdict),
                     inert(
                         &check
                             .status
