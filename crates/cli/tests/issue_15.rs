@@ -331,3 +331,28 @@ expect = "value == 0"
     }
     assert!(evidence.contains("gh=[REDACTED]"), "{evidence}");
 }
+
+#[test]
+fn issue_15_defect_3_an_evidence_file_name_is_inert_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"delivery\"\nmetric = \"command.x.exit_code\"\nexpect = \"value == 0\"\n",
+    )
+    .unwrap();
+    let evidence = dir.path().join(".gonogo/evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(
+        evidence.join("x\n::error::pwned\u{1b}]0;t\u{7}.json"),
+        "{ not json",
+    )
+    .unwrap();
+    let output = gonogo(&["gate"], dir.path(), &[]);
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert_inert(&text, "gate");
+    assert!(
+        text.contains("\\x3a:error::pwned\\x1b]0;t\\x07.json"),
+        "{text}"
+    );
+}
