@@ -356,3 +356,38 @@ fn issue_15_defect_3_an_evidence_file_name_is_inert_in_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn issue_15_defect_8_probe_never_keeps_an_echoed_header_secret() {
+    const KEY: &str = "key-abcdef-0123456789-probe";
+    let port = hostile_server();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/echo");
+    let header = format!("X-Api-Key: {KEY}");
+    let output = gonogo(
+        &[
+            "probe",
+            &url,
+            "-H",
+            &header,
+            "--condition",
+            "[BODY] == ok",
+            "--evidence-dir",
+            "ev",
+        ],
+        dir.path(),
+        &[],
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    // The server echoed the header: the failure message shows where it was, not what.
+    assert!(text.contains("[REDACTED]"), "{text}");
+    let mut evidence = String::new();
+    for entry in std::fs::read_dir(dir.path().join("ev")).unwrap() {
+        evidence.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(evidence.contains("[REDACTED]"), "{evidence}");
+    for shown in [&text, &evidence] {
+        assert!(!shown.contains(KEY), "the key leaked:\n{shown}");
+    }
+}

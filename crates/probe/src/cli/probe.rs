@@ -191,6 +191,12 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             None => return usage(format!("--header {header:?}: expected `Name: value`")),
         }
     }
+    // Credentials given with --header never reach the console or evidence, even when the
+    // server echoes them back (issue 15).
+    let mut redactor = gonogo_core::redact::Redactor::new();
+    for (name, value) in &headers {
+        redactor.add_header(name, value);
+    }
     let tls = match TlsSettings::new(&args.ca_file) {
         Ok(tls) => tls,
         Err(error) => return usage(error),
@@ -297,15 +303,30 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                     "{at} {} {}: {}",
                     paint("FAIL", "31"),
                     Inert(attempt.reason.as_deref().unwrap_or("unknown")),
-                    Inert(attempt.message.as_deref().unwrap_or(""))
+                    Inert(&redactor.redact(attempt.message.as_deref().unwrap_or("")))
                 );
             }
         }
     }));
-    let run = match run {
+    let mut run = match run {
         Ok(run) => run,
         Err(error) => return usage(error),
     };
+    let redact = |text: &mut Option<String>| {
+        if let Some(text) = text
+            && let std::borrow::Cow::Owned(redacted) = redactor.redact(text)
+        {
+            *text = redacted;
+        }
+    };
+    for attempt in &mut run.attempts {
+        redact(&mut attempt.message);
+        redact(&mut attempt.expect_match);
+        for condition in &mut attempt.conditions {
+            redact(&mut condition.observed);
+            redact(&mut condition.error);
+        }
+    }
     let record = evidence(&spec, &run);
     let n_warmup = run.attempts.iter().filter(|a| a.warmup).count();
     let n_counted = run.attempts.len() - n_warmup;
