@@ -236,6 +236,13 @@ fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
     Ok(Exit::Go)
 }
 
+/// An error chain as printed: file names, URLs and excerpts in it came from outside, so it is
+/// redacted and made inert (issue 15).
+fn inert_error(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    gonogo_core::text::inert(&gonogo_core::redact::redact(&text)).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -264,11 +271,4 @@ mod tests {
         use clap::CommandFactory as _;
         super::Cli::command().debug_assert();
     }
-}
-
-/// An error chain as printed: file names, URLs and excerpts in it came from outside, so it is
-/// redacted and made inert (issue 15).
-fn inert_error(error: &anyhow::Error) -> String {
-    let text = format!("{error:#}");
-    gonogo_core::text::inert(&gonogo_core::redact::redact(&text)).into_owned()
 }
