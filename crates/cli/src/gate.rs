@@ -400,7 +400,7 @@ fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, path: &Path, j
             };
             text.push_str(&format!(
                 "  {}: {} → {}\n",
-                change.gate,
+                gonogo_core::text::Inert(&change.gate),
                 show(change.before),
                 show(change.after)
             ));

@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Code(code)) => code,
         Err(failure) => {
             if let Some(error) = failure.error {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {}", inert_error(&error));
             }
             failure.exit.into()
         }
@@ -191,7 +191,7 @@ fn engine(
     match result {
         Ok(code) => Ok(Outcome::Code(code)),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", inert_error(&error));
             Ok(Outcome::Code(
                 exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
             ))
@@ -235,6 +235,13 @@ fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
         writeln!(std::io::stdout(), "{text}")
     })?;
     Ok(Exit::Go)
+}
+
+/// An error chain as printed: file names, URLs and excerpts in it came from outside, so it is
+/// redacted and made inert (issue 15).
+fn inert_error(error: &anyhow::Error) -> String {
+    let text = format!("{error:#}");
+    gonogo_core::text::inert(&gonogo_core::redact::redact(&text)).into_owned()
 }
 
 #[cfg(test)]

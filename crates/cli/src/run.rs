@@ -30,6 +30,7 @@ use std::time::Duration;
 use anyhow::{Context as _, anyhow};
 use gonogo_core::evidence::Evidence;
 use gonogo_core::policy::{Policy, Problem, parse_duration_seconds};
+use gonogo_core::text::Inert;
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::command::{CommandSpec, StderrTail, TailPolicy, run_command};
 use gonogo_delivery::git::{GitContext, TargetRules};
@@ -153,6 +154,45 @@ pub struct CommandSection {
     pub area: Option<String>,
     /// The metric segment (default: the name): `command.<metric>.exit_code`.
     pub metric: Option<String>,
+    /// Credential variables passed on to the command (`["GITHUB_TOKEN"]`); without this the
+    /// command does not see gonogo's own credentials (`GONOGO_*`, `GITHUB_TOKEN`, `GH_TOKEN`,
+    /// and the variables the policy's engine sections name as holding secrets).
+    #[serde(default)]
+    pub pass_env: Vec<String>,
+}
+
+/// The variables the policy's engine sections name as holding secrets: every `*_env` /
+/// `*-env` key of `[harden]` (and its sub-tables) and `[[prometheus]]`, e.g. `[harden.auth]
+/// token_env`. Commands do not inherit them unless `pass_env` names them.
+fn secret_env_names(config: &RunConfig) -> Vec<String> {
+    fn walk(table: &toml::Table, out: &mut Vec<String>) {
+        for (key, value) in table {
+            match value {
+                toml::Value::String(name) if key.ends_with("_env") || key.ends_with("-env") => {
+                    out.push(name.clone());
+                }
+                toml::Value::Table(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(harden) = &config.harden {
+        walk(harden.get_ref(), &mut out);
+    }
+    for prometheus in &config.prometheus {
+        walk(prometheus.get_ref(), &mut out);
+    }
+    for default in [
+        "GONOGO_PROMETHEUS_TOKEN",
+        "GONOGO_PROMETHEUS_USER",
+        "GONOGO_PROMETHEUS_PASSWORD",
+    ] {
+        out.push(default.to_owned());
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A path pattern or several.
@@ -545,7 +585,7 @@ pub fn collect_records(
         };
         let (records, errors) = gonogo_ingest::collect_each_with(kind, &full, options);
         for error in errors {
-            eprintln!("  {kind_name} {pattern}: {error}");
+            eprintln!("  {}", Inert(&format!("{kind_name} {pattern}: {error}")));
         }
         collected.extend(records);
     }
@@ -700,6 +740,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
 
     // 2. Commands.
     step(2, total, &format!("commands: {}", config.commands.len()));
+    let secret_env = secret_env_names(&config);
     for command in &config.commands {
         let command = command.get_ref();
         let timeout = command
@@ -722,12 +763,19 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                     .as_ref()
                     .map_or_else(|| policy_dir.clone(), |d| policy_dir.join(d)),
             ),
+            pass_env: command.pass_env.clone(),
+            secret_env: secret_env.clone(),
+            redactor: gonogo_core::redact::Redactor::new(),
         };
         let log = logs.join(format!(
             "{}.log",
             gonogo_delivery::command::metric_key(&command.name)
         ));
-        eprintln!("  ▶ {}: {}", command.name, command.run);
+        eprintln!(
+            "  ▶ {}: {}",
+            Inert(&command.name),
+            Inert(&gonogo_core::redact::redact(&command.run))
+        );
         let outcome = run_command(&spec, &log, TailPolicy::default(), &mut StderrTail)
             .map_err(|e| Failure::usage(e.into()))?;
         eprintln!(
@@ -781,8 +829,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         match run_job(planned.job) {
             Ok(_) => {}
             Err(e) => eprintln!(
-                "  ✗ {}: {e:#} (its gates will have no evidence)",
-                planned.label
+                "  ✗ {}: {} (its gates will have no evidence)",
+                planned.label,
+                Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
     }

@@ -95,11 +95,14 @@ pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
         eprintln!(
             "  {mark} {:<12} {}  {}",
             gate.status.as_str(),
-            gate.name,
-            gate.why
+            gonogo_core::text::Inert(&gate.name),
+            gonogo_core::text::Inert(&gate.why)
         );
         if let Some(settle) = &gate.settle {
-            eprintln!("                 to settle: {settle}");
+            eprintln!(
+                "                 to settle: {}",
+                gonogo_core::text::inert(&settle.to_string())
+            );
         }
     }
     let all_pass = verdict.gates.iter().all(|g| g.status == GateStatus::Pass);

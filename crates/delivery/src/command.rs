@@ -7,6 +7,15 @@
 //! so memory stays flat whatever the command prints. At most every `throttle` the newest lines
 //! go to a [`TailSink`]. A command that outlives its timeout gets SIGTERM, then SIGKILL after a
 //! grace period, to its whole process group. A failing command is evidence, not an error.
+//!
+//! Secrets: the child does not inherit gonogo's own credential variables ([`is_credential_var`]:
+//! `GONOGO_*`, `GITHUB_TOKEN`, `GH_TOKEN`, the Actions runtime tokens, and every variable the
+//! policy names as holding a secret, [`CommandSpec::secret_env`]) unless the policy passes one
+//! on by name ([`CommandSpec::pass_env`]). The values of those variables, and the secrets of
+//! [`CommandSpec::redactor`], are redacted from the tail lines (console and evidence); the log
+//! file on disk keeps the output as the command wrote it. Console lines are also made inert
+//! ([`gonogo_core::text::inert`]): a command's output cannot run workflow commands or terminal
+//! escapes through gonogo's tail.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -19,6 +28,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gonogo_core::evidence::{Evidence, Metric, Sha256Stream, Source, Tool};
+use gonogo_core::redact::Redactor;
+use gonogo_core::text::inert;
 use gonogo_core::units::Unit;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -36,6 +47,50 @@ pub struct CommandSpec {
     pub timeout: Duration,
     /// Working directory (default: the current one).
     pub dir: Option<PathBuf>,
+    /// Credential variables the policy passes on to the command (`pass_env = ["GITHUB_TOKEN"]`).
+    pub pass_env: Vec<String>,
+    /// Further variables that hold secrets (those the policy names, e.g. `[harden.auth]
+    /// token_env`): withheld like [`is_credential_var`]'s unless passed on.
+    pub secret_env: Vec<String>,
+    /// Secrets to redact from the tail besides the credential variables' values.
+    pub redactor: Redactor,
+}
+
+/// Variables that hold gonogo's own credentials, withheld from commands unless passed on:
+/// every `GONOGO_*` variable (tokens, cookies, passwords of the engines), `GITHUB_TOKEN`,
+/// `GH_TOKEN`, `GH_ENTERPRISE_TOKEN`, `GITHUB_ENTERPRISE_TOKEN`, and the Actions runtime
+/// tokens `ACTIONS_RUNTIME_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+pub fn is_credential_var(name: &str) -> bool {
+    name.starts_with("GONOGO_")
+        || matches!(
+            name,
+            "GITHUB_TOKEN"
+                | "GH_TOKEN"
+                | "GH_ENTERPRISE_TOKEN"
+                | "GITHUB_ENTERPRISE_TOKEN"
+                | "ACTIONS_RUNTIME_TOKEN"
+                | "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
+        )
+}
+
+impl CommandSpec {
+    /// What to run, with no variable passed on and nothing extra to redact.
+    pub fn new(name: impl Into<String>, run: impl Into<String>, timeout: Duration) -> CommandSpec {
+        CommandSpec {
+            name: name.into(),
+            run: run.into(),
+            timeout,
+            dir: None,
+            pass_env: Vec::new(),
+            secret_env: Vec::new(),
+            redactor: Redactor::new(),
+        }
+    }
+
+    fn withholds(&self, name: &str) -> bool {
+        (is_credential_var(name) || self.secret_env.iter().any(|s| s == name))
+            && !self.pass_env.iter().any(|p| p == name)
+    }
 }
 
 /// Where the console tail goes.
@@ -50,7 +105,7 @@ impl TailSink for StderrTail {
     fn lines(&mut self, command: &str, lines: &[String]) {
         let mut stderr = std::io::stderr().lock();
         for line in lines {
-            let _ = writeln!(stderr, "  {command} │ {line}");
+            let _ = writeln!(stderr, "  {} │ {}", inert(command), inert(line));
         }
     }
 }
@@ -100,7 +155,7 @@ impl CommandOutcome {
         let key = metric_key(&self.spec_name);
         let mut evidence = Evidence::new(
             "command",
-            Source::Command(self.run.clone()),
+            Source::Command(gonogo_core::redact::redact(&self.run).into_owned()),
             self.output_sha256.clone(),
             finished_at,
             Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
@@ -200,6 +255,18 @@ pub fn run_command(
     if let Some(dir) = &spec.dir {
         command.current_dir(dir);
     }
+    let mut redactor = spec.redactor.clone();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if is_credential_var(name) || spec.secret_env.iter().any(|s| s == name) {
+            if let Some(value) = value.to_str() {
+                redactor.add_secret(value);
+            }
+            if spec.withholds(name) {
+                command.env_remove(name);
+            }
+        }
+    }
     let mut child = command.spawn().map_err(|source| CommandError::Spawn {
         run: spec.run.clone(),
         source,
@@ -228,7 +295,8 @@ pub fn run_command(
     .flatten()
     .map(|stream| {
         let shared = Arc::clone(&shared);
-        std::thread::spawn(move || pump(stream, &shared, keep))
+        let redactor = redactor.clone();
+        std::thread::spawn(move || pump(stream, &shared, keep, &redactor))
     })
     .collect();
 
@@ -309,8 +377,13 @@ pub fn run_command(
     })
 }
 
-/// Copies a stream into the log chunk by chunk, keeping only the last `keep` lines.
-fn pump(mut stream: Box<dyn Read + Send>, shared: &Mutex<Shared>, keep: usize) {
+/// Copies a stream into the log chunk by chunk, keeping only the last `keep` lines (redacted).
+fn pump(
+    mut stream: Box<dyn Read + Send>,
+    shared: &Mutex<Shared>,
+    keep: usize,
+    redactor: &Redactor,
+) {
     let mut buffer = vec![0u8; 1 << 16];
     let mut partial: Vec<u8> = Vec::new();
     loop {
@@ -326,7 +399,7 @@ fn pump(mut stream: Box<dyn Read + Send>, shared: &Mutex<Shared>, keep: usize) {
                 partial.extend_from_slice(&piece[..piece.len().min(room)]);
             }
             if piece.ends_with(b"\n") {
-                finished_lines.push(line_text(&partial));
+                finished_lines.push(partial.clone());
                 partial.clear();
             }
         }
@@ -337,22 +410,24 @@ fn pump(mut stream: Box<dyn Read + Send>, shared: &Mutex<Shared>, keep: usize) {
         // Only the newest lines of a chunk can survive in the tail.
         let skip = finished_lines.len().saturating_sub(keep);
         for line in finished_lines.into_iter().skip(skip) {
+            let line = line_text(&line, redactor);
             push_bounded(&mut shared.tail, line.clone(), keep);
             push_bounded(&mut shared.unshown, line, keep);
         }
     }
     if !partial.is_empty() {
-        let line = line_text(&partial);
+        let line = line_text(&partial, redactor);
         let mut shared = shared.lock().expect("no reader panicked");
         push_bounded(&mut shared.tail, line.clone(), keep);
         push_bounded(&mut shared.unshown, line, keep);
     }
 }
 
-fn line_text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .trim_end_matches(['\n', '\r'])
-        .to_owned()
+fn line_text(bytes: &[u8], redactor: &Redactor) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    redactor
+        .redact(text.trim_end_matches(['\n', '\r']))
+        .into_owned()
 }
 
 fn push_bounded(queue: &mut VecDeque<String>, line: String, keep: usize) {

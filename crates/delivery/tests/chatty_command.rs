@@ -42,7 +42,7 @@ fn a_flood_of_output_keeps_memory_flat_and_the_console_short() {
             // 1 GiB of 64-byte lines.
             run: format!("yes 'line of test output that a chatty suite prints again and again' | head -c {BYTES}"),
             timeout: Duration::from_secs(300),
-            dir: None,
+            ..CommandSpec::new("", "", Duration::ZERO)
         },
         &log,
         TailPolicy {

@@ -14,12 +14,7 @@ impl TailSink for Collect {
 }
 
 fn spec(name: &str, run: &str, timeout: Duration) -> CommandSpec {
-    CommandSpec {
-        name: name.into(),
-        run: run.into(),
-        timeout,
-        dir: None,
-    }
+    CommandSpec::new(name, run, timeout)
 }
 
 #[test]

@@ -181,7 +181,10 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             return Ok(ExitCode::from(2));
         }
         Err(AuditError::Target(error)) => {
-            eprintln!("error: {error}");
+            eprintln!(
+                "error: {}",
+                gonogo_core::text::inert(&gonogo_core::redact::redact(&error.to_string()))
+            );
             eprintln!(
                 "hint: gonogo harden only audits loopback unless you name the host with --allow-host HOST"
             );
@@ -207,7 +210,8 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
         text.push('\n');
         text
     } else {
-        render_table(&report)
+        // Messages, notes and excerpts hold what the server sent: inert on a console.
+        gonogo_core::text::inert(&render_table(&report)).into_owned()
     };
     if let Err(error) = stdout
         .write_all(output.as_bytes())

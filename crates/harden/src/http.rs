@@ -48,7 +48,7 @@ impl Target {
     /// Parses `url` and checks that its host is loopback or allowed.
     pub async fn new(url: &str, allow_hosts: &[String]) -> Result<Target, TargetError> {
         let parsed = reqwest::Url::parse(url).map_err(|error| TargetError::BadUrl {
-            url: url.to_owned(),
+            url: gonogo_core::redact::redact(url).into_owned(),
             message: error.to_string(),
         })?;
         let https = match parsed.scheme() {
@@ -56,14 +56,14 @@ impl Target {
             "https" => true,
             _ => {
                 return Err(TargetError::Scheme {
-                    url: url.to_owned(),
+                    url: gonogo_core::redact::redact(url).into_owned(),
                 });
             }
         };
         let host = parsed
             .host_str()
             .ok_or_else(|| TargetError::BadUrl {
-                url: url.to_owned(),
+                url: gonogo_core::redact::redact(url).into_owned(),
                 message: "no host".into(),
             })?
             .to_owned();

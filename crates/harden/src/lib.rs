@@ -336,13 +336,61 @@ pub async fn audit(
             result(rule, outcome, config.checks.get(rule.id))
         })
         .collect();
-    Ok(Report {
+    let mut report = Report {
         target: target.base_url().to_owned(),
         checks,
         n_requests,
         sha256: sha256_hex(digests.as_bytes()),
         collected_at: collected_at.to_string(),
-    })
+    };
+    redact_report(&mut report, &secret_redactor(secrets));
+    Ok(report)
+}
+
+/// The redactor for an audit: the tokens, secret and cookie the checks were given (the
+/// cookie's values one by one too), on top of the credential patterns.
+pub fn secret_redactor(secrets: &AuthSecrets) -> gonogo_core::redact::Redactor {
+    let mut redactor = gonogo_core::redact::Redactor::new();
+    for secret in [
+        &secrets.valid_token,
+        &secrets.lower_role_token,
+        &secrets.hmac_secret,
+        &secrets.expired_token,
+        &secrets.session_cookie,
+        &secrets.csrf_token,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        redactor.add_secret(secret);
+    }
+    if let Some(cookie) = &secrets.session_cookie {
+        for pair in cookie.split(';') {
+            if let Some((_, value)) = pair.split_once('=') {
+                redactor.add_secret(value.trim());
+            }
+        }
+    }
+    redactor
+}
+
+/// Redacts every excerpt, message and note of `report`, and its target URL: a server that
+/// echoes a token must not put it into evidence (issue 15, defect 8).
+pub fn redact_report(report: &mut Report, redactor: &gonogo_core::redact::Redactor) {
+    let apply = |text: &mut String| {
+        if let std::borrow::Cow::Owned(redacted) = redactor.redact(text) {
+            *text = redacted;
+        }
+    };
+    apply(&mut report.target);
+    for check in &mut report.checks {
+        check.notes.iter_mut().for_each(apply);
+        for finding in &mut check.findings {
+            apply(&mut finding.message);
+            apply(&mut finding.request);
+            apply(&mut finding.response);
+        }
+    }
 }
 
 fn result(rule: &'static Rule, outcome: Outcome, policy: Option<&CheckOverride>) -> CheckResult {

@@ -144,14 +144,18 @@ pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<E
             std::fs::write(&file, wire::to_json_pretty(record) + "\n")
                 .with_context(|| format!("writing {}", file.display()))?;
         }
-        let _ = writeln!(err, "collected {}: {}", record.source, describe(record));
+        // File names, tool names (SARIF `tool.driver.name`) and metric names are the input's:
+        // made inert for the console and CI logs (issue 15).
+        let line = format!("collected {}: {}", record.source, describe(record));
+        let _ = writeln!(err, "{}", gonogo_core::text::inert(&line));
         if args.json && writeln!(out, "{}", wire::to_json_line(record)).is_err() {
             // A closed stdout (`| head`) is not an error.
             break;
         }
     }
     for error in &errors {
-        let _ = writeln!(err, "error[{}]: {error}", error.code());
+        let line = format!("error[{}]: {error}", error.code());
+        let _ = writeln!(err, "{}", gonogo_core::text::inert(&line));
     }
     let bad_pattern = errors
         .iter()

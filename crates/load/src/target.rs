@@ -66,7 +66,7 @@ impl Target {
     /// Parses an absolute `http://` or `https://` URL.
     pub fn parse(url: &str) -> Result<Target, TargetError> {
         let invalid = |reason: &str| TargetError::InvalidUrl {
-            url: url.to_owned(),
+            url: gonogo_core::redact::redact(url).into_owned(),
             reason: reason.to_owned(),
         };
         let uri: http::Uri = url
@@ -78,7 +78,7 @@ impl Target {
             Some("zmq+tcp") => Scheme::ZmqTcp,
             Some(other) => {
                 return Err(TargetError::UnsupportedScheme {
-                    url: url.to_owned(),
+                    url: gonogo_core::redact::redact(url).into_owned(),
                     scheme: other.to_owned(),
                 });
             }
@@ -124,7 +124,7 @@ impl Target {
             port,
             authority: authority.as_str().to_owned(),
             path_and_query,
-            url: url.to_owned(),
+            url: gonogo_core::redact::redact(url).into_owned(),
         })
     }
 

@@ -169,9 +169,13 @@ pub enum Scheme {
 }
 
 impl Target {
+    /// Parses `url`. The URL kept in [`Target::url`] (evidence sources, messages) and shown in
+    /// errors is redacted ([`gonogo_core::redact`]); user information (`user:pass@`) is
+    /// refused, as gonogo does not send it.
     pub fn parse(url: &str) -> Result<Target, NetError> {
+        let shown = gonogo_core::redact::redact(url).into_owned();
         let invalid = |message: &str| NetError::InvalidUrl {
-            url: url.to_string(),
+            url: shown.clone(),
             message: message.to_string(),
         };
         let (scheme_text, rest) = url
@@ -196,6 +200,12 @@ impl Target {
         if authority.is_empty() {
             return Err(invalid("no host"));
         }
+        if authority.contains('@') {
+            return Err(invalid(
+                "credentials in the URL (user:password@) are not supported; \
+                 pass them as the engine's token or password variables",
+            ));
+        }
         let (host, port) = split_host_port(authority).map_err(|m| invalid(&m))?;
         let default_port = match scheme {
             Scheme::Http => Some(80),
@@ -217,7 +227,7 @@ impl Target {
             host,
             port,
             path,
-            url: url.to_string(),
+            url: shown,
         })
     }
 

@@ -358,7 +358,7 @@ async fn scrape(
         Observed {
             report,
             sha256,
-            source: Source::Url(url.to_string()),
+            source: Source::Url(gonogo_core::redact::redact(url).into_owned()),
             content_type,
             collected_at: now,
         },

@@ -10,9 +10,26 @@
 //! decides whether to print them and appends the Markdown to `GITHUB_STEP_SUMMARY`.
 //!
 //! Text from evidence and policy (gate names, sources, explanations) is escaped, so a name such
-//! as `<script>` or `a|b` shows as written and cannot break the table or inject HTML.
+//! as `<script>` or `a|b` shows as written and cannot break the table or inject HTML:
+//!
+//! - it first goes through [`gonogo_core::text::inert`] (the Markdown is also printed on a
+//!   console and in CI logs), so control characters and terminal escapes show as `\x1b`;
+//! - line breaks become spaces everywhere, so a blank line in an area title or a gate name
+//!   cannot end the `<summary>` HTML block or a table row and start live Markdown;
+//! - in Markdown text, ASCII punctuation that Markdown acts on is backslash-escaped and `<`,
+//!   `>`, `&` become entities; in HTML contexts (`<summary>`) `<`, `>`, `&` and quotes become
+//!   entities; in code spans backticks and pipes become look-alikes;
+//! - an `@` that could start a mention (at the start or after a non-word character) is
+//!   followed by a zero-width space (U+200B), so `@org/team` in a test name shows as written
+//!   but mentions (and notifies) nobody; `team@example.com` is left alone.
+//!
+//! The untrusted parts of [`Annotation`]s (title, message, file) go through
+//! [`gonogo_core::text::inert`] before the workflow-command escaping, so a SARIF message or a
+//! test name cannot start `::add-mask::` or an escape sequence in the CI log.
 
 use std::fmt::Write as _;
+
+use gonogo_core::text::inert;
 
 use crate::common::{
     EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
@@ -352,7 +369,9 @@ fn area_icon(status: &str) -> &'static str {
 
 /// Escapes Markdown and inline HTML in running text: the text shows as written.
 pub fn escape(text: &str) -> String {
+    let text = inert(text);
     let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),
@@ -362,10 +381,32 @@ pub fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\r' => {}
             '\n' => out.push(' '),
+            '@' if could_mention(previous) => out.push_str(MENTION_BREAK),
             _ => out.push(c),
         }
+        previous = Some(c);
+    }
+    out
+}
+
+/// GitHub reads `@name` as a mention only when the `@` follows the start or a non-word
+/// character (`team@example.com` is an address, not a mention).
+fn could_mention(previous: Option<char>) -> bool {
+    previous.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-' || c == '+'))
+}
+
+/// Text with a zero-width space after every `@` that could start a mention.
+fn break_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
+    for c in text.chars() {
+        if c == '@' && could_mention(previous) {
+            out.push_str(MENTION_BREAK);
+        } else {
+            out.push(c);
+        }
+        previous = Some(c);
     }
     out
 }
@@ -375,17 +416,22 @@ fn cell(text: &str) -> String {
     escape(text)
 }
 
-/// Text for an HTML context inside Markdown (`<summary>`).
+/// `@` followed by a zero-width space: shown as `@`, never a mention.
+const MENTION_BREAK: &str = "@\u{200B}";
+
+/// Text for an HTML context inside Markdown (`<summary>`): on one line (a blank line would end
+/// the HTML block), entities for `<`, `>`, `&` and quotes, and no mentions.
 fn html(text: &str) -> String {
-    crate::html::escape_html(text)
+    break_mentions(&crate::html::escape_html(&inert(text).replace('\n', " ")))
 }
 
 /// Text inside a backtick code span: backticks and pipes cannot be escaped there, so they are
 /// replaced by look-alikes (a code span cannot hold HTML either).
 fn code(text: &str) -> String {
-    text.replace('`', "ˋ")
+    inert(text)
+        .replace('`', "ˋ")
         .replace('|', "│")
-        .replace(['\n', '\r'], " ")
+        .replace('\n', " ")
 }
 
 /// One GitHub Actions workflow command for a blocker or warning.
@@ -400,21 +446,23 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// The command line, with the workflow-command escaping of data and properties.
+    /// The command line, with the workflow-command escaping of data and properties. The
+    /// parts are made inert first: they hold test names, messages and file names from
+    /// evidence, and gate names from the policy.
     pub fn to_command(&self) -> String {
         let mut properties = Vec::new();
         if let Some(file) = &self.file {
-            properties.push(format!("file={}", escape_property(file)));
+            properties.push(format!("file={}", escape_property(&inert(file))));
         }
         if let Some(line) = self.line {
             properties.push(format!("line={line}"));
         }
-        properties.push(format!("title={}", escape_property(&self.title)));
+        properties.push(format!("title={}", escape_property(&inert(&self.title))));
         format!(
             "::{} {}::{}",
             self.level,
             properties.join(","),
-            escape_data(&self.message)
+            escape_data(&inert(&self.message))
         )
     }
 }

@@ -1,9 +1,14 @@
 //! The compact terminal summary of a verdict: the decision, areas, ranked blockers and
 //! warnings, then one line per gate. Colour is optional; the text reads the same without it.
+//!
+//! Every piece of text that came from a policy or from evidence (names, areas, expectations,
+//! explanations, sources such as evidence file names) goes through
+//! [`gonogo_core::text::inert`], so it cannot run a terminal escape or a CI workflow command.
 
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
+use gonogo_core::text::{Inert, inert};
 use gonogo_core::verdict::{AreaStatus, Decision, GateResult, GateStatus, Verdict};
 
 struct Palette {
@@ -66,10 +71,10 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
     };
     let mut context = Vec::new();
     if let Some(name) = &verdict.policy_name {
-        context.push(name.clone());
+        context.push(inert(name).into_owned());
     }
     if let Some(env) = &verdict.env {
-        context.push(format!("env {env}"));
+        context.push(format!("env {}", Inert(env)));
     }
     let counts: Vec<String> = GateStatus::ALL
         .iter()
@@ -98,7 +103,7 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
             out,
             "\n{} this environment requires evidence that never arrived: {}",
             palette.bold("partial evidence:"),
-            verdict.missing_kinds.join(", ")
+            inert(&verdict.missing_kinds.join(", "))
         );
     }
 
@@ -108,7 +113,7 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
             out,
             "  {} {:<14} {} gate{}",
             palette.area(area.status),
-            area.title,
+            Inert(&area.title),
             area.gates.len(),
             if area.gates.len() == 1 { "" } else { "s" }
         );
@@ -129,9 +134,9 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
                 "  {}. {} {} [{}] {}",
                 rank + 1,
                 palette.status(gate.status),
-                gate.name,
-                gate.area,
-                gate.expect
+                Inert(&gate.name),
+                Inert(&gate.area),
+                Inert(&gate.expect)
             );
             detail(&mut out, verdict, gate);
         }
@@ -157,15 +162,15 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
             out,
             "  {} {:<14} {} · {}",
             palette.status(gate.status),
-            gate.area,
-            gate.name,
-            measured
+            Inert(&gate.area),
+            Inert(&gate.name),
+            inert(&measured)
         );
         // Rules are printed with every gate, so nothing is applied silently; blockers and
         // warnings showed theirs above.
         if !verdict.blockers.contains(&index) && !verdict.warnings.contains(&index) {
             for rule in &gate.rules {
-                let _ = writeln!(out, "{:15}rule: {rule}", "");
+                let _ = writeln!(out, "{:15}rule: {}", "", inert(&rule.to_string()));
             }
         }
     }
@@ -173,12 +178,12 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
 }
 
 fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
-    let _ = writeln!(out, "       {}", gate.why);
+    let _ = writeln!(out, "       {}", Inert(&gate.why));
     if let Some(settle) = &gate.settle {
-        let _ = writeln!(out, "       to settle: {settle}");
+        let _ = writeln!(out, "       to settle: {}", inert(&settle.to_string()));
     }
     for rule in &gate.rules {
-        let _ = writeln!(out, "       rule: {rule}");
+        let _ = writeln!(out, "       rule: {}", inert(&rule.to_string()));
     }
     for &e in &gate.evidence {
         let evidence = &verdict.evidence[e];
@@ -186,8 +191,8 @@ fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
             out,
             "       evidence: {} {} (sha256 {}, {})",
             evidence.source.type_name(),
-            evidence.source,
-            &evidence.sha256[..12.min(evidence.sha256.len())],
+            inert(&evidence.source.to_string()),
+            inert(evidence.sha256.get(..12).unwrap_or(&evidence.sha256)),
             evidence.collected_at
         );
     }

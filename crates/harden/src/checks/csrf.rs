@@ -47,10 +47,7 @@ pub async fn check(
         );
         return;
     };
-    let shown_cookie = format!(
-        "{}… (the session cookie, redacted)",
-        crate::http::shorten(cookie, 12)
-    );
+    let shown_cookie = format!("{} (the session cookie)", gonogo_core::redact::REDACTED);
     let body = config.body.clone().unwrap_or_default().into_bytes();
     let mut page = Probe::new(method.clone(), &config.path)
         .header("Cookie", cookie.clone())

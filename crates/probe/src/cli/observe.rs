@@ -1,6 +1,7 @@
 //! `gonogo observe`: is the service observable? Checks a `/metrics` endpoint or a saved
 //! exposition, and/or a structured log file, and writes `observe` evidence.
 
+use gonogo_core::text::{Inert, inert};
 use std::io::BufReader;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -179,7 +180,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
     match observed {
         None => {}
         Some(Err(error)) => {
-            eprintln!("{} {error}", paint("error:", "31"));
+            eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
             if let ObserveError::Net(crate::net::NetError::HostNotAllowed { .. }) = error {
                 return Ok(exit(EXIT_USAGE));
             }
@@ -190,7 +191,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             if !args.output.json {
                 eprintln!(
                     "{}: {} ({} lines, {} families, {} samples)",
-                    observed.source,
+                    inert(&observed.source.to_string()),
                     report.format,
                     report.summary.lines,
                     report.summary.families,
@@ -201,9 +202,9 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                         "  {} line {}: {} [{}] {}",
                         paint("warn:", "33"),
                         problem.line,
-                        problem.metric,
+                        Inert(&problem.metric),
                         problem.code,
-                        problem.message
+                        Inert(&problem.message)
                     );
                 }
                 if report.n_problems > report.problems.len() as u64 {
@@ -212,12 +213,15 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
                 for required in &report.required {
                     match required.line {
                         Some(line) => {
-                            eprintln!("  required {}: present (line {line})", required.name)
+                            eprintln!(
+                                "  required {}: present (line {line})",
+                                Inert(&required.name)
+                            )
                         }
                         None => eprintln!(
                             "  {} required {}: missing",
                             paint("fail:", "31"),
-                            required.name
+                            Inert(&required.name)
                         ),
                     }
                 }
@@ -272,7 +276,7 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         let checks = match checks {
             Ok(checks) => checks,
             Err(error) => {
-                eprintln!("{} {error}", paint("error:", "31"));
+                eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
                 return Ok(exit(EXIT_USAGE));
             }
         };
@@ -280,24 +284,29 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             for check in &checks {
                 eprintln!(
                     "  health {}: {} {}{}",
-                    check.path,
+                    Inert(&check.path),
                     if check.ok {
                         paint("ok", "32")
                     } else {
                         paint("FAIL", "31")
                     },
-                    check.verdict,
-                    check
-                        .status
-                        .map(|s| format!(" (HTTP {s})"))
-                        .unwrap_or_else(|| check
-                            .message
-                            .clone()
-                            .map(|m| format!(" ({m})"))
-                            .unwrap_or_default())
+                    inert(check.verdict),
+                    inert(
+                        &check
+                            .status
+                            .map(|s| format!(" (HTTP {s})"))
+                            .unwrap_or_else(|| check
+                                .message
+                                .clone()
+                                .map(|m| format!(" ({m})"))
+                                .unwrap_or_default())
+                    )
                 );
                 if !check.failing_checks.is_empty() {
-                    eprintln!("    failing checks: {}", check.failing_checks.join(", "));
+                    eprintln!(
+                        "    failing checks: {}",
+                        inert(&check.failing_checks.join(", "))
+                    );
                 }
             }
         }
@@ -338,7 +347,11 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
         let report = match check_logs(reader, &fields, args.log_skip) {
             Ok(report) => report,
             Err(error) => {
-                eprintln!("{} {path}: {error}", paint("error:", "31"));
+                eprintln!(
+                    "{} {}",
+                    paint("error:", "31"),
+                    inert(&format!("{path}: {error}"))
+                );
                 return Ok(exit(EXIT_UNREADABLE));
             }
         };
@@ -353,7 +366,8 @@ pub fn run(args: ObserveArgs) -> anyhow::Result<ExitCode> {
             if let Some(first) = &report.first_unstructured {
                 eprintln!(
                     "  first unstructured line {}: {}",
-                    first.line, first.excerpt
+                    first.line,
+                    Inert(&first.excerpt)
                 );
             }
             if let Some(first) = &report.first_missing_fields {

@@ -1,5 +1,6 @@
 //! `gonogo probe`: probe a target once or over a watch window and write `probe` evidence.
 
+use gonogo_core::text::{Inert, inert};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -118,7 +119,7 @@ fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
 }
 
 fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
-    eprintln!("{} {message}", paint("error:", "31"));
+    eprintln!("{} {}", paint("error:", "31"), inert(&message.to_string()));
     Ok(exit(EXIT_USAGE))
 }
 
@@ -189,6 +190,12 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             }
             None => return usage(format!("--header {header:?}: expected `Name: value`")),
         }
+    }
+    // Credentials given with --header never reach the console or evidence, even when the
+    // server echoes them back (issue 15).
+    let mut redactor = gonogo_core::redact::Redactor::new();
+    for (name, value) in &headers {
+        redactor.add_header(name, value);
     }
     let tls = match TlsSettings::new(&args.ca_file) {
         Ok(tls) => tls,
@@ -295,16 +302,31 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 eprintln!(
                     "{at} {} {}: {}",
                     paint("FAIL", "31"),
-                    attempt.reason.as_deref().unwrap_or("unknown"),
-                    attempt.message.as_deref().unwrap_or("")
+                    Inert(attempt.reason.as_deref().unwrap_or("unknown")),
+                    Inert(&redactor.redact(attempt.message.as_deref().unwrap_or("")))
                 );
             }
         }
     }));
-    let run = match run {
+    let mut run = match run {
         Ok(run) => run,
         Err(error) => return usage(error),
     };
+    let redact = |text: &mut Option<String>| {
+        if let Some(text) = text
+            && let std::borrow::Cow::Owned(redacted) = redactor.redact(text)
+        {
+            *text = redacted;
+        }
+    };
+    for attempt in &mut run.attempts {
+        redact(&mut attempt.message);
+        redact(&mut attempt.expect_match);
+        for condition in &mut attempt.conditions {
+            redact(&mut condition.observed);
+            redact(&mut condition.error);
+        }
+    }
     let record = evidence(&spec, &run);
     let n_warmup = run.attempts.iter().filter(|a| a.warmup).count();
     let n_counted = run.attempts.len() - n_warmup;
@@ -328,7 +350,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 outage.end,
                 outage.duration_s,
                 outage.failed_attempts,
-                outage.reasons.join(", "),
+                inert(&outage.reasons.join(", ")),
                 if outage.ongoing {
                     ", still down at the end"
                 } else {
@@ -343,7 +365,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             if !health.failing_checks.is_empty() {
                 eprintln!(
                     "  failing health checks: {}",
-                    health.failing_checks.join(", ")
+                    inert(&health.failing_checks.join(", "))
                 );
             }
         }

@@ -1,5 +1,6 @@
 //! `gonogo prometheus`: PromQL queries and alerting rules of a real Prometheus, as evidence.
 
+use gonogo_core::text::{Inert, inert};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -138,7 +139,7 @@ fn client(server: &ServerArgs) -> Result<PrometheusClient, String> {
 }
 
 fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
-    eprintln!("{} {message}", paint("error:", "31"));
+    eprintln!("{} {}", paint("error:", "31"), inert(&message.to_string()));
     Ok(exit(EXIT_USAGE))
 }
 
@@ -188,19 +189,20 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
         Ok(result) => result,
         Err(PromError::Api { error_type, error }) => {
             eprintln!(
-                "{} Prometheus rejected the query: {error_type}: {error}",
-                paint("error:", "31")
+                "{} Prometheus rejected the query: {}",
+                paint("error:", "31"),
+                inert(&format!("{error_type}: {error}"))
             );
             eprintln!("  query: {}", args.promql);
             return Ok(exit(EXIT_USAGE));
         }
         Err(error) => {
-            eprintln!("{} {error}", paint("error:", "31"));
+            eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
             return Ok(exit(EXIT_UNREADABLE));
         }
     };
     for warning in &result.warnings {
-        eprintln!("{} {warning}", paint("warn:", "33"));
+        eprintln!("{} {}", paint("warn:", "33"), Inert(warning));
     }
     match query_evidence(
         &args.name,
@@ -263,7 +265,7 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
     let (rules, sha256) = match runtime()?.block_on(client.rules()) {
         Ok(rules) => rules,
         Err(error) => {
-            eprintln!("{} {error}", paint("error:", "31"));
+            eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
             return Ok(exit(EXIT_UNREADABLE));
         }
     };
@@ -275,7 +277,7 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
                 return usage(error);
             }
             Err(error) => {
-                eprintln!("{} {error}", paint("error:", "31"));
+                eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
                 return Ok(exit(EXIT_UNREADABLE));
             }
         },
@@ -296,7 +298,7 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
     if !args.output.json {
         eprintln!("{}: {} rules loaded", client.base(), rules.len());
         for rule in &rules {
-            eprintln!(
+            let line = format!(
                 "  {} {} [{}] health={}{}",
                 rule.kind,
                 rule.name,
@@ -307,6 +309,7 @@ fn run_rules(args: RulesArgs) -> anyhow::Result<ExitCode> {
                     .map(|e| format!(" last error: {e}"))
                     .unwrap_or_default()
             );
+            eprintln!("{}", inert(&line));
         }
         for (series, alerts) in &coverage {
             if alerts.is_empty() {
