@@ -578,7 +578,9 @@ fn measure(
                     }
                 }
                 _ => {
-                    let q = aggregate.quantile().expect("percentile aggregates");
+                    let q = aggregate.fraction().ok_or_else(|| {
+                        format!("the percentile of `{aggregate}` is not a decimal gonogo can rank")
+                    })?;
                     let i = stats::quantile_interval(h, q, confidence);
                     Measured {
                         point: stats::quantile_point(h, q) * factor,
@@ -617,6 +619,29 @@ pub fn decide_interval(op: Op, interval: Interval, threshold: f64) -> GateStatus
             let holds = op.holds(interval.lower, threshold) && op.holds(interval.upper, threshold);
             (holds, !holds)
         }
+    };
+    if pass {
+        GateStatus::Pass
+    } else if fail {
+        GateStatus::Fail
+    } else {
+        GateStatus::Inconclusive
+    }
+}
+
+/// Two samples, each with its interval at `1 − α/2`: `current op factor × baseline`. For `<=`
+/// a pass needs current's upper end at or below `factor` × baseline's lower end, and a fail
+/// current's lower end above `factor` × baseline's upper end (conservative both ways);
+/// mirrored for `>=`. `==`/`!=` never apply to relative thresholds.
+pub fn decide_relative(op: Op, current: Interval, baseline: Interval, factor: f64) -> GateStatus {
+    let low = factor * baseline.lower;
+    let high = factor * baseline.upper;
+    let (pass, fail) = match op {
+        Op::Lt => (current.upper < low, current.lower >= high),
+        Op::Le => (current.upper <= low, current.lower > high),
+        Op::Gt => (current.lower > high, current.upper <= low),
+        Op::Ge => (current.lower >= high, current.upper < low),
+        Op::Eq | Op::Ne => (false, false),
     };
     if pass {
         GateStatus::Pass

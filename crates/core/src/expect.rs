@@ -85,6 +85,15 @@ impl Aggregate {
         }
     }
 
+    /// The quantile as the exact fraction the policy wrote (`p(99.9)` is 999/1000).
+    pub fn fraction(self) -> Option<crate::stats::Fraction> {
+        match self {
+            Aggregate::Percentile(q) => crate::stats::Fraction::from_percent(q),
+            Aggregate::Median => crate::stats::Fraction::from_percent(50.0),
+            _ => None,
+        }
+    }
+
     /// Whether the aggregate has no sampling error (compared directly, no interval).
     pub fn is_exact(self) -> bool {
         matches!(
