@@ -141,6 +141,11 @@ pub struct Metric {
     pub value: MetricValue,
     /// A caveat the report must show beside the metric (e.g. k6 trends: "sample count unknown").
     pub note: Option<String>,
+    /// A plain value that estimates something from samples gonogo does not have (a k6
+    /// summary's p(95), a PromQL quantile, a figure typed by hand): it never passes or fails a
+    /// gate (`no_distribution`). `false` for exact facts (counts from a whole audit, days to
+    /// expiry, an exit code) and for every ratio or histogram.
+    pub estimate: bool,
 }
 
 impl Metric {
@@ -149,6 +154,7 @@ impl Metric {
             unit,
             value: MetricValue::Value(value),
             note: None,
+            estimate: false,
         }
     }
 
@@ -157,6 +163,7 @@ impl Metric {
             unit,
             value: MetricValue::Ratio(ratio),
             note: None,
+            estimate: false,
         }
     }
 
@@ -165,11 +172,18 @@ impl Metric {
             unit,
             value: MetricValue::Distribution(histogram),
             note: None,
+            estimate: false,
         }
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Metric {
         self.note = Some(note.into());
+        self
+    }
+
+    /// Marks a plain value as an estimate (see [`Metric::estimate`]).
+    pub fn as_estimate(mut self) -> Metric {
+        self.estimate = true;
         self
     }
 }

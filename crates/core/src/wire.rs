@@ -30,7 +30,9 @@
 //! - each metric has a `unit` (see [`crate::units`]) and exactly one of `value` (a number),
 //!   `ratio` (`k` events of `n` trials, `k <= n`) or `histogram`: an HDR histogram in the
 //!   standard V2 compressed form, base64-encoded, as in HdrHistogram log files (the form other
-//!   HdrHistogram tools read). An optional `note` is a caveat for the report.
+//!   HdrHistogram tools read). An optional `note` is a caveat for the report. A `value` may
+//!   say `"estimate": true` (written only when true): it estimates something from samples the
+//!   file does not carry, so no gate passes or fails on it.
 //! - `details` is free-form JSON for reports; the decision never reads it.
 
 use std::collections::BTreeMap;
@@ -108,6 +110,8 @@ struct MetricV1 {
     histogram: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    estimate: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -214,10 +218,14 @@ fn metric_from_wire(metric: MetricV1) -> Result<Metric, String> {
         (None, None, Some(encoded)) => MetricValue::Distribution(decode_histogram(&encoded)?),
         _ => return Err("needs exactly one of `value`, `ratio` or `histogram`".into()),
     };
+    if metric.estimate && !matches!(value, MetricValue::Value(_)) {
+        return Err("`estimate` applies to a `value` only".into());
+    }
     Ok(Metric {
         unit,
         value,
         note: metric.note,
+        estimate: metric.estimate,
     })
 }
 
@@ -264,6 +272,7 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                     ratio: None,
                     histogram: None,
                     note: metric.note.clone(),
+                    estimate: metric.estimate,
                 };
                 match &metric.value {
                     MetricValue::Value(v) => wire.value = Some(*v),
@@ -378,6 +387,31 @@ mod tests {
                 Some("closed model")
             );
         }
+    }
+
+    #[test]
+    fn estimates_are_marked_and_only_when_true() {
+        let mut record = sample();
+        record.insert(
+            "k6.http_req_duration.p95",
+            Metric::value(0.412, Unit::parse("s")).as_estimate(),
+        );
+        let line = to_json_line(&record);
+        assert_eq!(line.matches("\"estimate\":true").count(), 1, "{line}");
+        assert!(!line.contains("\"estimate\":false"));
+        let back = &parse_records(&line).unwrap()[0];
+        assert!(back.metrics["k6.http_req_duration.p95"].estimate);
+        assert!(!back.metrics["load.default.throughput"].estimate);
+        // An estimate must be a plain value.
+        let bad = to_json_line(&sample()).replace(
+            "\"ratio\":{\"k\":1,\"n\":4}",
+            "\"ratio\":{\"k\":1,\"n\":4},\"estimate\":true",
+        );
+        assert_ne!(bad, to_json_line(&sample()));
+        assert_eq!(
+            parse_records(&bad).unwrap_err().to_string(),
+            "record 1, metric `load.default.errors`: `estimate` applies to a `value` only"
+        );
     }
 
     #[test]
