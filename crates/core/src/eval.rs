@@ -8,14 +8,19 @@
 //!    left the gate is *missing* with reason `stale`.
 //! 3. **Combine** what is left: ratios add (`k` and `n` summed), histograms merge exactly,
 //!    and for plain values the newest record is used. Each of these is printed as a rule.
-//! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Wilson for `rate`, order
-//!    statistics for `p(q)` and `med`, `mean ± z·s/√n` for `mean`; `value`, `count`, `total`,
-//!    `min` and `max` are exact.
+//! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Clopper–Pearson for
+//!    `rate` (0 of 0 is *missing*), exact for census ratios (`coverage.*`) and for `count` and
+//!    `total` (0 of 0 is *missing*), order statistics for `p(q)` and `med` (the point at rank
+//!    ⌈q·n⌉, exact in the policy's decimal), Student's t for `mean`; plain values are exact
+//!    unless the evidence marks them as estimates (*inconclusive*, `no_distribution`).
 //! 5. **Decide**: for `<` and `<=`, *pass* when the interval's upper end is below the
 //!    threshold, *fail* when its lower end is at or above it, *inconclusive* otherwise (and
-//!    mirrored for `>` and `>=`; equality follows the operator). A relative threshold is the
-//!    baseline's point estimate times `1 + x%`, usable only when the baseline has enough
-//!    samples for the aggregate (else *inconclusive*, `no_baseline`).
+//!    mirrored for `>` and `>=`; equality follows the operator). `max < t` / `min > t` are tail
+//!    claims (fail on a sample past `t`, pass only when `1 − (α/2)^(1/n)` is within the gate's
+//!    tail); a `mean` cannot pass below 30 samples. A relative threshold is two-sample: the
+//!    score interval of the ratio of two rates, or each run's interval at `1 − α/2` for
+//!    percentiles and means ([`decide_relative`]); a baseline that cannot anchor it is
+//!    *inconclusive*, `no_baseline`.
 //! 6. **Waive**: a gate that is not a pass and has a waiver expiring today or later is
 //!    *waived*; an expired waiver is shown and ignored.
 //!
@@ -768,7 +773,6 @@ fn judge_relative(
             (status, why)
         }
         Aggregate::Min | Aggregate::Max => {
-            result.status = GateStatus::Inconclusive;
             result.reason = Some(Reason::Unparseable);
             result.why = format!(
                 "`{aggregate}` has no two-sample rule: compare a percentile with the baseline instead"
