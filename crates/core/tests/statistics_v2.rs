@@ -544,3 +544,48 @@ fn thresholds_that_cannot_mean_what_they_say_are_policy_errors() {
     );
     assert!(policy_wide.is_err());
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A census ratio never gets an interval, and is never inconclusive.
+        #[test]
+        fn a_census_never_gets_an_interval(n in 1u64..1_000_000, share in 0.0f64..=1.0, which in 0usize..3, t in 1u32..100) {
+            let k = ((n as f64) * share).floor() as u64;
+            let metric = ["coverage.lines", "coverage.branches", "coverage.functions"][which];
+            let verdict = judge(metric, &format!("rate >= {t}%"), ratio(k, n, "lines"));
+            let gate = &verdict.gates[0];
+            prop_assert_eq!(gate.measured.as_ref().unwrap().interval, None);
+            prop_assert_eq!(gate.measured.as_ref().unwrap().pair, None);
+            let expected = if k as f64 / n as f64 >= f64::from(t) / 100.0 { Pass } else { Fail };
+            prop_assert_eq!(gate.status, expected);
+        }
+
+        /// A sampled rate's interval contains its point, and a larger sample at the same
+        /// proportion never widens it.
+        #[test]
+        fn a_rate_interval_contains_its_point_and_narrows(k in 0u64..500, extra in 1u64..500, scale in 2u64..8) {
+            let n = k + extra;
+            let small = judge("load.api.errors", "rate < 5%", ratio(k, n, "requests"));
+            let big = judge("load.api.errors", "rate < 5%", ratio(k * scale, n * scale, "requests"));
+            let small = small.gates[0].measured.clone().unwrap();
+            let big = big.gates[0].measured.clone().unwrap();
+            let (si, bi) = (small.interval.unwrap(), big.interval.unwrap());
+            prop_assert!(si.contains(small.point));
+            prop_assert!(bi.contains(big.point));
+            prop_assert!(bi.upper - bi.lower <= si.upper - si.lower + 1e-12);
+        }
+
+        /// An estimate never passes or fails, whatever its value.
+        #[test]
+        fn an_estimate_never_decides(value in 0.0f64..10_000.0) {
+            let metric = Metric::value(value, Unit::parse("ms")).as_estimate();
+            let verdict = judge("k6.http_req_duration.p95", "value < 500ms", metric);
+            prop_assert_eq!(status(&verdict), (Inconclusive, Some("no_distribution")));
+        }
+    }
+}
