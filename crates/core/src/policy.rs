@@ -517,13 +517,11 @@ pub fn threshold_nonsense(
     }
     if suffix == Suffix::None && number >= 1.0 {
         return Some((
-            format!("the bare number {number} on a percentage means {}", {
-                let p = number * 100.0;
-                format!("{p}%")
-            }),
             format!(
-                "did you mean {number}%? A bare number on a rate or a `%` metric is a fraction (0.01 is 1%); write the percent sign"
+                "the bare number {number} on a percentage means {}%: did you mean {number}%?",
+                number * 100.0
             ),
+            "a bare number on a rate or a `%` metric is a fraction (0.01 is 1%); write the percent sign".to_owned(),
         ));
     }
     let value = number * suffix.to_base();
