@@ -524,7 +524,7 @@ fn decide(
     }
 
     let interval = measured.interval.unwrap_or(Interval::point(measured.point));
-    let mut status = decide_interval(op, interval, threshold);
+    let status = decide_interval(op, interval, threshold);
     let n = measured.n.unwrap_or(0);
     if aggregate == Aggregate::Mean && status == GateStatus::Pass && n < MEAN_MIN_SAMPLES {
         result.status = GateStatus::Inconclusive;
@@ -539,9 +539,6 @@ fn decide(
         });
         result.measured = Some(measured);
         return;
-    }
-    if status == GateStatus::Missing {
-        status = GateStatus::Inconclusive;
     }
     match status {
         GateStatus::Pass => {
