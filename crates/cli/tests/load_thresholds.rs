@@ -76,3 +76,35 @@ fn a_bad_threshold_is_refused_before_any_traffic() {
     assert!(stderr.contains("does not fit"), "{stderr}");
     assert!(!dir.path().join(".gonogo").exists(), "no run happened");
 }
+
+#[test]
+fn one_request_cannot_prove_a_maximum() {
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let url = format!("{}/api/items", service.base_url());
+    let dir = tempfile::tempdir().unwrap();
+    // `max < t` is a tail claim: one fast request says nothing about the next one.
+    let output = load(
+        &[
+            &url,
+            "--concurrency",
+            "1",
+            "--max-requests",
+            "1",
+            "--threshold",
+            "max<400ms",
+        ],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("inconclusive"), "{stderr}");
+    assert!(stderr.contains("needs about 367 more samples"), "{stderr}");
+    // `rate < 1` would mean 100 %: refused before any traffic.
+    let output = load(
+        &["http://127.0.0.1:9/", "--threshold", "rate<1"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did you mean 1%?"), "{stderr}");
+}

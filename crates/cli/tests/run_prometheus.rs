@@ -146,9 +146,11 @@ severity = "warn"
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // A PromQL scalar comes without the samples behind it: an estimate (statistics spec v2),
+    // so the gate on it is inconclusive (`no_distribution`) and the blocker makes it NO-GO.
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(1),
         "{}\n{stderr}",
         String::from_utf8_lossy(&output.stdout)
     );
@@ -157,7 +159,12 @@ severity = "warn"
     )
     .unwrap();
     let gates = verdict["gates"].as_array().unwrap();
-    assert_eq!(gates[0]["status"], "pass", "{}", gates[0]["why"]);
+    assert_eq!(gates[0]["status"], "inconclusive", "{}", gates[0]["why"]);
+    assert_eq!(gates[0]["reason"], "no_distribution", "{}", gates[0]["why"]);
+    assert_eq!(
+        gates[0]["measured"]["point"], 1.0,
+        "the query ran and was read"
+    );
     assert_eq!(gates[1]["status"], "missing", "no series is never a pass");
     let cited = &verdict["evidence"][gates[0]["evidence"][0].as_u64().unwrap() as usize];
     assert!(

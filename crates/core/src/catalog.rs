@@ -526,6 +526,15 @@ pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
     CATALOG.iter().find(|row| matches(row.pattern, name))
 }
 
+/// Whether a ratio metric counts a whole population rather than a sample of one: lines,
+/// branches and functions covered. Its `rate` is compared exactly, with no interval.
+pub fn is_census(metric: &str) -> bool {
+    matches!(
+        metric,
+        "coverage.lines" | "coverage.branches" | "coverage.functions"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

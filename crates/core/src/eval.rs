@@ -8,14 +8,19 @@
 //!    left the gate is *missing* with reason `stale`.
 //! 3. **Combine** what is left: ratios add (`k` and `n` summed), histograms merge exactly,
 //!    and for plain values the newest record is used. Each of these is printed as a rule.
-//! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Wilson for `rate`, order
-//!    statistics for `p(q)` and `med`, `mean ± z·s/√n` for `mean`; `value`, `count`, `total`,
-//!    `min` and `max` are exact.
+//! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Clopper–Pearson for
+//!    `rate` (0 of 0 is *missing*), exact for census ratios (`coverage.*`) and for `count` and
+//!    `total` (0 of 0 is *missing*), order statistics for `p(q)` and `med` (the point at rank
+//!    ⌈q·n⌉, exact in the policy's decimal), Student's t for `mean`; plain values are exact
+//!    unless the evidence marks them as estimates (*inconclusive*, `no_distribution`).
 //! 5. **Decide**: for `<` and `<=`, *pass* when the interval's upper end is below the
 //!    threshold, *fail* when its lower end is at or above it, *inconclusive* otherwise (and
-//!    mirrored for `>` and `>=`; equality follows the operator). A relative threshold is the
-//!    baseline's point estimate times `1 + x%`, usable only when the baseline has enough
-//!    samples for the aggregate (else *inconclusive*, `no_baseline`).
+//!    mirrored for `>` and `>=`; equality follows the operator). `max < t` / `min > t` are tail
+//!    claims (fail on a sample past `t`, pass only when `1 − (α/2)^(1/n)` is within the gate's
+//!    tail); a `mean` cannot pass below 30 samples. A relative threshold is two-sample: the
+//!    score interval of the ratio of two rates, or each run's interval at `1 − α/2` for
+//!    percentiles and means ([`decide_relative`]); a baseline that cannot anchor it is
+//!    *inconclusive*, `no_baseline`.
 //! 6. **Waive**: a gate that is not a pass and has a waiver expiring today or later is
 //!    *waived*; an expired waiver is shown and ignored.
 //!
@@ -30,10 +35,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
 
-use crate::catalog::Combine;
+use crate::catalog::{self, Combine};
 use crate::evidence::{Evidence, MetricValue, Ratio, Shape};
 use crate::expect::{Aggregate, Op, Threshold};
-use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension};
+use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension, threshold_nonsense};
 use crate::stats::{self, Interval};
 use crate::units::{Dimension, Unit, format_base};
 use crate::verdict::{
@@ -57,6 +62,11 @@ pub struct BaselineGate {
     /// In base units.
     pub point: Option<f64>,
     pub n: Option<u64>,
+    /// Events, for a rate (a relative rate gate needs k of n on both sides).
+    pub k: Option<u64>,
+    /// The interval at `1 − α/2` the baseline run measured (its `pair` interval), in base
+    /// units: a relative percentile or mean gate compares each run's interval at that level.
+    pub interval: Option<Interval>,
 }
 
 /// What a judgement knows besides the policy and the evidence.
@@ -742,20 +752,67 @@ fn decide(
         }
     };
 
-    let measured = match measure(&combined, aggregate, &unit, gate.confidence, dimension) {
+    let census =
+        shape == Shape::Ratio && aggregate == Aggregate::Rate && catalog::is_census(&gate.metric);
+    let estimate = shape == Shape::Value
+        && used
+            .iter()
+            .any(|&i| records[i].metrics[&gate.metric].estimate);
+    let measured = match measure(
+        &combined,
+        aggregate,
+        &unit,
+        gate.confidence,
+        dimension,
+        census,
+    ) {
         Ok(m) => m,
-        Err(why) => {
+        Err(Unmeasured::Missing(why)) => {
+            result.reason = Some(Reason::Missing);
+            result.why = why;
+            return;
+        }
+        Err(Unmeasured::Unparseable(why)) => {
             result.reason = Some(Reason::Unparseable);
             result.why = why;
             return;
         }
     };
-    if measured.interval.is_none() && aggregate.is_exact() && shape != Shape::Value {
+    let op = gate.expect.op;
+    let tail_claim = matches!(
+        (aggregate, op.upper_bound()),
+        (Aggregate::Max, Some(true)) | (Aggregate::Min, Some(false))
+    ) && matches!(gate.expect.threshold, Threshold::Absolute { .. });
+    if census {
+        result.rules.push(Rule::Census {
+            metric: gate.metric.clone(),
+        });
+    } else if shape == Shape::Value {
+        if !estimate {
+            result.rules.push(Rule::PlainValue);
+        }
+    } else if measured.interval.is_none() && aggregate.is_exact() && !tail_claim {
         result.rules.push(Rule::ExactAggregate {
             aggregate: aggregate.to_string(),
         });
-    } else if shape == Shape::Value {
-        result.rules.push(Rule::PlainValue);
+    }
+
+    if estimate {
+        result.status = GateStatus::Inconclusive;
+        result.reason = Some(Reason::NoDistribution);
+        result.why = format!(
+            "{} is an estimate without the samples behind it, so it can neither pass nor fail `{}`; {}",
+            describe(&measured, aggregate),
+            gate.expect,
+            NO_DISTRIBUTION_HINT
+        );
+        if let Some(t) = gate.expect.threshold.base_value() {
+            result.threshold = Some(t);
+            result.threshold_display = format!("{op} {}", format_base(t, dimension));
+        }
+        result.distance = 0.0;
+        result.measured = Some(measured);
+        return;
     }
 
     // Threshold.
@@ -770,30 +827,53 @@ fn decide(
                 result.measured = Some(measured);
                 return;
             }
-            gate.expect.threshold.base_value().expect("absolute")
-        }
-        Threshold::Relative { percent } => match relative_threshold(gate, baseline, percent) {
-            Ok((t, rule)) => {
-                result.rules.push(Rule::Text(rule));
-                t
-            }
-            Err(why) => {
-                result.status = GateStatus::Inconclusive;
-                result.reason = Some(Reason::NoBaseline);
-                result.why = why;
+            if let Some((message, help)) =
+                threshold_nonsense(aggregate, gate.expect.threshold, dimension)
+            {
+                result.reason = Some(Reason::Unparseable);
+                result.why = format!("{message}: {help}");
                 result.measured = Some(measured);
-                result.distance = 0.0;
                 return;
             }
-        },
+            gate.expect.threshold.base_value().expect("absolute")
+        }
+        Threshold::Relative { percent } => {
+            judge_relative(gate, baseline, percent, &measured, census, result);
+            result.measured = Some(measured);
+            return;
+        }
     };
     result.threshold = Some(threshold);
-    result.threshold_display = format!("{} {}", gate.expect.op, format_base(threshold, dimension));
+    result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
+    result.distance = distance(op, measured.point, threshold);
+    let shown = describe(&measured, aggregate);
+
+    if tail_claim {
+        let Combined::Distribution(h) = &combined else {
+            unreachable!("max and min read histograms")
+        };
+        judge_tail(gate, h, &unit, threshold, &measured, &shown, result);
+        result.measured = Some(measured);
+        return;
+    }
 
     let interval = measured.interval.unwrap_or(Interval::point(measured.point));
-    let status = decide_interval(gate.expect.op, interval, threshold);
-    result.distance = distance(gate.expect.op, measured.point, threshold);
-    let shown = describe(&measured, aggregate);
+    let status = decide_interval(op, interval, threshold);
+    let n = measured.n.unwrap_or(0);
+    if aggregate == Aggregate::Mean && status == GateStatus::Pass && n < MEAN_MIN_SAMPLES {
+        result.status = GateStatus::Inconclusive;
+        result.reason = Some(Reason::TooFewSamples);
+        result.why = format!(
+            "{shown}: a mean needs at least {MEAN_MIN_SAMPLES} samples before it can pass (latencies are skewed, and below that the t interval is not to be trusted)"
+        );
+        result.settle = Some(Settle::More {
+            more: MEAN_MIN_SAMPLES - n,
+            total: Some(MEAN_MIN_SAMPLES),
+            counted: Counted::Samples,
+        });
+        result.measured = Some(measured);
+        return;
+    }
     match status {
         GateStatus::Pass => {
             result.status = GateStatus::Pass;
@@ -807,15 +887,10 @@ fn decide(
             result.status = GateStatus::Fail;
             result.reason = Some(Reason::Breached);
             result.why = if measured.interval.is_none() {
-                format!(
-                    "{shown} breaks {} {}",
-                    gate.expect.op,
-                    format_base(threshold, dimension)
-                )
+                format!("{shown} breaks {op} {}", format_base(threshold, dimension))
             } else {
                 format!(
-                    "{shown}: the whole interval breaks {} {}",
-                    gate.expect.op,
+                    "{shown}: the whole interval breaks {op} {}",
                     format_base(threshold, dimension)
                 )
             };
@@ -827,17 +902,256 @@ fn decide(
                 "{shown}: the interval straddles {}, so this evidence cannot decide",
                 format_base(threshold, dimension)
             );
-            result.settle = settle_hint(
-                &combined,
-                aggregate,
-                gate.expect.op,
-                threshold,
-                gate.confidence,
-                &unit,
-            );
+            result.settle =
+                settle_hint(&combined, aggregate, op, threshold, gate.confidence, &unit);
         }
     }
     result.measured = Some(measured);
+}
+
+/// Below this many samples a `mean` gate cannot pass.
+pub const MEAN_MIN_SAMPLES: u64 = 30;
+
+/// What an estimate's `no_distribution` says to do.
+pub const NO_DISTRIBUTION_HINT: &str = "bring the samples instead: k6's raw output (`k6 run --out json=...`) rather than its summary, the Prometheus histogram's buckets and count rather than a quantile, or the measurements themselves rather than a figure typed by hand";
+
+/// `max < t` / `min > t`: fail on the first sample at or past `t`, pass only when none is and
+/// the exact bound on the share past `t` is within the gate's tail.
+fn judge_tail(
+    gate: &Gate,
+    h: &Histogram<u64>,
+    unit: &Unit,
+    threshold: f64,
+    measured: &Measured,
+    shown: &str,
+    result: &mut GateResult,
+) {
+    let factor = unit.to_base();
+    let extreme = if gate.expect.aggregate == Aggregate::Max {
+        h.max()
+    } else {
+        h.min()
+    };
+    // Where the extreme sample really lies, given the bucket resolution.
+    let seen = Interval {
+        lower: h.lowest_equivalent(extreme) as f64 * factor,
+        upper: h.highest_equivalent(extreme) as f64 * factor,
+    };
+    let n = h.len();
+    let bound = stats::tail_bound(n, gate.confidence);
+    let needed = stats::samples_for_tail(gate.tail, gate.confidence);
+    let dimension = measured.dimension;
+    let t = format_base(threshold, dimension);
+    let op = gate.expect.op;
+    result.rules.push(Rule::Tail {
+        tail: percent_text(gate.tail),
+        bound: percent_text(bound),
+        samples: n,
+    });
+    match decide_interval(op, seen, threshold) {
+        GateStatus::Fail => {
+            result.status = GateStatus::Fail;
+            result.reason = Some(Reason::Breached);
+            result.why = format!("{shown}: a sample breaks {op} {t}, and one seen is conclusive");
+        }
+        GateStatus::Pass if bound <= gate.tail => {
+            result.status = GateStatus::Pass;
+            result.reason = None;
+            result.why = format!(
+                "{shown}: none breaks {op} {t}, and the share of requests that could is at most {} (within the tail {})",
+                percent_text(bound),
+                percent_text(gate.tail)
+            );
+        }
+        GateStatus::Pass => {
+            result.status = GateStatus::Inconclusive;
+            result.reason = Some(Reason::TooFewSamples);
+            result.why = format!(
+                "{shown}: none breaks {op} {t}, but {n} sample{} only bound the share that could to {}, more than the tail {}; needs about {} more samples",
+                plural(n as usize),
+                percent_text(bound),
+                percent_text(gate.tail),
+                needed - n
+            );
+            result.settle = Some(Settle::More {
+                more: needed - n,
+                total: Some(needed),
+                counted: Counted::Samples,
+            });
+        }
+        _ => {
+            result.status = GateStatus::Inconclusive;
+            result.reason = Some(Reason::TooFewSamples);
+            result.why = format!(
+                "{shown}: the histogram's resolution cannot tell whether that sample breaks {op} {t}"
+            );
+        }
+    }
+}
+
+/// A relative threshold: two samples (the score interval of two rates; each run's interval at
+/// `1 − α/2` for percentiles and means); exact aggregates compare with the baseline's value.
+fn judge_relative(
+    gate: &Gate,
+    baseline: Option<&Baseline>,
+    percent: f64,
+    measured: &Measured,
+    census: bool,
+    result: &mut GateResult,
+) {
+    let aggregate = gate.expect.aggregate;
+    let op = gate.expect.op;
+    let dimension = measured.dimension;
+    let no_baseline = |result: &mut GateResult, why: String| {
+        result.status = GateStatus::Inconclusive;
+        result.reason = Some(Reason::NoBaseline);
+        result.why = why;
+        result.distance = 0.0;
+    };
+    let previous = match baseline_gate(gate, baseline) {
+        Ok(p) => p,
+        Err(why) => return no_baseline(result, why),
+    };
+    let Some(point) = previous.point else {
+        return no_baseline(
+            result,
+            "the baseline has no measurement for this gate".to_owned(),
+        );
+    };
+    let factor = 1.0 + percent / 100.0;
+    let threshold = point * factor;
+    let source = baseline
+        .and_then(|b| b.reference.as_ref())
+        .map(|r| {
+            format!(
+                " ({}, sha256 {})",
+                r.source,
+                &r.sha256[..12.min(r.sha256.len())]
+            )
+        })
+        .unwrap_or_default();
+    let sign = if percent < 0.0 { "−" } else { "+" };
+    result.rules.push(Rule::Text(format!(
+        "threshold = baseline {aggregate} {point:.6} × (1 {sign} {}%){source}",
+        percent.abs()
+    )));
+    result.threshold = Some(threshold);
+    result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
+    result.distance = distance(op, measured.point, threshold);
+    let shown = describe(measured, aggregate);
+    let pair_confidence = stats::pair_confidence(gate.confidence);
+
+    let (status, why) = match aggregate {
+        Aggregate::Rate if !census => {
+            let (Some(k1), Some(n1)) = (measured.k, measured.n) else {
+                return no_baseline(result, "the current rate has no counts".to_owned());
+            };
+            let (Some(k0), Some(n0)) = (previous.k, previous.n.filter(|&n| n > 0)) else {
+                return no_baseline(
+                    result,
+                    "the baseline's rate carries no counts (k of n), so it cannot be compared as a sample".to_owned(),
+                );
+            };
+            let Some(ratio) = stats::ratio_score_interval(k1, n1, k0, n0, gate.confidence) else {
+                result.status = GateStatus::Inconclusive;
+                result.reason = Some(Reason::TooFewSamples);
+                result.why = format!(
+                    "{shown}: both this run and the baseline ({k0} of {n0}) have a rate of 0, so their ratio is unknown"
+                );
+                return;
+            };
+            let status = decide_interval(op, ratio, factor);
+            let why = format!(
+                "{shown}: current ÷ baseline ({k0} of {n0}) is in [{}, {}] (score interval at {}), against {factor}",
+                round_ratio(ratio.lower),
+                round_ratio(ratio.upper),
+                percent_text(gate.confidence)
+            );
+            (status, why)
+        }
+        Aggregate::Percentile(_) | Aggregate::Median | Aggregate::Mean => {
+            let Some(base) = previous
+                .interval
+                .filter(|i| i.lower.is_finite() && i.upper.is_finite())
+            else {
+                return no_baseline(
+                    result,
+                    format!(
+                        "the baseline's {aggregate} has no bounded interval at {} (too few samples{}), so it cannot anchor a comparison",
+                        percent_text(pair_confidence),
+                        previous.n.map(|n| format!(": {n}")).unwrap_or_default()
+                    ),
+                );
+            };
+            let current = measured.pair.unwrap_or(Interval::unbounded());
+            result.rules.push(Rule::TwoSample {
+                confidence: percent_text(pair_confidence),
+            });
+            let status = decide_relative(op, current, base, factor);
+            let show = |i: Interval| {
+                format!(
+                    "[{}, {}]",
+                    format_base(i.lower, dimension),
+                    format_base(i.upper, dimension)
+                )
+            };
+            let why = format!(
+                "{shown}: at {} this run is in {} and the baseline in {}; compared with {factor} × the baseline",
+                percent_text(pair_confidence),
+                show(current),
+                show(base)
+            );
+            (status, why)
+        }
+        Aggregate::Min | Aggregate::Max => {
+            result.reason = Some(Reason::Unparseable);
+            result.why = format!(
+                "`{aggregate}` has no two-sample rule: compare a percentile with the baseline instead"
+            );
+            return;
+        }
+        _ => {
+            let status = decide_interval(op, Interval::point(measured.point), threshold);
+            (
+                status,
+                format!(
+                    "{shown}, exact, against {}",
+                    format_base(threshold, dimension)
+                ),
+            )
+        }
+    };
+    result.why = why;
+    match status {
+        GateStatus::Pass => {
+            result.status = GateStatus::Pass;
+            result.reason = None;
+        }
+        GateStatus::Fail => {
+            result.status = GateStatus::Fail;
+            result.reason = Some(Reason::Breached);
+        }
+        _ => {
+            result.status = GateStatus::Inconclusive;
+            result.reason = Some(Reason::TooFewSamples);
+        }
+    }
+}
+
+fn round_ratio(x: f64) -> String {
+    if x.is_infinite() {
+        "∞".to_owned()
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// `0.01` as `1%`, `0.000499953` as `0.0499953%`.
+fn percent_text(fraction: f64) -> String {
+    let value = fraction * 100.0;
+    let text = format!("{value:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
 }
 
 enum Combined<'a> {
@@ -846,36 +1160,49 @@ enum Combined<'a> {
     Value(f64),
 }
 
+/// Why an aggregate could not be measured.
+enum Unmeasured {
+    /// Nothing was counted (a rate or census of 0 of 0): the gate is missing.
+    Missing(String),
+    Unparseable(String),
+}
+
 fn measure(
     combined: &Combined<'_>,
     aggregate: Aggregate,
     unit: &Unit,
     confidence: f64,
     dimension: Dimension,
-) -> Result<Measured, String> {
+    census: bool,
+) -> Result<Measured, Unmeasured> {
     let factor = unit.to_base();
+    let pair_confidence = stats::pair_confidence(confidence);
     Ok(match (combined, aggregate) {
-        (Combined::Value(v), _) => Measured {
-            point: v * factor,
-            interval: None,
-            n: None,
-            k: None,
-            dimension,
-        },
-        (Combined::Ratio(r), Aggregate::Rate) => {
-            if r.n == 0 {
-                return Err(
-                    "the evidence counts 0 trials: a rate of nothing proves nothing".to_owned(),
-                );
-            }
-            Measured {
-                point: r.k as f64 / r.n as f64,
-                interval: Some(stats::wilson(r.k as f64, r.n as f64, confidence)),
-                n: Some(r.n),
-                k: Some(r.k),
-                dimension,
-            }
+        (Combined::Value(v), _) => exact(v * factor, None, None, dimension),
+        (Combined::Ratio(r), _) if r.n == 0 => {
+            return Err(Unmeasured::Missing(
+                if aggregate == Aggregate::Rate && !census {
+                    "the evidence counts 0 trials: a rate of nothing proves nothing".to_owned()
+                } else {
+                    "the evidence counts 0 of 0: a census of nothing proves nothing".to_owned()
+                },
+            ));
         }
+        (Combined::Ratio(r), Aggregate::Rate) if census => {
+            exact(r.k as f64 / r.n as f64, Some(r.n), Some(r.k), dimension)
+        }
+        (Combined::Ratio(r), Aggregate::Rate) => Measured {
+            point: r.k as f64 / r.n as f64,
+            interval: Some(stats::clopper_pearson(r.k as f64, r.n as f64, confidence)),
+            n: Some(r.n),
+            k: Some(r.k),
+            dimension,
+            pair: Some(stats::clopper_pearson(
+                r.k as f64,
+                r.n as f64,
+                pair_confidence,
+            )),
+        },
         (Combined::Ratio(r), Aggregate::Count) => {
             exact(r.k as f64, Some(r.n), Some(r.k), dimension)
         }
@@ -883,7 +1210,9 @@ fn measure(
         (Combined::Distribution(h), aggregate) => {
             let n = h.len();
             if n == 0 {
-                return Err("the histogram holds no samples".to_owned());
+                return Err(Unmeasured::Unparseable(
+                    "the histogram holds no samples".to_owned(),
+                ));
             }
             match aggregate {
                 Aggregate::Count => exact(n as f64, Some(n), None, dimension),
@@ -899,31 +1228,27 @@ fn measure(
                     None,
                     dimension,
                 ),
-                Aggregate::Mean => {
-                    let i = stats::mean_interval(h, confidence);
-                    Measured {
-                        point: h.mean() * factor,
-                        interval: Some(Interval {
-                            lower: i.lower * factor,
-                            upper: i.upper * factor,
-                        }),
-                        n: Some(n),
-                        k: None,
-                        dimension,
-                    }
-                }
+                Aggregate::Mean => Measured {
+                    point: h.mean() * factor,
+                    interval: Some(stats::mean_interval(h, confidence).scaled(factor)),
+                    n: Some(n),
+                    k: None,
+                    dimension,
+                    pair: Some(stats::mean_interval(h, pair_confidence).scaled(factor)),
+                },
                 _ => {
-                    let q = aggregate.quantile().expect("percentile aggregates");
-                    let i = stats::quantile_interval(h, q, confidence);
+                    let q = aggregate.fraction().ok_or_else(|| {
+                        Unmeasured::Unparseable(format!(
+                            "the percentile of `{aggregate}` is not a decimal gonogo can rank"
+                        ))
+                    })?;
                     Measured {
                         point: stats::quantile_point(h, q) * factor,
-                        interval: Some(Interval {
-                            lower: i.lower * factor,
-                            upper: i.upper * factor,
-                        }),
+                        interval: Some(stats::quantile_interval(h, q, confidence).scaled(factor)),
                         n: Some(n),
                         k: None,
                         dimension,
+                        pair: Some(stats::quantile_interval(h, q, pair_confidence).scaled(factor)),
                     }
                 }
             }
@@ -938,6 +1263,7 @@ fn exact(point: f64, n: Option<u64>, k: Option<u64>, dimension: Dimension) -> Me
         n,
         k,
         dimension,
+        pair: None,
     }
 }
 
@@ -952,6 +1278,29 @@ pub fn decide_interval(op: Op, interval: Interval, threshold: f64) -> GateStatus
             let holds = op.holds(interval.lower, threshold) && op.holds(interval.upper, threshold);
             (holds, !holds)
         }
+    };
+    if pass {
+        GateStatus::Pass
+    } else if fail {
+        GateStatus::Fail
+    } else {
+        GateStatus::Inconclusive
+    }
+}
+
+/// Two samples, each with its interval at `1 − α/2`: `current op factor × baseline`. For `<=`
+/// a pass needs current's upper end at or below `factor` × baseline's lower end, and a fail
+/// current's lower end above `factor` × baseline's upper end (conservative both ways);
+/// mirrored for `>=`. `==`/`!=` never apply to relative thresholds.
+pub fn decide_relative(op: Op, current: Interval, baseline: Interval, factor: f64) -> GateStatus {
+    let low = factor * baseline.lower;
+    let high = factor * baseline.upper;
+    let (pass, fail) = match op {
+        Op::Lt => (current.upper < low, current.lower >= high),
+        Op::Le => (current.upper <= low, current.lower > high),
+        Op::Gt => (current.lower > high, current.upper <= low),
+        Op::Ge => (current.lower >= high, current.upper < low),
+        Op::Eq | Op::Ne => (false, false),
     };
     if pass {
         GateStatus::Pass
@@ -996,11 +1345,11 @@ fn describe(measured: &Measured, aggregate: Aggregate) -> String {
     text
 }
 
-fn relative_threshold(
+/// The baseline's record of this gate, checked to measure the same thing.
+fn baseline_gate<'b>(
     gate: &Gate,
-    baseline: Option<&Baseline>,
-    percent: f64,
-) -> Result<(f64, String), String> {
+    baseline: Option<&'b Baseline>,
+) -> Result<&'b BaselineGate, String> {
     let Some(baseline) = baseline else {
         return Err(format!(
             "`{}` is relative to a baseline, and none was given (--baseline verdict.json)",
@@ -1017,43 +1366,7 @@ fn relative_threshold(
             gate.name, previous.aggregate, previous.metric, gate.metric
         ));
     }
-    let Some(point) = previous.point else {
-        return Err("the baseline has no measurement for this gate".to_owned());
-    };
-    let n = previous.n.unwrap_or(0);
-    let thin = match aggregate {
-        Aggregate::Percentile(_) | Aggregate::Median => {
-            let q = aggregate.quantile().expect("percentile");
-            let needed = stats::min_samples_for_upper(q, gate.confidence);
-            (n < needed).then(|| format!("{n} samples, and {aggregate} needs at least {needed}"))
-        }
-        Aggregate::Mean => (n < 2).then(|| format!("{n} samples")),
-        Aggregate::Rate => (n == 0).then(|| "0 trials".to_owned()),
-        _ => None,
-    };
-    if let Some(thin) = thin {
-        return Err(format!("the baseline is too thin to compare with: {thin}"));
-    }
-    let threshold = point * (1.0 + percent / 100.0);
-    let source = baseline
-        .reference
-        .as_ref()
-        .map(|r| {
-            format!(
-                " ({}, sha256 {})",
-                r.source,
-                &r.sha256[..12.min(r.sha256.len())]
-            )
-        })
-        .unwrap_or_default();
-    Ok((
-        threshold,
-        format!(
-            "threshold = baseline {aggregate} {point:.6} × (1 {} {}%){source}",
-            if percent < 0.0 { "−" } else { "+" },
-            percent.abs()
-        ),
-    ))
+    Ok(previous)
 }
 
 /// "needs about N more samples", assuming what was measured so far holds.
@@ -1072,19 +1385,20 @@ fn settle_hint(
             (
                 r.n,
                 Box::new(move |n: u64| {
-                    let interval = stats::wilson(p * n as f64, n as f64, confidence);
+                    let interval = stats::clopper_pearson(p * n as f64, n as f64, confidence);
                     decide_interval(op, interval, threshold) != GateStatus::Inconclusive
                 }),
             )
         }
         (Combined::Distribution(h), Aggregate::Percentile(_) | Aggregate::Median) => {
-            let q = aggregate.quantile().expect("percentile");
+            let q = aggregate.fraction()?;
             let factor = unit.to_base();
             let h: &Histogram<u64> = h;
             (
                 h.len(),
                 Box::new(move |n: u64| {
-                    let (j, k) = stats::quantile_ranks(n, q, confidence);
+                    let (j, k) =
+                        stats::quantile_ranks_with(n, q.value(), q.complement(), confidence);
                     let value_at = |rank: u64, high: bool| {
                         let v = h.value_at_quantile(rank as f64 / n as f64);
                         let v = if high {
@@ -1103,16 +1417,24 @@ fn settle_hint(
             )
         }
         (Combined::Distribution(h), Aggregate::Mean) => {
-            let gap = (h.mean() * unit.to_base() - threshold).abs();
+            let m = stats::moments(h);
+            let factor = unit.to_base();
+            let gap = (h.mean() * factor - threshold).abs();
             if gap == 0.0 {
                 return Some(Settle::OnThreshold { mean: true });
             }
+            let sd = m.sd * factor;
+            let half = |n: u64| stats::t_interval(0.0, sd, n, confidence).upper;
+            // The z figure first, then up until the t interval clears the gap.
             let z = stats::z_for_confidence(confidence);
-            let needed = (z * h.stdev() * unit.to_base() / gap).powi(2).ceil() as u64 + 1;
-            let more = needed.saturating_sub(h.len()).max(1);
+            let mut needed = ((z * sd / gap).powi(2).ceil() as u64).max(2);
+            while needed < LIMIT && half(needed) >= gap {
+                needed += needed / 100 + 1;
+            }
+            let needed = needed.max(MEAN_MIN_SAMPLES);
             return Some(Settle::More {
-                more,
-                total: None,
+                more: needed.saturating_sub(h.len()).max(1),
+                total: Some(needed),
                 counted: Counted::Samples,
             });
         }

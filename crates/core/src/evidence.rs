@@ -172,6 +172,11 @@ pub struct Metric {
     /// reports of overlapping files combine as a union by part instead of a sum. Empty: not
     /// split.
     pub parts: BTreeMap<String, Ratio>,
+    /// A plain value that estimates something from samples gonogo does not have (a k6
+    /// summary's p(95), a PromQL quantile, a figure typed by hand): it never passes or fails a
+    /// gate (`no_distribution`). `false` for exact facts (counts from a whole audit, days to
+    /// expiry, an exit code) and for every ratio or histogram.
+    pub estimate: bool,
 }
 
 impl Metric {
@@ -181,6 +186,7 @@ impl Metric {
             value: MetricValue::Value(value),
             note: None,
             parts: BTreeMap::new(),
+            estimate: false,
         }
     }
 
@@ -190,6 +196,7 @@ impl Metric {
             value: MetricValue::Ratio(ratio),
             note: None,
             parts: BTreeMap::new(),
+            estimate: false,
         }
     }
 
@@ -199,6 +206,7 @@ impl Metric {
             value: MetricValue::Distribution(histogram),
             note: None,
             parts: BTreeMap::new(),
+            estimate: false,
         }
     }
 
@@ -210,6 +218,12 @@ impl Metric {
     /// The ratio's split by part (see [`Metric::parts`]).
     pub fn with_parts(mut self, parts: BTreeMap<String, Ratio>) -> Metric {
         self.parts = parts;
+        self
+    }
+
+    /// Marks a plain value as an estimate (see [`Metric::estimate`]).
+    pub fn as_estimate(mut self) -> Metric {
+        self.estimate = true;
         self
     }
 }

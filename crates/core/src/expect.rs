@@ -85,6 +85,15 @@ impl Aggregate {
         }
     }
 
+    /// The quantile as the exact fraction the policy wrote (`p(99.9)` is 999/1000).
+    pub fn fraction(self) -> Option<crate::stats::Fraction> {
+        match self {
+            Aggregate::Percentile(q) => crate::stats::Fraction::from_percent(q),
+            Aggregate::Median => crate::stats::Fraction::from_percent(50.0),
+            _ => None,
+        }
+    }
+
     /// Whether the aggregate has no sampling error (compared directly, no interval).
     pub fn is_exact(self) -> bool {
         matches!(
@@ -328,6 +337,13 @@ impl Cursor<'_> {
                 )
                 .help("p(100) is the maximum: write `max`; p(0) is `min`"));
             }
+            if crate::stats::Fraction::from_percent(q).is_none() {
+                return Err(ExpectError::new(
+                    format!("percentile {inner} has too many decimals"),
+                    span,
+                )
+                .help("write at most 20 decimals, e.g. p(99.999)"));
+            }
             self.pos += close + 1;
             return Ok(Aggregate::Percentile(q));
         }
@@ -423,6 +439,13 @@ impl Cursor<'_> {
                 number_start..number_start + number_len,
             )
         })?;
+        if !number.is_finite() {
+            return Err(ExpectError::new(
+                format!("`{}` is too large for a number", &body[..number_len]),
+                number_start..number_start + number_len,
+            )
+            .help("a threshold must be a finite number"));
+        }
         let suffix_start = number_start + number_len;
         let after_number = &self.text[suffix_start..];
         let suffix_text = &after_number[..after_number
@@ -447,6 +470,14 @@ impl Cursor<'_> {
                     percent: sign * number,
                 })
             }
+            None if !(number * suffix.to_base()).is_finite() => Err(ExpectError::new(
+                format!(
+                    "`{}` overflows in base units",
+                    &self.text[number_start..suffix_span.end]
+                ),
+                number_start..suffix_span.end,
+            )
+            .help("a threshold must be a finite number")),
             None => Ok(Threshold::Absolute { number, suffix }),
         }
     }

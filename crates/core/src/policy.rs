@@ -281,6 +281,10 @@ pub struct GateDecl {
     /// Confidence of this gate's interval (default: the policy's).
     #[schemars(with = "Option<f64>")]
     pub confidence: Option<Spanned<f64>>,
+    /// For `max < t` and `min > t`: the share of requests past `t` the claim tolerates at most
+    /// (default `1%`, which needs 368 samples at 95 %), e.g. `0.1%`.
+    #[schemars(with = "Option<String>")]
+    pub tail: Option<Spanned<String>>,
     pub description: Option<String>,
 }
 
@@ -436,6 +440,8 @@ pub struct Gate {
     /// In seconds.
     pub max_age: Option<f64>,
     pub confidence: f64,
+    /// For `max`/`min` tail claims: the share past the threshold tolerated (a fraction).
+    pub tail: f64,
     pub description: Option<String>,
     pub waiver: Option<Waiver>,
     /// Where the gate's `metric` and `expect` values are in the policy text.
@@ -634,13 +640,48 @@ pub fn threshold_dimension(aggregate: Aggregate, shape: Shape, unit: &Unit) -> D
     }
 }
 
-/// Whether a threshold suffix suits a dimension. A bare number suits plain numbers, sizes and
-/// rates per second (in base units) and fractions (k6's `rate < 0.01`); durations need a unit.
+/// Whether a threshold suffix suits a dimension. A bare number suits plain numbers, rates per
+/// second (in base units) and fractions (k6's `rate < 0.01`); durations and sizes need a unit.
 pub fn suffix_fits(suffix: Suffix, dimension: Dimension) -> bool {
     match suffix.dimension() {
         Some(d) => d == dimension,
-        None => dimension != Dimension::Time,
+        None => !matches!(dimension, Dimension::Time | Dimension::Bytes),
     }
+}
+
+/// A threshold that cannot mean what it says, for a gate whose threshold has `dimension`:
+/// a bare number of 1 or more on a fraction (`rate < 1` is 100 %, not 1 %), or a rate
+/// threshold below 0 % or above 100 %. Returns the message and a help line.
+pub fn threshold_nonsense(
+    aggregate: Aggregate,
+    threshold: Threshold,
+    dimension: Dimension,
+) -> Option<(String, String)> {
+    let Threshold::Absolute { number, suffix } = threshold else {
+        return None;
+    };
+    if dimension != Dimension::Fraction {
+        return None;
+    }
+    if suffix == Suffix::None && number >= 1.0 {
+        return Some((
+            format!(
+                "the bare number {number} on a percentage means {}%: did you mean {number}%?",
+                number * 100.0
+            ),
+            "a bare number on a rate or a `%` metric is a fraction (0.01 is 1%); write the percent sign".to_owned(),
+        ));
+    }
+    let value = number * suffix.to_base();
+    if aggregate == Aggregate::Rate && !(0.0..=1.0).contains(&value) {
+        return Some((
+            format!(
+                "a rate is between 0% and 100%: the threshold {threshold} can never be crossed"
+            ),
+            "write a threshold between 0% and 100%, e.g. `rate < 0.5%`".to_owned(),
+        ));
+    }
+    None
 }
 
 fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
@@ -660,6 +701,13 @@ fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
             format!("a {shape} metric"),
         )
         .help(help));
+    }
+    if let Some((message, help)) = threshold_nonsense(
+        aggregate,
+        gate.expect.threshold,
+        threshold_dimension(aggregate, shape, unit),
+    ) {
+        return Err(Problem::new(message, gate.expect_span.clone(), "this threshold").help(help));
     }
     if let Threshold::Absolute { suffix, .. } = gate.expect.threshold {
         let dimension = threshold_dimension(aggregate, shape, unit);
@@ -920,6 +968,13 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                 confidence
             }
         };
+        let tail = match decl.tail.as_ref().map(check_tail).transpose() {
+            Ok(t) => t.unwrap_or(DEFAULT_TAIL),
+            Err(p) => {
+                problems.push(p);
+                DEFAULT_TAIL
+            }
+        };
         if let Some(expect) = expect {
             gates.push(Gate {
                 name: name.clone(),
@@ -929,6 +984,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
                 severity,
                 max_age,
                 confidence,
+                tail,
                 description: decl.description.clone(),
                 waiver: None,
                 metric_span: decl.metric.span(),
@@ -1268,6 +1324,7 @@ fn command_gate(
         },
         max_age,
         confidence: DEFAULT_CONFIDENCE,
+        tail: DEFAULT_TAIL,
         description: text("run").map(|run| format!("`{run}` exits 0")),
         waiver: None,
         metric_span: 0..0,
@@ -1337,7 +1394,7 @@ fn parse_age(text: &Spanned<String>) -> Result<f64, Problem> {
 
 fn check_confidence(c: &Spanned<f64>) -> Result<f64, Problem> {
     let value = *c.get_ref();
-    if (0.5..=0.9999).contains(&value) {
+    if (0.90..=0.9999).contains(&value) {
         Ok(value)
     } else {
         Err(Problem::new(
@@ -1345,8 +1402,27 @@ fn check_confidence(c: &Spanned<f64>) -> Result<f64, Problem> {
             c.span(),
             "here",
         )
-        .help("a confidence is a fraction between 0.5 and 0.9999, e.g. 0.95"))
+        .help("a confidence is a fraction between 0.90 and 0.9999, e.g. 0.95: below 0.90 a pass claims too little"))
     }
+}
+
+/// The default tail of a `max`/`min` claim: 1 % of requests.
+pub const DEFAULT_TAIL: f64 = 0.01;
+
+fn check_tail(t: &Spanned<String>) -> Result<f64, Problem> {
+    let text = t.get_ref().trim();
+    let value = text
+        .strip_suffix('%')
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 100.0);
+    value.map(|v| v / 100.0).ok_or_else(|| {
+        Problem::new(
+            format!("`tail = \"{text}\"` is not a share of requests"),
+            t.span(),
+            "here",
+        )
+        .help("a tail is a percentage above 0 % and below 100 %, e.g. `tail = \"0.1%\"`")
+    })
 }
 
 fn title_case(name: &str) -> String {

@@ -98,6 +98,9 @@ pub enum Reason {
     NoBaseline,
     /// Evidence exists but cannot answer the gate (wrong shape or unit, no samples).
     Unparseable,
+    /// The evidence gives an estimate (a k6 summary percentile, a PromQL scalar, a figure
+    /// typed by hand) without the samples behind it: it never passes or fails.
+    NoDistribution,
     /// A waiver applies.
     Waived,
     /// The evidence comes from work that did not complete (the target did not answer, checks
@@ -105,9 +108,6 @@ pub enum Reason {
     Incomplete,
     /// Several sources give a metric that has no meaning across sources.
     Conflict,
-    /// The evidence gives an estimate without its distribution (a k6 summary's p(95), a
-    /// PromQL quantile, a figure typed by hand): it can neither pass nor fail.
-    NoDistribution,
 }
 
 impl Reason {
@@ -120,10 +120,10 @@ impl Reason {
             Reason::TooFewSamples => "too_few_samples",
             Reason::NoBaseline => "no_baseline",
             Reason::Unparseable => "unparseable",
+            Reason::NoDistribution => "no_distribution",
             Reason::Waived => "waived",
             Reason::Incomplete => "incomplete",
             Reason::Conflict => "conflict",
-            Reason::NoDistribution => "no_distribution",
         }
     }
 }
@@ -286,6 +286,17 @@ pub enum Rule {
     ExactAggregate { aggregate: String },
     /// A plain value has no sampling error.
     PlainValue,
+    /// A ratio that counts a whole population (lines covered): compared exactly.
+    Census { metric: String },
+    /// `max < t` / `min > t` is a claim about the tail: it passes only when, with no sample
+    /// past `t`, the exact bound on the share past `t` is within `tail`.
+    Tail {
+        tail: String,
+        bound: String,
+        samples: u64,
+    },
+    /// A relative gate compared two samples, each interval at `confidence`.
+    TwoSample { confidence: String },
     /// The gate's waiver has expired.
     WaiverExpired { owner: String, expires: String },
     /// Text as its author wrote it: an engine's caveat on a metric, the formula of a relative
@@ -326,6 +337,9 @@ impl Rule {
             Rule::NewestValue { .. } => "newest_value",
             Rule::ExactAggregate { .. } => "exact_aggregate",
             Rule::PlainValue => "plain_value",
+            Rule::Census { .. } => "census",
+            Rule::Tail { .. } => "tail",
+            Rule::TwoSample { .. } => "two_sample",
             Rule::WaiverExpired { .. } => "waiver_expired",
             Rule::Text(_) => "text",
             Rule::OtherCommit { .. } => "other_commit",
@@ -376,6 +390,17 @@ impl Rule {
             ],
             Rule::ExactAggregate { aggregate } => vec![("aggregate", aggregate.clone())],
             Rule::PlainValue => Vec::new(),
+            Rule::Census { metric } => vec![("metric", metric.clone())],
+            Rule::Tail {
+                tail,
+                bound,
+                samples,
+            } => vec![
+                ("tail", tail.clone()),
+                ("bound", bound.clone()),
+                ("samples", samples.to_string()),
+            ],
+            Rule::TwoSample { confidence } => vec![("confidence", confidence.clone())],
             Rule::WaiverExpired { owner, expires } => {
                 vec![("owner", owner.clone()), ("expires", expires.clone())]
             }
@@ -444,6 +469,22 @@ impl fmt::Display for Rule {
             Rule::PlainValue => {
                 f.write_str("a plain value has no sampling error: compared directly")
             }
+            Rule::Census { metric } => write!(
+                f,
+                "`{metric}` counts a whole population (a census, not a sample): compared exactly, no interval"
+            ),
+            Rule::Tail {
+                tail,
+                bound,
+                samples,
+            } => write!(
+                f,
+                "a tail claim: fails on the first sample past the threshold, passes only when the bound on the share past it ({bound} from {samples} samples) is within {tail}"
+            ),
+            Rule::TwoSample { confidence } => write!(
+                f,
+                "two samples: each run's interval at {confidence}, compared conservatively"
+            ),
             Rule::WaiverExpired { owner, expires } => write!(
                 f,
                 "the waiver by {owner} expired on {expires}: the gate counts again"
@@ -574,6 +615,9 @@ pub struct Measured {
     /// Events, for a ratio.
     pub k: Option<u64>,
     pub dimension: Dimension,
+    /// The interval at `1 − α/2` (97.5 % when the gate's confidence is 95 %), what a later
+    /// run's relative gate compares with; `None` where `interval` is.
+    pub pair: Option<Interval>,
 }
 
 impl Measured {

@@ -30,7 +30,9 @@
 //! - each metric has a `unit` (see [`crate::units`]) and exactly one of `value` (a number),
 //!   `ratio` (`k` events of `n` trials, `k <= n`) or `histogram`: an HDR histogram in the
 //!   standard V2 compressed form, base64-encoded, as in HdrHistogram log files (the form other
-//!   HdrHistogram tools read). An optional `note` is a caveat for the report.
+//!   HdrHistogram tools read). An optional `note` is a caveat for the report. A `value` may
+//!   say `"estimate": true` (written only when true): it estimates something from samples the
+//!   file does not carry, so no gate passes or fails on it.
 //! - `details` is free-form JSON for reports; the decision never reads it.
 //! - a ratio may carry `parts`: the same ratio split by part of its population (coverage by
 //!   source file: `{"src/app.py": {"k": 40, "n": 50}}`), for the union of two reports.
@@ -156,6 +158,8 @@ struct MetricV1 {
     note: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     parts: BTreeMap<String, RatioV1>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    estimate: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -298,11 +302,15 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
         })?;
         parts.insert(part, ratio);
     }
+    if metric.estimate && !matches!(value, MetricValue::Value(_)) {
+        return Err("`estimate` applies to a `value` only".into());
+    }
     Ok(Metric {
         unit,
         value,
         note: metric.note,
         parts,
+        estimate: metric.estimate,
     })
 }
 
@@ -356,6 +364,7 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                         .iter()
                         .map(|(part, r)| (part.clone(), RatioV1 { k: r.k, n: r.n }))
                         .collect(),
+                    estimate: metric.estimate,
                 };
                 match &metric.value {
                     MetricValue::Value(v) => wire.value = Some(*v),
@@ -470,6 +479,31 @@ mod tests {
                 Some("closed model")
             );
         }
+    }
+
+    #[test]
+    fn estimates_are_marked_and_only_when_true() {
+        let mut record = sample();
+        record.insert(
+            "k6.http_req_duration.p95",
+            Metric::value(0.412, Unit::parse("s")).as_estimate(),
+        );
+        let line = to_json_line(&record);
+        assert_eq!(line.matches("\"estimate\":true").count(), 1, "{line}");
+        assert!(!line.contains("\"estimate\":false"));
+        let back = &parse_records(&line).unwrap()[0];
+        assert!(back.metrics["k6.http_req_duration.p95"].estimate);
+        assert!(!back.metrics["load.default.throughput"].estimate);
+        // An estimate must be a plain value.
+        let bad = to_json_line(&sample()).replace(
+            "\"ratio\":{\"k\":1,\"n\":4}",
+            "\"ratio\":{\"k\":1,\"n\":4},\"estimate\":true",
+        );
+        assert_ne!(bad, to_json_line(&sample()));
+        assert_eq!(
+            parse_records(&bad).unwrap_err().to_string(),
+            "record 1, metric `load.default.errors`: `estimate` applies to a `value` only"
+        );
     }
 
     #[test]

@@ -101,7 +101,9 @@ fn two_failures_of_thirteen_fail_a_half_percent_gate() {
     assert_eq!(status(&verdict), (GateStatus::Fail, Some("breached")));
     let measured = verdict.gates[0].measured.as_ref().unwrap();
     assert_eq!((measured.k, measured.n), (Some(2), Some(13)));
-    assert!((measured.interval.unwrap().lower - 0.043258).abs() < 1e-6);
+    // Clopper–Pearson (spec v2): [1.9207 %, 45.4471 %].
+    assert!((measured.interval.unwrap().lower - 0.019207).abs() < 1e-6);
+    assert!((measured.interval.unwrap().upper - 0.454471).abs() < 1e-6);
 }
 
 #[test]
@@ -112,10 +114,11 @@ fn zero_of_twenty_is_inconclusive_and_zero_of_five_thousand_passes() {
         status(&verdict),
         (GateStatus::Inconclusive, Some("too_few_samples"))
     );
-    // The Wilson upper end at k = 0 drops below 0.5 % at n = 765.
+    // The Clopper–Pearson upper end at k = 0 drops below 0.5 % at n = 736; the search for
+    // "about N more" stops within 1 % of it (it doubles from 20 to 1280, then bisects).
     assert_eq!(
         verdict.gates[0].settle.map(|s| s.to_string()).as_deref(),
-        Some("needs about 745 more trials (n ≈ 765) if the rate holds")
+        Some("needs about 720 more trials (n ≈ 740) if the rate holds")
     );
 
     let thick = [record(
@@ -337,7 +340,8 @@ fn relative_gates_need_a_baseline_with_enough_samples() {
         (GateStatus::Inconclusive, Some("no_baseline"))
     );
 
-    let baseline = |point: f64, n: u64| Baseline {
+    // A baseline carries its point, n and its interval at 1 − α/2 (97.5 %).
+    let baseline = |point: f64, n: u64, lower: f64, upper: f64| Baseline {
         reference: None,
         gates: [(
             "p95".to_owned(),
@@ -346,28 +350,74 @@ fn relative_gates_need_a_baseline_with_enough_samples() {
                 aggregate: "p(95)".into(),
                 point: Some(point),
                 n: Some(n),
+                k: None,
+                interval: Some(gonogo_core::stats::Interval { lower, upper }),
             },
         )]
         .into(),
     };
-    // Current p95 is about 109.5 ms.
-    let verdict = evaluate(&policy, &evidence, now(), Some(&baseline(0.105, 10_000)));
+    // Current p95 is about 109.5 ms, its 97.5 % interval within [109.4 ms, 109.6 ms].
+    let current = verdict.gates[0].measured.as_ref().unwrap().pair.unwrap();
+    assert!(
+        current.lower > 0.1093 && current.upper < 0.1097,
+        "{current:?}"
+    );
+    // 109.6 ≤ 1.1 × 104: pass.
+    let verdict = evaluate(
+        &policy,
+        &evidence,
+        now(),
+        Some(&baseline(0.105, 10_000, 0.104, 0.106)),
+    );
     assert_eq!(
         status(&verdict),
         (GateStatus::Pass, None),
         "{}",
         verdict.gates[0].why
     );
-    let verdict = evaluate(&policy, &evidence, now(), Some(&baseline(0.08, 10_000)));
+    assert!(
+        rules(&verdict).contains(
+            &"two samples: each run's interval at 97.5%, compared conservatively".to_owned()
+        ),
+        "{:?}",
+        rules(&verdict)
+    );
+    // 109.4 > 1.1 × 80: fail.
+    let verdict = evaluate(
+        &policy,
+        &evidence,
+        now(),
+        Some(&baseline(0.08, 10_000, 0.078, 0.08)),
+    );
     assert_eq!(status(&verdict), (GateStatus::Fail, Some("breached")));
-    let verdict = evaluate(&policy, &evidence, now(), Some(&baseline(0.105, 50)));
+    // The point (109.5 ≤ 1.1 × 99.5 = 109.45? no) aside, 1.1 × 99 = 108.9 < 109.6 and
+    // 109.4 ≤ 1.1 × 100 = 110: the two intervals overlap the margin, inconclusive.
+    let verdict = evaluate(
+        &policy,
+        &evidence,
+        now(),
+        Some(&baseline(0.0995, 10_000, 0.099, 0.100)),
+    );
+    assert_eq!(
+        status(&verdict),
+        (GateStatus::Inconclusive, Some("too_few_samples")),
+        "{}",
+        verdict.gates[0].why
+    );
+    // A baseline whose interval is unbounded (50 samples cannot bound a p95) is no baseline.
+    let verdict = evaluate(
+        &policy,
+        &evidence,
+        now(),
+        Some(&baseline(0.105, 50, 0.09, f64::INFINITY)),
+    );
     assert_eq!(
         status(&verdict),
         (GateStatus::Inconclusive, Some("no_baseline"))
     );
     assert_eq!(
         verdict.gates[0].why,
-        "the baseline is too thin to compare with: 50 samples, and p(95) needs at least 72"
+        "the baseline's p(95) has no bounded interval at 97.5% (too few samples: 50), so it cannot anchor a comparison"
     );
 }
 

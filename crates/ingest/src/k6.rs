@@ -90,7 +90,11 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
                     if let Some(value) = values.get(key).and_then(Value::as_f64) {
                         out.push((
                             format!("k6.{segment}.{suffix}"),
-                            Metric::value(value, unit.clone()).with_note(TREND_NOTE),
+                            // A trend statistic without the samples behind it: an estimate,
+                            // which no gate passes or fails on (`no_distribution`).
+                            Metric::value(value, unit.clone())
+                                .with_note(TREND_NOTE)
+                                .as_estimate(),
                         ));
                     }
                 }
@@ -229,6 +233,10 @@ mod tests {
             get("k6.http_req_duration.p95").note.as_deref(),
             Some(TREND_NOTE)
         );
+        // Trend statistics are estimates; counts and ratios are not.
+        assert!(get("k6.http_req_duration.p95").estimate);
+        assert!(!get("k6.http_reqs.count").estimate);
+        assert!(!get("k6.http_req_failed.rate").estimate);
         assert_eq!(
             get("k6.http_req_failed.rate").value.as_ratio(),
             Ratio::new(1, 10)

@@ -538,7 +538,9 @@ pub fn query_evidence(
     );
     record.insert(
         format!("prometheus.{name}"),
-        Metric::value(value, Unit::count("1")),
+        // A PromQL scalar (a quantile, a ratio of rates) comes without the samples or counts
+        // behind it: an estimate, which no gate passes or fails on (`no_distribution`).
+        Metric::value(value, Unit::count("1")).as_estimate(),
     );
     record.details = serde_json::json!({
         "server": server,

@@ -278,6 +278,8 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
     let record = &read_evidence(dir.path())[0];
     assert_eq!(record["kind"], "prometheus");
     assert_eq!(record["metrics"]["prometheus.requests"]["value"], 45.0);
+    // A PromQL scalar comes without its samples: an estimate, which no gate decides on.
+    assert_eq!(record["metrics"]["prometheus.requests"]["estimate"], true);
     assert!(
         record["source"]["location"]
             .as_str()

@@ -76,6 +76,7 @@ pub(crate) fn reason_sentence(lang: Lang, reason: &str) -> Option<&'static str> 
         "too_few_samples" => Msg::ReasonTooFewSamples,
         "no_baseline" => Msg::ReasonNoBaseline,
         "unparseable" => Msg::ReasonUnparseable,
+        "no_distribution" => Msg::ReasonNoDistribution,
         "waived" => Msg::ReasonWaived,
         _ => return None,
     };
@@ -268,6 +269,9 @@ fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
         "newest_value" => Msg::RuleNewestValue,
         "exact_aggregate" => Msg::RuleExactAggregate,
         "plain_value" => Msg::RulePlainValue,
+        "census" => Msg::RuleCensus,
+        "tail" => Msg::RuleTail,
+        "two_sample" => Msg::RuleTwoSample,
         "waiver_expired" => Msg::RuleWaiverExpired,
         _ => return None,
     })

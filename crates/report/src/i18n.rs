@@ -179,6 +179,7 @@ message_ids! {
     ReasonTooFewSamples = "reason.too_few_samples",
     ReasonNoBaseline = "reason.no_baseline",
     ReasonUnparseable = "reason.unparseable",
+    ReasonNoDistribution = "reason.no_distribution",
     ReasonWaived = "reason.waived",
     ColumnRank = "column.rank",
     ColumnArea = "column.area",
@@ -235,6 +236,9 @@ message_ids! {
     RuleNewestValue = "rule.newest_value",
     RuleExactAggregate = "rule.exact_aggregate",
     RulePlainValue = "rule.plain_value",
+    RuleCensus = "rule.census",
+    RuleTail = "rule.tail",
+    RuleTwoSample = "rule.two_sample",
     RuleWaiverExpired = "rule.waiver_expired",
     LabelCiRun = "label.ci_run",
     LabelConfidence = "label.confidence",
@@ -349,6 +353,10 @@ pub const EN: &[(&str, &str)] = &[
         "reason.unparseable",
         "evidence exists but cannot answer the gate",
     ),
+    (
+        "reason.no_distribution",
+        "the evidence gives an estimate without its samples: it can neither pass nor fail",
+    ),
     ("reason.waived", "a waiver applies"),
     ("column.rank", "#"),
     ("column.area", "Area"),
@@ -449,6 +457,18 @@ pub const EN: &[(&str, &str)] = &[
     (
         "rule.plain_value",
         "a plain value has no sampling error: compared directly",
+    ),
+    (
+        "rule.census",
+        "`{metric}` counts a whole population (a census, not a sample): compared exactly, no interval",
+    ),
+    (
+        "rule.tail",
+        "a tail claim: fails on the first sample past the threshold, passes only when the bound on the share past it ({bound} from {samples} samples) is within {tail}",
+    ),
+    (
+        "rule.two_sample",
+        "two samples: each run's interval at {confidence}, compared conservatively",
     ),
     (
         "rule.waiver_expired",
@@ -591,6 +611,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ),
     ("reason.no_baseline", "相对门禁缺少可用的基线"),
     ("reason.unparseable", "证据存在，但无法回答该门禁"),
+    (
+        "reason.no_distribution",
+        "证据只给出估计值而没有其样本：既不能通过也不能失败",
+    ),
     ("reason.waived", "适用豁免"),
     ("column.rank", "#"),
     ("column.area", "领域"),
@@ -686,6 +710,18 @@ pub const ZH_CN: &[(&str, &str)] = &[
         "`{aggregate}` 是精确值：直接比较，没有置信区间",
     ),
     ("rule.plain_value", "单个数值没有抽样误差：直接比较"),
+    (
+        "rule.census",
+        "`{metric}` 统计的是整个总体（普查而非抽样）：精确比较，没有置信区间",
+    ),
+    (
+        "rule.tail",
+        "尾部声明：一旦有样本越过阈值即失败；只有当越过阈值的比例上界（{samples} 个样本得出 {bound}）不超过 {tail} 时才通过",
+    ),
+    (
+        "rule.two_sample",
+        "两个样本：两次运行各取 {confidence} 置信区间，保守比较",
+    ),
     (
         "rule.waiver_expired",
         "{owner} 的豁免已于 {expires} 到期：该门禁重新计入",

@@ -35,7 +35,8 @@
 //!
 //! - `verdict` is `GO` or `NO-GO`; a gate's `status` is `pass`, `fail`, `inconclusive`,
 //!   `missing` or `waived`; `reason` is null for a pass, else one of `breached`, `missing`,
-//!   `stale`, `partial`, `too_few_samples`, `no_baseline`, `unparseable`, `waived`.
+//!   `stale`, `partial`, `too_few_samples`, `no_baseline`, `unparseable`, `no_distribution`,
+//!   `waived`.
 //! - `measured` is in base units named by `unit`: `s` (seconds), `fraction` (0 to 1), `B`,
 //!   `1/s` or `1` (a plain number). `lower`/`upper` are null for an unbounded end, and both
 //!   are null for exact figures (a plain value, a count, an observed maximum). `n` is the
@@ -163,7 +164,8 @@ pub struct GateV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleV1 {
     /// `excluded_stale`, `summed`, `merged_histograms`, `newest_value`, `exact_aggregate`,
-    /// `plain_value`, `waiver_expired`, or `text` (an engine's caveat or a formula, kept as
+    /// `plain_value`, `census`, `tail`, `two_sample`, `waiver_expired`, or `text` (an engine's
+    /// caveat or a formula, kept as
     /// written in `values.text`).
     pub kind: String,
     /// The rule's figures and names by placeholder (`records`, `max_age`, `k`, `n`, ...).
@@ -238,6 +240,18 @@ pub struct MeasuredV1 {
     pub unit: String,
     pub display: String,
     pub interval_display: Option<String>,
+    /// The interval at `1 − α/2` (97.5 % when the gate's confidence is 95 %): what a later
+    /// run's relative gate compares with. Absent for exact aggregates and in verdicts written
+    /// before it existed; `null` ends are unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<PairV1>,
+}
+
+/// An interval whose ends may be unbounded (`null`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+pub struct PairV1 {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -346,6 +360,10 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
                     unit: unit_name(m.dimension).to_owned(),
                     display: m.display_point(),
                     interval_display: m.display_interval(),
+                    pair: m.pair.map(|i| PairV1 {
+                        lower: finite(i.lower),
+                        upper: finite(i.upper),
+                    }),
                 }),
                 threshold: g.threshold,
                 threshold_display: g.threshold_display.clone(),
@@ -429,6 +447,13 @@ impl VerdictV1 {
                         aggregate: g.aggregate.clone(),
                         point: g.measured.as_ref().map(|m| m.point),
                         n: g.measured.as_ref().and_then(|m| m.n),
+                        k: g.measured.as_ref().and_then(|m| m.k),
+                        interval: g.measured.as_ref().and_then(|m| m.pair).map(|p| {
+                            gonogo_core::stats::Interval {
+                                lower: p.lower.unwrap_or(f64::NEG_INFINITY),
+                                upper: p.upper.unwrap_or(f64::INFINITY),
+                            }
+                        }),
                     },
                 )
             })
