@@ -9,6 +9,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod interrupt;
 mod run;
 mod thresholds;
 
@@ -31,7 +32,8 @@ use crate::exit::{Exit, Failure};
 #[command(name = "gonogo", version, max_term_width = 100)]
 #[command(after_long_help = "\
 Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
-be read.
+be read, 4 an output could not be written (the message names the path), 130/143 `run` was
+interrupted by SIGINT/SIGTERM (what was measured so far is written).
 
 Colour: on for terminals; NO_COLOR (non-empty) or a pipe turns it off.")]
 struct Cli {
@@ -191,9 +193,11 @@ fn engine(
         Ok(code) => Ok(Outcome::Code(code)),
         Err(error) => {
             eprintln!("error: {error:#}");
-            Ok(Outcome::Code(
-                exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
-            ))
+            let code = match Exit::for_error(&error, Exit::NoGo) {
+                Exit::Write => Exit::Write.into(),
+                _ => exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
+            };
+            Ok(Outcome::Code(code))
         }
     }
 }

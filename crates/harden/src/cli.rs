@@ -199,8 +199,10 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
     let evidence_path = args
         .evidence_dir
         .join(gonogo_core::wire::suggested_file_name(&evidence));
-    std::fs::write(&evidence_path, gonogo_core::wire::to_json_pretty(&evidence))
-        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", evidence_path.display()))?;
+    gonogo_io::atomic::write_atomic(
+        &evidence_path,
+        gonogo_core::wire::to_json_pretty(&evidence).as_bytes(),
+    )?;
 
     let output = if args.json {
         let mut text = serde_json::to_string_pretty(&report)?;

@@ -141,8 +141,10 @@ pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<E
     for record in &records {
         if !args.no_write {
             let file = args.evidence_dir.join(wire::suggested_file_name(record));
-            std::fs::write(&file, wire::to_json_pretty(record) + "\n")
-                .with_context(|| format!("writing {}", file.display()))?;
+            gonogo_io::atomic::write_atomic(
+                &file,
+                (wire::to_json_pretty(record) + "\n").as_bytes(),
+            )?;
         }
         let _ = writeln!(err, "collected {}: {}", record.source, describe(record));
         if args.json && writeln!(out, "{}", wire::to_json_line(record)).is_err() {

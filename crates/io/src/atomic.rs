@@ -159,10 +159,11 @@ pub fn clean_stale_temps(dir: &Path) -> io::Result<usize> {
         };
         let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|pid| pid == std::process::id() || process_alive(pid));
-        if !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
-            if std::fs::remove_file(entry.path()).is_ok() {
-                removed += 1;
-            }
+        if !alive
+            && entry.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            removed += 1;
         }
     }
     Ok(removed)

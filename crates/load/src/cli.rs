@@ -701,26 +701,24 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         let path = args
             .evidence_dir
             .join(gonogo_core::wire::suggested_file_name(&record));
-        std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
-            .with_context(|| format!("cannot write evidence to {}", path.display()))?;
+        gonogo_io::atomic::write_atomic(
+            &path,
+            gonogo_core::wire::to_json_pretty(&record).as_bytes(),
+        )?;
         evidence_path = Some(path);
     }
     if let Some(path) = &args.save_histogram {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        );
         let start = std::time::SystemTime::UNIX_EPOCH
             + Duration::from_nanos(result.started_at.as_nanosecond().max(0) as u64);
-        crate::histogram_log::write_log(
-            &mut file,
-            &result.totals.latency,
-            start,
-            result.elapsed,
-            &args.name,
-        )
-        .and_then(|()| file.flush())
-        .with_context(|| format!("cannot write the histogram log {}", path.display()))?;
+        gonogo_io::atomic::write_atomic_with(path, |mut file| {
+            crate::histogram_log::write_log(
+                &mut file,
+                &result.totals.latency,
+                start,
+                result.elapsed,
+                &args.name,
+            )
+        })?;
     }
     if !args.quiet {
         let mut text = crate::summary::render(&result, &config, &args.name);
@@ -821,19 +819,15 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             histogram,
             intervals,
         } => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(&args.output)
-                    .with_context(|| format!("cannot create {}", args.output.display()))?,
-            );
-            crate::histogram_log::write_log(
-                &mut file,
-                &histogram,
-                std::time::SystemTime::now(),
-                Duration::ZERO,
-                "merged",
-            )
-            .and_then(|()| file.flush())
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
+            gonogo_io::atomic::write_atomic_with(&args.output, |mut file| {
+                crate::histogram_log::write_log(
+                    &mut file,
+                    &histogram,
+                    std::time::SystemTime::now(),
+                    Duration::ZERO,
+                    "merged",
+                )
+            })?;
             let summary = serde_json::json!({
                 "kind": "histogram_log",
                 "inputs": args.inputs.len(),
@@ -852,8 +846,10 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             } else {
                 args.output.clone()
             };
-            std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            gonogo_io::atomic::write_atomic(
+                &path,
+                gonogo_core::wire::to_json_pretty(&record).as_bytes(),
+            )?;
             let summary = serde_json::json!({
                 "kind": "evidence",
                 "inputs": args.inputs.len(),

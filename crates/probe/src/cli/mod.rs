@@ -61,8 +61,8 @@ pub(crate) fn emit(output: &OutputArgs, records: &[Evidence]) -> anyhow::Result<
 }
 
 fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
-    std::fs::write(path, content)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    gonogo_io::atomic::write_atomic(path, content.as_bytes())?;
+    Ok(())
 }
 
 /// Whether stderr may use colour: a terminal and no non-empty `NO_COLOR`.
