@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use gonogo_core::limits;
 
 use crate::engine::{Checks, LoadConfig, Model, ProgressSnapshot, StopHandle};
 use crate::error_class::ErrorClass;
@@ -105,42 +106,42 @@ pub struct LoadArgs {
     pub name: String,
 
     /// Closed model: number of connections (default 50 when no --rate/--stage is given).
-    #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"])]
+    #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"], value_parser = flag_connections)]
     pub concurrency: Option<usize>,
 
     /// Open model: constant arrival rate in requests per second. With --stage, the rate the
     /// first stage starts from (default 0).
-    #[arg(short = 'r', long)]
+    #[arg(short = 'r', long, value_parser = flag_rate)]
     pub rate: Option<f64>,
 
     /// Open model, ramping: `DURATION:RATE` ramps linearly to RATE requests/s over DURATION
     /// (repeatable, like k6's ramping-arrival-rate). The run lasts the sum of the stages
     /// (capped by an explicit --duration).
-    #[arg(long, value_name = "DURATION:RATE")]
+    #[arg(long, value_name = "DURATION:RATE", value_parser = flag_stage)]
     pub stage: Vec<String>,
 
     /// How long to send requests: `500ms`, `10s`, `2m`, `1m30s`.
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = flag_load_duration)]
     pub duration: Option<String>,
 
     /// Stop after this many requests (both models; the run still ends at --duration).
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = flag_max_requests)]
     pub max_requests: Option<u64>,
 
     /// Open model: at most this many requests outstanding (waiting for a connection or being
     /// sent); due requests beyond it are dropped (never sent) and counted as `dropped`.
-    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT)]
+    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT, value_parser = flag_max_in_flight)]
     pub max_in_flight: usize,
 
     /// Open model: at most this many connections, opened only as needed (~10 KiB each). When all
     /// are busy, due requests wait for one, and the wait counts as latency; the summary shows
     /// the service time beside it, so a generator short of connections is visible.
-    #[arg(long, default_value_t = DEFAULT_CONNECTIONS)]
+    #[arg(long, default_value_t = DEFAULT_CONNECTIONS, value_parser = flag_connections)]
     pub connections: usize,
 
     /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
     /// concurrency).
-    #[arg(long)]
+    #[arg(long, value_parser = flag_threads)]
     pub threads: Option<usize>,
 
     /// Open model: the scheduler wakes at most this often. Requests due closer together leave
@@ -169,11 +170,11 @@ pub struct LoadArgs {
 
     /// Per-request timeout (connect included); a request that takes longer is a
     /// `request_timeout` and counts its full wait as latency.
-    #[arg(long, default_value = "10s")]
+    #[arg(long, default_value = "10s", value_parser = flag_timeout)]
     pub timeout: String,
 
     /// Connect timeout (a `connect_timeout` error).
-    #[arg(long, default_value = "3s")]
+    #[arg(long, default_value = "3s", value_parser = flag_timeout)]
     pub connect_timeout: String,
 
     /// Accepted statuses (repeatable or comma-separated): `200`, `2xx`, `200-299`. Default:
@@ -240,14 +241,51 @@ pub struct UsageError(pub String);
 pub struct InputError(pub String);
 
 /// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
+// The flags' ranges (gonogo_core::limits), checked by clap before anything runs, so that a
+// `[load.NAME]` section (passed as flags by `gonogo run`) is checked the same way, with its
+// caret.
+
+fn flag_load_duration(text: &str) -> Result<String, String> {
+    let duration = parse_duration(text)?;
+    limits::duration_in(duration, Duration::ZERO, limits::MAX_LOAD_DURATION, text)?;
+    Ok(text.to_owned())
+}
+
+fn flag_timeout(text: &str) -> Result<String, String> {
+    let duration = parse_duration(text)?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
+    Ok(text.to_owned())
+}
+
+fn flag_rate(text: &str) -> Result<f64, String> {
+    // Zero is the start of a ramp (`--rate 0 --stage 30s:100`); alone it is refused later.
+    limits::rate(text, true)
+}
+
+fn flag_stage(text: &str) -> Result<String, String> {
+    parse_stage(text).map(|_| text.to_owned())
+}
+
+fn flag_connections(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_CONNECTIONS).map(|n| n as usize)
+}
+
+fn flag_max_in_flight(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_IN_FLIGHT).map(|n| n as usize)
+}
+
+fn flag_threads(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_THREADS).map(|n| n as usize)
+}
+
+fn flag_max_requests(text: &str) -> Result<u64, String> {
+    limits::count_in(text, 1, limits::MAX_REQUESTS)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<f64>() {
-        return if seconds.is_finite() && seconds >= 0.0 {
-            Ok(Duration::from_secs_f64(seconds))
-        } else {
-            Err(format!("`{text}` is not a duration"))
-        };
+        return limits::seconds(seconds, text);
     }
     let mut total = 0.0f64;
     let mut rest = text;
@@ -279,7 +317,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total += number * factor;
         rest = &rest[unit_end..];
     }
-    Ok(Duration::from_secs_f64(total))
+    // Checked: `99999999999999999999h` is an error, not a panic.
+    limits::seconds(total, text)
 }
 
 /// Parses `200`, `2xx`, `200-299` into an inclusive range.
@@ -314,14 +353,10 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
     let (duration, rate) = text
         .split_once(':')
         .ok_or_else(|| format!("`{text}` is not a stage: write DURATION:RATE, e.g. 30s:100"))?;
-    let duration = parse_duration(duration)?;
-    let target_rate: f64 =
-        rate.trim().trim_end_matches("/s").parse().map_err(|_| {
-            format!("stage `{text}`: `{rate}` is not a rate in requests per second")
-        })?;
-    if !target_rate.is_finite() || target_rate < 0.0 {
-        return Err(format!("stage `{text}`: the rate must be zero or more"));
-    }
+    let duration = parse_duration(duration)
+        .and_then(|d| limits::duration_in(d, Duration::ZERO, limits::MAX_LOAD_DURATION, duration))
+        .map_err(|e| format!("stage `{text}`: {e}"))?;
+    let target_rate = limits::rate(rate, true).map_err(|e| format!("stage `{text}`: {e}"))?;
     Ok(Stage {
         duration,
         target_rate,
@@ -380,6 +415,16 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         .map(|s| parse_stage(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
+    let staged = stages.iter().fold(Duration::ZERO, |sum, stage| {
+        sum.saturating_add(stage.duration)
+    });
+    if staged > limits::MAX_LOAD_DURATION {
+        return Err(usage(format!(
+            "the stages last {}s together: at most {}",
+            staged.as_secs(),
+            limits::human(limits::MAX_LOAD_DURATION)
+        )));
+    }
     if let Some(rate) = args.rate {
         if !rate.is_finite() || rate < 0.0 || (rate == 0.0 && stages.is_empty()) {
             return Err(usage(format!(
