@@ -1075,9 +1075,12 @@ fn example_binary() -> Option<std::path::PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!(
-            "SKIPPED: {} was not built (run `cargo test -p gonogo-load`, which builds examples)",
-            path.display()
+        gonogo_io::testing::missing_tool(
+            &format!(
+                "{} (not built; run `cargo test -p gonogo-load`, which builds examples)",
+                path.display()
+            ),
+            "load example binary",
         );
         None
     }
