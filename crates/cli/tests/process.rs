@@ -365,3 +365,64 @@ fn defect_7_a_full_disk_leaves_no_truncated_evidence_and_exits_4() {
     );
     assert_ne!(gate.status.code(), Some(3), "{}", text(&gate.stderr));
 }
+
+#[test]
+fn defect_10_sigterm_during_a_load_stops_it_early_and_keeps_what_it_measured() {
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        format!(
+            "[target]\nbase_url = \"{}\"\n\n[load.api]\npath = \"/\"\nconcurrency = 2\nduration = \"10m\"\n\n[[gate]]\nname = \"fast\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) < 5s\"\n",
+            service.base_url()
+        ),
+    )
+    .unwrap();
+    let mut child = gonogo_command(&["run"], dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap_or_default();
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the load starts");
+        if line.contains("▶") && line.contains("api") {
+            break;
+        }
+    }
+    // Stop the run as soon as its 10-minute load has started: it ends within seconds and
+    // what the load measured until then is written.
+    signal(child.id(), "TERM");
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let stderr = reader.join().unwrap();
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    let out = dir.path().join("gonogo-report");
+    assert!(out.join("verdict.json").exists(), "{stderr}");
+    let load_records = std::fs::read_dir(out.join("evidence"))
+        .unwrap()
+        .filter(|e| {
+            std::fs::read_to_string(e.as_ref().unwrap().path())
+                .unwrap()
+                .contains("load.api.latency")
+        })
+        .count();
+    assert_eq!(
+        load_records, 1,
+        "the stopped load's evidence is kept: {stderr}"
+    );
+}

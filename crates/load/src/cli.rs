@@ -719,7 +719,13 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         );
         bar
     });
+    let stop = StopHandle::new();
     let mut on_progress = |snapshot: ProgressSnapshot| {
+        // Under `gonogo run`, SIGINT/SIGTERM ask the whole run to stop: end this load early
+        // and keep what it measured (gonogo_io::signals; nothing is installed for `gonogo load`).
+        if gonogo_io::signals::stop_requested().is_some() {
+            stop.stop();
+        }
         if let Some(bar) = &progress_bar {
             bar.set_position(snapshot.elapsed.min(snapshot.planned).as_millis() as u64);
             let rate = snapshot.completed as f64 / snapshot.elapsed.as_secs_f64().max(1e-3);
@@ -729,7 +735,7 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
             ));
         }
     };
-    let result = crate::engine::run(config.clone(), StopHandle::new(), true, &mut on_progress)
+    let result = crate::engine::run(config.clone(), stop.clone(), true, &mut on_progress)
         .context("the load engine could not start")?;
     if let Some(bar) = progress_bar {
         bar.finish_and_clear();
