@@ -240,7 +240,6 @@ pub struct UsageError(pub String);
 #[error("{0}")]
 pub struct InputError(pub String);
 
-/// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
 // The flags' ranges (gonogo_core::limits), checked by clap before anything runs, so that a
 // `[load.NAME]` section (passed as flags by `gonogo run`) is checked the same way, with its
 // caret.
@@ -282,6 +281,7 @@ fn flag_max_requests(text: &str) -> Result<u64, String> {
     limits::count_in(text, 1, limits::MAX_REQUESTS)
 }
 
+/// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<f64>() {
