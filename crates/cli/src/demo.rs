@@ -91,9 +91,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
     );
 
     let write = |name: &str, text: &str| {
-        std::fs::write(dir.join(name), text)
-            .with_context(|| format!("cannot write {}", dir.join(name).display()))
-            .map_err(Failure::usage)
+        crate::fsutil::write_atomic(&dir.join(name), text.as_bytes()).map_err(Failure::from)
     };
     write(
         "gonogo.toml",
@@ -114,6 +112,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             lang: gonogo_report::i18n::Lang::En,
             markdown: false,
             now: None,
+            wait: false,
         },
         color,
     );

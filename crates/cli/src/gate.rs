@@ -235,8 +235,9 @@ pub fn write_reports(
     lang: Lang,
 ) -> Result<PathBuf, Failure> {
     let evidence = evidence_map(records);
+    // A report that cannot be written exits 4 (exit.rs), not 2.
     let rendered = gonogo_report::cli::render_all(document, &evidence, out, lang)
-        .map_err(|e| Failure::usage(e.into()))?;
+        .map_err(|e| Failure::from(anyhow::Error::new(e)))?;
     let markdown = gonogo_report::cli::render(document, &evidence, Format::Md, lang);
     gonogo_report::cli::github_actions(
         document,

@@ -9,6 +9,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod interrupt;
 mod pipeline;
 mod run;
 mod thresholds;
@@ -32,7 +33,8 @@ use crate::exit::{Exit, Failure};
 #[command(name = "gonogo", version, max_term_width = 100)]
 #[command(after_long_help = "\
 Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
-be read.
+be read, 4 an output could not be written (the message names the path), 130/143 `run` was
+interrupted by SIGINT/SIGTERM (what was measured so far is written).
 
 Colour: on for terminals; NO_COLOR (non-empty) or a pipe turns it off.")]
 struct Cli {
@@ -192,9 +194,11 @@ fn engine(
         Ok(code) => Ok(Outcome::Code(code)),
         Err(error) => {
             eprintln!("error: {}", inert_error(&error));
-            Ok(Outcome::Code(
-                exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
-            ))
+            let code = match Exit::for_error(&error, Exit::NoGo) {
+                Exit::Write => Exit::Write.into(),
+                _ => exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
+            };
+            Ok(Outcome::Code(code))
         }
     }
 }
@@ -271,5 +275,146 @@ mod tests {
     fn flags_are_consistent() {
         use clap::CommandFactory as _;
         super::Cli::command().debug_assert();
+    }
+}
+
+/// Issue 15: no command line makes gonogo panic or abort. Random argument vectors, made of
+/// every subcommand's own flags and hostile values, go through the real parser (and, for
+/// `load`, through the configuration check that runs before any traffic); nothing is run.
+#[cfg(test)]
+mod argv_fuzz {
+    use clap::FromArgMatches as _;
+    use proptest::prelude::*;
+
+    const VALUES: &[&str] = &[
+        "99999999999999999999h",
+        "1e309ms",
+        "1e10",
+        "100000",
+        "100000000",
+        "18446744073709551616",
+        "-1",
+        "-5s",
+        "0",
+        "0s",
+        "0.5",
+        "NaN",
+        "inf",
+        "1e-300",
+        "",
+        "1m30s",
+        "24h",
+        "8d",
+        "10s",
+        "30s:1e9",
+        "1s:NaN",
+        "p(95) < 5ms",
+        "rate < 101%",
+        "http://127.0.0.1:1/",
+        "http://[::1]:1/",
+        "\u{1b}[2J",
+        "::error::x",
+    ];
+
+    /// The subcommand path (`prometheus query` is two) and its flags.
+    fn commands() -> Vec<(Vec<String>, Vec<String>)> {
+        fn walk(
+            command: &clap::Command,
+            path: Vec<String>,
+            out: &mut Vec<(Vec<String>, Vec<String>)>,
+        ) {
+            let flags = command
+                .get_arguments()
+                .flat_map(|arg| {
+                    let long = arg.get_long().map(|l| format!("--{l}"));
+                    let short = arg.get_short().map(|s| format!("-{s}"));
+                    long.into_iter().chain(short)
+                })
+                .filter(|flag| flag != "--help" && flag != "-h" && flag != "--version")
+                .collect();
+            out.push((path.clone(), flags));
+            for sub in command.get_subcommands() {
+                let mut path = path.clone();
+                path.push(sub.get_name().to_owned());
+                walk(sub, path, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&super::command(), Vec::new(), &mut out);
+        out.retain(|(path, _)| !path.is_empty());
+        out
+    }
+
+    fn check(argv: &[String]) {
+        let matches = match super::command().try_get_matches_from(argv) {
+            Ok(matches) => matches,
+            Err(error) => {
+                let _ = error.render().to_string();
+                return;
+            }
+        };
+        if let Ok(super::Cli {
+            command: super::Command::Load(args),
+        }) = super::Cli::from_arg_matches(&matches)
+        {
+            // Loopback URLs only (no --allow-host is generated): nothing leaves the machine,
+            // and build_config sends nothing.
+            let _ = gonogo_load::cli::build_config(&args.load);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn no_command_line_panics(
+            which in any::<prop::sample::Index>(),
+            words in prop::collection::vec(
+                (any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0u8..4, "[ -~]{0,10}"),
+                0..8,
+            ),
+        ) {
+            let commands = commands();
+            let (path, flags) = &commands[which.index(commands.len())];
+            let mut argv = vec!["gonogo".to_owned()];
+            argv.extend(path.iter().cloned());
+            for (flag, value, shape, random) in words {
+                let value = if shape == 3 { random } else { VALUES[value.index(VALUES.len())].to_owned() };
+                match (shape, flags.is_empty()) {
+                    (_, true) | (2, _) => argv.push(value),
+                    (0, false) => {
+                        argv.push(flags[flag.index(flags.len())].clone());
+                        argv.push(value);
+                    }
+                    _ => argv.push(format!("{}={value}", flags[flag.index(flags.len())])),
+                }
+            }
+            // No generated host is allowed explicitly: traffic could only go to loopback.
+            prop_assume!(!argv.iter().any(|a| a.starts_with("--allow-host")));
+            let outcome = std::panic::catch_unwind(|| check(&argv));
+            prop_assert!(outcome.is_ok(), "panicked on {:?}", argv);
+        }
+    }
+
+    #[test]
+    fn the_issue_15_command_lines_are_errors_not_panics() {
+        for line in [
+            "load http://127.0.0.1:1/ --duration 99999999999999999999h",
+            "load http://127.0.0.1:1/ --threads 100000",
+            "load http://127.0.0.1:1/ -c 100000000",
+            "load http://127.0.0.1:1/ --rate 1e10 --duration 1s",
+            "load http://127.0.0.1:1/ --duration 1e309ms",
+            "probe http://127.0.0.1:1/ --timeout 99999999999999999999h",
+            "observe http://127.0.0.1:1/ --timeout 1e20",
+        ] {
+            let argv: Vec<&str> = std::iter::once("gonogo").chain(line.split(' ')).collect();
+            let error = super::command()
+                .try_get_matches_from(&argv)
+                .expect_err(line);
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{line}"
+            );
+        }
     }
 }

@@ -91,6 +91,10 @@ pub struct RunArgs {
     /// Judge as if it were this moment (RFC 3339).
     #[arg(long, value_name = "TIMESTAMP", hide_short_help = true)]
     pub now: Option<jiff::Timestamp>,
+
+    /// When another run holds the output folder, wait for it instead of refusing (exit 4).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// The sections of the policy that say what to run. Unknown keys are the core's to reject.
@@ -696,6 +700,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         eprint!("{}", render_problems(&loaded.path, text, &problems, color));
         Failure::reported(Exit::Usage)
     })?;
+    // One run per output folder (held until the reports are written), and Ctrl-C/SIGTERM end
+    // the running command's process group instead of orphaning it.
+    let _lock = crate::interrupt::lock_output(&args.out, args.wait)?;
+    crate::interrupt::install()?;
     fresh_evidence_dir(&evidence).map_err(Failure::usage)?;
     let total = 5;
     let now = || args.now.unwrap_or_else(jiff::Timestamp::now);
@@ -728,7 +736,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                     .unwrap_or_default()
             );
             evidence_dir::write_record(&evidence, &context.to_evidence(now()))
-                .map_err(Failure::usage)?;
+                .map_err(Failure::from)?;
             Some(context)
         }
         Err(e) => {
@@ -742,6 +750,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     step(2, total, &format!("commands: {}", config.commands.len()));
     let secret_env = secret_env_names(&config);
     for command in &config.commands {
+        if crate::interrupt::stopping() {
+            break;
+        }
         let command = command.get_ref();
         let timeout = command
             .timeout
@@ -784,6 +795,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             command.name,
             outcome.duration,
             match (outcome.timed_out, outcome.exit_code) {
+                _ if outcome.interrupted.is_some() => "stopped: gonogo was interrupted".to_owned(),
                 (true, _) => "killed at its timeout".to_owned(),
                 (false, Some(code)) => format!("exit {code}"),
                 (false, None) => "killed by a signal".to_owned(),
@@ -805,7 +817,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 })
                 .collect();
         }
-        evidence_dir::write_record(&evidence, &record).map_err(Failure::usage)?;
+        evidence_dir::write_record(&evidence, &record).map_err(Failure::from)?;
         for (kind, paths) in &command.evidence {
             let spec_dir = spec.dir.clone().unwrap_or_else(|| policy_dir.clone());
             let n = collect_into(
@@ -825,6 +837,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     // 3. Engines.
     step(3, total, &format!("engines: {}", jobs.len()));
     for planned in jobs {
+        if crate::interrupt::stopping() {
+            break;
+        }
         eprintln!("  ▶ {}", planned.label);
         match run_job(planned.job) {
             Ok(_) => {}
@@ -850,7 +865,11 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             }
         ),
     );
-    for entry in &config.collect {
+    for entry in config
+        .collect
+        .iter()
+        .filter(|_| !crate::interrupt::stopping())
+    {
         for (kind, paths) in entry.get_ref() {
             let n = collect_into(
                 kind,
@@ -901,9 +920,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     );
     Ok(RunOutcome {
         html,
-        exit: match verdict.decision {
-            gonogo_core::verdict::Decision::Go => Exit::Go,
-            gonogo_core::verdict::Decision::NoGo => Exit::NoGo,
+        exit: match (crate::interrupt::stopped_by(), verdict.decision) {
+            (Some(exit), _) => exit,
+            (None, gonogo_core::verdict::Decision::Go) => Exit::Go,
+            (None, gonogo_core::verdict::Decision::NoGo) => Exit::NoGo,
         },
     })
 }

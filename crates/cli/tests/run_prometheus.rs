@@ -56,8 +56,9 @@ fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
         .output()
         .is_err()
     {
-        eprintln!(
-            "SKIP: `prometheus` is not installed (Debian package `prometheus`; scripts/test installs it)"
+        gonogo_io::testing::missing_tool(
+            "prometheus (Debian package `prometheus`; scripts/test installs it)",
+            "run_prometheus",
         );
         return None;
     }

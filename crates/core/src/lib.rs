@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod eval;
 pub mod evidence;
 pub mod expect;
+pub mod limits;
 pub mod policy;
 pub mod redact;
 pub mod stats;

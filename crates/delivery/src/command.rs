@@ -38,6 +38,8 @@ use nix::unistd::Pid;
 const MAX_LINE: usize = 400;
 /// Exit code recorded for a command killed at its timeout (as `timeout(1)` does).
 pub const TIMEOUT_EXIT_CODE: i32 = 124;
+/// How often a running command's loop looks for a stop request.
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -136,6 +138,9 @@ pub struct CommandOutcome {
     /// `None` when killed by a signal other than at the timeout.
     pub exit_code: Option<i32>,
     pub timed_out: bool,
+    /// The signal (SIGINT, SIGTERM) that stopped gonogo while the command ran; its process
+    /// group was ended.
+    pub interrupted: Option<i32>,
     pub duration: Duration,
     pub log_path: PathBuf,
     pub output_bytes: u64,
@@ -177,6 +182,7 @@ impl CommandOutcome {
         evidence.details = serde_json::json!({
             "name": self.spec_name,
             "timed_out": self.timed_out,
+            "interrupted": self.interrupted.is_some(),
             "log": self.log_path.display().to_string(),
             "output_bytes": self.output_bytes,
             "tail": self.tail,
@@ -305,11 +311,20 @@ pub fn run_command(
         let _ = done_tx.send(child.wait());
     });
 
-    let deadline = started + spec.timeout;
+    let mut deadline = started + spec.timeout;
     let mut timed_out = false;
+    let mut interrupted = None;
     let mut last_shown = Instant::now();
     let status = loop {
         let now = Instant::now();
+        // gonogo itself was asked to stop (SIGINT/SIGTERM): end the command's whole group
+        // the same way as at its timeout, at once.
+        if interrupted.is_none() && !timed_out {
+            if let Some(signal) = gonogo_io::signals::stop_requested() {
+                interrupted = Some(signal);
+                deadline = now;
+            }
+        }
         if now >= deadline && !timed_out {
             timed_out = true;
             let _ = killpg(pid, Signal::SIGTERM);
@@ -322,9 +337,10 @@ pub fn run_command(
         } else {
             deadline.min(last_shown + tail_policy.throttle)
         };
+        // A stop request is noticed within STOP_POLL.
         match done_rx.recv_timeout(
             wake.saturating_duration_since(now)
-                .max(Duration::from_millis(10)),
+                .clamp(Duration::from_millis(10), STOP_POLL),
         ) {
             Ok(status) => break status.ok(),
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -359,7 +375,8 @@ pub fn run_command(
         ..
     } = shared;
     let _ = log.flush();
-    let exit_code = if timed_out {
+    let timed_out = timed_out && interrupted.is_none();
+    let exit_code = if timed_out || interrupted.is_some() {
         None
     } else {
         status.and_then(|s| s.code())
@@ -369,6 +386,7 @@ pub fn run_command(
         run: spec.run.clone(),
         exit_code,
         timed_out,
+        interrupted,
         duration,
         log_path: log_path.to_path_buf(),
         output_bytes: bytes,

@@ -95,7 +95,7 @@ pub struct HardenArgs {
     pub strict_cookies: bool,
 
     /// Per-request timeout, e.g. `500ms`, `5s` [default: 5s, or the policy's].
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_parser = flag_timeout)]
     pub timeout: Option<String>,
 
     /// Print the report as JSON on stdout instead of the table.
@@ -202,8 +202,10 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
     let evidence_path = args
         .evidence_dir
         .join(gonogo_core::wire::suggested_file_name(&evidence));
-    std::fs::write(&evidence_path, gonogo_core::wire::to_json_pretty(&evidence))
-        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", evidence_path.display()))?;
+    gonogo_io::atomic::write_atomic(
+        &evidence_path,
+        gonogo_core::wire::to_json_pretty(&evidence).as_bytes(),
+    )?;
 
     let output = if args.json {
         let mut text = serde_json::to_string_pretty(&report)?;
@@ -364,4 +366,12 @@ fn summarize(check: &crate::report::CheckResult) -> String {
         .map(|(severity, n)| format!("{n} {severity}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `--timeout`: a duration from 1 ms to 1 hour, checked by clap before anything runs.
+fn flag_timeout(text: &str) -> Result<String, String> {
+    use gonogo_core::limits;
+    let duration = parse_duration(text)?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
+    Ok(text.to_owned())
 }

@@ -12,7 +12,6 @@
 //! digests in group order (see [`crate::audit`]).
 
 use std::borrow::Cow;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use gonogo_core::evidence::Sha256Stream;
@@ -67,31 +66,10 @@ impl Target {
                 message: "no host".into(),
             })?
             .to_owned();
-        let bare_host = host.trim_start_matches('[').trim_end_matches(']');
-        let allowed = allow_hosts
-            .iter()
-            .any(|allowed| allowed.eq_ignore_ascii_case(bare_host));
-        if !allowed {
-            match bare_host.parse::<IpAddr>() {
-                Ok(ip) if ip.is_loopback() => {}
-                Ok(_) => return Err(TargetError::NotAllowed { host }),
-                Err(_) if !is_localhost_name(bare_host) => {
-                    return Err(TargetError::NotAllowed { host });
-                }
-                Err(_) => {
-                    let port = parsed.port_or_known_default().unwrap_or(80);
-                    let addresses: Vec<_> = tokio::net::lookup_host((bare_host, port))
-                        .await
-                        .map_err(|error| TargetError::Resolve {
-                            host: host.clone(),
-                            message: error.to_string(),
-                        })?
-                        .collect();
-                    if addresses.is_empty() || !addresses.iter().all(|a| a.ip().is_loopback()) {
-                        return Err(TargetError::NotAllowed { host });
-                    }
-                }
-            }
+        // The one rule (gonogo_io::net): loopback addresses and `localhost` names (which
+        // resolve to loopback without any resolver, RFC 6761), or a host allowed explicitly.
+        if !gonogo_io::net::may_contact(&host, allow_hosts) {
+            return Err(TargetError::NotAllowed { host });
         }
         let mut parsed = parsed;
         parsed.set_query(None);
@@ -114,8 +92,7 @@ impl Target {
 
     /// Whether the host is a loopback address or `localhost` (not an `--allow-host` target).
     pub fn is_loopback(&self) -> bool {
-        let bare = self.host.trim_start_matches('[').trim_end_matches(']');
-        bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()) || is_localhost_name(bare)
+        gonogo_io::net::is_loopback_host(&self.host)
     }
 
     /// The same host and base path over plain http on `port` (H-36 asks it whether it
@@ -138,12 +115,6 @@ impl Target {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
-}
-
-/// `localhost` and `*.localhost` (RFC 6761 6.3); other names are refused without a DNS query.
-fn is_localhost_name(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost" || host.ends_with(".localhost")
 }
 
 /// A request to send. Header values listed in `redact` are shown shortened in excerpts.
@@ -417,7 +388,15 @@ impl Session {
         // reqwest is built without a crypto provider: install ring's as the process default
         // (an error only means one is installed already).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        // A `localhost` name is answered here (RFC 6761), so no DNS query leaves the machine;
+        // reqwest sends to the URL's port.
+        if gonogo_io::net::is_localhost_name(target.host()) {
+            if let Some(addresses) = gonogo_io::net::addresses_without_dns(target.host(), 0) {
+                builder = builder.resolve_to_addrs(target.host(), &addresses);
+            }
+        }
+        let client = builder
             .tls_certs_merge(extra_roots.iter().cloned())
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

@@ -141,8 +141,10 @@ pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<E
     for record in &records {
         if !args.no_write {
             let file = args.evidence_dir.join(wire::suggested_file_name(record));
-            std::fs::write(&file, wire::to_json_pretty(record) + "\n")
-                .with_context(|| format!("writing {}", file.display()))?;
+            gonogo_io::atomic::write_atomic(
+                &file,
+                (wire::to_json_pretty(record) + "\n").as_bytes(),
+            )?;
         }
         // File names, tool names (SARIF `tool.driver.name`) and metric names are the input's:
         // made inert for the console and CI logs (issue 15).

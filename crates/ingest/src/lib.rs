@@ -461,6 +461,15 @@ pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestErro
             }
         }
         files.sort();
+    } else if let Some(kind) = gonogo_io::atomic::special_kind(path) {
+        // A FIFO, device or socket is not "missing": say what it is.
+        return Err(IngestError::Io {
+            path: pattern.to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("it is {kind}, not a regular file"),
+            ),
+        });
     } else {
         return Err(IngestError::Io {
             path: pattern.to_string(),

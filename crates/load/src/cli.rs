@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use gonogo_core::limits;
 
 use crate::engine::{Checks, LoadConfig, Model, ProgressSnapshot, StopHandle};
 use crate::error_class::ErrorClass;
@@ -105,42 +106,42 @@ pub struct LoadArgs {
     pub name: String,
 
     /// Closed model: number of connections (default 50 when no --rate/--stage is given).
-    #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"])]
+    #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"], value_parser = flag_connections)]
     pub concurrency: Option<usize>,
 
     /// Open model: constant arrival rate in requests per second. With --stage, the rate the
     /// first stage starts from (default 0).
-    #[arg(short = 'r', long)]
+    #[arg(short = 'r', long, value_parser = flag_rate)]
     pub rate: Option<f64>,
 
     /// Open model, ramping: `DURATION:RATE` ramps linearly to RATE requests/s over DURATION
     /// (repeatable, like k6's ramping-arrival-rate). The run lasts the sum of the stages
     /// (capped by an explicit --duration).
-    #[arg(long, value_name = "DURATION:RATE")]
+    #[arg(long, value_name = "DURATION:RATE", value_parser = flag_stage)]
     pub stage: Vec<String>,
 
     /// How long to send requests: `500ms`, `10s`, `2m`, `1m30s`.
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = flag_load_duration)]
     pub duration: Option<String>,
 
     /// Stop after this many requests (both models; the run still ends at --duration).
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = flag_max_requests)]
     pub max_requests: Option<u64>,
 
     /// Open model: at most this many requests outstanding (waiting for a connection or being
     /// sent); due requests beyond it are dropped (never sent) and counted as `dropped`.
-    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT)]
+    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT, value_parser = flag_max_in_flight)]
     pub max_in_flight: usize,
 
     /// Open model: at most this many connections, opened only as needed (~10 KiB each). When all
     /// are busy, due requests wait for one, and the wait counts as latency; the summary shows
     /// the service time beside it, so a generator short of connections is visible.
-    #[arg(long, default_value_t = DEFAULT_CONNECTIONS)]
+    #[arg(long, default_value_t = DEFAULT_CONNECTIONS, value_parser = flag_connections)]
     pub connections: usize,
 
     /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
     /// concurrency).
-    #[arg(long)]
+    #[arg(long, value_parser = flag_threads)]
     pub threads: Option<usize>,
 
     /// Open model: the scheduler wakes at most this often. Requests due closer together leave
@@ -169,11 +170,11 @@ pub struct LoadArgs {
 
     /// Per-request timeout (connect included); a request that takes longer is a
     /// `request_timeout` and counts its full wait as latency.
-    #[arg(long, default_value = "10s")]
+    #[arg(long, default_value = "10s", value_parser = flag_timeout)]
     pub timeout: String,
 
     /// Connect timeout (a `connect_timeout` error).
-    #[arg(long, default_value = "3s")]
+    #[arg(long, default_value = "3s", value_parser = flag_timeout)]
     pub connect_timeout: String,
 
     /// Accepted statuses (repeatable or comma-separated): `200`, `2xx`, `200-299`. Default:
@@ -239,15 +240,52 @@ pub struct UsageError(pub String);
 #[error("{0}")]
 pub struct InputError(pub String);
 
+// The flags' ranges (gonogo_core::limits), checked by clap before anything runs, so that a
+// `[load.NAME]` section (passed as flags by `gonogo run`) is checked the same way, with its
+// caret.
+
+fn flag_load_duration(text: &str) -> Result<String, String> {
+    let duration = parse_duration(text)?;
+    limits::duration_in(duration, Duration::ZERO, limits::MAX_LOAD_DURATION, text)?;
+    Ok(text.to_owned())
+}
+
+fn flag_timeout(text: &str) -> Result<String, String> {
+    let duration = parse_duration(text)?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
+    Ok(text.to_owned())
+}
+
+fn flag_rate(text: &str) -> Result<f64, String> {
+    // Zero is the start of a ramp (`--rate 0 --stage 30s:100`); alone it is refused later.
+    limits::rate(text, true)
+}
+
+fn flag_stage(text: &str) -> Result<String, String> {
+    parse_stage(text).map(|_| text.to_owned())
+}
+
+fn flag_connections(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_CONNECTIONS).map(|n| n as usize)
+}
+
+fn flag_max_in_flight(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_IN_FLIGHT).map(|n| n as usize)
+}
+
+fn flag_threads(text: &str) -> Result<usize, String> {
+    limits::count_in(text, 1, limits::MAX_THREADS).map(|n| n as usize)
+}
+
+fn flag_max_requests(text: &str) -> Result<u64, String> {
+    limits::count_in(text, 1, limits::MAX_REQUESTS)
+}
+
 /// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<f64>() {
-        return if seconds.is_finite() && seconds >= 0.0 {
-            Ok(Duration::from_secs_f64(seconds))
-        } else {
-            Err(format!("`{text}` is not a duration"))
-        };
+        return limits::seconds(seconds, text);
     }
     let mut total = 0.0f64;
     let mut rest = text;
@@ -279,7 +317,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total += number * factor;
         rest = &rest[unit_end..];
     }
-    Ok(Duration::from_secs_f64(total))
+    // Checked: `99999999999999999999h` is an error, not a panic.
+    limits::seconds(total, text)
 }
 
 /// Parses `200`, `2xx`, `200-299` into an inclusive range.
@@ -314,14 +353,10 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
     let (duration, rate) = text
         .split_once(':')
         .ok_or_else(|| format!("`{text}` is not a stage: write DURATION:RATE, e.g. 30s:100"))?;
-    let duration = parse_duration(duration)?;
-    let target_rate: f64 =
-        rate.trim().trim_end_matches("/s").parse().map_err(|_| {
-            format!("stage `{text}`: `{rate}` is not a rate in requests per second")
-        })?;
-    if !target_rate.is_finite() || target_rate < 0.0 {
-        return Err(format!("stage `{text}`: the rate must be zero or more"));
-    }
+    let duration = parse_duration(duration)
+        .and_then(|d| limits::duration_in(d, Duration::ZERO, limits::MAX_LOAD_DURATION, duration))
+        .map_err(|e| format!("stage `{text}`: {e}"))?;
+    let target_rate = limits::rate(rate, true).map_err(|e| format!("stage `{text}`: {e}"))?;
     Ok(Stage {
         duration,
         target_rate,
@@ -380,6 +415,16 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         .map(|s| parse_stage(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
+    let staged = stages.iter().fold(Duration::ZERO, |sum, stage| {
+        sum.saturating_add(stage.duration)
+    });
+    if staged > limits::MAX_LOAD_DURATION {
+        return Err(usage(format!(
+            "the stages last {}s together: at most {}",
+            staged.as_secs(),
+            limits::human(limits::MAX_LOAD_DURATION)
+        )));
+    }
     if let Some(rate) = args.rate {
         if !rate.is_finite() || rate < 0.0 || (rate == 0.0 && stages.is_empty()) {
             return Err(usage(format!(
@@ -674,7 +719,13 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         );
         bar
     });
+    let stop = StopHandle::new();
     let mut on_progress = |snapshot: ProgressSnapshot| {
+        // Under `gonogo run`, SIGINT/SIGTERM ask the whole run to stop: end this load early
+        // and keep what it measured (gonogo_io::signals; nothing is installed for `gonogo load`).
+        if gonogo_io::signals::stop_requested().is_some() {
+            stop.stop();
+        }
         if let Some(bar) = &progress_bar {
             bar.set_position(snapshot.elapsed.min(snapshot.planned).as_millis() as u64);
             let rate = snapshot.completed as f64 / snapshot.elapsed.as_secs_f64().max(1e-3);
@@ -684,7 +735,7 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
             ));
         }
     };
-    let result = crate::engine::run(config.clone(), StopHandle::new(), true, &mut on_progress)
+    let result = crate::engine::run(config.clone(), stop.clone(), true, &mut on_progress)
         .context("the load engine could not start")?;
     if let Some(bar) = progress_bar {
         bar.finish_and_clear();
@@ -701,26 +752,24 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         let path = args
             .evidence_dir
             .join(gonogo_core::wire::suggested_file_name(&record));
-        std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
-            .with_context(|| format!("cannot write evidence to {}", path.display()))?;
+        gonogo_io::atomic::write_atomic(
+            &path,
+            gonogo_core::wire::to_json_pretty(&record).as_bytes(),
+        )?;
         evidence_path = Some(path);
     }
     if let Some(path) = &args.save_histogram {
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        );
         let start = std::time::SystemTime::UNIX_EPOCH
             + Duration::from_nanos(result.started_at.as_nanosecond().max(0) as u64);
-        crate::histogram_log::write_log(
-            &mut file,
-            &result.totals.latency,
-            start,
-            result.elapsed,
-            &args.name,
-        )
-        .and_then(|()| file.flush())
-        .with_context(|| format!("cannot write the histogram log {}", path.display()))?;
+        gonogo_io::atomic::write_atomic_with(path, |mut file| {
+            crate::histogram_log::write_log(
+                &mut file,
+                &result.totals.latency,
+                start,
+                result.elapsed,
+                &args.name,
+            )
+        })?;
     }
     if !args.quiet {
         let mut text = crate::summary::render(&result, &config, &args.name);
@@ -821,19 +870,15 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             histogram,
             intervals,
         } => {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(&args.output)
-                    .with_context(|| format!("cannot create {}", args.output.display()))?,
-            );
-            crate::histogram_log::write_log(
-                &mut file,
-                &histogram,
-                std::time::SystemTime::now(),
-                Duration::ZERO,
-                "merged",
-            )
-            .and_then(|()| file.flush())
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
+            gonogo_io::atomic::write_atomic_with(&args.output, |mut file| {
+                crate::histogram_log::write_log(
+                    &mut file,
+                    &histogram,
+                    std::time::SystemTime::now(),
+                    Duration::ZERO,
+                    "merged",
+                )
+            })?;
             let summary = serde_json::json!({
                 "kind": "histogram_log",
                 "inputs": args.inputs.len(),
@@ -852,8 +897,10 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             } else {
                 args.output.clone()
             };
-            std::fs::write(&path, gonogo_core::wire::to_json_pretty(&record))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            gonogo_io::atomic::write_atomic(
+                &path,
+                gonogo_core::wire::to_json_pretty(&record).as_bytes(),
+            )?;
             let summary = serde_json::json!({
                 "kind": "evidence",
                 "inputs": args.inputs.len(),

@@ -129,12 +129,9 @@ impl Target {
     }
 
     /// Whether the host is loopback by its name alone (an IP literal in 127.0.0.0/8 or `::1`,
-    /// or `localhost`).
+    /// or a name under `localhost`): the one rule of `gonogo_io::net`.
     pub fn is_loopback(&self) -> bool {
-        match self.host.parse::<IpAddr>() {
-            Ok(ip) => ip_is_loopback(ip),
-            Err(_) => self.host.eq_ignore_ascii_case("localhost"),
-        }
+        gonogo_io::net::is_loopback_host(&self.host)
     }
 
     /// Applies the safety rule. `allowed_hosts` holds the `--allow-host` values.
@@ -149,20 +146,16 @@ impl Target {
     }
 
     fn is_explicitly_allowed(&self, allowed_hosts: &[String]) -> bool {
-        allowed_hosts.iter().any(|allowed| {
-            allowed
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .eq_ignore_ascii_case(&self.host)
-        })
+        gonogo_io::net::is_explicitly_allowed(&self.host, allowed_hosts)
     }
 
     /// Resolves the host to socket addresses (once, before the run). A name that is not
     /// explicitly allowed must resolve to loopback addresses only.
     pub fn resolve(&self, allowed_hosts: &[String]) -> Result<Vec<SocketAddr>, TargetError> {
         self.check_allowed(allowed_hosts)?;
-        if let Ok(ip) = self.host.parse::<IpAddr>() {
-            return Ok(vec![SocketAddr::new(ip, self.port)]);
+        // Address literals and `localhost` names (RFC 6761) need no resolver: no DNS query.
+        if let Some(addresses) = gonogo_io::net::addresses_without_dns(&self.host, self.port) {
+            return Ok(addresses);
         }
         use std::net::ToSocketAddrs as _;
         let addresses: Vec<SocketAddr> = (self.host.as_str(), self.port)
@@ -179,7 +172,10 @@ impl Target {
             });
         }
         if !self.is_explicitly_allowed(allowed_hosts) {
-            if let Some(bad) = addresses.iter().find(|a| !ip_is_loopback(a.ip())) {
+            if let Some(bad) = addresses
+                .iter()
+                .find(|a| !gonogo_io::net::is_loopback_ip(a.ip()))
+            {
                 return Err(TargetError::ResolvesOffLoopback {
                     host: self.host.clone(),
                     address: bad.ip(),
@@ -187,15 +183,6 @@ impl Target {
             }
         }
         Ok(addresses)
-    }
-}
-
-fn ip_is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
     }
 }
 
@@ -214,6 +201,20 @@ mod tests {
         assert!(allowed("http://127.10.20.30/", &[]));
         assert!(allowed("http://[::1]:8080/x", &[]));
         assert!(allowed("http://LOCALHOST:8080/x", &[]));
+    }
+
+    #[test]
+    fn defect_17_localhost_names_are_loopback_and_resolve_without_dns() {
+        // issue 16: `api.localhost` was refused by load and allowed by probe and harden.
+        assert!(allowed("http://api.localhost:8080/", &[]));
+        assert!(allowed("http://localhost.:8080/", &[]));
+        let target = Target::parse("http://foo.localhost:8080/").unwrap();
+        let addresses = target.resolve(&[]).unwrap();
+        assert!(
+            addresses
+                .iter()
+                .all(|a| a.ip().is_loopback() && a.port() == 8080)
+        );
     }
 
     #[test]

@@ -52,8 +52,9 @@ impl RepServer {
         match probe {
             Ok(output) if output.status.success() => {}
             _ => {
-                eprintln!(
-                    "SKIPPED: python3 with pyzmq is not installed (pip install pyzmq; see scripts/deps/python.txt)"
+                gonogo_io::testing::missing_tool(
+                    "python3 with pyzmq (python3-zmq in scripts/deps/debian.txt, pyzmq in python.txt)",
+                    "zmq",
                 );
                 return None;
             }

@@ -11,7 +11,7 @@
 //!   left to the caller to stream or collect.
 //! - [`tls_handshake`]: the same TLS step on its own, for `tls://` probes.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -97,8 +97,7 @@ impl HostPolicy {
 
     /// Whether `host` (a name or an address, as written in the URL) may be contacted.
     pub fn check(&self, host: &str) -> Result<(), NetError> {
-        let bare = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        if is_loopback_name(&bare) || self.allowed.contains(&bare) {
+        if gonogo_io::net::may_contact(host, &self.allowed) {
             return Ok(());
         }
         Err(NetError::HostNotAllowed {
@@ -107,18 +106,18 @@ impl HostPolicy {
     }
 
     fn explicitly_allowed(&self, host: &str) -> bool {
-        let bare = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        self.allowed.contains(&bare)
+        gonogo_io::net::is_explicitly_allowed(host, &self.allowed)
     }
 
     /// Resolves `host:port` and refuses non-loopback answers for hosts allowed only because
     /// their name looks local.
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
         self.check(host)?;
-        let bare = host.trim_matches(['[', ']']);
-        let addresses: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
-            Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => tokio::net::lookup_host((bare, port))
+        let bare = gonogo_io::net::bare_host(host);
+        // Address literals and `localhost` names (RFC 6761) need no resolver: no DNS query.
+        let addresses: Vec<SocketAddr> = match gonogo_io::net::addresses_without_dns(host, port) {
+            Some(addresses) => addresses,
+            None => tokio::net::lookup_host((bare, port))
                 .await
                 .map_err(|error| NetError::Dns {
                     host: host.to_string(),
@@ -132,20 +131,17 @@ impl HostPolicy {
                 message: "no addresses".into(),
             });
         }
-        if !self.explicitly_allowed(host) && addresses.iter().any(|a| !a.ip().is_loopback()) {
+        if !self.explicitly_allowed(host)
+            && addresses
+                .iter()
+                .any(|a| !gonogo_io::net::is_loopback_ip(a.ip()))
+        {
             return Err(NetError::HostNotAllowed {
                 host: host.to_string(),
             });
         }
         Ok(addresses)
     }
-}
-
-fn is_loopback_name(host: &str) -> bool {
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A probe or scrape target.

@@ -421,11 +421,7 @@ impl PrometheusClient {
 }
 
 fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    gonogo_io::net::is_loopback_host(host)
 }
 
 fn parse_sample_value(text: &str) -> Option<f64> {

@@ -71,8 +71,9 @@ fn start_alertmanager() -> Option<Prometheus> {
         .output()
         .is_err()
     {
-        eprintln!(
-            "SKIP (alertmanager part): `prometheus-alertmanager` is not installed (Debian package prometheus-alertmanager, listed in scripts/deps/debian.txt)"
+        gonogo_io::testing::missing_tool(
+            "prometheus-alertmanager (Debian package, listed in scripts/deps/debian.txt)",
+            "prometheus (alertmanager part)",
         );
         return None;
     }
@@ -119,8 +120,9 @@ fn start_prometheus(
         .output()
         .is_err()
     {
-        eprintln!(
-            "SKIP: the `prometheus` binary is not installed (Debian package `prometheus`, listed in scripts/deps/debian.txt; scripts/test installs it)"
+        gonogo_io::testing::missing_tool(
+            "prometheus (Debian package `prometheus`, listed in scripts/deps/debian.txt; scripts/test installs it)",
+            "prometheus",
         );
         return None;
     }

@@ -197,14 +197,8 @@ pub struct Rendered {
     pub junit: PathBuf,
 }
 
-/// A report file that could not be written.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
-pub struct WriteError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
-}
+/// A report file that could not be written (the one error type of every gonogo writer).
+pub use gonogo_io::atomic::WriteError;
 
 /// Writes `report.md`, `report.html`, `verdict.json` and `junit.xml` into `out_dir` (created if
 /// needed), each atomically.
@@ -232,32 +226,10 @@ pub fn render_all(
     Ok(files)
 }
 
-/// Writes a file atomically: a temporary file in the same folder, flushed, then renamed.
+/// Writes a file atomically: a `.gonogo-tmp-*` file in the same folder, flushed, then
+/// renamed (the one writer every crate uses, `gonogo_io::atomic`).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let error = |source| WriteError {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(error)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
-    // Temporary files are private (0600); a report is an ordinary file that CI artifacts and
-    // reviewers read.
-    use std::os::unix::fs::PermissionsExt as _;
-    temporary
-        .write_all(bytes)
-        .and_then(|()| {
-            temporary
-                .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-        })
-        .and_then(|()| temporary.as_file().sync_all())
-        .map_err(error)?;
-    temporary.persist(path).map_err(|e| error(e.error))?;
-    Ok(())
+    gonogo_io::atomic::write_atomic(path, bytes)
 }
 
 /// Reads every `*.json`/`*.jsonl` evidence file below a folder (recursively, in name order,

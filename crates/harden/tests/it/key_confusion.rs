@@ -32,7 +32,10 @@ fn rsa_key_pair() -> Option<(PathBuf, Vec<u8>, Vec<u8>)> {
         "key.pem",
     ]) && run(&["pkey", "-in", "key.pem", "-pubout", "-out", "public.pem"]))
     {
-        eprintln!("skipped: the openssl CLI is missing or failed (apt-get install openssl)");
+        gonogo_io::testing::missing_tool(
+            "openssl (the CLI is missing or failed; apt-get install openssl)",
+            "key_confusion",
+        );
         return None;
     }
     let private = std::fs::read(dir.join("key.pem")).unwrap();

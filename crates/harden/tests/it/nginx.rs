@@ -46,8 +46,9 @@ impl Nginx {
             .into_iter()
             .find(|path| std::path::Path::new(path).exists());
         let Some(binary) = binary else {
-            eprintln!(
-                "skipped: nginx is not installed (apt-get install nginx-light; see scripts/deps/debian.txt)"
+            gonogo_io::testing::missing_tool(
+                "nginx (apt-get install nginx-light; see scripts/deps/debian.txt)",
+                name,
             );
             return None;
         };
@@ -353,8 +354,11 @@ fn test_pki(name: &str, leaf_days: u32) -> Option<(PathBuf, PathBuf, PathBuf, Pa
             "leaf.ext",
         ]);
     if !made {
-        eprintln!("skipped: the openssl CLI is missing or failed (apt-get install openssl)");
         let _ = std::fs::remove_dir_all(&dir);
+        gonogo_io::testing::missing_tool(
+            "openssl (the CLI is missing or failed; apt-get install openssl)",
+            "nginx TLS certificates",
+        );
         return None;
     }
     Some((

@@ -142,8 +142,9 @@ fn compare(name: &str, gonogo: &Report, observatory: &serde_json::Value) -> Vec<
 #[test]
 fn gonogo_agrees_with_the_observatory_on_the_checks_they_share() {
     let Some(scan) = scanner() else {
-        eprintln!(
-            "skipped: the Observatory CLI is not installed (run scripts/deps/observatory.sh)"
+        gonogo_io::testing::missing_tool(
+            "the Observatory CLI (run scripts/deps/observatory.sh)",
+            "gonogo_agrees_with_the_observatory_on_the_checks_they_share",
         );
         return;
     };

@@ -60,9 +60,39 @@ pub(crate) fn emit(output: &OutputArgs, records: &[Evidence]) -> anyhow::Result<
     Ok(written)
 }
 
+/// `--timeout`-like flags written as a duration (`500ms`, `5s`): 1 ms to 1 hour, checked by
+/// clap before anything runs (also for policy sections passed as flags).
+pub(crate) fn flag_timeout(text: &str) -> Result<String, String> {
+    use gonogo_core::limits;
+    let duration = crate::probe::condition::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 500ms, 5s)"))?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
+    Ok(text.to_owned())
+}
+
+/// A duration flag that is checked later against its own bounds (watch windows, intervals):
+/// here only that it is a duration at all, without overflow.
+pub(crate) fn flag_duration(text: &str) -> Result<String, String> {
+    crate::probe::condition::parse_duration(text)
+        .map(|_| text.to_owned())
+        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 500ms, 5s, 10m)"))
+}
+
+/// `--timeout` flags in seconds (`10`, `2.5`): 0.001 to 3600.
+pub(crate) fn flag_timeout_seconds(text: &str) -> Result<f64, String> {
+    use gonogo_core::limits;
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    let duration = limits::seconds(seconds, text)?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
+    Ok(seconds)
+}
+
 fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
-    std::fs::write(path, content)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+    gonogo_io::atomic::write_atomic(path, content.as_bytes())?;
+    Ok(())
 }
 
 /// Whether stderr may use colour: a terminal and no non-empty `NO_COLOR`.

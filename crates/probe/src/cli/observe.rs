@@ -54,7 +54,7 @@ pub struct ObserveArgs {
     pub require: Vec<String>,
     /// Scrape a second time after this long (e.g. 5s) and report counters that went down
     /// without a restart (process_start_time_seconds unchanged).
-    #[arg(long, value_name = "DURATION", requires = "url")]
+    #[arg(long, value_name = "DURATION", requires = "url", value_parser = super::flag_duration)]
     pub rescrape_after: Option<String>,
     /// Exit 1 when the lint finds problems (default: report them only).
     #[arg(long)]
@@ -87,7 +87,7 @@ pub struct ObserveArgs {
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<String>,
     /// Scrape timeout in seconds.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = super::flag_timeout_seconds)]
     pub timeout: f64,
     #[command(flatten)]
     pub output: OutputArgs,

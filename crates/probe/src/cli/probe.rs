@@ -55,14 +55,14 @@ pub struct ProbeArgs {
     #[arg(long = "condition", short = 'c', value_name = "CONDITION")]
     pub conditions: Vec<String>,
     /// Watch for this long (e.g. 10m, 30s, 1h; at most 24h) instead of probing once.
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", value_parser = super::flag_duration)]
     pub watch: Option<String>,
     /// Time between scheduled attempts while watching (at least 10ms).
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = super::flag_duration)]
     pub interval: String,
     /// Start-up budget while watching (e.g. 30s): failed attempts before the first success
     /// and within this time are recorded as warm-up and not counted against availability.
-    #[arg(long, value_name = "DURATION", requires = "watch")]
+    #[arg(long, value_name = "DURATION", requires = "watch", value_parser = super::flag_duration)]
     pub warmup: Option<String>,
     /// HTTP method.
     #[arg(long, default_value = "GET")]
@@ -92,10 +92,10 @@ pub struct ProbeArgs {
     #[arg(long, requires = "resolver")]
     pub dns_tcp: bool,
     /// Connect timeout.
-    #[arg(long, value_name = "DURATION", default_value = "3s")]
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::flag_timeout)]
     pub connect_timeout: String,
     /// Total timeout of one attempt (a timeout is a failed attempt with reason `timeout`).
-    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = super::flag_timeout)]
     pub timeout: String,
     /// Parse bodies as application/health+json: auto (by Content-Type), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]

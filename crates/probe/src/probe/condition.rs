@@ -370,11 +370,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         _ => return None,
     };
     // Negative durations are allowed for certificate expiry comparisons; clamp for Duration.
-    if seconds.is_finite() {
-        Some(Duration::from_secs_f64(seconds.max(0.0)))
-    } else {
-        None
-    }
+    // Checked: a huge number is no duration (not a panic in `from_secs_f64`).
+    gonogo_core::limits::seconds(seconds.max(0.0), text).ok()
 }
 
 fn parse_signed_seconds(text: &str) -> Option<f64> {

@@ -455,6 +455,11 @@ pub async fn attempt(
         Scheme::Dns => {
             let lookup = async {
                 policy.check(&spec.target.host)?;
+                // `localhost` names answer loopback without asking a resolver (RFC 6761).
+                if let Some(addresses) = gonogo_io::net::addresses_without_dns(&spec.target.host, 0)
+                {
+                    return Ok(addresses.iter().map(|a| a.ip().to_string()).collect());
+                }
                 tokio::net::lookup_host((spec.target.host.as_str(), 0))
                     .await
                     .map(|addresses| addresses.map(|a| a.ip().to_string()).collect::<Vec<_>>())

@@ -157,8 +157,11 @@ impl ServerProcess {
             .output()
             .is_err()
         {
-            eprintln!(
-                "SKIP: `{program}` is not installed (Debian package {package}, listed in scripts/deps/debian.txt)"
+            gonogo_io::testing::missing_tool(
+                &format!(
+                    "`{program}` (Debian package {package}, listed in scripts/deps/debian.txt)"
+                ),
+                "probe integration test",
             );
             return None;
         }
