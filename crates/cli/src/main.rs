@@ -11,6 +11,7 @@ mod fsutil;
 mod gate;
 mod interrupt;
 mod pipeline;
+mod record;
 mod run;
 mod thresholds;
 
@@ -66,9 +67,11 @@ enum Command {
     Prometheus(gonogo_probe::cli::prometheus::PrometheusArgs),
     /// Audit a live HTTP service's security hardening (OWASP ASVS).
     Harden(gonogo_harden::cli::HardenArgs),
+    /// Record figures typed by hand (a ratio, samples, an exact value or an estimate) as evidence.
+    Record(record::RecordArgs),
     /// Write a commented starter policy.
     Init(InitArgs),
-    /// Print the JSON Schema of the policy file or of verdict.json.
+    /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
     Schema(SchemaArgs),
 }
 
@@ -95,6 +98,8 @@ enum Schema {
     Policy,
     /// verdict.json, version 1
     Verdict,
+    /// One evidence record (a .json file; one per line in .jsonl), version 1
+    Evidence,
 }
 
 fn main() -> ExitCode {
@@ -116,6 +121,7 @@ fn main() -> ExitCode {
         Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
+        Command::Record(args) => record::run(args).map(Outcome::from),
         Command::Init(args) => init(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
     };
@@ -232,6 +238,7 @@ fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
     let schema = match args.which {
         Schema::Policy => gonogo_core::policy::json_schema(),
         Schema::Verdict => gonogo_report::json::json_schema(),
+        Schema::Evidence => gonogo_core::wire::json_schema(),
     };
     let text = serde_json::to_string_pretty(&schema).context("serialising the schema")?;
     gate::ignore_broken_pipe({

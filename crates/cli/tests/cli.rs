@@ -233,6 +233,7 @@ fn published_schemas_are_up_to_date() {
     for (which, file) in [
         ("policy", "schemas/policy.schema.json"),
         ("verdict", "schemas/verdict.schema.json"),
+        ("evidence", "schemas/evidence.schema.json"),
     ] {
         let output = gonogo(&["schema", which], &repo());
         let committed = std::fs::read_to_string(repo().join(file)).unwrap_or_default();

@@ -527,11 +527,16 @@ pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
 }
 
 /// Whether a ratio metric counts a whole population rather than a sample of one: lines,
-/// branches and functions covered. Its `rate` is compared exactly, with no interval.
+/// branches and functions covered, the required series exposed. Its `rate` is compared
+/// exactly, with no interval.
 pub fn is_census(metric: &str) -> bool {
     matches!(
         metric,
-        "coverage.lines" | "coverage.branches" | "coverage.functions"
+        "coverage.lines"
+            | "coverage.branches"
+            | "coverage.functions"
+            // The required series present, of every series the policy requires.
+            | "observe.metrics.required"
     )
 }
 

@@ -81,12 +81,20 @@ pub enum WireError {
     Empty,
 }
 
-#[derive(Serialize, Deserialize)]
+/// One evidence record, version 1 (the published schema: `gonogo schema evidence`).
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(title = "gonogo evidence record, version 1")]
 struct RecordV1 {
+    /// The format version: 1.
     gonogo_evidence: u32,
+    /// What produced it: `junit`, `load`, `manual` (typed by hand)... one lower-case word.
     kind: String,
     source: SourceV1,
+    /// SHA-256 of the raw input, 64 hex digits.
     sha256: String,
+    /// When it was measured or collected (RFC 3339); more than 5 minutes in the future is
+    /// refused.
+    #[schemars(with = "String")]
     collected_at: jiff::Timestamp,
     tool: ToolV1,
     #[serde(deserialize_with = "unique_keys")]
@@ -132,20 +140,20 @@ where
     deserializer.deserialize_map(Unique(std::marker::PhantomData))
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct SourceV1 {
     #[serde(rename = "type")]
     source_type: String,
     location: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct ToolV1 {
     name: String,
     version: String,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct MetricV1 {
     unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,10 +170,16 @@ struct MetricV1 {
     estimate: bool,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct RatioV1 {
     k: u64,
     n: u64,
+}
+
+/// The JSON Schema of one evidence record (a `.json` file holds one; a `.jsonl` file one per
+/// line), for tools and people that write evidence by hand.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(RecordV1)).expect("schema serialises")
 }
 
 /// Reads every record of an evidence file's text (one JSON object, or JSON Lines).

@@ -3,7 +3,9 @@
 //!
 //! [`Telemetry::record`] is called once per request by the edge middleware;
 //! [`Telemetry::render_metrics`] writes `/metrics`. Log lines look like
-//! `{"ts":"2026-11-25T12:00:00Z","level":"info","msg":"request","method":"GET","path":"/","status":200,"duration_ms":0.412}`.
+//! `{"ts":"2026-11-25T12:00:00Z","level":"info","msg":"request","method":"GET","path":"/","status":200,"duration_ms":0.412}`;
+//! in hardened mode each line also carries a `request_id` (weak mode's logs cannot be joined
+//! to a request: a realistic flaw `observe.logs.fields` finds).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,6 +31,8 @@ pub(crate) struct Telemetry {
     mode: Mode,
     series: Mutex<Series>,
     pub(crate) login_attempts: AtomicU64,
+    /// Requests logged, for hardened mode's request ids.
+    logged: AtomicU64,
     log: Option<Mutex<std::fs::File>>,
 }
 
@@ -57,6 +61,7 @@ impl Telemetry {
             mode,
             series: Mutex::new(Series::default()),
             login_attempts: AtomicU64::new(0),
+            logged: AtomicU64::new(0),
             log,
         })
     }
@@ -78,7 +83,7 @@ impl Telemetry {
         }
         if let Some(log) = &self.log {
             let level = if status >= 500 { "error" } else { "info" };
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "ts": jiff::Timestamp::now().to_string(),
                 "level": level,
                 "msg": "request",
@@ -87,6 +92,10 @@ impl Telemetry {
                 "status": status,
                 "duration_ms": (seconds * 1e6).round() / 1e3,
             });
+            if self.mode == Mode::Hardened {
+                let id = self.logged.fetch_add(1, Ordering::Relaxed);
+                line["request_id"] = serde_json::json!(format!("req-{id:016x}"));
+            }
             let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
             let _ = writeln!(file, "{line}");
         }
