@@ -8,11 +8,17 @@
 //! [`HASH_QUEUE`] in flight, so memory stays bounded): SHA-256 costs about as much CPU as
 //! parsing, and on two cores the two halves overlap.
 //!
+//! [`open_regular`] opens an input only when it is a regular file: a FIFO, a socket or a device
+//! (`/dev/zero`, `/dev/urandom`) is refused before it is opened (opening a FIFO would wait for a
+//! writer; reading a device may never end), with a message naming what it is.
+//!
 //! [`locate`] is only called on failure: it re-reads the input from the start up to the
 //! error's byte offset, counting lines, and keeps at most [`EXCERPT_CHARS`] characters of the
 //! line around the error.
 
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use gonogo_core::evidence::Sha256Stream;
 
@@ -146,6 +152,52 @@ impl<R> Drop for HashingReader<R> {
             let _ = hasher.join();
         }
     }
+}
+
+/// What a special file is, in words, or `None` for a regular file or a folder.
+pub fn special_file_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_char_device() {
+        Some("a character device")
+    } else if file_type.is_block_device() {
+        Some("a block device")
+    } else {
+        None
+    }
+}
+
+/// The error for a special file: what it is, and why it is not read.
+pub fn special_file_error(kind: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "is {kind}, not a regular file: gonogo reads only regular files (a special file may never end)"
+        ),
+    )
+}
+
+/// Opens `path` for reading if it is a regular file; a special file is refused without being
+/// opened (see the module docs). Checked again on the open file, in case it was swapped.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    if let Some(kind) = special_file_kind(std::fs::metadata(path)?.file_type()) {
+        return Err(special_file_error(kind));
+    }
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    if let Some(kind) = special_file_kind(metadata.file_type()) {
+        return Err(special_file_error(kind));
+    }
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a folder, not a file",
+        ));
+    }
+    Ok(file)
 }
 
 /// A resolved position: 1-based line and column (in characters), the byte offset when it

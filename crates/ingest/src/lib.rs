@@ -35,7 +35,6 @@ pub mod k6;
 pub mod sarif;
 mod xml;
 
-use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -322,7 +321,7 @@ pub fn collect_file_with(
         path: display.clone(),
         source,
     };
-    let file = File::open(path).map_err(io_error)?;
+    let file = input::open_regular(path).map_err(io_error)?;
     let mut hashing = input::HashingReader::new(file);
     let result = parse_reader_with(kind, &mut hashing, options);
     let parsed = match result {
@@ -365,7 +364,7 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
             }
         }
         ParseError::Malformed { at, message } => {
-            let located = File::open(path).and_then(|file| input::locate(file, at));
+            let located = input::open_regular(path).and_then(|file| input::locate(file, at));
             let (line, column, byte_offset, excerpt) = match located {
                 Ok(found) => (found.line, found.column, found.byte_offset, found.excerpt),
                 Err(_) => match at {
@@ -458,9 +457,20 @@ pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestErro
         }
         files.sort();
     } else {
+        // Not a file, a folder or a glob: say what it is (a FIFO is not "missing").
+        let source = match std::fs::metadata(path) {
+            Ok(metadata) => match input::special_file_kind(metadata.file_type()) {
+                Some(kind) => input::special_file_error(kind),
+                None => std::io::Error::other("is neither a file nor a folder"),
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder")
+            }
+            Err(error) => error,
+        };
         return Err(IngestError::Io {
             path: pattern.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            source,
         });
     }
     if files.is_empty() {
@@ -532,7 +542,7 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
     let mut combined_hash = gonogo_core::evidence::Sha256Stream::new();
     for path in paths {
         let display = path.display().to_string();
-        let file = File::open(path).map_err(|source| IngestError::Io {
+        let file = input::open_regular(path).map_err(|source| IngestError::Io {
             path: display.clone(),
             source,
         })?;

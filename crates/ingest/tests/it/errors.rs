@@ -202,3 +202,47 @@ fn hash_is_of_the_file_bytes() {
     let evidence = collect_file(Kind::Junit, &path).unwrap();
     assert_eq!(evidence.sha256, gonogo_core::evidence::sha256_hex(content));
 }
+
+/// Defect 1 (issue 15): a device is refused at once, by what it is, never read to its end.
+#[test]
+fn collect_refuses_dev_zero_at_once() {
+    for kind in [Kind::Auto, Kind::Lcov, Kind::Junit, Kind::Sarif] {
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let error = gonogo_ingest::collect_path(kind, device).unwrap_err();
+            let text = error.to_string();
+            assert_eq!(error.code(), "io", "{text}");
+            assert!(text.starts_with(device), "{text}");
+            assert!(text.contains("is a character device"), "{text}");
+            // The file-level entry point refuses it too (it would read forever otherwise).
+            let text = collect_file(kind, std::path::Path::new(device))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("is a character device"), "{text}");
+        }
+    }
+}
+
+/// Defect 16 (issue 15): a FIFO is named as one (not "no such file or folder"), and refused
+/// without being opened (opening it would wait for a writer that never comes).
+#[test]
+fn collect_names_a_fifo_and_does_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("results.xml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) runs");
+    assert!(status.success());
+    let error = gonogo_ingest::collect_path(Kind::Junit, fifo.to_str().unwrap()).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("is a FIFO (named pipe)"), "{text}");
+    assert!(!text.contains("no such file"), "{text}");
+    let text = collect_file(Kind::Junit, &fifo).unwrap_err().to_string();
+    assert!(text.contains("is a FIFO (named pipe)"), "{text}");
+    // A missing file is still called missing.
+    let missing = dir.path().join("absent.xml");
+    let text = gonogo_ingest::collect_path(Kind::Junit, missing.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("no such file or folder"), "{text}");
+}
