@@ -297,7 +297,7 @@ fn check_histogram_header(bytes: &[u8]) -> Result<(), String> {
             "histogram declares {digits} significant digits; at most {MAX_HISTOGRAM_DIGITS} are read"
         ));
     }
-    if low < 1 || low > u64::MAX / 2 || high < low * 2 {
+    if !(1..=u64::MAX / 2).contains(&low) || high < low * 2 {
         // Invalid bounds: the deserializer refuses them without allocating.
         return Ok(());
     }
