@@ -188,7 +188,46 @@ pub fn parse_reader(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseErro
 }
 
 /// [`parse_reader`] with the policy's options.
+///
+/// Encodings: a UTF-8 byte order mark is skipped (JSON and LCOV readers refuse it otherwise);
+/// a UTF-16 input (byte order mark, or XML starting `<?` in 16-bit units) and XML whose
+/// declaration names another encoding (`ISO-8859-1`, `windows-1252`...) are decoded to UTF-8
+/// as they stream ([`input::Transcoder`]); an encoding no decoder exists for is refused by name.
 pub fn parse_reader_with(
+    kind: Kind,
+    mut input: impl BufRead,
+    options: &CollectOptions,
+) -> Result<Parsed, ParseError> {
+    match input::input_encoding(input.fill_buf()?) {
+        input::InputEncoding::Utf8 { bom } => {
+            if bom && !matches!(kind, Kind::Junit | Kind::Cobertura | Kind::Jacoco) {
+                // XML parsers skip the BOM themselves (and count it in their offsets).
+                let prefix = input.fill_buf()?;
+                let text_follows = prefix[3..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_none_or(|&b| b != b'<');
+                if text_follows {
+                    input.consume(3);
+                }
+            }
+            parse_utf8(kind, input, options)
+        }
+        input::InputEncoding::Decode(encoding) => {
+            parse_utf8(kind, input::Transcoder::new(input, encoding), options)
+        }
+        input::InputEncoding::Unsupported(label) => Err(ParseError::malformed_at(
+            0,
+            format!(
+                "the XML declares the encoding {label:?}, which gonogo cannot decode; \
+                 convert the file to UTF-8"
+            ),
+        )),
+    }
+}
+
+/// [`parse_reader_with`] once the input is UTF-8.
+fn parse_utf8(
     kind: Kind,
     mut input: impl BufRead,
     options: &CollectOptions,
@@ -581,6 +620,9 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
                 ));
             }
         };
+        if detected == Kind::Lcov && prefix.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            reader.consume(3);
+        }
         let parsed = match detected {
             Kind::Lcov => coverage::lcov::parse(reader),
             Kind::Cobertura => coverage::cobertura::parse(reader),
