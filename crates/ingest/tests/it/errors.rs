@@ -246,3 +246,70 @@ fn collect_names_a_fifo_and_does_not_wait_for_a_writer() {
         .to_string();
     assert!(text.contains("no such file or folder"), "{text}");
 }
+
+/// A JUnit file made lazily from pieces (`Bytes` kept as is, `Repeat(byte, n)` generated as
+/// it is read), so a huge input never exists in memory.
+fn lazy(pieces: Vec<Piece>) -> impl std::io::BufRead {
+    use std::io::Read;
+    let mut reader: Box<dyn Read> = Box::new(std::io::empty());
+    for piece in pieces {
+        reader = match piece {
+            Piece::Bytes(bytes) => Box::new(reader.chain(std::io::Cursor::new(bytes))),
+            Piece::Repeat(byte, n) => Box::new(reader.chain(std::io::repeat(byte).take(n))),
+        };
+    }
+    std::io::BufReader::new(reader)
+}
+
+enum Piece {
+    Bytes(Vec<u8>),
+    Repeat(u8, u64),
+}
+
+fn bytes(text: &str) -> Piece {
+    Piece::Bytes(text.as_bytes().to_vec())
+}
+
+/// Defect 4 (issue 15): a huge `<failure>` body, attribute, comment, CDATA section or tag is
+/// cut to a bounded excerpt before quick-xml buffers it; every testcase is still counted and
+/// the record says what was cut.
+#[test]
+fn junit_huge_failure_body_and_attribute_keep_a_bounded_excerpt() {
+    const HUGE: u64 = 24 << 20;
+    let input = lazy(vec![
+        bytes("<?xml version=\"1.0\"?>\n<testsuite name=\"s\" tests=\"4\">\n"),
+        bytes("<!-- "),
+        Piece::Repeat(b'c', HUGE),
+        bytes(" -->\n<testcase name=\"body\"><failure message=\"boom\">caf\u{e9} &amp; "),
+        Piece::Repeat(b'x', HUGE),
+        bytes("</failure></testcase>\n<testcase name=\"attribute\"><failure message=\""),
+        Piece::Repeat(b'y', HUGE),
+        bytes("\">short</failure></testcase>\n<testcase name=\"cdata\"><error><![CDATA["),
+        Piece::Repeat(b'z', HUGE),
+        bytes("]]></error></testcase>\n<testcase name=\"many-attributes\""),
+        Piece::Bytes(b" a=\"0123456789\"".repeat(600_000)),
+        bytes("/>\n</testsuite>\n"),
+    ]);
+    let summary = gonogo_ingest::junit::parse(input).unwrap();
+    assert_eq!(summary.testcases, 4);
+    assert_eq!((summary.failed, summary.errored, summary.passed), (2, 1, 1));
+    let warning = summary
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("truncated:"))
+        .unwrap_or_else(|| panic!("no truncation warning: {:?}", summary.warnings));
+    assert!(
+        warning.contains("5 texts, attribute values or tags"),
+        "{warning}"
+    );
+    // The messages the record keeps are short excerpts.
+    for case in &summary.failing {
+        let message = case.message.as_deref().unwrap_or("");
+        assert!(
+            message.len() <= 4096,
+            "{}: {} bytes",
+            case.name,
+            message.len()
+        );
+    }
+}
