@@ -548,6 +548,14 @@ pub fn metrics_evidence(observed: &Observed) -> Evidence {
         "problems_kept": report.problems.len(),
         "required": report.required,
     });
+    if report.summary.untracked_samples > 0 {
+        evidence.details["truncated"] = serde_json::json!(format!(
+            "truncated: {} samples of series beyond the first {} of their family counted and \
+             linted, not checked for duplicates or order",
+            report.summary.untracked_samples,
+            crate::exposition::MAX_TRACKED_SERIES
+        ));
+    }
     evidence
 }
 
