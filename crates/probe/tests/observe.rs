@@ -134,6 +134,19 @@ fn a_file_that_does_not_parse_exits_3() {
     assert!(!evidence.exists(), "no evidence from an unparseable file");
 }
 
+/// Defect 1 (issue 15), through the command: `observe --file /dev/null` (linted as an empty
+/// exposition before) and `/dev/zero` (read forever before) exit 3 at once, with no evidence.
+#[test]
+fn observe_file_on_a_device_exits_3_without_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    for device in ["/dev/null", "/dev/zero"] {
+        let code = run(args(&["--file", device], &evidence)).unwrap();
+        assert_eq!(code, ExitCode::from(3), "{device}");
+        assert!(!evidence.exists(), "{device}: no evidence from a device");
+    }
+}
+
 #[test]
 fn non_loopback_hosts_are_refused_without_traffic() {
     let dir = tempfile::tempdir().unwrap();
