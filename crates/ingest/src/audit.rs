@@ -1,8 +1,11 @@
 //! Dependency audits: `cargo audit --json`, `npm audit --json` (npm 6 and npm 7+),
 //! `pip-audit -f json` and `osv-scanner --format json`, into open vulnerabilities by severity.
 //!
-//! Audit reports are small (one entry per vulnerable package), so each is read whole with
-//! serde_json and its shape sniffed explicitly. Severity:
+//! cargo-audit, npm and osv-scanner reports are read whole with serde_json and their shape
+//! sniffed explicitly; pip-audit reports (one entry per *dependency*, so they grow with the
+//! project) are streamed one dependency at a time ([`pip_audit_stream`]). In every format at
+//! most [`MAX_KEPT`] vulnerabilities are kept one by one; later ones are counted by severity,
+//! never hidden by an ignore rule, and the record says how many. Severity:
 //!
 //! - cargo-audit has none: it is computed from the advisory's CVSS v3 vector ([`cvss3_base_score`])
 //!   and banded as NVD does (9.0+ critical, 7.0+ high, 4.0+ moderate, above 0 low); no vector,
@@ -33,6 +36,11 @@ use crate::{Kind, Parsed};
 
 /// Vulnerabilities listed in the details.
 pub const MAX_LISTED: usize = 200;
+
+/// Vulnerabilities kept one by one (for ignore rules and the listing); later ones are
+/// counted by severity only, so memory stays bounded. Ignore rules are not applied to those:
+/// they are counted, never hidden.
+pub const MAX_KEPT: usize = 20_000;
 
 /// Severity bands, as the catalogue names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -114,6 +122,9 @@ pub struct AuditSummary {
     pub ignored: Vec<(Vulnerability, AuditIgnore)>,
     /// Vulnerabilities an ignore rule matched after its last day: counted, with the rule.
     pub expired: Vec<(Vulnerability, AuditIgnore)>,
+    /// Vulnerabilities past [`MAX_KEPT`], by severity (in [`SEVERITIES`] order): counted, not
+    /// kept, no ignore rule applied.
+    pub not_kept: [u64; 5],
 }
 
 /// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
@@ -203,10 +214,30 @@ impl AuditSummary {
     }
 
     pub fn count(&self, severity: Severity) -> u64 {
+        let index = SEVERITIES.iter().position(|s| *s == severity).unwrap_or(4);
         self.vulnerabilities
             .iter()
             .filter(|v| v.severity == severity)
             .count() as u64
+            + self.not_kept[index]
+    }
+
+    /// Vulnerabilities read, kept or not.
+    pub fn n_vulnerabilities(&self) -> u64 {
+        self.vulnerabilities.len() as u64 + self.not_kept.iter().sum::<u64>()
+    }
+
+    /// Adds a vulnerability: kept while fewer than [`MAX_KEPT`] are, else counted.
+    pub fn push(&mut self, vulnerability: Vulnerability) {
+        if self.vulnerabilities.len() < MAX_KEPT {
+            self.vulnerabilities.push(vulnerability);
+        } else {
+            let index = SEVERITIES
+                .iter()
+                .position(|s| *s == vulnerability.severity)
+                .unwrap_or(4);
+            self.not_kept[index] += 1;
+        }
     }
 
     pub fn into_parsed(self) -> Parsed {
@@ -234,7 +265,7 @@ impl AuditSummary {
         let details = json!({
             "audit_tool": self.tool,
             "dependencies_checked": self.dependencies_checked,
-            "vulnerability_count": self.vulnerabilities.len(),
+            "vulnerability_count": self.n_vulnerabilities(),
             "vulnerabilities": listed.iter().take(MAX_LISTED).map(|v| json!({
                 "id": v.id,
                 "package": v.package,
@@ -255,6 +286,14 @@ impl AuditSummary {
                 "expires": rule.expires.map(|d| d.to_string()),
             })).collect::<Vec<_>>(),
         });
+        let mut details = details;
+        let not_kept: u64 = self.not_kept.iter().sum();
+        if not_kept > 0 {
+            details["truncated"] = json!(format!(
+                "truncated: {not_kept} vulnerabilities beyond {MAX_KEPT} counted by severity, \
+                 not listed; ignore rules were not applied to them"
+            ));
+        }
         Parsed {
             kind: "audit",
             tool: Tool::new(self.tool.clone(), "unknown"),
@@ -283,6 +322,10 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 
 /// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
 pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    if kind == Kind::PipAudit {
+        let summary = pip_audit_stream(input)?;
+        return checked(summary);
+    }
     let document: Value =
         serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
     let summary = match kind {
@@ -297,6 +340,11 @@ pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, Pa
             });
         }
     };
+    checked(summary)
+}
+
+/// No dependency checked is no evidence.
+fn checked(summary: AuditSummary) -> Result<AuditSummary, ParseError> {
     if summary.dependencies_checked == Some(0) {
         return Err(ParseError::NoEvidence(format!(
             "{} checked no dependency, which proves nothing",
@@ -348,7 +396,7 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .and_then(cvss3_base_score)
             .map(Severity::from_score)
             .unwrap_or(Severity::Unknown);
-        summary.vulnerabilities.push(Vulnerability {
+        summary.push(Vulnerability {
             id: text(&advisory["id"]).unwrap_or_default(),
             package: text(&entry["package"]["name"])
                 .or_else(|| text(&advisory["package"]))
@@ -363,11 +411,11 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         });
     }
     if let Some(count) = vulnerabilities.get("count").and_then(Value::as_u64)
-        && count != summary.vulnerabilities.len() as u64
+        && count != summary.n_vulnerabilities()
     {
         summary.warnings.push(format!(
             "the report says {count} vulnerabilities but lists {}",
-            summary.vulnerabilities.len()
+            summary.n_vulnerabilities()
         ));
     }
     if let Some(warnings) = document.get("warnings").and_then(Value::as_object) {
@@ -463,7 +511,7 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                         .collect();
                     (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
                 });
-            summary.vulnerabilities.push(Vulnerability {
+            summary.push(Vulnerability {
                 id: ids.first().cloned().unwrap_or_else(|| name.clone()),
                 package: name,
                 version: text(&entry["range"]),
@@ -481,7 +529,7 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 summary.informational.push(format!("info: {package} {id}"));
                 continue;
             }
-            summary.vulnerabilities.push(Vulnerability {
+            summary.push(Vulnerability {
                 id: text(&advisory["url"]).unwrap_or_else(|| id.clone()),
                 package,
                 version: text(&advisory["vulnerable_versions"]),
@@ -504,10 +552,10 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .iter()
             .filter_map(|k| declared.get(*k).and_then(Value::as_u64))
             .sum();
-        if declared_total != summary.vulnerabilities.len() as u64 {
+        if declared_total != summary.n_vulnerabilities() {
             summary.warnings.push(format!(
                 "metadata.vulnerabilities totals {declared_total} but {} entries were read",
-                summary.vulnerabilities.len()
+                summary.n_vulnerabilities()
             ));
         }
     }
@@ -529,19 +577,56 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             ));
         }
     };
-    let mut summary = AuditSummary {
-        tool: "pip-audit".into(),
-        ..AuditSummary::default()
-    };
-    let mut skipped = Vec::new();
+    let mut state = PipAudit::default();
     for dependency in dependencies {
+        state.dependency(dependency);
+    }
+    state.finish()
+}
+
+/// `pip-audit -f json` read in one streaming pass: each dependency is read, counted and
+/// dropped (the document is never held whole; see [`MAX_KEPT`]).
+pub fn pip_audit_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = PipAudit::default();
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    PipSeed { state: &mut state }
+        .deserialize(&mut deserializer)
+        .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    if !state.saw_list {
+        return Err(wrong(
+            "a pip-audit report",
+            "JSON without a `dependencies` list",
+        ));
+    }
+    state.finish()
+}
+
+/// What reading a pip-audit report keeps: bounded.
+#[derive(Default)]
+struct PipAudit {
+    summary: AuditSummary,
+    saw_list: bool,
+    dependencies: u64,
+    skipped: u64,
+    /// The first few skipped dependencies, for the messages.
+    skipped_first: Vec<String>,
+}
+
+impl PipAudit {
+    fn dependency(&mut self, dependency: &Value) {
+        self.dependencies += 1;
         let name = text(&dependency["name"]).unwrap_or_default();
         if let Some(reason) = dependency.get("skip_reason").and_then(Value::as_str) {
-            skipped.push(format!("{name}: {reason}"));
-            continue;
+            self.skipped += 1;
+            if self.skipped_first.len() < 5 {
+                self.skipped_first.push(format!("{name}: {reason}"));
+            }
+            return;
         }
         for vuln in dependency["vulns"].as_array().into_iter().flatten() {
-            summary.vulnerabilities.push(Vulnerability {
+            self.summary.push(Vulnerability {
                 id: text(&vuln["id"]).unwrap_or_default(),
                 package: name.clone(),
                 version: text(&dependency["version"]),
@@ -554,34 +639,73 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             });
         }
     }
-    let checked = (dependencies.len() - skipped.len()) as u64;
-    if checked == 0 && !skipped.is_empty() {
-        return Err(ParseError::NoEvidence(format!(
-            "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
-            skipped.len(),
-            skipped
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
+
+    fn finish(self) -> Result<AuditSummary, ParseError> {
+        let mut summary = self.summary;
+        summary.tool = "pip-audit".into();
+        let checked = self.dependencies - self.skipped;
+        if checked == 0 && self.skipped > 0 {
+            return Err(ParseError::NoEvidence(format!(
+                "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
+                self.skipped,
+                self.skipped_first
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+        if self.skipped > 0 {
+            summary.warnings.push(format!(
+                "{} of {} dependencies were not checked: {}",
+                self.skipped,
+                self.dependencies,
+                self.skipped_first.join("; ")
+            ));
+        }
+        summary.dependencies_checked = Some(checked);
+        Ok(summary)
     }
-    if !skipped.is_empty() {
-        summary.warnings.push(format!(
-            "{} of {} dependencies were not checked: {}",
-            skipped.len(),
-            dependencies.len(),
-            skipped
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+}
+
+/// The top level of a pip-audit report: a list of dependencies, or an object whose
+/// `dependencies` list is streamed (everything else is skipped unread).
+struct PipSeed<'a> {
+    state: &'a mut PipAudit,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PipSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
-    summary.dependencies_checked = Some(checked);
-    Ok(summary)
+}
+
+impl<'de> serde::de::Visitor<'de> for PipSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a pip-audit report (an object with `dependencies`, or a list)")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.state.saw_list = true;
+        while let Some(dependency) = seq.next_element::<Value>()? {
+            self.state.dependency(&dependency);
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "dependencies" {
+                map.next_value_seed(PipSeed {
+                    state: &mut *self.state,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `osv-scanner --format json`.
@@ -602,7 +726,7 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
             if groups.is_empty() {
                 // Older output without groups: one entry per vulnerability record.
                 for vuln in package["vulnerabilities"].as_array().into_iter().flatten() {
-                    summary.vulnerabilities.push(Vulnerability {
+                    summary.push(Vulnerability {
                         id: text(&vuln["id"]).unwrap_or_default(),
                         package: name.clone(),
                         version: version.clone(),
@@ -631,7 +755,7 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
                     .flatten()
                     .find(|v| ids.iter().any(|id| v["id"].as_str() == Some(id)))
                     .and_then(|v| text(&v["summary"]));
-                summary.vulnerabilities.push(Vulnerability {
+                summary.push(Vulnerability {
                     id: ids.first().cloned().unwrap_or_default(),
                     package: name.clone(),
                     version: version.clone(),
