@@ -1,10 +1,11 @@
 //! Dependency audits: `cargo audit --json`, `npm audit --json` (npm 6 and npm 7+),
 //! `pip-audit -f json` and `osv-scanner --format json`, into open vulnerabilities by severity.
 //!
-//! cargo-audit, npm and osv-scanner reports are read whole with serde_json and their shape
-//! sniffed explicitly; pip-audit reports (one entry per *dependency*, so they grow with the
-//! project) are streamed one dependency at a time ([`pip_audit_stream`]). In every format at
-//! most [`MAX_KEPT`] vulnerabilities are kept one by one; later ones are counted by severity,
+//! npm and osv-scanner reports are read whole with serde_json and their shape sniffed
+//! explicitly; cargo-audit ([`cargo_audit_stream`]) and pip-audit ([`pip_audit_stream`],
+//! one entry per *dependency*, so it grows with the project) are streamed entry by entry. In
+//! every format at most [`MAX_KEPT`] vulnerabilities are kept one by one; later ones are
+//! counted by severity,
 //! never hidden by an ignore rule, and the record says how many. Severity:
 //!
 //! - cargo-audit has none: it is computed from the advisory's CVSS v3 vector ([`cvss3_base_score`])
@@ -322,9 +323,10 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 
 /// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
 pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
-    if kind == Kind::PipAudit {
-        let summary = pip_audit_stream(input)?;
-        return checked(summary);
+    match kind {
+        Kind::PipAudit => return checked(pip_audit_stream(input)?),
+        Kind::CargoAudit => return checked(cargo_audit_stream(input)?),
+        _ => {}
     }
     let document: Value =
         serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
@@ -389,28 +391,47 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         .into_iter()
         .flatten()
     {
-        let advisory = &entry["advisory"];
-        let severity = advisory
-            .get("cvss")
-            .and_then(Value::as_str)
-            .and_then(cvss3_base_score)
-            .map(Severity::from_score)
-            .unwrap_or(Severity::Unknown);
-        summary.push(Vulnerability {
-            id: text(&advisory["id"]).unwrap_or_default(),
-            package: text(&entry["package"]["name"])
-                .or_else(|| text(&advisory["package"]))
-                .unwrap_or_default(),
-            version: text(&entry["package"]["version"]),
-            severity,
-            title: text(&advisory["title"]),
-            aliases: advisory["aliases"]
-                .as_array()
-                .map(|a| a.iter().filter_map(text).collect())
-                .unwrap_or_default(),
-        });
+        cargo_audit_entry(&mut summary, entry);
     }
-    if let Some(count) = vulnerabilities.get("count").and_then(Value::as_u64)
+    cargo_audit_count(
+        &mut summary,
+        vulnerabilities.get("count").and_then(Value::as_u64),
+    );
+    if let Some(warnings) = document.get("warnings").and_then(Value::as_object) {
+        for (kind, list) in warnings {
+            for warning in list.as_array().into_iter().flatten() {
+                cargo_audit_warning(&mut summary, kind, warning);
+            }
+        }
+    }
+    Ok(summary)
+}
+
+fn cargo_audit_entry(summary: &mut AuditSummary, entry: &Value) {
+    let advisory = &entry["advisory"];
+    let severity = advisory
+        .get("cvss")
+        .and_then(Value::as_str)
+        .and_then(cvss3_base_score)
+        .map(Severity::from_score)
+        .unwrap_or(Severity::Unknown);
+    summary.push(Vulnerability {
+        id: text(&advisory["id"]).unwrap_or_default(),
+        package: text(&entry["package"]["name"])
+            .or_else(|| text(&advisory["package"]))
+            .unwrap_or_default(),
+        version: text(&entry["package"]["version"]),
+        severity,
+        title: text(&advisory["title"]),
+        aliases: advisory["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(text).collect())
+            .unwrap_or_default(),
+    });
+}
+
+fn cargo_audit_count(summary: &mut AuditSummary, count: Option<u64>) {
+    if let Some(count) = count
         && count != summary.n_vulnerabilities()
     {
         summary.warnings.push(format!(
@@ -418,18 +439,175 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             summary.n_vulnerabilities()
         ));
     }
-    if let Some(warnings) = document.get("warnings").and_then(Value::as_object) {
-        for (kind, list) in warnings {
-            for warning in list.as_array().into_iter().flatten() {
-                let package = text(&warning["package"]["name"]).unwrap_or_default();
-                let id = text(&warning["advisory"]["id"]).unwrap_or_default();
-                summary
-                    .informational
-                    .push(format!("{kind}: {package} {id}").trim().to_string());
+}
+
+fn cargo_audit_warning(summary: &mut AuditSummary, kind: &str, warning: &Value) {
+    if summary.informational.len() >= MAX_KEPT {
+        return;
+    }
+    let package = text(&warning["package"]["name"]).unwrap_or_default();
+    let id = text(&warning["advisory"]["id"]).unwrap_or_default();
+    summary
+        .informational
+        .push(format!("{kind}: {package} {id}").trim().to_string());
+}
+
+/// `cargo audit --json` read in one streaming pass: `vulnerabilities.list` and `warnings`
+/// entry by entry, `lockfile.dependency-count` kept, everything else skipped unread.
+pub fn cargo_audit_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = CargoAudit {
+        summary: AuditSummary {
+            tool: "cargo-audit".into(),
+            ..AuditSummary::default()
+        },
+        saw_vulnerabilities: false,
+        count: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    CargoSeed {
+        state: &mut state,
+        level: CargoLevel::Top,
+    }
+    .deserialize(&mut deserializer)
+    .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    if !state.saw_vulnerabilities {
+        return Err(wrong(
+            "a cargo-audit report",
+            "JSON without a `vulnerabilities` object",
+        ));
+    }
+    let mut summary = state.summary;
+    cargo_audit_count(&mut summary, state.count);
+    Ok(summary)
+}
+
+struct CargoAudit {
+    summary: AuditSummary,
+    saw_vulnerabilities: bool,
+    count: Option<u64>,
+}
+
+#[derive(Clone, Copy)]
+enum CargoLevel {
+    Top,
+    Vulnerabilities,
+    List,
+    Warnings,
+}
+
+struct CargoSeed<'a> {
+    state: &'a mut CargoAudit,
+    level: CargoLevel,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LockfileLite {
+    #[serde(rename = "dependency-count")]
+    dependency_count: Option<u64>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CargoSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CargoSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a cargo-audit report")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(entry) = seq.next_element::<Value>()? {
+            if let CargoLevel::List = self.level {
+                cargo_audit_entry(&mut self.state.summary, &entry);
             }
         }
+        Ok(())
     }
-    Ok(summary)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::IgnoredAny;
+        while let Some(key) = map.next_key::<String>()? {
+            match (self.level, key.as_str()) {
+                (CargoLevel::Top, "vulnerabilities") => {
+                    self.state.saw_vulnerabilities = true;
+                    map.next_value_seed(CargoSeed {
+                        state: &mut *self.state,
+                        level: CargoLevel::Vulnerabilities,
+                    })?;
+                }
+                (CargoLevel::Top, "lockfile") => {
+                    let lockfile: LockfileLite = map.next_value()?;
+                    self.state.summary.dependencies_checked = lockfile.dependency_count;
+                }
+                (CargoLevel::Top, "warnings") => map.next_value_seed(CargoSeed {
+                    state: &mut *self.state,
+                    level: CargoLevel::Warnings,
+                })?,
+                (CargoLevel::Vulnerabilities, "list") => map.next_value_seed(CargoSeed {
+                    state: &mut *self.state,
+                    level: CargoLevel::List,
+                })?,
+                (CargoLevel::Vulnerabilities, "count") => {
+                    self.state.count = map.next_value::<Option<Value>>()?.and_then(|v| v.as_u64());
+                }
+                (CargoLevel::Warnings, kind) => {
+                    let kind = kind.to_string();
+                    map.next_value_seed(WarningsSeed {
+                        summary: &mut self.state.summary,
+                        kind,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One kind of cargo-audit warnings (`unmaintained`, `yanked`...): a list, read entry by entry.
+struct WarningsSeed<'a> {
+    summary: &'a mut AuditSummary,
+    kind: String,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for WarningsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WarningsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of warnings")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(warning) = seq.next_element::<Value>()? {
+            cargo_audit_warning(self.summary, &self.kind, &warning);
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(())
+    }
 }
 
 /// `npm audit --json`, both shapes; the error document is no evidence.

@@ -205,3 +205,23 @@ fn pip_audit_is_streamed_and_vulnerabilities_beyond_the_cap_are_counted() {
     );
     assert_eq!(value(&evidence, "audit.unknown"), (total - 1) as f64);
 }
+
+/// The streaming readers (pip-audit, cargo-audit) read the committed reports exactly as the
+/// whole-document readers do.
+#[test]
+fn streamed_audits_agree_with_the_whole_document_readers() {
+    use gonogo_ingest::audit;
+    let read = |relative: &str| {
+        let bytes = std::fs::read(crate::data(relative)).unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        (bytes, document)
+    };
+    let (bytes, document) = read("audit/pip-audit/report.json");
+    let streamed = audit::pip_audit_stream(&bytes[..]).unwrap();
+    assert_eq!(streamed, audit::pip_audit(&document).unwrap());
+    assert!(streamed.n_vulnerabilities() > 0);
+    let (bytes, document) = read("audit/cargo-audit/report.json");
+    let streamed = audit::cargo_audit_stream(&bytes[..]).unwrap();
+    assert_eq!(streamed, audit::cargo_audit(&document).unwrap());
+    assert!(streamed.n_vulnerabilities() > 0);
+}
