@@ -16,7 +16,10 @@
 #      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB).
 #
 # Target: peak RSS <= 100 MB for every input (MAX_MB to change it). A FAIL line is a finding,
-# not a script error: the script goes on and exits 1 at the end if any line failed.
+# not a script error: the script goes on and exits 1 at the end if any line failed. Each run
+# is held to LIMIT_MB of address space (default 4096, `ulimit -v`) so a format that still
+# grows with its input fails there (exit code shown, peak RSS near the limit) instead of
+# taking the machine's memory.
 #
 # Usage: bench/memory.sh [SIZE_MB]   (default 1024; a smaller size is a quick check)
 # Environment: CARGO_TARGET_DIR (default ~/.cache/gonogo/target), TMPDIR for the files,
@@ -25,6 +28,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
 MAX_MB=${MAX_MB:-100}
+LIMIT_MB=${LIMIT_MB:-4096}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/gonogo/target}
 cargo build --release -q -p gonogo || exit 2
 GONOGO="$CARGO_TARGET_DIR/release/gonogo"
@@ -43,7 +47,8 @@ measure() {
     shift 2
     local start end rss code
     start=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err"
+    (ulimit -v $((LIMIT_MB * 1024)) && exec /usr/bin/time -f %M -o "$WORK/rss" "$@") \
+        >"$WORK/out" 2>"$WORK/err"
     code=$?
     end=$(date +%s.%N)
     rss=$(tail -n 1 "$WORK/rss")
@@ -52,8 +57,8 @@ measure() {
         verdict=FAIL
         FAILED=1
     fi
-    printf '%-22s %8s MB  %7.1f s  exit %3s  peak RSS %6s MB  %s\n' "$name" \
-        "$((bytes / 1048576))" "$(echo "$end - $start" | bc)" "$code" "$mb" "$verdict"
+    printf '%-24s %9s KB  %7.1f s  exit %3s  peak RSS %6s MB  %s\n' "$name" \
+        "$((bytes / 1024))" "$(echo "$end - $start" | bc)" "$code" "$mb" "$verdict"
     if [ "$code" -ne 0 ] && [ "$code" -ne 1 ]; then
         sed -n '1,2p' "$WORK/err" | cut -c1-200 | sed 's/^/    /'
     fi
