@@ -25,6 +25,12 @@ pub fn evidence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
+            } else if is_evidence_file(&path) && !path.is_file() {
+                // A FIFO or a device named *.json would block or never end.
+                eprintln!(
+                    "warning: {} is in the evidence folder but is not a regular file: not read",
+                    path.display()
+                );
             } else if is_evidence_file(&path) {
                 files.push(path);
             } else if !path

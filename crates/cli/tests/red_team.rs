@@ -271,3 +271,27 @@ fn a_service_that_is_down_gives_missing_evidence_not_zero_findings() {
         assert_ne!(gate["status"], "pass", "{gate}");
     }
 }
+
+#[test]
+fn a_fifo_in_the_evidence_folder_is_named_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join(".gonogo/evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let fifo = evidence.join("endless.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\narea = \"security\"\nmetric = \"audit.critical\"\nexpect = \"value == 0\"\n",
+    )
+    .unwrap();
+    // Without the check this blocks for ever on the FIFO's open.
+    let output = gonogo(&["gate", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert!(
+        text(&output.stderr)
+            .contains("endless.json is in the evidence folder but is not a regular file"),
+        "{}",
+        both(&output)
+    );
+}

@@ -42,6 +42,16 @@
 //!
 //! Malformed records are refused, loudly: a metric named twice in one record, a negative
 //! count, duration or size, a ratio with more events than trials.
+//!
+//! **Histogram bounds.** A histogram's header declares its range (lowest and highest value,
+//! significant digits) and its payload length, and HdrHistogram allocates the counts for that
+//! range before reading a single count: a 56-byte header can ask for gigabytes. The reader
+//! checks the header first (inflating only its 40 bytes) and refuses a histogram whose range
+//! needs more than [`MAX_HISTOGRAM_COUNTS`] counts (32,768, 256 KiB), more than
+//! [`MAX_HISTOGRAM_DIGITS`] significant digits, or a payload longer than its counts can take.
+//! gonogo's latency histogram (1 to 3.6e9 µs at 3 digits) has 23,552 counts; the cap allows it
+//! with a margin (1 to about 8.7e12 at 3 digits, or the whole `u64` range at 2 digits), so 200
+//! histograms in one file take at most about 50 MB.
 
 use std::collections::BTreeMap;
 
@@ -328,14 +338,113 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
     })
 }
 
+/// The most counts (buckets times sub-buckets) a histogram read from evidence may declare:
+/// 32,768, that is 256 KiB of `u64` counts. See the module docs.
+pub const MAX_HISTOGRAM_COUNTS: u64 = 32_768;
+
+/// The most significant digits a histogram read from evidence may declare (HdrHistogram
+/// itself allows 5).
+pub const MAX_HISTOGRAM_DIGITS: u32 = 5;
+
+/// `cookie` of an uncompressed and of a compressed V2 encoding.
+const V2_COOKIE: u32 = 0x1c84_9303;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9304;
+/// The uncompressed V2 header: cookie, payload length, normalizing offset, digits, lowest,
+/// highest, integer-to-double ratio.
+const V2_HEADER: usize = 40;
+
 /// Decodes a base64 V2 (compressed or not) HdrHistogram.
+///
+/// The header is checked before anything is allocated (see the module docs): a histogram
+/// whose declared range or payload would take more than [`MAX_HISTOGRAM_COUNTS`] counts is
+/// refused, so a small file cannot make the reader allocate gigabytes.
 pub fn decode_histogram(encoded: &str) -> Result<Histogram<u64>, String> {
+    let encoded = encoded.trim();
+    // Base64 of a histogram within the bounds is at most a few MB; refuse before decoding.
+    let max_encoded = (MAX_HISTOGRAM_COUNTS as usize * 9 + 64) * 4 / 3 + 4;
+    if encoded.len() > max_encoded {
+        return Err(format!(
+            "histogram encoding is {} characters long, more than a histogram within the bounds \
+             ({MAX_HISTOGRAM_COUNTS} counts) can take ({max_encoded})",
+            encoded.len()
+        ));
+    }
     let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
+        .decode(encoded)
         .map_err(|e| format!("histogram is not valid base64: {e}"))?;
+    check_histogram_header(&bytes)?;
     Deserializer::new()
         .deserialize::<u64, _>(&mut bytes.as_slice())
         .map_err(|e| format!("histogram is not an HdrHistogram V2 encoding: {e:?}"))
+}
+
+/// Reads the V2 header of `bytes` (inflating only its first bytes when compressed) and
+/// refuses declared bounds or payloads beyond [`MAX_HISTOGRAM_COUNTS`].
+fn check_histogram_header(bytes: &[u8]) -> Result<(), String> {
+    let not_v2 = || "histogram is not an HdrHistogram V2 encoding: too short".to_string();
+    let cookie = u32::from_be_bytes(bytes.get(..4).ok_or_else(not_v2)?.try_into().unwrap());
+    let mut header = [0u8; V2_HEADER];
+    match cookie {
+        V2_COOKIE => header.copy_from_slice(bytes.get(..V2_HEADER).ok_or_else(not_v2)?),
+        V2_COMPRESSED_COOKIE => {
+            use std::io::Read as _;
+            let compressed = bytes.get(8..).ok_or_else(not_v2)?;
+            flate2::read::ZlibDecoder::new(compressed)
+                .read_exact(&mut header)
+                .map_err(|e| format!("histogram is not an HdrHistogram V2 encoding: {e}"))?;
+        }
+        // The deserializer names the problem.
+        _ => return Ok(()),
+    }
+    let word = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().unwrap());
+    let long = |at: usize| u64::from_be_bytes(header[at..at + 8].try_into().unwrap());
+    let (payload, digits, low, high) = (word(4), word(12), long(16), long(24));
+    if digits > MAX_HISTOGRAM_DIGITS {
+        return Err(format!(
+            "histogram declares {digits} significant digits; at most {MAX_HISTOGRAM_DIGITS} are read"
+        ));
+    }
+    if !(1..=u64::MAX / 2).contains(&low) || high < low * 2 {
+        // Invalid bounds: the deserializer refuses them without allocating.
+        return Ok(());
+    }
+    let counts = histogram_counts_len(low, high, digits);
+    if counts > MAX_HISTOGRAM_COUNTS {
+        return Err(format!(
+            "histogram declares the range {low}..{high} at {digits} significant digits, \
+             {counts} counts; at most {MAX_HISTOGRAM_COUNTS} are read (refused before allocating)"
+        ));
+    }
+    // Each count is a varint of at most 9 bytes.
+    if u64::from(payload) > counts * 9 {
+        return Err(format!(
+            "histogram declares a payload of {payload} bytes, more than its {counts} counts can take"
+        ));
+    }
+    Ok(())
+}
+
+/// The length of the counts array HdrHistogram allocates for these bounds (its own formula,
+/// computed without allocating); 0 for bounds it refuses anyway.
+fn histogram_counts_len(low: u64, high: u64, digits: u32) -> u64 {
+    let largest = 2 * 10u64.pow(digits);
+    let magnitude = 64 - (largest - 1).leading_zeros(); // ceil(log2(largest))
+    let unit_magnitude = 63 - low.leading_zeros(); // floor(log2(low))
+    if unit_magnitude + magnitude > 63 {
+        return 0;
+    }
+    let sub_bucket_count = 1u64 << magnitude;
+    let mut smallest_untrackable = sub_bucket_count << unit_magnitude;
+    let mut buckets = 1u64;
+    while smallest_untrackable <= high {
+        if smallest_untrackable > u64::MAX / 2 {
+            buckets += 1;
+            break;
+        }
+        smallest_untrackable <<= 1;
+        buckets += 1;
+    }
+    (buckets + 1) * (sub_bucket_count / 2)
 }
 
 /// Encodes a histogram in the V2 compressed form, base64 (the HdrHistogram log encoding).
@@ -493,6 +602,108 @@ mod tests {
                 Some("closed model")
             );
         }
+    }
+
+    /// An uncompressed V2 header with these bounds and an empty payload.
+    fn v2_header(payload: u32, digits: u32, low: u64, high: u64) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&V2_COOKIE.to_be_bytes());
+        bytes.extend_from_slice(&payload.to_be_bytes());
+        bytes.extend_from_slice(&0u32.to_be_bytes());
+        bytes.extend_from_slice(&digits.to_be_bytes());
+        bytes.extend_from_slice(&low.to_be_bytes());
+        bytes.extend_from_slice(&high.to_be_bytes());
+        bytes.extend_from_slice(&1f64.to_be_bytes());
+        bytes
+    }
+
+    /// The same header, compressed the way the V2 deflate form is.
+    fn compressed(header: &[u8]) -> String {
+        use std::io::Write as _;
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(header).unwrap();
+        let deflated = encoder.finish().unwrap();
+        let mut bytes = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(&deflated);
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn histogram_header_with_huge_range_is_refused() {
+        // 1..u64::MAX at 5 digits: about 48 MB of counts before this check.
+        let hostile = compressed(&v2_header(0, 5, 1, u64::MAX));
+        assert!(hostile.len() < 100, "a small header: {}", hostile.len());
+        let error = decode_histogram(&hostile).unwrap_err();
+        assert!(
+            error.contains("1..18446744073709551615 at 5 significant digits"),
+            "{error}"
+        );
+        assert!(error.contains("refused before allocating"), "{error}");
+        // Uncompressed too.
+        let plain = base64::engine::general_purpose::STANDARD.encode(v2_header(0, 4, 1, 1 << 62));
+        assert!(decode_histogram(&plain).unwrap_err().contains("counts"));
+        // A declared payload longer than the counts can take (4 GB zeroed buffer before).
+        let payload = compressed(&v2_header(u32::MAX, 3, 1, 3_600_000_000));
+        let error = decode_histogram(&payload).unwrap_err();
+        assert!(error.contains("payload of 4294967295 bytes"), "{error}");
+        // The latency histogram and the load engine's are read.
+        let mut latency = latency_histogram();
+        latency.record(3_600_000_000).unwrap();
+        assert_eq!(
+            decode_histogram(&encode_histogram(&latency)).unwrap(),
+            latency
+        );
+        let mut wide = Histogram::<u64>::new_with_bounds(1, u64::MAX, 2).unwrap();
+        wide.record(u64::MAX / 3).unwrap();
+        assert_eq!(decode_histogram(&encode_histogram(&wide)).unwrap(), wide);
+    }
+
+    #[test]
+    fn histogram_header_in_an_evidence_file_names_record_and_metric() {
+        let mut record = serde_json::to_value(to_wire(&sample())).unwrap();
+        record["metrics"]["load.default.latency"]["histogram"] =
+            serde_json::json!(compressed(&v2_header(0, 5, 1, u64::MAX)));
+        let mut text = to_json_line(&sample());
+        text.push_str(&serde_json::to_string(&record).unwrap());
+        match parse_records(&text).unwrap_err() {
+            WireError::Metric {
+                record,
+                metric,
+                message,
+            } => {
+                assert_eq!((record, metric.as_str()), (2, "load.default.latency"));
+                assert!(message.contains("significant digits"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn counts_len_is_hdrhistograms_own() {
+        for digits in 0..=5u8 {
+            for low in [1u64, 2, 3, 1000, 1 << 20, (1 << 40) + 7] {
+                for high in [2 * low, 10 * low, 3_600_000_000, 1 << 50, u64::MAX] {
+                    if high < 2 * low {
+                        continue;
+                    }
+                    let computed = histogram_counts_len(low, high, u32::from(digits));
+                    if computed > 1 << 22 {
+                        continue; // too big to build in a test
+                    }
+                    match Histogram::<u8>::new_with_bounds(low, high, digits) {
+                        Ok(h) => assert_eq!(
+                            computed,
+                            h.distinct_values() as u64,
+                            "{low}..{high} at {digits}"
+                        ),
+                        Err(_) => assert_eq!(computed, 0, "{low}..{high} at {digits}"),
+                    }
+                }
+            }
+        }
+        assert_eq!(histogram_counts_len(1, 3_600_000_000, 3), 23_552);
     }
 
     #[test]

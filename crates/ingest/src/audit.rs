@@ -1,8 +1,12 @@
 //! Dependency audits: `cargo audit --json`, `npm audit --json` (npm 6 and npm 7+),
 //! `pip-audit -f json` and `osv-scanner --format json`, into open vulnerabilities by severity.
 //!
-//! Audit reports are small (one entry per vulnerable package), so each is read whole with
-//! serde_json and its shape sniffed explicitly. Severity:
+//! npm and osv-scanner reports are read whole with serde_json and their shape sniffed
+//! explicitly; cargo-audit ([`cargo_audit_stream`]) and pip-audit ([`pip_audit_stream`],
+//! one entry per *dependency*, so it grows with the project) are streamed entry by entry. In
+//! every format at most [`MAX_KEPT`] vulnerabilities are kept one by one; later ones are
+//! counted by severity,
+//! never hidden by an ignore rule, and the record says how many. Severity:
 //!
 //! - cargo-audit has none: it is computed from the advisory's CVSS v3 vector ([`cvss3_base_score`])
 //!   and banded as NVD does (9.0+ critical, 7.0+ high, 4.0+ moderate, above 0 low); no vector,
@@ -33,6 +37,11 @@ use crate::{Kind, Parsed};
 
 /// Vulnerabilities listed in the details.
 pub const MAX_LISTED: usize = 200;
+
+/// Vulnerabilities kept one by one (for ignore rules and the listing); later ones are
+/// counted by severity only, so memory stays bounded. Ignore rules are not applied to those:
+/// they are counted, never hidden.
+pub const MAX_KEPT: usize = 20_000;
 
 /// Severity bands, as the catalogue names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,6 +125,9 @@ pub struct AuditSummary {
     pub expired: Vec<(Vulnerability, AuditIgnore)>,
     /// What the audit did not cover (dependencies it skipped): its counts are lower bounds.
     pub incomplete: Vec<String>,
+    /// Vulnerabilities past [`MAX_KEPT`], by severity (in [`SEVERITIES`] order): counted, not
+    /// kept, no ignore rule applied.
+    pub not_kept: [u64; 5],
 }
 
 /// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
@@ -205,10 +217,30 @@ impl AuditSummary {
     }
 
     pub fn count(&self, severity: Severity) -> u64 {
+        let index = SEVERITIES.iter().position(|s| *s == severity).unwrap_or(4);
         self.vulnerabilities
             .iter()
             .filter(|v| v.severity == severity)
             .count() as u64
+            + self.not_kept[index]
+    }
+
+    /// Vulnerabilities read, kept or not.
+    pub fn n_vulnerabilities(&self) -> u64 {
+        self.vulnerabilities.len() as u64 + self.not_kept.iter().sum::<u64>()
+    }
+
+    /// Adds a vulnerability: kept while fewer than [`MAX_KEPT`] are, else counted.
+    pub fn push(&mut self, vulnerability: Vulnerability) {
+        if self.vulnerabilities.len() < MAX_KEPT {
+            self.vulnerabilities.push(vulnerability);
+        } else {
+            let index = SEVERITIES
+                .iter()
+                .position(|s| *s == vulnerability.severity)
+                .unwrap_or(4);
+            self.not_kept[index] += 1;
+        }
     }
 
     pub fn into_parsed(self) -> Parsed {
@@ -236,7 +268,7 @@ impl AuditSummary {
         let details = json!({
             "audit_tool": self.tool,
             "dependencies_checked": self.dependencies_checked,
-            "vulnerability_count": self.vulnerabilities.len(),
+            "vulnerability_count": self.n_vulnerabilities(),
             "vulnerabilities": listed.iter().take(MAX_LISTED).map(|v| json!({
                 "id": v.id,
                 "package": v.package,
@@ -257,6 +289,14 @@ impl AuditSummary {
                 "expires": rule.expires.map(|d| d.to_string()),
             })).collect::<Vec<_>>(),
         });
+        let mut details = details;
+        let not_kept: u64 = self.not_kept.iter().sum();
+        if not_kept > 0 {
+            details["truncated"] = json!(format!(
+                "truncated: {not_kept} vulnerabilities beyond {MAX_KEPT} counted by severity, \
+                 not listed; ignore rules were not applied to them"
+            ));
+        }
         Parsed {
             kind: "audit",
             tool: Tool::new(self.tool.clone(), "unknown"),
@@ -286,6 +326,11 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 
 /// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
 pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    match kind {
+        Kind::PipAudit => return checked(pip_audit_stream(input)?),
+        Kind::CargoAudit => return checked(cargo_audit_stream(input)?),
+        _ => {}
+    }
     let document: Value =
         serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
     let summary = match kind {
@@ -300,6 +345,11 @@ pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, Pa
             });
         }
     };
+    checked(summary)
+}
+
+/// No dependency checked is no evidence.
+fn checked(summary: AuditSummary) -> Result<AuditSummary, ParseError> {
     if summary.dependencies_checked == Some(0) {
         return Err(ParseError::NoEvidence(format!(
             "{} checked no dependency, which proves nothing",
@@ -344,47 +394,223 @@ pub fn cargo_audit(document: &Value) -> Result<AuditSummary, ParseError> {
         .into_iter()
         .flatten()
     {
-        let advisory = &entry["advisory"];
-        let severity = advisory
-            .get("cvss")
-            .and_then(Value::as_str)
-            .and_then(cvss3_base_score)
-            .map(Severity::from_score)
-            .unwrap_or(Severity::Unknown);
-        summary.vulnerabilities.push(Vulnerability {
-            id: text(&advisory["id"]).unwrap_or_default(),
-            package: text(&entry["package"]["name"])
-                .or_else(|| text(&advisory["package"]))
-                .unwrap_or_default(),
-            version: text(&entry["package"]["version"]),
-            severity,
-            title: text(&advisory["title"]),
-            aliases: advisory["aliases"]
-                .as_array()
-                .map(|a| a.iter().filter_map(text).collect())
-                .unwrap_or_default(),
-        });
+        cargo_audit_entry(&mut summary, entry);
     }
-    if let Some(count) = vulnerabilities.get("count").and_then(Value::as_u64)
-        && count != summary.vulnerabilities.len() as u64
-    {
-        summary.warnings.push(format!(
-            "the report says {count} vulnerabilities but lists {}",
-            summary.vulnerabilities.len()
-        ));
-    }
+    cargo_audit_count(
+        &mut summary,
+        vulnerabilities.get("count").and_then(Value::as_u64),
+    );
     if let Some(warnings) = document.get("warnings").and_then(Value::as_object) {
         for (kind, list) in warnings {
             for warning in list.as_array().into_iter().flatten() {
-                let package = text(&warning["package"]["name"]).unwrap_or_default();
-                let id = text(&warning["advisory"]["id"]).unwrap_or_default();
-                summary
-                    .informational
-                    .push(format!("{kind}: {package} {id}").trim().to_string());
+                cargo_audit_warning(&mut summary, kind, warning);
             }
         }
     }
     Ok(summary)
+}
+
+fn cargo_audit_entry(summary: &mut AuditSummary, entry: &Value) {
+    let advisory = &entry["advisory"];
+    let severity = advisory
+        .get("cvss")
+        .and_then(Value::as_str)
+        .and_then(cvss3_base_score)
+        .map(Severity::from_score)
+        .unwrap_or(Severity::Unknown);
+    summary.push(Vulnerability {
+        id: text(&advisory["id"]).unwrap_or_default(),
+        package: text(&entry["package"]["name"])
+            .or_else(|| text(&advisory["package"]))
+            .unwrap_or_default(),
+        version: text(&entry["package"]["version"]),
+        severity,
+        title: text(&advisory["title"]),
+        aliases: advisory["aliases"]
+            .as_array()
+            .map(|a| a.iter().filter_map(text).collect())
+            .unwrap_or_default(),
+    });
+}
+
+fn cargo_audit_count(summary: &mut AuditSummary, count: Option<u64>) {
+    if let Some(count) = count
+        && count != summary.n_vulnerabilities()
+    {
+        summary.warnings.push(format!(
+            "the report says {count} vulnerabilities but lists {}",
+            summary.n_vulnerabilities()
+        ));
+    }
+}
+
+fn cargo_audit_warning(summary: &mut AuditSummary, kind: &str, warning: &Value) {
+    if summary.informational.len() >= MAX_KEPT {
+        return;
+    }
+    let package = text(&warning["package"]["name"]).unwrap_or_default();
+    let id = text(&warning["advisory"]["id"]).unwrap_or_default();
+    summary
+        .informational
+        .push(format!("{kind}: {package} {id}").trim().to_string());
+}
+
+/// `cargo audit --json` read in one streaming pass: `vulnerabilities.list` and `warnings`
+/// entry by entry, `lockfile.dependency-count` kept, everything else skipped unread.
+pub fn cargo_audit_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = CargoAudit {
+        summary: AuditSummary {
+            tool: "cargo-audit".into(),
+            ..AuditSummary::default()
+        },
+        saw_vulnerabilities: false,
+        count: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    CargoSeed {
+        state: &mut state,
+        level: CargoLevel::Top,
+    }
+    .deserialize(&mut deserializer)
+    .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    if !state.saw_vulnerabilities {
+        return Err(wrong(
+            "a cargo-audit report",
+            "JSON without a `vulnerabilities` object",
+        ));
+    }
+    let mut summary = state.summary;
+    cargo_audit_count(&mut summary, state.count);
+    Ok(summary)
+}
+
+struct CargoAudit {
+    summary: AuditSummary,
+    saw_vulnerabilities: bool,
+    count: Option<u64>,
+}
+
+#[derive(Clone, Copy)]
+enum CargoLevel {
+    Top,
+    Vulnerabilities,
+    List,
+    Warnings,
+}
+
+struct CargoSeed<'a> {
+    state: &'a mut CargoAudit,
+    level: CargoLevel,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LockfileLite {
+    #[serde(rename = "dependency-count")]
+    dependency_count: Option<u64>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CargoSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CargoSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a cargo-audit report")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(entry) = seq.next_element::<Value>()? {
+            if let CargoLevel::List = self.level {
+                cargo_audit_entry(&mut self.state.summary, &entry);
+            }
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::IgnoredAny;
+        while let Some(key) = map.next_key::<String>()? {
+            match (self.level, key.as_str()) {
+                (CargoLevel::Top, "vulnerabilities") => {
+                    self.state.saw_vulnerabilities = true;
+                    map.next_value_seed(CargoSeed {
+                        state: &mut *self.state,
+                        level: CargoLevel::Vulnerabilities,
+                    })?;
+                }
+                (CargoLevel::Top, "lockfile") => {
+                    let lockfile: LockfileLite = map.next_value()?;
+                    self.state.summary.dependencies_checked = lockfile.dependency_count;
+                }
+                (CargoLevel::Top, "warnings") => map.next_value_seed(CargoSeed {
+                    state: &mut *self.state,
+                    level: CargoLevel::Warnings,
+                })?,
+                (CargoLevel::Vulnerabilities, "list") => map.next_value_seed(CargoSeed {
+                    state: &mut *self.state,
+                    level: CargoLevel::List,
+                })?,
+                (CargoLevel::Vulnerabilities, "count") => {
+                    self.state.count = map.next_value::<Option<Value>>()?.and_then(|v| v.as_u64());
+                }
+                (CargoLevel::Warnings, kind) => {
+                    let kind = kind.to_string();
+                    map.next_value_seed(WarningsSeed {
+                        summary: &mut self.state.summary,
+                        kind,
+                    })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One kind of cargo-audit warnings (`unmaintained`, `yanked`...): a list, read entry by entry.
+struct WarningsSeed<'a> {
+    summary: &'a mut AuditSummary,
+    kind: String,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for WarningsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WarningsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of warnings")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(warning) = seq.next_element::<Value>()? {
+            cargo_audit_warning(self.summary, &self.kind, &warning);
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(())
+    }
 }
 
 /// `npm audit --json`, both shapes; the error document is no evidence.
@@ -466,7 +692,7 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                         .collect();
                     (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
                 });
-            summary.vulnerabilities.push(Vulnerability {
+            summary.push(Vulnerability {
                 id: ids.first().cloned().unwrap_or_else(|| name.clone()),
                 package: name,
                 version: text(&entry["range"]),
@@ -484,7 +710,7 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
                 summary.informational.push(format!("info: {package} {id}"));
                 continue;
             }
-            summary.vulnerabilities.push(Vulnerability {
+            summary.push(Vulnerability {
                 id: text(&advisory["url"]).unwrap_or_else(|| id.clone()),
                 package,
                 version: text(&advisory["vulnerable_versions"]),
@@ -507,10 +733,10 @@ pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             .iter()
             .filter_map(|k| declared.get(*k).and_then(Value::as_u64))
             .sum();
-        if declared_total != summary.vulnerabilities.len() as u64 {
+        if declared_total != summary.n_vulnerabilities() {
             summary.warnings.push(format!(
                 "metadata.vulnerabilities totals {declared_total} but {} entries were read",
-                summary.vulnerabilities.len()
+                summary.n_vulnerabilities()
             ));
         }
     }
@@ -532,19 +758,56 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             ));
         }
     };
-    let mut summary = AuditSummary {
-        tool: "pip-audit".into(),
-        ..AuditSummary::default()
-    };
-    let mut skipped = Vec::new();
+    let mut state = PipAudit::default();
     for dependency in dependencies {
+        state.dependency(dependency);
+    }
+    state.finish()
+}
+
+/// `pip-audit -f json` read in one streaming pass: each dependency is read, counted and
+/// dropped (the document is never held whole; see [`MAX_KEPT`]).
+pub fn pip_audit_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = PipAudit::default();
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    PipSeed { state: &mut state }
+        .deserialize(&mut deserializer)
+        .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    if !state.saw_list {
+        return Err(wrong(
+            "a pip-audit report",
+            "JSON without a `dependencies` list",
+        ));
+    }
+    state.finish()
+}
+
+/// What reading a pip-audit report keeps: bounded.
+#[derive(Default)]
+struct PipAudit {
+    summary: AuditSummary,
+    saw_list: bool,
+    dependencies: u64,
+    skipped: u64,
+    /// The first few skipped dependencies, for the messages.
+    skipped_first: Vec<String>,
+}
+
+impl PipAudit {
+    fn dependency(&mut self, dependency: &Value) {
+        self.dependencies += 1;
         let name = text(&dependency["name"]).unwrap_or_default();
         if let Some(reason) = dependency.get("skip_reason").and_then(Value::as_str) {
-            skipped.push(format!("{name}: {reason}"));
-            continue;
+            self.skipped += 1;
+            if self.skipped_first.len() < 5 {
+                self.skipped_first.push(format!("{name}: {reason}"));
+            }
+            return;
         }
         for vuln in dependency["vulns"].as_array().into_iter().flatten() {
-            summary.vulnerabilities.push(Vulnerability {
+            self.summary.push(Vulnerability {
                 id: text(&vuln["id"]).unwrap_or_default(),
                 package: name.clone(),
                 version: text(&dependency["version"]),
@@ -557,39 +820,78 @@ pub fn pip_audit(document: &Value) -> Result<AuditSummary, ParseError> {
             });
         }
     }
-    let checked = (dependencies.len() - skipped.len()) as u64;
-    if checked == 0 && !skipped.is_empty() {
-        return Err(ParseError::NoEvidence(format!(
-            "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
-            skipped.len(),
-            skipped
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
+
+    fn finish(self) -> Result<AuditSummary, ParseError> {
+        let mut summary = self.summary;
+        summary.tool = "pip-audit".into();
+        let checked = self.dependencies - self.skipped;
+        if checked == 0 && self.skipped > 0 {
+            return Err(ParseError::NoEvidence(format!(
+                "pip-audit skipped every one of its {} dependencies (it still says \"No known vulnerabilities found\"): {}",
+                self.skipped,
+                self.skipped_first
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+        if self.skipped > 0 {
+            // Its counts are lower bounds: a gate on them cannot pass (docs/evidence.md).
+            summary.incomplete.push(format!(
+                "pip-audit skipped {} of {} dependencies",
+                self.skipped, self.dependencies
+            ));
+            summary.warnings.push(format!(
+                "{} of {} dependencies were not checked: {}",
+                self.skipped,
+                self.dependencies,
+                self.skipped_first.join("; ")
+            ));
+        }
+        summary.dependencies_checked = Some(checked);
+        Ok(summary)
     }
-    if !skipped.is_empty() {
-        summary.incomplete.push(format!(
-            "pip-audit skipped {} of {} dependencies",
-            skipped.len(),
-            dependencies.len()
-        ));
-        summary.warnings.push(format!(
-            "{} of {} dependencies were not checked: {}",
-            skipped.len(),
-            dependencies.len(),
-            skipped
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+}
+
+/// The top level of a pip-audit report: a list of dependencies, or an object whose
+/// `dependencies` list is streamed (everything else is skipped unread).
+struct PipSeed<'a> {
+    state: &'a mut PipAudit,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PipSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
     }
-    summary.dependencies_checked = Some(checked);
-    Ok(summary)
+}
+
+impl<'de> serde::de::Visitor<'de> for PipSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a pip-audit report (an object with `dependencies`, or a list)")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.state.saw_list = true;
+        while let Some(dependency) = seq.next_element::<Value>()? {
+            self.state.dependency(&dependency);
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "dependencies" {
+                map.next_value_seed(PipSeed {
+                    state: &mut *self.state,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `osv-scanner --format json`.
@@ -618,7 +920,7 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
             if groups.is_empty() {
                 // Older output without groups: one entry per vulnerability record.
                 for vuln in package["vulnerabilities"].as_array().into_iter().flatten() {
-                    summary.vulnerabilities.push(Vulnerability {
+                    summary.push(Vulnerability {
                         id: text(&vuln["id"]).unwrap_or_default(),
                         package: name.clone(),
                         version: version.clone(),
@@ -647,7 +949,7 @@ pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
                     .flatten()
                     .find(|v| ids.iter().any(|id| v["id"].as_str() == Some(id)))
                     .and_then(|v| text(&v["summary"]));
-                summary.vulnerabilities.push(Vulnerability {
+                summary.push(Vulnerability {
                     id: ids.first().cloned().unwrap_or_default(),
                     package: name.clone(),
                     version: version.clone(),

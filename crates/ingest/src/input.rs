@@ -8,11 +8,17 @@
 //! [`HASH_QUEUE`] in flight, so memory stays bounded): SHA-256 costs about as much CPU as
 //! parsing, and on two cores the two halves overlap.
 //!
+//! [`open_regular`] opens an input only when it is a regular file: a FIFO, a socket or a device
+//! (`/dev/zero`, `/dev/urandom`) is refused before it is opened (opening a FIFO would wait for a
+//! writer; reading a device may never end), with a message naming what it is.
+//!
 //! [`locate`] is only called on failure: it re-reads the input from the start up to the
 //! error's byte offset, counting lines, and keeps at most [`EXCERPT_CHARS`] characters of the
 //! line around the error.
 
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use gonogo_core::evidence::Sha256Stream;
 
@@ -145,6 +151,173 @@ impl<R> Drop for HashingReader<R> {
         if let Some(hasher) = self.hasher.take() {
             let _ = hasher.join();
         }
+    }
+}
+
+/// What a special file is, in words, or `None` for a regular file or a folder.
+pub fn special_file_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else if file_type.is_char_device() {
+        Some("a character device")
+    } else if file_type.is_block_device() {
+        Some("a block device")
+    } else {
+        None
+    }
+}
+
+/// The error for a special file: what it is, and why it is not read.
+pub fn special_file_error(kind: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "is {kind}, not a regular file: gonogo reads only regular files (a special file may never end)"
+        ),
+    )
+}
+
+/// Opens `path` for reading if it is a regular file; a special file is refused without being
+/// opened (see the module docs). Checked again on the open file, in case it was swapped.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    if let Some(kind) = special_file_kind(std::fs::metadata(path)?.file_type()) {
+        return Err(special_file_error(kind));
+    }
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    if let Some(kind) = special_file_kind(metadata.file_type()) {
+        return Err(special_file_error(kind));
+    }
+    if metadata.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a folder, not a file",
+        ));
+    }
+    Ok(file)
+}
+
+/// The character encoding of an input, from its first bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputEncoding {
+    /// UTF-8 (or ASCII): read as is. `bom` when it starts with the UTF-8 byte order mark.
+    Utf8 { bom: bool },
+    /// Another encoding `encoding_rs` decodes: a UTF-16 byte order mark, or an XML declaration
+    /// such as `encoding="ISO-8859-1"`.
+    Decode(&'static encoding_rs::Encoding),
+    /// An XML declaration naming an encoding no decoder exists for (the label as written).
+    Unsupported(String),
+}
+
+/// Recognises the encoding of `prefix`: a byte order mark first; then, for XML, UTF-16 without
+/// a BOM (`<?` as 16-bit units) or the declaration's `encoding`. A declaration that is itself
+/// readable as ASCII but names UTF-16 is wrong (UTF-16 would not be readable so) and is read
+/// as UTF-8, as XML parsers do.
+pub fn input_encoding(prefix: &[u8]) -> InputEncoding {
+    if prefix.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return InputEncoding::Utf8 { bom: true };
+    }
+    if prefix.starts_with(&[0xFF, 0xFE]) || prefix.starts_with(b"<\0?\0") {
+        return InputEncoding::Decode(encoding_rs::UTF_16LE);
+    }
+    if prefix.starts_with(&[0xFE, 0xFF]) || prefix.starts_with(b"\0<\0?") {
+        return InputEncoding::Decode(encoding_rs::UTF_16BE);
+    }
+    let utf8 = InputEncoding::Utf8 { bom: false };
+    let start = prefix
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let text = &prefix[start..];
+    if !text.starts_with(b"<?xml") {
+        return utf8;
+    }
+    let declaration = &text[..text.len().min(1024)];
+    let Some(end) = declaration.windows(2).position(|w| w == b"?>") else {
+        return utf8;
+    };
+    let declaration = &declaration[..end];
+    let Some(at) = declaration.windows(8).position(|w| w == b"encoding") else {
+        return utf8;
+    };
+    let rest = &declaration[at + 8..];
+    let rest = rest.trim_ascii_start();
+    let Some(rest) = rest.strip_prefix(b"=") else {
+        return utf8;
+    };
+    let rest = rest.trim_ascii_start();
+    let Some(&quote) = rest.first().filter(|q| **q == b'"' || **q == b'\'') else {
+        return utf8;
+    };
+    let Some(close) = rest[1..].iter().position(|&b| b == quote) else {
+        return utf8;
+    };
+    let label = &rest[1..1 + close];
+    match encoding_rs::Encoding::for_label(label) {
+        Some(encoding) if encoding == encoding_rs::UTF_8 => utf8,
+        Some(encoding)
+            if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE =>
+        {
+            utf8
+        }
+        Some(encoding) if encoding.is_ascii_compatible() => InputEncoding::Decode(encoding),
+        _ => InputEncoding::Unsupported(String::from_utf8_lossy(label).into_owned()),
+    }
+}
+
+/// Decodes `inner` from `encoding` into UTF-8 as it streams (a byte order mark is dropped);
+/// the parsers then read UTF-8 whatever the file was written in.
+pub struct Transcoder<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    out: Vec<u8>,
+    filled: usize,
+    position: usize,
+    finished: bool,
+}
+
+impl<R: BufRead> Transcoder<R> {
+    pub fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Transcoder<R> {
+        Transcoder {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            out: vec![0; 64 * 1024],
+            filled: 0,
+            position: 0,
+            finished: false,
+        }
+    }
+}
+
+impl<R: BufRead> BufRead for Transcoder<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.position >= self.filled && !self.finished {
+            let source = self.inner.fill_buf()?;
+            let last = source.is_empty();
+            let (_, read, written, _) = self.decoder.decode_to_utf8(source, &mut self.out, last);
+            self.inner.consume(read);
+            self.filled = written;
+            self.position = 0;
+            self.finished = last;
+        }
+        Ok(&self.out[self.position..self.filled])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.position = (self.position + amount).min(self.filled);
+    }
+}
+
+impl<R: BufRead> Read for Transcoder<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(out.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
     }
 }
 

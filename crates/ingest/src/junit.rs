@@ -415,6 +415,14 @@ pub fn parse(input: impl BufRead) -> Result<JunitSummary, ParseError> {
             summary.testcases
         ));
     }
+    let (cut, dropped) = reader.get_ref().cut();
+    if cut > 0 {
+        summary.warnings.push(format!(
+            "truncated: {cut} texts, attribute values or tags longer than {} bytes were cut \
+             ({dropped} bytes not read into the parser); every testcase was still counted",
+            xml::MAX_XML_RUN
+        ));
+    }
     for case in &mut summary.failing {
         case.message = case.message.take().map(|m| first_lines(&m));
     }

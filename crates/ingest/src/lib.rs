@@ -35,7 +35,6 @@ pub mod k6;
 pub mod sarif;
 mod xml;
 
-use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -192,7 +191,46 @@ pub fn parse_reader(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseErro
 }
 
 /// [`parse_reader`] with the policy's options.
+///
+/// Encodings: a UTF-8 byte order mark is skipped (JSON and LCOV readers refuse it otherwise);
+/// a UTF-16 input (byte order mark, or XML starting `<?` in 16-bit units) and XML whose
+/// declaration names another encoding (`ISO-8859-1`, `windows-1252`...) are decoded to UTF-8
+/// as they stream ([`input::Transcoder`]); an encoding no decoder exists for is refused by name.
 pub fn parse_reader_with(
+    kind: Kind,
+    mut input: impl BufRead,
+    options: &CollectOptions,
+) -> Result<Parsed, ParseError> {
+    match input::input_encoding(input.fill_buf()?) {
+        input::InputEncoding::Utf8 { bom } => {
+            if bom && !matches!(kind, Kind::Junit | Kind::Cobertura | Kind::Jacoco) {
+                // XML parsers skip the BOM themselves (and count it in their offsets).
+                let prefix = input.fill_buf()?;
+                let text_follows = prefix[3..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_none_or(|&b| b != b'<');
+                if text_follows {
+                    input.consume(3);
+                }
+            }
+            parse_utf8(kind, input, options)
+        }
+        input::InputEncoding::Decode(encoding) => {
+            parse_utf8(kind, input::Transcoder::new(input, encoding), options)
+        }
+        input::InputEncoding::Unsupported(label) => Err(ParseError::malformed_at(
+            0,
+            format!(
+                "the XML declares the encoding {label:?}, which gonogo cannot decode; \
+                 convert the file to UTF-8"
+            ),
+        )),
+    }
+}
+
+/// [`parse_reader_with`] once the input is UTF-8.
+fn parse_utf8(
     kind: Kind,
     mut input: impl BufRead,
     options: &CollectOptions,
@@ -326,7 +364,7 @@ pub fn collect_file_with(
         path: display.clone(),
         source,
     };
-    let file = File::open(path).map_err(io_error)?;
+    let file = input::open_regular(path).map_err(io_error)?;
     let mut hashing = input::HashingReader::new(file);
     let result = parse_reader_with(kind, &mut hashing, options);
     let parsed = match result {
@@ -369,7 +407,7 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
             }
         }
         ParseError::Malformed { at, message } => {
-            let located = File::open(path).and_then(|file| input::locate(file, at));
+            let located = input::open_regular(path).and_then(|file| input::locate(file, at));
             let (line, column, byte_offset, excerpt) = match located {
                 Ok(found) => (found.line, found.column, found.byte_offset, found.excerpt),
                 Err(_) => match at {
@@ -471,9 +509,20 @@ pub fn expand_path(kind: Kind, pattern: &str) -> Result<Vec<PathBuf>, IngestErro
             ),
         });
     } else {
+        // Not a file, a folder or a glob: say what it is (a FIFO is not "missing").
+        let source = match std::fs::metadata(path) {
+            Ok(metadata) => match input::special_file_kind(metadata.file_type()) {
+                Some(kind) => input::special_file_error(kind),
+                None => std::io::Error::other("is neither a file nor a folder"),
+            },
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder")
+            }
+            Err(error) => error,
+        };
         return Err(IngestError::Io {
             path: pattern.to_string(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            source,
         });
     }
     if files.is_empty() {
@@ -545,7 +594,7 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
     let mut combined_hash = gonogo_core::evidence::Sha256Stream::new();
     for path in paths {
         let display = path.display().to_string();
-        let file = File::open(path).map_err(|source| IngestError::Io {
+        let file = input::open_regular(path).map_err(|source| IngestError::Io {
             path: display.clone(),
             source,
         })?;
@@ -584,6 +633,9 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
                 ));
             }
         };
+        if detected == Kind::Lcov && prefix.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            reader.consume(3);
+        }
         let parsed = match detected {
             Kind::Lcov => coverage::lcov::parse(reader),
             Kind::Cobertura => coverage::cobertura::parse(reader),

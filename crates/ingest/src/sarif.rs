@@ -39,6 +39,14 @@ use crate::error::ParseError;
 /// Results listed in the details.
 pub const MAX_RESULTS_LISTED: usize = 50;
 
+/// Distinct rules kept, per run while its results stream by and in `by_rule`: a file whose
+/// results all name a different rule cannot grow memory without bound. Results of the rules
+/// beyond are still counted by level, in the totals, and the record says how many there were.
+pub const MAX_RULES: usize = 10_000;
+
+/// Runs whose tool name (and failure) are listed.
+pub const MAX_RUNS_LISTED: usize = 100;
+
 /// A SARIF level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Level {
@@ -90,8 +98,13 @@ pub struct SarifSummary {
     pub fixed: u64,
     /// Results without a `baselineState`.
     pub without_baseline: u64,
-    /// Per rule (`tool/rule`): count by level.
+    /// Per rule (`tool/rule`): count by level, for the first [`MAX_RULES`] rules.
     pub by_rule: BTreeMap<String, [u64; 4]>,
+    /// Counted results (not suppressed) of rules beyond [`MAX_RULES`], not in `by_rule`.
+    pub results_of_unlisted_rules: u64,
+    /// Results beyond [`MAX_RULES`] distinct rules in a run whose level depended on their
+    /// rule: counted at the most severe default level their run's rules declare.
+    pub results_at_worst_rule_level: u64,
     /// `name version` per run.
     pub tools: Vec<String>,
     pub listed: Vec<ListedResult>,
@@ -180,6 +193,22 @@ impl SarifSummary {
             "by_rule": by_rule,
             "results_listed": listed,
         });
+        let mut details = details;
+        if self.results_of_unlisted_rules > 0 || self.results_at_worst_rule_level > 0 {
+            details["results_of_unlisted_rules"] = json!(self.results_of_unlisted_rules);
+            details["truncated"] = json!(format!(
+                "truncated: {} results of rules beyond {MAX_RULES} distinct rules counted, not listed by rule{}",
+                self.results_of_unlisted_rules,
+                if self.results_at_worst_rule_level > 0 {
+                    format!(
+                        "; {} of them needed their rule for a level and were counted at the most severe level their run's rules declare",
+                        self.results_at_worst_rule_level
+                    )
+                } else {
+                    String::new()
+                }
+            ));
+        }
         let tool = self
             .tools
             .first()
@@ -297,6 +326,8 @@ enum RuleKey {
     /// (tool component index or None for the driver, rule index)
     Index(Option<u64>, u64),
     Unknown,
+    /// A rule beyond the first [`MAX_RULES`] of its run (not remembered).
+    Unlisted,
 }
 
 #[derive(Default, Deserialize)]
@@ -445,6 +476,8 @@ struct RunState {
     /// Counts of results whose level is already known: (level, new, suppressed) → n, and by rule.
     resolved: HashMap<(Level, bool, bool, RuleKey), u64>,
     pending: HashMap<Pending, u64>,
+    /// The distinct rules of this run seen so far, at most [`MAX_RULES`].
+    rules: std::collections::HashSet<RuleKey>,
     listed_from: usize,
 }
 
@@ -541,7 +574,14 @@ fn count_result(summary: &mut SarifSummary, state: &mut RunState, result: Result
         list.iter()
             .any(|s| matches!(s.status.as_deref(), None | Some("accepted")))
     });
-    let key = rule_key(&result);
+    let mut key = rule_key(&result);
+    if !state.rules.contains(&key) {
+        if state.rules.len() < MAX_RULES {
+            state.rules.insert(key.clone());
+        } else {
+            key = RuleKey::Unlisted;
+        }
+    }
     let explicit_level = match result.kind.as_deref() {
         Some("fail") | Some("open") | Some("review") | None => {
             result.level.as_deref().and_then(Level::parse)
@@ -563,7 +603,7 @@ fn count_result(summary: &mut SarifSummary, state: &mut RunState, result: Result
             rule: match &key {
                 RuleKey::Id(id) => id.clone(),
                 RuleKey::Index(_, index) => format!("#{index}"),
-                RuleKey::Unknown => String::new(),
+                RuleKey::Unknown | RuleKey::Unlisted => String::new(),
             },
             level: explicit_level,
             message: text.chars().take(300).collect(),
@@ -613,10 +653,12 @@ fn finish_run(
         .semantic_version
         .clone()
         .or(tool.driver.version.clone());
-    summary.tools.push(match &version {
-        Some(version) => format!("{tool_name} {version}"),
-        None => tool_name.clone(),
-    });
+    if summary.tools.len() < MAX_RUNS_LISTED {
+        summary.tools.push(match &version {
+            Some(version) => format!("{tool_name} {version}"),
+            None => tool_name.clone(),
+        });
+    }
     // Rule levels: overrides beat defaults.
     let mut by_id: HashMap<String, Level> = HashMap::new();
     let mut by_index: HashMap<RuleSlot, (Option<String>, Option<Level>)> = HashMap::new();
@@ -676,6 +718,9 @@ fn finish_run(
                 .filter_map(|n| n.message.text.clone())
                 .take(3)
                 .collect();
+            if summary.execution_failures.len() >= MAX_RUNS_LISTED {
+                continue;
+            }
             summary.execution_failures.push(if notes.is_empty() {
                 format!("{tool_name}: executionSuccessful is false")
             } else {
@@ -683,8 +728,18 @@ fn finish_run(
             });
         }
     }
+    // Results of unremembered rules whose level depended on their rule: the most severe
+    // level any rule of the run declares, so the cap can never turn an error into a pass.
+    let worst = by_id
+        .values()
+        .chain(by_index.values().filter_map(|(_, level)| level.as_ref()))
+        .min()
+        .copied()
+        .unwrap_or(Level::Warning)
+        .min(Level::Warning);
     let resolve = |key: &RuleKey| -> Level {
         match key {
+            RuleKey::Unlisted => Some(worst),
             RuleKey::Id(id) => by_id.get(id).copied(),
             RuleKey::Index(component, index) => {
                 by_index.get(&(*component, *index)).and_then(|(id, level)| {
@@ -703,6 +758,7 @@ fn finish_run(
                 .and_then(|(id, _)| id.clone())
                 .unwrap_or_else(|| format!("#{index}")),
             RuleKey::Unknown => "(no rule)".into(),
+            RuleKey::Unlisted => "(unlisted rule)".into(),
         };
         format!("{tool_name}/{rule}")
     };
@@ -715,12 +771,28 @@ fn finish_run(
         if new {
             summary.new_by_level[level.index()] += n;
         }
-        summary.by_rule.entry(rule_name(key)).or_insert([0; 4])[level.index()] += n;
+        if *key == RuleKey::Unlisted {
+            summary.results_of_unlisted_rules += n;
+            return;
+        }
+        let name = rule_name(key);
+        if let Some(counts) = summary.by_rule.get_mut(&name) {
+            counts[level.index()] += n;
+        } else if summary.by_rule.len() < MAX_RULES {
+            let mut counts = [0; 4];
+            counts[level.index()] = n;
+            summary.by_rule.insert(name, counts);
+        } else {
+            summary.results_of_unlisted_rules += n;
+        }
     };
     for ((level, new, suppressed, key), n) in &state.resolved {
         add(*level, *new, *suppressed, key, *n);
     }
     for (pending, n) in &state.pending {
+        if pending.rule == RuleKey::Unlisted {
+            summary.results_at_worst_rule_level += n;
+        }
         add(
             resolve(&pending.rule),
             pending.new,

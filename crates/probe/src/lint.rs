@@ -73,6 +73,8 @@ pub struct Summary {
     pub bytes: u64,
     pub families: u64,
     pub samples: u64,
+    /// See [`ParseSummary::untracked_samples`].
+    pub untracked_samples: u64,
 }
 
 impl From<ParseSummary> for Summary {
@@ -82,6 +84,7 @@ impl From<ParseSummary> for Summary {
             bytes: s.bytes,
             families: s.families,
             samples: s.samples,
+            untracked_samples: s.untracked_samples,
         }
     }
 }

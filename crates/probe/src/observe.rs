@@ -38,6 +38,91 @@ use counters::CounterTracker;
 pub const SCRAPE_ACCEPT: &str =
     "application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
+/// The most bytes of a scraped body read, before and after gzip decoding (512 MiB: a
+/// `/metrics` of several million series). A longer body is an error, not a partial report.
+pub const MAX_SCRAPE_BYTES: u64 = 512 << 20;
+
+/// What cut a scraped body short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyLimit {
+    Time,
+    Bytes,
+}
+
+/// The body's data stream, ended with an error at the scrape's deadline or past
+/// [`MAX_SCRAPE_BYTES`]: a server that sends forever, or slowly, or stalls, cannot keep the
+/// parser thread (and so the process) alive past `--timeout`.
+struct BoundedBody {
+    inner:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = std::io::Result<bytes::Bytes>> + Send>>,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    bytes: u64,
+    stopped: std::sync::Arc<std::sync::Mutex<Option<BodyLimit>>>,
+    done: bool,
+}
+
+impl BoundedBody {
+    fn stop(&mut self, why: BodyLimit) -> Option<std::io::Result<bytes::Bytes>> {
+        self.done = true;
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        let (kind, message) = match why {
+            BodyLimit::Time => (std::io::ErrorKind::TimedOut, "the scrape's deadline passed"),
+            BodyLimit::Bytes => (std::io::ErrorKind::FileTooLarge, "the body is too large"),
+        };
+        Some(Err(std::io::Error::new(kind, message)))
+    }
+}
+
+impl futures_util::Stream for BoundedBody {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(context).is_ready() {
+            return Poll::Ready(self.stop(BodyLimit::Time));
+        }
+        match self.inner.as_mut().poll_next(context) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.bytes += chunk.len() as u64;
+                if self.bytes > MAX_SCRAPE_BYTES {
+                    return Poll::Ready(self.stop(BodyLimit::Bytes));
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        }
+    }
+}
+
+/// A reader that errors past `left` bytes (the gzip-decoded body: a small compressed body may
+/// decode to gigabytes).
+struct LimitedRead<R> {
+    inner: R,
+    left: u64,
+    stopped: std::sync::Arc<std::sync::Mutex<Option<BodyLimit>>>,
+}
+
+impl<R: Read> Read for LimitedRead<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        if n as u64 > self.left {
+            *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(BodyLimit::Bytes);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "the decoded body is too large",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// Why observing failed before a report existed.
 #[derive(Debug, thiserror::Error)]
 pub enum ObserveError {
@@ -56,6 +141,8 @@ pub enum ObserveError {
     Net(#[from] net::NetError),
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("{url}: the body is longer than {limit} bytes; refused rather than read without end")]
+    BodyTooLarge { url: String, limit: u64 },
 }
 
 /// A lint report with its provenance.
@@ -161,7 +248,7 @@ pub fn observe_file(
     now: Timestamp,
 ) -> Result<Observed, ObserveError> {
     let open = || {
-        std::fs::File::open(path).map_err(|source| ObserveError::Open {
+        open_regular(path).map_err(|source| ObserveError::Open {
             path: path.to_string(),
             source,
         })
@@ -183,14 +270,45 @@ pub fn observe_file(
     })
 }
 
-/// OpenMetrics when the last non-empty line is `# EOF`; reads only the file's tail.
+/// Opens a saved exposition if it is a regular file. A FIFO, socket or device (`/dev/zero`)
+/// is refused before it is opened, by what it is: its end cannot be sniffed, opening a FIFO
+/// waits for a writer, and a device may never end.
+fn open_regular(path: &str) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let special = |file_type: std::fs::FileType| {
+        let kind = if file_type.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if file_type.is_socket() {
+            "a socket"
+        } else if file_type.is_char_device() {
+            "a character device"
+        } else if file_type.is_block_device() {
+            "a block device"
+        } else if file_type.is_dir() {
+            "a folder"
+        } else {
+            return Ok(());
+        };
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("is {kind}, not a regular file: observe --file reads a saved exposition"),
+        ))
+    };
+    special(std::fs::metadata(path)?.file_type())?;
+    let file = std::fs::File::open(path)?;
+    special(file.metadata()?.file_type())?;
+    Ok(file)
+}
+
+/// OpenMetrics when the last non-empty line is `# EOF`; reads only the file's tail (64 bytes
+/// at most, whatever the file claims its length is).
 fn sniff_file_format(file: &mut std::fs::File) -> std::io::Result<Format> {
     use std::io::{Seek, SeekFrom};
     let length = file.metadata()?.len();
     let start = length.saturating_sub(64);
     file.seek(SeekFrom::Start(start))?;
     let mut tail = Vec::new();
-    file.read_to_end(&mut tail)?;
+    file.take(64).read_to_end(&mut tail)?;
     let text = String::from_utf8_lossy(&tail);
     Ok(if text.trim_end_matches('\n').ends_with("# EOF") {
         Format::OpenMetrics
@@ -274,6 +392,7 @@ async fn scrape(
     now: Timestamp,
     tracker: Option<CounterTracker>,
 ) -> Result<(Observed, Option<CounterTracker>), ObserveError> {
+    let started = tokio::time::Instant::now();
     let target = Target::parse(url)?;
     let request = HttpRequest {
         headers: vec![
@@ -308,13 +427,27 @@ async fn scrape(
     let stream = body
         .into_data_stream()
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionReset, e.to_string()));
+    // `--timeout` covers the whole scrape, body included; the body is also bounded in bytes.
+    let deadline = started + timeouts.total;
+    let stopped = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let stream = BoundedBody {
+        inner: Box::pin(stream),
+        deadline: Box::pin(tokio::time::sleep_until(deadline)),
+        bytes: 0,
+        stopped: stopped.clone(),
+        done: false,
+    };
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let required = required.to_vec();
     let source_name = url.to_string();
-    let deadline = timeouts.total.max(Duration::from_secs(30));
+    let decoded_stopped = stopped.clone();
     let parse = tokio::task::spawn_blocking(move || {
         let reader: Box<dyn Read> = if gzip {
-            Box::new(flate2::read::GzDecoder::new(reader))
+            Box::new(LimitedRead {
+                inner: flate2::read::GzDecoder::new(reader),
+                left: MAX_SCRAPE_BYTES,
+                stopped: decoded_stopped,
+            })
         } else {
             Box::new(reader)
         };
@@ -326,10 +459,21 @@ async fn scrape(
             }
         }
     });
-    let ((mut report, sha256), tracker) = tokio::time::timeout(deadline, parse)
-        .await
-        .map_err(|_| ObserveError::Net(net::NetError::Timeout(deadline)))?
-        .expect("the parser thread does not panic")?;
+    let parsed = parse.await.expect("the parser thread does not panic");
+    let stopped_by = *stopped.lock().unwrap_or_else(|e| e.into_inner());
+    let ((mut report, sha256), tracker) = match (parsed, stopped_by) {
+        (Ok(parsed), _) => parsed,
+        (Err(_), Some(BodyLimit::Time)) => {
+            return Err(ObserveError::Net(net::NetError::Timeout(timeouts.total)));
+        }
+        (Err(_), Some(BodyLimit::Bytes)) => {
+            return Err(ObserveError::BodyTooLarge {
+                url: url.to_string(),
+                limit: MAX_SCRAPE_BYTES,
+            });
+        }
+        (Err(error), None) => return Err(error),
+    };
     // O-02: the body must be declared as one of the two exposition media types.
     let media_type = content_type
         .as_deref()
@@ -404,6 +548,14 @@ pub fn metrics_evidence(observed: &Observed) -> Evidence {
         "problems_kept": report.problems.len(),
         "required": report.required,
     });
+    if report.summary.untracked_samples > 0 {
+        evidence.details["truncated"] = serde_json::json!(format!(
+            "truncated: {} samples of series beyond the first {} of their family counted and \
+             linted, not checked for duplicates or order",
+            report.summary.untracked_samples,
+            crate::exposition::MAX_TRACKED_SERIES
+        ));
+    }
     evidence
 }
 
@@ -447,6 +599,49 @@ mod tests {
             evidence.sha256,
             gonogo_core::evidence::sha256_hex(&std::fs::read(&path).unwrap())
         );
+    }
+
+    /// Defects 1 and 16 (issue 15): devices and FIFOs are refused before they are read (or,
+    /// for a FIFO, opened), by what they are. `/dev/null` comes first: before the fix it was
+    /// linted as an empty exposition, so this fails at once instead of hanging on `/dev/zero`.
+    #[test]
+    fn observe_refuses_dev_zero_at_once() {
+        let refused = |path: &str, format: Option<Format>| match observe_file(
+            path,
+            format,
+            &[],
+            Timestamp::UNIX_EPOCH,
+        ) {
+            Err(ObserveError::Open {
+                path: named,
+                source,
+            }) => {
+                assert_eq!(named, path);
+                source.to_string()
+            }
+            Err(other) => panic!("{path}: {other}"),
+            Ok(observed) => panic!("{path}: read as {:?}", observed.report.summary),
+        };
+        for device in ["/dev/null", "/dev/zero", "/dev/urandom"] {
+            for format in [
+                None,
+                Some(Format::PrometheusText),
+                Some(Format::OpenMetrics),
+            ] {
+                let message = refused(device, format);
+                assert!(message.contains("is a character device"), "{message}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("metrics.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let message = refused(fifo.to_str().unwrap(), None);
+        assert!(message.contains("is a FIFO (named pipe)"), "{message}");
+        assert!(!message.contains("No such file"), "{message}");
     }
 
     #[test]

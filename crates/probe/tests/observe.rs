@@ -134,6 +134,19 @@ fn a_file_that_does_not_parse_exits_3() {
     assert!(!evidence.exists(), "no evidence from an unparseable file");
 }
 
+/// Defect 1 (issue 15), through the command: `observe --file /dev/null` (linted as an empty
+/// exposition before) and `/dev/zero` (read forever before) exit 3 at once, with no evidence.
+#[test]
+fn observe_file_on_a_device_exits_3_without_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    for device in ["/dev/null", "/dev/zero"] {
+        let code = run(args(&["--file", device], &evidence)).unwrap();
+        assert_eq!(code, ExitCode::from(3), "{device}");
+        assert!(!evidence.exists(), "{device}: no evidence from a device");
+    }
+}
+
 #[test]
 fn non_loopback_hosts_are_refused_without_traffic() {
     let dir = tempfile::tempdir().unwrap();
@@ -311,4 +324,77 @@ fn nothing_to_check_is_a_usage_error() {
     assert_eq!(code, ExitCode::from(2));
     let code = run(args(&["http://127.0.0.1:9", "--no-metrics"], dir.path())).unwrap();
     assert_eq!(code, ExitCode::from(2));
+}
+
+/// A raw HTTP/1.1 server on loopback that answers one scrape with a chunked body: `first`,
+/// then, if `endless`, numbered series forever (until the client hangs up), else nothing more
+/// while keeping the connection open (a stalled body).
+fn hostile_metrics_server(endless: bool) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 2 {
+            line.clear();
+        }
+        let mut out = stream;
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let chunk = |text: &str| format!("{:x}\r\n{text}\r\n", text.len());
+        let first = "# HELP hostile_total A.\n# TYPE hostile_total counter\n";
+        if out.write_all(head.as_bytes()).is_err()
+            || out.write_all(chunk(first).as_bytes()).is_err()
+        {
+            return;
+        }
+        if endless {
+            for i in 0u64.. {
+                let lines: String = (0..1000)
+                    .map(|j| format!("hostile_total{{i=\"{i}_{j}\"}} 1\n"))
+                    .collect();
+                if out.write_all(chunk(&lines).as_bytes()).is_err() {
+                    return;
+                }
+            }
+        } else {
+            // Stall: wait for the client to hang up.
+            let mut rest = String::new();
+            let _ = reader.read_line(&mut rest);
+        }
+    });
+    (url, handle)
+}
+
+/// Defect 14 (issue 15): `--timeout` bounds the body too, for a server that sends forever and
+/// one that stalls after the headers; the error names the timeout given (it was 30 s at least).
+#[test]
+fn observe_timeout_applies_to_the_body() {
+    use gonogo_probe::net::{HostPolicy, NetError, Timeouts, TlsSettings};
+    use gonogo_probe::observe::{ObserveError, observe_url};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let timeouts = Timeouts {
+        connect: std::time::Duration::from_secs(1),
+        total: std::time::Duration::from_millis(800),
+    };
+    for endless in [true, false] {
+        let (url, server) = hostile_metrics_server(endless);
+        let result = runtime.block_on(observe_url(
+            &url,
+            &[],
+            &HostPolicy::default(),
+            &TlsSettings::new(&[]).unwrap(),
+            timeouts,
+            jiff::Timestamp::UNIX_EPOCH,
+        ));
+        match result {
+            Err(ObserveError::Net(NetError::Timeout(limit))) => {
+                assert_eq!(limit, timeouts.total, "endless: {endless}")
+            }
+            Err(other) => panic!("endless: {endless}: {other}"),
+            Ok(observed) => panic!("endless: {endless}: read {:?}", observed.report.summary),
+        }
+        server.join().unwrap();
+    }
 }

@@ -8,6 +8,12 @@
 //! most a few are listed). A `DA` count may be negative (old gcov) or huge: parsed as i128,
 //! clamped to 0..=u64::MAX. `\r\n` endings and trailing spaces are accepted. A record outside an
 //! `SF:` section, or a number that does not parse, is an error with its line.
+//!
+//! Memory is bounded whatever the tracefile's size: files are kept line by line up to
+//! [`crate::coverage::MAX_ENTRIES_KEPT`] entries, then by their totals, and past
+//! [`crate::coverage::MAX_FILES_KEPT`] files each further section only adds its totals (the
+//! record says how many; see `finish`). One section's own lines are still held while it is
+//! read.
 
 use std::io::BufRead;
 
@@ -178,14 +184,29 @@ pub fn parse(mut input: impl BufRead) -> Result<Coverage, ParseError> {
     Ok(coverage)
 }
 
+/// Adds a finished section: merged into its file when the file is known, else kept, kept as
+/// totals (past `MAX_ENTRIES_KEPT` entries) or added to `rest` (past `MAX_FILES_KEPT` files),
+/// so memory stays bounded whatever the tracefile's size.
 fn finish(coverage: &mut Coverage, name: String, mut file: FileCoverage) {
+    use crate::coverage::{MAX_ENTRIES_KEPT, MAX_FILES_KEPT};
     renumber_branches(&mut file);
-    match coverage.files.get_mut(&name) {
-        Some(existing) => existing.merge(&file),
-        None => {
-            coverage.files.insert(name, file);
-        }
+    if let Some(existing) = coverage.files.get_mut(&name) {
+        let before = existing.entries();
+        existing.merge(&file);
+        coverage.entries_kept += existing.entries() - before;
+        return;
     }
+    if coverage.files.len() >= MAX_FILES_KEPT {
+        coverage.rest.add(file.totals());
+        coverage.rest_files += 1;
+        return;
+    }
+    if coverage.entries_kept + file.entries() > MAX_ENTRIES_KEPT {
+        file.collapse();
+        coverage.collapsed_files += 1;
+    }
+    coverage.entries_kept += file.entries();
+    coverage.files.insert(name, file);
 }
 
 /// Numbers each line's branch arms 0, 1, 2... in (block, branch) order, the keys Cobertura

@@ -35,6 +35,14 @@ pub const MAX_FILES_LISTED: usize = 2000;
 /// Files whose line counts the `coverage.lines` metric carries as parts (for the union).
 pub const MAX_FILES_AS_PARTS: usize = 50_000;
 
+/// Files of one LCOV input remembered by name (so a file's repeated sections are merged);
+/// later files are added to [`Coverage::rest`] by their own totals.
+pub const MAX_FILES_KEPT: usize = 100_000;
+
+/// Line, branch and function entries of one LCOV input kept per line; files finished past
+/// this keep only their totals ([`FileCoverage::collapse`]).
+pub const MAX_ENTRIES_KEPT: usize = 500_000;
+
 /// Coverage of a set of source files.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
@@ -42,6 +50,14 @@ pub struct Coverage {
     /// The producer when the report names it (`gcovr 8.8`, `coverage.py 7.6`...).
     pub producer: Option<String>,
     pub warnings: Vec<String>,
+    /// Totals of the files past [`MAX_FILES_KEPT`], counted section by section (not by name).
+    pub rest: Totals,
+    /// How many sections went to `rest`.
+    pub rest_files: u64,
+    /// Files kept with their totals only (past [`MAX_ENTRIES_KEPT`]).
+    pub collapsed_files: u64,
+    /// Entries (lines, branch arms, functions) held in `files`.
+    pub entries_kept: usize,
 }
 
 /// One source file.
@@ -58,6 +74,8 @@ pub struct FileCoverage {
     /// Function totals given without per-function data (gcovr's JaCoCo dialect has no
     /// `method` elements, only a `METHOD` counter): (hit, found).
     pub function_totals: Option<(u64, u64)>,
+    /// Branch totals without per-arm data (a file collapsed to its totals): (hit, found).
+    pub branch_totals: Option<(u64, u64)>,
 }
 
 /// Hit of found, for lines, branches and functions.
@@ -79,10 +97,13 @@ impl FileCoverage {
         };
         Totals {
             lines,
-            branches: (
-                self.branches.values().filter(|&&taken| taken).count() as u64,
-                self.branches.len() as u64,
-            ),
+            branches: match self.branch_totals {
+                Some(totals) if self.branches.is_empty() => totals,
+                _ => (
+                    self.branches.values().filter(|&&taken| taken).count() as u64,
+                    self.branches.len() as u64,
+                ),
+            },
             functions: match self.function_totals {
                 Some(totals) if self.functions.is_empty() => totals,
                 _ => (
@@ -91,6 +112,23 @@ impl FileCoverage {
                 ),
             },
         }
+    }
+
+    /// Entries held per line, branch arm and function.
+    pub fn entries(&self) -> usize {
+        self.lines.len() + self.branches.len() + self.functions.len()
+    }
+
+    /// Keeps only the totals (bounded memory); a later merge of the same file then takes the
+    /// larger totals, a lower bound of the union.
+    pub fn collapse(&mut self) {
+        let totals = self.totals();
+        *self = FileCoverage {
+            line_totals: Some(totals.lines),
+            function_totals: Some(totals.functions),
+            branch_totals: Some(totals.branches),
+            ..FileCoverage::default()
+        };
     }
 
     /// Union of hits with another report of the same file.
@@ -113,6 +151,10 @@ impl FileCoverage {
         if let Some((hit, found)) = other.function_totals {
             let (old_hit, old_found) = self.function_totals.unwrap_or((0, 0));
             self.function_totals = Some((old_hit.max(hit), old_found.max(found)));
+        }
+        if let Some((hit, found)) = other.branch_totals {
+            let (old_hit, old_found) = self.branch_totals.unwrap_or((0, 0));
+            self.branch_totals = Some((old_hit.max(hit), old_found.max(found)));
         }
     }
 
@@ -147,7 +189,7 @@ impl Coverage {
     }
 
     pub fn totals(&self) -> Totals {
-        let mut totals = Totals::default();
+        let mut totals = self.rest;
         for file in self.files.values() {
             totals.add(file.totals());
         }
@@ -162,6 +204,9 @@ impl Coverage {
         if self.producer.is_none() {
             self.producer.clone_from(&other.producer);
         }
+        self.rest.add(other.rest);
+        self.rest_files += other.rest_files;
+        self.collapsed_files += other.collapsed_files;
         self.warnings.extend(other.warnings.iter().cloned());
     }
 
@@ -244,6 +289,15 @@ impl Coverage {
             "files_not_listed": per_file.len().saturating_sub(MAX_FILES_LISTED),
             "warnings": self.warnings,
         });
+        let mut details = details;
+        if self.rest_files > 0 || self.collapsed_files > 0 {
+            details["truncated"] = json!(format!(
+                "truncated: {} sections of files beyond {MAX_FILES_KEPT} counted by their own totals, \
+                 not listed (a file repeated among them counts once per section); {} files kept \
+                 with their totals only",
+                self.rest_files, self.collapsed_files
+            ));
+        }
         Ok(Parsed {
             kind: "coverage",
             tool: Tool::new(

@@ -151,3 +151,77 @@ fn ignore_rules_apply_until_they_expire() {
     assert_eq!(on("2026-11-24"), [0.0, 0.0, 0.0, 0.0, 0.0]);
     assert_eq!(on("2027-01-01"), [1.0, 0.0, 0.0, 0.0, 1.0]);
 }
+
+/// Defect 4 (issue 15): pip-audit is streamed and at most `MAX_KEPT` vulnerabilities are
+/// kept; the rest are counted by severity (never hidden by an ignore rule) and the record
+/// says so.
+#[test]
+fn pip_audit_is_streamed_and_vulnerabilities_beyond_the_cap_are_counted() {
+    use gonogo_ingest::audit::{AuditIgnore, MAX_KEPT};
+    use gonogo_ingest::{CollectOptions, parse_reader_with};
+    let n_dependencies = MAX_KEPT / 2 + 10;
+    let mut text = String::from(r#"{"dependencies":["#);
+    for i in 0..n_dependencies {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            r#"{{"name":"p{i}","version":"1.0","vulns":[{{"id":"PYSEC-A-{i}","fix_versions":[],"aliases":[],"description":"d"}},{{"id":"PYSEC-B-{i}","fix_versions":[],"aliases":[],"description":"d"}}]}}"#
+        ));
+    }
+    text.push_str(r#",{"name":"skipped","skip_reason":"not on PyPI"}],"fixes":[]}"#);
+    let rule = |id: &str| AuditIgnore {
+        id: id.into(),
+        reason: "accepted".into(),
+        owner: None,
+        expires: None,
+    };
+    let options = CollectOptions {
+        // The first is kept and ignored; the last is past the cap: counted, not hidden.
+        audit_ignores: vec![
+            rule("PYSEC-A-0"),
+            rule(&format!("PYSEC-B-{}", n_dependencies - 1)),
+        ],
+        ..CollectOptions::default()
+    };
+    let parsed = parse_reader_with(Kind::PipAudit, text.as_bytes(), &options).unwrap();
+    let total = 2 * n_dependencies as u64;
+    assert_eq!(parsed.details["vulnerability_count"], total - 1);
+    assert_eq!(
+        parsed.details["dependencies_checked"],
+        n_dependencies as u64
+    );
+    let truncated = parsed.details["truncated"].as_str().unwrap().to_string();
+    assert_eq!(
+        truncated,
+        format!(
+            "truncated: {} vulnerabilities beyond {MAX_KEPT} counted by severity, not listed; ignore rules were not applied to them",
+            total - MAX_KEPT as u64
+        )
+    );
+    let evidence = parsed.into_evidence(
+        gonogo_core::evidence::Source::File("pip-audit.json".into()),
+        "0".repeat(64),
+    );
+    assert_eq!(value(&evidence, "audit.unknown"), (total - 1) as f64);
+}
+
+/// The streaming readers (pip-audit, cargo-audit) read the committed reports exactly as the
+/// whole-document readers do.
+#[test]
+fn streamed_audits_agree_with_the_whole_document_readers() {
+    use gonogo_ingest::audit;
+    let read = |relative: &str| {
+        let bytes = std::fs::read(crate::data(relative)).unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        (bytes, document)
+    };
+    let (bytes, document) = read("audit/pip-audit/report.json");
+    let streamed = audit::pip_audit_stream(&bytes[..]).unwrap();
+    assert_eq!(streamed, audit::pip_audit(&document).unwrap());
+    assert!(streamed.n_vulnerabilities() > 0);
+    let (bytes, document) = read("audit/cargo-audit/report.json");
+    let streamed = audit::cargo_audit_stream(&bytes[..]).unwrap();
+    assert_eq!(streamed, audit::cargo_audit(&document).unwrap());
+    assert!(streamed.n_vulnerabilities() > 0);
+}

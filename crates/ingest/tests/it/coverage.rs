@@ -131,3 +131,42 @@ fn gcovr_three_formats_agree_with_its_summary() {
         }
     }
 }
+
+/// Defect 4 (issue 15): an LCOV tracefile of very many files keeps bounded state: past
+/// `MAX_ENTRIES_KEPT` entries files keep their totals only, past `MAX_FILES_KEPT` files their
+/// sections are added by their totals; every line is still counted and the record says so.
+#[test]
+fn lcov_of_very_many_files_keeps_bounded_state_and_counts_every_line() {
+    use gonogo_ingest::coverage::{MAX_ENTRIES_KEPT, MAX_FILES_KEPT, lcov};
+    let n = MAX_FILES_KEPT + 10;
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "SF:src/f{i}.c\nDA:1,1\nDA:2,0\nDA:3,5\nDA:4,0\nDA:5,1\nDA:6,0\nend_of_record\n"
+        ));
+    }
+    // A kept file's second section is still merged line by line (a union, not a sum).
+    text.push_str("SF:src/f0.c\nDA:2,1\nDA:7,0\nend_of_record\n");
+    let coverage = lcov::parse(text.as_bytes()).unwrap();
+    assert_eq!(coverage.files.len(), MAX_FILES_KEPT);
+    assert_eq!(coverage.rest_files, 10);
+    assert!(
+        coverage.entries_kept <= MAX_ENTRIES_KEPT + 2,
+        "{}",
+        coverage.entries_kept
+    );
+    let kept_in_full = MAX_ENTRIES_KEPT / 6;
+    assert_eq!(
+        coverage.collapsed_files as usize,
+        MAX_FILES_KEPT - kept_in_full
+    );
+    let totals = coverage.totals();
+    // 3 of 6 lines hit in each file; f0 gains line 2 (hit) and line 7 (not hit).
+    assert_eq!(totals.lines, (3 * n as u64 + 1, 6 * n as u64 + 1));
+    let parsed = coverage.into_parsed("lcov").unwrap();
+    let truncated = parsed.details["truncated"].as_str().unwrap();
+    assert!(
+        truncated.starts_with("truncated: 10 sections of files beyond 100000"),
+        "{truncated}"
+    );
+}

@@ -202,3 +202,114 @@ fn hash_is_of_the_file_bytes() {
     let evidence = collect_file(Kind::Junit, &path).unwrap();
     assert_eq!(evidence.sha256, gonogo_core::evidence::sha256_hex(content));
 }
+
+/// Defect 1 (issue 15): a device is refused at once, by what it is, never read to its end.
+#[test]
+fn collect_refuses_dev_zero_at_once() {
+    for kind in [Kind::Auto, Kind::Lcov, Kind::Junit, Kind::Sarif] {
+        for device in ["/dev/zero", "/dev/urandom"] {
+            let error = gonogo_ingest::collect_path(kind, device).unwrap_err();
+            let text = error.to_string();
+            assert_eq!(error.code(), "io", "{text}");
+            assert!(text.starts_with(device), "{text}");
+            assert!(text.contains("is a character device"), "{text}");
+            // The file-level entry point refuses it too (it would read forever otherwise).
+            let text = collect_file(kind, std::path::Path::new(device))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("is a character device"), "{text}");
+        }
+    }
+}
+
+/// Defect 16 (issue 15): a FIFO is named as one (not "no such file or folder"), and refused
+/// without being opened (opening it would wait for a writer that never comes).
+#[test]
+fn collect_names_a_fifo_and_does_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("results.xml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) runs");
+    assert!(status.success());
+    let error = gonogo_ingest::collect_path(Kind::Junit, fifo.to_str().unwrap()).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("is a FIFO (named pipe)"), "{text}");
+    assert!(!text.contains("no such file"), "{text}");
+    let text = collect_file(Kind::Junit, &fifo).unwrap_err().to_string();
+    assert!(text.contains("is a FIFO (named pipe)"), "{text}");
+    // A missing file is still called missing.
+    let missing = dir.path().join("absent.xml");
+    let text = gonogo_ingest::collect_path(Kind::Junit, missing.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("no such file or folder"), "{text}");
+}
+
+/// A JUnit file made lazily from pieces (`Bytes` kept as is, `Repeat(byte, n)` generated as
+/// it is read), so a huge input never exists in memory.
+fn lazy(pieces: Vec<Piece>) -> impl std::io::BufRead {
+    use std::io::Read;
+    let mut reader: Box<dyn Read> = Box::new(std::io::empty());
+    for piece in pieces {
+        reader = match piece {
+            Piece::Bytes(bytes) => Box::new(reader.chain(std::io::Cursor::new(bytes))),
+            Piece::Repeat(byte, n) => Box::new(reader.chain(std::io::repeat(byte).take(n))),
+        };
+    }
+    std::io::BufReader::new(reader)
+}
+
+enum Piece {
+    Bytes(Vec<u8>),
+    Repeat(u8, u64),
+}
+
+fn bytes(text: &str) -> Piece {
+    Piece::Bytes(text.as_bytes().to_vec())
+}
+
+/// Defect 4 (issue 15): a huge `<failure>` body, attribute, comment, CDATA section or tag is
+/// cut to a bounded excerpt before quick-xml buffers it; every testcase is still counted and
+/// the record says what was cut.
+#[test]
+fn junit_huge_failure_body_and_attribute_keep_a_bounded_excerpt() {
+    const HUGE: u64 = 24 << 20;
+    let input = lazy(vec![
+        bytes("<?xml version=\"1.0\"?>\n<testsuite name=\"s\" tests=\"4\">\n"),
+        bytes("<!-- "),
+        Piece::Repeat(b'c', HUGE),
+        bytes(" -->\n<testcase name=\"body\"><failure message=\"boom\">caf\u{e9} &amp; "),
+        Piece::Repeat(b'x', HUGE),
+        bytes("</failure></testcase>\n<testcase name=\"attribute\"><failure message=\""),
+        Piece::Repeat(b'y', HUGE),
+        bytes("\">short</failure></testcase>\n<testcase name=\"cdata\"><error><![CDATA["),
+        Piece::Repeat(b'z', HUGE),
+        bytes("]]></error></testcase>\n<testcase name=\"many-attributes\""),
+        Piece::Bytes(b" a=\"0123456789\"".repeat(600_000)),
+        bytes("/>\n</testsuite>\n"),
+    ]);
+    let summary = gonogo_ingest::junit::parse(input).unwrap();
+    assert_eq!(summary.testcases, 4);
+    assert_eq!((summary.failed, summary.errored, summary.passed), (2, 1, 1));
+    let warning = summary
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("truncated:"))
+        .unwrap_or_else(|| panic!("no truncation warning: {:?}", summary.warnings));
+    assert!(
+        warning.contains("5 texts, attribute values or tags"),
+        "{warning}"
+    );
+    // The messages the record keeps are short excerpts.
+    for case in &summary.failing {
+        let message = case.message.as_deref().unwrap_or("");
+        assert!(
+            message.len() <= 4096,
+            "{}: {} bytes",
+            case.name,
+            message.len()
+        );
+    }
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod cli;
 mod coverage;
+mod encodings;
 mod errors;
 mod junit;
 mod k6;

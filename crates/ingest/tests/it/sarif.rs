@@ -81,3 +81,56 @@ fn semgrep_levels_come_from_the_rules_and_nosemgrep_is_suppressed() {
         2
     );
 }
+
+/// Defect 4 (issue 15): results that all name a different rule keep at most `MAX_RULES`
+/// rules in memory and in the record; every result is still counted, and the record says how
+/// many were not listed by rule.
+#[test]
+fn sarif_distinct_rule_ids_are_capped_and_counted() {
+    use gonogo_ingest::sarif::{MAX_RULES, parse};
+    let n = 25_000usize;
+    let mut text = String::from(
+        r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"T","version":"1","rules":[{"id":"R1","defaultConfiguration":{"level":"note"}}]}},"results":["#,
+    );
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        // Even: an explicit error. Odd: the level comes from the rule (none declared: warning,
+        // except R1's note).
+        let level = if i % 2 == 0 {
+            r#","level":"error""#
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            r#"{{"ruleId":"R{i}"{level},"message":{{"text":"m"}}}}"#
+        ));
+    }
+    text.push_str("]}]}");
+    let summary = parse(text.as_bytes()).unwrap();
+    assert_eq!(summary.results, n as u64);
+    assert_eq!(summary.by_rule.len(), MAX_RULES);
+    let beyond = (n - MAX_RULES) as u64;
+    assert_eq!(summary.results_of_unlisted_rules, beyond);
+    // The odd ones beyond the cap needed their rule: counted at the worst level the run's
+    // rules declare, never below warning.
+    assert_eq!(summary.results_at_worst_rule_level, beyond / 2);
+    let error = summary.by_level[0];
+    let warning = summary.by_level[1];
+    let note = summary.by_level[2];
+    assert_eq!((error, warning, note), (12_500, 12_499, 1));
+    assert_eq!(summary.by_rule["T/R1"], [0, 0, 1, 0]);
+    let parsed = summary.into_parsed().unwrap();
+    let truncated = parsed.details["truncated"].as_str().unwrap();
+    assert!(
+        truncated.starts_with(
+            "truncated: 15000 results of rules beyond 10000 distinct rules counted, not listed"
+        ),
+        "{truncated}"
+    );
+    assert_eq!(
+        parsed.details["by_rule"].as_object().unwrap().len(),
+        MAX_RULES
+    );
+}

@@ -246,7 +246,14 @@ pub struct ParseSummary {
     pub bytes: u64,
     pub families: u64,
     pub samples: u64,
+    /// Samples of series past the first [`MAX_TRACKED_SERIES`] of their family: counted and
+    /// linted, but not checked for duplicates, timestamp order or grouping (bounded memory).
+    pub untracked_samples: u64,
 }
+
+/// Distinct series (and label groups) of one family remembered for the duplicate, timestamp
+/// and grouping checks: about 11 MB of state at most, whatever the exposition's size.
+pub const MAX_TRACKED_SERIES: usize = 200_000;
 
 /// Why an exposition does not parse. `line` is 1-based; `column` is a 1-based byte column
 /// when it is known.

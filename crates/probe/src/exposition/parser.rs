@@ -772,7 +772,9 @@ impl Parser {
             if family.current_group != Some(group_key) {
                 if let Some(previous) = family.current_group {
                     check_group_end(&family.meta, &family.group)?;
-                    self.closed_groups.insert(previous);
+                    if self.closed_groups.len() < super::MAX_TRACKED_SERIES {
+                        self.closed_groups.insert(previous);
+                    }
                 }
                 if self.closed_groups.contains(&group_key) {
                     return Err((
@@ -803,8 +805,13 @@ impl Parser {
             family.group.n_samples += 1;
         }
 
-        // Duplicates and timestamp order.
-        match self.series.get_mut(&series_key) {
+        // Duplicates and timestamp order, for the first MAX_TRACKED_SERIES of the family.
+        let tracked =
+            self.series.contains_key(&series_key) || self.series.len() < super::MAX_TRACKED_SERIES;
+        if !tracked {
+            self.summary.untracked_samples += 1;
+        }
+        match self.series.get_mut(&series_key).filter(|_| tracked) {
             Some(previous) => {
                 let ordered = match (previous.timestamp, timestamp) {
                     (Some(before), Some(now)) if om => {
@@ -844,6 +851,7 @@ impl Parser {
                 previous.timestamp = timestamp;
                 previous.line = self.summary.lines;
             }
+            None if !tracked => {}
             None => {
                 self.series.insert(
                     series_key,
@@ -1414,6 +1422,46 @@ mod tests {
         assert_eq!(collect.samples.len(), 1);
         assert_eq!(collect.samples[0].1, vec![("code".into(), "200".into())]);
         assert_eq!(collect.samples[0].3, 5);
+    }
+
+    /// Defect 4 (issue 15): a family of more series than MAX_TRACKED_SERIES keeps at most
+    /// that many in memory; the rest are counted (and said to be unchecked), and a duplicate
+    /// among the tracked ones is still found. Both formats.
+    #[test]
+    fn metrics_of_many_series_keep_bounded_state() {
+        use crate::exposition::MAX_TRACKED_SERIES;
+        let n = MAX_TRACKED_SERIES + 50_000;
+        for format in [Format::PrometheusText, Format::OpenMetrics] {
+            let mut text = String::from("# TYPE many counter\n# HELP many Many.\n");
+            for i in 0..n {
+                text.push_str(&format!("many_total{{i=\"{i}\"}} 1\n"));
+            }
+            // A later family repeats a tracked series of its own (text format only: in
+            // OpenMetrics that is an ungrouped error).
+            text.push_str("# TYPE other counter\nother_total{i=\"1\"} 1\n");
+            if format == Format::PrometheusText {
+                text.push_str("other_total{i=\"1\"} 2\n");
+            } else {
+                text.push_str("# EOF\n");
+            }
+            let mut collect = Collect::default();
+            let summary = parse(text.as_bytes(), format, &mut collect).unwrap();
+            assert_eq!(
+                summary.samples as usize,
+                n + 1 + usize::from(format == Format::PrometheusText)
+            );
+            assert_eq!(summary.untracked_samples, 50_000, "{format:?}");
+            let duplicates = collect
+                .problems
+                .iter()
+                .filter(|p| p.kind == StructureProblemKind::DuplicateSeries)
+                .count();
+            assert_eq!(
+                duplicates,
+                usize::from(format == Format::PrometheusText),
+                "{format:?}"
+            );
+        }
     }
 
     #[test]

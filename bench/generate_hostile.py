@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Writes one hostile input of about SIZE bytes for bench/memory.sh, streamed to disk in
+chunks (never held in memory): python3 bench/generate_hostile.py FORMAT SIZE PATH.
+
+Formats (each the shape that made memory grow with the input, issue 15 defect 4):
+  sarif-rules    SARIF 2.1.0, one run, every result a different ruleId (half with no level,
+                 so their level depends on their rule)
+  pip-audit      pip-audit -f json: dependencies, each with two vulnerabilities
+  k6             k6 --summary-export: a metric per URL tag (trend), as a tagged test writes
+  junit-body     JUnit with one <failure> whose text body is the whole file
+  junit-attr     JUnit with one <failure message="..."> attribute that is the whole file
+  lcov           LCOV: many source files, 200 lines each, with functions and branches
+  metrics        a Prometheus text exposition of many distinct series in a few families
+"""
+import sys
+
+CHUNK = 1 << 20
+
+
+def write_stream(path, head, body, tail, size):
+    """head, then body(i) for i = 0.. until SIZE bytes, then tail."""
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(head)
+        written = len(head)
+        i = 0
+        parts = []
+        pending = 0
+        while written < size:
+            piece = body(i)
+            parts.append(piece)
+            pending += len(piece)
+            written += len(piece)
+            i += 1
+            if pending >= CHUNK:
+                out.write("".join(parts))
+                parts, pending = [], 0
+        out.write("".join(parts))
+        out.write(tail)
+    return i
+
+
+def filler(path, head, byte, tail, size):
+    block = byte * CHUNK
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(head)
+        left = size
+        while left > 0:
+            n = min(left, CHUNK)
+            out.write(block[:n])
+            left -= n
+        out.write(tail)
+
+
+def main():
+    kind, size, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    if kind == "sarif-rules":
+        head = ('{"version":"2.1.0","$schema":"https://json.schemastore.org/sarif-2.1.0.json",'
+                '"runs":[{"tool":{"driver":{"name":"hostile","version":"1.0","rules":'
+                '[{"id":"R1","defaultConfiguration":{"level":"error"}}]}},"results":[')
+
+        def result(i):
+            sep = "," if i else ""
+            level = ',"level":"warning"' if i % 2 else ""
+            return (f'{sep}{{"ruleId":"rule-{i:012d}"{level},"message":{{"text":"finding {i}"}},'
+                    f'"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"src/f{i % 997}.py"}},'
+                    f'"region":{{"startLine":{i % 5000 + 1}}}}}}}]}}')
+        write_stream(path, head, result, "]}]}\n", size)
+    elif kind == "pip-audit":
+        def dependency(i):
+            sep = "," if i else ""
+            return (f'{sep}{{"name":"package-{i}","version":"1.{i % 100}.0","vulns":['
+                    f'{{"id":"PYSEC-2026-{i}","fix_versions":["2.0.0"],"aliases":["CVE-2026-{i}","GHSA-{i:04x}-xxxx-yyyy"],'
+                    f'"description":"A vulnerability in package-{i} lets an attacker do something bad."}},'
+                    f'{{"id":"PYSEC-2025-{i}","fix_versions":[],"aliases":[],"description":"Another one."}}]}}')
+        write_stream(path, '{"dependencies":[', dependency, '],"fixes":[]}\n', size)
+    elif kind == "k6":
+        def metric(i):
+            sep = "," if i else ""
+            return (f'{sep}"http_req_duration{{url:https://127.0.0.1/item/{i}}}":{{"type":"trend","contains":"time",'
+                    f'"values":{{"avg":12.5,"min":1.0,"med":10.0,"max":99.0,"p(90)":20.0,"p(95)":25.0}}}}')
+        write_stream(path, '{"root_group":{"name":"","path":"","id":"d41d8cd98f00b204e9800998ecf8427e","groups":[],"checks":[]},"options":{"summaryTrendStats":["avg","min","med","max","p(90)","p(95)"]},"state":{"isStdOutTTY":false,"isStdErrTTY":false,"testRunDurationMs":1000},"metrics":{', metric, '}}\n', size)
+    elif kind == "junit-body":
+        filler(path, '<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="s" tests="2" failures="1">'
+               '<testcase name="ok"/><testcase name="huge"><failure message="boom">', "x",
+               '</failure></testcase></testsuite>\n', size)
+    elif kind == "junit-attr":
+        filler(path, '<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="s" tests="2" failures="1">'
+               '<testcase name="ok"/><testcase name="huge"><failure message="', "y",
+               '">short</failure></testcase></testsuite>\n', size)
+    elif kind == "lcov":
+        def source(i):
+            lines = "".join(f"DA:{n},{(n * i) % 3}\n" for n in range(1, 201))
+            return (f"TN:\nSF:src/module_{i}/file_{i}.c\nFN:1,f{i}\nFNDA:{i % 2},f{i}\nFNF:1\nFNH:{i % 2}\n"
+                    f"BRDA:3,0,0,1\nBRDA:3,0,1,-\nBRF:2\nBRH:1\n{lines}LF:200\nLH:133\nend_of_record\n")
+        write_stream(path, "", source, "", size)
+    elif kind == "metrics":
+        def series(i):
+            head = ""
+            if i % 1_000_000 == 0:
+                family = i // 1_000_000
+                head = f"# HELP app_{family}_requests_total Requests.\n# TYPE app_{family}_requests_total counter\n"
+            family = i // 1_000_000
+            return f'{head}app_{family}_requests_total{{path="/item/{i}",code="200"}} {i}\n'
+        write_stream(path, "", series, "", size)
+    else:
+        sys.exit(f"unknown format {kind}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# bench/memory.sh: peak RSS of gonogo on hostile inputs (issue 15): each format's ~1 GB file
+# built to make memory grow with the input, a hostile endless /metrics server, and small
+# hostile inputs (devices, an evidence file of histogram headers declaring huge ranges).
+#
+# What it does:
+#   1. builds the release `gonogo` binary;
+#   2. for each format, writes its hostile file (bench/generate_hostile.py streams it to disk:
+#      the generator never holds it), runs gonogo on it under /usr/bin/time -f %M, prints
+#      size, seconds, exit code and peak RSS with PASS/FAIL against the target, and deletes
+#      the file before the next one (only one big file on disk at a time);
+#   3. starts bench/hostile_metrics_server.py on loopback and scrapes it with
+#      `gonogo observe --timeout 10` (the body never ends: the run must end at the timeout
+#      with bounded memory);
+#   4. `gonogo observe --file /dev/zero` and `gonogo gate` over an evidence file of 200
+#      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB).
+#
+# Target: peak RSS <= 100 MB for every input (MAX_MB to change it). A FAIL line is a finding,
+# not a script error: the script goes on and exits 1 at the end if any line failed. Each run
+# is held to LIMIT_MB of address space (default 4096, `ulimit -v`) so a format that still
+# grows with its input fails there (exit code shown, peak RSS near the limit) instead of
+# taking the machine's memory.
+#
+# Usage: bench/memory.sh [SIZE_MB]   (default 1024; a smaller size is a quick check)
+# Environment: CARGO_TARGET_DIR (default ~/.cache/gonogo/target), TMPDIR for the files,
+# MAX_MB (default 100), ONLY="sarif-rules lcov ..." to run some formats only.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SIZE_MB=${1:-1024}
+MAX_MB=${MAX_MB:-100}
+LIMIT_MB=${LIMIT_MB:-4096}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/gonogo/target}
+cargo build --release -q -p gonogo || exit 2
+GONOGO="$CARGO_TARGET_DIR/release/gonogo"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gonogo-memory.XXXXXX")
+SERVER_PID=
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+FAILED=0
+
+# measure NAME SIZE_BYTES COMMAND...: runs COMMAND under /usr/bin/time, prints one line.
+measure() {
+    local name=$1 bytes=$2
+    shift 2
+    local start end rss code
+    start=$(date +%s.%N)
+    (ulimit -v $((LIMIT_MB * 1024)) && exec /usr/bin/time -f %M -o "$WORK/rss" "$@") \
+        >"$WORK/out" 2>"$WORK/err"
+    code=$?
+    end=$(date +%s.%N)
+    rss=$(tail -n 1 "$WORK/rss")
+    local mb=$((rss / 1024)) verdict=PASS
+    if [ "$mb" -gt "$MAX_MB" ]; then
+        verdict=FAIL
+        FAILED=1
+    fi
+    printf '%-24s %9s KB  %7.1f s  exit %3s  peak RSS %6s MB  %s\n' "$name" \
+        "$((bytes / 1024))" "$(echo "$end - $start" | bc)" "$code" "$mb" "$verdict"
+    if [ "$code" -ne 0 ] && [ "$code" -ne 1 ]; then
+        sed -n '1,2p' "$WORK/err" | cut -c1-200 | sed 's/^/    /'
+    fi
+}
+
+printf 'gonogo peak RSS on hostile inputs (target <= %s MB), %s MB files\n' "$MAX_MB" "$SIZE_MB"
+declare -A KIND=(
+    [sarif-rules]=sarif [pip-audit]=pip-audit [k6]=k6 [junit-body]=junit [junit-attr]=junit
+    [lcov]=lcov [metrics]=observe
+)
+FORMATS=${ONLY:-"sarif-rules pip-audit k6 junit-body junit-attr lcov metrics"}
+for format in $FORMATS; do
+    file="$WORK/$format.input"
+    python3 bench/generate_hostile.py "$format" $((SIZE_MB * 1048576)) "$file" || exit 2
+    bytes=$(stat -c %s "$file")
+    if [ "${KIND[$format]}" = observe ]; then
+        measure "$format" "$bytes" "$GONOGO" observe --file "$file" --format text \
+            --no-evidence --json
+    else
+        measure "$format" "$bytes" "$GONOGO" collect "${KIND[$format]}" "$file" --no-write --json
+    fi
+    rm -f "$file"
+done
+
+# The hostile endless server.
+python3 bench/hostile_metrics_server.py >"$WORK/port" &
+SERVER_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+port=$(head -n 1 "$WORK/port")
+measure "endless /metrics 10s" 0 "$GONOGO" observe "http://127.0.0.1:$port" --timeout 10 \
+    --no-evidence --json
+kill "$SERVER_PID" 2>/dev/null
+SERVER_PID=
+
+measure "observe /dev/zero" 0 timeout 20 "$GONOGO" observe --file /dev/zero --no-evidence
+
+# 200 histograms declaring 1..2^63 at 5 significant digits, each a ~60-byte compressed header.
+mkdir -p "$WORK/evidence"
+python3 - "$WORK/evidence/hostile.json" <<'PY'
+import base64, json, struct, sys, zlib
+header = struct.pack(">IIIIQQd", 0x1c849303, 0, 0, 5, 1, 1 << 63, 1.0)
+deflated = zlib.compress(header)
+encoded = base64.b64encode(struct.pack(">II", 0x1c849304, len(deflated)) + deflated).decode()
+record = {"gonogo_evidence": 1, "kind": "load", "source": {"type": "url", "location": "http://127.0.0.1/"},
+          "sha256": "0" * 64, "collected_at": "2026-11-25T12:00:00Z", "tool": {"name": "x", "version": "1"},
+          "metrics": {f"load.h{i}.latency": {"unit": "us", "histogram": encoded} for i in range(200)}}
+json.dump(record, open(sys.argv[1], "w"))
+PY
+cat >"$WORK/gonogo.toml" <<'TOML'
+[policy]
+name = "hostile histograms"
+
+[[gate]]
+name = "p95"
+area = "performance"
+metric = "load.h0.latency"
+expect = "p(95) < 500ms"
+TOML
+measure "gate: 200 huge headers" "$(stat -c %s "$WORK/evidence/hostile.json")" "$GONOGO" gate \
+    --policy "$WORK/gonogo.toml" --evidence-dir "$WORK/evidence" --no-write
+exit $FAILED
