@@ -2,12 +2,19 @@
 //!
 //! For each gate, in order:
 //!
-//! 1. **Select** the records that carry the gate's metric. None: *missing* (reason `partial`
-//!    when the environment requires an evidence kind that never arrived).
-//! 2. **Age**: records older than `max_age` are excluded (said in the gate's rules); if none is
-//!    left the gate is *missing* with reason `stale`.
-//! 3. **Combine** what is left: ratios add (`k` and `n` summed), histograms merge exactly,
-//!    and for plain values the newest record is used. Each of these is printed as a rule.
+//! 1. **Select** (`select`) the records that carry the gate's metric and may count, each
+//!    rule printed when it sets one aside (docs/evidence.md): about this candidate (its
+//!    commit), an engine's record about a service the policy names, not from the future, not
+//!    older than `max_age` (7 days unless said otherwise; all stale: *missing*, `stale`),
+//!    once (the same record, or the same producer on the same input), the newest measurement
+//!    of each source. None: *missing* (`partial` when the environment requires an evidence
+//!    kind that never arrived).
+//! 2. **Combine** (`combine`) the records of different sources by what the metric means
+//!    ([`Combine`]): ratios add with checked sums, histograms merge exactly, coverage is a
+//!    union by file, states take the worst, values with no meaning across sources conflict.
+//!    Never the newest across sources.
+//! 3. **Incomplete**: a pass or an undecided gate that stands on a record whose work did not
+//!    complete is *missing*, `incomplete` (applied after the decision).
 //! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Clopper–Pearson for
 //!    `rate` (0 of 0 is *missing*), exact for census ratios (`coverage.*`) and for `count` and
 //!    `total` (0 of 0 is *missing*), order statistics for `p(q)` and `med` (the point at rank
@@ -24,8 +31,9 @@
 //! 6. **Waive**: a gate that is not a pass and has a waiver expiring today or later is
 //!    *waived*; an expired waiver is shown and ignored.
 //!
-//! The verdict is NO-GO when a blocker gate fails, is inconclusive or missing, or a required
-//! evidence kind never arrived. Areas are red (a blocker stops), yellow (a warn gate is not a
+//! The verdict is NO-GO when a blocker gate fails, is inconclusive or missing, a required
+//! evidence kind never arrived, or no blocker gate passed on evidence (GO has to be earned:
+//! an empty policy, only warnings or only waivers are NO-GO, [`Unearned`]). Areas are red (a blocker stops), yellow (a warn gate is not a
 //! pass, or a waiver applies), green (every gate passes) or grey (no evidence for any of its
 //! gates, or no gates). Blockers and warnings are ranked by how far the measured value is past
 //! its threshold, relative; missing evidence ranks first.
@@ -84,6 +92,9 @@ struct Judging<'a> {
     baseline: Option<&'a Baseline>,
     candidate: &'a Candidate,
     missing_kinds: Vec<String>,
+    /// Each record's identity, computed once when a gate first needs it (it serialises the
+    /// whole record).
+    identities: Vec<std::cell::OnceCell<String>>,
 }
 
 /// How long a record may be in the future of `now` (clocks disagree a little) before it is
@@ -128,6 +139,7 @@ pub fn evaluate_for(
         baseline,
         candidate,
         missing_kinds,
+        identities: vec![std::cell::OnceCell::new(); records.len()],
     };
     // Which records carry each metric, built once: gates look metrics up by name.
     let mut carriers: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -390,6 +402,9 @@ fn select(
         return Err(Vec::new());
     }
 
+    if left.len() == 1 {
+        return Ok(left);
+    }
     // 3. Once: the same record in two files (or twice in one), or the same producer's
     // reading of the same input, counts once (the newest reading is kept).
     left.sort_by(|&a, &b| {
@@ -407,7 +422,8 @@ fn select(
             crate::evidence::Source::File(_) => record.sha256.clone(),
             other => format!("{}\u{0}{}", other.as_str(), record.sha256),
         };
-        identities.insert(record.identity())
+        let identity = judging.identities[i].get_or_init(|| record.identity());
+        identities.insert(identity.as_str())
             && inputs.insert((record.kind.clone(), record.tool.name.clone(), input))
     });
     if left.len() < before {
