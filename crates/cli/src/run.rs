@@ -488,9 +488,17 @@ fn plan(
         add("observe".into(), job);
     }
     if let Some(table) = &config.harden {
-        // The harden engine reads its own [harden] section from the policy file.
-        let argv = base
-            .ok_or_else(|| "[harden] needs [target] base_url".to_owned())
+        // The harden engine reads its own [harden] section from the policy file: read it now
+        // too, so a typo in it stops the run before any command runs (issue 15, defect 13).
+        let settings = std::fs::read_to_string(policy_path)
+            .map_err(|e| format!("[harden]: cannot read the policy: {e}"))
+            .and_then(|text| {
+                gonogo_harden::cli::parse_policy(&text)
+                    .map(|_| ())
+                    .map_err(|e| format!("[harden]: {e}"))
+            });
+        let argv = settings
+            .and_then(|()| base.ok_or_else(|| "[harden] needs [target] base_url".to_owned()))
             .map(|base| {
                 let mut argv = owned(&["harden", base, "--policy"]);
                 argv.push(policy_path.display().to_string());

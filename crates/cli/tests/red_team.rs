@@ -295,3 +295,19 @@ fn a_fifo_in_the_evidence_folder_is_named_not_read() {
         both(&output)
     );
 }
+
+#[test]
+fn a_typo_in_an_engine_section_stops_the_run_before_any_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[harden]\npathz = [\"/app\"]\n\n\
+         [[command]]\nname = \"marker\"\nrun = \"touch ran\"\n\n\
+         [[gate]]\narea = \"security\"\nmetric = \"harden.findings.high\"\nexpect = \"value == 0\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
+    assert!(text(&output.stderr).contains("pathz"), "{}", both(&output));
+    assert!(!dir.path().join("ran").exists(), "no command ran");
+}

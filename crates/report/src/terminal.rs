@@ -74,7 +74,9 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
         context.push(inert(name).into_owned());
     }
     if let Some(env) = &verdict.env {
-        context.push(format!("env {}", Inert(env)));
+        context.push(format!("judged with the [env.{}] profile", Inert(env)));
+    } else {
+        context.push("judged without an environment profile".to_owned());
     }
     let counts: Vec<String> = GateStatus::ALL
         .iter()
