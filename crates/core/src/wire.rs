@@ -288,8 +288,16 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
                 return Err("`value` must be a finite number".into());
             }
             // Only a time *until* something (a certificate's expiry) may have passed already.
-            let signed = matches!(unit, Unit::Percent | Unit::PerSecond)
-                || (matches!(unit, Unit::Time(_)) && name.ends_with("expiry"));
+            // A bare number (unit `1`: an exit code, where -1 means killed by a signal; a PromQL
+            // scalar) may be negative; a count of named things (vulnerabilities, findings) not.
+            // gonogo's own counts (audit.*, harden.*...) stay counts whatever unit a file claims.
+            let named_count = crate::catalog::lookup(name).is_some_and(
+                |row| matches!(Unit::parse(row.unit), Unit::Count(thing) if thing != "1"),
+            );
+            let signed = !named_count
+                && (matches!(unit, Unit::Percent | Unit::PerSecond)
+                    || matches!(&unit, Unit::Count(thing) if thing == "1")
+                    || (matches!(unit, Unit::Time(_)) && name.ends_with("expiry")));
             if value < 0.0 && !signed {
                 return Err(format!(
                     "`value` is {value}, and a {} cannot be negative",

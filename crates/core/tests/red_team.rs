@@ -510,3 +510,15 @@ fn a_gate_on_a_command_the_policy_does_not_run_is_a_typo() {
     let shown = format!("{:?}", problems[0]);
     assert!(shown.contains("command.pytest.exit_code"), "{shown}");
 }
+
+#[test]
+fn a_negative_count_cannot_hide_behind_a_bare_unit() {
+    let text = r#"{"gonogo_evidence":1,"kind":"audit","source":{"type":"file","location":"a"},"sha256":"0000000000000000000000000000000000000000000000000000000000000000","collected_at":"2026-11-25T12:00:00Z","tool":{"name":"t","version":"1"},"metrics":{"audit.critical":{"unit":"1","value":-1}}}"#;
+    let error = wire::parse_records(text).unwrap_err().to_string();
+    assert!(error.contains("cannot be negative"), "{error}");
+    // An exit code of -1 (killed by a signal) is a bare number, and stays readable.
+    let exit = text
+        .replace("audit.critical", "command.work.exit_code")
+        .replace("\"audit\"", "\"command\"");
+    assert!(wire::parse_records(&exit).is_ok());
+}
