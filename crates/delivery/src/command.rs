@@ -191,24 +191,10 @@ impl CommandOutcome {
     }
 }
 
-/// A command name as a metric segment: lower case, `_` for anything not alphanumeric.
+/// A command name as a metric segment: lower case, `_` for anything not alphanumeric (the
+/// core's rule, so the gate a `[[command]]` makes names the same metric).
 pub fn metric_key(name: &str) -> String {
-    let key: String = name
-        .trim()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if key.is_empty() {
-        "command".into()
-    } else {
-        key
-    }
+    gonogo_core::catalog::segment(name)
 }
 
 /// Why a command could not be run at all (a failing command is an outcome, not this).
