@@ -1295,13 +1295,7 @@ pub fn decide_interval(op: Op, interval: Interval, threshold: f64) -> GateStatus
             (holds, !holds)
         }
     };
-    if pass {
-        GateStatus::Pass
-    } else if fail {
-        GateStatus::Fail
-    } else {
-        GateStatus::Inconclusive
-    }
+    pass_or_fail(pass, fail)
 }
 
 /// Two samples, each with its interval at `1 − α/2`: `current op factor × baseline`. For `<=`
@@ -1318,6 +1312,11 @@ pub fn decide_relative(op: Op, current: Interval, baseline: Interval, factor: f6
         Op::Ge => (current.lower >= high, current.upper < low),
         Op::Eq | Op::Ne => (false, false),
     };
+    pass_or_fail(pass, fail)
+}
+
+/// A decided side, or inconclusive when neither holds.
+fn pass_or_fail(pass: bool, fail: bool) -> GateStatus {
     if pass {
         GateStatus::Pass
     } else if fail {
