@@ -65,7 +65,8 @@ fn main() {
         }
         records.push(record);
     }
-    let mut policy_text = String::new();
+    // The records are about the service the policy names (rule one: provenance).
+    let mut policy_text = String::from("[target]\nbase_url = \"http://127.0.0.1:8080\"\n");
     for g in 0..GATES {
         let r = (g * 7) % n_records;
         // Every third gate reads a histogram.
