@@ -77,6 +77,8 @@ pub(crate) fn reason_sentence(lang: Lang, reason: &str) -> Option<&'static str> 
         "no_baseline" => Msg::ReasonNoBaseline,
         "unparseable" => Msg::ReasonUnparseable,
         "no_distribution" => Msg::ReasonNoDistribution,
+        "incomplete" => Msg::ReasonIncomplete,
+        "conflict" => Msg::ReasonConflict,
         "waived" => Msg::ReasonWaived,
         _ => return None,
     };

@@ -180,6 +180,8 @@ message_ids! {
     ReasonNoBaseline = "reason.no_baseline",
     ReasonUnparseable = "reason.unparseable",
     ReasonNoDistribution = "reason.no_distribution",
+    ReasonIncomplete = "reason.incomplete",
+    ReasonConflict = "reason.conflict",
     ReasonWaived = "reason.waived",
     ColumnRank = "column.rank",
     ColumnArea = "column.area",
@@ -356,6 +358,14 @@ pub const EN: &[(&str, &str)] = &[
     (
         "reason.no_distribution",
         "the evidence gives an estimate without its samples: it can neither pass nor fail",
+    ),
+    (
+        "reason.incomplete",
+        "the evidence comes from work that did not complete, so it cannot show the gate holds",
+    ),
+    (
+        "reason.conflict",
+        "several sources give a value that has no meaning across sources",
     ),
     ("reason.waived", "a waiver applies"),
     ("column.rank", "#"),
@@ -615,6 +625,11 @@ pub const ZH_CN: &[(&str, &str)] = &[
         "reason.no_distribution",
         "证据只给出估计值而没有其样本：既不能通过也不能失败",
     ),
+    (
+        "reason.incomplete",
+        "证据来自未完成的工作，无法证明门禁成立",
+    ),
+    ("reason.conflict", "多个来源给出的数值无法跨来源合并"),
     ("reason.waived", "适用豁免"),
     ("column.rank", "#"),
     ("column.area", "领域"),
