@@ -1244,27 +1244,36 @@ fn measure(
                     None,
                     dimension,
                 ),
-                Aggregate::Mean => Measured {
-                    point: h.mean() * factor,
-                    interval: Some(stats::mean_interval(h, confidence).scaled(factor)),
-                    n: Some(n),
-                    k: None,
-                    dimension,
-                    pair: Some(stats::mean_interval(h, pair_confidence).scaled(factor)),
-                },
+                Aggregate::Mean => {
+                    let moments = stats::moments(h);
+                    Measured {
+                        point: h.mean() * factor,
+                        interval: Some(
+                            stats::mean_interval_of(&moments, confidence).scaled(factor),
+                        ),
+                        n: Some(n),
+                        k: None,
+                        dimension,
+                        pair: Some(
+                            stats::mean_interval_of(&moments, pair_confidence).scaled(factor),
+                        ),
+                    }
+                }
                 _ => {
                     let q = aggregate.fraction().ok_or_else(|| {
                         Unmeasured::Unparseable(format!(
                             "the percentile of `{aggregate}` is not a decimal gonogo can rank"
                         ))
                     })?;
+                    let (point, interval, pair) =
+                        stats::quantile_summary(h, q, confidence, pair_confidence);
                     Measured {
-                        point: stats::quantile_point(h, q) * factor,
-                        interval: Some(stats::quantile_interval(h, q, confidence).scaled(factor)),
+                        point: point * factor,
+                        interval: Some(interval.scaled(factor)),
                         n: Some(n),
                         k: None,
                         dimension,
-                        pair: Some(stats::quantile_interval(h, q, pair_confidence).scaled(factor)),
+                        pair: Some(pair.scaled(factor)),
                     }
                 }
             }

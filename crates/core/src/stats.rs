@@ -594,6 +594,64 @@ pub fn value_at_rank(histogram: &Histogram<u64>, rank: u64) -> (u64, u64) {
     )
 }
 
+/// The values at several ranks in one pass over the histogram (`ranks` in any order; the
+/// answers in the same order), each as [`value_at_rank`] gives it.
+pub fn values_at_ranks(histogram: &Histogram<u64>, ranks: &[u64]) -> Vec<(u64, u64)> {
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_by_key(|&i| ranks[i]);
+    let max = histogram.max();
+    let mut out = vec![
+        (
+            histogram.lowest_equivalent(max),
+            histogram.highest_equivalent(max),
+        );
+        ranks.len()
+    ];
+    let mut next = 0;
+    let mut seen = 0u64;
+    for bucket in histogram.iter_recorded() {
+        if next == order.len() {
+            break;
+        }
+        seen += bucket.count_at_value();
+        let value = bucket.value_iterated_to();
+        while next < order.len() && seen >= ranks[order[next]] {
+            out[order[next]] = (
+                histogram.lowest_equivalent(value),
+                histogram.highest_equivalent(value),
+            );
+            next += 1;
+        }
+    }
+    out
+}
+
+/// The point estimate of the q-quantile with its intervals at two confidences (the gate's and
+/// the pair's), in histogram units, from one pass over the histogram.
+pub fn quantile_summary(
+    histogram: &Histogram<u64>,
+    q: Fraction,
+    confidence: f64,
+    pair_confidence: f64,
+) -> (f64, Interval, Interval) {
+    let n = histogram.len();
+    let (lower, upper) = quantile_ranks_with(n, q.value(), q.complement(), confidence);
+    let (pair_lower, pair_upper) =
+        quantile_ranks_with(n, q.value(), q.complement(), pair_confidence);
+    let wanted = [Some(q.rank(n)), lower, upper, pair_lower, pair_upper].map(|r| r.unwrap_or(1));
+    let values = values_at_ranks(histogram, &wanted);
+    let interval =
+        |lower: Option<u64>, low: (u64, u64), upper: Option<u64>, high: (u64, u64)| Interval {
+            lower: lower.map_or(f64::NEG_INFINITY, |_| low.0 as f64),
+            upper: upper.map_or(f64::INFINITY, |_| high.1 as f64),
+        };
+    (
+        values[0].1 as f64,
+        interval(lower, values[1], upper, values[2]),
+        interval(pair_lower, values[3], pair_upper, values[4]),
+    )
+}
+
 /// The confidence interval of the q-quantile of a histogram, in histogram units; infinite ends
 /// where the rank does not exist.
 pub fn quantile_interval(histogram: &Histogram<u64>, q: Fraction, confidence: f64) -> Interval {
@@ -691,7 +749,11 @@ pub fn moments(histogram: &Histogram<u64>) -> HistogramMoments {
 /// The t interval of a histogram's mean, widened by bucket resolution (the true mean lies
 /// between the means of the buckets' lowest and highest equivalents); unbounded for `n < 2`.
 pub fn mean_interval(histogram: &Histogram<u64>, confidence: f64) -> Interval {
-    let m = moments(histogram);
+    mean_interval_of(&moments(histogram), confidence)
+}
+
+/// The mean's interval from moments already computed (one pass serves several confidences).
+pub fn mean_interval_of(m: &HistogramMoments, confidence: f64) -> Interval {
     if m.n < 2 {
         return Interval::unbounded();
     }
@@ -873,6 +935,18 @@ mod tests {
             prop_assert!(small.contains(mean));
             let big = t_interval(mean, sd, n * scale, 0.95);
             prop_assert!(big.upper - big.lower <= small.upper - small.lower + 1e-9);
+        }
+
+        #[test]
+        fn one_pass_ranks_agree_with_one_rank_at_a_time(samples in proptest::collection::vec(1u64..10_000_000, 1..400), ranks in proptest::collection::vec(1u64..500, 1..6)) {
+            let mut histogram = crate::evidence::latency_histogram();
+            for s in &samples {
+                histogram.record(*s).unwrap();
+            }
+            let together = values_at_ranks(&histogram, &ranks);
+            for (rank, value) in ranks.iter().zip(&together) {
+                prop_assert_eq!(*value, value_at_rank(&histogram, *rank));
+            }
         }
 
         #[test]
