@@ -117,6 +117,15 @@ fn a_failing_or_missing_command_is_a_blocker() {
             .find(|g| g["name"] == "command pytest")
             .unwrap();
         assert_eq!(gate["status"], "fail", "{what}");
+        // The blocker says what happened and where the output is.
+        let rules = gate["rules"].to_string();
+        assert!(rules.contains("logs/pytest.log"), "{what}: {rules}");
+        let said = match what {
+            "not found" => "not found",
+            "timed out" => "timeout",
+            _ => "exit 3",
+        };
+        assert!(rules.contains(said), "{what}: {rules}");
     }
 }
 

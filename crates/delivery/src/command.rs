@@ -173,7 +173,17 @@ impl CommandOutcome {
         evidence
             .insert(
                 format!("command.{key}.exit_code"),
-                Metric::value(exit_code, Unit::count("1")),
+                // The gate a failing command makes names what happened and where to look.
+                Metric::value(exit_code, Unit::count("1")).with_note(format!(
+                    "{}; its output is in {}",
+                    match (self.exit_code, self.timed_out) {
+                        (_, true) => format!("killed at its timeout (exit {TIMEOUT_EXIT_CODE})"),
+                        (Some(127), false) => "exit 127: the command was not found".to_owned(),
+                        (Some(code), false) => format!("exit {code}"),
+                        (None, false) => "killed by a signal".to_owned(),
+                    },
+                    self.log_path.display()
+                )),
             )
             .insert(
                 format!("command.{key}.duration"),
