@@ -320,3 +320,75 @@ fn a_typo_in_an_engine_section_stops_the_run_before_any_command() {
     assert!(text(&output.stderr).contains("pathz"), "{}", both(&output));
     assert!(!dir.path().join("ran").exists(), "no command ran");
 }
+
+/// A repository in `dir` whose HEAD carries the release tag `v1.0.0`; returns HEAD's hash.
+fn tagged_repository(dir: &Path) -> String {
+    let repo = git2::Repository::init(dir).unwrap();
+    std::fs::write(dir.join("README"), "service").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("README")).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let signature = git2::Signature::now("Test", "test@example.com").unwrap();
+    let head = repo
+        .commit(Some("HEAD"), &signature, &signature, "first", &tree, &[])
+        .unwrap();
+    repo.tag_lightweight("v1.0.0", &repo.find_object(head, None).unwrap(), false)
+        .unwrap();
+    head.to_string()
+}
+
+#[test]
+fn a_release_tag_is_judged_by_the_production_profile_and_other_commits_do_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = tagged_repository(dir.path());
+    // 2 failed tests of 100: fine for the base gate, not for production.
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count <= 5\"\n\n\
+         [env.production.gates.tests]\nexpect = \"count == 0\"\n",
+    )
+    .unwrap();
+    let record = gonogo(
+        &[
+            "record",
+            "tests.failed",
+            "--ratio",
+            "2/100",
+            "--unit",
+            "tests",
+            "--source",
+            "QA",
+            "--commit",
+            &head,
+        ],
+        dir.path(),
+    );
+    assert_eq!(record.status.code(), Some(0), "{}", both(&record));
+    let output = gonogo(&["gate", "--no-write"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert!(
+        text(&output.stdout).contains("judged with the [env.production] profile"),
+        "{}",
+        both(&output)
+    );
+    // An environment the policy does not have is a usage error, never a silent GO.
+    let other = gonogo(&["gate", "--no-write", "--env", "nonexistent"], dir.path());
+    assert_eq!(other.status.code(), Some(2), "{}", both(&other));
+    // Evidence stamped with another commit is set aside for this candidate.
+    let elsewhere = gonogo(
+        &[
+            "gate",
+            "--no-write",
+            "--commit",
+            "0000000000000000000000000000000000000000",
+        ],
+        dir.path(),
+    );
+    assert_eq!(elsewhere.status.code(), Some(1), "{}", both(&elsewhere));
+    assert!(
+        text(&elsewhere.stdout).contains("another commit"),
+        "{}",
+        both(&elsewhere)
+    );
+}
