@@ -107,7 +107,12 @@ pub struct LoadedPolicy {
 
 /// Reads and resolves the policy; problems are printed as diagnostics (exit 2).
 pub fn load_policy(path: &Path, env: Option<&str>, color: bool) -> Result<LoadedPolicy, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    parse_policy(path, read_policy_text(path)?, env, color)
+}
+
+/// The policy file's text; a missing file hints at `gonogo init` (exit 2).
+pub fn read_policy_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             "\nhint: `gonogo init` writes a commented starter policy"
         } else {
@@ -117,7 +122,16 @@ pub fn load_policy(path: &Path, env: Option<&str>, color: bool) -> Result<Loaded
             "cannot read the policy {}: {e}{hint}",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// Resolves a policy's text read from `path`; problems are printed as diagnostics (exit 2).
+pub fn parse_policy(
+    path: &Path,
+    text: String,
+    env: Option<&str>,
+    color: bool,
+) -> Result<LoadedPolicy, Failure> {
     let display = path.display().to_string();
     match Policy::parse(&text, env) {
         Ok(mut policy) => {
@@ -267,20 +281,13 @@ fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failur
 }
 
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
-    let policy_dir = args
-        .policy
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let text = std::fs::read_to_string(&args.policy).unwrap_or_default();
-    let (git, candidate) = crate::pipeline::candidate(
-        &policy_dir,
+    let policy_dir = crate::pipeline::policy_folder(&args.policy);
+    let (loaded, git, candidate) = crate::pipeline::load_for_candidate(
+        &args.policy,
+        args.env.as_deref(),
         args.commit.as_deref(),
-        &crate::pipeline::delivery_rules(&text),
-    );
-    let env = crate::pipeline::pick_env(args.env.as_deref(), &text, git.as_ref());
-    let loaded = load_policy(&args.policy, env.as_deref(), color)?;
+        color,
+    )?;
     let dir = args
         .evidence_dir
         .clone()

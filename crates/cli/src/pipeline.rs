@@ -25,8 +25,32 @@ use crate::evidence_dir;
 use crate::exit::{Exit, Failure};
 use crate::gate::{LoadedPolicy, check_metrics};
 
+/// The folder a policy's relative paths (and its git repository) are found from.
+pub fn policy_folder(policy: &Path) -> PathBuf {
+    policy
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Reads the policy once and resolves it for the candidate: the git context of its folder,
+/// the commit judged, and the environment profile (`--env`, else the deployment target's).
+pub fn load_for_candidate(
+    policy: &Path,
+    env_flag: Option<&str>,
+    commit_flag: Option<&str>,
+    color: bool,
+) -> Result<(LoadedPolicy, Option<GitContext>, Candidate), Failure> {
+    let text = crate::gate::read_policy_text(policy)?;
+    let (git, candidate) =
+        self::candidate(&policy_folder(policy), commit_flag, &delivery_rules(&text));
+    let env = pick_env(env_flag, &text, git.as_ref());
+    let loaded = crate::gate::parse_policy(policy, text, env.as_deref(), color)?;
+    Ok((loaded, git, candidate))
+}
+
 /// The git context of the policy's folder and the candidate it names.
-pub fn candidate(
+fn candidate(
     policy_dir: &Path,
     commit_flag: Option<&str>,
     rules: &TargetRules,

@@ -672,19 +672,13 @@ pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
 }
 
 pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
-    let policy_text = std::fs::read_to_string(&args.policy).unwrap_or_default();
-    let git_dir = args
-        .policy
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let (git, candidate) = crate::pipeline::candidate(
-        &git_dir,
+    let (loaded, git, candidate) = crate::pipeline::load_for_candidate(
+        &args.policy,
+        args.env.as_deref(),
         args.commit.as_deref(),
-        &crate::pipeline::delivery_rules(&policy_text),
-    );
-    let env = crate::pipeline::pick_env(args.env.as_deref(), &policy_text, git.as_ref());
-    let loaded = gate::load_policy(&args.policy, env.as_deref(), color)?;
+        color,
+    )?;
+    let env = loaded.policy.env.clone();
     let text = &loaded.text;
     let config: RunConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
@@ -697,11 +691,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         eprint!("{}", render_problems(&loaded.path, text, &[problem], color));
         Failure::reported(Exit::Usage)
     })?;
-    let policy_dir = args
-        .policy
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
     let jobs = plan(&config, &evidence, &args.policy).map_err(|problems| {
