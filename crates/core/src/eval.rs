@@ -18,7 +18,7 @@
 //! 4. **Measure** the aggregate with its interval ([`crate::stats`]): Clopper–Pearson for
 //!    `rate` (0 of 0 is *missing*), exact for census ratios (`coverage.*`) and for `count` and
 //!    `total` (0 of 0 is *missing*), order statistics for `p(q)` and `med` (the point at rank
-//!    ⌈q·n⌉, exact in the policy's decimal), Student's t for `mean`; plain values are exact
+//!    ⌈q·n⌉, exact in the policy's decimal), Student's t (corrected for skewness) for `mean`; plain values are exact
 //!    unless the evidence marks them as estimates (*inconclusive*, `no_distribution`).
 //! 5. **Decide**: for `<` and `<=`, *pass* when the interval's upper end is below the
 //!    threshold, *fail* when its lower end is at or above it, *inconclusive* otherwise (and
@@ -1068,7 +1068,9 @@ fn judge_relative(
                     "the baseline's rate carries no counts (k of n), so it cannot be compared as a sample".to_owned(),
                 );
             };
-            let Some(ratio) = stats::ratio_score_interval(k1, n1, k0, n0, gate.confidence) else {
+            let Some(ratio) =
+                stats::ratio_score_interval_corrected(k1, n1, k0, n0, gate.confidence)
+            else {
                 result.status = GateStatus::Inconclusive;
                 result.reason = Some(Reason::TooFewSamples);
                 result.why = format!(
@@ -1078,7 +1080,7 @@ fn judge_relative(
             };
             let status = decide_interval(op, ratio, factor);
             let why = format!(
-                "{shown}: current ÷ baseline ({k0} of {n0}) is in [{}, {}] (score interval at {}), against {factor}",
+                "{shown}: current ÷ baseline ({k0} of {n0}) is in [{}, {}] (skew-corrected score interval at {}), against {factor}",
                 round_ratio(ratio.lower),
                 round_ratio(ratio.upper),
                 percent_text(gate.confidence)
@@ -1448,7 +1450,10 @@ fn settle_hint(
                 return Some(Settle::OnThreshold { mean: true });
             }
             let sd = m.sd * factor;
-            let half = |n: u64| stats::t_interval(0.0, sd, n, confidence).upper;
+            let half = |n: u64| {
+                let i = stats::skewed_t_interval(0.0, sd, m.skewness, n, confidence);
+                i.upper.max(-i.lower)
+            };
             // The z figure first, then up until the t interval clears the gap.
             let z = stats::z_for_confidence(confidence);
             let mut needed = ((z * sd / gap).powi(2).ceil() as u64).max(2);

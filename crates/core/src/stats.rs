@@ -368,6 +368,35 @@ pub fn ratio_score_interval(
     n0: u64,
     confidence: f64,
 ) -> Option<Interval> {
+    ratio_interval(k1, n1, k0, n0, confidence, false)
+}
+
+/// [`ratio_score_interval`] with Gart and Nam's correction for skewness (1988; Laud 2017's
+/// "SCAS" form): the score statistic `S(r)` is replaced by `S(r) − γ(r)(z² − 1)/6`, with `γ`
+/// the skewness of `p̂₁ − r·p̂₀` at the restricted estimates. With a small baseline beside a
+/// large run, the plain score interval's upper end is too low too often (measured in
+/// tests/calibration.rs: about 3.1 % of passes at the margin for 5,000 against 20,000 samples
+/// against 2.5 % nominal); the correction brings it back to α/2. This is the interval a
+/// relative rate gate decides on; with equal sizes it differs from the plain one in the fourth
+/// digit.
+pub fn ratio_score_interval_corrected(
+    k1: u64,
+    n1: u64,
+    k0: u64,
+    n0: u64,
+    confidence: f64,
+) -> Option<Interval> {
+    ratio_interval(k1, n1, k0, n0, confidence, true)
+}
+
+fn ratio_interval(
+    k1: u64,
+    n1: u64,
+    k0: u64,
+    n0: u64,
+    confidence: f64,
+    skew: bool,
+) -> Option<Interval> {
     if n1 == 0 || n0 == 0 || (k1 == 0 && k0 == 0) || k1 > n1 || k0 > n0 {
         return None;
     }
@@ -396,7 +425,14 @@ pub fn ratio_score_interval(
                 0.0
             };
         }
-        diff / variance.sqrt()
+        let plain = diff / variance.sqrt();
+        if !skew {
+            return plain;
+        }
+        let third = q1 * (1.0 - q1) * (1.0 - 2.0 * q1) / (m1 * m1)
+            - r * r * r * q0 * (1.0 - q0) * (1.0 - 2.0 * q0) / (m0 * m0);
+        let gamma = third / variance.powf(1.5);
+        plain - gamma * (z * z - 1.0) / 6.0
     };
     // Solve score(r) = target on ln r, bracketing from the point estimate outwards.
     let solve = |target: f64, upward: bool| -> f64 {
@@ -705,6 +741,31 @@ pub fn t_interval(mean: f64, sd: f64, n: u64, confidence: f64) -> Interval {
     }
 }
 
+/// The mean's interval with a correction for skewness: [`t_interval`], with the side the
+/// sample leans to widened by `|g| · (2t² + 1) / (6n) · s`, the first Edgeworth term of the t
+/// statistic's distribution (Hall 1983; Johnson 1978's modified t). Latencies lean right: a
+/// sample that missed the rare slow requests has a low mean *and* a low s, so the plain t
+/// bound falls below the true mean too often (measured in tests/calibration.rs: 6.8 % at
+/// n = 30 on exponential samples against 2.5 % nominal; 4.3 % with the correction). The
+/// interval only ever widens, so symmetric samples keep the spec's plain t interval.
+pub fn skewed_t_interval(mean: f64, sd: f64, skewness: f64, n: u64, confidence: f64) -> Interval {
+    if n < 2 {
+        return Interval::unbounded();
+    }
+    let t = t_quantile(pair_confidence(confidence), (n - 1) as f64);
+    let root_n = (n as f64).sqrt();
+    let half = t * sd / root_n;
+    let lean = if skewness.is_finite() {
+        skewness.abs() * (2.0 * t * t + 1.0) / (6.0 * root_n) * sd / root_n
+    } else {
+        0.0
+    };
+    Interval {
+        lower: mean - half - if skewness < 0.0 { lean } else { 0.0 },
+        upper: mean + half + if skewness > 0.0 { lean } else { 0.0 },
+    }
+}
+
 /// Mean and sample standard deviation (`n − 1`) of a histogram, from its buckets' middles,
 /// and the means of their lowest and highest equivalents (where the true mean must lie).
 pub struct HistogramMoments {
@@ -713,6 +774,8 @@ pub struct HistogramMoments {
     pub sd: f64,
     pub mean_low: f64,
     pub mean_high: f64,
+    /// The sample skewness `m₃ / s³` (0 when `s` is 0).
+    pub skewness: f64,
 }
 
 pub fn moments(histogram: &Histogram<u64>) -> HistogramMoments {
@@ -727,13 +790,20 @@ pub fn moments(histogram: &Histogram<u64>) -> HistogramMoments {
     }
     let count = n.max(1) as f64;
     let mean = sum / count;
-    let mut squares = 0.0;
+    let (mut squares, mut cubes) = (0.0, 0.0);
     for bucket in histogram.iter_recorded() {
         let d = histogram.median_equivalent(bucket.value_iterated_to()) as f64 - mean;
-        squares += d * d * bucket.count_at_value() as f64;
+        let count = bucket.count_at_value() as f64;
+        squares += d * d * count;
+        cubes += d * d * d * count;
     }
     let sd = if n > 1 {
         (squares / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let skewness = if sd > 0.0 {
+        cubes / count / sd.powi(3)
     } else {
         0.0
     };
@@ -743,10 +813,11 @@ pub fn moments(histogram: &Histogram<u64>) -> HistogramMoments {
         sd,
         mean_low: low / count,
         mean_high: high / count,
+        skewness,
     }
 }
 
-/// The t interval of a histogram's mean, widened by bucket resolution (the true mean lies
+/// The skew-corrected t interval ([`skewed_t_interval`]) of a histogram's mean, widened by bucket resolution (the true mean lies
 /// between the means of the buckets' lowest and highest equivalents); unbounded for `n < 2`.
 pub fn mean_interval(histogram: &Histogram<u64>, confidence: f64) -> Interval {
     mean_interval_of(&moments(histogram), confidence)
@@ -757,7 +828,7 @@ pub fn mean_interval_of(m: &HistogramMoments, confidence: f64) -> Interval {
     if m.n < 2 {
         return Interval::unbounded();
     }
-    let t = t_interval(0.0, m.sd, m.n, confidence);
+    let t = skewed_t_interval(0.0, m.sd, m.skewness, m.n, confidence);
     Interval {
         lower: m.mean_low + t.lower,
         upper: m.mean_high + t.upper,

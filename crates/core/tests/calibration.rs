@@ -6,7 +6,8 @@
 use gonogo_core::eval::decide_relative;
 use gonogo_core::expect::Op;
 use gonogo_core::stats::{
-    self, Interval, binomial_cdf, clopper_pearson, quantile_ranks, ratio_score_interval, t_interval,
+    self, Interval, binomial_cdf, clopper_pearson, quantile_ranks, ratio_score_interval,
+    ratio_score_interval_corrected, skewed_t_interval,
 };
 use gonogo_core::verdict::GateStatus;
 
@@ -147,21 +148,32 @@ fn mean_with_t_at_the_margin() {
             runs,
         );
     }
-    // Skewed (exponential) samples: the t interval's upper end is too low too often, the
-    // reason a mean gate needs 30 samples, and still not a guarantee (printed, not asserted;
-    // docs/statistics.md quotes these figures).
-    for n in [30usize, 100, 1000] {
-        let passes = (0..runs / 4)
-            .filter(|_| {
-                let samples: Vec<f64> = (0..n).map(|_| 100.0 * rng.exponential()).collect();
-                mean_upper(&samples) < 100.0
-            })
-            .count();
+    // Skewed samples. The plain t bound is too low too often on right-skewed data (a sample
+    // that missed the rare slow requests has a low mean *and* a low s); the skew-corrected
+    // bound gonogo uses is closer to α/2 but, at n = 30 on exponential samples, still above
+    // it: a mean is a weak gate on latency, and docs/statistics.md says so with these
+    // figures. Asserted: the correction never makes it worse, and both converge with n.
+    for (n, bound) in [(30usize, 0.06), (100, 0.04), (1000, 0.032)] {
+        let runs = runs / 2;
+        let (mut plain, mut corrected) = (0u64, 0u64);
+        for _ in 0..runs {
+            let samples: Vec<f64> = (0..n).map(|_| 100.0 * rng.exponential()).collect();
+            let (mean, sd, skewness) = summary(&samples);
+            if mean + t_factor(n, CONFIDENCE) * sd < 100.0 {
+                plain += 1;
+            }
+            if skewed_t_interval(mean, sd, skewness, n as u64, CONFIDENCE).upper < 100.0 {
+                corrected += 1;
+            }
+        }
+        let (plain, corrected) = (plain as f64 / runs as f64, corrected as f64 / runs as f64);
         println!(
-            "mean < t with n = {n}, exponential samples, true mean = t: passed {passes} of {} = {:.2} %",
-            runs / 4,
-            passes as f64 * 100.0 / (runs / 4) as f64
+            "mean < t with n = {n}, exponential samples, true mean = t: plain t passes {:.2} %, skew-corrected {:.2} % (of {runs})",
+            plain * 100.0,
+            corrected * 100.0
         );
+        assert!(corrected < plain, "n = {n}: the correction must help");
+        assert!(corrected < bound, "n = {n}: {:.2} %", corrected * 100.0);
     }
 }
 
@@ -169,60 +181,82 @@ fn mean_upper(samples: &[f64]) -> f64 {
     mean_interval(samples, CONFIDENCE).upper
 }
 
-/// `mean ± t·s/√n` through [`t_interval`]; the factor `t/√n` depends only on n and the
-/// confidence, so it is computed once per pair (the inverse beta behind it is not cheap).
-fn mean_interval(samples: &[f64], confidence: f64) -> Interval {
+/// Mean, sample s.d. (n − 1) and sample skewness m₃/s³ of raw samples.
+fn summary(samples: &[f64]) -> (f64, f64, f64) {
+    let n = samples.len() as f64;
+    let mean = samples.iter().sum::<f64>() / n;
+    let sd = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let third = samples.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;
+    (mean, sd, if sd > 0.0 { third / sd.powi(3) } else { 0.0 })
+}
+
+/// `t(n − 1, 1 − α/2)/√n`, cached per pair (the inverse beta behind it is not cheap).
+fn t_factor(n: usize, confidence: f64) -> f64 {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
         static FACTORS: RefCell<HashMap<(usize, u64), f64>> = RefCell::new(HashMap::new());
     }
-    let n = samples.len();
-    let factor = FACTORS.with(|f| {
+    FACTORS.with(|f| {
         *f.borrow_mut()
             .entry((n, confidence.to_bits()))
-            .or_insert_with(|| t_interval(0.0, 1.0, n as u64, confidence).upper)
-    });
-    let mean = samples.iter().sum::<f64>() / n as f64;
-    let sd = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+            .or_insert_with(|| skewed_t_interval(0.0, 1.0, 0.0, n as u64, confidence).upper)
+    })
+}
+
+/// The interval gonogo computes for a mean (skew-corrected t), from raw samples.
+fn mean_interval(samples: &[f64], confidence: f64) -> Interval {
+    let (mean, sd, skewness) = summary(samples);
+    let n = samples.len();
+    let t = t_factor(n, confidence);
+    // skewed_t_interval's widening, from the cached t factor: |g|·(2t² + 1)/(6n)·s.
+    let t_quantile = t * (n as f64).sqrt();
+    let lean = skewness.abs() * (2.0 * t_quantile * t_quantile + 1.0) / (6.0 * n as f64) * sd;
     Interval {
-        lower: mean - factor * sd,
-        upper: mean + factor * sd,
+        lower: mean - t * sd - if skewness < 0.0 { lean } else { 0.0 },
+        upper: mean + t * sd + if skewness > 0.0 { lean } else { 0.0 },
     }
 }
 
 #[test]
 fn relative_rate_at_the_margin() {
     let mut rng = Rng(10);
-    let runs = 4000;
-    let mut simulate = |n0: u64, n1: u64, p0: f64| {
+    let runs = 20_000;
+    // Equal sizes, and a small baseline beside a large run (and the reverse): the gate decides
+    // on the skew-corrected score interval, calibrated in all of them. The plain score interval
+    // (the spec's table) is printed beside it: with unequal sizes it passes too often.
+    for (n0, n1, p0) in [
+        (10_000u64, 10_000u64, 0.02),
+        (20_000, 20_000, 0.01),
+        (5000, 20_000, 0.01),
+        (2000, 50_000, 0.02),
+        (20_000, 5000, 0.01),
+    ] {
         let p1 = 1.1 * p0;
-        let passes = (0..runs)
-            .filter(|_| {
-                let (k0, k1) = (rng.binomial(n0, p0), rng.binomial(n1, p1));
-                ratio_score_interval(k1, n1, k0, n0, CONFIDENCE).is_some_and(|i| i.upper <= 1.1)
-            })
-            .count() as u64;
-        let label = format!(
-            "rate <= +10% with baseline {p0} of {n0}, current {p1:.3} of {n1} (exactly +10%)"
+        let (mut plain, mut corrected) = (0u64, 0u64);
+        for _ in 0..runs {
+            let (k0, k1) = (rng.binomial(n0, p0), rng.binomial(n1, p1));
+            if ratio_score_interval(k1, n1, k0, n0, CONFIDENCE).is_some_and(|i| i.upper <= 1.1) {
+                plain += 1;
+            }
+            if ratio_score_interval_corrected(k1, n1, k0, n0, CONFIDENCE)
+                .is_some_and(|i| i.upper <= 1.1)
+            {
+                corrected += 1;
+            }
+        }
+        check(
+            &format!(
+                "rate <= +10% with baseline {p0} of {n0}, current {p1:.3} of {n1} (exactly +10%)"
+            ),
+            corrected,
+            runs,
         );
-        (label, passes)
-    };
-    // Equal sizes: calibrated.
-    for (n0, n1, p0) in [(10_000u64, 10_000u64, 0.02), (20_000, 20_000, 0.01)] {
-        let (label, passes) = simulate(n0, n1, p0);
-        check(&label, passes, runs);
+        println!(
+            "    the plain score interval passes {:.2} %",
+            plain as f64 * 100.0 / runs as f64
+        );
     }
-    // A small baseline against a large run: the score interval is an asymptotic one, and its
-    // one-sided error exceeds α/2 here (measured about 3.1 % with 10,000 runs). Printed and
-    // bounded, not hidden; docs/statistics.md says so.
-    let (label, passes) = simulate(5000, 20_000, 0.01);
-    let rate = passes as f64 / runs as f64;
-    println!(
-        "{label}: passed {passes} of {runs} = {:.2} % (known to exceed 2.5 %)",
-        rate * 100.0
-    );
-    assert!(rate < 0.045, "{label}: {:.2} %", rate * 100.0);
 }
 
 #[test]

@@ -156,6 +156,79 @@ fn ratio_score_interval_matches_the_spec_table() {
     assert!(i.upper.is_infinite());
 }
 
+/// The interval a relative rate gate decides on: the same table with Gart and Nam's skewness
+/// correction (figures from an independent Python implementation with scipy's `brentq`, which
+/// reproduces the spec's plain column above to 4 decimals). Every decision of the spec's table
+/// stays the same; where the sizes differ the corrected interval is wider on the side the
+/// smaller sample leans to.
+#[test]
+fn corrected_ratio_interval_keeps_the_spec_decisions() {
+    use gonogo_core::stats::ratio_score_interval_corrected;
+    let table: [(u64, u64, u64, u64, f64, f64, &str); 6] = [
+        (20, 1000, 25, 1000, 0.6994, 2.2566, "inconclusive"),
+        (200, 10000, 180, 10000, 0.7369, 1.0985, "pass"),
+        (200, 10000, 300, 10000, 1.2579, 1.7917, "fail"),
+        (50, 5000, 40, 5000, 0.5268, 1.2090, "inconclusive"),
+        (10, 500, 1000, 50000, 0.5646, 1.9572, "inconclusive"),
+        (100, 5000, 480, 20000, 0.9732, 1.4913, "inconclusive"),
+    ];
+    for (k0, n0, k1, n1, lower, upper, decision) in table {
+        let i = ratio_score_interval_corrected(k1, n1, k0, n0, 0.95).unwrap();
+        assert_eq!(
+            (round(i.lower, 4), round(i.upper, 4)),
+            (lower, upper),
+            "{k1}/{n1} over {k0}/{n0}: {i:?}"
+        );
+        let decided = if i.upper <= 1.1 {
+            "pass"
+        } else if i.lower > 1.1 {
+            "fail"
+        } else {
+            "inconclusive"
+        };
+        assert_eq!(decided, decision, "{k1}/{n1} over {k0}/{n0}");
+    }
+    assert_eq!(ratio_score_interval_corrected(0, 100, 0, 100, 0.95), None);
+    assert_eq!(
+        ratio_score_interval_corrected(0, 100, 5, 100, 0.95)
+            .unwrap()
+            .lower,
+        0.0
+    );
+    assert!(
+        ratio_score_interval_corrected(5, 100, 0, 100, 0.95)
+            .unwrap()
+            .upper
+            .is_infinite()
+    );
+}
+
+/// A skewed sample widens the t interval on the side it leans to, by `|g|·(2t² + 1)/(6n)·s`
+/// (figures from numpy/scipy); a symmetric one keeps the spec's plain t interval.
+#[test]
+fn skewed_t_interval_widens_only_the_side_the_sample_leans_to() {
+    use gonogo_core::stats::skewed_t_interval;
+    let samples = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 18.0, 25.0, 60.0];
+    let n = samples.len() as f64;
+    let (mean, sd) = mean_sd(&samples);
+    let skewness = samples.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n / sd.powi(3);
+    assert_eq!(round(skewness, 4), 1.9591);
+    let i = skewed_t_interval(mean, sd, skewness, 10, 0.95);
+    assert_eq!((round(i.lower, 4), round(i.upper, 4)), (8.7457, 35.5178));
+    let mirrored = skewed_t_interval(-mean, sd, -skewness, 10, 0.95);
+    assert_eq!(
+        (round(mirrored.lower, 4), round(mirrored.upper, 4)),
+        (-35.5178, -8.7457)
+    );
+    let plain = t_interval(114.5, 8.8034, 30, 0.95);
+    assert_eq!(skewed_t_interval(114.5, 8.8034, 0.0, 30, 0.95), plain);
+    assert!(
+        skewed_t_interval(1.0, 1.0, 5.0, 1, 0.95)
+            .upper
+            .is_infinite()
+    );
+}
+
 /// The relative-percentile example: each run's interval at 97.5 %.
 #[test]
 fn relative_percentile_example() {
@@ -578,6 +651,30 @@ mod properties {
             prop_assert!(si.contains(small.point));
             prop_assert!(bi.contains(big.point));
             prop_assert!(bi.upper - bi.lower <= si.upper - si.lower + 1e-12);
+        }
+
+        /// The relative rate interval gates decide on contains current ÷ baseline, and a
+        /// larger pair of samples at the same proportions never widens it.
+        #[test]
+        fn a_ratio_interval_contains_its_point_and_narrows(k0 in 1u64..300, e0 in 1u64..3000, k1 in 1u64..300, e1 in 1u64..3000, scale in 2u64..8) {
+            use gonogo_core::stats::ratio_score_interval_corrected;
+            let (n0, n1) = (k0 + e0, k1 + e1);
+            let point = (k1 as f64 / n1 as f64) / (k0 as f64 / n0 as f64);
+            let small = ratio_score_interval_corrected(k1, n1, k0, n0, 0.95).unwrap();
+            let big = ratio_score_interval_corrected(k1 * scale, n1 * scale, k0 * scale, n0 * scale, 0.95).unwrap();
+            prop_assert!(small.lower <= point * (1.0 + 1e-9) && point <= small.upper * (1.0 + 1e-9), "{point} outside {small:?}");
+            prop_assert!(big.lower <= point * (1.0 + 1e-9) && point <= big.upper * (1.0 + 1e-9), "{point} outside {big:?}");
+            prop_assert!(big.lower >= small.lower * (1.0 - 1e-9) && big.upper <= small.upper * (1.0 + 1e-9), "{big:?} wider than {small:?}");
+        }
+
+        /// The mean's interval contains the mean and never starts inside the plain t interval.
+        #[test]
+        fn a_mean_interval_contains_its_point_and_only_widens(mean in -1e6f64..1e6, sd in 0.0f64..1e4, skewness in -20.0f64..20.0, n in 2u64..100_000) {
+            use gonogo_core::stats::skewed_t_interval;
+            let plain = t_interval(mean, sd, n, 0.95);
+            let skewed = skewed_t_interval(mean, sd, skewness, n, 0.95);
+            prop_assert!(skewed.contains(mean));
+            prop_assert!(skewed.lower <= plain.lower && skewed.upper >= plain.upper);
         }
 
         /// An estimate never passes or fails, whatever its value.
