@@ -771,7 +771,13 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
             )
         })?;
     }
-    if !args.quiet {
+    if args.quiet {
+        // Quiet (as under `gonogo run`) still says when nothing listens at the target: the
+        // gate will fail on errors, and this says why in words.
+        if let Some(line) = crate::summary::refused_line(&result, &config) {
+            eprintln!("  load `{}`: {line}", args.name);
+        }
+    } else {
         let mut text = crate::summary::render(&result, &config, &args.name);
         if let Some(path) = &evidence_path {
             text.push_str(&format!("\nevidence      {}\n", path.display()));

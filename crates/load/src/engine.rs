@@ -130,7 +130,14 @@ pub enum StopReason {
     Completed,
     /// A stop was requested (Ctrl-C).
     Interrupted,
+    /// Every connection was refused for [`REFUSED_GRACE`]: nothing listens at the target, and
+    /// running the whole duration would measure nothing.
+    Refused,
 }
+
+/// How long a run goes on while every connection is refused before it stops: long enough
+/// for a service that is still binding its port, short enough not to waste a CI minute.
+pub const REFUSED_GRACE: Duration = Duration::from_secs(2);
 
 /// The outcome of a run.
 #[derive(Debug, Clone)]
@@ -150,6 +157,8 @@ pub struct ProgressSnapshot {
     pub planned: Duration,
     pub completed: u64,
     pub errors: u64,
+    /// Of `completed`, requests whose connection was refused.
+    pub refused: u64,
 }
 
 /// Lets another thread (a Ctrl-C handler) stop a run.
@@ -332,6 +341,7 @@ pub fn run(
         .build()?;
     let stop_reason = supervisor.block_on(async {
         let mut ctrl_c_count = 0u32;
+        let mut all_refused = false;
         let mut stop_requested_at: Option<Instant> = None;
         let mut ticker = tokio::time::interval(Duration::from_millis(100));
         let mut ctrl_c: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = if handle_ctrl_c
@@ -365,23 +375,40 @@ pub fn run(
                 }
             }
             collector.poll(now.duration_since(start).as_secs());
-            let (completed, errors) = progress_counters.iter().fold((0, 0), |(c, e), p| {
-                (
-                    c + p.completed.load(Ordering::Relaxed),
-                    e + p.errors.load(Ordering::Relaxed),
-                )
-            });
+            let (completed, errors, refused) =
+                progress_counters.iter().fold((0, 0, 0), |(c, e, r), p| {
+                    (
+                        c + p.completed.load(Ordering::Relaxed),
+                        e + p.errors.load(Ordering::Relaxed),
+                        r + p.refused.load(Ordering::Relaxed),
+                    )
+                });
+            let elapsed = now.duration_since(start);
+            // Fail fast: nothing listens at the target. Refused connections come back at once,
+            // so the grace period has seen many attempts, every one refused.
+            if !stop.is_stopped()
+                && elapsed >= REFUSED_GRACE
+                && completed > 0
+                && refused == completed
+            {
+                all_refused = true;
+                stop.stop();
+                let _ = abort_sender.send(true);
+            }
             on_progress(ProgressSnapshot {
-                elapsed: now.duration_since(start),
+                elapsed,
                 planned,
                 completed,
                 errors,
+                refused,
             });
             if workers.iter().all(|w| w.is_finished()) {
                 break;
             }
         }
-        if stop.is_stopped() {
+        if all_refused {
+            StopReason::Refused
+        } else if stop.is_stopped() {
             StopReason::Interrupted
         } else {
             StopReason::Completed

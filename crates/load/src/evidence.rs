@@ -11,8 +11,8 @@
 //! | `load.<name>.status_5xx`   | ratio        | responses with a 5xx status                               |
 //! | `load.<name>.rate_limited` | ratio        | 429, or 503 with `Retry-After`                            |
 //! | `load.<name>.dropped`      | ratio        | due requests never sent (in-flight cap reached)           |
-//! | `load.<name>.throughput`   | value, 1/s   | completed requests per second of the run                  |
-//! | `load.<name>.requests`     | value        | completed requests                                        |
+//! | `load.<name>.throughput`   | value, 1/s   | answered requests per second of the run                   |
+//! | `load.<name>.requests`     | value        | answered requests (completed, refused connections not)    |
 //!
 //! Every ratio has the same `n`: the requests that were due (completed + dropped + interrupted).
 //!
@@ -213,10 +213,12 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "max_requests": config.max_requests,
         "timeout_ms": config.timeout.as_millis() as u64,
         "threads": config.threads,
-        "stop_reason": match result.stop_reason { StopReason::Completed => "completed", StopReason::Interrupted => "interrupted" },
+        "stop_reason": match result.stop_reason { StopReason::Completed => "completed", StopReason::Interrupted => "interrupted", StopReason::Refused => "refused" },
         "requests": {
             "due": totals.n_issued(),
             "completed": totals.n_completed,
+            "answered": totals.n_answered(),
+            "refused": totals.n_refused(),
             "dropped": totals.n_dropped,
             "interrupted": totals.n_interrupted,
             "errors": errors_including_interrupted(result),
@@ -240,11 +242,11 @@ fn errors_including_interrupted(result: &RunResult) -> u64 {
     result.totals.n_errors() + result.totals.n_interrupted
 }
 
-/// Completed requests per second of elapsed run time.
+/// Answered requests per second of elapsed run time: a refused connection is not throughput.
 pub fn throughput(result: &RunResult) -> f64 {
     let seconds = result.elapsed.as_secs_f64();
     if seconds > 0.0 {
-        result.totals.n_completed as f64 / seconds
+        result.totals.n_answered() as f64 / seconds
     } else {
         0.0
     }
@@ -307,7 +309,7 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
     );
     record.insert(
         metric("requests"),
-        Metric::value(totals.n_completed as f64, requests.clone()),
+        Metric::value(totals.n_answered() as f64, requests.clone()),
     );
     if config.url_list.is_some() {
         for (index, entry) in totals.per_entry.iter().enumerate() {

@@ -40,6 +40,8 @@ pub fn second_histogram() -> Histogram<u64> {
 pub struct Progress {
     pub completed: AtomicU64,
     pub errors: AtomicU64,
+    /// Finished requests whose connection was refused (nothing listens on the port).
+    pub refused: AtomicU64,
 }
 
 /// One second of one thread's results.
@@ -214,6 +216,9 @@ impl ThreadRecorder {
             self.error_counts[class.index()] += 1;
             self.second_errors += 1;
             self.progress.errors.fetch_add(1, Ordering::Relaxed);
+            if class == ErrorClass::ConnectRefused {
+                self.progress.refused.fetch_add(1, Ordering::Relaxed);
+            }
             if class == ErrorClass::RateLimited && self.first_rate_limited.is_none() {
                 self.first_rate_limited = Some(now.saturating_duration_since(self.run_start));
             }
@@ -407,6 +412,17 @@ impl Totals {
     /// Requests that were due: completed, dropped and interrupted.
     pub fn n_issued(&self) -> u64 {
         self.n_completed + self.n_dropped + self.n_interrupted
+    }
+
+    /// Finished requests whose connection was refused: no server answered them.
+    pub fn n_refused(&self) -> u64 {
+        self.errors_of(ErrorClass::ConnectRefused)
+    }
+
+    /// Finished requests a server took: completed minus refused. Throughput and the
+    /// `requests` figure count these, so a run against a closed port is not "100 completed".
+    pub fn n_answered(&self) -> u64 {
+        self.n_completed.saturating_sub(self.n_refused())
     }
 
     /// Requests that failed for any reason, dropped ones included.

@@ -100,11 +100,19 @@ pub fn render(result: &RunResult, config: &LoadConfig, name: &str) -> String {
             "  stopped early (Ctrl-C): figures cover the part that ran"
         );
     }
+    if let Some(line) = refused_line(result, config) {
+        let _ = writeln!(out, "  {line}");
+    }
+    let refused = if totals.n_refused() > 0 {
+        format!(", {} refused", totals.n_refused())
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\nrequests    {} due, {} completed, {} dropped, {} interrupted, in {:.2}s",
+        "\nrequests    {} due, {} completed{refused}, {} dropped, {} interrupted, in {:.2}s",
         totals.n_issued(),
-        totals.n_completed,
+        totals.n_answered(),
         totals.n_dropped,
         totals.n_interrupted,
         result.elapsed.as_secs_f64()
@@ -346,4 +354,26 @@ mod tests {
             .sum();
         assert_eq!(total, 7, "{text}");
     }
+}
+
+/// "connection refused: is the service running at …?" when no request was answered and
+/// connections were refused (the run stopped after its grace period, or ran out of requests).
+pub fn refused_line(result: &RunResult, config: &LoadConfig) -> Option<String> {
+    let totals = &result.totals;
+    if totals.n_answered() > 0 || totals.n_refused() == 0 {
+        return None;
+    }
+    let stopped = if result.stop_reason == StopReason::Refused {
+        format!(
+            "; stopped after {} s instead of running the whole duration",
+            crate::engine::REFUSED_GRACE.as_secs()
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "connection refused: is the service running at {}? ({} attempts, every one refused{stopped})",
+        source_url(config),
+        totals.n_refused()
+    ))
 }

@@ -355,6 +355,76 @@ fn connect_refused_against_a_closed_port() {
     );
 }
 
+/// Issue 17: a refused port stopped only at the end of its duration and printed "100
+/// completed, throughput 50.5 requests/s". Now the run stops after the grace period, says why,
+/// and refused connections are neither answered requests nor throughput (while every one
+/// still counts as an error).
+#[test]
+fn a_refused_port_stops_after_the_grace_period_and_counts_nothing_as_answered() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &format!("http://127.0.0.1:{port}/"),
+        "--rate",
+        "50",
+        "--duration",
+        "5m",
+    ]))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(result.stop_reason, gonogo_load::engine::StopReason::Refused);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "stopped long before its 5 minutes: {:?}",
+        started.elapsed()
+    );
+    let totals = &result.totals;
+    assert!(totals.n_refused() >= 50, "{} refused", totals.n_refused());
+    assert_eq!(totals.n_answered(), 0);
+    let record = gonogo_load::evidence::to_evidence(&result, &config, "default");
+    assert_eq!(value(&record, "load.default.requests"), 0.0);
+    assert_eq!(value(&record, "load.default.throughput"), 0.0);
+    let (k, n) = ratio(&record, "load.default.errors");
+    assert!(n > 0 && k == n, "every attempt is an error: {k} of {n}");
+    assert_eq!(record.details["stop_reason"], "refused");
+    let text = gonogo_load::summary::render(&result, &config, "default");
+    assert!(
+        text.contains(&format!(
+            "connection refused: is the service running at http://127.0.0.1:{port}/?"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("0 completed,"), "{text}");
+    assert!(text.contains("throughput  0.0 requests/s"), "{text}");
+}
+
+/// A service that answers some requests and refuses others is not stopped: the grace rule is
+/// for a target where nothing listens, never a way to cut a bad run short into a better figure.
+#[test]
+fn a_target_that_answers_is_never_stopped_as_refused() {
+    let server = TestServer::start();
+    let config = gonogo_load::cli::build_config(&load_args(&[
+        &server.url("/every10"),
+        "-c",
+        "2",
+        "-n",
+        "40",
+    ]))
+    .unwrap();
+    let result =
+        gonogo_load::engine::run(config.clone(), Default::default(), false, &mut |_| {}).unwrap();
+    assert_eq!(
+        result.stop_reason,
+        gonogo_load::engine::StopReason::Completed
+    );
+    assert_eq!(result.totals.n_answered(), 40);
+    assert!(gonogo_load::summary::refused_line(&result, &config).is_none());
+}
+
 #[test]
 fn hanging_handler_is_a_request_timeout() {
     let server = TestServer::start();
