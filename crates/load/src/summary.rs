@@ -329,6 +329,28 @@ pub fn render_histogram(histogram: &Histogram<u64>, rows: usize, width: usize) -
     out
 }
 
+/// "connection refused: is the service running at …?" when no request was answered and
+/// connections were refused (the run stopped after its grace period, or ran out of requests).
+pub fn refused_line(result: &RunResult, config: &LoadConfig) -> Option<String> {
+    let totals = &result.totals;
+    if totals.n_answered() > 0 || totals.n_refused() == 0 {
+        return None;
+    }
+    let stopped = if result.stop_reason == StopReason::Refused {
+        format!(
+            "; stopped after {} s instead of running the whole duration",
+            crate::engine::REFUSED_GRACE.as_secs()
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "connection refused: is the service running at {}? ({} attempts, every one refused{stopped})",
+        source_url(config),
+        totals.n_refused()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,26 +376,4 @@ mod tests {
             .sum();
         assert_eq!(total, 7, "{text}");
     }
-}
-
-/// "connection refused: is the service running at …?" when no request was answered and
-/// connections were refused (the run stopped after its grace period, or ran out of requests).
-pub fn refused_line(result: &RunResult, config: &LoadConfig) -> Option<String> {
-    let totals = &result.totals;
-    if totals.n_answered() > 0 || totals.n_refused() == 0 {
-        return None;
-    }
-    let stopped = if result.stop_reason == StopReason::Refused {
-        format!(
-            "; stopped after {} s instead of running the whole duration",
-            crate::engine::REFUSED_GRACE.as_secs()
-        )
-    } else {
-        String::new()
-    };
-    Some(format!(
-        "connection refused: is the service running at {}? ({} attempts, every one refused{stopped})",
-        source_url(config),
-        totals.n_refused()
-    ))
 }
