@@ -58,7 +58,7 @@ use crate::verdict::{
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     pub reference: Option<BaselineRef>,
-    /// By gate name.
+    /// By gate name; a relative gate finds its measurement by metric and aggregate.
     pub gates: BTreeMap<String, BaselineGate>,
 }
 
@@ -1371,7 +1371,9 @@ fn describe(measured: &Measured, aggregate: Aggregate) -> String {
     text
 }
 
-/// The baseline's record of this gate, checked to measure the same thing.
+/// The baseline's measurement of what this gate measures: found by metric and aggregate (a
+/// gate added or renamed since the baseline still finds it); the gate of the same name first
+/// when it measured the same thing.
 fn baseline_gate<'b>(
     gate: &Gate,
     baseline: Option<&'b Baseline>,
@@ -1382,17 +1384,21 @@ fn baseline_gate<'b>(
             gate.expect
         ));
     };
-    let aggregate = gate.expect.aggregate;
-    let Some(previous) = baseline.gates.get(&gate.name) else {
-        return Err(format!("the baseline has no gate named `{}`", gate.name));
+    let aggregate = gate.expect.aggregate.to_string();
+    let same = |previous: &&BaselineGate| {
+        previous.metric == gate.metric && previous.aggregate == aggregate
     };
-    if previous.metric != gate.metric || previous.aggregate != aggregate.to_string() {
-        return Err(format!(
-            "the baseline's `{}` measured {} of `{}`, not {aggregate} of `{}`",
-            gate.name, previous.aggregate, previous.metric, gate.metric
-        ));
-    }
-    Ok(previous)
+    baseline
+        .gates
+        .get(&gate.name)
+        .filter(same)
+        .or_else(|| baseline.gates.values().find(same))
+        .ok_or_else(|| {
+            format!(
+                "the baseline measured no {aggregate} of `{}` (no gate of it had evidence then)",
+                gate.metric
+            )
+        })
 }
 
 /// "needs about N more samples", assuming what was measured so far holds.

@@ -421,6 +421,85 @@ fn relative_gates_need_a_baseline_with_enough_samples() {
     );
 }
 
+/// Issue 17: a relative gate added since the baseline found nothing, because the baseline
+/// was looked up by gate name. It is found by metric and aggregate now; a gate of the same name
+/// that measured something else is never taken for it.
+#[test]
+fn a_relative_gate_finds_its_baseline_by_metric_and_aggregate() {
+    let evidence = [record(
+        "load",
+        NOW,
+        vec![(
+            "load.api.latency",
+            latencies((0..10_000).map(|i| 100_000 + i)),
+        )],
+    )];
+    let policy = Policy::parse(
+        "[[gate]]\nname = \"p95 regression\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) <= +10%\"\n",
+        None,
+    )
+    .unwrap();
+    let gate = |metric: &str, aggregate: &str, lower: f64, upper: f64| BaselineGate {
+        metric: metric.into(),
+        aggregate: aggregate.into(),
+        point: Some((lower + upper) / 2.0),
+        n: Some(10_000),
+        k: None,
+        interval: Some(gonogo_core::stats::Interval { lower, upper }),
+    };
+    // Last release had only `p95 < 500ms` (another name); this release adds the relative gate.
+    let baseline = Baseline {
+        reference: None,
+        gates: [
+            (
+                "p95 regression".to_owned(),
+                gate("load.other.latency", "p(95)", 0.01, 0.011),
+            ),
+            (
+                "p95 absolute".to_owned(),
+                gate("load.api.latency", "p(95)", 0.104, 0.106),
+            ),
+            (
+                "p99 absolute".to_owned(),
+                gate("load.api.latency", "p(99)", 0.5, 0.6),
+            ),
+        ]
+        .into(),
+    };
+    let verdict = evaluate(&policy, &evidence, now(), Some(&baseline));
+    assert_eq!(
+        status(&verdict),
+        (GateStatus::Pass, None),
+        "{}",
+        verdict.gates[0].why
+    );
+    // Compared with 104–106 ms (the p(95) of load.api.latency), not the same-named gate's
+    // 10 ms (another metric, which would fail it) nor the p(99).
+    assert!(
+        verdict.gates[0].why.contains("104"),
+        "{}",
+        verdict.gates[0].why
+    );
+
+    let only_other = Baseline {
+        reference: None,
+        gates: [(
+            "p95 regression".to_owned(),
+            gate("load.api.latency", "p(99)", 0.104, 0.106),
+        )]
+        .into(),
+    };
+    let verdict = evaluate(&policy, &evidence, now(), Some(&only_other));
+    assert_eq!(
+        status(&verdict),
+        (GateStatus::Inconclusive, Some("no_baseline"))
+    );
+    assert_eq!(
+        verdict.gates[0].why,
+        "the baseline measured no p(95) of `load.api.latency` (no gate of it had evidence then)"
+    );
+}
+
 #[test]
 fn records_combine_and_say_how() {
     let from = |mut r: Evidence, file: &str| {
