@@ -10,7 +10,7 @@
 #      size, seconds, exit code and peak RSS with PASS/FAIL against the target, and deletes
 #      the file before the next one (only one big file on disk at a time);
 #   3. starts bench/hostile_metrics_server.py on loopback and scrapes it with
-#      `gonogo observe --timeout 10` (the body never ends: the run must end at the timeout
+#      `gonogo observe --timeout 10s` (the body never ends: the run must end at the timeout
 #      with bounded memory);
 #   4. `gonogo observe --file /dev/zero` and `gonogo gate` over an evidence file of 200
 #      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB).
@@ -88,7 +88,7 @@ python3 bench/hostile_metrics_server.py >"$WORK/port" &
 SERVER_PID=$!
 for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 port=$(head -n 1 "$WORK/port")
-measure "endless /metrics 10s" 0 "$GONOGO" observe "http://127.0.0.1:$port" --timeout 10 \
+measure "endless /metrics 10s" 0 "$GONOGO" observe "http://127.0.0.1:$port" --timeout 10s \
     --no-evidence --json
 kill "$SERVER_PID" 2>/dev/null
 SERVER_PID=

@@ -356,6 +356,42 @@ fn a_bad_engine_section_is_caught_before_anything_runs() {
     assert!(!dir.path().join("ran").exists(), "nothing ran");
 }
 
+/// Issue 16: one duration syntax in a whole policy. `1m30s` works as a `[[command]]` timeout
+/// (it was refused there and accepted under `[load.x]`), and a bare `timeout = 10` under
+/// `[observe]` (seconds? milliseconds?) is refused with a hint before anything runs.
+#[test]
+fn one_duration_syntax_in_every_section() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[command]]\nname = \"marker\"\nrun = \"touch ran\"\ntimeout = \"1m30s\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert!(dir.path().join("ran").exists(), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("is not a duration"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[[command]]\nname = \"marker\"\nrun = \"touch ran\"\n\n[observe]\npath = \"/metrics\"\ntimeout = 10\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("[observe]"), "{stderr}");
+    assert!(
+        stderr.contains("`10` needs a unit: write `10s`"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("ran").exists(), "nothing ran");
+}
+
 /// `[load.NAME] urls = "urls.txt"` names a file beside the policy, not in the working folder:
 /// the run loads every URL of it, and gates can judge one URL.
 #[test]

@@ -8,6 +8,7 @@
 //! That keeps every rule of the decision testable with plain values.
 
 pub mod catalog;
+pub mod duration;
 pub mod eval;
 pub mod evidence;
 pub mod expect;

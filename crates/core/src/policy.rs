@@ -1266,16 +1266,10 @@ fn parse_expectation(text: &Spanned<String>) -> Result<Expectation, Problem> {
     })
 }
 
-/// Parses a `max_age` like `90s`, `30m`, `24h`, `7d` into seconds.
+/// Parses a duration (`90s`, `30m`, `24h`, `7d`, `1m30s`) into seconds: gonogo's one
+/// duration syntax ([`crate::duration`]).
 pub fn parse_duration_seconds(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    match Suffix::parse(unit)? {
-        Suffix::Time(t) if number >= 0.0 => Some(number * t.seconds()),
-        _ => None,
-    }
+    crate::duration::parse_seconds(text).ok()
 }
 
 /// A `max_age`: a duration, or `"none"` written out (`Ok(None)`).
@@ -1382,13 +1376,16 @@ fn named_origins(file: &PolicyFile) -> BTreeSet<String> {
 }
 
 fn parse_age(text: &Spanned<String>) -> Result<f64, Problem> {
-    parse_duration_seconds(text.get_ref()).ok_or_else(|| {
+    crate::duration::parse_seconds(text.get_ref()).map_err(|error| {
         Problem::new(
             format!("`{}` is not a duration", text.get_ref()),
             text.span(),
             "expected a duration",
         )
-        .help("write a number and a unit: 90s, 30m, 24h, 7d")
+        .help(match error {
+            crate::duration::DurationError::BareNumber(_) => error.to_string(),
+            _ => "write a number and a unit: 90s, 30m, 24h, 7d".to_owned(),
+        })
     })
 }
 

@@ -400,23 +400,10 @@ fn strsim_distance(a: &str, b: &str) -> usize {
     previous[b_chars.len()]
 }
 
-/// Parses `500ms`, `5s`, `2m` (an integer or decimal number and a unit).
+/// Parses `500ms`, `5s`, `2m`, `1m30s`: gonogo's one duration syntax
+/// ([`gonogo_core::duration`]).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("`{text}`: a duration needs a unit (ms, s, m)"))?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}`: not a number before the unit"))?;
-    let seconds = match unit.trim() {
-        "ms" => number / 1000.0,
-        "s" => number,
-        "m" => number * 60.0,
-        other => return Err(format!("`{text}`: unknown unit `{other}` (ms, s, m)")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|error| format!("`{text}`: {error}"))
+    gonogo_core::duration::parse(text).map_err(|error| error.to_string())
 }
 
 fn duration_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {

@@ -281,44 +281,10 @@ fn flag_max_requests(text: &str) -> Result<u64, String> {
     limits::count_in(text, 1, limits::MAX_REQUESTS)
 }
 
-/// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
+/// Parses `500ms`, `10s`, `2m`, `1h`, `1m30s`: gonogo's one duration syntax
+/// ([`gonogo_core::duration`]); a bare number is refused with a hint.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        return limits::seconds(seconds, text);
-    }
-    let mut total = 0.0f64;
-    let mut rest = text;
-    if rest.is_empty() {
-        return Err("empty duration".to_owned());
-    }
-    while !rest.is_empty() {
-        let number_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let unit_end = rest[number_end..]
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .map_or(rest.len(), |i| number_end + i);
-        let number: f64 = rest[..number_end].parse().map_err(|_| {
-            format!("`{text}` is not a duration (write e.g. 500ms, 10s, 2m, 1m30s)")
-        })?;
-        let factor = match &rest[number_end..unit_end] {
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" | "min" => 60.0,
-            "h" => 3600.0,
-            "us" | "µs" => 1e-6,
-            unit => {
-                return Err(format!(
-                    "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
-                ));
-            }
-        };
-        total += number * factor;
-        rest = &rest[unit_end..];
-    }
-    // Checked: `99999999999999999999h` is an error, not a panic.
-    limits::seconds(total, text)
+    gonogo_core::duration::parse(text).map_err(|error| error.to_string())
 }
 
 /// Parses `200`, `2xx`, `200-299` into an inclusive range.
@@ -935,7 +901,11 @@ mod tests {
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        // Issue 16: one duration syntax everywhere; a bare number is refused with a hint.
+        assert_eq!(
+            parse_duration("2"),
+            Err("`2` needs a unit: write `2s` for seconds or `2ms` for milliseconds".to_owned())
+        );
         assert!(parse_duration("10 parsecs").is_err());
         assert!(parse_duration("").is_err());
         assert!(parse_duration("-1").is_err());

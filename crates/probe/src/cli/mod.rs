@@ -63,31 +63,27 @@ pub(crate) fn emit(output: &OutputArgs, records: &[Evidence]) -> anyhow::Result<
 /// `--timeout`-like flags written as a duration (`500ms`, `5s`): 1 ms to 1 hour, checked by
 /// clap before anything runs (also for policy sections passed as flags).
 pub(crate) fn flag_timeout(text: &str) -> Result<String, String> {
+    flag_timeout_duration(text).map(|_| text.to_owned())
+}
+
+fn flag_timeout_duration(text: &str) -> Result<std::time::Duration, String> {
     use gonogo_core::limits;
-    let duration = crate::probe::condition::parse_duration(text)
-        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 500ms, 5s)"))?;
-    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
-    Ok(text.to_owned())
+    let duration = gonogo_core::duration::parse(text).map_err(|error| error.to_string())?;
+    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)
 }
 
 /// A duration flag that is checked later against its own bounds (watch windows, intervals):
 /// here only that it is a duration at all, without overflow.
 pub(crate) fn flag_duration(text: &str) -> Result<String, String> {
-    crate::probe::condition::parse_duration(text)
+    gonogo_core::duration::parse(text)
         .map(|_| text.to_owned())
-        .ok_or_else(|| format!("`{text}` is not a duration (e.g. 500ms, 5s, 10m)"))
+        .map_err(|error| error.to_string())
 }
 
-/// `--timeout` flags in seconds (`10`, `2.5`): 0.001 to 3600.
+/// `--timeout` flags of observe and prometheus, as a duration (`10s`, `2.5s`, `500ms`): 1 ms
+/// to 1 hour, in seconds. A bare number is refused with a hint, like every duration.
 pub(crate) fn flag_timeout_seconds(text: &str) -> Result<f64, String> {
-    use gonogo_core::limits;
-    let seconds: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    let duration = limits::seconds(seconds, text)?;
-    limits::duration_in(duration, limits::MIN_TIMEOUT, limits::MAX_TIMEOUT, text)?;
-    Ok(seconds)
+    flag_timeout_duration(text).map(|d| d.as_secs_f64())
 }
 
 fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {

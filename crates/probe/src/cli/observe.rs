@@ -86,8 +86,8 @@ pub struct ObserveArgs {
     /// Extra PEM CA certificates to trust for https.
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<String>,
-    /// Scrape timeout in seconds.
-    #[arg(long, default_value_t = 10.0, value_parser = super::flag_timeout_seconds)]
+    /// Scrape timeout, a duration (`10s`, `500ms`), body included.
+    #[arg(long, default_value = "10s", value_parser = super::flag_timeout_seconds)]
     pub timeout: f64,
     #[command(flatten)]
     pub output: OutputArgs,

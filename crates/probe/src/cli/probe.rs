@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputArgs, emit, exit, paint, runtime};
 use crate::net::{DnsQuery, HostPolicy, HttpRequest, Scheme, Target, Timeouts, TlsSettings};
-use crate::probe::condition::{Condition, parse_duration};
+use crate::probe::condition::Condition;
 use crate::probe::{
     Conversation, HealthMode, ProbeSpec, WatchPlan, default_name, evidence, outages, unescape_send,
     watch,
@@ -111,11 +111,7 @@ pub struct ProbeArgs {
 }
 
 fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
-    if !text.trim().ends_with(|c: char| c.is_ascii_alphabetic()) {
-        return Err(format!("--{flag} {text:?}: give a unit (ms, s, m, h)"));
-    }
-    parse_duration(text)
-        .ok_or_else(|| format!("--{flag} {text:?} is not a duration (e.g. 500ms, 5s, 10m)"))
+    gonogo_core::duration::parse(text).map_err(|error| format!("--{flag}: {error}"))
 }
 
 fn usage(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {

@@ -58,8 +58,8 @@ pub struct ServerArgs {
     /// Extra PEM CA certificates to trust for https.
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<String>,
-    /// Timeout of one API call, in seconds.
-    #[arg(long, default_value_t = 30.0, value_parser = super::flag_timeout_seconds)]
+    /// Timeout of one API call, a duration (`30s`).
+    #[arg(long, default_value = "30s", value_parser = super::flag_timeout_seconds)]
     pub timeout: f64,
     /// Environment variable holding a bearer token.
     #[arg(long, default_value = "GONOGO_PROMETHEUS_TOKEN")]
