@@ -265,6 +265,7 @@ message_ids! {
     NotMeasured = "value.not_measured",
     JunitFailure = "junit.failure",
     JunitSkipped = "junit.skipped",
+    JunitWarning = "junit.warning",
     AnnotationTitle = "annotation.title",
     AnnotationTestFailed = "annotation.test_failed",
     AnnotationFinding = "annotation.finding",
@@ -528,6 +529,10 @@ pub const EN: &[(&str, &str)] = &[
         "junit.skipped",
         "waived: {reason} (owner {owner}, until {expires})",
     ),
+    (
+        "junit.warning",
+        "warning, not blocking: {status}: measured {measured}, threshold {threshold}",
+    ),
     ("annotation.title", "gonogo {severity}: {gate}"),
     (
         "annotation.test_failed",
@@ -784,6 +789,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     (
         "junit.skipped",
         "已豁免：{reason}（负责人 {owner}，有效期至 {expires}）",
+    ),
+    (
+        "junit.warning",
+        "警告，不阻断发布：{status}：测量值 {measured}，阈值 {threshold}",
     ),
     ("annotation.title", "gonogo {severity}项：{gate}"),
     (

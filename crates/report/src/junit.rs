@@ -17,8 +17,10 @@
 //!   explanation, what would settle it, the rules and the evidence citations;
 //! - a waived gate is `skipped` with the waiver's reason; a pass has only `properties` and
 //!   `system-out` (the explanation and citations, which failures carry in their body);
-//! - warn-severity gates are test cases too (a CI that fails on any failure may want to filter
-//!   on the `severity` property).
+//! - a warn-severity gate that is not a pass is `skipped` with "warning, not blocking: …": it
+//!   does not stop the release, and a CI reporter must not turn red for it (JUnit has no
+//!   warning state; skipped is the one reporters show as neither red nor green). Its
+//!   `gonogo.severity` and `gonogo.status` properties say exactly what it was.
 //!
 //! Text is escaped by quick-xml's writer; characters XML 1.0 cannot hold (most control
 //! characters) become U+FFFD, so the file always parses.
@@ -49,10 +51,16 @@ fn counts<'a>(gates: impl Iterator<Item = &'a GateV1>) -> (usize, usize, usize) 
         match gate.status.as_str() {
             "pass" => {}
             "waived" => skipped += 1,
+            _ if is_warning(gate) => skipped += 1,
             _ => failures += 1,
         }
     }
     (tests, failures, skipped)
+}
+
+/// A warn-severity gate that did not pass: shown, never a failure.
+fn is_warning(gate: &GateV1) -> bool {
+    gate.severity == "warn" && !matches!(gate.status.as_str(), "pass" | "waived")
 }
 
 fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::Result<()> {
@@ -190,6 +198,23 @@ fn write_case(
                         ),
                         None => status_word(lang, "waived"),
                     };
+                    writer
+                        .create_element("skipped")
+                        .with_attribute(("message", one_line(&message).as_str()))
+                        .write_empty()?;
+                    writer
+                        .create_element("system-out")
+                        .write_text_content(BytesText::new(&body))?;
+                }
+                status if is_warning(gate) => {
+                    let message = lang.format(
+                        Msg::JunitWarning,
+                        &[
+                            ("status", &status_word(lang, status)),
+                            ("measured", &measured_display(lang, gate)),
+                            ("threshold", &threshold_display(lang, gate)),
+                        ],
+                    );
                     writer
                         .create_element("skipped")
                         .with_attribute(("message", one_line(&message).as_str()))
