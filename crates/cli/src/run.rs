@@ -738,7 +738,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             Some(context)
         }
         Err(e) => {
-            eprintln!("  no git context: {e}");
+            eprintln!(
+                "  {}: judged without a commit (run inside a git checkout, or pass --commit)",
+                Inert(&e.to_string())
+            );
             None
         }
     };

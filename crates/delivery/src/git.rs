@@ -17,8 +17,14 @@ use serde::{Deserialize, Serialize};
 /// Why the repository could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("no git repository at or above {path}: {source}")]
-    NotARepository { path: String, source: git2::Error },
+    /// Not inside a git checkout: an ordinary case, said in one line (libgit2's own message,
+    /// `class=Repository (6); code=NotFound (-3)`, stays in the error's source).
+    #[error("no git repository at or above {path}")]
+    NotARepository {
+        path: String,
+        #[source]
+        source: git2::Error,
+    },
     #[error("reading the repository at {path}: {source}")]
     Read { path: String, source: git2::Error },
 }

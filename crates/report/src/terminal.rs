@@ -171,7 +171,7 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
         // Rules are printed with every gate, so nothing is applied silently; blockers and
         // warnings showed theirs above.
         if !verdict.blockers.contains(&index) && !verdict.warnings.contains(&index) {
-            for rule in &gate.rules {
+            for rule in shown_rules(gate) {
                 let _ = writeln!(out, "{:15}rule: {}", "", inert(&rule.to_string()));
             }
         }
@@ -184,7 +184,7 @@ fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
     if let Some(settle) = &gate.settle {
         let _ = writeln!(out, "       to settle: {}", inert(&settle.to_string()));
     }
-    for rule in &gate.rules {
+    for rule in shown_rules(gate) {
         let _ = writeln!(out, "       rule: {}", inert(&rule.to_string()));
     }
     for &e in &gate.evidence {
@@ -195,7 +195,32 @@ fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
             evidence.source.type_name(),
             inert(&evidence.source.to_string()),
             inert(evidence.sha256.get(..12).unwrap_or(&evidence.sha256)),
-            evidence.collected_at
+            to_the_second(evidence.collected_at)
         );
+    }
+}
+
+/// The rules worth a line on a terminal: "a plain value has no sampling error" under every
+/// value gate says nothing a reader needs (the JSON and the other reports keep it).
+fn shown_rules(gate: &GateResult) -> impl Iterator<Item = &gonogo_core::verdict::Rule> {
+    gate.rules
+        .iter()
+        .filter(|rule| !matches!(rule, gonogo_core::verdict::Rule::PlainValue))
+}
+
+/// A timestamp to the second, for reading (`2026-12-06T08:03:34Z`); verdict.json keeps the
+/// full precision.
+fn to_the_second(at: jiff::Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(at.as_second()).unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_to_the_second() {
+        let at: jiff::Timestamp = "2026-12-06T08:03:34.491771824Z".parse().unwrap();
+        assert_eq!(to_the_second(at).to_string(), "2026-12-06T08:03:34Z");
     }
 }

@@ -339,11 +339,14 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                 String::new()
             }
         );
+        // To the second on a terminal (the evidence keeps full precision).
+        let second =
+            |at: jiff::Timestamp| jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
         for outage in outages(&run) {
             eprintln!(
                 "  outage {} .. {} ({:.1}s, {} failed attempts: {}){}",
-                outage.start,
-                outage.end,
+                second(outage.start),
+                second(outage.end),
                 outage.duration_s,
                 outage.failed_attempts,
                 inert(&outage.reasons.join(", ")),
