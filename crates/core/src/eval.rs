@@ -1048,7 +1048,8 @@ fn judge_relative(
         .unwrap_or_default();
     let sign = if percent < 0.0 { "−" } else { "+" };
     result.rules.push(Rule::Text(format!(
-        "threshold = baseline {aggregate} {point:.6} × (1 {sign} {}%){source}",
+        "threshold = baseline {aggregate} {} × (1 {sign} {}%){source}",
+        format_base(point, dimension),
         percent.abs()
     )));
     result.threshold = Some(threshold);
