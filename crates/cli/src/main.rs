@@ -10,6 +10,7 @@ mod exit;
 mod fsutil;
 mod gate;
 mod interrupt;
+mod metrics;
 mod pipeline;
 mod record;
 mod run;
@@ -73,6 +74,8 @@ enum Command {
     Init(InitArgs),
     /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
     Schema(SchemaArgs),
+    /// List the metrics gates can use, with their units, shapes and aggregates.
+    Metrics(metrics::MetricsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +127,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::run(args).map(Outcome::from),
         Command::Init(args) => init(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
+        Command::Metrics(args) => metrics::run(args).map(Outcome::from),
     };
     match result {
         Ok(Outcome::Exit(exit)) => exit.into(),

@@ -392,3 +392,40 @@ fn the_junit_report_reads_back_through_the_junit_collector() {
     );
     assert_eq!(ratio("tests.skipped").k, count("waived"));
 }
+
+/// Issue 17: the metric names were documented only in the source. `gonogo metrics` prints the
+/// catalogue the policy checker suggests from, so the two cannot drift.
+#[test]
+fn metrics_lists_the_catalogue_with_units_shapes_and_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gonogo(&["metrics", "--json"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let listed = listed["metrics"].as_array().unwrap();
+    assert_eq!(listed.len(), gonogo_core::catalog::CATALOG.len());
+    for (row, known) in listed.iter().zip(gonogo_core::catalog::CATALOG) {
+        assert_eq!(row["metric"], known.pattern);
+        assert_eq!(row["unit"], known.unit);
+        assert_eq!(row["shape"], known.shape.as_str());
+    }
+    let coverage = listed
+        .iter()
+        .find(|m| m["metric"] == "coverage.lines")
+        .unwrap();
+    assert_eq!(coverage["census"], true);
+    assert_eq!(coverage["aggregates"], "rate, count or total");
+
+    let output = gonogo(&["metrics", "load"], dir.path());
+    assert_eq!(output.status.code(), Some(0));
+    let table = text(&output.stdout);
+    assert!(table.contains("load.*.latency"), "{table}");
+    assert!(
+        table.contains("p(95), med, mean, min, max or count"),
+        "{table}"
+    );
+    assert!(!table.contains("coverage.lines"), "filtered: {table}");
+
+    let output = gonogo(&["metrics", "no-such-metric"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("no metric matches `no-such-metric`"));
+}

@@ -255,14 +255,14 @@ pub const CATALOG: &[KnownMetric] = &[
         Value,
         "1/s",
         "load",
-        "completed requests per second",
+        "answered requests per second (refused connections are not throughput)",
     ),
     row(
         "load.*.requests",
         Value,
         "requests",
         "load",
-        "requests completed",
+        "requests a server answered",
     ),
     // `gonogo load --urls`: per URL; the second `*` is the URL's place in the file (1, 2, ...).
     row(
