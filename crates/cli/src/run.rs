@@ -832,6 +832,27 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 "    collected {n} {kind} record{}",
                 if n == 1 { "" } else { "s" }
             );
+            if n == 0 && command.dir.is_some() {
+                // Issue 17: a first run lost its JUnit and coverage to this, silently.
+                let up = command.dir.as_deref().map_or(0, |d| {
+                    Path::new(d)
+                        .components()
+                        .filter(|c| matches!(c, std::path::Component::Normal(_)))
+                        .count()
+                });
+                for pattern in paths.patterns() {
+                    let beside_policy = policy_dir.join(&pattern);
+                    if !Path::new(&pattern).is_absolute() && beside_policy.exists() {
+                        eprintln!(
+                            "    hint: {} exists beside the policy, but `evidence` paths are relative to the command's `dir` ({}): write \"{}{}\" or drop `dir`",
+                            Inert(&beside_policy.display().to_string()),
+                            Inert(&spec_dir.display().to_string()),
+                            "../".repeat(up),
+                            Inert(&pattern)
+                        );
+                    }
+                }
+            }
         }
     }
 

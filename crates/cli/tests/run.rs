@@ -470,3 +470,26 @@ expect = "count == 0"
     assert!(stderr.contains("release/urls.txt:2:"), "{stderr}");
     assert!(!stderr.contains("[1/5]"), "nothing ran: {stderr}");
 }
+
+/// Issue 17: a command with a `dir` looked for its evidence there, and the first run lost its
+/// JUnit report without a word about why. Now the run says where the file is and how to write
+/// the path.
+#[test]
+fn a_command_evidence_path_beside_the_policy_gets_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("service/tests")).unwrap();
+    std::fs::write(dir.path().join("junit.xml"), "<testsuite tests=\"0\"/>").unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[command]]\nname = \"tests\"\ndir = \"service/tests\"\nrun = \"true\"\nevidence = { junit = \"junit.xml\" }\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("collected 0 junit records"), "{stderr}");
+    assert!(
+        stderr.contains("paths are relative to the command's `dir`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("write \"../../junit.xml\""), "{stderr}");
+}
