@@ -9,6 +9,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod init;
 mod interrupt;
 mod metrics;
 mod pipeline;
@@ -17,10 +18,9 @@ mod run;
 mod thresholds;
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::exit::{Exit, Failure};
@@ -70,22 +70,12 @@ enum Command {
     Harden(gonogo_harden::cli::HardenArgs),
     /// Record figures typed by hand (a ratio, samples, an exact value or an estimate) as evidence.
     Record(record::RecordArgs),
-    /// Write a commented starter policy.
-    Init(InitArgs),
+    /// Write a starter policy for this folder's project (and, with --target, its service).
+    Init(init::InitArgs),
     /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
     Schema(SchemaArgs),
     /// List the metrics gates can use, with their units, shapes and aggregates.
     Metrics(metrics::MetricsArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct InitArgs {
-    /// Where to write it.
-    #[arg(default_value = "gonogo.toml", value_name = "FILE")]
-    path: PathBuf,
-    /// Replace an existing file.
-    #[arg(long)]
-    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -125,7 +115,7 @@ fn main() -> ExitCode {
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
         Command::Record(args) => record::run(args).map(Outcome::from),
-        Command::Init(args) => init(args).map(Outcome::from),
+        Command::Init(args) => init::run(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
         Command::Metrics(args) => metrics::run(args).map(Outcome::from),
     };
@@ -221,23 +211,6 @@ fn use_color() -> bool {
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
-const STARTER_POLICY: &str = include_str!("starter.toml");
-
-fn init(args: InitArgs) -> Result<Exit, Failure> {
-    if args.path.exists() && !args.force {
-        return Err(Failure::usage(anyhow!(
-            "{} exists already\nhint: pass --force to replace it",
-            args.path.display()
-        )));
-    }
-    fsutil::write_atomic(&args.path, STARTER_POLICY.as_bytes())?;
-    eprintln!(
-        "wrote {}: edit its gates, then run `gonogo gate`",
-        args.path.display()
-    );
-    Ok(Exit::Go)
-}
-
 fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
     let schema = match args.which {
         Schema::Policy => gonogo_core::policy::json_schema(),
@@ -261,15 +234,6 @@ fn inert_error(error: &anyhow::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_starter_policy_parses_for_every_environment() {
-        for env in [None, Some("staging"), Some("production")] {
-            let policy = gonogo_core::policy::Policy::parse(super::STARTER_POLICY, env)
-                .unwrap_or_else(|p| panic!("{p:?}"));
-            assert!(policy.check_metrics(&Default::default()).is_empty());
-        }
-    }
-
     #[test]
     fn load_help_is_the_load_engines() {
         let mut command = super::command();
