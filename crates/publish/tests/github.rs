@@ -12,6 +12,9 @@ use gonogo_publish::{ApiError, MARKER};
 use gonogo_report::markdown::Annotation;
 use serde_json::json;
 
+/// The fake API's comments or notes: (id, body).
+type Shared = Arc<Mutex<Vec<(u64, String)>>>;
+
 const TOKEN: &str = "ghs_test_token_never_printed_123";
 
 fn doc() -> gonogo_report::json::VerdictV1 {
@@ -41,7 +44,7 @@ fn target(server: &Server, pr: Option<u64>) -> Target {
 
 /// A fake GitHub: the pull request's comments (served two a page, with `Link` headers), and
 /// check runs.
-fn fake_github(comments: Vec<(u64, String)>) -> (Server, Arc<Mutex<Vec<(u64, String)>>>) {
+fn fake_github(comments: Vec<(u64, String)>) -> (Server, Shared) {
     let state = Arc::new(Mutex::new(comments));
     let shared = Arc::clone(&state);
     let server = Server::start(move |request: &Recorded, base: &str| {

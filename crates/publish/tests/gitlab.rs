@@ -12,6 +12,9 @@ use gonogo_publish::{ApiError, MARKER};
 use gonogo_report::markdown::Annotation;
 use serde_json::json;
 
+/// The fake API's comments or notes: (id, body).
+type Shared = Arc<Mutex<Vec<(u64, String)>>>;
+
 fn doc() -> gonogo_report::json::VerdictV1 {
     gonogo_report::json::parse_document(include_str!(
         "../../../fuzz/corpus/verdict/sample-no-go.json"
@@ -27,7 +30,7 @@ fn fast() -> Retry {
     }
 }
 
-fn fake_gitlab(notes: Vec<(u64, String)>) -> (Server, Arc<Mutex<Vec<(u64, String)>>>) {
+fn fake_gitlab(notes: Vec<(u64, String)>) -> (Server, Shared) {
     let state = Arc::new(Mutex::new(notes));
     let shared = Arc::clone(&state);
     let server = Server::start(move |request: &Recorded, base: &str| {
