@@ -21,9 +21,10 @@ version="${INPUT_VERSION:-}"
 action_path="${GONOGO_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}"
 install_dir="${GONOGO_INSTALL_DIR:-${RUNNER_TOOL_CACHE:-$HOME/.cache}/gonogo/${version:-source}}"
 
+# On stderr: find_gonogo's stdout is the binary's path (the runner reads workflow commands
+# from both streams).
 die() {
-  echo "::error title=gonogo action::$*"
-  echo "gonogo action: $*" >&2
+  echo "::error title=gonogo action::$*" >&2
   [ -n "${GITHUB_OUTPUT:-}" ] && {
     echo "verdict=ERROR"
     echo "exit-code=2"

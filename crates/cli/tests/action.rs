@@ -183,7 +183,7 @@ fn a_release_archive_is_installed_once_then_taken_from_the_cache() {
     let run = action(dir.path(), &inputs);
     assert_eq!(run.output.status.code(), Some(2), "{}", text(&run.output));
     assert!(
-        text(&run.output).contains("could not download"),
+        text(&run.output).contains("::error title=gonogo action::could not download"),
         "{}",
         text(&run.output)
     );
