@@ -6,7 +6,8 @@
 #   GONOGO_DIST_LIMIT_MB=20 bench/dist-size.sh
 #
 # Slow on small machines (whole-program LTO in one codegen unit: minutes), so it is a benchmark
-# script, not a step of .ci/run.
+# script, not a step of .ci/run. Measured 2026-12-06: 16,290,320 bytes (15.5 MiB), 18 min from
+# scratch on two cores shared with other builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gonogo/target}"
