@@ -113,6 +113,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             markdown: false,
             now: None,
             wait: false,
+            notify: Default::default(),
         },
         color,
     );

@@ -94,6 +94,9 @@ pub struct GateArgs {
     /// Judge as if it were this moment (RFC 3339), for reproducible re-judging.
     #[arg(long, value_name = "TIMESTAMP", hide_short_help = true)]
     pub now: Option<jiff::Timestamp>,
+
+    #[command(flatten)]
+    pub notify: crate::notify::NotifyArgs,
 }
 
 /// A policy file read and resolved, with its provenance and text (for diagnostics and the
@@ -288,6 +291,13 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         args.commit.as_deref(),
         color,
     )?;
+    let hook = crate::notify::configure(
+        &args.notify,
+        &loaded.path,
+        &loaded.text,
+        |name| std::env::var(name).ok(),
+        color,
+    )?;
     let dir = args
         .evidence_dir
         .clone()
@@ -378,6 +388,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             args.out.display()
         );
     }
+    crate::notify::on_verdict(hook.as_ref(), &document);
     Ok(match verdict.decision {
         Decision::Go => Exit::Go,
         Decision::NoGo => Exit::NoGo,

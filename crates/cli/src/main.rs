@@ -12,12 +12,15 @@ mod gate;
 mod init;
 mod interrupt;
 mod metrics;
+mod notify;
 mod pipeline;
+mod post;
 mod record;
 mod run;
 mod thresholds;
 
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -52,8 +55,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run the whole policy: commands, engines, collectors, then the verdict and reports.
     Run(run::RunArgs),
-    /// Render a saved verdict.json as Markdown, HTML, JSON or JUnit XML.
-    Report(gonogo_report::cli::ReportArgs),
+    /// Render a saved verdict.json as Markdown, HTML, JSON or JUnit XML, or post it to a
+    /// pull request (--github) or merge request (--gitlab).
+    Report(post::ReportWithPosting),
     // No doc comment: the load engine's own (short and long) help is the subcommand's.
     Load(thresholds::LoadWithThresholds),
     /// Merge HdrHistogram logs or load evidence from several runs, exactly.
@@ -76,6 +80,33 @@ enum Command {
     Schema(SchemaArgs),
     /// List the metrics gates can use, with their units, shapes and aggregates.
     Metrics(metrics::MetricsArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(after_long_help = "\
+Examples:
+  gonogo completions bash > ~/.local/share/bash-completion/completions/gonogo
+  gonogo completions zsh > ~/.zfunc/_gonogo
+  gonogo completions fish > ~/.config/fish/completions/gonogo.fish")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand into a folder.
+    #[command(after_long_help = "\
+Examples:
+  gonogo manpage | man -l -
+  gonogo manpage --out-dir /usr/local/share/man/man1")]
+    Manpage(ManpageArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+struct ManpageArgs {
+    /// Write gonogo.1 and gonogo-SUBCOMMAND.1 into this folder instead of printing gonogo.1.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,7 +134,7 @@ fn main() -> ExitCode {
         Command::Gate(args) => gate::run(args, color).map(Outcome::from),
         Command::Run(args) => run::run(args, color).map(Outcome::from),
         Command::Demo(args) => demo::run(args, color).map(Outcome::from),
-        Command::Report(args) => engine(gonogo_report::cli::run(args), None),
+        Command::Report(args) => engine(post::run(args), None),
         Command::Load(args) => engine(thresholds::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::Merge(args) => engine(
             gonogo_load::cli::merge(args),
@@ -118,6 +149,8 @@ fn main() -> ExitCode {
         Command::Init(args) => init::run(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
         Command::Metrics(args) => metrics::run(args).map(Outcome::from),
+        Command::Completions(args) => completions(args).map(Outcome::from),
+        Command::Manpage(args) => manpage(args).map(Outcome::from),
     };
     match result {
         Ok(Outcome::Exit(exit)) => exit.into(),
@@ -225,6 +258,57 @@ fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
     Ok(Exit::Go)
 }
 
+fn completions(args: CompletionsArgs) -> Result<Exit, Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command(), "gonogo", &mut script);
+    gate::ignore_broken_pipe({
+        use std::io::Write as _;
+        std::io::stdout().write_all(&script)
+    })?;
+    Ok(Exit::Go)
+}
+
+/// The man pages: gonogo.1 and, with a folder, one page per subcommand (gonogo-run.1 ...).
+fn man_pages() -> Vec<(String, Vec<u8>)> {
+    let root = command();
+    let mut pages = Vec::new();
+    let mut render = |name: String, cmd: clap::Command| {
+        let mut roff = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut roff)
+            .expect("rendering into memory cannot fail");
+        pages.push((name, roff));
+    };
+    render("gonogo.1".to_owned(), root.clone());
+    for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("gonogo-{}", sub.get_name());
+        render(
+            format!("{name}.1"),
+            sub.clone()
+                .name(name)
+                .version(root.get_version().unwrap_or_default().to_owned()),
+        );
+    }
+    pages
+}
+
+fn manpage(args: ManpageArgs) -> Result<Exit, Failure> {
+    let pages = man_pages();
+    match &args.out_dir {
+        Some(dir) => {
+            for (name, roff) in &pages {
+                fsutil::write_atomic(&dir.join(name), roff)?;
+            }
+            eprintln!("wrote {} man pages into {}", pages.len(), dir.display());
+        }
+        None => gate::ignore_broken_pipe({
+            use std::io::Write as _;
+            std::io::stdout().write_all(&pages[0].1)
+        })?,
+    }
+    Ok(Exit::Go)
+}
+
 /// An error chain as printed: file names, URLs and excerpts in it came from outside, so it is
 /// redacted and made inert (issue 15).
 fn inert_error(error: &anyhow::Error) -> String {
@@ -244,6 +328,73 @@ mod tests {
             "{help}"
         );
         assert!(help.contains("--threshold"), "{help}");
+    }
+
+    #[test]
+    fn bash_completion_knows_every_subcommand_and_flags() {
+        let mut script = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut super::command(),
+            "gonogo",
+            &mut script,
+        );
+        let script = String::from_utf8(script).unwrap();
+        assert!(
+            script.contains("complete -F _gonogo"),
+            "not a bash completion"
+        );
+        for sub in super::command().get_subcommands() {
+            assert!(
+                script.contains(&format!("cmd=\"gonogo__subcmd__{}\"", sub.get_name())),
+                "bash completion lacks {}",
+                sub.get_name()
+            );
+        }
+        assert!(script.contains("--github"));
+        assert!(script.contains("--notify-webhook"));
+        for shell in [
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+            clap_complete::Shell::Elvish,
+            clap_complete::Shell::PowerShell,
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut super::command(), "gonogo", &mut out);
+            let out = String::from_utf8(out).unwrap();
+            assert!(
+                out.contains("manpage") && out.contains("completions"),
+                "{shell}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_man_page_has_name_synopsis_and_every_subcommand() {
+        let pages = super::man_pages();
+        let (name, roff) = &pages[0];
+        assert_eq!(name, "gonogo.1");
+        let roff = String::from_utf8(roff.clone()).unwrap();
+        assert!(roff.contains(".SH NAME"), "{roff}");
+        assert!(roff.contains(".SH SYNOPSIS"), "{roff}");
+        assert!(roff.contains(".SH SUBCOMMANDS"), "{roff}");
+        for sub in super::command().get_subcommands() {
+            let sub = sub.get_name();
+            assert!(
+                roff.contains(&format!("gonogo\\-{sub}"))
+                    || roff.contains(&format!("gonogo-{sub}")),
+                "the man page lacks {sub}"
+            );
+            if sub != "help" {
+                assert!(
+                    pages.iter().any(|(n, _)| *n == format!("gonogo-{sub}.1")),
+                    "no page for {sub}"
+                );
+            }
+        }
+        let run = &pages.iter().find(|(n, _)| n == "gonogo-run.1").unwrap().1;
+        let run = String::from_utf8_lossy(run);
+        assert!(run.contains("\\-\\-policy"), "{run}");
     }
 
     #[test]

@@ -95,6 +95,9 @@ pub struct RunArgs {
     /// When another run holds the output folder, wait for it instead of refusing (exit 4).
     #[arg(long)]
     pub wait: bool,
+
+    #[command(flatten)]
+    pub notify: crate::notify::NotifyArgs,
 }
 
 /// The sections of the policy that say what to run. Unknown keys are the core's to reject.
@@ -691,6 +694,13 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         eprint!("{}", render_problems(&loaded.path, text, &[problem], color));
         Failure::reported(Exit::Usage)
     })?;
+    let hook = crate::notify::configure(
+        &args.notify,
+        &loaded.path,
+        text,
+        |name| std::env::var(name).ok(),
+        color,
+    )?;
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
@@ -940,6 +950,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         args.out.display(),
         html.display()
     );
+    if crate::interrupt::stopped_by().is_none() {
+        crate::notify::on_verdict(hook.as_ref(), &document);
+    }
     Ok(RunOutcome {
         html,
         exit: match (crate::interrupt::stopped_by(), verdict.decision) {

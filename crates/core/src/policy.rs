@@ -202,6 +202,10 @@ pub struct PolicyFile {
     /// `gonogo run`: where and how reports are written.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub report: Option<toml::Table>,
+    /// `gonogo gate` and `gonogo run`: a webhook called on NO-GO (`webhook` or `webhook_env`,
+    /// `format` slack or json, `timeout_seconds`).
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub notify: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
