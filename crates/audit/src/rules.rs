@@ -443,7 +443,7 @@ fn marks(ctx: &mut Ctx) {
 
 const SAMPLE_WORDS: &[&str] = &[
     "样本", "条数据", "个样本", "次运行", "次请求", "samples", "sample", "data points", "runs",
-    "requests", "n=", "n =",
+    "requests", "probes", "checks", "n=", "n =",
 ];
 
 /// A sample size stated in the block: a number next to a sample word.
@@ -1216,8 +1216,10 @@ fn ticks(ctx: &mut Ctx) {
     }
     let mut found = Vec::new();
     for (i, info) in ctx.infos.iter().enumerate() {
-        let tick =
-            matches!(ctx.blocks[i].kind, BlockKind::Item { .. }) && info.mark == Some(Mark::Success);
+        // A checklist tick: a ticked item that is not a figure (figures have their own rules).
+        let tick = matches!(ctx.blocks[i].kind, BlockKind::Item { .. })
+            && info.mark == Some(Mark::Success)
+            && figure(info).is_none();
         if !tick || info.readiness || !info.claims {
             continue;
         }
@@ -1321,6 +1323,8 @@ fn claims(ctx: Ctx) -> Audit {
             ClaimKind::Count
         } else if lexicon::any(&info.lower, &["todo", "待修复", "下一步", "next step"]) {
             ClaimKind::FutureWork
+        } else if ctx.consistent.contains(&i) {
+            ClaimKind::Count
         } else {
             continue;
         };

@@ -202,6 +202,10 @@ pub struct PolicyFile {
     /// `gonogo run`: where and how reports are written.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub report: Option<toml::Table>,
+    /// `gonogo audit`: which metric a report's claims are about (`[audit.map]`, a phrase of the
+    /// claim to a metric name, `*` for one dotted segment). Read and checked by `gonogo audit`.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub audit: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
