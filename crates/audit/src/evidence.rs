@@ -65,7 +65,7 @@ pub fn check(audit: &mut Audit, records: &[(String, Evidence)], options: &Option
         let (Some(kind), Some(value), Some(unit)) = (claim.metric, claim.value, claim.unit) else {
             continue;
         };
-        let quote = claim.quote.to_lowercase();
+        let quote = claim.quote.to_ascii_lowercase();
         let user: Vec<&str> = options
             .map
             .iter()

@@ -3,6 +3,9 @@
 //! Matching is on lower-cased text; CJK entries match as substrings, ASCII entries too (so
 //! keep ASCII entries specific enough to be substrings of nothing else that matters).
 
+use std::cell::RefCell;
+use aho_corasick::{AhoCorasick, MatchKind};
+
 /// Status marks: emoji and checkbox-like glyphs, with what they claim.
 pub const MARKS: &[(&str, Mark)] = &[
     ("✅", Mark::Success),
@@ -198,6 +201,26 @@ pub const METRICS: &[(&str, MetricKind)] = &[
     ("throughput", MetricKind::Throughput),
 ];
 
+/// The words of [`METRICS`], in order, for [`first`].
+pub const METRIC_WORDS: &[&str] = &[
+    "可用性", "可用率", "availability", "uptime", "错误率", "失败率", "error rate", "failure rate",
+    "通过率", "pass rate", "成功率", "success rate", "覆盖率", "coverage", "响应时间", "延迟",
+    "latency", "response time", "执行时间", "耗时", "duration", "build time", "吞吐量",
+    "throughput",
+];
+
+/// The words of [`NEEDS_EVIDENCE`], in order, for [`first`].
+pub const NEEDS_EVIDENCE_WORDS: &[&str] = &[
+    "覆盖率", "coverage", "漏洞", "vulnerab", "安全风险已全部缓解", "gdpr", "pci dss", "hipaa",
+    "soc 2", "iso 27001", "rbac", "测试", "tests",
+];
+
+/// What names evidence: a file of a report format, or a URL.
+pub const EVIDENCE_NAMES: &[&str] = &[
+    ".md", ".xml", ".json", ".html", ".log", ".lcov", ".info", ".sarif", ".txt", ".csv",
+    ".jsonl", "http://", "https://",
+];
+
 /// Claims that need evidence to be believed, with what kind of evidence.
 pub const NEEDS_EVIDENCE: &[(&str, &str)] = &[
     ("覆盖率", "a coverage report"),
@@ -294,7 +317,60 @@ impl MetricKind {
     }
 }
 
-/// Whether `haystack` (lower-cased) contains any of `words`.
-pub fn any(haystack: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| haystack.contains(w))
+thread_local! {
+    /// One automaton per word list, built on first use (keyed by the list's address).
+    /// (a dozen lists: a linear search of addresses is cheaper than hashing them).
+    static AUTOMATA: RefCell<Vec<(usize, usize, AhoCorasick)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn with_automaton<R>(words: &'static [&'static str], f: impl FnOnce(&AhoCorasick) -> R) -> R {
+    let key = (words.as_ptr() as usize, words.len());
+    AUTOMATA.with(|cell| {
+        let mut list = cell.borrow_mut();
+        let at = match list.iter().position(|(p, n, _)| (*p, *n) == key) {
+            Some(at) => at,
+            None => {
+                let automaton = AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(words)
+                    .expect("the lexicon's words build an automaton");
+                list.push((key.0, key.1, automaton));
+                list.len() - 1
+            }
+        };
+        f(&list[at].2)
+    })
+}
+
+/// Whether `haystack` (lower-cased) contains any of `words`: one pass over the text, however
+/// long the list.
+pub fn any(haystack: &str, words: &'static [&'static str]) -> bool {
+    with_automaton(words, |a| a.is_match(haystack))
+}
+
+/// The first of `words` in `haystack` (leftmost), as (byte offset, index in `words`).
+pub fn first(haystack: &str, words: &'static [&'static str]) -> Option<(usize, usize)> {
+    with_automaton(words, |a| a.find(haystack).map(|m| (m.start(), m.pattern().as_usize())))
+}
+
+/// The glyphs of [`MARKS`], in order, for [`first`].
+pub const MARK_GLYPHS: &[&str] = &[
+    "✅", "✔", "☑", "🎉", "⚠️", "⚠", "❌", "✗", "✘", "🔴", "🟡", "🟠", "🔄", "📌", "⏳", "🚧",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glyphs_follow_marks() {
+        let glyphs: Vec<&str> = MARKS.iter().map(|(g, _)| *g).collect();
+        assert_eq!(glyphs, MARK_GLYPHS);
+        let words: Vec<&str> = METRICS.iter().map(|(w, _)| *w).collect();
+        assert_eq!(words, METRIC_WORDS);
+        let words: Vec<&str> = NEEDS_EVIDENCE.iter().map(|(w, _)| *w).collect();
+        assert_eq!(words, NEEDS_EVIDENCE_WORDS);
+        assert_eq!(first("x ⚠️ y ✅", MARK_GLYPHS).map(|(_, i)| MARKS[i].1), Some(Mark::Warning));
+        assert!(any("p95 latency", &["latency"]) && !any("p95", &["latency"]));
+    }
 }

@@ -164,7 +164,7 @@ fn op_before(before: &str) -> Option<Op> {
         '=' if trimmed.ends_with("<=") => Some(Op::Le),
         '=' if trimmed.ends_with(">=") => Some(Op::Ge),
         _ => {
-            let lower = trimmed.to_lowercase();
+            let lower = tail(trimmed, 12).to_ascii_lowercase();
             if ["低于", "小于", "不超过", "below", "under", "at most", "less than"]
                 .iter()
                 .any(|w| lower.ends_with(w))
@@ -275,7 +275,7 @@ pub fn scan(text: &str) -> Vec<Num> {
         // The unit, after at most one space.
         let rest = &text[end..];
         let spaced = rest.strip_prefix(' ').unwrap_or(rest);
-        let lower: String = spaced.chars().take(6).collect::<String>().to_lowercase();
+        let lower: String = spaced.chars().take(6).collect::<String>().to_ascii_lowercase();
         for (unit, kind) in UNITS {
             if lower.starts_with(unit) {
                 let after = lower[unit.len()..].chars().next();
@@ -305,8 +305,8 @@ pub fn scan(text: &str) -> Vec<Num> {
         }
         num.end = end;
         // A target: a target word just before (目标<500ms, target: 99.9%), or just after (180秒目标).
-        let before = tail(&text[..num.start], 10).to_lowercase();
-        let after: String = text[end..].chars().take(6).collect::<String>().to_lowercase();
+        let before = tail(&text[..num.start], 10).to_ascii_lowercase();
+        let after: String = text[end..].chars().take(6).collect::<String>().to_ascii_lowercase();
         num.target = lexicon::any(&before, lexicon::TARGET_WORDS)
             || lexicon::TARGET_WORDS
                 .iter()

@@ -30,13 +30,13 @@ struct Info {
 }
 
 fn first_mark(text: &str) -> Option<(usize, Mark)> {
-    lexicon::MARKS
-        .iter()
-        .filter_map(|(glyph, mark)| text.find(glyph).map(|at| (at, *mark)))
-        .min_by_key(|(at, _)| *at)
+    lexicon::first(text, lexicon::MARK_GLYPHS).map(|(at, i)| (at, lexicon::MARKS[i].1))
 }
 
 fn strip_marks(text: &str) -> String {
+    if first_mark(text).is_none() && !text.contains('\u{fe0f}') {
+        return text.to_string();
+    }
     let mut out = text.to_string();
     for (glyph, _) in lexicon::MARKS {
         if out.contains(glyph) {
@@ -65,12 +65,9 @@ fn label_of(block: &Block) -> String {
 }
 
 fn metric_of(label: &str, lower: &str) -> Option<MetricKind> {
-    let label = label.to_lowercase();
+    let label = label.to_ascii_lowercase();
     let from = |text: &str| {
-        lexicon::METRICS
-            .iter()
-            .find(|(word, _)| text.contains(word))
-            .map(|(_, kind)| *kind)
+        lexicon::first(text, lexicon::METRIC_WORDS).map(|(_, i)| lexicon::METRICS[i].1)
     };
     from(&label).or_else(|| {
         if label.is_empty() {
@@ -114,7 +111,7 @@ fn is_future_heading(lower: &str) -> bool {
 fn infos(blocks: &[Block]) -> Vec<Info> {
     let mut out: Vec<Info> = Vec::with_capacity(blocks.len());
     for block in blocks {
-        let lower = block.text.to_lowercase();
+        let lower = block.text.to_ascii_lowercase();
         let plain = !matches!(block.kind, BlockKind::Code { plain: false });
         let leading_mark = block
             .text
@@ -133,19 +130,23 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
         if mark == Some(Mark::Failure)
             && let Some((at, _)) = first_mark(&block.text)
         {
-            let after = block.text[at..].to_lowercase();
+            let after = block.text[at..].to_ascii_lowercase();
             if lexicon::PROHIBITION.iter().any(|w| after.contains(w)) {
                 mark = None;
             }
         }
         // "通过率", "成功率" name a rate; they claim nothing by themselves.
-        let unrated = lower.replace("通过率", "").replace("成功率", "");
         let success = mark == Some(Mark::Success)
-            || (mark.is_none() && lexicon::any(&unrated, lexicon::SUCCESS_WORDS));
+            || (mark.is_none()
+                && lexicon::any(&lower, lexicon::SUCCESS_WORDS)
+                && lexicon::any(
+                    &lower.replace("通过率", "").replace("成功率", ""),
+                    lexicon::SUCCESS_WORDS,
+                ));
         let label = label_of(block);
+        let nums = numbers::scan(&block.text);
         let metric = metric_of(&label, &lower).or_else(|| {
             // "100%成功", "100% success": a rate named after its figure.
-            let nums = numbers::scan(&block.text);
             nums.iter().find_map(|n| {
                 if n.unit != NumUnit::Percent {
                     return None;
@@ -154,7 +155,7 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
                     .chars()
                     .take(8)
                     .collect::<String>()
-                    .to_lowercase();
+                    .to_ascii_lowercase();
                 let after = after.trim_start();
                 if after.starts_with("成功") || after.starts_with("success") {
                     Some(MetricKind::SuccessRate)
@@ -201,7 +202,7 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
                     && !matches!(block.kind, BlockKind::Heading(_))
                     && lexicon::any(&lower, lexicon::VALIDATION_WORDS)));
         out.push(Info {
-            nums: numbers::scan(&block.text),
+            nums,
             percentile: percentile_of(&block.text),
             lower,
             mark,
@@ -310,6 +311,11 @@ struct Ctx<'a> {
     findings: Vec<Finding>,
     /// Blocks whose arithmetic or target was checked and found consistent.
     consistent: HashSet<usize>,
+    /// (rule, line) of every finding made, for rules that defer to another's.
+    made: HashSet<(&'static str, usize)>,
+    /// Per section (the heading index, `None` before the first): whether it names a method
+    /// and whether it names evidence.
+    sections: HashMap<Option<usize>, (bool, bool)>,
     dropped: usize,
 }
 
@@ -319,6 +325,7 @@ impl Ctx<'_> {
             self.dropped += 1;
             return;
         }
+        self.made.insert((rule, self.blocks[block].line));
         self.findings.push(Finding {
             rule,
             class,
@@ -330,10 +337,7 @@ impl Ctx<'_> {
     }
 
     fn has(&self, rule: &str, block: usize) -> bool {
-        let line = self.blocks[block].line;
-        self.findings
-            .iter()
-            .any(|f| f.rule == rule && f.line == line)
+        self.made.contains(&(rule, self.blocks[block].line))
     }
 }
 
@@ -344,8 +348,23 @@ pub fn run(blocks: &[Block]) -> Audit {
         infos: infos(blocks),
         findings: Vec::new(),
         consistent: HashSet::new(),
+        made: HashSet::new(),
+        sections: HashMap::new(),
         dropped: 0,
     };
+    for (i, block) in blocks.iter().enumerate() {
+        let lower = &ctx.infos[i].lower;
+        let method = lexicon::any(lower, lexicon::METHOD_WORDS);
+        let evidence = names_evidence(&block.text);
+        // A heading belongs to its own section (its children read it).
+        let key = match block.kind {
+            BlockKind::Heading(_) => Some(i),
+            _ => block.heading,
+        };
+        let entry = ctx.sections.entry(key).or_insert((false, false));
+        entry.0 |= method;
+        entry.1 |= evidence;
+    }
     marks(&mut ctx);
     thin(&mut ctx);
     arithmetic(&mut ctx);
@@ -455,7 +474,7 @@ fn sample_size(info: &Info, text: &str) -> Option<u64> {
         // After the figure: skip its digits, range and unit-less spacing ("~3-4 条数据").
         let tail_text = text[n.start..]
             .trim_start_matches(|c: char| c.is_ascii_digit() || ".,-~ ".contains(c))
-            .to_lowercase();
+            .to_ascii_lowercase();
         let before: String = text[..n.start]
             .chars()
             .rev()
@@ -464,8 +483,8 @@ fn sample_size(info: &Info, text: &str) -> Option<u64> {
             .into_iter()
             .rev()
             .collect::<String>()
-            .to_lowercase();
-        let after: String = text[n.end..].chars().take(8).collect::<String>().to_lowercase();
+            .to_ascii_lowercase();
+        let after: String = text[n.end..].chars().take(8).collect::<String>().to_ascii_lowercase();
         let near = SAMPLE_WORDS
             .iter()
             .any(|w| {
@@ -495,13 +514,13 @@ fn run_table(ctx: &Ctx) -> Option<(u64, u64, usize, usize)> {
             continue;
         };
         let Some(column) = ctx.blocks[head].cells.iter().position(|c| {
-            let c = c.to_lowercase();
+            let c = c.to_ascii_lowercase();
             c.contains("状态") || c.contains("status") || c.contains("result") || c.contains("结果")
         }) else {
             continue;
         };
         let Some(cell) = block.cells.get(column) else { continue };
-        let cell = strip_marks(cell).trim().to_lowercase();
+        let cell = strip_marks(cell).trim().to_ascii_lowercase();
         let ok = RUN_OK.iter().any(|w| cell == *w);
         let fail = RUN_FAIL.iter().any(|w| cell == *w);
         if ok || fail {
@@ -517,6 +536,9 @@ fn run_table(ctx: &Ctx) -> Option<(u64, u64, usize, usize)> {
 fn thin(ctx: &mut Ctx) {
     let runs = run_table(ctx);
     let mut found = Vec::new();
+    // The same k of n recurs (every "100%" of one run table): compute each interval once.
+    let mut intervals: HashMap<(u64, u64), stats::Interval> = HashMap::new();
+    let mut needed_for: HashMap<u64, u64> = HashMap::new();
     for (i, info) in ctx.infos.iter().enumerate() {
         if !info.claims || info.future {
             continue;
@@ -524,7 +546,9 @@ fn thin(ctx: &mut Ctx) {
         let text = &ctx.blocks[i].text;
         // A percentile from too few samples.
         if let (Some(q), Some(n)) = (info.percentile, sample_size(info, text)) {
-            let needed = stats::min_samples_for_upper(q / 100.0, CONFIDENCE);
+            let needed = *needed_for
+                .entry(q.to_bits())
+                .or_insert_with(|| stats::min_samples_for_upper(q / 100.0, CONFIDENCE));
             if n < needed {
                 found.push((
                     i,
@@ -583,7 +607,9 @@ fn thin(ctx: &mut Ctx) {
         if n == 0 || k > n {
             continue;
         }
-        let interval = stats::clopper_pearson(k as f64, n as f64, CONFIDENCE);
+        let interval = *intervals
+            .entry((k, n))
+            .or_insert_with(|| stats::clopper_pearson(k as f64, n as f64, CONFIDENCE));
         let target = target_of(info);
         let thin = match &target {
             Some(t) => {
@@ -629,7 +655,7 @@ fn thin(ctx: &mut Ctx) {
 fn key(label: &str) -> String {
     label
         .trim_matches(|c: char| c.is_whitespace() || "├└─│*-".contains(c))
-        .to_lowercase()
+        .to_ascii_lowercase()
 }
 
 const CHANGE_WORDS: &[&str] = &[
@@ -960,7 +986,7 @@ fn counted_noun(text: &str, num: &Num) -> Option<String> {
         let mut words = rest
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
             .filter(|w| !w.is_empty());
-        let a = words.next()?.to_lowercase();
+        let a = words.next()?.to_ascii_lowercase();
         if lexicon::COUNT_STOPWORDS.contains(&a.as_str()) || a.len() < 3 {
             return None;
         }
@@ -1107,16 +1133,13 @@ fn is_score(info: &Info, text: &str) -> bool {
     fraction || stars || grade || rated
 }
 
-fn section_text<'a>(ctx: &'a Ctx, i: usize) -> impl Iterator<Item = &'a str> {
-    let heading = ctx.infos[i].heading;
-    let lines = ctx.blocks[i].line;
-    ctx.blocks
-        .iter()
-        .enumerate()
-        .filter(move |(j, b)| {
-            (b.heading == heading && b.line.abs_diff(lines) < 200) || Some(*j) == heading
-        })
-        .map(|(_, b)| b.text.as_str())
+/// (names a method, names evidence) for the section block `i` is in.
+fn section_of(ctx: &Ctx, i: usize) -> (bool, bool) {
+    let key = match ctx.blocks[i].kind {
+        BlockKind::Heading(_) => Some(i),
+        _ => ctx.blocks[i].heading,
+    };
+    ctx.sections.get(&key).copied().unwrap_or((false, false))
 }
 
 fn scores(ctx: &mut Ctx) {
@@ -1125,9 +1148,7 @@ fn scores(ctx: &mut Ctx) {
         if !info.claims || info.future || !is_score(info, &ctx.blocks[i].text) {
             continue;
         }
-        let method = section_text(ctx, i)
-            .any(|t| lexicon::any(&t.to_lowercase(), lexicon::METHOD_WORDS));
-        if !method {
+        if !section_of(ctx, i).0 {
             found.push(i);
         }
     }
@@ -1147,18 +1168,14 @@ fn scores(ctx: &mut Ctx) {
 // Claims that need evidence and name none.
 
 fn names_evidence(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    const EXTENSIONS: &[&str] = &[
-        ".md", ".xml", ".json", ".html", ".log", ".lcov", ".info", ".sarif", ".txt", ".csv",
-        ".jsonl", "http://", "https://",
-    ];
-    EXTENSIONS.iter().any(|e| lower.contains(e))
-        || lower.split_whitespace().any(|w| {
+    let lower = text.to_ascii_lowercase();
+    lexicon::any(&lower, lexicon::EVIDENCE_NAMES)
+        || (lower.contains('/') && lower.split_whitespace().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/');
             w.len() > 3 && w.contains('/') && w.split('/').all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
                 && w.split('/').filter(|p| !p.is_empty()).count() >= 2
                 && w.chars().any(|c| c.is_ascii_alphabetic())
-        })
+        }))
 }
 
 fn evidence_named(ctx: &mut Ctx) {
@@ -1167,14 +1184,13 @@ fn evidence_named(ctx: &mut Ctx) {
         if !info.claims || !info.success || info.future || info.readiness {
             continue;
         }
-        let Some((word, what)) = lexicon::NEEDS_EVIDENCE
-            .iter()
-            .find(|(w, _)| info.lower.contains(w))
+        let Some((word, what)) = lexicon::first(&info.lower, lexicon::NEEDS_EVIDENCE_WORDS)
+            .map(|(_, i)| lexicon::NEEDS_EVIDENCE[i])
         else {
             continue;
         };
         // Coverage and tests need a figure to be a claim ("coverage 84%", "173 tests").
-        let needs_figure = ["覆盖率", "coverage", "测试", "tests"].contains(word);
+        let needs_figure = ["覆盖率", "coverage", "测试", "tests"].contains(&word);
         if needs_figure
             && !info
                 .nums
@@ -1183,7 +1199,7 @@ fn evidence_named(ctx: &mut Ctx) {
         {
             continue;
         }
-        if section_text(ctx, i).any(names_evidence) {
+        if section_of(ctx, i).1 {
             continue;
         }
         found.push((i, format!("this needs {what} and the report names none")));
@@ -1357,8 +1373,9 @@ fn claims(ctx: Ctx) -> Audit {
     }
     // A finding on a line that made no claim still counts: give it a claim.
     let claimed: HashSet<usize> = claims.iter().map(|c| c.line).collect();
+    let mut added: HashSet<usize> = HashSet::new();
     for f in &ctx.findings {
-        if !claimed.contains(&f.line) && !claims.iter().any(|c: &Claim| c.line == f.line) {
+        if !claimed.contains(&f.line) && added.insert(f.line) {
             claims.push(Claim {
                 line: f.line,
                 kind: ClaimKind::Status,
