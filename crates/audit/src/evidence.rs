@@ -100,18 +100,42 @@ pub fn check(audit: &mut Audit, records: &[(String, Evidence)], options: &Option
         let (interval, said) = match &metric.value {
             MetricValue::Ratio(r) if unit == NumUnit::Percent && r.n > 0 => {
                 let i = stats::clopper_pearson(r.k as f64, r.n as f64, CONFIDENCE);
-                (i, format!("{name} = {} of {} ({}), interval {}–{}", r.k, r.n, pct(r.k as f64 / r.n as f64), pct(i.lower), pct(i.upper)))
+                (
+                    i,
+                    format!(
+                        "{name} = {} of {} ({}), interval {}–{}",
+                        r.k,
+                        r.n,
+                        pct(r.k as f64 / r.n as f64),
+                        pct(i.lower),
+                        pct(i.upper)
+                    ),
+                )
             }
-            MetricValue::Distribution(h) if unit.is_time() && h.len() > 0 => {
+            MetricValue::Distribution(h) if unit.is_time() && !h.is_empty() => {
                 let Some(q) = claim.percentile.and_then(Fraction::from_percent) else {
                     continue;
                 };
                 let i = stats::quantile_interval(h, q, CONFIDENCE).scaled(base);
-                (i, format!("{name}: P{} between {:.4} s and {:.4} s from {} samples", claim.percentile.unwrap_or(0.0), i.lower, i.upper, h.len()))
+                (
+                    i,
+                    format!(
+                        "{name}: P{} between {:.4} s and {:.4} s from {} samples",
+                        claim.percentile.unwrap_or(0.0),
+                        i.lower,
+                        i.upper,
+                        h.len()
+                    ),
+                )
             }
-            MetricValue::Value(v) if !matches!(unit, NumUnit::Percent) || metric.unit.to_base() == 0.01 => {
+            MetricValue::Value(v)
+                if !matches!(unit, NumUnit::Percent) || metric.unit.to_base() == 0.01 =>
+            {
                 let v = v * base;
-                (stats::Interval { lower: v, upper: v }, format!("{name} = {v}"))
+                (
+                    stats::Interval { lower: v, upper: v },
+                    format!("{name} = {v}"),
+                )
             }
             _ => continue,
         };
@@ -126,9 +150,17 @@ pub fn check(audit: &mut Audit, records: &[(String, Evidence)], options: &Option
         let (status, class, rule) = if stale {
             (ClaimStatus::Stale, Class::Note, "evidence.stale")
         } else if !inside {
-            (ClaimStatus::Contradicted, Class::Contradicted, "evidence.contradicts")
+            (
+                ClaimStatus::Contradicted,
+                Class::Contradicted,
+                "evidence.contradicts",
+            )
         } else if target.is_some_and(|t| interval.lower <= t && t <= interval.upper) {
-            (ClaimStatus::Inconclusive, Class::Note, "evidence.inconclusive")
+            (
+                ClaimStatus::Inconclusive,
+                Class::Note,
+                "evidence.inconclusive",
+            )
         } else {
             (ClaimStatus::Supported, Class::Note, "evidence.supports")
         };

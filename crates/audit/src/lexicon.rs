@@ -3,8 +3,8 @@
 //! Matching is on lower-cased text; CJK entries match as substrings, ASCII entries too (so
 //! keep ASCII entries specific enough to be substrings of nothing else that matters).
 
-use std::cell::RefCell;
 use aho_corasick::{AhoCorasick, MatchKind};
+use std::cell::RefCell;
 
 /// Status marks: emoji and checkbox-like glyphs, with what they claim.
 pub const MARKS: &[(&str, Mark)] = &[
@@ -49,10 +49,25 @@ pub const SUCCESS_WORDS: &[&str] = &[
 ];
 
 /// Words that say a figure meets a target; without a stated target the claim is unsupported.
-pub const MEETS_TARGET: &[&str] = &["达标", "meets target", "met target", "on target", "target met"];
+pub const MEETS_TARGET: &[&str] = &[
+    "达标",
+    "meets target",
+    "met target",
+    "on target",
+    "target met",
+];
 
 /// A ❌ followed by one of these marks a prohibition, not a failure ("❌ 禁止: 实时报价").
-pub const PROHIBITION: &[&str] = &["禁止", "不允许", "不得", "forbidden", "not allowed", "never", "don't", "do not"];
+pub const PROHIBITION: &[&str] = &[
+    "禁止",
+    "不允许",
+    "不得",
+    "forbidden",
+    "not allowed",
+    "never",
+    "don't",
+    "do not",
+];
 
 /// Readiness words that are a verdict only with a success mark or word beside them
 /// ("✅ 生产就绪", "production ready: approved").
@@ -144,7 +159,16 @@ pub const VALIDATION_WORDS: &[&str] = &[
 
 /// Words near a number that make it a stated target.
 pub const TARGET_WORDS: &[&str] = &[
-    "目标", "预期", "阈值", "要求", "target", "goal", "slo", "threshold", "budget", "expected",
+    "目标",
+    "预期",
+    "阈值",
+    "要求",
+    "target",
+    "goal",
+    "slo",
+    "threshold",
+    "budget",
+    "expected",
 ];
 
 /// Words naming a method or basis for a score; a score with none of them is unsupported.
@@ -203,22 +227,53 @@ pub const METRICS: &[(&str, MetricKind)] = &[
 
 /// The words of [`METRICS`], in order, for [`first`].
 pub const METRIC_WORDS: &[&str] = &[
-    "可用性", "可用率", "availability", "uptime", "错误率", "失败率", "error rate", "failure rate",
-    "通过率", "pass rate", "成功率", "success rate", "覆盖率", "coverage", "响应时间", "延迟",
-    "latency", "response time", "执行时间", "耗时", "duration", "build time", "吞吐量",
+    "可用性",
+    "可用率",
+    "availability",
+    "uptime",
+    "错误率",
+    "失败率",
+    "error rate",
+    "failure rate",
+    "通过率",
+    "pass rate",
+    "成功率",
+    "success rate",
+    "覆盖率",
+    "coverage",
+    "响应时间",
+    "延迟",
+    "latency",
+    "response time",
+    "执行时间",
+    "耗时",
+    "duration",
+    "build time",
+    "吞吐量",
     "throughput",
 ];
 
 /// The words of [`NEEDS_EVIDENCE`], in order, for [`first`].
 pub const NEEDS_EVIDENCE_WORDS: &[&str] = &[
-    "覆盖率", "coverage", "漏洞", "vulnerab", "安全风险已全部缓解", "gdpr", "pci dss", "hipaa",
-    "soc 2", "iso 27001", "rbac", "测试", "tests",
+    "覆盖率",
+    "coverage",
+    "漏洞",
+    "vulnerab",
+    "安全风险已全部缓解",
+    "gdpr",
+    "pci dss",
+    "hipaa",
+    "soc 2",
+    "iso 27001",
+    "rbac",
+    "测试",
+    "tests",
 ];
 
 /// What names evidence: a file of a report format, or a URL.
 pub const EVIDENCE_NAMES: &[&str] = &[
-    ".md", ".xml", ".json", ".html", ".log", ".lcov", ".info", ".sarif", ".txt", ".csv",
-    ".jsonl", "http://", "https://",
+    ".md", ".xml", ".json", ".html", ".log", ".lcov", ".info", ".sarif", ".txt", ".csv", ".jsonl",
+    "http://", "https://",
 ];
 
 /// Claims that need evidence to be believed, with what kind of evidence.
@@ -251,9 +306,36 @@ pub const COUNT_STOPWORDS: &[&str] = &[
 
 /// ASCII words too common to show that a ticked item is backed by the body.
 pub const TICK_STOPWORDS: &[&str] = &[
-    "rps", "qps", "req", "the", "and", "all", "for", "with", "are", "was", "has", "have", "not", "done", "pass",
-    "passed", "success", "complete", "completed", "ready", "yes", "via", "from", "into", "this",
-    "that", "full", "fully", "new", "ok",
+    "rps",
+    "qps",
+    "req",
+    "the",
+    "and",
+    "all",
+    "for",
+    "with",
+    "are",
+    "was",
+    "has",
+    "have",
+    "not",
+    "done",
+    "pass",
+    "passed",
+    "success",
+    "complete",
+    "completed",
+    "ready",
+    "yes",
+    "via",
+    "from",
+    "into",
+    "this",
+    "that",
+    "full",
+    "fully",
+    "new",
+    "ok",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -350,7 +432,10 @@ pub fn any(haystack: &str, words: &'static [&'static str]) -> bool {
 
 /// The first of `words` in `haystack` (leftmost), as (byte offset, index in `words`).
 pub fn first(haystack: &str, words: &'static [&'static str]) -> Option<(usize, usize)> {
-    with_automaton(words, |a| a.find(haystack).map(|m| (m.start(), m.pattern().as_usize())))
+    with_automaton(words, |a| {
+        a.find(haystack)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+    })
 }
 
 /// The glyphs of [`MARKS`], in order, for [`first`].
@@ -370,7 +455,10 @@ mod tests {
         assert_eq!(words, METRIC_WORDS);
         let words: Vec<&str> = NEEDS_EVIDENCE.iter().map(|(w, _)| *w).collect();
         assert_eq!(words, NEEDS_EVIDENCE_WORDS);
-        assert_eq!(first("x ⚠️ y ✅", MARK_GLYPHS).map(|(_, i)| MARKS[i].1), Some(Mark::Warning));
+        assert_eq!(
+            first("x ⚠️ y ✅", MARK_GLYPHS).map(|(_, i)| MARKS[i].1),
+            Some(Mark::Warning)
+        );
         assert!(any("p95 latency", &["latency"]) && !any("p95", &["latency"]));
     }
 }

@@ -73,7 +73,8 @@ fn push_bounded(into: &mut String, text: &str) {
 /// The blocks of `source`, in document order.
 pub fn blocks(source: &str) -> Vec<Block> {
     let lines = Lines::new(source);
-    let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let mut out: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut heading: Option<usize> = None;
@@ -140,13 +141,17 @@ pub fn blocks(source: &str) -> Vec<Block> {
             Event::Start(Tag::List(_)) | Event::End(TagEnd::Item) => {
                 flush(&mut current, &mut out);
             }
-            Event::Start(Tag::Paragraph) => {
-                if current.is_none() {
-                    current = Some(new_block(BlockKind::Paragraph, line, heading));
-                }
+            Event::Start(Tag::Paragraph) if current.is_none() => {
+                current = Some(new_block(BlockKind::Paragraph, line, heading));
             }
             Event::End(TagEnd::Paragraph) => {
-                if matches!(current, Some(Block { kind: BlockKind::Paragraph, .. })) {
+                if matches!(
+                    current,
+                    Some(Block {
+                        kind: BlockKind::Paragraph,
+                        ..
+                    })
+                ) {
                     flush(&mut current, &mut out);
                 } else if let Some(block) = current.as_mut() {
                     push_bounded(&mut block.text, " ");
@@ -253,8 +258,10 @@ mod tests {
     fn blocks_carry_lines_kinds_and_tasks() {
         let text = "# T\n\n- [x] done\n- [ ] open\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```yaml\nx: 1\n```\n**A**: 1  \n**B**: 2\n";
         let blocks = blocks(text);
-        let summary: Vec<(usize, &BlockKind, &str)> =
-            blocks.iter().map(|b| (b.line, &b.kind, b.text.as_str())).collect();
+        let summary: Vec<(usize, &BlockKind, &str)> = blocks
+            .iter()
+            .map(|b| (b.line, &b.kind, b.text.as_str()))
+            .collect();
         assert_eq!(
             summary,
             vec![

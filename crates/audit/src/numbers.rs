@@ -124,7 +124,9 @@ fn digits(text: &str, i: usize) -> Option<(usize, f64, u32)> {
         if j + 3 < bytes.len() + 1
             && j < bytes.len()
             && bytes[j] == b','
-            && bytes.get(j + 1..j + 4).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+            && bytes
+                .get(j + 1..j + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
             && !bytes.get(j + 4).is_some_and(u8::is_ascii_digit)
         {
             j += 1;
@@ -165,14 +167,30 @@ fn op_before(before: &str) -> Option<Op> {
         '=' if trimmed.ends_with(">=") => Some(Op::Ge),
         _ => {
             let lower = tail(trimmed, 12).to_ascii_lowercase();
-            if ["低于", "小于", "不超过", "below", "under", "at most", "less than"]
-                .iter()
-                .any(|w| lower.ends_with(w))
+            if [
+                "低于",
+                "小于",
+                "不超过",
+                "below",
+                "under",
+                "at most",
+                "less than",
+            ]
+            .iter()
+            .any(|w| lower.ends_with(w))
             {
                 Some(Op::Lt)
-            } else if ["高于", "大于", "不低于", "above", "at least", "more than", "over"]
-                .iter()
-                .any(|w| lower.ends_with(w))
+            } else if [
+                "高于",
+                "大于",
+                "不低于",
+                "above",
+                "at least",
+                "more than",
+                "over",
+            ]
+            .iter()
+            .any(|w| lower.ends_with(w))
             {
                 Some(Op::Gt)
             } else {
@@ -275,10 +293,14 @@ pub fn scan(text: &str) -> Vec<Num> {
         // The unit, after at most one space.
         let rest = &text[end..];
         let spaced = rest.strip_prefix(' ').unwrap_or(rest);
-        let lower: String = spaced.chars().take(6).collect::<String>().to_ascii_lowercase();
+        let lower: String = spaced
+            .chars()
+            .take(6)
+            .collect::<String>()
+            .to_ascii_lowercase();
         for (unit, kind) in UNITS {
-            if lower.starts_with(unit) {
-                let after = lower[unit.len()..].chars().next();
+            if let Some(unit_rest) = lower.strip_prefix(unit) {
+                let after = unit_rest.chars().next();
                 // "s" must end a word ("145s", not "145 seconds" — that is "sec").
                 let word_unit = unit.chars().all(|c| c.is_ascii_alphabetic());
                 if word_unit && after.is_some_and(|c| c.is_ascii_alphabetic()) {
@@ -290,8 +312,7 @@ pub fn scan(text: &str) -> Vec<Num> {
                 break;
             }
         }
-        if num.unit == NumUnit::None && text[end..].starts_with(|c: char| c.is_ascii_alphabetic())
-        {
+        if num.unit == NumUnit::None && text[end..].starts_with(|c: char| c.is_ascii_alphabetic()) {
             // 2B, 4x, 1st: not a figure we read.
             i = end;
             while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
@@ -306,7 +327,11 @@ pub fn scan(text: &str) -> Vec<Num> {
         num.end = end;
         // A target: a target word just before (目标<500ms, target: 99.9%), or just after (180秒目标).
         let before = tail(&text[..num.start], 10).to_ascii_lowercase();
-        let after: String = text[end..].chars().take(6).collect::<String>().to_ascii_lowercase();
+        let after: String = text[end..]
+            .chars()
+            .take(6)
+            .collect::<String>()
+            .to_ascii_lowercase();
         num.target = lexicon::any(&before, lexicon::TARGET_WORDS)
             || lexicon::TARGET_WORDS
                 .iter()
@@ -342,10 +367,16 @@ mod tests {
     #[test]
     fn figures_units_targets_and_signs() {
         let n = first("P95响应时间: 1200ms (目标<500ms)");
-        assert_eq!((n.value, n.unit, n.target), (1200.0, NumUnit::Millis, false));
+        assert_eq!(
+            (n.value, n.unit, n.target),
+            (1200.0, NumUnit::Millis, false)
+        );
         let all = scan("P95响应时间: 1200ms (目标<500ms)");
         assert_eq!(all.len(), 2, "P95 is not a figure");
-        assert_eq!((all[1].value, all[1].op, all[1].target), (500.0, Some(Op::Lt), true));
+        assert_eq!(
+            (all[1].value, all[1].op, all[1].target),
+            (500.0, Some(Op::Lt), true)
+        );
         let all = scan("145秒 (远低于180秒目标，提前19%)");
         assert_eq!(all[1].value, 180.0);
         assert!(all[1].target && !all[0].target);

@@ -128,7 +128,9 @@ pub fn html(audit: &Audit, name: &str) -> String {
         html_escape(&audit.conclusion),
         html_escape(&summary_line(audit))
     );
-    out.push_str("<table><tr><th>line</th><th>status</th><th>rule</th><th>quote</th><th>why</th></tr>\n");
+    out.push_str(
+        "<table><tr><th>line</th><th>status</th><th>rule</th><th>quote</th><th>why</th></tr>\n",
+    );
     for f in &audit.findings {
         let class = class_name(f.class);
         let _ = writeln!(
@@ -155,7 +157,8 @@ mod tests {
 
     #[test]
     fn hostile_quotes_are_inert_and_escaped() {
-        let report = "- ✅ GDPR \u{1b}]0;x\u{7} <script>alert(1)</script> [a](http://x) @team 覆盖率 84%\n";
+        let report =
+            "- ✅ GDPR \u{1b}]0;x\u{7} <script>alert(1)</script> [a](http://x) @team 覆盖率 84%\n";
         let audit = crate::audit(report);
         assert!(!audit.findings.is_empty());
         let text = terminal(&audit, "r.md");

@@ -26,7 +26,6 @@ struct Info {
     open: bool,
     /// Read for claims (a code line in a language fence is not, unless it starts with a mark).
     claims: bool,
-    heading: Option<usize>,
 }
 
 fn first_mark(text: &str) -> Option<(usize, Mark)> {
@@ -52,7 +51,9 @@ fn label_of(block: &Block) -> String {
     {
         return strip_marks(first).trim().to_string();
     }
-    let text = block.text.trim_start_matches(['├', '└', '─', '│', ' ', '-', '*']);
+    let text = block
+        .text
+        .trim_start_matches(['├', '└', '─', '│', ' ', '-', '*']);
     let cut = text
         .char_indices()
         .find(|(_, c)| *c == ':' || *c == '：')
@@ -69,13 +70,7 @@ fn metric_of(label: &str, lower: &str) -> Option<MetricKind> {
     let from = |text: &str| {
         lexicon::first(text, lexicon::METRIC_WORDS).map(|(_, i)| lexicon::METRICS[i].1)
     };
-    from(&label).or_else(|| {
-        if label.is_empty() {
-            from(lower)
-        } else {
-            None
-        }
-    })
+    from(&label).or_else(|| if label.is_empty() { from(lower) } else { None })
 }
 
 /// "P95", "p99.9": the percentile named in the text.
@@ -213,7 +208,6 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
             readiness,
             open,
             claims,
-            heading,
         });
     }
     out
@@ -223,12 +217,9 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
 /// target, not a change.
 fn figure(info: &Info) -> Option<&Num> {
     let metric = info.metric?;
-    info.nums.iter().find(|n| {
-        !n.target
-            && n.sign.is_none()
-            && n.denominator.is_none()
-            && fits(metric, n.unit)
-    })
+    info.nums
+        .iter()
+        .find(|n| !n.target && n.sign.is_none() && n.denominator.is_none() && fits(metric, n.unit))
 }
 
 fn fits(metric: MetricKind, unit: NumUnit) -> bool {
@@ -320,7 +311,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn find(&mut self, rule: &'static str, class: Class, block: usize, message: String, related: Vec<usize>) {
+    fn find(
+        &mut self,
+        rule: &'static str,
+        class: Class,
+        block: usize,
+        message: String,
+        related: Vec<usize>,
+    ) {
         if self.findings.len() >= MAX_ITEMS {
             self.dropped += 1;
             return;
@@ -416,7 +414,13 @@ fn marks(ctx: &mut Ctx) {
                     fmt(target.value),
                     unit_text(target.unit)
                 );
-                ctx.find("mark.misses-target", Class::Contradicted, i, message, vec![]);
+                ctx.find(
+                    "mark.misses-target",
+                    Class::Contradicted,
+                    i,
+                    message,
+                    vec![],
+                );
                 continue;
             }
         }
@@ -431,10 +435,26 @@ fn marks(ctx: &mut Ctx) {
                     "marked as a success, but {} {} % is a failure by itself (one request in {} {})",
                     metric.name(),
                     fmt(value),
-                    fmt((100.0 / if metric == MetricKind::ErrorRate { value } else { 100.0 - value }).round()),
-                    if metric == MetricKind::ErrorRate { "fails" } else { "is lost" }
+                    fmt((100.0
+                        / if metric == MetricKind::ErrorRate {
+                            value
+                        } else {
+                            100.0 - value
+                        })
+                    .round()),
+                    if metric == MetricKind::ErrorRate {
+                        "fails"
+                    } else {
+                        "is lost"
+                    }
                 );
-                ctx.find("mark.failure-figure", Class::Contradicted, i, message, vec![]);
+                ctx.find(
+                    "mark.failure-figure",
+                    Class::Contradicted,
+                    i,
+                    message,
+                    vec![],
+                );
                 continue;
             }
         }
@@ -450,7 +470,11 @@ fn marks(ctx: &mut Ctx) {
                 metric.name(),
                 fmt(value),
                 unit_text(unit),
-                if says_meets { "meeting its target" } else { "a success" }
+                if says_meets {
+                    "meeting its target"
+                } else {
+                    "a success"
+                }
             );
             ctx.find("mark.no-target", Class::Unsupported, i, message, vec![]);
         }
@@ -461,8 +485,20 @@ fn marks(ctx: &mut Ctx) {
 // Statistics too thin.
 
 const SAMPLE_WORDS: &[&str] = &[
-    "样本", "条数据", "个样本", "次运行", "次请求", "samples", "sample", "data points", "runs",
-    "requests", "probes", "checks", "n=", "n =",
+    "样本",
+    "条数据",
+    "个样本",
+    "次运行",
+    "次请求",
+    "samples",
+    "sample",
+    "data points",
+    "runs",
+    "requests",
+    "probes",
+    "checks",
+    "n=",
+    "n =",
 ];
 
 /// A sample size stated in the block: a number next to a sample word.
@@ -484,17 +520,19 @@ fn sample_size(info: &Info, text: &str) -> Option<u64> {
             .rev()
             .collect::<String>()
             .to_ascii_lowercase();
-        let after: String = text[n.end..].chars().take(8).collect::<String>().to_ascii_lowercase();
-        let near = SAMPLE_WORDS
-            .iter()
-            .any(|w| {
-                before.trim_end().ends_with(w)
-                    || after.trim_start().starts_with(w)
-                    || tail_text.starts_with(w)
-            });
+        let after: String = text[n.end..]
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let near = SAMPLE_WORDS.iter().any(|w| {
+            before.trim_end().ends_with(w)
+                || after.trim_start().starts_with(w)
+                || tail_text.starts_with(w)
+        });
         if near {
             let top = n.range_to.unwrap_or(n.value);
-            if top >= 1.0 && top < 1e12 {
+            if (1.0..1e12).contains(&top) {
                 return Some(top as u64);
             }
         }
@@ -519,7 +557,9 @@ fn run_table(ctx: &Ctx) -> Option<(u64, u64, usize, usize)> {
         }) else {
             continue;
         };
-        let Some(cell) = block.cells.get(column) else { continue };
+        let Some(cell) = block.cells.get(column) else {
+            continue;
+        };
         let cell = strip_marks(cell).trim().to_ascii_lowercase();
         let ok = RUN_OK.iter().any(|w| cell == *w);
         let fail = RUN_FAIL.iter().any(|w| cell == *w);
@@ -572,7 +612,11 @@ fn thin(ctx: &mut Ctx) {
         let explicit = info
             .nums
             .iter()
-            .find_map(|n| n.denominator.filter(|d| *d >= n.value && *d > 0.0).map(|d| (n.value as u64, d as u64)))
+            .find_map(|n| {
+                n.denominator
+                    .filter(|d| *d >= n.value && *d > 0.0)
+                    .map(|d| (n.value as u64, d as u64))
+            })
             .or_else(|| sample_size(info, text).map(|n| (((share * n as f64).round()) as u64, n)));
         let (k, n, whence, related) = if let Some((k, n)) = explicit {
             (k, n, format!("{k} of {n}"), vec![])
@@ -598,7 +642,10 @@ fn thin(ctx: &mut Ctx) {
             (
                 k,
                 total,
-                format!("{} % is {k} of the {total} runs listed (lines {first}–{last})", fmt(fig.value)),
+                format!(
+                    "{} % is {k} of the {total} runs listed (lines {first}–{last})",
+                    fmt(fig.value)
+                ),
                 vec![first],
             )
         } else {
@@ -620,7 +667,11 @@ fn thin(ctx: &mut Ctx) {
         };
         if thin {
             let claim = match &target {
-                Some(t) => format!("cannot show the target {} {} %", op_text(t.op), fmt(t.value)),
+                Some(t) => format!(
+                    "cannot show the target {} {} %",
+                    op_text(t.op),
+                    fmt(t.value)
+                ),
                 None => {
                     let floor = if metric == MetricKind::ErrorRate {
                         format!("an error rate as high as {}", pct(interval.upper))
@@ -659,12 +710,30 @@ fn key(label: &str) -> String {
 }
 
 const CHANGE_WORDS: &[&str] = &[
-    "提前", "节省", "减少", "降低", "提升", "缩短", "saved", "saving", "faster", "reduction",
-    "less", "ahead", "improvement", "lower",
+    "提前",
+    "节省",
+    "减少",
+    "降低",
+    "提升",
+    "缩短",
+    "saved",
+    "saving",
+    "faster",
+    "reduction",
+    "less",
+    "ahead",
+    "improvement",
+    "lower",
 ];
 
+/// A check of arithmetic: right, or the rule and why not.
+type Checked = Result<(), (&'static str, String)>;
+
+/// Before, after, and the percentages beside them.
+type Change = (f64, f64, Option<(f64, f64)>);
+
 fn arithmetic(ctx: &mut Ctx) {
-    let mut results: Vec<(usize, Result<(), (&'static str, String)>)> = Vec::new();
+    let mut results: Vec<(usize, Checked)> = Vec::new();
     let mut last_by_label: HashMap<String, usize> = HashMap::new();
     for (i, info) in ctx.infos.iter().enumerate() {
         if !info.claims {
@@ -676,7 +745,9 @@ fn arithmetic(ctx: &mut Ctx) {
         for w in nums.windows(2) {
             if let (Some(d), NumUnit::Percent, None) = (w[0].denominator, w[1].unit, w[1].sign)
                 && d > 0.0
-                && text[w[0].end..w[1].start].trim_matches([' ', '(', '（']).is_empty()
+                && text[w[0].end..w[1].start]
+                    .trim_matches([' ', '(', '（'])
+                    .is_empty()
             {
                 let computed = 100.0 * w[0].value / d;
                 if close(w[1].value, w[1].decimals, computed) {
@@ -702,7 +773,9 @@ fn arithmetic(ctx: &mut Ctx) {
         for w in nums.windows(2) {
             if let (NumUnit::Percent, None, Some(d)) = (w[0].unit, w[0].sign, w[1].denominator)
                 && d > 0.0
-                && text[w[0].end..w[1].start].trim_matches([' ', '(', '（']).is_empty()
+                && text[w[0].end..w[1].start]
+                    .trim_matches([' ', '(', '（'])
+                    .is_empty()
             {
                 let computed = 100.0 * w[1].value / d;
                 if close(w[0].value, w[0].decimals, computed) {
@@ -742,7 +815,7 @@ fn arithmetic(ctx: &mut Ctx) {
             .collect();
         let label = key(&info.label);
         if let Some(change) = signed {
-            let pairs: Option<(f64, f64, Option<(f64, f64)>)> =
+            let pairs: Option<Change> =
                 if values.len() >= 2 && (text.contains('→') || text.contains("->")) {
                     Some((values[0].value, values[1].value, None))
                 } else if let (Some(after), Some(&b)) = (values.first(), last_by_label.get(&label))
@@ -775,7 +848,10 @@ fn arithmetic(ctx: &mut Ctx) {
                         candidates.push(100.0 * (y - x) / x);
                     }
                 }
-                if candidates.iter().any(|c| close(p.abs(), change.decimals, c.abs()) && (p == 0.0 || c.signum() == p.signum() || change.sign.is_none())) {
+                if candidates.iter().any(|c| {
+                    close(p.abs(), change.decimals, c.abs())
+                        && (p == 0.0 || c.signum() == p.signum() || change.sign.is_none())
+                }) {
                     results.push((i, Ok(())));
                 } else {
                     results.push((
@@ -845,7 +921,11 @@ fn arithmetic(ctx: &mut Ctx) {
                 .iter()
                 .filter(|n| n.start < total.end + (text[total.end..].len() - rest.len()) + close_at)
                 .collect();
-            if parts.len() >= 2 && parts.iter().all(|n| n.sign.is_none() || n.sign == Some('+')) {
+            if parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|n| n.sign.is_none() || n.sign == Some('+'))
+            {
                 let sum: f64 = parts.iter().map(|n| n.value).sum();
                 if (sum - total.value).abs() < 1e-9 {
                     results.push((i, Ok(())));
@@ -884,7 +964,11 @@ fn arithmetic(ctx: &mut Ctx) {
             if !(t.starts_with('├') || t.starts_with('└')) {
                 break;
             }
-            if let Some(part) = ctx.infos[j].nums.first().filter(|p| p.denominator.is_some()) {
+            if let Some(part) = ctx.infos[j]
+                .nums
+                .first()
+                .filter(|p| p.denominator.is_some())
+            {
                 num += part.value;
                 den += part.denominator.unwrap_or(0.0);
                 parts += 1;
@@ -921,8 +1005,16 @@ fn arithmetic(ctx: &mut Ctx) {
         else {
             continue;
         };
-        let deltas: Vec<&Num> = ctx.infos[i].nums.iter().filter(|n| n.unit.is_time()).collect();
-        let values: Vec<&Num> = ctx.infos[i - 1].nums.iter().filter(|n| n.unit.is_time()).collect();
+        let deltas: Vec<&Num> = ctx.infos[i]
+            .nums
+            .iter()
+            .filter(|n| n.unit.is_time())
+            .collect();
+        let values: Vec<&Num> = ctx.infos[i - 1]
+            .nums
+            .iter()
+            .filter(|n| n.unit.is_time())
+            .collect();
         if deltas.len() < 2
             || deltas.len() != values.len()
             || !deltas.iter().any(|d| d.sign.is_some())
@@ -934,7 +1026,8 @@ fn arithmetic(ctx: &mut Ctx) {
             .iter()
             .zip(&deltas)
             .map(|(v, d)| {
-                v.unit.base(v.value) - d.unit.base(d.value) * if d.sign == Some('-') { -1.0 } else { 1.0 }
+                v.unit.base(v.value)
+                    - d.unit.base(d.value) * if d.sign == Some('-') { -1.0 } else { 1.0 }
             })
             .collect();
         if baselines.iter().all(|b| (b - baselines[0]).abs() < 1e-6) {
@@ -991,7 +1084,10 @@ fn counted_noun(text: &str, num: &Num) -> Option<String> {
             return None;
         }
         let noun = match words.next().map(str::to_lowercase) {
-            Some(b) if !lexicon::COUNT_STOPWORDS.contains(&b.as_str()) && !rest[a.len()..].starts_with(['.', ',', ';', ')']) => {
+            Some(b)
+                if !lexicon::COUNT_STOPWORDS.contains(&b.as_str())
+                    && !rest[a.len()..].starts_with(['.', ',', ';', ')']) =>
+            {
                 format!("{a} {b}")
             }
             _ => a,
@@ -1026,7 +1122,9 @@ fn counts(ctx: &mut Ctx) {
             {
                 continue;
             }
-            let Some(noun) = counted_noun(text, num) else { continue };
+            let Some(noun) = counted_noun(text, num) else {
+                continue;
+            };
             match seen.get(&noun) {
                 Some(&(j, value)) if value != num.value => {
                     found.push((
@@ -1123,9 +1221,10 @@ fn letter_grade(text: &str) -> bool {
 }
 
 fn is_score(info: &Info, text: &str) -> bool {
-    let fraction = info.nums.iter().any(|n| {
-        matches!(n.denominator, Some(d) if (d == 10.0 || d == 100.0) && n.value <= d)
-    });
+    let fraction = info
+        .nums
+        .iter()
+        .any(|n| matches!(n.denominator, Some(d) if (d == 10.0 || d == 100.0) && n.value <= d));
     let stars = text.contains('⭐') || text.contains('★');
     let labelled = lexicon::any(&info.lower, lexicon::SCORE_LABELS);
     let grade = labelled && letter_grade(text);
@@ -1170,12 +1269,18 @@ fn scores(ctx: &mut Ctx) {
 fn names_evidence(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lexicon::any(&lower, lexicon::EVIDENCE_NAMES)
-        || (lower.contains('/') && lower.split_whitespace().any(|w| {
-            let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/');
-            w.len() > 3 && w.contains('/') && w.split('/').all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)))
-                && w.split('/').filter(|p| !p.is_empty()).count() >= 2
-                && w.chars().any(|c| c.is_ascii_alphabetic())
-        }))
+        || (lower.contains('/')
+            && lower.split_whitespace().any(|w| {
+                let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '/');
+                w.len() > 3
+                    && w.contains('/')
+                    && w.split('/').all(|p| {
+                        p.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    })
+                    && w.split('/').filter(|p| !p.is_empty()).count() >= 2
+                    && w.chars().any(|c| c.is_ascii_alphabetic())
+            }))
 }
 
 fn evidence_named(ctx: &mut Ctx) {
@@ -1192,10 +1297,9 @@ fn evidence_named(ctx: &mut Ctx) {
         // Coverage and tests need a figure to be a claim ("coverage 84%", "173 tests").
         let needs_figure = ["覆盖率", "coverage", "测试", "tests"].contains(&word);
         if needs_figure
-            && !info
-                .nums
-                .iter()
-                .any(|n| n.unit == NumUnit::Percent || matches!(n.unit, NumUnit::Count | NumUnit::None))
+            && !info.nums.iter().any(|n| {
+                n.unit == NumUnit::Percent || matches!(n.unit, NumUnit::Count | NumUnit::None)
+            })
         {
             continue;
         }
@@ -1283,7 +1387,13 @@ fn readiness(ctx: &mut Ctx) {
     let examples: Vec<String> = open
         .iter()
         .take(3)
-        .map(|&i| format!("line {} \"{}\"", ctx.blocks[i].line, crate::short(&ctx.blocks[i].text)))
+        .map(|&i| {
+            format!(
+                "line {} \"{}\"",
+                ctx.blocks[i].line,
+                crate::short(&ctx.blocks[i].text)
+            )
+        })
         .collect();
     let verdicts: Vec<usize> = (0..ctx.infos.len())
         .filter(|&i| ctx.infos[i].readiness)
@@ -1296,7 +1406,13 @@ fn readiness(ctx: &mut Ctx) {
             if open.len() == 1 { "is" } else { "are" },
             examples.join("; ")
         );
-        ctx.find("readiness.open-items", Class::Contradicted, i, message, related.clone());
+        ctx.find(
+            "readiness.open-items",
+            Class::Contradicted,
+            i,
+            message,
+            related.clone(),
+        );
     }
 }
 
@@ -1329,7 +1445,9 @@ fn claims(ctx: Ctx) -> Audit {
             ClaimKind::Figure
         } else if info.future && !matches!(block.kind, BlockKind::Heading(_)) {
             ClaimKind::FutureWork
-        } else if info.mark.is_some() || info.success && !matches!(block.kind, BlockKind::Code { .. }) {
+        } else if info.mark.is_some()
+            || info.success && !matches!(block.kind, BlockKind::Code { .. })
+        {
             ClaimKind::Status
         } else if info
             .nums

@@ -41,7 +41,11 @@ fn assert_consistent(audit: &Audit, lines: &[usize]) {
             .iter()
             .find(|c| c.line == *line)
             .unwrap_or_else(|| panic!("no claim at line {line}"));
-        assert_eq!(claim.status, ClaimStatus::Consistent, "line {line}: {claim:?}");
+        assert_eq!(
+            claim.status,
+            ClaimStatus::Consistent,
+            "line {line}: {claim:?}"
+        );
         assert!(
             !audit.findings.iter().any(|f| f.line == *line),
             "line {line} is right and must not be flagged"
@@ -61,7 +65,12 @@ fn assert_not_flagged(audit: &Audit, line: usize, rules: &[&str]) {
 }
 
 fn assert_verdict_not_supported(audit: &Audit, line: usize) {
-    assert_eq!(audit.readiness.first(), Some(&line), "{:?}", audit.readiness);
+    assert_eq!(
+        audit.readiness.first(),
+        Some(&line),
+        "{:?}",
+        audit.readiness
+    );
     assert!(
         audit
             .conclusion
@@ -102,13 +111,23 @@ fn ci_stage3_verification() {
         ],
     );
     let thin = &a.findings_at("stats.thin", 20)[0];
-    assert!(thin.message.contains("4 of the 4 runs listed (lines 87–90)"), "{}", thin.message);
+    assert!(
+        thin.message
+            .contains("4 of the 4 runs listed (lines 87–90)"),
+        "{}",
+        thin.message
+    );
     assert!(thin.message.contains("39.8 %"), "{}", thin.message);
     // 145 s against the 180 s target is 19 % ahead ((180 − 145) / 180 = 19.4 %); the
     // differences +9, −3, +10, 0 s all imply the 145 s baseline; 100 % is 4/4 stages.
     assert_consistent(&a, &[19, 104, 163, 232]);
     assert_verdict_not_supported(&a, 5);
-    assert!(a.conclusion.contains("0 contradictions, 15 unsupported claims"), "{}", a.conclusion);
+    assert!(
+        a.conclusion
+            .contains("0 contradictions, 15 unsupported claims"),
+        "{}",
+        a.conclusion
+    );
 }
 
 #[test]
@@ -210,7 +229,11 @@ fn production_deployment_report() {
         ],
     );
     let thin = &a.findings_at("stats.thin", 82)[0];
-    assert!(thin.message.contains("P99 from 4 samples"), "{}", thin.message);
+    assert!(
+        thin.message.contains("P99 from 4 samples"),
+        "{}",
+        thin.message
+    );
     let disagree = &a.findings_at("count.disagree", 213)[0];
     assert_eq!(disagree.related, vec![21]);
     // The breakdown adds up (20 + 25 + 15 + 12 = 72 of 30 + 25 + 25 + 20 = 100; 28 + 25 + 23 + 19
@@ -248,7 +271,11 @@ fn planted_checkout_report() {
             (37, "count.disagree"),
         ],
     );
-    assert!(a.findings_at("stats.thin", 8)[0].message.contains("368 samples"));
+    assert!(
+        a.findings_at("stats.thin", 8)[0]
+            .message
+            .contains("368 samples")
+    );
     assert!(a.findings_at("arith.sum", 14)[0].message.contains("170"));
     assert_verdict_not_supported(&a, 3);
 }
@@ -269,8 +296,16 @@ fn planted_mobile_report() {
             (19, "score.unsupported"),
         ],
     );
-    assert!(a.findings_at("arith.change", 19)[0].message.contains("25 %"));
-    assert!(a.findings_at("stats.thin", 13)[0].message.contains("5 of 5"));
+    assert!(
+        a.findings_at("arith.change", 19)[0]
+            .message
+            .contains("25 %")
+    );
+    assert!(
+        a.findings_at("stats.thin", 13)[0]
+            .message
+            .contains("5 of 5")
+    );
     let open = &a.findings_at("readiness.open-items", 3)[0];
     assert_eq!(open.related, vec![10, 23]);
     assert_verdict_not_supported(&a, 3);

@@ -65,7 +65,9 @@ fn parse_age(text: &str) -> Result<jiff::SignedDuration, String> {
     } else if let Some(n) = text.strip_suffix('h') {
         (n, 1)
     } else {
-        return Err(format!("{text:?}: write a number of days or hours, like 30d or 12h"));
+        return Err(format!(
+            "{text:?}: write a number of days or hours, like 30d or 12h"
+        ));
     };
     let n: i64 = number
         .parse()
@@ -88,8 +90,8 @@ fn read_report(path: &Path) -> anyhow::Result<String> {
             MAX_REPORT_BYTES
         ));
     }
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read the report {}", path.display()))?;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the report {}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
@@ -193,7 +195,10 @@ mod tests {
 
     #[test]
     fn ages_and_maps_parse_or_say_why() {
-        assert_eq!(parse_age("2d").unwrap(), jiff::SignedDuration::from_hours(48));
+        assert_eq!(
+            parse_age("2d").unwrap(),
+            jiff::SignedDuration::from_hours(48)
+        );
         assert!(parse_age("2 weeks").unwrap_err().contains("30d"));
         let map = audit_map(
             "[audit.map]\n\"p95\" = \"load.*.latency\"\n\"uptime\" = [\"probe.*.availability\"]\n",

@@ -37,7 +37,8 @@ fn a_sample_report_fails_and_says_why_in_every_format() {
     let out = String::from_utf8_lossy(&text.stdout);
     assert!(out.contains("line    82  unsupported  stats.thin"), "{out}");
     assert!(
-        out.contains("FAIL: the report's readiness verdict (line 6:") && out.contains("is not supported"),
+        out.contains("FAIL: the report's readiness verdict (line 6:")
+            && out.contains("is not supported"),
         "{out}"
     );
 
@@ -57,7 +58,10 @@ fn a_sample_report_fails_and_says_why_in_every_format() {
 
     let md = gonogo(&["audit", report, "--format", "md"], dir.path());
     let md = String::from_utf8_lossy(&md.stdout);
-    assert!(md.contains("| line | status | rule | quote | why |"), "{md}");
+    assert!(
+        md.contains("| line | status | rule | quote | why |"),
+        "{md}"
+    );
     let html = gonogo(&["audit", report, "--format", "html"], dir.path());
     let html = String::from_utf8_lossy(&html.stdout);
     assert!(html.starts_with("<!doctype html>") && html.contains("default-src 'none'"));
@@ -66,7 +70,10 @@ fn a_sample_report_fails_and_says_why_in_every_format() {
 #[test]
 fn an_honest_report_passes() {
     let dir = tempfile::tempdir().unwrap();
-    let output = gonogo(&["audit", fixture("honest.en.md").to_str().unwrap()], dir.path());
+    let output = gonogo(
+        &["audit", fixture("honest.en.md").to_str().unwrap()],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
     assert!(both(&output).contains("PASS: the report's readiness verdict (line 6:"));
 }
@@ -78,10 +85,18 @@ fn unreadable_reports_and_wrong_arguments_have_their_codes() {
     assert_eq!(missing.status.code(), Some(3), "{}", both(&missing));
     assert!(both(&missing).contains("nowhere.md"));
 
-    std::fs::write(dir.path().join("latin1.md"), b"# ok\n\nline two \xe9t\xe9\n").unwrap();
+    std::fs::write(
+        dir.path().join("latin1.md"),
+        b"# ok\n\nline two \xe9t\xe9\n",
+    )
+    .unwrap();
     let binary = gonogo(&["audit", "latin1.md"], dir.path());
     assert_eq!(binary.status.code(), Some(3), "{}", both(&binary));
-    assert!(both(&binary).contains("latin1.md is not UTF-8 text (line 3"), "{}", both(&binary));
+    assert!(
+        both(&binary).contains("latin1.md is not UTF-8 text (line 3"),
+        "{}",
+        both(&binary)
+    );
 
     std::fs::write(dir.path().join("r.md"), "# r\n").unwrap();
     let age = gonogo(&["audit", "r.md", "--max-age", "2 weeks"], dir.path());
@@ -115,7 +130,13 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
     std::fs::write(dir.path().join("report.md"), REPORT).unwrap();
     record(dir.path(), "probe.api.availability", "19990/20000", None);
     let output = gonogo(
-        &["audit", "report.md", "--evidence", ".gonogo/evidence", "--json"],
+        &[
+            "audit",
+            "report.md",
+            "--evidence",
+            ".gonogo/evidence",
+            "--json",
+        ],
         dir.path(),
     );
     // Availability 99.95 % is inside 19,990 of 20,000's interval and the interval clears 99.9 %;
@@ -124,15 +145,26 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["claims"][0]["line"], 5);
     assert_eq!(doc["claims"][0]["status"], "supported", "{doc:#}");
-    assert!(doc["claims"][0]["evidence"].as_str().unwrap().contains("19990 of 20000"));
+    assert!(
+        doc["claims"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("19990 of 20000")
+    );
     assert_eq!(doc["summary"]["supported"], 1);
 
     // 600 of 1,000 lines covered: the claimed 95 % is outside the interval.
     record(dir.path(), "coverage.lines", "600/1000", None);
-    let output = gonogo(&["audit", "report.md", "--evidence", ".gonogo/evidence"], dir.path());
+    let output = gonogo(
+        &["audit", "report.md", "--evidence", ".gonogo/evidence"],
+        dir.path(),
+    );
     assert_eq!(output.status.code(), Some(1), "{}", both(&output));
     let out = String::from_utf8_lossy(&output.stdout);
-    assert!(out.contains("line     6  contradicted evidence.contradicts"), "{out}");
+    assert!(
+        out.contains("line     6  contradicted evidence.contradicts"),
+        "{out}"
+    );
 
     // A policy maps "availability" to another probe, whose only record is two years old.
     let old = tempfile::tempdir().unwrap();
@@ -143,7 +175,12 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
     )
     .unwrap();
     record(old.path(), "probe.api.availability", "19990/20000", None);
-    record(old.path(), "probe.web.availability", "19990/20000", Some("2024-01-01T00:00:00Z"));
+    record(
+        old.path(),
+        "probe.web.availability",
+        "19990/20000",
+        Some("2024-01-01T00:00:00Z"),
+    );
     let output = gonogo(
         &[
             "audit",
@@ -159,5 +196,10 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
     assert_eq!(output.status.code(), Some(0), "{}", both(&output));
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["claims"][0]["status"], "stale", "{doc:#}");
-    assert!(doc["claims"][0]["evidence"].as_str().unwrap().contains("probe.web.availability"));
+    assert!(
+        doc["claims"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("probe.web.availability")
+    );
 }
