@@ -194,6 +194,7 @@ fn infos(blocks: &[Block]) -> Vec<Info> {
                 && !matches!(block.kind, BlockKind::Code { .. })
                 && lexicon::any(&lower, lexicon::OPEN_WORDS))
                 || (future
+                    && mark != Some(Mark::Success)
                     && !matches!(block.kind, BlockKind::Heading(_))
                     && lexicon::any(&lower, lexicon::VALIDATION_WORDS)));
         out.push(Info {

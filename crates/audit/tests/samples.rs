@@ -248,6 +248,8 @@ fn production_deployment_report() {
     let open = &a.findings_at("readiness.open-items", 6)[0];
     assert!(!open.related.contains(&100), "{:?}", open.related);
     assert!(open.related.contains(&360), "{:?}", open.related);
+    // "✅ 验证编译完成" under 后续建议 is done, not open.
+    assert!(!open.related.contains(&358), "{:?}", open.related);
     assert_verdict_not_supported(&a, 6);
 }
 
