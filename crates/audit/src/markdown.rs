@@ -40,17 +40,37 @@ pub struct Block {
     pub table_head: Option<usize>,
 }
 
-struct Lines(Vec<usize>);
+/// Line starts, and the line of the last lookup: offsets come mostly in order, so a lookup
+/// is usually a step or two from the last one.
+struct Lines(Vec<usize>, std::cell::Cell<usize>);
 
 impl Lines {
     fn new(text: &str) -> Lines {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines(starts)
+        Lines(starts, std::cell::Cell::new(1))
     }
 
+    /// The 1-based line of byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
-        self.0.partition_point(|&start| start <= offset)
+        let starts = &self.0;
+        let mut line = self.1.get();
+        // Line `line` spans starts[line - 1] .. starts[line].
+        for _ in 0..8 {
+            let start = starts[line - 1];
+            let end = starts.get(line).copied().unwrap_or(usize::MAX);
+            if offset < start {
+                line -= 1;
+            } else if offset >= end {
+                line += 1;
+            } else {
+                self.1.set(line);
+                return line;
+            }
+        }
+        let line = starts.partition_point(|&start| start <= offset);
+        self.1.set(line);
+        line
     }
 }
 
@@ -277,5 +297,15 @@ mod tests {
         );
         assert_eq!(blocks[4].table_head, Some(3));
         assert_eq!(blocks[1].heading, Some(0));
+    }
+
+    #[test]
+    fn lines_of_offsets_in_any_order() {
+        let text = "a\nbb\n\nccc\n";
+        let lines = Lines::new(text);
+        for offset in [0, 5, 2, 10, 1, 6, 3, 7, 0, 9, 4] {
+            let expected = text[..offset].matches('\n').count() + 1;
+            assert_eq!(lines.line_of(offset), expected, "offset {offset}");
+        }
     }
 }
