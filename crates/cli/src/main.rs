@@ -3,6 +3,7 @@
 //! Every subcommand lives in its own module and returns an [`exit::Exit`]; errors carry the
 //! exit code they end with (2 for a wrong policy or command line, 3 for unreadable evidence).
 
+mod audit;
 mod demo;
 mod diagnostics;
 mod evidence_dir;
@@ -74,6 +75,8 @@ enum Command {
     Harden(gonogo_harden::cli::HardenArgs),
     /// Record figures typed by hand (a ratio, samples, an exact value or an estimate) as evidence.
     Record(record::RecordArgs),
+    /// Check a hand-written readiness report against itself and against evidence.
+    Audit(audit::AuditArgs),
     /// Write a starter policy for this folder's project (and, with --target, its service).
     Init(init::InitArgs),
     /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
@@ -146,6 +149,7 @@ fn main() -> ExitCode {
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
         Command::Record(args) => record::run(args).map(Outcome::from),
+        Command::Audit(args) => audit::run(args, color).map(Outcome::from),
         Command::Init(args) => init::run(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
         Command::Metrics(args) => metrics::run(args).map(Outcome::from),

@@ -206,6 +206,10 @@ pub struct PolicyFile {
     /// `format` slack or json, `timeout_seconds`).
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub notify: Option<toml::Table>,
+    /// `gonogo audit`: which metric a report's claims are about (`[audit.map]`, a phrase of the
+    /// claim to a metric name, `*` for one dotted segment). Read and checked by `gonogo audit`.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub audit: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
