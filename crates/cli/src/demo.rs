@@ -113,6 +113,8 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             markdown: false,
             now: None,
             wait: false,
+            // Recorded beside the demo's policy: the NO-GO run and the `--fixed` GO run both.
+            history: Default::default(),
         },
         color,
     );

@@ -9,6 +9,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod history;
 mod interrupt;
 mod pipeline;
 mod record;
@@ -69,6 +70,10 @@ enum Command {
     Harden(gonogo_harden::cli::HardenArgs),
     /// Record figures typed by hand (a ratio, samples, an exact value or an estimate) as evidence.
     Record(record::RecordArgs),
+    /// The runs remembered: list, show, pin, prune, export, import.
+    History(history::HistoryArgs),
+    /// A gate's or a metric's last runs: points and intervals, as a sparkline.
+    Trend(history::TrendArgs),
     /// Write a commented starter policy.
     Init(InitArgs),
     /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
@@ -122,6 +127,8 @@ fn main() -> ExitCode {
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
         Command::Record(args) => record::run(args).map(Outcome::from),
+        Command::History(args) => history::history(args).map(Outcome::from),
+        Command::Trend(args) => history::trend(args).map(Outcome::from),
         Command::Init(args) => init(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
     };

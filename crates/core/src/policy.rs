@@ -202,6 +202,10 @@ pub struct PolicyFile {
     /// `gonogo run`: where and how reports are written.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub report: Option<toml::Table>,
+    /// Where `gate` and `run` remember runs: `url = "…"`, a SQLite file (default
+    /// `.gonogo/history.db` beside the policy) or `postgres://…`.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub history: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

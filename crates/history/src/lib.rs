@@ -114,7 +114,7 @@ pub struct GateRow {
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
     pub meta: RunMeta,
-    /// The verdict.json document, as written.
+    /// The verdict.json document, compact (one line: it is exported as JSON Lines).
     pub verdict: String,
     pub gates: Vec<GateRow>,
     /// The evidence records the run judged.
@@ -198,6 +198,11 @@ impl Selector {
 pub trait Store {
     /// Records a run, with its gates and evidence, in one transaction; returns its id.
     fn record(&mut self, run: &NewRun<'_>) -> Result<String, HistoryError> {
+        if run.verdict.contains('\n') {
+            return Err(HistoryError::Invalid(
+                "a verdict is recorded as one line of JSON (compact)".into(),
+            ));
+        }
         let records: Vec<(String, String)> = run
             .records
             .iter()
