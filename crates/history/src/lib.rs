@@ -8,7 +8,8 @@
 //! branch and tags, and CI run.
 //!
 //! - [`Store`] is what every backend does; [`sqlite::SqliteStore`] is the embedded one (WAL
-//!   mode, busy timeout, every run written in one transaction: whole or not at all).
+//!   mode, busy timeout, every run written in one transaction: whole or not at all), and
+//!   [`pg::PgStore`] the one a team shares (`postgres://…`).
 //! - Migrations are embedded and versioned ([`migrations`]), applied on first use; a database
 //!   written by a newer gonogo is refused ([`HistoryError::Newer`]).
 //! - [`export`] and [`import`] move a history as JSON Lines (the wire records plus the runs).
@@ -18,6 +19,7 @@
 
 pub mod jsonl;
 pub mod migrations;
+pub mod pg;
 pub mod sqlite;
 
 use gonogo_core::evidence::{Evidence, sha256_hex};
@@ -45,6 +47,8 @@ pub enum HistoryError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("the history {path}: {message}")]
+    Postgres { path: String, message: String },
     #[error("no run `{0}` in the history")]
     UnknownRun(String),
     #[error("`{prefix}` names {count} runs: give more of the id")]
@@ -341,10 +345,7 @@ impl Location {
 pub fn open(location: &Location) -> Result<Box<dyn Store>, HistoryError> {
     match location {
         Location::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
-        Location::Postgres(_) => Err(HistoryError::Invalid(format!(
-            "{}: PostgreSQL histories are not supported by this build yet (use a SQLite path)",
-            location.display()
-        ))),
+        Location::Postgres(url) => Ok(Box::new(pg::PgStore::open(url)?)),
     }
 }
 

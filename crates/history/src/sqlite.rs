@@ -630,7 +630,7 @@ impl Store for SqliteStore {
 }
 
 /// A run with two gates on the same metric and aggregate measured it once: one point each.
-fn one_per_run_and_aggregate(points: Vec<SeriesPoint>) -> Vec<SeriesPoint> {
+pub(crate) fn one_per_run_and_aggregate(points: Vec<SeriesPoint>) -> Vec<SeriesPoint> {
     let mut seen = std::collections::BTreeSet::new();
     points
         .into_iter()
