@@ -101,6 +101,50 @@ pub fn record(
     }
 }
 
+/// Appends to the Markdown report what changed since the previous run of this service and
+/// environment in the history (one line per changed gate). Nothing when there is no history,
+/// no previous run, or no change; a failure is a warning.
+pub fn append_changes(
+    args: &RecordArgs,
+    policy_path: &Path,
+    loaded: &LoadedPolicy,
+    document: &VerdictV1,
+    report: &Path,
+) {
+    if args.no_history {
+        return;
+    }
+    let location = location(args.history.as_deref(), policy_path, Some(&loaded.text));
+    let env = loaded.policy.env.clone().unwrap_or_default();
+    let previous = gonogo_history::open(&location)
+        .and_then(|store| store.find(&service(loaded), &env, &Selector::Last));
+    let Ok(Some(previous)) = previous else {
+        return;
+    };
+    let Ok(before) = gonogo_report::json::parse_document(&previous.verdict) else {
+        return;
+    };
+    let since = format!(
+        "run {} ({}, {})",
+        previous.id,
+        previous.meta.evaluated_at.strftime("%Y-%m-%d %H:%M"),
+        previous.meta.decision
+    );
+    let section = gonogo_report::markdown::changes(&before, document, &since);
+    if section.is_empty() {
+        return;
+    }
+    let written = std::fs::read_to_string(report)
+        .map_err(anyhow::Error::from)
+        .and_then(|text| crate::fsutil::write_atomic(report, (text + &section).as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: {}: the changes since the previous run were not added: {e:#}",
+            report.display()
+        );
+    }
+}
+
 fn new_run<'a>(
     loaded: &LoadedPolicy,
     document: &VerdictV1,

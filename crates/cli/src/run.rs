@@ -911,6 +911,13 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let mut document = gate::document(&verdict, &loaded);
     document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
     let html = gate::write_reports(&document, &records, &args.out, args.lang)?;
+    crate::history::append_changes(
+        &args.history,
+        &args.policy,
+        &loaded,
+        &document,
+        &args.out.join("report.md"),
+    );
     crate::history::record(
         &args.history,
         &args.policy,
