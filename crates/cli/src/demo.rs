@@ -114,6 +114,8 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             now: None,
             wait: false,
             notify: Default::default(),
+            // Recorded beside the demo's policy: the NO-GO run and the `--fixed` GO run both.
+            history: Default::default(),
         },
         color,
     );

@@ -56,9 +56,9 @@ pub struct GateArgs {
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
 
-    /// A previous verdict.json whose measurements relative gates (`p(95) <= +10%`) compare
-    /// with.
-    #[arg(long, value_name = "FILE")]
+    /// What relative gates (`p(95) <= +10%`) compare with: a previous verdict.json, or a run
+    /// of the history: `last`, `last-go`, a run id or a pinned name.
+    #[arg(long, value_name = "FILE|last|last-go|RUN|NAME")]
     pub baseline: Option<PathBuf>,
 
     /// A previous verdict.json: print which gates would flip under this policy.
@@ -97,6 +97,7 @@ pub struct GateArgs {
 
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
+    pub history: crate::history::RecordArgs,
 }
 
 /// A policy file read and resolved, with its provenance and text (for diagnostics and the
@@ -325,7 +326,12 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
                 }),
         );
     }
-    let baseline = read_baseline(args.baseline.as_deref())?;
+    let baseline = crate::history::read_baseline(
+        args.baseline.as_deref(),
+        &args.history,
+        &args.policy,
+        &loaded,
+    )?;
     let verdict = crate::pipeline::judge(
         &loaded,
         &records,
@@ -381,6 +387,15 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         let (before, _) = read_verdict(path)?;
         print_flips(&before, &verdict, path, format.is_some());
     }
+    crate::history::record(
+        &args.history,
+        &args.policy,
+        &loaded,
+        &document,
+        &records,
+        args.now,
+        format.is_some(),
+    );
     if !args.no_write && format.is_none() {
         eprintln!(
             "judged the evidence in {}; verdict written to {}",

@@ -10,6 +10,7 @@ mod evidence_dir;
 mod exit;
 mod fsutil;
 mod gate;
+mod history;
 mod init;
 mod interrupt;
 mod metrics;
@@ -77,6 +78,10 @@ enum Command {
     Record(record::RecordArgs),
     /// Check a hand-written readiness report against itself and against evidence.
     Audit(audit::AuditArgs),
+    /// The runs remembered: list, show, pin, prune, export, import.
+    History(history::HistoryArgs),
+    /// A gate's or a metric's last runs: points and intervals, as a sparkline.
+    Trend(history::TrendArgs),
     /// Write a starter policy for this folder's project (and, with --target, its service).
     Init(init::InitArgs),
     /// Print the JSON Schema of the policy file, of verdict.json or of an evidence record.
@@ -150,6 +155,8 @@ fn main() -> ExitCode {
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
         Command::Record(args) => record::run(args).map(Outcome::from),
         Command::Audit(args) => audit::run(args, color).map(Outcome::from),
+        Command::History(args) => history::history(args).map(Outcome::from),
+        Command::Trend(args) => history::trend(args).map(Outcome::from),
         Command::Init(args) => init::run(args).map(Outcome::from),
         Command::Schema(args) => schema(args).map(Outcome::from),
         Command::Metrics(args) => metrics::run(args).map(Outcome::from),

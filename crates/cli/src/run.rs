@@ -76,8 +76,9 @@ pub struct RunArgs {
     #[arg(long, short, default_value = "gonogo-report", value_name = "DIR")]
     pub out: PathBuf,
 
-    /// A previous verdict.json for relative gates (`p(95) <= +10%`).
-    #[arg(long, value_name = "FILE")]
+    /// What relative gates (`p(95) <= +10%`) compare with: a previous verdict.json, or a run
+    /// of the history: `last`, `last-go`, a run id or a pinned name.
+    #[arg(long, value_name = "FILE|last|last-go|RUN|NAME")]
     pub baseline: Option<PathBuf>,
 
     /// The language of the reports.
@@ -98,6 +99,7 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
+    pub history: crate::history::RecordArgs,
 }
 
 /// The sections of the policy that say what to run. Unknown keys are the core's to reject.
@@ -922,7 +924,12 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     }
     let judged_at = now();
     let records: Vec<Evidence> = crate::pipeline::read_evidence(&evidence, judged_at)?;
-    let baseline = gate::read_baseline(args.baseline.as_deref())?;
+    let baseline = crate::history::read_baseline(
+        args.baseline.as_deref(),
+        &args.history,
+        &args.policy,
+        &loaded,
+    )?;
     let verdict = crate::pipeline::judge(
         &loaded,
         &records,
@@ -936,6 +943,22 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let mut document = gate::document(&verdict, &loaded);
     document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
     let html = gate::write_reports(&document, &records, &args.out, args.lang)?;
+    crate::history::append_changes(
+        &args.history,
+        &args.policy,
+        &loaded,
+        &document,
+        &args.out.join("report.md"),
+    );
+    crate::history::record(
+        &args.history,
+        &args.policy,
+        &loaded,
+        &document,
+        &records,
+        args.now,
+        false,
+    );
     let summary = if args.markdown {
         std::fs::read_to_string(args.out.join("report.md")).unwrap_or_default()
     } else {

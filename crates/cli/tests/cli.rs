@@ -14,6 +14,9 @@ fn gonogo(args: &[&str], dir: &Path) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Verdicts judged under examples/gonogo.toml are recorded in the test's folder, not
+        // beside the sample policy in the source tree.
+        .env("GONOGO_HISTORY", dir.join(".gonogo/history.db"))
         .output()
         .expect("the binary runs")
 }

@@ -210,6 +210,10 @@ pub struct PolicyFile {
     /// claim to a metric name, `*` for one dotted segment). Read and checked by `gonogo audit`.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub audit: Option<toml::Table>,
+    /// Where `gate` and `run` remember runs: `url = "…"`, a SQLite file (default
+    /// `.gonogo/history.db` beside the policy) or `postgres://…`.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub history: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -584,6 +584,68 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Issue 18: what changed since an earlier run of the same service (from the history), one
+/// line per gate whose status changed or whose point moved by 1 % or more, e.g. "`checkout
+/// p95`: p(95) 212 ms → 248 ms, +17 %, interval [240 ms, 255 ms]". Gates are matched by
+/// name; a gate new in this run is listed as new. Empty when nothing changed.
+pub fn changes(before: &VerdictV1, after: &VerdictV1, since: &str) -> String {
+    let mut lines = String::new();
+    for gate in &after.gates {
+        let previous = before.gates.iter().find(|g| g.name == gate.name);
+        let (was, now) = (
+            previous.and_then(|g| g.measured.as_ref()),
+            gate.measured.as_ref(),
+        );
+        let moved = match (was, now) {
+            (Some(a), Some(b)) if a.point != 0.0 => {
+                ((b.point - a.point) / a.point.abs()).abs() >= 0.01
+            }
+            (Some(a), Some(b)) => a.point != b.point,
+            (None, None) => false,
+            _ => true,
+        };
+        let status_changed = previous.is_none_or(|g| g.status != gate.status);
+        if !moved && !status_changed {
+            continue;
+        }
+        let shown = |m: Option<&crate::json::MeasuredV1>| {
+            m.map_or("—".to_owned(), |m| escape(&m.display))
+        };
+        let mut line = format!(
+            "- `{}`: {} {} → {}",
+            code(&gate.name),
+            escape(&gate.aggregate),
+            shown(was),
+            shown(now)
+        );
+        if let (Some(a), Some(b)) = (was, now)
+            && a.point != 0.0
+        {
+            let _ = write!(
+                line,
+                ", {:+.0} %",
+                (b.point - a.point) / a.point.abs() * 100.0
+            );
+        }
+        if let Some(interval) = now.and_then(|m| m.interval_display.as_ref()) {
+            let _ = write!(line, ", interval {}", escape(interval));
+        }
+        match previous {
+            Some(g) if g.status != gate.status => {
+                let _ = write!(line, " ({} → {})", g.status, gate.status);
+            }
+            None => line.push_str(" (new gate)"),
+            _ => {}
+        }
+        lines.push_str(&line);
+        lines.push('\n');
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("\n### Since {}\n\n{lines}", escape(since))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,6 +695,51 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    fn doc(gates: serde_json::Value) -> VerdictV1 {
+        serde_json::from_value(serde_json::json!({
+            "gonogo_verdict": 1, "verdict": "GO", "policy": {}, "env": null,
+            "evaluated_at": "2026-11-25T12:00:00Z", "confidence": 0.95,
+            "summary": { "pass": 0, "fail": 0, "inconclusive": 0, "missing": 0, "waived": 0 },
+            "areas": [], "blockers": [], "warnings": [], "missing_evidence_kinds": [],
+            "gates": gates, "evidence": [], "baseline": null
+        }))
+        .unwrap()
+    }
+
+    fn gate(name: &str, status: &str, point: f64, display: &str) -> serde_json::Value {
+        serde_json::json!({
+            "name": name, "area": "performance", "metric": "load.checkout.latency",
+            "expect": "p(95) < 230ms", "aggregate": "p(95)", "severity": "blocker",
+            "status": status, "reason": null, "why": "", "threshold": 0.23,
+            "threshold_display": "< 230 ms", "confidence": 0.95, "rules": [], "settle": null,
+            "waiver": null, "evidence": [], "description": null,
+            "measured": { "point": point, "lower": point * 0.98, "upper": point * 1.02,
+                          "n": 1000, "k": null, "unit": "s", "display": display,
+                          "interval_display": format!("[{display}±]") }
+        })
+    }
+
+    #[test]
+    fn changes_since_a_run_are_one_line_per_changed_gate() {
+        let before = doc(serde_json::json!([
+            gate("checkout p95", "pass", 0.212, "212 ms"),
+            gate("search p95", "pass", 0.100, "100 ms"),
+        ]));
+        let after = doc(serde_json::json!([
+            gate("checkout p95", "fail", 0.248, "248 ms"),
+            gate("search p95", "pass", 0.1005, "100.5 ms"),
+            gate("login p95", "pass", 0.05, "50 ms"),
+        ]));
+        let text = changes(&before, &after, "run 3f2a (2026-11-24, GO)");
+        assert_eq!(
+            text,
+            "\n### Since run 3f2a (2026-11-24, GO)\n\n\
+             - `checkout p95`: p(95) 212 ms → 248 ms, +17 %, interval \\[248 ms±\\] (pass → fail)\n\
+             - `login p95`: p(95) — → 50 ms, interval \\[50 ms±\\] (new gate)\n"
+        );
+        assert_eq!(changes(&after, &after, "itself"), "");
     }
 
     #[test]
