@@ -6,6 +6,9 @@ Formats (each the shape that made memory grow with the input, issue 15 defect 4)
   sarif-rules    SARIF 2.1.0, one run, every result a different ruleId (half with no level,
                  so their level depends on their rule)
   pip-audit      pip-audit -f json: dependencies, each with two vulnerabilities
+  npm-audit      npm audit --json (npm 7+): every entry a different vulnerable package
+  osv            osv-scanner --format json: results of many packages, each with its
+                 vulnerabilities and a group
   k6             k6 --summary-export: a metric per URL tag (trend), as a tagged test writes
   junit-body     JUnit with one <failure> whose text body is the whole file
   junit-attr     JUnit with one <failure message="..."> attribute that is the whole file
@@ -73,6 +76,32 @@ def main():
                     f'"description":"A vulnerability in package-{i} lets an attacker do something bad."}},'
                     f'{{"id":"PYSEC-2025-{i}","fix_versions":[],"aliases":[],"description":"Another one."}}]}}')
         write_stream(path, '{"dependencies":[', dependency, '],"fixes":[]}\n', size)
+    elif kind == "npm-audit":
+        severities = ["critical", "high", "moderate", "low", "info"]
+
+        def package(i):
+            sep = "," if i else ""
+            return (f'{sep}"package-{i}":{{"name":"package-{i}","severity":"{severities[i % 5]}","isDirect":false,'
+                    f'"via":[{{"source":{1000000 + i},"name":"package-{i}","dependency":"package-{i}",'
+                    f'"title":"Prototype pollution in package-{i}","url":"https://github.com/advisories/GHSA-{i:04x}-xxxx-yyyy",'
+                    f'"severity":"{severities[i % 5]}","cwe":["CWE-1321"],"range":"<1.{i % 100}.0"}}],'
+                    f'"effects":[],"range":"<1.{i % 100}.0","nodes":["node_modules/package-{i}"],"fixAvailable":true}}')
+        write_stream(path, '{"auditReportVersion":2,"vulnerabilities":{', package,
+                     '},"metadata":{"vulnerabilities":{"info":0,"low":0,"moderate":0,"high":0,"critical":0,"total":0},'
+                     '"dependencies":{"prod":1,"dev":0,"optional":0,"peer":0,"peerOptional":0,"total":1}}}\n', size)
+    elif kind == "osv":
+        def package(i):
+            head = ""
+            if i % 1000 == 0:
+                head = ("]}," if i else "") + f'{{"source":{{"path":"/src/lock{i // 1000}/package-lock.json","type":"lockfile"}},"packages":['
+            else:
+                head = ","
+            return (f'{head}{{"package":{{"name":"package-{i}","version":"1.{i % 100}.0","ecosystem":"npm"}},'
+                    f'"vulnerabilities":[{{"id":"GHSA-{i:04x}-xxxx-yyyy","summary":"A vulnerability in package-{i}",'
+                    f'"aliases":["CVE-2026-{i}"],"affected":[{{"package":{{"ecosystem":"npm","name":"package-{i}"}}}}]}}],'
+                    f'"groups":[{{"ids":["GHSA-{i:04x}-xxxx-yyyy","CVE-2026-{i}"],"aliases":["GHSA-{i:04x}-xxxx-yyyy","CVE-2026-{i}"],'
+                    f'"max_severity":"{(i % 100) / 10:.1f}"}}]}}')
+        write_stream(path, '{"results":[', package, ']}]}\n', size)
     elif kind == "k6":
         def metric(i):
             sep = "," if i else ""

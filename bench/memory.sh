@@ -66,10 +66,10 @@ measure() {
 
 printf 'gonogo peak RSS on hostile inputs (target <= %s MB), %s MB files\n' "$MAX_MB" "$SIZE_MB"
 declare -A KIND=(
-    [sarif-rules]=sarif [pip-audit]=pip-audit [k6]=k6 [junit-body]=junit [junit-attr]=junit
+    [sarif-rules]=sarif [pip-audit]=pip-audit [npm-audit]=npm-audit [osv]=osv [k6]=k6 [junit-body]=junit [junit-attr]=junit
     [lcov]=lcov [metrics]=observe
 )
-FORMATS=${ONLY:-"sarif-rules pip-audit k6 junit-body junit-attr lcov metrics"}
+FORMATS=${ONLY:-"sarif-rules pip-audit npm-audit osv k6 junit-body junit-attr lcov metrics"}
 for format in $FORMATS; do
     file="$WORK/$format.input"
     python3 bench/generate_hostile.py "$format" $((SIZE_MB * 1048576)) "$file" || exit 2

@@ -402,14 +402,261 @@ fn owned(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
+/// A step from a table of the policy to one of its values.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    /// An entry of an array of tables (`[[probe]]`).
+    Index(usize),
+}
+
+/// The keys of the table at `path` in the policy, each with its span (for a caret at a
+/// misspelt key); empty when there is no such table.
+fn key_spans(
+    root: Option<&toml::de::DeTable<'_>>,
+    path: &[Step<'_>],
+) -> Vec<(String, Range<usize>)> {
+    let Some(mut table) = root else {
+        return Vec::new();
+    };
+    let mut steps = path.iter().peekable();
+    while let Some(step) = steps.next() {
+        let Step::Key(key) = step else {
+            return Vec::new();
+        };
+        let Some(value) = table.get(*key) else {
+            return Vec::new();
+        };
+        let value = match (value.get_ref(), steps.peek()) {
+            (toml::de::DeValue::Array(items), Some(Step::Index(i))) => {
+                steps.next();
+                match items.get(*i) {
+                    Some(item) => item.get_ref(),
+                    None => return Vec::new(),
+                }
+            }
+            (value, _) => value,
+        };
+        let toml::de::DeValue::Table(inner) = value else {
+            return Vec::new();
+        };
+        table = inner;
+    }
+    table
+        .iter()
+        .map(|(key, _)| (key.get_ref().to_string(), key.span()))
+        .collect()
+}
+
+/// The keys an engine section takes: the engine's flags (`rate` or `log_field` for
+/// `--log-field`, the plural of a repeatable flag), plus `extra` (`url`, `path`...).
+fn engine_keys<C: clap::CommandFactory>(extra: &[&str]) -> Vec<String> {
+    fn with_subcommands(command: &clap::Command, out: &mut Vec<clap::Arg>) {
+        out.extend(command.get_arguments().cloned());
+        for sub in command.get_subcommands() {
+            with_subcommands(sub, out);
+        }
+    }
+    let mut args = Vec::new();
+    with_subcommands(&C::command(), &mut args);
+    let mut keys: Vec<String> = extra.iter().map(|k| (*k).to_owned()).collect();
+    for arg in &args {
+        let longs = arg
+            .get_long()
+            .into_iter()
+            .chain(arg.get_all_aliases().unwrap_or_default());
+        for long in longs {
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            keys.push(long.replace('-', "_"));
+            keys.push(long.to_owned());
+            if let Some((plural, _)) = PLURAL_FLAGS.iter().find(|(_, one)| *one == long) {
+                keys.push((*plural).to_owned());
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Every key of a section that its engine does not take, as a problem with a caret at the key
+/// and the closest keys it does take; the section without them, so its other settings are
+/// still checked in the same round.
+fn unknown_keys(
+    table: &toml::Table,
+    spans: &[(String, Range<usize>)],
+    known: &[String],
+    what: &str,
+    fallback: Range<usize>,
+    problems: &mut Vec<Problem>,
+) -> toml::Table {
+    let mut kept = table.clone();
+    for key in table.keys() {
+        if known.iter().any(|k| k == key) {
+            continue;
+        }
+        kept.remove(key);
+        let span = spans
+            .iter()
+            .find(|(name, _)| name == key)
+            .map_or_else(|| fallback.clone(), |(_, span)| span.clone());
+        let suggestions = gonogo_core::suggest::closest(key, known.iter().map(String::as_str));
+        let help = match suggestions.as_slice() {
+            [] => format!(
+                "{what} takes the engine's flags as keys (`rate = 200` is `--rate 200`); \
+                 see `gonogo {} --help`",
+                what.trim_start_matches('[')
+                    .split(['.', ']', ' '])
+                    .next()
+                    .unwrap_or_default()
+            ),
+            [one] => format!("did you mean `{one}`?"),
+            many => format!(
+                "did you mean one of {}?",
+                many.iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        problems.push(Problem {
+            message: format!("{what}: unknown key `{key}`"),
+            span,
+            label: "unknown key".into(),
+            help: Some(help),
+        });
+    }
+    kept
+}
+
+/// The `[harden]` settings' unknown keys (the engine reads them with serde, which stops at
+/// the first): each found, located and taken out in turn, so all are reported at once.
+fn harden_unknown_keys(
+    text: &str,
+    root: Option<&toml::de::DeTable<'_>>,
+    fallback: Range<usize>,
+    problems: &mut Vec<Problem>,
+) -> Result<(), String> {
+    let mut policy: toml::Table =
+        toml::from_str(text).map_err(|e| format!("[harden]: cannot read the policy: {e}"))?;
+    let mut document = toml::Table::new();
+    if let Some(harden) = policy.remove("harden") {
+        document.insert("harden".to_owned(), harden);
+    }
+    let mut found = 0;
+    loop {
+        let attempt = toml::to_string(&document).map_err(|e| format!("[harden]: {e}"))?;
+        let error = match gonogo_harden::cli::parse_policy(&attempt) {
+            // Only unknown keys, all reported: nothing more to say about this section.
+            Ok(_) => {
+                return if found == 0 {
+                    Ok(())
+                } else {
+                    Err(String::new())
+                };
+            }
+            Err(error) => error,
+        };
+        // serde's words: "unknown field `pahts`, expected one of `paths`, `json_endpoints`".
+        let unknown = error
+            .split_once("unknown field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(key, rest)| (key.to_owned(), rest.to_owned()));
+        let Some((key, rest)) = unknown else {
+            // Another problem (a value of the wrong type...): reported as the engine says.
+            return Err(error);
+        };
+        // Where the key is: [harden] itself or one of its sub-tables.
+        let Some(path) = find_key(document.get("harden"), &key, &mut vec!["harden".to_owned()])
+        else {
+            return Err(error);
+        };
+        let steps: Vec<Step<'_>> = path[..path.len() - 1]
+            .iter()
+            .map(|k| Step::Key(k.as_str()))
+            .collect();
+        let span = key_spans(root, &steps)
+            .into_iter()
+            .find(|(name, _)| *name == key)
+            .map_or_else(|| fallback.clone(), |(_, span)| span);
+        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        let suggestions = gonogo_core::suggest::closest(&key, expected.iter().copied());
+        let section = path[..path.len() - 1].join(".");
+        problems.push(Problem {
+            message: format!("[{section}]: unknown key `{key}`"),
+            span,
+            label: "unknown key".into(),
+            help: Some(match suggestions.as_slice() {
+                [] => format!(
+                    "[{section}] takes {}",
+                    expected
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                [one] => format!("did you mean `{one}`?"),
+                many => format!(
+                    "did you mean one of {}?",
+                    many.iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        });
+        found += 1;
+        // Take it out and look for the next one.
+        let mut table = &mut document;
+        for step in &path[..path.len() - 1] {
+            match table.get_mut(step).and_then(toml::Value::as_table_mut) {
+                Some(inner) => table = inner,
+                None => return Err(error),
+            }
+        }
+        table.remove(&key);
+        if found > 1000 {
+            return Err(String::new());
+        }
+    }
+}
+
+/// The path (table names, then the key) of the first `key` in `value` and its sub-tables.
+fn find_key(value: Option<&toml::Value>, key: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
+    let table = value?.as_table()?;
+    if table.contains_key(key) {
+        let mut found = path.clone();
+        found.push(key.to_owned());
+        return Some(found);
+    }
+    for (name, inner) in table {
+        path.push(name.clone());
+        let found = find_key(Some(inner), key, path);
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 /// Every engine job, checked; or every problem found.
 fn plan(
     config: &RunConfig,
+    text: &str,
     evidence: &Path,
     policy_path: &Path,
 ) -> Result<Vec<PlannedJob>, Vec<Problem>> {
     let mut jobs = Vec::new();
     let mut problems = Vec::new();
+    // The policy again, with the span of every key: a caret at a misspelt one.
+    let document = toml::de::DeTable::parse(text).ok();
+    let root = document.as_ref().map(|d| d.get_ref());
+    // Unknown keys of every section are found first, all of them, each at its key; the
+    // sections without them are then parsed by their engine for the values' problems.
+    let mut key_problems: Vec<Problem> = Vec::new();
     let base = config.target.base_url.as_deref();
     // Flags every engine gets: the allowed hosts and the run's evidence folder.
     let mut shared: Vec<String> = config
@@ -428,9 +675,17 @@ fn plan(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let load_keys = engine_keys::<LoadCommand>(&["url", "path", "urls"]);
     for (name, table) in &config.load {
         let what = format!("[load.{name}]");
-        let entry = table.get_ref();
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("load"), Step::Key(name)]),
+            &load_keys,
+            &what,
+            table.span(),
+            &mut key_problems,
+        );
         let target = match entry.get("urls") {
             None => join_url(base, entry, &what).map(|url| vec![url]),
             Some(toml::Value::String(file)) => {
@@ -457,7 +712,8 @@ fn plan(
             .map(|c| Job::Load(Box::new(c.args)));
         add(format!("load {name}"), job);
     }
-    for table in &config.probes {
+    let probe_keys = engine_keys::<ProbeCommand>(&["url", "path"]);
+    for (index, table) in config.probes.iter().enumerate() {
         let name = table
             .get_ref()
             .get("name")
@@ -465,10 +721,18 @@ fn plan(
             .unwrap_or("probe")
             .to_owned();
         let what = format!("[[probe]] {name}");
-        let argv = join_url(base, table.get_ref(), &what).and_then(|url| {
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("probe"), Step::Index(index)]),
+            &probe_keys,
+            &what,
+            table.span(),
+            &mut key_problems,
+        );
+        let argv = join_url(base, entry, &what).and_then(|url| {
             section_argv(
                 vec!["probe".into(), url],
-                table.get_ref(),
+                entry,
                 &["url", "path"],
                 &shared,
                 &what,
@@ -479,7 +743,14 @@ fn plan(
         add(format!("probe {name}"), job);
     }
     if let Some(table) = &config.observe {
-        let entry = table.get_ref();
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("observe")]),
+            &engine_keys::<ObserveCommand>(&["url"]),
+            "[observe]",
+            table.span(),
+            &mut key_problems,
+        );
         // A URL of its own, else the target's (unless it reads a saved file).
         let mut head = vec!["observe".to_owned()];
         match (entry.get("url").and_then(toml::Value::as_str), base) {
@@ -495,8 +766,12 @@ fn plan(
     if let Some(table) = &config.harden {
         // The harden engine reads its own [harden] section from the policy file: read it now
         // too, so a typo in it stops the run before any command runs (issue 15, defect 13).
-        let settings = std::fs::read_to_string(policy_path)
-            .map_err(|e| format!("[harden]: cannot read the policy: {e}"))
+        // Every unknown key of [harden] and its sub-tables at once, each with a caret.
+        let settings = harden_unknown_keys(text, root, table.span(), &mut key_problems)
+            .and_then(|()| {
+                std::fs::read_to_string(policy_path)
+                    .map_err(|e| format!("[harden]: cannot read the policy: {e}"))
+            })
             .and_then(|text| {
                 gonogo_harden::cli::parse_policy(&text)
                     .map(|_| ())
@@ -514,14 +789,23 @@ fn plan(
             .map(|c| Job::Harden(Box::new(c.args)));
         add("harden".into(), job);
     }
-    for table in &config.prometheus {
-        let entry = table.get_ref();
-        let name = entry
+    let prometheus_keys = engine_keys::<PrometheusCommand>(&["url", "query", "rules", "name"]);
+    for (index, table) in config.prometheus.iter().enumerate() {
+        let name = table
+            .get_ref()
             .get("name")
             .and_then(toml::Value::as_str)
             .unwrap_or("query")
             .to_owned();
         let what = format!("[[prometheus]] {name}");
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("prometheus"), Step::Index(index)]),
+            &prometheus_keys,
+            &what,
+            table.span(),
+            &mut key_problems,
+        );
         let text = |key: &str| entry.get(key).and_then(toml::Value::as_str);
         let argv = match (text("url"), text("query")) {
             (None, _) => Err(format!("{what} needs `url`, the Prometheus server")),
@@ -541,10 +825,13 @@ fn plan(
             .map(|c| Job::Prometheus(Box::new(c.args)));
         add(format!("prometheus {name}"), job);
     }
-    if problems.is_empty() {
+    // An empty message is a section whose only problems are its unknown keys (reported).
+    problems.retain(|p| !p.message.is_empty());
+    key_problems.extend(problems);
+    if key_problems.is_empty() {
         Ok(jobs)
     } else {
-        Err(problems)
+        Err(key_problems)
     }
 }
 
@@ -706,7 +993,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
-    let jobs = plan(&config, &evidence, &args.policy).map_err(|problems| {
+    let jobs = plan(&config, text, &evidence, &args.policy).map_err(|problems| {
         eprint!("{}", render_problems(&loaded.path, text, &problems, color));
         Failure::reported(Exit::Usage)
     })?;

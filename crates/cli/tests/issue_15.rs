@@ -280,7 +280,7 @@ fn issue_15_defect_3_and_8_run_commands_and_gate_names() {
         r#"
 [[command]]
 name = "env"
-run = "env; echo END; echo \"gh=$GH_TOKEN\"; printf 'x\\n::error::from a command\\n\\033]0;t\\007\\n'"
+run = "env; echo END; echo \"gh=$GH_TOKEN\"; echo https://bob:hunter2-pw@127.0.0.1/x; echo 'Authorization: Bearer abcdef0123456789xyz'; printf 'x\\n::error::from a command\\n\\033]0;t\\007\\n'"
 pass_env = ["GH_TOKEN"]
 
 [[gate]]
@@ -315,10 +315,21 @@ expect = "value == 0"
         "{environment}"
     );
     assert!(!environment.contains("GITHUB_TOKEN="), "{environment}");
-    assert!(
-        environment.contains(&format!("GH_TOKEN={PASSED}")),
-        "pass_env"
-    );
+    // Passed on: the variable is there, its value redacted in the log like everywhere else.
+    assert!(environment.contains("GH_TOKEN=[REDACTED]"), "pass_env");
+    // The full log on disk is redacted as it is written: the tokens gonogo was given, a
+    // `user:pass@` URL and a bearer token the command printed.
+    for secret in [
+        HARDEN_TOKEN,
+        GITHUB_TOKEN,
+        PASSED,
+        "hunter2-pw",
+        "abcdef0123456789xyz",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    assert!(log.contains("https://[REDACTED]@127.0.0.1/x\n"), "{log}");
+    assert!(log.contains("Bearer [REDACTED]\n"), "{log}");
 
     let mut evidence = String::new();
     for entry in std::fs::read_dir(dir.path().join("gonogo-report/evidence")).unwrap() {

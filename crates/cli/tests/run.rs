@@ -351,8 +351,11 @@ fn a_bad_engine_section_is_caught_before_anything_runs() {
     let output = gonogo(&["run"], dir.path());
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("[load.api]"), "{stderr}");
-    assert!(stderr.contains("--rat"), "{stderr}");
+    // The key as written, at its line, with the key it was probably meant to be (it was
+    // clap's `--rat` for the whole section before every key was checked one by one).
+    assert!(stderr.contains("[load.api]: unknown key `rat`"), "{stderr}");
+    assert!(stderr.contains("gonogo.toml:10:1]"), "{stderr}");
+    assert!(stderr.contains("did you mean `rate`?"), "{stderr}");
     assert!(!dir.path().join("ran").exists(), "nothing ran");
 }
 

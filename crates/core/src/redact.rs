@@ -124,6 +124,65 @@ impl Redactor {
     }
 }
 
+/// Where a text redacted line by line ([`Redactor::redact_line`]) stands: inside a PEM
+/// private key block opened on an earlier line, or not.
+#[derive(Debug, Clone, Default)]
+pub struct LineState {
+    /// The footer (`-----END ... PRIVATE KEY-----`) that closes the open block.
+    open_block: Option<String>,
+}
+
+impl LineState {
+    /// Whether a private key block is open: the next line is withheld unless it closes it.
+    pub fn is_open(&self) -> bool {
+        self.open_block.is_some()
+    }
+}
+
+impl Redactor {
+    /// One line of a text that arrives line by line (a command's output, streamed to its log),
+    /// redacted as [`Redactor::redact`] does. A PEM private key block spans lines: its `BEGIN`
+    /// line is redacted to its end, and the lines after it are withheld (an empty result) up
+    /// to and including its `END` line, of which only what follows the footer is kept.
+    pub fn redact_line<'a>(&self, line: &'a str, state: &mut LineState) -> Cow<'a, str> {
+        if let Some(footer) = &state.open_block {
+            let Some(offset) = line.find(footer.as_str()) else {
+                return Cow::Borrowed("");
+            };
+            let after = &line[offset + footer.len()..];
+            state.open_block = None;
+            return Cow::Owned(self.redact_line(after, state).into_owned());
+        }
+        state.open_block = open_private_key_block(line);
+        self.redact(line)
+    }
+}
+
+/// The footer of a PEM private key block that `text` opens and does not close.
+fn open_private_key_block(text: &str) -> Option<String> {
+    let mut rest = text;
+    let mut open = None;
+    while let Some(offset) = rest.find("-----BEGIN ") {
+        let after_begin = &rest[offset + "-----BEGIN ".len()..];
+        let Some(label_end) = after_begin.find("-----") else {
+            break;
+        };
+        let label = &after_begin[..label_end];
+        rest = &after_begin[label_end..];
+        if label.ends_with("PRIVATE KEY") && !label.contains('\n') {
+            let footer = format!("-----END {label}-----");
+            match rest.find(&footer) {
+                Some(end) => {
+                    rest = &rest[end + footer.len()..];
+                    open = None;
+                }
+                None => return Some(footer),
+            }
+        }
+    }
+    open
+}
+
 /// [`Redactor::redact`] with the patterns only.
 pub fn redact(text: &str) -> Cow<'_, str> {
     patterns(text)
@@ -155,6 +214,12 @@ fn patterns(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // Every pattern of `match_at` starts with one of these ASCII bytes: skip the others
+        // at once (a command's log is redacted line by line, gigabytes of it).
+        if !may_start_match(bytes[i]) {
+            i += 1;
+            continue;
+        }
         if let Some((start, end, replacement)) = match_at(text, i) {
             out.push_str(&text[copied..start]);
             out.push_str(&replacement);
@@ -172,6 +237,16 @@ fn patterns(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Whether a pattern of [`match_at`] can start at this byte: `://`, `?`/`&`/`;` query
+/// parameters, `Bearer`/`Basic`, `AKIA`/`ASIA`, `gh*_`/`github_pat_`, `xox`, `-----BEGIN`,
+/// `eyJ`.
+fn may_start_match(b: u8) -> bool {
+    matches!(
+        b,
+        b':' | b'?' | b'&' | b';' | b'B' | b'b' | b'A' | b'g' | b'x' | b'-' | b'e'
+    )
 }
 
 /// A credential starting at byte `i` (or a URL's user information after `://` at `i`):
@@ -468,5 +543,43 @@ mod tests {
     fn nothing_found_borrows() {
         assert!(matches!(redact("p95 = 120ms, n = 4000"), Cow::Borrowed(_)));
         assert!(matches!(redact("日本語 · ok"), Cow::Borrowed(_)));
+    }
+    #[test]
+    fn a_private_key_block_spanning_lines_is_withheld_line_by_line() {
+        let redactor = Redactor::new().secret("given-secret-1");
+        let mut state = LineState::default();
+        let lines = [
+            "before given-secret-1",
+            "key: -----BEGIN RSA PRIVATE KEY-----",
+            "MIIEpAIBAAKCAQEA1234",
+            "abcdefSECRETBODY",
+            "-----END RSA PRIVATE KEY----- after",
+            "-----BEGIN CERTIFICATE-----",
+            "MIIBpublic",
+        ];
+        let out: Vec<String> = lines
+            .iter()
+            .map(|line| redactor.redact_line(line, &mut state).into_owned())
+            .collect();
+        assert_eq!(
+            out,
+            [
+                "before [REDACTED]",
+                "key: [REDACTED] (RSA PRIVATE KEY)",
+                "",
+                "",
+                " after",
+                "-----BEGIN CERTIFICATE-----",
+                "MIIBpublic",
+            ]
+        );
+        // Closed on its own line: nothing stays open.
+        let mut state = LineState::default();
+        let line = "-----BEGIN PRIVATE KEY-----x-----END PRIVATE KEY----- tail";
+        assert_eq!(
+            redactor.redact_line(line, &mut state),
+            "[REDACTED] (PRIVATE KEY) tail"
+        );
+        assert_eq!(redactor.redact_line("next", &mut state), "next");
     }
 }

@@ -2,9 +2,11 @@
 //! output on disk, with only a short, throttled tail on the console.
 //!
 //! The command runs under `sh -c` in its own process group. Its stdout and stderr are read in
-//! fixed-size chunks and appended to a log file as they arrive, hashed on the way (the
-//! record's SHA-256 is of the output), and cut into lines of which only the last few are kept,
-//! so memory stays flat whatever the command prints. At most every `throttle` the newest lines
+//! fixed-size chunks, cut into lines, redacted line by line and appended to a log file as they
+//! arrive, hashed on the way (the record's SHA-256 and byte count are of the log as written);
+//! only the last few lines are kept for the tail, so memory stays flat whatever the command
+//! prints (a line longer than [`MAX_LOG_LINE`] is written in pieces, cut after a blank where
+//! there is one). At most every `throttle` the newest lines
 //! go to a [`TailSink`]. A command that outlives its timeout gets SIGTERM, then SIGKILL after a
 //! grace period, to its whole process group. A failing command is evidence, not an error.
 //!
@@ -12,11 +14,14 @@
 //! `GONOGO_*`, `GITHUB_TOKEN`, `GH_TOKEN`, the Actions runtime tokens, and every variable the
 //! policy names as holding a secret, [`CommandSpec::secret_env`]) unless the policy passes one
 //! on by name ([`CommandSpec::pass_env`]). The values of those variables, and the secrets of
-//! [`CommandSpec::redactor`], are redacted from the tail lines (console and evidence); the log
-//! file on disk keeps the output as the command wrote it. Console lines are also made inert
+//! [`CommandSpec::redactor`], are redacted from the tail lines (console and evidence) and from
+//! the full log on disk, by the one redactor ([`Redactor`]: those values and credential
+//! shapes such as bearer tokens and `user:pass@` URLs). A line that is not UTF-8 is written as
+//! it came unless redacting its lossy decoding changes it. Console lines are also made inert
 //! ([`gonogo_core::text::inert`]): a command's output cannot run workflow commands or terminal
 //! escapes through gonogo's tail.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -28,7 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gonogo_core::evidence::{Evidence, Metric, Sha256Stream, Source, Tool};
-use gonogo_core::redact::Redactor;
+use gonogo_core::redact::{LineState, Redactor};
 use gonogo_core::text::inert;
 use gonogo_core::units::Unit;
 use nix::sys::signal::{Signal, killpg};
@@ -36,6 +41,9 @@ use nix::unistd::Pid;
 
 /// The longest line kept for the tail; longer lines are cut (the log keeps them whole).
 const MAX_LINE: usize = 400;
+/// The longest line redacted as one piece for the log; a longer line is written in pieces
+/// (cut after the last blank of its second half when it has one, so a token is not split).
+pub const MAX_LOG_LINE: usize = 64 * 1024;
 /// Exit code recorded for a command killed at its timeout (as `timeout(1)` does).
 pub const TIMEOUT_EXIT_CODE: i32 = 124;
 /// How often a running command's loop looks for a stop request.
@@ -400,6 +408,10 @@ fn pump(
 ) {
     let mut buffer = vec![0u8; 1 << 16];
     let mut partial: Vec<u8> = Vec::new();
+    // The line being written to the log: at most MAX_LOG_LINE plus one chunk.
+    let mut log_line: Vec<u8> = Vec::new();
+    let mut written: Vec<u8> = Vec::new();
+    let mut line_state = LineState::default();
     loop {
         let read = match stream.read(&mut buffer) {
             Ok(0) | Err(_) => break,
@@ -407,20 +419,28 @@ fn pump(
         };
         let chunk = &buffer[..read];
         let mut finished_lines = Vec::new();
+        written.clear();
         for piece in chunk.split_inclusive(|&b| b == b'\n') {
             if partial.len() < MAX_LINE {
                 let room = MAX_LINE - partial.len();
                 partial.extend_from_slice(&piece[..piece.len().min(room)]);
             }
+            log_line.extend_from_slice(piece);
             if piece.ends_with(b"\n") {
                 finished_lines.push(partial.clone());
                 partial.clear();
+                redact_into(&log_line, redactor, &mut line_state, &mut written);
+                log_line.clear();
+            } else if log_line.len() >= MAX_LOG_LINE {
+                let cut = log_cut(&log_line);
+                redact_into(&log_line[..cut], redactor, &mut line_state, &mut written);
+                log_line.drain(..cut);
             }
         }
         let mut shared = shared.lock().expect("no reader panicked");
-        let _ = shared.log.write_all(chunk);
-        shared.hash.update(chunk);
-        shared.bytes += read as u64;
+        let _ = shared.log.write_all(&written);
+        shared.hash.update(&written);
+        shared.bytes += written.len() as u64;
         // Only the newest lines of a chunk can survive in the tail.
         let skip = finished_lines.len().saturating_sub(keep);
         for line in finished_lines.into_iter().skip(skip) {
@@ -429,12 +449,64 @@ fn pump(
             push_bounded(&mut shared.unshown, line, keep);
         }
     }
+    if !log_line.is_empty() {
+        written.clear();
+        redact_into(&log_line, redactor, &mut line_state, &mut written);
+        let mut shared = shared.lock().expect("no reader panicked");
+        let _ = shared.log.write_all(&written);
+        shared.hash.update(&written);
+        shared.bytes += written.len() as u64;
+    }
     if !partial.is_empty() {
         let line = line_text(&partial, redactor);
         let mut shared = shared.lock().expect("no reader panicked");
         push_bounded(&mut shared.tail, line.clone(), keep);
         push_bounded(&mut shared.unshown, line, keep);
     }
+}
+
+/// Appends `line` (a line of output with its `\n`, or a piece of a long one) to `out`,
+/// redacted ([`Redactor::redact_line`]: the lines of a private key block are withheld). Bytes
+/// that are not UTF-8 are kept as they came unless redacting their lossy decoding changes it.
+fn redact_into(line: &[u8], redactor: &Redactor, state: &mut LineState, out: &mut Vec<u8>) {
+    let (body, newline) = match line.strip_suffix(b"\n") {
+        Some(body) => (body, true),
+        None => (line, false),
+    };
+    let was_open = state.is_open();
+    let text = String::from_utf8_lossy(body);
+    let redacted = redactor.redact_line(&text, state);
+    if was_open && (state.is_open() || redacted.is_empty()) {
+        // Inside a private key block, or its END line with nothing after the footer.
+        return;
+    }
+    let unchanged = !was_open && matches!(&redacted, Cow::Borrowed(r) if r.len() == text.len());
+    if unchanged {
+        out.extend_from_slice(body);
+    } else {
+        out.extend_from_slice(redacted.as_bytes());
+    }
+    if newline {
+        out.push(b'\n');
+    }
+}
+
+/// Where to cut a line of at least [`MAX_LOG_LINE`] bytes: after the last blank of its second
+/// half, else at a UTF-8 character boundary near its end.
+fn log_cut(line: &[u8]) -> usize {
+    let half = line.len() / 2;
+    if let Some(blank) = line[half..].iter().rposition(|&b| b == b' ' || b == b'\t') {
+        return half + blank + 1;
+    }
+    let mut cut = line.len();
+    // Back off over continuation bytes (at most 3) to start of a character.
+    while cut > line.len() - 4 && cut > 0 && line[cut - 1] & 0xC0 == 0x80 {
+        cut -= 1;
+    }
+    if cut > 0 && line[cut - 1] >= 0xC0 {
+        cut -= 1;
+    }
+    cut
 }
 
 fn line_text(bytes: &[u8], redactor: &Redactor) -> String {

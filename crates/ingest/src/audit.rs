@@ -1,12 +1,13 @@
 //! Dependency audits: `cargo audit --json`, `npm audit --json` (npm 6 and npm 7+),
 //! `pip-audit -f json` and `osv-scanner --format json`, into open vulnerabilities by severity.
 //!
-//! npm and osv-scanner reports are read whole with serde_json and their shape sniffed
-//! explicitly; cargo-audit ([`cargo_audit_stream`]) and pip-audit ([`pip_audit_stream`],
-//! one entry per *dependency*, so it grows with the project) are streamed entry by entry. In
-//! every format at most [`MAX_KEPT`] vulnerabilities are kept one by one; later ones are
-//! counted by severity,
-//! never hidden by an ignore rule, and the record says how many. Severity:
+//! Every format is streamed entry by entry, never held whole: cargo-audit
+//! ([`cargo_audit_stream`]), pip-audit ([`pip_audit_stream`], one entry per *dependency*, so
+//! it grows with the project), npm ([`npm_audit_stream`], one entry per vulnerable package or
+//! advisory) and osv-scanner ([`osv_stream`], one entry per package). In every format at most
+//! [`MAX_KEPT`] vulnerabilities (and informational entries) are kept one by one; later ones
+//! are counted by severity, never hidden by an ignore rule, and the record says how many.
+//! Severity:
 //!
 //! - cargo-audit has none: it is computed from the advisory's CVSS v3 vector ([`cvss3_base_score`])
 //!   and banded as NVD does (9.0+ critical, 7.0+ high, 4.0+ moderate, above 0 low); no vector,
@@ -34,6 +35,34 @@ use serde_json::{Value, json};
 
 use crate::error::ParseError;
 use crate::{Kind, Parsed};
+
+/// The `visit_*` methods of every JSON scalar, each yielding `$value` (for visitors that
+/// skip what is not the container they stream).
+macro_rules! accept_any_scalar {
+    ($value:expr) => {
+        accept_any_scalar!($value, but_u64);
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    ($value:expr, but_u64) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
 
 /// Vulnerabilities listed in the details.
 pub const MAX_LISTED: usize = 200;
@@ -128,6 +157,8 @@ pub struct AuditSummary {
     /// Vulnerabilities past [`MAX_KEPT`], by severity (in [`SEVERITIES`] order): counted, not
     /// kept, no ignore rule applied.
     pub not_kept: [u64; 5],
+    /// Informational entries past [`MAX_KEPT`]: counted, not listed.
+    pub informational_not_kept: u64,
 }
 
 /// An accepted vulnerability (a policy's `[[ignore]]`): not counted until it expires.
@@ -230,6 +261,15 @@ impl AuditSummary {
         self.vulnerabilities.len() as u64 + self.not_kept.iter().sum::<u64>()
     }
 
+    /// Adds an informational entry: listed while fewer than [`MAX_KEPT`] are, else counted.
+    pub fn inform(&mut self, entry: String) {
+        if self.informational.len() < MAX_KEPT {
+            self.informational.push(entry);
+        } else {
+            self.informational_not_kept += 1;
+        }
+    }
+
     /// Adds a vulnerability: kept while fewer than [`MAX_KEPT`] are, else counted.
     pub fn push(&mut self, vulnerability: Vulnerability) {
         if self.vulnerabilities.len() < MAX_KEPT {
@@ -291,11 +331,21 @@ impl AuditSummary {
         });
         let mut details = details;
         let not_kept: u64 = self.not_kept.iter().sum();
+        let mut truncated = Vec::new();
         if not_kept > 0 {
-            details["truncated"] = json!(format!(
+            truncated.push(format!(
                 "truncated: {not_kept} vulnerabilities beyond {MAX_KEPT} counted by severity, \
                  not listed; ignore rules were not applied to them"
             ));
+        }
+        if self.informational_not_kept > 0 {
+            truncated.push(format!(
+                "truncated: {} informational entries beyond {MAX_KEPT} not listed",
+                self.informational_not_kept
+            ));
+        }
+        if !truncated.is_empty() {
+            details["truncated"] = json!(truncated.join(". "));
         }
         Parsed {
             kind: "audit",
@@ -326,26 +376,18 @@ pub fn parse(kind: Kind, input: impl BufRead) -> Result<Parsed, ParseError> {
 
 /// Reads an audit report of `kind` without turning it into evidence yet (to apply ignores).
 pub fn parse_summary(kind: Kind, input: impl BufRead) -> Result<AuditSummary, ParseError> {
-    match kind {
-        Kind::PipAudit => return checked(pip_audit_stream(input)?),
-        Kind::CargoAudit => return checked(cargo_audit_stream(input)?),
-        _ => {}
-    }
-    let document: Value =
-        serde_json::from_reader(std::io::BufReader::new(input)).map_err(ParseError::from_json)?;
-    let summary = match kind {
-        Kind::CargoAudit => cargo_audit(&document)?,
-        Kind::NpmAudit => npm_audit(&document)?,
-        Kind::PipAudit => pip_audit(&document)?,
-        Kind::Osv => osv(&document)?,
+    checked(match kind {
+        Kind::PipAudit => pip_audit_stream(input)?,
+        Kind::CargoAudit => cargo_audit_stream(input)?,
+        Kind::NpmAudit => npm_audit_stream(input)?,
+        Kind::Osv => osv_stream(input)?,
         other => {
             return Err(ParseError::WrongKind {
                 expected: "an audit report",
                 found: other.description().to_string(),
             });
         }
-    };
-    checked(summary)
+    })
 }
 
 /// No dependency checked is no evidence.
@@ -445,14 +487,9 @@ fn cargo_audit_count(summary: &mut AuditSummary, count: Option<u64>) {
 }
 
 fn cargo_audit_warning(summary: &mut AuditSummary, kind: &str, warning: &Value) {
-    if summary.informational.len() >= MAX_KEPT {
-        return;
-    }
     let package = text(&warning["package"]["name"]).unwrap_or_default();
     let id = text(&warning["advisory"]["id"]).unwrap_or_default();
-    summary
-        .informational
-        .push(format!("{kind}: {package} {id}").trim().to_string());
+    summary.inform(format!("{kind}: {package} {id}").trim().to_string());
 }
 
 /// `cargo audit --json` read in one streaming pass: `vulnerabilities.list` and `warnings`
@@ -613,134 +650,524 @@ impl<'de> serde::de::Visitor<'de> for WarningsSeed<'_> {
     }
 }
 
-/// `npm audit --json`, both shapes; the error document is no evidence.
+/// `npm audit --json`, both shapes, from a whole document; the error document is no
+/// evidence. [`parse`] streams instead ([`npm_audit_stream`]); this reader is kept to check
+/// that both agree.
 pub fn npm_audit(document: &Value) -> Result<AuditSummary, ParseError> {
     if let Some(error) = document.get("error").filter(|e| !e.is_null()) {
-        let summary = error
-            .get("summary")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| {
-                document
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| error.to_string());
-        return Err(ParseError::NoEvidence(format!(
-            "npm audit did not run (error document): {}",
-            summary.lines().next().unwrap_or_default()
-        )));
+        let summary = error.get("summary").and_then(Value::as_str);
+        return NpmAudit {
+            error: Some((summary.map(first_line), first_line(&error.to_string()))),
+            message: document
+                .get("message")
+                .and_then(Value::as_str)
+                .map(first_line),
+            ..NpmAudit::default()
+        }
+        .finish();
     }
-    let mut summary = AuditSummary {
-        tool: "npm audit".into(),
-        ..AuditSummary::default()
-    };
     let metadata = &document["metadata"];
-    summary.dependencies_checked = metadata
+    let mut declared = NpmMetadata::default();
+    if let Some(total) = metadata
         .pointer("/dependencies/total")
         .and_then(Value::as_u64)
-        .or_else(|| {
-            // npm 6: dependencies + devDependencies + optionalDependencies counts.
-            let fields = ["dependencies", "devDependencies", "optionalDependencies"];
-            let values: Vec<u64> = fields
-                .iter()
-                .filter_map(|f| metadata.get(*f).and_then(Value::as_u64))
-                .collect();
-            (!values.is_empty()).then(|| values.iter().sum())
-        });
+    {
+        declared.dependencies_total = Some(total);
+    }
+    declared.dependencies = metadata.get("dependencies").and_then(Value::as_u64);
+    declared.dev_dependencies = metadata.get("devDependencies").and_then(Value::as_u64);
+    declared.optional_dependencies = metadata.get("optionalDependencies").and_then(Value::as_u64);
+    if let Some(vulnerabilities) = metadata.get("vulnerabilities").and_then(Value::as_object) {
+        declared.vulnerabilities =
+            Some(NPM_DECLARED.map(|word| vulnerabilities.get(word).and_then(Value::as_u64)));
+    }
+    let mut state = NpmAudit {
+        metadata: declared,
+        ..NpmAudit::default()
+    };
     if document.get("auditReportVersion").is_some()
         || document
             .get("vulnerabilities")
             .is_some_and(Value::is_object)
     {
-        summary.tool = "npm audit (v7+)".into();
-        let packages = document["vulnerabilities"]
+        state.v7_shape = true;
+        let summary = state.v7.get_or_insert_with(AuditSummary::default);
+        for (name, entry) in document["vulnerabilities"]
             .as_object()
-            .cloned()
-            .unwrap_or_default();
-        for (name, entry) in packages {
-            let word = entry["severity"].as_str().unwrap_or("");
-            if word == "info" {
-                summary.informational.push(format!("info: {name}"));
-                continue;
-            }
-            let ids: Vec<String> = entry["via"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|via| {
-                    via.get("url")
-                        .or_else(|| via.get("source"))
-                        .map(|v| match v {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        })
-                })
-                .collect();
-            let title = entry["via"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find_map(|via| via.get("title").and_then(Value::as_str).map(str::to_string))
-                .or_else(|| {
-                    let names: Vec<&str> = entry["via"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
-                    (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
-                });
-            summary.push(Vulnerability {
-                id: ids.first().cloned().unwrap_or_else(|| name.clone()),
-                package: name,
-                version: text(&entry["range"]),
-                severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
-                title,
-                aliases: ids.into_iter().skip(1).collect(),
-            });
+            .into_iter()
+            .flatten()
+        {
+            npm7_package(summary, name.clone(), entry);
         }
     } else if let Some(advisories) = document.get("advisories").and_then(Value::as_object) {
-        summary.tool = "npm audit (v6)".into();
+        state.v6_shape = true;
+        let summary = state.v6.get_or_insert_with(AuditSummary::default);
         for (id, advisory) in advisories {
-            let word = advisory["severity"].as_str().unwrap_or("");
-            let package = text(&advisory["module_name"]).unwrap_or_default();
-            if word == "info" {
-                summary.informational.push(format!("info: {package} {id}"));
-                continue;
-            }
-            summary.push(Vulnerability {
-                id: text(&advisory["url"]).unwrap_or_else(|| id.clone()),
-                package,
-                version: text(&advisory["vulnerable_versions"]),
-                severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
-                title: text(&advisory["title"]),
-                aliases: advisory["cves"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(text).collect())
-                    .unwrap_or_default(),
-            });
+            npm6_advisory(summary, id.clone(), advisory);
         }
-    } else {
-        return Err(wrong(
-            "an npm audit report",
-            "JSON with neither `vulnerabilities` (npm 7+) nor `advisories` (npm 6)",
-        ));
     }
-    if let Some(declared) = metadata.get("vulnerabilities").and_then(Value::as_object) {
-        let declared_total: u64 = ["low", "moderate", "high", "critical"]
-            .iter()
-            .filter_map(|k| declared.get(*k).and_then(Value::as_u64))
-            .sum();
-        if declared_total != summary.n_vulnerabilities() {
-            summary.warnings.push(format!(
-                "metadata.vulnerabilities totals {declared_total} but {} entries were read",
-                summary.n_vulnerabilities()
+    state.finish()
+}
+
+/// The words of npm's `metadata.vulnerabilities` that count (not `info`, not `total`).
+const NPM_DECLARED: [&str; 4] = ["low", "moderate", "high", "critical"];
+
+/// One entry of npm 7+'s `vulnerabilities` (a vulnerable package).
+fn npm7_package(summary: &mut AuditSummary, name: String, entry: &Value) {
+    let word = entry["severity"].as_str().unwrap_or("");
+    if word == "info" {
+        summary.inform(format!("info: {name}"));
+        return;
+    }
+    let ids: Vec<String> = entry["via"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|via| {
+            via.get("url")
+                .or_else(|| via.get("source"))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+        })
+        .collect();
+    let title = entry["via"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|via| via.get("title").and_then(Value::as_str).map(str::to_string))
+        .or_else(|| {
+            let names: Vec<&str> = entry["via"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            (!names.is_empty()).then(|| format!("via {}", names.join(", ")))
+        });
+    summary.push(Vulnerability {
+        id: ids.first().cloned().unwrap_or_else(|| name.clone()),
+        package: name,
+        version: text(&entry["range"]),
+        severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+        title,
+        aliases: ids.into_iter().skip(1).collect(),
+    });
+}
+
+/// One entry of npm 6's `advisories`.
+fn npm6_advisory(summary: &mut AuditSummary, id: String, advisory: &Value) {
+    let word = advisory["severity"].as_str().unwrap_or("");
+    let package = text(&advisory["module_name"]).unwrap_or_default();
+    if word == "info" {
+        summary.inform(format!("info: {package} {id}"));
+        return;
+    }
+    summary.push(Vulnerability {
+        id: text(&advisory["url"]).unwrap_or(id),
+        package,
+        version: text(&advisory["vulnerable_versions"]),
+        severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+        title: text(&advisory["title"]),
+        aliases: advisory["cves"]
+            .as_array()
+            .map(|a| a.iter().filter_map(text).collect())
+            .unwrap_or_default(),
+    });
+}
+
+/// What npm's `metadata` declares: a few numbers.
+#[derive(Default)]
+struct NpmMetadata {
+    /// npm 7+: `dependencies.total`.
+    dependencies_total: Option<u64>,
+    /// npm 6: `dependencies`, `devDependencies`, `optionalDependencies` are counts.
+    dependencies: Option<u64>,
+    dev_dependencies: Option<u64>,
+    optional_dependencies: Option<u64>,
+    /// `vulnerabilities` by [`NPM_DECLARED`] word, when it is an object.
+    vulnerabilities: Option<[Option<u64>; 4]>,
+}
+
+/// What reading an npm audit report keeps: bounded (each summary keeps at most
+/// [`MAX_KEPT`] vulnerabilities and informational entries).
+#[derive(Default)]
+struct NpmAudit {
+    /// The error document: its `summary`, and the error itself as text (first line).
+    error: Option<(Option<String>, String)>,
+    /// The top-level `message` (npm puts the error's text there too).
+    message: Option<String>,
+    /// `auditReportVersion` present, or `vulnerabilities` an object: npm 7+.
+    v7_shape: bool,
+    v7: Option<AuditSummary>,
+    /// `advisories` an object: npm 6 (when not npm 7+).
+    v6_shape: bool,
+    v6: Option<AuditSummary>,
+    metadata: NpmMetadata,
+}
+
+impl NpmAudit {
+    fn finish(self) -> Result<AuditSummary, ParseError> {
+        if let Some((summary, error)) = self.error {
+            let summary = summary.or(self.message).unwrap_or(error);
+            return Err(ParseError::NoEvidence(format!(
+                "npm audit did not run (error document): {}",
+                summary.lines().next().unwrap_or_default()
+            )));
+        }
+        let (mut summary, tool) = if self.v7_shape {
+            (self.v7.unwrap_or_default(), "npm audit (v7+)")
+        } else if self.v6_shape {
+            (self.v6.unwrap_or_default(), "npm audit (v6)")
+        } else {
+            return Err(wrong(
+                "an npm audit report",
+                "JSON with neither `vulnerabilities` (npm 7+) nor `advisories` (npm 6)",
             ));
+        };
+        summary.tool = tool.into();
+        let metadata = self.metadata;
+        summary.dependencies_checked = metadata.dependencies_total.or_else(|| {
+            let values: Vec<u64> = [
+                metadata.dependencies,
+                metadata.dev_dependencies,
+                metadata.optional_dependencies,
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!values.is_empty()).then(|| values.iter().sum())
+        });
+        if let Some(declared) = metadata.vulnerabilities {
+            let declared_total: u64 = declared.iter().flatten().sum();
+            if declared_total != summary.n_vulnerabilities() {
+                summary.warnings.push(format!(
+                    "metadata.vulnerabilities totals {declared_total} but {} entries were read",
+                    summary.n_vulnerabilities()
+                ));
+            }
         }
+        Ok(summary)
     }
-    Ok(summary)
+}
+
+/// `npm audit --json` (npm 6 or 7+) read in one streaming pass: each entry of
+/// `vulnerabilities` (npm 7+) or `advisories` (npm 6) is read, counted and dropped; of
+/// `metadata` only its counts are kept; everything else is skipped unread. The error document
+/// is no evidence.
+pub fn npm_audit_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = NpmAudit::default();
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    NpmSeed { state: &mut state }
+        .deserialize(&mut deserializer)
+        .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    state.finish()
+}
+
+/// The top level of an npm audit report.
+struct NpmSeed<'a> {
+    state: &'a mut NpmAudit,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for NpmSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NpmSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an npm audit report")
+    }
+    accept_any_scalar!(());
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        drain_seq(seq)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::IgnoredAny;
+        let state = self.state;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "error" => {
+                    let error: Value = map.next_value()?;
+                    state.error = (!error.is_null()).then(|| {
+                        let summary = error.get("summary").and_then(Value::as_str);
+                        (summary.map(first_line), first_line(&error.to_string()))
+                    });
+                }
+                "message" => {
+                    state.message = map.next_value::<Value>()?.as_str().map(first_line);
+                }
+                "auditReportVersion" => {
+                    map.next_value::<IgnoredAny>()?;
+                    state.v7_shape = true;
+                }
+                "vulnerabilities" => {
+                    let summary = state.v7.get_or_insert_with(AuditSummary::default);
+                    let is_object = map.next_value_seed(entries(|name, entry: Value| {
+                        npm7_package(summary, name, &entry)
+                    }))?;
+                    state.v7_shape |= is_object;
+                }
+                "advisories" => {
+                    let summary = state.v6.get_or_insert_with(AuditSummary::default);
+                    let is_object = map.next_value_seed(entries(|id, advisory: Value| {
+                        npm6_advisory(summary, id, &advisory)
+                    }))?;
+                    state.v6_shape |= is_object;
+                }
+                "metadata" => {
+                    state.metadata = NpmMetadata::default();
+                    map.next_value_seed(NpmMetadataSeed(&mut state.metadata))?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// npm's `metadata`: its counts kept, everything else skipped.
+struct NpmMetadataSeed<'a>(&'a mut NpmMetadata);
+
+impl<'de> serde::de::DeserializeSeed<'de> for NpmMetadataSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NpmMetadataSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("npm audit metadata")
+    }
+    accept_any_scalar!(());
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        drain_seq(seq)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let metadata = self.0;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "dependencies" => {
+                    let DependencyCount { number, total } = map.next_value()?;
+                    metadata.dependencies = number;
+                    metadata.dependencies_total = total;
+                }
+                "devDependencies" => {
+                    metadata.dev_dependencies = map.next_value::<LooseU64>()?.0;
+                }
+                "optionalDependencies" => {
+                    metadata.optional_dependencies = map.next_value::<LooseU64>()?.0;
+                }
+                "vulnerabilities" => {
+                    let mut declared = [None; 4];
+                    let is_object = map.next_value_seed(entries(|word, count: LooseU64| {
+                        if let Some(i) = NPM_DECLARED.iter().position(|w| *w == word) {
+                            declared[i] = count.0;
+                        }
+                    }))?;
+                    metadata.vulnerabilities = is_object.then_some(declared);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON value read as `Value::as_u64` would: a non-negative integer, else `None` (anything
+/// else is skipped unread).
+struct LooseU64(Option<u64>);
+
+impl<'de> serde::Deserialize<'de> for LooseU64 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LooseU64;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a count")
+            }
+            accept_any_scalar!(LooseU64(None), but_u64);
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LooseU64, E> {
+                Ok(LooseU64(Some(v)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<LooseU64, A::Error> {
+                drain_seq(seq).map(|()| LooseU64(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<LooseU64, A::Error> {
+                drain_map(map).map(|()| LooseU64(None))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// npm's `metadata.dependencies`: a count (npm 6) or an object with a `total` (npm 7+).
+struct DependencyCount {
+    number: Option<u64>,
+    total: Option<u64>,
+}
+
+impl<'de> serde::Deserialize<'de> for DependencyCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DependencyCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a dependency count")
+            }
+            accept_any_scalar!(
+                DependencyCount {
+                    number: None,
+                    total: None
+                },
+                but_u64
+            );
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<DependencyCount, E> {
+                Ok(DependencyCount {
+                    number: Some(v),
+                    total: None,
+                })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<DependencyCount, A::Error> {
+                drain_seq(seq).map(|()| DependencyCount {
+                    number: None,
+                    total: None,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DependencyCount, A::Error> {
+                let mut total = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "total" {
+                        total = map.next_value::<LooseU64>()?.0;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(DependencyCount {
+                    number: None,
+                    total,
+                })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A JSON object streamed entry by entry into a callback (each value read as `T`, then
+/// dropped); any other value is skipped unread. Yields whether it was an object.
+struct EntriesSeed<T, F>(F, std::marker::PhantomData<fn(T)>);
+
+impl<'de, T, F> serde::de::DeserializeSeed<'de> for EntriesSeed<T, F>
+where
+    T: serde::Deserialize<'de>,
+    F: FnMut(String, T),
+{
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T, F> serde::de::Visitor<'de> for EntriesSeed<T, F>
+where
+    T: serde::Deserialize<'de>,
+    F: FnMut(String, T),
+{
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    accept_any_scalar!(false);
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
+        drain_seq(seq).map(|()| false)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<bool, A::Error> {
+        while let Some((key, value)) = map.next_entry::<String, T>()? {
+            (self.0)(key, value);
+        }
+        Ok(true)
+    }
+}
+
+/// A JSON list streamed element by element into a callback (each read as `T`, then dropped);
+/// any other value is skipped unread. Yields whether it was a list.
+struct ElementsSeed<T, F>(F, std::marker::PhantomData<fn(T)>);
+
+impl<'de, T, F> serde::de::DeserializeSeed<'de> for ElementsSeed<T, F>
+where
+    T: serde::Deserialize<'de>,
+    F: FnMut(T),
+{
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T, F> serde::de::Visitor<'de> for ElementsSeed<T, F>
+where
+    T: serde::Deserialize<'de>,
+    F: FnMut(T),
+{
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    accept_any_scalar!(false);
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<bool, A::Error> {
+        while let Some(element) = seq.next_element::<T>()? {
+            (self.0)(element);
+        }
+        Ok(true)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        drain_map(map).map(|()| false)
+    }
+}
+
+/// [`EntriesSeed`] over `f`.
+fn entries<T, F: FnMut(String, T)>(f: F) -> EntriesSeed<T, F> {
+    EntriesSeed(f, std::marker::PhantomData)
+}
+
+/// [`ElementsSeed`] over `f`.
+fn elements<T, F: FnMut(T)>(f: F) -> ElementsSeed<T, F> {
+    ElementsSeed(f, std::marker::PhantomData)
+}
+
+fn drain_seq<'de, A: serde::de::SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+fn drain_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map
+        .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+        .is_some()
+    {}
+    Ok(())
 }
 
 /// `pip-audit -f json`: `{"dependencies": [...], "fixes": [...]}` or (older) a bare list.
@@ -894,73 +1321,183 @@ impl<'de> serde::de::Visitor<'de> for PipSeed<'_> {
     }
 }
 
-/// `osv-scanner --format json`.
+/// `osv-scanner --format json`, from a whole document. [`parse`] streams instead
+/// ([`osv_stream`]); this reader is kept to check that both agree.
 pub fn osv(document: &Value) -> Result<AuditSummary, ParseError> {
     let results = document
         .get("results")
         .and_then(Value::as_array)
         .ok_or_else(|| wrong("an osv-scanner report", "JSON without a `results` list"))?;
-    let mut summary = AuditSummary {
-        tool: "osv-scanner".into(),
-        ..AuditSummary::default()
+    let mut state = OsvScan {
+        saw_results: true,
+        ..OsvScan::default()
     };
-    if results
-        .iter()
-        .all(|r| r["packages"].as_array().is_none_or(Vec::is_empty))
-    {
-        summary.incomplete.push(
-            "the osv-scanner report lists no package, so it cannot show what was scanned".into(),
-        );
-    }
     for result in results {
         for package in result["packages"].as_array().into_iter().flatten() {
-            let name = text(&package["package"]["name"]).unwrap_or_default();
-            let version = text(&package["package"]["version"]);
-            let groups = package["groups"].as_array().cloned().unwrap_or_default();
-            if groups.is_empty() {
-                // Older output without groups: one entry per vulnerability record.
-                for vuln in package["vulnerabilities"].as_array().into_iter().flatten() {
-                    summary.push(Vulnerability {
-                        id: text(&vuln["id"]).unwrap_or_default(),
-                        package: name.clone(),
-                        version: version.clone(),
-                        severity: Severity::Unknown,
-                        title: text(&vuln["summary"]),
-                        aliases: vuln["aliases"]
-                            .as_array()
-                            .map(|a| a.iter().filter_map(text).collect())
-                            .unwrap_or_default(),
-                    });
-                }
-            }
-            for group in groups {
-                let ids: Vec<String> = group["ids"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(text).collect())
-                    .unwrap_or_default();
-                let score = match &group["max_severity"] {
-                    Value::String(s) => s.trim().parse::<f64>().ok(),
-                    Value::Number(n) => n.as_f64(),
-                    _ => None,
-                };
-                let title = package["vulnerabilities"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|v| ids.iter().any(|id| v["id"].as_str() == Some(id)))
-                    .and_then(|v| text(&v["summary"]));
+            state.package(package);
+        }
+    }
+    state.finish()
+}
+
+/// What reading an osv-scanner report keeps: bounded.
+#[derive(Default)]
+struct OsvScan {
+    summary: AuditSummary,
+    saw_results: bool,
+    packages: u64,
+}
+
+impl OsvScan {
+    fn package(&mut self, package: &Value) {
+        self.packages += 1;
+        let summary = &mut self.summary;
+        let name = text(&package["package"]["name"]).unwrap_or_default();
+        let version = text(&package["package"]["version"]);
+        let groups = package["groups"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if groups.is_empty() {
+            // Older output without groups: one entry per vulnerability record.
+            for vuln in package["vulnerabilities"].as_array().into_iter().flatten() {
                 summary.push(Vulnerability {
-                    id: ids.first().cloned().unwrap_or_default(),
+                    id: text(&vuln["id"]).unwrap_or_default(),
                     package: name.clone(),
                     version: version.clone(),
-                    severity: score.map(Severity::from_score).unwrap_or(Severity::Unknown),
-                    title,
-                    aliases: ids.into_iter().skip(1).collect(),
+                    severity: Severity::Unknown,
+                    title: text(&vuln["summary"]),
+                    aliases: vuln["aliases"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(text).collect())
+                        .unwrap_or_default(),
                 });
             }
         }
+        for group in groups {
+            let ids: Vec<String> = group["ids"]
+                .as_array()
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default();
+            let score = match &group["max_severity"] {
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                Value::Number(n) => n.as_f64(),
+                _ => None,
+            };
+            let title = package["vulnerabilities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| ids.iter().any(|id| v["id"].as_str() == Some(id)))
+                .and_then(|v| text(&v["summary"]));
+            summary.push(Vulnerability {
+                id: ids.first().cloned().unwrap_or_default(),
+                package: name.clone(),
+                version: version.clone(),
+                severity: score.map(Severity::from_score).unwrap_or(Severity::Unknown),
+                title,
+                aliases: ids.into_iter().skip(1).collect(),
+            });
+        }
     }
-    Ok(summary)
+
+    fn finish(self) -> Result<AuditSummary, ParseError> {
+        if !self.saw_results {
+            return Err(wrong(
+                "an osv-scanner report",
+                "JSON without a `results` list",
+            ));
+        }
+        let mut summary = self.summary;
+        summary.tool = "osv-scanner".into();
+        if self.packages == 0 {
+            summary.incomplete.push(
+                "the osv-scanner report lists no package, so it cannot show what was scanned"
+                    .into(),
+            );
+        }
+        Ok(summary)
+    }
+}
+
+/// `osv-scanner --format json` read in one streaming pass: `results[].packages[]` package by
+/// package (each read, counted and dropped), everything else skipped unread.
+pub fn osv_stream(input: impl BufRead) -> Result<AuditSummary, ParseError> {
+    use serde::de::DeserializeSeed as _;
+    let mut state = OsvScan::default();
+    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    OsvSeed {
+        state: &mut state,
+        level: OsvLevel::Top,
+    }
+    .deserialize(&mut deserializer)
+    .map_err(ParseError::from_json)?;
+    deserializer.end().map_err(ParseError::from_json)?;
+    state.finish()
+}
+
+/// Where an [`OsvSeed`] is in an osv-scanner report.
+#[derive(Clone, Copy)]
+enum OsvLevel {
+    Top,
+    Results,
+    Result,
+}
+
+/// An osv-scanner report streamed down to its packages. Yields whether the value had the
+/// expected shape (an object, or the `results` list).
+struct OsvSeed<'a> {
+    state: &'a mut OsvScan,
+    level: OsvLevel,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for OsvSeed<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for OsvSeed<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an osv-scanner report")
+    }
+    accept_any_scalar!(false);
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let OsvLevel::Results = self.level else {
+            return drain_seq(seq).map(|()| false);
+        };
+        while seq
+            .next_element_seed(OsvSeed {
+                state: &mut *self.state,
+                level: OsvLevel::Result,
+            })?
+            .is_some()
+        {}
+        Ok(true)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match (self.level, key.as_str()) {
+                (OsvLevel::Top, "results") => {
+                    let is_list = map.next_value_seed(OsvSeed {
+                        state: &mut *self.state,
+                        level: OsvLevel::Results,
+                    })?;
+                    self.state.saw_results |= is_list;
+                }
+                (OsvLevel::Result, "packages") => {
+                    let state = &mut *self.state;
+                    map.next_value_seed(elements(|package: Value| state.package(&package)))?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(matches!(self.level, OsvLevel::Top | OsvLevel::Result))
+    }
 }
 
 /// The CVSS v3.0/v3.1 base score of a vector such as

@@ -411,16 +411,17 @@ fn read_line_bounded(
     Ok(LineRead { total, kept })
 }
 
-/// At most [`EXCERPT_CHARS`] characters of `line` around byte `at`, control characters shown
-/// as spaces.
+/// At most [`EXCERPT_CHARS`] characters of `line` around byte `at`, made inert
+/// ([`gonogo_core::text::inert`]): control characters, terminal escapes and workflow commands
+/// are shown escaped (`\x1b`), visible and harmless, as everywhere else gonogo prints
+/// untrusted text; nothing is dropped.
 fn excerpt_around(line: &[u8], at: usize) -> String {
     let start = at.saturating_sub(EXCERPT_CHARS / 2);
     let end = (start + EXCERPT_CHARS).min(line.len());
     let text = String::from_utf8_lossy(&line[start.min(end)..end]);
-    let mut excerpt: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    // The line's own end is not part of the excerpt.
+    let text = text.trim_end_matches(['\n', '\r']);
+    let mut excerpt = gonogo_core::text::inert(text).into_owned();
     let trimmed = excerpt.trim_end().len();
     excerpt.truncate(trimmed);
     if start > 0 {

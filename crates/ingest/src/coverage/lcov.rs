@@ -275,8 +275,11 @@ fn small_hash(text: &str) -> u64 {
     })
 }
 
+/// At most 60 characters of a field, for a message: made inert (control characters and
+/// terminal escapes shown escaped, not dropped), as all untrusted text gonogo prints.
 fn shorten(text: &str) -> String {
-    text.chars().take(60).collect()
+    let short: String = text.chars().take(60).collect();
+    gonogo_core::text::inert(&short).into_owned()
 }
 
 #[cfg(test)]

@@ -6,6 +6,21 @@ use gonogo_ingest::Kind;
 
 use crate::{collect, collect_error, value};
 
+/// The five severity counts of a parsed audit, critical first.
+fn parsed_values(parsed: &gonogo_ingest::Parsed) -> [f64; 5] {
+    ["critical", "high", "moderate", "low", "unknown"].map(|s| {
+        let (_, metric) = parsed
+            .metrics
+            .iter()
+            .find(|(name, _)| name == &format!("audit.{s}"))
+            .unwrap();
+        match metric.value {
+            gonogo_core::evidence::MetricValue::Value(v) => v,
+            _ => panic!("audit.{s} is not a value"),
+        }
+    })
+}
+
 fn severities(evidence: &gonogo_core::evidence::Evidence) -> [f64; 5] {
     ["critical", "high", "moderate", "low", "unknown"]
         .map(|s| value(evidence, &format!("audit.{s}")))
@@ -206,7 +221,7 @@ fn pip_audit_is_streamed_and_vulnerabilities_beyond_the_cap_are_counted() {
     assert_eq!(value(&evidence, "audit.unknown"), (total - 1) as f64);
 }
 
-/// The streaming readers (pip-audit, cargo-audit) read the committed reports exactly as the
+/// The streaming readers (every audit format) read the committed reports exactly as the
 /// whole-document readers do.
 #[test]
 fn streamed_audits_agree_with_the_whole_document_readers() {
@@ -224,4 +239,189 @@ fn streamed_audits_agree_with_the_whole_document_readers() {
     let streamed = audit::cargo_audit_stream(&bytes[..]).unwrap();
     assert_eq!(streamed, audit::cargo_audit(&document).unwrap());
     assert!(streamed.n_vulnerabilities() > 0);
+    for relative in ["audit/npm/npm7.json", "audit/npm/npm6.json"] {
+        let (bytes, document) = read(relative);
+        let streamed = audit::npm_audit_stream(&bytes[..]).unwrap();
+        let whole = audit::npm_audit(&document).unwrap();
+        // Both list in the order read (the whole document's map is sorted by key), so the
+        // evidence is compared: it sorts what it lists.
+        assert_eq!(streamed.n_vulnerabilities(), whole.n_vulnerabilities());
+        let (streamed, whole) = (streamed.into_parsed(), whole.into_parsed());
+        assert_eq!(
+            parsed_values(&streamed),
+            parsed_values(&whole),
+            "{relative}"
+        );
+        assert_eq!(
+            format!("{:?}", streamed.metrics),
+            format!("{:?}", whole.metrics),
+            "{relative}"
+        );
+        assert_eq!(streamed.details, whole.details, "{relative}");
+        assert!(streamed.details["vulnerability_count"].as_u64().unwrap() > 0);
+    }
+    let (bytes, _) = read("audit/npm/npm-error.json");
+    let error = audit::npm_audit_stream(&bytes[..]).unwrap_err().to_string();
+    assert!(error.contains("405 Method Not Allowed"), "{error}");
+    let (bytes, document) = read("audit/osv-scanner/report.json");
+    let streamed = audit::osv_stream(&bytes[..]).unwrap();
+    assert_eq!(streamed, audit::osv(&document).unwrap());
+    assert!(streamed.n_vulnerabilities() > 0);
+}
+
+/// Defect 4 (issue 15): npm audit (7+) is streamed package by package: a report of more
+/// distinct vulnerable packages than `MAX_KEPT` keeps `MAX_KEPT`, counts the rest by
+/// severity, and says so; its informational entries are capped the same way.
+#[test]
+fn npm_audit_is_streamed_and_packages_beyond_the_cap_are_counted() {
+    use gonogo_ingest::audit::MAX_KEPT;
+    use gonogo_ingest::parse_reader;
+    let n = MAX_KEPT + 1236;
+    let n_info = MAX_KEPT + 7;
+    let mut text = String::from(r#"{"auditReportVersion":2,"vulnerabilities":{"#);
+    for i in 0..n {
+        let severity = ["critical", "high", "moderate", "low"][i % 4];
+        text.push_str(&format!(
+            r#""pkg-{i}":{{"name":"pkg-{i}","severity":"{severity}","via":[{{"source":{i},"title":"t{i}","url":"https://github.com/advisories/GHSA-{i}"}}],"range":"<1.0.0"}},"#
+        ));
+    }
+    for i in 0..n_info {
+        text.push_str(&format!(
+            r#""info-{i}":{{"name":"info-{i}","severity":"info","via":[]}},"#
+        ));
+    }
+    text.pop();
+    let quarter = (n / 4) as u64;
+    text.push_str(&format!(
+        r#"}},"metadata":{{"vulnerabilities":{{"info":{n_info},"low":{quarter},"moderate":{quarter},"high":{quarter},"critical":{quarter},"total":{n}}},"dependencies":{{"prod":{n},"total":{total}}}}}}}"#,
+        total = n + n_info
+    ));
+    assert_eq!(n % 4, 0, "the metadata declares n / 4 per severity");
+    let parsed = parse_reader(Kind::NpmAudit, text.as_bytes()).unwrap();
+    assert_eq!(parsed.details["audit_tool"], "npm audit (v7+)");
+    assert_eq!(parsed.details["vulnerability_count"], n as u64);
+    assert_eq!(parsed.details["dependencies_checked"], (n + n_info) as u64);
+    assert_eq!(
+        parsed.details["warnings"].as_array().unwrap().len(),
+        0,
+        "the declared totals match what was read: {}",
+        parsed.details["warnings"]
+    );
+    assert_eq!(
+        parsed.details["truncated"],
+        format!(
+            "truncated: {} vulnerabilities beyond {MAX_KEPT} counted by severity, not listed; \
+             ignore rules were not applied to them. truncated: 7 informational entries beyond \
+             {MAX_KEPT} not listed",
+            n - MAX_KEPT
+        )
+    );
+    assert_eq!(
+        parsed.details["informational"].as_array().unwrap().len(),
+        MAX_KEPT
+    );
+    let q = quarter as f64;
+    assert_eq!(parsed_values(&parsed), [q, q, q, q, 0.0]);
+}
+
+/// Defect 4 (issue 15): npm audit 6 (`advisories`, one entry per advisory) and osv-scanner
+/// (`results[].packages[]`) are streamed too: more entries than `MAX_KEPT` are all counted.
+#[test]
+fn npm_6_and_osv_are_streamed_and_entries_beyond_the_cap_are_counted() {
+    use gonogo_ingest::audit::MAX_KEPT;
+    use gonogo_ingest::parse_reader;
+    let n = MAX_KEPT + 501;
+    let mut text = String::from(r#"{"advisories":{"#);
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            r#""{i}":{{"module_name":"m{i}","severity":"high","url":"https://npmjs.com/advisories/{i}","cves":["CVE-2026-{i}"]}}"#
+        ));
+    }
+    text.push_str(r#"},"metadata":{"dependencies":40,"devDependencies":2}}"#);
+    let parsed = parse_reader(Kind::NpmAudit, text.as_bytes()).unwrap();
+    assert_eq!(parsed.details["audit_tool"], "npm audit (v6)");
+    assert_eq!(parsed.details["vulnerability_count"], n as u64);
+    assert_eq!(parsed.details["dependencies_checked"], 42);
+    assert!(
+        parsed.details["truncated"]
+            .as_str()
+            .unwrap()
+            .starts_with("truncated: 501 vulnerabilities beyond "),
+        "{}",
+        parsed.details["truncated"]
+    );
+
+    // osv-scanner: many results, each with a few packages, each with one group.
+    let packages = MAX_KEPT + 99;
+    let mut text = String::from(r#"{"results":["#);
+    for i in 0..packages {
+        if i % 3 == 0 {
+            if i > 0 {
+                text.push_str("]},");
+            }
+            text.push_str(&format!(
+                r#"{{"source":{{"path":"lock{i}","type":"lockfile"}},"packages":["#
+            ));
+        } else {
+            text.push(',');
+        }
+        let score = ["9.8", "7.5", "5.0", "2.0", ""][i % 5];
+        text.push_str(&format!(
+            r#"{{"package":{{"name":"p{i}","version":"1.0.{i}","ecosystem":"npm"}},"vulnerabilities":[{{"id":"GHSA-{i}","summary":"s{i}","aliases":["CVE-{i}"]}},{{"id":"CVE-{i}"}}],"groups":[{{"ids":["GHSA-{i}","CVE-{i}"],"max_severity":"{score}"}}]}}"#
+        ));
+    }
+    text.push_str("]}]}");
+    let parsed = parse_reader(Kind::Osv, text.as_bytes()).unwrap();
+    assert_eq!(parsed.details["audit_tool"], "osv-scanner");
+    assert_eq!(parsed.details["vulnerability_count"], packages as u64);
+    assert!(parsed.incomplete.is_empty(), "{:?}", parsed.incomplete);
+    assert_eq!(
+        parsed.details["truncated"],
+        format!(
+            "truncated: 99 vulnerabilities beyond {MAX_KEPT} counted by severity, not listed; \
+             ignore rules were not applied to them"
+        )
+    );
+    let per_band = (packages / 5) as f64;
+    let expected = [per_band; 5];
+    assert_eq!(
+        packages % 5,
+        4,
+        "bands 0..4 get one more each except the last"
+    );
+    let got = parsed_values(&parsed);
+    assert_eq!(
+        got,
+        [
+            expected[0] + 1.0,
+            expected[1] + 1.0,
+            expected[2] + 1.0,
+            expected[3] + 1.0,
+            expected[4]
+        ]
+    );
+}
+
+/// A report whose shape is not the one named is refused, streamed or not.
+#[test]
+fn streamed_npm_and_osv_refuse_other_shapes() {
+    use gonogo_ingest::{ParseError, audit};
+    for text in [r#"[1,2]"#, r#"{"vulns":{}}"#, "3"] {
+        let wrong = |result: Result<audit::AuditSummary, ParseError>| {
+            matches!(result, Err(ParseError::WrongKind { .. }))
+        };
+        assert!(wrong(audit::npm_audit_stream(text.as_bytes())), "{text}");
+        assert!(wrong(audit::osv_stream(text.as_bytes())), "{text}");
+    }
+    // `results` that is not a list is not an osv-scanner report.
+    assert!(matches!(
+        audit::osv_stream(r#"{"results":{"packages":[]}}"#.as_bytes()),
+        Err(ParseError::WrongKind { .. })
+    ));
+    // A report with no package says so instead of claiming a clean scan.
+    let empty = audit::osv_stream(r#"{"results":[{"packages":[]}]}"#.as_bytes()).unwrap();
+    assert_eq!(empty.incomplete.len(), 1);
 }

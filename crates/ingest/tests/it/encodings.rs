@@ -19,7 +19,7 @@ fn failing(relative: &str) -> (String, String, (u64, u64)) {
 }
 
 #[test]
-fn junit_utf16_is_decoded() {
+fn defect_15_junit_utf16_is_decoded() {
     let (name, message, failed) = failing("encodings/junit-utf8.xml");
     assert_eq!(name, "naïve façade");
     assert!(message.contains("« été »"), "{message}");
@@ -42,7 +42,7 @@ fn junit_utf16_is_decoded() {
 }
 
 #[test]
-fn junit_declared_latin1_is_decoded_not_mangled() {
+fn defect_15_junit_declared_latin1_is_decoded_not_mangled() {
     let (name, message, failed) = failing("encodings/junit-latin1.xml");
     assert_eq!(name, "naïve façade");
     assert!(message.contains("« été »"), "{message}");
@@ -53,7 +53,7 @@ fn junit_declared_latin1_is_decoded_not_mangled() {
 }
 
 #[test]
-fn xml_in_an_unknown_encoding_is_refused_by_name() {
+fn defect_15_xml_in_an_unknown_encoding_is_refused_by_name() {
     match collect_error(Kind::Junit, "encodings/junit-unknown-encoding.xml") {
         IngestError::Malformed { message, path, .. } => {
             assert!(message.contains("\"EBCDIC-XYZ\""), "{message}");
@@ -64,7 +64,7 @@ fn xml_in_an_unknown_encoding_is_refused_by_name() {
 }
 
 #[test]
-fn utf8_bom_is_accepted_by_json_and_lcov_readers() {
+fn defect_15_utf8_bom_is_accepted_by_json_and_lcov_readers() {
     let plain = collect(Kind::Lcov, "coverage/coverage.py/coverage.lcov");
     let bom = collect(Kind::Lcov, "encodings/coverage-bom.lcov");
     assert_eq!(

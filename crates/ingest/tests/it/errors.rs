@@ -203,6 +203,32 @@ fn hash_is_of_the_file_bytes() {
     assert_eq!(evidence.sha256, gonogo_core::evidence::sha256_hex(content));
 }
 
+/// Defects 3 and 11 (issue 15): an LCOV line's control characters and terminal escapes are
+/// neither dropped nor passed through: the error's message and excerpt show them escaped
+/// (`\x1b`), visible and inert, as everywhere else gonogo prints untrusted text.
+#[test]
+fn issue_15_defect_11_lcov_excerpt_control_characters_are_inert_not_dropped() {
+    let lcov = b"SF:a.c\nDA:1\x1b]0;pwned\x07\x1b[2J,1\nend_of_record\n";
+    let error = error_of(Kind::Lcov, "escapes.info", lcov);
+    let IngestError::Malformed {
+        line,
+        excerpt,
+        message,
+        ..
+    } = &error
+    else {
+        panic!("{error}");
+    };
+    assert_eq!(*line, 2);
+    assert_eq!(excerpt, "DA:1\\x1b]0;pwned\\x07\\x1b[2J,1");
+    assert!(message.contains("1\\x1b]0;pwned\\x07\\x1b[2J"), "{message}");
+    let text = error.to_string();
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+}
+
 /// Defect 1 (issue 15): a device is refused at once, by what it is, never read to its end.
 #[test]
 fn collect_refuses_dev_zero_at_once() {

@@ -1,0 +1,297 @@
+//! Issue 15, the defects that had no end-to-end test named after them: 2 (histogram headers
+//! declaring huge ranges), 5 and 6 (durations, threads, connections and rates out of range),
+//! 12 (policy numbers out of range), 13 (a typo in `[harden]`), and the rule behind 13 for
+//! every engine section: each unknown key of `[load.NAME]`, `[[probe]]`, `[observe]`,
+//! `[harden]` and `[[prometheus]]` is reported at the key, all in one round, exit 2, before
+//! any command runs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .env_remove("CI")
+        .output()
+        .expect("the binary runs")
+}
+
+fn console(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `(line, column)`, 1-based, of the first occurrence of `needle` in `text`.
+fn line_column(text: &str, needle: &str) -> (usize, usize) {
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in the policy"));
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+const ENGINE_TYPOS: &str = r#"
+[target]
+base_url = "http://127.0.0.1:9"
+
+[[command]]
+name = "marker"
+run = "touch command-ran.txt"
+
+[load.api]
+path = "/"
+rat = 100
+duration = "1s"
+
+[[probe]]
+name = "health"
+path = "/health"
+timeoutt = "2s"
+
+[observe]
+timout = 5
+
+[harden]
+pahts = ["/"]
+
+[harden.auth]
+tokn_env = "GONOGO_TOKEN"
+
+[[prometheus]]
+name = "up"
+url = "http://127.0.0.1:9"
+query = "up"
+stpe = "1m"
+
+[[gate]]
+area = "delivery"
+metric = "command.marker.exit_code"
+expect = "value == 0"
+"#;
+
+/// Issue 15 ("validate everything before running anything"): a misspelt key in any engine
+/// section is reported with the file, its line and column, a caret at the key and the key it
+/// was probably meant to be; every one of them in one round; exit 2; no command runs.
+#[test]
+fn issue_15_defect_13_every_engine_section_reports_each_unknown_key_at_the_key_before_anything_runs()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gonogo.toml"), ENGINE_TYPOS).unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        !dir.path().join("command-ran.txt").exists(),
+        "a command ran before the policy was checked"
+    );
+    for (section, key, meant) in [
+        ("[load.api]", "rat", "rate"),
+        ("[[probe]] health", "timeoutt", "timeout"),
+        ("[observe]", "timout", "timeout"),
+        ("[harden]", "pahts", "paths"),
+        ("[harden.auth]", "tokn_env", "token_env"),
+        ("[[prometheus]] up", "stpe", "step"),
+    ] {
+        assert!(
+            text.contains(&format!("{section}: unknown key `{key}`")),
+            "{section} {key}:\n{text}"
+        );
+        let (line, column) = line_column(ENGINE_TYPOS, &format!("{key} ="));
+        assert!(
+            text.contains(&format!("gonogo.toml:{line}:{column}]")),
+            "{key} is on line {line}:\n{text}"
+        );
+        assert!(text.contains(&format!("`{meant}`")), "{meant}:\n{text}");
+    }
+    assert!(text.contains("did you mean `rate`?"), "{text}");
+    assert!(text.contains("6 problems in the policy"), "{text}");
+}
+
+/// Defect 13: a typo in `[harden]` is found before the commands run, and the run exits 2.
+#[test]
+fn issue_15_defect_13_a_harden_typo_stops_the_run_before_its_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[[command]]\nname = \"marker\"\nrun = \"touch command-ran.txt\"\n\n[harden]\nrequest_timeout = \"2s\"\nstrict_secure_cookeis = true\n\n[[gate]]\narea = \"delivery\"\nmetric = \"command.marker.exit_code\"\nexpect = \"value == 0\"\n";
+    std::fs::write(dir.path().join("gonogo.toml"), policy).unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(!dir.path().join("command-ran.txt").exists());
+    assert!(
+        text.contains("[harden]: unknown key `strict_secure_cookeis`"),
+        "{text}"
+    );
+    assert!(text.contains("gonogo.toml:10:1]"), "{text}");
+    assert!(
+        text.contains("did you mean `strict_secure_cookies`?"),
+        "{text}"
+    );
+}
+
+/// Defect 2: an evidence file of 200 histograms whose headers each declare 1..2^63 at 5
+/// significant digits (about 48 MB each if allocated) is refused, naming the problem, without
+/// the memory: `gonogo gate` stays small and exits 3.
+#[test]
+fn issue_15_defect_2_histogram_headers_declaring_huge_ranges_are_refused_small() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut header = Vec::new();
+    for word in [0x1c84_9303u32, 0, 0, 5] {
+        header.extend_from_slice(&word.to_be_bytes());
+    }
+    header.extend_from_slice(&1u64.to_be_bytes());
+    header.extend_from_slice(&(1u64 << 63).to_be_bytes());
+    header.extend_from_slice(&1.0f64.to_be_bytes());
+    let mut deflate = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    deflate.write_all(&header).unwrap();
+    let deflated = deflate.finish().unwrap();
+    let mut encoded = Vec::new();
+    encoded.extend_from_slice(&0x1c84_9304u32.to_be_bytes());
+    encoded.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
+    encoded.extend_from_slice(&deflated);
+    let histogram = base64::engine::general_purpose::STANDARD.encode(&encoded);
+    let metrics: serde_json::Map<String, serde_json::Value> = (0..200)
+        .map(|i| {
+            (
+                format!("load.h{i}.latency"),
+                serde_json::json!({"unit": "us", "histogram": histogram}),
+            )
+        })
+        .collect();
+    let record = serde_json::json!({
+        "gonogo_evidence": 1, "kind": "load",
+        "source": {"type": "url", "location": "http://127.0.0.1/"},
+        "sha256": "0".repeat(64), "collected_at": "2026-11-25T12:00:00Z",
+        "tool": {"name": "x", "version": "1"}, "metrics": metrics,
+    });
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(evidence.join("hostile.json"), record.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[gate]]\nname = \"p95\"\narea = \"performance\"\nmetric = \"load.h0.latency\"\nexpect = \"p(95) < 500ms\"\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let output = gonogo(
+        &["gate", "--evidence-dir", "evidence", "--no-write"],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(text.contains("hostile.json"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    // The largest child so far (every child of this test binary is a small gonogo).
+    assert!(
+        usage.max_rss() < 100 * 1024,
+        "peak RSS {} KiB",
+        usage.max_rss()
+    );
+}
+
+/// Defect 5: a duration beyond every range is exit 2 with a message, not a panic (exit 101),
+/// as a flag and through `[load.NAME]`.
+#[test]
+fn issue_15_defect_5_a_huge_duration_is_exit_2_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gonogo(
+        &[
+            "load",
+            "http://127.0.0.1:9/",
+            "--duration",
+            "99999999999999999999h",
+        ],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("99999999999999999999h"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[load.api]\nduration = \"99999999999999999999h\"\n\n[[gate]]\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) < 500ms\"\n",
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("[load.api]"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+/// Defect 6: `--threads 100000`, `-c 100000000` and `--rate 1e10` are refused at once (exit
+/// 2, the range named) instead of aborting, taking gigabytes or running on.
+#[test]
+fn issue_15_defect_6_threads_connections_and_rates_have_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, range) in [
+        ("--threads", "100000", "1024"),
+        ("-c", "100000000", "20000"),
+        ("--rate", "1e10", "10000000"),
+    ] {
+        let started = Instant::now();
+        let output = gonogo(
+            &[
+                "load",
+                "http://127.0.0.1:9/",
+                flag,
+                value,
+                "--duration",
+                "1s",
+            ],
+            dir.path(),
+        );
+        let text = console(&output);
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}: {text}");
+        assert!(
+            text.replace([',', '_'], "").contains(range),
+            "{flag} {value} names its range: {text}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(20), "{flag}");
+    }
+}
+
+/// Defect 12: `rate < 101%`, a bare `rate < 1.5` and `1e309ms` are policy errors (exit 2),
+/// and a flag's duration is held to the same check. (`rate < -1%` is the relative threshold
+/// of the policy language, the baseline's rate less 1 %, so it is a valid gate.)
+#[test]
+fn issue_15_defect_12_numbers_out_of_range_are_policy_and_flag_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for expect in ["rate < 101%", "rate < 1.5", "p(95) < 1e309ms"] {
+        let metric = if expect.starts_with("rate") {
+            "load.api.errors"
+        } else {
+            "load.api.latency"
+        };
+        std::fs::write(
+            dir.path().join("gonogo.toml"),
+            format!(
+                "[[gate]]\nname = \"g\"\narea = \"performance\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n"
+            ),
+        )
+        .unwrap();
+        let output = gonogo(&["gate", "--no-write"], dir.path());
+        let text = console(&output);
+        assert_eq!(output.status.code(), Some(2), "{expect}: {text}");
+        assert!(text.contains("problem"), "{expect}: {text}");
+    }
+    let output = gonogo(
+        &["probe", "http://127.0.0.1:9/", "--timeout", "1e309ms"],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
