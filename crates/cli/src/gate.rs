@@ -97,6 +97,8 @@ pub struct GateArgs {
 
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
+
+    #[command(flatten)]
     pub history: crate::history::RecordArgs,
 }
 

@@ -99,6 +99,8 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
+
+    #[command(flatten)]
     pub history: crate::history::RecordArgs,
 }
 

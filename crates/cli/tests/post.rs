@@ -19,7 +19,7 @@ fn text(output: &Output) -> String {
 }
 
 fn sample_verdict() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/verdict/sample-no-go.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../publish/tests/data/sample-no-go.json")
 }
 
 fn report_github(server: &Server, dir: &Path) -> Output {

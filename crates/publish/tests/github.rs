@@ -19,7 +19,7 @@ const TOKEN: &str = "ghs_test_token_never_printed_123";
 
 fn doc() -> gonogo_report::json::VerdictV1 {
     gonogo_report::json::parse_document(include_str!(
-        "../../../fuzz/corpus/verdict/sample-no-go.json"
+        "data/sample-no-go.json"
     ))
     .unwrap()
 }

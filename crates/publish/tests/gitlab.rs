@@ -17,7 +17,7 @@ type Shared = Arc<Mutex<Vec<(u64, String)>>>;
 
 fn doc() -> gonogo_report::json::VerdictV1 {
     gonogo_report::json::parse_document(include_str!(
-        "../../../fuzz/corpus/verdict/sample-no-go.json"
+        "data/sample-no-go.json"
     ))
     .unwrap()
 }

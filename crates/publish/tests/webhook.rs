@@ -10,7 +10,7 @@ use serde_json::json;
 
 fn doc() -> gonogo_report::json::VerdictV1 {
     gonogo_report::json::parse_document(include_str!(
-        "../../../fuzz/corpus/verdict/sample-no-go.json"
+        "data/sample-no-go.json"
     ))
     .unwrap()
 }
