@@ -18,10 +18,7 @@ type Shared = Arc<Mutex<Vec<(u64, String)>>>;
 const TOKEN: &str = "ghs_test_token_never_printed_123";
 
 fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!(
-        "data/sample-no-go.json"
-    ))
-    .unwrap()
+    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
 }
 
 fn fast() -> Retry {

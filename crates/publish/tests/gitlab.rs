@@ -16,10 +16,7 @@ use serde_json::json;
 type Shared = Arc<Mutex<Vec<(u64, String)>>>;
 
 fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!(
-        "data/sample-no-go.json"
-    ))
-    .unwrap()
+    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
 }
 
 fn fast() -> Retry {

@@ -9,10 +9,7 @@ use gonogo_publish::webhook::{self, Format, NotifyError, Webhook};
 use serde_json::json;
 
 fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!(
-        "data/sample-no-go.json"
-    ))
-    .unwrap()
+    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
 }
 
 fn hook(url: String, format: Format) -> Webhook {
