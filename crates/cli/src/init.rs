@@ -200,16 +200,18 @@ fn check_target(url: &str) -> anyhow::Result<()> {
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
         .ok_or_else(|| anyhow!("--target `{url}` must start with http:// or https://"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
+    if rest
+        .split(['/', '?', '#'])
+        .next()
+        .is_some_and(|a| a.contains('@'))
+    {
         return Err(anyhow!(
             "--target must not carry credentials; give tokens through the environment"
         ));
     }
-    let host = authority
-        .strip_prefix('[')
-        .and_then(|h| h.split(']').next())
-        .unwrap_or_else(|| authority.rsplit_once(':').map_or(authority, |(h, _)| h));
+    // The policy's own reading of a URL's host, and the engines' one loopback rule.
+    let origin = gonogo_core::policy::origin(url);
+    let host = gonogo_core::policy::host_of(&origin).unwrap_or_default();
     if !gonogo_io::net::is_loopback_host(host) {
         return Err(anyhow!(
             "--target `{url}`: gonogo only sends traffic to loopback (127.0.0.0/8, ::1, *.localhost)"

@@ -1205,8 +1205,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         }
     }
 
-    // 5. Decision and reports.
-    // 5. Exactly what `gonogo gate` does on this run's evidence.
+    // 5. Decision and reports: exactly what `gonogo gate` does on this run's evidence.
     step(5, total, "decision and reports");
     if let Some(commit) = &candidate.commit {
         crate::pipeline::stamp_commit(&evidence, commit).map_err(Failure::evidence)?;

@@ -633,7 +633,8 @@ pub fn origin(url: &str) -> String {
     }
 }
 
-fn host_of(origin: &str) -> Option<&str> {
+/// The host of an [`origin`] (`[::1]` keeps its brackets); `None` for text that is not a URL.
+pub fn host_of(origin: &str) -> Option<&str> {
     let (_, authority) = origin.split_once("://")?;
     Some(match authority.rfind(']') {
         Some(close) => &authority[..=close],
