@@ -117,7 +117,7 @@ pub fn append_changes(
     let location = location(args.history.as_deref(), policy_path, Some(&loaded.text));
     let env = loaded.policy.env.clone().unwrap_or_default();
     let previous = gonogo_history::open(&location)
-        .and_then(|store| store.find(&service(loaded), &env, &Selector::Last));
+        .and_then(|store| store.find(&service(loaded), &env, &Selector::Last, None));
     let Ok(Some(previous)) = previous else {
         return;
     };
@@ -169,6 +169,7 @@ fn new_run<'a>(
             recorded_at,
             judged_in_past,
             decision: document.verdict.clone(),
+            policy_sha256: Some(loaded.sha256.clone()),
         },
         verdict: verdict_json.to_owned(),
         gates: document.gates.iter().map(gate_row).collect(),
@@ -229,7 +230,9 @@ pub fn read_baseline(
             "--baseline {text}: the history cannot be read: {e}"
         ))
     })?;
-    let found = match store.find(&service, &env, &selector) {
+    // `last` and `last-go` only pick a run judged under this very policy: a GO under a laxer
+    // one (a dry run with another gonogo.toml) must not become the bar this one is held to.
+    let found = match store.find(&service, &env, &selector, Some(&loaded.sha256)) {
         Ok(found) => found,
         Err(HistoryError::UnknownRun(_)) => {
             return Err(Failure::usage(anyhow!(
@@ -241,7 +244,7 @@ pub fn read_baseline(
     };
     let Some(run) = found else {
         eprintln!(
-            "warning: --baseline {text}: the history {} has no {} run of `{}`{}: relative gates have no baseline",
+            "warning: --baseline {text}: the history {} has no {} run of `{}`{} judged under this policy (sha256 {}): relative gates have no baseline\nhint: runs judged under another version of the policy, or with --now in the past, are not picked; to compare with one anyway, `gonogo history pin RUN --as NAME` and pass --baseline NAME",
             location.display(),
             if selector == Selector::LastGo {
                 "GO"
@@ -253,7 +256,8 @@ pub fn read_baseline(
                 String::new()
             } else {
                 format!(" in {env}")
-            }
+            },
+            &loaded.sha256[..loaded.sha256.len().min(12)]
         );
         return Ok(None);
     };
@@ -473,7 +477,7 @@ pub fn history(args: HistoryArgs) -> Result<Exit, Failure> {
         Some(HistoryCommand::Show { run }) => {
             let stored = match store.show(&run) {
                 Err(HistoryError::UnknownRun(_)) => store
-                    .find("", "", &Selector::Named(run.clone()))
+                    .find("", "", &Selector::Named(run.clone()), None)
                     .map_err(history_failure)?
                     .ok_or_else(|| history_failure(HistoryError::UnknownRun(run.clone())))?,
                 other => other.map_err(history_failure)?,

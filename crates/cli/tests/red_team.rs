@@ -392,3 +392,154 @@ fn a_release_tag_is_judged_by_the_production_profile_and_other_commits_do_not_co
         both(&elsewhere)
     );
 }
+
+/// Issue 18's red team: a dry run (`gate --no-write`) of a slow build under a laxer policy was
+/// recorded as GO in the history, and the next `--baseline last-go` compared the real policy's
+/// relative gate with that slow run, so a 3× regression passed. `last` and `last-go` now pick
+/// only runs judged under the same policy text, as they happened (not re-judged with `--now`).
+#[test]
+fn a_go_under_a_laxer_policy_or_a_rejudgement_is_never_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let strict = r#"[policy]
+name = "checkout"
+
+[[gate]]
+name = "latency budget"
+area = "performance"
+metric = "custom.checkout.latency"
+expect = "p(95) < 1s"
+
+[[gate]]
+name = "no regression"
+area = "performance"
+metric = "custom.checkout.latency"
+expect = "p(95) <= +10%"
+"#;
+    // Same service name, no relative gate: anything under a second is GO.
+    let lax = r#"[policy]
+name = "checkout"
+
+[[gate]]
+name = "latency budget"
+area = "performance"
+metric = "custom.checkout.latency"
+expect = "p(95) < 1s"
+"#;
+    std::fs::write(dir.path().join("gonogo.toml"), strict).unwrap();
+    std::fs::write(dir.path().join("lax.toml"), lax).unwrap();
+    for (folder, base) in [("fast", 100), ("slow", 300)] {
+        let samples: Vec<String> = (0..300).map(|i| format!("{}ms", base + i % 20)).collect();
+        let output = gonogo(
+            &[
+                "record",
+                "custom.checkout.latency",
+                "--samples",
+                &samples.join(","),
+                "--source",
+                "timings",
+                "--evidence-dir",
+                folder,
+            ],
+            dir.path(),
+        );
+        assert!(output.status.success(), "{}", both(&output));
+    }
+    let gate = |args: &[&str]| {
+        let mut all = vec!["gate", "--json", "--no-write"];
+        all.extend_from_slice(args);
+        gonogo(&all, dir.path())
+    };
+    // The honest release: fast, judged twice under the real policy; the second time its
+    // relative gate compares with the first (`last`: same policy, NO-GO for want of a
+    // baseline), passes, and the run is GO.
+    let first = gate(&["--evidence-dir", "fast", "--policy", "gonogo.toml"]);
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "no baseline yet: {}",
+        both(&first)
+    );
+    let honest = gate(&[
+        "--evidence-dir",
+        "fast",
+        "--policy",
+        "gonogo.toml",
+        "--baseline",
+        "last",
+    ]);
+    assert_eq!(honest.status.code(), Some(0), "{}", both(&honest));
+    // The dry runs: the slow build, GO under the lax policy, and GO re-judged in the past
+    // under the lax policy again; both recorded.
+    let dry = gate(&["--evidence-dir", "slow", "--policy", "lax.toml"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", both(&dry));
+    let past = gate(&[
+        "--evidence-dir",
+        "slow",
+        "--policy",
+        "lax.toml",
+        "--now",
+        "2026-01-01T00:00:00Z",
+    ]);
+    let listed = gonogo(&["history", "--json"], dir.path());
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert!(
+        runs.as_array().unwrap().len() >= 2,
+        "the dry runs are recorded: {runs} {}",
+        both(&past)
+    );
+
+    // The slow build under the real policy against last-go: never the lax run.
+    let judged = gate(&[
+        "--evidence-dir",
+        "slow",
+        "--policy",
+        "gonogo.toml",
+        "--baseline",
+        "last-go",
+    ]);
+    let verdict: serde_json::Value =
+        serde_json::from_slice(&judged.stdout).unwrap_or_else(|e| panic!("{e}: {}", both(&judged)));
+    assert_eq!(verdict["verdict"], "NO-GO", "{}", both(&judged));
+    let regression = verdict["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "no regression")
+        .unwrap();
+    assert_eq!(regression["status"], "fail", "{regression}");
+    // Picked: the honest GO, the newest run judged under this policy as it happened.
+    let listed = gonogo(&["history", "--json"], dir.path());
+    let runs: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let honest_id = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["decision"] == "GO")
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let source = verdict["baseline"]["source"].as_str().unwrap();
+    assert!(
+        honest_id.iter().any(|id| source.contains(id.as_str())),
+        "{source}"
+    );
+
+    // With only the lax runs in a fresh history, last-go finds nothing: no baseline, never a
+    // pass.
+    std::fs::remove_dir_all(dir.path().join(".gonogo")).unwrap();
+    let dry = gate(&["--evidence-dir", "slow", "--policy", "lax.toml"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", both(&dry));
+    let alone = gate(&[
+        "--evidence-dir",
+        "slow",
+        "--policy",
+        "gonogo.toml",
+        "--baseline",
+        "last-go",
+    ]);
+    assert_eq!(alone.status.code(), Some(1), "{}", both(&alone));
+    assert!(
+        text(&alone.stderr).contains("judged under this policy"),
+        "{}",
+        both(&alone)
+    );
+}

@@ -75,6 +75,7 @@ fn run(i: usize, shared: &[Evidence]) -> (RunMeta, String, Vec<GateRow>, Vec<Evi
             recorded_at: at,
             judged_in_past: false,
             decision: decision.into(),
+            policy_sha256: Some("policy-a".into()),
         },
         format!("{{\"gonogo_verdict\":1,\"verdict\":\"{decision}\",\"run\":{i}}}"),
         gates,
@@ -176,7 +177,7 @@ fn main() {
     assert_eq!(points.len(), 20.min(runs));
     let (last_go, found) = time(21, || {
         store
-            .find("checkout", "staging", &Selector::LastGo)
+            .find("checkout", "staging", &Selector::LastGo, None)
             .expect("a baseline")
     });
     let found = found.expect("a GO run");

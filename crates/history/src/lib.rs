@@ -82,6 +82,10 @@ pub struct RunMeta {
     pub judged_in_past: bool,
     /// `GO` or `NO-GO`.
     pub decision: String,
+    /// The SHA-256 of the policy text the run was judged under (`None` in runs recorded
+    /// before the history kept it): `last` and `last-go` only pick runs of the same policy.
+    #[serde(default)]
+    pub policy_sha256: Option<String>,
 }
 
 impl RunMeta {
@@ -259,12 +263,16 @@ pub trait Store {
     ) -> Result<Vec<SeriesPoint>, HistoryError>;
 
     /// The run a selector names for a service and env (`""`: none), `None` when there is no
-    /// such run (no run yet, no GO yet).
+    /// such run (no run yet, no GO yet). With `policy` (a policy's SHA-256), `last` and
+    /// `last-go` only consider runs judged under that policy as they happened (never a
+    /// re-judgement with `--now` in the past): a baseline must have passed the same gates.
+    /// A run named by id or pin is found whatever its policy: naming it is the choice.
     fn find(
         &self,
         service: &str,
         env: &str,
         selector: &Selector,
+        policy: Option<&str>,
     ) -> Result<Option<StoredRun>, HistoryError>;
 
     /// Pins a run under a name (replacing what the name pinned before).

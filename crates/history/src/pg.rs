@@ -19,7 +19,7 @@ pub struct PgStore {
 }
 
 const RUN_COLUMNS: &str = "r.seq, r.id, r.service, r.env, r.commit_sha, r.branch, r.tags, r.ci_run, \
-     r.evaluated_at, r.recorded_at, r.judged_in_past, r.decision";
+     r.evaluated_at, r.recorded_at, r.judged_in_past, r.decision, r.policy_sha256";
 
 const GATE_COLUMNS: &str = "g.name, g.metric, g.aggregate, g.expect, g.status, g.reason, g.unit, \
      g.point, g.lower, g.upper, g.has_pair, g.pair_lower, g.pair_upper, g.n, g.k, g.threshold";
@@ -120,7 +120,7 @@ impl PgStore {
             )
             .map_err(|e| self.db(e))?;
         let (_, id, meta) = run_row(&row)?;
-        let verdict: String = row.get(12);
+        let verdict: String = row.get(13);
         let gates = client
             .query(
                 &format!("SELECT {GATE_COLUMNS} FROM gates g WHERE g.run_seq = $1 ORDER BY g.ord"),
@@ -188,6 +188,7 @@ fn run_row(row: &Row) -> Result<(i64, String, RunMeta), HistoryError> {
             recorded_at: timestamp(9)?,
             judged_in_past: row.get::<_, i32>(10) != 0,
             decision: row.get(11),
+            policy_sha256: row.get(12),
         },
     ))
 }
@@ -237,8 +238,9 @@ impl Store for PgStore {
         let inserted = tx
             .query_opt(
                 "INSERT INTO runs (id, service, env, commit_sha, branch, tags, ci_run, \
-                 evaluated_at, evaluated_us, recorded_at, judged_in_past, decision, verdict) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 evaluated_at, evaluated_us, recorded_at, judged_in_past, decision, verdict, \
+                 policy_sha256) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (id) DO NOTHING RETURNING seq",
                 &[
                     &run.id,
@@ -254,6 +256,7 @@ impl Store for PgStore {
                     &i32::from(meta.judged_in_past),
                     &meta.decision,
                     &run.verdict,
+                    &meta.policy_sha256,
                 ],
             )
             .map_err(db)?;
@@ -421,6 +424,7 @@ impl Store for PgStore {
         service: &str,
         env: &str,
         selector: &Selector,
+        policy: Option<&str>,
     ) -> Result<Option<StoredRun>, HistoryError> {
         let newest = |decision: Option<&str>| -> Result<Option<i64>, HistoryError> {
             Ok(self
@@ -429,8 +433,9 @@ impl Store for PgStore {
                 .query_opt(
                     "SELECT seq FROM runs WHERE service = $1 AND env = $2 \
                      AND ($3::text IS NULL OR decision = $3) \
+                     AND ($4::text IS NULL OR (policy_sha256 = $4 AND judged_in_past = 0)) \
                      ORDER BY evaluated_us DESC, seq DESC LIMIT 1",
-                    &[&service, &env, &decision],
+                    &[&service, &env, &decision, &policy],
                 )
                 .map_err(|e| self.db(e))?
                 .map(|row| row.get(0)))

@@ -25,7 +25,7 @@ pub struct SqliteStore {
 }
 
 const RUN_COLUMNS: &str = "r.seq, r.id, r.service, r.env, r.commit_sha, r.branch, r.tags, r.ci_run, \
-     r.evaluated_at, r.recorded_at, r.judged_in_past, r.decision";
+     r.evaluated_at, r.recorded_at, r.judged_in_past, r.decision, r.policy_sha256";
 
 const GATE_COLUMNS: &str = "g.name, g.metric, g.aggregate, g.expect, g.status, g.reason, g.unit, \
      g.point, g.lower, g.upper, g.has_pair, g.pair_lower, g.pair_upper, g.n, g.k, g.threshold";
@@ -188,7 +188,7 @@ impl SqliteStore {
                 [seq],
                 |row| {
                     let (_, id, meta) = run_row(row)?;
-                    Ok((id, meta, row.get::<_, String>(12)?))
+                    Ok((id, meta, row.get::<_, String>(13)?))
                 },
             )
             .map_err(|e| self.db(e))?;
@@ -271,6 +271,7 @@ fn run_row(row: &Row<'_>) -> rusqlite::Result<(i64, String, RunMeta)> {
             recorded_at: timestamp(9)?,
             judged_in_past: row.get::<_, i64>(10)? != 0,
             decision: row.get(11)?,
+            policy_sha256: row.get(12)?,
         },
     ))
 }
@@ -334,8 +335,8 @@ impl Store for SqliteStore {
         let meta = &run.meta;
         tx.execute(
             "INSERT INTO runs (id, service, env, commit_sha, branch, tags, ci_run, evaluated_at, \
-             evaluated_us, recorded_at, judged_in_past, decision, verdict) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             evaluated_us, recorded_at, judged_in_past, decision, verdict, policy_sha256) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 run.id,
                 meta.service,
@@ -350,6 +351,7 @@ impl Store for SqliteStore {
                 i64::from(meta.judged_in_past),
                 meta.decision,
                 run.verdict,
+                meta.policy_sha256,
             ],
         )
         .map_err(db)?;
@@ -525,14 +527,16 @@ impl Store for SqliteStore {
         service: &str,
         env: &str,
         selector: &Selector,
+        policy: Option<&str>,
     ) -> Result<Option<StoredRun>, HistoryError> {
         let newest = |decision: Option<&str>| -> Result<Option<i64>, HistoryError> {
             self.connection
                 .query_row(
                     "SELECT seq FROM runs WHERE service = ?1 AND env = ?2 \
                      AND (?3 IS NULL OR decision = ?3) \
+                     AND (?4 IS NULL OR (policy_sha256 = ?4 AND judged_in_past = 0)) \
                      ORDER BY evaluated_us DESC, seq DESC LIMIT 1",
-                    params![service, env, decision],
+                    params![service, env, decision, policy],
                     |row| row.get(0),
                 )
                 .optional()

@@ -70,6 +70,7 @@ fn write_run(store: &mut SqliteStore, tag: &str, i: usize) -> String {
                 recorded_at: now,
                 judged_in_past: false,
                 decision: "GO".into(),
+                policy_sha256: Some("policy-a".into()),
             },
             verdict: format!("{{\"gonogo_verdict\":1,\"run\":\"{tag}-{i}\"}}"),
             gates,

@@ -188,6 +188,7 @@ fn put(
                 recorded_at: at(seconds + 1),
                 judged_in_past: seconds % 2 == 1,
                 decision: decision.into(),
+                policy_sha256: Some("policy-a".into()),
             },
             verdict: format!(
                 "{{\"gonogo_verdict\":1,\"verdict\":\"{decision}\",\"at\":{seconds},\"unicode\":\"数据 ✓\"}}"
@@ -255,9 +256,19 @@ fn the_store_on_a_real_postgresql() {
         [false, false]
     );
 
-    let find = |store: &PgStore, s: &str| store.find("checkout", "staging", &Selector::parse(s));
+    let find =
+        |store: &PgStore, s: &str| store.find("checkout", "staging", &Selector::parse(s), None);
     assert_eq!(find(&store, "last").unwrap().unwrap().id, nogo);
     assert_eq!(find(&store, "last-go").unwrap().unwrap().id, go);
+    // Under a policy: the same runs when it is theirs, none under another one.
+    let under = |s: &str, policy: &str| {
+        store
+            .find("checkout", "staging", &Selector::parse(s), Some(policy))
+            .unwrap()
+            .map(|run| run.id)
+    };
+    assert_eq!(under("last-go", "policy-a"), Some(go.clone()));
+    assert_eq!(under("last", "policy-b"), None);
     store.pin(&go, "release-1.4").unwrap();
     assert_eq!(find(&store, "release-1.4").unwrap().unwrap().id, go);
     assert!(matches!(
@@ -266,7 +277,7 @@ fn the_store_on_a_real_postgresql() {
     ));
     assert!(
         store
-            .find("checkout", "production", &Selector::Last)
+            .find("checkout", "production", &Selector::Last, None)
             .unwrap()
             .is_none()
     );

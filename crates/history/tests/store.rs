@@ -56,6 +56,7 @@ fn meta(seconds: i64, decision: &str, env: Option<&str>) -> RunMeta {
         recorded_at: at(seconds),
         judged_in_past: false,
         decision: decision.into(),
+        policy_sha256: Some("policy-a".into()),
     }
 }
 
@@ -171,13 +172,13 @@ fn baselines_by_each_selector() {
     let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
     assert!(
         store
-            .find("checkout", "", &Selector::Last)
+            .find("checkout", "", &Selector::Last, None)
             .unwrap()
             .is_none()
     );
     let go = put(&mut store, 0, 0.4, &[]);
     let nogo = put(&mut store, 60, 0.7, &[]);
-    let pick = |store: &SqliteStore, s: &str| store.find("checkout", "", &Selector::parse(s));
+    let pick = |store: &SqliteStore, s: &str| store.find("checkout", "", &Selector::parse(s), None);
     assert_eq!(pick(&store, "last").unwrap().unwrap().id, nogo);
     assert_eq!(pick(&store, "last-go").unwrap().unwrap().id, go);
     assert_eq!(pick(&store, &go[..8]).unwrap().unwrap().id, go);
@@ -196,7 +197,7 @@ fn baselines_by_each_selector() {
     // Another service has no last run.
     assert!(
         store
-            .find("billing", "", &Selector::Last)
+            .find("billing", "", &Selector::Last, None)
             .unwrap()
             .is_none()
     );
@@ -310,4 +311,64 @@ fn migrations_are_applied_once() {
         .query_row("SELECT COUNT(*) FROM gonogo_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(versions, gonogo_history::migrations::LATEST);
+}
+
+/// `last` and `last-go` with a policy: only runs judged under that policy, as they happened. A
+/// newer GO under another policy (a laxer dry run) or re-judged with `--now` in the past is
+/// never picked; a run named by id still is.
+#[test]
+fn last_and_last_go_keep_to_the_policy_judged_as_it_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
+    let ours = put(&mut store, 0, 0.4, &[]);
+    let mut other = |seconds: i64, policy: Option<&str>, judged_in_past: bool| {
+        let mut meta = meta(seconds, "GO", None);
+        meta.policy_sha256 = policy.map(str::to_owned);
+        meta.judged_in_past = judged_in_past;
+        store
+            .record(&NewRun {
+                meta,
+                verdict: format!("{{\"at\":{seconds}}}"),
+                gates: vec![gate("p95", "load.checkout.latency", "p(95)", 0.45, "pass")],
+                records: &[],
+            })
+            .unwrap()
+    };
+    let laxer = other(60, Some("policy-b"), false);
+    let unknown = other(120, None, false);
+    let replayed = other(180, Some("policy-a"), true);
+    for selector in [Selector::Last, Selector::LastGo] {
+        let found = store
+            .find("checkout", "", &selector, Some("policy-a"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, ours, "{selector:?}");
+        let any = store
+            .find("checkout", "", &selector, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(any.id, replayed, "without a policy: the newest");
+    }
+    assert!(
+        store
+            .find("checkout", "", &Selector::LastGo, Some("policy-c"))
+            .unwrap()
+            .is_none()
+    );
+    for named in [&laxer, &unknown] {
+        let found = store
+            .find(
+                "checkout",
+                "",
+                &Selector::Named(named.clone()),
+                Some("policy-a"),
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(&found.id, named);
+    }
+    assert_eq!(
+        store.show(&laxer).unwrap().meta.policy_sha256.as_deref(),
+        Some("policy-b")
+    );
 }
