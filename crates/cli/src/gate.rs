@@ -31,6 +31,7 @@ Examples:
   gonogo gate                                   # gonogo.toml, .gonogo/evidence
   gonogo gate --env production --json > verdict.json
   gonogo gate --policy stricter.toml --compare gonogo-report/verdict.json
+  gonogo gate --policy stricter.toml --run last-go   # a stored run re-judged, nothing written
   gonogo gate --baseline last-release/verdict.json   # for gates like `p(95) <= +10%`
 
 Exit codes: 0 GO, 1 NO-GO, 2 the policy or the command line is wrong, 3 evidence could not
@@ -61,9 +62,17 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE|last|last-go|RUN|NAME")]
     pub baseline: Option<PathBuf>,
 
-    /// A previous verdict.json: print which gates would flip under this policy.
-    #[arg(long, value_name = "FILE")]
+    /// A previous verdict.json, or a run of the history (`last`, `last-go`, a run id, a
+    /// pinned name): print which gates would flip under this policy.
+    #[arg(long, value_name = "FILE|RUN")]
     pub compare: Option<PathBuf>,
+
+    /// Re-judge a run of the history (a run id, a pinned name, `last`, `last-go`): its stored
+    /// evidence, its commit and its moment, under this policy (a stricter one, say), and print
+    /// which gates would flip compared with its stored verdict. A dry run: nothing is written
+    /// and the history is untouched (`--json > file` keeps the verdict).
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["evidence_dir", "baseline"])]
+    pub run: Option<String>,
 
     /// Print the verdict as JSON (verdict.json version 1) on stdout instead of the summary;
     /// the same as `--format json`.
@@ -287,6 +296,9 @@ fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failur
 }
 
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
+    if let Some(run) = args.run.clone() {
+        return rejudge(args, &run, color);
+    }
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let (loaded, git, candidate) = crate::pipeline::load_for_candidate(
         &args.policy,
@@ -385,9 +397,9 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         ),
     };
     ignore_broken_pipe(printed)?;
-    if let Some(path) = &args.compare {
-        let (before, _) = read_verdict(path)?;
-        print_flips(&before, &verdict, path, format.is_some());
+    if let Some(value) = &args.compare {
+        let (before, label) = compared_verdict(value, &args, &loaded)?;
+        print_flips(&before, &verdict, &label, format.is_some());
     }
     crate::history::record(
         &args.history,
@@ -412,21 +424,126 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     })
 }
 
-fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, path: &Path, json: bool) {
+/// `--compare`: a verdict file, else a run of the history; with the label to print.
+fn compared_verdict(
+    value: &Path,
+    args: &GateArgs,
+    loaded: &LoadedPolicy,
+) -> Result<(verdict_json::VerdictV1, String), Failure> {
+    let text = value.to_string_lossy();
+    if value.is_file() || text.contains('/') || text.ends_with(".json") {
+        let (document, _) = read_verdict(value)?;
+        return Ok((document, value.display().to_string()));
+    }
+    let (run, _) = crate::history::stored_run(
+        &text,
+        &args.history,
+        &args.policy,
+        &loaded.text,
+        loaded.policy.env.as_deref(),
+    )?;
+    let document = verdict_json::parse_document(&run.verdict)
+        .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?;
+    Ok((document, format!("run {} ({})", run.id, run.meta.decision)))
+}
+
+/// `gate --run RUN`: a stored run's evidence judged again under this policy, as of the run's
+/// moment and for its commit and environment (unless `--now`, `--commit`, `--env` say
+/// otherwise); the flips against its stored verdict are printed. Writes nothing, records
+/// nothing, notifies nobody.
+fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
+    let text = read_policy_text(&args.policy)?;
+    let (run, location) = crate::history::stored_run(
+        value,
+        &args.history,
+        &args.policy,
+        &text,
+        args.env.as_deref(),
+    )?;
+    let records = crate::history::stored_records(&run, &location)?;
+    let env = args.env.clone().or_else(|| run.meta.env.clone());
+    let commit = args.commit.clone().or_else(|| run.meta.commit.clone());
+    let (loaded, _, candidate) = crate::pipeline::load_for_candidate(
+        &args.policy,
+        env.as_deref(),
+        commit.as_deref(),
+        color,
+    )?;
+    let now = args.now.unwrap_or(run.meta.evaluated_at);
+    eprintln!(
+        "re-judging run {} ({}, {}, {} records) under {}: nothing is written",
+        run.id,
+        run.meta.evaluated_at,
+        run.meta.decision,
+        records.len(),
+        args.policy.display()
+    );
+    let verdict = crate::pipeline::judge(
+        &loaded,
+        &records,
+        &crate::pipeline::Judge {
+            now,
+            baseline: None,
+            candidate: &candidate,
+            color,
+        },
+    )?;
+    let document = document(&verdict, &loaded);
+    let format = if args.json {
+        Some(Format::Json)
+    } else {
+        args.format
+    };
+    let mut stdout = std::io::stdout().lock();
+    let printed = match format {
+        None => write!(
+            stdout,
+            "{}",
+            gonogo_report::terminal::render(&verdict, color)
+        ),
+        Some(Format::Json) => writeln!(
+            stdout,
+            "{}",
+            serde_json::to_string_pretty(&document).context("serialising the verdict")?
+        ),
+        Some(format) => write!(
+            stdout,
+            "{}",
+            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+        ),
+    };
+    ignore_broken_pipe(printed)?;
+    drop(stdout);
+    let (before, label) = match &args.compare {
+        Some(value) => compared_verdict(value, &args, &loaded)?,
+        None => (
+            verdict_json::parse_document(&run.verdict)
+                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?,
+            format!("run {} as recorded ({})", run.id, run.meta.decision),
+        ),
+    };
+    print_flips(&before, &verdict, &label, format.is_some());
+    Ok(match verdict.decision {
+        Decision::Go => Exit::Go,
+        Decision::NoGo => Exit::NoGo,
+    })
+}
+
+fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, label: &str, json: bool) {
     let changes = eval::flips(&before.statuses(), after);
     // With --json, stdout carries only the verdict; the comparison goes to stderr.
     let mut text = String::new();
     if changes.is_empty() {
         text.push_str(&format!(
             "\nno gate would flip compared with {}\n",
-            path.display()
+            gonogo_core::text::Inert(label)
         ));
     } else {
         text.push_str(&format!(
             "\n{} gate{} would flip compared with {} ({} → {}):\n",
             changes.len(),
             if changes.len() == 1 { "" } else { "s" },
-            path.display(),
+            gonogo_core::text::Inert(label),
             before.verdict,
             after.decision
         ));

@@ -274,6 +274,80 @@ pub fn read_baseline(
     Ok(Some(baseline_from(&run, loaded, &text, &location)))
 }
 
+/// A run of the history named on the command line (`gate --run`, `gate --compare`): a run id
+/// or a unique prefix of one, a pinned name, or `last` / `last-go` of the policy's service.
+/// Never opens (or creates) a history that does not exist.
+pub fn stored_run(
+    value: &str,
+    args: &RecordArgs,
+    policy_path: &Path,
+    policy_text: &str,
+    env: Option<&str>,
+) -> Result<(StoredRun, Location), Failure> {
+    let location = location(args.history.as_deref(), policy_path, Some(policy_text));
+    if let Location::Sqlite(path) = &location
+        && !path.is_file()
+    {
+        return Err(Failure::usage(anyhow!(
+            "`{}`: no such file, and no history at {} to find a run in",
+            Inert(value),
+            path.display()
+        )));
+    }
+    let store = gonogo_history::open(&location)
+        .map_err(|e| Failure::usage(anyhow!("the history cannot be read: {e}")))?;
+    // `last` and `last-go` are of the policy's service (its `[policy] name`).
+    let service = toml::from_str::<toml::Table>(policy_text)
+        .ok()
+        .and_then(|t| t.get("policy")?.get("name")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unnamed".to_owned());
+    let service = service.as_str();
+    let found = store
+        .find(service, env.unwrap_or(""), &Selector::parse(value), None)
+        .map_err(|e| match e {
+            HistoryError::UnknownRun(_) => Failure::usage(anyhow!(
+                "no run or pinned name `{}` in the history {}\nhint: `gonogo history` lists the runs",
+                Inert(value),
+                location.display()
+            )),
+            other => Failure::usage(anyhow!("`{}`: {other}", Inert(value))),
+        })?
+        .ok_or_else(|| {
+            Failure::usage(anyhow!(
+                "the history {} has no {} run of `{}`",
+                location.display(),
+                Inert(value),
+                Inert(service)
+            ))
+        })?;
+    Ok((found, location))
+}
+
+/// The evidence records a stored run judged, read back from the history (each stored once,
+/// by identity). A record that is gone (pruned, or a damaged history) is an error, never a
+/// silently smaller sample.
+pub fn stored_records(run: &StoredRun, location: &Location) -> Result<Vec<Evidence>, Failure> {
+    let store = gonogo_history::open(location)
+        .map_err(|e| Failure::usage(anyhow!("the history cannot be read: {e}")))?;
+    let mut records = Vec::with_capacity(run.evidence.len());
+    for identity in &run.evidence {
+        let line = store
+            .evidence(identity)
+            .map_err(|e| Failure::evidence(anyhow!("run {}: {e}", run.id)))?
+            .ok_or_else(|| {
+                Failure::evidence(anyhow!(
+                    "run {}: its evidence record {identity} is not in the history {}",
+                    run.id,
+                    location.display()
+                ))
+            })?;
+        let parsed = gonogo_core::wire::parse_records(&line)
+            .map_err(|e| Failure::evidence(anyhow!("run {}: record {identity}: {e}", run.id)))?;
+        records.extend(parsed);
+    }
+    Ok(records)
+}
+
 /// A stored run's measurements as the baseline of this policy's gates, matched by metric and
 /// aggregate.
 fn baseline_from(

@@ -294,3 +294,88 @@ fn the_policy_says_where_the_history_is_and_no_history_skips_it() {
     let listed = json(&gonogo(&["history", "--json"], dir.path()));
     assert_eq!(listed.as_array().unwrap().len(), 1);
 }
+
+/// `gate --run RUN --policy stricter.toml`: a stored run's own evidence judged again under a
+/// stricter policy, as of the run's moment, with the flips printed against its stored verdict;
+/// nothing written, nothing recorded. `--compare RUN` reads a stored verdict the same way.
+#[test]
+fn a_stored_run_is_rejudged_under_a_stricter_policy_without_touching_the_history() {
+    let dir = setup(None);
+    let first = gate(dir.path(), &["--evidence-dir", "slow", "--no-write"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let runs = json(&gonogo(&["history", "--json"], dir.path()));
+    let id = runs[0]["id"].as_str().unwrap().to_owned();
+    // The evidence folder goes away: the re-judgement reads the history's copy.
+    std::fs::remove_dir_all(dir.path().join("slow")).unwrap();
+    let policy = std::fs::read_to_string(dir.path().join("gonogo.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("stricter.toml"),
+        policy.replace("p(95) < 1s", "p(95) < 250ms"),
+    )
+    .unwrap();
+
+    let before = std::fs::read(dir.path().join(".gonogo/history.db")).unwrap();
+    let output = gonogo(
+        &["gate", "--policy", "stricter.toml", "--run", &id[..8]],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("1 gate would flip compared with run")
+            && stdout.contains("latency budget: pass → fail"),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("nothing is written"));
+    // Under the same policy nothing flips.
+    let same = gonogo(&["gate", "--run", "last", "--json"], dir.path());
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
+    let verdict = json(&same);
+    assert_eq!(status(&verdict, "latency budget")["measured"]["n"], 300);
+    assert!(text(&same.stderr).contains("no gate would flip"));
+    // Untouched: no verdict written, the history byte for byte the same, still one run.
+    assert!(!dir.path().join("gonogo-report").exists());
+    assert_eq!(
+        std::fs::read(dir.path().join(".gonogo/history.db")).unwrap(),
+        before
+    );
+
+    // --compare RUN with a new judgement of other evidence.
+    let compared = gate(
+        dir.path(),
+        &[
+            "--evidence-dir",
+            "fast",
+            "--policy",
+            "stricter.toml",
+            "--compare",
+            &id,
+            "--no-write",
+            "--no-history",
+        ],
+    );
+    assert_eq!(
+        compared.status.code(),
+        Some(0),
+        "{}",
+        text(&compared.stderr)
+    );
+    assert!(
+        text(&compared.stderr).contains("no gate would flip compared with run"),
+        "{}",
+        text(&compared.stderr)
+    );
+
+    let unknown = gonogo(&["gate", "--run", "release-9"], dir.path());
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no run or pinned name `release-9`"));
+    let both = gonogo(
+        &["gate", "--run", &id, "--evidence-dir", "fast"],
+        dir.path(),
+    );
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--run and --evidence-dir conflict"
+    );
+}
