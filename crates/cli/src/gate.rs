@@ -372,7 +372,9 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            write_reports(&document, &records, folder, args.lang)?;
+            let shown =
+                crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
+            write_reports(&shown, &records, folder, args.lang)?;
         } else {
             fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
         }

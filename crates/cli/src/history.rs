@@ -145,6 +145,66 @@ pub fn append_changes(
     }
 }
 
+/// How many earlier runs a report's trend charts show.
+const TREND_RUNS: usize = 20;
+
+/// The verdict with each gate's earlier measurements from the history (`trends`), for the
+/// reports' trend charts. The history is only read: none is created for it, and a history that
+/// cannot be read leaves the trends out (the reports are the same without them).
+pub fn with_trends(
+    args: &RecordArgs,
+    policy_path: &Path,
+    loaded: &LoadedPolicy,
+    document: &VerdictV1,
+) -> VerdictV1 {
+    let mut shown = document.clone();
+    if args.no_history {
+        return shown;
+    }
+    let location = location(args.history.as_deref(), policy_path, Some(&loaded.text));
+    if let Location::Sqlite(path) = &location
+        && !path.is_file()
+    {
+        return shown;
+    }
+    let Ok(store) = gonogo_history::open(&location) else {
+        return shown;
+    };
+    let service = service(loaded);
+    let env = document.env.clone().unwrap_or_default();
+    for gate in &document.gates {
+        let Ok(points) = store.series(
+            &service,
+            &env,
+            &SeriesKey::Gate(gate.name.clone()),
+            TREND_RUNS,
+        ) else {
+            return shown;
+        };
+        if points.is_empty() {
+            continue;
+        }
+        shown.trends.push(gonogo_report::json::TrendV1 {
+            gate: gate.name.clone(),
+            points: points
+                .into_iter()
+                .map(|p| gonogo_report::json::TrendPointV1 {
+                    run: p.run,
+                    evaluated_at: p.evaluated_at.to_string(),
+                    decision: p.decision,
+                    status: p.gate.status,
+                    point: p.gate.point,
+                    lower: p.gate.lower,
+                    upper: p.gate.upper,
+                    n: p.gate.n,
+                    judged_in_past: p.judged_in_past,
+                })
+                .collect(),
+        });
+    }
+    shown
+}
+
 fn new_run<'a>(
     loaded: &LoadedPolicy,
     document: &VerdictV1,

@@ -1230,7 +1230,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     )?;
     let mut document = gate::document(&verdict, &loaded);
     document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
-    let html = gate::write_reports(&document, &records, &args.out, args.lang)?;
+    // The reports show each gate's earlier runs; the history records the verdict alone.
+    let shown = crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
+    let html = gate::write_reports(&shown, &records, &args.out, args.lang)?;
     crate::history::append_changes(
         &args.history,
         &args.policy,

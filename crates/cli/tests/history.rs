@@ -379,3 +379,74 @@ fn a_stored_run_is_rejudged_under_a_stricter_policy_without_touching_the_history
         "--run and --evidence-dir conflict"
     );
 }
+
+/// The reports show each gate's earlier runs from the history (the HTML as a chart, the
+/// verdict.json as `trends`); the history itself stores the verdict without them.
+#[test]
+fn the_html_report_shows_each_gates_earlier_runs() {
+    let dir = setup(None);
+    for folder in ["fast", "slow", "fast"] {
+        let output = gonogo(&["gate", "--evidence-dir", folder], dir.path());
+        assert!(output.status.code().is_some(), "{}", text(&output.stderr));
+    }
+    let html = std::fs::read_to_string(dir.path().join("gonogo-report/report.html")).unwrap();
+    assert!(
+        html.contains("latency budget: the last 3 runs"),
+        "two earlier runs and this one"
+    );
+    let start = html.find("<figure class=\"trend\">").unwrap();
+    let figure = &html[start..start + html[start..].find("</figure>").unwrap()];
+    assert_eq!(figure.matches("<circle").count(), 3, "{figure}");
+    assert!(figure.contains("c-threshold"), "the 1 s threshold line");
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("gonogo-report/verdict.json")).unwrap(),
+    )
+    .unwrap();
+    let trend = verdict["trends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["gate"] == "latency budget")
+        .unwrap();
+    let points: Vec<f64> = trend["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["point"].as_f64().unwrap())
+        .collect();
+    assert_eq!(points.len(), 2);
+    assert!(
+        points[0] < 0.13 && points[1] > 0.3,
+        "fast then slow: {points:?}"
+    );
+    let runs = json(&gonogo(&["history", "--json"], dir.path()));
+    let newest = runs[0]["id"].as_str().unwrap();
+    let stored = json(&gonogo(&["history", "show", newest, "--json"], dir.path()));
+    assert!(
+        stored.get("trends").is_none(),
+        "the history keeps verdicts alone"
+    );
+    // Without a history, no chart.
+    let alone = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        dir.path().join("gonogo.toml"),
+        alone.path().join("gonogo.toml"),
+    )
+    .unwrap();
+    copy_dir(&dir.path().join("fast"), &alone.path().join("fast"));
+    let output = gonogo(
+        &["gate", "--evidence-dir", "fast", "--no-history"],
+        alone.path(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let html = std::fs::read_to_string(alone.path().join("gonogo-report/report.html")).unwrap();
+    assert!(!html.contains("class=\"trend\""));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}

@@ -697,3 +697,111 @@ mod tests {
         assert!(curve.contains("t &lt;b&gt;"));
     }
 }
+
+/// One run on a trend chart: its measured point and interval (base units), and whether the
+/// run was NO-GO. `current` marks the run the report is about (drawn last, hollow).
+#[derive(Debug, Clone)]
+pub struct TrendDot {
+    pub label: String,
+    pub point: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub bad: bool,
+    pub current: bool,
+}
+
+/// A gate across runs: each run's point with its interval as a whisker (an unbounded end runs
+/// to the plot's edge), coloured by the run's verdict, and the gate's threshold as a dashed
+/// line. Runs are evenly spaced, oldest first; the y axis is linear from zero.
+pub fn trend(
+    dots: &[TrendDot],
+    threshold: Option<f64>,
+    dimension: Dimension,
+    label: &str,
+    x_label: &str,
+    legend: (&str, &str, &str),
+) -> String {
+    let height = 180.0;
+    let mut out = String::new();
+    open(&mut out, label, height);
+    let bottom = plot_bottom(height);
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite());
+    let top_value = dots
+        .iter()
+        .flat_map(|d| [Some(d.point), finite(d.upper), finite(d.lower)])
+        .chain([finite(threshold)])
+        .flatten()
+        .fold(0.0_f64, f64::max);
+    let max_y = if top_value > 0.0 {
+        top_value * 1.15
+    } else {
+        1.0
+    };
+    let y_of = |v: f64| bottom - (v / max_y).clamp(0.0, 1.0) * (bottom - TOP);
+    let slots = dots.len().max(1) as f64;
+    let x_of = |i: usize| LEFT + (i as f64 + 0.5) / slots * (plot_right() - LEFT);
+    for tick in linear_ticks(max_y) {
+        y_tick(&mut out, y_of(tick), &format_base(tick, dimension));
+    }
+    if let Some(threshold) = finite(threshold) {
+        let _ = write!(
+            out,
+            r#"<path class="c-threshold" d="M{l} {y}H{rt}"/>"#,
+            l = r(LEFT),
+            y = r(y_of(threshold)),
+            rt = r(plot_right()),
+        );
+    }
+    for (i, dot) in dots.iter().enumerate() {
+        let x = x_of(i);
+        let class = if dot.bad { "c-bad" } else { "c-good" };
+        // Both ends absent: an exact figure, no whisker. One end absent: unbounded that way.
+        let exact = dot.lower.is_none() && dot.upper.is_none();
+        let (low, high) = if exact {
+            (y_of(dot.point), y_of(dot.point))
+        } else {
+            (
+                finite(dot.lower).map_or(bottom, y_of),
+                finite(dot.upper).map_or(TOP, y_of),
+            )
+        };
+        let _ = write!(
+            out,
+            r#"<g><title>{t}</title><path class="{class}" d="M{x} {low}V{high}M{a} {low}h8M{a} {high}h8"/><circle class="{dot_class}" cx="{x}" cy="{y}" r="{rad}"/></g>"#,
+            t = esc(&dot.label),
+            x = r(x),
+            a = r(x - 4.0),
+            low = r(low),
+            high = r(high),
+            y = r(y_of(dot.point)),
+            rad = if dot.current { "5" } else { "3.5" },
+            dot_class = match (dot.current, dot.bad) {
+                (true, false) => "c-marker",
+                (true, true) => "c-marker bad",
+                (false, false) => "c-good-fill",
+                (false, true) => "c-bad-fill",
+            },
+        );
+    }
+    legend_row(
+        &mut out,
+        &[
+            ("c-good-fill", legend.0),
+            ("c-bad-fill", legend.1),
+            ("c-marker", legend.2),
+        ],
+    );
+    let _ = write!(
+        out,
+        r#"<text class="c-label" x="{cx}" y="{y}" text-anchor="middle">{l}</text><path class="c-axis" d="M{l0} {t}V{b}H{rt}"/>"#,
+        cx = r((LEFT + plot_right()) / 2.0),
+        y = r(height - 6.0),
+        l = esc(x_label),
+        l0 = r(LEFT),
+        t = r(TOP),
+        b = r(bottom),
+        rt = r(plot_right()),
+    );
+    out.push_str("</svg>");
+    out
+}

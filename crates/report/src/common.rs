@@ -107,9 +107,20 @@ pub(crate) fn citation(lang: Lang, evidence: &EvidenceV1) -> String {
             ("type", &evidence.source.source_type),
             ("source", &evidence.source.location),
             ("sha", sha_prefix(&evidence.sha256)),
-            ("time", &evidence.collected_at),
+            ("time", &shown_time(&evidence.collected_at)),
         ],
     )
+}
+
+/// An RFC 3339 time as reports show it: to the second (verdict.json keeps the full
+/// precision); text that is not a time is shown as it is.
+pub(crate) fn shown_time(text: &str) -> String {
+    match text.parse::<jiff::Timestamp>() {
+        Ok(at) => jiff::Timestamp::from_second(at.as_second())
+            .unwrap_or(at)
+            .to_string(),
+        Err(_) => text.to_owned(),
+    }
 }
 
 pub(crate) fn measured_display(lang: Lang, gate: &GateV1) -> String {
@@ -446,5 +457,17 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn reports_show_times_to_the_second() {
+        assert_eq!(
+            super::shown_time("2026-12-06T10:23:23.389796353Z"),
+            "2026-12-06T10:23:23Z"
+        );
+        assert_eq!(super::shown_time("yesterday"), "yesterday");
     }
 }

@@ -176,7 +176,10 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
     if let Some(env) = &doc.env {
         items.push((lang.text(Msg::LabelEnvironment), env.clone()));
     }
-    items.push((lang.text(Msg::LabelEvaluatedAt), doc.evaluated_at.clone()));
+    items.push((
+        lang.text(Msg::LabelEvaluatedAt),
+        crate::common::shown_time(&doc.evaluated_at),
+    ));
     if let Some(judged) = &doc.context {
         if let Some(line) = crate::common::commit_line(judged) {
             items.push((lang.text(Msg::LabelCommit), line));
@@ -381,7 +384,7 @@ fn explanation(
                     stype = esc(&e.source.source_type),
                     source = esc(&e.source.location),
                     sha = esc(&e.sha256),
-                    time = esc(&e.collected_at),
+                    time = esc(&crate::common::shown_time(&e.collected_at)),
                     tool = esc(&e.tool),
                 )
             } else {
@@ -948,6 +951,7 @@ fn gates_section(
                 },
             );
             figures(out, lang, gate);
+            trend_chart(out, doc, lang, gate);
             explanation(out, doc, lang, gate, charted, true);
             notes(out, doc, evidence, lang, gate);
             out.push_str("</div></details>");
@@ -955,6 +959,71 @@ fn gates_section(
         out.push_str("</section>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// The gate across the history's previous runs and this one, when the verdict carries a
+/// trend for it (`trends`, filled by the binary from the history).
+fn trend_chart(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
+    let Some(trend) = doc.trends.iter().find(|t| t.gate == gate.name) else {
+        return;
+    };
+    let mut dots: Vec<charts::TrendDot> = trend
+        .points
+        .iter()
+        .filter_map(|p| {
+            Some(charts::TrendDot {
+                label: format!(
+                    "{} · {} · {}{}",
+                    p.run.get(..8).unwrap_or(&p.run),
+                    crate::common::shown_time(&p.evaluated_at),
+                    p.decision,
+                    if p.judged_in_past { " (re-judged)" } else { "" }
+                ),
+                point: p.point.filter(|v| v.is_finite())?,
+                lower: p.lower,
+                upper: p.upper,
+                bad: p.decision != "GO",
+                current: false,
+            })
+        })
+        .collect();
+    if dots.is_empty() {
+        return;
+    }
+    let Some(measured) = gate.measured.as_ref() else {
+        return;
+    };
+    dots.push(charts::TrendDot {
+        label: format!(
+            "{} · {}",
+            lang.text(Msg::LegendThisRun),
+            measured_display(lang, gate)
+        ),
+        point: measured.point,
+        lower: measured.lower,
+        upper: measured.upper,
+        bad: doc.verdict != "GO",
+        current: true,
+    });
+    let runs = dots.len().to_string();
+    let label = lang.format(Msg::ChartTrend, &[("gate", &gate.name), ("runs", &runs)]);
+    let _ = write!(
+        out,
+        r#"<figure class="trend">{}<figcaption>{}</figcaption></figure>"#,
+        charts::trend(
+            &dots,
+            gate.threshold,
+            crate::json::dimension_of_unit(&measured.unit),
+            &label,
+            lang.text(Msg::AxisRuns),
+            (
+                lang.text(Msg::LegendGo),
+                lang.text(Msg::LegendNoGo),
+                lang.text(Msg::LegendThisRun),
+            ),
+        ),
+        esc(&label)
+    );
 }
 
 /// Caveats the evidence attaches to the gate's metric (e.g. a closed-model latency).
@@ -1004,7 +1073,7 @@ fn evidence_section(out: &mut String, doc: &VerdictV1, lang: Lang) {
                 esc(&e.source.source_type),
                 esc(&e.source.location),
                 esc(&e.sha256),
-                esc(&e.collected_at),
+                esc(&crate::common::shown_time(&e.collected_at)),
                 esc(&e.tool),
                 id = e.id,
             );

@@ -85,6 +85,37 @@ pub struct VerdictV1 {
     /// What was judged: the commit, its refs and the CI run. Null outside a git repository.
     #[serde(default)]
     pub context: Option<ContextV1>,
+    /// Each gate's measurements in the previous runs of the history (same service and
+    /// environment, oldest first), for the reports' trend charts. Separate measurements,
+    /// never pooled; absent when there is no history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trends: Vec<TrendV1>,
+}
+
+/// One gate's earlier measurements, from the history.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TrendV1 {
+    pub gate: String,
+    pub points: Vec<TrendPointV1>,
+}
+
+/// One earlier run's measurement of a gate, in base units (the gate's `measured.unit`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TrendPointV1 {
+    pub run: String,
+    /// RFC 3339.
+    pub evaluated_at: String,
+    /// The run's decision: `GO` or `NO-GO`.
+    pub decision: String,
+    /// The gate's status in that run.
+    pub status: String,
+    pub point: Option<f64>,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub n: Option<u64>,
+    /// Judged with `--now` in the past: a re-judgement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub judged_in_past: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -299,6 +330,18 @@ fn unit_name(dimension: Dimension) -> &'static str {
     }
 }
 
+/// The dimension a `measured.unit` names (the inverse of the names above); a plain number for
+/// a name this version does not know.
+pub fn dimension_of_unit(unit: &str) -> Dimension {
+    match unit {
+        "s" => Dimension::Time,
+        "fraction" => Dimension::Fraction,
+        "B" => Dimension::Bytes,
+        "1/s" => Dimension::PerSecond,
+        _ => Dimension::Number,
+    }
+}
+
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
@@ -404,6 +447,7 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
             sha256: b.sha256.clone(),
         }),
         context: None,
+        trends: Vec::new(),
     }
 }
 

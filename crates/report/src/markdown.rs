@@ -65,7 +65,10 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     if let Some(env) = &doc.env {
         context.push(lang.labelled(Msg::LabelEnvironment, &format!("**{}**", escape(env))));
     }
-    context.push(lang.labelled(Msg::LabelEvaluatedAt, &escape(&doc.evaluated_at)));
+    context.push(lang.labelled(
+        Msg::LabelEvaluatedAt,
+        &escape(&crate::common::shown_time(&doc.evaluated_at)),
+    ));
     if let Some(judged) = &doc.context {
         if let Some(line) = crate::common::commit_line(judged) {
             context.push(lang.labelled(Msg::LabelCommit, &code(&line)));

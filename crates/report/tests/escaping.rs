@@ -90,3 +90,66 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A trend's gate name and run ids come from the history (any text a policy or an import
+    /// put there): the chart shows them as text, one dot per earlier run plus this one, and
+    /// nothing of them reaches the page as markup.
+    #[test]
+    fn trend_charts_show_history_text_as_text(
+        name in "\\PC{1,24}|[<>&\"'\\n]{1,12}",
+        run in "[<>&\"'a-f0-9 ]{1,20}",
+        points in proptest::collection::vec((0.0f64..2.0, any::<bool>()), 1..8),
+    ) {
+        let mut doc = with_name(&name, "why");
+        doc.gates[0].measured.get_or_insert_with(|| gonogo_report::json::MeasuredV1 {
+            point: 0.2,
+            lower: None,
+            upper: Some(0.25),
+            n: Some(100),
+            k: None,
+            unit: "s".into(),
+            display: "200 ms".into(),
+            interval_display: None,
+            pair: None,
+        });
+        doc.trends = vec![gonogo_report::json::TrendV1 {
+            gate: name.clone(),
+            points: points
+                .iter()
+                .map(|&(point, go)| gonogo_report::json::TrendPointV1 {
+                    run: run.clone(),
+                    evaluated_at: "2026-12-01T00:00:00Z".into(),
+                    decision: if go { "GO" } else { "NO-GO" }.into(),
+                    status: "pass".into(),
+                    point: Some(point),
+                    lower: Some(point * 0.9),
+                    upper: None,
+                    n: Some(10),
+                    judged_in_past: false,
+                })
+                .collect(),
+        }];
+        let (_, evidence) = common::fixture();
+        let page = html::render(&doc, &evidence, Lang::En);
+        let start = page.find("<figure class=\"trend\">").expect("a trend chart");
+        let figure = &page[start..start + page[start..].find("</figure>").unwrap()];
+        let dots = figure.matches("<circle").count();
+        prop_assert_eq!(dots, points.len() + 1, "one per earlier run, and this run");
+        let bad = points.iter().filter(|(_, go)| !go).count();
+        prop_assert_eq!(figure.matches("class=\"c-bad-fill\" cx").count(), bad);
+        prop_assert!(figure.contains(&html::escape_html(&name)));
+        // The hostile run id never appears raw: as text only.
+        let shown = &run[..run.len().min(8)];
+        let escaped_run = html::escape_html(shown);
+        let expected_title = format!("<title>{escaped_run} · ");
+        prop_assert!(figure.contains(&expected_title));
+        if shown.contains(['<', '>', '&', '"']) {
+            let raw_title = format!("<title>{shown} · ");
+            prop_assert!(!figure.contains(&raw_title));
+        }
+        prop_assert_eq!(page.matches("<script").count(), 1);
+    }
+}
