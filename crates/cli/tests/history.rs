@@ -450,3 +450,53 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+/// A team's history on a real PostgreSQL server, through the binary: `GONOGO_HISTORY` names
+/// it, `gate` records there (nothing beside the policy), `--baseline last-go` and `history`
+/// read it, and the password in the URL never reaches the output.
+#[test]
+fn a_team_history_on_postgresql_through_the_binary() {
+    let Some(server) =
+        gonogo_history::testing::PgServer::start("a_team_history_on_postgresql_through_the_binary")
+    else {
+        return;
+    };
+    let url = server
+        .database("team")
+        .replace("gonogo@", "gonogo:s3cret-pass@");
+    let dir = setup(None);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_gonogo"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("GONOGO_HISTORY", &url)
+            .output()
+            .unwrap()
+    };
+    let first = run(&["gate", "--json", "--evidence-dir", "fast", "--no-write"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        !dir.path().join(".gonogo").exists(),
+        "recorded on the server"
+    );
+    let slow = run(&[
+        "gate",
+        "--json",
+        "--evidence-dir",
+        "slow",
+        "--no-write",
+        "--baseline",
+        "last-go",
+    ]);
+    let verdict = json(&slow);
+    assert_eq!(status(&verdict, "no regression")["status"], "fail");
+    let listed = run(&["history", "--json"]);
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let runs = json(&listed);
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    for output in [&first, &slow, &listed] {
+        let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(!all.contains("s3cret-pass"), "{all}");
+    }
+}

@@ -3,147 +3,10 @@
 //! trend, baselines by each selector, pin, prune, and SQLite → PostgreSQL → SQLite giving the
 //! same runs and verdicts byte for byte.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use gonogo_history::pg::PgStore;
 use gonogo_history::sqlite::SqliteStore;
+use gonogo_history::testing::PgServer as Server;
 use gonogo_history::{Filter, GateRow, HistoryError, NewRun, RunMeta, Selector, SeriesKey, Store};
-
-/// A PostgreSQL server of its own, stopped on drop.
-struct Server {
-    child: Child,
-    url: String,
-    bin: PathBuf,
-    data: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-fn bin_dir() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("bin"))
-        .filter(|bin| bin.join("initdb").is_file() && bin.join("postgres").is_file())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user.
-fn as_server_user(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-impl Server {
-    fn start(test: &str) -> Option<Server> {
-        let Some(bin) = bin_dir() else {
-            gonogo_io::testing::missing_tool("postgresql (initdb, postgres)", test);
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        if is_root() {
-            let chowned = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(chowned.success());
-        }
-        let init = as_server_user(&bin.join("initdb"))
-            .args(["-D"])
-            .arg(&data)
-            .args(["-U", "gonogo", "--auth=trust", "-E", "UTF8", "--no-sync"])
-            .stdout(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            init.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&init.stderr)
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = as_server_user(&bin.join("postgres"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-            .arg("-k")
-            .arg(dir.path())
-            .args(["-c", "fsync=off"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("postgres://gonogo@127.0.0.1:{port}/postgres");
-        let server = Server {
-            child,
-            url,
-            bin,
-            data,
-            _dir: dir,
-        };
-        // Ready when it accepts a connection; bounded.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if postgres::Client::connect(&server.url, postgres::NoTls).is_ok() {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "PostgreSQL did not start in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(server)
-    }
-
-    /// A fresh database on the server.
-    fn database(&self, name: &str) -> String {
-        let mut client = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        self.url.replace("/postgres", &format!("/{name}"))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A fast shutdown, waited for (the child may be `runuser`, which passes no signal on).
-        let stopped = as_server_user(&self.bin.join("pg_ctl"))
-            .arg("stop")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "fast", "-w", "-t", "30"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !stopped {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
-}
 
 fn at(seconds: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_second(1_790_000_000 + seconds).unwrap()
@@ -351,4 +214,51 @@ fn sqlite_to_postgresql_to_sqlite_keeps_every_run() {
             first.evidence(&identity).unwrap()
         );
     }
+}
+
+/// Two writers on one fresh PostgreSQL history at once (each its own connection, both opening
+/// the database for the first time, so the migrations race too): 2 × 100 runs sharing one
+/// evidence record all land whole.
+#[test]
+fn two_writers_at_once_on_postgresql_both_land() {
+    let Some(server) = Server::start("two_writers_at_once_on_postgresql_both_land") else {
+        return;
+    };
+    let url = server.database("concurrent");
+    let shared = record("shared");
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let url = url.clone();
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let mut store = PgStore::open(&url).unwrap();
+                for i in 0..100 {
+                    let own = record(&format!("w{w}-{i}"));
+                    put(
+                        &mut store,
+                        (w * 1000 + i) as i64 * 2,
+                        0.4,
+                        &[shared.clone(), own],
+                    );
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("a writer failed");
+    }
+    let store = PgStore::open(&url).unwrap();
+    let runs = store
+        .list(&Filter {
+            limit: Some(1000),
+            ..Filter::default()
+        })
+        .unwrap();
+    assert_eq!(runs.len(), 200);
+    for run in &runs {
+        let shown = store.show(&run.id).unwrap();
+        assert_eq!(shown.gates.len(), 1, "{}", run.id);
+        assert_eq!(shown.evidence.len(), 2, "{}", run.id);
+    }
+    assert!(store.evidence(&shared.identity()).unwrap().is_some());
 }
