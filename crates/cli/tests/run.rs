@@ -163,6 +163,17 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
         verdict["summary"]["pass"],
         verdict["gates"].as_array().unwrap().len()
     );
+    // Both runs are in the demo's history, and the fixed run's HTML draws each gate's trend:
+    // the weak run (NO-GO) and this one.
+    let trends = verdict["trends"].as_array().expect("trends from the history");
+    let errors = trends
+        .iter()
+        .find(|t| t["gate"] == "checkout errors")
+        .expect("a trend for checkout errors");
+    assert_eq!(errors["points"].as_array().unwrap().len(), 1);
+    assert_eq!(errors["points"][0]["decision"], "NO-GO");
+    let html = std::fs::read_to_string(dir.path().join("gonogo-demo/report/report.html")).unwrap();
+    assert!(html.contains("checkout errors: the last 2 runs"));
 }
 
 /// A policy that uses every engine against the real demo service, run inside a git
