@@ -427,10 +427,6 @@ fn with_automaton<R>(words: &'static [&'static str], f: impl FnOnce(&AhoCorasick
 /// Whether `haystack` (lower-cased) contains any of `words`: one pass over the text, however
 /// long the list.
 pub fn any(haystack: &str, words: &'static [&'static str]) -> bool {
-    // A few bytes (the text around one number) are quicker to search word by word.
-    if haystack.len() < 48 {
-        return words.iter().any(|w| haystack.contains(w));
-    }
     with_automaton(words, |a| a.is_match(haystack))
 }
 
