@@ -165,7 +165,9 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
     );
     // Both runs are in the demo's history, and the fixed run's HTML draws each gate's trend:
     // the weak run (NO-GO) and this one.
-    let trends = verdict["trends"].as_array().expect("trends from the history");
+    let trends = verdict["trends"]
+        .as_array()
+        .expect("trends from the history");
     let errors = trends
         .iter()
         .find(|t| t["gate"] == "checkout errors")

@@ -463,3 +463,95 @@ fn five_thousand_gates_open_in_chromium() {
     assert_eq!(result["gates"], 5_000);
     assert_eq!(result["visible"], true, "{result}");
 }
+
+/// The report at a phone's, a tablet's and a desktop's width, English and Chinese, every gate
+/// open and a trend drawn: nothing is wider than the window (a table or code line that does not
+/// fit scrolls inside its own box, never the page), and every chart fits the window. Screenshots
+/// of each width are saved as artifacts.
+#[test]
+fn the_report_fits_a_phone_a_tablet_and_a_desktop() {
+    let (mut doc, evidence) = common::fixture();
+    // A trend on the first gate with a measurement, so its chart is laid out too.
+    let gate = doc
+        .gates
+        .iter()
+        .find(|g| g.measured.is_some())
+        .unwrap()
+        .name
+        .clone();
+    doc.trends = vec![gonogo_report::json::TrendV1 {
+        gate,
+        points: (0..12)
+            .map(|i| gonogo_report::json::TrendPointV1 {
+                run: format!("{i:08x}{}", "0".repeat(24)),
+                evaluated_at: "2026-12-01T00:00:00Z".into(),
+                decision: if i % 3 == 0 { "NO-GO" } else { "GO" }.into(),
+                status: "pass".into(),
+                point: Some(0.1 + f64::from(i) * 0.01),
+                lower: Some(0.09),
+                upper: Some(0.2 + f64::from(i) * 0.01),
+                n: Some(100),
+                judged_in_past: false,
+            })
+            .collect(),
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    let driver = Driver::start();
+    let session = Session::new(&driver, &dir.path().join("profile"), &[]);
+    for (lang, tag) in [(Lang::En, "en"), (Lang::ZhCn, "zh-CN")] {
+        let path = dir.path().join(format!("report.{tag}.html"));
+        std::fs::write(&path, html::render(&doc, &evidence, lang)).unwrap();
+        for (width, height) in [(360, 740), (768, 1024), (1280, 900)] {
+            session.post("/window/rect", json!({ "width": width, "height": height }));
+            session.post(
+                "/url",
+                json!({ "url": format!("file://{}", path.display()) }),
+            );
+            let layout = session.run(
+                "document.querySelectorAll('details').forEach(d => d.open = true);
+                 // content-visibility: auto lays sections out once near the viewport.
+                 document.querySelectorAll('section, details').forEach(s => s.scrollIntoView());
+                 window.scrollTo(0, 0);
+                 const inner = document.documentElement.clientWidth;
+                 const wide = [];
+                 for (const el of document.querySelectorAll('main *')) {
+                   const r = el.getBoundingClientRect();
+                   if (r.width === 0) continue;
+                   // Inside a box that scrolls sideways by itself: that box is what must fit.
+                   let scroller = el.parentElement, clipped = false;
+                   while (scroller && scroller !== document.body) {
+                     const o = getComputedStyle(scroller).overflowX;
+                     if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+                     scroller = scroller.parentElement;
+                   }
+                   if (!clipped && r.right > inner + 1)
+                     wide.push(el.tagName + '.' + el.className + ' ' + Math.round(r.right) + ': '
+                               + (el.textContent || '').slice(0, 60));
+                 }
+                 const charts = [...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width);
+                 return { inner, scroll: document.documentElement.scrollWidth, wide: wide.slice(0, 10),
+                          charts: charts.length, widest_chart: Math.max(...charts),
+                          trend: document.querySelectorAll('figure.trend circle').length };",
+            );
+            session.screenshot(&artifact_dir().join(format!("report-{tag}-{width}.png")));
+            let inner = layout["inner"].as_f64().unwrap();
+            assert!(
+                layout["scroll"].as_f64().unwrap() <= inner + 1.0,
+                "{tag} at {width}px: the page scrolls sideways: {layout}"
+            );
+            assert_eq!(
+                layout["wide"].as_array().unwrap().len(),
+                0,
+                "{tag} at {width}px: wider than the window: {layout}"
+            );
+            assert!(
+                layout["widest_chart"].as_f64().unwrap() <= inner,
+                "{tag} at {width}px: {layout}"
+            );
+            assert_eq!(
+                layout["trend"], 13,
+                "12 earlier runs and this one: {layout}"
+            );
+        }
+    }
+}
