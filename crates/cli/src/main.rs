@@ -18,6 +18,7 @@ mod notify;
 mod pipeline;
 mod post;
 mod record;
+mod reference;
 mod run;
 mod thresholds;
 
@@ -132,6 +133,8 @@ enum Schema {
     Verdict,
     /// One evidence record (a .json file; one per line in .jsonl), version 1
     Evidence,
+    /// Not a JSON Schema: every key of gonogo.toml for users, in Markdown (docs/reference.md)
+    Reference,
 }
 
 fn main() -> ExitCode {
@@ -257,6 +260,13 @@ fn use_color() -> bool {
 
 fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
     let schema = match args.which {
+        Schema::Reference => {
+            gate::ignore_broken_pipe({
+                use std::io::Write as _;
+                write!(std::io::stdout(), "{}", reference::markdown())
+            })?;
+            return Ok(Exit::Go);
+        }
         Schema::Policy => gonogo_core::policy::json_schema(),
         Schema::Verdict => gonogo_report::json::json_schema(),
         Schema::Evidence => gonogo_core::wire::json_schema(),

@@ -127,7 +127,7 @@ pub struct RunConfig {
     pub prometheus: Vec<Spanned<toml::Table>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSection {
     /// The running service every engine section is relative to.
@@ -142,12 +142,14 @@ pub struct TargetsSection {
     pub allow: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommandSection {
+    /// The command's name: its gate is `command NAME`, its metrics `command.NAME.*`.
     pub name: String,
+    /// The command line, run by `sh -c` in `dir`.
     pub run: String,
-    /// Default 30m.
+    /// How long it may run (a duration; default 30m).
     pub timeout: Option<String>,
     /// Working directory, relative to the policy's folder.
     pub dir: Option<String>,
@@ -207,7 +209,7 @@ fn secret_env_names(config: &RunConfig) -> Vec<String> {
 }
 
 /// A path pattern or several.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -265,6 +267,70 @@ struct HardenCommand {
 struct PrometheusCommand {
     #[command(flatten)]
     args: gonogo_probe::cli::prometheus::PrometheusArgs,
+}
+
+/// The engine sections of a policy for the reference (`gonogo schema reference`): the title,
+/// the engine's clap command (whose flags are the section's keys) and the keys that stand for
+/// its positional arguments.
+pub fn engine_sections() -> Vec<(
+    &'static str,
+    clap::Command,
+    &'static [(&'static str, &'static str)],
+)> {
+    use clap::CommandFactory as _;
+    vec![
+        (
+            "[load.NAME]",
+            LoadCommand::command(),
+            &[
+                (
+                    "url",
+                    "the URL to load (default: `[target] base_url` joined with `path`)",
+                ),
+                ("path", "a path under `[target] base_url`"),
+                ("urls", "a file of URLs, one per line (`--urls`)"),
+            ],
+        ),
+        (
+            "[[probe]]",
+            ProbeCommand::command(),
+            &[
+                ("name", "the probe's name: its metrics are `probe.NAME.*`"),
+                (
+                    "url",
+                    "the URL to probe (default: `[target] base_url` joined with `path`)",
+                ),
+                ("path", "a path under `[target] base_url`"),
+            ],
+        ),
+        (
+            "[observe]",
+            ObserveCommand::command(),
+            &[(
+                "url",
+                "the /metrics URL (default: `[target] base_url` + `/metrics`)",
+            )],
+        ),
+        ("[harden]", HardenCommand::command(), &[]),
+        (
+            "[[prometheus]]",
+            PrometheusCommand::command(),
+            &[
+                ("name", "the query's name: its metric is `prometheus.NAME`"),
+                ("url", "the Prometheus server"),
+                ("query", "the PromQL query"),
+                ("rules", "a rules file to check"),
+            ],
+        ),
+    ]
+}
+
+/// The TOML key of a repeatable flag: its plural (`conditions` for `--condition`).
+pub fn plural_of(long: &str) -> Option<String> {
+    PLURAL_FLAGS
+        .iter()
+        .find(|(_, one)| *one == long)
+        .map(|(plural, _)| (*plural).to_owned())
 }
 
 /// TOML keys whose list values name a repeatable flag in the singular.

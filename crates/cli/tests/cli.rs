@@ -243,6 +243,7 @@ fn published_schemas_are_up_to_date() {
         ("policy", "schemas/policy.schema.json"),
         ("verdict", "schemas/verdict.schema.json"),
         ("evidence", "schemas/evidence.schema.json"),
+        ("reference", "docs/reference.md"),
     ] {
         let output = gonogo(&["schema", which], &repo());
         let committed = std::fs::read_to_string(repo().join(file)).unwrap_or_default();

@@ -1,33 +1,8 @@
 //! Probe conditions in the Gatus syntax users already know, parsed into a typed form with a
-//! caret under the error, then evaluated against one attempt's [`Observation`].
+//! caret under the error, then evaluated against one attempt's [`Observation`]. The grammar
+//! below is also the reference page's (`GRAMMAR`, `gonogo schema reference`).
 //!
-//! Grammar:
-//!
-//! ```text
-//! condition   = operand ws op ws expected
-//! operand     = placeholder | func "(" placeholder ")"
-//! func        = "len" | "has"
-//! placeholder = "[STATUS]" | "[RESPONSE_TIME]" | "[BODY]" [json-path]
-//!             | "[HEADER]." header-name | "[CERTIFICATE_EXPIRATION]"
-//!             | "[CONNECTED]" | "[IP]" | "[DNS_ANSWERS]"
-//! json-path   = 1*( "." key | "[" 1*DIGIT "]" )
-//! op          = "==" | "!=" | "<=" | ">=" | "<" | ">"
-//! expected    = "pat(" pattern ")" | "any(" value *( "," value ) ")" | value
-//! value       = duration | number | word | DQUOTE *char DQUOTE
-//! duration    = number ( "ns" | "us" | "ms" | "s" | "m" | "h" | "d" )
-//! pattern     = text where "*" matches any run of characters
-//! ```
-//!
-//! Semantics:
-//! - `[RESPONSE_TIME]` and `[CERTIFICATE_EXPIRATION]` are durations; a bare number on the
-//!   right is milliseconds (as in Gatus), `300ms`, `2s`, `720h`, `30d` are explicit.
-//! - `[BODY].a.b[0]` reads the JSON body; on a body that is not JSON the condition is an
-//!   *error* (reported as such), never simply false.
-//! - Header names are case-insensitive. A header sent several times matches `==`/`pat` when
-//!   any value matches and `!=` when none does. A missing header, JSON key or certificate is
-//!   its own state: every comparison on it fails with "missing" (use `has(...) == false` to
-//!   require absence); it is never an empty string.
-//! - `len(...)` is the number of elements of a JSON array or object, or characters of a string.
+#![doc = include_str!("conditions.md")]
 //!
 //! ```
 //! use gonogo_probe::probe::condition::Condition;
@@ -39,6 +14,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+
+/// The condition grammar and its semantics, for users (Markdown): this module's documentation
+/// and the reference page's section.
+pub const GRAMMAR: &str = include_str!("conditions.md");
 use std::time::Duration;
 
 /// A parsed condition.
