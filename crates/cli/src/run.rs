@@ -773,7 +773,8 @@ fn plan(
         let argv = target.and_then(|target| {
             let mut head = vec!["load".to_owned()];
             head.extend(target);
-            head.extend(["--name".into(), name.clone(), "--quiet".into()]);
+            // The progress bar and one summary line on a terminal, nothing more in a CI log.
+            head.extend(["--name".into(), name.clone(), "--brief".into()]);
             section_argv(head, entry, &["url", "path", "urls"], &shared, &what)
         });
         let job = parse_section::<LoadCommand>(argv, table.span(), &what)

@@ -225,6 +225,11 @@ pub struct LoadArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
 
+    /// As `gonogo run` shows a load section: the progress bar on a terminal, then one summary
+    /// line (nothing but a refused target's line when stderr is not a terminal).
+    #[arg(long, hide = true)]
+    pub brief: bool,
+
     /// Write the latency histogram to FILE in the HdrHistogram interval log format.
     #[arg(long, value_name = "FILE")]
     pub save_histogram: Option<PathBuf>,
@@ -737,11 +742,13 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
             )
         })?;
     }
-    if args.quiet {
-        // Quiet (as under `gonogo run`) still says when nothing listens at the target: the
-        // gate will fail on errors, and this says why in words.
+    if args.quiet || args.brief {
+        // Quiet (and brief, as under `gonogo run`) still says when nothing listens at the
+        // target: the gate will fail on errors, and this says why in words.
         if let Some(line) = crate::summary::refused_line(&result, &config) {
             eprintln!("  load `{}`: {line}", args.name);
+        } else if args.brief && !args.quiet && std::io::stderr().is_terminal() {
+            eprintln!("  {}", crate::summary::one_line(&result, &args.name));
         }
     } else {
         let mut text = crate::summary::render(&result, &config, &args.name);

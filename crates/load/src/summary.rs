@@ -329,6 +329,29 @@ pub fn render_histogram(histogram: &Histogram<u64>, rows: usize, width: usize) -
     out
 }
 
+/// The run in one line, as `gonogo run` prints it after each load section on a terminal:
+/// answered requests, errors, p(50)/p(95)/p(99) and throughput (answered only).
+pub fn one_line(result: &RunResult, name: &str) -> String {
+    let totals = &result.totals;
+    let errors: u64 = totals.error_counts.values().sum();
+    let latency = if totals.latency.is_empty() {
+        "no response".to_owned()
+    } else {
+        format!(
+            "p(50) {}, p(95) {}, p(99) {}",
+            format_micros(percentile(&totals.latency, 50.0)),
+            format_micros(percentile(&totals.latency, 95.0)),
+            format_micros(percentile(&totals.latency, 99.0))
+        )
+    };
+    format!(
+        "load `{name}`: {} answered in {:.1}s ({:.1}/s), {errors} errors, {latency}",
+        totals.n_answered(),
+        result.elapsed.as_secs_f64(),
+        throughput(result)
+    )
+}
+
 /// "connection refused: is the service running at …?" when no request was answered and
 /// connections were refused (the run stopped after its grace period, or ran out of requests).
 pub fn refused_line(result: &RunResult, config: &LoadConfig) -> Option<String> {

@@ -1,6 +1,7 @@
 //! `gonogo probe`: probe a target once or over a watch window and write `probe` evidence.
 
 use gonogo_core::text::{Inert, inert};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -275,17 +276,46 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
 
     let quiet = args.output.json;
     let watching = plan.is_some();
+    // A watch window on a terminal shows a live count; a CI log gets the changes only.
+    let live = (!quiet && std::io::stderr().is_terminal())
+        .then_some(plan.as_ref())
+        .flatten()
+        .map(|plan| {
+            let bar = indicatif::ProgressBar::new(plan.window.as_millis() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {elapsed_precise} [{wide_bar}] {msg}",
+                )
+                .expect("static template")
+                .progress_chars("=> "),
+            );
+            bar
+        });
+    let (mut attempts, mut failed) = (0u64, 0u64);
     let mut previous_success: Option<bool> = None;
     let run = runtime()?.block_on(watch(&spec, &policy, &tls, plan, |attempt| {
         if quiet {
             return;
         }
+        attempts += 1;
+        failed += u64::from(!attempt.success && !attempt.warmup);
+        if let Some(bar) = &live {
+            bar.set_position(attempt.offset_ms.max(0.0) as u64);
+            bar.set_message(format!(
+                "probe `{}`: {attempts} attempts, {failed} failed",
+                spec.name
+            ));
+        }
         let changed = previous_success != Some(attempt.success);
         previous_success = Some(attempt.success);
         if !watching || changed {
+            let print = |line: String| match &live {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            };
             let at = format!("+{:.1}s", attempt.offset_ms / 1e3);
             if attempt.success {
-                eprintln!(
+                print(format!(
                     "{at} {} {}{:.1}ms",
                     paint("ok", "32"),
                     attempt
@@ -293,17 +323,20 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
                         .map(|s| format!("HTTP {s} in "))
                         .unwrap_or_default(),
                     attempt.latency_us as f64 / 1e3
-                );
+                ));
             } else {
-                eprintln!(
+                print(format!(
                     "{at} {} {}: {}",
                     paint("FAIL", "31"),
                     Inert(attempt.reason.as_deref().unwrap_or("unknown")),
                     Inert(&redactor.redact(attempt.message.as_deref().unwrap_or("")))
-                );
+                ));
             }
         }
     }));
+    if let Some(bar) = live {
+        bar.finish_and_clear();
+    }
     let mut run = match run {
         Ok(run) => run,
         Err(error) => return usage(error),
