@@ -269,14 +269,17 @@ struct PrometheusCommand {
     args: gonogo_probe::cli::prometheus::PrometheusArgs,
 }
 
-/// The engine sections of a policy for the reference (`gonogo schema reference`): the title,
-/// the engine's clap command (whose flags are the section's keys) and the keys that stand for
-/// its positional arguments.
-pub fn engine_sections() -> Vec<(
+/// An engine section for the reference (`gonogo schema reference`): its title, the engine's
+/// clap command (whose flags are the section's keys) and the keys that stand for its
+/// positional arguments, with what they mean.
+pub type EngineSection = (
     &'static str,
     clap::Command,
     &'static [(&'static str, &'static str)],
-)> {
+);
+
+/// The engine sections of a policy, in the order the reference lists them.
+pub fn engine_sections() -> Vec<EngineSection> {
     use clap::CommandFactory as _;
     vec![
         (
