@@ -210,7 +210,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
 
-    /// Where to write the evidence record.
+    /// Where to write the evidence record; `-` prints it on stdout as the last line (one
+    /// JSON line, e.g. for a Kubernetes pod's log).
     #[arg(long, default_value = ".gonogo/evidence")]
     pub evidence_dir: PathBuf,
 
@@ -821,6 +822,11 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
 /// [`run`], returning the run, its evidence and the exit code it would use.
 pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
     let config = build_config(args)?;
+    if args.json && args.evidence_dir.as_os_str() == "-" {
+        return Err(anyhow::Error::new(UsageError(
+            "--evidence-dir - and --json both print on stdout: choose one".to_owned(),
+        )));
+    }
     raise_file_limit();
     // Distributed runs: which test this is, the machine's clock against the target's, and
     // the start barrier (docs/distributed.md).
@@ -892,7 +898,8 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         });
     }
     let mut evidence_path = None;
-    if !args.no_evidence {
+    let evidence_to_stdout = args.evidence_dir.as_os_str() == "-";
+    if !args.no_evidence && !evidence_to_stdout {
         std::fs::create_dir_all(&args.evidence_dir).with_context(|| {
             format!(
                 "cannot create the evidence folder {}",
@@ -944,6 +951,15 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         let written = serde_json::to_writer_pretty(&mut stdout, &document)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(stdout));
+        if let Err(error) = written {
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(error).context("cannot write to stdout");
+            }
+        }
+    }
+    if evidence_to_stdout && !args.no_evidence {
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "{}", gonogo_core::wire::to_json_line(&record));
         if let Err(error) = written {
             if error.kind() != std::io::ErrorKind::BrokenPipe {
                 return Err(error).context("cannot write to stdout");
