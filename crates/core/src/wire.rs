@@ -586,8 +586,14 @@ pub fn suggested_file_name(evidence: &Evidence) -> String {
             }
         })
         .collect();
+    // Segments of one test may share a folder (a shared volume): the segment is in the name.
+    let segment = evidence
+        .segment
+        .as_ref()
+        .map(|s| format!("-segment-{}-of-{}", s.index, s.count))
+        .unwrap_or_default();
     format!(
-        "{}-{}-{}.json",
+        "{}-{}{segment}-{}.json",
         evidence.kind,
         label,
         &evidence.sha256[..8.min(evidence.sha256.len())]
