@@ -356,3 +356,41 @@ fn n_segments_send_exactly_one_runs_requests_and_are_judged_as_it() {
     let offset = record["segment"]["clock_offset_ms"].as_f64().unwrap();
     assert!(offset.abs() <= 1_500.0, "{offset}");
 }
+
+#[test]
+fn a_policy_load_section_runs_its_segment_and_the_gate_waits_for_the_others() {
+    // Engine sections are the engine's own flags: `segment` and `test_id` work there too.
+    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        format!(
+            "[target]\nbase_url = \"{}\"\n\n[load.shop]\npath = \"/api/items\"\nrate = 20\nduration = \"1s\"\nsegment = \"1/2\"\ntest_id = \"pol-1\"\n\n\
+             [[gate]]\nname = \"errors\"\narea = \"reliability\"\nmetric = \"load.shop.errors\"\nexpect = \"rate < 5%\"\n",
+            service.base_url()
+        ),
+    )
+    .unwrap();
+    let output = gonogo(&["run"], dir.path()).output().unwrap();
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("segment 0/2 of test pol-1 is missing"),
+        "{stdout}"
+    );
+    let written: Vec<String> = std::fs::read_dir(dir.path().join("gonogo-report/evidence"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|name| name.starts_with("load-shop-segment-1-of-2-")),
+        "{written:?}"
+    );
+}
