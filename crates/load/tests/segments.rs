@@ -244,3 +244,51 @@ fn segment_flags_are_checked() {
         .contains("in the past")
     );
 }
+
+#[test]
+fn merge_takes_segments_only_as_the_whole_test() {
+    let (url, _) = server();
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    let evidence_text = evidence.display().to_string();
+    for index in 0..3 {
+        let segment = format!("{index}/3");
+        let args = load_args(&[
+            &url,
+            "--rate",
+            "100",
+            "--duration",
+            "300ms",
+            "--segment",
+            &segment,
+            "--test-id",
+            "merge-1",
+            "--quiet",
+            "--evidence-dir",
+            &evidence_text,
+        ]);
+        gonogo_load::cli::execute(&args).expect("run");
+    }
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&evidence)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    let merge = |inputs: &[std::path::PathBuf]| {
+        gonogo_load::histogram_log::merge_files(inputs).map(|merged| match merged {
+            gonogo_load::histogram_log::Merged::Evidence(record) => *record,
+            _ => panic!("evidence in, evidence out"),
+        })
+    };
+    let whole = merge(&files).expect("the whole test merges");
+    assert!(whole.segment.is_none());
+    let errors = whole.metrics["load.default.errors"]
+        .value
+        .as_ratio()
+        .unwrap();
+    assert_eq!(errors.n, 30, "100/s for 300 ms, over 3 segments");
+    // Two of three segments are not the test.
+    let error = merge(&files[..2]).unwrap_err().to_string();
+    assert!(error.contains("of test merge-1 is missing"), "{error}");
+}
