@@ -2,7 +2,7 @@
 //! segment records, so that a judgement can warn when the machines' clocks disagree.
 //!
 //! The estimate asks the target for its HTTP `Date` header (one `HEAD` request on loopback or
-//! an allowed host, bounded by the connect timeout and 2 s of reading). `Date` has one-second
+//! an allowed host, bounded by the connect timeout, 3 s of reading and 16 KiB). `Date` has one-second
 //! resolution, so the estimate is good to about ±0.5 s plus half the round trip: enough to see
 //! a machine whose clock is seconds off (which would start its schedule seconds late), not
 //! to correct it. Without an HTTP target or a `Date`, the offset is unknown.
@@ -36,7 +36,13 @@ pub fn offset_ms(config: &LoadConfig) -> Option<f64> {
     stream.write_all(request.as_bytes()).ok()?;
     let mut head = Vec::with_capacity(1024);
     let mut buffer = [0u8; 2048];
+    // Bounded in bytes and in time: a server dripping its head gets 3 s in all.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
     while head.len() < MAX_HEAD && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let left = deadline.checked_duration_since(std::time::Instant::now())?;
+        stream
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .ok()?;
         let n = stream.read(&mut buffer).ok()?;
         if n == 0 {
             break;
@@ -137,6 +143,61 @@ mod tests {
         assert_eq!(
             date_header(b"HTTP/1.1 200 OK\r\nDate: yesterday\r\n\r\n"),
             None
+        );
+    }
+
+    #[derive(clap::Parser)]
+    struct Command {
+        #[command(flatten)]
+        args: crate::cli::LoadArgs,
+    }
+
+    /// A loopback server that answers one connection with `reply` (then `drip` a byte every
+    /// 200 ms for up to 10 s); the config of a load against it.
+    fn config_against(reply: String, drip: bool) -> LoadConfig {
+        use clap::Parser as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 1024];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(reply.as_bytes());
+            for _ in 0..50 {
+                if !drip || stream.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let args = Command::try_parse_from(["load", url.as_str(), "--rate", "1"])
+            .unwrap()
+            .args;
+        crate::cli::build_config(&args).unwrap()
+    }
+
+    #[test]
+    fn the_offset_is_read_from_the_targets_date() {
+        // The target's clock is 10 s ahead of ours: our offset is about -10 s (±0.5 s of
+        // resolution, and the round trip).
+        let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(10);
+        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&ahead)
+            .unwrap();
+        let config = config_against(format!("HTTP/1.1 200 OK\r\nDate: {date}\r\n\r\n"), false);
+        let offset = offset_ms(&config).unwrap();
+        assert!((-11_000.0..=-9_000.0).contains(&offset), "{offset}");
+    }
+
+    #[test]
+    fn a_target_that_drips_its_head_is_given_up_on_in_bounded_time() {
+        let config = config_against("HTTP/1.1 200 OK\r\n".to_owned(), true);
+        let started = std::time::Instant::now();
+        assert_eq!(offset_ms(&config), None);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
         );
     }
 
