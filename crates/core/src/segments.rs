@@ -600,6 +600,30 @@ mod tests {
     }
 
     #[test]
+    fn the_wire_form_keeps_the_segment_and_refuses_one_out_of_range() {
+        let record = segment("t-1", 2, 4, 0, 1.5);
+        let line = crate::wire::to_json_line(&record);
+        let back = crate::wire::parse_records(&line).unwrap().remove(0);
+        assert_eq!(back.segment, record.segment);
+        assert!(crate::wire::suggested_file_name(&back).contains("-segment-2-of-4-"));
+        for (from, to) in [
+            ("\"index\":2", "\"index\":4"),
+            ("\"count\":4", "\"count\":0"),
+            ("\"test\":\"t-1\"", "\"test\":\"a b\""),
+        ] {
+            assert!(line.contains(from), "{line}");
+            let bad = line.replace(from, to);
+            assert!(crate::wire::parse_records(&bad).is_err(), "{bad}");
+        }
+        // A reader that ignores `segment` still reads the record (version 1 only gains
+        // optional fields): without it, the same line parses as a whole run.
+        let mut value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        value.as_object_mut().unwrap().remove("segment");
+        let plain = crate::wire::parse_records(&value.to_string()).unwrap();
+        assert!(plain[0].segment.is_none());
+    }
+
+    #[test]
     fn clocks_that_disagree_are_warned_about() {
         let mut members: Vec<Evidence> = (0..2).map(|i| segment("t", i, 2, 0, 1.0)).collect();
         let refs: Vec<&Evidence> = members.iter().collect();
