@@ -394,3 +394,67 @@ fn a_policy_load_section_runs_its_segment_and_the_gate_waits_for_the_others() {
         "{written:?}"
     );
 }
+
+#[test]
+fn ctrl_c_ends_the_wait_for_start_at_without_sending_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let start_at = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60)).to_string();
+    // Port 9 on loopback: nothing listens, and nothing may be sent before the start anyway.
+    let child = gonogo(
+        &[
+            "load",
+            "http://127.0.0.1:9/",
+            "--rate",
+            "10",
+            "--segment",
+            "0/2",
+            "--start-at",
+            &start_at,
+        ],
+        dir.path(),
+    )
+    .spawn()
+    .unwrap();
+    // Wait until it says it is waiting (bounded), then interrupt it.
+    let mut child = child;
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = received
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the load says it waits");
+    assert!(first.contains("waiting"), "{first}");
+    // The handler is installed right after that line.
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let rest: Vec<String> = received.iter().collect();
+    let rest = rest.join("\n");
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(
+        rest.contains("stopped while waiting for --start-at"),
+        "{rest}"
+    );
+    assert!(
+        !dir.path().join(".gonogo").exists(),
+        "no evidence of a run that never started"
+    );
+}
