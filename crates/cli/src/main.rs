@@ -13,6 +13,7 @@ mod gate;
 mod history;
 mod init;
 mod interrupt;
+mod k8s;
 mod metrics;
 mod notify;
 mod pipeline;
@@ -65,6 +66,8 @@ enum Command {
     Load(thresholds::LoadWithThresholds),
     /// Merge HdrHistogram logs or load evidence from several runs, exactly.
     Merge(gonogo_load::cli::MergeArgs),
+    /// Distributed load on Kubernetes: an Indexed Job of `load --segment` pods, judged as one.
+    K8s(k8s::K8sArgs),
     /// Turn files CI produced (JUnit, coverage, SARIF, audits, k6) into evidence.
     Collect(gonogo_ingest::cli::CollectArgs),
     /// Probe an endpoint once or over a watch window: availability, latency, certificates.
@@ -151,6 +154,7 @@ fn main() -> ExitCode {
             gonogo_load::cli::merge(args),
             Some(gonogo_load::cli::exit_code_for),
         ),
+        Command::K8s(args) => engine(k8s::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::Collect(args) => collect(args, color),
         Command::Probe(args) => engine(gonogo_probe::cli::probe::run(args), None),
         Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),

@@ -402,11 +402,51 @@ fn select(
         return Err(Vec::new());
     }
 
+    // 3. Once: the same record in two files (or twice in one), or the same producer's
+    // reading of the same input, counts once (the newest reading is kept).
+    if left.len() > 1 {
+        once(records, &mut left, judging, result);
+    }
+    // Segments (`gonogo load --segment I/N`): the segments of one test count as one run, and
+    // only when every segment is there once; a partial or mixed test is refused, never a
+    // pass (crate::segments).
+    let (_, tests) = crate::segments::group(records, &left);
+    for members in tests.values() {
+        let members: Vec<&Evidence> = members.iter().map(|&i| &records[i]).collect();
+        if let Err(error) = crate::segments::check(&members) {
+            result.reason = Some(match error {
+                crate::segments::SegmentError::Missing { .. } => Reason::Missing,
+                _ => Reason::Unparseable,
+            });
+            result.why = format!("`{}`: {error}", gate.metric);
+            return Err(left);
+        }
+        let info = members[0].segment.as_ref().expect("grouped by segment");
+        if info.count > 1 {
+            result.rules.push(Rule::Text(format!(
+                "test {}: its {} segments are judged as one run",
+                info.test, info.count
+            )));
+        }
+        if let Some(warning) = crate::segments::clock_warning(&members) {
+            result.rules.push(Rule::Text(warning));
+        }
+    }
     if left.len() == 1 {
         return Ok(left);
     }
-    // 3. Once: the same record in two files (or twice in one), or the same producer's
-    // reading of the same input, counts once (the newest reading is kept).
+    remeasure(records, &mut left, result);
+    left.sort_unstable();
+    Ok(left)
+}
+
+/// Rule 3 of [`select`]: each record once, and each producer's reading of an input once.
+fn once(
+    records: &[Evidence],
+    left: &mut Vec<usize>,
+    judging: &Judging<'_>,
+    result: &mut GateResult,
+) {
     left.sort_by(|&a, &b| {
         records[b]
             .collected_at
@@ -431,23 +471,33 @@ fn select(
             records: before - left.len(),
         });
     }
-    // 4. Re-measurement: the same producer on the same source, measured again: the newest
-    // counts (`left` is newest first).
+}
+
+/// Rule 4 of [`select`]: the same producer on the same source, measured again: the newest
+/// counts. The segments of one test are one measurement (as new as its newest segment).
+fn remeasure(records: &[Evidence], left: &mut Vec<usize>, result: &mut GateResult) {
+    let (plain, tests) = crate::segments::group(records, left);
+    let mut runs: Vec<Vec<usize>> = plain.into_iter().map(|i| vec![i]).collect();
+    runs.extend(tests.into_values());
+    let newest = |run: &Vec<usize>| run.iter().map(|&i| records[i].collected_at).max();
+    runs.sort_by(|a, b| newest(b).cmp(&newest(a)).then(a[0].cmp(&b[0])));
     let mut sources = BTreeSet::new();
     let mut superseded = Vec::new();
-    left.retain(|&i| {
-        let record = &records[i];
+    left.clear();
+    for run in runs {
+        let record = &records[run[0]];
         let fresh = sources.insert((
             record.kind.clone(),
             record.tool.name.clone(),
             record.source.type_name(),
             record.source.as_str().to_owned(),
         ));
-        if !fresh {
-            superseded.push(i);
+        if fresh {
+            left.extend(run);
+        } else {
+            superseded.extend(run);
         }
-        fresh
-    });
+    }
     if !superseded.is_empty() {
         result.rules.push(Rule::Superseded {
             records: superseded.len(),
@@ -460,8 +510,6 @@ fn select(
                 .join(", "),
         });
     }
-    left.sort_unstable();
-    Ok(left)
 }
 
 /// Rule 5: records of different sources combine by what the metric means.
@@ -562,13 +610,38 @@ fn combine<'r>(
             }
         }
         Shape::Value => {
-            let values: Vec<f64> = fresh
-                .iter()
-                .map(|&i| match metric_of(i).value {
-                    MetricValue::Value(v) => v,
-                    _ => unreachable!("shape checked"),
-                })
-                .collect();
+            let value_of = |i: usize| match metric_of(i).value {
+                MetricValue::Value(v) => v,
+                _ => unreachable!("shape checked"),
+            };
+            // The segments of one test first become the test's value: a rate (`1/s`) is
+            // their events over the union of their windows, a sum adds, a bound takes the
+            // extreme; a figure with no meaning across segments conflicts below.
+            let (plain, tests) = crate::segments::group(records, fresh);
+            let mut values: Vec<f64> = plain.iter().map(|&i| value_of(i)).collect();
+            let mut runs = plain.len();
+            for members in tests.values() {
+                let rates: Vec<f64> = members.iter().map(|&i| value_of(i)).collect();
+                runs += 1;
+                if members.len() == 1 {
+                    values.push(rates[0]);
+                } else if *unit == Unit::PerSecond {
+                    let refs: Vec<&Evidence> = members.iter().map(|&i| &records[i]).collect();
+                    values.push(crate::segments::rate_over_union(&refs, &rates));
+                } else if how == Combine::Single {
+                    runs += members.len() - 1;
+                    values.extend(rates);
+                } else {
+                    values.push(match how {
+                        Combine::Min => rates.iter().copied().fold(f64::INFINITY, f64::min),
+                        Combine::Max | Combine::Nonzero => {
+                            rates.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                        }
+                        _ => rates.iter().sum(),
+                    });
+                }
+            }
+            let several = runs > 1;
             if !several {
                 return Ok(Combined::Value(values[0]));
             }

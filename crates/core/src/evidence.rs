@@ -63,6 +63,9 @@ pub struct Evidence {
     /// audit skipped dependencies). Empty: the work completed. A count from an incomplete
     /// record is a lower bound, so an upper-bound gate on it cannot pass.
     pub incomplete: Vec<String>,
+    /// Which segment of which test this record is (`gonogo load --segment I/N`); `None`: the
+    /// whole run. The segments of one test are judged as one ([`crate::segments`]).
+    pub segment: Option<crate::segments::SegmentInfo>,
 }
 
 impl Evidence {
@@ -83,6 +86,7 @@ impl Evidence {
             details: serde_json::Value::Null,
             commit: None,
             incomplete: Vec::new(),
+            segment: None,
         }
     }
 

@@ -15,6 +15,7 @@ pub mod expect;
 pub mod limits;
 pub mod policy;
 pub mod redact;
+pub mod segments;
 pub mod stats;
 pub mod suggest;
 pub mod text;

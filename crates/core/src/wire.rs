@@ -39,6 +39,9 @@
 //! - optional `commit`: the candidate's commit the record is about (7 to 64 hex digits).
 //! - optional `incomplete`: what the producer could not do (a list of sentences); a record
 //!   without it completed its work.
+//! - optional `segment`: `{"test": ID, "index": I, "count": N, "started_at", "elapsed_s",
+//!   "clock_offset_ms"}`, the record is segment I (0-based) of N of a test split over machines
+//!   ([`crate::segments`]); the segments of one test are judged as one.
 //!
 //! Malformed records are refused, loudly: a metric named twice in one record, a negative
 //! count, duration or size, a ratio with more events than trials.
@@ -115,6 +118,32 @@ struct RecordV1 {
     commit: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     incomplete: Vec<String>,
+    /// Which segment of which test the record is (`gonogo load --segment I/N`): the segments
+    /// of one test are judged as one, and only when all of them are there once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    segment: Option<SegmentV1>,
+}
+
+/// A record's place in a test split into segments.
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+struct SegmentV1 {
+    /// The test id the segments share.
+    test: String,
+    /// 0-based segment index, below `count`.
+    index: u64,
+    /// How many segments the test has (1 to 1024).
+    count: u64,
+    /// When the segment's schedule started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    started_at: Option<jiff::Timestamp>,
+    /// How long it ran, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    elapsed_s: Option<f64>,
+    /// The machine's clock minus a reference clock (the target's HTTP `Date`), in ms; absent
+    /// when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clock_offset_ms: Option<f64>,
 }
 
 /// A map whose keys must be unique: a metric given twice in one record is an error, not "the
@@ -269,6 +298,18 @@ fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireErr
         evidence.commit = Some(commit);
     }
     evidence.incomplete = record.incomplete;
+    if let Some(segment) = record.segment {
+        let segment = crate::segments::SegmentInfo {
+            test: segment.test,
+            index: segment.index,
+            count: segment.count,
+            started_at: segment.started_at,
+            elapsed_seconds: segment.elapsed_s,
+            clock_offset_ms: segment.clock_offset_ms,
+        };
+        segment.validate().map_err(invalid)?;
+        evidence.segment = Some(segment);
+    }
     for (name, metric) in record.metrics {
         let converted = metric_from_wire(&name, metric).map_err(|message| WireError::Metric {
             record: record_number,
@@ -480,6 +521,14 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
         },
         commit: evidence.commit.clone(),
         incomplete: evidence.incomplete.clone(),
+        segment: evidence.segment.as_ref().map(|s| SegmentV1 {
+            test: s.test.clone(),
+            index: s.index,
+            count: s.count,
+            started_at: s.started_at,
+            elapsed_s: s.elapsed_seconds,
+            clock_offset_ms: s.clock_offset_ms,
+        }),
         metrics: evidence
             .metrics
             .iter()
@@ -537,8 +586,14 @@ pub fn suggested_file_name(evidence: &Evidence) -> String {
             }
         })
         .collect();
+    // Segments of one test may share a folder (a shared volume): the segment is in the name.
+    let segment = evidence
+        .segment
+        .as_ref()
+        .map(|s| format!("-segment-{}-of-{}", s.index, s.count))
+        .unwrap_or_default();
     format!(
-        "{}-{}-{}.json",
+        "{}-{}{segment}-{}.json",
         evidence.kind,
         label,
         &evidence.sha256[..8.min(evidence.sha256.len())]

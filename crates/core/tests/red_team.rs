@@ -522,3 +522,134 @@ fn a_negative_count_cannot_hide_behind_a_bare_unit() {
         .replace("\"audit\"", "\"command\"");
     assert!(wire::parse_records(&exit).is_ok());
 }
+
+// --- Segments: a test split over machines counts once, whole, or not at all. ---
+
+/// Segment `index` of `count` of test `test`: 100 requests, `errors` failed, latencies of
+/// 1 ms (and one of 900 ms in segment 0 when `slow`).
+fn segment(test: &str, index: u64, count: u64, errors: u64) -> Evidence {
+    let mut h = latency_histogram();
+    h.record_n(1_000, 100).unwrap();
+    let mut evidence = record(
+        "load",
+        Source::Url("http://127.0.0.1:8080/api".into()),
+        NOW,
+        vec![
+            ("load.api.errors", ratio(errors, 100, "requests")),
+            (
+                "load.api.latency",
+                Metric::distribution(h, Unit::parse("us")),
+            ),
+            ("load.api.throughput", Metric::value(10.0, Unit::PerSecond)),
+        ],
+    );
+    evidence.sha256 = sha256_hex(format!("{test} {index}/{count} {errors}").as_bytes());
+    evidence.segment = Some(gonogo_core::segments::SegmentInfo {
+        test: test.into(),
+        index,
+        count,
+        started_at: Some(NOW.parse().unwrap()),
+        elapsed_seconds: Some(10.0),
+        clock_offset_ms: None,
+    });
+    evidence
+}
+
+fn segments_policy() -> String {
+    format!(
+        "{TARGET}{}{}{}",
+        gate("load.api.errors", "rate < 5%"),
+        gate("load.api.latency", "p(99) < 100ms"),
+        gate("load.api.throughput", "value >= 35/s")
+    )
+}
+
+#[test]
+fn the_segments_of_one_test_are_judged_as_one_run() {
+    // 4 x 100 requests, 0 errors: 0 of 400 (not the newest segment's 0 of 100), and 400
+    // requests in the same 10 s: 40/s (not 10/s).
+    let records: Vec<Evidence> = (0..4).map(|i| segment("t", i, 4, 0)).collect();
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::Go, "{:#?}", verdict.gates);
+    assert_eq!(verdict.gates[0].measured.as_ref().unwrap().n, Some(400));
+    assert_eq!(verdict.gates[1].measured.as_ref().unwrap().n, Some(400));
+    assert_eq!(verdict.gates[2].status, GateStatus::Pass);
+    assert_eq!(verdict.evidence.len(), 4);
+}
+
+#[test]
+fn a_test_with_a_missing_segment_is_missing_evidence_named() {
+    // Segment 2 of 4 did not report (its pod failed): the others look fine, and must not pass.
+    let records: Vec<Evidence> = [0, 1, 3].map(|i| segment("t", i, 4, 0)).into();
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    for gate in &verdict.gates {
+        assert_eq!(gate.status, GateStatus::Missing, "{gate:#?}");
+        assert!(
+            gate.why.contains("segment 2/4 of test t is missing"),
+            "{}",
+            gate.why
+        );
+    }
+    // One segment alone is not the test either.
+    let verdict = judge(&segments_policy(), &[segment("t", 0, 4, 0)]);
+    assert_eq!(first(&verdict), (GateStatus::Missing, Some("missing")));
+}
+
+#[test]
+fn a_duplicated_segment_never_counts_twice() {
+    // Segment 1 run twice (a retried pod) with different results, and the failing segment 3
+    // missing: padding with a healthy duplicate must not pass.
+    let mut records: Vec<Evidence> = (0..3).map(|i| segment("t", i, 4, 0)).collect();
+    let mut again = segment("t", 1, 4, 0);
+    again.sha256 = sha256_hex(b"segment 1 retried");
+    records.push(again);
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert_eq!(verdict.gates[0].status, GateStatus::Missing);
+    assert!(
+        verdict.gates[0]
+            .why
+            .contains("segment 1/4 of test t appears twice"),
+        "{}",
+        verdict.gates[0].why
+    );
+    // The same segment's record in two files is one record: still the whole test.
+    let mut records: Vec<Evidence> = (0..4).map(|i| segment("t", i, 4, 0)).collect();
+    records.push(records[1].clone());
+    assert_eq!(judge(&segments_policy(), &records).decision, Decision::Go);
+}
+
+#[test]
+fn a_segment_of_another_test_is_not_mixed_in() {
+    // A healthy segment from a 2-way split of the same test id stands in for the failing
+    // segment 3 of the 4-way split.
+    let mut records: Vec<Evidence> = (0..3).map(|i| segment("t", i, 4, 0)).collect();
+    records.push(segment("t", 1, 2, 0));
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert_eq!(verdict.gates[0].status, GateStatus::Missing);
+    assert!(
+        verdict.gates[0].why.contains("N = 2, N = 4"),
+        "{}",
+        verdict.gates[0].why
+    );
+    // A complete test of another id beside a partial one: the partial one is refused.
+    let mut records: Vec<Evidence> = (0..2).map(|i| segment("other", i, 2, 0)).collect();
+    records.extend([0, 1, 2].map(|i| segment("t", i, 4, 0)));
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert!(verdict.gates[0].why.contains("segment 3/4 of test t"));
+}
+
+#[test]
+fn a_failing_segment_fails_the_test() {
+    // Three clean segments cannot dilute a fourth that failed 40 of its 100: 40 of 400 = 10%.
+    let mut records: Vec<Evidence> = (0..3).map(|i| segment("t", i, 4, 0)).collect();
+    records.push(segment("t", 3, 4, 40));
+    let verdict = judge(&segments_policy(), &records);
+    assert_eq!(verdict.decision, Decision::NoGo);
+    assert_eq!(verdict.gates[0].status, GateStatus::Fail);
+    let measured = verdict.gates[0].measured.as_ref().unwrap();
+    assert_eq!((measured.k, measured.n), (Some(40), Some(400)));
+}

@@ -12,6 +12,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -22,7 +23,7 @@ use crate::engine::{Checks, LoadConfig, Model, ProgressSnapshot, StopHandle};
 use crate::error_class::ErrorClass;
 use crate::histogram_log::{HistogramLogError, Merged};
 use crate::http1::RequestTemplate;
-use crate::schedule::{Schedule, Stage};
+use crate::schedule::{Schedule, Share, Stage};
 use crate::target::{Scheme, Target};
 use crate::url_list::UrlList;
 
@@ -209,7 +210,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,
 
-    /// Where to write the evidence record.
+    /// Where to write the evidence record; `-` prints it on stdout as the last line (one
+    /// JSON line, e.g. for a Kubernetes pod's log).
     #[arg(long, default_value = ".gonogo/evidence")]
     pub evidence_dir: PathBuf,
 
@@ -233,12 +235,42 @@ pub struct LoadArgs {
     /// Write the latency histogram to FILE in the HdrHistogram interval log format.
     #[arg(long, value_name = "FILE")]
     pub save_histogram: Option<PathBuf>,
+
+    /// Run segment I (0-based) of N of the test, N from 1 to 1024 (or k6's `0:1/4` fraction
+    /// syntax). Open model: exactly the arrivals k of the whole schedule with k mod N = I, at
+    /// their intended times, so N segments on N machines send the one machine's schedule.
+    /// Closed model: this segment's part of --concurrency and of --max-requests. `gonogo gate`
+    /// judges the segments of one test as one (docs/distributed.md).
+    #[arg(long, value_name = "I/N", value_parser = flag_segment)]
+    pub segment: Option<Share>,
+
+    /// Start the schedule at this wall-clock instant (RFC 3339, e.g. 2026-12-06T10:00:00Z), so
+    /// every segment starts together: waits until then (Ctrl-C stops the wait). Refused more
+    /// than a few seconds in the past or more than an hour ahead.
+    #[arg(long, value_name = "RFC3339", value_parser = flag_start_at)]
+    pub start_at: Option<jiff::Timestamp>,
+
+    /// The test this segment belongs to (letters, digits, `.`, `_`, `-`; at most 64). Default:
+    /// derived from the flags and --start-at, so segments started alike agree.
+    #[arg(long, value_name = "ID", value_parser = flag_test_id)]
+    pub test_id: Option<String>,
+
+    /// Diagnostics: write the open model's dispatched arrivals to FILE, one `k offset_ns` line
+    /// each (k the arrival index of the whole schedule, offset its intended time since the
+    /// start), sorted by k.
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub dump_intended: Option<PathBuf>,
 }
 
 /// A bad command line (exit code 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
+
+/// The wait for `--start-at` was stopped with Ctrl-C (exit code 130); nothing was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped while waiting for --start-at; nothing was sent")]
+pub struct Interrupted;
 
 /// An input that could not be read (exit code 3).
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +312,36 @@ fn flag_max_in_flight(text: &str) -> Result<usize, String> {
 
 fn flag_threads(text: &str) -> Result<usize, String> {
     limits::count_in(text, 1, limits::MAX_THREADS).map(|n| n as usize)
+}
+
+fn flag_segment(text: &str) -> Result<Share, String> {
+    Share::parse(text)
+}
+
+/// How far in the past `--start-at` may be (a pod scheduled a little late still starts at
+/// once), and how far ahead: a start barrier, not a scheduler.
+pub const START_AT_PAST_TOLERANCE: Duration = Duration::from_secs(5);
+pub const START_AT_MAX_AHEAD: Duration = Duration::from_secs(3600);
+
+fn flag_start_at(text: &str) -> Result<jiff::Timestamp, String> {
+    text.trim().parse::<jiff::Timestamp>().map_err(|e| {
+        format!("`{text}` is not an RFC 3339 instant (e.g. 2026-12-06T10:00:00Z): {e}")
+    })
+}
+
+fn flag_test_id(text: &str) -> Result<String, String> {
+    if !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a test id: 1 to 64 letters, digits, `.`, `_` or `-`"
+        ))
+    }
 }
 
 fn flag_max_requests(text: &str) -> Result<u64, String> {
@@ -608,11 +670,28 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
     } else {
         None
     };
+    let segment = args.segment.unwrap_or(Share::WHOLE);
+    if let Model::Closed { concurrency } = &model {
+        if (*concurrency as u64) < segment.count {
+            return Err(usage(format!(
+                "--segment {segment}: --concurrency {concurrency} cannot be split into {} segments (each needs a connection)",
+                segment.count
+            )));
+        }
+        if let Some(max) = args.max_requests.filter(|max| *max < segment.count) {
+            return Err(usage(format!(
+                "--segment {segment}: --max-requests {max} cannot be split into {} segments",
+                segment.count
+            )));
+        }
+    }
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = match (&model, args.threads) {
         (_, Some(0)) => return Err(usage("--threads must be at least 1".to_owned())),
         (_, Some(threads)) => threads,
-        (Model::Closed { concurrency }, None) => cpus.min(*concurrency),
+        (Model::Closed { concurrency }, None) => {
+            cpus.min(segment.part(*concurrency as u64) as usize)
+        }
         (Model::Open { .. }, None) => cpus,
     };
     Ok(LoadConfig {
@@ -630,6 +709,11 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
         http2,
         zmq,
         tls,
+        segment,
+        intended_log: args
+            .dump_intended
+            .as_ref()
+            .map(|_| Arc::new(std::sync::Mutex::new(Vec::new()))),
     })
 }
 
@@ -643,10 +727,76 @@ fn raise_file_limit() {
     }
 }
 
+/// The test id a segment records (`None` when the run is not a segment and no `--test-id` is
+/// given): `--test-id`, or derived from what defines the test (target, model, schedule,
+/// request, checks, `--start-at`, the number of segments), so segments started alike agree
+/// and a run with other flags or another start does not. Header values and the body enter
+/// only through a digest.
+pub fn test_id(args: &LoadArgs) -> anyhow::Result<Option<String>> {
+    if let Some(id) = &args.test_id {
+        return Ok(Some(id.clone()));
+    }
+    let Some(segment) = args.segment else {
+        return Ok(None);
+    };
+    if segment.count > 1 && args.start_at.is_none() {
+        return Err(anyhow::Error::new(UsageError(format!(
+            "--segment {segment}: give every segment the same --start-at (or --test-id), so their evidence is known to be one test"
+        ))));
+    }
+    let body_digest = match (&args.body, &args.body_file) {
+        (Some(body), _) => gonogo_core::evidence::sha256_hex(body.as_bytes()),
+        (None, Some(path)) => std::fs::read(path)
+            .map(|b| gonogo_core::evidence::sha256_hex(&b))
+            .unwrap_or_default(),
+        (None, None) => String::new(),
+    };
+    let urls_digest = args
+        .urls
+        .as_ref()
+        .and_then(|path| std::fs::read(path).ok())
+        .map(|b| gonogo_core::evidence::sha256_hex(&b))
+        .unwrap_or_default();
+    let headers: Vec<String> = args
+        .headers
+        .iter()
+        .map(|h| gonogo_core::evidence::sha256_hex(h.as_bytes()))
+        .collect();
+    let defining = format!(
+        "{:?}",
+        (
+            (
+                &args.url,
+                urls_digest,
+                &args.name,
+                args.concurrency,
+                args.rate
+            ),
+            (&args.stage, &args.duration, args.max_requests, &args.method),
+            (
+                headers,
+                body_digest,
+                &args.expect_status,
+                &args.expect_body_contains
+            ),
+            (
+                args.http2,
+                args.start_at.map(|t| t.to_string()),
+                segment.count
+            ),
+        )
+    );
+    let digest = gonogo_core::evidence::sha256_hex(defining.as_bytes());
+    let name: String = args.name.chars().take(48).collect();
+    Ok(Some(format!("{name}-{}", &digest[..12])))
+}
+
 /// Maps an error from [`run`]/[`merge`] to its exit code (2 usage, 3 input, else 1).
 pub fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     if error.downcast_ref::<UsageError>().is_some() {
         ExitCode::from(2)
+    } else if error.downcast_ref::<Interrupted>().is_some() {
+        ExitCode::from(130)
     } else if error.downcast_ref::<InputError>().is_some()
         || error.downcast_ref::<HistogramLogError>().is_some()
     {
@@ -677,7 +827,28 @@ pub fn run(args: LoadArgs) -> anyhow::Result<ExitCode> {
 /// [`run`], returning the run, its evidence and the exit code it would use.
 pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
     let config = build_config(args)?;
+    if args.json && args.evidence_dir.as_os_str() == "-" {
+        return Err(anyhow::Error::new(UsageError(
+            "--evidence-dir - and --json both print on stdout: choose one".to_owned(),
+        )));
+    }
     raise_file_limit();
+    // Distributed runs: which test this is, the machine's clock against the target's, and
+    // the start barrier (docs/distributed.md).
+    let test_id = test_id(args)?;
+    let clock_offset_ms = test_id
+        .as_ref()
+        .and_then(|_| crate::clock::offset_ms(&config));
+    if let Some(at) = args.start_at {
+        let wait = crate::clock::check_start(at, jiff::Timestamp::now())
+            .map_err(|e| anyhow::Error::new(UsageError(e)))?;
+        if !args.quiet && !wait.is_zero() {
+            eprintln!("waiting {:.1} s for --start-at {at}", wait.as_secs_f64());
+        }
+        if !crate::clock::wait_until(at).context("cannot wait for --start-at")? {
+            return Err(anyhow::Error::new(Interrupted));
+        }
+    }
     let show_progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
     let progress_bar = show_progress.then(|| {
         let bar = indicatif::ProgressBar::new(config.duration.as_millis() as u64);
@@ -711,9 +882,29 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
     if let Some(bar) = progress_bar {
         bar.finish_and_clear();
     }
-    let record = crate::evidence::to_evidence(&result, &config, &args.name);
+    if let (Some(path), Some(log)) = (&args.dump_intended, &config.intended_log) {
+        let mut arrivals = log.lock().map(|l| l.clone()).unwrap_or_default();
+        arrivals.sort_unstable();
+        let text: String = arrivals
+            .iter()
+            .map(|(k, offset)| format!("{k} {offset}\n"))
+            .collect();
+        gonogo_io::atomic::write_atomic(path, text.as_bytes())?;
+    }
+    let mut record = crate::evidence::to_evidence(&result, &config, &args.name);
+    if let Some(test) = test_id {
+        record.segment = Some(gonogo_core::segments::SegmentInfo {
+            test,
+            index: config.segment.index,
+            count: config.segment.count,
+            started_at: Some(result.started_at),
+            elapsed_seconds: Some(result.elapsed.as_secs_f64()),
+            clock_offset_ms,
+        });
+    }
     let mut evidence_path = None;
-    if !args.no_evidence {
+    let evidence_to_stdout = args.evidence_dir.as_os_str() == "-";
+    if !args.no_evidence && !evidence_to_stdout {
         std::fs::create_dir_all(&args.evidence_dir).with_context(|| {
             format!(
                 "cannot create the evidence folder {}",
@@ -767,6 +958,15 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         let written = serde_json::to_writer_pretty(&mut stdout, &document)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(stdout));
+        if let Err(error) = written {
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(error).context("cannot write to stdout");
+            }
+        }
+    }
+    if evidence_to_stdout && !args.no_evidence {
+        let mut stdout = std::io::stdout().lock();
+        let written = writeln!(stdout, "{}", gonogo_core::wire::to_json_line(&record));
         if let Err(error) = written {
             if error.kind() != std::io::ErrorKind::BrokenPipe {
                 return Err(error).context("cannot write to stdout");

@@ -50,7 +50,7 @@ use crate::tls::Transport;
 use crate::error_class::ErrorClass;
 use crate::http1::{Http1Connection, RequestTemplate, ResponseSummary, RoundTripError};
 use crate::http2::{Http2Failure, Http2Request, Http2Sender};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Share};
 use crate::stats::{Outcome, Progress, SecondPoint, SeriesCollector, ThreadRecorder, Totals};
 use crate::target::Target;
 use crate::timer::PreciseTimer;
@@ -109,6 +109,13 @@ pub struct LoadConfig {
     pub zmq: Option<ZmqRequest>,
     /// For `https://` targets: the rustls client configuration (see [`crate::tls`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// `--segment I/N`: the share of the test this process runs (open model: arrivals
+    /// `k ≡ I mod N` of the whole schedule; closed model: its part of the connections and of
+    /// `max_requests`). [`Share::WHOLE`] otherwise.
+    pub segment: Share,
+    /// Diagnostics (`--dump-intended`): the open model's dispatched arrivals, `(k, intended
+    /// offset from the start in ns)`, appended by each thread at its end.
+    pub intended_log: Option<IntendedLog>,
 }
 
 impl LoadConfig {
@@ -122,6 +129,10 @@ impl LoadConfig {
         self.url_list.as_ref().map_or(0, |list| list.entries.len())
     }
 }
+
+/// `--dump-intended`: `(arrival k, intended offset from the start in ns)` per dispatched
+/// arrival, shared by the threads.
+pub type IntendedLog = Arc<std::sync::Mutex<Vec<(u64, u64)>>>;
 
 /// Why the run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -534,12 +545,14 @@ async fn closed_model(
     threads: usize,
     concurrency: usize,
 ) {
-    let connections = share(concurrency as u64, threads, thread_index) as usize;
+    // `--segment I/N`: this process runs its part of the connections and of the budget, and
+    // its threads split that part as usual.
+    let segment = shared.config.segment;
+    let connections = share(segment.part(concurrency as u64), threads, thread_index) as usize;
     let budget = Rc::new(Cell::new(
-        shared
-            .config
-            .max_requests
-            .map_or(u64::MAX, |max| share(max, threads, thread_index)),
+        shared.config.max_requests.map_or(u64::MAX, |max| {
+            share(segment.part(max), threads, thread_index)
+        }),
     ));
     let http2_sender = shared
         .config
@@ -548,8 +561,10 @@ async fn closed_model(
         .map(|_| Rc::new(RefCell::new(None)));
     // `--urls`: this thread's next request index. Request j of thread i is request
     // k = i + j * threads of the run's order, as in the open model, so a run that completes
-    // `max_requests` = N sends exactly requests 0..N of the order (see `share`).
-    let next_index = Rc::new(Cell::new(thread_index as u64));
+    // `max_requests` = N sends exactly requests 0..N of the order (see `share`). Segment I of
+    // N takes k = I + N * (i + j * threads), so the segments together do too.
+    let (first_index, index_step) = segment.arrivals(thread_index, threads);
+    let next_index = Rc::new(Cell::new(first_index));
     let mut tasks = Vec::with_capacity(connections);
     for _ in 0..connections {
         let http2_sender = http2_sender.clone();
@@ -571,7 +586,7 @@ async fn closed_model(
                     None => 0,
                     Some(order) => {
                         let k = next_index.get();
-                        next_index.set(k + threads as u64);
+                        next_index.set(k + index_step);
                         order.entry_of(k)
                     }
                 };
@@ -698,7 +713,10 @@ async fn open_model(
     let mut last_wake = Instant::now();
     // The clock is read again only when the next request seems not yet due.
     let mut now = last_wake;
-    let mut k = thread_index as u64;
+    // Arrival k of the whole schedule; `--segment I/N` takes k = I + N * (thread + j * threads),
+    // so N segments send exactly the one machine's arrivals, each at its own intended time.
+    let (mut k, step) = shared.config.segment.arrivals(thread_index, threads);
+    let mut intended_log = shared.config.intended_log.as_ref().map(|_| Vec::new());
     while k < max_requests {
         let Some(due_seconds) = schedule.due_seconds(k) else {
             break;
@@ -711,7 +729,8 @@ async fn open_model(
             None => 0,
             Some(order) => order.entry_of(k),
         };
-        k += threads as u64;
+        let arrival = k;
+        k += step;
         if intended > now {
             now = Instant::now();
         }
@@ -733,11 +752,19 @@ async fn open_model(
         }
         state.outstanding += 1;
         state.queue.push_back((intended, entry));
+        if let Some(log) = &mut intended_log {
+            log.push((arrival, (due_seconds * 1e9).round() as u64));
+        }
         if let Some(worker) = state.idle_workers.pop() {
             worker.wake();
         }
         drop(state);
         recorder.borrow_mut().start(entry);
+    }
+    if let (Some(log), Some(shared_log)) = (intended_log, &shared.config.intended_log) {
+        if let Ok(mut shared_log) = shared_log.lock() {
+            shared_log.extend(log);
+        }
     }
     {
         let mut state = dispatch.borrow_mut();

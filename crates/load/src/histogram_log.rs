@@ -226,6 +226,21 @@ pub fn merge_files(inputs: &[PathBuf]) -> Result<Merged, HistogramLogError> {
             ));
         }
     }
+    // Segments of a test (`load --segment I/N`) merge only as the whole test, by the rules
+    // `gate` judges them with (gonogo_core::segments): never a partial test as if whole.
+    if let Some((path, _, _)) = records
+        .iter()
+        .find(|(_, record, _)| record.segment.as_ref().is_some_and(|s| s.count > 1))
+    {
+        let path = path.clone();
+        let segments: Vec<Evidence> = records.into_iter().map(|(_, record, _)| record).collect();
+        return gonogo_core::segments::combine(&segments)
+            .map(|record| Merged::Evidence(Box::new(record)))
+            .map_err(|e| HistogramLogError::BadEvidence {
+                path,
+                reason: format!("is a segment, and the segments do not make one test: {e}"),
+            });
+    }
     merge_evidence(records).map(|record| Merged::Evidence(Box::new(record)))
 }
 

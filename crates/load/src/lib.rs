@@ -18,6 +18,7 @@
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
 
 pub mod cli;
+pub mod clock;
 pub mod engine;
 pub mod error_class;
 pub mod evidence;

@@ -155,6 +155,127 @@ impl Schedule {
     }
 }
 
+/// Which share of a test this process runs (`gonogo load --segment I/N`): arrival `k` of the
+/// one machine's schedule belongs to segment `k mod N`, so the N segments together send exactly
+/// the one machine's arrivals, each at its intended time (interleaved, like the threads of one
+/// process). `0/1` is the whole test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    /// 0-based: `0..count`.
+    pub index: u64,
+    /// How many segments the test is split into: `1..=MAX_SEGMENTS`.
+    pub count: u64,
+}
+
+/// The most segments one test may be split into.
+pub const MAX_SEGMENTS: u64 = 1024;
+
+impl Default for Share {
+    fn default() -> Share {
+        Share::WHOLE
+    }
+}
+
+impl Share {
+    /// The whole test: one segment.
+    pub const WHOLE: Share = Share { index: 0, count: 1 };
+
+    /// Whether this is the whole test.
+    pub fn is_whole(self) -> bool {
+        self.count == 1
+    }
+
+    /// Parses `I/N` (0-based I) or k6's execution-segment fraction `FROM:TO` (`0:1/4`,
+    /// `1/4:2/4`, `25%:50%`) whose width is `1/N` and whose start is `I/N`.
+    pub fn parse(text: &str) -> Result<Share, String> {
+        let text = text.trim();
+        let share = if let Some((from, to)) = text.split_once(':') {
+            let bad = || {
+                format!(
+                    "`{text}` is not a segment: a k6-style fraction must be `I/N:(I+1)/N`, e.g. `0:1/4` or `1/4:2/4`"
+                )
+            };
+            let (a, b) = fraction(from).ok_or_else(bad)?;
+            let (c, d) = fraction(to).ok_or_else(bad)?;
+            // width = c/d - a/b = (c·b - a·d) / (b·d); N = (b·d) / width numerator.
+            let width = (c * b)
+                .checked_sub(a * d)
+                .filter(|w| *w > 0)
+                .ok_or_else(bad)?;
+            if (b * d) % width != 0 || (a * (b * d / width)) % b != 0 {
+                return Err(bad());
+            }
+            let count = b * d / width;
+            Share {
+                index: a * count / b,
+                count,
+            }
+        } else {
+            let (index, count) = text.split_once('/').ok_or_else(|| {
+                format!("`{text}` is not a segment: write I/N, e.g. 0/4 (0-based) or 0:1/4")
+            })?;
+            let number = |s: &str| {
+                s.trim().parse::<u64>().map_err(|_| {
+                    format!("`{text}` is not a segment: write I/N with whole numbers, e.g. 0/4")
+                })
+            };
+            Share {
+                index: number(index)?,
+                count: number(count)?,
+            }
+        };
+        if !(1..=MAX_SEGMENTS).contains(&share.count) {
+            return Err(format!(
+                "`{text}`: the number of segments must be between 1 and {MAX_SEGMENTS}"
+            ));
+        }
+        if share.index >= share.count {
+            return Err(format!(
+                "`{text}`: the segment index is 0-based and must be below {} (the last is {}/{})",
+                share.count,
+                share.count - 1,
+                share.count
+            ));
+        }
+        Ok(share)
+    }
+
+    /// The first arrival index thread `thread` of `threads` of this segment takes, and the
+    /// step to its next: arrivals `index + count·(thread + j·threads)`.
+    pub fn arrivals(self, thread: usize, threads: usize) -> (u64, u64) {
+        (
+            self.index + self.count * thread as u64,
+            self.count * threads as u64,
+        )
+    }
+
+    /// This segment's part of `total` things that split evenly (connections, a request
+    /// budget): the first `total mod count` segments take one more.
+    pub fn part(self, total: u64) -> u64 {
+        total / self.count + u64::from(self.index < total % self.count)
+    }
+}
+
+impl std::fmt::Display for Share {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// `0`, `1`, `a/b` or `p%` as a fraction with a non-zero denominator, each term at most 10^6.
+fn fraction(text: &str) -> Option<(u64, u64)> {
+    let text = text.trim();
+    let small = |s: &str| s.trim().parse::<u64>().ok().filter(|n| *n <= 1_000_000);
+    let (n, d) = if let Some(percent) = text.strip_suffix('%') {
+        (small(percent)?, 100)
+    } else if let Some((n, d)) = text.split_once('/') {
+        (small(n)?, small(d)?)
+    } else {
+        (small(text)?, 1)
+    };
+    (d > 0 && n <= d).then_some((n, d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +344,48 @@ mod tests {
         }
         // Inside the constant stage: 250 arrivals before it, 200/s.
         assert!(close(schedule.due_seconds(450).unwrap(), 3.0));
+    }
+
+    #[test]
+    fn shares_parse_both_syntaxes_and_refuse_out_of_range() {
+        assert_eq!(Share::parse("2/4"), Ok(Share { index: 2, count: 4 }));
+        assert_eq!(Share::parse("0:1/4"), Ok(Share { index: 0, count: 4 }));
+        assert_eq!(Share::parse("1/4:2/4"), Ok(Share { index: 1, count: 4 }));
+        assert_eq!(Share::parse("3/4:1"), Ok(Share { index: 3, count: 4 }));
+        assert_eq!(Share::parse("50%:100%"), Ok(Share { index: 1, count: 2 }));
+        assert_eq!(Share::parse("0:1"), Ok(Share::WHOLE));
+        assert_eq!(Share::parse("1/3:2/4"), Ok(Share { index: 2, count: 6 }));
+        assert_eq!(Share::parse("1023/1024").map(|s| s.index), Ok(1023));
+        for bad in [
+            "4/4", "0/0", "0/1025", "1", "a/4", "0:2/3", "1/3:3/4", "2/4:1/4", "1/8:5/8",
+        ] {
+            assert!(Share::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Share::parse("4/4").unwrap_err().contains("0-based"));
+    }
+
+    #[test]
+    fn segments_take_each_arrival_exactly_once() {
+        // Every (segment, thread) pair's arrivals, for N segments of T threads, cover 0..K once.
+        for count in [1u64, 2, 4, 7] {
+            for threads in [1usize, 3] {
+                let mut seen = vec![0u32; 500];
+                for index in 0..count {
+                    let share = Share { index, count };
+                    for thread in 0..threads {
+                        let (mut k, step) = share.arrivals(thread, threads);
+                        while k < 500 {
+                            seen[k as usize] += 1;
+                            k += step;
+                        }
+                    }
+                }
+                assert!(seen.iter().all(|n| *n == 1), "N={count} T={threads}");
+            }
+            let parts: u64 = (0..count)
+                .map(|index| Share { index, count }.part(10))
+                .sum();
+            assert_eq!(parts, 10);
+        }
     }
 }
