@@ -396,6 +396,50 @@ pub const CATALOG: &[KnownMetric] = &[
         "prometheus",
         "1 when the named Alertmanager is ready and Prometheus sends to it",
     ),
+    // CI run history (`ci-history`): per workflow (all branches) and per workflow and branch.
+    // Runs count when they ended in success or failure (docs/delivery.md).
+    row(
+        "ci.*.success",
+        Ratio,
+        "runs",
+        "ci",
+        "CI runs that succeeded at their first attempt, of runs that ended in success or failure",
+    ),
+    row(
+        "ci.*.flaky",
+        Ratio,
+        "runs",
+        "ci",
+        "CI runs that succeeded only on a re-run, of runs counted",
+    ),
+    row(
+        "ci.*.duration",
+        Distribution,
+        "s",
+        "ci",
+        "wall time of each counted CI run",
+    ),
+    row(
+        "ci.*.*.success",
+        Ratio,
+        "runs",
+        "ci",
+        "as ci.WORKFLOW.success, on one branch (ci.WORKFLOW.BRANCH.success)",
+    ),
+    row(
+        "ci.*.*.flaky",
+        Ratio,
+        "runs",
+        "ci",
+        "as ci.WORKFLOW.flaky, on one branch",
+    ),
+    row(
+        "ci.*.*.duration",
+        Distribution,
+        "s",
+        "ci",
+        "as ci.WORKFLOW.duration, on one branch",
+    ),
     // Commands run by gonogo, and delivery context.
     row(
         "command.*.exit_code",
