@@ -858,6 +858,34 @@ fn fresh_evidence_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `[delivery.dora]`: the DORA metrics of the policy's repository, as `dora` evidence. A
+/// repository that cannot be read is said and leaves the DORA gates missing.
+fn dora_into(
+    dir: &Path,
+    rules: &TargetRules,
+    options: &gonogo_delivery::dora::DoraOptions,
+    evidence: &Path,
+    now: jiff::Timestamp,
+) -> Result<(), Failure> {
+    match gonogo_delivery::dora::Dora::measure(dir, rules, options, now) {
+        Ok(dora) => {
+            let (failed, judged) = dora.change_failure;
+            eprintln!(
+                "  DORA: {} releases in {} weeks, {} commits shipped, {failed} of {judged} \
+                 releases failed",
+                dora.deploys_per_week.iter().sum::<u64>(),
+                dora.weeks,
+                dora.lead_times.len()
+            );
+            for record in dora.to_evidence(now) {
+                evidence_dir::write_record(evidence, &record).map_err(Failure::from)?;
+            }
+        }
+        Err(e) => eprintln!("  DORA: {}", Inert(&e.to_string())),
+    }
+    Ok(())
+}
+
 fn step(number: usize, total: usize, text: &str) {
     eprintln!("[{number}/{total}] {text}");
 }
@@ -1046,6 +1074,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             None
         }
     };
+    if let Some(options) = &config.delivery.dora {
+        dora_into(&policy_dir, &config.delivery, options, &evidence, now())?;
+    }
     let ci = CiContext::from_env(|name| std::env::var(name).ok());
 
     // 2. Commands.

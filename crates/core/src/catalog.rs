@@ -440,6 +440,35 @@ pub const CATALOG: &[KnownMetric] = &[
         "ci",
         "as ci.WORKFLOW.duration, on one branch",
     ),
+    // DORA metrics from release tags and commits (`[delivery.dora]`, docs/delivery.md).
+    row(
+        "dora.deploys_per_week",
+        Distribution,
+        "deploys",
+        "dora",
+        "releases per week, one sample per week of the observation window",
+    ),
+    row(
+        "dora.lead_time",
+        Distribution,
+        "s",
+        "dora",
+        "commit time to the release that shipped it, per commit",
+    ),
+    row(
+        "dora.change_failure",
+        Ratio,
+        "releases",
+        "dora",
+        "releases followed by a revert, hotfix or rollback within the window, of releases judged",
+    ),
+    row(
+        "dora.time_to_restore",
+        Distribution,
+        "s",
+        "dora",
+        "failed release to the release that shipped its remedy",
+    ),
     // Commands run by gonogo, and delivery context.
     row(
         "command.*.exit_code",

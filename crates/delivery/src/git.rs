@@ -38,6 +38,8 @@ pub struct TargetRules {
     /// A tag whose name is this prefix followed by a version (digits and dots, e.g. `v1.4.2`)
     /// is a release: it deploys to production.
     pub release_tag_prefix: String,
+    /// `[delivery.dora]`: measure the DORA metrics from this repository ([`crate::dora`]).
+    pub dora: Option<crate::dora::DoraOptions>,
 }
 
 impl Default for TargetRules {
@@ -45,6 +47,7 @@ impl Default for TargetRules {
         TargetRules {
             staging_branches: vec!["main".into(), "master".into()],
             release_tag_prefix: "v".into(),
+            dora: None,
         }
     }
 }
