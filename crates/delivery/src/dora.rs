@@ -142,12 +142,9 @@ impl Dora {
                 options.weeks
             )));
         }
-        let failure_window = gonogo_core::duration::parse_seconds(&options.failure_window)
-            .map_err(|e| {
-                DoraError::Options(format!(
-                    "failure_window {:?}: {e}",
-                    options.failure_window
-                ))
+        let failure_window =
+            gonogo_core::duration::parse_seconds(&options.failure_window).map_err(|e| {
+                DoraError::Options(format!("failure_window {:?}: {e}", options.failure_window))
             })? as i64;
         let markers: Vec<String> = options
             .failure_markers
@@ -222,7 +219,8 @@ impl Dora {
             if commit.parent_count() > 1 {
                 continue;
             }
-            let subject = String::from_utf8_lossy(commit.summary_bytes().unwrap_or(b"")).into_owned();
+            let subject =
+                String::from_utf8_lossy(commit.summary_bytes().unwrap_or(b"")).into_owned();
             let lower = subject.to_lowercase();
             if markers.iter().any(|m| lower.contains(m.as_str())) {
                 remedies.push((oid, time, subject));
@@ -298,7 +296,8 @@ impl Dora {
                             continue;
                         }
                         shipped += 1;
-                        lead_times.push((release.time - commit.committer().when().seconds()).max(0));
+                        lead_times
+                            .push((release.time - commit.committer().when().seconds()).max(0));
                     }
                     about["commits_shipped"] = json!(shipped);
                     about["previous"] = json!(previous.tag);
@@ -306,7 +305,8 @@ impl Dora {
             }
             // Change failure: judged once its failure window has ended.
             if release.time + failure_window > now {
-                about["change_failure"] = json!("not judged yet: its failure window ends after now");
+                about["change_failure"] =
+                    json!("not judged yet: its failure window ends after now");
                 described.push(about);
                 continue;
             }
@@ -324,7 +324,11 @@ impl Dora {
             } else {
                 failed += 1;
                 about["change_failure"] = json!(true);
-                about["remedies"] = json!(own.iter().map(|(oid, _, s)| json!({"commit": oid.to_string(), "subject": s})).collect::<Vec<_>>());
+                about["remedies"] = json!(
+                    own.iter()
+                        .map(|(oid, _, s)| json!({"commit": oid.to_string(), "subject": s}))
+                        .collect::<Vec<_>>()
+                );
                 // Time to restore: the first later release that ships one of the remedies.
                 let restored = releases[index + 1..]
                     .iter()
@@ -396,8 +400,7 @@ impl Dora {
             }
             h
         };
-        let mut deploys =
-            Histogram::<u64>::new_with_bounds(1, 100_000, 3).expect("static bounds");
+        let mut deploys = Histogram::<u64>::new_with_bounds(1, 100_000, 3).expect("static bounds");
         for count in &self.deploys_per_week {
             deploys.saturating_record(*count);
         }
@@ -426,15 +429,18 @@ impl Dora {
         if judged > 0 {
             evidence.insert(
                 "dora.change_failure",
-                Metric::ratio(Ratio::new(failed, judged).expect("failed <= judged"), Unit::count("releases"))
-                    .with_note(format!(
-                        "change failure rate: releases followed within {} by a commit whose \
+                Metric::ratio(
+                    Ratio::new(failed, judged).expect("failed <= judged"),
+                    Unit::count("releases"),
+                )
+                .with_note(format!(
+                    "change failure rate: releases followed within {} by a commit whose \
                          subject says {} (its newest earlier release it descends from), of \
                          releases whose {} have passed",
-                        self.window_text,
-                        self.markers.join(", "),
-                        self.window_text
-                    )),
+                    self.window_text,
+                    self.markers.join(", "),
+                    self.window_text
+                )),
             );
         }
         evidence.details = details;
@@ -457,13 +463,14 @@ impl Dora {
             if !self.restore_times.is_empty() {
                 restore.insert(
                     "dora.time_to_restore",
-                    Metric::distribution(seconds(&self.restore_times), Unit::parse("s"))
-                        .with_note(format!(
+                    Metric::distribution(seconds(&self.restore_times), Unit::parse("s")).with_note(
+                        format!(
                             "time to restore: failed release to the first later release that \
                              ships its remedy ({} restored, {} not yet)",
                             self.restore_times.len(),
                             self.unrestored.len()
-                        )),
+                        ),
+                    ),
                 );
             }
             if !self.unrestored.is_empty() {

@@ -159,18 +159,32 @@ fn each_metric_has_its_known_answer() {
         &values(main, "dora.lead_time"),
         &[12 * HOUR, 12 * HOUR, DAY, DAY, 2 * DAY],
     );
-    let failure = main.metrics["dora.change_failure"].value.as_ratio().unwrap();
+    let failure = main.metrics["dora.change_failure"]
+        .value
+        .as_ratio()
+        .unwrap();
     assert_eq!((failure.k, failure.n), (2, 5));
     let note = main.metrics["dora.change_failure"].note.as_deref().unwrap();
-    assert!(note.contains("within 7d") && note.contains("revert"), "{note}");
+    assert!(
+        note.contains("within 7d") && note.contains("revert"),
+        "{note}"
+    );
     let restore = &records[1];
-    close(&values(restore, "dora.time_to_restore"), &[2 * DAY, 4 * DAY]);
+    close(
+        &values(restore, "dora.time_to_restore"),
+        &[2 * DAY, 4 * DAY],
+    );
     assert!(restore.incomplete.is_empty());
     let releases = main.details["releases"].as_array().unwrap();
     assert_eq!(releases[1]["restored_by"], "v1.1.1");
     assert_eq!(releases[3]["restored_by"], "v1.2.1");
     assert_eq!(releases[5]["tag"], "v1.3.0");
-    assert!(releases[5]["change_failure"].as_str().unwrap().contains("not judged"));
+    assert!(
+        releases[5]["change_failure"]
+            .as_str()
+            .unwrap()
+            .contains("not judged")
+    );
 }
 
 #[test]
