@@ -113,6 +113,7 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
             markdown: false,
             now: None,
             wait: false,
+            rollback_drill: false,
             notify: Default::default(),
             // Recorded beside the demo's policy: the NO-GO run and the `--fixed` GO run both.
             history: Default::default(),

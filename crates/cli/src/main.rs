@@ -18,6 +18,7 @@ mod notify;
 mod pipeline;
 mod post;
 mod record;
+mod rollback;
 mod run;
 mod thresholds;
 

@@ -97,6 +97,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Drill the policy's `[rollback]`: deploy the rollback target, probe it healthy within
+    /// the limit, roll forward (evidence `delivery.rollback.drill`; docs/delivery.md).
+    #[arg(long)]
+    pub rollback_drill: bool,
+
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
 
@@ -125,6 +130,7 @@ pub struct RunConfig {
     pub harden: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub prometheus: Vec<Spanned<toml::Table>>,
+    pub rollback: Option<crate::rollback::RollbackSection>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -858,6 +864,48 @@ fn fresh_evidence_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `[rollback]`: drilled with `--rollback-drill`; otherwise said to be undrilled.
+#[allow(clippy::too_many_arguments)]
+fn drill_into(
+    args: &RunArgs,
+    config: &RunConfig,
+    section: &crate::rollback::RollbackSection,
+    git: &Option<GitContext>,
+    policy_dir: &Path,
+    logs: &Path,
+    evidence: &Path,
+    now: jiff::Timestamp,
+) -> Result<(), Failure> {
+    if !args.rollback_drill || crate::interrupt::stopping() {
+        eprintln!(
+            "  rollback: not drilled (pass --rollback-drill); all gonogo knows is whether a \
+             previous release tag exists"
+        );
+        return Ok(());
+    }
+    eprintln!("  ▶ rollback drill");
+    let tag = git.as_ref().and_then(|g| g.rollback_tag.as_deref());
+    let drill = crate::rollback::drill(
+        section,
+        config.target.base_url.as_deref(),
+        &config.targets.allow,
+        tag,
+        policy_dir,
+        logs,
+    )
+    .map_err(|e| {
+        eprintln!("error: {}", Inert(&e));
+        Failure::reported(Exit::Usage)
+    })?;
+    for line in &drill.steps {
+        eprintln!("    {}", Inert(line));
+    }
+    eprintln!("  {} rollback drill", if drill.passed { "✓" } else { "✗" });
+    evidence_dir::write_record(evidence, &drill.to_evidence(&args.policy, now))
+        .map_err(Failure::from)?;
+    Ok(())
+}
+
 /// `[delivery.dora]`: the DORA metrics of the policy's repository, as `dora` evidence. A
 /// repository that cannot be read is said and leaves the DORA gates missing.
 fn dora_into(
@@ -1020,6 +1068,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         |name| std::env::var(name).ok(),
         color,
     )?;
+    if args.rollback_drill && config.rollback.is_none() {
+        eprintln!("error: --rollback-drill needs a [rollback] section (docs/delivery.md)");
+        return Err(Failure::reported(Exit::Usage));
+    }
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
@@ -1203,6 +1255,19 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
+    }
+
+    if let Some(section) = &config.rollback {
+        drill_into(
+            args,
+            &config,
+            section,
+            &git,
+            &policy_dir,
+            &logs,
+            &evidence,
+            now(),
+        )?;
     }
 
     // 4. Collectors.

@@ -329,6 +329,12 @@ severity = "warn"
     );
     assert_eq!(verdict["context"]["deployment_target"], "production");
     assert_eq!(verdict["context"]["rollback_tag"], "v1.0.0");
+    // Without a drill, the rollback gate says what it knows and no more (issue 24).
+    let rules = gate(&verdict, "rollback target")["rules"].to_string();
+    assert!(
+        rules.contains("a previous release tag (v1.0.0) exists: that is all this knows"),
+        "{rules}"
+    );
     assert!(out.join("logs/unit_tests.log").exists());
     assert!(stderr.contains("[5/5] decision and reports"), "{stderr}");
     assert_evidence_on_disk(&verdict, &out, repo_dir);

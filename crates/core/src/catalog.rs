@@ -485,6 +485,20 @@ pub const CATALOG: &[KnownMetric] = &[
         "a command's wall time",
     ),
     row(
+        "delivery.rollback.drill",
+        Value,
+        "1",
+        "rollback",
+        "1 when a rollback drill deployed the rollback target, saw it healthy in time and rolled forward",
+    ),
+    row(
+        "delivery.rollback.duration",
+        Value,
+        "s",
+        "rollback",
+        "a rollback drill's deploy start to the first healthy answer",
+    ),
+    row(
         "git.dirty",
         Value,
         "files",
@@ -542,9 +556,12 @@ impl Combine {
         match lookup(name).map(|row| row.pattern) {
             Some(p) if p.starts_with("coverage.") => Combine::Union,
             Some(
-                "probe.*.cert_expiry" | "prometheus.alertmanager.reachable" | "git.rollback_target",
+                "probe.*.cert_expiry"
+                | "prometheus.alertmanager.reachable"
+                | "git.rollback_target"
+                | "delivery.rollback.drill",
             ) => Combine::Min,
-            Some("git.dirty" | "command.*.duration") => Combine::Max,
+            Some("git.dirty" | "command.*.duration" | "delivery.rollback.duration") => Combine::Max,
             Some("command.*.exit_code") => Combine::Nonzero,
             Some("prometheus.*") => Combine::Single,
             Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {

@@ -199,7 +199,15 @@ impl GitContext {
                 Metric::value(
                     f64::from(u8::from(self.rollback_tag.is_some())),
                     Unit::count("tags"),
-                ),
+                )
+                .with_note(match &self.rollback_tag {
+                    Some(tag) => format!(
+                        "a previous release tag ({tag}) exists: that is all this knows; whether \
+                         deploying it works is known only from a rollback drill \
+                         (gonogo run --rollback-drill, delivery.rollback.drill)"
+                    ),
+                    None => "no previous release tag: nothing to roll back to".to_owned(),
+                }),
             );
         evidence.details = serde_json::to_value(self).expect("context serialises");
         evidence
