@@ -915,7 +915,11 @@ fn dora_into(
     evidence: &Path,
     now: jiff::Timestamp,
 ) -> Result<(), Failure> {
-    match gonogo_delivery::dora::Dora::measure(dir, rules, options, now) {
+    let dir = options
+        .repository
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |r| dir.join(r));
+    match gonogo_delivery::dora::Dora::measure(&dir, rules, options, now) {
         Ok(dora) => {
             let (failed, judged) = dora.change_failure;
             eprintln!(

@@ -47,6 +47,9 @@ const WEEK: i64 = 7 * DAY;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DoraOptions {
+    /// The repository to measure, relative to the policy's folder (default: the one the
+    /// policy is in).
+    pub repository: Option<String>,
     /// A glob over tag names (`v*`, `release-*`); default: `[delivery] release_tag_prefix`
     /// followed by a version.
     pub release_tags: Option<String>,
@@ -61,6 +64,7 @@ pub struct DoraOptions {
 impl Default for DoraOptions {
     fn default() -> DoraOptions {
         DoraOptions {
+            repository: None,
             release_tags: None,
             weeks: 12,
             failure_window: "7d".into(),
@@ -435,8 +439,8 @@ impl Dora {
                 )
                 .with_note(format!(
                     "change failure rate: releases followed within {} by a commit whose \
-                         subject says {} (its newest earlier release it descends from), of \
-                         releases whose {} have passed",
+                         subject says {} (counted for the newest release before it that it \
+                         descends from), of releases older than {}",
                     self.window_text,
                     self.markers.join(", "),
                     self.window_text

@@ -161,10 +161,16 @@ impl Group {
         }
         let runs = Unit::count("runs");
         let ratio = |k: u64| Ratio::new(k, self.counted).expect("k <= counted");
+        let not_counted: u64 = self.not_counted.values().sum();
         if self.attempts_unknown == 0 {
             out.push((
                 format!("{prefix}.success"),
-                Metric::ratio(ratio(self.first_attempt_success), runs.clone()),
+                Metric::ratio(ratio(self.first_attempt_success), runs.clone()).with_note(format!(
+                    "CI success: runs that succeeded at their first attempt, of runs that \
+                         ended in success or failure ({not_counted} cancelled, skipped or \
+                         unfinished not counted; {} passed only on a re-run)",
+                    self.rerun_success
+                )),
             ));
             out.push((
                 format!("{prefix}.flaky"),
