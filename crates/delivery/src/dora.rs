@@ -252,7 +252,11 @@ impl Dora {
             commit == ancestor || repo.graph_descendant_of(commit, ancestor).unwrap_or(false)
         };
         let mut remedies_of: BTreeMap<usize, Vec<(git2::Oid, i64, String)>> = BTreeMap::new();
-        for (oid, time, subject) in remedies.iter().filter(|(_, time, _)| *time <= now) {
+        // Only remedies of the window's releases matter: after its start, not after now.
+        for (oid, time, subject) in remedies
+            .iter()
+            .filter(|(_, time, _)| *time <= now && *time > window_start)
+        {
             let owner = releases
                 .iter()
                 .enumerate()

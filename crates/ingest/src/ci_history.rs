@@ -56,6 +56,12 @@ pub const MAX_GROUPS: usize = 1_000;
 /// Workflows kept; runs of later workflows are counted in the details only.
 pub const MAX_WORKFLOWS: usize = 200;
 
+/// The longest workflow or branch name accepted, in bytes (names are kept per group).
+pub const MAX_NAME: usize = 256;
+
+/// The longest CSV line accepted, in bytes: a record is held whole while it is read.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// The longest run a duration histogram records exactly (30 days, in seconds); longer ones
 /// are clamped to it.
 const MAX_SECONDS: u64 = 30 * 24 * 3600;
@@ -224,6 +230,20 @@ struct State {
     groups: BTreeMap<(String, String), (String, String, Group)>,
     groups_not_kept: u64,
     runs_of_workflows_not_kept: u64,
+}
+
+impl Run {
+    fn check(self) -> Result<Run, String> {
+        for (what, name) in [("workflow", &self.workflow), ("branch", &self.branch)] {
+            if name.len() > MAX_NAME {
+                return Err(format!(
+                    "the {what} name is {} bytes long; at most {MAX_NAME} are accepted",
+                    name.len()
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 impl State {
@@ -627,6 +647,7 @@ impl<'de> serde::de::Visitor<'de> for RunSeed<'_> {
         }
         let run = raw
             .into_run(format)
+            .and_then(Run::check)
             .map_err(|message| A::Error::custom(format!("item {index} ({label}): {message}")))?;
         self.state.add(run);
         Ok(())
@@ -642,14 +663,55 @@ pub const CSV_COLUMNS: [&str; 5] = [
     "finished_at",
 ];
 
+/// Refuses a line longer than [`MAX_LINE`] before the CSV reader holds it.
+struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+    line: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.since_newline = 0;
+                self.line += 1;
+            } else {
+                self.since_newline += 1;
+                if self.since_newline > MAX_LINE {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("line {} is longer than {MAX_LINE} bytes", self.line + 1),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 fn parse_csv(input: impl BufRead, state: &mut State) -> Result<(), ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(LineLimit {
+            inner: input,
+            since_newline: 0,
+            line: 0,
+        });
     let csv_error = |error: csv::Error| -> ParseError {
         let line = error.position().map_or(0, |p| p.line());
         match error.into_kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                let message = io.to_string();
+                let line = message
+                    .strip_prefix("line ")
+                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(line);
+                ParseError::malformed_line(line, 1, message)
+            }
             csv::ErrorKind::Io(io) => ParseError::Io(io),
             other => ParseError::malformed_line(line, 1, format!("{other:?}")),
         }
@@ -707,13 +769,16 @@ fn parse_csv(input: impl BufRead, state: &mut State) -> Result<(), ParseError> {
         if workflow.is_empty() {
             return Err(bad("the workflow is empty".into()));
         }
-        state.add(Run {
+        let run = Run {
             workflow: workflow.to_string(),
             branch: field(index[1]).to_string(),
             outcome,
             seconds,
             attempt,
-        });
+        }
+        .check()
+        .map_err(bad)?;
+        state.add(run);
     }
     if state.runs == 0 {
         state.format = None;
@@ -765,6 +830,25 @@ mod tests {
         assert_eq!(h.len(), 3);
         assert_eq!(h.max(), 180);
         assert!(p.incomplete.is_empty());
+    }
+
+    #[test]
+    fn long_lines_and_names_are_refused_with_their_line() {
+        let mut csv = String::from("workflow,branch,conclusion,started_at,finished_at\n");
+        csv.push_str(&format!("build,{},success,,\n", "b".repeat(MAX_LINE + 10)));
+        match parse(csv.as_bytes()) {
+            Err(ParseError::Malformed {
+                at: crate::error::Position::LineColumn { line, .. },
+                ..
+            }) => assert_eq!(line, 2),
+            other => panic!("{:?}", other.map(|p| p.metrics.len())),
+        }
+        let json = format!(
+            "[{{\"workflowName\":\"{}\",\"headBranch\":\"main\",\"status\":\"completed\",\"conclusion\":\"success\"}}]",
+            "w".repeat(MAX_NAME + 1)
+        );
+        let error = parse(json.as_bytes()).expect_err("refused");
+        assert!(error.to_string().contains("at most 256"), "{error}");
     }
 
     #[test]
