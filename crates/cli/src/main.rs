@@ -20,6 +20,7 @@ mod pipeline;
 mod post;
 mod record;
 mod reference;
+mod rollback;
 mod run;
 mod thresholds;
 

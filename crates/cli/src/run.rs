@@ -97,6 +97,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Drill the policy's `[rollback]`: deploy the rollback target, probe it healthy within
+    /// the limit, roll forward (evidence `delivery.rollback.drill`; docs/delivery.md).
+    #[arg(long)]
+    pub rollback_drill: bool,
+
     #[command(flatten)]
     pub notify: crate::notify::NotifyArgs,
 
@@ -125,6 +130,7 @@ pub struct RunConfig {
     pub harden: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub prometheus: Vec<Spanned<toml::Table>>,
+    pub rollback: Option<crate::rollback::RollbackSection>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -928,6 +934,80 @@ fn fresh_evidence_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `[rollback]`: drilled with `--rollback-drill`; otherwise said to be undrilled.
+#[allow(clippy::too_many_arguments)]
+fn drill_into(
+    args: &RunArgs,
+    config: &RunConfig,
+    section: &crate::rollback::RollbackSection,
+    git: &Option<GitContext>,
+    policy_dir: &Path,
+    logs: &Path,
+    evidence: &Path,
+    now: jiff::Timestamp,
+) -> Result<(), Failure> {
+    if !args.rollback_drill || crate::interrupt::stopping() {
+        eprintln!(
+            "  rollback: not drilled (pass --rollback-drill); all gonogo knows is whether a \
+             previous release tag exists"
+        );
+        return Ok(());
+    }
+    eprintln!("  ▶ rollback drill");
+    let tag = git.as_ref().and_then(|g| g.rollback_tag.as_deref());
+    let drill = crate::rollback::drill(
+        section,
+        config.target.base_url.as_deref(),
+        &config.targets.allow,
+        tag,
+        policy_dir,
+        logs,
+    )
+    .map_err(|e| {
+        eprintln!("error: {}", Inert(&e));
+        Failure::reported(Exit::Usage)
+    })?;
+    for line in &drill.steps {
+        eprintln!("    {}", Inert(line));
+    }
+    eprintln!("  {} rollback drill", if drill.passed { "✓" } else { "✗" });
+    evidence_dir::write_record(evidence, &drill.to_evidence(&args.policy, now))
+        .map_err(Failure::from)?;
+    Ok(())
+}
+
+/// `[delivery.dora]`: the DORA metrics of the policy's repository, as `dora` evidence. A
+/// repository that cannot be read is said and leaves the DORA gates missing.
+fn dora_into(
+    dir: &Path,
+    rules: &TargetRules,
+    options: &gonogo_delivery::dora::DoraOptions,
+    evidence: &Path,
+    now: jiff::Timestamp,
+) -> Result<(), Failure> {
+    let dir = options
+        .repository
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |r| dir.join(r));
+    match gonogo_delivery::dora::Dora::measure(&dir, rules, options, now) {
+        Ok(dora) => {
+            let (failed, judged) = dora.change_failure;
+            eprintln!(
+                "  DORA: {} releases in {} weeks, {} commits shipped, {failed} of {judged} \
+                 releases failed",
+                dora.deploys_per_week.iter().sum::<u64>(),
+                dora.weeks,
+                dora.lead_times.len()
+            );
+            for record in dora.to_evidence(now) {
+                evidence_dir::write_record(evidence, &record).map_err(Failure::from)?;
+            }
+        }
+        Err(e) => eprintln!("  DORA: {}", Inert(&e.to_string())),
+    }
+    Ok(())
+}
+
 fn step(number: usize, total: usize, text: &str) {
     eprintln!("[{number}/{total}] {text}");
 }
@@ -1062,6 +1142,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         |name| std::env::var(name).ok(),
         color,
     )?;
+    if args.rollback_drill && config.rollback.is_none() {
+        eprintln!("error: --rollback-drill needs a [rollback] section (docs/delivery.md)");
+        return Err(Failure::reported(Exit::Usage));
+    }
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
@@ -1116,6 +1200,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             None
         }
     };
+    if let Some(options) = &config.delivery.dora {
+        dora_into(&policy_dir, &config.delivery, options, &evidence, now())?;
+    }
     let ci = CiContext::from_env(|name| std::env::var(name).ok());
 
     // 2. Commands.
@@ -1242,6 +1329,19 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
+    }
+
+    if let Some(section) = &config.rollback {
+        drill_into(
+            args,
+            &config,
+            section,
+            &git,
+            &policy_dir,
+            &logs,
+            &evidence,
+            now(),
+        )?;
     }
 
     // 4. Collectors.

@@ -128,6 +128,15 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
             "{expected} not among {blockers:?}"
         );
     }
+    // The Delivery area is judged (issue 24): four green CI runs are 4 of 4, inconclusive;
+    // the shop's history has 9 releases in 8 weeks, 1 of 7 judged releases reverted.
+    let ci = gate(&verdict, "CI success rate");
+    assert_eq!(ci["status"], "inconclusive");
+    assert_eq!(ci["measured"]["n"], 4, "{ci}");
+    assert_eq!(gate(&verdict, "rollback drilled")["status"], "pass");
+    let failure = gate(&verdict, "change failure rate");
+    assert_eq!(failure["measured"]["k"], 1, "{failure}");
+    assert_eq!(failure["measured"]["n"], 7, "{failure}");
     // The lying readiness endpoint answers 200 while its database is down.
     assert_eq!(gate(&verdict, "readiness available")["status"], "pass");
     assert_eq!(gate(&verdict, "database available")["status"], "fail");
@@ -159,10 +168,26 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
     );
     let verdict = read_json(&dir.path().join("gonogo-demo/report/verdict.json"));
     assert_eq!(verdict["verdict"], "GO");
+    // Every gate passes except the delivery gates the demo keeps to teach the honest
+    // version (issue 24): a success rate and a p(90) from four CI runs, a weekly deploy mean
+    // from eight weeks and a failure rate from seven releases are inconclusive (warnings).
+    let teaching = [
+        "CI success rate",
+        "CI time p90",
+        "deploys every week",
+        "change failure rate",
+    ];
+    for name in teaching {
+        assert_eq!(gate(&verdict, name)["status"], "inconclusive", "{name}");
+    }
     assert_eq!(
         verdict["summary"]["pass"],
-        verdict["gates"].as_array().unwrap().len()
+        verdict["gates"].as_array().unwrap().len() - teaching.len()
     );
+    for name in ["rollback drilled", "lead time for changes"] {
+        assert_eq!(gate(&verdict, name)["status"], "pass", "{name}");
+    }
+    assert_eq!(area(&verdict, "delivery"), "yellow");
     // Both runs are in the demo's history, and the fixed run's HTML draws each gate's trend:
     // the weak run (NO-GO) and this one.
     let trends = verdict["trends"]
@@ -342,6 +367,12 @@ severity = "warn"
     );
     assert_eq!(verdict["context"]["deployment_target"], "production");
     assert_eq!(verdict["context"]["rollback_tag"], "v1.0.0");
+    // Without a drill, the rollback gate says what it knows and no more (issue 24).
+    let rules = gate(&verdict, "rollback target")["rules"].to_string();
+    assert!(
+        rules.contains("a previous release tag (v1.0.0) exists: that is all this knows"),
+        "{rules}"
+    );
     assert!(out.join("logs/unit_tests.log").exists());
     assert!(stderr.contains("[5/5] decision and reports"), "{stderr}");
     assert_evidence_on_disk(&verdict, &out, repo_dir);

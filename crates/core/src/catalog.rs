@@ -396,6 +396,79 @@ pub const CATALOG: &[KnownMetric] = &[
         "prometheus",
         "1 when the named Alertmanager is ready and Prometheus sends to it",
     ),
+    // CI run history (`ci-history`): per workflow (all branches) and per workflow and branch.
+    // Runs count when they ended in success or failure (docs/delivery.md).
+    row(
+        "ci.*.success",
+        Ratio,
+        "runs",
+        "ci",
+        "CI runs that succeeded at their first attempt, of runs that ended in success or failure",
+    ),
+    row(
+        "ci.*.flaky",
+        Ratio,
+        "runs",
+        "ci",
+        "CI runs that succeeded only on a re-run, of runs counted",
+    ),
+    row(
+        "ci.*.duration",
+        Distribution,
+        "s",
+        "ci",
+        "wall time of each counted CI run",
+    ),
+    row(
+        "ci.*.*.success",
+        Ratio,
+        "runs",
+        "ci",
+        "as ci.WORKFLOW.success, on one branch (ci.WORKFLOW.BRANCH.success)",
+    ),
+    row(
+        "ci.*.*.flaky",
+        Ratio,
+        "runs",
+        "ci",
+        "as ci.WORKFLOW.flaky, on one branch",
+    ),
+    row(
+        "ci.*.*.duration",
+        Distribution,
+        "s",
+        "ci",
+        "as ci.WORKFLOW.duration, on one branch",
+    ),
+    // DORA metrics from release tags and commits (`[delivery.dora]`, docs/delivery.md).
+    row(
+        "dora.deploys_per_week",
+        Distribution,
+        "deploys",
+        "dora",
+        "releases per week, one sample per week of the observation window",
+    ),
+    row(
+        "dora.lead_time",
+        Distribution,
+        "s",
+        "dora",
+        "commit time to the release that shipped it, per commit",
+    ),
+    row(
+        "dora.change_failure",
+        Ratio,
+        "releases",
+        "dora",
+        "releases followed by a revert, hotfix or rollback within the window, of releases judged",
+    ),
+    row(
+        "dora.time_to_restore",
+        Distribution,
+        "s",
+        "dora",
+        "failed release to the release that shipped its remedy",
+    ),
     // Commands run by gonogo, and delivery context.
     row(
         "command.*.exit_code",
@@ -410,6 +483,20 @@ pub const CATALOG: &[KnownMetric] = &[
         "s",
         "command",
         "a command's wall time",
+    ),
+    row(
+        "delivery.rollback.drill",
+        Value,
+        "1",
+        "rollback",
+        "1 when a rollback drill deployed the rollback target, saw it healthy in time and rolled forward",
+    ),
+    row(
+        "delivery.rollback.duration",
+        Value,
+        "s",
+        "rollback",
+        "a rollback drill's deploy start to the first healthy answer",
     ),
     row(
         "git.dirty",
@@ -469,9 +556,12 @@ impl Combine {
         match lookup(name).map(|row| row.pattern) {
             Some(p) if p.starts_with("coverage.") => Combine::Union,
             Some(
-                "probe.*.cert_expiry" | "prometheus.alertmanager.reachable" | "git.rollback_target",
+                "probe.*.cert_expiry"
+                | "prometheus.alertmanager.reachable"
+                | "git.rollback_target"
+                | "delivery.rollback.drill",
             ) => Combine::Min,
-            Some("git.dirty" | "command.*.duration") => Combine::Max,
+            Some("git.dirty" | "command.*.duration" | "delivery.rollback.duration") => Combine::Max,
             Some("command.*.exit_code") => Combine::Nonzero,
             Some("prometheus.*") => Combine::Single,
             Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {

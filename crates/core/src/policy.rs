@@ -170,9 +170,14 @@ pub struct PolicyFile {
     /// `gonogo run`: hosts besides loopback that engines may contact (`allow = [...]`).
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub targets: Option<toml::Table>,
-    /// `gonogo run`: how branches and tags map to deployment targets.
+    /// `gonogo run`: how branches and tags map to deployment targets (`[delivery.dora]`: the
+    /// DORA metrics, docs/delivery.md).
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub delivery: Option<toml::Table>,
+    /// `gonogo run --rollback-drill`: the commands that deploy the rollback target and roll
+    /// forward, the health probe and its time limit (docs/delivery.md).
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
+    pub rollback: Option<toml::Table>,
     /// `gonogo run`: commands to run, with the evidence files they leave.
     #[serde(default, rename = "command")]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]

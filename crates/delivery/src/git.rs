@@ -38,6 +38,8 @@ pub struct TargetRules {
     /// A tag whose name is this prefix followed by a version (digits and dots, e.g. `v1.4.2`)
     /// is a release: it deploys to production.
     pub release_tag_prefix: String,
+    /// `[delivery.dora]`: measure the DORA metrics from this repository ([`crate::dora`]).
+    pub dora: Option<crate::dora::DoraOptions>,
 }
 
 impl Default for TargetRules {
@@ -45,6 +47,7 @@ impl Default for TargetRules {
         TargetRules {
             staging_branches: vec!["main".into(), "master".into()],
             release_tag_prefix: "v".into(),
+            dora: None,
         }
     }
 }
@@ -196,7 +199,15 @@ impl GitContext {
                 Metric::value(
                     f64::from(u8::from(self.rollback_tag.is_some())),
                     Unit::count("tags"),
-                ),
+                )
+                .with_note(match &self.rollback_tag {
+                    Some(tag) => format!(
+                        "a previous release tag ({tag}) exists: that is all this knows; whether \
+                         deploying it works is known only from a rollback drill \
+                         (gonogo run --rollback-drill, delivery.rollback.drill)"
+                    ),
+                    None => "no previous release tag: nothing to roll back to".to_owned(),
+                }),
             );
         evidence.details = serde_json::to_value(self).expect("context serialises");
         evidence

@@ -2,6 +2,8 @@
 //!
 //! - [`git`]: branch, commit, tags, deployment target, rollback target, dirty tree (libgit2).
 //! - [`ci`]: the CI provider and run URL from the environment.
+//! - [`dora`]: deployment frequency, lead time, change failure rate and time to restore from
+//!   release tags and commits.
 //! - [`command`]: `[[command]]` entries run with a timeout, the full output on disk and a
 //!   throttled tail on the console.
 //!
@@ -9,4 +11,5 @@
 
 pub mod ci;
 pub mod command;
+pub mod dora;
 pub mod git;

@@ -5,11 +5,14 @@
 //! - XML: the first element's name. `testsuites`/`testsuite` → JUnit, `coverage` → Cobertura,
 //!   `report` → JaCoCo.
 //! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
+//! - CSV: a header line naming `workflow` and `conclusion`: the generic CI run history.
 //! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
 //!   `$schema` mentioning sarif; npm audit v7 `"auditReportVersion"`, v6 `"advisories"`;
 //!   cargo-audit `"vulnerabilities"` with `"dependency-count"`/`"advisory-count"`; pip-audit `"dependencies"`
 //!   with `"vulns"` or `"skip_reason"`; osv-scanner `"results"` with `"packages"`; k6
-//!   `"metrics"` with `"root_group"`. An npm error document (`"statusCode"` and `"error"`)
+//!   `"metrics"` with `"root_group"`; CI run histories: GitHub's `"workflow_runs"`, `gh run
+//!   list`'s `"workflowName"` or `"databaseId"` with `"headBranch"`, an array of GitLab
+//!   pipelines (`"ref"`, `"status"` and `"web_url"` or `"sha"`). An npm error document (`"statusCode"` and `"error"`)
 //!   is recognised as such ([`Detected::NotRun`]) so it is refused as no evidence.
 
 use crate::Kind;
@@ -96,6 +99,14 @@ fn sniff_lines(text: &[u8]) -> Detected {
     if RECORDS.iter().any(|record| first_line.starts_with(record)) {
         return Detected::Known(Kind::Lcov);
     }
+    let header = String::from_utf8_lossy(first_line).to_ascii_lowercase();
+    let columns: Vec<&str> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    if columns.contains(&"workflow") && columns.contains(&"conclusion") {
+        return Detected::Known(Kind::CiHistory);
+    }
     Detected::Unknown
 }
 
@@ -125,6 +136,16 @@ fn sniff_json(text: &[u8]) -> Detected {
         && (has("\"root_group\"") || has("\"http_reqs\"") || has("\"iterations\""))
     {
         return Detected::Known(Kind::K6);
+    }
+    if has("\"workflow_runs\"")
+        || has("\"workflowName\"")
+        || (has("\"databaseId\"") && has("\"headBranch\""))
+        || (text[0] == b'['
+            && has("\"ref\"")
+            && has("\"status\"")
+            && (has("\"web_url\"") || has("\"sha\"")))
+    {
+        return Detected::Known(Kind::CiHistory);
     }
     if has("\"gonogo_evidence\"") {
         return Detected::Other("a gonogo evidence file");
@@ -186,6 +207,22 @@ mod tests {
             (
                 "{\"root_group\":{},\"metrics\":{}}",
                 Detected::Known(Kind::K6),
+            ),
+            (
+                "{\"total_count\":1,\"workflow_runs\":[]}",
+                Detected::Known(Kind::CiHistory),
+            ),
+            (
+                "[{\"databaseId\":1,\"headBranch\":\"main\"}]",
+                Detected::Known(Kind::CiHistory),
+            ),
+            (
+                "[{\"id\":1,\"ref\":\"main\",\"status\":\"success\",\"web_url\":\"u\"}]",
+                Detected::Known(Kind::CiHistory),
+            ),
+            (
+                "workflow,branch,conclusion,started_at,finished_at\n",
+                Detected::Known(Kind::CiHistory),
             ),
             ("", Detected::Empty),
             ("hello", Detected::Unknown),

@@ -7,6 +7,7 @@
 //! | `sarif` | SARIF 2.1.0, streamed ([`sarif`]) | `sarif` | `sarif.error`, `.warning`, `.note`, `.none`, `.suppressed`, `sarif.new.*` |
 //! | `cargo-audit`, `npm-audit`, `pip-audit`, `osv` | dependency audits ([`audit`]) | `audit` | `audit.critical`, `.high`, `.moderate`, `.low`, `.unknown` |
 //! | `k6` | `--summary-export` and `handleSummary` JSON ([`k6`]) | `k6` | `k6.<metric>.p95` ..., `k6.<metric>.rate`, `k6.<metric>.count` |
+//! | `ci-history` | CI run lists: `gh run list --json`, GitHub's workflow-runs API, GitLab's pipelines API, a generic CSV ([`ci_history`]) | `ci` | `ci.<workflow>.success`, `.flaky` (ratios), `.duration` (distribution), and `ci.<workflow>.<branch>.*` |
 //! | `auto` | any of the above, recognised from the content ([`detect`]) | | |
 //!
 //! Every parser reads a [`std::io::BufRead`] in one streaming pass; [`collect_file`] hashes the
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod audit;
+pub mod ci_history;
 pub mod cli;
 pub mod coverage;
 pub mod detect;
@@ -72,6 +74,9 @@ pub enum Kind {
     Osv,
     /// k6 `--summary-export` or `handleSummary` JSON.
     K6,
+    /// A CI run history: `gh run list --json ...`, GitHub's workflow-runs API JSON, GitLab's
+    /// pipelines API JSON, or the generic CSV (`workflow,branch,conclusion,started_at,finished_at[,attempt]`).
+    CiHistory,
     /// Recognise the format from the content.
     Auto,
 }
@@ -90,6 +95,7 @@ impl Kind {
             Kind::PipAudit => "pip-audit",
             Kind::Osv => "osv",
             Kind::K6 => "k6",
+            Kind::CiHistory => "ci-history",
             Kind::Auto => "auto",
         }
     }
@@ -108,6 +114,7 @@ impl Kind {
             Kind::PipAudit => "a pip-audit report",
             Kind::Osv => "an osv-scanner report",
             Kind::K6 => "a k6 summary",
+            Kind::CiHistory => "a CI run history",
             Kind::Auto => "a known format",
         }
     }
@@ -128,7 +135,8 @@ impl Kind {
             Kind::Coverage => &["xml", "info", "lcov"],
             Kind::Sarif => &["sarif", "json"],
             Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv | Kind::K6 => &["json"],
-            Kind::Auto => &["xml", "info", "lcov", "sarif", "json"],
+            Kind::CiHistory => &["json", "csv"],
+            Kind::Auto => &["xml", "info", "lcov", "sarif", "json", "csv"],
         }
     }
 }
@@ -292,6 +300,7 @@ fn parse_utf8(
             })
         }
         Kind::K6 => k6::parse(input),
+        Kind::CiHistory => ci_history::parse(input),
         Kind::Coverage | Kind::Auto => unreachable!("resolved above"),
     }
 }
@@ -397,7 +406,7 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
                     Jenkins' NUnit plugin), then collect it as `junit`"
                     .into(),
                 Some(kind) => format!("collect it as `{kind}`, or with `auto`"),
-                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv and k6 files".into(),
+                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv, k6 and ci-history files".into(),
             };
             IngestError::WrongKind {
                 path: display,
@@ -434,7 +443,7 @@ fn kind_format(kind: Kind) -> &'static str {
     match kind {
         Kind::Junit | Kind::Cobertura | Kind::Jacoco => "XML",
         Kind::Lcov => "LCOV",
-        Kind::Coverage | Kind::Auto => "input",
+        Kind::Coverage | Kind::Auto | Kind::CiHistory => "input",
         _ => "JSON",
     }
 }
@@ -451,6 +460,7 @@ fn suggestion_for(found: &str) -> Option<&'static str> {
         Kind::PipAudit,
         Kind::Osv,
         Kind::K6,
+        Kind::CiHistory,
     ];
     candidates
         .iter()

@@ -3,6 +3,7 @@
 //! streaming limits and the `collect` command line.
 
 mod audit;
+mod ci_history;
 mod cli;
 mod coverage;
 mod encodings;
