@@ -36,8 +36,14 @@ pub struct DrillReport {
 /// instead of sleeping).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Started { name: String },
-    Ended { name: String },
+    /// The proxy listens (sent by [`crate::cli::run_drill`] before the timeline starts).
+    Listening(std::net::SocketAddr),
+    Started {
+        name: String,
+    },
+    Ended {
+        name: String,
+    },
     Finished,
 }
 

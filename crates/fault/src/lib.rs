@@ -13,6 +13,7 @@
 //! the product's own, and this way the phases' instants come from the same clock as the
 //! load's and probes' samples.
 
+pub mod cli;
 pub mod drill;
 pub mod fault;
 pub mod proxy;
