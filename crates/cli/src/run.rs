@@ -125,6 +125,8 @@ pub struct RunConfig {
     pub harden: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub prometheus: Vec<Spanned<toml::Table>>,
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,6 +232,8 @@ enum Job {
     Observe(Box<gonogo_probe::cli::observe::ObserveArgs>),
     Harden(Box<gonogo_harden::cli::HardenArgs>),
     Prometheus(Box<gonogo_probe::cli::prometheus::PrometheusArgs>),
+    /// A drill: started before the other engines, which run while it does (`drill`).
+    Fault(Box<gonogo_fault::cli::FaultArgs>),
 }
 
 struct PlannedJob {
@@ -262,6 +266,12 @@ struct HardenCommand {
 }
 
 #[derive(clap::Parser)]
+struct FaultCommand {
+    #[command(flatten)]
+    args: gonogo_fault::cli::FaultArgs,
+}
+
+#[derive(clap::Parser)]
 struct PrometheusCommand {
     #[command(flatten)]
     args: gonogo_probe::cli::prometheus::PrometheusArgs,
@@ -278,6 +288,7 @@ const PLURAL_FLAGS: &[(&str, &str)] = &[
     ("protected", "protected"),
     ("json_endpoints", "json-endpoint"),
     ("require_alert_on", "require-alert-on"),
+    ("steps", "step"),
 ];
 
 /// A table as command-line flags: `rate = 200` → `--rate 200`, `http2 = true` → `--http2`,
@@ -827,6 +838,41 @@ fn plan(
             .map(|c| Job::Prometheus(Box::new(c.args)));
         add(format!("prometheus {name}"), job);
     }
+    let fault_keys = engine_keys::<FaultCommand>(&[]);
+    for (index, table) in config.faults.iter().enumerate() {
+        let name = table
+            .get_ref()
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("link")
+            .to_owned();
+        let what = format!("[[fault]] {name}");
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("fault"), Step::Index(index)]),
+            &fault_keys,
+            &what,
+            table.span(),
+            &mut key_problems,
+        );
+        // The allowed hosts, not the evidence folder: a drill writes no evidence of its own.
+        let allow: Vec<String> = shared
+            .chunks(2)
+            .filter(|pair| pair[0] == "--allow-host")
+            .flatten()
+            .cloned()
+            .collect();
+        let argv = section_argv(vec!["fault".into()], entry, &[], &allow, &what);
+        let job = parse_section::<FaultCommand>(argv, table.span(), &what).and_then(|c| {
+            // The timeline and the dependency's address, checked before anything runs.
+            c.args
+                .timeline()
+                .and_then(|_| c.args.upstream_addr())
+                .map_err(|e| section_problem(format!("{what}: {e}"), table.span()))?;
+            Ok(Job::Fault(Box::new(c.args)))
+        });
+        add(format!("fault {name}"), job);
+    }
     // An empty message is a section whose only problems are its unknown keys (reported).
     problems.retain(|p| !p.message.is_empty());
     key_problems.extend(problems);
@@ -845,6 +891,7 @@ fn run_job(job: Job) -> anyhow::Result<std::process::ExitCode> {
         // The verdict shows the findings; the audit's own table would flood a run's output.
         Job::Harden(args) => gonogo_harden::cli::run_to(*args, &mut std::io::sink()),
         Job::Prometheus(args) => gonogo_probe::cli::prometheus::run(*args),
+        Job::Fault(args) => gonogo_fault::cli::run(*args),
     }
 }
 
@@ -1157,8 +1204,20 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         }
     }
 
-    // 3. Engines.
+    // 3. Engines, with the drills (`[[fault]]`) running beside them.
     step(3, total, &format!("engines: {}", jobs.len()));
+    let (drills, jobs): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .partition(|planned| matches!(planned.job, Job::Fault(_)));
+    let drills = crate::drill::start(
+        drills
+            .into_iter()
+            .filter_map(|planned| match planned.job {
+                Job::Fault(args) => Some(*args),
+                _ => None,
+            })
+            .collect(),
+    );
     for planned in jobs {
         if crate::interrupt::stopping() {
             break;
@@ -1172,6 +1231,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
+    }
+
+    if !drills.is_empty() {
+        drills.finish();
     }
 
     // 4. Collectors.
