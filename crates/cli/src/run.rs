@@ -1218,9 +1218,12 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             })
             .collect(),
     );
-    for planned in jobs {
+    for mut planned in jobs {
         if crate::interrupt::stopping() {
             break;
+        }
+        if let Job::Probe(args) = &mut planned.job {
+            args.phases = drills.phases().to_vec();
         }
         eprintln!("  ▶ {}", planned.label);
         match run_job(planned.job) {

@@ -138,17 +138,32 @@ fn a_drill_runs_beside_a_probe_during_gonogo_run() {
     // The probe's record: some attempts failed (the refusal), most passed.
     let evidence = dir.path().join("gonogo-report/evidence");
     let mut found = None;
+    let mut phases = [(0, 0); 3];
     for entry in std::fs::read_dir(&evidence).unwrap() {
         let record: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         let ratio = &record["metrics"]["probe.redis.availability"]["ratio"];
         if let (Some(k), Some(n)) = (ratio["k"].as_u64(), ratio["n"].as_u64()) {
             found = Some((k, n));
+            phases = ["[before]", "[during:redis-down]", "[after]"].map(|phase| {
+                let ratio = &record["metrics"][format!("probe.redis.availability{phase}")]["ratio"];
+                (
+                    ratio["k"].as_u64().unwrap_or(99),
+                    ratio["n"].as_u64().unwrap_or(0),
+                )
+            });
         }
     }
     let (k, n) = found.unwrap_or_else(|| panic!("no probe record: {stderr}"));
     // ~28 attempts, ~10 of them in the second the proxy refused.
     assert!(n >= 20 && k < n && k >= n / 2, "{k} of {n}");
+    // Per phase: every attempt before and after the refusal passed, none during it (an
+    // attempt at a boundary may fall on either side of it).
+    let [(bk, bn), (dk, dn), (ak, an)] = phases;
+    assert!(bn >= 8 && bk == bn, "before: {bk} of {bn}");
+    assert!(dn >= 8 && dk <= 1, "during: {dk} of {dn}");
+    assert!(an >= 6 && ak + 1 >= an, "after: {ak} of {an}");
+    assert_eq!(bn + dn + an, n, "every attempt in one phase");
     assert_eq!(
         output.status.code(),
         Some(1),
