@@ -120,7 +120,9 @@ fn a_drill_runs_beside_a_probe_during_gonogo_run() {
              steps = [\"redis-down refuse at=1s for=1s\"]\nduration = \"3s\"\n\n\
              [[probe]]\nname = \"redis\"\nurl = \"tcp://127.0.0.1:{proxy_port}\"\nsend = 'PING\\r\\n'\nexpect = '^\\+PONG'\n\
              watch = \"2800ms\"\ninterval = \"100ms\"\ntimeout = \"500ms\"\n\n\
-             [[gate]]\narea = \"reliability\"\nmetric = \"probe.redis.availability\"\nexpect = \"rate >= 99%\"\n",
+             [[gate]]\narea = \"reliability\"\nmetric = \"probe.redis.availability\"\nexpect = \"rate >= 99%\"\n\n\
+             [[gate]]\nname = \"recovers\"\narea = \"reliability\"\nmetric = \"recovery.redis-down.seconds\"\nexpect = \"value < 1s\"\n\n\
+             [[gate]]\nname = \"ready during\"\narea = \"reliability\"\nmetric = \"probe.redis.availability[during:redis-down]\"\nexpect = \"rate >= 50%\"\n",
             redis.port
         ),
     )
@@ -139,12 +141,14 @@ fn a_drill_runs_beside_a_probe_during_gonogo_run() {
     let evidence = dir.path().join("gonogo-report/evidence");
     let mut found = None;
     let mut phases = [(0, 0); 3];
+    let mut recovery = None;
     for entry in std::fs::read_dir(&evidence).unwrap() {
         let record: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
         let ratio = &record["metrics"]["probe.redis.availability"]["ratio"];
         if let (Some(k), Some(n)) = (ratio["k"].as_u64(), ratio["n"].as_u64()) {
             found = Some((k, n));
+            recovery = record["metrics"]["recovery.redis-down.seconds"]["value"].as_f64();
             phases = ["[before]", "[during:redis-down]", "[after]"].map(|phase| {
                 let ratio = &record["metrics"][format!("probe.redis.availability{phase}")]["ratio"];
                 (
@@ -164,11 +168,30 @@ fn a_drill_runs_beside_a_probe_during_gonogo_run() {
     assert!(dn >= 8 && dk <= 1, "during: {dk} of {dn}");
     assert!(an >= 6 && ak + 1 >= an, "after: {ak} of {an}");
     assert_eq!(bn + dn + an, n, "every attempt in one phase");
+    // Redis was back at once: the first attempts after the fault's end passed (probes every
+    // 100 ms, so the figure is quantised at 0.1 s).
+    let recovery = recovery.expect("a recovery figure");
+    assert!((0.0..=0.2).contains(&recovery), "recovered in {recovery} s");
     assert_eq!(
         output.status.code(),
         Some(1),
         "the availability gate fails: {stderr}"
     );
+    // Gates speak of phases: recovery within 1 s passes, availability during the outage fails.
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("gonogo-report/verdict.json")).unwrap(),
+    )
+    .unwrap();
+    let status = |name: &str| {
+        verdict["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .map(|g| g["status"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(status("recovers").as_deref(), Some("pass"), "{verdict}");
+    assert_eq!(status("ready during").as_deref(), Some("fail"), "{verdict}");
 }
 
 /// `gonogo fault` itself: the fault is in force when it says so, and Ctrl-C ends the drill

@@ -291,8 +291,8 @@ pub const CATALOG: &[KnownMetric] = &[
         "recovery.*.seconds",
         Value,
         "s",
-        "drill",
-        "seconds from a fault's end until requests succeeded again for a sustained window",
+        "probe",
+        "seconds from a fault's end until probes succeeded again for a sustained window",
     ),
     // Probes (`gonogo probe`).
     row(
@@ -486,7 +486,8 @@ impl Combine {
             Some(
                 "probe.*.cert_expiry" | "prometheus.alertmanager.reachable" | "git.rollback_target",
             ) => Combine::Min,
-            Some("git.dirty" | "command.*.duration") => Combine::Max,
+            // Several probes saw the same fault: the slowest recovery is the recovery.
+            Some("git.dirty" | "command.*.duration" | "recovery.*.seconds") => Combine::Max,
             Some("command.*.exit_code") => Combine::Nonzero,
             Some("prometheus.*") => Combine::Single,
             Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {
@@ -686,5 +687,9 @@ mod tests {
         assert_eq!(lookup("load.checkout.errors[during:]"), None);
         let recovery = lookup("recovery.redis-down.seconds").unwrap();
         assert_eq!((recovery.shape, recovery.unit), (Value, "s"));
+        assert_eq!(
+            Combine::for_metric("recovery.redis-down.seconds", Value),
+            Combine::Max
+        );
     }
 }

@@ -813,6 +813,9 @@ pub struct PhaseWindow {
     pub end: Timestamp,
 }
 
+/// Consecutive successful attempts that make a recovery (`recovery.PHASE.seconds`).
+pub const RECOVERY_SUSTAIN: usize = 3;
+
 /// Adds availability (and latency, when attempts were answered) per drill phase to `record`:
 /// `[before]` the first phase began, `[during:NAME]` each phase (an attempt counts in every
 /// phase its scheduled start falls in), `[after]` the last phase ended. Attempts are placed by
@@ -836,6 +839,29 @@ pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[P
             Some(phase.start),
             Some(phase.end),
         ));
+    }
+    // Recovery: from a phase's end to the first of RECOVERY_SUSTAIN consecutive successes
+    // scheduled at or after it (quantised at the interval). Never recovered within the watch:
+    // no figure, so a recovery gate is missing evidence, never a pass.
+    let counted: Vec<&Attempt> = run.attempts.iter().filter(|a| !a.warmup).collect();
+    for phase in phases {
+        let after: Vec<&&Attempt> = counted
+            .iter()
+            .filter(|a| a.scheduled_at >= phase.end)
+            .collect();
+        let recovered = after
+            .windows(RECOVERY_SUSTAIN)
+            .find(|run| run.iter().all(|a| a.success))
+            .map(|run| run[0].scheduled_at);
+        if let Some(at) = recovered {
+            let seconds = at.duration_since(phase.end).as_secs_f64().max(0.0);
+            record.insert(
+                format!("recovery.{}.seconds", phase.name),
+                Metric::value(seconds, Unit::parse("s")).with_note(format!(
+                    "probe {name}: {RECOVERY_SUSTAIN} attempts in a row succeeded from then on"
+                )),
+            );
+        }
     }
     for (suffix, from, until) in windows {
         let inside =
@@ -1068,6 +1094,22 @@ mod tests {
         for name in record.metrics.keys() {
             assert!(gonogo_core::catalog::lookup(name).is_some(), "{name}");
         }
+        // Failures until 6, successes from 7 on: recovered 1 s after the fault's end (6 s).
+        let recovery = &record.metrics["recovery.redis-down.seconds"].value;
+        assert!(
+            matches!(recovery, gonogo_core::evidence::MetricValue::Value(v) if *v == 1.0),
+            "{recovery:?}"
+        );
+        // A fault that ends with too few attempts after it to sustain: no figure.
+        let mut late = record.clone();
+        late.metrics.remove("recovery.redis-down.seconds");
+        let late_phase = [PhaseWindow {
+            name: "redis-down".into(),
+            start: at(3),
+            end: at(8),
+        }];
+        add_phases(&mut late, "ready", &run, &late_phase);
+        assert!(!late.metrics.contains_key("recovery.redis-down.seconds"));
         // No phases: nothing added.
         let before = record.metrics.len();
         add_phases(&mut record, "other", &run, &[]);
