@@ -6,6 +6,7 @@
 mod audit;
 mod demo;
 mod diagnostics;
+mod drill;
 mod evidence_dir;
 mod exit;
 mod fsutil;
@@ -79,6 +80,8 @@ enum Command {
     Prometheus(gonogo_probe::cli::prometheus::PrometheusArgs),
     /// Audit a live HTTP service's security hardening (OWASP ASVS).
     Harden(gonogo_harden::cli::HardenArgs),
+    /// Break a dependency on purpose, on loopback, on a timeline of faults, then restore it.
+    Fault(gonogo_fault::cli::FaultArgs),
     /// Record figures typed by hand (a ratio, samples, an exact value or an estimate) as evidence.
     Record(record::RecordArgs),
     /// Check a hand-written readiness report against itself and against evidence.
@@ -161,6 +164,7 @@ fn main() -> ExitCode {
         Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),
         Command::Prometheus(args) => engine(gonogo_probe::cli::prometheus::run(args), None),
         Command::Harden(args) => engine(gonogo_harden::cli::run(args), None),
+        Command::Fault(args) => engine(gonogo_fault::cli::run(args), None),
         Command::Record(args) => record::run(args).map(Outcome::from),
         Command::Audit(args) => audit::run(args, color).map(Outcome::from),
         Command::History(args) => history::history(args).map(Outcome::from),

@@ -131,6 +131,8 @@ pub struct RunConfig {
     #[serde(default)]
     pub prometheus: Vec<Spanned<toml::Table>>,
     pub rollback: Option<crate::rollback::RollbackSection>,
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -238,6 +240,8 @@ enum Job {
     Observe(Box<gonogo_probe::cli::observe::ObserveArgs>),
     Harden(Box<gonogo_harden::cli::HardenArgs>),
     Prometheus(Box<gonogo_probe::cli::prometheus::PrometheusArgs>),
+    /// A drill: started before the other engines, which run while it does (`drill`).
+    Fault(Box<gonogo_fault::cli::FaultArgs>),
 }
 
 struct PlannedJob {
@@ -267,6 +271,12 @@ struct ObserveCommand {
 struct HardenCommand {
     #[command(flatten)]
     args: gonogo_harden::cli::HardenArgs,
+}
+
+#[derive(clap::Parser)]
+struct FaultCommand {
+    #[command(flatten)]
+    args: gonogo_fault::cli::FaultArgs,
 }
 
 #[derive(clap::Parser)]
@@ -353,6 +363,7 @@ const PLURAL_FLAGS: &[(&str, &str)] = &[
     ("protected", "protected"),
     ("json_endpoints", "json-endpoint"),
     ("require_alert_on", "require-alert-on"),
+    ("steps", "step"),
 ];
 
 /// A table as command-line flags: `rate = 200` → `--rate 200`, `http2 = true` → `--http2`,
@@ -903,6 +914,41 @@ fn plan(
             .map(|c| Job::Prometheus(Box::new(c.args)));
         add(format!("prometheus {name}"), job);
     }
+    let fault_keys = engine_keys::<FaultCommand>(&[]);
+    for (index, table) in config.faults.iter().enumerate() {
+        let name = table
+            .get_ref()
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("link")
+            .to_owned();
+        let what = format!("[[fault]] {name}");
+        let entry = &unknown_keys(
+            table.get_ref(),
+            &key_spans(root, &[Step::Key("fault"), Step::Index(index)]),
+            &fault_keys,
+            &what,
+            table.span(),
+            &mut key_problems,
+        );
+        // The allowed hosts, not the evidence folder: a drill writes no evidence of its own.
+        let allow: Vec<String> = shared
+            .chunks(2)
+            .filter(|pair| pair[0] == "--allow-host")
+            .flatten()
+            .cloned()
+            .collect();
+        let argv = section_argv(vec!["fault".into()], entry, &[], &allow, &what);
+        let job = parse_section::<FaultCommand>(argv, table.span(), &what).and_then(|c| {
+            // The timeline and the dependency's address, checked before anything runs.
+            c.args
+                .timeline()
+                .and_then(|_| c.args.upstream_addr())
+                .map_err(|e| section_problem(format!("{what}: {e}"), table.span()))?;
+            Ok(Job::Fault(Box::new(c.args)))
+        });
+        add(format!("fault {name}"), job);
+    }
     // An empty message is a section whose only problems are its unknown keys (reported).
     problems.retain(|p| !p.message.is_empty());
     key_problems.extend(problems);
@@ -921,6 +967,7 @@ fn run_job(job: Job) -> anyhow::Result<std::process::ExitCode> {
         // The verdict shows the findings; the audit's own table would flood a run's output.
         Job::Harden(args) => gonogo_harden::cli::run_to(*args, &mut std::io::sink()),
         Job::Prometheus(args) => gonogo_probe::cli::prometheus::run(*args),
+        Job::Fault(args) => gonogo_fault::cli::run(*args),
     }
 }
 
@@ -1314,11 +1361,26 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         }
     }
 
-    // 3. Engines.
+    // 3. Engines, with the drills (`[[fault]]`) running beside them.
     step(3, total, &format!("engines: {}", jobs.len()));
-    for planned in jobs {
+    let (drills, jobs): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .partition(|planned| matches!(planned.job, Job::Fault(_)));
+    let drills = crate::drill::start(
+        drills
+            .into_iter()
+            .filter_map(|planned| match planned.job {
+                Job::Fault(args) => Some(*args),
+                _ => None,
+            })
+            .collect(),
+    );
+    for mut planned in jobs {
         if crate::interrupt::stopping() {
             break;
+        }
+        if let Job::Probe(args) = &mut planned.job {
+            args.phases = drills.phases().to_vec();
         }
         eprintln!("  ▶ {}", planned.label);
         match run_job(planned.job) {
@@ -1331,6 +1393,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         }
     }
 
+    if !drills.is_empty() {
+        drills.finish();
+    }
     if let Some(section) = &config.rollback {
         drill_into(
             args,

@@ -9,6 +9,12 @@
 //! a probe or a command name): `load.*.latency` matches `load.checkout.latency`.
 //!
 //! Every engine writes these names; a new engine adds its rows here.
+//!
+//! Phases of a resilience drill (docs/drills.md): a load or probe metric measured over one
+//! phase only carries the phase after its name, `load.checkout.errors[during:redis-down]`,
+//! `probe.ready.availability[before]`, `...[after]`; it has the shape and unit of the metric
+//! itself ([`split_phase`], [`lookup`]). `recovery.NAME.seconds` is how long requests took to
+//! succeed again after the fault `NAME` ended.
 
 use crate::evidence::Shape;
 
@@ -278,6 +284,15 @@ pub const CATALOG: &[KnownMetric] = &[
         "requests",
         "load",
         "one URL's failed requests (--urls), of its requests due",
+    ),
+    // Resilience drills (`[[fault]]`): per fault, from its end until requests succeed again
+    // for a sustained window.
+    row(
+        "recovery.*.seconds",
+        Value,
+        "s",
+        "probe",
+        "seconds from a fault's end until probes succeeded again for a sustained window",
     ),
     // Probes (`gonogo probe`).
     row(
@@ -561,7 +576,13 @@ impl Combine {
                 | "git.rollback_target"
                 | "delivery.rollback.drill",
             ) => Combine::Min,
-            Some("git.dirty" | "command.*.duration" | "delivery.rollback.duration") => Combine::Max,
+            // Several probes saw the same fault: the slowest recovery is the recovery.
+            Some(
+                "git.dirty"
+                | "command.*.duration"
+                | "delivery.rollback.duration"
+                | "recovery.*.seconds",
+            ) => Combine::Max,
             Some("command.*.exit_code") => Combine::Nonzero,
             Some("prometheus.*") => Combine::Single,
             Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {
@@ -611,9 +632,56 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// The catalogue row for `name`, if gonogo produces it.
+/// A phase of a drill, as written after a metric's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase<'a> {
+    /// Before the first fault began.
+    Before,
+    /// While the fault of this name was active.
+    During(&'a str),
+    /// After the last fault ended.
+    After,
+}
+
+/// Whether `name` can name a drill's phase: 1 to 64 ASCII letters, digits, `-` or `_`.
+pub fn is_phase_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A metric name and its phase: `load.a.errors[during:redis-down]` is
+/// (`load.a.errors`, `During("redis-down")`). A name without a well-formed phase suffix is
+/// returned whole, with no phase.
+pub fn split_phase(name: &str) -> (&str, Option<Phase<'_>>) {
+    let Some((base, rest)) = name.split_once('[') else {
+        return (name, None);
+    };
+    let Some(inner) = rest.strip_suffix(']') else {
+        return (name, None);
+    };
+    let phase = match inner {
+        "before" => Phase::Before,
+        "after" => Phase::After,
+        _ => match inner.strip_prefix("during:") {
+            Some(fault) if is_phase_name(fault) => Phase::During(fault),
+            _ => return (name, None),
+        },
+    };
+    (base, Some(phase))
+}
+
+/// The catalogue row for `name`, if gonogo produces it. A load or probe metric with a phase
+/// suffix is the metric's own row.
 pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
-    CATALOG.iter().find(|row| matches(row.pattern, name))
+    let (base, phase) = split_phase(name);
+    let row = CATALOG.iter().find(|row| matches(row.pattern, base))?;
+    match phase {
+        None => Some(row),
+        Some(_) if matches!(row.kind, "load" | "probe") => Some(row),
+        Some(_) => None,
+    }
 }
 
 /// Whether a ratio metric counts a whole population rather than a sample of one: lines,
@@ -657,6 +725,10 @@ mod tests {
     #[test]
     fn star_matches_one_segment() {
         assert!(matches("load.*.latency", "load.checkout.latency"));
+        assert!(!matches(
+            "load.*.latency",
+            "load.checkout.latency[during:x]"
+        ));
         assert!(!matches("load.*.latency", "load.latency"));
         assert!(!matches("load.*.latency", "load.a.b.latency"));
         assert!(matches("prometheus.*", "prometheus.error_ratio"));
@@ -677,5 +749,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_phase_suffix_names_the_same_metric_over_one_phase_of_a_drill() {
+        assert_eq!(
+            split_phase("load.checkout.errors[during:redis-down]"),
+            ("load.checkout.errors", Some(Phase::During("redis-down")))
+        );
+        assert_eq!(
+            split_phase("probe.ready.availability[before]"),
+            ("probe.ready.availability", Some(Phase::Before))
+        );
+        assert_eq!(split_phase("load.a.latency[after]").1, Some(Phase::After));
+        for malformed in [
+            "load.a.errors[during:]",
+            "load.a.errors[during:a.b]",
+            "load.a.errors[sometime]",
+            "load.a.errors[before",
+            "load.a.errors",
+        ] {
+            assert_eq!(split_phase(malformed), (malformed, None), "{malformed}");
+        }
+        let row = lookup("load.checkout.latency[during:redis-slow]").unwrap();
+        assert_eq!((row.pattern, row.shape), ("load.*.latency", Distribution));
+        assert_eq!(
+            lookup("probe.ready.availability[during:redis-down]").map(|r| r.pattern),
+            Some("probe.*.availability")
+        );
+        // Only what load and probes measure has phases; a malformed phase is an unknown name.
+        assert_eq!(lookup("tests.failed[during:x]"), None);
+        assert_eq!(lookup("load.checkout.errors[during:]"), None);
+        let recovery = lookup("recovery.redis-down.seconds").unwrap();
+        assert_eq!((recovery.shape, recovery.unit), (Value, "s"));
+        assert_eq!(
+            Combine::for_metric("recovery.redis-down.seconds", Value),
+            Combine::Max
+        );
     }
 }

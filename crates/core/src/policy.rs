@@ -204,6 +204,11 @@ pub struct PolicyFile {
     #[serde(default, rename = "prometheus")]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub prometheus: Vec<toml::Table>,
+    /// `gonogo run`: resilience drills, one per dependency (`gonogo fault`'s flags as keys),
+    /// run while the engines run.
+    #[serde(default, rename = "fault")]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
+    pub faults: Vec<toml::Table>,
     /// `gonogo run`: where and how reports are written.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub report: Option<toml::Table>,

@@ -49,6 +49,10 @@ pub struct ProbeArgs {
     /// The target URL.
     #[arg(value_name = "URL")]
     pub url: String,
+    /// The phases of drills running meanwhile (set by `gonogo run`, not a flag): the record
+    /// then also carries each metric per phase (`probe.NAME.availability[during:X]`).
+    #[arg(skip)]
+    pub phases: Vec<crate::probe::PhaseWindow>,
     /// The probe's name in metric names (probe.NAME.availability); default: host-port.
     #[arg(long)]
     pub name: Option<String>,
@@ -356,7 +360,8 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             redact(&mut condition.error);
         }
     }
-    let record = evidence(&spec, &run);
+    let mut record = evidence(&spec, &run);
+    crate::probe::add_phases(&mut record, &spec.name, &run, &args.phases);
     let n_warmup = run.attempts.iter().filter(|a| a.warmup).count();
     let n_counted = run.attempts.len() - n_warmup;
     let n_successes = run.attempts.iter().filter(|a| a.success).count();

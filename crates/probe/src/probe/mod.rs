@@ -805,6 +805,97 @@ pub fn outages(run: &ProbeRun) -> Vec<Outage> {
     result
 }
 
+/// One phase of a drill that ran while the probe watched, in wall-clock time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseWindow {
+    pub name: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// Consecutive successful attempts that make a recovery (`recovery.PHASE.seconds`).
+pub const RECOVERY_SUSTAIN: usize = 3;
+
+/// Adds availability (and latency, when attempts were answered) per drill phase to `record`:
+/// `[before]` the first phase began, `[during:NAME]` each phase (an attempt counts in every
+/// phase its scheduled start falls in), `[after]` the last phase ended. Attempts are placed by
+/// their scheduled start; warm-up attempts are left out as in the whole-run figures; a phase
+/// without an attempt has no figure.
+pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[PhaseWindow]) {
+    let (Some(first), Some(last)) = (
+        phases.iter().map(|p| p.start).min(),
+        phases.iter().map(|p| p.end).max(),
+    ) else {
+        return;
+    };
+    // (suffix, from, until): `from <= t < until`, an open end where `None`.
+    let mut windows = vec![
+        ("before".to_owned(), None, Some(first)),
+        ("after".to_owned(), Some(last), None),
+    ];
+    for phase in phases {
+        windows.push((
+            format!("during:{}", phase.name),
+            Some(phase.start),
+            Some(phase.end),
+        ));
+    }
+    // Recovery: from a phase's end to the first of RECOVERY_SUSTAIN consecutive successes
+    // scheduled at or after it (quantised at the interval). Never recovered within the watch:
+    // no figure, so a recovery gate is missing evidence, never a pass.
+    let counted: Vec<&Attempt> = run.attempts.iter().filter(|a| !a.warmup).collect();
+    for phase in phases {
+        let after: Vec<&&Attempt> = counted
+            .iter()
+            .filter(|a| a.scheduled_at >= phase.end)
+            .collect();
+        let recovered = after
+            .windows(RECOVERY_SUSTAIN)
+            .find(|run| run.iter().all(|a| a.success))
+            .map(|run| run[0].scheduled_at);
+        if let Some(at) = recovered {
+            let seconds = at.duration_since(phase.end).as_secs_f64().max(0.0);
+            record.insert(
+                format!("recovery.{}.seconds", phase.name),
+                Metric::value(seconds, Unit::parse("s")).with_note(format!(
+                    "probe {name}: {RECOVERY_SUSTAIN} attempts in a row succeeded from then on"
+                )),
+            );
+        }
+    }
+    for (suffix, from, until) in windows {
+        let inside =
+            |t: Timestamp| from.is_none_or(|from| from <= t) && until.is_none_or(|until| t < until);
+        let attempts: Vec<&Attempt> = run
+            .attempts
+            .iter()
+            .filter(|a| !a.warmup && inside(a.scheduled_at))
+            .collect();
+        let n = attempts.len() as u64;
+        if n == 0 {
+            continue;
+        }
+        let k = attempts.iter().filter(|a| a.success).count() as u64;
+        record.insert(
+            format!("probe.{name}.availability[{suffix}]"),
+            Metric::ratio(
+                Ratio::new(k, n).expect("successes <= attempts"),
+                Unit::count("probes"),
+            ),
+        );
+        let mut histogram = latency_histogram();
+        for attempt in attempts.iter().filter(|a| a.answered) {
+            histogram.saturating_record(attempt.latency_us.max(1));
+        }
+        if !histogram.is_empty() {
+            record.insert(
+                format!("probe.{name}.latency[{suffix}]"),
+                Metric::distribution(histogram, Unit::parse("us")),
+            );
+        }
+    }
+}
+
 /// The `probe` evidence of a run.
 pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
     let counted = || run.attempts.iter().filter(|a| !a.warmup);
@@ -953,6 +1044,76 @@ mod tests {
             attempt.reason = Some("connect_refused".into());
         }
         attempt
+    }
+
+    #[test]
+    fn availability_is_split_by_drill_phase() {
+        let at = |s: i64| Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_secs(s);
+        // One attempt a second for 10 s; the dependency is down from 3 s to 6 s, and the
+        // probe fails at 3, 4, 5 and 6 (one late), passes elsewhere.
+        let mut run = ProbeRun {
+            started_at: at(0),
+            plan: None,
+            attempts: (0..10)
+                .map(|s| attempt_at(s as f64, !(3..=6).contains(&s)))
+                .collect(),
+        };
+        for attempt in &mut run.attempts {
+            attempt.answered = attempt.success;
+            attempt.latency_us = 1000;
+        }
+        run.attempts[0].warmup = true;
+        let mut record = Evidence::new(
+            "probe",
+            Source::Url("tcp://127.0.0.1:1".into()),
+            sha256_hex(b"x"),
+            at(0),
+            Tool::new("gonogo", "0"),
+        );
+        let phases = [PhaseWindow {
+            name: "redis-down".into(),
+            start: at(3),
+            end: at(6),
+        }];
+        add_phases(&mut record, "ready", &run, &phases);
+        let ratio = |name: &str| {
+            let r = record.metrics[name].value.as_ratio().unwrap();
+            (r.k, r.n)
+        };
+        // Before: 1 and 2 (0 is warm-up); during: 3, 4, 5; after: 6 to 9.
+        assert_eq!(ratio("probe.ready.availability[before]"), (2, 2));
+        assert_eq!(ratio("probe.ready.availability[during:redis-down]"), (0, 3));
+        assert_eq!(ratio("probe.ready.availability[after]"), (3, 4));
+        assert!(record.metrics.contains_key("probe.ready.latency[after]"));
+        // Nothing answered during the outage: no latency for that phase.
+        assert!(
+            !record
+                .metrics
+                .contains_key("probe.ready.latency[during:redis-down]")
+        );
+        for name in record.metrics.keys() {
+            assert!(gonogo_core::catalog::lookup(name).is_some(), "{name}");
+        }
+        // Failures until 6, successes from 7 on: recovered 1 s after the fault's end (6 s).
+        let recovery = &record.metrics["recovery.redis-down.seconds"].value;
+        assert!(
+            matches!(recovery, gonogo_core::evidence::MetricValue::Value(v) if *v == 1.0),
+            "{recovery:?}"
+        );
+        // A fault that ends with too few attempts after it to sustain: no figure.
+        let mut late = record.clone();
+        late.metrics.remove("recovery.redis-down.seconds");
+        let late_phase = [PhaseWindow {
+            name: "redis-down".into(),
+            start: at(3),
+            end: at(8),
+        }];
+        add_phases(&mut late, "ready", &run, &late_phase);
+        assert!(!late.metrics.contains_key("recovery.redis-down.seconds"));
+        // No phases: nothing added.
+        let before = record.metrics.len();
+        add_phases(&mut record, "other", &run, &[]);
+        assert_eq!(record.metrics.len(), before);
     }
 
     #[test]
