@@ -11,6 +11,10 @@
 //!   otherwise); a range query is reduced over its points (`last`, `min`, `max`, `mean`). **No
 //!   series is no evidence**: [`QueryEvidence::Missing`], never a pass. The source is the full
 //!   query URL (server, query, evaluation time); `sha256` is of the response body.
+//! - [`shaped_queries`] and [`shaped_evidence`]: queries with a sample size (`--kind`): an
+//!   error ratio from two counters' `increase()`, availability from a 0/1 series' samples, a
+//!   latency distribution from a histogram's buckets; k of n or an HDR histogram, never a bare
+//!   number (docs/statistics.md, "PromQL with a sample size").
 //! - [`Rule`]s from `/api/v1/rules` carry their health and last evaluation error, and
 //!   [`expression_references`] says whether a PromQL expression selects a named series, so a
 //!   policy can require "an alert exists on the error ratio".
@@ -1123,8 +1127,12 @@ pub fn shaped_evidence(
             let Some(errors) = single_value(first) else {
                 return missing(first, "errors");
             };
-            let k = to_count("increase() of `errors`", errors, false, true)?;
+            let mut k = to_count("increase() of `errors`", errors, false, true)?;
             let n = to_count("increase() of `total`", total, false, false)?;
+            if k > n && errors <= total {
+                // Only the rounding (k up, n down) crossed: every request an error, the worst.
+                k = n;
+            }
             let ratio = Ratio::new(k, n).ok_or(ShapeError::MoreThanAll {
                 k_what: "the errors",
                 k,
@@ -1413,6 +1421,13 @@ mod shaped_tests {
         assert_eq!(
             record.metrics["prometheus.x"].value.as_ratio(),
             Some(Ratio { k: 10, n: 100 })
+        );
+        // Rounding alone never makes k exceed n: the worst ratio instead.
+        let record = evidence(&ratio, answer(vec![(vec![], 99.5)]), answer(vec![(vec![], 99.7)]))
+            .unwrap();
+        assert_eq!(
+            record.metrics["prometheus.x"].value.as_ratio(),
+            Some(Ratio { k: 99, n: 99 })
         );
         for (k, n, message) in [
             (5.0, 4.0, "exceeds"),
