@@ -1423,8 +1423,12 @@ mod shaped_tests {
             Some(Ratio { k: 10, n: 100 })
         );
         // Rounding alone never makes k exceed n: the worst ratio instead.
-        let record = evidence(&ratio, answer(vec![(vec![], 99.5)]), answer(vec![(vec![], 99.7)]))
-            .unwrap();
+        let record = evidence(
+            &ratio,
+            answer(vec![(vec![], 99.5)]),
+            answer(vec![(vec![], 99.7)]),
+        )
+        .unwrap();
         assert_eq!(
             record.metrics["prometheus.x"].value.as_ratio(),
             Some(Ratio { k: 99, n: 99 })
