@@ -22,13 +22,15 @@
 //!   function totals instead.
 //!
 //! Totals are computed from the lines; the project's `<metrics>` only serve as a cross-check.
+//! Memory: files past [`MAX_ENTRIES_KEPT`] entries keep their totals only, files past
+//! [`MAX_FILES_KEPT`] add to the totals of the rest (as in the LCOV reader).
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
 use quick_xml::events::Event;
 
-use crate::coverage::Coverage;
+use crate::coverage::{Coverage, FileCoverage, MAX_ENTRIES_KEPT, MAX_FILES_KEPT};
 use crate::error::ParseError;
 use crate::input::parse_lenient_u64;
 use crate::xml;
@@ -51,7 +53,8 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
     let mut seen_root = false;
     let mut clover_version: Option<String> = None;
     let mut dialect = Dialect::Clover;
-    let mut file_key: Option<String> = None;
+    // The file being read; added to `coverage` when it ends ([`finish`]).
+    let mut current: Option<(String, FileCoverage)> = None;
     // Conditions seen per line of the current file (OpenClover writes one `cond` per condition).
     let mut conditions: HashMap<u64, u64> = HashMap::new();
     // The current file's declared method totals, used when it has no method lines (istanbul).
@@ -106,13 +109,13 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                             _ => {}
                         });
                         let key = path.or(file_name).unwrap_or_default();
-                        coverage.file(&key);
-                        file_key = Some(key);
                         conditions.clear();
                         file_methods = None;
                         file_has_method_lines = false;
                         if is_empty {
-                            file_key = None;
+                            finish(&mut coverage, key, FileCoverage::default());
+                        } else {
+                            current = Some((key, FileCoverage::default()));
                         }
                     }
                     ("metrics", Some("file")) if in_project => {
@@ -129,10 +132,9 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                         ]);
                     }
                     ("line", Some("file")) if in_project => {
-                        if let Some(key) = &file_key {
+                        if let Some((_, file)) = current.as_mut() {
                             let line = read_line(element);
                             if let Some(number) = line.number {
-                                let file = coverage.file(key);
                                 match line.kind.as_str() {
                                     "method" => {
                                         file_has_method_lines = true;
@@ -190,12 +192,13 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
             Event::End(_) => {
                 let name = open.pop().unwrap_or_default();
                 if name == "file"
-                    && let Some(key) = file_key.take()
+                    && let Some((key, mut file)) = current.take()
                 {
                     if !file_has_method_lines && let Some(methods) = file_methods {
-                        coverage.file(&key).function_totals = Some(methods);
+                        file.function_totals = Some(methods);
                     }
                     conditions.clear();
+                    finish(&mut coverage, key, file);
                 }
             }
             Event::Text(ref text)
@@ -242,6 +245,29 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
         }
     }
     Ok(coverage)
+}
+
+/// Adds a finished file: merged into the same file seen before, else kept, kept as totals
+/// (past [`MAX_ENTRIES_KEPT`] entries) or added to `rest` (past [`MAX_FILES_KEPT`] files), as
+/// the LCOV reader does, so memory stays bounded by one file's lines whatever the report's size.
+fn finish(coverage: &mut Coverage, name: String, mut file: FileCoverage) {
+    if let Some(existing) = coverage.files.get_mut(&name) {
+        let before = existing.entries();
+        existing.merge(&file);
+        coverage.entries_kept += existing.entries().saturating_sub(before);
+        return;
+    }
+    if coverage.files.len() >= MAX_FILES_KEPT {
+        coverage.rest.add(file.totals());
+        coverage.rest_files += 1;
+        return;
+    }
+    if coverage.entries_kept + file.entries() > MAX_ENTRIES_KEPT {
+        file.collapse();
+        coverage.collapsed_files += 1;
+    }
+    coverage.entries_kept += file.entries();
+    coverage.files.insert(name, file);
 }
 
 /// (covered, total) pairs of a `<metrics>` element.
@@ -385,6 +411,33 @@ mod tests {
         assert_eq!(coverage.totals().branches, (1, 2));
         assert_eq!(coverage.warnings.len(), 1, "{:?}", coverage.warnings);
         assert!(coverage.warnings[0].contains("3/3 conditionals"));
+    }
+
+    #[test]
+    fn many_lines_keep_bounded_state_and_exact_totals() {
+        // 3,000 files of 200 lines (600,000 entries, past MAX_ENTRIES_KEPT), one in four hit.
+        let mut xml = String::from("<coverage><project>");
+        for f in 0..3000 {
+            xml.push_str(&format!("<file name=\"f{f}.php\">"));
+            for line in 1..=200 {
+                let count = u64::from(line % 4 == 0);
+                xml.push_str(&format!(
+                    "<line num=\"{line}\" type=\"stmt\" count=\"{count}\"/>"
+                ));
+            }
+            xml.push_str("</file>");
+        }
+        xml.push_str("</project></coverage>");
+        let coverage = parse(xml.as_bytes()).unwrap();
+        assert_eq!(coverage.totals().lines, (3000 * 50, 3000 * 200));
+        assert!(coverage.collapsed_files > 0);
+        assert!(
+            coverage.entries_kept <= MAX_ENTRIES_KEPT,
+            "{}",
+            coverage.entries_kept
+        );
+        let held: usize = coverage.files.values().map(FileCoverage::entries).sum();
+        assert_eq!(held, coverage.entries_kept);
     }
 
     #[test]
