@@ -1,8 +1,8 @@
-//! Fuzzes the LCOV, Cobertura and JaCoCo parsers: never a panic, hits never exceed what was
+//! Fuzzes the LCOV, Cobertura, JaCoCo and Clover parsers: never a panic, hits never exceed what was
 //! found, and merging a report with itself keeps what was found and what was hit.
 #![no_main]
 
-use gonogo_ingest::coverage::{Coverage, cobertura, jacoco, lcov};
+use gonogo_ingest::coverage::{Coverage, clover, cobertura, jacoco, lcov};
 use libfuzzer_sys::fuzz_target;
 
 fn check(coverage: Coverage) {
@@ -28,6 +28,9 @@ fuzz_target!(|data: &[u8]| {
         check(coverage);
     }
     if let Ok(coverage) = jacoco::parse(data) {
+        check(coverage);
+    }
+    if let Ok(coverage) = clover::parse(data) {
         check(coverage);
     }
 });

@@ -908,10 +908,24 @@ fn plan(
                 let head = owned(&["prometheus", "query", server, query]);
                 section_argv(head, entry, &["url", "query"], &shared, &what)
             }
-            (Some(_), None) => Err(format!("{what} needs `query` (or `rules = true`)")),
+            // `kind = "ratio"` (and availability, histogram): its own keys, no `query`.
+            (Some(server), None) if entry.contains_key("kind") => {
+                let head = owned(&["prometheus", "query", server]);
+                section_argv(head, entry, &["url"], &shared, &what)
+            }
+            (Some(_), None) => Err(format!(
+                "{what} needs `query`, or `kind` (ratio, availability, histogram) with its keys, or `rules = true`"
+            )),
         };
-        let job = parse_section::<PrometheusCommand>(argv, table.span(), &what)
-            .map(|c| Job::Prometheus(Box::new(c.args)));
+        let job = parse_section::<PrometheusCommand>(argv, table.span(), &what).and_then(|c| {
+            // Keys of another kind (`errors` with `kind = "histogram"`) stop the run now.
+            if let gonogo_probe::cli::prometheus::PrometheusCommand::Query(query) = &c.args.command
+                && let Err(message) = query.shaped()
+            {
+                return Err(section_problem(format!("{what}: {message}"), table.span()));
+            }
+            Ok(Job::Prometheus(Box::new(c.args)))
+        });
         add(format!("prometheus {name}"), job);
     }
     let fault_keys = engine_keys::<FaultCommand>(&[]);

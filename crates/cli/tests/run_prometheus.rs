@@ -123,6 +123,13 @@ name = "nothing"
 url = "http://127.0.0.1:{port}"
 query = 'up{{job="no-such-job"}}'
 
+[[prometheus]]
+name = "shop_scrapes"
+url = "http://127.0.0.1:{port}"
+kind = "availability"
+series = 'up{{job="shop"}}'
+window = "10m"
+
 [[gate]]
 name = "the service is scraped"
 area = "observability"
@@ -134,6 +141,13 @@ name = "a query without series is missing evidence"
 area = "observability"
 metric = "prometheus.nothing"
 expect = "value == 1"
+severity = "warn"
+
+[[gate]]
+name = "scrapes succeed"
+area = "observability"
+metric = "prometheus.shop_scrapes"
+expect = "rate >= 50%"
 severity = "warn"
 "#,
             port = prometheus.port
@@ -167,6 +181,14 @@ severity = "warn"
         "the query ran and was read"
     );
     assert_eq!(gates[1]["status"], "missing", "no series is never a pass");
+    // `kind = "availability"`: a ratio with its sample size (the scrapes of `up`), every one
+    // of them up, not a bare number.
+    assert_eq!(gates[2]["metric"], "prometheus.shop_scrapes");
+    let measured = &gates[2]["measured"];
+    let n = measured["n"].as_u64().expect("a sample size");
+    assert!(n >= 1, "{measured}");
+    assert_eq!(measured["k"].as_u64(), Some(n), "{measured}");
+    assert_ne!(gates[2]["reason"], "no_distribution", "{}", gates[2]["why"]);
     let cited = &verdict["evidence"][gates[0]["evidence"][0].as_u64().unwrap() as usize];
     assert!(
         cited["source"]["location"]

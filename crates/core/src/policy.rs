@@ -200,7 +200,9 @@ pub struct PolicyFile {
     /// `gonogo run`: the hardening audit.
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub harden: Option<toml::Table>,
-    /// `gonogo run`: PromQL queries.
+    /// `gonogo run`: PromQL queries (`gonogo prometheus query` flags as keys): `query`, a scalar
+    /// (an estimate), or `kind` = `ratio` (`errors`, `total`), `availability` (`series`) or
+    /// `histogram` (`histogram`), with a `window`, for k of n or a distribution.
     #[serde(default, rename = "prometheus")]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub prometheus: Vec<toml::Table>,
@@ -861,6 +863,23 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
             },
             unit: Unit::parse(&decl.unit),
             combine: decl.combine,
+        });
+    }
+    // A `[[prometheus]]` query with a `kind` gives a ratio or a distribution, not the
+    // catalogue's `prometheus.*` value (the engine checks the section's other keys).
+    for table in &file.prometheus {
+        let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
+        let (shape, unit) = match text("kind") {
+            Some("ratio") => (Shape::Ratio, Unit::count("requests")),
+            Some("availability") => (Shape::Ratio, Unit::count("samples")),
+            Some("histogram") => (Shape::Distribution, Unit::parse("us")),
+            _ => continue,
+        };
+        declared_metrics.push(DeclaredMetric {
+            name: format!("prometheus.{}", text("name").unwrap_or("query")),
+            shape,
+            unit,
+            combine: None,
         });
     }
 
@@ -1648,6 +1667,51 @@ expect = "p(99) < 500"
         assert_eq!(
             suggestion.help.as_deref(),
             Some("did you mean one of `tests.failed`, `tests.passed`, `tests.flaky`?")
+        );
+    }
+
+    #[test]
+    fn prometheus_queries_with_a_kind_are_ratios_or_distributions() {
+        let text = r#"
+[[prometheus]]
+name = "errors"
+url = "http://127.0.0.1:9090"
+kind = "ratio"
+
+[[prometheus]]
+name = "latency"
+url = "http://127.0.0.1:9090"
+kind = "histogram"
+
+[[prometheus]]
+name = "scalar"
+url = "http://127.0.0.1:9090"
+query = "sum(x)"
+
+[[gate]]
+area = "reliability"
+metric = "prometheus.errors"
+expect = "rate < 1%"
+
+[[gate]]
+area = "performance"
+metric = "prometheus.latency"
+expect = "p(95) <= 250ms"
+
+[[gate]]
+area = "reliability"
+metric = "prometheus.scalar"
+expect = "rate < 1%"
+"#;
+        let policy = Policy::parse(text, None).unwrap();
+        let found: Vec<String> = policy
+            .check_metrics(&BTreeMap::new())
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        assert_eq!(
+            found,
+            vec!["`rate` does not apply to `prometheus.scalar`, which is a value".to_owned()]
         );
     }
 

@@ -99,10 +99,10 @@ pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<E
     if args.merge {
         if !matches!(
             args.kind,
-            Kind::Coverage | Kind::Lcov | Kind::Cobertura | Kind::Jacoco
+            Kind::Coverage | Kind::Lcov | Kind::Cobertura | Kind::Jacoco | Kind::Clover
         ) {
             eprintln!(
-                "error: --merge applies to coverage inputs only (lcov, cobertura, jacoco, coverage)"
+                "error: --merge applies to coverage inputs only (lcov, cobertura, jacoco, clover, coverage)"
             );
             return Ok(ExitCode::from(2));
         }

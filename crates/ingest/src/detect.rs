@@ -2,8 +2,10 @@
 //!
 //! [`sniff`] looks at a prefix (the first buffer the reader fills, up to 256 KiB):
 //!
-//! - XML: the first element's name. `testsuites`/`testsuite` → JUnit, `coverage` → Cobertura,
-//!   `report` → JaCoCo.
+//! - XML: the first element's name. `testsuites`/`testsuite` → JUnit, `report` → JaCoCo,
+//!   `coverage` → Clover when the root has a `clover` attribute or its first child element is
+//!   `project` (PHPUnit's Clover has neither `clover` nor Cobertura's `line-rate`), else
+//!   Cobertura (whose children are `sources`/`packages`).
 //! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
 //! - CSV: a header line naming `workflow` and `conclusion`: the generic CI run history.
 //! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
@@ -82,12 +84,81 @@ fn sniff_xml(text: &[u8]) -> Detected {
     let local = name.rsplit(':').next().unwrap_or(&name);
     match local {
         "testsuites" | "testsuite" | "testrun" => Detected::Known(Kind::Junit),
+        "coverage" if is_clover(&rest[end..]) => Detected::Known(Kind::Clover),
         "coverage" => Detected::Known(Kind::Cobertura),
         "report" => Detected::Known(Kind::Jacoco),
         other => match crate::xml::describe_root(other) {
             Some((description, _)) => Detected::Other(description),
             None => Detected::Other("an XML document of an unknown kind"),
         },
+    }
+}
+
+/// Whether a `<coverage` root, from just after its name, is Clover's: a `clover` attribute,
+/// or a first child element `project`/`testproject`.
+fn is_clover(after_name: &[u8]) -> bool {
+    // The root's attributes, up to its `>` (outside quotes).
+    let mut quote = None;
+    let mut end = None;
+    for (i, &b) in after_name.iter().enumerate() {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'>') => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = end else {
+        return false;
+    };
+    let attributes = &after_name[..end];
+    let has_attribute = |name: &[u8]| {
+        attributes
+            .windows(name.len() + 1)
+            .enumerate()
+            .any(|(i, w)| {
+                w[..name.len()] == *name
+                    && (w[name.len()] == b'=' || w[name.len()].is_ascii_whitespace())
+                    && (i == 0 || attributes[i - 1].is_ascii_whitespace())
+            })
+    };
+    if has_attribute(b"clover") {
+        return true;
+    }
+    if has_attribute(b"line-rate") || has_attribute(b"lines-valid") {
+        return false;
+    }
+    // The first child element, past whitespace and comments.
+    let mut rest = &after_name[end + 1..];
+    loop {
+        let Some(open) = rest.iter().position(|&b| b == b'<') else {
+            return false;
+        };
+        rest = &rest[open + 1..];
+        if rest.starts_with(b"!--") {
+            match find(rest, b"-->") {
+                Some(close) => rest = &rest[close + 3..],
+                None => return false,
+            }
+            continue;
+        }
+        if rest.starts_with(b"?") {
+            continue;
+        }
+        let name_end = rest
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+            .unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        let local = match name.iter().rposition(|&b| b == b':') {
+            Some(colon) => &name[colon + 1..],
+            None => name,
+        };
+        return local == b"project" || local == b"testproject";
     }
 }
 
@@ -181,6 +252,22 @@ mod tests {
             (
                 "<?xml version=\"1.0\"?><!DOCTYPE report PUBLIC \"-//JACOCO//DTD Report 1.1//EN\" \"report.dtd\"><report name=\"x\">",
                 Detected::Known(Kind::Jacoco),
+            ),
+            (
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<coverage generated=\"1796551150\">\n  <project timestamp=\"1796551150\">",
+                Detected::Known(Kind::Clover),
+            ),
+            (
+                "<coverage generated=\"1\" clover=\"3.2.0\">",
+                Detected::Known(Kind::Clover),
+            ),
+            (
+                "<coverage line-rate=\"0.6\" version=\"0.4\" timestamp=\"1\">\n  <sources>",
+                Detected::Known(Kind::Cobertura),
+            ),
+            (
+                "<coverage version='7.6' timestamp='1'><!-- project --><packages>",
+                Detected::Known(Kind::Cobertura),
             ),
             ("TN:\nSF:a.c\n", Detected::Known(Kind::Lcov)),
             ("SF:a.py\nDA:1,1\n", Detected::Known(Kind::Lcov)),

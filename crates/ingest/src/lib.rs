@@ -3,7 +3,7 @@
 //! | [`Kind`] | reads | evidence kind | metrics |
 //! |---|---|---|---|
 //! | `junit` | JUnit XML of every common producer ([`junit`]) | `junit` | `tests.failed`, `tests.passed`, `tests.errored`, `tests.skipped`, `tests.flaky` (ratios), `tests.duration` |
-//! | `lcov`, `cobertura`, `jacoco`, `coverage` | coverage reports ([`coverage`]) | `coverage` | `coverage.lines`, `coverage.branches`, `coverage.functions` (ratios) |
+//! | `lcov`, `cobertura`, `jacoco`, `clover`, `coverage` | coverage reports ([`coverage`]) | `coverage` | `coverage.lines`, `coverage.branches`, `coverage.functions` (ratios) |
 //! | `sarif` | SARIF 2.1.0, streamed ([`sarif`]) | `sarif` | `sarif.error`, `.warning`, `.note`, `.none`, `.suppressed`, `sarif.new.*` |
 //! | `cargo-audit`, `npm-audit`, `pip-audit`, `osv` | dependency audits ([`audit`]) | `audit` | `audit.critical`, `.high`, `.moderate`, `.low`, `.unknown` |
 //! | `k6` | `--summary-export` and `handleSummary` JSON ([`k6`]) | `k6` | `k6.<metric>.p95` ..., `k6.<metric>.rate`, `k6.<metric>.count` |
@@ -60,7 +60,9 @@ pub enum Kind {
     Cobertura,
     /// JaCoCo XML report.
     Jacoco,
-    /// Any coverage format (LCOV, Cobertura, JaCoCo), recognised from the content.
+    /// Clover XML (PHPUnit `--coverage-clover`, OpenClover, istanbul's `clover` reporter).
+    Clover,
+    /// Any coverage format (LCOV, Cobertura, JaCoCo, Clover), recognised from the content.
     Coverage,
     /// SARIF 2.1.0 static-analysis results.
     Sarif,
@@ -88,6 +90,7 @@ impl Kind {
             Kind::Lcov => "lcov",
             Kind::Cobertura => "cobertura",
             Kind::Jacoco => "jacoco",
+            Kind::Clover => "clover",
             Kind::Coverage => "coverage",
             Kind::Sarif => "sarif",
             Kind::CargoAudit => "cargo-audit",
@@ -107,6 +110,7 @@ impl Kind {
             Kind::Lcov => "an LCOV tracefile",
             Kind::Cobertura => "Cobertura XML",
             Kind::Jacoco => "JaCoCo XML",
+            Kind::Clover => "Clover XML",
             Kind::Coverage => "a coverage report",
             Kind::Sarif => "SARIF",
             Kind::CargoAudit => "a cargo-audit report",
@@ -124,13 +128,16 @@ impl Kind {
         self == detected
             || self == Kind::Auto
             || (self == Kind::Coverage
-                && matches!(detected, Kind::Lcov | Kind::Cobertura | Kind::Jacoco))
+                && matches!(
+                    detected,
+                    Kind::Lcov | Kind::Cobertura | Kind::Jacoco | Kind::Clover
+                ))
     }
 
     /// File extensions looked at when a folder is given.
     fn extensions(self) -> &'static [&'static str] {
         match self {
-            Kind::Junit | Kind::Cobertura | Kind::Jacoco => &["xml"],
+            Kind::Junit | Kind::Cobertura | Kind::Jacoco | Kind::Clover => &["xml"],
             Kind::Lcov => &["info", "lcov"],
             Kind::Coverage => &["xml", "info", "lcov"],
             Kind::Sarif => &["sarif", "json"],
@@ -211,7 +218,12 @@ pub fn parse_reader_with(
 ) -> Result<Parsed, ParseError> {
     match input::input_encoding(input.fill_buf()?) {
         input::InputEncoding::Utf8 { bom } => {
-            if bom && !matches!(kind, Kind::Junit | Kind::Cobertura | Kind::Jacoco) {
+            if bom
+                && !matches!(
+                    kind,
+                    Kind::Junit | Kind::Cobertura | Kind::Jacoco | Kind::Clover
+                )
+            {
                 // XML parsers skip the BOM themselves (and count it in their offsets).
                 let prefix = input.fill_buf()?;
                 let text_follows = prefix[3..]
@@ -292,6 +304,7 @@ fn parse_utf8(
             coverage::cobertura::parse(input).and_then(|c| c.into_parsed("cobertura"))
         }
         Kind::Jacoco => coverage::jacoco::parse(input).and_then(|c| c.into_parsed("jacoco")),
+        Kind::Clover => coverage::clover::parse(input).and_then(|c| c.into_parsed("clover")),
         Kind::Sarif => sarif::parse(input).and_then(sarif::SarifSummary::into_parsed),
         Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv => {
             audit::parse_summary(kind, input).map(|mut summary| {
@@ -441,7 +454,7 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
 
 fn kind_format(kind: Kind) -> &'static str {
     match kind {
-        Kind::Junit | Kind::Cobertura | Kind::Jacoco => "XML",
+        Kind::Junit | Kind::Cobertura | Kind::Jacoco | Kind::Clover => "XML",
         Kind::Lcov => "LCOV",
         Kind::Coverage | Kind::Auto | Kind::CiHistory => "input",
         _ => "JSON",
@@ -454,6 +467,7 @@ fn suggestion_for(found: &str) -> Option<&'static str> {
         Kind::Lcov,
         Kind::Cobertura,
         Kind::Jacoco,
+        Kind::Clover,
         Kind::Sarif,
         Kind::CargoAudit,
         Kind::NpmAudit,
@@ -615,7 +629,9 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
             source,
         })?;
         let detected = match detect::sniff(prefix) {
-            Detected::Known(kind @ (Kind::Lcov | Kind::Cobertura | Kind::Jacoco)) => kind,
+            Detected::Known(
+                kind @ (Kind::Lcov | Kind::Cobertura | Kind::Jacoco | Kind::Clover),
+            ) => kind,
             Detected::Empty => {
                 return Err(IngestError::NoEvidence {
                     path: display,
@@ -649,6 +665,7 @@ pub fn collect_coverage_merged(paths: &[PathBuf]) -> Result<Evidence, IngestErro
         let parsed = match detected {
             Kind::Lcov => coverage::lcov::parse(reader),
             Kind::Cobertura => coverage::cobertura::parse(reader),
+            Kind::Clover => coverage::clover::parse(reader),
             _ => coverage::jacoco::parse(reader),
         }
         .map_err(|error| attach_path(detected, path, error))?;

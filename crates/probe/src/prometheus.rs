@@ -11,6 +11,10 @@
 //!   otherwise); a range query is reduced over its points (`last`, `min`, `max`, `mean`). **No
 //!   series is no evidence**: [`QueryEvidence::Missing`], never a pass. The source is the full
 //!   query URL (server, query, evaluation time); `sha256` is of the response body.
+//! - [`shaped_queries`] and [`shaped_evidence`]: queries with a sample size (`--kind`): an
+//!   error ratio from two counters' `increase()`, availability from a 0/1 series' samples, a
+//!   latency distribution from a histogram's buckets; k of n or an HDR histogram, never a bare
+//!   number (docs/statistics.md, "PromQL with a sample size").
 //! - [`Rule`]s from `/api/v1/rules` carry their health and last evaluation error, and
 //!   [`expression_references`] says whether a PromQL expression selects a named series, so a
 //!   policy can require "an alert exists on the error ratio".
@@ -20,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -815,5 +819,694 @@ mod tests {
         assert_eq!(Reduce::Max.apply(&range.points), Some(3.0));
         assert_eq!(Reduce::Last.apply(&range.points), Some(2.0));
         assert_eq!(Reduce::Mean.apply(&range.points), Some(2.0));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries with a sample size: ratios, availability and histograms over a window.
+// ---------------------------------------------------------------------------------------------
+
+/// What a shaped query measures; each becomes a ratio or a distribution, never a bare number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shaped {
+    /// `errors` of `total` from two counters' `increase()` over the window.
+    Ratio { errors: String, total: String },
+    /// Samples of a 0/1 series (`up`, `probe_success`) that were 1, of all its samples.
+    Availability { series: String },
+    /// The observations of a Prometheus histogram (`_bucket` by `le`, and `_count`), whose
+    /// bucket boundaries are in `bucket_unit`.
+    Histogram {
+        histogram: String,
+        bucket_unit: BucketUnit,
+    },
+}
+
+/// The unit of a histogram's `le` boundaries (Prometheus' convention is seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketUnit {
+    Seconds,
+    Milliseconds,
+    Microseconds,
+}
+
+impl BucketUnit {
+    pub fn parse(text: &str) -> Option<BucketUnit> {
+        Some(match text {
+            "s" => BucketUnit::Seconds,
+            "ms" => BucketUnit::Milliseconds,
+            "us" => BucketUnit::Microseconds,
+            _ => return None,
+        })
+    }
+
+    fn micros(self) -> f64 {
+        match self {
+            BucketUnit::Seconds => 1e6,
+            BucketUnit::Milliseconds => 1e3,
+            BucketUnit::Microseconds => 1.0,
+        }
+    }
+}
+
+/// A series selector split into its metric name (possibly empty) and its `{...}` matchers.
+fn split_selector(selector: &str) -> Option<(&str, &str)> {
+    let selector = selector.trim();
+    let name_end = selector
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(selector.len());
+    let (name, rest) = selector.split_at(name_end);
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return (!name.is_empty()).then_some((name, ""));
+    }
+    // One `{...}` block to the end, braces only inside quotes.
+    if !(rest.starts_with('{') && rest.ends_with('}')) {
+        return None;
+    }
+    let inner = &rest[1..rest.len() - 1];
+    let mut quote = None;
+    let mut escaped = false;
+    for c in inner.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' | '`' => quote = Some(c),
+                '{' | '}' | '(' | ')' | '[' | ']' => return None,
+                _ => {}
+            },
+        }
+    }
+    (quote.is_none() && (!name.is_empty() || !inner.trim().is_empty())).then_some((name, rest))
+}
+
+/// Why a shaped query cannot be built or its answer is not a count.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ShapeError {
+    #[error(
+        "`{key}` must be a series selector such as {example}, not {given:?}: gonogo wraps it in {wrapping}"
+    )]
+    NotASelector {
+        key: &'static str,
+        given: String,
+        example: &'static str,
+        wrapping: &'static str,
+    },
+    #[error("`window` {0:?} is not a Prometheus duration (e.g. 5m, 1h, 1h30m)")]
+    BadWindow(String),
+    #[error("{what} is {value}, not a count: {why}")]
+    NotACount {
+        what: String,
+        value: f64,
+        why: &'static str,
+    },
+    #[error(
+        "{k_what} ({k}) exceeds {n_what} ({n}); the two selectors do not count the same events"
+    )]
+    MoreThanAll {
+        k_what: &'static str,
+        k: u64,
+        n_what: &'static str,
+        n: u64,
+    },
+    #[error("the histogram's bucket {0:?} has no `le` boundary gonogo can read")]
+    BadBucket(String),
+    #[error("the histogram has no +Inf bucket, so its total count is unknown")]
+    NoInfBucket,
+}
+
+/// A Prometheus duration: digits and units (`ms`, `s`, `m`, `h`, `d`, `w`, `y`), one or more.
+fn check_window(window: &str) -> Result<(), ShapeError> {
+    let bad = || ShapeError::BadWindow(window.to_string());
+    let mut rest = window.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        if digits == 0 {
+            return Err(bad());
+        }
+        rest = &rest[digits..];
+        let unit = ["ms", "s", "m", "h", "d", "w", "y"]
+            .into_iter()
+            .find(|u| rest.starts_with(u))
+            .ok_or_else(bad)?;
+        rest = &rest[unit.len()..];
+    }
+    Ok(())
+}
+
+/// The two PromQL expressions of a shaped query: (the k or bucket query, the n query).
+pub fn shaped_queries(shaped: &Shaped, window: &str) -> Result<(String, String), ShapeError> {
+    check_window(window)?;
+    fn selector<'a>(
+        key: &'static str,
+        text: &'a str,
+        example: &'static str,
+        wrapping: &'static str,
+    ) -> Result<(&'a str, &'a str), ShapeError> {
+        split_selector(text).ok_or_else(|| ShapeError::NotASelector {
+            key,
+            given: text.to_string(),
+            example,
+            wrapping,
+        })
+    }
+    Ok(match shaped {
+        Shaped::Ratio { errors, total } => {
+            let example = r#"http_requests_total{code=~"5.."}"#;
+            let wrapping = "sum(increase(SELECTOR[window]))";
+            selector("errors", errors, example, wrapping)?;
+            selector("total", total, example, wrapping)?;
+            (
+                format!("sum(increase({}[{window}]))", errors.trim()),
+                format!("sum(increase({}[{window}]))", total.trim()),
+            )
+        }
+        Shaped::Availability { series } => {
+            selector(
+                "series",
+                series,
+                r#"up{job="api"}"#,
+                "sum(sum_over_time(SELECTOR[window])) and sum(count_over_time(SELECTOR[window]))",
+            )?;
+            (
+                format!("sum(sum_over_time({}[{window}]))", series.trim()),
+                format!("sum(count_over_time({}[{window}]))", series.trim()),
+            )
+        }
+        Shaped::Histogram { histogram, .. } => {
+            let (name, matchers) = selector(
+                "histogram",
+                histogram,
+                r#"http_request_duration_seconds{job="api"}"#,
+                "sum by (le) (increase(NAME_bucket{...}[window])) and sum(increase(NAME_count{...}[window]))",
+            )?;
+            let base = ["_bucket", "_count", "_sum"]
+                .into_iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(name);
+            if base.is_empty() {
+                return Err(ShapeError::NotASelector {
+                    key: "histogram",
+                    given: histogram.clone(),
+                    example: r#"http_request_duration_seconds{job="api"}"#,
+                    wrapping: "NAME_bucket and NAME_count",
+                });
+            }
+            (
+                format!("sum by (le) (increase({base}_bucket{matchers}[{window}]))"),
+                format!("sum(increase({base}_count{matchers}[{window}]))"),
+            )
+        }
+    })
+}
+
+/// A count from a float Prometheus returned. `exact`: the value must be an integer
+/// (`count_over_time`, `sum_over_time` of 0/1); otherwise (`increase()`, which extrapolates to
+/// the window's edges) it is rounded the conservative way: `up` for events that count against
+/// the service, down for the trials.
+fn to_count(what: &str, value: f64, exact: bool, up: bool) -> Result<u64, ShapeError> {
+    let fail = |why| ShapeError::NotACount {
+        what: what.to_string(),
+        value,
+        why,
+    };
+    if !value.is_finite() {
+        return Err(fail(
+            "Prometheus returned a value that is not a finite number",
+        ));
+    }
+    if value < 0.0 {
+        return Err(fail("a count is never negative"));
+    }
+    if value > 9_007_199_254_740_992.0 {
+        return Err(fail(
+            "it is past 2^53, where floats no longer hold every integer",
+        ));
+    }
+    let nearest = value.round();
+    // A float sum of integers may be off in its last bits.
+    if (value - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        return Ok(nearest as u64);
+    }
+    if exact {
+        return Err(fail(
+            "the series must hold only 0 and 1 (up, probe_success) for its samples to be counted",
+        ));
+    }
+    Ok(if up { value.ceil() } else { value.floor() } as u64)
+}
+
+/// The answer of a shaped query.
+#[derive(Debug)]
+pub enum ShapedEvidence {
+    Found(Box<Evidence>),
+    /// A query returned no series: missing evidence, never a pass. `which` names the query.
+    Missing {
+        url: String,
+        which: &'static str,
+    },
+}
+
+/// One value of an aggregated (`sum`) instant query, or `None` when it returned no series.
+fn single_value(result: &QueryResult) -> Option<f64> {
+    result
+        .series
+        .iter()
+        .find(|s| !s.points.is_empty())
+        .map(|s| s.points[0].1)
+}
+
+/// Turns the two answers of a shaped query into evidence named `prometheus.<name>`.
+#[allow(clippy::too_many_arguments)]
+pub fn shaped_evidence(
+    name: &str,
+    server: &str,
+    shaped: &Shaped,
+    window: &str,
+    queries: (&str, &str),
+    results: (&QueryResult, &QueryResult),
+    time: Option<&str>,
+    now: Timestamp,
+) -> Result<ShapedEvidence, ShapeError> {
+    let (first, second) = results;
+    let evaluated_at = first
+        .series
+        .iter()
+        .chain(&second.series)
+        .find_map(|s| s.points.first())
+        .and_then(|(t, _)| Timestamp::from_microsecond((t * 1e6) as i64).ok())
+        .unwrap_or(now);
+    let mut warnings: Vec<String> = first.warnings.clone();
+    warnings.extend(second.warnings.iter().cloned());
+    let missing = |result: &QueryResult, which| {
+        Ok(ShapedEvidence::Missing {
+            url: result.url.clone(),
+            which,
+        })
+    };
+    let (metric, figures) = match shaped {
+        Shaped::Ratio { .. } => {
+            let Some(total) = single_value(second) else {
+                return missing(second, "total");
+            };
+            // No series for the errors (a labelled counter never incremented, or a typo) is
+            // missing too: 0 errors must be a scraped 0, never an absence.
+            let Some(errors) = single_value(first) else {
+                return missing(first, "errors");
+            };
+            let mut k = to_count("increase() of `errors`", errors, false, true)?;
+            let n = to_count("increase() of `total`", total, false, false)?;
+            if k > n && errors <= total {
+                // Only the rounding (k up, n down) crossed: every request an error, the worst.
+                k = n;
+            }
+            let ratio = Ratio::new(k, n).ok_or(ShapeError::MoreThanAll {
+                k_what: "the errors",
+                k,
+                n_what: "the total",
+                n,
+            })?;
+            let metric = Metric::ratio(ratio, Unit::count("requests")).with_note(
+                "from increase() of two counters: Prometheus extrapolates to the window's edges, \
+                 so k and n are approximate (k rounded up, n down)",
+            );
+            (
+                metric,
+                serde_json::json!({"errors": errors, "total": total, "k": k, "n": n}),
+            )
+        }
+        Shaped::Availability { .. } => {
+            let Some(samples) = single_value(second) else {
+                return missing(second, "samples");
+            };
+            let Some(ones) = single_value(first) else {
+                return missing(first, "successes");
+            };
+            let n = to_count("count_over_time() of `series`", samples, true, false)?;
+            let k = to_count("sum_over_time() of `series`", ones, true, false)?;
+            let ratio = Ratio::new(k, n).ok_or(ShapeError::MoreThanAll {
+                k_what: "the sum of the samples",
+                k,
+                n_what: "their number",
+                n,
+            })?;
+            (
+                Metric::ratio(ratio, Unit::count("samples")),
+                serde_json::json!({"successes": ones, "samples": samples, "k": k, "n": n}),
+            )
+        }
+        Shaped::Histogram { bucket_unit, .. } => {
+            if first.series.iter().all(|s| s.points.is_empty()) {
+                return missing(first, "buckets");
+            }
+            let (buckets, labels) = read_buckets(first)?;
+            let count = single_value(second);
+            let histogram = bucket_histogram(&buckets, *bucket_unit)?;
+            let n = histogram.len();
+            if let Some(count) = count {
+                let counted = to_count("increase() of `_count`", count, false, false)?;
+                if counted.abs_diff(n) > 1 {
+                    warnings.push(format!(
+                        "the histogram's _count ({count}) and its +Inf bucket ({n}) disagree; the buckets were used"
+                    ));
+                }
+            } else {
+                warnings.push(
+                    "the histogram's _count returned no series; the +Inf bucket gave the count"
+                        .into(),
+                );
+            }
+            let table: Vec<serde_json::Value> = histogram_table(&buckets, &labels);
+            let metric = Metric::distribution(histogram, Unit::parse("us")).with_note(
+                "from a Prometheus histogram's buckets: every observation is counted at its \
+                 bucket's upper bound (le), so a percentile's upper end is conservative; put a \
+                 bucket boundary at the gate's threshold, or a fail may only mean the \
+                 percentile's bucket reaches past it",
+            );
+            (
+                metric,
+                serde_json::json!({"buckets": table, "count": count, "n": n}),
+            )
+        }
+    };
+    let mut record = Evidence::new(
+        "prometheus",
+        Source::Url(first.url.clone()),
+        sha256_hex(format!("{}\n{}", first.body_sha256, second.body_sha256).as_bytes()),
+        evaluated_at,
+        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
+    );
+    record.insert(format!("prometheus.{name}"), metric);
+    record.details = serde_json::json!({
+        "server": server,
+        "kind": match shaped {
+            Shaped::Ratio { .. } => "ratio",
+            Shaped::Availability { .. } => "availability",
+            Shaped::Histogram { .. } => "histogram",
+        },
+        "window": window,
+        "queries": [queries.0, queries.1],
+        "urls": [&first.url, &second.url],
+        "time": time,
+        "evaluation_time": evaluated_at.to_string(),
+        "figures": figures,
+        "warnings": warnings,
+    });
+    Ok(ShapedEvidence::Found(Box::new(record)))
+}
+
+/// Cumulative bucket counts by upper bound, and the `le` labels as Prometheus wrote them.
+type Buckets = (Vec<(f64, f64)>, Vec<String>);
+
+/// Cumulative bucket counts by upper bound (`le`, in the histogram's unit), ascending, the
+/// `+Inf` bucket last; and the `le` labels as Prometheus wrote them, in the same order.
+fn read_buckets(result: &QueryResult) -> Result<Buckets, ShapeError> {
+    let mut buckets = Vec::new();
+    for series in result.series.iter().filter(|s| !s.points.is_empty()) {
+        let le = series.labels.get("le").map(String::as_str).unwrap_or("");
+        let bound = parse_sample_value(le.trim())
+            .filter(|b| !b.is_nan() && *b >= 0.0)
+            .ok_or_else(|| ShapeError::BadBucket(le.to_string()))?;
+        buckets.push((bound, series.points[0].1, le.to_string()));
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if buckets.last().is_none_or(|(le, _, _)| *le != f64::INFINITY) {
+        return Err(ShapeError::NoInfBucket);
+    }
+    Ok(buckets
+        .into_iter()
+        .map(|(le, cumulative, label)| ((le, cumulative), label))
+        .unzip())
+}
+
+/// The per-bucket counts of cumulative buckets as integers: each cumulative count rounded down
+/// (which moves observations up, the conservative way), made non-decreasing, and capped by the
+/// +Inf bucket's.
+fn bucket_counts(buckets: &[(f64, f64)]) -> Result<Vec<(f64, u64)>, ShapeError> {
+    let (_, total) = *buckets.last().expect("read_buckets keeps +Inf");
+    let n = to_count("the +Inf bucket's increase()", total, false, false)?;
+    let mut counts = Vec::with_capacity(buckets.len());
+    let mut below = 0u64;
+    for &(le, cumulative) in buckets {
+        let cumulative = if le == f64::INFINITY {
+            n
+        } else {
+            let what = format!("the increase() of bucket le={le}");
+            to_count(&what, cumulative, false, false)?.clamp(below, n)
+        };
+        counts.push((le, cumulative - below));
+        below = cumulative;
+    }
+    Ok(counts)
+}
+
+/// An HDR histogram in microseconds with each bucket's observations at its upper bound
+/// (rounded up to a whole microsecond); the +Inf bucket's at the histogram's top (1 hour).
+fn bucket_histogram(
+    buckets: &[(f64, f64)],
+    unit: BucketUnit,
+) -> Result<hdrhistogram::Histogram<u64>, ShapeError> {
+    let mut histogram = gonogo_core::evidence::latency_histogram();
+    let top = histogram.high();
+    for (le, count) in bucket_counts(buckets)? {
+        if count == 0 {
+            continue;
+        }
+        let value = if le.is_finite() {
+            ((le * unit.micros()).ceil() as u64).clamp(1, top)
+        } else {
+            top
+        };
+        histogram
+            .record_n(value, count)
+            .expect("values are clamped into the histogram's range");
+    }
+    Ok(histogram)
+}
+
+/// The buckets as the details show them: `le` (as Prometheus wrote it) and the observations in
+/// that bucket alone.
+fn histogram_table(buckets: &[(f64, f64)], labels: &[String]) -> Vec<serde_json::Value> {
+    let counts = bucket_counts(buckets).unwrap_or_default();
+    buckets
+        .iter()
+        .zip(labels)
+        .zip(counts)
+        .map(|(((_, cumulative), le), (_, count))| {
+            serde_json::json!({
+                "le": le,
+                "cumulative_increase": cumulative,
+                "count": count,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod shaped_tests {
+    use super::*;
+
+    fn answer(series: Vec<(Vec<(&str, &str)>, f64)>) -> QueryResult {
+        QueryResult {
+            url: "http://127.0.0.1:9090/api/v1/query?query=x".into(),
+            result_type: "vector".into(),
+            series: series
+                .into_iter()
+                .map(|(labels, value)| Series {
+                    labels: labels
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    points: vec![(1_700_000_000.0, value)],
+                })
+                .collect(),
+            warnings: vec![],
+            body_sha256: sha256_hex(b"{}"),
+        }
+    }
+
+    fn evidence(shaped: &Shaped, k: QueryResult, n: QueryResult) -> Result<Evidence, ShapeError> {
+        match shaped_evidence(
+            "x",
+            "s",
+            shaped,
+            "5m",
+            ("a", "b"),
+            (&k, &n),
+            None,
+            Timestamp::UNIX_EPOCH,
+        )? {
+            ShapedEvidence::Found(record) => Ok(*record),
+            ShapedEvidence::Missing { which, .. } => panic!("missing {which}"),
+        }
+    }
+
+    #[test]
+    fn queries_wrap_selectors_and_refuse_expressions() {
+        let ratio = Shaped::Ratio {
+            errors: r#"http_requests_total{code=~"5..", path!="/{x}"}"#.into(),
+            total: "http_requests_total".into(),
+        };
+        assert_eq!(
+            shaped_queries(&ratio, "5m").unwrap(),
+            (
+                r#"sum(increase(http_requests_total{code=~"5..", path!="/{x}"}[5m]))"#.into(),
+                "sum(increase(http_requests_total[5m]))".into()
+            )
+        );
+        let histogram = Shaped::Histogram {
+            histogram: r#"rpc_seconds_bucket{job="api"}"#.into(),
+            bucket_unit: BucketUnit::Seconds,
+        };
+        assert_eq!(
+            shaped_queries(&histogram, "1h30m").unwrap(),
+            (
+                r#"sum by (le) (increase(rpc_seconds_bucket{job="api"}[1h30m]))"#.into(),
+                r#"sum(increase(rpc_seconds_count{job="api"}[1h30m]))"#.into()
+            )
+        );
+        let expression = Shaped::Ratio {
+            errors: "sum(rate(errors_total[5m]))".into(),
+            total: "requests_total".into(),
+        };
+        let error = shaped_queries(&expression, "5m").unwrap_err();
+        assert!(
+            error.to_string().contains("must be a series selector"),
+            "{error}"
+        );
+        let availability = Shaped::Availability {
+            series: "up".into(),
+        };
+        assert_eq!(
+            shaped_queries(&availability, "5").unwrap_err(),
+            ShapeError::BadWindow("5".into())
+        );
+    }
+
+    #[test]
+    fn ratios_round_conservatively_and_refuse_what_is_not_a_count() {
+        let ratio = Shaped::Ratio {
+            errors: "e".into(),
+            total: "t".into(),
+        };
+        let record = evidence(
+            &ratio,
+            answer(vec![(vec![], 2.4)]),
+            answer(vec![(vec![], 99.7)]),
+        )
+        .unwrap();
+        let value = &record.metrics["prometheus.x"];
+        assert_eq!(value.value.as_ratio(), Some(Ratio { k: 3, n: 99 }));
+        assert!(value.note.as_deref().unwrap().contains("approximate"));
+        // Floating noise on an integer is the integer.
+        let record = evidence(
+            &ratio,
+            answer(vec![(vec![], 10.000000000001)]),
+            answer(vec![(vec![], 99.99999999999)]),
+        )
+        .unwrap();
+        assert_eq!(
+            record.metrics["prometheus.x"].value.as_ratio(),
+            Some(Ratio { k: 10, n: 100 })
+        );
+        // Rounding alone never makes k exceed n: the worst ratio instead.
+        let record = evidence(
+            &ratio,
+            answer(vec![(vec![], 99.5)]),
+            answer(vec![(vec![], 99.7)]),
+        )
+        .unwrap();
+        assert_eq!(
+            record.metrics["prometheus.x"].value.as_ratio(),
+            Some(Ratio { k: 99, n: 99 })
+        );
+        for (k, n, message) in [
+            (5.0, 4.0, "exceeds"),
+            (-1.0, 4.0, "never negative"),
+            (f64::NAN, 4.0, "not a finite number"),
+        ] {
+            let error =
+                evidence(&ratio, answer(vec![(vec![], k)]), answer(vec![(vec![], n)])).unwrap_err();
+            assert!(error.to_string().contains(message), "{error}");
+        }
+        // Availability counts must be integers: a series that is not 0/1 is refused.
+        let availability = Shaped::Availability {
+            series: "up".into(),
+        };
+        let error = evidence(
+            &availability,
+            answer(vec![(vec![], 10.5)]),
+            answer(vec![(vec![], 12.0)]),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("only 0 and 1"), "{error}");
+        // No errors series is missing, never 0 errors.
+        match shaped_evidence(
+            "x",
+            "s",
+            &ratio,
+            "5m",
+            ("a", "b"),
+            (&answer(vec![]), &answer(vec![(vec![], 5.0)])),
+            None,
+            Timestamp::UNIX_EPOCH,
+        )
+        .unwrap()
+        {
+            ShapedEvidence::Missing { which, .. } => assert_eq!(which, "errors"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn histogram_buckets_are_counted_at_their_upper_bounds() {
+        let histogram = Shaped::Histogram {
+            histogram: "h".into(),
+            bucket_unit: BucketUnit::Seconds,
+        };
+        // Cumulative: 2 at or below 5 ms, 7 at or below 100 ms, 7.6 (extrapolated) at 1 s,
+        // 10 in all.
+        let buckets = answer(vec![
+            (vec![("le", "+Inf")], 10.0),
+            (vec![("le", "0.1")], 7.0),
+            (vec![("le", "0.005")], 2.0),
+            (vec![("le", "1.0")], 7.6),
+        ]);
+        let record = evidence(&histogram, buckets, answer(vec![(vec![], 10.0)])).unwrap();
+        let h = record.metrics["prometheus.x"]
+            .value
+            .as_histogram()
+            .unwrap()
+            .clone();
+        assert_eq!(h.len(), 10);
+        assert_eq!(h.count_at(5_000), 2);
+        assert_eq!(h.count_at(100_000), 5);
+        // 7.6 rounded down: nothing more at or below 1 s; the rest in +Inf, at the top.
+        assert_eq!(h.count_at(1_000_000), 0);
+        assert_eq!(h.count_at(h.high()), 3);
+        let table = &record.details["figures"]["buckets"];
+        assert_eq!(table[0]["le"], "0.005");
+        assert_eq!(table[3]["le"], "+Inf");
+        assert_eq!(table[3]["count"], 3);
+        let error = evidence(
+            &histogram,
+            answer(vec![(vec![("le", "0.1")], 7.0)]),
+            answer(vec![(vec![], 7.0)]),
+        )
+        .unwrap_err();
+        assert_eq!(error, ShapeError::NoInfBucket);
     }
 }

@@ -48,6 +48,13 @@ pub fn parse(input: impl BufRead) -> Result<Coverage, ParseError> {
                     });
                 }
                 let parent = open.last().map(String::as_str);
+                if parent == Some("coverage") && matches!(name.as_ref(), "project" | "testproject")
+                {
+                    return Err(ParseError::WrongKind {
+                        expected: "Cobertura XML",
+                        found: "Clover XML".into(),
+                    });
+                }
                 match (name.as_ref(), parent) {
                     ("class", _) => {
                         file_name.clear();

@@ -1,4 +1,4 @@
-//! Coverage reports (LCOV, Cobertura XML, JaCoCo XML) in one model, merged as a union of hits.
+//! Coverage reports (LCOV, Cobertura XML, JaCoCo XML, Clover XML) in one model, merged as a union of hits.
 //!
 //! Each parser fills a [`Coverage`]: per source file, the hit count of every instrumented line,
 //! whether each branch arm was taken, and the hit count of each function. Totals are always
@@ -8,7 +8,7 @@
 //!
 //! [`Coverage::merge`] combines inputs for the same files the way the producers do (`lcov -a`,
 //! `coverage combine`): line and function counts add, a branch arm is taken if any input took
-//! it. Cobertura and JaCoCo give a line's branches as "k of n" without saying which arms: arms
+//! it. Cobertura, JaCoCo and istanbul's Clover give a line's branches as "k of n" without saying which arms: arms
 //! `0..k` are marked taken, so merging two such inputs keeps the larger k (a lower bound of the
 //! true union).
 //!
@@ -16,6 +16,7 @@
 //! report has branch data), `coverage.functions` (only when it has function data). A report
 //! with no instrumented line is *no evidence*.
 
+pub mod clover;
 pub mod cobertura;
 pub mod jacoco;
 pub mod lcov;

@@ -170,3 +170,155 @@ fn lcov_of_very_many_files_keeps_bounded_state_and_counts_every_line() {
         "{truncated}"
     );
 }
+
+/// An independent count over a Clover file (Python's standard library): lines are the distinct
+/// `stmt`/`cond` line numbers per file, hit when any of their counts is positive; branches are
+/// istanbul's covered/uncovered arms or OpenClover's two sides per `cond`; functions are
+/// `method` lines hit when their count is positive, else the file's declared method metrics.
+const CLOVER_COUNT_PY: &str = r#"
+import json, sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+project = root.find("project")
+istanbul = root.get("clover") == "3.2.0" and project.get("name") == "All files"
+totals = {"lines": [0, 0], "branches": [0, 0], "functions": [0, 0]}
+for f in project.iter("file"):
+    lines, methods = {}, {}
+    for line in f.findall("line"):
+        num, kind = int(line.get("num")), line.get("type")
+        t, fc = int(line.get("truecount", 0)), int(line.get("falsecount", 0))
+        if kind == "method":
+            methods[line.get("name", "") + line.get("signature", "")] = int(line.get("count", 0))
+            continue
+        count = int(line.get("count", t + fc))
+        lines[num] = lines.get(num, 0) + count
+        if kind == "cond":
+            if istanbul:
+                totals["branches"][0] += t
+                totals["branches"][1] += t + fc
+            else:
+                totals["branches"][0] += (t > 0) + (fc > 0)
+                totals["branches"][1] += 2
+    totals["lines"][0] += sum(1 for c in lines.values() if c > 0)
+    totals["lines"][1] += len(lines)
+    if methods:
+        totals["functions"][0] += sum(1 for c in methods.values() if c > 0)
+        totals["functions"][1] += len(methods)
+    else:
+        m = f.find("metrics")
+        if m is not None and m.get("methods") is not None:
+            totals["functions"][0] += int(m.get("coveredmethods", 0))
+            totals["functions"][1] += int(m.get("methods"))
+print(json.dumps(totals))
+"#;
+
+/// `(hit, found)` of lines, branches and functions as the Python count gives them.
+fn clover_count_by_python(relative: &str) -> Option<[(u64, u64); 3]> {
+    let output = match std::process::Command::new("python3")
+        .arg("-c")
+        .arg(CLOVER_COUNT_PY)
+        .arg(data(relative))
+        .output()
+    {
+        Ok(output) => output,
+        Err(_) => {
+            gonogo_io::testing::missing_tool("python3", "clover_count_by_python");
+            return None;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let totals: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let pair = |key: &str| {
+        (
+            totals[key][0].as_u64().unwrap(),
+            totals[key][1].as_u64().unwrap(),
+        )
+    };
+    Some([pair("lines"), pair("branches"), pair("functions")])
+}
+
+#[test]
+fn phpunit_clover_is_not_taken_for_cobertura() {
+    // Regression (issue 19): a PHPUnit Clover file was detected as Cobertura and refused with
+    // "the cobertura report has no instrumented line".
+    let evidence = collect(Kind::Coverage, "coverage/phpunit-pcov/clover.xml");
+    assert_eq!(evidence.details["format"], "clover");
+    // PHPUnit's own summary: "Lines: 60.00% (9/15)".
+    assert_eq!(ratio(&evidence, "coverage.lines"), (9, 15));
+    let error = collect_error(Kind::Cobertura, "coverage/phpunit-pcov/clover.xml");
+    assert_eq!(
+        error.to_string().lines().next().unwrap().split(": ").last(),
+        Some("this is Clover XML, not Cobertura XML"),
+        "{error}"
+    );
+    // And a Cobertura file is still Cobertura, with the same line figures from the same run.
+    let cobertura = collect(Kind::Coverage, "coverage/phpunit-pcov/cobertura.xml");
+    assert_eq!(cobertura.details["format"], "cobertura");
+    assert_eq!(ratio(&cobertura, "coverage.lines"), (9, 15));
+}
+
+#[test]
+fn clover_figures_equal_an_independent_count() {
+    for (relative, expected) in [
+        // PHPUnit 9.6.7 + pcov: "Lines: 60.00% (9/15)"; add, divide and classify called,
+        // unused not (PHPUnit's own "Methods: 1/4" counts only fully covered methods).
+        (
+            "coverage/phpunit-pcov/clover.xml",
+            [(9, 15), (0, 0), (3, 4)],
+        ),
+        // nyc 18 (istanbul): "All files | 72.72 | 41.66 | 75 | 72.72": 8/11, 5/12, 3/4.
+        (
+            "coverage/istanbul-clover/clover.xml",
+            [(8, 11), (5, 12), (3, 4)],
+        ),
+    ] {
+        let evidence = collect(Kind::Clover, relative);
+        let figure = |metric: &str| {
+            if evidence.metrics.contains_key(metric) {
+                ratio(&evidence, metric)
+            } else {
+                (0, 0)
+            }
+        };
+        let gonogo = [
+            figure("coverage.lines"),
+            figure("coverage.branches"),
+            figure("coverage.functions"),
+        ];
+        assert_eq!(gonogo, expected, "{relative}");
+        assert!(
+            evidence.details["warnings"].as_array().unwrap().is_empty(),
+            "{relative}: {}",
+            evidence.details["warnings"]
+        );
+        if let Some(python) = clover_count_by_python(relative) {
+            assert_eq!(
+                gonogo, python,
+                "{relative}: gonogo and the Python count differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn istanbul_clover_agrees_with_its_lcov_and_merges_as_a_union() {
+    let clover = collect(Kind::Coverage, "coverage/istanbul-clover/clover.xml");
+    let lcov = collect(Kind::Lcov, "coverage/istanbul-clover/lcov.info");
+    for metric in ["coverage.lines", "coverage.branches", "coverage.functions"] {
+        assert_eq!(ratio(&clover, metric), ratio(&lcov, metric), "{metric}");
+    }
+    // Two reports of the same files (a re-run): a union by file, never a sum.
+    let merged = collect_coverage_merged(&[
+        data("coverage/istanbul-clover/clover.xml"),
+        data("coverage/istanbul-clover/clover.xml"),
+    ])
+    .unwrap();
+    for metric in ["coverage.lines", "coverage.branches", "coverage.functions"] {
+        assert_eq!(ratio(&merged, metric), ratio(&clover, metric), "{metric}");
+    }
+    assert_eq!(merged.details["merged_inputs"][0]["format"], "clover");
+}

@@ -9,9 +9,10 @@ use super::{
 };
 use crate::net::{HostPolicy, Timeouts, TlsSettings};
 use crate::prometheus::{
-    Auth, PromError, PrometheusClient, QueryEvidence, QueryKind, Reduce, expression_references,
-    query_evidence,
+    Auth, BucketUnit, PromError, PrometheusClient, QueryEvidence, QueryKind, Reduce, ShapeError,
+    Shaped, ShapedEvidence, expression_references, query_evidence, shaped_evidence, shaped_queries,
 };
+use clap::ValueEnum as _;
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
 
@@ -24,6 +25,9 @@ use gonogo_core::units::Unit;
 /// Examples:
 ///   gonogo prometheus query http://127.0.0.1:9090 'sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))' --name error_ratio
 ///   gonogo prometheus query http://127.0.0.1:9090 'up{job="api"}' --name up --last 1h --step 1m --reduce min
+///   gonogo prometheus query http://127.0.0.1:9090 --name errors --kind ratio --errors 'http_requests_total{code=~"5.."}' --total http_requests_total --window 1h
+///   gonogo prometheus query http://127.0.0.1:9090 --name up --kind availability --series 'up{job="api"}' --window 1d
+///   gonogo prometheus query http://127.0.0.1:9090 --name latency --kind histogram --histogram 'http_request_duration_seconds{job="api"}' --window 1h
 ///   gonogo prometheus rules http://127.0.0.1:9090 --require-alert-on http_requests_total
 #[derive(Debug, Clone, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -32,12 +36,15 @@ pub struct PrometheusArgs {
     pub command: PrometheusCommand,
 }
 
+// Parsed once per command: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum PrometheusCommand {
     /// Run an instant or range query; writes `prometheus.NAME` evidence.
     ///
-    /// Exit codes: 0 evidence written; 1 no series (missing evidence, never a pass) or
-    /// several series (aggregate the query); 2 bad arguments or PromQL the server rejects
+    /// Exit codes: 0 evidence written; 1 no series (missing evidence, never a pass),
+    /// several series (aggregate the query), or a --kind answer that is not a count
+    /// (negative, not finite, errors above the total); 2 bad arguments or PromQL the server rejects
     /// (its message is printed); 3 the server cannot be reached.
     Query(QueryArgs),
     /// List loaded rules with their health and last error; require alerts on series.
@@ -76,9 +83,58 @@ pub struct ServerArgs {
 pub struct QueryArgs {
     #[command(flatten)]
     pub server: ServerArgs,
-    /// The PromQL expression.
-    #[arg(value_name = "PROMQL")]
-    pub promql: String,
+    /// The PromQL expression (a scalar: evidence without a sample size, an estimate).
+    #[arg(
+        value_name = "PROMQL",
+        required_unless_present = "kind",
+        conflicts_with = "kind"
+    )]
+    pub promql: Option<String>,
+    /// Evidence with its sample size instead of a scalar: `ratio` (--errors of --total, from
+    /// two counters' increase() over --window), `availability` (samples of a 0/1 --series
+    /// such as up or probe_success that were 1, over --window), `histogram` (a Prometheus
+    /// histogram's buckets over --window, as a distribution).
+    #[arg(long, value_enum, requires = "window", conflicts_with_all = ["start", "end", "last"])]
+    pub kind: Option<ShapeKind>,
+    /// kind=ratio: the series selector of the errors counter (http_requests_total{code=~"5.."}).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        required_if_eq("kind", "ratio"),
+        requires = "kind"
+    )]
+    pub errors: Option<String>,
+    /// kind=ratio: the series selector of the requests counter (http_requests_total).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        required_if_eq("kind", "ratio"),
+        requires = "kind"
+    )]
+    pub total: Option<String>,
+    /// kind=availability: a 0/1 series selector (up{job="api"}, probe_success{instance="..."}).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        required_if_eq("kind", "availability"),
+        requires = "kind"
+    )]
+    pub series: Option<String>,
+    /// kind=histogram: the histogram's name and matchers, without _bucket
+    /// (http_request_duration_seconds{job="api"}).
+    #[arg(
+        long,
+        value_name = "SELECTOR",
+        required_if_eq("kind", "histogram"),
+        requires = "kind"
+    )]
+    pub histogram: Option<String>,
+    /// The window of a --kind query, a Prometheus duration (5m, 1h), ending at --time.
+    #[arg(long, value_name = "DURATION", requires = "kind")]
+    pub window: Option<String>,
+    /// kind=histogram: the unit of the `le` boundaries (Prometheus' convention: s).
+    #[arg(long, default_value = "s", value_parser = ["s", "ms", "us"])]
+    pub bucket_unit: String,
     /// The evidence metric is prometheus.NAME (no dots).
     #[arg(long, default_value = "query")]
     pub name: String,
@@ -102,6 +158,66 @@ pub struct QueryArgs {
     pub reduce: String,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// The shapes of `--kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShapeKind {
+    Ratio,
+    Availability,
+    Histogram,
+}
+
+impl QueryArgs {
+    /// The shaped query this asks for (`None` for a scalar), or why the flags do not fit
+    /// together.
+    pub fn shaped(&self) -> Result<Option<Shaped>, String> {
+        let Some(kind) = self.kind else {
+            return Ok(None);
+        };
+        let stray: Vec<&str> = [
+            ("errors", self.errors.is_some() && kind != ShapeKind::Ratio),
+            ("total", self.total.is_some() && kind != ShapeKind::Ratio),
+            (
+                "series",
+                self.series.is_some() && kind != ShapeKind::Availability,
+            ),
+            (
+                "histogram",
+                self.histogram.is_some() && kind != ShapeKind::Histogram,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, stray)| stray.then_some(key))
+        .collect();
+        if !stray.is_empty() {
+            return Err(format!(
+                "--kind {}: {} belong(s) to another kind",
+                kind.to_possible_value()
+                    .expect("no skipped variant")
+                    .get_name(),
+                stray
+                    .iter()
+                    .map(|k| format!("--{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        Ok(Some(match kind {
+            ShapeKind::Ratio => Shaped::Ratio {
+                errors: text(&self.errors),
+                total: text(&self.total),
+            },
+            ShapeKind::Availability => Shaped::Availability {
+                series: text(&self.series),
+            },
+            ShapeKind::Histogram => Shaped::Histogram {
+                histogram: text(&self.histogram),
+                bucket_unit: BucketUnit::parse(&self.bucket_unit).expect("clap checks the choices"),
+            },
+        }))
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -155,11 +271,22 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
     if args.name.is_empty() || args.name.contains('.') {
         return usage(format!("--name {:?}: a name has no dots", args.name));
     }
+    let shaped = match args.shaped() {
+        Ok(shaped) => shaped,
+        Err(error) => return usage(error),
+    };
     let client = match client(&args.server) {
         Ok(client) => client,
         Err(error) => return usage(error),
     };
     let now = jiff::Timestamp::now();
+    if let Some(shaped) = shaped {
+        return run_shaped(&args, &client, &shaped, now);
+    }
+    let promql = args
+        .promql
+        .clone()
+        .expect("clap requires PROMQL without --kind");
     let kind = match (&args.start, &args.end, &args.last) {
         (Some(start), Some(end), _) => QueryKind::Range {
             start: start.clone(),
@@ -184,7 +311,7 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let reduce = Reduce::parse(&args.reduce).expect("clap checks the choices");
-    let result = runtime()?.block_on(client.query(&args.promql, &kind));
+    let result = runtime()?.block_on(client.query(&promql, &kind));
     let result = match result {
         Ok(result) => result,
         Err(PromError::Api { error_type, error }) => {
@@ -193,7 +320,7 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
                 paint("error:", "31"),
                 inert(&format!("{error_type}: {error}"))
             );
-            eprintln!("  query: {}", args.promql);
+            eprintln!("  query: {promql}");
             return Ok(exit(EXIT_USAGE));
         }
         Err(error) => {
@@ -207,7 +334,7 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
     match query_evidence(
         &args.name,
         client.base(),
-        &args.promql,
+        &promql,
         &kind,
         &result,
         reduce,
@@ -244,6 +371,117 @@ fn run_query(args: QueryArgs) -> anyhow::Result<ExitCode> {
                         args.name, record.collected_at
                     );
                 }
+            }
+            let written = emit(&args.output, &[*record])?;
+            if !args.output.json {
+                for path in written {
+                    eprintln!("evidence: {}", path.display());
+                }
+            }
+            Ok(exit(EXIT_OK))
+        }
+    }
+}
+
+/// A `--kind` query: two instant queries at the same evaluation time (--time, else now), so
+/// that k and n count the same window.
+fn run_shaped(
+    args: &QueryArgs,
+    client: &PrometheusClient,
+    shaped: &Shaped,
+    now: jiff::Timestamp,
+) -> anyhow::Result<ExitCode> {
+    let window = args
+        .window
+        .clone()
+        .expect("clap requires --window with --kind");
+    let (first, second) = match shaped_queries(shaped, &window) {
+        Ok(queries) => queries,
+        Err(error) => return usage(error),
+    };
+    let time = args
+        .time
+        .clone()
+        .unwrap_or_else(|| format!("{:.3}", now.as_millisecond() as f64 / 1e3));
+    let kind = QueryKind::Instant {
+        time: Some(time.clone()),
+    };
+    let runtime = runtime()?;
+    let mut results = Vec::new();
+    for query in [&first, &second] {
+        match runtime.block_on(client.query(query, &kind)) {
+            Ok(result) => results.push(result),
+            Err(PromError::Api { error_type, error }) => {
+                eprintln!(
+                    "{} Prometheus rejected the query: {}",
+                    paint("error:", "31"),
+                    inert(&format!("{error_type}: {error}"))
+                );
+                eprintln!("  query: {}", inert(query));
+                return Ok(exit(EXIT_USAGE));
+            }
+            Err(error) => {
+                eprintln!("{} {}", paint("error:", "31"), inert(&error.to_string()));
+                return Ok(exit(EXIT_UNREADABLE));
+            }
+        }
+    }
+    for warning in results.iter().flat_map(|r| &r.warnings) {
+        eprintln!("{} {}", paint("warn:", "33"), Inert(warning));
+    }
+    let evidence = shaped_evidence(
+        &args.name,
+        client.base(),
+        shaped,
+        &window,
+        (&first, &second),
+        (&results[0], &results[1]),
+        Some(&time),
+        now,
+    );
+    match evidence {
+        Err(error @ ShapeError::NotACount { .. }) | Err(error @ ShapeError::MoreThanAll { .. }) => {
+            eprintln!(
+                "{} prometheus.{}: {}\n  {}\n  {}",
+                paint("error:", "31"),
+                args.name,
+                inert(&error.to_string()),
+                inert(&first),
+                inert(&second)
+            );
+            Ok(exit(EXIT_FAILED))
+        }
+        Err(error) => {
+            eprintln!(
+                "{} prometheus.{}: {}",
+                paint("error:", "31"),
+                args.name,
+                inert(&error.to_string())
+            );
+            Ok(exit(EXIT_FAILED))
+        }
+        Ok(ShapedEvidence::Missing { url, which }) => {
+            eprintln!(
+                "{} prometheus.{}: the {which} query returned no series, so there is no evidence (missing, not a pass); a labelled counter that never moved may not exist yet: initialise it at 0 in the exporter\n  {url}",
+                paint("missing:", "31"),
+                args.name
+            );
+            Ok(exit(EXIT_FAILED))
+        }
+        Ok(ShapedEvidence::Found(record)) => {
+            if !args.output.json {
+                let metric = &record.metrics[&format!("prometheus.{}", args.name)];
+                let figure = match &metric.value {
+                    gonogo_core::evidence::MetricValue::Ratio(r) => format!("{} of {}", r.k, r.n),
+                    gonogo_core::evidence::MetricValue::Distribution(h) => {
+                        format!("{} observations", h.len())
+                    }
+                    gonogo_core::evidence::MetricValue::Value(v) => v.to_string(),
+                };
+                eprintln!(
+                    "prometheus.{} = {figure} over {window} (at {})",
+                    args.name, record.collected_at
+                );
             }
             let written = emit(&args.output, &[*record])?;
             if !args.output.json {

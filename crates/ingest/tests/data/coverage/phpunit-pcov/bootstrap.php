@@ -1,0 +1,4 @@
+<?php
+
+require __DIR__ . '/src/Calc.php';
+require __DIR__ . '/src/functions.php';
