@@ -904,6 +904,25 @@ fn decide(
         return;
     }
 
+    // A histogram of bucket upper bounds (a Prometheus histogram) reads high at both interval
+    // ends: a pass on its upper end is conservative, a pass on its lower end (`>`, `>=`, a
+    // relative gate against a baseline) would not be. Only the first is judged.
+    let upper_bounds = shape == Shape::Distribution
+        && used
+            .iter()
+            .any(|&i| records[i].metrics[&gate.metric].upper_bounds);
+    let passes_on_upper_end = op.upper_bound() == Some(true)
+        && matches!(gate.expect.threshold, Threshold::Absolute { .. });
+    if upper_bounds && !passes_on_upper_end {
+        result.reason = Some(Reason::Unparseable);
+        result.why = format!(
+            "`{}` is a histogram of bucket upper bounds (every sample at its bucket's `le`), so its intervals read high: it can show `<` or `<=` a fixed threshold, never `{}`",
+            gate.metric, gate.expect
+        );
+        result.measured = Some(measured);
+        return;
+    }
+
     // Threshold.
     let threshold = match gate.expect.threshold {
         Threshold::Absolute { suffix, .. } => {

@@ -181,6 +181,11 @@ pub struct Metric {
     /// gate (`no_distribution`). `false` for exact facts (counts from a whole audit, days to
     /// expiry, an exit code) and for every ratio or histogram.
     pub estimate: bool,
+    /// A histogram whose samples sit at the upper bound of the bucket they fell in (a
+    /// Prometheus histogram's `le`): every interval end reads high, so only a gate that passes
+    /// on an upper end (`<`, `<=` with a fixed threshold) can be judged on it; `>`, `>=` and
+    /// relative gates cannot pass on it. `false` for exact histograms.
+    pub upper_bounds: bool,
 }
 
 impl Metric {
@@ -191,6 +196,7 @@ impl Metric {
             note: None,
             parts: BTreeMap::new(),
             estimate: false,
+            upper_bounds: false,
         }
     }
 
@@ -201,6 +207,7 @@ impl Metric {
             note: None,
             parts: BTreeMap::new(),
             estimate: false,
+            upper_bounds: false,
         }
     }
 
@@ -211,6 +218,7 @@ impl Metric {
             note: None,
             parts: BTreeMap::new(),
             estimate: false,
+            upper_bounds: false,
         }
     }
 
@@ -228,6 +236,12 @@ impl Metric {
     /// Marks a plain value as an estimate (see [`Metric::estimate`]).
     pub fn as_estimate(mut self) -> Metric {
         self.estimate = true;
+        self
+    }
+
+    /// Marks a histogram's samples as bucket upper bounds (see [`Metric::upper_bounds`]).
+    pub fn as_upper_bounds(mut self) -> Metric {
+        self.upper_bounds = true;
         self
     }
 }

@@ -32,7 +32,9 @@
 //!   standard V2 compressed form, base64-encoded, as in HdrHistogram log files (the form other
 //!   HdrHistogram tools read). An optional `note` is a caveat for the report. A `value` may
 //!   say `"estimate": true` (written only when true): it estimates something from samples the
-//!   file does not carry, so no gate passes or fails on it.
+//!   file does not carry, so no gate passes or fails on it. A `histogram` may say
+//!   `"upper_bounds": true`: its samples sit at their buckets' upper bounds (a Prometheus
+//!   histogram), so only `<`/`<=` gates with a fixed threshold can pass on it.
 //! - `details` is free-form JSON for reports; the decision never reads it.
 //! - a ratio may carry `parts`: the same ratio split by part of its population (coverage by
 //!   source file: `{"src/app.py": {"k": 40, "n": 50}}`), for the union of two reports.
@@ -207,6 +209,10 @@ struct MetricV1 {
     parts: BTreeMap<String, RatioV1>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     estimate: bool,
+    /// A histogram whose samples sit at their buckets' upper bounds (a Prometheus histogram):
+    /// only `<`/`<=` gates with a fixed threshold can pass on it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    upper_bounds: bool,
 }
 
 #[derive(Serialize, Deserialize, schemars::JsonSchema)]
@@ -378,12 +384,16 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
     if metric.estimate && !matches!(value, MetricValue::Value(_)) {
         return Err("`estimate` applies to a `value` only".into());
     }
+    if metric.upper_bounds && !matches!(value, MetricValue::Distribution(_)) {
+        return Err("`upper_bounds` applies to a `histogram` only".into());
+    }
     Ok(Metric {
         unit,
         value,
         note: metric.note,
         parts,
         estimate: metric.estimate,
+        upper_bounds: metric.upper_bounds,
     })
 }
 
@@ -545,6 +555,7 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                         .map(|(part, r)| (part.clone(), RatioV1 { k: r.k, n: r.n }))
                         .collect(),
                     estimate: metric.estimate,
+                    upper_bounds: metric.upper_bounds,
                 };
                 match &metric.value {
                     MetricValue::Value(v) => wire.value = Some(*v),

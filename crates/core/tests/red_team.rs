@@ -653,3 +653,89 @@ fn a_failing_segment_fails_the_test() {
     let measured = verdict.gates[0].measured.as_ref().unwrap();
     assert_eq!((measured.k, measured.n), (Some(40), Some(400)));
 }
+
+// --- Bucketed histograms: values at the buckets' upper bounds read high. ---
+
+/// A Prometheus histogram puts every observation at its bucket's upper bound. With 1,000
+/// observations between 100 and 250 ms (bucket le=0.25), the p(95) reads 250 ms. `p(95) >
+/// 200ms` (a floor someone gates on, say a minimum processing time) must not pass on that
+/// shifted figure, nor a relative gate; `p(95) <= 300ms` passes, as an upper end should.
+#[test]
+fn a_bucketed_histogram_cannot_pass_a_floor_or_a_relative_gate() {
+    let bucketed = || {
+        let mut histogram = latency_histogram();
+        histogram.record_n(250_000, 1_000).unwrap();
+        Metric::distribution(histogram, Unit::parse("us")).as_upper_bounds()
+    };
+    let records = [record(
+        "prometheus",
+        Source::Url("http://127.0.0.1:9090".into()),
+        "2026-11-20T11:00:00Z",
+        vec![("prometheus.checkout", bucketed())],
+    )];
+    let declared = "[[prometheus]]\nname = \"checkout\"\nurl = \"http://127.0.0.1:9090\"\nkind = \"histogram\"\n\n";
+    for expect in ["p(95) > 200ms", "p(95) >= 200ms", "min > 10ms"] {
+        let verdict = judge(
+            &format!("{declared}{}", gate("prometheus.checkout", expect)),
+            &records,
+        );
+        assert_ne!(verdict.gates[0].status, GateStatus::Pass, "{expect}");
+        assert_eq!(verdict.decision, Decision::NoGo, "{expect}");
+        assert!(
+            verdict.gates[0].why.contains("bucket upper bounds"),
+            "{}",
+            verdict.gates[0].why
+        );
+    }
+    let verdict = judge(
+        &format!(
+            "{declared}{}",
+            gate("prometheus.checkout", "p(95) <= 300ms")
+        ),
+        &records,
+    );
+    assert_eq!(
+        verdict.gates[0].status,
+        GateStatus::Pass,
+        "{}",
+        verdict.gates[0].why
+    );
+    // A relative gate against a baseline whose p(95) was 240 ms: the bucketed 250 ms reads high
+    // at both ends, so the comparison cannot be trusted either way; it never passes.
+    let baseline = gonogo_core::eval::Baseline {
+        reference: None,
+        gates: [(
+            "before".to_owned(),
+            gonogo_core::eval::BaselineGate {
+                metric: "prometheus.checkout".into(),
+                aggregate: "p(95)".into(),
+                point: Some(0.24),
+                n: Some(100_000),
+                k: None,
+                interval: Some(gonogo_core::stats::Interval {
+                    lower: 0.2399,
+                    upper: 0.2401,
+                }),
+            },
+        )]
+        .into(),
+    };
+    let policy = Policy::parse(
+        &format!("{declared}{}", gate("prometheus.checkout", "p(95) <= +10%")),
+        None,
+    )
+    .unwrap();
+    let verdict = evaluate(&policy, &records, now(), Some(&baseline));
+    assert_ne!(
+        verdict.gates[0].status,
+        GateStatus::Pass,
+        "{}",
+        verdict.gates[0].why
+    );
+    assert!(verdict.gates[0].why.contains("bucket upper bounds"));
+    // The mark survives the wire form.
+    let line = wire::to_json_line(&records[0]);
+    assert!(line.contains("\"upper_bounds\":true"), "{line}");
+    let back = wire::parse_records(&line).unwrap();
+    assert!(back[0].metrics["prometheus.checkout"].upper_bounds);
+}

@@ -1190,12 +1190,15 @@ pub fn shaped_evidence(
                 );
             }
             let table: Vec<serde_json::Value> = histogram_table(&buckets, &labels);
-            let metric = Metric::distribution(histogram, Unit::parse("us")).with_note(
-                "from a Prometheus histogram's buckets: every observation is counted at its \
+            let metric = Metric::distribution(histogram, Unit::parse("us"))
+                .with_note(
+                    "from a Prometheus histogram's buckets: every observation is counted at its \
                  bucket's upper bound (le), so a percentile's upper end is conservative; put a \
                  bucket boundary at the gate's threshold, or a fail may only mean the \
                  percentile's bucket reaches past it",
-            );
+                )
+                // `>`, `>=` and relative gates cannot pass on it (core's eval).
+                .as_upper_bounds();
             (
                 metric,
                 serde_json::json!({"buckets": table, "count": count, "n": n}),
