@@ -13,6 +13,7 @@ mod gate;
 mod history;
 mod init;
 mod interrupt;
+mod merge;
 mod metrics;
 mod notify;
 mod pipeline;
@@ -62,8 +63,8 @@ enum Command {
     Report(post::ReportWithPosting),
     // No doc comment: the load engine's own (short and long) help is the subcommand's.
     Load(thresholds::LoadWithThresholds),
-    /// Merge HdrHistogram logs or load evidence from several runs, exactly.
-    Merge(gonogo_load::cli::MergeArgs),
+    /// Merge load results exactly: k6, JMeter, Gatling, Vegeta, hey, Locust, gonogo evidence, HdrHistogram logs.
+    Merge(merge::MergeArgs),
     /// Turn files CI produced (JUnit, coverage, SARIF, audits, k6) into evidence.
     Collect(gonogo_ingest::cli::CollectArgs),
     /// Probe an endpoint once or over a watch window: availability, latency, certificates.
@@ -144,10 +145,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args, color).map(Outcome::from),
         Command::Report(args) => engine(post::run(args), None),
         Command::Load(args) => engine(thresholds::run(args), Some(gonogo_load::cli::exit_code_for)),
-        Command::Merge(args) => engine(
-            gonogo_load::cli::merge(args),
-            Some(gonogo_load::cli::exit_code_for),
-        ),
+        Command::Merge(args) => engine(merge::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::Collect(args) => collect(args, color),
         Command::Probe(args) => engine(gonogo_probe::cli::probe::run(args), None),
         Command::Observe(args) => engine(gonogo_probe::cli::observe::run(args), None),

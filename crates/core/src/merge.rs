@@ -730,4 +730,42 @@ mod tests {
         let error = merge_load(&[input("a", a), input("b", b)], None).unwrap_err();
         assert!(matches!(error, MergeError::Duplicate { .. }), "{error}");
     }
+
+    proptest::proptest! {
+        /// Shards of any sizes and values merge into exactly the histogram of all their
+        /// samples, with the errors and requests of all of them.
+        #[test]
+        fn merged_histogram_is_the_histogram_of_all_samples(
+            shards in proptest::collection::vec(
+                proptest::collection::vec((1u64..3_600_000_000, proptest::bool::ANY), 1..200),
+                1..8,
+            )
+        ) {
+            let mut all = crate::evidence::latency_histogram();
+            let mut inputs = Vec::new();
+            let (mut k, mut n) = (0, 0);
+            for (i, shard) in shards.iter().enumerate() {
+                let values: Vec<u64> = shard.iter().map(|(v, _)| *v).collect();
+                let failed = shard.iter().filter(|(_, f)| *f).count() as u64;
+                for v in &values {
+                    all.record(*v).unwrap();
+                }
+                k += failed;
+                n += shard.len() as u64;
+                let sha = format!("{:064x}", i);
+                let mut r = record("d", &values, (failed, shard.len() as u64), ("2026-12-06T10:00:00Z", "2026-12-06T10:00:10Z"), "x");
+                r.sha256 = sha;
+                inputs.push(input(&format!("shard-{i}"), r));
+            }
+            let merged = merge_load(&inputs, None).unwrap();
+            let h = merged.metrics["load.d.latency"].value.as_histogram().unwrap();
+            proptest::prop_assert_eq!(h.len(), all.len());
+            for v in all.iter_recorded() {
+                proptest::prop_assert_eq!(h.count_at(v.value_iterated_to()), v.count_at_value());
+            }
+            proptest::prop_assert_eq!(h.max(), all.max());
+            proptest::prop_assert_eq!(h.min(), all.min());
+            proptest::prop_assert_eq!(merged.metrics["load.d.errors"].value.as_ratio(), Ratio::new(k, n));
+        }
+    }
 }
