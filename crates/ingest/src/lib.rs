@@ -7,6 +7,7 @@
 //! | `sarif` | SARIF 2.1.0, streamed ([`sarif`]) | `sarif` | `sarif.error`, `.warning`, `.note`, `.none`, `.suppressed`, `sarif.new.*` |
 //! | `cargo-audit`, `npm-audit`, `pip-audit`, `osv` | dependency audits ([`audit`]) | `audit` | `audit.critical`, `.high`, `.moderate`, `.low`, `.unknown` |
 //! | `k6` | `--summary-export` and `handleSummary` JSON ([`k6`]) | `k6` | `k6.<metric>.p95` ..., `k6.<metric>.rate`, `k6.<metric>.count` |
+//! | `k6-json`, `k6-csv`, `jmeter`, `hey`, `vegeta`, `gatling`, `locust`, `load` | load tools' raw per-request results ([`loadlog`], docs/load-results.md) | `load` | `load.<scenario>.latency` (histogram), `.errors`, `.status_4xx`, `.status_5xx`, `.requests`, `.throughput`, `.url.<N>.*` |
 //! | `auto` | any of the above, recognised from the content ([`detect`]) | | |
 //!
 //! Every parser reads a [`std::io::BufRead`] in one streaming pass; [`collect_file`] hashes the
