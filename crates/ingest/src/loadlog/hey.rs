@@ -18,7 +18,7 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
     if !records.next_record()? {
         return Err(ParseError::NoEvidence("the file is empty".into()));
     }
-    let header = records.fields.clone();
+    let header = records.fields.to_strings();
     let need = |name: &str| {
         column(&header, name).ok_or_else(|| {
             ParseError::malformed_line(1, 1, format!("the hey CSV header has no `{name}` column"))

@@ -69,7 +69,7 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
     if !records.next_record()? {
         return Err(ParseError::NoEvidence("the file is empty".into()));
     }
-    let header = records.fields.clone();
+    let header = records.fields.to_strings();
     let need = |name: &str| {
         column(&header, name).ok_or_else(|| {
             ParseError::malformed_line(
@@ -116,8 +116,8 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
                 short(&fields[time_at])
             ))
         })?;
-        let code = code_at.map(|at| fields[at].as_str()).unwrap_or("");
-        let (label, code) = (fields[label_at].clone(), code.to_owned());
+        let code = code_at.map(|at| &fields[at]).unwrap_or("");
+        let (label, code) = (fields[label_at].to_owned(), code.to_owned());
         sample(
             &mut aggregator,
             &label,

@@ -56,8 +56,9 @@ struct Tags<'a> {
 /// `"metric":"`. `None` when the key is missing, repeated (a tag of that name) or escaped.
 fn quick_metric(line: &[u8]) -> Option<&[u8]> {
     const KEY: &[u8] = b"\"metric\":\"";
-    let finder = memchr::memmem::Finder::new(KEY);
-    let mut found = finder.find_iter(line);
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(KEY));
+    let mut found = FINDER.find_iter(line);
     let at = found.next()?;
     if found.next().is_some() {
         return None;
@@ -237,7 +238,7 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
     if !records.next_record()? {
         return Err(ParseError::NoEvidence("the file is empty".into()));
     }
-    let header = records.fields.clone();
+    let header = records.fields.to_strings();
     let need = |name: &str| {
         column(&header, name).ok_or_else(|| {
             ParseError::malformed_line(1, 1, format!("the k6 CSV header has no `{name}` column"))
@@ -261,7 +262,7 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
                 header.len()
             )));
         }
-        let metric = fields[metric_at].as_str();
+        let metric = &fields[metric_at];
         if !matches!(metric, DURATION | FAILED | CHECKS) {
             continue;
         }
@@ -277,11 +278,7 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
                 crate::loadlog::short(&fields[time_at])
             ))
         })?;
-        let get = |at: Option<usize>| {
-            at.and_then(|at| fields.get(at))
-                .map(String::as_str)
-                .filter(|s| !s.is_empty())
-        };
+        let get = |at: Option<usize>| at.and_then(|at| fields.get(at)).filter(|s| !s.is_empty());
         let (scenario, name, status) = (get(scenario_at), get(name_at), get(status_at));
         let (scenario, name, status) = (
             scenario.map(str::to_owned),

@@ -45,7 +45,7 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
     if !records.next_record()? {
         return Err(ParseError::NoEvidence("the file is empty".into()));
     }
-    let header = records.fields.clone();
+    let header = records.fields.to_strings();
     let history = column(&header, "Timestamp").is_some();
     let need = |name: &str| {
         column(&header, name).ok_or_else(|| {
@@ -120,7 +120,7 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
             first_time = Some(first_time.map_or(time, |t| t.min(time)));
             last_time = Some(last_time.map_or(time, |t| t.max(time)));
         }
-        if fields[name_at] == "Aggregated" {
+        if &fields[name_at] == "Aggregated" {
             let values = estimates
                 .iter()
                 .filter_map(|(label, at)| {
@@ -136,7 +136,7 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
                     "more than {MAX_ROWS} request names: group requests by a name with fewer values"
                 )));
             }
-            let name = format!("{} {}", fields[type_at], fields[name_at]);
+            let name = format!("{} {}", &fields[type_at], &fields[name_at]);
             rows.push(Row {
                 name: name.trim().to_string(),
                 requests: count,

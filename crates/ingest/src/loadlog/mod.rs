@@ -146,20 +146,65 @@ impl<R: BufRead> Lines<R> {
     }
 }
 
+/// The fields of one CSV record: one string and the ranges of its fields, reused from record
+/// to record (no allocation per field).
+#[derive(Debug, Default)]
+pub(crate) struct Fields {
+    data: String,
+    ranges: Vec<(usize, usize)>,
+}
+
+impl Fields {
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.ranges.get(index).map(|&(a, b)| &self.data[a..b])
+    }
+
+    /// Owned copies (for a header).
+    pub fn to_strings(&self) -> Vec<String> {
+        (0..self.len()).map(|i| self[i].to_string()).collect()
+    }
+}
+
+impl std::ops::Index<usize> for Fields {
+    type Output = str;
+    fn index(&self, index: usize) -> &str {
+        let (a, b) = self.ranges[index];
+        &self.data[a..b]
+    }
+}
+
 /// Splits one CSV record (RFC 4180 quoting) into `fields`, reusing its storage. Returns
 /// false when a quoted field is still open at the end of the text (it continues on the next
-/// line).
-pub(crate) fn split_csv(text: &[u8], delimiter: u8, fields: &mut Vec<String>) -> bool {
-    fields.clear();
+/// line). Bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn split_csv(text: &[u8], delimiter: u8, fields: &mut Fields) -> bool {
+    fields.data.clear();
+    fields.ranges.clear();
     if memchr::memchr(b'"', text).is_none() {
-        for field in text.split(|&b| b == delimiter) {
-            fields.push(String::from_utf8_lossy(field).into_owned());
+        match std::str::from_utf8(text) {
+            Ok(valid) => fields.data.push_str(valid),
+            Err(_) => fields.data.push_str(&String::from_utf8_lossy(text)),
         }
+        let mut start = 0;
+        for at in memchr::memchr_iter(delimiter, fields.data.as_bytes()) {
+            fields.ranges.push((start, at));
+            start = at + 1;
+        }
+        fields.ranges.push((start, fields.data.len()));
         return true;
     }
     let mut field = Vec::new();
     let mut quoted = false;
     let mut index = 0;
+    let push = |field: &mut Vec<u8>, fields: &mut Fields| {
+        let start = fields.data.len();
+        fields.data.push_str(&String::from_utf8_lossy(field));
+        fields.ranges.push((start, fields.data.len()));
+        field.clear();
+    };
     while index < text.len() {
         let byte = text[index];
         if quoted {
@@ -176,14 +221,13 @@ pub(crate) fn split_csv(text: &[u8], delimiter: u8, fields: &mut Vec<String>) ->
         } else if byte == b'"' {
             quoted = true;
         } else if byte == delimiter {
-            fields.push(String::from_utf8_lossy(&field).into_owned());
-            field.clear();
+            push(&mut field, fields);
         } else {
             field.push(byte);
         }
         index += 1;
     }
-    fields.push(String::from_utf8_lossy(&field).into_owned());
+    push(&mut field, fields);
     !quoted
 }
 
@@ -193,7 +237,7 @@ pub(crate) struct CsvRecords<R> {
     pub lines: Lines<R>,
     delimiter: u8,
     pending: Vec<u8>,
-    pub fields: Vec<String>,
+    pub fields: Fields,
     /// Line the record last returned starts on.
     pub line: u64,
 }
@@ -204,7 +248,7 @@ impl<R: BufRead> CsvRecords<R> {
             lines: Lines::new(input),
             delimiter,
             pending: Vec::new(),
-            fields: Vec::new(),
+            fields: Fields::default(),
             line: 0,
         }
     }
@@ -327,8 +371,8 @@ pub(crate) struct Aggregator {
     scenarios: Vec<Scenario>,
     scenario_index: HashMap<String, usize>,
     entries: Vec<Entry>,
-    /// (scenario, request name) → entry.
-    entry_index: HashMap<(usize, String), usize>,
+    /// Per scenario: request name → entry.
+    entry_index: Vec<HashMap<String, usize>>,
     clamped: u64,
     /// How failures were judged (said in the details).
     pub failure_rule: &'static str,
@@ -359,7 +403,7 @@ impl Aggregator {
             scenarios: Vec::new(),
             scenario_index: HashMap::new(),
             entries: Vec::new(),
-            entry_index: HashMap::new(),
+            entry_index: Vec::new(),
             clamped: 0,
             failure_rule: "",
             version: None,
@@ -407,6 +451,7 @@ impl Aggregator {
                     entries: Vec::new(),
                 });
                 self.scenario_index.insert(scenario.to_string(), id);
+                self.entry_index.push(HashMap::new());
                 id
             }
         };
@@ -414,8 +459,7 @@ impl Aggregator {
             None => None,
             Some(name) => {
                 // Lookups borrow; only a new name is copied.
-                let key = (scenario_id, name.to_string());
-                match self.entry_index.get(&key) {
+                match self.entry_index[scenario_id].get(name) {
                     Some(&id) => Some(id),
                     None => {
                         if self.entries.len() >= MAX_NAMES {
@@ -429,7 +473,7 @@ impl Aggregator {
                         }
                         let id = self.entries.len();
                         self.entries.push(Entry {
-                            name: key.1.clone(),
+                            name: name.to_string(),
                             latency: histogram(2),
                             due: 0,
                             failed: 0,
@@ -437,7 +481,7 @@ impl Aggregator {
                             fallback_failed: 0,
                         });
                         self.scenarios[scenario_id].entries.push(id);
-                        self.entry_index.insert(key, id);
+                        self.entry_index[scenario_id].insert(name.to_string(), id);
                         Some(id)
                     }
                 }
@@ -788,9 +832,11 @@ mod tests {
 
     #[test]
     fn csv_split_handles_quotes() {
-        let mut fields = Vec::new();
+        let mut fields = Fields::default();
         assert!(split_csv(b"a,\"b,c\",\"d\"\"e\",", b',', &mut fields));
-        assert_eq!(fields, ["a", "b,c", "d\"e", ""]);
+        assert_eq!(fields.to_strings(), ["a", "b,c", "d\"e", ""]);
+        assert!(split_csv(b"x,y", b',', &mut fields));
+        assert_eq!(fields.to_strings(), ["x", "y"]);
         assert!(!split_csv(b"a,\"open", b',', &mut fields));
     }
 

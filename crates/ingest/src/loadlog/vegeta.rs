@@ -146,7 +146,7 @@ pub fn parse_csv(input: impl BufRead) -> std::result::Result<Parsed, ParseError>
         })? as u16;
         let latency = parse_u64(&fields[2])
             .ok_or_else(|| records.error(format!("latency `{}` is not ns", short(&fields[2]))))?;
-        let get = |at: usize| fields.get(at).map(String::as_str).unwrap_or("");
+        let get = |at: usize| fields.get(at).unwrap_or("");
         let (attack, method, url, error) = (
             get(7).to_owned(),
             get(9).to_owned(),
