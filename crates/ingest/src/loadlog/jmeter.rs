@@ -117,13 +117,12 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
             ))
         })?;
         let code = code_at.map(|at| &fields[at]).unwrap_or("");
-        let (label, code) = (fields[label_at].to_owned(), code.to_owned());
         sample(
             &mut aggregator,
-            &label,
+            &fields[label_at],
             elapsed,
             success,
-            &code,
+            code,
             Some(timestamp),
             line,
         )?;

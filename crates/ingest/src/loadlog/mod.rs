@@ -380,6 +380,10 @@ pub(crate) struct Aggregator {
     pub extra: serde_json::Map<String, Value>,
     /// Times are relative to the run's start (hey): a span, but no interval on the clock.
     pub relative_time: bool,
+    /// The slot last asked for, and its scenario and name.
+    last: Option<Slot>,
+    last_scenario: String,
+    last_name: Option<String>,
 }
 
 /// Where a sample goes: a scenario and, when the producer names requests, an entry.
@@ -409,12 +413,44 @@ impl Aggregator {
             version: None,
             extra: serde_json::Map::new(),
             relative_time: false,
+            last: None,
+            last_scenario: String::new(),
+            last_name: None,
         }
     }
 
     /// The slot of `scenario` / `name`, created on first sight (at most [`MAX_SCENARIOS`] and
     /// [`MAX_NAMES`]; `line` is the line reported when a cap is reached).
     pub fn slot(
+        &mut self,
+        scenario: &str,
+        name: Option<&str>,
+        line: u64,
+    ) -> Result<Slot, ParseError> {
+        // Consecutive samples mostly repeat the last slot: a comparison, not two hashes.
+        if let Some(slot) = self.last
+            && self.last_scenario == scenario
+            && self.last_name.as_deref() == name
+        {
+            return Ok(slot);
+        }
+        let slot = self.slot_uncached(scenario, name, line)?;
+        // The strings' storage is reused: no allocation per sample.
+        self.last = Some(slot);
+        self.last_scenario.clear();
+        self.last_scenario.push_str(scenario);
+        match (name, &mut self.last_name) {
+            (Some(name), Some(last)) => {
+                last.clear();
+                last.push_str(name);
+            }
+            (Some(name), last) => *last = Some(name.to_string()),
+            (None, last) => *last = None,
+        }
+        Ok(slot)
+    }
+
+    fn slot_uncached(
         &mut self,
         scenario: &str,
         name: Option<&str>,
