@@ -15,6 +15,7 @@ mod history;
 mod init;
 mod interrupt;
 mod k8s;
+mod merge;
 mod metrics;
 mod notify;
 mod pipeline;
@@ -66,8 +67,8 @@ enum Command {
     Report(post::ReportWithPosting),
     // No doc comment: the load engine's own (short and long) help is the subcommand's.
     Load(thresholds::LoadWithThresholds),
-    /// Merge HdrHistogram logs or load evidence from several runs, exactly.
-    Merge(gonogo_load::cli::MergeArgs),
+    /// Merge load results exactly: k6, JMeter, Gatling, Vegeta, hey, Locust, gonogo evidence, HdrHistogram logs.
+    Merge(merge::MergeArgs),
     /// Distributed load on Kubernetes: an Indexed Job of `load --segment` pods, judged as one.
     K8s(k8s::K8sArgs),
     /// Turn files CI produced (JUnit, coverage, SARIF, audits, k6) into evidence.
@@ -154,10 +155,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args, color).map(Outcome::from),
         Command::Report(args) => engine(post::run(args), None),
         Command::Load(args) => engine(thresholds::run(args), Some(gonogo_load::cli::exit_code_for)),
-        Command::Merge(args) => engine(
-            gonogo_load::cli::merge(args),
-            Some(gonogo_load::cli::exit_code_for),
-        ),
+        Command::Merge(args) => engine(merge::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::K8s(args) => engine(k8s::run(args), Some(gonogo_load::cli::exit_code_for)),
         Command::Collect(args) => collect(args, color),
         Command::Probe(args) => engine(gonogo_probe::cli::probe::run(args), None),

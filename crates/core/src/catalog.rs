@@ -270,6 +270,56 @@ pub const CATALOG: &[KnownMetric] = &[
         "load",
         "requests a server answered",
     ),
+    row(
+        "load.*.checks_failed",
+        Ratio,
+        "checks",
+        "load",
+        "k6 checks that failed, of checks run (from k6's raw results)",
+    ),
+    // Locust's --csv stats: percentiles without samples, estimates (ms).
+    row(
+        "locust.*.p50",
+        Value,
+        "ms",
+        "load",
+        "Locust's median (an estimate)",
+    ),
+    row(
+        "locust.*.p90",
+        Value,
+        "ms",
+        "load",
+        "Locust's p90 (an estimate)",
+    ),
+    row(
+        "locust.*.p95",
+        Value,
+        "ms",
+        "load",
+        "Locust's p95 (an estimate)",
+    ),
+    row(
+        "locust.*.p99",
+        Value,
+        "ms",
+        "load",
+        "Locust's p99 (an estimate)",
+    ),
+    row(
+        "locust.*.max",
+        Value,
+        "ms",
+        "load",
+        "Locust's maximum (an estimate)",
+    ),
+    row(
+        "locust.*.avg",
+        Value,
+        "ms",
+        "load",
+        "Locust's mean (an estimate)",
+    ),
     // `gonogo load --urls`: per URL; the second `*` is the URL's place in the file (1, 2, ...).
     row(
         "load.*.url.*.latency",

@@ -1021,7 +1021,7 @@ fn decide(
 pub const MEAN_MIN_SAMPLES: u64 = 30;
 
 /// What an estimate's `no_distribution` says to do.
-pub const NO_DISTRIBUTION_HINT: &str = "bring the samples instead: k6's raw output (`k6 run --out json=...`) rather than its summary, the Prometheus histogram's buckets and count rather than a quantile, or the measurements themselves rather than a figure typed by hand";
+pub const NO_DISTRIBUTION_HINT: &str = "bring the samples instead: collect k6's `--out json` for an interval (`gonogo collect k6-json`) rather than its summary, the Prometheus histogram's buckets and count rather than a quantile, or the measurements themselves rather than a figure typed by hand";
 
 /// `max < t` / `min > t`: fail on the first sample at or past `t`, pass only when none is and
 /// the exact bound on the share past `t` is within the gate's tail.

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod evidence;
 pub mod expect;
 pub mod limits;
+pub mod merge;
 pub mod policy;
 pub mod redact;
 pub mod segments;

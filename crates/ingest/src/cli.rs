@@ -22,7 +22,8 @@ use crate::{
     CollectOptions, IngestError, Kind, collect_coverage_merged, collect_each_with, expand_path,
 };
 
-/// Turn files that CI produced (test results, coverage, SARIF, audits, k6 summaries) into evidence.
+/// Turn files that CI produced (test results, coverage, SARIF, audits, k6 summaries, load tools'
+/// raw results) into evidence.
 ///
 /// Each input file becomes one evidence record in the evidence folder, with its path as the
 /// source and the SHA-256 of its bytes. An input that proves nothing (an empty file, a report
@@ -40,6 +41,8 @@ use crate::{
 ///   gonogo collect coverage --merge unit.lcov integration.lcov
 ///
 ///   gonogo collect auto reports/ --json
+///
+///   gonogo collect load k6.json results.jtl simulation.log   # raw load results, any tool
 ///
 ///   gonogo collect cargo-audit audit.json --policy gonogo.toml   # apply its [[ignore]] rules
 ///

@@ -86,6 +86,7 @@ fn sniff_xml(text: &[u8]) -> Detected {
         "testsuites" | "testsuite" | "testrun" => Detected::Known(Kind::Junit),
         "coverage" if is_clover(&rest[end..]) => Detected::Known(Kind::Clover),
         "coverage" => Detected::Known(Kind::Cobertura),
+        "testResults" => Detected::Known(Kind::Jmeter),
         "report" => Detected::Known(Kind::Jacoco),
         other => match crate::xml::describe_root(other) {
             Some((description, _)) => Detected::Other(description),
@@ -164,6 +165,9 @@ fn is_clover(after_name: &[u8]) -> bool {
 
 fn sniff_lines(text: &[u8]) -> Detected {
     let first_line = text.split(|&b| b == b'\n').next().unwrap_or(b"");
+    if let Some(found) = sniff_load_lines(text, first_line) {
+        return found;
+    }
     const RECORDS: [&[u8]; 8] = [
         b"TN:", b"SF:", b"VER:", b"DA:", b"FN:", b"FNDA:", b"BRDA:", b"LF:",
     ];
@@ -181,8 +185,56 @@ fn sniff_lines(text: &[u8]) -> Detected {
     Detected::Unknown
 }
 
+/// The line formats of load tools' raw results, from their first line.
+fn sniff_load_lines(text: &[u8], first_line: &[u8]) -> Option<Detected> {
+    if text.first().is_some_and(|&b| b < 0x09) {
+        return Some(Detected::Other(
+            "a binary file (a Gatling 3.10+ simulation.log is binary; gonogo reads the text log of Gatling 2.x to 3.9)",
+        ));
+    }
+    let starts = |prefix: &[u8]| first_line.starts_with(prefix);
+    if starts(b"metric_name,timestamp,metric_value") {
+        return Some(Detected::Known(Kind::K6Csv));
+    }
+    if [b',', b'\t', b';', b'|']
+        .iter()
+        .any(|&d| starts(&[b"timeStamp".as_slice(), &[d]].concat()))
+    {
+        return Some(Detected::Known(Kind::Jmeter));
+    }
+    if starts(b"response-time,DNS+dialup") {
+        return Some(Detected::Known(Kind::Hey));
+    }
+    if starts(b"Type,Name,Request Count") || starts(b"Timestamp,User Count,Type,Name") {
+        return Some(Detected::Known(Kind::Locust));
+    }
+    if starts(b"RUN\t") || starts(b"REQUEST\t") || starts(b"USER\t") {
+        return Some(Detected::Known(Kind::Gatling));
+    }
+    // vegeta encode --to csv: `1700000000000000000,200,1234567,...` (ns, code, ns).
+    let mut fields = first_line.split(|&b| b == b',');
+    let digits = |field: Option<&[u8]>, min: usize, max: usize| {
+        field.is_some_and(|f| (min..=max).contains(&f.len()) && f.iter().all(u8::is_ascii_digit))
+    };
+    if digits(fields.next(), 16, 20) && digits(fields.next(), 1, 3) && digits(fields.next(), 1, 20)
+    {
+        return Some(Detected::Known(Kind::Vegeta));
+    }
+    None
+}
+
 fn sniff_json(text: &[u8]) -> Detected {
     let has = |needle: &str| find(text, needle.as_bytes()).is_some();
+    let first_line = text.split(|&b| b == b'\n').next().unwrap_or(b"");
+    let line_has = |needle: &str| find(first_line, needle.as_bytes()).is_some();
+    if line_has("\"metric\":\"")
+        && (line_has("\"type\":\"Metric\"") || line_has("\"type\":\"Point\""))
+    {
+        return Detected::Known(Kind::K6Json);
+    }
+    if line_has("\"latency\":") && line_has("\"code\":") && line_has("\"timestamp\":") {
+        return Detected::Known(Kind::Vegeta);
+    }
     if has("\"runs\"") && (has("sarif") || has("\"2.1.0\"")) {
         return Detected::Known(Kind::Sarif);
     }

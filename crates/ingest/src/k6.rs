@@ -30,7 +30,8 @@ use crate::Parsed;
 use crate::error::ParseError;
 
 /// The caveat carried by every trend metric.
-pub const TREND_NOTE: &str = "k6 exports no histogram: sample count unknown";
+pub const TREND_NOTE: &str =
+    "k6 exports no histogram: sample count unknown; collect k6's `--out json` for an interval";
 
 const TREND_STATS: [(&str, &str); 6] = [
     ("avg", "avg"),

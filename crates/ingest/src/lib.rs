@@ -8,6 +8,7 @@
 //! | `cargo-audit`, `npm-audit`, `pip-audit`, `osv` | dependency audits ([`audit`]) | `audit` | `audit.critical`, `.high`, `.moderate`, `.low`, `.unknown` |
 //! | `k6` | `--summary-export` and `handleSummary` JSON ([`k6`]) | `k6` | `k6.<metric>.p95` ..., `k6.<metric>.rate`, `k6.<metric>.count` |
 //! | `ci-history` | CI run lists: `gh run list --json`, GitHub's workflow-runs API, GitLab's pipelines API, a generic CSV ([`ci_history`]) | `ci` | `ci.<workflow>.success`, `.flaky` (ratios), `.duration` (distribution), and `ci.<workflow>.<branch>.*` |
+//! | `k6-json`, `k6-csv`, `jmeter`, `hey`, `vegeta`, `gatling`, `locust`, `load` | load tools' raw per-request results ([`loadlog`], docs/load-results.md) | `load` | `load.<scenario>.latency` (histogram), `.errors`, `.status_4xx`, `.status_5xx`, `.requests`, `.throughput`, `.url.<N>.*` |
 //! | `auto` | any of the above, recognised from the content ([`detect`]) | | |
 //!
 //! Every parser reads a [`std::io::BufRead`] in one streaming pass; [`collect_file`] hashes the
@@ -34,6 +35,7 @@ pub mod error;
 pub mod input;
 pub mod junit;
 pub mod k6;
+pub mod loadlog;
 pub mod sarif;
 mod xml;
 
@@ -79,6 +81,22 @@ pub enum Kind {
     /// A CI run history: `gh run list --json ...`, GitHub's workflow-runs API JSON, GitLab's
     /// pipelines API JSON, or the generic CSV (`workflow,branch,conclusion,started_at,finished_at[,attempt]`).
     CiHistory,
+    /// k6 raw results, `k6 run --out json=FILE`.
+    K6Json,
+    /// k6 raw results, `k6 run --out csv=FILE`.
+    K6Csv,
+    /// JMeter results (JTL), CSV with its header or XML.
+    Jmeter,
+    /// `hey -o csv`.
+    Hey,
+    /// Vegeta results, `vegeta encode --to json` or `--to csv`.
+    Vegeta,
+    /// Gatling's text `simulation.log` (Gatling 2.x to 3.9).
+    Gatling,
+    /// Locust's `--csv` stats or stats-history file (counts exact, latency only estimates).
+    Locust,
+    /// Any load tool's raw results above, recognised from the content.
+    Load,
     /// Recognise the format from the content.
     Auto,
 }
@@ -99,6 +117,14 @@ impl Kind {
             Kind::Osv => "osv",
             Kind::K6 => "k6",
             Kind::CiHistory => "ci-history",
+            Kind::K6Json => "k6-json",
+            Kind::K6Csv => "k6-csv",
+            Kind::Jmeter => "jmeter",
+            Kind::Hey => "hey",
+            Kind::Vegeta => "vegeta",
+            Kind::Gatling => "gatling",
+            Kind::Locust => "locust",
+            Kind::Load => "load",
             Kind::Auto => "auto",
         }
     }
@@ -119,6 +145,14 @@ impl Kind {
             Kind::Osv => "an osv-scanner report",
             Kind::K6 => "a k6 summary",
             Kind::CiHistory => "a CI run history",
+            Kind::K6Json => "k6 JSON output (--out json)",
+            Kind::K6Csv => "k6 CSV output (--out csv)",
+            Kind::Jmeter => "a JMeter JTL",
+            Kind::Hey => "hey CSV output",
+            Kind::Vegeta => "Vegeta results",
+            Kind::Gatling => "a Gatling simulation.log",
+            Kind::Locust => "Locust CSV stats",
+            Kind::Load => "a load tool's results",
             Kind::Auto => "a known format",
         }
     }
@@ -132,6 +166,21 @@ impl Kind {
                     detected,
                     Kind::Lcov | Kind::Cobertura | Kind::Jacoco | Kind::Clover
                 ))
+            || (self == Kind::Load && detected.is_load_result())
+    }
+
+    /// Whether this is one of the load tools' raw results ([`loadlog`]).
+    pub fn is_load_result(self) -> bool {
+        matches!(
+            self,
+            Kind::K6Json
+                | Kind::K6Csv
+                | Kind::Jmeter
+                | Kind::Hey
+                | Kind::Vegeta
+                | Kind::Gatling
+                | Kind::Locust
+        )
     }
 
     /// File extensions looked at when a folder is given.
@@ -143,6 +192,12 @@ impl Kind {
             Kind::Sarif => &["sarif", "json"],
             Kind::CargoAudit | Kind::NpmAudit | Kind::PipAudit | Kind::Osv | Kind::K6 => &["json"],
             Kind::CiHistory => &["json", "csv"],
+            Kind::K6Json => &["json"],
+            Kind::K6Csv | Kind::Hey | Kind::Locust => &["csv"],
+            Kind::Jmeter => &["jtl", "csv", "xml"],
+            Kind::Vegeta => &["json", "csv"],
+            Kind::Gatling => &["log"],
+            Kind::Load => &["json", "csv", "jtl", "xml", "log"],
             Kind::Auto => &["xml", "info", "lcov", "sarif", "json", "csv"],
         }
     }
@@ -263,7 +318,7 @@ fn parse_utf8(
         Detected::NotRun(_) if matches!(kind, Kind::NpmAudit | Kind::Auto) => Kind::NpmAudit,
         Detected::NotRun(reason) => return Err(ParseError::NoEvidence(reason.into())),
         Detected::Known(found) if kind.accepts(found) => {
-            if matches!(kind, Kind::Auto | Kind::Coverage) {
+            if matches!(kind, Kind::Auto | Kind::Coverage | Kind::Load) {
                 found
             } else {
                 kind
@@ -288,7 +343,7 @@ fn parse_utf8(
             }
         }
         Detected::Unknown => match kind {
-            Kind::Auto | Kind::Coverage => {
+            Kind::Auto | Kind::Coverage | Kind::Load => {
                 return Err(ParseError::WrongKind {
                     expected: kind.description(),
                     found: "content of an unknown format".into(),
@@ -314,7 +369,20 @@ fn parse_utf8(
         }
         Kind::K6 => k6::parse(input),
         Kind::CiHistory => ci_history::parse(input),
-        Kind::Coverage | Kind::Auto => unreachable!("resolved above"),
+        Kind::K6Json => loadlog::k6raw::parse_json(input),
+        Kind::K6Csv => loadlog::k6raw::parse_csv(input),
+        Kind::Jmeter if prefix_starts_with(input.fill_buf()?, b'<') => {
+            loadlog::jmeter::parse_xml(input)
+        }
+        Kind::Jmeter => loadlog::jmeter::parse_csv(input),
+        Kind::Hey => loadlog::hey::parse(input),
+        Kind::Vegeta if prefix_starts_with(input.fill_buf()?, b'{') => {
+            loadlog::vegeta::parse_json(input)
+        }
+        Kind::Vegeta => loadlog::vegeta::parse_csv(input),
+        Kind::Gatling => loadlog::gatling::parse(input),
+        Kind::Locust => loadlog::locust::parse(input),
+        Kind::Coverage | Kind::Auto | Kind::Load => unreachable!("resolved above"),
     }
 }
 
@@ -419,7 +487,7 @@ pub fn attach_path(kind: Kind, path: &Path, error: ParseError) -> IngestError {
                     Jenkins' NUnit plugin), then collect it as `junit`"
                     .into(),
                 Some(kind) => format!("collect it as `{kind}`, or with `auto`"),
-                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv, k6 and ci-history files".into(),
+                None => "gonogo collect reads junit, lcov, cobertura, jacoco, sarif, cargo-audit, npm-audit, pip-audit, osv, k6 and ci-history files, and load results (k6-json, k6-csv, jmeter, hey, vegeta, gatling, locust, or load for any of them)".into(),
             };
             IngestError::WrongKind {
                 path: display,
@@ -456,7 +524,12 @@ fn kind_format(kind: Kind) -> &'static str {
     match kind {
         Kind::Junit | Kind::Cobertura | Kind::Jacoco | Kind::Clover => "XML",
         Kind::Lcov => "LCOV",
-        Kind::Coverage | Kind::Auto | Kind::CiHistory => "input",
+        Kind::Coverage | Kind::Auto | Kind::CiHistory | Kind::Load => "input",
+        Kind::K6Json => "k6 JSON output",
+        Kind::K6Csv | Kind::Hey | Kind::Locust => "CSV",
+        Kind::Jmeter => "JTL",
+        Kind::Vegeta => "Vegeta results",
+        Kind::Gatling => "Gatling log",
         _ => "JSON",
     }
 }
@@ -475,6 +548,13 @@ fn suggestion_for(found: &str) -> Option<&'static str> {
         Kind::Osv,
         Kind::K6,
         Kind::CiHistory,
+        Kind::K6Json,
+        Kind::K6Csv,
+        Kind::Jmeter,
+        Kind::Hey,
+        Kind::Vegeta,
+        Kind::Gatling,
+        Kind::Locust,
     ];
     candidates
         .iter()

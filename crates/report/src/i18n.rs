@@ -363,7 +363,7 @@ pub const EN: &[(&str, &str)] = &[
     ),
     (
         "reason.no_distribution",
-        "the evidence gives an estimate without its samples: it can neither pass nor fail",
+        "the evidence gives an estimate without its samples: it can neither pass nor fail (for k6, collect its `--out json` for an interval)",
     ),
     (
         "reason.incomplete",
@@ -638,7 +638,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("reason.unparseable", "证据存在，但无法回答该门禁"),
     (
         "reason.no_distribution",
-        "证据只给出估计值而没有其样本：既不能通过也不能失败",
+        "证据只给出估计值而没有其样本：既不能通过也不能失败（k6 请收集一段区间的 `--out json` 原始输出）",
     ),
     (
         "reason.incomplete",

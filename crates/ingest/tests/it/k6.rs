@@ -10,7 +10,11 @@ fn summary_export() {
     assert_eq!(evidence.kind, "k6");
     assert_eq!(value(&evidence, "k6.http_req_duration.p95"), 133.8);
     let note = evidence.metrics["k6.http_req_duration.p95"].note.as_deref();
-    assert_eq!(note, Some("k6 exports no histogram: sample count unknown"));
+    assert_eq!(note, Some(gonogo_ingest::k6::TREND_NOTE));
+    assert!(
+        note.unwrap()
+            .contains("collect k6's `--out json` for an interval")
+    );
     assert_eq!(ratio(&evidence, "k6.http_req_failed.rate"), (10, 600));
     assert_eq!(ratio(&evidence, "k6.checks.rate"), (590, 600));
     assert_eq!(value(&evidence, "k6.http_reqs.count"), 600.0);

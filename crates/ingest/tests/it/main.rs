@@ -10,6 +10,7 @@ mod encodings;
 mod errors;
 mod junit;
 mod k6;
+mod loadlog;
 mod sarif;
 
 use std::path::PathBuf;
