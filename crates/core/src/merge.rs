@@ -41,6 +41,13 @@ use crate::units::Unit;
 pub enum MergeError {
     #[error("nothing to merge: give at least one input")]
     NoInputs,
+    /// Segments (`gonogo load --segment I/N`) merge only as their whole test: three of four
+    /// segments summed would look like the test and could pass a gate.
+    #[error("{file}: is a segment, and the segments given do not make one test: {error}")]
+    Segments {
+        file: String,
+        error: crate::segments::SegmentError,
+    },
     #[error("{file}: is evidence of kind `{kind}`, not `load`")]
     NotLoad { file: String, kind: String },
     #[error(
@@ -205,6 +212,19 @@ pub fn merge_load(inputs: &[MergeInput], rename: Option<&str>) -> Result<Evidenc
                 file: input.file.clone(),
                 first: first.to_string(),
                 what: "raw results (same SHA-256)",
+            });
+        }
+    }
+    // The segments of one test: all of them, once each, or nothing (crate::segments).
+    let records: Vec<Evidence> = inputs.iter().map(|i| i.record.clone()).collect();
+    let all: Vec<usize> = (0..records.len()).collect();
+    let (_, tests) = crate::segments::group(&records, &all);
+    for members in tests.values() {
+        let refs: Vec<&Evidence> = members.iter().map(|&i| &records[i]).collect();
+        if let Err(error) = crate::segments::check(&refs) {
+            return Err(MergeError::Segments {
+                file: inputs[members[0]].file.clone(),
+                error,
             });
         }
     }
@@ -569,6 +589,47 @@ mod tests {
             MetricValue::Value(v) => v,
             _ => panic!(),
         }
+    }
+
+    /// Segments of one test merge only whole: three of four summed would look like the test.
+    #[test]
+    fn segments_merge_only_as_their_whole_test() {
+        let segment = |index: u64, sha: &str| {
+            let mut r = record(
+                "d",
+                &[100; 10],
+                (0, 10),
+                ("2026-12-06T10:00:00Z", "2026-12-06T10:00:10Z"),
+                sha,
+            );
+            r.source = Source::Url("http://127.0.0.1:8080/".into());
+            r.segment = Some(crate::segments::SegmentInfo {
+                test: "t1".into(),
+                index,
+                count: 4,
+                started_at: None,
+                elapsed_seconds: Some(10.0),
+                clock_offset_ms: None,
+            });
+            input(&format!("segment-{index}.json"), r)
+        };
+        let three = [segment(0, "a"), segment(1, "b"), segment(2, "c")];
+        let error = merge_load(&three, None).unwrap_err();
+        assert!(
+            matches!(error, MergeError::Segments { .. }) && error.to_string().contains("3/4"),
+            "{error}"
+        );
+        let four = [
+            segment(0, "a"),
+            segment(1, "b"),
+            segment(2, "c"),
+            segment(3, "d"),
+        ];
+        let merged = merge_load(&four, None).expect("the whole test merges");
+        assert!(
+            merged.segment.is_none(),
+            "the merged record is the whole test"
+        );
     }
 
     #[test]
