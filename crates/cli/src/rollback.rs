@@ -59,15 +59,14 @@ fn seconds(text: &str, key: &str) -> Result<Duration, String> {
         .map_err(|e| format!("[rollback] {key} = {text:?}: {e}"))
 }
 
-/// Runs the drill; `Err` only for a `[rollback]` section that cannot run at all.
-pub fn drill(
+/// A `[rollback]` section's settings, read and checked: its time limit, the commands'
+/// timeout and the health target. `gonogo run` calls this before anything runs, so a typo
+/// in `[rollback]` stops the run at once instead of after the engines.
+pub fn settings(
     section: &RollbackSection,
     base_url: Option<&str>,
     allow: &[String],
-    rollback_tag: Option<&str>,
-    policy_dir: &Path,
-    logs: &Path,
-) -> Result<Drill, String> {
+) -> Result<Settings, String> {
     let within = seconds(section.within.as_deref().unwrap_or("60s"), "within")?;
     let timeout = seconds(section.timeout.as_deref().unwrap_or("10m"), "timeout")?;
     let url = if section.health.starts_with('/') {
@@ -82,6 +81,40 @@ pub fn drill(
     policy
         .check(&target.host)
         .map_err(|e| format!("[rollback] health: {e}"))?;
+    Ok(Settings {
+        within,
+        timeout,
+        url,
+        target,
+        policy,
+    })
+}
+
+/// What [`settings`] read from a `[rollback]` section.
+pub struct Settings {
+    within: Duration,
+    timeout: Duration,
+    url: String,
+    target: gonogo_probe::net::Target,
+    policy: gonogo_probe::net::HostPolicy,
+}
+
+/// Runs the drill; `Err` only for a `[rollback]` section that cannot run at all.
+pub fn drill(
+    section: &RollbackSection,
+    base_url: Option<&str>,
+    allow: &[String],
+    rollback_tag: Option<&str>,
+    policy_dir: &Path,
+    logs: &Path,
+) -> Result<Drill, String> {
+    let Settings {
+        within,
+        timeout,
+        url,
+        target,
+        policy,
+    } = settings(section, base_url, allow)?;
     let tls =
         gonogo_probe::net::TlsSettings::new(&[]).map_err(|e| format!("[rollback] health: {e}"))?;
     let spec = gonogo_probe::probe::ProbeSpec::new("rollback", target);

@@ -1207,6 +1207,17 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         eprintln!("error: --rollback-drill needs a [rollback] section (docs/delivery.md)");
         return Err(Failure::reported(Exit::Usage));
     }
+    // A [rollback] that cannot run stops the run now, not after the engines.
+    if let Some(section) = config.rollback.as_ref().filter(|_| args.rollback_drill)
+        && let Err(e) = crate::rollback::settings(
+            section,
+            config.target.base_url.as_deref(),
+            &config.targets.allow,
+        )
+    {
+        eprintln!("error: {}", Inert(&e));
+        return Err(Failure::reported(Exit::Usage));
+    }
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
     let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");

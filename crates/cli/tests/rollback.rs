@@ -148,3 +148,38 @@ fn an_unhealthy_rolled_back_service_is_no_go() {
             .is_none()
     );
 }
+
+/// A `[rollback]` that cannot run (a bare-number time limit, a health host that is not
+/// allowed) stops `run --rollback-drill` before anything runs: no engine, no command, no
+/// evidence folder.
+#[test]
+fn a_broken_rollback_section_stops_the_run_before_anything_runs() {
+    for (from, to, expected) in [
+        ("within = \"5s\"", "within = \"5\"", "[rollback] within"),
+        (
+            "health = \"/healthz\"",
+            "health = \"http://192.0.2.1/healthz\"",
+            "[rollback] health",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        repository(dir.path());
+        let text = policy(
+            "http://127.0.0.1:9",
+            "echo deployed > deployed.txt",
+            "/healthz",
+        )
+        .replace(from, to)
+            + "\n[[command]]\nname = \"marker\"\nrun = \"echo ran > ran.txt\"\n";
+        std::fs::write(dir.path().join("gonogo.toml"), text).unwrap();
+        let output = gonogo(&["run", "--rollback-drill", "--out", "out"], dir.path());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{to}: {stderr}");
+        assert!(stderr.contains(expected), "{to}: {stderr}");
+        assert!(!dir.path().join("ran.txt").exists(), "{to}: a command ran");
+        assert!(
+            !dir.path().join("deployed.txt").exists(),
+            "{to}: the drill ran"
+        );
+    }
+}
