@@ -176,7 +176,53 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
             }
         }
     }
+    waivers(&mut out, verdict, &palette);
     out
+}
+
+/// Every waiver the policy applied or saw expire: the gate, who owns it, why, and how long it
+/// has left (counted from the moment judged), so a waiver is never forgotten on a terminal.
+fn waivers(out: &mut String, verdict: &Verdict, palette: &Palette) {
+    let waived: Vec<(&GateResult, &gonogo_core::verdict::WaiverState)> = verdict
+        .gates
+        .iter()
+        .filter_map(|g| g.waiver.as_ref().map(|w| (g, w)))
+        .collect();
+    if waived.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", palette.bold("Waivers"));
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(verdict.evaluated_at)
+        .date();
+    for (gate, waiver) in waived {
+        let left = today
+            .until(waiver.expires)
+            .map(|span| span.get_days())
+            .unwrap_or(0);
+        let when = if waiver.expired {
+            format!("expired {} (no longer applies)", waiver.expires)
+        } else {
+            format!(
+                "until {} ({left} day{} left)",
+                waiver.expires,
+                if left == 1 { "" } else { "s" }
+            )
+        };
+        let underlying = if waiver.underlying == GateStatus::Pass {
+            "not needed: the gate passes".to_owned()
+        } else {
+            format!("covers a {}", waiver.underlying.as_str())
+        };
+        let _ = writeln!(
+            out,
+            "  {} · {} · owner {} · {} · {underlying}",
+            Inert(&gate.name),
+            when,
+            Inert(&waiver.owner),
+            Inert(&waiver.reason),
+        );
+    }
 }
 
 fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
