@@ -361,6 +361,14 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     if git.is_some() || ci.is_some() {
         document.context = Some(context_document(git.as_ref(), ci.as_ref()));
     }
+    // `--compare`: the flips go into the verdict and its reports, and are printed below.
+    let compared = match &args.compare {
+        Some(value) => Some(compared_verdict(value, &args, &loaded)?),
+        None => None,
+    };
+    if let Some((before, label)) = &compared {
+        document.comparison = Some(verdict_json::ComparisonV1::new(before, &verdict, label));
+    }
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
@@ -399,9 +407,8 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         ),
     };
     ignore_broken_pipe(printed)?;
-    if let Some(value) = &args.compare {
-        let (before, label) = compared_verdict(value, &args, &loaded)?;
-        print_flips(&before, &verdict, &label, format.is_some());
+    if let Some((before, label)) = &compared {
+        print_flips(before, &verdict, label, format.is_some());
     }
     crate::history::record(
         &args.history,

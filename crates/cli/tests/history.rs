@@ -500,3 +500,66 @@ fn a_team_history_on_postgresql_through_the_binary() {
         assert!(!all.contains("s3cret-pass"), "{all}");
     }
 }
+
+/// `--compare` puts the flips in the verdict and its reports (Markdown, HTML), not only on the
+/// console.
+#[test]
+fn compare_flips_are_in_the_reports() {
+    let dir = setup(None);
+    let first = gate(
+        dir.path(),
+        &[
+            "--evidence-dir",
+            "fast",
+            "--out",
+            "first/verdict.json",
+            "--no-history",
+        ],
+    );
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let policy = std::fs::read_to_string(dir.path().join("gonogo.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("stricter.toml"),
+        policy.replace("p(95) < 1s", "p(95) < 250ms"),
+    )
+    .unwrap();
+    let output = gonogo(
+        &[
+            "gate",
+            "--evidence-dir",
+            "slow",
+            "--policy",
+            "stricter.toml",
+            "--compare",
+            "first/verdict.json",
+            "--no-history",
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let verdict: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("gonogo-report/verdict.json")).unwrap(),
+    )
+    .unwrap();
+    let comparison = &verdict["comparison"];
+    assert_eq!(comparison["before"], "GO");
+    let flips = comparison["flips"].as_array().unwrap();
+    assert!(
+        flips.iter().any(|f| f["gate"] == "latency budget"
+            && f["before"] == "pass"
+            && f["after"] == "fail"),
+        "{comparison}"
+    );
+    let markdown = std::fs::read_to_string(dir.path().join("gonogo-report/report.md")).unwrap();
+    assert!(
+        markdown.contains("Compared with first/verdict.json (GO):")
+            && markdown.contains("**latency budget**: pass → fail"),
+        "{markdown}"
+    );
+    let html = std::fs::read_to_string(dir.path().join("gonogo-report/report.html")).unwrap();
+    assert!(
+        html.contains(r#"<section id="comparison">"#)
+            && html.contains("<b>latency budget</b>: pass → fail"),
+        "the HTML shows the flips"
+    );
+}

@@ -111,6 +111,9 @@ pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
 
     banner(&mut out, doc, lang, go, decision);
     out.push_str("<main>\n");
+    if let Some(comparison) = &doc.comparison {
+        comparison_section(&mut out, comparison, lang);
+    }
     areas(&mut out, doc, lang);
     let index = gate_index(doc);
     let charted = charted_records(doc, evidence);
@@ -957,6 +960,48 @@ fn gates_section(
             out.push_str("</div></details>");
         }
         out.push_str("</section>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// `gate --compare`: the gates that flip against an earlier verdict, before → after.
+fn comparison_section(out: &mut String, comparison: &crate::json::ComparisonV1, lang: Lang) {
+    let with = format!("{} ({})", comparison.with, comparison.before);
+    out.push_str(r#"<section id="comparison">"#);
+    if comparison.flips.is_empty() {
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            esc(&lang.format(Msg::CompareNone, &[("with", &with)]))
+        );
+    } else {
+        let _ = write!(
+            out,
+            "<h2>{}</h2><ul>",
+            esc(&lang.format(
+                Msg::CompareFlips,
+                &[
+                    ("count", &comparison.flips.len().to_string()),
+                    ("with", &with)
+                ]
+            ))
+        );
+        let shown = |s: &Option<String>| {
+            s.as_deref().map_or_else(
+                || lang.text(Msg::CompareAbsent).to_owned(),
+                |s| status_word(lang, s),
+            )
+        };
+        for flip in &comparison.flips {
+            let _ = write!(
+                out,
+                "<li><b>{}</b>: {} → {}</li>",
+                esc(&flip.gate),
+                esc(&shown(&flip.before)),
+                esc(&shown(&flip.after))
+            );
+        }
+        out.push_str("</ul>");
     }
     out.push_str("</section>\n");
 }

@@ -90,6 +90,46 @@ pub struct VerdictV1 {
     /// never pooled; absent when there is no history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trends: Vec<TrendV1>,
+    /// `gate --compare`: which gates flip against an earlier verdict (a file or a run of the
+    /// history). Absent when nothing was compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonV1>,
+}
+
+/// The gates whose status differs from an earlier verdict's.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ComparisonV1 {
+    /// What was compared with: a verdict file or `run ID (DECISION)`.
+    pub with: String,
+    /// The earlier verdict's decision.
+    pub before: String,
+    pub flips: Vec<FlipV1>,
+}
+
+/// One gate whose status changed; `null`: the gate did not exist on that side.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FlipV1 {
+    pub gate: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl ComparisonV1 {
+    /// The flips of `after` against `before` (gonogo_core::eval::flips).
+    pub fn new(before: &VerdictV1, after: &Verdict, with: impl Into<String>) -> ComparisonV1 {
+        ComparisonV1 {
+            with: with.into(),
+            before: before.verdict.clone(),
+            flips: gonogo_core::eval::flips(&before.statuses(), after)
+                .into_iter()
+                .map(|f| FlipV1 {
+                    gate: f.gate,
+                    before: f.before.map(|s| s.as_str().to_owned()),
+                    after: f.after.map(|s| s.as_str().to_owned()),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One gate's earlier measurements, from the history.
@@ -448,6 +488,7 @@ pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
         }),
         context: None,
         trends: Vec::new(),
+        comparison: None,
     }
 }
 

@@ -91,6 +91,9 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     let _ = writeln!(out, "{}  ", context.join(" · "));
     let _ = writeln!(out, "{}\n", escape(&counts_sentence(lang, doc)));
 
+    if let Some(comparison) = &doc.comparison {
+        comparison_section(&mut out, comparison, lang);
+    }
     if let Some(code) = &doc.unearned {
         let _ = writeln!(
             out,
@@ -346,6 +349,46 @@ fn ranked(
                 lang.labelled(Msg::ColumnEvidence, lang.text(Msg::EvidenceNone))
             );
         }
+    }
+    out.push('\n');
+}
+
+/// `gate --compare`: the gates that flip, before → after.
+fn comparison_section(out: &mut String, comparison: &crate::json::ComparisonV1, lang: Lang) {
+    let with = format!("{} ({})", comparison.with, comparison.before);
+    if comparison.flips.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            escape(&lang.format(Msg::CompareNone, &[("with", &with)]))
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "**{}**\n",
+        escape(&lang.format(
+            Msg::CompareFlips,
+            &[
+                ("count", &comparison.flips.len().to_string()),
+                ("with", &with)
+            ]
+        ))
+    );
+    let shown = |s: &Option<String>| {
+        s.as_deref().map_or_else(
+            || lang.text(Msg::CompareAbsent).to_owned(),
+            |s| status_word(lang, s),
+        )
+    };
+    for flip in &comparison.flips {
+        let _ = writeln!(
+            out,
+            "- **{}**: {} → {}",
+            escape(&flip.gate),
+            escape(&shown(&flip.before)),
+            escape(&shown(&flip.after))
+        );
     }
     out.push('\n');
 }
