@@ -177,7 +177,7 @@ pub fn append_step_summary(path: &Path, markdown_text: &str) -> anyhow::Result<(
 /// One format of a verdict.
 pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, format: Format, lang: Lang) -> String {
     match format {
-        Format::Md => markdown::render(doc, lang),
+        Format::Md => markdown::render_with_evidence(doc, evidence, lang),
         Format::Html => html::render(doc, evidence, lang),
         Format::Json => {
             let mut text = serde_json::to_string_pretty(doc).expect("the verdict serialises");

@@ -45,6 +45,12 @@ pub const MAX_GATE_ROWS: usize = 250;
 
 /// The Markdown report of a verdict.
 pub fn render(doc: &VerdictV1, lang: Lang) -> String {
+    render_with_evidence(doc, &EvidenceMap::new(), lang)
+}
+
+/// [`render`], with the failing tests and findings (file and line) the blockers' and warnings'
+/// cited evidence lists, at most [`MAX_LOCATIONS_PER_GATE`] per gate.
+pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
     let mut out = String::new();
     let go = doc.verdict == "GO";
     let headline = if go {
@@ -137,6 +143,7 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     ranked(
         &mut out,
         doc,
+        evidence,
         lang,
         &index,
         &doc.blockers,
@@ -147,6 +154,7 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
         ranked(
             &mut out,
             doc,
+            evidence,
             lang,
             &index,
             &doc.warnings,
@@ -243,9 +251,11 @@ pub fn render(doc: &VerdictV1, lang: Lang) -> String {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn ranked(
     out: &mut String,
     doc: &VerdictV1,
+    evidence: &EvidenceMap,
     lang: Lang,
     index: &std::collections::HashMap<&str, usize>,
     names: &[String],
@@ -347,6 +357,28 @@ fn ranked(
                 out,
                 "   - {}",
                 lang.labelled(Msg::ColumnEvidence, lang.text(Msg::EvidenceNone))
+            );
+        }
+        // The failing tests and findings behind it, with file and line.
+        let mut located = Vec::new();
+        for cited_record in cited(doc, gate) {
+            if let Some(record) = evidence.get(&cited_record.sha256) {
+                locations(&record.details, gate, lang, &mut located);
+            }
+        }
+        let total = located.len();
+        for (file, line, message) in located.into_iter().take(MAX_LOCATIONS_PER_GATE) {
+            let at = line.map_or_else(|| file.clone(), |l| format!("{file}:{l}"));
+            let _ = writeln!(out, "   - `{}` {}", code(&at), escape(&message));
+        }
+        if total > MAX_LOCATIONS_PER_GATE {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                escape(&lang.format(
+                    Msg::MoreLocations,
+                    &[("count", &(total - MAX_LOCATIONS_PER_GATE).to_string())]
+                ))
             );
         }
     }

@@ -98,7 +98,7 @@ fn render_all_writes_the_four_reports() {
     assert_eq!(back.gates.len(), doc.gates.len());
     assert_eq!(
         std::fs::read_to_string(&files.markdown).unwrap(),
-        markdown::render(&doc, Lang::ZhCn)
+        markdown::render_with_evidence(&doc, &evidence, Lang::ZhCn)
     );
     assert!(
         std::fs::read_to_string(&files.junit)

@@ -385,3 +385,20 @@ fn rules_follow_the_report_language() {
     let old = html::render(&doc, &evidence, Lang::ZhCn);
     assert!(old.contains("a plain value has no sampling error: compared directly"));
 }
+
+/// The Markdown (the PR comment and step summary) lists the failing tests behind a blocker,
+/// with file and line, escaped; without evidence it is the same report without them.
+#[test]
+fn markdown_lists_failing_tests_with_file_and_line() {
+    let (doc, evidence) = common::fixture();
+    let text = markdown::render_with_evidence(&doc, &evidence, Lang::En);
+    assert!(
+        text.contains("   - `tests/api.rs:7` tests pass: test refund is idempotent failed: assertion failed: left == right"),
+        "{text}"
+    );
+    assert!(text.contains("`tests/ui.rs:42`"), "{text}");
+    // The hostile test name is text, not markup.
+    assert!(!text.contains("<script>"), "{text}");
+    let without = markdown::render(&doc, Lang::En);
+    assert!(!without.contains("tests/api.rs:7"));
+}
