@@ -112,6 +112,40 @@ pub(crate) fn citation(lang: Lang, evidence: &EvidenceV1) -> String {
     )
 }
 
+/// `gate --compare` in words, for every renderer: the headline (no flip, or how many) and each
+/// flip as (gate, status before, status after), `(absent)` for a gate on one side only.
+pub(crate) fn comparison_text(
+    comparison: &crate::json::ComparisonV1,
+    lang: Lang,
+) -> (String, Vec<(String, String, String)>) {
+    let with = format!("{} ({})", comparison.with, comparison.before);
+    if comparison.flips.is_empty() {
+        return (
+            lang.format(Msg::CompareNone, &[("with", &with)]),
+            Vec::new(),
+        );
+    }
+    let headline = lang.format(
+        Msg::CompareFlips,
+        &[
+            ("count", &comparison.flips.len().to_string()),
+            ("with", &with),
+        ],
+    );
+    let shown = |s: &Option<String>| {
+        s.as_deref().map_or_else(
+            || lang.text(Msg::CompareAbsent).to_owned(),
+            |s| status_word(lang, s),
+        )
+    };
+    let flips = comparison
+        .flips
+        .iter()
+        .map(|f| (f.gate.clone(), shown(&f.before), shown(&f.after)))
+        .collect();
+    (headline, flips)
+}
+
 /// An RFC 3339 time as reports show it: to the second (verdict.json keeps the full
 /// precision); text that is not a time is shown as it is.
 pub(crate) fn shown_time(text: &str) -> String {

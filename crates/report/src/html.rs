@@ -966,39 +966,19 @@ fn gates_section(
 
 /// `gate --compare`: the gates that flip against an earlier verdict, before → after.
 fn comparison_section(out: &mut String, comparison: &crate::json::ComparisonV1, lang: Lang) {
-    let with = format!("{} ({})", comparison.with, comparison.before);
+    let (headline, flips) = crate::common::comparison_text(comparison, lang);
     out.push_str(r#"<section id="comparison">"#);
-    if comparison.flips.is_empty() {
-        let _ = write!(
-            out,
-            "<p>{}</p>",
-            esc(&lang.format(Msg::CompareNone, &[("with", &with)]))
-        );
+    if flips.is_empty() {
+        let _ = write!(out, "<p>{}</p>", esc(&headline));
     } else {
-        let _ = write!(
-            out,
-            "<h2>{}</h2><ul>",
-            esc(&lang.format(
-                Msg::CompareFlips,
-                &[
-                    ("count", &comparison.flips.len().to_string()),
-                    ("with", &with)
-                ]
-            ))
-        );
-        let shown = |s: &Option<String>| {
-            s.as_deref().map_or_else(
-                || lang.text(Msg::CompareAbsent).to_owned(),
-                |s| status_word(lang, s),
-            )
-        };
-        for flip in &comparison.flips {
+        let _ = write!(out, "<h2>{}</h2><ul>", esc(&headline));
+        for (gate, before, after) in flips {
             let _ = write!(
                 out,
                 "<li><b>{}</b>: {} → {}</li>",
-                esc(&flip.gate),
-                esc(&shown(&flip.before)),
-                esc(&shown(&flip.after))
+                esc(&gate),
+                esc(&before),
+                esc(&after)
             );
         }
         out.push_str("</ul>");

@@ -387,39 +387,19 @@ fn ranked(
 
 /// `gate --compare`: the gates that flip, before → after.
 fn comparison_section(out: &mut String, comparison: &crate::json::ComparisonV1, lang: Lang) {
-    let with = format!("{} ({})", comparison.with, comparison.before);
-    if comparison.flips.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            escape(&lang.format(Msg::CompareNone, &[("with", &with)]))
-        );
+    let (headline, flips) = crate::common::comparison_text(comparison, lang);
+    if flips.is_empty() {
+        let _ = writeln!(out, "{}\n", escape(&headline));
         return;
     }
-    let _ = writeln!(
-        out,
-        "**{}**\n",
-        escape(&lang.format(
-            Msg::CompareFlips,
-            &[
-                ("count", &comparison.flips.len().to_string()),
-                ("with", &with)
-            ]
-        ))
-    );
-    let shown = |s: &Option<String>| {
-        s.as_deref().map_or_else(
-            || lang.text(Msg::CompareAbsent).to_owned(),
-            |s| status_word(lang, s),
-        )
-    };
-    for flip in &comparison.flips {
+    let _ = writeln!(out, "**{}**\n", escape(&headline));
+    for (gate, before, after) in flips {
         let _ = writeln!(
             out,
             "- **{}**: {} → {}",
-            escape(&flip.gate),
-            escape(&shown(&flip.before)),
-            escape(&shown(&flip.after))
+            escape(&gate),
+            escape(&before),
+            escape(&after)
         );
     }
     out.push('\n');
