@@ -95,7 +95,7 @@ fn tables(out: &mut String, schema: &Value) {
                 "command" => "its keys are under `[[command]]` below",
                 "target" => "its keys are under `[target]` below",
                 "load" => "one table per scenario, `[load.NAME]`, under the engine sections below",
-                "probe" | "observe" | "harden" | "prometheus" => {
+                "probe" | "observe" | "harden" | "prometheus" | "fault" => {
                     "its keys are under the engine sections below"
                 }
                 _ => "its keys are checked by the command that reads it; see the description",
@@ -285,6 +285,7 @@ mod tests {
             "### `[observe]`",
             "### `[harden]`",
             "### `[[prometheus]]`",
+            "### `[[fault]]`",
             "## Probe conditions",
         ] {
             assert!(reference.contains(heading), "{heading}");

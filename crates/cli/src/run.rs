@@ -331,6 +331,7 @@ pub fn engine_sections() -> Vec<EngineSection> {
             )],
         ),
         ("[harden]", HardenCommand::command(), &[]),
+        ("[[fault]]", FaultCommand::command(), &[]),
         (
             "[[prometheus]]",
             PrometheusCommand::command(),
