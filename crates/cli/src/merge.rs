@@ -171,6 +171,26 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.output.clone()
     };
+    // The merged record beside the evidence files it merged: `gonogo gate` on that folder
+    // would count every sample twice (the inputs, and the merge of them).
+    let folder_of = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .canonicalize()
+            .ok()
+    };
+    let out_folder = folder_of(&path);
+    for (input, kind) in args.inputs.iter().zip(&kinds) {
+        if *kind == InputKind::Evidence && out_folder.is_some() && folder_of(input) == out_folder {
+            let line = format!(
+                "error: {} is in the folder the merged record would be written to: `gonogo gate` there would count its samples twice (once in it, once in the merge)\nhint: write the merge to another folder (-o merged/) and judge that one, or move the inputs away",
+                input.display()
+            );
+            eprintln!("{}", gonogo_core::text::inert(&line));
+            return Ok(ExitCode::from(2));
+        }
+    }
     gonogo_io::atomic::write_atomic(
         &path,
         (gonogo_core::wire::to_json_pretty(&record) + "\n").as_bytes(),

@@ -235,3 +235,41 @@ fn merge_names_a_raw_file_it_cannot_read() {
     assert_eq!(output.status.code(), Some(3), "{}", both(&output));
     assert!(both(&output).contains("broken.jtl:2"), "{}", both(&output));
 }
+
+/// `gonogo merge ev/*.json -o ev/` would leave the merged record beside the records it merged,
+/// and `gonogo gate` on that folder would count every sample twice: refused, nothing written.
+#[test]
+fn merge_refuses_to_write_beside_the_evidence_it_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ev")).unwrap();
+    for (name, seed) in [("a", 1), ("b", 2)] {
+        std::fs::write(
+            dir.path().join(format!("ev/{name}.json")),
+            gonogo_core::wire::to_json_pretty(&record(&samples(seed, 50, false), name)),
+        )
+        .unwrap();
+    }
+    for output in ["ev", "ev/merged.json", "./ev/../ev/merged.json"] {
+        let result = gonogo(
+            &["merge", "ev/a.json", "ev/b.json", "-o", output],
+            dir.path(),
+        );
+        assert_eq!(result.status.code(), Some(2), "{output}: {}", both(&result));
+        assert!(
+            both(&result).contains("count its samples twice"),
+            "{}",
+            both(&result)
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("ev")).unwrap().count(),
+            2,
+            "{output}: nothing written"
+        );
+    }
+    // Elsewhere, it merges.
+    let elsewhere = gonogo(
+        &["merge", "ev/a.json", "ev/b.json", "-o", "merged.json"],
+        dir.path(),
+    );
+    assert_eq!(elsewhere.status.code(), Some(0), "{}", both(&elsewhere));
+}
