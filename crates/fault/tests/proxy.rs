@@ -78,7 +78,7 @@ fn postgres_queries_pay_the_latency_once_per_round_trip() {
         return;
     };
     let rt = runtime();
-    let proxy = proxy(&rt, pg.addr(), false);
+    let proxy = proxy(&rt, pg_addr(&pg), false);
     let url = format!(
         "postgres://gonogo@127.0.0.1:{}/postgres?connect_timeout=5",
         proxy.local_addr().port()

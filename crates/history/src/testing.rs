@@ -11,6 +11,8 @@ pub struct PgServer {
     child: Child,
     /// The server's `postgres` database, as the `gonogo` superuser (trust auth on loopback).
     pub url: String,
+    /// The loopback port it listens on.
+    pub port: u16,
     bin: PathBuf,
     data: PathBuf,
     _dir: tempfile::TempDir,
@@ -95,6 +97,7 @@ impl PgServer {
         let server = PgServer {
             child,
             url,
+            port,
             bin,
             data,
             _dir: dir,

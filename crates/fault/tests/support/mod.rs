@@ -5,7 +5,7 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -217,124 +217,12 @@ pub fn http_get(stream: &mut TcpStream, path: &str) -> std::io::Result<(u16, Vec
     Ok((status, body))
 }
 
-/// PostgreSQL, as in crates/history's tests (as root, its programs run as `postgres`).
-pub struct Postgres {
-    child: Child,
-    pub port: u16,
-    bin: PathBuf,
-    data: PathBuf,
-    _dir: tempfile::TempDir,
-}
+/// PostgreSQL on a free loopback port: gonogo-history's test server (its `testing` feature).
+pub use gonogo_history::testing::PgServer as Postgres;
 
-fn pg_bin_dir() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("bin"))
-        .filter(|bin| bin.join("initdb").is_file() && bin.join("postgres").is_file())
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn as_server_user(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-impl Postgres {
-    pub fn start(test: &str) -> Option<Postgres> {
-        let Some(bin) = pg_bin_dir() else {
-            gonogo_io::testing::missing_tool("postgresql (initdb, postgres)", test);
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        if is_root() {
-            let chowned = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(dir.path())
-                .status()
-                .unwrap();
-            assert!(chowned.success());
-        }
-        let init = as_server_user(&bin.join("initdb"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "gonogo", "--auth=trust", "-E", "UTF8", "--no-sync"])
-            .stdout(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            init.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&init.stderr)
-        );
-        let port = free_port();
-        let mut child = as_server_user(&bin.join("postgres"))
-            .arg("-D")
-            .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-            .arg("-k")
-            .arg(dir.path())
-            .args(["-c", "fsync=off"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_listening(port, &mut child, "postgres");
-        // Listening is not ready: ready when it accepts a session (bounded).
-        let url = format!("postgres://gonogo@127.0.0.1:{port}/postgres");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while postgres::Client::connect(&url, postgres::NoTls).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "PostgreSQL did not start in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Some(Postgres {
-            child,
-            port,
-            bin,
-            data,
-            _dir: dir,
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let stopped = as_server_user(&self.bin.join("pg_ctl"))
-            .arg("stop")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "fast", "-w", "-t", "30"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !stopped {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-    }
+/// Where the proxy reaches a test server.
+pub fn pg_addr(pg: &Postgres) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], pg.port))
 }
 
 /// A runtime for the proxy; the test's clients are blocking, on the test's thread.
