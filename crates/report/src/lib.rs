@@ -6,6 +6,7 @@
 //! - [`markdown`]: the pull-request comment and GitHub step summary, and workflow annotations.
 //! - [`html`]: one self-contained page with inline SVG [`charts`].
 //! - [`junit`]: JUnit XML, every gate a test case.
+//! - [`findings`]: the hardening findings and lint problems behind a count, for every renderer.
 //! - [`i18n`]: the message catalogue (English and `zh-CN`) every renderer takes its words from.
 //! - [`cli`]: `gonogo report` and [`cli::render_all`], the only place with I/O.
 //!
@@ -21,6 +22,7 @@
 pub mod charts;
 pub mod cli;
 mod common;
+pub mod findings;
 pub mod html;
 pub mod i18n;
 pub mod json;
