@@ -579,24 +579,33 @@ pub fn to_json_pretty(evidence: &Evidence) -> String {
     serde_json::to_string_pretty(&to_wire(evidence)).expect("evidence serialises")
 }
 
-/// A file name for a record in the evidence folder: `<kind>-<first metric's scenario>-<sha8>.json`,
-/// unique per input so collecting the same file twice overwrites rather than duplicates.
+/// A file name for a record in the evidence folder: `<kind>-<scenario>-<sha8>.json` when every
+/// metric names the same scenario (`load.checkout.*`, `probe.readyz.*`), else `<kind>-<sha8>.json`
+/// (a harden record is not about its alphabetically first check, nor a JUnit record about
+/// `failed`); unique per input so collecting the same file twice overwrites rather than
+/// duplicates.
 pub fn suggested_file_name(evidence: &Evidence) -> String {
-    let label: String = evidence
+    let mut scenarios = evidence
         .metrics
         .keys()
-        .next()
-        .map(|name| name.split('.').nth(1).unwrap_or(name))
-        .unwrap_or("record")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
+        .map(|name| name.split('.').nth(1).unwrap_or(name));
+    let first = scenarios.next();
+    let shared = first.filter(|first| scenarios.all(|other| other == *first));
+    let label: String = shared
+        .map(|scenario| {
+            let safe: String = scenario
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("-{safe}")
         })
-        .collect();
+        .unwrap_or_default();
     // Segments of one test may share a folder (a shared volume): the segment is in the name.
     let segment = evidence
         .segment
@@ -604,9 +613,8 @@ pub fn suggested_file_name(evidence: &Evidence) -> String {
         .map(|s| format!("-segment-{}-of-{}", s.index, s.count))
         .unwrap_or_default();
     format!(
-        "{}-{}{segment}-{}.json",
+        "{}{label}{segment}-{}.json",
         evidence.kind,
-        label,
         &evidence.sha256[..8.min(evidence.sha256.len())]
     )
 }
@@ -642,6 +650,35 @@ mod tests {
                 Metric::value(99.5, Unit::PerSecond).with_note("closed model"),
             );
         record
+    }
+
+    #[test]
+    fn a_file_is_named_after_its_scenario_only_when_every_metric_shares_it() {
+        let sha8 = &sha256_hex(b"x")[..8];
+        assert_eq!(
+            suggested_file_name(&sample()),
+            format!("load-default-{sha8}.json")
+        );
+        let mut harden = Evidence::new(
+            "harden",
+            Source::Url("http://127.0.0.1:8080/".into()),
+            sha256_hex(b"x"),
+            "2026-11-25T12:00:00Z".parse().unwrap(),
+            Tool::new("gonogo-harden", "0.1.0"),
+        );
+        harden
+            .insert(
+                "harden.auth-alg-none-accepted.findings",
+                Metric::value(0.0, Unit::count("findings")),
+            )
+            .insert(
+                "harden.findings.high",
+                Metric::value(13.0, Unit::count("findings")),
+            );
+        // Not "harden-auth-alg-none-accepted-...": the record is about every check.
+        assert_eq!(suggested_file_name(&harden), format!("harden-{sha8}.json"));
+        harden.metrics.clear();
+        assert_eq!(suggested_file_name(&harden), format!("harden-{sha8}.json"));
     }
 
     #[test]
