@@ -161,6 +161,50 @@ fn jmeter_csv_and_xml_agree_with_an_independent_reading() {
 }
 
 #[test]
+fn real_jmeter_2_13_csv_and_xml_agree_with_an_independent_reading() {
+    // Written by JMeter 2.13 itself (jmeter/RealPlan.java, commands in the README): 4 threads x
+    // 15 loops over 5 samplers, and 3 requests to a port where nothing listens. The failure
+    // messages of `missing` span several lines (quoted in the CSV).
+    for (format, relative) in [
+        ("jmeter-csv", "loadlog/jmeter/jmeter-2.13-csv.jtl"),
+        ("jmeter-xml", "loadlog/jmeter/jmeter-2.13-xml.jtl"),
+    ] {
+        let evidence = agrees(Kind::Jmeter, format, relative, "jmeter");
+        // Every sample the plan made, once: the redirects JMeter followed are sub-samples in
+        // the XML and are not counted again.
+        assert_eq!(ratio(&evidence, "load.default.errors").1, 303, "{relative}");
+        // The refused connections have no HTTP answer and so no latency.
+        assert_eq!(
+            crate::value(&evidence, "load.default.requests") as u64,
+            300,
+            "{relative}"
+        );
+        let names = entry_names(&evidence, "default");
+        for name in ["flaky, with a comma", "ok-asserted", "refused", "moved"] {
+            assert!(names.iter().any(|n| n == name), "{relative}: {names:?}");
+        }
+        // JMeter's own verdict is kept: a 200 whose assertion failed is an error, and so is a
+        // 404 whose multi-line failure message must not split the record.
+        for name in ["ok-asserted", "missing"] {
+            let entry = names.iter().position(|n| n == name).unwrap() + 1;
+            assert_eq!(
+                ratio(&evidence, &format!("load.default.url.{entry}.errors")),
+                (60, 60),
+                "{relative} {name}"
+            );
+        }
+        // Recognised from the content too.
+        let auto = collect(Kind::Auto, relative);
+        assert_eq!(auto.tool.name, "jmeter", "{relative}");
+        assert_eq!(
+            ratio(&auto, "load.default.errors"),
+            ratio(&evidence, "load.default.errors"),
+            "{relative}"
+        );
+    }
+}
+
+#[test]
 fn hey_agrees_with_an_independent_reading() {
     let evidence = agrees(Kind::Hey, "hey", "loadlog/hey/hey-0.1.4.csv", "hey");
     // hey's offsets are relative: a throughput, but no interval on the clock.
