@@ -179,7 +179,12 @@ mod tests {
     #[test]
     fn a_severity_gate_lists_that_severity_of_every_counted_check() {
         let mut listed = Listed::default();
-        collect("harden", "harden.findings.high", &harden_details(), &mut listed);
+        collect(
+            "harden",
+            "harden.findings.high",
+            &harden_details(),
+            &mut listed,
+        );
         let messages: Vec<&str> = listed.findings.iter().map(|f| f.message.as_str()).collect();
         // The disabled check's high finding is not counted by harden, so not listed.
         assert_eq!(messages, ["traceback in a 500", "second"]);
@@ -192,7 +197,12 @@ mod tests {
     #[test]
     fn a_check_gate_lists_that_check_only() {
         let mut listed = Listed::default();
-        collect("harden", "harden.hsts.findings", &harden_details(), &mut listed);
+        collect(
+            "harden",
+            "harden.hsts.findings",
+            &harden_details(),
+            &mut listed,
+        );
         assert_eq!(listed.findings.len(), 1);
         assert_eq!(listed.findings[0].check, "hsts");
         assert_eq!(listed.findings[0].asvs, "3.4.1");
@@ -221,7 +231,12 @@ mod tests {
 
     #[test]
     fn malformed_details_list_nothing_and_never_panic() {
-        for details in [json!(null), json!({"checks": 3}), json!({"problems": "x"}), json!([])] {
+        for details in [
+            json!(null),
+            json!({"checks": 3}),
+            json!({"problems": "x"}),
+            json!([]),
+        ] {
             let mut listed = Listed::default();
             collect("harden", "harden.findings.high", &details, &mut listed);
             collect("observe", "observe.metrics.problems", &details, &mut listed);
