@@ -187,9 +187,12 @@ fn sniff_lines(text: &[u8]) -> Detected {
 
 /// The line formats of load tools' raw results, from their first line.
 fn sniff_load_lines(text: &[u8], first_line: &[u8]) -> Option<Detected> {
+    if crate::loadlog::gatling::binary::looks_binary(text) {
+        return Some(Detected::Known(Kind::Gatling));
+    }
     if text.first().is_some_and(|&b| b < 0x09) {
         return Some(Detected::Other(
-            "a binary file (a Gatling 3.10+ simulation.log is binary; gonogo reads the text log of Gatling 2.x to 3.9)",
+            "a binary file of an unknown kind (not a Gatling 3.13+ binary simulation.log, which starts with its run record and Gatling's version)",
         ));
     }
     let starts = |prefix: &[u8]| first_line.starts_with(prefix);
