@@ -8,6 +8,9 @@
 //!   Cobertura (whose children are `sources`/`packages`).
 //! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
 //! - CSV: a header line naming `workflow` and `conclusion`: the generic CI run history.
+//! - Load tools' raw results by their first line (k6 CSV, JTL, hey, Locust, Gatling's text
+//!   `RUN`...), and Gatling 3.13+'s binary `simulation.log` by its run record (byte 0, then
+//!   Gatling's version as a short Latin-1 string).
 //! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
 //!   `$schema` mentioning sarif; npm audit v7 `"auditReportVersion"`, v6 `"advisories"`;
 //!   cargo-audit `"vulnerabilities"` with `"dependency-count"`/`"advisory-count"`; pip-audit `"dependencies"`
