@@ -429,3 +429,47 @@ fn distinct_names_are_capped() {
         "{error}"
     );
 }
+
+#[test]
+fn any_byte_changed_is_read_or_refused_never_a_panic() {
+    let mut log = Log::new("3.15.1", "a.Sim", &["s"]);
+    log.user(0, true, 0);
+    log.request(&["g"], "home", 1, 5, true, "");
+    log.request(&["g"], "home", 2, 9, false, "KO: 500");
+    log.request(&[], "é 名", 3, 4, false, "KO: 500");
+    log.group(&["g"], 1, 9, false);
+    log.error("KO: 500", 9);
+    log.user(0, false, 10);
+    let whole = log.out;
+    let mut refused = 0;
+    for at in 0..whole.len() {
+        for value in [0x00, 0x01, 0x05, 0x7F, 0x80, 0xFF] {
+            if whole[at] == value {
+                continue;
+            }
+            let mut changed = whole.clone();
+            changed[at] = value;
+            match parse_reader(Kind::Gatling, &changed[..]) {
+                Ok(parsed) => assert!(!parsed.metrics.is_empty()),
+                Err(ParseError::Malformed {
+                    at: Position::Offset(offset),
+                    message,
+                }) => {
+                    refused += 1;
+                    assert!(offset < whole.len() as u64, "{at}={value}: {message}");
+                    assert!(message.contains(&format!("at byte {offset}")), "{message}");
+                }
+                // A first byte other than 0 is no binary log: the text reader says why.
+                Err(ParseError::Malformed { .. }) if at == 0 => refused += 1,
+                Err(ParseError::WrongKind { .. } | ParseError::NoEvidence(_)) => refused += 1,
+                Err(other) => panic!("{at}={value}: {other:?}"),
+            }
+        }
+    }
+    // Most changes break the structure, and are said to.
+    assert!(
+        refused > whole.len() * 2,
+        "{refused} of {} refused",
+        whole.len() * 6
+    );
+}
