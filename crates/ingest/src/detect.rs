@@ -8,6 +8,9 @@
 //!   Cobertura (whose children are `sources`/`packages`).
 //! - LCOV: a first record line such as `TN:`, `SF:`, `VER:` or `DA:`.
 //! - CSV: a header line naming `workflow` and `conclusion`: the generic CI run history.
+//! - Load tools' raw results by their first line (k6 CSV, JTL, hey, Locust, Gatling's text
+//!   `RUN`...), and Gatling 3.13+'s binary `simulation.log` by its run record (byte 0, then
+//!   Gatling's version as a short Latin-1 string).
 //! - JSON: characteristic keys. SARIF has `"runs"` with a `"version"` of `2.1.0` or a
 //!   `$schema` mentioning sarif; npm audit v7 `"auditReportVersion"`, v6 `"advisories"`;
 //!   cargo-audit `"vulnerabilities"` with `"dependency-count"`/`"advisory-count"`; pip-audit `"dependencies"`
@@ -187,9 +190,12 @@ fn sniff_lines(text: &[u8]) -> Detected {
 
 /// The line formats of load tools' raw results, from their first line.
 fn sniff_load_lines(text: &[u8], first_line: &[u8]) -> Option<Detected> {
+    if crate::loadlog::gatling::binary::looks_binary(text) {
+        return Some(Detected::Known(Kind::Gatling));
+    }
     if text.first().is_some_and(|&b| b < 0x09) {
         return Some(Detected::Other(
-            "a binary file (a Gatling 3.10+ simulation.log is binary; gonogo reads the text log of Gatling 2.x to 3.9)",
+            "a binary file of an unknown kind (not a Gatling 3.13+ binary simulation.log, which starts with its run record and Gatling's version)",
         ));
     }
     let starts = |prefix: &[u8]| first_line.starts_with(prefix);

@@ -91,7 +91,7 @@ pub enum Kind {
     Hey,
     /// Vegeta results, `vegeta encode --to json` or `--to csv`.
     Vegeta,
-    /// Gatling's text `simulation.log` (Gatling 2.x to 3.9).
+    /// Gatling's `simulation.log`: text (Gatling 2.x to 3.12) or binary (3.13 and later).
     Gatling,
     /// Locust's `--csv` stats or stats-history file (counts exact, latency only estimates).
     Locust,

@@ -1,7 +1,8 @@
-//! Gatling's text `simulation.log` (Gatling 2.x to 3.9; 3.10 and later write a binary log,
-//! which is refused by name).
+//! Gatling's `simulation.log`: the text log of Gatling 2.x to 3.12 (here) and the binary log of
+//! Gatling 3.13 and later ([`binary`]), told apart by their first byte (the binary log starts
+//! with its run record's 0; the text log with `RUN`).
 //!
-//! Tab-separated records; gonogo reads `RUN` (the simulation's name and Gatling's version) and
+//! Text: tab-separated records; gonogo reads `RUN` (the simulation's name and Gatling's version) and
 //! `REQUEST` records, whose last fields are always `start` and `end` (ms since the epoch),
 //! `OK`/`KO` (Gatling's verdict: its checks) and a message, preceded by the request name (and,
 //! depending on the version, the scenario, the user id and the groups). Latency is `end -
@@ -14,13 +15,19 @@ use super::{Aggregator, Lines, parse_i64, segment, short};
 use crate::Parsed;
 use crate::error::ParseError;
 
-/// Reads a text `simulation.log`.
+pub mod binary;
+
+/// Reads a `simulation.log`, text or binary.
 pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
     let mut input = input;
-    if input.fill_buf()?.first().is_some_and(|b| *b < 0x09) {
+    let first = input.fill_buf()?.first().copied();
+    if first == Some(0) {
+        return binary::parse(input);
+    }
+    if first.is_some_and(|b| b < 0x09) {
         return Err(ParseError::WrongKind {
-            expected: "a text Gatling simulation.log",
-            found: "a binary file (Gatling 3.10 and later write a binary simulation.log; gonogo reads the text log of Gatling 2.x to 3.9)".into(),
+            expected: "a Gatling simulation.log",
+            found: "a binary file that is not a Gatling simulation.log (Gatling 3.13 and later write a binary log starting with its run record, byte 0)".into(),
         });
     }
     let mut aggregator = Aggregator::new("gatling", "simulation.log");

@@ -7,7 +7,7 @@
 //! | JMeter | JTL CSV with its header, JTL XML ([`jmeter`]) | `elapsed` / `t` (ms) | `success` / `s` |
 //! | hey | `hey -o csv` ([`hey`]) | `response-time` (s) | status >= 400 (hey writes only answered requests) |
 //! | Vegeta | `vegeta encode --to json` / `--to csv` ([`vegeta`]) | `latency` (ns) | status outside 200..=399 or a non-empty `error`, as `vegeta report` counts success |
-//! | Gatling | text `simulation.log` 2.x–3.9 ([`gatling`]) | end − start (ms) | `KO` |
+//! | Gatling | `simulation.log`: text (2.x–3.12) and binary (3.13+) ([`gatling`]) | end − start (ms) | `KO` |
 //! | Locust | `--csv` `_stats.csv` / `_stats_history.csv` ([`locust`]) | none: percentiles only, as estimates | `Failure Count` |
 //!
 //! Every reader but Locust's produces, per scenario `S` of the producer, the metrics of

@@ -8,6 +8,7 @@ mod cli;
 mod coverage;
 mod encodings;
 mod errors;
+mod gatling_binary;
 mod junit;
 mod k6;
 mod loadlog;

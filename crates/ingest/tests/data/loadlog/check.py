@@ -140,6 +140,78 @@ def gatling(path, out):
             out[scenario]["latencies"].append((end - start) * 1000)
 
 
+def gatling_binary(path, out):
+    """Gatling 3.13+'s binary simulation.log (gatling-charts' LogFileReader.scala): big-endian,
+    records 0 run, 1 request, 2 user, 3 group, 4 error; cached strings (index > 0 new, < 0 hit)."""
+    import struct
+    data = open(path, "rb").read()
+    pos = 0
+
+    def take(fmt):
+        nonlocal pos
+        values = struct.unpack_from(fmt, data, pos)
+        pos += struct.calcsize(fmt)
+        return values[0]
+
+    def string():
+        nonlocal pos
+        n = take(">i")
+        if n == 0:
+            return ""
+        raw, coder = data[pos:pos + n], data[pos + n]
+        pos += n + 1
+        text = raw.decode("latin-1" if coder == 0 else "utf-16-le")
+        return text.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+
+    cache = {}
+
+    def cached():
+        index = take(">i")
+        if index < 0:
+            return cache[-index]
+        cache[index] = string()
+        return cache[index]
+
+    assert data[0] == 0
+    pos = 1
+    string()  # version
+    simulation = string()
+    run_start = take(">q")
+    string()  # description
+    for _ in range(take(">i")):
+        string()
+    for _ in range(take(">i")):
+        length = take(">i")
+        pos += length
+    # The scenario: Gatling's default simulation id, the class's simple name, lowercased.
+    simple = simulation.split(".")[-1].split("$")[-1].lower()
+    scenario = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in simple)
+    while pos < len(data):
+        header = data[pos]
+        pos += 1
+        if header == 1:
+            groups = [cached() for _ in range(take(">i"))]
+            name = cached()
+            start, end = take(">i") + run_start, take(">i") + run_start
+            ok = data[pos] == 1
+            pos += 1
+            cached()  # message
+            full = " / ".join(groups + [name])
+            judge(out[scenario], full, not ok, None)
+            out[scenario]["latencies"].append((end - start) * 1000)
+        elif header == 2:
+            pos += 4 + 1 + 4
+        elif header == 3:
+            for _ in range(take(">i")):
+                cached()
+            pos += 4 + 4 + 4 + 1
+        elif header == 4:
+            cached()
+            pos += 4
+        else:
+            raise ValueError(f"record type {header} at byte {pos - 1}")
+
+
 def locust(path, out):
     for row in csv.DictReader(open(path, newline="", encoding="utf-8")):
         if row["Name"] == "Aggregated":
@@ -161,6 +233,7 @@ def main():
         "vegeta-json": lambda p, o: vegeta(p, o, "json"),
         "vegeta-csv": lambda p, o: vegeta(p, o, "csv"),
         "gatling": gatling,
+        "gatling-binary": gatling_binary,
         "locust": locust,
     }[fmt](path, out)
     result = {}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the fixtures of producers that cannot be installed here (k6, Vegeta, Gatling) and of
-JMeter, whose Debian package (2.13) cannot load a test plan on bookworm (see README.md), from
-each producer's documented format. Deterministic (seeded); run from this folder:
+"""Writes the fixtures of producers that cannot be installed here (k6, Vegeta, Gatling's text and
+binary logs) and of JMeter, whose Debian package (2.13) cannot load a test plan on bookworm (see
+README.md), from each producer's documented format (and the Gatling seeds of the fuzz target
+`loadlog`). Deterministic (seeded); run from this folder:
 
     python3 make_synthetic.py
 """
@@ -11,6 +12,7 @@ import csv
 import datetime as dt
 import json
 import random
+import struct
 
 rng = random.Random(19)
 T0 = dt.datetime(2026, 12, 6, 10, 0, 0, tzinfo=dt.timezone.utc)
@@ -122,7 +124,154 @@ def jmeter():
         xml_out.write("</testResults>\n")
 
 
+class GatlingBinary:
+    """Gatling 3.13+'s binary simulation.log, as `LogFileDataWriter.scala` (gatling-core, read at
+    gatling/gatling 8bb193bdf, v3.15.1-68) writes it: big-endian ints, Java strings as their
+    internal bytes and coder (0 Latin-1, 1 UTF-16 in the machine's order, little-endian on
+    x86-64), a string cache numbered from 1 (a hit is the negated index)."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.cache = {}
+
+    def byte(self, b):
+        self.out += struct.pack(">b", b)
+
+    def int(self, i):
+        self.out += struct.pack(">i", i)
+
+    def long(self, i):
+        self.out += struct.pack(">q", i)
+
+    def string(self, s):
+        if not s:
+            self.int(0)
+            return
+        if all(ord(c) <= 0xFF for c in s):
+            value, coder = s.encode("latin-1"), 0
+        else:
+            value, coder = s.encode("utf-16-le"), 1
+        self.int(len(value))
+        self.out += value
+        self.byte(coder)
+
+    def cached(self, s):
+        if s in self.cache:
+            self.int(-self.cache[s])
+        else:
+            index = len(self.cache) + 1
+            self.int(index)
+            self.string(s)
+            self.cache[s] = index
+
+    def run(self, version, simulation, start, description, scenarios, assertions):
+        self.byte(0)
+        self.string(version)
+        self.string(simulation)
+        self.long(start)
+        self.string(description)
+        self.int(len(scenarios))
+        for name in scenarios:
+            self.string(name)
+        self.int(len(assertions))
+        for blob in assertions:
+            self.int(len(blob))
+            self.out += blob
+
+    def request(self, groups, name, start, end, ok, message):
+        self.byte(1)
+        self.int(len(groups))
+        for group in groups:
+            self.cached(group)
+        self.cached(name)
+        self.int(start)
+        self.int(end)
+        self.byte(1 if ok else 0)
+        self.cached(message)
+
+    def user(self, scenario, start, time):
+        self.byte(2)
+        self.int(scenario)
+        self.byte(1 if start else 0)
+        self.int(time)
+
+    def group(self, groups, start, end, cumulated, ok):
+        self.byte(3)
+        self.int(len(groups))
+        for group in groups:
+            self.cached(group)
+        self.int(start)
+        self.int(end)
+        self.int(cumulated)
+        self.byte(1 if ok else 0)
+
+    def error(self, message, time):
+        self.byte(4)
+        self.cached(message)
+        self.int(time)
+
+
+def gatling_binary():
+    """150 requests over two scenarios, with nested groups, a Latin-1 and a UTF-16 name, cached
+    names and messages, user, group and error records and an (opaque) assertion."""
+    reqs = requests(150, "", 0)
+    t0 = int(T0.timestamp() * 1000)
+    log = GatlingBinary()
+    # The assertion is boopickle's bytes in Gatling; gonogo skips them by their length.
+    log.run("3.15.1", "computerdatabase.BasicSimulation", t0, "", ["Browse", "Buy"], [bytes(range(7))])
+    for scenario in (0, 1):
+        log.user(scenario, True, scenario)
+    names = {"items": ([], "items"), "flaky": (["shop", "café"], "flaky"), "missing": (["shop"], "支払い missing")}
+    for i, (_, url, start, duration, status) in enumerate(reqs):
+        s = int(start.timestamp() * 1000) - t0
+        e = s + max(0, int(round(duration)))
+        groups, name = names[url.rsplit("/", 1)[1]]
+        ok = status == 200
+        message = "" if ok else f"status.find.in(200,201,202,203,204,205,206,207,208,209,304), but actually found {status}"
+        log.request(groups, name, s, e, ok, message)
+        if groups and i % 10 == 2:
+            log.group(groups, s, e, e - s, ok)
+        if not ok and i % 25 == 2:
+            log.error(message, e)
+    for scenario in (0, 1):
+        log.user(scenario, False, 2100 + scenario)
+    with open("gatling/simulation-3.15-binary-synthetic.log", "wb") as out:
+        out.write(log.out)
+    return log
+
+
+def fuzz_seeds():
+    """Small seeds of the fuzz target `loadlog` (selector byte 5: Gatling) in fuzz/corpus/loadlog."""
+    import os
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../../fuzz/corpus/loadlog")
+    os.makedirs(folder, exist_ok=True)
+    t0 = int(T0.timestamp() * 1000)
+    small = GatlingBinary()
+    small.run("3.15.1", "a.Sim", t0, "", ["s"], [])
+    run_record = len(small.out)
+    small.user(0, True, 0)
+    small.request(["g"], "home", 1, 5, True, "")
+    small.request(["g"], "home", 2, 9, False, "KO: 500")
+    small.request([], "é 名", 3, 4, False, "KO: 500")
+    small.group(["g"], 1, 9, 11, False)
+    small.error("KO: 500", 9)
+    small.user(0, False, 10)
+    text = f"RUN\tcomputerdatabase.BasicSimulation\tbasicsimulation\t{t0}\t \t3.9.5\nREQUEST\tshop\titems\t{t0 + 2}\t{t0 + 4}\tOK\t \nREQUEST\t\tmissing\t{t0 + 3}\t{t0 + 9}\tKO\tfound 404\n"
+    seeds = {
+        "gatling-binary-small": bytes(small.out),
+        "gatling-binary-truncated": bytes(small.out[:-7]),
+        "gatling-binary-run-only": bytes(small.out[:run_record]),
+        "gatling-text-small": text.encode(),
+    }
+    for name, data in seeds.items():
+        with open(os.path.join(folder, name), "wb") as out:
+            out.write(b"\x05" + data)
+
+
 k6()
 vegeta()
 gatling()
 jmeter()
+# After the others, so that their random draws (and files) stay as they were.
+gatling_binary()
+fuzz_seeds()
