@@ -255,7 +255,9 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
     while records.next_record()? {
         let line = records.line;
         let fields = &records.fields;
-        if fields.len() < header.len().min(value_at + 1) || fields.len() <= value_at {
+        // Every column read by index must be there: the header may name them in any order.
+        let last_needed = metric_at.max(time_at).max(value_at);
+        if fields.len() < header.len().min(last_needed + 1) || fields.len() <= last_needed {
             return Err(records.error(format!(
                 "{} fields where the header has {}: the line is cut short or not k6's",
                 fields.len(),
@@ -378,6 +380,18 @@ mod tests {
         let error = parse_json(text.as_bytes()).unwrap_err();
         assert!(
             matches!(error, ParseError::Malformed { at: crate::error::Position::LineColumn { line: 2, .. }, ref message } if message.contains("truncated")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn a_csv_row_shorter_than_a_late_column_is_an_error_not_a_panic() {
+        // Found by the loadlog fuzz target: the header puts `timestamp` after
+        // `metric_value`, and a row ends between the two.
+        let text = "metric_value,metric_name,extra,timestamp\n1,http_req_duration\n";
+        let error = parse_csv(text.as_bytes()).unwrap_err();
+        assert!(
+            matches!(error, ParseError::Malformed { at: crate::error::Position::LineColumn { line: 2, .. }, ref message } if message.contains("cut short")),
             "{error:?}"
         );
     }
