@@ -9,13 +9,13 @@ use gonogo_core::eval::{self, Baseline};
 use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
-use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
+use gonogo_core::verdict::{BaselineRef, Context, Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::git::GitContext;
-use gonogo_report::EvidenceMap;
 use gonogo_report::cli::Format;
 use gonogo_report::i18n::Lang;
-use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
+use gonogo_report::json as verdict_json;
+use gonogo_report::{EvidenceMap, RenderContext};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
@@ -225,21 +225,24 @@ pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
     })))
 }
 
-/// The verdict.json document of a verdict.
-pub fn document(verdict: &Verdict, loaded: &LoadedPolicy) -> verdict_json::VerdictV1 {
-    verdict_json::to_document(
-        verdict,
-        PolicyRefV1 {
-            name: loaded.policy.name.clone(),
-            path: Some(loaded.path.clone()),
-            sha256: Some(loaded.sha256.clone()),
-        },
-    )
+/// Stamps a verdict with what the binary knows and the core does not: the policy file judged
+/// under (its path and SHA-256) and, when there is one, the git and CI context.
+pub fn stamp(
+    verdict: &mut Verdict,
+    loaded: &LoadedPolicy,
+    git: Option<&GitContext>,
+    ci: Option<&CiContext>,
+) {
+    verdict.policy_path = Some(loaded.path.clone());
+    verdict.policy_sha256 = Some(loaded.sha256.clone());
+    if git.is_some() || ci.is_some() {
+        verdict.context = Some(context_of(git, ci));
+    }
 }
 
 /// What the verdict judged: the commit and the CI run.
-pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> ContextV1 {
-    ContextV1 {
+pub fn context_of(git: Option<&GitContext>, ci: Option<&CiContext>) -> Context {
+    Context {
         commit: git.map(|g| g.commit.clone()),
         branch: git.and_then(|g| g.branch.clone()),
         tags: git.map(|g| g.tags.clone()).unwrap_or_default(),
@@ -258,25 +261,42 @@ pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> Con
 /// Writes every report of a verdict into `out` (report.md, report.html, verdict.json,
 /// junit.xml) and, in GitHub Actions, the step summary and annotations. Returns the HTML path.
 pub fn write_reports(
-    document: &verdict_json::VerdictV1,
+    verdict: &Verdict,
+    shown: &Shown<'_>,
     records: &[Evidence],
     out: &Path,
     lang: Lang,
 ) -> Result<PathBuf, Failure> {
     let evidence = evidence_map(records);
+    let cx = shown.context(&evidence, lang);
     // A report that cannot be written exits 4 (exit.rs), not 2.
-    let rendered = gonogo_report::cli::render_all(document, &evidence, out, lang)
+    let rendered = gonogo_report::cli::render_all(verdict, &cx, out)
         .map_err(|e| Failure::from(anyhow::Error::new(e)))?;
-    let markdown = gonogo_report::cli::render(document, &evidence, Format::Md, lang);
+    let markdown = gonogo_report::cli::render(verdict, &cx, Format::Md);
     gonogo_report::cli::github_actions(
-        document,
-        &evidence,
-        lang,
+        verdict,
+        &cx,
         &markdown,
         |name| std::env::var_os(name),
         &mut std::io::stderr().lock(),
     )?;
     Ok(rendered.html)
+}
+
+/// What the reports show beside the verdict: the history's trends and a `--compare` result.
+#[derive(Debug, Default)]
+pub struct Shown<'a> {
+    pub trends: Vec<verdict_json::TrendV1>,
+    pub comparison: Option<&'a verdict_json::ComparisonV1>,
+}
+
+impl Shown<'_> {
+    pub fn context<'c>(&'c self, evidence: &'c EvidenceMap, lang: Lang) -> RenderContext<'c> {
+        RenderContext::new(lang)
+            .with_evidence(evidence)
+            .with_trends(&self.trends)
+            .with_comparison(self.comparison)
+    }
 }
 
 /// The records by SHA-256, as the renderers look them up.
@@ -346,7 +366,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         &args.policy,
         &loaded,
     )?;
-    let verdict = crate::pipeline::judge(
+    let mut verdict = crate::pipeline::judge(
         &loaded,
         &records,
         &crate::pipeline::Judge {
@@ -356,19 +376,18 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             color,
         },
     )?;
-    let mut document = document(&verdict, &loaded);
     let ci = CiContext::from_env(|name| std::env::var(name).ok());
-    if git.is_some() || ci.is_some() {
-        document.context = Some(context_document(git.as_ref(), ci.as_ref()));
-    }
+    stamp(&mut verdict, &loaded, git.as_ref(), ci.as_ref());
     // `--compare`: the flips go into the verdict and its reports, and are printed below.
     let compared = match &args.compare {
         Some(value) => Some(compared_verdict(value, &args, &loaded)?),
         None => None,
     };
-    if let Some((before, label)) = &compared {
-        document.comparison = Some(verdict_json::ComparisonV1::new(before, &verdict, label));
-    }
+    let comparison = compared
+        .as_ref()
+        .map(|(before, label)| verdict_json::ComparisonV1::new(before, &verdict, label));
+    let mut document = verdict_json::VerdictV1::from(&verdict);
+    document.comparison = comparison.clone();
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
@@ -380,9 +399,11 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let shown =
-                crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
-            write_reports(&shown, &records, folder, args.lang)?;
+            let shown = Shown {
+                trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
+                comparison: comparison.as_ref(),
+            };
+            write_reports(&verdict, &shown, &records, folder, args.lang)?;
         } else {
             fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
         }
@@ -397,13 +418,22 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         None => write!(
             stdout,
             "{}",
-            gonogo_report::terminal::render(&verdict, color)
+            gonogo_report::terminal::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_color(color)
+            )
         ),
         Some(Format::Json) => writeln!(stdout, "{json}"),
         Some(format) => write!(
             stdout,
             "{}",
-            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+            gonogo_report::cli::render(
+                &verdict,
+                &RenderContext::new(args.lang)
+                    .with_evidence(&evidence_map(&records))
+                    .with_comparison(comparison.as_ref()),
+                format
+            )
         ),
     };
     ignore_broken_pipe(printed)?;
@@ -497,7 +527,9 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
             color,
         },
     )?;
-    let document = document(&verdict, &loaded);
+    let mut verdict = verdict;
+    stamp(&mut verdict, &loaded, None, None);
+    let document = verdict_json::VerdictV1::from(&verdict);
     let format = if args.json {
         Some(Format::Json)
     } else {
@@ -508,7 +540,10 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
         None => write!(
             stdout,
             "{}",
-            gonogo_report::terminal::render(&verdict, color)
+            gonogo_report::terminal::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_color(color)
+            )
         ),
         Some(Format::Json) => writeln!(
             stdout,
@@ -518,7 +553,11 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
         Some(format) => write!(
             stdout,
             "{}",
-            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+            gonogo_report::cli::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_evidence(&evidence_map(&records)),
+                format
+            )
         ),
     };
     ignore_broken_pipe(printed)?;

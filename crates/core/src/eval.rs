@@ -262,6 +262,11 @@ pub fn evaluate_for(
         unearned,
         evidence,
         baseline: baseline.and_then(|b| b.reference.clone()),
+        policy_path: None,
+        policy_sha256: None,
+        context: None,
+        target: policy.target.clone(),
+        duration: None,
     }
 }
 
@@ -728,7 +733,7 @@ fn judge(gate: &Gate, records: &[Evidence], carrying: &[usize], judging: &Judgin
         name: gate.name.clone(),
         area: gate.area.clone(),
         metric: gate.metric.clone(),
-        expect: gate.expect.to_string(),
+        expect: gate.expect.clone(),
         severity: gate.severity,
         description: gate.description.clone(),
         status: GateStatus::Missing,
@@ -736,7 +741,9 @@ fn judge(gate: &Gate, records: &[Evidence], carrying: &[usize], judging: &Judgin
         why: String::new(),
         measured: None,
         threshold: None,
-        threshold_display: gate.expect.threshold.to_string(),
+        // Until a measurement gives it in the metric's unit: the operator and the threshold as
+        // written (`< 50ms`), never a bare number (issue 17).
+        threshold_display: format!("{} {}", gate.expect.op, gate.expect.threshold),
         confidence: gate.confidence,
         rules: Vec::new(),
         settle: None,

@@ -22,6 +22,7 @@ use base64::Engine as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::units::Dimension;
 
+use crate::RenderContext;
 use crate::charts::{self, Marker, Outage, SeriesPoint};
 use crate::common::{
     EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
@@ -30,6 +31,7 @@ use crate::common::{
 };
 use crate::i18n::{Lang, Msg};
 use crate::json::{EvidenceV1, GateV1, VerdictV1};
+use gonogo_core::verdict::Verdict;
 
 /// Evidence records that get charts; the rest are listed without.
 pub const MAX_CHARTED: usize = 40;
@@ -75,7 +77,8 @@ pub fn content_security_policy() -> String {
 }
 
 /// The HTML report of a verdict; `evidence` holds the records the charts are drawn from.
-pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
+    let (doc, evidence, lang) = (&crate::json::document(verdict, cx), cx.evidence, cx.lang);
     let mut out = String::with_capacity(64 * 1024);
     let go = doc.verdict == "GO";
     let decision = lang.text(if go {
@@ -176,6 +179,9 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
     if let Some(name) = &doc.policy.name {
         items.push((lang.text(Msg::LabelPolicy), name.clone()));
     }
+    if let Some(target) = &doc.target {
+        items.push((lang.text(Msg::LabelTarget), target.clone()));
+    }
     if let Some(env) = &doc.env {
         items.push((lang.text(Msg::LabelEnvironment), env.clone()));
     }
@@ -183,6 +189,12 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
         lang.text(Msg::LabelEvaluatedAt),
         crate::common::shown_time(&doc.evaluated_at),
     ));
+    if let Some(seconds) = doc.duration_seconds.filter(|s| s.is_finite() && *s >= 0.0) {
+        items.push((
+            lang.text(Msg::LabelDuration),
+            gonogo_core::units::format_base(seconds, Dimension::Time),
+        ));
+    }
     if let Some(judged) = &doc.context {
         if let Some(line) = crate::common::commit_line(judged) {
             items.push((lang.text(Msg::LabelCommit), line));
@@ -693,12 +705,21 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                 &title,
                 lang.text(Msg::AxisSeconds),
                 lang.text(Msg::AxisRequestsPerSecond),
-                (
-                    lang.text(Msg::LegendCompleted),
-                    lang.text(Msg::LegendErrors),
-                ),
+                lang.text(Msg::LegendCompleted),
             );
             figure(out, &title, &svg);
+            // Errors on an axis of their own (issue 17: a 2 % error rate on the requests axis
+            // is a flat line).
+            let title = lang.format(Msg::ChartErrorShare, &[("metric", &name)]);
+            if let Some(svg) = charts::error_share_series(
+                &points,
+                &title,
+                lang.text(Msg::AxisSeconds),
+                lang.text(Msg::AxisErrorShare),
+                lang.text(Msg::LegendErrors),
+            ) {
+                figure(out, &title, &svg);
+            }
         }
     }
     if let Some(outages) = record.details.get("outages").and_then(|s| s.as_array()) {
@@ -840,10 +861,13 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
             ("count", &intervals.len().to_string()),
             (
                 "downtime",
+                // A duration: never below zero, and never `-0.0` (issue 17).
                 &format!(
                     "{:.1}",
-                    number(details, "downtime_s")
-                        .unwrap_or_else(|| intervals.iter().map(|o| o.end - o.start).sum())
+                    non_negative(
+                        number(details, "downtime_s")
+                            .unwrap_or_else(|| intervals.iter().map(|o| o.end - o.start).sum())
+                    )
                 ),
             ),
             ("window", &format!("{window:.1}")),
@@ -892,6 +916,11 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
         out.push_str("</table>");
     }
     out.push_str("</figure>");
+}
+
+/// A duration as shown: a negative or NaN figure (float noise, `-0.0`) is zero.
+fn non_negative(seconds: f64) -> f64 {
+    if seconds > 0.0 { seconds } else { 0.0 }
 }
 
 fn gates_section(
@@ -946,7 +975,14 @@ fn gates_section(
                 sw = esc(&status_word(lang, &gate.status)),
                 name = esc(&gate.name),
                 expect = esc(&gate.expect),
-                measured = esc(&measured_display(lang, gate)),
+                // Labelled, so `value == 0` is not followed by a bare `0` (issue 17).
+                measured = esc(&lang.format(
+                    Msg::LabelValue,
+                    &[
+                        ("label", lang.text(Msg::ColumnMeasured)),
+                        ("value", &measured_display(lang, gate)),
+                    ]
+                )),
                 severity = if gate.severity == "warn" {
                     format!(" · {}", esc(&severity_word(lang, "warn")))
                 } else {

@@ -28,15 +28,18 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::RenderContext;
 use crate::common::{
     citation, cited, measured_display, reason_sentence, status_word, threshold_display,
     waiver_sentence,
 };
 use crate::i18n::{Lang, Msg};
 use crate::json::{GateV1, VerdictV1};
+use gonogo_core::verdict::Verdict;
 
 /// The JUnit XML of a verdict.
-pub fn render(doc: &VerdictV1, lang: Lang) -> String {
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
+    let (doc, lang) = (&crate::json::document(verdict, cx), cx.lang);
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     write(&mut writer, doc, lang).expect("writing into a Vec cannot fail");
     let mut text = String::from_utf8(writer.into_inner()).expect("the writer writes UTF-8");

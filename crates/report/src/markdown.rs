@@ -31,6 +31,7 @@ use std::fmt::Write as _;
 
 use gonogo_core::text::inert;
 
+use crate::RenderContext;
 use crate::common::{
     EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
     gate_index, interval_display, measured_display, n_display, percent, reason_sentence,
@@ -38,19 +39,20 @@ use crate::common::{
 };
 use crate::i18n::{Lang, Msg};
 use crate::json::{GateV1, VerdictV1};
+use gonogo_core::verdict::Verdict;
 
 /// Gate rows listed in the per-area tables at most; the rest are counted (they are in the
 /// HTML report and verdict.json). Blockers and warnings are always listed in full.
 pub const MAX_GATE_ROWS: usize = 250;
 
-/// The Markdown report of a verdict.
-pub fn render(doc: &VerdictV1, lang: Lang) -> String {
-    render_with_evidence(doc, &EvidenceMap::new(), lang)
+/// The Markdown report of a verdict, with the failing tests and findings (file and line) the
+/// blockers' and warnings' cited evidence lists (from the context's evidence), at most
+/// [`MAX_LOCATIONS_PER_GATE`] per gate.
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
+    render_document(&crate::json::document(verdict, cx), cx.evidence, cx.lang)
 }
 
-/// [`render`], with the failing tests and findings (file and line) the blockers' and warnings'
-/// cited evidence lists, at most [`MAX_LOCATIONS_PER_GATE`] per gate.
-pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+fn render_document(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
     let mut out = String::new();
     let go = doc.verdict == "GO";
     let headline = if go {
@@ -530,7 +532,9 @@ const MAX_LOCATIONS_PER_GATE: usize = 10;
 
 /// The annotations for blockers (`error`) and warnings (`warning`): one per failing test or
 /// finding with a file (and line) in the cited evidence's details, else one per gate.
-pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<Annotation> {
+pub fn annotations(verdict: &Verdict, cx: &RenderContext<'_>) -> Vec<Annotation> {
+    let doc = &crate::json::document(verdict, cx);
+    let (evidence, lang) = (cx.evidence, cx.lang);
     let index = gate_index(doc);
     let mut out = Vec::new();
     for (level, names) in [("error", &doc.blockers), ("warning", &doc.warnings)] {
