@@ -33,6 +33,19 @@ fn markdown_snapshot() {
     );
 }
 
+/// The HTML page of the fixture, without the evidence records (so without charts: the charts
+/// have their own tests), as a reviewer reads it: banner, areas, ranked blockers, every gate
+/// and the evidence list, in both languages.
+#[test]
+fn html_snapshot() {
+    let (doc, _) = common::fixture();
+    insta::assert_snapshot!("html_en", common::html(&doc, &EvidenceMap::new(), Lang::En));
+    insta::assert_snapshot!(
+        "html_zh_cn",
+        common::html(&doc, &EvidenceMap::new(), Lang::ZhCn)
+    );
+}
+
 #[test]
 fn junit_snapshot() {
     let (doc, _) = common::fixture();
