@@ -117,7 +117,11 @@ fn zero_of_twenty_is_inconclusive_and_zero_of_five_thousand_passes() {
     // The Clopper–Pearson upper end at k = 0 drops below 0.5 % at n = 736; the search for
     // "about N more" stops within 1 % of it (it doubles from 20 to 1280, then bisects).
     assert_eq!(
-        verdict.gates[0].settle.as_ref().map(|s| s.to_string()).as_deref(),
+        verdict.gates[0]
+            .settle
+            .as_ref()
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("needs about 720 more trials (n ≈ 740) if the rate holds")
     );
 

@@ -307,7 +307,7 @@ pub fn rules(gate: &crate::json::GateV1, lang: crate::i18n::Lang) -> Vec<String>
 
 /// The catalogue message of a rule kind; `None` for `text` (kept as written) and kinds this
 /// version does not know.
-fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
+pub(crate) fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
     use crate::i18n::Msg;
     Some(match kind {
         "excluded_stale" => Msg::RuleExcludedStale,

@@ -32,6 +32,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod terminal;
+mod words;
 
 pub use common::EvidenceMap;
 
