@@ -218,11 +218,14 @@ pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let (document, sha256) = read_verdict(path)?;
-    Ok(Some(document.to_baseline(BaselineRef {
-        source: path.display().to_string(),
-        sha256,
-    })))
+    let (verdict, sha256) = read_verdict(path)?;
+    Ok(Some(Baseline::of(
+        &verdict,
+        Some(BaselineRef {
+            source: path.display().to_string(),
+            sha256,
+        }),
+    )))
 }
 
 /// Stamps a verdict with what the binary knows and the core does not: the policy file judged
@@ -307,12 +310,13 @@ fn evidence_map(records: &[Evidence]) -> EvidenceMap {
         .collect()
 }
 
-fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
+/// A saved verdict.json, read back as the typed verdict, with the SHA-256 of its text.
+fn read_verdict(path: &Path) -> Result<(Verdict, String), Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
-    let document = verdict_json::parse_document(&text)
+    let (verdict, _) = verdict_json::parse_verdict(&text)
         .map_err(|e| Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display())))?;
-    Ok((document, sha256_hex(text.as_bytes())))
+    Ok((verdict, sha256_hex(text.as_bytes())))
 }
 
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
@@ -468,11 +472,11 @@ fn compared_verdict(
     value: &Path,
     args: &GateArgs,
     loaded: &LoadedPolicy,
-) -> Result<(verdict_json::VerdictV1, String), Failure> {
+) -> Result<(Verdict, String), Failure> {
     let text = value.to_string_lossy();
     if value.is_file() || text.contains('/') || text.ends_with(".json") {
-        let (document, _) = read_verdict(value)?;
-        return Ok((document, value.display().to_string()));
+        let (before, _) = read_verdict(value)?;
+        return Ok((before, value.display().to_string()));
     }
     let (run, _) = crate::history::stored_run(
         &text,
@@ -481,9 +485,9 @@ fn compared_verdict(
         &loaded.text,
         loaded.policy.env.as_deref(),
     )?;
-    let document = verdict_json::parse_document(&run.verdict)
+    let (before, _) = verdict_json::parse_verdict(&run.verdict)
         .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?;
-    Ok((document, format!("run {} ({})", run.id, run.meta.decision)))
+    Ok((before, format!("run {} ({})", run.id, run.meta.decision)))
 }
 
 /// `gate --run RUN`: a stored run's evidence judged again under this policy, as of the run's
@@ -565,8 +569,9 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let (before, label) = match &args.compare {
         Some(value) => compared_verdict(value, &args, &loaded)?,
         None => (
-            verdict_json::parse_document(&run.verdict)
-                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?,
+            verdict_json::parse_verdict(&run.verdict)
+                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?
+                .0,
             format!("run {} as recorded ({})", run.id, run.meta.decision),
         ),
     };
@@ -577,7 +582,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     })
 }
 
-fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, label: &str, json: bool) {
+fn print_flips(before: &Verdict, after: &Verdict, label: &str, json: bool) {
     let changes = eval::flips(&before.statuses(), after);
     // With --json, stdout carries only the verdict; the comparison goes to stderr.
     let mut text = String::new();
@@ -592,7 +597,7 @@ fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, label: &str, j
             changes.len(),
             if changes.len() == 1 { "" } else { "s" },
             gonogo_core::text::Inert(label),
-            before.verdict,
+            before.decision,
             after.decision
         ));
         for change in &changes {

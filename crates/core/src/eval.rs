@@ -62,6 +62,34 @@ pub struct Baseline {
     pub gates: BTreeMap<String, BaselineGate>,
 }
 
+impl Baseline {
+    /// A verdict's measurements, as the baseline of a later evaluation (`reference` names the
+    /// verdict it came from).
+    pub fn of(verdict: &Verdict, reference: Option<BaselineRef>) -> Baseline {
+        Baseline {
+            reference,
+            gates: verdict
+                .gates
+                .iter()
+                .map(|g| {
+                    let measured = g.measured.as_ref();
+                    (
+                        g.name.clone(),
+                        BaselineGate {
+                            metric: g.metric.clone(),
+                            aggregate: g.expect.aggregate.to_string(),
+                            point: measured.map(|m| m.point),
+                            n: measured.and_then(|m| m.n),
+                            k: measured.and_then(|m| m.k),
+                            interval: measured.and_then(|m| m.pair),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BaselineGate {
     pub metric: String,

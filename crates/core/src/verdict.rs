@@ -233,6 +233,14 @@ impl Verdict {
     pub fn count(&self, status: GateStatus) -> usize {
         self.gates.iter().filter(|g| g.status == status).count()
     }
+
+    /// Gate names with their statuses (what `eval::flips` compares).
+    pub fn statuses(&self) -> Vec<(String, GateStatus)> {
+        self.gates
+            .iter()
+            .map(|g| (g.name.clone(), g.status))
+            .collect()
+    }
 }
 
 /// GO has to be earned: why it was not, when no blocker stopped it.

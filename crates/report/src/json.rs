@@ -46,7 +46,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use gonogo_core::eval::{Baseline, BaselineGate};
 use gonogo_core::evidence::Source;
 use gonogo_core::expect::Expectation;
 use gonogo_core::policy::Severity;
@@ -130,10 +129,10 @@ pub struct FlipV1 {
 
 impl ComparisonV1 {
     /// The flips of `after` against `before` (gonogo_core::eval::flips).
-    pub fn new(before: &VerdictV1, after: &Verdict, with: impl Into<String>) -> ComparisonV1 {
+    pub fn new(before: &Verdict, after: &Verdict, with: impl Into<String>) -> ComparisonV1 {
         ComparisonV1 {
             with: with.into(),
-            before: before.verdict.clone(),
+            before: before.decision.as_str().to_owned(),
             flips: gonogo_core::eval::flips(&before.statuses(), after)
                 .into_iter()
                 .map(|f| FlipV1 {
@@ -842,46 +841,6 @@ pub fn parse_document(text: &str) -> Result<VerdictV1, ReadError> {
         return Err(ReadError::Version(document.gonogo_verdict));
     }
     Ok(document)
-}
-
-impl VerdictV1 {
-    /// The measurements of this verdict, as the baseline of a later evaluation.
-    pub fn to_baseline(&self, reference: BaselineRef) -> Baseline {
-        let gates: BTreeMap<String, BaselineGate> = self
-            .gates
-            .iter()
-            .map(|g| {
-                (
-                    g.name.clone(),
-                    BaselineGate {
-                        metric: g.metric.clone(),
-                        aggregate: g.aggregate.clone(),
-                        point: g.measured.as_ref().map(|m| m.point),
-                        n: g.measured.as_ref().and_then(|m| m.n),
-                        k: g.measured.as_ref().and_then(|m| m.k),
-                        interval: g.measured.as_ref().and_then(|m| m.pair).map(|p| {
-                            gonogo_core::stats::Interval {
-                                lower: p.lower.unwrap_or(f64::NEG_INFINITY),
-                                upper: p.upper.unwrap_or(f64::INFINITY),
-                            }
-                        }),
-                    },
-                )
-            })
-            .collect();
-        Baseline {
-            reference: Some(reference),
-            gates,
-        }
-    }
-
-    /// Gate names with their statuses (unknown statuses are skipped).
-    pub fn statuses(&self) -> Vec<(String, GateStatus)> {
-        self.gates
-            .iter()
-            .filter_map(|g| GateStatus::parse(&g.status).map(|s| (g.name.clone(), s)))
-            .collect()
-    }
 }
 
 /// The JSON Schema of `verdict.json` version 1.
