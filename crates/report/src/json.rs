@@ -616,11 +616,11 @@ impl TryFrom<VerdictV1> for Verdict {
             .collect();
         // Names that match no gate are left out, as the renderers always did with them (a
         // document edited by hand); the gates themselves are all read.
-        let indices = |_field: &str, names: &[String]| -> Result<Vec<usize>, InvalidVerdict> {
-            Ok(names
+        let indices = |names: &[String]| -> Vec<usize> {
+            names
                 .iter()
                 .filter_map(|name| index.get(name.as_str()).copied())
-                .collect())
+                .collect()
         };
         let areas = doc
             .areas
@@ -636,7 +636,7 @@ impl TryFrom<VerdictV1> for Verdict {
                             format!("unknown status `{}`", a.status),
                         )
                     })?,
-                    gates: indices(&format!("areas[{i}].gates"), &a.gates)?,
+                    gates: indices(&a.gates),
                 })
             })
             .collect::<Result<Vec<_>, InvalidVerdict>>()?;
@@ -653,8 +653,8 @@ impl TryFrom<VerdictV1> for Verdict {
             env: doc.env.clone(),
             confidence: doc.confidence,
             evaluated_at,
-            blockers: indices("blockers", &doc.blockers)?,
-            warnings: indices("warnings", &doc.warnings)?,
+            blockers: indices(&doc.blockers),
+            warnings: indices(&doc.warnings),
             areas,
             gates,
             missing_kinds: doc.missing_evidence_kinds.clone(),
