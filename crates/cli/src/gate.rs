@@ -9,13 +9,13 @@ use gonogo_core::eval::{self, Baseline};
 use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
-use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
+use gonogo_core::verdict::{BaselineRef, Context, Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::git::GitContext;
-use gonogo_report::EvidenceMap;
 use gonogo_report::cli::Format;
 use gonogo_report::i18n::Lang;
-use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
+use gonogo_report::json as verdict_json;
+use gonogo_report::{EvidenceMap, RenderContext};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
@@ -218,28 +218,34 @@ pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let (document, sha256) = read_verdict(path)?;
-    Ok(Some(document.to_baseline(BaselineRef {
-        source: path.display().to_string(),
-        sha256,
-    })))
+    let (verdict, sha256) = read_verdict(path)?;
+    Ok(Some(Baseline::of(
+        &verdict,
+        Some(BaselineRef {
+            source: path.display().to_string(),
+            sha256,
+        }),
+    )))
 }
 
-/// The verdict.json document of a verdict.
-pub fn document(verdict: &Verdict, loaded: &LoadedPolicy) -> verdict_json::VerdictV1 {
-    verdict_json::to_document(
-        verdict,
-        PolicyRefV1 {
-            name: loaded.policy.name.clone(),
-            path: Some(loaded.path.clone()),
-            sha256: Some(loaded.sha256.clone()),
-        },
-    )
+/// Stamps a verdict with what the binary knows and the core does not: the policy file judged
+/// under (its path and SHA-256) and, when there is one, the git and CI context.
+pub fn stamp(
+    verdict: &mut Verdict,
+    loaded: &LoadedPolicy,
+    git: Option<&GitContext>,
+    ci: Option<&CiContext>,
+) {
+    verdict.policy_path = Some(loaded.path.clone());
+    verdict.policy_sha256 = Some(loaded.sha256.clone());
+    if git.is_some() || ci.is_some() {
+        verdict.context = Some(context_of(git, ci));
+    }
 }
 
 /// What the verdict judged: the commit and the CI run.
-pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> ContextV1 {
-    ContextV1 {
+pub fn context_of(git: Option<&GitContext>, ci: Option<&CiContext>) -> Context {
+    Context {
         commit: git.map(|g| g.commit.clone()),
         branch: git.and_then(|g| g.branch.clone()),
         tags: git.map(|g| g.tags.clone()).unwrap_or_default(),
@@ -258,25 +264,42 @@ pub fn context_document(git: Option<&GitContext>, ci: Option<&CiContext>) -> Con
 /// Writes every report of a verdict into `out` (report.md, report.html, verdict.json,
 /// junit.xml) and, in GitHub Actions, the step summary and annotations. Returns the HTML path.
 pub fn write_reports(
-    document: &verdict_json::VerdictV1,
+    verdict: &Verdict,
+    shown: &Shown<'_>,
     records: &[Evidence],
     out: &Path,
     lang: Lang,
 ) -> Result<PathBuf, Failure> {
     let evidence = evidence_map(records);
+    let cx = shown.context(&evidence, lang);
     // A report that cannot be written exits 4 (exit.rs), not 2.
-    let rendered = gonogo_report::cli::render_all(document, &evidence, out, lang)
+    let rendered = gonogo_report::cli::render_all(verdict, &cx, out)
         .map_err(|e| Failure::from(anyhow::Error::new(e)))?;
-    let markdown = gonogo_report::cli::render(document, &evidence, Format::Md, lang);
+    let markdown = gonogo_report::cli::render(verdict, &cx, Format::Md);
     gonogo_report::cli::github_actions(
-        document,
-        &evidence,
-        lang,
+        verdict,
+        &cx,
         &markdown,
         |name| std::env::var_os(name),
         &mut std::io::stderr().lock(),
     )?;
     Ok(rendered.html)
+}
+
+/// What the reports show beside the verdict: the history's trends and a `--compare` result.
+#[derive(Debug, Default)]
+pub struct Shown<'a> {
+    pub trends: Vec<verdict_json::TrendV1>,
+    pub comparison: Option<&'a verdict_json::ComparisonV1>,
+}
+
+impl Shown<'_> {
+    pub fn context<'c>(&'c self, evidence: &'c EvidenceMap, lang: Lang) -> RenderContext<'c> {
+        RenderContext::new(lang)
+            .with_evidence(evidence)
+            .with_trends(&self.trends)
+            .with_comparison(self.comparison)
+    }
 }
 
 /// The records by SHA-256, as the renderers look them up.
@@ -287,12 +310,13 @@ fn evidence_map(records: &[Evidence]) -> EvidenceMap {
         .collect()
 }
 
-fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
+/// A saved verdict.json, read back as the typed verdict, with the SHA-256 of its text.
+fn read_verdict(path: &Path) -> Result<(Verdict, String), Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
-    let document = verdict_json::parse_document(&text)
+    let (verdict, _) = verdict_json::parse_verdict(&text)
         .map_err(|e| Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display())))?;
-    Ok((document, sha256_hex(text.as_bytes())))
+    Ok((verdict, sha256_hex(text.as_bytes())))
 }
 
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
@@ -346,7 +370,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         &args.policy,
         &loaded,
     )?;
-    let verdict = crate::pipeline::judge(
+    let mut verdict = crate::pipeline::judge(
         &loaded,
         &records,
         &crate::pipeline::Judge {
@@ -356,19 +380,18 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             color,
         },
     )?;
-    let mut document = document(&verdict, &loaded);
     let ci = CiContext::from_env(|name| std::env::var(name).ok());
-    if git.is_some() || ci.is_some() {
-        document.context = Some(context_document(git.as_ref(), ci.as_ref()));
-    }
+    stamp(&mut verdict, &loaded, git.as_ref(), ci.as_ref());
     // `--compare`: the flips go into the verdict and its reports, and are printed below.
     let compared = match &args.compare {
         Some(value) => Some(compared_verdict(value, &args, &loaded)?),
         None => None,
     };
-    if let Some((before, label)) = &compared {
-        document.comparison = Some(verdict_json::ComparisonV1::new(before, &verdict, label));
-    }
+    let comparison = compared
+        .as_ref()
+        .map(|(before, label)| verdict_json::ComparisonV1::new(before, &verdict, label));
+    let mut document = verdict_json::VerdictV1::from(&verdict);
+    document.comparison = comparison.clone();
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
@@ -380,9 +403,11 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let shown =
-                crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
-            write_reports(&shown, &records, folder, args.lang)?;
+            let shown = Shown {
+                trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
+                comparison: comparison.as_ref(),
+            };
+            write_reports(&verdict, &shown, &records, folder, args.lang)?;
         } else {
             fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
         }
@@ -397,13 +422,22 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         None => write!(
             stdout,
             "{}",
-            gonogo_report::terminal::render(&verdict, color)
+            gonogo_report::terminal::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_color(color)
+            )
         ),
         Some(Format::Json) => writeln!(stdout, "{json}"),
         Some(format) => write!(
             stdout,
             "{}",
-            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+            gonogo_report::cli::render(
+                &verdict,
+                &RenderContext::new(args.lang)
+                    .with_evidence(&evidence_map(&records))
+                    .with_comparison(comparison.as_ref()),
+                format
+            )
         ),
     };
     ignore_broken_pipe(printed)?;
@@ -438,11 +472,11 @@ fn compared_verdict(
     value: &Path,
     args: &GateArgs,
     loaded: &LoadedPolicy,
-) -> Result<(verdict_json::VerdictV1, String), Failure> {
+) -> Result<(Verdict, String), Failure> {
     let text = value.to_string_lossy();
     if value.is_file() || text.contains('/') || text.ends_with(".json") {
-        let (document, _) = read_verdict(value)?;
-        return Ok((document, value.display().to_string()));
+        let (before, _) = read_verdict(value)?;
+        return Ok((before, value.display().to_string()));
     }
     let (run, _) = crate::history::stored_run(
         &text,
@@ -451,9 +485,9 @@ fn compared_verdict(
         &loaded.text,
         loaded.policy.env.as_deref(),
     )?;
-    let document = verdict_json::parse_document(&run.verdict)
+    let (before, _) = verdict_json::parse_verdict(&run.verdict)
         .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?;
-    Ok((document, format!("run {} ({})", run.id, run.meta.decision)))
+    Ok((before, format!("run {} ({})", run.id, run.meta.decision)))
 }
 
 /// `gate --run RUN`: a stored run's evidence judged again under this policy, as of the run's
@@ -497,7 +531,9 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
             color,
         },
     )?;
-    let document = document(&verdict, &loaded);
+    let mut verdict = verdict;
+    stamp(&mut verdict, &loaded, None, None);
+    let document = verdict_json::VerdictV1::from(&verdict);
     let format = if args.json {
         Some(Format::Json)
     } else {
@@ -508,7 +544,10 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
         None => write!(
             stdout,
             "{}",
-            gonogo_report::terminal::render(&verdict, color)
+            gonogo_report::terminal::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_color(color)
+            )
         ),
         Some(Format::Json) => writeln!(
             stdout,
@@ -518,7 +557,11 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
         Some(format) => write!(
             stdout,
             "{}",
-            gonogo_report::cli::render(&document, &evidence_map(&records), format, args.lang)
+            gonogo_report::cli::render(
+                &verdict,
+                &RenderContext::new(args.lang).with_evidence(&evidence_map(&records)),
+                format
+            )
         ),
     };
     ignore_broken_pipe(printed)?;
@@ -526,8 +569,9 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let (before, label) = match &args.compare {
         Some(value) => compared_verdict(value, &args, &loaded)?,
         None => (
-            verdict_json::parse_document(&run.verdict)
-                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?,
+            verdict_json::parse_verdict(&run.verdict)
+                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?
+                .0,
             format!("run {} as recorded ({})", run.id, run.meta.decision),
         ),
     };
@@ -538,7 +582,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     })
 }
 
-fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, label: &str, json: bool) {
+fn print_flips(before: &Verdict, after: &Verdict, label: &str, json: bool) {
     let changes = eval::flips(&before.statuses(), after);
     // With --json, stdout carries only the verdict; the comparison goes to stderr.
     let mut text = String::new();
@@ -553,7 +597,7 @@ fn print_flips(before: &verdict_json::VerdictV1, after: &Verdict, label: &str, j
             changes.len(),
             if changes.len() == 1 { "" } else { "s" },
             gonogo_core::text::Inert(label),
-            before.verdict,
+            before.decision,
             after.decision
         ));
         for change in &changes {

@@ -148,16 +148,16 @@ pub fn append_changes(
 /// How many earlier runs a report's trend charts show.
 const TREND_RUNS: usize = 20;
 
-/// The verdict with each gate's earlier measurements from the history (`trends`), for the
-/// reports' trend charts. The history is only read: none is created for it, and a history that
-/// cannot be read leaves the trends out (the reports are the same without them).
-pub fn with_trends(
+/// Each gate's earlier measurements from the history, for the reports' trend charts. The
+/// history is only read: none is created for it, and a history that cannot be read leaves the
+/// trends out (the reports are the same without them).
+pub fn trends(
     args: &RecordArgs,
     policy_path: &Path,
     loaded: &LoadedPolicy,
-    document: &VerdictV1,
-) -> VerdictV1 {
-    let mut shown = document.clone();
+    verdict: &gonogo_core::verdict::Verdict,
+) -> Vec<gonogo_report::json::TrendV1> {
+    let mut shown = Vec::new();
     if args.no_history {
         return shown;
     }
@@ -171,8 +171,8 @@ pub fn with_trends(
         return shown;
     };
     let service = service(loaded);
-    let env = document.env.clone().unwrap_or_default();
-    for gate in &document.gates {
+    let env = verdict.env.clone().unwrap_or_default();
+    for gate in &verdict.gates {
         let Ok(points) = store.series(
             &service,
             &env,
@@ -184,7 +184,7 @@ pub fn with_trends(
         if points.is_empty() {
             continue;
         }
-        shown.trends.push(gonogo_report::json::TrendV1 {
+        shown.push(gonogo_report::json::TrendV1 {
             gate: gate.name.clone(),
             points: points
                 .into_iter()

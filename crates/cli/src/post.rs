@@ -45,11 +45,11 @@ fn post(
     env: impl Fn(&str) -> Option<String> + Copy,
 ) -> anyhow::Result<ExitCode> {
     let report = &args.report;
-    let doc = match std::fs::read_to_string(&report.verdict)
+    let (verdict, doc) = match std::fs::read_to_string(&report.verdict)
         .map_err(|e| e.to_string())
-        .and_then(|text| gonogo_report::json::parse_document(&text).map_err(|e| e.to_string()))
+        .and_then(|text| gonogo_report::json::parse_verdict(&text).map_err(|e| e.to_string()))
     {
-        Ok(doc) => doc,
+        Ok(read) => read,
         Err(error) => {
             eprintln!(
                 "error: cannot read the verdict {}: {}",
@@ -60,11 +60,15 @@ fn post(
         }
     };
     let (evidence, warnings) = gonogo_report::cli::load_evidence(&report.evidence_dir);
+    let no_evidence = gonogo_report::EvidenceMap::new();
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
-    let markdown = gonogo_report::markdown::render(&doc, report.lang);
-    let annotations = gonogo_report::markdown::annotations(&doc, &evidence, report.lang);
+    let cx = gonogo_report::RenderContext::from_document(&doc, &evidence, report.lang);
+    // The comment as before: without the evidence's file and line list (the annotations
+    // carry those).
+    let markdown = gonogo_report::markdown::render(&verdict, &cx.with_evidence(&no_evidence));
+    let annotations = gonogo_report::markdown::annotations(&verdict, &cx);
     let timeout = Duration::from_secs(30);
     let in_actions = env("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let failed = |what: &str, error: &dyn std::fmt::Display| {
@@ -117,7 +121,7 @@ fn post(
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), PathBuf::from)
         });
-        let junit = gonogo_report::junit::render(&doc, report.lang);
+        let junit = gonogo_report::junit::render(&verdict, &cx);
         match gonogo_publish::gitlab::write_files(&dir, &doc, &annotations, &junit) {
             Ok(files) => eprintln!(
                 "wrote {} and {}",

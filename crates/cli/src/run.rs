@@ -1178,6 +1178,8 @@ pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
 }
 
 pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
+    // The report header's duration: from here to the decision.
+    let started = std::time::Instant::now();
     let (loaded, git, candidate) = crate::pipeline::load_for_candidate(
         &args.policy,
         args.env.as_deref(),
@@ -1479,7 +1481,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         &args.policy,
         &loaded,
     )?;
-    let verdict = crate::pipeline::judge(
+    let mut verdict = crate::pipeline::judge(
         &loaded,
         &records,
         &crate::pipeline::Judge {
@@ -1489,11 +1491,17 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             color,
         },
     )?;
-    let mut document = gate::document(&verdict, &loaded);
-    document.context = Some(gate::context_document(git.as_ref(), ci.as_ref()));
+    gate::stamp(&mut verdict, &loaded, git.as_ref(), ci.as_ref());
+    // A run always has a context (an empty one outside git and CI), as before.
+    verdict.context.get_or_insert_with(Default::default);
+    verdict.duration = jiff::SignedDuration::try_from(started.elapsed()).ok();
+    let document = gonogo_report::json::VerdictV1::from(&verdict);
     // The reports show each gate's earlier runs; the history records the verdict alone.
-    let shown = crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
-    let html = gate::write_reports(&shown, &records, &args.out, args.lang)?;
+    let shown = gate::Shown {
+        trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
+        comparison: None,
+    };
+    let html = gate::write_reports(&verdict, &shown, &records, &args.out, args.lang)?;
     crate::history::append_changes(
         &args.history,
         &args.policy,
@@ -1513,7 +1521,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     let summary = if args.markdown {
         std::fs::read_to_string(args.out.join("report.md")).unwrap_or_default()
     } else {
-        gonogo_report::terminal::render(&verdict, color)
+        gonogo_report::terminal::render(
+            &verdict,
+            &gonogo_report::RenderContext::new(args.lang).with_color(color),
+        )
     };
     gate::ignore_broken_pipe({
         use std::io::Write as _;

@@ -367,6 +367,17 @@ severity = "warn"
     );
     assert_eq!(verdict["context"]["deployment_target"], "production");
     assert_eq!(verdict["context"]["rollback_tag"], "v1.0.0");
+    // Issue 17: what the report header shows, the target and how long the run took, is in
+    // the verdict and on the page.
+    assert_eq!(verdict["target"], service.base_url());
+    let took = verdict["duration_seconds"].as_f64().unwrap();
+    assert!(took > 0.0 && took < 600.0, "{took}");
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains(&format!("Target: {}", service.base_url())),
+        "the header names the target"
+    );
+    assert!(page.contains("Duration: "), "the header says how long");
     // Without a drill, the rollback gate says what it knows and no more (issue 24).
     let rules = gate(&verdict, "rollback target")["rules"].to_string();
     assert!(

@@ -62,6 +62,34 @@ pub struct Baseline {
     pub gates: BTreeMap<String, BaselineGate>,
 }
 
+impl Baseline {
+    /// A verdict's measurements, as the baseline of a later evaluation (`reference` names the
+    /// verdict it came from).
+    pub fn of(verdict: &Verdict, reference: Option<BaselineRef>) -> Baseline {
+        Baseline {
+            reference,
+            gates: verdict
+                .gates
+                .iter()
+                .map(|g| {
+                    let measured = g.measured.as_ref();
+                    (
+                        g.name.clone(),
+                        BaselineGate {
+                            metric: g.metric.clone(),
+                            aggregate: g.expect.aggregate.to_string(),
+                            point: measured.map(|m| m.point),
+                            n: measured.and_then(|m| m.n),
+                            k: measured.and_then(|m| m.k),
+                            interval: measured.and_then(|m| m.pair),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BaselineGate {
     pub metric: String,
@@ -262,6 +290,11 @@ pub fn evaluate_for(
         unearned,
         evidence,
         baseline: baseline.and_then(|b| b.reference.clone()),
+        policy_path: None,
+        policy_sha256: None,
+        context: None,
+        target: policy.target.clone(),
+        duration: None,
     }
 }
 
@@ -728,7 +761,7 @@ fn judge(gate: &Gate, records: &[Evidence], carrying: &[usize], judging: &Judgin
         name: gate.name.clone(),
         area: gate.area.clone(),
         metric: gate.metric.clone(),
-        expect: gate.expect.to_string(),
+        expect: gate.expect.clone(),
         severity: gate.severity,
         description: gate.description.clone(),
         status: GateStatus::Missing,
@@ -736,7 +769,9 @@ fn judge(gate: &Gate, records: &[Evidence], carrying: &[usize], judging: &Judgin
         why: String::new(),
         measured: None,
         threshold: None,
-        threshold_display: gate.expect.threshold.to_string(),
+        // Until a measurement gives it in the metric's unit: the operator and the threshold as
+        // written (`< 50ms`), never a bare number (issue 17).
+        threshold_display: format!("{} {}", gate.expect.op, gate.expect.threshold),
         confidence: gate.confidence,
         rules: Vec::new(),
         settle: None,

@@ -327,6 +327,12 @@ impl Severity {
             Severity::Warn => "warn",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        [Severity::Blocker, Severity::Warn]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -428,6 +434,8 @@ pub struct Policy {
     /// URLs of its engine sections, `[targets] origins` and `allow`. Records of the engines
     /// count only when they are about one of these.
     pub origins: BTreeSet<String>,
+    /// The service under test, `[target] base_url` as written (for the reports' header).
+    pub target: Option<String>,
 }
 
 /// An `[[ignore]]` rule, checked and resolved for the environment.
@@ -1143,12 +1151,19 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
     }
 
     let origins = named_origins(&file);
+    let target = file
+        .target
+        .as_ref()
+        .and_then(|t| t.get("base_url"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned);
 
     if problems.is_empty() {
         Ok(Policy {
             max_age: policy_max_age,
             max_waiver_days,
             origins,
+            target,
             name: file.policy.name,
             env: env.map(str::to_owned),
             confidence,

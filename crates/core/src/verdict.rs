@@ -6,6 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::evidence::Source;
+use crate::expect::Expectation;
 use crate::policy::Severity;
 use crate::stats::Interval;
 use crate::units::{Dimension, format_base};
@@ -126,6 +127,24 @@ impl Reason {
             Reason::Conflict => "conflict",
         }
     }
+
+    pub const ALL: [Reason; 11] = [
+        Reason::Breached,
+        Reason::Missing,
+        Reason::Stale,
+        Reason::Partial,
+        Reason::TooFewSamples,
+        Reason::NoBaseline,
+        Reason::Unparseable,
+        Reason::NoDistribution,
+        Reason::Waived,
+        Reason::Incomplete,
+        Reason::Conflict,
+    ];
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == s)
+    }
 }
 
 /// An area's colour.
@@ -146,6 +165,17 @@ impl AreaStatus {
             AreaStatus::Red => "red",
             AreaStatus::Grey => "grey",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<AreaStatus> {
+        [
+            AreaStatus::Green,
+            AreaStatus::Yellow,
+            AreaStatus::Red,
+            AreaStatus::Grey,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -170,11 +200,46 @@ pub struct Verdict {
     /// Every evidence record a gate used; gates refer to it by index.
     pub evidence: Vec<EvidenceRef>,
     pub baseline: Option<BaselineRef>,
+    /// The policy file judged under and its SHA-256, when the caller read it from a file.
+    pub policy_path: Option<String>,
+    pub policy_sha256: Option<String>,
+    /// What was judged: the commit, its refs and the CI run (filled in by the binary, which
+    /// reads git and the environment; `None` outside a repository and CI).
+    pub context: Option<Context>,
+    /// The service under test: the policy's `[target] base_url`.
+    pub target: Option<String>,
+    /// How long the work behind the verdict took (a `gonogo run` from its start to the
+    /// decision); `None` when only evidence was judged.
+    pub duration: Option<jiff::SignedDuration>,
+}
+
+/// What a verdict judged: the candidate's commit and refs, and the CI run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub tags: Vec<String>,
+    /// `production`, `staging` or `none`.
+    pub deployment_target: Option<String>,
+    /// The previous release tag, the rollback target.
+    pub rollback_tag: Option<String>,
+    /// Uncommitted changes in the working tree.
+    pub dirty_paths: usize,
+    pub ci_provider: Option<String>,
+    pub ci_run_url: Option<String>,
 }
 
 impl Verdict {
     pub fn count(&self, status: GateStatus) -> usize {
         self.gates.iter().filter(|g| g.status == status).count()
+    }
+
+    /// Gate names with their statuses (what `eval::flips` compares).
+    pub fn statuses(&self) -> Vec<(String, GateStatus)> {
+        self.gates
+            .iter()
+            .map(|g| (g.name.clone(), g.status))
+            .collect()
     }
 }
 
@@ -233,8 +298,9 @@ pub struct GateResult {
     pub name: String,
     pub area: String,
     pub metric: String,
-    /// The expectation as the policy resolved it, e.g. `p(95) < 500ms`.
-    pub expect: String,
+    /// The expectation as the policy resolved it (`p(95) < 500ms`): aggregate, operator and
+    /// threshold with its unit, typed to the renderers.
+    pub expect: Expectation,
     pub severity: Severity,
     pub description: Option<String>,
     pub status: GateStatus,
@@ -436,6 +502,91 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The rule back from its kind and values (the inverse of [`Rule::kind`] and
+    /// [`Rule::values`]), as a saved verdict holds it; `None` for a kind this version does not
+    /// know or a value missing or unreadable.
+    pub fn from_parts(kind: &str, values: &dyn Fn(&str) -> Option<String>) -> Option<Rule> {
+        let text = |name: &str| values(name);
+        let count = |name: &str| values(name)?.parse::<usize>().ok();
+        let number = |name: &str| values(name)?.parse::<u64>().ok();
+        Some(match kind {
+            "excluded_stale" => Rule::ExcludedStale {
+                records: count("records")?,
+                max_age: text("max_age")?,
+            },
+            "summed" => Rule::Summed {
+                records: count("records")?,
+                k: number("k")?,
+                n: number("n")?,
+                unit: text("unit")?,
+            },
+            "merged_histograms" => Rule::MergedHistograms {
+                records: count("records")?,
+                samples: number("samples")?,
+            },
+            "newest_value" => Rule::NewestValue {
+                records: count("records")?,
+                metric: text("metric")?,
+                source: text("source")?,
+                at: text("at")?,
+            },
+            "exact_aggregate" => Rule::ExactAggregate {
+                aggregate: text("aggregate")?,
+            },
+            "plain_value" => Rule::PlainValue,
+            "census" => Rule::Census {
+                metric: text("metric")?,
+            },
+            "tail" => Rule::Tail {
+                tail: text("tail")?,
+                bound: text("bound")?,
+                samples: number("samples")?,
+            },
+            "two_sample" => Rule::TwoSample {
+                confidence: text("confidence")?,
+            },
+            "waiver_expired" => Rule::WaiverExpired {
+                owner: text("owner")?,
+                expires: text("expires")?,
+            },
+            "text" => Rule::Text(text("text")?),
+            "other_commit" => Rule::OtherCommit {
+                records: count("records")?,
+                commit: text("commit")?,
+            },
+            "not_named" => Rule::NotNamed {
+                records: count("records")?,
+                sources: text("sources")?,
+            },
+            "from_the_future" => Rule::FromTheFuture {
+                records: count("records")?,
+            },
+            "duplicates" => Rule::Duplicates {
+                records: count("records")?,
+            },
+            "superseded" => Rule::Superseded {
+                records: count("records")?,
+                sources: text("sources")?,
+            },
+            "combined" => Rule::Combined {
+                records: count("records")?,
+                how: text("how")?,
+            },
+            "union" => Rule::Union {
+                records: count("records")?,
+                parts: count("parts")?,
+                k: number("k")?,
+                n: number("n")?,
+            },
+            "incomplete" => Rule::Incomplete {
+                what: text("what")?,
+            },
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -538,7 +689,7 @@ fn plural_s(n: usize) -> &'static str {
 
 /// What would settle an inconclusive gate, as data (renderers word it in their language);
 /// `Display` gives the English sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settle {
     /// About `more` more samples (or trials, for a rate) would decide it, reaching `total`
     /// when the search found it, assuming what was measured so far holds.
@@ -549,6 +700,9 @@ pub enum Settle {
     },
     /// The point estimate sits on the threshold: no number of samples decides it.
     OnThreshold { mean: bool },
+    /// The English sentence of a verdict written before this was data (read back from
+    /// verdict.json): shown as written, in every language.
+    Text(String),
 }
 
 /// What a gate's `n` counts.
@@ -572,6 +726,7 @@ impl Counted {
 impl fmt::Display for Settle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            Settle::Text(ref text) => f.write_str(text),
             Settle::More {
                 more,
                 total,
@@ -661,4 +816,96 @@ pub struct EvidenceRef {
 pub struct BaselineRef {
     pub source: String,
     pub sha256: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of rule reads back from its kind and values as the same rule.
+    #[test]
+    fn every_rule_reads_back_from_its_parts() {
+        let rules = [
+            Rule::ExcludedStale {
+                records: 2,
+                max_age: "24 h".into(),
+            },
+            Rule::Summed {
+                records: 2,
+                k: 1,
+                n: 1000,
+                unit: "requests".into(),
+            },
+            Rule::MergedHistograms {
+                records: 3,
+                samples: 600,
+            },
+            Rule::NewestValue {
+                records: 2,
+                metric: "m".into(),
+                source: "url x".into(),
+                at: "2026-11-25T12:00:00Z".into(),
+            },
+            Rule::ExactAggregate {
+                aggregate: "count".into(),
+            },
+            Rule::PlainValue,
+            Rule::Census { metric: "c".into() },
+            Rule::Tail {
+                tail: "0.1 %".into(),
+                bound: "0.05 %".into(),
+                samples: 7,
+            },
+            Rule::TwoSample {
+                confidence: "97.5 %".into(),
+            },
+            Rule::WaiverExpired {
+                owner: "alice".into(),
+                expires: "2026-11-24".into(),
+            },
+            Rule::Text("as written".into()),
+            Rule::OtherCommit {
+                records: 1,
+                commit: "abc".into(),
+            },
+            Rule::NotNamed {
+                records: 4,
+                sources: "a, b".into(),
+            },
+            Rule::FromTheFuture { records: 5 },
+            Rule::Duplicates { records: 6 },
+            Rule::Superseded {
+                records: 7,
+                sources: "s".into(),
+            },
+            Rule::Combined {
+                records: 8,
+                how: "summed".into(),
+            },
+            Rule::Union {
+                records: 9,
+                parts: 3,
+                k: 10,
+                n: 20,
+            },
+            Rule::Incomplete {
+                what: "checks did not run".into(),
+            },
+        ];
+        for rule in rules {
+            let values = rule.values();
+            let lookup = |name: &str| {
+                values
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            assert_eq!(Rule::from_parts(rule.kind(), &lookup), Some(rule.clone()));
+        }
+        assert_eq!(Rule::from_parts("summed", &|_| None), None);
+        assert_eq!(
+            Rule::from_parts("no_such_kind", &|_| Some("1".into())),
+            None
+        );
+    }
 }

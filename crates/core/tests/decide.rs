@@ -84,7 +84,7 @@ fn p99_of_four_fast_samples_is_inconclusive() {
     );
     // 368 samples are needed for p99 to pass at all.
     assert_eq!(
-        gate.settle.map(|s| s.to_string()).as_deref(),
+        gate.settle.as_ref().map(|s| s.to_string()).as_deref(),
         Some("needs about 364 more samples (n ≈ 368) if the distribution holds")
     );
     assert_eq!(
@@ -117,7 +117,11 @@ fn zero_of_twenty_is_inconclusive_and_zero_of_five_thousand_passes() {
     // The Clopper–Pearson upper end at k = 0 drops below 0.5 % at n = 736; the search for
     // "about N more" stops within 1 % of it (it doubles from 20 to 1280, then bisects).
     assert_eq!(
-        verdict.gates[0].settle.map(|s| s.to_string()).as_deref(),
+        verdict.gates[0]
+            .settle
+            .as_ref()
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("needs about 720 more trials (n ≈ 740) if the rate holds")
     );
 

@@ -387,7 +387,11 @@ fn max_and_min_are_tail_claims() {
     let verdict = judge("load.api.latency", "max < 400ms", latencies([1500]));
     assert_eq!(status(&verdict), (Inconclusive, Some("too_few_samples")));
     assert_eq!(
-        verdict.gates[0].settle.map(|s| s.to_string()).as_deref(),
+        verdict.gates[0]
+            .settle
+            .as_ref()
+            .map(|s| s.to_string())
+            .as_deref(),
         Some("needs about 367 more samples (n ≈ 368) if the distribution holds")
     );
     // 367 samples bound the tail to just above 1 %; 368 to within it.

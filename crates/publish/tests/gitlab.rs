@@ -180,7 +180,11 @@ fn code_quality_and_junit_files_are_written() {
     assert_eq!(report, gitlab::code_quality(&doc(), &annotations));
 
     let dir = tempfile::tempdir().unwrap();
-    let junit = gonogo_report::junit::render(&doc(), gonogo_report::i18n::Lang::En);
+    let verdict = gonogo_core::verdict::Verdict::try_from(doc()).unwrap();
+    let junit = gonogo_report::junit::render(
+        &verdict,
+        &gonogo_report::RenderContext::new(gonogo_report::i18n::Lang::En),
+    );
     let files = gitlab::write_files(dir.path(), &doc(), &annotations, &junit).unwrap();
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(files.code_quality).unwrap()).unwrap();

@@ -5,7 +5,8 @@
 //! - [`latency_distribution`]: an HDR histogram as bars over log-spaced latency bins;
 //! - [`percentile_curve`]: latency (log scale) against the percentile on a "nines" axis
 //!   (`x = -log10(1 - q)`: 90 %, 99 %, 99.9 % equally spaced), the plot HdrHistogram users know;
-//! - [`throughput_series`]: completed requests and errors per second from a load record's
+//! - [`throughput_series`] and [`error_share_series`]: completed requests per second, and the
+//!   share of them that failed on an axis of its own, from a load record's
 //!   `details.series`;
 //! - [`availability_timeline`]: the probe window with its outage intervals and attempts;
 //! - [`ratio_bar`]: k of n with its interval and the threshold (coverage, pass rate);
@@ -395,29 +396,21 @@ pub struct SeriesPoint {
     pub errors: f64,
 }
 
-/// Completed requests (line) and errors (bars) per second.
+/// Completed requests per second (a line). Errors are drawn apart, as a share, by
+/// [`error_share_series`]: on the requests axis a 2 % error rate is a flat line at the bottom.
 pub fn throughput_series(
     points: &[SeriesPoint],
     label: &str,
     x_label: &str,
     y_label: &str,
-    legend: (&str, &str),
+    legend: &str,
 ) -> String {
     let height = HEIGHT;
     let mut out = String::new();
     open(&mut out, label, height);
     let bottom = plot_bottom(height);
-    let first = points.first().map(|p| p.second).unwrap_or(0.0);
-    let last = points
-        .last()
-        .map(|p| p.second + 1.0)
-        .unwrap_or(1.0)
-        .max(first + 1.0);
-    let max_y = points
-        .iter()
-        .map(|p| p.completed.max(p.errors))
-        .fold(1.0, f64::max)
-        * 1.15;
+    let (first, last) = series_span(points);
+    let max_y = points.iter().map(|p| p.completed).fold(1.0, f64::max) * 1.15;
     let x_of = |s: f64| LEFT + (s - first) / (last - first) * (plot_right() - LEFT);
     let y_of = |v: f64| bottom - v / max_y * (bottom - TOP);
     for tick in linear_ticks(max_y) {
@@ -426,20 +419,7 @@ pub fn throughput_series(
     for tick in linear_ticks(last - first) {
         x_tick(&mut out, x_of(first + tick), height, &r(first + tick));
     }
-    let width = ((plot_right() - LEFT) / (last - first)).max(0.5);
-    out.push_str(r#"<path class="c-bad-fill" d=""#);
-    for p in points.iter().filter(|p| p.errors > 0.0) {
-        let _ = write!(
-            out,
-            "M{} {}h{}V{}h{}Z",
-            r(x_of(p.second)),
-            r(bottom),
-            r(width),
-            r(y_of(p.errors)),
-            r(-width)
-        );
-    }
-    out.push_str(r#""/><path class="c-line" d=""#);
+    out.push_str(r#"<path class="c-line" d=""#);
     for (i, p) in points.iter().enumerate() {
         let _ = write!(
             out,
@@ -451,13 +431,87 @@ pub fn throughput_series(
         );
     }
     out.push_str(r#""/>"#);
-    legend_row(
-        &mut out,
-        &[("c-line-key", legend.0), ("c-bad-key", legend.1)],
-    );
+    legend_row(&mut out, &[("c-line-key", legend)]);
     axis_frame(&mut out, height, x_label, y_label);
     out.push_str("</svg>");
     out
+}
+
+/// The seconds a series covers, `[first, last + 1)`.
+fn series_span(points: &[SeriesPoint]) -> (f64, f64) {
+    let first = points.first().map(|p| p.second).unwrap_or(0.0);
+    let last = points
+        .last()
+        .map(|p| p.second + 1.0)
+        .unwrap_or(1.0)
+        .max(first + 1.0);
+    (first, last)
+}
+
+/// The share of each second's completed requests that failed (bars), on an axis of its own in
+/// percent, scaled to the largest share (at least 1 %), so a 2 % error rate is visible.
+/// `None` when no second had an error.
+pub fn error_share_series(
+    points: &[SeriesPoint],
+    label: &str,
+    x_label: &str,
+    y_label: &str,
+    legend: &str,
+) -> Option<String> {
+    let share = |p: &SeriesPoint| {
+        if p.completed > 0.0 {
+            (p.errors / p.completed).clamp(0.0, 1.0) * 100.0
+        } else if p.errors > 0.0 {
+            100.0
+        } else {
+            0.0
+        }
+    };
+    if points.iter().all(|p| share(p) == 0.0) {
+        return None;
+    }
+    let height = HEIGHT;
+    let mut out = String::new();
+    open(&mut out, label, height);
+    let bottom = plot_bottom(height);
+    let (first, last) = series_span(points);
+    let max_y = (points.iter().map(share).fold(1.0, f64::max) * 1.15).min(100.0);
+    let x_of = |s: f64| LEFT + (s - first) / (last - first) * (plot_right() - LEFT);
+    let y_of = |v: f64| bottom - v / max_y * (bottom - TOP);
+    for tick in linear_ticks(max_y) {
+        y_tick(&mut out, y_of(tick), &format!("{} %", percent_label(tick)));
+    }
+    for tick in linear_ticks(last - first) {
+        x_tick(&mut out, x_of(first + tick), height, &r(first + tick));
+    }
+    let width = ((plot_right() - LEFT) / (last - first)).max(0.5);
+    out.push_str(r#"<path class="c-bad-fill" d=""#);
+    for p in points.iter().filter(|p| share(p) > 0.0) {
+        let _ = write!(
+            out,
+            "M{} {}h{}V{}h{}Z",
+            r(x_of(p.second)),
+            r(bottom),
+            r(width),
+            r(y_of(share(p))),
+            r(-width)
+        );
+    }
+    out.push_str(r#""/>"#);
+    legend_row(&mut out, &[("c-bad-key", legend)]);
+    axis_frame(&mut out, height, x_label, y_label);
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// A percentage tick: whole numbers as such, else up to two decimals.
+fn percent_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{}", v.round())
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    }
 }
 
 /// About how wide `text` is at the charts' 13 px: wide (CJK) characters take a full em.

@@ -13,10 +13,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use gonogo_core::verdict::Verdict;
+
+use crate::RenderContext;
 use crate::common::EvidenceMap;
 use crate::i18n::Lang;
-use crate::json::{VerdictV1, parse_document};
-use crate::{html, junit, markdown};
+use crate::json::parse_verdict;
+use crate::{html, json, junit, markdown};
 
 /// Exit codes of `gonogo report`.
 pub const EXIT_OK: u8 = 0;
@@ -86,8 +89,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INPUT));
         }
     };
-    let doc = match parse_document(&text) {
-        Ok(doc) => doc,
+    let (verdict, doc) = match parse_verdict(&text) {
+        Ok(read) => read,
         Err(error) => {
             eprintln!(
                 "error: {} is not a gonogo verdict: {error}",
@@ -105,7 +108,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         EvidenceMap::new()
     };
-    let rendered = render(&doc, &evidence, args.format, args.lang);
+    let cx = RenderContext::from_document(&doc, &evidence, args.lang);
+    let rendered = render(&verdict, &cx, args.format);
 
     match &args.out {
         Some(path) if path.as_os_str() != "-" => {
@@ -127,9 +131,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
     if args.format == Format::Md {
         github_actions(
-            &doc,
-            &evidence,
-            args.lang,
+            &verdict,
+            &cx,
             &rendered,
             |name| std::env::var_os(name),
             &mut std::io::stderr().lock(),
@@ -142,9 +145,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 /// when it is set, and write `::error`/`::warning` commands to `annotations_out` (stderr, as
 /// stdout carries the report) when `GITHUB_ACTIONS=true`. The environment is passed in.
 pub fn github_actions(
-    doc: &VerdictV1,
-    evidence: &EvidenceMap,
-    lang: Lang,
+    verdict: &Verdict,
+    cx: &RenderContext<'_>,
     markdown_text: &str,
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
     annotations_out: &mut dyn std::io::Write,
@@ -153,7 +155,7 @@ pub fn github_actions(
         append_step_summary(Path::new(&path), markdown_text)?;
     }
     if env("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
-        for annotation in markdown::annotations(doc, evidence, lang) {
+        for annotation in markdown::annotations(verdict, cx) {
             writeln!(annotations_out, "{}", annotation.to_command())
                 .context("writing the annotations")?;
         }
@@ -175,17 +177,14 @@ pub fn append_step_summary(path: &Path, markdown_text: &str) -> anyhow::Result<(
 }
 
 /// One format of a verdict.
-pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, format: Format, lang: Lang) -> String {
-    match format {
-        Format::Md => markdown::render_with_evidence(doc, evidence, lang),
-        Format::Html => html::render(doc, evidence, lang),
-        Format::Json => {
-            let mut text = serde_json::to_string_pretty(doc).expect("the verdict serialises");
-            text.push('\n');
-            text
-        }
-        Format::Junit => junit::render(doc, lang),
-    }
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>, format: Format) -> String {
+    let render = match format {
+        Format::Md => markdown::render,
+        Format::Html => html::render,
+        Format::Json => json::render,
+        Format::Junit => junit::render,
+    };
+    render(verdict, cx)
 }
 
 /// The files [`render_all`] writes.
@@ -203,10 +202,9 @@ pub use gonogo_io::atomic::WriteError;
 /// Writes `report.md`, `report.html`, `verdict.json` and `junit.xml` into `out_dir` (created if
 /// needed), each atomically.
 pub fn render_all(
-    doc: &VerdictV1,
-    evidence: &EvidenceMap,
+    verdict: &Verdict,
+    cx: &RenderContext<'_>,
     out_dir: &Path,
-    lang: Lang,
 ) -> Result<Rendered, WriteError> {
     let files = Rendered {
         markdown: out_dir.join("report.md"),
@@ -220,7 +218,7 @@ pub fn render_all(
         (&files.junit, Format::Junit),
         (&files.html, Format::Html),
     ] {
-        let text = render(doc, evidence, format, lang);
+        let text = render(verdict, cx, format);
         write_atomic(path, text.as_bytes())?;
     }
     Ok(files)

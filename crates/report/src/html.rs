@@ -20,16 +20,18 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
+use gonogo_core::expect::Aggregate;
+use gonogo_core::policy::Severity;
 use gonogo_core::units::Dimension;
-
-use crate::charts::{self, Marker, Outage, SeriesPoint};
-use crate::common::{
-    EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
-    gate_index, interval_display, measured_display, n_display, percent, reason_sentence,
-    severity_word, status_word, threshold_display, waiver_sentence,
+use gonogo_core::verdict::{
+    AreaStatus, Decision, EvidenceRef, GateResult, GateStatus, Measured, Verdict,
 };
+
+use crate::RenderContext;
+use crate::charts::{self, Marker, Outage, SeriesPoint};
+use crate::common::{EvidenceMap, area_title, percent};
 use crate::i18n::{Lang, Msg};
-use crate::json::{EvidenceV1, GateV1, VerdictV1};
+use crate::words;
 
 /// Evidence records that get charts; the rest are listed without.
 pub const MAX_CHARTED: usize = 40;
@@ -75,15 +77,16 @@ pub fn content_security_policy() -> String {
 }
 
 /// The HTML report of a verdict; `evidence` holds the records the charts are drawn from.
-pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
+    let (evidence, lang) = (cx.evidence, cx.lang);
     let mut out = String::with_capacity(64 * 1024);
-    let go = doc.verdict == "GO";
+    let go = verdict.decision == Decision::Go;
     let decision = lang.text(if go {
         Msg::DecisionGo
     } else {
         Msg::DecisionNoGo
     });
-    let policy_name = doc.policy.name.clone().unwrap_or_default();
+    let policy_name = verdict.policy_name.clone().unwrap_or_default();
     let _ = write!(
         out,
         r##"<!DOCTYPE html>
@@ -109,60 +112,57 @@ pub fn render(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
         skip = esc(lang.text(Msg::HtmlSkipToBlockers)),
     );
 
-    banner(&mut out, doc, lang, go, decision);
+    banner(&mut out, verdict, lang, go, decision);
     out.push_str("<main>\n");
-    if let Some(comparison) = &doc.comparison {
+    if let Some(comparison) = cx.comparison {
         comparison_section(&mut out, comparison, lang);
     }
-    areas(&mut out, doc, lang);
-    let index = gate_index(doc);
-    let charted = charted_records(doc, evidence);
+    areas(&mut out, verdict, lang);
+    let charted = charted_records(verdict, evidence);
     ranked(
         &mut out,
-        doc,
+        verdict,
         lang,
-        &index,
-        &doc.blockers,
+        &verdict.blockers,
         "blockers",
         Msg::SectionBlockers,
         Msg::NoBlockers,
         &charted,
     );
-    if !doc.warnings.is_empty() {
+    if !verdict.warnings.is_empty() {
         ranked(
             &mut out,
-            doc,
+            verdict,
             lang,
-            &index,
-            &doc.warnings,
+            &verdict.warnings,
             "warnings",
             Msg::SectionWarnings,
             Msg::NoWarnings,
             &charted,
         );
     }
-    charts_section(&mut out, doc, evidence, lang, &charted);
-    gates_section(&mut out, doc, evidence, lang, &charted);
-    evidence_section(&mut out, doc, lang);
+    charts_section(&mut out, verdict, evidence, lang, &charted);
+    gates_section(&mut out, verdict, cx, &charted);
+    evidence_section(&mut out, verdict, lang);
     out.push_str("</main>\n");
     let _ = write!(
         out,
         "<footer><p>{}</p></footer>\n<script>{PRINT_SCRIPT}</script>\n</body>\n</html>\n",
         esc(&lang.format(
             Msg::HtmlFooter,
-            &[("version", &doc.gonogo_verdict.to_string())]
+            &[("version", &crate::json::VERDICT_VERSION.to_string())]
         ))
     );
     out
 }
 
-fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &str) {
+fn banner(out: &mut String, verdict: &Verdict, lang: Lang, go: bool, decision: &str) {
     let headline = if go {
         lang.text(Msg::HeadlineGo).to_owned()
     } else {
         lang.format(
             Msg::HeadlineNoGo,
-            &[("count", &doc.blockers.len().to_string())],
+            &[("count", &verdict.blockers.len().to_string())],
         )
     };
     let _ = write!(
@@ -173,26 +173,39 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
         headline = esc(&headline),
     );
     let mut items = Vec::new();
-    if let Some(name) = &doc.policy.name {
+    if let Some(name) = &verdict.policy_name {
         items.push((lang.text(Msg::LabelPolicy), name.clone()));
     }
-    if let Some(env) = &doc.env {
+    if let Some(target) = &verdict.target {
+        items.push((lang.text(Msg::LabelTarget), target.clone()));
+    }
+    if let Some(env) = &verdict.env {
         items.push((lang.text(Msg::LabelEnvironment), env.clone()));
     }
     items.push((
         lang.text(Msg::LabelEvaluatedAt),
-        crate::common::shown_time(&doc.evaluated_at),
+        words::to_the_second(verdict.evaluated_at).to_string(),
     ));
-    if let Some(judged) = &doc.context {
-        if let Some(line) = crate::common::commit_line(judged) {
+    if let Some(seconds) = verdict
+        .duration
+        .map(|d| d.as_secs_f64())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    {
+        items.push((
+            lang.text(Msg::LabelDuration),
+            gonogo_core::units::format_base(seconds, Dimension::Time),
+        ));
+    }
+    if let Some(judged) = &verdict.context {
+        if let Some(line) = words::commit_line(judged) {
             items.push((lang.text(Msg::LabelCommit), line));
         }
         if let Some(url) = &judged.ci_run_url {
             items.push((lang.text(Msg::LabelCiRun), url.clone()));
         }
     }
-    items.push((lang.text(Msg::LabelConfidence), percent(doc.confidence)));
-    if let Some(baseline) = &doc.baseline {
+    items.push((lang.text(Msg::LabelConfidence), percent(verdict.confidence)));
+    if let Some(baseline) = &verdict.baseline {
         items.push((lang.text(Msg::LabelBaseline), baseline.source.clone()));
     }
     let parts: Vec<String> = items
@@ -208,58 +221,64 @@ fn banner(out: &mut String, doc: &VerdictV1, lang: Lang, go: bool, decision: &st
     let _ = write!(
         out,
         r#"</p><p class="meta">{}</p>"#,
-        esc(&counts_sentence(lang, doc))
+        esc(&words::counts(lang, verdict))
     );
-    if let Some(code) = &doc.unearned {
+    if let Some(unearned) = &verdict.unearned {
         let _ = write!(
             out,
             r#"<p class="meta"><b>{}</b></p>"#,
-            esc(&crate::common::unearned_sentence(code))
+            esc(&unearned.to_string())
         );
     }
-    if !doc.missing_evidence_kinds.is_empty() {
+    if !verdict.missing_kinds.is_empty() {
         let _ = write!(
             out,
             r#"<p class="meta"><b>{}</b></p>"#,
             esc(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &doc.missing_evidence_kinds.join(", "))]
+                &[("kinds", &verdict.missing_kinds.join(", "))]
             ))
         );
     }
     out.push_str("</div></header>\n");
 }
 
-fn areas(out: &mut String, doc: &VerdictV1, lang: Lang) {
+fn areas(out: &mut String, verdict: &Verdict, lang: Lang) {
     let _ = write!(
         out,
         r#"<section aria-labelledby="areas-h"><h2 id="areas-h">{}</h2><ul class="cards">"#,
         esc(lang.text(Msg::SectionAreas))
     );
-    let mut by_area: HashMap<&str, BTreeMap<&str, usize>> = HashMap::new();
-    for gate in &doc.gates {
+    let mut by_area: HashMap<&str, BTreeMap<GateStatus, usize>> = HashMap::new();
+    for gate in &verdict.gates {
         *by_area
             .entry(gate.area.as_str())
             .or_default()
-            .entry(gate.status.as_str())
+            .entry(gate.status)
             .or_default() += 1;
     }
-    for area in &doc.areas {
+    for area in &verdict.areas {
         let counts = by_area.get(area.name.as_str());
-        let summary: Vec<String> = ["fail", "missing", "inconclusive", "waived", "pass"]
-            .iter()
-            .filter_map(|s| {
-                counts
-                    .and_then(|c| c.get(s))
-                    .map(|n| format!("{} {n}", status_word(lang, s)))
-            })
-            .collect();
+        let summary: Vec<String> = [
+            GateStatus::Fail,
+            GateStatus::Missing,
+            GateStatus::Inconclusive,
+            GateStatus::Waived,
+            GateStatus::Pass,
+        ]
+        .iter()
+        .filter_map(|s| {
+            counts
+                .and_then(|c| c.get(s))
+                .map(|n| format!("{} {n}", words::status(lang, *s)))
+        })
+        .collect();
         let _ = write!(
             out,
             r##"<li class="card a-{status}"><a href="#area-{id}"><span class="pill a-{status}">{status_word}</span> <b>{title}</b><span class="sub">{count}</span><span class="sub">{summary}</span></a></li>"##,
-            status = esc(&area.status),
+            status = area.status.as_str(),
             id = anchor(&area.name),
-            status_word = esc(&area_status_word(lang, &area.status)),
+            status_word = esc(words::area_status(lang, area.status)),
             title = esc(&area_title(lang, &area.name, &area.title)),
             count = esc(&lang.format(
                 Msg::AreaGateCount,
@@ -274,10 +293,9 @@ fn areas(out: &mut String, doc: &VerdictV1, lang: Lang) {
 #[allow(clippy::too_many_arguments)]
 fn ranked(
     out: &mut String,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     lang: Lang,
-    index: &HashMap<&str, usize>,
-    names: &[String],
+    indices: &[usize],
     id: &str,
     title: Msg,
     empty: Msg,
@@ -288,9 +306,9 @@ fn ranked(
         r#"<section id="{id}" aria-labelledby="{id}-h"><h2 id="{id}-h">{}</h2>"#,
         esc(lang.text(title))
     );
-    let gates: Vec<(usize, &GateV1)> = names
+    let gates: Vec<(usize, &GateResult)> = indices
         .iter()
-        .filter_map(|name| index.get(name.as_str()).map(|&i| (i, &doc.gates[i])))
+        .filter_map(|&i| verdict.gates.get(i).map(|g| (i, g)))
         .collect();
     if gates.is_empty() {
         let _ = write!(out, r#"<p class="empty">{}</p>"#, esc(lang.text(empty)));
@@ -300,14 +318,14 @@ fn ranked(
             let _ = write!(
                 out,
                 r##"<li class="blocker s-{status}"><h3><a href="#gate-{i}">{name}</a> <span class="pill s-{status}">{status_word}</span> <span class="sub">{area} · <code>{expect}</code></span></h3>"##,
-                status = esc(&gate.status),
+                status = gate.status.as_str(),
                 name = esc(&gate.name),
-                status_word = esc(&status_word(lang, &gate.status)),
-                area = esc(&area_title_of(lang, doc, &gate.area)),
-                expect = esc(&gate.expect),
+                status_word = esc(words::status(lang, gate.status)),
+                area = esc(&words::area_title_of(lang, verdict, &gate.area)),
+                expect = esc(&gate.expect.to_string()),
             );
             figures(out, lang, gate);
-            explanation(out, doc, lang, gate, charted, false);
+            explanation(out, verdict, lang, gate, charted, false);
             out.push_str("</li>");
         }
         out.push_str("</ol>");
@@ -316,7 +334,7 @@ fn ranked(
 }
 
 /// Measured, interval, n, threshold as a small table.
-fn figures(out: &mut String, lang: Lang, gate: &GateV1) {
+fn figures(out: &mut String, lang: Lang, gate: &GateResult) {
     let _ = write!(
         out,
         r#"<table class="figures"><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr><tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>"#,
@@ -327,52 +345,47 @@ fn figures(out: &mut String, lang: Lang, gate: &GateV1) {
         )),
         esc(lang.text(Msg::ColumnN)),
         esc(lang.text(Msg::ColumnThreshold)),
-        esc(&measured_display(lang, gate)),
-        esc(&interval_display(lang, gate)),
-        esc(&n_display(lang, gate)),
-        esc(&threshold_display(lang, gate)),
+        esc(&words::measured(lang, gate)),
+        esc(&words::interval(lang, gate)),
+        esc(&words::n(lang, gate)),
+        esc(&words::threshold(lang, gate)),
     );
 }
 
 fn explanation(
     out: &mut String,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     lang: Lang,
-    gate: &GateV1,
+    gate: &GateResult,
     charted: &BTreeSet<usize>,
     full: bool,
 ) {
     out.push_str(r#"<dl class="why">"#);
-    if let Some(reason) = gate
-        .reason
-        .as_deref()
-        .and_then(|r| reason_sentence(lang, r))
-    {
+    if let Some(reason) = gate.reason.map(|r| words::reason(lang, r)) {
         dl_row(out, lang.text(Msg::LabelReason), &esc(reason));
     }
-    dl_row(
-        out,
-        lang.text(Msg::LabelWhy),
-        &esc(&crate::common::why(gate, lang)),
-    );
-    if let Some(settle) = &crate::common::settle(gate, lang) {
+    dl_row(out, lang.text(Msg::LabelWhy), &esc(&words::why(gate, lang)));
+    if let Some(settle) = &words::settle(gate, lang) {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }
-    for rule in &crate::common::rules(gate, lang) {
+    for rule in &words::rules(gate, lang) {
         dl_row(out, lang.text(Msg::LabelRules), &esc(rule));
     }
-    if let Some(waiver) = waiver_sentence(lang, gate) {
+    if let Some(waiver) = words::waiver(lang, gate) {
         dl_row(out, lang.text(Msg::StatusWaived), &esc(&waiver));
     }
     if let Some(description) = &gate.description {
         dl_row(out, lang.text(Msg::LabelDescription), &esc(description));
     }
-    let citations: Vec<String> = cited(doc, gate)
-        .map(|e| {
-            let chart = if charted.contains(&e.id) {
+    let citations: Vec<String> = gate
+        .evidence
+        .iter()
+        .filter_map(|&id| verdict.evidence.get(id).map(|e| (id, e)))
+        .map(|(id, e)| {
+            let chart = if charted.contains(&id) {
                 format!(
                     r##" <a href="#chart-ev-{}">↗ {}</a>"##,
-                    e.id,
+                    id,
                     esc(lang.text(Msg::SectionCharts))
                 )
             } else {
@@ -382,19 +395,18 @@ fn explanation(
                 // The drill-down: every provenance field, the full SHA-256 and the tool.
                 format!(
                     r##"<a href="#ev-{id}">{kind}</a> {stype} <code>{source}</code> · sha256 <code class="sha">{sha}</code> · {time} · {tool}{chart}"##,
-                    id = e.id,
                     kind = esc(&e.kind),
-                    stype = esc(&e.source.source_type),
-                    source = esc(&e.source.location),
+                    stype = esc(e.source.type_name()),
+                    source = esc(e.source.as_str()),
                     sha = esc(&e.sha256),
-                    time = esc(&crate::common::shown_time(&e.collected_at)),
+                    time = esc(&words::to_the_second(e.collected_at).to_string()),
                     tool = esc(&e.tool),
                 )
             } else {
                 format!(
                     r##"<a href="#ev-{}">{}</a>{chart}"##,
-                    e.id,
-                    esc(&citation(lang, e))
+                    id,
+                    esc(&words::citation(lang, e))
                 )
             }
         })
@@ -428,11 +440,13 @@ fn anchor(name: &str) -> String {
 }
 
 /// Ids of cited records that will get charts (present in the map and with something to draw).
-fn charted_records(doc: &VerdictV1, evidence: &EvidenceMap) -> BTreeSet<usize> {
-    doc.evidence
+fn charted_records(verdict: &Verdict, evidence: &EvidenceMap) -> BTreeSet<usize> {
+    verdict
+        .evidence
         .iter()
-        .filter(|e| evidence.get(&e.sha256).is_some_and(has_chart))
-        .map(|e| e.id)
+        .enumerate()
+        .filter(|(_, e)| evidence.get(&e.sha256).is_some_and(has_chart))
+        .map(|(id, _)| id)
         .take(MAX_CHARTED)
         .collect()
 }
@@ -479,7 +493,7 @@ fn tests_counts(record: &Evidence) -> Option<(u64, u64, u64, u64)> {
 
 fn charts_section(
     out: &mut String,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     evidence: &EvidenceMap,
     lang: Lang,
     charted: &BTreeSet<usize>,
@@ -489,7 +503,7 @@ fn charts_section(
         r#"<section id="charts" aria-labelledby="charts-h"><h2 id="charts-h">{}</h2>"#,
         esc(lang.text(Msg::SectionCharts))
     );
-    let with_charts = doc
+    let with_charts = verdict
         .evidence
         .iter()
         .filter(|e| evidence.get(&e.sha256).is_some_and(has_chart))
@@ -507,7 +521,7 @@ fn charts_section(
             ))
         );
     }
-    let absent: Vec<&EvidenceV1> = doc
+    let absent: Vec<&EvidenceRef> = verdict
         .evidence
         .iter()
         .filter(|e| !evidence.contains_key(&e.sha256))
@@ -533,29 +547,31 @@ fn charts_section(
             ))
         );
     }
-    let gates_by_evidence: HashMap<usize, Vec<&GateV1>> = {
-        let mut map: HashMap<usize, Vec<&GateV1>> = HashMap::new();
-        for gate in &doc.gates {
+    let gates_by_evidence: HashMap<usize, Vec<&GateResult>> = {
+        let mut map: HashMap<usize, Vec<&GateResult>> = HashMap::new();
+        for gate in &verdict.gates {
             for &id in &gate.evidence {
                 map.entry(id).or_default().push(gate);
             }
         }
         map
     };
-    for e in doc.evidence.iter().filter(|e| charted.contains(&e.id)) {
+    for (id, e) in verdict
+        .evidence
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| charted.contains(id))
+    {
         let Some(record) = evidence.get(&e.sha256) else {
             continue;
         };
-        let gates = gates_by_evidence
-            .get(&e.id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let gates = gates_by_evidence.get(&id).map(Vec::as_slice).unwrap_or(&[]);
         let _ = write!(
             out,
             r#"<article class="record" id="chart-ev-{}"><h3>{} <span class="sub">{}</span></h3><div class="figs">"#,
-            e.id,
+            id,
             esc(&e.kind),
-            esc(&citation(lang, e))
+            esc(&words::citation(lang, e))
         );
         record_charts(out, record, gates, lang);
         out.push_str("</div></article>");
@@ -563,30 +579,40 @@ fn charts_section(
     out.push_str("</section>\n");
 }
 
-/// `p(99.9)` as 99.9.
-fn percentile_of(aggregate: &str) -> Option<f64> {
-    aggregate
-        .strip_prefix("p(")?
-        .strip_suffix(')')?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn marker_for(gate: &GateV1) -> Marker {
-    let measured = gate.measured.as_ref();
-    Marker {
-        label: format!("{} {}", gate.aggregate, gate.threshold_display),
-        percentile: percentile_of(&gate.aggregate),
-        threshold: gate.threshold,
-        point: measured.map(|m| m.point),
-        lower: measured.and_then(|m| m.lower.or(m.upper.map(|_| m.point))),
-        upper: measured.and_then(|m| m.upper),
-        bad: gate.status != "pass" && gate.status != "waived",
+/// `p(99.9)` as 99.9 (`med` is drawn as its own gate's point, not a percentile marker).
+fn percentile_of(aggregate: Aggregate) -> Option<f64> {
+    match aggregate {
+        Aggregate::Percentile(q) => Some(q),
+        _ => None,
     }
 }
 
-fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: Lang) {
+/// The bounded ends of a measured interval (an unbounded end is `None`).
+fn ends(measured: &Measured) -> (Option<f64>, Option<f64>) {
+    let finite = |x: f64| x.is_finite().then_some(x);
+    (
+        measured.interval.and_then(|i| finite(i.lower)),
+        measured.interval.and_then(|i| finite(i.upper)),
+    )
+}
+
+fn marker_for(gate: &GateResult) -> Marker {
+    let measured = gate.measured.as_ref();
+    Marker {
+        label: format!("{} {}", gate.expect.aggregate, gate.threshold_display),
+        percentile: percentile_of(gate.expect.aggregate),
+        threshold: gate.threshold,
+        point: measured.map(|m| m.point),
+        lower: measured.and_then(|m| {
+            let (lower, upper) = ends(m);
+            lower.or(upper.map(|_| m.point))
+        }),
+        upper: measured.and_then(|m| ends(m).1),
+        bad: !matches!(gate.status, GateStatus::Pass | GateStatus::Waived),
+    }
+}
+
+fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateResult], lang: Lang) {
     let figure = |out: &mut String, caption: &str, svg: &str| {
         let _ = write!(
             out,
@@ -610,7 +636,10 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                 let markers: Vec<Marker> = gates
                     .iter()
                     .filter(|g| {
-                        &g.metric == name && g.measured.as_ref().is_some_and(|m| m.unit == "s")
+                        &g.metric == name
+                            && g.measured
+                                .as_ref()
+                                .is_some_and(|m| m.dimension == Dimension::Time)
                     })
                     .map(|g| marker_for(g))
                     .collect();
@@ -647,7 +676,10 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                 let gate = gates.iter().find(|g| &g.metric == name);
                 let interval = gate
                     .and_then(|g| g.measured.as_ref())
-                    .and_then(|m| Some((m.lower?, m.upper?)));
+                    .and_then(|m| match ends(m) {
+                        (Some(lower), Some(upper)) => Some((lower, upper)),
+                        _ => None,
+                    });
                 let title = lang.format(
                     Msg::ChartRatio,
                     &[
@@ -693,12 +725,21 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateV1], lang: L
                 &title,
                 lang.text(Msg::AxisSeconds),
                 lang.text(Msg::AxisRequestsPerSecond),
-                (
-                    lang.text(Msg::LegendCompleted),
-                    lang.text(Msg::LegendErrors),
-                ),
+                lang.text(Msg::LegendCompleted),
             );
             figure(out, &title, &svg);
+            // Errors on an axis of their own (issue 17: a 2 % error rate on the requests axis
+            // is a flat line).
+            let title = lang.format(Msg::ChartErrorShare, &[("metric", &name)]);
+            if let Some(svg) = charts::error_share_series(
+                &points,
+                &title,
+                lang.text(Msg::AxisSeconds),
+                lang.text(Msg::AxisErrorShare),
+                lang.text(Msg::LegendErrors),
+            ) {
+                figure(out, &title, &svg);
+            }
         }
     }
     if let Some(outages) = record.details.get("outages").and_then(|s| s.as_array()) {
@@ -840,10 +881,13 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
             ("count", &intervals.len().to_string()),
             (
                 "downtime",
+                // A duration: never below zero, and never `-0.0` (issue 17).
                 &format!(
                     "{:.1}",
-                    number(details, "downtime_s")
-                        .unwrap_or_else(|| intervals.iter().map(|o| o.end - o.start).sum())
+                    non_negative(
+                        number(details, "downtime_s")
+                            .unwrap_or_else(|| intervals.iter().map(|o| o.end - o.start).sum())
+                    )
                 ),
             ),
             ("window", &format!("{window:.1}")),
@@ -894,30 +938,35 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
     out.push_str("</figure>");
 }
 
+/// A duration as shown: a negative or NaN figure (float noise, `-0.0`) is zero.
+fn non_negative(seconds: f64) -> f64 {
+    if seconds > 0.0 { seconds } else { 0.0 }
+}
+
 fn gates_section(
     out: &mut String,
-    doc: &VerdictV1,
-    evidence: &EvidenceMap,
-    lang: Lang,
+    verdict: &Verdict,
+    cx: &RenderContext<'_>,
     charted: &BTreeSet<usize>,
 ) {
+    let (evidence, lang) = (cx.evidence, cx.lang);
     let _ = write!(
         out,
         r#"<section id="gates" aria-labelledby="gates-h"><h2 id="gates-h">{}</h2>"#,
         esc(lang.text(Msg::SectionGates))
     );
     let mut by_area: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, gate) in doc.gates.iter().enumerate() {
+    for (i, gate) in verdict.gates.iter().enumerate() {
         by_area.entry(gate.area.as_str()).or_default().push(i);
     }
-    let mut names: Vec<(&str, &str, &str)> = doc
+    let mut names: Vec<(&str, &str, AreaStatus)> = verdict
         .areas
         .iter()
-        .map(|a| (a.name.as_str(), a.title.as_str(), a.status.as_str()))
+        .map(|a| (a.name.as_str(), a.title.as_str(), a.status))
         .collect();
-    for gate in &doc.gates {
+    for gate in &verdict.gates {
         if !names.iter().any(|(n, _, _)| *n == gate.area) {
-            names.push((&gate.area, &gate.area, "grey"));
+            names.push((&gate.area, &gate.area, AreaStatus::Grey));
         }
     }
     for (name, title, status) in names {
@@ -925,8 +974,8 @@ fn gates_section(
             out,
             r#"<section class="area" id="area-{id}" aria-labelledby="area-{id}-h"><h3 id="area-{id}-h"><span class="pill a-{status}">{sw}</span> {title}</h3>"#,
             id = anchor(name),
-            status = esc(status),
-            sw = esc(&area_status_word(lang, status)),
+            status = status.as_str(),
+            sw = esc(words::area_status(lang, status)),
             title = esc(&area_title(lang, name, title)),
         );
         let indices = by_area.get(name).map(Vec::as_slice).unwrap_or(&[]);
@@ -938,25 +987,32 @@ fn gates_section(
             );
         }
         for &i in indices {
-            let gate = &doc.gates[i];
+            let gate = &verdict.gates[i];
             let _ = write!(
                 out,
                 r#"<details class="gate s-{status}" id="gate-{i}"><summary><span class="pill s-{status}">{sw}</span> <b>{name}</b> <code>{expect}</code> <span class="sub">{measured}{severity}</span></summary><div class="body">"#,
-                status = esc(&gate.status),
-                sw = esc(&status_word(lang, &gate.status)),
+                status = gate.status.as_str(),
+                sw = esc(words::status(lang, gate.status)),
                 name = esc(&gate.name),
-                expect = esc(&gate.expect),
-                measured = esc(&measured_display(lang, gate)),
-                severity = if gate.severity == "warn" {
-                    format!(" · {}", esc(&severity_word(lang, "warn")))
+                expect = esc(&gate.expect.to_string()),
+                // Labelled, so `value == 0` is not followed by a bare `0` (issue 17).
+                measured = esc(&lang.format(
+                    Msg::LabelValue,
+                    &[
+                        ("label", lang.text(Msg::ColumnMeasured)),
+                        ("value", &words::measured(lang, gate)),
+                    ]
+                )),
+                severity = if gate.severity == Severity::Warn {
+                    format!(" · {}", esc(words::severity(lang, Severity::Warn)))
                 } else {
                     String::new()
                 },
             );
             figures(out, lang, gate);
-            trend_chart(out, doc, lang, gate);
-            explanation(out, doc, lang, gate, charted, true);
-            notes(out, doc, evidence, lang, gate);
+            trend_chart(out, verdict, cx.trends, lang, gate);
+            explanation(out, verdict, lang, gate, charted, true);
+            notes(out, verdict, evidence, lang, gate);
             out.push_str("</div></details>");
         }
         out.push_str("</section>\n");
@@ -988,8 +1044,14 @@ fn comparison_section(out: &mut String, comparison: &crate::json::ComparisonV1, 
 
 /// The gate across the history's previous runs and this one, when the verdict carries a
 /// trend for it (`trends`, filled by the binary from the history).
-fn trend_chart(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
-    let Some(trend) = doc.trends.iter().find(|t| t.gate == gate.name) else {
+fn trend_chart(
+    out: &mut String,
+    verdict: &Verdict,
+    trends: &[crate::json::TrendV1],
+    lang: Lang,
+    gate: &GateResult,
+) {
+    let Some(trend) = trends.iter().find(|t| t.gate == gate.name) else {
         return;
     };
     let mut dots: Vec<charts::TrendDot> = trend
@@ -1022,12 +1084,12 @@ fn trend_chart(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
         label: format!(
             "{} · {}",
             lang.text(Msg::LegendThisRun),
-            measured_display(lang, gate)
+            words::measured(lang, gate)
         ),
         point: measured.point,
-        lower: measured.lower,
-        upper: measured.upper,
-        bad: doc.verdict != "GO",
+        lower: ends(measured).0,
+        upper: ends(measured).1,
+        bad: verdict.decision != Decision::Go,
         current: true,
     });
     let runs = dots.len().to_string();
@@ -1038,7 +1100,7 @@ fn trend_chart(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
         charts::trend(
             &dots,
             gate.threshold,
-            crate::json::dimension_of_unit(&measured.unit),
+            measured.dimension,
             &label,
             lang.text(Msg::AxisRuns),
             (
@@ -1052,8 +1114,14 @@ fn trend_chart(out: &mut String, doc: &VerdictV1, lang: Lang, gate: &GateV1) {
 }
 
 /// Caveats the evidence attaches to the gate's metric (e.g. a closed-model latency).
-fn notes(out: &mut String, doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang, gate: &GateV1) {
-    for e in cited(doc, gate) {
+fn notes(
+    out: &mut String,
+    verdict: &Verdict,
+    evidence: &EvidenceMap,
+    lang: Lang,
+    gate: &GateResult,
+) {
+    for e in words::cited(verdict, gate) {
         if let Some(note) = evidence
             .get(&e.sha256)
             .and_then(|r| r.metrics.get(&gate.metric))
@@ -1068,13 +1136,13 @@ fn notes(out: &mut String, doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang, 
     }
 }
 
-fn evidence_section(out: &mut String, doc: &VerdictV1, lang: Lang) {
+fn evidence_section(out: &mut String, verdict: &Verdict, lang: Lang) {
     let _ = write!(
         out,
         r#"<section id="evidence" aria-labelledby="evidence-h"><h2 id="evidence-h">{}</h2>"#,
         esc(lang.text(Msg::SectionEvidence))
     );
-    if doc.evidence.is_empty() {
+    if verdict.evidence.is_empty() {
         let _ = write!(
             out,
             r#"<p class="empty">{}</p>"#,
@@ -1090,17 +1158,17 @@ fn evidence_section(out: &mut String, doc: &VerdictV1, lang: Lang) {
             esc(lang.text(Msg::LabelCollectedAt)),
             esc(lang.text(Msg::LabelTool)),
         );
-        for e in &doc.evidence {
+        for (id, e) in verdict.evidence.iter().enumerate() {
             let _ = write!(
                 out,
                 r#"<tr id="ev-{id}"><td>{id}</td><td>{}</td><td>{} <code>{}</code></td><td><code class="sha">{}</code></td><td>{}</td><td>{}</td></tr>"#,
                 esc(&e.kind),
-                esc(&e.source.source_type),
-                esc(&e.source.location),
+                esc(e.source.type_name()),
+                esc(e.source.as_str()),
                 esc(&e.sha256),
-                esc(&crate::common::shown_time(&e.collected_at)),
+                esc(&words::to_the_second(e.collected_at).to_string()),
                 esc(&e.tool),
-                id = e.id,
+                id = id,
             );
         }
         out.push_str("</table>");
@@ -1137,7 +1205,8 @@ mod tests {
 
     #[test]
     fn percentiles_parse_from_aggregates() {
-        assert_eq!(percentile_of("p(99.9)"), Some(99.9));
-        assert_eq!(percentile_of("rate"), None);
+        assert_eq!(percentile_of(Aggregate::Percentile(99.9)), Some(99.9));
+        assert_eq!(percentile_of(Aggregate::Median), None);
+        assert_eq!(percentile_of(Aggregate::Rate), None);
     }
 }

@@ -44,12 +44,18 @@
 //! - a gate's `evidence` lists ids into the top-level `evidence` array.
 //! - Version 1 only ever gains fields; a consumer written against it keeps working.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use gonogo_core::eval::{Baseline, BaselineGate};
 use gonogo_core::evidence::Source;
+use gonogo_core::expect::Expectation;
+use gonogo_core::policy::Severity;
+use gonogo_core::stats::Interval;
 use gonogo_core::units::Dimension;
-use gonogo_core::verdict::{BaselineRef, GateStatus, Rule, Settle, Verdict};
+use gonogo_core::verdict::{
+    AreaResult, AreaStatus, BaselineRef, Context, Counted, Decision, EvidenceRef, GateResult,
+    GateStatus, Measured, Reason, Rule, Settle, Unearned, Verdict, WaiverState,
+};
+use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +100,13 @@ pub struct VerdictV1 {
     /// history). Absent when nothing was compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<ComparisonV1>,
+    /// The service under test: the policy's `[target] base_url`. Absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// How long the work behind the verdict took, in seconds (a `gonogo run` from its start to
+    /// the decision). Absent when only evidence was judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<f64>,
 }
 
 /// The gates whose status differs from an earlier verdict's.
@@ -116,10 +129,10 @@ pub struct FlipV1 {
 
 impl ComparisonV1 {
     /// The flips of `after` against `before` (gonogo_core::eval::flips).
-    pub fn new(before: &VerdictV1, after: &Verdict, with: impl Into<String>) -> ComparisonV1 {
+    pub fn new(before: &Verdict, after: &Verdict, with: impl Into<String>) -> ComparisonV1 {
         ComparisonV1 {
             with: with.into(),
-            before: before.verdict.clone(),
+            before: before.decision.as_str().to_owned(),
             flips: gonogo_core::eval::flips(&before.statuses(), after)
                 .into_iter()
                 .map(|f| FlipV1 {
@@ -276,8 +289,9 @@ pub struct SettleV1 {
 }
 
 impl SettleV1 {
-    fn from_core(settle: Settle) -> SettleV1 {
-        match settle {
+    fn from_core(settle: &Settle) -> Option<SettleV1> {
+        Some(match *settle {
+            Settle::Text(_) => return None,
             Settle::More {
                 more,
                 total,
@@ -296,7 +310,7 @@ impl SettleV1 {
                 counted: None,
                 mean,
             },
-        }
+        })
     }
 }
 
@@ -386,110 +400,411 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// The versioned document for a verdict.
-pub fn to_document(verdict: &Verdict, policy: PolicyRefV1) -> VerdictV1 {
-    let names = |list: &[usize]| {
-        list.iter()
-            .map(|&i| verdict.gates[i].name.clone())
-            .collect()
-    };
-    VerdictV1 {
-        gonogo_verdict: VERDICT_VERSION,
-        verdict: verdict.decision.as_str().to_owned(),
-        policy,
-        env: verdict.env.clone(),
-        evaluated_at: verdict.evaluated_at.to_string(),
-        confidence: verdict.confidence,
-        summary: SummaryV1 {
-            pass: verdict.count(GateStatus::Pass),
-            fail: verdict.count(GateStatus::Fail),
-            inconclusive: verdict.count(GateStatus::Inconclusive),
-            missing: verdict.count(GateStatus::Missing),
-            waived: verdict.count(GateStatus::Waived),
-        },
-        areas: verdict
-            .areas
-            .iter()
-            .map(|a| AreaV1 {
-                name: a.name.clone(),
-                title: a.title.clone(),
-                status: a.status.as_str().to_owned(),
-                gates: names(&a.gates),
-            })
-            .collect(),
-        blockers: names(&verdict.blockers),
-        warnings: names(&verdict.warnings),
-        missing_evidence_kinds: verdict.missing_kinds.clone(),
-        unearned: verdict.unearned.map(|u| u.as_str().to_owned()),
-        gates: verdict
-            .gates
-            .iter()
-            .map(|g| GateV1 {
-                name: g.name.clone(),
-                area: g.area.clone(),
-                metric: g.metric.clone(),
-                expect: g.expect.clone(),
-                aggregate: g.expect.split_whitespace().next().unwrap_or("").to_owned(),
-                severity: g.severity.as_str().to_owned(),
-                status: g.status.as_str().to_owned(),
-                reason: g.reason.map(|r| r.as_str().to_owned()),
-                why: g.why.clone(),
-                measured: g.measured.as_ref().map(|m| MeasuredV1 {
-                    point: m.point,
-                    lower: m.interval.and_then(|i| finite(i.lower)),
-                    upper: m.interval.and_then(|i| finite(i.upper)),
-                    n: m.n,
-                    k: m.k,
-                    unit: unit_name(m.dimension).to_owned(),
-                    display: m.display_point(),
-                    interval_display: m.display_interval(),
-                    pair: m.pair.map(|i| PairV1 {
-                        lower: finite(i.lower),
-                        upper: finite(i.upper),
-                    }),
-                }),
-                threshold: g.threshold,
-                threshold_display: g.threshold_display.clone(),
-                confidence: g.confidence,
-                rules: g.rules.iter().map(ToString::to_string).collect(),
-                rules_detail: g.rules.iter().map(RuleV1::from_core).collect(),
-                settle: g.settle.map(|s| s.to_string()),
-                settle_detail: g.settle.map(SettleV1::from_core),
-                waiver: g.waiver.as_ref().map(|w| WaiverV1 {
-                    reason: w.reason.clone(),
-                    owner: w.owner.clone(),
-                    expires: w.expires.to_string(),
-                    expired: w.expired,
-                    underlying_status: w.underlying.as_str().to_owned(),
-                }),
-                evidence: g.evidence.clone(),
-                description: g.description.clone(),
-            })
-            .collect(),
-        evidence: verdict
-            .evidence
+/// The versioned document for a verdict (without trends and comparison, which come from
+/// the history and `--compare`: [`document`] adds them).
+impl From<&Verdict> for VerdictV1 {
+    fn from(verdict: &Verdict) -> VerdictV1 {
+        let names = |list: &[usize]| {
+            list.iter()
+                .map(|&i| verdict.gates[i].name.clone())
+                .collect()
+        };
+        VerdictV1 {
+            gonogo_verdict: VERDICT_VERSION,
+            verdict: verdict.decision.as_str().to_owned(),
+            policy: PolicyRefV1 {
+                name: verdict.policy_name.clone(),
+                path: verdict.policy_path.clone(),
+                sha256: verdict.policy_sha256.clone(),
+            },
+            env: verdict.env.clone(),
+            evaluated_at: verdict.evaluated_at.to_string(),
+            confidence: verdict.confidence,
+            summary: SummaryV1 {
+                pass: verdict.count(GateStatus::Pass),
+                fail: verdict.count(GateStatus::Fail),
+                inconclusive: verdict.count(GateStatus::Inconclusive),
+                missing: verdict.count(GateStatus::Missing),
+                waived: verdict.count(GateStatus::Waived),
+            },
+            areas: verdict
+                .areas
+                .iter()
+                .map(|a| AreaV1 {
+                    name: a.name.clone(),
+                    title: a.title.clone(),
+                    status: a.status.as_str().to_owned(),
+                    gates: names(&a.gates),
+                })
+                .collect(),
+            blockers: names(&verdict.blockers),
+            warnings: names(&verdict.warnings),
+            missing_evidence_kinds: verdict.missing_kinds.clone(),
+            unearned: verdict.unearned.map(|u| u.as_str().to_owned()),
+            gates: verdict.gates.iter().map(gate_document).collect(),
+            evidence: verdict
+                .evidence
+                .iter()
+                .enumerate()
+                .map(|(id, e)| EvidenceV1 {
+                    id,
+                    kind: e.kind.clone(),
+                    source: SourceV1 {
+                        source_type: e.source.type_name().to_owned(),
+                        location: e.source.as_str().to_owned(),
+                    },
+                    sha256: e.sha256.clone(),
+                    collected_at: e.collected_at.to_string(),
+                    tool: e.tool.clone(),
+                })
+                .collect(),
+            baseline: verdict.baseline.as_ref().map(|b| BaselineRefV1 {
+                source: b.source.clone(),
+                sha256: b.sha256.clone(),
+            }),
+            context: verdict.context.as_ref().map(|c| ContextV1 {
+                commit: c.commit.clone(),
+                branch: c.branch.clone(),
+                tags: c.tags.clone(),
+                deployment_target: c.deployment_target.clone(),
+                rollback_tag: c.rollback_tag.clone(),
+                dirty_paths: c.dirty_paths,
+                ci_provider: c.ci_provider.clone(),
+                ci_run_url: c.ci_run_url.clone(),
+            }),
+            trends: Vec::new(),
+            comparison: None,
+            target: verdict.target.clone(),
+            duration_seconds: verdict.duration.map(|d| d.as_secs_f64()),
+        }
+    }
+}
+
+fn gate_document(g: &GateResult) -> GateV1 {
+    GateV1 {
+        name: g.name.clone(),
+        area: g.area.clone(),
+        metric: g.metric.clone(),
+        expect: g.expect.to_string(),
+        aggregate: g.expect.aggregate.to_string(),
+        severity: g.severity.as_str().to_owned(),
+        status: g.status.as_str().to_owned(),
+        reason: g.reason.map(|r| r.as_str().to_owned()),
+        why: g.why.clone(),
+        measured: g.measured.as_ref().map(|m| MeasuredV1 {
+            point: m.point,
+            lower: m.interval.and_then(|i| finite(i.lower)),
+            upper: m.interval.and_then(|i| finite(i.upper)),
+            n: m.n,
+            k: m.k,
+            unit: unit_name(m.dimension).to_owned(),
+            display: m.display_point(),
+            interval_display: m.display_interval(),
+            pair: m.pair.map(|i| PairV1 {
+                lower: finite(i.lower),
+                upper: finite(i.upper),
+            }),
+        }),
+        threshold: g.threshold,
+        threshold_display: g.threshold_display.clone(),
+        confidence: g.confidence,
+        rules: g.rules.iter().map(ToString::to_string).collect(),
+        rules_detail: g.rules.iter().map(RuleV1::from_core).collect(),
+        settle: g.settle.as_ref().map(ToString::to_string),
+        settle_detail: g.settle.as_ref().and_then(SettleV1::from_core),
+        waiver: g.waiver.as_ref().map(|w| WaiverV1 {
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires.to_string(),
+            expired: w.expired,
+            underlying_status: w.underlying.as_str().to_owned(),
+        }),
+        evidence: g.evidence.clone(),
+        description: g.description.clone(),
+    }
+}
+
+/// The verdict.json document a renderer context writes: the verdict, with the trends and the
+/// comparison the context carries.
+pub fn document(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> VerdictV1 {
+    let mut document = VerdictV1::from(verdict);
+    document.trends = cx.trends.to_vec();
+    document.comparison = cx.comparison.cloned();
+    document
+}
+
+/// `verdict.json`: the verdict with the context's trends and comparison, pretty-printed.
+pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&document(verdict, cx)).expect("the verdict serialises");
+    text.push('\n');
+    text
+}
+
+/// Why a saved verdict does not read back as a verdict: a field whose value this version does
+/// not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidVerdict {
+    /// Where, as a path into the document (`gates[3].status`).
+    pub field: String,
+    pub message: String,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> InvalidVerdict {
+    InvalidVerdict {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// A saved `verdict.json` back into the typed verdict, for renderers and the history. The
+/// document's trends and comparison are not part of the verdict: a renderer reads them from
+/// its context ([`crate::RenderContext::from_document`]).
+impl TryFrom<VerdictV1> for Verdict {
+    type Error = InvalidVerdict;
+
+    fn try_from(doc: VerdictV1) -> Result<Verdict, InvalidVerdict> {
+        if doc.gonogo_verdict != VERDICT_VERSION {
+            return Err(invalid(
+                "gonogo_verdict",
+                format!("unsupported version {}", doc.gonogo_verdict),
+            ));
+        }
+        let decision = match doc.verdict.as_str() {
+            "GO" => Decision::Go,
+            "NO-GO" => Decision::NoGo,
+            other => return Err(invalid("verdict", format!("`{other}` is not GO or NO-GO"))),
+        };
+        let evaluated_at: Timestamp = doc
+            .evaluated_at
+            .parse()
+            .map_err(|e| invalid("evaluated_at", format!("{e}")))?;
+        // Evidence ids are positions as written; a reordered list is put back in id order.
+        let mut evidence_docs: Vec<&EvidenceV1> = doc.evidence.iter().collect();
+        evidence_docs.sort_by_key(|e| e.id);
+        let position: HashMap<usize, usize> = evidence_docs
             .iter()
             .enumerate()
-            .map(|(id, e)| EvidenceV1 {
-                id,
-                kind: e.kind.clone(),
-                source: SourceV1 {
-                    source_type: e.source.type_name().to_owned(),
-                    location: e.source.as_str().to_owned(),
-                },
-                sha256: e.sha256.clone(),
-                collected_at: e.collected_at.to_string(),
-                tool: e.tool.clone(),
+            .map(|(i, e)| (e.id, i))
+            .collect();
+        let evidence = evidence_docs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                Ok(EvidenceRef {
+                    kind: e.kind.clone(),
+                    source: source_of(e),
+                    sha256: e.sha256.clone(),
+                    collected_at: e.collected_at.parse().map_err(|err| {
+                        invalid(format!("evidence[{i}].collected_at"), format!("{err}"))
+                    })?,
+                    tool: e.tool.clone(),
+                })
             })
-            .collect(),
-        baseline: verdict.baseline.as_ref().map(|b| BaselineRefV1 {
-            source: b.source.clone(),
-            sha256: b.sha256.clone(),
-        }),
-        context: None,
-        trends: Vec::new(),
-        comparison: None,
+            .collect::<Result<Vec<_>, InvalidVerdict>>()?;
+        let gates = doc
+            .gates
+            .iter()
+            .enumerate()
+            .map(|(i, g)| gate_from_document(i, g, &position))
+            .collect::<Result<Vec<_>, InvalidVerdict>>()?;
+        let index: HashMap<&str, usize> = gates
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.name.as_str(), i))
+            .collect();
+        // Names that match no gate are left out, as the renderers always did with them (a
+        // document edited by hand); the gates themselves are all read.
+        let indices = |names: &[String]| -> Vec<usize> {
+            names
+                .iter()
+                .filter_map(|name| index.get(name.as_str()).copied())
+                .collect()
+        };
+        let areas = doc
+            .areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Ok(AreaResult {
+                    name: a.name.clone(),
+                    title: a.title.clone(),
+                    status: AreaStatus::parse(&a.status).ok_or_else(|| {
+                        invalid(
+                            format!("areas[{i}].status"),
+                            format!("unknown status `{}`", a.status),
+                        )
+                    })?,
+                    gates: indices(&a.gates),
+                })
+            })
+            .collect::<Result<Vec<_>, InvalidVerdict>>()?;
+        let unearned = match &doc.unearned {
+            None => None,
+            Some(code) => Some(
+                Unearned::parse(code)
+                    .ok_or_else(|| invalid("unearned", format!("unknown code `{code}`")))?,
+            ),
+        };
+        Ok(Verdict {
+            decision,
+            policy_name: doc.policy.name.clone(),
+            env: doc.env.clone(),
+            confidence: doc.confidence,
+            evaluated_at,
+            blockers: indices(&doc.blockers),
+            warnings: indices(&doc.warnings),
+            areas,
+            gates,
+            missing_kinds: doc.missing_evidence_kinds.clone(),
+            unearned,
+            evidence,
+            baseline: doc.baseline.as_ref().map(|b| BaselineRef {
+                source: b.source.clone(),
+                sha256: b.sha256.clone(),
+            }),
+            policy_path: doc.policy.path.clone(),
+            policy_sha256: doc.policy.sha256.clone(),
+            context: doc.context.as_ref().map(|c| Context {
+                commit: c.commit.clone(),
+                branch: c.branch.clone(),
+                tags: c.tags.clone(),
+                deployment_target: c.deployment_target.clone(),
+                rollback_tag: c.rollback_tag.clone(),
+                dirty_paths: c.dirty_paths,
+                ci_provider: c.ci_provider.clone(),
+                ci_run_url: c.ci_run_url.clone(),
+            }),
+            target: doc.target.clone(),
+            duration: doc
+                .duration_seconds
+                .filter(|s| s.is_finite())
+                .and_then(|s| jiff::SignedDuration::try_from_secs_f64(s).ok()),
+        })
     }
+}
+
+fn gate_from_document(
+    i: usize,
+    g: &GateV1,
+    position: &HashMap<usize, usize>,
+) -> Result<GateResult, InvalidVerdict> {
+    let field = |name: &str| format!("gates[{i}].{name}");
+    let expect: Expectation = g
+        .expect
+        .parse()
+        .map_err(|e: gonogo_core::expect::ExpectError| invalid(field("expect"), e.to_string()))?;
+    let severity = Severity::parse(&g.severity).ok_or_else(|| {
+        invalid(
+            field("severity"),
+            format!("unknown severity `{}`", g.severity),
+        )
+    })?;
+    let status = GateStatus::parse(&g.status)
+        .ok_or_else(|| invalid(field("status"), format!("unknown status `{}`", g.status)))?;
+    let reason = match &g.reason {
+        None => None,
+        Some(r) => Some(
+            Reason::parse(r)
+                .ok_or_else(|| invalid(field("reason"), format!("unknown reason `{r}`")))?,
+        ),
+    };
+    let measured = g.measured.as_ref().map(|m| Measured {
+        point: m.point,
+        // Both ends null is an exact figure, unless an interval was shown (both unbounded).
+        interval: (m.lower.is_some() || m.upper.is_some() || m.interval_display.is_some()).then(
+            || Interval {
+                lower: m.lower.unwrap_or(f64::NEG_INFINITY),
+                upper: m.upper.unwrap_or(f64::INFINITY),
+            },
+        ),
+        n: m.n,
+        k: m.k,
+        dimension: dimension_of_unit(&m.unit),
+        pair: m.pair.map(|p| Interval {
+            lower: p.lower.unwrap_or(f64::NEG_INFINITY),
+            upper: p.upper.unwrap_or(f64::INFINITY),
+        }),
+    });
+    // Rules as data when the verdict has them one per rule; else the English as written.
+    let rules = if g.rules_detail.len() == g.rules.len() {
+        g.rules_detail
+            .iter()
+            .zip(&g.rules)
+            .map(|(detail, english)| {
+                Rule::from_parts(&detail.kind, &|name| detail.values.get(name).cloned())
+                    .unwrap_or_else(|| Rule::Text(english.clone()))
+            })
+            .collect()
+    } else {
+        g.rules.iter().cloned().map(Rule::Text).collect()
+    };
+    // As data when the verdict has it; else the English sentence as written.
+    let settle = g
+        .settle_detail
+        .as_ref()
+        .and_then(|d| match d.kind.as_str() {
+            "on_threshold" => Some(Settle::OnThreshold { mean: d.mean }),
+            "more" => Some(Settle::More {
+                more: d.more?,
+                total: d.total,
+                counted: match d.counted.as_deref() {
+                    Some("trials") => Counted::Trials,
+                    _ => Counted::Samples,
+                },
+            }),
+            _ => None,
+        })
+        .or_else(|| g.settle.clone().map(Settle::Text));
+    let waiver = match &g.waiver {
+        None => None,
+        Some(w) => Some(WaiverState {
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w
+                .expires
+                .parse()
+                .map_err(|e| invalid(field("waiver.expires"), format!("{e}")))?,
+            expired: w.expired,
+            underlying: GateStatus::parse(&w.underlying_status).ok_or_else(|| {
+                invalid(
+                    field("waiver.underlying_status"),
+                    format!("unknown status `{}`", w.underlying_status),
+                )
+            })?,
+        }),
+    };
+    let evidence = g
+        .evidence
+        .iter()
+        .map(|id| {
+            position.get(id).copied().ok_or_else(|| {
+                invalid(field("evidence"), format!("no evidence record has id {id}"))
+            })
+        })
+        .collect::<Result<Vec<_>, InvalidVerdict>>()?;
+    Ok(GateResult {
+        name: g.name.clone(),
+        area: g.area.clone(),
+        metric: g.metric.clone(),
+        expect,
+        severity,
+        description: g.description.clone(),
+        status,
+        reason,
+        why: g.why.clone(),
+        measured,
+        threshold: g.threshold,
+        threshold_display: g.threshold_display.clone(),
+        confidence: g.confidence,
+        rules,
+        settle,
+        waiver,
+        evidence,
+        // Not written to verdict.json: the ranking it served is the blockers' order.
+        distance: f64::NAN,
+    })
 }
 
 /// Why a saved verdict could not be read.
@@ -503,6 +818,16 @@ pub enum ReadError {
     },
     #[error("unsupported verdict version {0} (this gonogo reads version {VERDICT_VERSION})")]
     Version(u32),
+    #[error("{0}")]
+    Invalid(#[from] InvalidVerdict),
+}
+
+/// Reads a saved `verdict.json` as the typed verdict, with the document (for its trends and
+/// comparison, and for consumers that post it as it is).
+pub fn parse_verdict(text: &str) -> Result<(Verdict, VerdictV1), ReadError> {
+    let document = parse_document(text)?;
+    let verdict = Verdict::try_from(document.clone())?;
+    Ok((verdict, document))
 }
 
 /// Reads a saved `verdict.json`.
@@ -516,46 +841,6 @@ pub fn parse_document(text: &str) -> Result<VerdictV1, ReadError> {
         return Err(ReadError::Version(document.gonogo_verdict));
     }
     Ok(document)
-}
-
-impl VerdictV1 {
-    /// The measurements of this verdict, as the baseline of a later evaluation.
-    pub fn to_baseline(&self, reference: BaselineRef) -> Baseline {
-        let gates: BTreeMap<String, BaselineGate> = self
-            .gates
-            .iter()
-            .map(|g| {
-                (
-                    g.name.clone(),
-                    BaselineGate {
-                        metric: g.metric.clone(),
-                        aggregate: g.aggregate.clone(),
-                        point: g.measured.as_ref().map(|m| m.point),
-                        n: g.measured.as_ref().and_then(|m| m.n),
-                        k: g.measured.as_ref().and_then(|m| m.k),
-                        interval: g.measured.as_ref().and_then(|m| m.pair).map(|p| {
-                            gonogo_core::stats::Interval {
-                                lower: p.lower.unwrap_or(f64::NEG_INFINITY),
-                                upper: p.upper.unwrap_or(f64::INFINITY),
-                            }
-                        }),
-                    },
-                )
-            })
-            .collect();
-        Baseline {
-            reference: Some(reference),
-            gates,
-        }
-    }
-
-    /// Gate names with their statuses (unknown statuses are skipped).
-    pub fn statuses(&self) -> Vec<(String, GateStatus)> {
-        self.gates
-            .iter()
-            .filter_map(|g| GateStatus::parse(&g.status).map(|s| (g.name.clone(), s)))
-            .collect()
-    }
 }
 
 /// The JSON Schema of `verdict.json` version 1.

@@ -28,29 +28,29 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::common::{
-    citation, cited, measured_display, reason_sentence, status_word, threshold_display,
-    waiver_sentence,
-};
+use gonogo_core::policy::Severity;
+use gonogo_core::verdict::{GateResult, GateStatus, Verdict};
+
+use crate::RenderContext;
 use crate::i18n::{Lang, Msg};
-use crate::json::{GateV1, VerdictV1};
+use crate::words;
 
 /// The JUnit XML of a verdict.
-pub fn render(doc: &VerdictV1, lang: Lang) -> String {
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    write(&mut writer, doc, lang).expect("writing into a Vec cannot fail");
+    write(&mut writer, verdict, cx.lang).expect("writing into a Vec cannot fail");
     let mut text = String::from_utf8(writer.into_inner()).expect("the writer writes UTF-8");
     text.push('\n');
     text
 }
 
-fn counts<'a>(gates: impl Iterator<Item = &'a GateV1>) -> (usize, usize, usize) {
+fn counts<'a>(gates: impl Iterator<Item = &'a GateResult>) -> (usize, usize, usize) {
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for gate in gates {
         tests += 1;
-        match gate.status.as_str() {
-            "pass" => {}
-            "waived" => skipped += 1,
+        match gate.status {
+            GateStatus::Pass => {}
+            GateStatus::Waived => skipped += 1,
             _ if is_warning(gate) => skipped += 1,
             _ => failures += 1,
         }
@@ -59,21 +59,22 @@ fn counts<'a>(gates: impl Iterator<Item = &'a GateV1>) -> (usize, usize, usize) 
 }
 
 /// A warn-severity gate that did not pass: shown, never a failure.
-fn is_warning(gate: &GateV1) -> bool {
-    gate.severity == "warn" && !matches!(gate.status.as_str(), "pass" | "waived")
+fn is_warning(gate: &GateResult) -> bool {
+    gate.severity == Severity::Warn && !matches!(gate.status, GateStatus::Pass | GateStatus::Waived)
 }
 
-fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::Result<()> {
+fn write(writer: &mut Writer<Vec<u8>>, verdict: &Verdict, lang: Lang) -> std::io::Result<()> {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let (tests, failures, skipped) = counts(doc.gates.iter());
-    let mut suite_name = match &doc.policy.name {
-        Some(name) => format!("gonogo {} · {}", doc.verdict, clean(name)),
-        None => format!("gonogo {}", doc.verdict),
+    let (tests, failures, skipped) = counts(verdict.gates.iter());
+    let mut suite_name = match &verdict.policy_name {
+        Some(name) => format!("gonogo {} · {}", verdict.decision, clean(name)),
+        None => format!("gonogo {}", verdict.decision),
     };
     // Every report carries the commit it judged.
-    if let Some(line) = doc.context.as_ref().and_then(crate::common::commit_line) {
+    if let Some(line) = verdict.context.as_ref().and_then(words::commit_line) {
         suite_name.push_str(&format!(" · {}", clean(&line)));
     }
+    let evaluated_at = verdict.evaluated_at.to_string();
     writer
         .create_element("testsuites")
         .with_attribute(("name", suite_name.as_str()))
@@ -81,21 +82,22 @@ fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::
         .with_attribute(("failures", failures.to_string().as_str()))
         .with_attribute(("errors", "0"))
         .with_attribute(("skipped", skipped.to_string().as_str()))
-        .with_attribute(("timestamp", clean(&doc.evaluated_at).as_str()))
+        .with_attribute(("timestamp", evaluated_at.as_str()))
         .write_inner_content(|writer| {
-            let mut areas: Vec<&str> = doc.areas.iter().map(|a| a.name.as_str()).collect();
+            let mut areas: Vec<&str> = verdict.areas.iter().map(|a| a.name.as_str()).collect();
             // Gates of an area the list does not name still get a suite.
-            for gate in &doc.gates {
+            for gate in &verdict.gates {
                 if !areas.contains(&gate.area.as_str()) {
                     areas.push(&gate.area);
                 }
             }
             for area in areas {
-                let gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area).collect();
+                let gates: Vec<&GateResult> =
+                    verdict.gates.iter().filter(|g| g.area == area).collect();
                 if gates.is_empty() {
                     continue;
                 }
-                write_suite(writer, doc, lang, area, &gates)?;
+                write_suite(writer, verdict, lang, area, &gates)?;
             }
             Ok(())
         })?;
@@ -104,10 +106,10 @@ fn write(writer: &mut Writer<Vec<u8>>, doc: &VerdictV1, lang: Lang) -> std::io::
 
 fn write_suite(
     writer: &mut Writer<Vec<u8>>,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     lang: Lang,
     area: &str,
-    gates: &[&GateV1],
+    gates: &[&GateResult],
 ) -> std::io::Result<()> {
     let (tests, failures, skipped) = counts(gates.iter().copied());
     writer
@@ -117,11 +119,11 @@ fn write_suite(
         .with_attribute(("failures", failures.to_string().as_str()))
         .with_attribute(("errors", "0"))
         .with_attribute(("skipped", skipped.to_string().as_str()))
-        .with_attribute(("timestamp", clean(&doc.evaluated_at).as_str()))
+        .with_attribute(("timestamp", verdict.evaluated_at.to_string().as_str()))
         .with_attribute(("time", "0"))
         .write_inner_content(|writer| {
             for gate in gates {
-                write_case(writer, doc, lang, gate)?;
+                write_case(writer, verdict, lang, gate)?;
             }
             Ok(())
         })?;
@@ -130,31 +132,27 @@ fn write_suite(
 
 fn write_case(
     writer: &mut Writer<Vec<u8>>,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     lang: Lang,
-    gate: &GateV1,
+    gate: &GateResult,
 ) -> std::io::Result<()> {
     let mut body = Vec::new();
     body.push(format!("{} [{}]", gate.expect, gate.metric));
-    if let Some(reason) = gate
-        .reason
-        .as_deref()
-        .and_then(|r| reason_sentence(lang, r))
-    {
-        body.push(lang.labelled(Msg::LabelReason, reason));
+    if let Some(reason) = gate.reason {
+        body.push(lang.labelled(Msg::LabelReason, words::reason(lang, reason)));
     }
-    body.push(lang.labelled(Msg::LabelWhy, &crate::common::why(gate, lang)));
-    if let Some(settle) = &crate::common::settle(gate, lang) {
+    body.push(lang.labelled(Msg::LabelWhy, &words::why(gate, lang)));
+    if let Some(settle) = &words::settle(gate, lang) {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }
-    for rule in &crate::common::rules(gate, lang) {
+    for rule in &words::rules(gate, lang) {
         body.push(lang.labelled(Msg::LabelRules, rule));
     }
-    if let Some(waiver) = waiver_sentence(lang, gate) {
+    if let Some(waiver) = words::waiver(lang, gate) {
         body.push(waiver);
     }
-    for evidence in cited(doc, gate) {
-        body.push(lang.labelled(Msg::ColumnEvidence, &citation(lang, evidence)));
+    for evidence in words::cited(verdict, gate) {
+        body.push(lang.labelled(Msg::ColumnEvidence, &words::citation(lang, evidence)));
     }
     let body = clean(&body.join("\n"));
 
@@ -181,35 +179,36 @@ fn write_case(
                     Ok(())
                 })?;
             // "fail: measured 84.62 % (11 of 13), threshold >= 99.9 %", under `key`.
-            let outcome = |key: Msg, status: &str| {
+            let outcome = |key: Msg| {
                 lang.format(
                     key,
                     &[
-                        ("status", &status_word(lang, status)),
-                        ("measured", &measured_display(lang, gate)),
-                        ("threshold", &threshold_display(lang, gate)),
+                        ("status", words::status(lang, gate.status)),
+                        ("measured", &words::measured(lang, gate)),
+                        ("threshold", &words::threshold(lang, gate)),
                     ],
                 )
             };
-            let skipped = match gate.status.as_str() {
-                "pass" => None,
-                "waived" => Some(match &gate.waiver {
+            let skipped = match gate.status {
+                GateStatus::Pass => None,
+                GateStatus::Waived => Some(match &gate.waiver {
                     Some(waiver) => lang.format(
                         Msg::JunitSkipped,
                         &[
                             ("reason", &waiver.reason),
                             ("owner", &waiver.owner),
-                            ("expires", &waiver.expires),
+                            ("expires", &waiver.expires.to_string()),
                         ],
                     ),
-                    None => status_word(lang, "waived"),
+                    None => words::status(lang, GateStatus::Waived).to_owned(),
                 }),
-                status if is_warning(gate) => Some(outcome(Msg::JunitWarning, status)),
+                _ if is_warning(gate) => Some(outcome(Msg::JunitWarning)),
                 status => {
-                    let message = outcome(Msg::JunitFailure, status);
+                    let message = outcome(Msg::JunitFailure);
+                    let kind = gate.reason.map_or(status.as_str(), |r| r.as_str());
                     return writer
                         .create_element("failure")
-                        .with_attribute(("type", gate.reason.as_deref().unwrap_or(status)))
+                        .with_attribute(("type", kind))
                         .with_attribute(("message", one_line(&message).as_str()))
                         .write_text_content(BytesText::new(&body))
                         .map(|_| ());

@@ -1,7 +1,11 @@
-//! Renderers: they read a verdict (the versioned [`json::VerdictV1`] document) and the
-//! evidence it cites, and nothing else.
+//! Renderers: each reads the typed verdict ([`gonogo_core::verdict::Verdict`]) and a
+//! [`RenderContext`] (the evidence it cites, by SHA-256, the language, the history's trends and
+//! a `--compare` result, the terminal's colour), and nothing else. Every renderer has the one
+//! signature `fn render(verdict: &Verdict, cx: &RenderContext) -> String`.
 //!
-//! - [`json`]: `verdict.json`, versioned, with a JSON Schema; also read back as a baseline.
+//! - [`json`]: `verdict.json`, versioned, with a JSON Schema: the edge codec, `From<&Verdict>`
+//!   to write it and `TryFrom<VerdictV1> for Verdict` to read it back (baselines, history,
+//!   `gonogo report`).
 //! - [`terminal`]: the compact summary `gonogo gate` prints.
 //! - [`markdown`]: the pull-request comment and GitHub step summary, and workflow annotations.
 //! - [`html`]: one self-contained page with inline SVG [`charts`].
@@ -14,9 +18,10 @@
 //! use gonogo_report::{cli, i18n::Lang, json};
 //!
 //! let text = std::fs::read_to_string("gonogo-report/verdict.json").unwrap();
-//! let verdict = json::parse_document(&text).unwrap();
+//! let (verdict, document) = json::parse_verdict(&text).unwrap();
 //! let (evidence, _warnings) = cli::load_evidence(".gonogo/evidence".as_ref());
-//! cli::render_all(&verdict, &evidence, "gonogo-report".as_ref(), Lang::En).unwrap();
+//! let cx = gonogo_report::RenderContext::from_document(&document, &evidence, Lang::En);
+//! cli::render_all(&verdict, &cx, "gonogo-report".as_ref()).unwrap();
 //! ```
 
 pub mod charts;
@@ -29,5 +34,68 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod terminal;
+mod words;
 
 pub use common::EvidenceMap;
+
+use crate::i18n::Lang;
+use crate::json::{ComparisonV1, TrendV1, VerdictV1};
+
+static NO_EVIDENCE: EvidenceMap = EvidenceMap::new();
+
+/// What a renderer reads besides the verdict.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderContext<'a> {
+    /// The evidence records the verdict cites, by SHA-256 (charts, annotations); a record
+    /// that is absent only loses its chart.
+    pub evidence: &'a EvidenceMap,
+    /// The language of the fixed text.
+    pub lang: Lang,
+    /// Each gate's earlier measurements, from the history (oldest first).
+    pub trends: &'a [TrendV1],
+    /// `gate --compare`: the gates whose status flips against an earlier verdict.
+    pub comparison: Option<&'a ComparisonV1>,
+    /// The terminal renderer's ANSI colours.
+    pub color: bool,
+}
+
+impl<'a> RenderContext<'a> {
+    /// No evidence, no trends, no comparison, no colour.
+    pub fn new(lang: Lang) -> RenderContext<'a> {
+        RenderContext {
+            evidence: &NO_EVIDENCE,
+            lang,
+            trends: &[],
+            comparison: None,
+            color: false,
+        }
+    }
+
+    pub fn with_evidence(self, evidence: &'a EvidenceMap) -> RenderContext<'a> {
+        RenderContext { evidence, ..self }
+    }
+
+    pub fn with_trends(self, trends: &'a [TrendV1]) -> RenderContext<'a> {
+        RenderContext { trends, ..self }
+    }
+
+    pub fn with_comparison(self, comparison: Option<&'a ComparisonV1>) -> RenderContext<'a> {
+        RenderContext { comparison, ..self }
+    }
+
+    pub fn with_color(self, color: bool) -> RenderContext<'a> {
+        RenderContext { color, ..self }
+    }
+
+    /// The context of a saved verdict.json: its trends and comparison, with the evidence.
+    pub fn from_document(
+        document: &'a VerdictV1,
+        evidence: &'a EvidenceMap,
+        lang: Lang,
+    ) -> RenderContext<'a> {
+        RenderContext::new(lang)
+            .with_evidence(evidence)
+            .with_trends(&document.trends)
+            .with_comparison(document.comparison.as_ref())
+    }
+}

@@ -31,60 +31,58 @@ use std::fmt::Write as _;
 
 use gonogo_core::text::inert;
 
-use crate::common::{
-    EvidenceMap, area_status_word, area_title, area_title_of, citation, cited, counts_sentence,
-    gate_index, interval_display, measured_display, n_display, percent, reason_sentence,
-    severity_word, status_word, threshold_display, waiver_sentence,
-};
+use gonogo_core::policy::Severity;
+use gonogo_core::verdict::{Decision, GateResult, GateStatus, Verdict};
+
+use crate::RenderContext;
+use crate::common::{EvidenceMap, area_title, percent};
 use crate::i18n::{Lang, Msg};
-use crate::json::{GateV1, VerdictV1};
+use crate::json::VerdictV1;
+use crate::words;
 
 /// Gate rows listed in the per-area tables at most; the rest are counted (they are in the
 /// HTML report and verdict.json). Blockers and warnings are always listed in full.
 pub const MAX_GATE_ROWS: usize = 250;
 
-/// The Markdown report of a verdict.
-pub fn render(doc: &VerdictV1, lang: Lang) -> String {
-    render_with_evidence(doc, &EvidenceMap::new(), lang)
-}
-
-/// [`render`], with the failing tests and findings (file and line) the blockers' and warnings'
-/// cited evidence lists, at most [`MAX_LOCATIONS_PER_GATE`] per gate.
-pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+/// The Markdown report of a verdict, with the failing tests and findings (file and line) the
+/// blockers' and warnings' cited evidence lists (from the context's evidence), at most
+/// [`MAX_LOCATIONS_PER_GATE`] per gate.
+pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
+    let (evidence, lang) = (cx.evidence, cx.lang);
     let mut out = String::new();
-    let go = doc.verdict == "GO";
+    let go = verdict.decision == Decision::Go;
     let headline = if go {
         lang.text(Msg::HeadlineGo).to_owned()
     } else {
         lang.format(
             Msg::HeadlineNoGo,
-            &[("count", &doc.blockers.len().to_string())],
+            &[("count", &verdict.blockers.len().to_string())],
         )
     };
     let icon = if go { "✅" } else { "⛔" };
     let _ = writeln!(out, "## {icon} {}\n", escape(&headline));
 
     let mut context = Vec::new();
-    if let Some(name) = &doc.policy.name {
+    if let Some(name) = &verdict.policy_name {
         context.push(lang.labelled(Msg::LabelPolicy, &format!("**{}**", escape(name))));
     }
-    if let Some(env) = &doc.env {
+    if let Some(env) = &verdict.env {
         context.push(lang.labelled(Msg::LabelEnvironment, &format!("**{}**", escape(env))));
     }
     context.push(lang.labelled(
         Msg::LabelEvaluatedAt,
-        &escape(&crate::common::shown_time(&doc.evaluated_at)),
+        &escape(&words::to_the_second(verdict.evaluated_at).to_string()),
     ));
-    if let Some(judged) = &doc.context {
-        if let Some(line) = crate::common::commit_line(judged) {
+    if let Some(judged) = &verdict.context {
+        if let Some(line) = words::commit_line(judged) {
             context.push(lang.labelled(Msg::LabelCommit, &code(&line)));
         }
         if let Some(url) = &judged.ci_run_url {
             context.push(lang.labelled(Msg::LabelCiRun, &escape(url)));
         }
     }
-    context.push(lang.labelled(Msg::LabelConfidence, &percent(doc.confidence)));
-    if let Some(baseline) = &doc.baseline {
+    context.push(lang.labelled(Msg::LabelConfidence, &percent(verdict.confidence)));
+    if let Some(baseline) = &verdict.baseline {
         context.push(lang.labelled(
             Msg::LabelBaseline,
             &format!(
@@ -95,25 +93,21 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
         ));
     }
     let _ = writeln!(out, "{}  ", context.join(" · "));
-    let _ = writeln!(out, "{}\n", escape(&counts_sentence(lang, doc)));
+    let _ = writeln!(out, "{}\n", escape(&words::counts(lang, verdict)));
 
-    if let Some(comparison) = &doc.comparison {
+    if let Some(comparison) = cx.comparison {
         comparison_section(&mut out, comparison, lang);
     }
-    if let Some(code) = &doc.unearned {
-        let _ = writeln!(
-            out,
-            "> ⛔ **{}**\n",
-            escape(&crate::common::unearned_sentence(code))
-        );
+    if let Some(unearned) = &verdict.unearned {
+        let _ = writeln!(out, "> ⛔ **{}**\n", escape(&unearned.to_string()));
     }
-    if !doc.missing_evidence_kinds.is_empty() {
+    if !verdict.missing_kinds.is_empty() {
         let _ = writeln!(
             out,
             "> ⚠️ **{}**\n",
             escape(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &doc.missing_evidence_kinds.join(", "))]
+                &[("kinds", &verdict.missing_kinds.join(", "))]
             ))
         );
     }
@@ -127,37 +121,34 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
         lang.text(Msg::ColumnStatus),
         lang.text(Msg::ColumnGates)
     );
-    for area in &doc.areas {
+    for area in &verdict.areas {
         let _ = writeln!(
             out,
             "| {} | {} {} | {} |",
             cell(&area_title(lang, &area.name, &area.title)),
-            area_icon(&area.status),
-            cell(&area_status_word(lang, &area.status)),
+            area_icon(area.status.as_str()),
+            cell(words::area_status(lang, area.status)),
             area.gates.len()
         );
     }
     out.push('\n');
 
-    let index = gate_index(doc);
     ranked(
         &mut out,
-        doc,
+        verdict,
         evidence,
         lang,
-        &index,
-        &doc.blockers,
+        &verdict.blockers,
         Msg::SectionBlockers,
         Msg::NoBlockers,
     );
-    if !doc.warnings.is_empty() {
+    if !verdict.warnings.is_empty() {
         ranked(
             &mut out,
-            doc,
+            verdict,
             evidence,
             lang,
-            &index,
-            &doc.warnings,
+            &verdict.warnings,
             Msg::SectionWarnings,
             Msg::NoWarnings,
         );
@@ -165,13 +156,17 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
 
     // Gates per area. A pull-request comment holds at most 65,536 characters, so a big
     // verdict lists its non-passing gates first and leaves the rest to the HTML report.
-    let mut rows_left = (doc.gates.len() > MAX_GATE_ROWS).then_some(MAX_GATE_ROWS);
+    let mut rows_left = (verdict.gates.len() > MAX_GATE_ROWS).then_some(MAX_GATE_ROWS);
     let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionGates));
-    for area in &doc.areas {
-        let mut gates: Vec<&GateV1> = doc.gates.iter().filter(|g| g.area == area.name).collect();
+    for area in &verdict.areas {
+        let mut gates: Vec<&GateResult> = verdict
+            .gates
+            .iter()
+            .filter(|g| g.area == area.name)
+            .collect();
         let n_gates = gates.len();
         if let Some(left) = rows_left.as_mut() {
-            gates.sort_by_key(|g| g.status == "pass");
+            gates.sort_by_key(|g| g.status == GateStatus::Pass);
             gates.truncate(*left);
             *left -= gates.len();
         }
@@ -179,9 +174,9 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
         let _ = writeln!(
             out,
             "<details><summary>{} <b>{}</b> · {} · {}</summary>\n",
-            area_icon(&area.status),
+            area_icon(area.status.as_str()),
             html(&title),
-            html(&area_status_word(lang, &area.status)),
+            html(words::area_status(lang, area.status)),
             html(&lang.format(Msg::AreaGateCount, &[("count", &gates.len().to_string())]))
         );
         if n_gates == 0 {
@@ -196,28 +191,32 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
                 lang.text(Msg::ColumnMeasured),
                 lang.format(
                     Msg::ColumnInterval,
-                    &[("confidence", &percent(doc.confidence))]
+                    &[("confidence", &percent(verdict.confidence))]
                 ),
                 lang.text(Msg::ColumnN),
                 lang.text(Msg::ColumnEvidence),
             );
             for &gate in &gates {
-                let evidence: Vec<String> =
-                    cited(doc, gate).map(|e| cell(&citation(lang, e))).collect();
+                let evidence: Vec<String> = words::cited(verdict, gate)
+                    .map(|e| cell(&words::citation(lang, e)))
+                    .collect();
                 let mut name = format!("**{}**", cell(&gate.name));
-                if gate.severity == "warn" {
-                    name.push_str(&format!(" ({})", cell(&severity_word(lang, "warn"))));
+                if gate.severity == Severity::Warn {
+                    name.push_str(&format!(
+                        " ({})",
+                        cell(words::severity(lang, Severity::Warn))
+                    ));
                 }
                 let _ = writeln!(
                     out,
                     "| {} | {} {} | `{}` | {} | {} | {} | {} |",
                     name,
-                    status_icon(&gate.status),
-                    cell(&status_word(lang, &gate.status)),
-                    code(&gate.expect),
-                    cell(&measured_display(lang, gate)),
-                    cell(&interval_display(lang, gate)),
-                    cell(&n_display(lang, gate)),
+                    status_icon(gate.status.as_str()),
+                    cell(words::status(lang, gate.status)),
+                    code(&gate.expect.to_string()),
+                    cell(&words::measured(lang, gate)),
+                    cell(&words::interval(lang, gate)),
+                    cell(&words::n(lang, gate)),
                     if evidence.is_empty() {
                         cell(lang.text(Msg::EvidenceNone))
                     } else {
@@ -245,7 +244,7 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
         "<sub>{}</sub>",
         html(&lang.format(
             Msg::MarkdownFooter,
-            &[("version", &doc.gonogo_verdict.to_string())]
+            &[("version", &crate::json::VERDICT_VERSION.to_string())]
         ))
     );
     out
@@ -254,18 +253,17 @@ pub fn render_with_evidence(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang)
 #[allow(clippy::too_many_arguments)]
 fn ranked(
     out: &mut String,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     evidence: &EvidenceMap,
     lang: Lang,
-    index: &std::collections::HashMap<&str, usize>,
-    names: &[String],
+    indices: &[usize],
     title: Msg,
     empty: Msg,
 ) {
     let _ = writeln!(out, "### {}\n", lang.text(title));
-    let gates: Vec<&GateV1> = names
+    let gates: Vec<&GateResult> = indices
         .iter()
-        .filter_map(|name| index.get(name.as_str()).map(|&i| &doc.gates[i]))
+        .filter_map(|&i| verdict.gates.get(i))
         .collect();
     if gates.is_empty() {
         let _ = writeln!(out, "{}\n", lang.text(empty));
@@ -281,7 +279,7 @@ fn ranked(
         lang.text(Msg::ColumnMeasured),
         lang.format(
             Msg::ColumnInterval,
-            &[("confidence", &percent(doc.confidence))]
+            &[("confidence", &percent(verdict.confidence))]
         ),
         lang.text(Msg::ColumnN),
         lang.text(Msg::ColumnThreshold),
@@ -292,13 +290,13 @@ fn ranked(
             "| {} | **{}** | {} | {} {} | {} | {} | {} | {} |",
             rank + 1,
             cell(&gate.name),
-            cell(&area_title_of(lang, doc, &gate.area)),
-            status_icon(&gate.status),
-            cell(&status_word(lang, &gate.status)),
-            cell(&measured_display(lang, gate)),
-            cell(&interval_display(lang, gate)),
-            cell(&n_display(lang, gate)),
-            cell(&threshold_display(lang, gate)),
+            cell(&words::area_title_of(lang, verdict, &gate.area)),
+            status_icon(gate.status.as_str()),
+            cell(words::status(lang, gate.status)),
+            cell(&words::measured(lang, gate)),
+            cell(&words::interval(lang, gate)),
+            cell(&words::n(lang, gate)),
+            cell(&words::threshold(lang, gate)),
         );
     }
     out.push('\n');
@@ -308,13 +306,9 @@ fn ranked(
             "{}. **{}** · `{}`",
             rank + 1,
             escape(&gate.name),
-            code(&gate.expect)
+            code(&gate.expect.to_string())
         );
-        if let Some(reason) = gate
-            .reason
-            .as_deref()
-            .and_then(|r| reason_sentence(lang, r))
-        {
+        if let Some(reason) = gate.reason.map(|r| words::reason(lang, r)) {
             let _ = writeln!(
                 out,
                 "   - {}",
@@ -324,32 +318,35 @@ fn ranked(
         let _ = writeln!(
             out,
             "   - {}",
-            lang.labelled(Msg::LabelWhy, &escape(&crate::common::why(gate, lang)))
+            lang.labelled(Msg::LabelWhy, &escape(&words::why(gate, lang)))
         );
-        if let Some(settle) = &crate::common::settle(gate, lang) {
+        if let Some(settle) = &words::settle(gate, lang) {
             let _ = writeln!(
                 out,
                 "   - {}",
                 lang.labelled(Msg::LabelSettle, &escape(settle))
             );
         }
-        for rule in &crate::common::rules(gate, lang) {
+        for rule in &words::rules(gate, lang) {
             let _ = writeln!(
                 out,
                 "   - {}",
                 lang.labelled(Msg::LabelRules, &escape(rule))
             );
         }
-        if let Some(waiver) = waiver_sentence(lang, gate) {
+        if let Some(waiver) = words::waiver(lang, gate) {
             let _ = writeln!(out, "   - {}", escape(&waiver));
         }
         let mut any = false;
-        for evidence in cited(doc, gate) {
+        for evidence in words::cited(verdict, gate) {
             any = true;
             let _ = writeln!(
                 out,
                 "   - {}",
-                lang.labelled(Msg::ColumnEvidence, &escape(&citation(lang, evidence)))
+                lang.labelled(
+                    Msg::ColumnEvidence,
+                    &escape(&words::citation(lang, evidence))
+                )
             );
         }
         if !any {
@@ -361,7 +358,7 @@ fn ranked(
         }
         // The failing tests and findings behind it, with file and line.
         let mut located = Vec::new();
-        for cited_record in cited(doc, gate) {
+        for cited_record in words::cited(verdict, gate) {
             if let Some(record) = evidence.get(&cited_record.sha256) {
                 locations(&record.details, gate, lang, &mut located);
             }
@@ -530,24 +527,23 @@ const MAX_LOCATIONS_PER_GATE: usize = 10;
 
 /// The annotations for blockers (`error`) and warnings (`warning`): one per failing test or
 /// finding with a file (and line) in the cited evidence's details, else one per gate.
-pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<Annotation> {
-    let index = gate_index(doc);
+pub fn annotations(verdict: &Verdict, cx: &RenderContext<'_>) -> Vec<Annotation> {
+    let (evidence, lang) = (cx.evidence, cx.lang);
     let mut out = Vec::new();
-    for (level, names) in [("error", &doc.blockers), ("warning", &doc.warnings)] {
-        for name in names {
-            let Some(&i) = index.get(name.as_str()) else {
+    for (level, indices) in [("error", &verdict.blockers), ("warning", &verdict.warnings)] {
+        for &i in indices {
+            let Some(gate) = verdict.gates.get(i) else {
                 continue;
             };
-            let gate = &doc.gates[i];
             let title = lang.format(
                 Msg::AnnotationTitle,
                 &[
-                    ("severity", &severity_word(lang, &gate.severity)),
+                    ("severity", words::severity(lang, gate.severity)),
                     ("gate", &gate.name),
                 ],
             );
             let mut located = Vec::new();
-            for cited_record in cited(doc, gate) {
+            for cited_record in words::cited(verdict, gate) {
                 let Some(record) = evidence.get(&cited_record.sha256) else {
                     continue;
                 };
@@ -557,11 +553,11 @@ pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<A
                 let mut message = lang.format(
                     Msg::LabelValue,
                     &[
-                        ("label", &status_word(lang, &gate.status)),
+                        ("label", words::status(lang, gate.status)),
                         ("value", &gate.why),
                     ],
                 );
-                if let Some(settle) = &crate::common::settle(gate, lang) {
+                if let Some(settle) = &words::settle(gate, lang) {
                     message.push('\n');
                     message.push_str(&lang.labelled(Msg::LabelSettle, settle));
                 }
@@ -592,7 +588,7 @@ pub fn annotations(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> Vec<A
 /// and SARIF results (`results_listed[]` with `uri`, `line`).
 fn locations(
     details: &serde_json::Value,
-    gate: &GateV1,
+    gate: &GateResult,
     lang: Lang,
     out: &mut Vec<(String, Option<u64>, String)>,
 ) {
@@ -720,14 +716,17 @@ mod tests {
 
     #[test]
     fn sarif_results_and_junit_failures_give_locations() {
-        let gate: GateV1 = serde_json::from_value(serde_json::json!({
+        // The gate as a saved verdict holds it, read back as the typed gate (`locations`
+        // reads only its name).
+        let verdict = Verdict::try_from(doc(serde_json::json!([{
             "name": "no new findings", "area": "security", "metric": "sarif.new.error",
             "expect": "value == 0", "aggregate": "value", "severity": "blocker",
             "status": "fail", "reason": "breached", "why": "", "measured": null,
             "threshold": 0.0, "threshold_display": "== 0", "confidence": 0.95, "rules": [],
-            "settle": null, "waiver": null, "evidence": [0], "description": null
-        }))
+            "settle": null, "waiver": null, "evidence": [], "description": null
+        }])))
         .unwrap();
+        let gate = &verdict.gates[0];
         let details = serde_json::json!({
             "results_listed": [
                 { "rule": "rust/sql-injection", "message": "query built from input",
@@ -737,7 +736,7 @@ mod tests {
             "failing": [{ "name": "t", "file": "tests/a.rs", "message": "boom" }]
         });
         let mut found = Vec::new();
-        locations(&details, &gate, Lang::En, &mut found);
+        locations(&details, gate, Lang::En, &mut found);
         assert_eq!(
             found,
             vec![

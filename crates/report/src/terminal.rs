@@ -56,7 +56,8 @@ impl Palette {
 }
 
 /// Renders the summary; `color` adds ANSI styles.
-pub fn render(verdict: &Verdict, color: bool) -> String {
+pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
+    let color = cx.color;
     let palette = Palette { color };
     let mut out = String::new();
     let decision = match verdict.decision {
@@ -138,7 +139,7 @@ pub fn render(verdict: &Verdict, color: bool) -> String {
                 palette.status(gate.status),
                 Inert(&gate.name),
                 Inert(&gate.area),
-                Inert(&gate.expect)
+                gate.expect
             );
             detail(&mut out, verdict, gate);
         }

@@ -1,13 +1,15 @@
 //! Every report carries the commit it judged, when the verdict knows it.
 
+mod common;
+
 use std::path::Path;
 
 use gonogo_core::eval::evaluate;
 use gonogo_core::policy::Policy;
 use gonogo_core::wire::parse_records;
-use gonogo_report::cli::{Format, render};
+use gonogo_report::cli::Format;
 use gonogo_report::i18n::Lang;
-use gonogo_report::json::{ContextV1, PolicyRefV1, to_document};
+use gonogo_report::json::{ContextV1, VerdictV1};
 
 #[test]
 fn markdown_html_and_junit_name_the_commit() {
@@ -29,7 +31,7 @@ fn markdown_html_and_junit_name_the_commit() {
         "2026-11-25T12:00:00Z".parse().unwrap(),
         None,
     );
-    let mut document = to_document(&verdict, PolicyRefV1::default());
+    let mut document = VerdictV1::from(&verdict);
     document.context = Some(ContextV1 {
         commit: Some("3f2a9c1d0e4b5a6978877665544332211ffeeddc".into()),
         branch: Some("main".into()),
@@ -43,13 +45,13 @@ fn markdown_html_and_junit_name_the_commit() {
     let evidence = Default::default();
     for format in [Format::Md, Format::Html, Format::Junit] {
         for lang in Lang::ALL {
-            let text = render(&document, &evidence, format, lang);
+            let text = common::render(&document, &evidence, format, lang);
             assert!(
                 text.contains("3f2a9c1d0e4b on main (v1.4.0) → production"),
                 "{format:?} {lang:?}"
             );
         }
     }
-    let markdown = render(&document, &evidence, Format::Md, Lang::En);
+    let markdown = common::render(&document, &evidence, Format::Md, Lang::En);
     assert!(markdown.contains("https://ci.example/run/42"));
 }

@@ -4,8 +4,10 @@
 
 mod common;
 
+use gonogo_report::EvidenceMap;
+
 use gonogo_report::i18n::Lang;
-use gonogo_report::{html, junit, markdown};
+use gonogo_report::{html, markdown};
 use proptest::prelude::*;
 
 /// The name as XML 1.0 can carry it (what the JUnit writer promises).
@@ -40,7 +42,7 @@ proptest! {
     #[test]
     fn junit_stays_well_formed(name in "\\PC*|[<>&\"'\\x00-\\x1f\\n\\r]{0,12}", why in "\\PC{0,40}") {
         let doc = with_name(&name, &why);
-        let text = junit::render(&doc, Lang::En);
+        let text = common::junit(&doc, Lang::En);
         let mut reader = quick_xml::Reader::from_str(&text);
         reader.config_mut().check_end_names = true;
         let mut first_case = None;
@@ -66,7 +68,7 @@ proptest! {
     fn html_shows_names_as_text(name in "\\PC*") {
         let doc = with_name(&name, "why");
         let (_, evidence) = common::fixture();
-        let page = html::render(&doc, &evidence, Lang::En);
+        let page = common::html(&doc, &evidence, Lang::En);
         prop_assert!(page.contains(&html::escape_html(&name)));
         let escaped = html::escape_html(&name);
         prop_assert!(!escaped.contains('<') && !escaped.contains('>') && !escaped.contains('"'));
@@ -76,7 +78,7 @@ proptest! {
     #[test]
     fn markdown_rows_stay_rows(name in "\\PC*|[|<>\\n`*_]{0,12}") {
         let doc = with_name(&name, "why\nwith a newline | and a pipe");
-        let text = markdown::render(&doc, Lang::En);
+        let text = common::md(&doc, &EvidenceMap::new(), Lang::En);
         let escaped = markdown::escape(&name);
         prop_assert!(!escaped.contains('\n'));
         prop_assert!(!escaped.contains('<'));
@@ -133,7 +135,7 @@ proptest! {
                 .collect(),
         }];
         let (_, evidence) = common::fixture();
-        let page = html::render(&doc, &evidence, Lang::En);
+        let page = common::html(&doc, &evidence, Lang::En);
         let start = page.find("<figure class=\"trend\">").expect("a trend chart");
         let figure = &page[start..start + page[start..].find("</figure>").unwrap()];
         let dots = figure.matches("<circle").count();

@@ -8,8 +8,8 @@ use gonogo_core::eval::evaluate;
 use gonogo_core::evidence::Source;
 use gonogo_core::policy::Policy;
 use gonogo_report::i18n::Lang;
-use gonogo_report::json::{PolicyRefV1, to_document};
-use gonogo_report::{EvidenceMap, markdown, terminal};
+use gonogo_report::json::VerdictV1;
+use gonogo_report::{EvidenceMap, RenderContext, markdown, terminal};
 use serde_json::json;
 
 const HOSTILE_POLICY: &str = r#"
@@ -42,14 +42,7 @@ fn hostile() -> (
           "message": "boom\n::error::from a message\u{1b}]8;;http://x\u{1b}\\ @octocat" }
     ]);
     let verdict = evaluate(&policy, &records, common::NOW.parse().unwrap(), None);
-    let doc = to_document(
-        &verdict,
-        PolicyRefV1 {
-            name: verdict.policy_name.clone(),
-            path: None,
-            sha256: None,
-        },
-    );
+    let doc = VerdictV1::from(&verdict);
     let evidence = records.into_iter().map(|r| (r.sha256.clone(), r)).collect();
     (verdict, doc, evidence)
 }
@@ -74,7 +67,7 @@ fn assert_inert_for_a_log(text: &str, what: &str) {
 #[test]
 fn issue_15_defect_3_and_11_gate_names_and_sources_are_inert_in_the_terminal() {
     let (verdict, _, _) = hostile();
-    let text = terminal::render(&verdict, false);
+    let text = terminal::render(&verdict, &RenderContext::new(Lang::En));
     assert_inert_for_a_log(&text, "terminal summary");
     // Shown, not dropped.
     assert!(
@@ -86,7 +79,7 @@ fn issue_15_defect_3_and_11_gate_names_and_sources_are_inert_in_the_terminal() {
         "{text}"
     );
     // With colour, the only escapes are gonogo's own SGR sequences.
-    let coloured = terminal::render(&verdict, true);
+    let coloured = terminal::render(&verdict, &RenderContext::new(Lang::En).with_color(true));
     for (i, _) in coloured.match_indices('\u{1b}') {
         assert_eq!(
             coloured.as_bytes().get(i + 1),
@@ -107,7 +100,7 @@ fn issue_15_defect_3_and_11_gate_names_and_sources_are_inert_in_the_terminal() {
 #[test]
 fn issue_15_defect_3_annotations_carry_no_command_or_escape_from_evidence() {
     let (_, doc, evidence) = hostile();
-    let annotations = markdown::annotations(&doc, &evidence, Lang::En);
+    let annotations = common::annotations(&doc, &evidence, Lang::En);
     assert!(!annotations.is_empty());
     let commands: Vec<String> = annotations.iter().map(|a| a.to_command()).collect();
     for command in &commands {
@@ -132,7 +125,7 @@ fn issue_15_defect_3_annotations_carry_no_command_or_escape_from_evidence() {
 #[test]
 fn issue_15_defect_18_a_blank_line_in_an_area_title_stays_inside_summary() {
     let (_, doc, _) = hostile();
-    let text = markdown::render(&doc, Lang::En);
+    let text = common::md(&doc, &EvidenceMap::new(), Lang::En);
     let summary_line = text
         .lines()
         .find(|line| line.contains("<summary>") && line.contains("Ops"))
@@ -156,7 +149,7 @@ fn issue_15_defect_18_a_blank_line_in_an_area_title_stays_inside_summary() {
 #[test]
 fn issue_15_defect_18_mentions_are_neutralised() {
     let (_, doc, _) = hostile();
-    let text = markdown::render(&doc, Lang::En);
+    let text = common::md(&doc, &EvidenceMap::new(), Lang::En);
     assert!(text.contains("@\u{200B}octocat"), "{text}");
     assert!(
         !text.contains("@octocat"),

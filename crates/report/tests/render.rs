@@ -3,8 +3,10 @@
 
 mod common;
 
+use gonogo_report::EvidenceMap;
+
 use gonogo_report::i18n::Lang;
-use gonogo_report::{html, json, junit, markdown};
+use gonogo_report::{html, json};
 
 #[test]
 fn fixture_has_every_status() {
@@ -21,21 +23,39 @@ fn fixture_has_every_status() {
 #[test]
 fn markdown_snapshot() {
     let (doc, _) = common::fixture();
-    insta::assert_snapshot!("markdown_en", markdown::render(&doc, Lang::En));
-    insta::assert_snapshot!("markdown_zh_cn", markdown::render(&doc, Lang::ZhCn));
+    insta::assert_snapshot!(
+        "markdown_en",
+        common::md(&doc, &EvidenceMap::new(), Lang::En)
+    );
+    insta::assert_snapshot!(
+        "markdown_zh_cn",
+        common::md(&doc, &EvidenceMap::new(), Lang::ZhCn)
+    );
+}
+
+/// The HTML page of the fixture, without the evidence records (so without charts: the charts
+/// have their own tests), as a reviewer reads it: banner, areas, ranked blockers, every gate
+/// and the evidence list, in both languages.
+#[test]
+fn html_snapshot() {
+    let (doc, _) = common::fixture();
+    insta::assert_snapshot!("html_en", common::html(&doc, &EvidenceMap::new(), Lang::En));
+    insta::assert_snapshot!(
+        "html_zh_cn",
+        common::html(&doc, &EvidenceMap::new(), Lang::ZhCn)
+    );
 }
 
 #[test]
 fn junit_snapshot() {
     let (doc, _) = common::fixture();
-    insta::assert_snapshot!("junit_en", junit::render(&doc, Lang::En));
+    insta::assert_snapshot!("junit_en", common::junit(&doc, Lang::En));
 }
 
 #[test]
 fn json_snapshot() {
     let (doc, evidence) = common::fixture();
-    let text =
-        gonogo_report::cli::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
+    let text = common::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
     insta::assert_snapshot!("json", text);
 }
 
@@ -47,8 +67,7 @@ fn json_output_matches_the_committed_schema() {
             .unwrap();
     let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let text =
-        gonogo_report::cli::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
+    let text = common::render(&doc, &evidence, gonogo_report::cli::Format::Json, Lang::En);
     let instance: serde_json::Value = serde_json::from_str(&text).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&instance)
@@ -93,7 +112,7 @@ fn expected_cases() -> Vec<Case> {
 fn junit_reads_back_with_quick_xml() {
     use quick_xml::events::Event;
     let (doc, _) = common::fixture();
-    let text = junit::render(&doc, Lang::En);
+    let text = common::junit(&doc, Lang::En);
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut cases: Vec<Case> = Vec::new();
     let mut suites_failures = None;
@@ -164,7 +183,7 @@ fn junit_reads_back_with_python_junitparser() {
     let (doc, _) = common::fixture();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("junit.xml");
-    std::fs::write(&path, junit::render(&doc, Lang::ZhCn)).unwrap();
+    std::fs::write(&path, common::junit(&doc, Lang::ZhCn)).unwrap();
     let script = r#"
 import json, sys
 from junitparser import JUnitXml, Failure, Skipped
@@ -215,7 +234,7 @@ print(json.dumps({"failures": xml.failures, "skipped": xml.skipped, "tests": xml
 #[test]
 fn html_escapes_evidence_text_and_forbids_requests() {
     let (doc, evidence) = common::fixture();
-    let page = html::render(&doc, &evidence, Lang::En);
+    let page = common::html(&doc, &evidence, Lang::En);
     assert!(page.contains("&lt;script&gt;alert(&#39;gonogo&#39;)&lt;/script&gt; renders checkout"));
     assert!(!page.contains("<script>alert"));
     assert!(page.contains("search p95 &lt;fast&gt; | &quot;cheap&quot; &amp; *bold*"));
@@ -240,8 +259,9 @@ fn html_escapes_evidence_text_and_forbids_requests() {
     ] {
         assert!(page.contains(class), "{class}");
     }
-    // Tests (1), coverage (1), checkout latency (2) and series (1), search latency (2), probe (1).
-    assert_eq!(page.matches("<svg").count(), 8, "charts drawn");
+    // Tests (1), coverage (1), checkout latency (2), its series (throughput, and since issue 17
+    // the share of errors on an axis of its own: 2), search latency (2), probe (1).
+    assert_eq!(page.matches("<svg").count(), 9, "charts drawn");
     assert!(page.len() < 300_000, "{} bytes", page.len());
 }
 
@@ -249,9 +269,9 @@ fn html_escapes_evidence_text_and_forbids_requests() {
 fn chinese_pages_carry_no_english_catalogue_sentences() {
     let (doc, evidence) = common::fixture();
     let outputs = [
-        html::render(&doc, &evidence, Lang::ZhCn),
-        markdown::render(&doc, Lang::ZhCn),
-        junit::render(&doc, Lang::ZhCn),
+        common::html(&doc, &evidence, Lang::ZhCn),
+        common::md(&doc, &EvidenceMap::new(), Lang::ZhCn),
+        common::junit(&doc, Lang::ZhCn),
     ];
     assert!(outputs[0].contains(r#"<html lang="zh-CN">"#));
     assert!(outputs[0].contains("NO-GO：阻止发布的阻塞项共 3 个。"));
@@ -277,8 +297,8 @@ fn thousands_of_gates_render_in_linear_size() {
         gate.name = format!("{} #{i}", gate.name);
         doc.gates.push(gate);
     }
-    let one = html::render(&common::fixture().0, &evidence, Lang::En).len();
-    let page = html::render(&doc, &evidence, Lang::En);
+    let one = common::html(&common::fixture().0, &evidence, Lang::En).len();
+    let page = common::html(&doc, &evidence, Lang::En);
     assert_eq!(page.matches("<details class=\"gate").count(), 5_000);
     // About two kilobytes per gate on top of the charts.
     assert!(page.len() < one + 5_000 * 2_500, "{} bytes", page.len());
@@ -294,7 +314,7 @@ fn big_verdicts_fit_a_pull_request_comment() {
         gate.name = format!("{} #{i}", gate.name);
         doc.gates.push(gate);
     }
-    let text = markdown::render(&doc, Lang::En);
+    let text = common::md(&doc, &EvidenceMap::new(), Lang::En);
     // GitHub's comment limit is 65,536 characters.
     assert!(
         text.chars().count() < 65_536,
@@ -310,7 +330,7 @@ fn big_verdicts_fit_a_pull_request_comment() {
 #[test]
 fn html_without_the_evidence_says_which_records_are_missing() {
     let (doc, _) = common::fixture();
-    let page = html::render(&doc, &gonogo_report::EvidenceMap::new(), Lang::En);
+    let page = common::html(&doc, &gonogo_report::EvidenceMap::new(), Lang::En);
     assert_eq!(page.matches("<svg").count(), 0);
     for record in &doc.evidence {
         assert!(page.contains(&format!(
@@ -330,13 +350,13 @@ fn html_without_the_evidence_says_which_records_are_missing() {
 #[test]
 fn settle_hints_follow_the_report_language() {
     let (mut doc, _) = common::fixture();
-    let zh = markdown::render(&doc, Lang::ZhCn);
+    let zh = common::md(&doc, &EvidenceMap::new(), Lang::ZhCn);
     assert!(
         zh.contains("若分布保持不变，还需约 1718 个样本（n ≈ 3718）"),
         "{zh}"
     );
     assert!(!zh.contains("needs about"), "{zh}");
-    let en = markdown::render(&doc, Lang::En);
+    let en = common::md(&doc, &EvidenceMap::new(), Lang::En);
     assert!(en.contains("needs about 1718 more samples (n ≈ 3718) if the distribution holds"));
 
     let gate = doc
@@ -351,12 +371,15 @@ fn settle_hints_follow_the_report_language() {
         counted: None,
         mean: true,
     });
-    assert!(markdown::render(&doc, Lang::ZhCn).contains("均值正好落在阈值上：增加样本也无法判定"));
+    assert!(
+        common::md(&doc, &EvidenceMap::new(), Lang::ZhCn)
+            .contains("均值正好落在阈值上：增加样本也无法判定")
+    );
 
     for gate in &mut doc.gates {
         gate.settle_detail = None;
     }
-    let old = markdown::render(&doc, Lang::ZhCn);
+    let old = common::md(&doc, &EvidenceMap::new(), Lang::ZhCn);
     assert!(
         old.contains("needs about 1718 more samples (n ≈ 3718)"),
         "{old}"
@@ -368,21 +391,21 @@ fn settle_hints_follow_the_report_language() {
 #[test]
 fn rules_follow_the_report_language() {
     let (mut doc, evidence) = common::fixture();
-    let zh = html::render(&doc, &evidence, Lang::ZhCn);
+    let zh = common::html(&doc, &evidence, Lang::ZhCn);
     assert!(
         zh.contains("单个数值没有抽样误差：直接比较"),
         "a plain value's rule in Chinese"
     );
     assert!(!zh.contains("a plain value has no sampling error"));
     assert!(zh.contains("closed model: latency is timed from the actual send"));
-    let en = html::render(&doc, &evidence, Lang::En);
+    let en = common::html(&doc, &evidence, Lang::En);
     assert!(en.contains("a plain value has no sampling error: compared directly"));
 
     // A verdict written before rules_detail existed keeps its English rules.
     for gate in &mut doc.gates {
         gate.rules_detail.clear();
     }
-    let old = html::render(&doc, &evidence, Lang::ZhCn);
+    let old = common::html(&doc, &evidence, Lang::ZhCn);
     assert!(old.contains("a plain value has no sampling error: compared directly"));
 }
 
@@ -391,7 +414,7 @@ fn rules_follow_the_report_language() {
 #[test]
 fn markdown_lists_failing_tests_with_file_and_line() {
     let (doc, evidence) = common::fixture();
-    let text = markdown::render_with_evidence(&doc, &evidence, Lang::En);
+    let text = common::md(&doc, &evidence, Lang::En);
     assert!(
         text.contains("   - `tests/api.rs:7` tests pass: test refund is idempotent failed: assertion failed: left == right"),
         "{text}"
@@ -399,6 +422,66 @@ fn markdown_lists_failing_tests_with_file_and_line() {
     assert!(text.contains("`tests/ui.rs:42`"), "{text}");
     // The hostile test name is text, not markup.
     assert!(!text.contains("<script>"), "{text}");
-    let without = markdown::render(&doc, Lang::En);
+    let without = common::md(&doc, &EvidenceMap::new(), Lang::En);
     assert!(!without.contains("tests/api.rs:7"));
+}
+
+/// verdict.json is an edge codec: the typed verdict written as a document, read back with
+/// `TryFrom`, and written again gives the same bytes; every renderer gives the same text from
+/// the verdict read back as from the evaluator's own.
+#[test]
+fn verdict_json_reads_back_as_the_same_typed_verdict() {
+    use gonogo_core::verdict::Verdict;
+    use gonogo_report::RenderContext;
+    use gonogo_report::cli::Format;
+    let (doc, evidence) = common::fixture();
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    let back = Verdict::try_from(json::parse_document(&text).unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_string_pretty(&json::VerdictV1::from(&back)).unwrap(),
+        text
+    );
+    // The typed parts came back typed, not as strings.
+    let p95 = back
+        .gates
+        .iter()
+        .find(|g| g.name == "checkout p95")
+        .unwrap();
+    assert_eq!(
+        p95.expect.aggregate,
+        gonogo_core::expect::Aggregate::Percentile(95.0)
+    );
+    assert_eq!(p95.expect.op, gonogo_core::expect::Op::Lt);
+    assert_eq!(p95.expect.threshold.base_value(), Some(0.5));
+    let original = {
+        let policy =
+            gonogo_core::policy::Policy::parse(common::POLICY, Some("production")).unwrap();
+        gonogo_core::eval::evaluate(
+            &policy,
+            &common::records(),
+            common::NOW.parse().unwrap(),
+            None,
+        )
+    };
+    for format in [Format::Md, Format::Html, Format::Junit] {
+        for lang in Lang::ALL {
+            let cx = RenderContext::new(lang).with_evidence(&evidence);
+            assert_eq!(
+                gonogo_report::cli::render(&back, &cx, format),
+                gonogo_report::cli::render(&original, &cx, format),
+                "{format:?} {lang}"
+            );
+        }
+    }
+    // A document that names a status this version does not know is refused, naming the field.
+    let mut strange = doc.clone();
+    strange.gates[2].status = "maybe".into();
+    let error = Verdict::try_from(strange).unwrap_err();
+    assert_eq!(error.field, "gates[2].status");
+    let mut strange = doc.clone();
+    strange.gates[0].expect = "p95 < 1s".into();
+    assert_eq!(
+        Verdict::try_from(strange).unwrap_err().field,
+        "gates[0].expect"
+    );
 }

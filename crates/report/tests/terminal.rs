@@ -32,14 +32,20 @@ fn sample_verdict() -> gonogo_core::verdict::Verdict {
 
 #[test]
 fn summary_of_the_sample() {
-    let text = gonogo_report::terminal::render(&sample_verdict(), false);
+    let text = gonogo_report::terminal::render(
+        &sample_verdict(),
+        &gonogo_report::RenderContext::new(gonogo_report::i18n::Lang::En),
+    );
     assert!(!text.contains('\u{1b}'));
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn colour_is_only_added_when_asked() {
-    let text = gonogo_report::terminal::render(&sample_verdict(), true);
+    let text = gonogo_report::terminal::render(
+        &sample_verdict(),
+        &gonogo_report::RenderContext::new(gonogo_report::i18n::Lang::En).with_color(true),
+    );
     assert!(text.contains("\u{1b}["));
 }
 
@@ -101,7 +107,10 @@ expires = "2026-11-20"
         "2026-11-25T12:00:00Z".parse().unwrap(),
         None,
     );
-    let text = gonogo_report::terminal::render(&verdict, false);
+    let text = gonogo_report::terminal::render(
+        &verdict,
+        &gonogo_report::RenderContext::new(gonogo_report::i18n::Lang::En),
+    );
     let section = &text[text.find("\nWaivers\n").expect("a Waivers section")..];
     assert!(
         section.contains("tests pass · until 2026-12-01 (6 days left) · owner qa@example.com")

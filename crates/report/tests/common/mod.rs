@@ -15,8 +15,10 @@ use gonogo_core::eval::evaluate;
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
-use gonogo_report::EvidenceMap;
-use gonogo_report::json::{PolicyRefV1, VerdictV1, to_document};
+use gonogo_core::verdict::Verdict;
+use gonogo_report::i18n::Lang;
+use gonogo_report::json::VerdictV1;
+use gonogo_report::{EvidenceMap, RenderContext};
 use serde_json::json;
 
 pub const SCRIPT_TEST_NAME: &str = "<script>alert('gonogo')</script> renders checkout";
@@ -235,15 +237,10 @@ pub fn records() -> Vec<Evidence> {
 pub fn fixture() -> (VerdictV1, EvidenceMap) {
     let policy = Policy::parse(POLICY, Some("production")).unwrap_or_else(|p| panic!("{p:?}"));
     let records = records();
-    let verdict = evaluate(&policy, &records, NOW.parse().unwrap(), None);
-    let doc = to_document(
-        &verdict,
-        PolicyRefV1 {
-            name: verdict.policy_name.clone(),
-            path: Some("gonogo.toml".into()),
-            sha256: Some(sha256_hex(POLICY.as_bytes())),
-        },
-    );
+    let mut verdict = evaluate(&policy, &records, NOW.parse().unwrap(), None);
+    verdict.policy_path = Some("gonogo.toml".into());
+    verdict.policy_sha256 = Some(sha256_hex(POLICY.as_bytes()));
+    let doc = VerdictV1::from(&verdict);
     let evidence = records.into_iter().map(|r| (r.sha256.clone(), r)).collect();
     (doc, evidence)
 }
@@ -268,4 +265,44 @@ pub fn write_fixture(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 /// The workspace root (for the committed schema and the examples).
 pub fn workspace_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The typed verdict a document reads back as (the renderers' input; `gonogo report` reads a
+/// saved verdict.json the same way).
+pub fn typed(doc: &VerdictV1) -> Verdict {
+    Verdict::try_from(doc.clone()).unwrap_or_else(|e| panic!("the document reads back: {e}"))
+}
+
+/// The render context of a document: its trends and comparison, with the evidence.
+pub fn cx<'a>(doc: &'a VerdictV1, evidence: &'a EvidenceMap, lang: Lang) -> RenderContext<'a> {
+    RenderContext::from_document(doc, evidence, lang)
+}
+
+pub fn md(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+    gonogo_report::markdown::render(&typed(doc), &cx(doc, evidence, lang))
+}
+
+pub fn html(doc: &VerdictV1, evidence: &EvidenceMap, lang: Lang) -> String {
+    gonogo_report::html::render(&typed(doc), &cx(doc, evidence, lang))
+}
+
+pub fn junit(doc: &VerdictV1, lang: Lang) -> String {
+    gonogo_report::junit::render(&typed(doc), &cx(doc, &EvidenceMap::new(), lang))
+}
+
+pub fn annotations(
+    doc: &VerdictV1,
+    evidence: &EvidenceMap,
+    lang: Lang,
+) -> Vec<gonogo_report::markdown::Annotation> {
+    gonogo_report::markdown::annotations(&typed(doc), &cx(doc, evidence, lang))
+}
+
+pub fn render(
+    doc: &VerdictV1,
+    evidence: &EvidenceMap,
+    format: gonogo_report::cli::Format,
+    lang: Lang,
+) -> String {
+    gonogo_report::cli::render(&typed(doc), &cx(doc, evidence, lang), format)
 }

@@ -1,0 +1,308 @@
+//! The words every renderer shares, read from the typed verdict: statuses, areas, severities,
+//! reasons, figures, waivers, rules, settle hints and citations, in the report's language, so
+//! Markdown, HTML, JUnit and the rest say the same thing.
+
+use gonogo_core::expect::Aggregate;
+use gonogo_core::policy::Severity;
+use gonogo_core::verdict::{
+    AreaStatus, Context, Counted, EvidenceRef, GateResult, GateStatus, Reason, Rule, Settle,
+    Verdict,
+};
+
+use crate::i18n::{Lang, Msg};
+
+pub(crate) fn status(lang: Lang, status: GateStatus) -> &'static str {
+    lang.text(match status {
+        GateStatus::Pass => Msg::StatusPass,
+        GateStatus::Fail => Msg::StatusFail,
+        GateStatus::Inconclusive => Msg::StatusInconclusive,
+        GateStatus::Missing => Msg::StatusMissing,
+        GateStatus::Waived => Msg::StatusWaived,
+    })
+}
+
+pub(crate) fn area_status(lang: Lang, status: AreaStatus) -> &'static str {
+    lang.text(match status {
+        AreaStatus::Green => Msg::AreaGreen,
+        AreaStatus::Yellow => Msg::AreaYellow,
+        AreaStatus::Red => Msg::AreaRed,
+        AreaStatus::Grey => Msg::AreaGrey,
+    })
+}
+
+/// The title of the area named `area`: the catalogue's word for a standard area, else the
+/// policy's title (the name when the verdict has no such area).
+pub(crate) fn area_title_of(lang: Lang, verdict: &Verdict, area: &str) -> String {
+    let title = verdict
+        .areas
+        .iter()
+        .find(|a| a.name == area)
+        .map(|a| a.title.as_str())
+        .unwrap_or(area);
+    crate::common::area_title(lang, area, title)
+}
+
+pub(crate) fn severity(lang: Lang, severity: Severity) -> &'static str {
+    lang.text(match severity {
+        Severity::Blocker => Msg::SeverityBlocker,
+        Severity::Warn => Msg::SeverityWarn,
+    })
+}
+
+pub(crate) fn reason(lang: Lang, reason: Reason) -> &'static str {
+    lang.text(match reason {
+        Reason::Breached => Msg::ReasonBreached,
+        Reason::Missing => Msg::ReasonMissing,
+        Reason::Stale => Msg::ReasonStale,
+        Reason::Partial => Msg::ReasonPartial,
+        Reason::TooFewSamples => Msg::ReasonTooFewSamples,
+        Reason::NoBaseline => Msg::ReasonNoBaseline,
+        Reason::Unparseable => Msg::ReasonUnparseable,
+        Reason::NoDistribution => Msg::ReasonNoDistribution,
+        Reason::Incomplete => Msg::ReasonIncomplete,
+        Reason::Conflict => Msg::ReasonConflict,
+        Reason::Waived => Msg::ReasonWaived,
+    })
+}
+
+/// The measured figure, with `k of n` for a ratio; "—" when nothing was measured.
+pub(crate) fn measured(lang: Lang, gate: &GateResult) -> String {
+    gate.measured
+        .as_ref()
+        .map(|m| match (m.k, m.n) {
+            (Some(k), Some(n)) => format!(
+                "{} ({})",
+                m.display_point(),
+                lang.format(
+                    Msg::CountOf,
+                    &[("k", &k.to_string()), ("n", &n.to_string())]
+                )
+            ),
+            _ => m.display_point(),
+        })
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+pub(crate) fn interval(lang: Lang, gate: &GateResult) -> String {
+    gate.measured
+        .as_ref()
+        .and_then(|m| m.display_interval())
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+pub(crate) fn n(lang: Lang, gate: &GateResult) -> String {
+    gate.measured
+        .as_ref()
+        .and_then(|m| m.n)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
+}
+
+/// The threshold as people read it (`< 500 ms`), always with its operator.
+pub(crate) fn threshold(lang: Lang, gate: &GateResult) -> String {
+    if gate.threshold_display.is_empty() {
+        lang.text(Msg::NotMeasured).to_owned()
+    } else {
+        gate.threshold_display.clone()
+    }
+}
+
+pub(crate) fn waiver(lang: Lang, gate: &GateResult) -> Option<String> {
+    let waiver = gate.waiver.as_ref()?;
+    let expires = waiver.expires.to_string();
+    Some(if waiver.expired {
+        lang.format(
+            Msg::WaiverExpired,
+            &[
+                ("reason", &waiver.reason),
+                ("owner", &waiver.owner),
+                ("expires", &expires),
+            ],
+        )
+    } else {
+        lang.format(
+            Msg::Waiver,
+            &[
+                ("reason", &waiver.reason),
+                ("owner", &waiver.owner),
+                ("expires", &expires),
+                ("status", status(lang, waiver.underlying)),
+            ],
+        )
+    })
+}
+
+pub(crate) fn counts(lang: Lang, verdict: &Verdict) -> String {
+    lang.format(
+        Msg::Counts,
+        &[
+            ("total", &verdict.gates.len().to_string()),
+            ("pass", &verdict.count(GateStatus::Pass).to_string()),
+            ("fail", &verdict.count(GateStatus::Fail).to_string()),
+            (
+                "inconclusive",
+                &verdict.count(GateStatus::Inconclusive).to_string(),
+            ),
+            ("missing", &verdict.count(GateStatus::Missing).to_string()),
+            ("waived", &verdict.count(GateStatus::Waived).to_string()),
+        ],
+    )
+}
+
+/// The evidence records a gate cites.
+pub(crate) fn cited<'a>(
+    verdict: &'a Verdict,
+    gate: &'a GateResult,
+) -> impl Iterator<Item = &'a EvidenceRef> {
+    gate.evidence
+        .iter()
+        .filter_map(|&i| verdict.evidence.get(i))
+}
+
+/// `url http://… · sha256 0cf67fc72b3c · 2026-11-25T09:00:00Z`, in the report's language.
+pub(crate) fn citation(lang: Lang, evidence: &EvidenceRef) -> String {
+    lang.format(
+        Msg::EvidenceCitation,
+        &[
+            ("type", evidence.source.type_name()),
+            ("source", evidence.source.as_str()),
+            ("sha", crate::common::sha_prefix(&evidence.sha256)),
+            ("time", &to_the_second(evidence.collected_at).to_string()),
+        ],
+    )
+}
+
+/// A time as reports show it: to the second (verdict.json keeps the full precision).
+pub(crate) fn to_the_second(at: jiff::Timestamp) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(at.as_second()).unwrap_or(at)
+}
+
+/// The commit a verdict judged, as one line: `3f2a9c1d0e4b on main (v1.4.0) → production`.
+pub(crate) fn commit_line(context: &Context) -> Option<String> {
+    crate::common::commit_line(&crate::json::ContextV1 {
+        commit: context.commit.clone(),
+        branch: context.branch.clone(),
+        tags: context.tags.clone(),
+        deployment_target: context.deployment_target.clone(),
+        rollback_tag: context.rollback_tag.clone(),
+        dirty_paths: context.dirty_paths,
+        ci_provider: context.ci_provider.clone(),
+        ci_run_url: context.ci_run_url.clone(),
+    })
+}
+
+/// The rules applied to a gate, in `lang`; engines' caveats (`Rule::Text`) stay as written.
+pub(crate) fn rules(gate: &GateResult, lang: Lang) -> Vec<String> {
+    gate.rules
+        .iter()
+        .map(|rule| {
+            let message = (lang != Lang::En)
+                .then(|| crate::common::rule_message(rule.kind()))
+                .flatten();
+            match (message, rule) {
+                (_, Rule::Text(text)) => text.clone(),
+                (Some(message), rule) => {
+                    let values = rule.values();
+                    let values: Vec<(&str, &str)> =
+                        values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    lang.format(message, &values)
+                }
+                (None, rule) => rule.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// What would settle an inconclusive gate, in `lang`.
+pub(crate) fn settle(gate: &GateResult, lang: Lang) -> Option<String> {
+    let settle = gate.settle.as_ref()?;
+    if lang == Lang::En {
+        return Some(settle.to_string());
+    }
+    Some(match settle {
+        Settle::Text(text) => text.clone(),
+        Settle::OnThreshold { mean: true } => lang.text(Msg::SettleMeanOnThreshold).to_owned(),
+        Settle::OnThreshold { mean: false } => lang.text(Msg::SettleOnThreshold).to_owned(),
+        Settle::More {
+            more,
+            total,
+            counted,
+        } => {
+            let (counted, holds) = match counted {
+                Counted::Trials => (Msg::CountedTrials, Msg::HoldsRate),
+                Counted::Samples => (Msg::CountedSamples, Msg::HoldsDistribution),
+            };
+            let more = more.to_string();
+            let mut args = vec![
+                ("more", more.as_str()),
+                ("counted", lang.text(counted)),
+                ("holds", lang.text(holds)),
+            ];
+            let total = total.map(|t| t.to_string());
+            match &total {
+                Some(total) => {
+                    args.push(("total", total.as_str()));
+                    lang.format(Msg::SettleMoreTotal, &args)
+                }
+                None => lang.format(Msg::SettleMore, &args),
+            }
+        }
+    })
+}
+
+/// Why a gate ended as it did, in the report's language (see `common::why`).
+pub(crate) fn why(gate: &GateResult, lang: Lang) -> String {
+    if lang == Lang::En {
+        return gate.why.clone();
+    }
+    let outcome = match (gate.status, gate.reason) {
+        (GateStatus::Pass, _) => Msg::WhyOutcomePass,
+        (GateStatus::Fail, _) => Msg::WhyOutcomeFail,
+        (GateStatus::Inconclusive, Some(Reason::TooFewSamples)) => Msg::WhyOutcomeInconclusive,
+        (GateStatus::Missing, Some(Reason::Missing)) => {
+            return lang.format(Msg::WhyNoEvidence, &[("metric", &gate.metric)]);
+        }
+        // The waiver's reason, owner and expiry are shown beside it.
+        (GateStatus::Waived, _) => return lang.text(Msg::ReasonWaived).to_owned(),
+        _ => return gate.why.clone(),
+    };
+    let Some(measured) = &gate.measured else {
+        return gate.why.clone();
+    };
+    let aggregate = gate.expect.aggregate.to_string();
+    let mut value = measured.display_point();
+    if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, gate.expect.aggregate) {
+        value.push_str(&format!(" ({k}/{n})"));
+    }
+    let threshold = gate.threshold_display.clone();
+    match (measured.display_interval(), measured.n) {
+        (Some(interval), Some(n)) => lang.format(
+            Msg::WhyMeasured,
+            &[
+                ("aggregate", &aggregate),
+                ("value", &value),
+                ("interval", &interval),
+                ("n", &n.to_string()),
+                ("outcome", lang.text(outcome)),
+                ("threshold", &threshold),
+            ],
+        ),
+        _ => {
+            // An exact figure has no interval to speak of.
+            let outcome = match outcome {
+                Msg::WhyOutcomePass => Msg::WhyExactPass,
+                Msg::WhyOutcomeFail => Msg::WhyExactFail,
+                other => other,
+            };
+            lang.format(
+                Msg::WhyMeasuredExact,
+                &[
+                    ("aggregate", &aggregate),
+                    ("value", &value),
+                    ("outcome", lang.text(outcome)),
+                    ("threshold", &threshold),
+                ],
+            )
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Issue 17, the HTML report's glitches: each test below failed before its fix.
+
+mod common;
+
+use gonogo_core::evidence::Evidence;
+use gonogo_report::EvidenceMap;
+use gonogo_report::charts::{self, SeriesPoint};
+use gonogo_report::i18n::Lang;
+use gonogo_report::json::{ContextV1, MeasuredV1};
+use serde_json::json;
+
+/// The `<summary>` line of the gate named `name`.
+fn summary_of<'a>(page: &'a str, name: &str) -> &'a str {
+    let at = page
+        .find(&format!("<b>{name}</b>"))
+        .unwrap_or_else(|| panic!("no gate row for {name}"));
+    let start = page[..at].rfind("<summary>").unwrap();
+    let end = at + page[at..].find("</summary>").unwrap();
+    &page[start..end]
+}
+
+/// A value gate that holds (`value == 0`, measured 0) reads "value == 0 · Measured: 0", not
+/// "value == 0 0".
+#[test]
+fn a_gate_row_labels_its_measured_value() {
+    let (mut doc, evidence) = common::fixture();
+    let gate = doc
+        .gates
+        .iter_mut()
+        .find(|g| g.name == "no critical vulnerabilities")
+        .unwrap();
+    assert_eq!(gate.expect, "value == 0");
+    gate.status = "pass".into();
+    gate.reason = None;
+    gate.measured = Some(MeasuredV1 {
+        point: 0.0,
+        lower: None,
+        upper: None,
+        n: None,
+        k: None,
+        unit: "1".into(),
+        display: "0".into(),
+        interval_display: None,
+        pair: None,
+    });
+    let page = common::html(&doc, &evidence, Lang::En);
+    let summary = summary_of(&page, "no critical vulnerabilities");
+    assert!(
+        summary.contains(r#"<code>value == 0</code> <span class="sub">Measured: 0</span>"#),
+        "{summary}"
+    );
+    let zh = common::html(&doc, &evidence, Lang::ZhCn);
+    let summary = summary_of(&zh, "no critical vulnerabilities");
+    assert!(
+        !summary.contains(r#"</code> <span class="sub">0"#),
+        "{summary}"
+    );
+}
+
+/// The fixture's probe record, made healthy: no outage in its window.
+fn healthy_probe(evidence: &mut EvidenceMap, downtime: Option<f64>) {
+    let probe: &mut Evidence = evidence
+        .values_mut()
+        .find(|r| r.kind == "probe")
+        .expect("the fixture has a probe record");
+    probe.details["outages"] = json!([]);
+    match downtime {
+        Some(seconds) => probe.details["downtime_s"] = json!(seconds),
+        None => {
+            probe.details.as_object_mut().unwrap().remove("downtime_s");
+        }
+    }
+}
+
+/// A healthy probe's availability caption says "downtime: 0.0 s", never "-0.0 s" (an empty sum
+/// of floats is -0.0).
+#[test]
+fn a_healthy_probe_has_no_negative_downtime() {
+    for downtime in [None, Some(-0.0)] {
+        let (doc, mut evidence) = common::fixture();
+        healthy_probe(&mut evidence, downtime);
+        let page = common::html(&doc, &evidence, Lang::En);
+        assert!(
+            page.contains("outages: 0 · downtime: 0.0 s"),
+            "{downtime:?}: no healthy caption"
+        );
+        assert!(!page.contains("downtime: -0.0"), "{downtime:?}");
+    }
+}
+
+/// The bars' tops in a chart's `c-bad-fill` path (`M x bottom h w V top h -w Z`), with the
+/// bottom.
+fn bars(svg: &str) -> Vec<(f64, f64)> {
+    let start = svg.find(r#"class="c-bad-fill" d=""#).expect("bars") + 22;
+    let d = &svg[start..start + svg[start..].find('"').unwrap()];
+    d.split('M')
+        .filter(|s| !s.is_empty())
+        .map(|bar| {
+            let bottom: f64 = bar.split(['h', ' ']).nth(1).unwrap().parse().unwrap();
+            let top: f64 = bar
+                .split('V')
+                .nth(1)
+                .unwrap()
+                .split('h')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            (bottom, top)
+        })
+        .collect()
+}
+
+/// A 2 % error rate gets an axis of its own, in percent: its bars are tall, not a flat line at
+/// the bottom of the requests axis; the throughput chart draws requests only.
+#[test]
+fn errors_are_drawn_on_their_own_axis() {
+    let points: Vec<SeriesPoint> = (0..20)
+        .map(|second| SeriesPoint {
+            second: f64::from(second),
+            completed: 100.0,
+            errors: 2.0,
+        })
+        .collect();
+    let svg = charts::error_share_series(&points, "errors", "s", "failed (%)", "errors").unwrap();
+    let bars = bars(&svg);
+    assert_eq!(bars.len(), 20);
+    // The plot spans TOP..bottom; a 2 % share scaled to 2.3 % fills most of it.
+    for (bottom, top) in &bars {
+        assert!(bottom - top > 0.6 * (bottom - 24.0), "{bottom} {top}");
+    }
+    assert!(svg.contains("2 %"), "{svg}");
+    let throughput = charts::throughput_series(&points, "throughput", "s", "requests/s", "done");
+    assert!(!throughput.contains("c-bad-fill"), "{throughput}");
+    // No error at all: no chart of errors.
+    let clean: Vec<SeriesPoint> = points
+        .iter()
+        .map(|p| SeriesPoint { errors: 0.0, ..*p })
+        .collect();
+    assert!(charts::error_share_series(&clean, "e", "s", "%", "e").is_none());
+
+    // In the page: the fixture's load record (1 error in 100 at two seconds) has both charts.
+    let (doc, evidence) = common::fixture();
+    let page = common::html(&doc, &evidence, Lang::En);
+    assert!(page.contains("Share of requests that failed, per second: load.checkout"));
+    assert!(page.contains("Throughput per second: load.checkout"));
+}
+
+/// A missing blocker shows its threshold with the operator, in every format.
+#[test]
+fn a_missing_gate_shows_its_operator() {
+    let policy = gonogo_core::policy::Policy::parse(
+        r#"
+[[gate]]
+name = "checkout p95"
+area = "performance"
+metric = "load.checkout.latency"
+expect = "p(95) < 50ms"
+"#,
+        None,
+    )
+    .unwrap();
+    let verdict = gonogo_core::eval::evaluate(&policy, &[], common::NOW.parse().unwrap(), None);
+    assert_eq!(verdict.gates[0].threshold_display, "< 50ms");
+    let cx = gonogo_report::RenderContext::new(Lang::En);
+    let html = gonogo_report::html::render(&verdict, &cx);
+    assert!(html.contains("<td>&lt; 50ms</td>"), "html");
+    assert!(!html.contains("<td>50ms</td>"), "html");
+    let markdown = gonogo_report::markdown::render(&verdict, &cx);
+    assert!(markdown.contains("| &lt; 50ms |"), "{markdown}");
+    let junit = gonogo_report::junit::render(&verdict, &cx);
+    assert!(junit.contains("threshold &lt; 50ms"), "{junit}");
+}
+
+/// The header says what was judged: target, environment, commit and duration.
+#[test]
+fn the_header_shows_target_environment_commit_and_duration() {
+    let (mut doc, evidence) = common::fixture();
+    doc.context = Some(ContextV1 {
+        commit: Some("3f2a9c1d0e4b5a6978877665544332211ffeeddc".into()),
+        branch: Some("main".into()),
+        ..Default::default()
+    });
+    doc.duration_seconds = Some(83.4);
+    let page = common::html(&doc, &evidence, Lang::En);
+    let header = &page[page.find("<header").unwrap()..page.find("</header>").unwrap()];
+    for shown in [
+        "Target: http://127.0.0.1:8080",
+        "Environment: production",
+        "Commit: 3f2a9c1d0e4b on main",
+        "Duration: 83.4 s",
+    ] {
+        assert!(header.contains(shown), "{shown}: {header}");
+    }
+    // Without a duration (only evidence judged), none is shown.
+    doc.duration_seconds = None;
+    let page = common::html(&doc, &evidence, Lang::En);
+    assert!(!page.contains("Duration: "));
+}
