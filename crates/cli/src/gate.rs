@@ -5,11 +5,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use gonogo_core::eval::{self, Baseline};
+use gonogo_core::eval;
 use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
-use gonogo_core::verdict::{BaselineRef, Decision, Verdict};
+use gonogo_core::verdict::{Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::git::GitContext;
 use gonogo_report::EvidenceMap;
@@ -19,7 +19,7 @@ use gonogo_report::json::{self as verdict_json, ContextV1, PolicyRefV1};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
-use crate::fsutil;
+use crate::store::{Folder, Store as _, VerdictAt, WriteStore as _};
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
@@ -213,18 +213,6 @@ pub fn check_metrics(
     Err(Failure::reported(Exit::Usage))
 }
 
-/// The baseline for relative gates, from a previous verdict.json.
-pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let (document, sha256) = read_verdict(path)?;
-    Ok(Some(document.to_baseline(BaselineRef {
-        source: path.display().to_string(),
-        sha256,
-    })))
-}
-
 /// The verdict.json document of a verdict.
 pub fn document(verdict: &Verdict, loaded: &LoadedPolicy) -> verdict_json::VerdictV1 {
     verdict_json::to_document(
@@ -287,14 +275,6 @@ fn evidence_map(records: &[Evidence]) -> EvidenceMap {
         .collect()
 }
 
-fn read_verdict(path: &Path) -> Result<(verdict_json::VerdictV1, String), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
-    let document = verdict_json::parse_document(&text)
-        .map_err(|e| Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display())))?;
-    Ok((document, sha256_hex(text.as_bytes())))
-}
-
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     if let Some(run) = args.run.clone() {
         return rejudge(args, &run, color);
@@ -317,7 +297,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         .evidence_dir
         .clone()
         .or_else(|| loaded.policy.evidence_dir.as_ref().map(PathBuf::from))
-        .unwrap_or_else(|| crate::pipeline::default_evidence_dir(&args.out));
+        .unwrap_or_else(|| Folder::default_for_verdict(&args.out));
     if !dir.exists() {
         eprintln!(
             "warning: the evidence folder {} does not exist: every gate is missing its evidence",
@@ -325,7 +305,8 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         );
     }
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let mut records = crate::pipeline::read_evidence(&dir, now)?;
+    let store = Folder::new(&dir).with_verdict(VerdictAt::File(args.out.clone()));
+    let mut records = store.evidence(now)?;
     // Files the policy names with [[collect]] are read again, relative to the policy; a record
     // already in the folder counts once.
     let options = crate::run::collect_options(&loaded.policy, now);
@@ -372,20 +353,10 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
-        // A verdict.json in a report folder is rewritten with its reports, so report.md and
-        // report.html never show another verdict than verdict.json.
-        if args.out.file_name().is_some_and(|n| n == "verdict.json") {
-            let folder = args
-                .out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let shown =
-                crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
-            write_reports(&shown, &records, folder, args.lang)?;
-        } else {
-            fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
-        }
+        // A verdict.json in a report folder is rewritten with its reports (showing each gate's
+        // earlier runs), so report.md and report.html never show another verdict.
+        let shown = || crate::history::with_trends(&args.history, &args.policy, &loaded, &document);
+        store.put_verdict(&document, &shown, &records, args.lang)?;
     }
     let mut stdout = std::io::stdout().lock();
     let format = if args.json {
@@ -440,20 +411,19 @@ fn compared_verdict(
     loaded: &LoadedPolicy,
 ) -> Result<(verdict_json::VerdictV1, String), Failure> {
     let text = value.to_string_lossy();
-    if value.is_file() || text.contains('/') || text.ends_with(".json") {
-        let (document, _) = read_verdict(value)?;
-        return Ok((document, value.display().to_string()));
-    }
-    let (run, _) = crate::history::stored_run(
-        &text,
-        &args.history,
-        &args.policy,
-        &loaded.text,
-        loaded.policy.env.as_deref(),
-    )?;
-    let document = verdict_json::parse_document(&run.verdict)
-        .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?;
-    Ok((document, format!("run {} ({})", run.id, run.meta.decision)))
+    let held = if value.is_file() || text.contains('/') || text.ends_with(".json") {
+        Folder::verdict_file(value).verdict()?
+    } else {
+        crate::history::stored_run(
+            &text,
+            &args.history,
+            &args.policy,
+            &loaded.text,
+            loaded.policy.env.as_deref(),
+        )?
+        .verdict()?
+    };
+    Ok((held.document, held.label))
 }
 
 /// `gate --run RUN`: a stored run's evidence judged again under this policy, as of the run's
@@ -462,14 +432,15 @@ fn compared_verdict(
 /// nothing, notifies nobody.
 fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let text = read_policy_text(&args.policy)?;
-    let (run, location) = crate::history::stored_run(
+    let stored = crate::history::stored_run(
         value,
         &args.history,
         &args.policy,
         &text,
         args.env.as_deref(),
     )?;
-    let records = crate::history::stored_records(&run, &location)?;
+    let run = &stored.run;
+    let records = stored.evidence(run.meta.evaluated_at)?;
     let env = args.env.clone().or_else(|| run.meta.env.clone());
     let commit = args.commit.clone().or_else(|| run.meta.commit.clone());
     let (loaded, _, candidate) = crate::pipeline::load_for_candidate(
@@ -526,8 +497,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let (before, label) = match &args.compare {
         Some(value) => compared_verdict(value, &args, &loaded)?,
         None => (
-            verdict_json::parse_document(&run.verdict)
-                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?,
+            stored.verdict()?.document,
             format!("run {} as recorded ({})", run.id, run.meta.decision),
         ),
     };
