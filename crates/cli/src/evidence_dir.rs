@@ -1,6 +1,7 @@
-//! The evidence folder: every `*.json` and `*.jsonl` file below it (any case), read in name
-//! order. Other files are named in a warning, never read silently past; a record dated more
-//! than five minutes after now is refused with the file's name.
+//! The evidence folder's format, for the folder store (`store::Folder`): every `*.json` and
+//! `*.jsonl` file below it (any case), read in name order. Other files are named in a warning,
+//! never read silently past; a record dated more than five minutes after now is refused with
+//! the file's name.
 
 use std::path::{Path, PathBuf};
 
@@ -99,11 +100,12 @@ pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
     })
 }
 
-/// Writes a record into `dir` under its suggested name, atomically; returns the path.
+/// Writes a record into `dir` under its suggested name, atomically, as pretty JSON ending in
+/// a newline (as `collect` always wrote it); returns the path.
 pub fn write_record(dir: &Path, record: &Evidence) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the evidence folder {}", dir.display()))?;
     let path = dir.join(wire::suggested_file_name(record));
-    crate::fsutil::write_atomic(&path, wire::to_json_pretty(record).as_bytes())?;
+    crate::fsutil::write_atomic(&path, (wire::to_json_pretty(record) + "\n").as_bytes())?;
     Ok(path)
 }

@@ -5,11 +5,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use gonogo_core::eval::{self, Baseline};
+use gonogo_core::eval;
 use gonogo_core::evidence::{Evidence, Shape, sha256_hex};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
-use gonogo_core::verdict::{BaselineRef, Context, Decision, Verdict};
+use gonogo_core::verdict::{Context, Decision, Verdict};
 use gonogo_delivery::ci::CiContext;
 use gonogo_delivery::git::GitContext;
 use gonogo_report::cli::Format;
@@ -19,7 +19,7 @@ use gonogo_report::{EvidenceMap, RenderContext};
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
-use crate::fsutil;
+use crate::store::{Folder, Store as _, VerdictAt, WriteStore as _};
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
@@ -213,21 +213,6 @@ pub fn check_metrics(
     Err(Failure::reported(Exit::Usage))
 }
 
-/// The baseline for relative gates, from a previous verdict.json.
-pub fn read_baseline(path: Option<&Path>) -> Result<Option<Baseline>, Failure> {
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let (verdict, sha256) = read_verdict(path)?;
-    Ok(Some(Baseline::of(
-        &verdict,
-        Some(BaselineRef {
-            source: path.display().to_string(),
-            sha256,
-        }),
-    )))
-}
-
 /// Stamps a verdict with what the binary knows and the core does not: the policy file judged
 /// under (its path and SHA-256) and, when there is one, the git and CI context.
 pub fn stamp(
@@ -310,15 +295,6 @@ fn evidence_map(records: &[Evidence]) -> EvidenceMap {
         .collect()
 }
 
-/// A saved verdict.json, read back as the typed verdict, with the SHA-256 of its text.
-fn read_verdict(path: &Path) -> Result<(Verdict, String), Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display())))?;
-    let (verdict, _) = verdict_json::parse_verdict(&text)
-        .map_err(|e| Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display())))?;
-    Ok((verdict, sha256_hex(text.as_bytes())))
-}
-
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     if let Some(run) = args.run.clone() {
         return rejudge(args, &run, color);
@@ -341,7 +317,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         .evidence_dir
         .clone()
         .or_else(|| loaded.policy.evidence_dir.as_ref().map(PathBuf::from))
-        .unwrap_or_else(|| crate::pipeline::default_evidence_dir(&args.out));
+        .unwrap_or_else(|| Folder::default_for_verdict(&args.out));
     if !dir.exists() {
         eprintln!(
             "warning: the evidence folder {} does not exist: every gate is missing its evidence",
@@ -349,7 +325,8 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         );
     }
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let mut records = crate::pipeline::read_evidence(&dir, now)?;
+    let store = Folder::new(&dir).with_verdict(VerdictAt::File(args.out.clone()));
+    let mut records = store.evidence(now)?;
     // Files the policy names with [[collect]] are read again, relative to the policy; a record
     // already in the folder counts once.
     let options = crate::run::collect_options(&loaded.policy, now);
@@ -395,22 +372,14 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
-        // A verdict.json in a report folder is rewritten with its reports, so report.md and
-        // report.html never show another verdict than verdict.json.
-        if args.out.file_name().is_some_and(|n| n == "verdict.json") {
-            let folder = args
-                .out
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let shown = Shown {
-                trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
-                comparison: comparison.as_ref(),
-            };
-            write_reports(&verdict, &shown, &records, folder, args.lang)?;
-        } else {
-            fsutil::write_atomic(&args.out, format!("{json}\n").as_bytes())?;
-        }
+        // A verdict.json in a report folder is rewritten with its reports (showing each gate's
+        // earlier runs and the comparison), so report.md and report.html never show another
+        // verdict.
+        let shown = || Shown {
+            trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
+            comparison: comparison.as_ref(),
+        };
+        store.put_verdict(&verdict, &shown, &records, args.lang)?;
     }
     let mut stdout = std::io::stdout().lock();
     let format = if args.json {
@@ -474,20 +443,19 @@ fn compared_verdict(
     loaded: &LoadedPolicy,
 ) -> Result<(Verdict, String), Failure> {
     let text = value.to_string_lossy();
-    if value.is_file() || text.contains('/') || text.ends_with(".json") {
-        let (before, _) = read_verdict(value)?;
-        return Ok((before, value.display().to_string()));
-    }
-    let (run, _) = crate::history::stored_run(
-        &text,
-        &args.history,
-        &args.policy,
-        &loaded.text,
-        loaded.policy.env.as_deref(),
-    )?;
-    let (before, _) = verdict_json::parse_verdict(&run.verdict)
-        .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?;
-    Ok((before, format!("run {} ({})", run.id, run.meta.decision)))
+    let held = if value.is_file() || text.contains('/') || text.ends_with(".json") {
+        Folder::verdict_file(value).verdict()?
+    } else {
+        crate::history::stored_run(
+            &text,
+            &args.history,
+            &args.policy,
+            &loaded.text,
+            loaded.policy.env.as_deref(),
+        )?
+        .verdict()?
+    };
+    Ok((held.verdict, held.label))
 }
 
 /// `gate --run RUN`: a stored run's evidence judged again under this policy, as of the run's
@@ -496,14 +464,15 @@ fn compared_verdict(
 /// nothing, notifies nobody.
 fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let text = read_policy_text(&args.policy)?;
-    let (run, location) = crate::history::stored_run(
+    let stored = crate::history::stored_run(
         value,
         &args.history,
         &args.policy,
         &text,
         args.env.as_deref(),
     )?;
-    let records = crate::history::stored_records(&run, &location)?;
+    let run = &stored.run;
+    let records = stored.evidence(run.meta.evaluated_at)?;
     let env = args.env.clone().or_else(|| run.meta.env.clone());
     let commit = args.commit.clone().or_else(|| run.meta.commit.clone());
     let (loaded, _, candidate) = crate::pipeline::load_for_candidate(
@@ -569,9 +538,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     let (before, label) = match &args.compare {
         Some(value) => compared_verdict(value, &args, &loaded)?,
         None => (
-            verdict_json::parse_verdict(&run.verdict)
-                .map_err(|e| Failure::usage(anyhow!("run {}: its stored verdict: {e}", run.id)))?
-                .0,
+            stored.verdict()?.verdict,
             format!("run {} as recorded ({})", run.id, run.meta.decision),
         ),
     };

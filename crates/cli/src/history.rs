@@ -24,6 +24,7 @@ use gonogo_report::json::VerdictV1;
 
 use crate::exit::{Exit, Failure};
 use crate::gate::LoadedPolicy;
+use crate::store::{Folder, HistoryRun, Store as _};
 
 /// Where `gate` and `run` record, and whether they do.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -273,7 +274,7 @@ pub fn read_baseline(
         return Ok(None);
     };
     if value.is_file() {
-        return crate::gate::read_baseline(Some(value));
+        return Folder::verdict_file(value).baseline(loaded).map(Some);
     }
     let text = value.to_string_lossy();
     let looks_like_a_file = text.contains('/') || text.ends_with(".json");
@@ -281,7 +282,7 @@ pub fn read_baseline(
     let selector = Selector::parse(&text);
     if looks_like_a_file && !matches!(selector, Selector::Last | Selector::LastGo) {
         // The file's own error (missing, unreadable), as before.
-        return crate::gate::read_baseline(Some(value));
+        return Folder::verdict_file(value).baseline(loaded).map(Some);
     }
     let service = service(loaded);
     let env = loaded.policy.env.clone().unwrap_or_default();
@@ -331,7 +332,12 @@ pub fn read_baseline(
             .as_deref()
             .map_or("no commit", |c| &c[..c.len().min(12)])
     );
-    Ok(Some(baseline_from(&run, loaded, &text, &location)))
+    let run = HistoryRun {
+        run,
+        location,
+        selector: text.into_owned(),
+    };
+    run.baseline(loaded).map(Some)
 }
 
 /// A run of the history named on the command line (`gate --run`, `gate --compare`): a run id
@@ -343,7 +349,7 @@ pub fn stored_run(
     policy_path: &Path,
     policy_text: &str,
     env: Option<&str>,
-) -> Result<(StoredRun, Location), Failure> {
+) -> Result<HistoryRun, Failure> {
     let location = location(args.history.as_deref(), policy_path, Some(policy_text));
     if let Location::Sqlite(path) = &location
         && !path.is_file()
@@ -380,37 +386,16 @@ pub fn stored_run(
                 Inert(service)
             ))
         })?;
-    Ok((found, location))
-}
-
-/// The evidence records a stored run judged, read back from the history (each stored once,
-/// by identity). A record that is gone (pruned, or a damaged history) is an error, never a
-/// silently smaller sample.
-pub fn stored_records(run: &StoredRun, location: &Location) -> Result<Vec<Evidence>, Failure> {
-    let store = gonogo_history::open(location)
-        .map_err(|e| Failure::usage(anyhow!("the history cannot be read: {e}")))?;
-    let mut records = Vec::with_capacity(run.evidence.len());
-    for identity in &run.evidence {
-        let line = store
-            .evidence(identity)
-            .map_err(|e| Failure::evidence(anyhow!("run {}: {e}", run.id)))?
-            .ok_or_else(|| {
-                Failure::evidence(anyhow!(
-                    "run {}: its evidence record {identity} is not in the history {}",
-                    run.id,
-                    location.display()
-                ))
-            })?;
-        let parsed = gonogo_core::wire::parse_records(&line)
-            .map_err(|e| Failure::evidence(anyhow!("run {}: record {identity}: {e}", run.id)))?;
-        records.extend(parsed);
-    }
-    Ok(records)
+    Ok(HistoryRun {
+        run: found,
+        location,
+        selector: value.to_owned(),
+    })
 }
 
 /// A stored run's measurements as the baseline of this policy's gates, matched by metric and
-/// aggregate.
-fn baseline_from(
+/// aggregate (`store::HistoryRun`'s baseline).
+pub fn baseline_from(
     run: &StoredRun,
     loaded: &LoadedPolicy,
     selector: &str,

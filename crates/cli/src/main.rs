@@ -24,6 +24,7 @@ mod record;
 mod reference;
 mod rollback;
 mod run;
+mod store;
 mod thresholds;
 
 use std::io::IsTerminal as _;
@@ -237,7 +238,14 @@ fn collect(args: gonogo_ingest::cli::CollectArgs, color: bool) -> Result<Outcome
         }
         None => gonogo_ingest::CollectOptions::default(),
     };
-    engine(gonogo_ingest::cli::run_with(args, &options), None)
+    // The records go into the evidence folder through the binary's one store.
+    let store = store::Folder::new(&args.evidence_dir);
+    engine(
+        gonogo_ingest::cli::run_into(args, &options, &mut |record| {
+            store::WriteStore::put_evidence(&store, record).map(drop)
+        }),
+        None,
+    )
 }
 
 fn engine(

@@ -5,23 +5,22 @@
 //! 1. **candidate**: the commit being judged (`--commit`, the CI's variables, else git) and
 //!    the environment profile (`--env`, else the deployment target's `[env.X]` when the policy
 //!    has one);
-//! 2. **evidence**: the folder's records (a record dated in the future is refused with its
-//!    file), the `[[collect]]` files read again (identical records count once in the core), and
-//!    every file record whose input still exists checked against its SHA-256 (a file changed
-//!    after collection is refused, named);
+//! 2. **evidence**: the records of a [`crate::store::Store`] (an evidence folder: a record
+//!    dated in the future is refused with its file, and every file record whose input still
+//!    exists is checked against its SHA-256, a file changed after collection refused, named;
+//!    or a run of the history), and `gate`'s `[[collect]]` files read again (identical records
+//!    count once in the core);
 //! 3. **policy checks**: metrics against the catalogue, waivers within `max_waiver_days`;
 //! 4. **decision**: [`gonogo_core::eval::evaluate_for`].
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use gonogo_core::eval::{self, Baseline, Candidate};
-use gonogo_core::evidence::{Evidence, Sha256Stream, Source};
+use gonogo_core::evidence::Evidence;
 use gonogo_core::verdict::Verdict;
 use gonogo_delivery::git::{GitContext, TargetRules};
 
 use crate::diagnostics::render_problems;
-use crate::evidence_dir;
 use crate::exit::{Exit, Failure};
 use crate::gate::{LoadedPolicy, check_metrics};
 
@@ -104,60 +103,6 @@ pub fn pick_env(flag: Option<&str>, policy_text: &str, git: Option<&GitContext>)
         .then_some(target)
 }
 
-/// The folder's records, with the future refused and changed inputs set aside.
-pub fn read_evidence(dir: &Path, now: jiff::Timestamp) -> Result<Vec<Evidence>, Failure> {
-    let named = evidence_dir::read_dir_named(dir).map_err(Failure::evidence)?;
-    evidence_dir::refuse_future(&named, now).map_err(Failure::evidence)?;
-    Ok(verify_inputs(named.into_iter().map(|(_, r)| r).collect()))
-}
-
-/// A collected file's record whose input still exists at its path must still hash to its
-/// SHA-256; otherwise the file changed after it was collected and the record is refused (with
-/// a warning naming it). Inputs that are gone are not checked, nor the files the engines read
-/// while measuring (a service's live log grows after `observe` read it).
-pub fn verify_inputs(records: Vec<Evidence>) -> Vec<Evidence> {
-    records
-        .into_iter()
-        .filter(|record| {
-            let Source::File(path) = &record.source else {
-                return true;
-            };
-            if gonogo_core::eval::ENGINE_KINDS.contains(&record.kind.as_str()) {
-                return true;
-            }
-            match sha256_of_file(Path::new(path)) {
-                Some(hash) if hash != record.sha256 => {
-                    eprintln!(
-                        "warning: {path} changed after it was collected (its SHA-256 is no longer the record's): its {} record is refused",
-                        record.kind
-                    );
-                    false
-                }
-                _ => true,
-            }
-        })
-        .collect()
-}
-
-/// The SHA-256 of a regular file, streamed; `None` when it is not a readable regular file.
-fn sha256_of_file(path: &Path) -> Option<String> {
-    let metadata = std::fs::metadata(path).ok()?;
-    if !metadata.is_file() {
-        return None;
-    }
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut hash = Sha256Stream::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let read = file.read(&mut buffer).ok()?;
-        if read == 0 {
-            break;
-        }
-        hash.update(&buffer[..read]);
-    }
-    Some(hash.finish())
-}
-
 /// What judging needs besides the policy and the records.
 pub struct Judge<'a> {
     pub now: jiff::Timestamp,
@@ -189,43 +134,4 @@ pub fn judge(
         judge.baseline,
         judge.candidate,
     ))
-}
-
-/// Where a verdict's evidence is: `<folder of the verdict>/evidence` when it exists (a run's),
-/// else `.gonogo/evidence`, where the engines write by default.
-pub fn default_evidence_dir(verdict_path: &Path) -> PathBuf {
-    let beside = verdict_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join("evidence");
-    if beside.is_dir() {
-        beside
-    } else {
-        PathBuf::from(evidence_dir::DEFAULT_DIR)
-    }
-}
-
-/// Stamps every unstamped record in a run's evidence folder with the candidate's commit, so a
-/// later `gonogo gate` on another commit sets them aside.
-pub fn stamp_commit(dir: &Path, commit: &str) -> anyhow::Result<()> {
-    for file in evidence_dir::evidence_files(dir)? {
-        let mut records = evidence_dir::read_file(&file)?;
-        if records.iter().all(|r| r.commit.is_some()) {
-            continue;
-        }
-        for record in &mut records {
-            record.commit.get_or_insert_with(|| commit.to_owned());
-        }
-        let text = if records.len() == 1 {
-            gonogo_core::wire::to_json_pretty(&records[0])
-        } else {
-            records
-                .iter()
-                .map(|r| gonogo_core::wire::to_json_line(r) + "\n")
-                .collect()
-        };
-        crate::fsutil::write_atomic(&file, text.as_bytes())?;
-    }
-    Ok(())
 }

@@ -19,6 +19,7 @@ use gonogo_core::units::Unit;
 
 use crate::evidence_dir;
 use crate::exit::{Exit, Failure};
+use crate::store::{Folder, WriteStore as _};
 
 /// The most samples one record takes from a list or a CSV file.
 pub const MAX_SAMPLES: u64 = 100_000_000;
@@ -99,7 +100,9 @@ pub struct RecordArgs {
 
 pub fn run(args: RecordArgs) -> Result<Exit, Failure> {
     let record = build(&args).map_err(Failure::usage)?;
-    let path = evidence_dir::write_record(&args.evidence_dir, &record).map_err(Failure::from)?;
+    let path = Folder::new(&args.evidence_dir)
+        .put_evidence(&record)
+        .map_err(Failure::from)?;
     eprintln!(
         "recorded {} (typed by hand) in {}",
         args.metric,

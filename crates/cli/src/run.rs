@@ -27,7 +27,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use gonogo_core::evidence::Evidence;
 use gonogo_core::policy::{Policy, Problem, parse_duration_seconds};
 use gonogo_core::text::Inert;
@@ -41,7 +41,8 @@ use toml::Spanned;
 
 use crate::diagnostics::render_problems;
 use crate::exit::{Exit, Failure};
-use crate::{evidence_dir, gate};
+use crate::gate;
+use crate::store::{Folder, Store as _, VerdictAt, WriteStore as _};
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
@@ -986,16 +987,6 @@ fn run_job(job: Job) -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
-/// Empties the run's evidence folder of evidence files (and nothing else).
-fn fresh_evidence_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for file in evidence_dir::evidence_files(dir)? {
-        std::fs::remove_file(&file)
-            .with_context(|| format!("cannot remove the old {}", file.display()))?;
-    }
-    Ok(())
-}
-
 /// `[rollback]`: drilled with `--rollback-drill`; otherwise said to be undrilled.
 #[allow(clippy::too_many_arguments)]
 fn drill_into(
@@ -1033,7 +1024,8 @@ fn drill_into(
         eprintln!("    {}", Inert(line));
     }
     eprintln!("  {} rollback drill", if drill.passed { "✓" } else { "✗" });
-    evidence_dir::write_record(evidence, &drill.to_evidence(&args.policy, now))
+    Folder::new(evidence)
+        .put_evidence(&drill.to_evidence(&args.policy, now))
         .map_err(Failure::from)?;
     Ok(())
 }
@@ -1062,7 +1054,9 @@ fn dora_into(
                 dora.lead_times.len()
             );
             for record in dora.to_evidence(now) {
-                evidence_dir::write_record(evidence, &record).map_err(Failure::from)?;
+                Folder::new(evidence)
+                    .put_evidence(&record)
+                    .map_err(Failure::from)?;
             }
         }
         Err(e) => eprintln!("  DORA: {}", Inert(&e.to_string())),
@@ -1120,7 +1114,7 @@ fn collect_into(
 ) -> usize {
     let mut written = 0;
     for record in collect_records(kind_name, patterns, base, options) {
-        match evidence_dir::write_record(evidence, &record) {
+        match Folder::new(evidence).put_evidence(&record) {
             Ok(_) => written += 1,
             Err(e) => eprintln!("  warning: {e:#}"),
         }
@@ -1230,9 +1224,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     })?;
     // One run per output folder (held until the reports are written), and Ctrl-C/SIGTERM end
     // the running command's process group instead of orphaning it.
-    let _lock = crate::interrupt::lock_output(&args.out, args.wait)?;
+    let _lock = Folder::lock(&args.out, args.wait)?;
     crate::interrupt::install()?;
-    fresh_evidence_dir(&evidence).map_err(Failure::usage)?;
+    let store = Folder::new(&evidence).with_verdict(VerdictAt::Reports(args.out.clone()));
+    store.clear().map_err(Failure::usage)?;
     let total = 5;
     let now = || args.now.unwrap_or_else(jiff::Timestamp::now);
     let collect_options = collect_options(&loaded.policy, now());
@@ -1263,7 +1258,8 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default()
             );
-            evidence_dir::write_record(&evidence, &context.to_evidence(now()))
+            store
+                .put_evidence(&context.to_evidence(now()))
                 .map_err(Failure::from)?;
             Some(context)
         }
@@ -1351,7 +1347,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 })
                 .collect();
         }
-        evidence_dir::write_record(&evidence, &record).map_err(Failure::from)?;
+        store.put_evidence(&record).map_err(Failure::from)?;
         for (kind, paths) in &command.evidence {
             let spec_dir = spec.dir.clone().unwrap_or_else(|| policy_dir.clone());
             let n = collect_into(
@@ -1471,10 +1467,10 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     // 5. Decision and reports: exactly what `gonogo gate` does on this run's evidence.
     step(5, total, "decision and reports");
     if let Some(commit) = &candidate.commit {
-        crate::pipeline::stamp_commit(&evidence, commit).map_err(Failure::evidence)?;
+        store.stamp_commit(commit).map_err(Failure::evidence)?;
     }
     let judged_at = now();
-    let records: Vec<Evidence> = crate::pipeline::read_evidence(&evidence, judged_at)?;
+    let records: Vec<Evidence> = store.evidence(judged_at)?;
     let baseline = crate::history::read_baseline(
         args.baseline.as_deref(),
         &args.history,
@@ -1497,11 +1493,13 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     verdict.duration = jiff::SignedDuration::try_from(started.elapsed()).ok();
     let document = gonogo_report::json::VerdictV1::from(&verdict);
     // The reports show each gate's earlier runs; the history records the verdict alone.
-    let shown = gate::Shown {
+    let shown = || gate::Shown {
         trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
         comparison: None,
     };
-    let html = gate::write_reports(&verdict, &shown, &records, &args.out, args.lang)?;
+    let html = store
+        .put_verdict(&verdict, &shown, &records, args.lang)?
+        .unwrap_or_else(|| args.out.join("report.html"));
     crate::history::append_changes(
         &args.history,
         &args.policy,

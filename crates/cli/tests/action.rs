@@ -192,21 +192,14 @@ fn a_release_archive_is_installed_once_then_taken_from_the_cache() {
 
 /// check-jsonschema (PyPI, scripts/deps/python.txt) with its bundled GitHub and GitLab schemas.
 fn check_jsonschema(schema: &str, file: &str) {
-    let output = match Command::new("check-jsonschema")
+    let Some(program) = gonogo_testkit::require_tool("check-jsonschema", file) else {
+        return;
+    };
+    let output = Command::new(program)
         .args(["--builtin-schema", schema])
         .arg(repo().join(file))
         .output()
-    {
-        Ok(output) => output,
-        Err(error) => {
-            assert!(
-                std::env::var_os("GONOGO_REQUIRE_TOOLS").is_none(),
-                "check-jsonschema is required (scripts/test installs it): {error}"
-            );
-            eprintln!("skipped: check-jsonschema is not installed ({error})");
-            return;
-        }
-    };
+        .expect("check-jsonschema runs");
     assert!(output.status.success(), "{file}: {}", text(&output));
 }
 

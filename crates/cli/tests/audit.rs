@@ -2,23 +2,12 @@
 //! `gonogo record`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use gonogo_testkit::console;
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn both(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -33,7 +22,7 @@ fn a_sample_report_fails_and_says_why_in_every_format() {
     let report = fixture("production-deployment-report.zh.md");
     let report = report.to_str().unwrap();
     let text = gonogo(&["audit", report], dir.path());
-    assert_eq!(text.status.code(), Some(1), "{}", both(&text));
+    assert_eq!(text.status.code(), Some(1), "{}", console(&text));
     let out = String::from_utf8_lossy(&text.stdout);
     assert!(out.contains("line    82  unsupported  stats.thin"), "{out}");
     assert!(
@@ -74,16 +63,16 @@ fn an_honest_report_passes() {
         &["audit", fixture("honest.en.md").to_str().unwrap()],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
-    assert!(both(&output).contains("PASS: the report's readiness verdict (line 6:"));
+    assert_eq!(output.status.code(), Some(0), "{}", console(&output));
+    assert!(console(&output).contains("PASS: the report's readiness verdict (line 6:"));
 }
 
 #[test]
 fn unreadable_reports_and_wrong_arguments_have_their_codes() {
     let dir = tempfile::tempdir().unwrap();
     let missing = gonogo(&["audit", "nowhere.md"], dir.path());
-    assert_eq!(missing.status.code(), Some(3), "{}", both(&missing));
-    assert!(both(&missing).contains("nowhere.md"));
+    assert_eq!(missing.status.code(), Some(3), "{}", console(&missing));
+    assert!(console(&missing).contains("nowhere.md"));
 
     std::fs::write(
         dir.path().join("latin1.md"),
@@ -91,19 +80,19 @@ fn unreadable_reports_and_wrong_arguments_have_their_codes() {
     )
     .unwrap();
     let binary = gonogo(&["audit", "latin1.md"], dir.path());
-    assert_eq!(binary.status.code(), Some(3), "{}", both(&binary));
+    assert_eq!(binary.status.code(), Some(3), "{}", console(&binary));
     assert!(
-        both(&binary).contains("latin1.md is not UTF-8 text (line 3"),
+        console(&binary).contains("latin1.md is not UTF-8 text (line 3"),
         "{}",
-        both(&binary)
+        console(&binary)
     );
 
     std::fs::write(dir.path().join("r.md"), "# r\n").unwrap();
     let age = gonogo(&["audit", "r.md", "--max-age", "2 weeks"], dir.path());
-    assert_eq!(age.status.code(), Some(2), "{}", both(&age));
+    assert_eq!(age.status.code(), Some(2), "{}", console(&age));
     let folder = gonogo(&["audit", "r.md", "--evidence", "no-such-dir"], dir.path());
-    assert_eq!(folder.status.code(), Some(2), "{}", both(&folder));
-    assert!(both(&folder).contains("no-such-dir"));
+    assert_eq!(folder.status.code(), Some(2), "{}", console(&folder));
+    assert!(console(&folder).contains("no-such-dir"));
 }
 
 const REPORT: &str = "\
@@ -121,7 +110,7 @@ fn record(dir: &Path, metric: &str, ratio: &str, at: Option<&str>) {
         args.extend(["--at", at]);
     }
     let output = gonogo(&args, dir);
-    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", console(&output));
 }
 
 #[test]
@@ -141,7 +130,7 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
     );
     // Availability 99.95 % is inside 19,990 of 20,000's interval and the interval clears 99.9 %;
     // coverage has no evidence and stays as the report has it.
-    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", console(&output));
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["claims"][0]["line"], 5);
     assert_eq!(doc["claims"][0]["status"], "supported", "{doc:#}");
@@ -159,7 +148,7 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
         &["audit", "report.md", "--evidence", ".gonogo/evidence"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", console(&output));
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(
         out.contains("line     6  contradicted evidence.contradicts"),
@@ -193,7 +182,7 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
         ],
         old.path(),
     );
-    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", console(&output));
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(doc["claims"][0]["status"], "stale", "{doc:#}");
     assert!(

@@ -1,7 +1,9 @@
 //! The `gonogo` binary end to end: exit codes, output streams, colour, files written.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use gonogo_testkit::text;
 
 const NOW: &str = "2026-11-25T12:00:00Z";
 
@@ -10,19 +12,12 @@ fn repo() -> PathBuf {
 }
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
+    gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), args, dir)
         // Verdicts judged under examples/gonogo.toml are recorded in the test's folder, not
         // beside the sample policy in the source tree.
         .env("GONOGO_HISTORY", dir.join(".gonogo/history.db"))
         .output()
         .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn sample_args(out: &Path) -> Vec<String> {

@@ -64,7 +64,7 @@ fn is_loopback(address: &str) -> bool {
 
 #[test]
 fn defect_17_localhost_names_never_reach_a_resolver_in_any_engine() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let port = service.address().port();
     let dir = tempfile::tempdir().unwrap();
     let evidence = dir.path().join("evidence");
@@ -107,7 +107,7 @@ fn defect_17_localhost_names_never_reach_a_resolver_in_any_engine() {
     for args in &runs {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let Some(trace) = traced(dir.path(), &args) else {
-            gonogo_io::testing::missing_tool("strace", "defect_17 (dns.rs)");
+            gonogo_testkit::missing_tool("strace", "defect_17 (dns.rs)");
             return;
         };
         let destinations = destinations(&trace);

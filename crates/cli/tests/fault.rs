@@ -4,75 +4,13 @@
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use gonogo_testkit::{Redis, text};
+
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env_remove("CI")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A redis-server of its own on a free loopback port, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Redis {
-    fn start(test: &str) -> Option<Redis> {
-        if !Path::new("/usr/bin/redis-server").exists() {
-            gonogo_io::testing::missing_tool("redis-server (apt-get install redis-server)", test);
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new("/usr/bin/redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Redis {
-            child,
-            port,
-            _dir: dir,
-        })
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 #[test]
@@ -112,7 +50,7 @@ fn a_drill_runs_beside_a_probe_during_gonogo_run() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let proxy_port = free_port();
+    let proxy_port = gonogo_testkit::free_port();
     std::fs::write(
         dir.path().join("gonogo.toml"),
         format!(
@@ -201,7 +139,7 @@ fn gonogo_fault_refuses_then_stops_on_sigint() {
     let Some(redis) = Redis::start("gonogo_fault_refuses_then_stops_on_sigint") else {
         return;
     };
-    let port = free_port();
+    let port = gonogo_testkit::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_gonogo"))
         .args(["fault", "--name", "redis", "--listen"])
         .arg(format!("127.0.0.1:{port}"))

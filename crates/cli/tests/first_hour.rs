@@ -3,23 +3,15 @@
 //! init --target` to `gonogo run` and ends GO; the same project with one failing test ends
 //! NO-GO naming it. Nothing in the policy is edited by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .expect("the binary runs")
-}
+use gonogo_testkit::nginx::{Nginx, NginxConfig};
+use gonogo_testkit::text;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 /// A process killed on drop.
@@ -103,14 +95,6 @@ def test_negative_quantities_are_refused():
     )
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits (bounded) until `path` exists, then reads it.
 fn wait_for_file(path: &Path, what: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -123,15 +107,6 @@ fn wait_for_file(path: &Path, what: &str) -> String {
     }
 }
 
-/// Waits (bounded) until a TCP connection to `port` succeeds.
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn tools_present() -> bool {
     let python = Command::new("python3")
         .args(["-c", "import pytest, pytest_cov, prometheus_client"])
@@ -140,27 +115,17 @@ fn tools_present() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     if !python {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "python3 with pytest, pytest-cov and prometheus_client (scripts/deps/python.txt)",
             "first hour",
         );
         return false;
     }
-    if nginx().is_none() {
-        gonogo_io::testing::missing_tool("nginx (scripts/deps/debian.txt)", "first hour");
-        return false;
-    }
-    true
-}
-
-fn nginx() -> Option<&'static str> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
+    gonogo_testkit::require_tool("nginx", "first hour").is_some()
 }
 
 /// The service: the Python app, and nginx in front of it on a free port.
-fn start_service(dir: &Path) -> (Running, Running, u16) {
+fn start_service(dir: &Path) -> (Running, Nginx, u16) {
     let port_file = dir.join("app.port");
     let app = Running(
         Command::new("python3")
@@ -176,30 +141,13 @@ fn start_service(dir: &Path) -> (Running, Running, u16) {
         .trim()
         .parse()
         .unwrap();
-    let prefix: PathBuf = dir.join("nginx");
-    std::fs::create_dir_all(prefix.join("tmp")).unwrap();
-    let port = free_port();
-    let p = prefix.display();
-    let config = format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {p}/tmp;\n  proxy_temp_path {p}/tmp;\n  fastcgi_temp_path {p}/tmp;\n  uwsgi_temp_path {p}/tmp;\n  scgi_temp_path {p}/tmp;\n\
-         \x20 upstream app {{ server 127.0.0.1:{app_port}; keepalive 16; }}\n\
-         \x20 server {{\n    listen 127.0.0.1:{port};\n    location / {{ proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }}\n  }}\n}}\n"
-    );
-    std::fs::write(prefix.join("nginx.conf"), config).unwrap();
-    let nginx = Running(
-        Command::new(nginx().unwrap())
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(prefix.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for_port(port, "nginx");
+    let config = NginxConfig {
+        http: format!("  upstream app {{ server 127.0.0.1:{app_port}; keepalive 16; }}"),
+        server: "    location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }".into(),
+        ..NginxConfig::default()
+    };
+    let nginx = Nginx::start("first hour", &config).expect("nginx is installed");
+    let port = nginx.port;
     (app, nginx, port)
 }
 

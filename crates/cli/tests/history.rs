@@ -4,20 +4,12 @@
 //! a verdict.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use gonogo_testkit::text;
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GONOGO_HISTORY")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn json(output: &Output) -> serde_json::Value {
@@ -456,9 +448,9 @@ fn copy_dir(from: &Path, to: &Path) {
 /// read it, and the password in the URL never reaches the output.
 #[test]
 fn a_team_history_on_postgresql_through_the_binary() {
-    let Some(server) =
-        gonogo_history::testing::PgServer::start("a_team_history_on_postgresql_through_the_binary")
-    else {
+    let Some(server) = gonogo_testkit::postgres::PgServer::start(
+        "a_team_history_on_postgresql_through_the_binary",
+    ) else {
         return;
     };
     let url = server
@@ -466,10 +458,7 @@ fn a_team_history_on_postgresql_through_the_binary() {
         .replace("gonogo@", "gonogo:s3cret-pass@");
     let dir = setup(None);
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_gonogo"))
-            .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
+        gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), args, dir.path())
             .env("GONOGO_HISTORY", &url)
             .output()
             .unwrap()

@@ -6,7 +6,9 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use gonogo_testkit::console;
 
 /// Workflow commands and terminal escapes, as a hostile body, file or name carries them.
 const PAYLOAD: &str = "x\n::error::pwned\n  ::add-mask::secret\r::stop-commands::tok\n\
@@ -64,12 +66,7 @@ fn answer(mut stream: TcpStream) {
 }
 
 fn gonogo(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gonogo"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS");
+    let mut command = gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), args, dir);
     for (name, value) in env {
         command.env(name, value);
     }
@@ -77,14 +74,6 @@ fn gonogo(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
 }
 
 /// stdout and stderr together, lossily.
-fn console(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 /// No line starts a workflow command (the runner trims leading whitespace), no Azure command
 /// anywhere, and no control character but `\n` and `\t`, no bidi override.
 fn assert_inert(text: &str, what: &str) {

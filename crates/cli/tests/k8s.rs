@@ -6,19 +6,12 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use gonogo_testkit::text;
+
 const KUBERNETES: &str = "1.37.0";
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn validator() -> bool {
@@ -94,7 +87,7 @@ fn the_job_manifest_is_a_valid_indexed_job() {
     );
 
     if !validator() {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "kubernetes-validate (scripts/deps/python.txt)",
             "k8s job manifest",
         );
@@ -145,7 +138,7 @@ fn flags_the_job_sets_or_a_host_not_allowed_are_refused() {
 #[test]
 fn the_pods_evidence_lines_are_judged_as_one_test() {
     // The pods' command line, run here as processes (one per index) against the demo target.
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let url = format!("{}/api/items", service.base_url());
     let dir = tempfile::tempdir().unwrap();
     let output = gonogo(
@@ -249,7 +242,7 @@ fn check_jsonschema(schema: &str, file: &str) {
     {
         Ok(output) => output,
         Err(_) => {
-            gonogo_io::testing::missing_tool(
+            gonogo_testkit::missing_tool(
                 "check-jsonschema (scripts/deps/python.txt)",
                 "distributed CI examples",
             );

@@ -1,20 +1,15 @@
 //! `gonogo load --threshold`: gates judged right after the run, honest about sample size.
 
-use std::process::Command;
-
 fn load(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .arg("load")
+    gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), &["load"], dir)
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap()
 }
 
 #[test]
 fn four_requests_cannot_prove_a_p99_but_a_thousand_can() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let url = format!("{}/api/items", service.base_url());
     let dir = tempfile::tempdir().unwrap();
 
@@ -79,7 +74,7 @@ fn a_bad_threshold_is_refused_before_any_traffic() {
 
 #[test]
 fn one_request_cannot_prove_a_maximum() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let url = format!("{}/api/items", service.base_url());
     let dir = tempfile::tempdir().unwrap();
     // `max < t` is a tail claim: one fast request says nothing about the next one.

@@ -2,28 +2,14 @@
 //! same verdict as over one histogram of all the samples, and refusals name their file.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
+use gonogo_testkit::console;
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_SHA")
-        .env_remove("CI_COMMIT_SHA")
-        .output()
-        .expect("the binary runs")
-}
-
-fn both(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 /// Deterministic samples: (latency µs, failed).
@@ -133,9 +119,9 @@ fn verdict(dir: &Path, evidence: &str) -> serde_json::Value {
     assert!(
         matches!(output.status.code(), Some(0 | 1)),
         "{}",
-        both(&output)
+        console(&output)
     );
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", both(&output)))
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", console(&output)))
 }
 
 #[test]
@@ -165,7 +151,7 @@ fn a_gate_over_merged_k6_jmeter_and_gonogo_results_equals_one_over_all_samples()
         ],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(0), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(0), "{}", console(&output));
     let all: Vec<(u64, bool)> = a.iter().chain(&b).chain(&c).copied().collect();
     std::fs::write(
         dir.path().join("single/single.json"),
@@ -210,11 +196,11 @@ fn merge_refuses_a_unit_mismatch_naming_the_file() {
     )
     .unwrap();
     let output = gonogo(&["merge", "a.json", "b.json", "-o", "m.json"], dir.path());
-    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", console(&output));
     assert!(
-        both(&output).contains("b.json: `load.default.latency` is in `ms`"),
+        console(&output).contains("b.json: `load.default.latency` is in `ms`"),
         "{}",
-        both(&output)
+        console(&output)
     );
     assert!(!dir.path().join("m.json").exists());
 }
@@ -232,8 +218,12 @@ fn merge_names_a_raw_file_it_cannot_read() {
         &["merge", "a.json", "broken.jtl", "-o", "m.json"],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(3), "{}", both(&output));
-    assert!(both(&output).contains("broken.jtl:2"), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(3), "{}", console(&output));
+    assert!(
+        console(&output).contains("broken.jtl:2"),
+        "{}",
+        console(&output)
+    );
 }
 
 /// `gonogo merge ev/*.json -o ev/` would leave the merged record beside the records it merged,
@@ -254,11 +244,16 @@ fn merge_refuses_to_write_beside_the_evidence_it_merged() {
             &["merge", "ev/a.json", "ev/b.json", "-o", output],
             dir.path(),
         );
-        assert_eq!(result.status.code(), Some(2), "{output}: {}", both(&result));
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{output}: {}",
+            console(&result)
+        );
         assert!(
-            both(&result).contains("count its samples twice"),
+            console(&result).contains("count its samples twice"),
             "{}",
-            both(&result)
+            console(&result)
         );
         assert_eq!(
             std::fs::read_dir(dir.path().join("ev")).unwrap().count(),
@@ -271,5 +266,5 @@ fn merge_refuses_to_write_beside_the_evidence_it_merged() {
         &["merge", "ev/a.json", "ev/b.json", "-o", "merged.json"],
         dir.path(),
     );
-    assert_eq!(elsewhere.status.code(), Some(0), "{}", both(&elsewhere));
+    assert_eq!(elsewhere.status.code(), Some(0), "{}", console(&elsewhere));
 }

@@ -6,24 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use gonogo_testkit::text;
+
 fn gonogo_command(args: &[&str], dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gonogo"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env_remove("CI");
-    command
+    gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
     gonogo_command(args, dir).output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Polls `condition` until it holds or `limit` passes (a bounded wait, never a fixed sleep).
@@ -308,7 +298,7 @@ impl Drop for SmallDisk {
 #[test]
 fn defect_7_a_full_disk_leaves_no_truncated_evidence_and_exits_4() {
     let Some(disk) = SmallDisk::mount() else {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "mount -t tmpfs (root)",
             "defect_7_a_full_disk_leaves_no_truncated_evidence_and_exits_4",
         );
@@ -368,7 +358,7 @@ fn defect_7_a_full_disk_leaves_no_truncated_evidence_and_exits_4() {
 
 #[test]
 fn defect_10_sigterm_during_a_load_stops_it_early_and_keeps_what_it_measured() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("gonogo.toml"),

@@ -2,23 +2,12 @@
 //! and an estimate never decides a gate.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use gonogo_testkit::console;
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn both(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 const POLICY: &str = "\
@@ -44,8 +33,8 @@ fn a_value_must_say_whether_it_is_exact_or_an_estimate() {
         ],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
-    assert!(both(&output).contains("--exact"), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", console(&output));
+    assert!(console(&output).contains("--exact"), "{}", console(&output));
     assert!(!dir.path().join(".gonogo/evidence").exists());
 }
 
@@ -92,10 +81,15 @@ fn typed_figures_are_judged_as_what_they_are() {
         ][..],
     ] {
         let output = gonogo(args, dir.path());
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", both(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            console(&output)
+        );
     }
     let output = gonogo(&["gate", "--json", "--no-write"], dir.path());
-    assert_eq!(output.status.code(), Some(1), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(1), "{}", console(&output));
     let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let gate = |name: &str| {
         verdict["gates"]
@@ -138,6 +132,10 @@ fn a_bad_csv_row_is_named_with_its_line() {
         ],
         dir.path(),
     );
-    assert_eq!(output.status.code(), Some(2), "{}", both(&output));
-    assert!(both(&output).contains("t.csv, line 3"), "{}", both(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", console(&output));
+    assert!(
+        console(&output).contains("t.csv, line 3"),
+        "{}",
+        console(&output)
+    );
 }

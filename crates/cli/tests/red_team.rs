@@ -5,19 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_SHA")
-        .env_remove("CI_COMMIT_SHA")
-        .output()
-        .expect("the binary runs")
-}
+use gonogo_testkit::text;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn gonogo(args: &[&str], dir: &Path) -> Output {
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn both(output: &Output) -> String {

@@ -3,20 +3,12 @@
 //! failing rollback command, and a rolled-back service that never answers healthy, are NO-GO.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gonogo_demo_target::{Mode, spawn};
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env_remove("CI")
-        .output()
-        .expect("the binary runs")
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 /// A repository whose HEAD is tagged v1.1.0 with v1.0.0 before it.

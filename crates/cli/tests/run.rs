@@ -2,24 +2,13 @@
 //! loopback, a real git repository, and every cited evidence checked on disk.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use gonogo_testkit::text;
 use sha2::Digest as _;
 
 fn gonogo(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env_remove("CI")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), args, dir)
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
@@ -207,7 +196,7 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
 /// repository with a release tag, with a command that leaves a JUnit file.
 #[test]
 fn run_executes_every_engine_and_cites_its_evidence() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let dir = tempfile::tempdir().unwrap();
     let repo_dir = dir.path();
 
@@ -454,7 +443,7 @@ fn one_duration_syntax_in_every_section() {
 /// the run loads every URL of it, and gates can judge one URL.
 #[test]
 fn a_load_section_takes_a_urls_file_relative_to_the_policy() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let dir = tempfile::tempdir().unwrap();
     let policy_dir = dir.path().join("release");
     std::fs::create_dir(&policy_dir).unwrap();

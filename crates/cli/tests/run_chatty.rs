@@ -2,8 +2,6 @@
 //! output short, and the full log is on disk. Its own test binary, so the children's peak RSS
 //! is this run's alone.
 
-use std::process::Command;
-
 #[test]
 fn a_command_printing_a_gibibyte_keeps_gonogo_small() {
     const BYTES: u64 = 1 << 30;
@@ -15,12 +13,7 @@ fn a_command_printing_a_gibibyte_keeps_gonogo_small() {
         ),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let output = gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), &["run"], dir.path());
     assert_eq!(
         output.status.code(),
         Some(0),

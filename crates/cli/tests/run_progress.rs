@@ -41,13 +41,13 @@ expect = "p(95) < 2s"
 #[test]
 fn a_terminal_sees_progress_and_a_ci_log_does_not() {
     if Command::new("script").arg("--version").output().is_err() {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "script (util-linux)",
             "a_terminal_sees_progress_and_a_ci_log_does_not",
         );
         return;
     }
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let dir = tempfile::tempdir().unwrap();
     policy(dir.path(), &service.base_url());
     let binary = env!("CARGO_BIN_EXE_gonogo");

@@ -3,30 +3,11 @@
 //! skips when `prometheus` is not installed (scripts/test installs it).
 
 use std::io::{Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpStream;
+use std::time::Duration;
 
-struct Prometheus {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use gonogo_testkit::Prometheus;
+use gonogo_testkit::net::wait_for;
 
 /// A plain HTTP/1.0 GET on loopback; the body when the status is 200.
 fn get(port: u16, path: &str) -> Option<String> {
@@ -41,64 +22,15 @@ fn get(port: u16, path: &str) -> Option<String> {
         .or_else(|| head.starts_with("HTTP/1.1 200").then(|| body.to_owned()))
 }
 
-/// Polls `check` every 50 ms for at most `limit`: readiness, not a sleep.
-fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn start_prometheus(target: std::net::SocketAddr) -> Option<Prometheus> {
-    if Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        gonogo_io::testing::missing_tool(
-            "prometheus (Debian package `prometheus`; scripts/test installs it)",
-            "run_prometheus",
-        );
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("prometheus.yml"),
-        format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['{target}']\n"),
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new("prometheus")
-        .current_dir(dir.path())
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prometheus starts");
-    Some(Prometheus {
-        child,
-        port,
-        _dir: dir,
-    })
-}
-
 #[test]
 fn run_turns_a_promql_query_into_a_gate() {
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
-    let Some(prometheus) = start_prometheus(service.address()) else {
+    let service = gonogo_testkit::demo_target();
+    let Some(prometheus) = Prometheus::scraping("run_prometheus", "shop", &[service.address()])
+    else {
         return;
     };
     wait_for("Prometheus to be ready", Duration::from_secs(60), || {
-        get(prometheus.port, "/-/ready").is_some()
+        get(prometheus.port, "/-/ready").map(drop)
     });
     wait_for("the first scrape", Duration::from_secs(60), || {
         get(
@@ -106,6 +38,7 @@ fn run_turns_a_promql_query_into_a_gate() {
             "/api/v1/query?query=up%7Bjob%3D%22shop%22%7D",
         )
         .is_some_and(|body| body.contains("\"value\""))
+        .then_some(())
     });
 
     let dir = tempfile::tempdir().unwrap();
@@ -154,12 +87,7 @@ severity = "warn"
         ),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .arg("run")
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let output = gonogo_testkit::gonogo(env!("CARGO_BIN_EXE_gonogo"), &["run"], dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     // A PromQL scalar comes without the samples behind it: an estimate (statistics spec v2),
     // so the gate on it is inconclusive (`no_distribution`) and the blocker makes it NO-GO.

@@ -5,67 +5,26 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn nginx() -> Option<&'static str> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use gonogo_testkit::nginx::{Nginx, NginxConfig};
+use gonogo_testkit::text;
 
 /// nginx answering `ok` to everything, logging each request's method to `access.log`.
-fn start_nginx(dir: &Path) -> (Running, u16) {
-    let prefix = dir.join("nginx");
-    std::fs::create_dir_all(prefix.join("tmp")).unwrap();
-    let port = free_port();
-    let p = prefix.display();
-    let config = format!(
-        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\n\
-         events {{ worker_connections 1024; }}\n\
-         http {{\n  log_format m '$request_method';\n  access_log {p}/access.log m;\n  client_body_temp_path {p}/tmp;\n  proxy_temp_path {p}/tmp;\n  fastcgi_temp_path {p}/tmp;\n  uwsgi_temp_path {p}/tmp;\n  scgi_temp_path {p}/tmp;\n\
-         \x20 server {{\n    listen 127.0.0.1:{port};\n    keepalive_requests 100000;\n    location / {{ return 200 \"ok\\n\"; }}\n  }}\n}}\n"
-    );
-    std::fs::write(prefix.join("nginx.conf"), config).unwrap();
-    let running = Running(
-        Command::new(nginx().unwrap())
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(prefix.join("nginx.conf"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (running, port)
+fn start_nginx(test: &str) -> Option<Nginx> {
+    let config = NginxConfig {
+        http: "  log_format m '$request_method';".into(),
+        access_log: "access_log {PREFIX}/access.log m;".into(),
+        server: "    keepalive_requests 100000;\n    location / { return 200 \"ok\\n\"; }".into(),
+        ..NginxConfig::default()
+    };
+    Nginx::start(test, &config)
 }
 
 /// GET requests nginx has logged so far.
-fn gets_logged(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("nginx/access.log"))
+fn gets_logged(nginx: &Nginx) -> usize {
+    std::fs::read_to_string(nginx.prefix().join("access.log"))
         .unwrap_or_default()
         .lines()
         .filter(|l| *l == "GET")
@@ -73,18 +32,9 @@ fn gets_logged(dir: &Path) -> usize {
 }
 
 fn gonogo(args: &[&str], dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_gonogo"));
+    let mut command = gonogo_testkit::gonogo_command(env!("CARGO_BIN_EXE_gonogo"), args, dir);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn read_dump(path: &Path) -> BTreeSet<(u64, u64)> {
@@ -202,13 +152,12 @@ fn essence(verdict: &serde_json::Value) -> Vec<(String, String, serde_json::Valu
 
 #[test]
 fn n_segments_send_exactly_one_runs_requests_and_are_judged_as_it() {
-    if nginx().is_none() {
-        gonogo_io::testing::missing_tool("nginx (scripts/deps/debian.txt)", "segments");
+    let Some(nginx) = start_nginx("segments") else {
         return;
-    }
+    };
+    let port = nginx.port;
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let (_nginx, port) = start_nginx(dir);
     let url = format!("http://127.0.0.1:{port}/");
     std::fs::write(
         dir.join("gonogo.toml"),
@@ -237,10 +186,10 @@ fn n_segments_send_exactly_one_runs_requests_and_are_judged_as_it() {
         &one_dump_text,
     ];
     args.extend(SCHEDULE);
-    let before = gets_logged(dir);
+    let before = gets_logged(&nginx);
     let output = gonogo(&args, dir).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(gets_logged(dir) - before, PLANNED);
+    assert_eq!(gets_logged(&nginx) - before, PLANNED);
     let whole = read_dump(&one_dump);
     assert_eq!(whole.len(), PLANNED);
     let (code, one_verdict, stderr) = gate(dir, &one);
@@ -248,10 +197,10 @@ fn n_segments_send_exactly_one_runs_requests_and_are_judged_as_it() {
     assert_eq!(one_verdict["verdict"], "GO");
 
     for count in [1u64, 2, 4, 7] {
-        let before = gets_logged(dir);
+        let before = gets_logged(&nginx);
         let (evidence, union) = run_segments(dir, &url, count, None);
         assert_eq!(
-            gets_logged(dir) - before,
+            gets_logged(&nginx) - before,
             PLANNED,
             "N = {count}: requests nginx saw"
         );
@@ -360,7 +309,7 @@ fn n_segments_send_exactly_one_runs_requests_and_are_judged_as_it() {
 #[test]
 fn a_policy_load_section_runs_its_segment_and_the_gate_waits_for_the_others() {
     // Engine sections are the engine's own flags: `segment` and `test_id` work there too.
-    let service = gonogo_demo_target::spawn(gonogo_demo_target::Mode::Hardened).unwrap();
+    let service = gonogo_testkit::demo_target();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("gonogo.toml"),

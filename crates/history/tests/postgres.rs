@@ -5,8 +5,8 @@
 
 use gonogo_history::pg::PgStore;
 use gonogo_history::sqlite::SqliteStore;
-use gonogo_history::testing::PgServer as Server;
 use gonogo_history::{Filter, GateRow, HistoryError, NewRun, RunMeta, Selector, SeriesKey, Store};
+use gonogo_testkit::postgres::PgServer as Server;
 
 fn at(seconds: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_second(1_790_000_000 + seconds).unwrap()

@@ -95,8 +95,26 @@ pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
     run_with(args, &CollectOptions::default())
 }
 
-/// Runs `gonogo collect` with the options the caller read from `--policy`.
+/// Runs `gonogo collect` with the options the caller read from `--policy`, writing each
+/// record into `--evidence-dir` itself.
 pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<ExitCode> {
+    let dir = args.evidence_dir.clone();
+    run_into(args, options, &mut |record| {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("creating the evidence folder {}", dir.display()))?;
+        let file = dir.join(wire::suggested_file_name(record));
+        gonogo_io::atomic::write_atomic(&file, (wire::to_json_pretty(record) + "\n").as_bytes())?;
+        Ok(())
+    })
+}
+
+/// Runs `gonogo collect`, handing each record to `put` (the binary's evidence store, which
+/// writes it into `--evidence-dir`) unless `--no-write`.
+pub fn run_into(
+    args: CollectArgs,
+    options: &CollectOptions,
+    put: &mut dyn FnMut(&Evidence) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
     let mut records: Vec<Evidence> = Vec::new();
     let mut errors: Vec<IngestError> = Vec::new();
     if args.merge {
@@ -129,25 +147,13 @@ pub fn run_with(args: CollectArgs, options: &CollectOptions) -> anyhow::Result<E
             errors.extend(failed);
         }
     }
-    if !args.no_write && !records.is_empty() {
-        std::fs::create_dir_all(&args.evidence_dir).with_context(|| {
-            format!(
-                "creating the evidence folder {}",
-                args.evidence_dir.display()
-            )
-        })?;
-    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for record in &records {
         if !args.no_write {
-            let file = args.evidence_dir.join(wire::suggested_file_name(record));
-            gonogo_io::atomic::write_atomic(
-                &file,
-                (wire::to_json_pretty(record) + "\n").as_bytes(),
-            )?;
+            put(record)?;
         }
         // File names, tool names (SARIF `tool.driver.name`) and metric names are the input's:
         // made inert for the console and CI logs (issue 15).

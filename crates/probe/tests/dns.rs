@@ -6,12 +6,13 @@ mod support;
 use std::process::ExitCode;
 
 use gonogo_probe::cli::probe::run;
-use support::{ServerProcess, free_port, probe_args as args, read_evidence};
+use gonogo_testkit::{Server, free_port};
+use support::{probe_args as args, read_evidence};
 
 /// dnsmasq answering for `gonogo.test` only: `web` is 127.0.0.7, `info` has a TXT record,
 /// any other name in the zone is NXDOMAIN. `None` (with the reason) when it is not installed.
 /// dnsmasq opens its UDP and TCP sockets before it serves: TCP accepting means both are up.
-fn start_dnsmasq() -> Option<ServerProcess> {
+fn start_dnsmasq() -> Option<Server> {
     let port = free_port();
     let args: Vec<String> = [
         "--no-daemon",
@@ -29,13 +30,19 @@ fn start_dnsmasq() -> Option<ServerProcess> {
     ]
     .map(str::to_owned)
     .to_vec();
-    ServerProcess::start("dnsmasq", "dnsmasq-base", &args, port, None)
+    Server::start(
+        "probe dns",
+        "dnsmasq",
+        &args,
+        port,
+        tempfile::tempdir().unwrap(),
+    )
 }
 
-fn probe(dns: &ServerProcess, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Value) {
+fn probe(dns: &Server, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("dns://{name}");
-    let resolver = dns.address.to_string();
+    let resolver = dns.address().to_string();
     let mut argv = vec![
         url.as_str(),
         "--name",
@@ -57,7 +64,7 @@ fn an_address_record_from_the_chosen_resolver() {
     let attempt = &record["details"]["attempt_log"][0];
     assert_eq!(attempt["rcode"], "NOERROR");
     assert_eq!(attempt["answers"], serde_json::json!(["127.0.0.7"]));
-    assert_eq!(attempt["peer"], dns.address.to_string());
+    assert_eq!(attempt["peer"], dns.address().to_string());
     assert_eq!(record["details"]["dns"]["type"], "A");
 }
 
@@ -69,7 +76,7 @@ fn a_missing_name_fails_unless_its_absence_is_the_condition() {
     assert_eq!(record["details"]["failures_by_reason"]["dns"], 1);
     assert_eq!(
         record["details"]["attempt_log"][0]["message"],
-        format!("NXDOMAIN for nope.gonogo.test A from {}", dns.address)
+        format!("NXDOMAIN for nope.gonogo.test A from {}", dns.address())
     );
 
     let (code, record) = probe(&dns, "nope.gonogo.test", &["-c", "[DNS_RCODE] == NXDOMAIN"]);

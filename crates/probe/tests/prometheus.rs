@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use axum::http::header::CONTENT_TYPE;
@@ -15,6 +14,8 @@ use clap::Parser;
 use gonogo_probe::cli::prometheus::{PrometheusArgs, run};
 use gonogo_probe::net::{HostPolicy, Timeouts, TlsSettings};
 use gonogo_probe::prometheus::{PrometheusClient, QueryKind};
+use gonogo_testkit::prometheus::scrape_config;
+use gonogo_testkit::{Alertmanager, Prometheus, free_port};
 use support::{TestServer, read_evidence};
 
 #[derive(Parser)]
@@ -27,27 +28,6 @@ fn args(argv: &[&str]) -> PrometheusArgs {
     let mut full = vec!["prometheus"];
     full.extend_from_slice(argv);
     Cli::try_parse_from(full).unwrap().args
-}
-
-struct Prometheus {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 const RULES: &str = r#"groups:
@@ -63,50 +43,6 @@ const RULES: &str = r#"groups:
         expr: sum by (job) (up)
 "#;
 
-/// A real Alertmanager on a free loopback port, clustering off; `None` (with the reason) when
-/// the Debian package is not installed.
-fn start_alertmanager() -> Option<Prometheus> {
-    if Command::new("prometheus-alertmanager")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        gonogo_io::testing::missing_tool(
-            "prometheus-alertmanager (Debian package, listed in scripts/deps/debian.txt)",
-            "prometheus (alertmanager part)",
-        );
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("alertmanager.yml"),
-        "route:\n  receiver: discard\nreceivers:\n  - name: discard\n",
-    )
-    .unwrap();
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("alertmanager.log")).unwrap();
-    let child = Command::new("prometheus-alertmanager")
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("alertmanager.yml").display()
-        ))
-        .arg(format!(
-            "--storage.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--cluster.listen-address=")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("alertmanager starts");
-    Some(Prometheus {
-        child,
-        port,
-        _dir: dir,
-    })
-}
-
 /// bcrypt (cost 4) of the test password `gonogo-test-password`, for Prometheus' web config.
 const TEST_PASSWORD_BCRYPT: &str = "$2b$04$bglmBek99xPNxxC.JbJWoeZ.QV/J0E3kctdp2z1MwlUdeQJuR6TL2";
 
@@ -115,61 +51,24 @@ fn start_prometheus(
     alertmanager: Option<u16>,
     basic_auth: bool,
 ) -> Option<Prometheus> {
-    if Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        gonogo_io::testing::missing_tool(
-            "prometheus (Debian package `prometheus`, listed in scripts/deps/debian.txt; scripts/test installs it)",
-            "prometheus",
-        );
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rules.yml"), RULES).unwrap();
-    std::fs::write(
-        dir.path().join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['rules.yml']\nscrape_configs:\n  - job_name: target\n    static_configs:\n      - targets: ['{target}']\n{}",
-            alertmanager
-                .map(|port| format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n"))
-                .unwrap_or_default()
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let mut command = Command::new("prometheus");
-    if basic_auth {
-        let web = dir.path().join("web.yml");
-        std::fs::write(
-            &web,
-            format!("basic_auth_users:\n  gonogo: {TEST_PASSWORD_BCRYPT}\n"),
+    let alerting = alertmanager
+        .map(|port| format!("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:{port}']\n"))
+        .unwrap_or_default();
+    let config = scrape_config(
+        "target",
+        &[target],
+        &format!("rule_files: ['rules.yml']\n{alerting}"),
+    );
+    let web = format!("basic_auth_users:\n  gonogo: {TEST_PASSWORD_BCRYPT}\n");
+    let (files, args): (Vec<(&str, &str)>, &[&str]) = if basic_auth {
+        (
+            vec![("rules.yml", RULES), ("web.yml", &web)],
+            &["--web.config.file={DIR}/web.yml"],
         )
-        .unwrap();
-        command.arg(format!("--web.config.file={}", web.display()));
-    }
-    let child = command
-        .current_dir(dir.path())
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("prometheus starts");
-    Some(Prometheus {
-        child,
-        port,
-        _dir: dir,
-    })
+    } else {
+        (vec![("rules.yml", RULES)], &[])
+    };
+    Prometheus::start("prometheus", &config, &files, args)
 }
 
 /// Polls `check` every 50 ms until it returns Some, for at most `limit`.
@@ -201,7 +100,7 @@ fn queries_errors_and_rules_of_a_real_prometheus() {
         std::env::set_var("GONOGO_TEST_PROM_USER", "gonogo");
         std::env::set_var("GONOGO_TEST_PROM_PASSWORD", "gonogo-test-password");
     }
-    let alertmanager = start_alertmanager();
+    let alertmanager = Alertmanager::start("prometheus (alertmanager part)");
     let Some(prometheus) =
         start_prometheus(target.address, alertmanager.as_ref().map(|a| a.port), false)
     else {

@@ -9,7 +9,6 @@
 //! k, n and the bucket counts are exact and the test can assert them.
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpListener;
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,6 +17,7 @@ use gonogo_core::evidence::MetricValue;
 use gonogo_probe::cli::prometheus::{PrometheusArgs, run};
 use gonogo_probe::net::{HostPolicy, Timeouts, TlsSettings};
 use gonogo_probe::prometheus::{PrometheusClient, QueryKind, QueryResult};
+use gonogo_testkit::Prometheus;
 
 #[derive(Parser)]
 struct Cli {
@@ -34,7 +34,6 @@ fn args(argv: &[&str]) -> PrometheusArgs {
 /// A child process killed when the test ends, with its folder.
 struct Running {
     child: Child,
-    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Running {
@@ -42,14 +41,6 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The exporter: prints its port, then on each stdin line `go` increments the counters,
@@ -93,7 +84,7 @@ fn start_exporter() -> Option<(
     {
         Ok(child) => child,
         Err(_) => {
-            gonogo_io::testing::missing_tool("python3", "prometheus_shaped");
+            gonogo_testkit::missing_tool("python3", "prometheus_shaped");
             return None;
         }
     };
@@ -101,9 +92,9 @@ fn start_exporter() -> Option<(
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let running = Running { child, _dir: None };
+    let running = Running { child };
     let Ok(port) = line.trim().parse::<u16>() else {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "prometheus_client (PyPI, listed in scripts/deps/python.txt)",
             "prometheus_shaped",
         );
@@ -112,50 +103,11 @@ fn start_exporter() -> Option<(
     Some((running, stdin, stdout, port))
 }
 
-fn start_prometheus(exporter: u16) -> Option<(Running, u16)> {
-    if Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        gonogo_io::testing::missing_tool(
-            "prometheus (Debian package `prometheus`, listed in scripts/deps/debian.txt)",
-            "prometheus_shaped",
-        );
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: shop\n    static_configs:\n      - targets: ['127.0.0.1:{exporter}']\n"
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new("prometheus")
-        .current_dir(dir.path())
-        .arg(format!(
-            "--config.file={}",
-            dir.path().join("prometheus.yml").display()
-        ))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("prometheus starts");
-    Some((
-        Running {
-            child,
-            _dir: Some(dir),
-        },
-        port,
-    ))
+fn start_prometheus(exporter: u16) -> Option<(Prometheus, u16)> {
+    let target = std::net::SocketAddr::from(([127, 0, 0, 1], exporter));
+    let prometheus = Prometheus::scraping("prometheus_shaped", "shop", &[target])?;
+    let port = prometheus.port;
+    Some((prometheus, port))
 }
 
 /// Runs `query` now until `check` accepts its answer, polling every 50 ms for at most 60 s.

@@ -6,35 +6,12 @@ mod support;
 use std::process::ExitCode;
 
 use gonogo_probe::cli::probe::run;
-use support::{ServerProcess, free_port, probe_args as args, read_evidence};
+use gonogo_testkit::Redis;
+use support::{probe_args as args, read_evidence};
 
-/// A real Redis on a free loopback port, no persistence; `None` (with the reason) when the
-/// Debian package is not installed.
-fn start_redis() -> Option<ServerProcess> {
+fn probe(redis: &Redis, extra: &[&str]) -> (ExitCode, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let args: Vec<String> = [
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--daemonize",
-        "no",
-        "--dir",
-        dir.path().to_str().unwrap(),
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    ServerProcess::start("redis-server", "redis-server", &args, port, Some(dir))
-}
-
-fn probe(redis: &ServerProcess, extra: &[&str]) -> (ExitCode, serde_json::Value) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("tcp://{}", redis.address);
+    let url = format!("tcp://{}", redis.addr());
     let mut argv = vec![url.as_str(), "--name", "redis"];
     argv.extend_from_slice(extra);
     let code = run(args(&argv, dir.path())).unwrap();
@@ -44,7 +21,9 @@ fn probe(redis: &ServerProcess, extra: &[&str]) -> (ExitCode, serde_json::Value)
 
 #[test]
 fn ping_gets_pong_and_the_answer_is_the_body() {
-    let Some(redis) = start_redis() else { return };
+    let Some(redis) = Redis::start("tcp_conversation") else {
+        return;
+    };
     let (code, record) = probe(&redis, &["--send", "PING\\r\\n", "--expect", r"^\+PONG"]);
     assert_eq!(code, ExitCode::SUCCESS, "{record}");
     assert_eq!(
@@ -75,7 +54,9 @@ fn ping_gets_pong_and_the_answer_is_the_body() {
 
 #[test]
 fn a_wrong_answer_fails_with_the_reason_expect_and_says_what_came() {
-    let Some(redis) = start_redis() else { return };
+    let Some(redis) = Redis::start("tcp_conversation") else {
+        return;
+    };
     // Redis answers ECHO with a bulk string and keeps the connection open: the timeout ends
     // the wait.
     let (code, record) = probe(

@@ -32,7 +32,7 @@ fn rsa_key_pair() -> Option<(PathBuf, Vec<u8>, Vec<u8>)> {
         "key.pem",
     ]) && run(&["pkey", "-in", "key.pem", "-pubout", "-out", "public.pem"]))
     {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "openssl (the CLI is missing or failed; apt-get install openssl)",
             "key_confusion",
         );

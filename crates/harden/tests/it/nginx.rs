@@ -4,144 +4,45 @@
 //! loopback port) and stops it at the end. Without an `nginx` binary the tests print why and
 //! return.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use gonogo_harden::{AuthSecrets, HardenConfig, Report, Status, audit};
+pub use gonogo_testkit::Nginx;
+use gonogo_testkit::free_port;
+use gonogo_testkit::nginx::NginxConfig;
 
-/// A running nginx; killed and its prefix removed on drop.
-pub struct Nginx {
-    child: Child,
-    prefix: PathBuf,
-    pub port: u16,
-    scheme: &'static str,
+/// The test kit's nginx with `server_directives` inside its one `server` block. `None` (with
+/// the reason printed, or a failure under `GONOGO_REQUIRE_TOOLS=1`) when nginx is missing.
+pub fn start_nginx(name: &str, server_directives: &str) -> Option<Nginx> {
+    start_nginx_full(name, server_directives, None, "")
 }
 
-impl Nginx {
-    /// Starts nginx with `server_directives` inside its one `server` block. `None` (with the
-    /// reason printed) when nginx is not installed.
-    pub fn start(name: &str, server_directives: &str) -> Option<Nginx> {
-        Nginx::start_with(name, server_directives, None)
-    }
-
-    /// Like [`Nginx::start`], serving https with `tls` = (certificate chain, key) PEM files.
-    pub fn start_with(
-        name: &str,
-        server_directives: &str,
-        tls: Option<(&std::path::Path, &std::path::Path)>,
-    ) -> Option<Nginx> {
-        Nginx::start_full(name, server_directives, tls, "")
-    }
-
-    /// Like [`Nginx::start_with`], with more `server` blocks (`extra_servers`, inside `http`;
-    /// `{MAIN_PORT}` stands for the main server's port, `{PREFIX}` for nginx's folder).
-    pub fn start_full(
-        name: &str,
-        server_directives: &str,
-        tls: Option<(&std::path::Path, &std::path::Path)>,
-        extra_servers: &str,
-    ) -> Option<Nginx> {
-        let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-            .into_iter()
-            .find(|path| std::path::Path::new(path).exists());
-        let Some(binary) = binary else {
-            gonogo_io::testing::missing_tool(
-                "nginx (apt-get install nginx-light; see scripts/deps/debian.txt)",
-                name,
-            );
-            return None;
-        };
-        let prefix =
-            std::env::temp_dir().join(format!("gonogo-nginx-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&prefix);
-        std::fs::create_dir_all(prefix.join("html")).unwrap();
-        std::fs::create_dir_all(prefix.join("tmp")).unwrap();
-        std::fs::write(
-            prefix.join("html/index.html"),
-            "<!DOCTYPE html>\n<html><head><title>nginx test</title></head><body>hello</body></html>\n",
-        )
-        .unwrap();
-        let port = free_port();
-        let dir = prefix.display();
-        let extra_servers = extra_servers
-            .replace("{MAIN_PORT}", &port.to_string())
-            .replace("{PREFIX}", &dir.to_string());
-        let listen = match tls {
-            None => format!("listen 127.0.0.1:{port};"),
-            Some((chain, key)) => format!(
-                "listen 127.0.0.1:{port} ssl;\n    ssl_certificate {};\n    ssl_certificate_key {};",
-                chain.display(),
-                key.display()
-            ),
-        };
-        let config = format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-             events {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {dir}/tmp;\n  proxy_temp_path {dir}/tmp;\n  fastcgi_temp_path {dir}/tmp;\n  uwsgi_temp_path {dir}/tmp;\n  scgi_temp_path {dir}/tmp;\n\
-             \x20 types {{ text/html html; }}\n  default_type application/octet-stream;\n\
-             \x20 server {{\n    {listen}\n    root {dir}/html;\n{server_directives}\n  }}\n{extra_servers}\n}}\n"
-        );
-        let config_path = prefix.join("nginx.conf");
-        std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(binary)
-            .arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(&config_path)
-            .arg("-e")
-            .arg(prefix.join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let mut nginx = Nginx {
-            child,
-            prefix,
-            port,
-            scheme,
-        };
-        // Ready when the port accepts connections; bounded: 10 s.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(nginx);
-            }
-            if let Ok(Some(status)) = nginx.child.try_wait() {
-                let log =
-                    std::fs::read_to_string(nginx.prefix.join("error.log")).unwrap_or_default();
-                panic!("nginx exited with {status}: {log}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not listen on {port} within 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("{}://127.0.0.1:{}", self.scheme, self.port)
-    }
+/// Like [`start_nginx`], serving https with `tls` = (certificate chain, key) PEM files.
+pub fn start_nginx_with(
+    name: &str,
+    server_directives: &str,
+    tls: Option<(&Path, &Path)>,
+) -> Option<Nginx> {
+    start_nginx_full(name, server_directives, tls, "")
 }
 
-/// nginx needs port numbers in its configuration: ask the kernel for a free one.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.prefix);
-    }
+/// Like [`start_nginx_with`], with more `server` blocks (`extra_servers`, inside `http`;
+/// `{PORT}` stands for the main server's port, `{PREFIX}` for nginx's folder).
+pub fn start_nginx_full(
+    name: &str,
+    server_directives: &str,
+    tls: Option<(&Path, &Path)>,
+    extra_servers: &str,
+) -> Option<Nginx> {
+    let config = NginxConfig {
+        server: server_directives.into(),
+        extra_servers: extra_servers.into(),
+        worker_connections: 64,
+        tls: tls.map(|(chain, key)| (chain.to_owned(), key.to_owned())),
+        ..NginxConfig::default()
+    };
+    Nginx::start(name, &config)
 }
 
 /// What a reviewer sets on a static site, on every response (`always`).
@@ -173,7 +74,7 @@ fn status(report: &Report, id: &str) -> Status {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bare_nginx_gets_the_header_and_version_findings() {
-    let Some(nginx) = Nginx::start("bare", "") else {
+    let Some(nginx) = start_nginx("bare", "") else {
         return;
     };
     let report = audit(
@@ -224,7 +125,7 @@ async fn a_bare_nginx_gets_the_header_and_version_findings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nginx_with_the_security_headers_passes() {
-    let Some(nginx) = Nginx::start("headers", SECURITY_HEADERS) else {
+    let Some(nginx) = start_nginx("headers", SECURITY_HEADERS) else {
         return;
     };
     // Declared public: nginx serves no monitoring endpoint, so H-38 runs and passes.
@@ -255,7 +156,7 @@ async fn nginx_with_the_security_headers_passes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_without_always_are_missing_on_error_pages() {
     let without_always = SECURITY_HEADERS.replace(" always;", ";");
-    let Some(nginx) = Nginx::start("no-always", &without_always) else {
+    let Some(nginx) = start_nginx("no-always", &without_always) else {
         return;
     };
     let report = audit(
@@ -355,7 +256,7 @@ fn test_pki(name: &str, leaf_days: u32) -> Option<(PathBuf, PathBuf, PathBuf, Pa
         ]);
     if !made {
         let _ = std::fs::remove_dir_all(&dir);
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "openssl (the CLI is missing or failed; apt-get install openssl)",
             "nginx TLS certificates",
         );
@@ -379,7 +280,7 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
         ..HardenConfig::default()
     };
     // Bare nginx over https: HSTS is judged now, and missing.
-    let Some(bare) = Nginx::start_with("tls-bare", "", Some((&chain, &key))) else {
+    let Some(bare) = start_nginx_with("tls-bare", "", Some((&chain, &key))) else {
         return;
     };
     let report = audit(&bare.url(), &config, &AuthSecrets::default())
@@ -398,7 +299,7 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
     let six_months = SECURITY_HEADERS
         .replace("max-age=63072000; includeSubDomains", "max-age=15552000")
         + "    add_header Set-Cookie \"sid=abc; Path=/; HttpOnly; SameSite=Lax\" always;\n";
-    let Some(short) = Nginx::start_with("tls-short", &six_months, Some((&chain, &key))) else {
+    let Some(short) = start_nginx_with("tls-short", &six_months, Some((&chain, &key))) else {
         return;
     };
     let report = audit(&short.url(), &config, &AuthSecrets::default())
@@ -421,7 +322,7 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
     drop(short);
 
     // The reviewer's configuration over https passes HSTS too.
-    let Some(good) = Nginx::start_with("tls-good", SECURITY_HEADERS, Some((&chain, &key))) else {
+    let Some(good) = start_nginx_with("tls-good", SECURITY_HEADERS, Some((&chain, &key))) else {
         return;
     };
     let report = audit(&good.url(), &config, &AuthSecrets::default())
@@ -454,7 +355,7 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
         return;
     };
     let Some(short_lived) =
-        Nginx::start_with("tls-short-lived", SECURITY_HEADERS, Some((&chain, &key)))
+        start_nginx_with("tls-short-lived", SECURITY_HEADERS, Some((&chain, &key)))
     else {
         return;
     };
@@ -496,7 +397,7 @@ async fn monitoring_endpoints_are_judged_by_content_not_status() {
         passive: true,
         ..HardenConfig::default()
     };
-    let Some(nginx) = Nginx::start("spa", spa) else {
+    let Some(nginx) = start_nginx("spa", spa) else {
         return;
     };
     let report = audit(&nginx.url(), &config, &AuthSecrets::default())
@@ -532,7 +433,7 @@ async fn monitoring_endpoints_are_judged_by_content_not_status() {
     let with_metrics = format!(
         "{spa}    location = /metrics {{ default_type \"text/plain; version=0.0.4\"; return 200 \"# HELP nginx_up Whether nginx is up.\\n# TYPE nginx_up gauge\\nnginx_up 1\\n\"; }}\n"
     );
-    let Some(nginx) = Nginx::start("spa-metrics", &with_metrics) else {
+    let Some(nginx) = start_nginx("spa-metrics", &with_metrics) else {
         return;
     };
     let active = HardenConfig {
@@ -587,15 +488,15 @@ async fn plain_http_next_to_https_is_judged_per_kind_of_endpoint() {
         (free_port(), free_port(), free_port(), free_port());
     let extra = format!(
         "  server {{\n    listen 127.0.0.1:{redirecting};\n\
-         \x20   location / {{ return 301 https://$host:{{MAIN_PORT}}$request_uri; }}\n\
+         \x20   location / {{ return 301 https://$host:{{PORT}}$request_uri; }}\n\
          \x20   location /api/ {{ return 403; }}\n\
-         \x20   location /api/legacy {{ return 308 https://$host:{{MAIN_PORT}}$request_uri; }}\n  }}\n\
+         \x20   location /api/legacy {{ return 308 https://$host:{{PORT}}$request_uri; }}\n  }}\n\
          \x20 server {{\n    listen 127.0.0.1:{plain};\n    root {{PREFIX}}/html;\n\
          \x20   location /api/ {{ default_type application/json; return 200 '{{\"items\":[]}}'; }}\n  }}\n\
          \x20 server {{\n    listen 127.0.0.1:{off_host};\n    return 301 https://www.example.com$request_uri;\n  }}\n"
     );
     let Some(nginx) =
-        Nginx::start_full("plain-http", SECURITY_HEADERS, Some((&chain, &key)), &extra)
+        start_nginx_full("plain-http", SECURITY_HEADERS, Some((&chain, &key)), &extra)
     else {
         return;
     };

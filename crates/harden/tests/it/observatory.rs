@@ -22,7 +22,7 @@ use std::process::Command;
 use gonogo_demo_target::{Mode, spawn};
 use gonogo_harden::{AuthSecrets, HardenConfig, Report, Status, audit};
 
-use crate::nginx::{Nginx, SECURITY_HEADERS};
+use crate::nginx::{SECURITY_HEADERS, start_nginx};
 
 fn scanner() -> Option<PathBuf> {
     let candidate = std::env::var_os("GONOGO_OBSERVATORY_SCAN")
@@ -142,7 +142,7 @@ fn compare(name: &str, gonogo: &Report, observatory: &serde_json::Value) -> Vec<
 #[test]
 fn gonogo_agrees_with_the_observatory_on_the_checks_they_share() {
     let Some(scan) = scanner() else {
-        gonogo_io::testing::missing_tool(
+        gonogo_testkit::missing_tool(
             "the Observatory CLI (run scripts/deps/observatory.sh)",
             "gonogo_agrees_with_the_observatory_on_the_checks_they_share",
         );
@@ -165,7 +165,7 @@ fn gonogo_agrees_with_the_observatory_on_the_checks_they_share() {
         ("nginx-no-always", SECURITY_HEADERS.replace(" always;", ";")),
     ];
     for (name, directives) in &nginx_configs {
-        let Some(nginx) = Nginx::start(&format!("obs-{name}"), directives) else {
+        let Some(nginx) = start_nginx(&format!("obs-{name}"), directives) else {
             return;
         };
         let gonogo = runtime

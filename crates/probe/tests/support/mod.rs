@@ -84,16 +84,14 @@ async fn bind_retrying(port: u16) -> tokio::net::TcpListener {
     }
 }
 
-/// Polls until `address` accepts a connection (bounded: 10 s).
+/// Polls until `address` (on loopback) accepts a connection (bounded: 10 s).
 pub fn wait_for_port(address: SocketAddr) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{address} never accepted connections"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    gonogo_testkit::wait_listening(
+        address.port(),
+        None,
+        "the test server",
+        Duration::from_secs(10),
+    );
 }
 
 pub fn read_evidence(dir: &std::path::Path) -> Vec<serde_json::Value> {
@@ -122,68 +120,4 @@ pub fn probe_args(
     let mut argv = vec!["probe", "--evidence-dir", evidence_dir.to_str().unwrap()];
     argv.extend_from_slice(extra);
     <Cli as clap::Parser>::try_parse_from(argv).unwrap().args
-}
-
-/// A free TCP port on 127.0.0.1 (free when asked: the server started on it binds it next).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A real server process (redis-server, dnsmasq, ...) on a loopback address; killed and
-/// reaped on drop.
-pub struct ServerProcess {
-    pub child: std::process::Child,
-    pub address: SocketAddr,
-    /// Its working folder, removed on drop.
-    pub dir: Option<tempfile::TempDir>,
-}
-
-impl ServerProcess {
-    /// Runs `program` with `args` on 127.0.0.1:`port` and waits until it accepts TCP
-    /// connections; `None` (with the reason, naming `package`) when the program is missing.
-    pub fn start(
-        program: &str,
-        package: &str,
-        args: &[String],
-        port: u16,
-        dir: Option<tempfile::TempDir>,
-    ) -> Option<ServerProcess> {
-        if std::process::Command::new(program)
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            gonogo_io::testing::missing_tool(
-                &format!(
-                    "`{program}` (Debian package {package}, listed in scripts/deps/debian.txt)"
-                ),
-                "probe integration test",
-            );
-            return None;
-        }
-        let child = std::process::Command::new(program)
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program} starts: {e}"));
-        let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        wait_for_port(address);
-        Some(ServerProcess {
-            child,
-            address,
-            dir,
-        })
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
