@@ -338,6 +338,150 @@ pub const TICK_STOPWORDS: &[&str] = &[
     "ok",
 ];
 
+/// Things a success mark and a failure reported elsewhere can both name (rule
+/// `mark.failed-elsewhere`): each word with the topic it names. Kinds of test and subsystems
+/// only, named specifically: a generic word ("build", "部署") would tie honest lines together
+/// (an Android build ✅ beside an iOS build ❌).
+pub const TOPICS: &[(&str, &str)] = &[
+    ("e2e", "end-to-end tests"),
+    ("端到端", "end-to-end tests"),
+    ("end-to-end", "end-to-end tests"),
+    ("end to end", "end-to-end tests"),
+    ("压测", "load tests"),
+    ("压力测试", "load tests"),
+    ("负载测试", "load tests"),
+    ("loadtest", "load tests"),
+    ("load test", "load tests"),
+    ("load-test", "load tests"),
+    ("stress test", "load tests"),
+    ("k6", "load tests"),
+    ("locust", "load tests"),
+    ("jmeter", "load tests"),
+    ("异步", "asynchronous services"),
+    ("async", "asynchronous services"),
+    ("冒烟", "smoke tests"),
+    ("smoke test", "smoke tests"),
+    ("集成测试", "integration tests"),
+    ("integration test", "integration tests"),
+    ("单元测试", "unit tests"),
+    ("unit test", "unit tests"),
+    ("回滚", "rollback"),
+    ("rollback", "rollback"),
+    ("备份", "backups"),
+    ("backup", "backups"),
+    ("数据迁移", "data migration"),
+    ("data migration", "data migration"),
+];
+
+/// The words of [`TOPICS`], in order, for [`all`].
+pub const TOPIC_WORDS: &[&str] = &[
+    "e2e",
+    "端到端",
+    "end-to-end",
+    "end to end",
+    "压测",
+    "压力测试",
+    "负载测试",
+    "loadtest",
+    "load test",
+    "load-test",
+    "stress test",
+    "k6",
+    "locust",
+    "jmeter",
+    "异步",
+    "async",
+    "冒烟",
+    "smoke test",
+    "集成测试",
+    "integration test",
+    "单元测试",
+    "unit test",
+    "回滚",
+    "rollback",
+    "备份",
+    "backup",
+    "数据迁移",
+    "data migration",
+];
+
+/// Words that make a line under (or in) a blocker heading a failure ("BLOCKER #2:
+/// 异步验证服务状态异常").
+pub const BLOCKER_WORDS: &[&str] = &["blocker", "阻塞", "阻断", "showstopper"];
+
+/// Words that report a failure.
+pub const FAILURE_WORDS: &[&str] = &[
+    "异常",
+    "失败",
+    "不可用",
+    "未通过",
+    "报错",
+    "崩溃",
+    "failed",
+    "failing",
+    "fails",
+    "broken",
+    "not working",
+    "crash",
+];
+
+/// Words that name a pass or success rate (a 0 % one is a failure by itself).
+pub const RATE_WORDS: &[&str] = &["通过率", "成功率", "pass rate", "passing", "success rate"];
+
+/// A risk marked as dealt with (rule `risk.advice`).
+pub const MITIGATED: &[&str] = &["已缓解", "缓解完成", "mitigated"];
+
+/// A table head cell over the mitigation of a risk.
+pub const MITIGATION_HEAD: &[&str] = &["缓解措施", "应对措施", "措施", "mitigation"];
+
+/// Words that make a mitigation advice, not a thing done.
+pub const ADVICE_WORDS: &[&str] = &[
+    "建议",
+    "推荐",
+    "计划",
+    "待",
+    "recommend",
+    "should",
+    "consider",
+    "todo",
+    "to do",
+    "planned",
+    "will ",
+];
+
+/// What a score is about (rule `score.range`): each word with its subject.
+pub const SCORE_SUBJECTS: &[(&str, &str)] = &[
+    ("文档", "documentation"),
+    ("documentation", "documentation"),
+    ("document", "documentation"),
+    ("docs", "documentation"),
+    ("guide", "documentation"),
+    ("代码", "code"),
+    ("code", "code"),
+    ("安全", "security"),
+    ("security", "security"),
+    ("测试", "tests"),
+    ("test", "tests"),
+];
+
+/// The words of [`SCORE_SUBJECTS`], in order.
+pub const SCORE_SUBJECT_WORDS: &[&str] = &[
+    "文档",
+    "documentation",
+    "document",
+    "docs",
+    "guide",
+    "代码",
+    "code",
+    "安全",
+    "security",
+    "测试",
+    "test",
+];
+
+/// A table head cell over figures from before a change ("改进前", "Before").
+pub const BEFORE_HEAD: &[&str] = &["前", "before", "baseline", "previous", "初始", "原"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mark {
@@ -438,6 +582,15 @@ pub fn first(haystack: &str, words: &'static [&'static str]) -> Option<(usize, u
     })
 }
 
+/// Every one of `words` in `haystack` (leftmost, not overlapping), as indices in `words`.
+pub fn all(haystack: &str, words: &'static [&'static str]) -> Vec<usize> {
+    with_automaton(words, |a| {
+        a.find_iter(haystack)
+            .map(|m| m.pattern().as_usize())
+            .collect()
+    })
+}
+
 /// The glyphs of [`MARKS`], in order, for [`first`].
 pub const MARK_GLYPHS: &[&str] = &[
     "✅", "✔", "☑", "🎉", "⚠️", "⚠", "❌", "✗", "✘", "🔴", "🟡", "🟠", "🔄", "📌", "⏳", "🚧",
@@ -455,6 +608,10 @@ mod tests {
         assert_eq!(words, METRIC_WORDS);
         let words: Vec<&str> = NEEDS_EVIDENCE.iter().map(|(w, _)| *w).collect();
         assert_eq!(words, NEEDS_EVIDENCE_WORDS);
+        let words: Vec<&str> = TOPICS.iter().map(|(w, _)| *w).collect();
+        assert_eq!(words, TOPIC_WORDS);
+        let words: Vec<&str> = SCORE_SUBJECTS.iter().map(|(w, _)| *w).collect();
+        assert_eq!(words, SCORE_SUBJECT_WORDS);
         assert_eq!(
             first("x ⚠️ y ✅", MARK_GLYPHS).map(|(_, i)| MARKS[i].1),
             Some(Mark::Warning)

@@ -368,7 +368,11 @@ pub fn run(blocks: &[Block]) -> Audit {
     thin(&mut ctx);
     arithmetic(&mut ctx);
     counts(&mut ctx);
+    breakdowns(&mut ctx);
     scores(&mut ctx);
+    score_ranges(&mut ctx);
+    failed_elsewhere(&mut ctx);
+    advice(&mut ctx);
     evidence_named(&mut ctx);
     ticks(&mut ctx);
     readiness(&mut ctx);
@@ -1194,6 +1198,475 @@ fn counts(ctx: &mut Ctx) {
             }
             Some(message) => ctx.find("arith.count", Class::Contradicted, i, message, vec![]),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One thing broken down twice with other counts: "15项 (7个文档 + 8个代码)" and
+// "10个代码问题和7个文档问题全部修复".
+
+/// The category a count names, short enough that two wordings meet: "7个文档问题" → "文档"
+/// (two CJK characters: one word), "7 doc issues" and "7 docs" → "doc".
+fn category(text: &str, num: &Num) -> Option<String> {
+    let rest = text[num.end..].trim_start();
+    let first = rest.chars().next()?;
+    if is_cjk(first) {
+        let noun: String = rest
+            .chars()
+            .take_while(|c| is_cjk(*c) && !"已全部都均的和与及在为是".contains(*c))
+            .take(2)
+            .collect();
+        (noun.chars().count() == 2).then_some(noun)
+    } else if num.unit == NumUnit::None && first.is_ascii_alphabetic() {
+        let word: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if word.len() < 3 || lexicon::COUNT_STOPWORDS.contains(&word.as_str()) {
+            return None;
+        }
+        Some(word.strip_suffix('s').unwrap_or(&word).to_string())
+    } else {
+        None
+    }
+}
+
+fn breakdown_text(parts: &[(String, f64)]) -> String {
+    let sum: f64 = parts.iter().map(|(_, v)| v).sum();
+    let terms: Vec<String> = parts
+        .iter()
+        .map(|(c, v)| format!("{} {c}", fmt(*v)))
+        .collect();
+    format!("{} = {}", terms.join(" + "), fmt(sum))
+}
+
+fn breakdowns(ctx: &mut Ctx) {
+    // Sorted categories → the first block that broke them down, and its counts.
+    let mut first: Breakdowns = HashMap::new();
+    let mut found = Vec::new();
+    for (i, info) in ctx.infos.iter().enumerate() {
+        if !info.claims || info.future || info.nums.len() < 2 {
+            continue;
+        }
+        let text = &ctx.blocks[i].text;
+        // Runs of counts joined by "+", "和", "and", a comma: "7个文档 + 8个代码".
+        let mut runs: Vec<Vec<(String, f64)>> = Vec::new();
+        let mut last_end: Option<usize> = None;
+        for num in &info.nums {
+            if num.denominator.is_some()
+                || num.target
+                || num.range_to.is_some()
+                || num.at_least
+                || num.sign == Some('-')
+                || !matches!(num.unit, NumUnit::Count | NumUnit::None)
+                || num.value.fract() != 0.0
+            {
+                last_end = None;
+                continue;
+            }
+            let Some(category) = category(text, num) else {
+                last_end = None;
+                continue;
+            };
+            let joined = last_end.is_some_and(|end| {
+                let gap = text[end..num.start].trim_end();
+                BREAKDOWN_JOINS.iter().any(|join| {
+                    gap.strip_suffix(join)
+                        .is_some_and(|words| words.trim().len() <= 16)
+                })
+            });
+            if !joined {
+                runs.push(Vec::new());
+            }
+            runs.last_mut()
+                .expect("a run was pushed")
+                .push((category, num.value));
+            last_end = Some(num.end);
+        }
+        for parts in runs {
+            breakdown(ctx, i, parts, &mut first, &mut found);
+        }
+    }
+    for (i, message, related) in found {
+        ctx.find("count.breakdown", Class::Contradicted, i, message, related);
+    }
+}
+
+/// What joins the counts of a breakdown.
+const BREAKDOWN_JOINS: &[&str] = &["+", "和", "与", "及", "、", ",", "，", "and", "plus"];
+
+type Breakdowns = HashMap<String, (usize, Vec<(String, f64)>)>;
+
+/// One breakdown of block `i`, against the first over the same categories.
+fn breakdown(
+    ctx: &Ctx,
+    i: usize,
+    mut parts: Vec<(String, f64)>,
+    first: &mut Breakdowns,
+    found: &mut Vec<(usize, String, Vec<usize>)>,
+) {
+    {
+        if parts.len() < 2 {
+            return;
+        }
+        let mut names: Vec<&str> = parts.iter().map(|(c, _)| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() != parts.len() {
+            return;
+        }
+        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        let key = parts
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect::<Vec<_>>()
+            .join("|");
+        match first.get(&key) {
+            None => {
+                first.insert(key, (i, parts));
+            }
+            Some((j, earlier)) if *earlier != parts => {
+                found.push((
+                    i,
+                    format!(
+                        "{} here, but line {} counts the same things as {}",
+                        breakdown_text(&parts),
+                        ctx.blocks[*j].line,
+                        breakdown_text(earlier)
+                    ),
+                    vec![ctx.blocks[*j].line],
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A range of scores ("92-100/100") that a score of the same subject elsewhere falls outside.
+
+/// Scores out of 10 or 100 in `text`: (low, high, out of, the first side of a change). A single
+/// score has low = high; "92-100/100" is a range.
+fn scores_out_of(text: &str) -> Vec<(f64, f64, f64, bool)> {
+    let bytes = text.as_bytes();
+    let number_before = |end: usize| -> Option<(usize, f64)> {
+        let mut start = end;
+        while start > 0 && (bytes[start - 1].is_ascii_digit() || bytes[start - 1] == b'.') {
+            start -= 1;
+        }
+        if start == end || (start > 0 && bytes[start - 1].is_ascii_alphabetic()) {
+            return None;
+        }
+        text[start..end].parse().ok().map(|v| (start, v))
+    };
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('/') {
+        let Some((start, value)) = number_before(at) else {
+            continue;
+        };
+        let mut end = at + 1;
+        while end < bytes.len() && bytes[end].is_ascii_digit() {
+            end += 1;
+        }
+        let Ok(out_of) = text[at + 1..end].parse::<f64>() else {
+            continue;
+        };
+        if !(out_of == 10.0 || out_of == 100.0)
+            || value > out_of
+            || bytes
+                .get(end)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'/')
+        {
+            continue;
+        }
+        // "92-100/100", "90–100/100", "90~100/100".
+        let before = text[..start].trim_end();
+        let low = ['-', '–', '—', '~', '～']
+            .iter()
+            .find_map(|dash| before.strip_suffix(*dash))
+            .map(str::trim_end)
+            .and_then(|b| number_before(b.len()).map(|(_, v)| v))
+            .filter(|low| *low < value);
+        let after = text[end..].trim_start();
+        let changed = after.starts_with('→') || after.starts_with("->");
+        out.push((low.unwrap_or(value), value, out_of, changed));
+    }
+    out
+}
+
+fn subjects(lower: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = lexicon::all(lower, lexicon::SCORE_SUBJECT_WORDS)
+        .into_iter()
+        .map(|i| lexicon::SCORE_SUBJECTS[i].1)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn score_ranges(ctx: &mut Ctx) {
+    // (block, low, high, out of, subject) of every stated range.
+    let mut ranges = Vec::new();
+    for (i, info) in ctx.infos.iter().enumerate() {
+        if !info.claims || info.future || !ctx.blocks[i].text.contains('/') {
+            continue;
+        }
+        for (low, high, out_of, _) in scores_out_of(&ctx.blocks[i].text) {
+            if low < high
+                && let Some((_, at)) = lexicon::first(&info.lower, lexicon::SCORE_SUBJECT_WORDS)
+            {
+                ranges.push((i, low, high, out_of, lexicon::SCORE_SUBJECTS[at].1));
+            }
+        }
+    }
+    if ranges.is_empty() {
+        return;
+    }
+    // Single scores by (subject, out of): the subject from the block, its heading or the
+    // heading above that; a table cell under a "before" head and the first side of a change
+    // are the old score, not this one.
+    let mut by_subject: HashMap<(&'static str, u32), Vec<(f64, usize)>> = HashMap::new();
+    for (i, info) in ctx.infos.iter().enumerate() {
+        let block = &ctx.blocks[i];
+        if !info.claims || info.future || !block.text.contains('/') {
+            continue;
+        }
+        let mut found: Vec<(f64, f64)> = Vec::new();
+        if let BlockKind::Row { header: false } = block.kind {
+            let head = block.table_head.map(|h| &ctx.blocks[h].cells);
+            for (c, cell) in block.cells.iter().enumerate() {
+                let before = head
+                    .and_then(|h| h.get(c))
+                    .is_some_and(|h| lexicon::any(&h.to_lowercase(), lexicon::BEFORE_HEAD));
+                if before {
+                    continue;
+                }
+                for (low, high, out_of, changed) in scores_out_of(cell) {
+                    if low == high && !changed {
+                        found.push((high, out_of));
+                    }
+                }
+            }
+        } else {
+            for (low, high, out_of, changed) in scores_out_of(&block.text) {
+                if low == high && !changed {
+                    found.push((high, out_of));
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let mut about = subjects(&info.lower);
+        let heading = match block.kind {
+            BlockKind::Heading(_) => block.parent,
+            _ => block.heading,
+        };
+        if let Some(h) = heading {
+            about.extend(subjects(&ctx.infos[h].lower));
+            if let Some(p) = ctx.blocks[h].parent {
+                about.extend(subjects(&ctx.infos[p].lower));
+            }
+        }
+        about.sort_unstable();
+        about.dedup();
+        for subject in about {
+            for &(value, out_of) in &found {
+                by_subject
+                    .entry((subject, out_of as u32))
+                    .or_default()
+                    .push((value, i));
+            }
+        }
+    }
+    for list in by_subject.values_mut() {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    }
+    let mut found = Vec::new();
+    for (i, low, high, out_of, subject) in ranges {
+        let Some(list) = by_subject.get(&(subject, out_of as u32)) else {
+            continue;
+        };
+        let below = list.iter().take_while(|(v, _)| *v < low).take(3);
+        let above = list.iter().rev().take_while(|(v, _)| *v > high).take(3);
+        let outside: Vec<(f64, usize)> = below
+            .chain(above)
+            .filter(|(_, j)| *j != i)
+            .copied()
+            .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        let cited: Vec<String> = outside
+            .iter()
+            .map(|(v, j)| {
+                format!(
+                    "{}/{} on line {}",
+                    fmt(*v),
+                    fmt(out_of),
+                    ctx.blocks[*j].line
+                )
+            })
+            .collect();
+        let mut related: Vec<usize> = outside.iter().map(|(_, j)| ctx.blocks[*j].line).collect();
+        related.sort_unstable();
+        related.dedup();
+        found.push((
+            i,
+            format!(
+                "states {subject} at {}–{}/{}, but the report scores it {}",
+                fmt(low),
+                fmt(high),
+                fmt(out_of),
+                cited.join(", ")
+            ),
+            related,
+        ));
+    }
+    for (i, message, related) in found {
+        ctx.find("score.range", Class::Contradicted, i, message, related);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A success mark on a thing whose failure the report states elsewhere, in other words.
+
+/// Whether block `i` reports a failure: a ❌, a pass or success rate of 0 %, or a failure word
+/// in a blocker heading or under one.
+fn reports_failure(ctx: &Ctx, i: usize) -> bool {
+    let info = &ctx.infos[i];
+    if !info.claims || info.future || info.mark == Some(Mark::Success) {
+        return false;
+    }
+    if info.mark == Some(Mark::Failure) || zero_rate(info) {
+        return true;
+    }
+    let blocker = lexicon::any(&info.lower, lexicon::BLOCKER_WORDS)
+        || ctx.blocks[i]
+            .heading
+            .is_some_and(|h| lexicon::any(&ctx.infos[h].lower, lexicon::BLOCKER_WORDS));
+    blocker && lexicon::any(&info.lower, lexicon::FAILURE_WORDS)
+}
+
+/// "通过率0%", "pass rate 0%".
+fn zero_rate(info: &Info) -> bool {
+    info.nums
+        .iter()
+        .any(|n| n.unit == NumUnit::Percent && n.value == 0.0 && n.sign.is_none())
+        && lexicon::any(&info.lower, lexicon::RATE_WORDS)
+}
+
+fn topics(lower: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = lexicon::all(lower, lexicon::TOPIC_WORDS)
+        .into_iter()
+        .map(|i| lexicon::TOPICS[i].1)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn failed_elsewhere(ctx: &mut Ctx) {
+    // Topic → the first few blocks that report it failing.
+    let mut failing: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for i in 0..ctx.infos.len() {
+        if !reports_failure(ctx, i) {
+            continue;
+        }
+        for topic in topics(&ctx.infos[i].lower) {
+            let lines = failing.entry(topic).or_default();
+            if lines.len() < 3 {
+                lines.push(i);
+            }
+        }
+    }
+    if failing.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for (i, info) in ctx.infos.iter().enumerate() {
+        if !info.claims
+            || info.future
+            || info.mark != Some(Mark::Success)
+            || zero_rate(info)
+            || lexicon::any(&info.lower, lexicon::FAILURE_WORDS)
+        {
+            continue;
+        }
+        let mut related = Vec::new();
+        let mut said = Vec::new();
+        for topic in topics(&info.lower) {
+            if let Some(lines) = failing.get(topic) {
+                let j = lines[0];
+                said.push(format!(
+                    "line {} reports the {topic} failing: \"{}\"",
+                    ctx.blocks[j].line,
+                    crate::short(&ctx.blocks[j].text)
+                ));
+                related.extend(lines.iter().map(|&j| ctx.blocks[j].line));
+            }
+        }
+        if said.is_empty() {
+            continue;
+        }
+        related.sort_unstable();
+        related.dedup();
+        found.push((
+            i,
+            format!("marked as a success, but {}", said.join("; ")),
+            related,
+        ));
+    }
+    for (i, message, related) in found {
+        ctx.find(
+            "mark.failed-elsewhere",
+            Class::Contradicted,
+            i,
+            message,
+            related,
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A risk marked mitigated whose mitigation is a recommendation.
+
+fn advice(ctx: &mut Ctx) {
+    let mut found = Vec::new();
+    for (i, info) in ctx.infos.iter().enumerate() {
+        if !info.claims
+            || info.future
+            || !(info.success || info.mark == Some(Mark::Success))
+            || !lexicon::any(&info.lower, lexicon::MITIGATED)
+        {
+            continue;
+        }
+        let block = &ctx.blocks[i];
+        // In a table with a mitigation column, that cell; else the whole block.
+        let cell = block.table_head.and_then(|h| {
+            let at = ctx.blocks[h]
+                .cells
+                .iter()
+                .position(|c| lexicon::any(&c.to_lowercase(), lexicon::MITIGATION_HEAD))?;
+            block.cells.get(at)
+        });
+        let mitigation = match cell {
+            Some(cell) => cell.to_lowercase(),
+            None => info.lower.clone(),
+        };
+        if lexicon::any(&mitigation, lexicon::ADVICE_WORDS) {
+            found.push((
+                i,
+                format!(
+                    "marked as mitigated, but the mitigation is advice, not a thing done: \"{}\"",
+                    crate::short(cell.map_or(&block.text, |c| c))
+                ),
+            ));
+        }
+    }
+    for (i, message) in found {
+        ctx.find("risk.advice", Class::Contradicted, i, message, vec![]);
     }
 }
 

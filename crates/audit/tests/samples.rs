@@ -156,6 +156,15 @@ fn m5_m7_execution_report() {
             (33, "readiness.open-items"),
             (164, "readiness.open-items"),
             (165, "readiness.open-items"),
+            // A ✅ on a thing the report calls a failure in other words: the load-test task
+            // ("BLOCKER #3: 压测通过率0%"), M6's end-to-end and asynchronous validation, the
+            // E2E framework ("E2E测试: 通过率0%"), the async probe and "异步监控: ✅ 系统正常"
+            // ("BLOCKER #2: 异步验证服务状态异常").
+            (21, "mark.failed-elsewhere"),
+            (25, "mark.failed-elsewhere"),
+            (29, "mark.failed-elsewhere"),
+            (31, "mark.failed-elsewhere"),
+            (67, "mark.failed-elsewhere"),
             // "生产就绪度: 80% (阻塞修复后95%+)": a readiness score with no method.
             (165, "score.unsupported"),
             // GDPR, PCI DSS, RBAC, vulnerability scanning: ticked, no assessment named.
@@ -165,6 +174,15 @@ fn m5_m7_execution_report() {
             (175, "evidence.none"),
         ],
     );
+    let failed = &a.findings_at("mark.failed-elsewhere", 21)[0];
+    assert_eq!(failed.related, vec![122], "{}", failed.message);
+    let failed = &a.findings_at("mark.failed-elsewhere", 67)[0];
+    assert_eq!(failed.related, vec![117], "{}", failed.message);
+    // "前端构建: ✅ 成功" beside "后端API: ⚠️ 编译错误待修复": a build is no topic, so the two
+    // honest-or-not lines are not tied; M7's evidence rows name no failing topic.
+    for line in [47, 37, 38, 39, 40] {
+        assert_not_flagged(&a, line, &["mark.failed-elsewhere"]);
+    }
     let thin = &a.findings_at("stats.thin", 61)[0];
     assert!(thin.message.contains("11 of 13"), "{}", thin.message);
     let open = &a.findings_at("readiness.open-items", 33)[0];
@@ -226,6 +244,13 @@ fn production_deployment_report() {
             (409, "evidence.none"),
             // "分层异常处理 - ZMQError, OSError, Exception": the code is not shown or cited.
             (37, "checklist.unbacked"),
+            // "10个代码问题和7个文档问题全部修复" (17) against "15项 (7个文档 + 8个代码)".
+            (225, "count.breakdown"),
+            // "统计偏差 ... P99 置信度说明 + 1000+ 采样建议 | ✅ 已缓解": mitigated by advice.
+            (289, "risk.advice"),
+            // "文档达到生产标准 (92-100/100)" while TASK_133_LATENCY_REPORT.md scores 90/100
+            // (lines 84 and 137).
+            (407, "score.range"),
         ],
     );
     let thin = &a.findings_at("stats.thin", 82)[0];
@@ -234,6 +259,14 @@ fn production_deployment_report() {
         "{}",
         thin.message
     );
+    let breakdown = &a.findings_at("count.breakdown", 225)[0];
+    assert_eq!(breakdown.related, vec![212]);
+    assert!(breakdown.message.contains("= 17"), "{}", breakdown.message);
+    assert_eq!(a.findings_at("score.range", 407)[0].related, vec![84, 137]);
+    // The other risks' mitigations are done (exception handling, validation, close()).
+    for line in [286, 287, 288] {
+        assert_not_flagged(&a, line, &["risk.advice"]);
+    }
     let disagree = &a.findings_at("count.disagree", 213)[0];
     assert_eq!(disagree.related, vec![21]);
     // The breakdown adds up (20 + 25 + 15 + 12 = 72 of 30 + 25 + 25 + 20 = 100; 28 + 25 + 23 + 19
@@ -326,4 +359,62 @@ fn honest_report_has_no_contradiction() {
         "{}",
         a.conclusion
     );
+}
+
+/// The four findings the first rules missed on the samples, planted in English: a success mark
+/// on a thing the report calls a failure in other words, a breakdown of fixes that another
+/// breakdown of the same things contradicts, a range of scores a table falls outside, and a
+/// risk "mitigated" by a recommendation. Their honest neighbours are not flagged.
+#[test]
+fn planted_release_report() {
+    let a = fixture("planted-release.en.md");
+    assert_findings(
+        &a,
+        &[
+            // The blocker and the ❌ under it.
+            (3, "readiness.open-items"),
+            // "Load test suite ✅ Done" against "BLOCKER 1: load test pass rate 0%".
+            (9, "mark.failed-elsewhere"),
+            // 12 code + 6 doc = 18 fixed, against 16 (6 docs + 10 code).
+            (17, "count.breakdown"),
+            // 90–100/100 while the API guide scores 85/100.
+            (28, "score.range"),
+            // "We recommend a warm-up job" is not a mitigation done.
+            (35, "risk.advice"),
+        ],
+    );
+    let failed = &a.findings_at("mark.failed-elsewhere", 9)[0];
+    assert!(failed.message.contains("line 39"), "{}", failed.message);
+    assert_eq!(failed.related, vec![39]);
+    let breakdown = &a.findings_at("count.breakdown", 17)[0];
+    assert!(
+        breakdown.message.contains("= 18") && breakdown.message.contains("= 16"),
+        "{}",
+        breakdown.message
+    );
+    assert_eq!(breakdown.related, vec![15]);
+    let range = &a.findings_at("score.range", 28)[0];
+    assert!(
+        range.message.contains("85/100 on line 25"),
+        "{}",
+        range.message
+    );
+    // The "Before" column (70/100) is the old score, not this one.
+    assert!(!range.message.contains("70/100"), "{}", range.message);
+    assert_eq!(range.related, vec![25]);
+    // The Android build is not the iOS build that fails ("build" is no topic); the dashboards
+    // name no failing topic; the pool's mitigation is done, not advised.
+    for line in [10, 11, 34] {
+        assert!(
+            !a.findings.iter().any(|f| f.line == line),
+            "line {line} is honest: {:?}",
+            a.findings
+                .iter()
+                .filter(|f| f.line == line)
+                .collect::<Vec<_>>()
+        );
+    }
+    // 16 = 6 + 10: the first breakdown's arithmetic is right.
+    assert_consistent(&a, &[15]);
+    assert_verdict_not_supported(&a, 3);
 }

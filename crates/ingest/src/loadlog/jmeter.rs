@@ -86,6 +86,13 @@ pub fn parse_csv(input: impl BufRead) -> Result<Parsed, ParseError> {
     let label_at = need("label")?;
     let success_at = need("success")?;
     let code_at = column(&header, "responseCode");
+    // Only the columns read are split; the others are counted (each line is checked whole).
+    let last = [time_at, elapsed_at, label_at, success_at]
+        .into_iter()
+        .chain(code_at)
+        .max()
+        .expect("four columns");
+    records.keep_fields(last + 1);
     let mut aggregator = Aggregator::new("jmeter", "JTL CSV");
     aggregator.failure_rule = FAILURE_RULE;
     while records.next_record()? {

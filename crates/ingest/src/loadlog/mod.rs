@@ -148,24 +148,43 @@ impl<R: BufRead> Lines<R> {
 
 /// The fields of one CSV record: one string and the ranges of its fields, reused from record
 /// to record (no allocation per field).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Fields {
     data: String,
+    /// The ranges of the first `needed` fields (all of them unless a reader said otherwise).
     ranges: Vec<(usize, usize)>,
+    /// How many fields the record has.
+    count: usize,
+    /// Fields a reader reads (see [`CsvRecords::needed`]).
+    needed: usize,
+}
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            data: String::new(),
+            ranges: Vec::new(),
+            count: 0,
+            needed: usize::MAX,
+        }
+    }
 }
 
 impl Fields {
+    /// The number of fields of the record (those past `needed` are counted, not kept).
     pub fn len(&self) -> usize {
-        self.ranges.len()
+        self.count
     }
 
     pub fn get(&self, index: usize) -> Option<&str> {
         self.ranges.get(index).map(|&(a, b)| &self.data[a..b])
     }
 
-    /// Owned copies (for a header).
+    /// Owned copies of the fields kept (for a header, read with every field kept).
     pub fn to_strings(&self) -> Vec<String> {
-        (0..self.len()).map(|i| self[i].to_string()).collect()
+        (0..self.ranges.len())
+            .map(|i| self[i].to_string())
+            .collect()
     }
 }
 
@@ -181,24 +200,15 @@ impl std::ops::Index<usize> for Fields {
 /// false when a quoted field is still open at the end of the text (it continues on the next
 /// line). Bytes that are not UTF-8 become U+FFFD.
 pub(crate) fn split_csv(text: &[u8], delimiter: u8, fields: &mut Fields) -> bool {
-    fields.data.clear();
-    fields.ranges.clear();
-    if memchr::memchr(b'"', text).is_none() {
-        match std::str::from_utf8(text) {
-            Ok(valid) => fields.data.push_str(valid),
-            Err(_) => fields.data.push_str(&String::from_utf8_lossy(text)),
-        }
-        let mut start = 0;
-        for at in memchr::memchr_iter(delimiter, fields.data.as_bytes()) {
-            fields.ranges.push((start, at));
-            start = at + 1;
-        }
-        fields.ranges.push((start, fields.data.len()));
+    if split_unquoted(text, delimiter, fields) {
         return true;
     }
+    fields.data.clear();
+    fields.ranges.clear();
     let mut field = Vec::new();
     let mut quoted = false;
     let mut index = 0;
+    // A quoted record is rare: every field is kept.
     let push = |field: &mut Vec<u8>, fields: &mut Fields| {
         let start = fields.data.len();
         fields.data.push_str(&String::from_utf8_lossy(field));
@@ -228,7 +238,77 @@ pub(crate) fn split_csv(text: &[u8], delimiter: u8, fields: &mut Fields) -> bool
         index += 1;
     }
     push(&mut field, fields);
+    fields.count = fields.ranges.len();
     !quoted
+}
+
+/// Splits a record without quotes into `fields` (false, with `fields` left to be reset, when
+/// the text has a quote). One pass over the bytes: records are short (about 100 bytes of 17
+/// fields for a JTL line), where a search call per field or per byte class costs more than it
+/// saves. Bytes that are not UTF-8 become U+FFFD; the delimiter and the quote are ASCII, so
+/// they are found the same in the converted text.
+fn split_unquoted(text: &[u8], delimiter: u8, fields: &mut Fields) -> bool {
+    fields.data.clear();
+    fields.ranges.clear();
+    match std::str::from_utf8(text) {
+        Ok(valid) => fields.data.push_str(valid),
+        Err(_) => fields.data.push_str(&String::from_utf8_lossy(text)),
+    }
+    let bytes = fields.data.as_bytes();
+    let mut start = 0;
+    // Eight bytes at a time: the delimiters' positions from a bit mask, no branch per byte.
+    let delimiters = LOW_BITS * u64::from(delimiter);
+    let quotes = LOW_BITS * u64::from(b'"');
+    let needed = fields.needed;
+    // Delimiters past the fields kept: counted only.
+    let mut more = 0usize;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        if zero_bytes(word ^ quotes) != 0 {
+            return false;
+        }
+        let mut found = zero_bytes(word ^ delimiters);
+        while found != 0 {
+            if fields.ranges.len() >= needed {
+                more += found.count_ones() as usize;
+                break;
+            }
+            let at = base + (found.trailing_zeros() / 8) as usize;
+            fields.ranges.push((start, at));
+            start = at + 1;
+            found &= found - 1;
+        }
+        base += 8;
+    }
+    for (offset, &byte) in chunks.remainder().iter().enumerate() {
+        if byte == delimiter {
+            if fields.ranges.len() >= needed {
+                more += 1;
+            } else {
+                fields.ranges.push((start, base + offset));
+                start = base + offset + 1;
+            }
+        } else if byte == b'"' {
+            return false;
+        }
+    }
+    if fields.ranges.len() < needed {
+        fields.ranges.push((start, bytes.len()));
+        fields.count = fields.ranges.len();
+    } else {
+        fields.count = fields.ranges.len() + more + 1;
+    }
+    true
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+const SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each zero byte of `word`, exactly (no carry from one byte reaches the next).
+fn zero_bytes(word: u64) -> u64 {
+    !(((word & SEVEN_BITS).wrapping_add(SEVEN_BITS)) | word | SEVEN_BITS)
 }
 
 /// CSV records of a streamed input: a quoted field may span lines (JMeter quotes a failure
@@ -240,6 +320,15 @@ pub(crate) struct CsvRecords<R> {
     pub fields: Fields,
     /// Line the record last returned starts on.
     pub line: u64,
+}
+
+impl<R> CsvRecords<R> {
+    /// Keeps only the first `n` fields of each record from now on (the rest are counted, so
+    /// [`Fields::len`] is still the record's): a reader that reads a few leading columns of
+    /// many skips splitting the others.
+    pub fn keep_fields(&mut self, n: usize) {
+        self.fields.needed = n;
+    }
 }
 
 impl<R: BufRead> CsvRecords<R> {
@@ -278,6 +367,12 @@ impl<R: BufRead> CsvRecords<R> {
                 start = self.lines.line;
                 if !complete {
                     self.line = start;
+                }
+                // Most records are one line without quotes: split in place, no copy.
+                if text.len() <= MAX_LINE && split_unquoted(text, self.delimiter, &mut self.fields)
+                {
+                    self.line = start;
+                    return Ok(true);
                 }
             } else {
                 self.pending.push(b'\n');
@@ -427,14 +522,28 @@ impl Aggregator {
         name: Option<&str>,
         line: u64,
     ) -> Result<Slot, ParseError> {
-        // Consecutive samples mostly repeat the last slot: a comparison, not two hashes.
+        // Consecutive samples mostly repeat the last slot: a comparison, not two hashes; and
+        // mostly the last scenario (JMeter has one): then only the name is looked up.
+        let mut known = None;
         if let Some(slot) = self.last
             && self.last_scenario == scenario
-            && self.last_name.as_deref() == name
         {
-            return Ok(slot);
+            if self.last_name.as_deref() == name {
+                return Ok(slot);
+            }
+            if let Some(name) = name
+                && let Some(&id) = self.entry_index[slot.scenario].get(name)
+            {
+                known = Some(Slot {
+                    scenario: slot.scenario,
+                    entry: Some(id),
+                });
+            }
         }
-        let slot = self.slot_uncached(scenario, name, line)?;
+        let slot = match known {
+            Some(slot) => slot,
+            None => self.slot_uncached(scenario, name, line)?,
+        };
         // The strings' storage is reused: no allocation per sample.
         self.last = Some(slot);
         self.last_scenario.clear();
@@ -847,14 +956,24 @@ pub(crate) fn ms_to_us(ms: f64) -> Option<u64> {
     (ms.is_finite() && ms >= 0.0).then(|| (ms * 1000.0).round() as u64)
 }
 
+/// A field without surrounding white space as is (the common case, checked in two bytes),
+/// else trimmed.
+fn trimmed(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => text,
+        [only] if only.is_ascii_alphanumeric() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Parses an unsigned decimal integer field.
 pub(crate) fn parse_u64(text: &str) -> Option<u64> {
-    text.trim().parse().ok()
+    trimmed(text).parse().ok()
 }
 
 /// Parses a signed decimal integer field.
 pub(crate) fn parse_i64(text: &str) -> Option<i64> {
-    text.trim().parse().ok()
+    trimmed(text).parse().ok()
 }
 
 /// Parses a float field.
@@ -874,6 +993,64 @@ mod tests {
         assert!(split_csv(b"x,y", b',', &mut fields));
         assert_eq!(fields.to_strings(), ["x", "y"]);
         assert!(!split_csv(b"a,\"open", b',', &mut fields));
+    }
+
+    #[test]
+    fn csv_split_finds_every_delimiter() {
+        // Delimiters at every position of the eight-byte words and in the remainder, empty
+        // fields, a quote in either part, bytes that are not UTF-8.
+        let mut fields = Fields::default();
+        for len in 0..40 {
+            for every in 1..5 {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if i % every == 0 {
+                            b','
+                        } else {
+                            b'a' + (i % 26) as u8
+                        }
+                    })
+                    .collect();
+                let expected: Vec<String> = String::from_utf8(text.clone())
+                    .unwrap()
+                    .split(',')
+                    .map(str::to_string)
+                    .collect();
+                assert!(split_csv(&text, b',', &mut fields));
+                assert_eq!(fields.to_strings(), expected, "{len} {every}");
+                for at in 0..len {
+                    let mut quoted = text.clone();
+                    quoted[at] = b'"';
+                    assert!(!split_unquoted(&quoted, b',', &mut fields), "{len} {at}");
+                }
+            }
+        }
+        assert!(split_csv(b"a,\xff\xfe,b;c", b',', &mut fields));
+        assert_eq!(fields.to_strings(), ["a", "\u{fffd}\u{fffd}", "b;c"]);
+        assert!(split_csv(b"1;2;;3", b';', &mut fields));
+        assert_eq!(fields.to_strings(), ["1", "2", "", "3"]);
+    }
+
+    #[test]
+    fn kept_fields_still_count_every_field() {
+        let text = b"1,22,333,4444,55555,666666,7777777,88888888,999999999,0";
+        for needed in 0..12 {
+            let mut fields = Fields {
+                needed,
+                ..Fields::default()
+            };
+            assert!(split_csv(text, b',', &mut fields));
+            assert_eq!(fields.len(), 10, "{needed}");
+            for i in 0..needed.min(10) {
+                let expected = if i == 9 { 1 } else { i + 1 };
+                assert_eq!(fields.get(i).unwrap().len(), expected, "{needed} {i}");
+            }
+            assert_eq!(fields.get(needed.min(10)), None, "{needed}");
+            // A quoted record keeps every field.
+            assert!(split_csv(b"\"a,b\",c,d", b',', &mut fields));
+            assert_eq!(fields.len(), 3);
+            assert_eq!(fields.get(0), Some("a,b"));
+        }
     }
 
     #[test]
