@@ -870,6 +870,95 @@ mod tests {
         assert!((1_980..=2_020).contains(&p50), "{p50}");
     }
 
+    #[test]
+    fn phase_figures_place_requests_by_their_start_and_add_up() {
+        let (sender, _receiver) = mpsc::channel();
+        let start = Instant::now();
+        let started_at = jiff::Timestamp::now();
+        let at = |ms: i64| started_at + jiff::SignedDuration::from_millis(ms);
+        // One fault from 1 s to 2 s of the run.
+        let window = gonogo_core::catalog::PhaseWindow {
+            name: "down".to_owned(),
+            start: at(1_000),
+            end: at(2_000),
+        };
+        let spans: Arc<[PhaseSpan]> = phase_spans(&[window], started_at, start).into();
+        let suffixes: Vec<&str> = spans.iter().map(|s| s.suffix.as_str()).collect();
+        assert_eq!(suffixes, ["before", "after", "during:down"]);
+        let mut recorder = ThreadRecorder::new(
+            start,
+            sender,
+            Arc::new(Progress::default()),
+            0,
+            Arc::clone(&spans),
+        );
+        // A request every 10 ms for 3 s; those placed during the fault fail with a leak, and
+        // finish late (after it): they still count in the phase they started in.
+        for i in 0..300u64 {
+            let placed = start + Duration::from_millis(i * 10);
+            let during = (100..200).contains(&i);
+            recorder.start(0, placed);
+            if i == 299 {
+                break; // started, never finished: interrupted, in `after`
+            }
+            let outcome = Outcome {
+                status: Some(if during { 500 } else { 200 }),
+                error: during.then_some(ErrorClass::Http5xx),
+                leak: during,
+            };
+            let latency = Duration::from_millis(if during { 1_500 } else { 2 });
+            recorder.record(
+                placed + latency,
+                0,
+                outcome,
+                Some(latency),
+                Some(latency),
+                placed,
+            );
+        }
+        recorder.record_dropped(start, 0, start + Duration::from_millis(1_500));
+        let mut totals = Totals::empty();
+        totals.add(&recorder);
+        let phase = |suffix: &str| {
+            &totals
+                .per_phase
+                .iter()
+                .find(|(s, _)| s == suffix)
+                .unwrap_or_else(|| panic!("{suffix}"))
+                .1
+        };
+        let (before, during, after) = (phase("before"), phase("during:down"), phase("after"));
+        assert_eq!((before.n_issued(), before.n_errors()), (100, 0));
+        assert_eq!((during.n_issued(), during.n_errors()), (101, 101));
+        assert_eq!(during.n_leaks, 100);
+        assert!(
+            during.latency.min() >= 1_490_000,
+            "{}",
+            during.latency.min()
+        );
+        assert!(before.latency.max() < 3_000, "{}", before.latency.max());
+        assert_eq!((after.n_issued(), after.n_errors()), (100, 1));
+        // The phases cover the run once: they add up to the whole run's figures.
+        assert_eq!(
+            before.n_issued() + during.n_issued() + after.n_issued(),
+            totals.n_issued()
+        );
+        assert_eq!(
+            before.n_errors() + during.n_errors() + after.n_errors(),
+            totals.n_errors() + totals.n_interrupted
+        );
+        assert_eq!(
+            before.latency.len() + during.latency.len() + after.latency.len(),
+            totals.latency.len()
+        );
+        assert_eq!(
+            before.n_leaks + during.n_leaks + after.n_leaks,
+            totals.n_leaks
+        );
+        // No phases, no per-phase figures.
+        assert!(phase_spans(&[], started_at, start).is_empty());
+    }
+
     fn collector_finish(collector: &mut SeriesCollector) -> Vec<SecondPoint> {
         let (_, receiver) = mpsc::channel();
         std::mem::replace(collector, SeriesCollector::new(receiver)).finish_all()
