@@ -128,7 +128,10 @@ pub struct LoadConfig {
 /// versions): true when the body leaks. The engines never depend on each other: `gonogo run`
 /// hands the load engine harden's detector as this.
 #[derive(Clone)]
-pub struct LeakScan(pub Arc<dyn Fn(&[u8]) -> bool + Send + Sync>);
+pub struct LeakScan(pub Arc<LeakDetector>);
+
+/// The function a [`LeakScan`] holds: true when the body leaks.
+pub type LeakDetector = dyn Fn(&[u8]) -> bool + Send + Sync;
 
 impl std::fmt::Debug for LeakScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
