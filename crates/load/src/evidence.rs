@@ -247,7 +247,37 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "series": series,
         "urls_file": config.url_list.as_ref().map(|list| list.path.display().to_string()),
         "urls": entries_json(result, config),
+        "drill_phases": phases_json(result, config),
     })
+}
+
+/// During drills: each phase's window and figures (the record's `[P]` metrics), so the
+/// record's SHA-256 covers them; `null` outside a drill.
+fn phases_json(result: &RunResult, config: &LoadConfig) -> Value {
+    if config.phases.is_empty() {
+        return Value::Null;
+    }
+    let windows: Vec<Value> = config
+        .phases
+        .iter()
+        .map(|w| json!({"name": w.name, "start": w.start.to_string(), "end": w.end.to_string()}))
+        .collect();
+    let figures: Vec<Value> = result
+        .totals
+        .per_phase
+        .iter()
+        .map(|(suffix, phase)| {
+            json!({
+                "phase": suffix,
+                "due": phase.n_issued(),
+                "errors": phase.n_errors(),
+                "responses": phase.n_responses,
+                "leaks": config.leak_scan.as_ref().map(|_| phase.n_leaks),
+                "latency_us": percentiles_json(&phase.latency),
+            })
+        })
+        .collect();
+    json!({"windows": windows, "figures": figures})
 }
 
 fn errors_including_interrupted(result: &RunResult) -> u64 {
