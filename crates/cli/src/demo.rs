@@ -5,8 +5,11 @@
 //! `./gonogo-demo/`, with a CI history and a small git history of the demo shop (releases,
 //! a revert), runs `gonogo run --rollback-drill` on them, and stops the service. The default service has
 //! realistic flaws (a slow tail, a share of 5xx, missing security headers, a readiness endpoint
-//! that lies about its database), so the verdict is NO-GO; `--fixed` runs the same policy
-//! against the service with its flaws fixed, and the verdict is GO.
+//! that lies about its database, an inventory dependency called without a timeout or a
+//! breaker), so the verdict is NO-GO; `--fixed` runs the same policy against the service with
+//! its flaws fixed, and the verdict is GO. The policy drills the inventory (`[[fault]]`): a
+//! proxy on a free loopback port between the shop and its inventory makes it slow, then
+//! unreachable, while load and probes run.
 
 use std::path::PathBuf;
 
@@ -22,7 +25,8 @@ What it does, in under a minute and without any network:
   1. starts the sample service on 127.0.0.1 (a free port);
   2. writes gonogo-demo/gonogo.toml, the sample JUnit, LCOV and CI history files, and a
      git history of the demo shop (nine releases in eight weeks, one reverted);
-  3. runs `gonogo run` with that policy: 2 load scenarios, 2 probes over a watch window,
+  3. runs `gonogo run` with that policy: a resilience drill of the shop's inventory
+     dependency (slow, then unreachable) with 3 load scenarios and 2 probes beside it,
      /metrics and log checks, a hardening audit, the collectors, the verdict;
   4. writes the reports to gonogo-demo/report/ and stops the service.
 
@@ -78,7 +82,14 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
     }
     let log = dir.join("service.log");
     let _ = std::fs::remove_file(&log);
-    let server = spawn_with(DemoConfig::new(mode).with_log_file(&log))
+    // The drill's proxy listens on a free loopback port; the shop asks its inventory there.
+    let inventory_proxy = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .context("cannot find a free loopback port for the drill's proxy")
+        .map_err(Failure::usage)?;
+    let mut config = DemoConfig::new(mode).with_log_file(&log);
+    config.inventory_via = Some(inventory_proxy);
+    let server = spawn_with(config)
         .context("cannot start the demo service on loopback")
         .map_err(Failure::usage)?;
     eprintln!(
@@ -99,7 +110,9 @@ pub fn run(args: DemoArgs, color: bool) -> Result<Exit, Failure> {
         "gonogo.toml",
         &DEMO_POLICY
             .replace("{BASE_URL}", &server.base_url())
-            .replace("{LOG}", &log.display().to_string()),
+            .replace("{LOG}", &log.display().to_string())
+            .replace("{INVENTORY_PROXY}", &inventory_proxy.to_string())
+            .replace("{INVENTORY}", &server.inventory_address().to_string()),
     )?;
     write("junit.xml", &sample_junit(args.fixed))?;
     write("lcov.info", &sample_lcov(args.fixed))?;

@@ -2,9 +2,13 @@
 //! `gonogo fault`'s flags as keys) runs its proxy and timeline on a thread of its own while
 //! the engines run, so load and probes meet the faults; each drill has a hard end and
 //! restores its link at the end and on SIGINT/SIGTERM. The engines never depend on
-//! `gonogo-fault`: this module is where they meet. Probes get the drills' phases (wall-clock
-//! windows from each drill's start and its timeline) and record their figures per phase:
-//! `probe.NAME.availability[during:PHASE]`, `[before]`, `[after]`.
+//! `gonogo-fault` nor on each other: this module is where they meet. During drills, `[load.*]`
+//! and `[[probe]]` sections all run at once beside the drills' timelines (`run.rs` starts
+//! them on threads of their own, the other engines after them). They get the drills' phases
+//! (wall-clock windows from each drill's start and its timeline) and record their figures
+//! per phase: `probe.NAME.availability[during:PHASE]`, `load.NAME.errors[during:PHASE]`,
+//! `[before]`, `[after]`; the load engine also gets harden's leak detector for the bodies of
+//! error responses (`load.NAME.leaks[...]`).
 
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -14,6 +18,15 @@ use gonogo_fault::cli::{DrillError, FaultArgs, describe, run_drill};
 use gonogo_fault::drill::{DrillReport, Event};
 use gonogo_fault::fault::Timeline;
 use gonogo_probe::probe::PhaseWindow;
+
+/// Harden's leak detector (stack traces, database errors, framework versions; the checks of
+/// `error-stack-trace`, `error-sql-message` and `error-version-string`) as the load engine's
+/// [`gonogo_load::engine::LeakScan`]: true when an error body shows any of them.
+pub fn leak_scan() -> gonogo_load::engine::LeakScan {
+    gonogo_load::engine::LeakScan(std::sync::Arc::new(|body: &[u8]| {
+        !gonogo_harden::checks::errors::scan(&String::from_utf8_lossy(body)).is_empty()
+    }))
+}
 
 type Outcome = Result<(Timeline, DrillReport), DrillError>;
 
@@ -81,9 +94,16 @@ impl Drills {
         self.running.is_empty()
     }
 
-    /// Every drill's phases, for the probes that watch meanwhile.
-    pub fn phases(&self) -> &[PhaseWindow] {
-        &self.phases
+    /// A `[load.NAME]` that runs beside the drills: its figures per phase, and leaks looked
+    /// for in its error bodies.
+    pub fn equip_load(&self, args: &mut gonogo_load::cli::LoadArgs) {
+        args.phases = self.phases.clone();
+        args.leak_scan = Some(leak_scan());
+    }
+
+    /// A `[[probe]]` that watches beside the drills: its figures per phase.
+    pub fn equip_probe(&self, args: &mut gonogo_probe::cli::probe::ProbeArgs) {
+        args.phases = self.phases.clone();
     }
 
     /// Waits for every drill's hard end and says how each went.

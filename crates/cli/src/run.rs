@@ -1399,12 +1399,9 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             })
             .collect(),
     );
-    for mut planned in jobs {
+    let run_planned = |planned: PlannedJob| {
         if crate::interrupt::stopping() {
-            break;
-        }
-        if let Job::Probe(args) = &mut planned.job {
-            args.phases = drills.phases().to_vec();
+            return;
         }
         eprintln!("  ▶ {}", planned.label);
         match run_job(planned.job) {
@@ -1415,6 +1412,24 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
+    };
+    // During drills, load and probes run at once, beside the drills' timelines, and record
+    // per phase (`drill::beside`); the other engines follow them.
+    let (beside, jobs): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|planned| {
+        !drills.is_empty() && matches!(planned.job, Job::Load(_) | Job::Probe(_))
+    });
+    std::thread::scope(|scope| {
+        for mut planned in beside {
+            match &mut planned.job {
+                Job::Load(args) => drills.equip_load(args),
+                Job::Probe(args) => drills.equip_probe(args),
+                _ => {}
+            }
+            scope.spawn(move || run_planned(planned));
+        }
+    });
+    for planned in jobs {
+        run_planned(planned);
     }
 
     if !drills.is_empty() {

@@ -179,3 +179,111 @@ fn gonogo_fault_refuses_then_stops_on_sigint() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.contains(&"  - redis-down".to_owned()), "{rest:?}");
 }
+
+/// The demo shop's inventory drilled through the real proxy during `gonogo run`, weak and
+/// hardened: load and a readiness probe run at once beside the drill and record per phase;
+/// the phases' counts add up to the whole run's; harden's detector finds the weak shop's
+/// stack-trace pages among the load's responses during the outage, and none from the
+/// hardened shop, whose breaker keeps errors away and whose readiness goes down meanwhile.
+#[test]
+fn the_demo_inventory_drill_splits_load_and_probes_by_phase() {
+    use gonogo_demo_target::{DemoConfig, Mode, spawn_with};
+    for mode in [Mode::Weak, Mode::Hardened] {
+        let dir = tempfile::tempdir().unwrap();
+        let proxy_port = free_port();
+        let mut config = DemoConfig::new(mode);
+        config.inventory_via = Some(([127, 0, 0, 1], proxy_port).into());
+        let shop = spawn_with(config).unwrap();
+        std::fs::write(
+            dir.path().join("gonogo.toml"),
+            format!(
+                "[target]\nbase_url = \"{}\"\n\n\
+                 [[fault]]\nname = \"inventory\"\nlisten = \"127.0.0.1:{proxy_port}\"\nupstream = \"{}\"\n\
+                 steps = [\"inventory-down black-hole at=1s for=1s\"]\nduration = \"3500ms\"\n\n\
+                 [load.stock]\npath = \"/api/stock\"\nrate = 100\nduration = \"3s\"\n\n\
+                 [[probe]]\nname = \"ready\"\npath = \"/readyz\"\nconditions = [\"[STATUS] == 200\"]\n\
+                 watch = \"3s\"\ninterval = \"50ms\"\n\n\
+                 [[gate]]\nname = \"no leaks\"\narea = \"security\"\nmetric = \"load.stock.leaks[during:inventory-down]\"\nexpect = \"count == 0\"\n",
+                shop.base_url(),
+                shop.inventory_address()
+            ),
+        )
+        .unwrap();
+        let output = gonogo(&["run"], dir.path());
+        let stderr = text(&output.stderr);
+        let evidence = dir.path().join("gonogo-report/evidence");
+        let (mut load, mut probe) = (None, None);
+        for entry in std::fs::read_dir(&evidence).unwrap() {
+            let record: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap())
+                    .unwrap();
+            if record["metrics"]["load.stock.errors"].is_object() {
+                load = Some(record["metrics"].clone());
+            } else if record["metrics"]["probe.ready.availability"].is_object() {
+                probe = Some(record["metrics"].clone());
+            }
+        }
+        let load = load.unwrap_or_else(|| panic!("{mode:?}: no load record: {stderr}"));
+        let probe = probe.unwrap_or_else(|| panic!("{mode:?}: no probe record: {stderr}"));
+        let ratio = |metrics: &serde_json::Value, name: &str| {
+            let ratio = &metrics[name]["ratio"];
+            match (ratio["k"].as_u64(), ratio["n"].as_u64()) {
+                (Some(k), Some(n)) => (k, n),
+                _ => panic!("{mode:?}: no ratio {name}: {metrics}"),
+            }
+        };
+        let phases = ["[before]", "[during:inventory-down]", "[after]"];
+        // One fault: before, during and after cover the run, so they add up to it.
+        for metric in ["load.stock.errors", "load.stock.leaks"] {
+            let whole = ratio(&load, metric);
+            let split = phases.map(|phase| ratio(&load, &format!("{metric}{phase}")));
+            let sum = split
+                .iter()
+                .fold((0, 0), |(k, n), part| (k + part.0, n + part.1));
+            assert_eq!(sum, whole, "{mode:?} {metric}: {split:?}");
+        }
+        let (_, due) = ratio(&load, "load.stock.errors");
+        assert!((250..=320).contains(&due), "{mode:?}: {due} requests due");
+        let (_, during) = ratio(&load, "load.stock.errors[during:inventory-down]");
+        assert!((80..=120).contains(&during), "{mode:?}: {during} during");
+        for phase in phases {
+            let (_, n) = ratio(&probe, &format!("probe.ready.availability{phase}"));
+            assert!(n >= 10, "{mode:?}: the probe watched {phase}: {n}");
+            assert!(
+                load[format!("load.stock.latency{phase}")].is_object(),
+                "{mode:?}: latency {phase}"
+            );
+        }
+        let (leaks, responses) = ratio(&load, "load.stock.leaks[during:inventory-down]");
+        let (errors, _) = ratio(&load, "load.stock.errors[during:inventory-down]");
+        let (ready, attempts) = ratio(&probe, "probe.ready.availability[during:inventory-down]");
+        let (before_errors, _) = ratio(&load, "load.stock.errors[before]");
+        assert_eq!(
+            before_errors, 0,
+            "{mode:?}: the inventory answered before the fault"
+        );
+        match mode {
+            Mode::Weak => {
+                // No timeout, no breaker: hung requests become 500 pages with a stack trace
+                // when the hole closes, and readiness says ready throughout.
+                assert!(
+                    leaks >= 10 && errors >= leaks,
+                    "{mode:?}: {leaks} leaks, {errors} errors"
+                );
+                assert_eq!(ready, attempts, "{mode:?}: readiness stays 200");
+                assert_eq!(output.status.code(), Some(1), "{stderr}");
+            }
+            Mode::Hardened => {
+                // The breaker opens and the last known count answers: no errors, no leaks;
+                // readiness is down for most of the outage.
+                assert_eq!((leaks, errors), (0, 0), "{mode:?}: of {responses}");
+                assert!(
+                    ready * 3 <= attempts,
+                    "{mode:?}: ready {ready} of {attempts}"
+                );
+                assert_eq!(output.status.code(), Some(0), "{stderr}");
+            }
+        }
+        shop.stop().unwrap();
+    }
+}

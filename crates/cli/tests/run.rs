@@ -129,6 +129,22 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
     // The lying readiness endpoint answers 200 while its database is down.
     assert_eq!(gate(&verdict, "readiness available")["status"], "pass");
     assert_eq!(gate(&verdict, "database available")["status"], "fail");
+    // The inventory drill (issue 22): no timeout and no breaker fail slow, fail loudly with
+    // stack traces, and readiness never says so; it recovers at once because it never knew.
+    for name in [
+        "not ready while the inventory is down",
+        "stock errors while the inventory is down",
+        "stock p99 while the inventory is slow",
+        "no error pages leak during the drill",
+    ] {
+        assert_eq!(gate(&verdict, name)["status"], "fail", "{name}");
+    }
+    for name in [
+        "ready again after the drill",
+        "recovers after the inventory is back",
+    ] {
+        assert_eq!(gate(&verdict, name)["status"], "pass", "{name}");
+    }
     assert_evidence_on_disk(&verdict, &dir.path().join("gonogo-demo/report"), dir.path());
     assert!(text(&output.stdout).starts_with(" NO-GO "));
     let html = std::fs::read_to_string(dir.path().join("gonogo-demo/report/report.html")).unwrap();

@@ -271,6 +271,13 @@ pub const CATALOG: &[KnownMetric] = &[
         "requests a server answered",
     ),
     row(
+        "load.*.leaks",
+        Ratio,
+        "responses",
+        "load",
+        "error responses whose body showed a stack trace, a database error or a version (drills)",
+    ),
+    row(
         "load.*.checks_failed",
         Ratio,
         "checks",
@@ -691,6 +698,15 @@ pub enum Phase<'a> {
     During(&'a str),
     /// After the last fault ended.
     After,
+}
+
+/// One phase of a drill in wall-clock time, `start <= t < end`: what `gonogo run` hands the
+/// engines that run beside its drills, so each can split its samples by phase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhaseWindow {
+    pub name: String,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
 }
 
 /// Whether `name` can name a drill's phase: 1 to 64 ASCII letters, digits, `-` or `_`.

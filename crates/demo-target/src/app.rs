@@ -46,6 +46,14 @@ pub(crate) struct AppState {
     /// Sessions issued by `/login`, with their CSRF tokens.
     sessions: std::sync::Mutex<std::collections::HashMap<String, String>>,
     cart_items: AtomicU64,
+    /// The inventory service this shop depends on (`/api/stock`), started with it.
+    pub(crate) inventory: crate::inventory::Inventory,
+    /// Where the shop asks: the inventory itself, or a drill's proxy in front of it.
+    inventory_target: std::net::SocketAddr,
+    /// Hardened mode's breaker in front of the inventory.
+    breaker: crate::inventory::Breaker,
+    /// Hardened mode's last count from the inventory (`u64::MAX`: none yet).
+    last_stock: AtomicU64,
 }
 
 type Shared = Arc<AppState>;
@@ -76,7 +84,16 @@ pub(crate) fn router(config: DemoConfig) -> Result<Router, DemoError> {
 /// The router and its state (kept by `DemoServer` to open sessions).
 pub(crate) fn build(config: DemoConfig) -> Result<(Router, Arc<AppState>), DemoError> {
     let telemetry = Telemetry::new(config.mode, config.log_file.as_deref())?;
+    let inventory = crate::inventory::Inventory::start().map_err(DemoError::Bind)?;
+    let inventory_target = config.inventory_via.unwrap_or(inventory.address());
     let state = Arc::new(AppState {
+        inventory,
+        inventory_target,
+        breaker: crate::inventory::Breaker::new(
+            crate::inventory::FAILURE_THRESHOLD,
+            crate::inventory::OPEN_FOR,
+        ),
+        last_stock: AtomicU64::new(u64::MAX),
         mode: config.mode,
         dependency_up: config.dependency_up,
         telemetry,
@@ -102,6 +119,7 @@ pub(crate) fn build(config: DemoConfig) -> Result<(Router, Arc<AppState>), DemoE
         .route("/api/reports", get(reports))
         .route("/api/slow", get(slow))
         .route("/api/checkout", get(checkout).post(checkout_post))
+        .route("/api/stock", get(stock))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/healthz/deps", get(dependencies))
@@ -898,15 +916,88 @@ async fn healthz() -> Response {
 }
 
 async fn readyz(State(state): State<Shared>) -> Response {
-    if state.mode == Mode::Weak || state.dependency_up {
-        // Weak: "ready" no matter what the database says.
+    if state.mode == Mode::Weak {
+        // Weak: "ready" no matter what the database or the inventory say.
+        return Json(serde_json::json!({"status": "ready"})).into_response();
+    }
+    // Hardened: the inventory counts as up while the breaker is closed; an open breaker whose
+    // time is up is tried from here too, so readiness recovers without traffic.
+    let breaker = &state.breaker;
+    if !breaker.is_closed() && breaker.permit(Instant::now()) {
+        let _ = guarded_stock(&state).await;
+    }
+    let mut failing = Vec::new();
+    if !state.dependency_up {
+        failing.push("database");
+    }
+    if !breaker.is_closed() {
+        failing.push("inventory");
+    }
+    if failing.is_empty() {
         Json(serde_json::json!({"status": "ready"})).into_response()
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "not ready", "failing": ["database"]})),
+            Json(serde_json::json!({"status": "not ready", "failing": failing})),
         )
             .into_response()
+    }
+}
+
+/// Hardened: one permitted question to the inventory within the timeout; the breaker learns
+/// the outcome.
+async fn guarded_stock(state: &AppState) -> Option<u64> {
+    let asked = tokio::time::timeout(
+        crate::inventory::CALL_TIMEOUT,
+        crate::inventory::ask(state.inventory_target, "widget"),
+    )
+    .await;
+    match asked {
+        Ok(Ok(count)) => {
+            state.breaker.success();
+            state.last_stock.store(count, Ordering::Relaxed);
+            Some(count)
+        }
+        _ => {
+            state.breaker.failure(Instant::now());
+            None
+        }
+    }
+}
+
+/// `GET /api/stock`: the item's count from the inventory dependency.
+///
+/// Weak: asks with no timeout and no breaker; a failure is a 500 page with a stack trace.
+/// Hardened: asks within the timeout through the breaker, and answers from the last known
+/// count (`"source": "cache"`) while the inventory fails (503 only before any count is known).
+async fn stock(State(state): State<Shared>) -> Response {
+    if state.mode == Mode::Weak {
+        return match crate::inventory::ask(state.inventory_target, "widget").await {
+            Ok(count) => {
+                Json(serde_json::json!({"sku": "widget", "stock": count, "source": "live"}))
+                    .into_response()
+            }
+            Err(e) => verbose_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("called `Result::unwrap()` on an `Err` value: inventory: {e}"),
+            ),
+        };
+    }
+    if state.breaker.permit(Instant::now())
+        && let Some(count) = guarded_stock(&state).await
+    {
+        return Json(serde_json::json!({"sku": "widget", "stock": count, "source": "live"}))
+            .into_response();
+    }
+    match state.last_stock.load(Ordering::Relaxed) {
+        u64::MAX => problem(StatusCode::SERVICE_UNAVAILABLE),
+        count => Json(serde_json::json!({
+            "sku": "widget",
+            "stock": count,
+            "source": "cache",
+            "breaker": state.breaker.state().name(),
+        }))
+        .into_response(),
     }
 }
 

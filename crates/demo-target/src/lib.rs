@@ -19,8 +19,9 @@
 //! | `GET /api/admin`, `GET /api/reports` | protected: need a JWT with role `admin` |
 //! | `GET /api/slow` | an endpoint with a latency tail (weak mode) |
 //! | `GET, POST /api/checkout` | the endpoint the demo loads |
+//! | `GET /api/stock` | the item's count, asked of the inventory dependency ([`inventory`]) |
 //! | `GET /healthz` | liveness |
-//! | `GET /readyz` | readiness |
+//! | `GET /readyz` | readiness (hardened: the database and the inventory's breaker) |
 //! | `GET /healthz/deps` | the state of the (simulated) database dependency |
 //! | `GET /metrics` | Prometheus text exposition format 0.0.4 |
 //!
@@ -57,6 +58,7 @@
 //! | `/api/slow`: every 10th request takes 300 ms (counted, not random), so a `p(95) < 200ms` gate fails | `/api/slow` | load |
 //! | `/api/checkout`: every 20th request answers 503 | `/api/checkout` | load |
 //! | `/readyz` answers 200 while its database is down (`/healthz/deps` says 503 down) | `/readyz` | probe, observe |
+//! | `/api/stock` asks its inventory with no timeout and no breaker: a slow inventory makes it slow, an unreachable one hangs it and then answers 500 with a stack trace; `/readyz` stays 200 meanwhile | `/api/stock`, `/readyz` | drill (`[[fault]]`): load and probes per phase, leaks |
 //! | `/metrics`: the counter `demo_login_attempts` lacks the `_total` suffix | `/metrics` | observe |
 //! | the request log starts with a plain-text line that is not JSON | log file | observe |
 //!
@@ -70,7 +72,8 @@
 //! `/login` to 10 attempts per 10 s (429 with `Retry-After` and `RateLimit` headers); verifies
 //! HS256 tokens only (`jwk` and `jku` headers are ignored) with a long secret, their `exp` and
 //! their role; has no slow requests, no 5xx, an honest `/readyz`, lint-clean metrics and
-//! JSON-only logs.
+//! JSON-only logs; asks its inventory within 150 ms through a circuit breaker, answers from the
+//! last known count while it fails, and says not ready while the breaker is open.
 //!
 //! # Example
 //!
@@ -84,6 +87,7 @@
 //! ```
 
 mod app;
+pub mod inventory;
 mod telemetry;
 
 use std::net::SocketAddr;
@@ -125,6 +129,9 @@ pub struct DemoConfig {
     pub login_limit: u32,
     /// Hardened `/login` window in seconds (default 10).
     pub login_window_secs: u64,
+    /// Where `/api/stock` reaches its inventory: a drill's proxy (`[[fault]]`) in front of
+    /// [`DemoServer::inventory_address`]; `None` asks the inventory directly.
+    pub inventory_via: Option<SocketAddr>,
 }
 
 impl DemoConfig {
@@ -135,6 +142,7 @@ impl DemoConfig {
             dependency_up: mode == Mode::Hardened,
             login_limit: 10,
             login_window_secs: 10,
+            inventory_via: None,
         }
     }
 
@@ -308,6 +316,11 @@ impl DemoServer {
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// The inventory service `/api/stock` depends on (the real one, not a proxy).
+    pub fn inventory_address(&self) -> SocketAddr {
+        self.state.inventory.address()
     }
 
     /// A logged-in session (user `admin`), as `/login` would create it but without a request,

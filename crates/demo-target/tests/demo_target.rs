@@ -87,6 +87,58 @@ async fn weak_readiness_lies_and_hardened_readiness_follows_the_dependency() {
     assert_eq!(get(honest.base_url(), "/healthz/deps").await, 503);
 }
 
+/// `/api/stock` asks the inventory: live when it answers. When it cannot be reached (here a
+/// closed loopback port in place of the drill's proxy), weak mode answers 500 with a stack
+/// trace and stays "ready"; hardened mode fails within its timeout, opens its breaker after 5
+/// failures, answers fast while open, and says not ready.
+#[tokio::test]
+async fn stock_depends_on_the_inventory_and_only_hardened_mode_degrades_honestly() {
+    let client = client();
+    let get = |url: String| {
+        let client = client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+    for mode in [Mode::Weak, Mode::Hardened] {
+        let server = spawn(mode).unwrap();
+        let (status, body) = get(format!("{}/api/stock", server.base_url())).await;
+        assert_eq!(status, 200, "{mode:?}: {body}");
+        assert!(body.contains(r#""source":"live""#), "{mode:?}: {body}");
+        assert!(body.contains(r#""stock":42"#), "{mode:?}: {body}");
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    // Nothing listens there any more.
+    let unreachable = |mode| {
+        let mut config = DemoConfig::new(mode);
+        config.inventory_via = Some(closed);
+        spawn_with(config).unwrap()
+    };
+    let weak = unreachable(Mode::Weak);
+    let (status, body) = get(format!("{}/api/stock", weak.base_url())).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("stack backtrace:"), "{body}");
+    assert_eq!(get(format!("{}/readyz", weak.base_url())).await.0, 200);
+
+    let hardened = unreachable(Mode::Hardened);
+    assert_eq!(get(format!("{}/readyz", hardened.base_url())).await.0, 200);
+    for _ in 0..gonogo_demo_target::inventory::FAILURE_THRESHOLD {
+        let (status, body) = get(format!("{}/api/stock", hardened.base_url())).await;
+        // No count known yet: a plain problem document, no stack trace.
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains(r#""status":503"#), "{body}");
+        assert!(!body.contains("backtrace"), "{body}");
+    }
+    let (status, body) = get(format!("{}/readyz", hardened.base_url())).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("inventory"), "{body}");
+}
+
 #[tokio::test]
 async fn metrics_are_prometheus_text_with_one_lint_problem_in_weak_mode() {
     for mode in [Mode::Weak, Mode::Hardened] {

@@ -95,6 +95,16 @@ pub struct LoadArgs {
     #[arg(required_unless_present = "urls")]
     pub url: Option<String>,
 
+    /// The phases of drills running meanwhile (set by `gonogo run`, not a flag): the record
+    /// then also carries its figures per phase (`load.NAME.errors[during:X]`).
+    #[arg(skip)]
+    pub phases: Vec<gonogo_core::catalog::PhaseWindow>,
+
+    /// A detector of leaks in error bodies (set by `gonogo run` during drills, not a flag):
+    /// the record then carries `load.NAME.leaks`, per phase too.
+    #[arg(skip)]
+    pub leak_scan: Option<crate::engine::LeakScan>,
+
     /// Load several URLs with weights, listed in FILE: one `WEIGHT METHOD URL` line each (e.g.
     /// `3 GET http://127.0.0.1:8080/items`), blank lines and `#` comments ignored, all on the
     /// same scheme, host and port. Each URL gets its weight's share of the requests, evenly
@@ -714,6 +724,8 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             .dump_intended
             .as_ref()
             .map(|_| Arc::new(std::sync::Mutex::new(Vec::new()))),
+        phases: args.phases.clone(),
+        leak_scan: args.leak_scan.clone(),
     })
 }
 

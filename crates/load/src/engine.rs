@@ -116,6 +116,27 @@ pub struct LoadConfig {
     /// Diagnostics (`--dump-intended`): the open model's dispatched arrivals, `(k, intended
     /// offset from the start in ns)`, appended by each thread at its end.
     pub intended_log: Option<IntendedLog>,
+    /// Drill phases running meanwhile (set by `gonogo run`): requests are also counted per
+    /// phase, placed by their intended start (open model) or send (closed model).
+    pub phases: Vec<gonogo_core::catalog::PhaseWindow>,
+    /// Looks for leaks in the bodies of error responses (status >= 400; HTTP/1.1 only):
+    /// `gonogo run` passes harden's detector during drills.
+    pub leak_scan: Option<LeakScan>,
+}
+
+/// A detector of what an error body should not show (stack traces, database errors, framework
+/// versions): true when the body leaks. The engines never depend on each other: `gonogo run`
+/// hands the load engine harden's detector as this.
+#[derive(Clone)]
+pub struct LeakScan(pub Arc<LeakDetector>);
+
+/// The function a [`LeakScan`] holds: true when the body leaks.
+pub type LeakDetector = dyn Fn(&[u8]) -> bool + Send + Sync;
+
+impl std::fmt::Debug for LeakScan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LeakScan")
+    }
 }
 
 impl LoadConfig {
@@ -196,6 +217,8 @@ impl StopHandle {
 struct Shared {
     config: LoadConfig,
     start: Instant,
+    /// The drill phases on this run's clock (see [`crate::stats::phase_spans`]).
+    phases: Arc<[crate::stats::PhaseSpan]>,
     /// No request starts at or after this.
     end: Instant,
     stop: StopHandle,
@@ -314,10 +337,12 @@ pub fn run(
             ))
         }
     };
+    let phases = crate::stats::phase_spans(&config.phases, started_at, start).into();
     let shared = Arc::new(Shared {
         tls,
         config,
         start,
+        phases,
         end: start + planned,
         stop: stop.clone(),
         abort: abort_receiver,
@@ -461,6 +486,7 @@ fn worker(
         series_sender,
         progress,
         shared.config.entry_count(),
+        Arc::clone(&shared.phases),
     )));
     let last_finish = Rc::new(Cell::new(shared.start));
     local.block_on(&runtime, {
@@ -590,7 +616,7 @@ async fn closed_model(
                         order.entry_of(k)
                     }
                 };
-                recorder.borrow_mut().start(entry);
+                recorder.borrow_mut().start(entry, sent);
                 let (outcome, latency) = slot.send(&shared, sent, entry).await;
                 let now = match latency {
                     Some(latency) => sent + latency,
@@ -598,7 +624,7 @@ async fn closed_model(
                 };
                 recorder
                     .borrow_mut()
-                    .record(now, entry, outcome, latency, latency);
+                    .record(now, entry, outcome, latency, latency, sent);
                 last_finish.set(now);
             }
         }));
@@ -699,9 +725,14 @@ async fn open_model(
                 // Latency from the intended start: the wait for a connection plus the response.
                 let latency =
                     latency_from_send.map(|l| l + sent.saturating_duration_since(intended));
-                recorder
-                    .borrow_mut()
-                    .record(now, entry, outcome, latency, latency_from_send);
+                recorder.borrow_mut().record(
+                    now,
+                    entry,
+                    outcome,
+                    latency,
+                    latency_from_send,
+                    intended,
+                );
                 last_finish.set(now);
                 dispatch.borrow_mut().outstanding -= 1;
             }
@@ -747,7 +778,7 @@ async fn open_model(
         let mut state = dispatch.borrow_mut();
         if state.outstanding >= cap {
             drop(state);
-            recorder.borrow_mut().record_dropped(now, entry);
+            recorder.borrow_mut().record_dropped(now, entry, intended);
             continue;
         }
         state.outstanding += 1;
@@ -759,7 +790,7 @@ async fn open_model(
             worker.wake();
         }
         drop(state);
-        recorder.borrow_mut().start(entry);
+        recorder.borrow_mut().start(entry, intended);
     }
     if let (Some(log), Some(shared_log)) = (intended_log, &shared.config.intended_log) {
         if let Ok(mut shared_log) = shared_log.lock() {
@@ -779,7 +810,15 @@ async fn open_model(
 }
 
 async fn connect(shared: &Shared) -> Result<Connection, ErrorClass> {
-    connect_transport(shared).await.map(Http1Connection::new)
+    let keep_bodies = shared.config.leak_scan.is_some();
+    connect_transport(shared).await.map(|transport| {
+        let connection = Http1Connection::new(transport);
+        if keep_bodies {
+            connection.keeping_bodies()
+        } else {
+            connection
+        }
+    })
 }
 
 async fn connect_transport(shared: &Shared) -> Result<Transport, ErrorClass> {
@@ -851,6 +890,12 @@ async fn one_request(
     let latency = sent.elapsed();
     match result {
         Ok(Ok(response)) => {
+            let leak = match (&config.leak_scan, slot.as_ref()) {
+                (Some(scan), Some(connection)) if response.status >= 400 => {
+                    (scan.0)(connection.body())
+                }
+                _ => false,
+            };
             if !response.keep_alive {
                 *slot = None;
             }
@@ -859,6 +904,7 @@ async fn one_request(
                 Outcome {
                     status: Some(response.status),
                     error,
+                    leak,
                 },
                 Some(latency),
             )
@@ -879,6 +925,7 @@ async fn one_request(
                 Outcome {
                     status: None,
                     error: Some(error),
+                    leak: false,
                 },
                 None,
             )
@@ -889,6 +936,7 @@ async fn one_request(
                 Outcome {
                     status: None,
                     error: Some(ErrorClass::RequestTimeout),
+                    leak: false,
                 },
                 Some(latency),
             )
@@ -952,6 +1000,7 @@ async fn one_request_http2(
                 Outcome {
                     status: Some(response.status),
                     error,
+                    leak: false,
                 },
                 Some(latency),
             )
@@ -960,6 +1009,7 @@ async fn one_request_http2(
             Outcome {
                 status: None,
                 error: class,
+                leak: false,
             },
             None,
         ),
@@ -967,6 +1017,7 @@ async fn one_request_http2(
             Outcome {
                 status: None,
                 error: Some(ErrorClass::RequestTimeout),
+                leak: false,
             },
             Some(latency),
         ),
@@ -1008,6 +1059,7 @@ async fn one_request_zmq(
                 Outcome {
                     status: None,
                     error,
+                    leak: false,
                 },
                 Some(latency),
             )
@@ -1018,6 +1070,7 @@ async fn one_request_zmq(
                 Outcome {
                     status: None,
                     error: Some(class),
+                    leak: false,
                 },
                 None,
             )
@@ -1028,6 +1081,7 @@ async fn one_request_zmq(
                 Outcome {
                     status: None,
                     error: Some(ErrorClass::RequestTimeout),
+                    leak: false,
                 },
                 Some(latency),
             )

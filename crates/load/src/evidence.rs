@@ -16,6 +16,18 @@
 //!
 //! Every ratio has the same `n`: the requests that were due (completed + dropped + interrupted).
 //!
+//! With a leak scan (`gonogo run` during drills: harden's detector of stack traces, database
+//! errors and versions in error bodies, HTTP/1.1 only):
+//!
+//! | metric                     | shape        | meaning                                                   |
+//! |----------------------------|--------------|-----------------------------------------------------------|
+//! | `load.<name>.leaks`        | ratio        | responses with status >= 400 whose body leaked, of responses |
+//!
+//! During drills (`gonogo run` with `[[fault]]`), each phase `P` (`before`, `during:FAULT`,
+//! `after`) adds `load.<name>.latency[P]`, `load.<name>.errors[P]` (of the requests due in
+//! the phase) and, with a leak scan, `load.<name>.leaks[P]`: requests are placed by their
+//! intended start (open model) or send (closed model), as probes place attempts.
+//!
 //! With `--urls`, each entry `N` (1 for the file's first entry, in file order) adds:
 //!
 //! | metric                          | shape        | meaning                                              |
@@ -235,7 +247,37 @@ pub fn details(result: &RunResult, config: &LoadConfig, name: &str) -> Value {
         "series": series,
         "urls_file": config.url_list.as_ref().map(|list| list.path.display().to_string()),
         "urls": entries_json(result, config),
+        "drill_phases": phases_json(result, config),
     })
+}
+
+/// During drills: each phase's window and figures (the record's `[P]` metrics), so the
+/// record's SHA-256 covers them; `null` outside a drill.
+fn phases_json(result: &RunResult, config: &LoadConfig) -> Value {
+    if config.phases.is_empty() {
+        return Value::Null;
+    }
+    let windows: Vec<Value> = config
+        .phases
+        .iter()
+        .map(|w| json!({"name": w.name, "start": w.start.to_string(), "end": w.end.to_string()}))
+        .collect();
+    let figures: Vec<Value> = result
+        .totals
+        .per_phase
+        .iter()
+        .map(|(suffix, phase)| {
+            json!({
+                "phase": suffix,
+                "due": phase.n_issued(),
+                "errors": phase.n_errors(),
+                "responses": phase.n_responses,
+                "leaks": config.leak_scan.as_ref().map(|_| phase.n_leaks),
+                "latency_us": percentiles_json(&phase.latency),
+            })
+        })
+        .collect();
+    json!({"windows": windows, "figures": figures})
 }
 
 fn errors_including_interrupted(result: &RunResult) -> u64 {
@@ -326,6 +368,49 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
                 Metric::ratio(
                     Ratio::new(failed, due).expect("failed clamped to due"),
                     requests.clone(),
+                ),
+            );
+        }
+    }
+    if config.leak_scan.is_some() {
+        let responses: u64 = totals.status_counts.values().sum();
+        record.insert(
+            metric("leaks"),
+            Metric::ratio(
+                Ratio::new(totals.n_leaks.min(responses), responses)
+                    .expect("leaks clamped to responses"),
+                Unit::count("responses"),
+            )
+            .with_note("error bodies that showed a stack trace, a database error or a version"),
+        );
+    }
+    for (suffix, phase) in &totals.per_phase {
+        let n = phase.n_issued();
+        if n == 0 {
+            continue;
+        }
+        let phase_metric = |base: &str| format!("load.{name}.{base}[{suffix}]");
+        let mut latency = Metric::distribution(phase.latency.clone(), Unit::parse("us"));
+        if matches!(config.model, Model::Closed { .. }) {
+            latency = latency.with_note(CLOSED_MODEL_NOTE);
+        }
+        if !phase.latency.is_empty() {
+            record.insert(phase_metric("latency"), latency);
+        }
+        record.insert(
+            phase_metric("errors"),
+            Metric::ratio(
+                Ratio::new(phase.n_errors().min(n), n).expect("errors clamped to due"),
+                requests.clone(),
+            ),
+        );
+        if config.leak_scan.is_some() && phase.n_responses > 0 {
+            record.insert(
+                phase_metric("leaks"),
+                Metric::ratio(
+                    Ratio::new(phase.n_leaks.min(phase.n_responses), phase.n_responses)
+                        .expect("leaks clamped to responses"),
+                    Unit::count("responses"),
                 ),
             );
         }

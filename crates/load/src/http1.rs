@@ -122,6 +122,8 @@ pub struct Http1Connection<S> {
     start: usize,
     end: usize,
     captured_body: Vec<u8>,
+    /// Keep every body (up to the capture limit), not only when a needle is looked for.
+    keep_body: bool,
 }
 
 enum Framing {
@@ -139,7 +141,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
             start: 0,
             end: 0,
             captured_body: Vec::new(),
+            keep_body: false,
         }
+    }
+
+    /// Keeps each response's body (up to 8 MiB) for [`Http1Connection::body`].
+    pub fn keeping_bodies(mut self) -> Self {
+        self.keep_body = true;
+        self
+    }
+
+    /// The last response's body as kept (only with a needle or [`Self::keeping_bodies`]).
+    pub fn body(&self) -> &[u8] {
+        &self.captured_body
     }
 
     /// Sends `request` and reads the whole response. `needle`: look for these bytes in the body.
@@ -196,7 +210,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Http1Connection<S> {
             }
         };
         self.captured_body.clear();
-        let capture = needle.is_some();
+        let capture = needle.is_some() || self.keep_body;
         let mut keep_alive = keep_alive;
         match framing {
             Framing::None => {}

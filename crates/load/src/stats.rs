@@ -58,6 +58,145 @@ pub struct SecondSlice {
 pub struct Outcome {
     pub status: Option<u16>,
     pub error: Option<ErrorClass>,
+    /// The error body showed what it should not (a stack trace, a database error, a version):
+    /// only looked for when the run has a [`crate::engine::LeakScan`].
+    pub leak: bool,
+}
+
+/// A drill's phase on the run's own clock: requests placed (by their intended start, or their
+/// send in the closed model) at `from <= t < until` count in it; `None` is an open end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseSpan {
+    /// What follows the metric's name inside `[...]`: `before`, `after`, `during:NAME`.
+    pub suffix: String,
+    pub from: Option<Instant>,
+    pub until: Option<Instant>,
+}
+
+impl PhaseSpan {
+    pub fn contains(&self, t: Instant) -> bool {
+        self.from.is_none_or(|from| from <= t) && self.until.is_none_or(|until| t < until)
+    }
+}
+
+/// The spans of drill phases given in wall-clock time, on the clock of a run that started at
+/// `started_at` (= `start`): `[before]` the first phase began, `[during:NAME]` each phase,
+/// `[after]` the last one ended, as the probes split theirs. No phases, no spans.
+pub fn phase_spans(
+    phases: &[gonogo_core::catalog::PhaseWindow],
+    started_at: jiff::Timestamp,
+    start: Instant,
+) -> Vec<PhaseSpan> {
+    let (Some(first), Some(last)) = (
+        phases.iter().map(|p| p.start).min(),
+        phases.iter().map(|p| p.end).max(),
+    ) else {
+        return Vec::new();
+    };
+    let at = |t: jiff::Timestamp| {
+        let offset = t.duration_since(started_at);
+        let magnitude = offset.unsigned_abs();
+        if offset.is_negative() {
+            // Before the run began (or before the clock can say): all of the run is after it.
+            start.checked_sub(magnitude).unwrap_or(start)
+        } else {
+            start + magnitude
+        }
+    };
+    let mut spans = vec![
+        PhaseSpan {
+            suffix: "before".to_owned(),
+            from: None,
+            until: Some(at(first)),
+        },
+        PhaseSpan {
+            suffix: "after".to_owned(),
+            from: Some(at(last)),
+            until: None,
+        },
+    ];
+    for phase in phases {
+        spans.push(PhaseSpan {
+            suffix: format!("during:{}", phase.name),
+            from: Some(at(phase.start)),
+            until: Some(at(phase.end)),
+        });
+    }
+    spans
+}
+
+/// One phase's requests (on one thread, or summed): the whole run's figures over the requests
+/// placed in the phase.
+#[derive(Debug, Clone)]
+pub struct PhaseTotals {
+    pub latency: Histogram<u64>,
+    /// Sent (or attempted); `n_started - n_completed` were cut off (interrupted).
+    pub n_started: u64,
+    pub n_completed: u64,
+    pub n_dropped: u64,
+    /// Completed or dropped requests that failed (any class).
+    pub n_failed: u64,
+    /// Requests a response came back for (any status).
+    pub n_responses: u64,
+    /// Responses whose error body leaked (see [`Outcome::leak`]).
+    pub n_leaks: u64,
+}
+
+impl PhaseTotals {
+    pub fn empty() -> PhaseTotals {
+        PhaseTotals {
+            latency: gonogo_core::evidence::latency_histogram(),
+            n_started: 0,
+            n_completed: 0,
+            n_dropped: 0,
+            n_failed: 0,
+            n_responses: 0,
+            n_leaks: 0,
+        }
+    }
+
+    fn record(&mut self, outcome: Outcome, latency: Option<Duration>) {
+        self.n_completed += 1;
+        if outcome.error.is_some() {
+            self.n_failed += 1;
+        }
+        if outcome.status.is_some() {
+            self.n_responses += 1;
+        }
+        if outcome.leak {
+            self.n_leaks += 1;
+        }
+        if let Some(latency) = latency {
+            self.latency
+                .saturating_record(latency.as_micros().max(1) as u64);
+        }
+    }
+
+    pub fn add(&mut self, other: &PhaseTotals) {
+        self.latency
+            .add(&other.latency)
+            .expect("histograms share bounds");
+        self.n_started += other.n_started;
+        self.n_completed += other.n_completed;
+        self.n_dropped += other.n_dropped;
+        self.n_failed += other.n_failed;
+        self.n_responses += other.n_responses;
+        self.n_leaks += other.n_leaks;
+    }
+
+    /// Requests that were due in the phase: completed, dropped and interrupted.
+    pub fn n_issued(&self) -> u64 {
+        self.n_completed + self.n_dropped + self.n_interrupted()
+    }
+
+    pub fn n_interrupted(&self) -> u64 {
+        self.n_started.saturating_sub(self.n_completed)
+    }
+
+    /// Failed requests, dropped and interrupted ones included (the `errors` metric's `k`).
+    pub fn n_errors(&self) -> u64 {
+        self.n_failed + self.n_interrupted()
+    }
 }
 
 /// A `--urls` entry's latency histogram: 1 µs up, 2 significant digits (values within 1 %),
@@ -145,6 +284,11 @@ pub struct ThreadRecorder {
     pub n_late_sends: u64,
     /// `--urls`: one recorder per entry, indexed like the file's entries; empty for one URL.
     pub per_entry: Vec<EntryRecorder>,
+    /// Drill phases (under `gonogo run`): one figure set per span, indexed like `phases`.
+    pub per_phase: Vec<PhaseTotals>,
+    /// Responses whose error body leaked, over the whole run.
+    pub n_leaks: u64,
+    phases: Arc<[PhaseSpan]>,
     run_start: Instant,
     current_second: u64,
     second_completed: u64,
@@ -161,8 +305,12 @@ impl ThreadRecorder {
         series: mpsc::Sender<SecondSlice>,
         progress: Arc<Progress>,
         entries: usize,
+        phases: Arc<[PhaseSpan]>,
     ) -> Self {
         ThreadRecorder {
+            per_phase: vec![PhaseTotals::empty(); phases.len()],
+            n_leaks: 0,
+            phases,
             latency: gonogo_core::evidence::latency_histogram(),
             service_time: gonogo_core::evidence::latency_histogram(),
             status_counts: vec![0; STATUS_SLOTS],
@@ -183,8 +331,21 @@ impl ThreadRecorder {
         }
     }
 
-    /// Counts a request of entry `entry` as sent (or attempted); see `n_started`.
-    pub fn start(&mut self, entry: usize) {
+    /// The drill phases a request placed at `placed` counts in.
+    fn phases_of(&self, placed: Instant) -> impl Iterator<Item = usize> + use<'_> {
+        self.phases
+            .iter()
+            .enumerate()
+            .filter(move |(_, span)| span.contains(placed))
+            .map(|(index, _)| index)
+    }
+
+    /// Counts a request of entry `entry` as sent (or attempted); see `n_started`. `placed`:
+    /// its intended start (open model) or its send (closed model), which places it in a phase.
+    pub fn start(&mut self, entry: usize, placed: Instant) {
+        for index in self.phases_of(placed).collect::<Vec<_>>() {
+            self.per_phase[index].n_started += 1;
+        }
         self.n_started += 1;
         if let Some(figures) = self.per_entry.get_mut(entry) {
             figures.n_started += 1;
@@ -202,8 +363,17 @@ impl ThreadRecorder {
         outcome: Outcome,
         latency: Option<Duration>,
         service_time: Option<Duration>,
+        placed: Instant,
     ) {
         self.roll_to(now);
+        if !self.phases.is_empty() {
+            for index in self.phases_of(placed).collect::<Vec<_>>() {
+                self.per_phase[index].record(outcome, latency);
+            }
+        }
+        if outcome.leak {
+            self.n_leaks += 1;
+        }
         if let Some(figures) = self.per_entry.get_mut(entry) {
             figures.record(outcome, latency);
         }
@@ -238,8 +408,15 @@ impl ThreadRecorder {
     }
 
     /// Records a request of entry `entry` that was due but could not start.
-    pub fn record_dropped(&mut self, now: Instant, entry: usize) {
+    pub fn record_dropped(&mut self, now: Instant, entry: usize, placed: Instant) {
         self.roll_to(now);
+        if !self.phases.is_empty() {
+            for index in self.phases_of(placed).collect::<Vec<_>>() {
+                let phase = &mut self.per_phase[index];
+                phase.n_dropped += 1;
+                phase.n_failed += 1;
+            }
+        }
         if let Some(figures) = self.per_entry.get_mut(entry) {
             figures.n_dropped += 1;
             figures.error_counts[ErrorClass::Dropped.index()] += 1;
@@ -355,6 +532,11 @@ pub struct Totals {
     pub n_late_sends: u64,
     /// `--urls`: each entry's figures, in file order; empty for a single URL.
     pub per_entry: Vec<EntryTotals>,
+    /// Drill phases: each span's suffix and figures, in the run's span order; empty outside a
+    /// drill.
+    pub per_phase: Vec<(String, PhaseTotals)>,
+    /// Responses whose error body leaked (only looked for with a leak scan).
+    pub n_leaks: u64,
 }
 
 impl Totals {
@@ -370,6 +552,8 @@ impl Totals {
             first_rate_limited: None,
             n_late_sends: 0,
             per_entry: Vec::new(),
+            per_phase: Vec::new(),
+            n_leaks: 0,
         }
     }
 
@@ -407,6 +591,17 @@ impl Totals {
         for (total, entry) in self.per_entry.iter_mut().zip(&recorder.per_entry) {
             total.add(entry);
         }
+        if self.per_phase.is_empty() {
+            self.per_phase = recorder
+                .phases
+                .iter()
+                .map(|span| (span.suffix.clone(), PhaseTotals::empty()))
+                .collect();
+        }
+        for ((_, total), phase) in self.per_phase.iter_mut().zip(&recorder.per_phase) {
+            total.add(phase);
+        }
+        self.n_leaks += recorder.n_leaks;
     }
 
     /// Requests that were due: completed, dropped and interrupted.
@@ -550,13 +745,18 @@ mod tests {
         let mut collector = SeriesCollector::new(receiver);
         let mut totals = Totals::empty();
         for thread in 0..2u64 {
-            let mut recorder =
-                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()), 0);
+            let mut recorder = ThreadRecorder::new(
+                start,
+                sender.clone(),
+                Arc::new(Progress::default()),
+                0,
+                Arc::from([]),
+            );
             for i in 0..100u64 {
                 let now = start + Duration::from_millis(i * 20);
                 let status = if i % 10 == 0 { 503 } else { 200 };
                 let error = (status == 503).then_some(ErrorClass::Http5xx);
-                recorder.start(0);
+                recorder.start(0, now);
                 let latency = Duration::from_micros(100 * (thread + 1));
                 recorder.record(
                     now,
@@ -564,12 +764,18 @@ mod tests {
                     Outcome {
                         status: Some(status),
                         error,
+                        leak: false,
                     },
                     Some(latency),
                     Some(latency),
+                    now,
                 );
             }
-            recorder.record_dropped(start + Duration::from_millis(2500), 0);
+            recorder.record_dropped(
+                start + Duration::from_millis(2500),
+                0,
+                start + Duration::from_millis(2500),
+            );
             recorder.flush();
             totals.add(&recorder);
         }
@@ -600,8 +806,13 @@ mod tests {
         let start = Instant::now();
         let mut totals = Totals::empty();
         for thread in 0..2u64 {
-            let mut recorder =
-                ThreadRecorder::new(start, sender.clone(), Arc::new(Progress::default()), 2);
+            let mut recorder = ThreadRecorder::new(
+                start,
+                sender.clone(),
+                Arc::new(Progress::default()),
+                2,
+                Arc::from([]),
+            );
             for i in 0..40u64 {
                 // Entry 1 answers 500 every time, entry 0 answers 200.
                 let entry = usize::from(i % 4 == 3);
@@ -610,7 +821,7 @@ mod tests {
                 } else {
                     (200, None)
                 };
-                recorder.start(entry);
+                recorder.start(entry, start);
                 let latency = Duration::from_micros(1_000 * (entry as u64 + 1) + thread);
                 recorder.record(
                     start,
@@ -618,14 +829,16 @@ mod tests {
                     Outcome {
                         status: Some(status),
                         error,
+                        leak: false,
                     },
                     Some(latency),
                     Some(latency),
+                    start,
                 );
             }
-            recorder.record_dropped(start, 0);
+            recorder.record_dropped(start, 0, start);
             // Started but never finished: interrupted.
-            recorder.start(1);
+            recorder.start(1, start);
             totals.add(&recorder);
         }
         let [first, second] = &totals.per_entry[..] else {
@@ -655,6 +868,95 @@ mod tests {
         // 2 significant digits: within 1 %.
         let p50 = second.latency.value_at_quantile(0.5);
         assert!((1_980..=2_020).contains(&p50), "{p50}");
+    }
+
+    #[test]
+    fn phase_figures_place_requests_by_their_start_and_add_up() {
+        let (sender, _receiver) = mpsc::channel();
+        let start = Instant::now();
+        let started_at = jiff::Timestamp::now();
+        let at = |ms: i64| started_at + jiff::SignedDuration::from_millis(ms);
+        // One fault from 1 s to 2 s of the run.
+        let window = gonogo_core::catalog::PhaseWindow {
+            name: "down".to_owned(),
+            start: at(1_000),
+            end: at(2_000),
+        };
+        let spans: Arc<[PhaseSpan]> = phase_spans(&[window], started_at, start).into();
+        let suffixes: Vec<&str> = spans.iter().map(|s| s.suffix.as_str()).collect();
+        assert_eq!(suffixes, ["before", "after", "during:down"]);
+        let mut recorder = ThreadRecorder::new(
+            start,
+            sender,
+            Arc::new(Progress::default()),
+            0,
+            Arc::clone(&spans),
+        );
+        // A request every 10 ms for 3 s; those placed during the fault fail with a leak, and
+        // finish late (after it): they still count in the phase they started in.
+        for i in 0..300u64 {
+            let placed = start + Duration::from_millis(i * 10);
+            let during = (100..200).contains(&i);
+            recorder.start(0, placed);
+            if i == 299 {
+                break; // started, never finished: interrupted, in `after`
+            }
+            let outcome = Outcome {
+                status: Some(if during { 500 } else { 200 }),
+                error: during.then_some(ErrorClass::Http5xx),
+                leak: during,
+            };
+            let latency = Duration::from_millis(if during { 1_500 } else { 2 });
+            recorder.record(
+                placed + latency,
+                0,
+                outcome,
+                Some(latency),
+                Some(latency),
+                placed,
+            );
+        }
+        recorder.record_dropped(start, 0, start + Duration::from_millis(1_500));
+        let mut totals = Totals::empty();
+        totals.add(&recorder);
+        let phase = |suffix: &str| {
+            &totals
+                .per_phase
+                .iter()
+                .find(|(s, _)| s == suffix)
+                .unwrap_or_else(|| panic!("{suffix}"))
+                .1
+        };
+        let (before, during, after) = (phase("before"), phase("during:down"), phase("after"));
+        assert_eq!((before.n_issued(), before.n_errors()), (100, 0));
+        assert_eq!((during.n_issued(), during.n_errors()), (101, 101));
+        assert_eq!(during.n_leaks, 100);
+        assert!(
+            during.latency.min() >= 1_490_000,
+            "{}",
+            during.latency.min()
+        );
+        assert!(before.latency.max() < 3_000, "{}", before.latency.max());
+        assert_eq!((after.n_issued(), after.n_errors()), (100, 1));
+        // The phases cover the run once: they add up to the whole run's figures.
+        assert_eq!(
+            before.n_issued() + during.n_issued() + after.n_issued(),
+            totals.n_issued()
+        );
+        assert_eq!(
+            before.n_errors() + during.n_errors() + after.n_errors(),
+            totals.n_errors() + totals.n_interrupted
+        );
+        assert_eq!(
+            before.latency.len() + during.latency.len() + after.latency.len(),
+            totals.latency.len()
+        );
+        assert_eq!(
+            before.n_leaks + during.n_leaks + after.n_leaks,
+            totals.n_leaks
+        );
+        // No phases, no per-phase figures.
+        assert!(phase_spans(&[], started_at, start).is_empty());
     }
 
     fn collector_finish(collector: &mut SeriesCollector) -> Vec<SecondPoint> {

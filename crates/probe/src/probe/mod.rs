@@ -805,13 +805,9 @@ pub fn outages(run: &ProbeRun) -> Vec<Outage> {
     result
 }
 
-/// One phase of a drill that ran while the probe watched, in wall-clock time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PhaseWindow {
-    pub name: String,
-    pub start: Timestamp,
-    pub end: Timestamp,
-}
+/// One phase of a drill that ran while the probe watched, in wall-clock time (the one type
+/// every engine gets its phases in).
+pub use gonogo_core::catalog::PhaseWindow;
 
 /// Consecutive successful attempts that make a recovery (`recovery.PHASE.seconds`).
 pub const RECOVERY_SUSTAIN: usize = 3;
