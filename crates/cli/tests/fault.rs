@@ -190,7 +190,7 @@ fn the_demo_inventory_drill_splits_load_and_probes_by_phase() {
     use gonogo_demo_target::{DemoConfig, Mode, spawn_with};
     for mode in [Mode::Weak, Mode::Hardened] {
         let dir = tempfile::tempdir().unwrap();
-        let proxy_port = free_port();
+        let proxy_port = gonogo_testkit::free_port();
         let mut config = DemoConfig::new(mode);
         config.inventory_via = Some(([127, 0, 0, 1], proxy_port).into());
         let shop = spawn_with(config).unwrap();
