@@ -130,11 +130,11 @@ pub static ENGINES: &[Engine] = &[
         section: "probe",
         flags: || flags_of::<gonogo_probe::cli::probe::ProbeArgs>("probe"),
         layout: Layout::List,
-        typed: false,
-        schema: || crate::run::flag_schema::<crate::run::ProbeCommand>("[[probe]]", PROBE_KEYS),
-        plan: crate::run::plan_probe,
+        typed: true,
+        schema: typed_schema::<gonogo_probe::cli::probe::ProbeArgs>,
+        plan: plan_probe,
         kinds: &["probe"],
-        extra_keys: PROBE_KEYS,
+        extra_keys: &[],
     },
     Engine {
         section: "observe",
@@ -182,15 +182,6 @@ pub static ENGINES: &[Engine] = &[
         kinds: &[],
         extra_keys: &[],
     },
-];
-
-const PROBE_KEYS: &[(&str, &str)] = &[
-    ("name", "the probe's name: its metrics are `probe.NAME.*`"),
-    (
-        "url",
-        "the URL to probe (default: `[target] base_url` joined with `path`)",
-    ),
-    ("path", "a path under `[target] base_url`"),
 ];
 
 const OBSERVE_KEYS: &[(&str, &str)] = &[(
@@ -648,12 +639,82 @@ fn plan_load(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Proble
     })))
 }
 
+/// Keys that need another (clap's `requires`): `warmup` without `watch`... A key set to
+/// `false` asks for nothing.
+fn requires(context: &Context<'_>, entry: &Entry<'_>, pairs: &[(&str, &str)]) -> Vec<Problem> {
+    let spans = key_spans(context.root, &entry.path);
+    pairs
+        .iter()
+        .filter(|(key, needed)| {
+            entry
+                .table
+                .get(*key)
+                .is_some_and(|v| v.as_bool() != Some(false))
+                && !entry.table.contains_key(*needed)
+        })
+        .map(|(key, needed)| Problem {
+            message: format!("{}: `{key}` needs `{needed}`", entry.what),
+            span: spans
+                .iter()
+                .find(|(name, _)| name == key)
+                .map_or_else(|| entry.span.clone(), |(_, span)| span.clone()),
+            label: "this key".into(),
+            help: None,
+        })
+        .collect()
+}
+
+/// `[[probe]]`: `gonogo probe`'s configuration, read straight from the section.
+fn plan_probe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
+    use gonogo_probe::cli::probe::ProbeArgs;
+    let mut problems = conflicts::<ProbeArgs>(context, entry);
+    problems.extend(requires(
+        context,
+        entry,
+        &[
+            ("warmup", "watch"),
+            ("query_type", "resolver"),
+            ("dns_tcp", "resolver"),
+        ],
+    ));
+    let mut args = match read_typed::<ProbeArgs>(context, entry) {
+        Ok(args) => args,
+        Err(found) => {
+            problems.extend(found);
+            return Err(problems);
+        }
+    };
+    let url = Some(args.url.as_str()).filter(|u| !u.is_empty());
+    match join_url(context.base_url, url, args.path.as_deref()) {
+        Some(url) => args.url = url,
+        None => problems.push(Problem {
+            message: format!(
+                "{} needs `url`, or `path` with [target] base_url",
+                entry.what
+            ),
+            span: entry.span.clone(),
+            label: "in this section".into(),
+            help: None,
+        }),
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    args.allow_host = context.allow.to_vec();
+    args.output.evidence_dir = context.evidence.to_path_buf();
+    Ok(Job::Run(Box::new(move |env: &RunEnv<'_>| {
+        // The drills' phases: the record then carries each metric per phase.
+        args.phases = env.phases.to_vec();
+        gonogo_probe::cli::probe::run(args)
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The engines whose sections are still read through their command-line flags.
-    const UNCONVERTED: &[&str] = &["probe", "observe", "prometheus", "fault"];
+    const UNCONVERTED: &[&str] = &["observe", "prometheus", "fault"];
 
     /// Evidence kinds written by what is not an engine section: collectors (`[[collect]]`,
     /// `[[command]] evidence`), the git and CI context, `[[command]]` itself, `[delivery.dora]`
@@ -742,6 +803,7 @@ mod tests {
         assert_eq!(untyped, UNCONVERTED);
         assert!(engine("load").is_some_and(|e| e.typed));
         assert!(engine("harden").is_some_and(|e| e.typed));
+        assert!(engine("probe").is_some_and(|e| e.typed));
     }
 
     /// A typed section: defaults are the flags' defaults, values go through the flags'
@@ -787,6 +849,55 @@ mod tests {
         assert_eq!(args.timeout, "10s");
         assert_eq!(args.method, "GET");
         assert_eq!(args.connections, gonogo_load::cli::DEFAULT_CONNECTIONS);
+    }
+
+    #[test]
+    fn a_probe_section_is_read_typed_with_every_problem_at_its_key() {
+        let text = "[[probe]]\nname = \"health\"\npath = \"/health\"\ninterval = 5\nwarmup = \"10s\"\nhealth = \"sometimes\"\n";
+        let document: toml::Table = toml::from_str(text).unwrap();
+        let spans = toml::de::DeTable::parse(text).unwrap();
+        let context = Context {
+            base_url: Some("http://127.0.0.1:9"),
+            allow: &[],
+            evidence: Path::new("ev"),
+            policy_dir: Path::new("."),
+            root: Some(spans.get_ref()),
+        };
+        let Err(mut problems) = plan_all(&context, &document) else {
+            panic!("a bad probe was planned");
+        };
+        problems.sort_by_key(|p| p.span.start);
+        let at: Vec<&str> = problems.iter().map(|p| &text[p.span.clone()]).collect();
+        assert_eq!(at, ["interval", "warmup", "health"], "{problems:#?}");
+        // The one duration syntax: a bare number is refused with its hint, as `--interval 5`.
+        assert!(
+            problems[0].message.contains("[[probe]] health"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].message.contains("`warmup` needs `watch`"),
+            "{problems:#?}"
+        );
+        assert!(problems[2].message.contains("sometimes"), "{problems:#?}");
+
+        let good =
+            "[[probe]]\nname = \"health\"\npath = \"/health\"\nconditions = \"[STATUS] == 200\"\n";
+        let document: toml::Table = toml::from_str(good).unwrap();
+        let spans = toml::de::DeTable::parse(good).unwrap();
+        let context = Context {
+            root: Some(spans.get_ref()),
+            ..context
+        };
+        let entry = &entries(engine("probe").unwrap(), &document, context.root)[0];
+        let args: gonogo_probe::cli::probe::ProbeArgs = read_typed(&context, entry).unwrap();
+        assert_eq!(args.conditions, ["[STATUS] == 200"]);
+        assert_eq!(args.path.as_deref(), Some("/health"));
+        // The flags' defaults.
+        assert_eq!(
+            (args.interval.as_str(), args.method.as_str()),
+            ("5s", "GET")
+        );
+        assert!(plan_all(&context, &document).is_ok());
     }
 
     #[test]

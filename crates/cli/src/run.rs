@@ -14,8 +14,8 @@
 //!
 //! Engine sections are planned by their engines (`crate::engines`, the registry) before
 //! anything runs, and their problems reported with the core's and with those of this
-//! command's own sections (`[[command]]`...), in one round. `[load.NAME]` and `[harden]` are
-//! read straight into the engine's typed configuration; the others are still the engine's
+//! command's own sections (`[[command]]`...), in one round. `[load.NAME]`, `[[probe]]` and
+//! `[harden]` are read straight into the engine's typed configuration; the others are still the engine's
 //! command-line flags written as TOML keys (`rate = 200` is `--rate 200`; a list repeats the
 //! flag; `true` is a bare flag), parsed by its clap struct here. `[load.NAME] urls =
 //! "urls.txt"` (several URLs with weights) names a file relative to the policy's folder, like
@@ -230,16 +230,10 @@ impl OneOrMany {
     }
 }
 
-// The engines still read through their command-line flags (issue 16: `[[probe]]`,
-// `[observe]`, `[[prometheus]]` and `[[fault]]`; `crate::engines::UNCONVERTED`): a section's
-// keys become the engine's flags and its clap struct parses them. `[load.NAME]` and
+// The engines still read through their command-line flags (issue 16: `[observe]`,
+// `[[prometheus]]` and `[[fault]]`, named by a test in `crate::engines`): a section's keys
+// become the engine's flags and its clap struct parses them. `[load.NAME]`, `[[probe]]` and
 // `[harden]` are read straight into their typed configurations (`crate::engines`).
-
-#[derive(clap::Parser)]
-pub(crate) struct ProbeCommand {
-    #[command(flatten)]
-    args: gonogo_probe::cli::probe::ProbeArgs,
-}
 
 #[derive(clap::Parser)]
 pub(crate) struct ObserveCommand {
@@ -374,26 +368,6 @@ fn table_argv(table: &toml::Table, skip: &[&str]) -> Result<Vec<String>, String>
         }
     }
     Ok(argv)
-}
-
-fn join_url(base: Option<&str>, table: &toml::Table, what: &str) -> Result<String, String> {
-    if let Some(url) = table.get("url").and_then(toml::Value::as_str) {
-        return Ok(url.to_owned());
-    }
-    let path = table
-        .get("path")
-        .and_then(toml::Value::as_str)
-        .unwrap_or("/");
-    match base {
-        Some(base) => Ok(format!(
-            "{}/{}",
-            base.trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )),
-        None => Err(format!(
-            "{what} needs `url`, or `path` with [target] base_url"
-        )),
-    }
 }
 
 fn section_problem(message: String, span: Range<usize>) -> Problem {
@@ -539,30 +513,6 @@ fn planned(mut problems: Vec<Problem>, job: Result<Job, Problem>) -> Result<Job,
             Err(problems)
         }
     }
-}
-
-/// `[[probe]]`, through `gonogo probe`'s flags.
-pub(crate) fn plan_probe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let table = &unknown_keys(context, entry, "probe", &mut problems);
-    let what = &entry.what;
-    let argv = join_url(context.base_url, table, what).and_then(|url| {
-        section_argv(
-            vec!["probe".into(), url],
-            table,
-            &["url", "path"],
-            &shared_flags(context, true),
-            what,
-        )
-    });
-    let job = parse_section::<ProbeCommand>(argv, entry.span.clone(), what).map(|c| {
-        let mut args = c.args;
-        Job::Run(Box::new(move |env: &RunEnv<'_>| {
-            args.phases = env.phases.to_vec();
-            gonogo_probe::cli::probe::run(args)
-        }))
-    });
-    planned(problems, job)
 }
 
 /// `[observe]`, through `gonogo observe`'s flags.
