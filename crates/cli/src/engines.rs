@@ -140,11 +140,11 @@ pub static ENGINES: &[Engine] = &[
         section: "observe",
         flags: || flags_of::<gonogo_probe::cli::observe::ObserveArgs>("observe"),
         layout: Layout::Single,
-        typed: false,
-        schema: || crate::run::flag_schema::<crate::run::ObserveCommand>("[observe]", OBSERVE_KEYS),
-        plan: crate::run::plan_observe,
+        typed: true,
+        schema: typed_schema::<gonogo_probe::cli::observe::ObserveArgs>,
+        plan: plan_observe,
         kinds: &["observe"],
-        extra_keys: OBSERVE_KEYS,
+        extra_keys: &[],
     },
     Engine {
         section: "harden",
@@ -183,11 +183,6 @@ pub static ENGINES: &[Engine] = &[
         extra_keys: &[],
     },
 ];
-
-const OBSERVE_KEYS: &[(&str, &str)] = &[(
-    "url",
-    "the /metrics URL (default: `[target] base_url` + `/metrics`)",
-)];
 
 const PROMETHEUS_KEYS: &[(&str, &str)] = &[
     ("name", "the query's name: its metric is `prometheus.NAME`"),
@@ -709,12 +704,49 @@ fn plan_probe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Probl
     })))
 }
 
+/// `[observe]`: `gonogo observe`'s configuration, read straight from the section.
+fn plan_observe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
+    use gonogo_probe::cli::observe::ObserveArgs;
+    let mut problems = conflicts::<ObserveArgs>(context, entry);
+    let mut args = match read_typed::<ObserveArgs>(context, entry) {
+        Ok(args) => args,
+        Err(found) => {
+            problems.extend(found);
+            return Err(problems);
+        }
+    };
+    // A URL of its own, else the target's (unless it reads a saved file).
+    if args.url.is_none() && args.file.is_none() {
+        args.url = context.base_url.map(str::to_owned);
+    }
+    if args.url.is_none() {
+        problems.extend(requires(
+            context,
+            entry,
+            &[
+                ("rescrape_after", "url"),
+                ("health", "url"),
+                ("discover_health", "url"),
+                ("no_metrics", "url"),
+            ],
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    args.allow_host = context.allow.to_vec();
+    args.output.evidence_dir = context.evidence.to_path_buf();
+    Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
+        gonogo_probe::cli::observe::run(args)
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The engines whose sections are still read through their command-line flags.
-    const UNCONVERTED: &[&str] = &["observe", "prometheus", "fault"];
+    const UNCONVERTED: &[&str] = &["prometheus", "fault"];
 
     /// Evidence kinds written by what is not an engine section: collectors (`[[collect]]`,
     /// `[[command]] evidence`), the git and CI context, `[[command]]` itself, `[delivery.dora]`
@@ -804,6 +836,7 @@ mod tests {
         assert!(engine("load").is_some_and(|e| e.typed));
         assert!(engine("harden").is_some_and(|e| e.typed));
         assert!(engine("probe").is_some_and(|e| e.typed));
+        assert!(engine("observe").is_some_and(|e| e.typed));
     }
 
     /// A typed section: defaults are the flags' defaults, values go through the flags'

@@ -36,7 +36,7 @@ pub fn markdown() -> String {
     out.push_str(
         "## Engine sections\n\n\
          Each engine section is read by its engine (`gonogo run` runs them against\n\
-         `[target] base_url`). `[load.NAME]`, `[[probe]]` and `[harden]` are read straight into\n\
+         `[target] base_url`). `[load.NAME]`, `[[probe]]`, `[observe]` and `[harden]` are read straight into\n\
          the engine's typed configuration, the struct that is also the standalone command's flags: a key is\n\
          its flag's name with underscores (`max_in_flight` for `--max-in-flight`), checked as the\n\
          flag is. The other sections still take the engine's flags as keys: `rate = 200` is\n\

@@ -14,8 +14,9 @@
 //!
 //! Engine sections are planned by their engines (`crate::engines`, the registry) before
 //! anything runs, and their problems reported with the core's and with those of this
-//! command's own sections (`[[command]]`...), in one round. `[load.NAME]`, `[[probe]]` and
-//! `[harden]` are read straight into the engine's typed configuration; the others are still the engine's
+//! command's own sections (`[[command]]`...), in one round. `[load.NAME]`, `[[probe]]`,
+//! `[observe]` and `[harden]` are read straight into the engine's typed configuration; the
+//! others (`[[prometheus]]`, `[[fault]]`) are still the engine's
 //! command-line flags written as TOML keys (`rate = 200` is `--rate 200`; a list repeats the
 //! flag; `true` is a bare flag), parsed by its clap struct here. `[load.NAME] urls =
 //! "urls.txt"` (several URLs with weights) names a file relative to the policy's folder, like
@@ -230,16 +231,10 @@ impl OneOrMany {
     }
 }
 
-// The engines still read through their command-line flags (issue 16: `[observe]`,
-// `[[prometheus]]` and `[[fault]]`, named by a test in `crate::engines`): a section's keys
-// become the engine's flags and its clap struct parses them. `[load.NAME]`, `[[probe]]` and
+// The engines still read through their command-line flags (issue 16: `[[prometheus]]` and
+// `[[fault]]`, named by a test in `crate::engines`): a section's keys become the engine's
+// flags and its clap struct parses them. `[load.NAME]`, `[[probe]]`, `[observe]` and
 // `[harden]` are read straight into their typed configurations (`crate::engines`).
-
-#[derive(clap::Parser)]
-pub(crate) struct ObserveCommand {
-    #[command(flatten)]
-    args: gonogo_probe::cli::observe::ObserveArgs,
-}
 
 #[derive(clap::Parser)]
 pub(crate) struct FaultCommand {
@@ -513,35 +508,6 @@ fn planned(mut problems: Vec<Problem>, job: Result<Job, Problem>) -> Result<Job,
             Err(problems)
         }
     }
-}
-
-/// `[observe]`, through `gonogo observe`'s flags.
-pub(crate) fn plan_observe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let table = &unknown_keys(context, entry, "observe", &mut problems);
-    // A URL of its own, else the target's (unless it reads a saved file).
-    let mut head = vec!["observe".to_owned()];
-    match (
-        table.get("url").and_then(toml::Value::as_str),
-        context.base_url,
-    ) {
-        (Some(url), _) => head.push(url.to_owned()),
-        (None, Some(base)) if !table.contains_key("file") => head.push(base.to_owned()),
-        _ => {}
-    }
-    let argv = section_argv(
-        head,
-        table,
-        &["url"],
-        &shared_flags(context, true),
-        "[observe]",
-    );
-    let job = parse_section::<ObserveCommand>(argv, entry.span.clone(), "[observe]").map(|c| {
-        Job::Run(Box::new(move |_: &RunEnv<'_>| {
-            gonogo_probe::cli::observe::run(c.args)
-        }))
-    });
-    planned(problems, job)
 }
 
 /// `[harden]`: the audit's configuration, read straight from the section (its sub-tables'
