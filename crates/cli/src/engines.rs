@@ -81,12 +81,15 @@ pub struct RunEnv<'a> {
     pub phases: &'a [gonogo_probe::probe::PhaseWindow],
 }
 
+/// An engine run with its configuration: its evidence goes to the sink of its [`Context`].
+pub type Run = Box<dyn FnOnce(&RunEnv<'_>) -> anyhow::Result<std::process::ExitCode>>;
+
 /// A planned section, checked, ready to run.
 pub enum Job {
     /// Runs while the other engines run (`[[fault]]`).
     Drill(Box<gonogo_fault::cli::FaultArgs>),
-    /// Runs in turn; its evidence goes to the sink of its [`Context`].
-    Run(Box<dyn FnOnce(&RunEnv<'_>) -> anyhow::Result<std::process::ExitCode>>),
+    /// Runs in turn.
+    Run(Run),
 }
 
 /// One engine: see the module documentation.

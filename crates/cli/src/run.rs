@@ -846,6 +846,30 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         |text| {
             let (config, mut problems) = gonogo_core::settings::from_str_all::<RunConfig>(text);
             if let Some(config) = config {
+                // A command's timeout too, before the first command runs, at its key.
+                let document = toml::de::DeTable::parse(text).ok();
+                let root = document.as_ref().map(|d| d.get_ref());
+                for (index, command) in config.commands.iter().enumerate() {
+                    let section = command.get_ref();
+                    if let Some(timeout) = &section.timeout
+                        && let Err(error) = gonogo_core::duration::parse(timeout)
+                    {
+                        let path = [
+                            crate::engines::Step::Key("command"),
+                            crate::engines::Step::Index(index),
+                        ];
+                        let span = key_spans(root, &path)
+                            .into_iter()
+                            .find(|(key, _)| key == "timeout")
+                            .map_or_else(|| command.span(), |(_, span)| span);
+                        problems.push(Problem {
+                            message: format!("[[command]] `{}`: timeout: {error}", section.name),
+                            span,
+                            label: "this key".into(),
+                            help: None,
+                        });
+                    }
+                }
                 match plan(&config, text, &evidence, &args.policy) {
                     Ok(jobs) => checked = Some((config, jobs)),
                     Err(found) => problems.extend(found),

@@ -487,6 +487,20 @@ fn seven_mistakes_in_seven_sections_are_reported_in_one_round() {
         );
     }
     assert!(stderr.contains("7 problems in the policy"), "{stderr}");
+
+    // A command's timeout is checked with the rest, at its key, before anything runs.
+    let policy = SEVEN_MISTAKES.replace("tiemout = \"1m\"", "timeout = \"90\"");
+    std::fs::write(dir.path().join("gonogo.toml"), &policy).unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!dir.path().join("command-ran.txt").exists());
+    assert!(
+        stderr.contains("[[command]] `marker`: timeout: `90` needs a unit"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gonogo.toml:11:1]"), "{stderr}");
+    assert!(stderr.contains("7 problems in the policy"), "{stderr}");
 }
 
 /// Issue 16: one duration syntax in a whole policy. `1m30s` works as a `[[command]]` timeout
