@@ -146,6 +146,11 @@ pub struct TargetsSection {
     /// Hosts besides loopback that engines may contact.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Origins (`scheme://host:port`) whose records count besides those the policy's sections
+    /// name (read by the core; docs/evidence.md).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub origins: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

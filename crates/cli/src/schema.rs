@@ -149,6 +149,12 @@ mod tests {
             found.iter().any(|r| r == "#/$defs/engine.load"),
             "{found:?}"
         );
+        // `[targets] origins` is read by the core: `gonogo run` takes it too.
+        assert!(
+            schema["$defs"]["targets"]["properties"]["origins"].is_object(),
+            "{}",
+            schema["$defs"]["targets"]
+        );
         for reference in found {
             let name = reference.trim_start_matches("#/$defs/");
             assert!(
