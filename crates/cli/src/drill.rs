@@ -90,20 +90,13 @@ pub fn start(drills: Vec<FaultArgs>) -> Drills {
 }
 
 impl Drills {
+    /// The drills' phases in wall-clock time (empty without drills).
+    pub fn phases(&self) -> &[PhaseWindow] {
+        &self.phases
+    }
+
     pub fn is_empty(&self) -> bool {
         self.running.is_empty()
-    }
-
-    /// A `[load.NAME]` that runs beside the drills: its figures per phase, and leaks looked
-    /// for in its error bodies.
-    pub fn equip_load(&self, args: &mut gonogo_load::cli::LoadArgs) {
-        args.phases = self.phases.clone();
-        args.leak_scan = Some(leak_scan());
-    }
-
-    /// A `[[probe]]` that watches beside the drills: its figures per phase.
-    pub fn equip_probe(&self, args: &mut gonogo_probe::cli::probe::ProbeArgs) {
-        args.phases = self.phases.clone();
     }
 
     /// Waits for every drill's hard end and says how each went.

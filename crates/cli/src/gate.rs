@@ -147,22 +147,28 @@ pub fn parse_policy(
     env: Option<&str>,
     color: bool,
 ) -> Result<LoadedPolicy, Failure> {
+    resolve_policy(path, text.clone(), env).map_err(|problems| {
+        let display = path.display().to_string();
+        eprint!("{}", render_problems(&display, &text, &problems, color));
+        Failure::reported(Exit::Usage)
+    })
+}
+
+/// Resolves a policy's text read from `path`, or every problem found.
+pub fn resolve_policy(
+    path: &Path,
+    text: String,
+    env: Option<&str>,
+) -> Result<LoadedPolicy, Vec<gonogo_core::policy::Problem>> {
     let display = path.display().to_string();
-    match Policy::parse(&text, env) {
-        Ok(mut policy) => {
-            policy.origins.extend(url_file_origins(path, &text));
-            Ok(LoadedPolicy {
-                policy,
-                path: display,
-                sha256: sha256_hex(text.as_bytes()),
-                text,
-            })
-        }
-        Err(problems) => {
-            eprint!("{}", render_problems(&display, &text, &problems, color));
-            Err(Failure::reported(Exit::Usage))
-        }
-    }
+    let mut policy = Policy::parse(&text, env)?;
+    policy.origins.extend(url_file_origins(path, &text));
+    Ok(LoadedPolicy {
+        policy,
+        path: display,
+        sha256: sha256_hex(text.as_bytes()),
+        text,
+    })
 }
 
 /// The origins of the URLs that `[load.NAME] urls = "FILE"` sections list: the policy names

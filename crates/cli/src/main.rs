@@ -7,6 +7,7 @@ mod audit;
 mod demo;
 mod diagnostics;
 mod drill;
+mod engines;
 mod evidence_dir;
 mod exit;
 mod fsutil;
@@ -24,6 +25,7 @@ mod record;
 mod reference;
 mod rollback;
 mod run;
+mod schema;
 mod store;
 mod thresholds;
 
@@ -282,7 +284,7 @@ fn schema(args: SchemaArgs) -> Result<Exit, Failure> {
             })?;
             return Ok(Exit::Go);
         }
-        Schema::Policy => gonogo_core::policy::json_schema(),
+        Schema::Policy => crate::schema::policy(),
         Schema::Verdict => gonogo_report::json::json_schema(),
         Schema::Evidence => gonogo_core::wire::json_schema(),
     };

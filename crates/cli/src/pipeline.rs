@@ -40,12 +40,41 @@ pub fn load_for_candidate(
     commit_flag: Option<&str>,
     color: bool,
 ) -> Result<(LoadedPolicy, Option<GitContext>, Candidate), Failure> {
+    load_checked(policy, env_flag, commit_flag, color, |_| Vec::new())
+}
+
+/// As [`load_for_candidate`], with `more` checks of the policy's text (`gonogo run`'s
+/// sections): their problems and the core's are reported together, in one round, in the
+/// order they appear in the file.
+pub fn load_checked(
+    policy: &Path,
+    env_flag: Option<&str>,
+    commit_flag: Option<&str>,
+    color: bool,
+    more: impl FnOnce(&str) -> Vec<gonogo_core::policy::Problem>,
+) -> Result<(LoadedPolicy, Option<GitContext>, Candidate), Failure> {
     let text = crate::gate::read_policy_text(policy)?;
     let (git, candidate) =
         self::candidate(&policy_folder(policy), commit_flag, &delivery_rules(&text));
     let env = pick_env(env_flag, &text, git.as_ref());
-    let loaded = crate::gate::parse_policy(policy, text, env.as_deref(), color)?;
-    Ok((loaded, git, candidate))
+    let more = more(&text);
+    let display = policy.display().to_string();
+    let mut problems = match crate::gate::resolve_policy(policy, text.clone(), env.as_deref()) {
+        Ok(loaded) if more.is_empty() => return Ok((loaded, git, candidate)),
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    };
+    for problem in more {
+        if !problems
+            .iter()
+            .any(|p| p.span == problem.span && p.message == problem.message)
+        {
+            problems.push(problem);
+        }
+    }
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    eprint!("{}", render_problems(&display, &text, &problems, color));
+    Err(Failure::reported(Exit::Usage))
 }
 
 /// The git context of the policy's folder and the candidate it names.

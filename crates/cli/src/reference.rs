@@ -1,8 +1,9 @@
 //! `gonogo schema reference`: every key a policy takes, for users, generated from the typed
 //! configurations so it cannot drift from them: the core's tables from the policy's JSON Schema
 //! (the serde types of `gonogo-core`), `[target]` and `[[command]]` from the binary's own serde
-//! types, each engine section from the engine's clap flags (the section's keys *are* those
-//! flags), and the probe condition grammar from the probe crate. `docs/reference.md` is this
+//! types, each engine section from its engine ([`crate::engines::ENGINES`]): a typed section
+//! from its schema, a section still read through flags from the engine's clap flags; and the
+//! probe condition grammar from the probe crate. `docs/reference.md` is this
 //! output; a test fails when it is stale.
 
 use std::fmt::Write as _;
@@ -34,17 +35,38 @@ pub fn markdown() -> String {
     );
     out.push_str(
         "## Engine sections\n\n\
-         An engine section's keys are the engine's own command-line flags written as TOML keys:\n\
-         `rate = 200` is `--rate 200`, `http2 = true` is `--http2`, a repeatable flag takes a list\n\
-         under its plural (`conditions = [...]` for `--condition`). `gonogo run` runs them against\n\
-         `[target] base_url`; the standalone command (`gonogo load --help`) takes the same flags.\n\n",
+         Each engine section is read by its engine (`gonogo run` runs them against\n\
+         `[target] base_url`). `[load.NAME]`, `[[probe]]`, `[observe]` and `[harden]` are read straight into\n\
+         the engine's typed configuration, the struct that is also the standalone command's flags: a key is\n\
+         its flag's name with underscores (`max_in_flight` for `--max-in-flight`), checked as the\n\
+         flag is. The other sections still take the engine's flags as keys: `rate = 200` is\n\
+         `--rate 200`, `http2 = true` is `--http2`, a repeatable flag takes a list under its\n\
+         plural (`conditions = [...]` for `--condition`).\n\n",
     );
-    for (title, command, extra) in crate::run::engine_sections() {
+    for engine in crate::engines::ENGINES {
+        let title = match engine.layout {
+            crate::engines::Layout::Named => format!("[{}.NAME]", engine.section),
+            crate::engines::Layout::List => format!("[[{}]]", engine.section),
+            crate::engines::Layout::Single => format!("[{}]", engine.section),
+        };
         let _ = writeln!(out, "### `{title}`\n");
+        let command = (engine.flags)();
         if let Some(about) = command.get_about() {
             let _ = writeln!(out, "{}\n", one_line(&about.to_string()));
         }
-        flags(&mut out, &command, extra);
+        if engine.typed {
+            typed_keys(&mut out, &(engine.schema)(), &command);
+        } else {
+            flags(&mut out, &command, engine.extra_keys);
+        }
+        let metrics: Vec<String> = gonogo_core::catalog::CATALOG
+            .iter()
+            .filter(|row| engine.kinds.contains(&row.kind))
+            .map(|row| format!("`{}`", row.pattern))
+            .collect();
+        if !metrics.is_empty() {
+            let _ = writeln!(out, "Its metrics: {}.\n", metrics.join(", "));
+        }
     }
     out.push_str("## Probe conditions\n\n");
     out.push_str(gonogo_probe::probe::condition::GRAMMAR.trim_end());
@@ -196,6 +218,48 @@ fn type_name(root: &Value, schema: &Value) -> String {
         })
         .collect::<Vec<_>>()
         .join(" or ")
+}
+
+/// The keys of a typed engine section, from its schema, each with the flag of the same name
+/// (`stages` is `--stage`) and its default when the engine's command has one.
+fn typed_keys(out: &mut String, schema: &Value, command: &clap::Command) {
+    let Some(properties) = schema["properties"].as_object() else {
+        return;
+    };
+    out.push_str("| key | flag | value | default | |\n|---|---|---|---|---|\n");
+    for (key, field) in properties {
+        let arg = crate::engines::flag_of(command, key);
+        let flag = arg
+            .and_then(clap::Arg::get_long)
+            .map(|long| format!("`--{long}`"))
+            .unwrap_or_default();
+        let default: Vec<String> = arg
+            .map(|a| {
+                a.get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let kind = type_name(schema, field);
+        let default = if default.is_empty() || kind == "boolean" {
+            String::new()
+        } else {
+            format!("`{}`", default.join(","))
+        };
+        let description = field["description"]
+            .as_str()
+            .or_else(|| resolve(schema, field)["description"].as_str())
+            .map(one_line)
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| `{key}` | {flag} | {} | {default} | {} |",
+            cell(&kind),
+            cell(&description)
+        );
+    }
+    out.push('\n');
 }
 
 /// The keys of an engine section: its positional arguments as `extra` keys, then its flags.

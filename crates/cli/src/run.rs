@@ -12,12 +12,15 @@
 //! 4. **collectors** (`[[collect]]`);
 //! 5. **decision and reports**: the verdict from everything above, written to `<out>/`.
 //!
-//! Engine sections are the engine's own command-line flags written as TOML keys
-//! (`rate = 200` is `--rate 200`; a list repeats the flag; `true` is a bare flag), so each
-//! setting has one definition and one documentation: `gonogo load --help` and friends. They
-//! are all checked before anything runs. `[load.NAME] urls = "urls.txt"` (`--urls`, several
-//! URLs with weights) names a file relative to the policy's folder, like `[[command]] dir`
-//! and `[[collect]]`; it is read and checked at that point too.
+//! Engine sections are planned by their engines (`crate::engines`, the registry) before
+//! anything runs, and their problems reported with the core's and with those of this
+//! command's own sections (`[[command]]`...), in one round. `[load.NAME]`, `[[probe]]`,
+//! `[observe]` and `[harden]` are read straight into the engine's typed configuration; the
+//! others (`[[prometheus]]`, `[[fault]]`) are still the engine's
+//! command-line flags written as TOML keys (`rate = 200` is `--rate 200`; a list repeats the
+//! flag; `true` is a bare flag), parsed by its clap struct here. `[load.NAME] urls =
+//! "urls.txt"` (several URLs with weights) names a file relative to the policy's folder, like
+//! `[[command]] dir` and `[[collect]]`; it is read and checked at that point too.
 //!
 //! Evidence of a run goes to `<out>/evidence/`, emptied first, so a verdict only ever judges
 //! what this run measured and collected.
@@ -39,7 +42,7 @@ use gonogo_ingest::audit::AuditIgnore;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostics::render_problems;
+use crate::engines::{Context, Entry, Job, RunEnv, key_spans};
 use crate::exit::{Exit, Failure};
 use crate::gate;
 use crate::store::{Folder, Store as _, VerdictAt, WriteStore as _};
@@ -48,9 +51,9 @@ use crate::store::{Folder, Store as _, VerdictAt, WriteStore as _};
 #[command(after_long_help = "\
 The policy's [target], [[command]], [load.NAME], [[probe]], [observe], [harden],
 [[prometheus]] and [[collect]] sections say what to run; its gates say what must hold.
-Engine sections take the engine's own flags as keys: see `gonogo load --help`,
-`gonogo probe --help`, `gonogo observe --help`, `gonogo harden --help`,
-`gonogo prometheus query --help`.
+Engine sections take the engine's settings as keys (`gonogo schema reference` lists them):
+see `gonogo load --help`, `gonogo probe --help`, `gonogo observe --help`,
+`gonogo harden --help`, `gonogo prometheus query --help`.
 
 Examples:
   gonogo run                          # gonogo.toml, reports in gonogo-report/
@@ -123,17 +126,12 @@ pub struct RunConfig {
     pub commands: Vec<Spanned<CommandSection>>,
     #[serde(default)]
     pub collect: Vec<Spanned<BTreeMap<String, OneOrMany>>>,
-    #[serde(default)]
-    pub load: BTreeMap<String, Spanned<toml::Table>>,
-    #[serde(default, rename = "probe")]
-    pub probes: Vec<Spanned<toml::Table>>,
-    pub observe: Option<Spanned<toml::Table>>,
+    // The engine sections are read by their engines (`crate::engines`); these two are read
+    // here too, for the variables they name as holding secrets.
     pub harden: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub prometheus: Vec<Spanned<toml::Table>>,
     pub rollback: Option<crate::rollback::RollbackSection>,
-    #[serde(default, rename = "fault")]
-    pub faults: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -143,12 +141,17 @@ pub struct TargetSection {
     pub base_url: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsSection {
     /// Hosts besides loopback that engines may contact.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Origins (`scheme://host:port`) whose records count besides those the policy's sections
+    /// name (read by the core; docs/evidence.md).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub origins: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -234,116 +237,21 @@ impl OneOrMany {
     }
 }
 
-/// One engine invocation, checked before anything runs.
-enum Job {
-    Load(Box<gonogo_load::cli::LoadArgs>),
-    Probe(Box<gonogo_probe::cli::probe::ProbeArgs>),
-    Observe(Box<gonogo_probe::cli::observe::ObserveArgs>),
-    Harden(Box<gonogo_harden::cli::HardenArgs>),
-    Prometheus(Box<gonogo_probe::cli::prometheus::PrometheusArgs>),
-    /// A drill: started before the other engines, which run while it does (`drill`).
-    Fault(Box<gonogo_fault::cli::FaultArgs>),
-}
-
-struct PlannedJob {
-    label: String,
-    job: Job,
-}
+// The engines still read through their command-line flags (issue 16: `[[prometheus]]` and
+// `[[fault]]`, named by a test in `crate::engines`): a section's keys become the engine's
+// flags and its clap struct parses them. `[load.NAME]`, `[[probe]]`, `[observe]` and
+// `[harden]` are read straight into their typed configurations (`crate::engines`).
 
 #[derive(clap::Parser)]
-struct LoadCommand {
-    #[command(flatten)]
-    args: gonogo_load::cli::LoadArgs,
-}
-
-#[derive(clap::Parser)]
-struct ProbeCommand {
-    #[command(flatten)]
-    args: gonogo_probe::cli::probe::ProbeArgs,
-}
-
-#[derive(clap::Parser)]
-struct ObserveCommand {
-    #[command(flatten)]
-    args: gonogo_probe::cli::observe::ObserveArgs,
-}
-
-#[derive(clap::Parser)]
-struct HardenCommand {
-    #[command(flatten)]
-    args: gonogo_harden::cli::HardenArgs,
-}
-
-#[derive(clap::Parser)]
-struct FaultCommand {
+pub(crate) struct FaultCommand {
     #[command(flatten)]
     args: gonogo_fault::cli::FaultArgs,
 }
 
 #[derive(clap::Parser)]
-struct PrometheusCommand {
+pub(crate) struct PrometheusCommand {
     #[command(flatten)]
     args: gonogo_probe::cli::prometheus::PrometheusArgs,
-}
-
-/// An engine section for the reference (`gonogo schema reference`): its title, the engine's
-/// clap command (whose flags are the section's keys) and the keys that stand for its
-/// positional arguments, with what they mean.
-pub type EngineSection = (
-    &'static str,
-    clap::Command,
-    &'static [(&'static str, &'static str)],
-);
-
-/// The engine sections of a policy, in the order the reference lists them.
-pub fn engine_sections() -> Vec<EngineSection> {
-    use clap::CommandFactory as _;
-    vec![
-        (
-            "[load.NAME]",
-            LoadCommand::command(),
-            &[
-                (
-                    "url",
-                    "the URL to load (default: `[target] base_url` joined with `path`)",
-                ),
-                ("path", "a path under `[target] base_url`"),
-                ("urls", "a file of URLs, one per line (`--urls`)"),
-            ],
-        ),
-        (
-            "[[probe]]",
-            ProbeCommand::command(),
-            &[
-                ("name", "the probe's name: its metrics are `probe.NAME.*`"),
-                (
-                    "url",
-                    "the URL to probe (default: `[target] base_url` joined with `path`)",
-                ),
-                ("path", "a path under `[target] base_url`"),
-            ],
-        ),
-        (
-            "[observe]",
-            ObserveCommand::command(),
-            &[(
-                "url",
-                "the /metrics URL (default: `[target] base_url` + `/metrics`)",
-            )],
-        ),
-        ("[harden]", HardenCommand::command(), &[]),
-        ("[[fault]]", FaultCommand::command(), &[]),
-        (
-            "[[prometheus]]",
-            PrometheusCommand::command(),
-            &[
-                ("name", "the query's name: its metric is `prometheus.NAME`"),
-                ("url", "the Prometheus server"),
-                ("query", "the PromQL query"),
-                ("rules", "a rules file to check"),
-            ],
-        ),
-    ]
 }
 
 /// The TOML key of a repeatable flag: its plural (`conditions` for `--condition`).
@@ -367,6 +275,59 @@ const PLURAL_FLAGS: &[(&str, &str)] = &[
     ("require_alert_on", "require-alert-on"),
     ("steps", "step"),
 ];
+
+/// The JSON Schema of a section read through an engine's flags: one key per flag (the
+/// plural of a repeatable one), plus the keys that stand for positional arguments (`extra`).
+pub(crate) fn flag_schema<C: clap::CommandFactory>(
+    title: &str,
+    extra: &[(&str, &str)],
+) -> serde_json::Value {
+    fn with_subcommands(command: &clap::Command, out: &mut Vec<clap::Arg>) {
+        out.extend(command.get_arguments().cloned());
+        for sub in command.get_subcommands() {
+            with_subcommands(sub, out);
+        }
+    }
+    let command = C::command();
+    let mut args = Vec::new();
+    with_subcommands(&command, &mut args);
+    let mut properties = serde_json::Map::new();
+    for (key, meaning) in extra {
+        properties.insert(
+            (*key).to_owned(),
+            serde_json::json!({ "description": meaning }),
+        );
+    }
+    for arg in &args {
+        let Some(long) = arg.get_long() else {
+            continue;
+        };
+        if matches!(long, "help" | "version") || arg.is_hide_set() {
+            continue;
+        }
+        let key = plural_of(long).unwrap_or_else(|| long.replace('-', "_"));
+        let description = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let scalar = serde_json::json!({ "type": ["string", "number"] });
+        let schema = match arg.get_action() {
+            clap::ArgAction::SetTrue | clap::ArgAction::SetFalse => {
+                serde_json::json!({ "type": "boolean", "description": description })
+            }
+            clap::ArgAction::Append => serde_json::json!({
+                "anyOf": [scalar, { "type": "array", "items": scalar }],
+                "description": description,
+            }),
+            _ => serde_json::json!({ "type": ["string", "number"], "description": description }),
+        };
+        properties.entry(key).or_insert(schema);
+    }
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "description": command.get_about().map(|a| a.to_string()).unwrap_or_default(),
+        "type": "object",
+        "properties": properties,
+    })
+}
 
 /// A table as command-line flags: `rate = 200` → `--rate 200`, `http2 = true` → `--http2`,
 /// `headers = ["a: b"]` → `--header 'a: b'`. Keys in `skip` are left out.
@@ -408,33 +369,6 @@ fn table_argv(table: &toml::Table, skip: &[&str]) -> Result<Vec<String>, String>
         }
     }
     Ok(argv)
-}
-
-fn join_url(base: Option<&str>, table: &toml::Table, what: &str) -> Result<String, String> {
-    if let Some(url) = table.get("url").and_then(toml::Value::as_str) {
-        return Ok(url.to_owned());
-    }
-    let path = table
-        .get("path")
-        .and_then(toml::Value::as_str)
-        .unwrap_or("/");
-    match base {
-        Some(base) => Ok(format!(
-            "{}/{}",
-            base.trim_end_matches('/'),
-            path.trim_start_matches('/')
-        )),
-        None => Err(format!(
-            "{what} needs `url`, or `path` with [target] base_url"
-        )),
-    }
-}
-
-/// `--urls FILE` for a `[load.NAME]` section, the file already resolved against the policy's
-/// folder; it is read now, so a wrong file (with its line) stops the run before anything runs.
-fn load_urls_argv(file: &Path, what: &str) -> Result<Vec<String>, String> {
-    gonogo_load::url_list::read_url_list(file).map_err(|e| format!("{what}: urls: {e}"))?;
-    Ok(vec!["--urls".to_owned(), file.display().to_string()])
 }
 
 fn section_problem(message: String, span: Range<usize>) -> Problem {
@@ -492,80 +426,19 @@ fn owned(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
 }
 
-/// A step from a table of the policy to one of its values.
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    Key(&'a str),
-    /// An entry of an array of tables (`[[probe]]`).
-    Index(usize),
-}
-
-/// The keys of the table at `path` in the policy, each with its span (for a caret at a
-/// misspelt key); empty when there is no such table.
-fn key_spans(
-    root: Option<&toml::de::DeTable<'_>>,
-    path: &[Step<'_>],
-) -> Vec<(String, Range<usize>)> {
-    let Some(mut table) = root else {
-        return Vec::new();
-    };
-    let mut steps = path.iter().peekable();
-    while let Some(step) = steps.next() {
-        let Step::Key(key) = step else {
-            return Vec::new();
-        };
-        let Some(value) = table.get(*key) else {
-            return Vec::new();
-        };
-        let value = match (value.get_ref(), steps.peek()) {
-            (toml::de::DeValue::Array(items), Some(Step::Index(i))) => {
-                steps.next();
-                match items.get(*i) {
-                    Some(item) => item.get_ref(),
-                    None => return Vec::new(),
-                }
-            }
-            (value, _) => value,
-        };
-        let toml::de::DeValue::Table(inner) = value else {
-            return Vec::new();
-        };
-        table = inner;
-    }
-    table
-        .iter()
-        .map(|(key, _)| (key.get_ref().to_string(), key.span()))
-        .collect()
-}
-
-/// The keys an engine section takes: the engine's flags (`rate` or `log_field` for
-/// `--log-field`, the plural of a repeatable flag), plus `extra` (`url`, `path`...).
-fn engine_keys<C: clap::CommandFactory>(extra: &[&str]) -> Vec<String> {
-    fn with_subcommands(command: &clap::Command, out: &mut Vec<clap::Arg>) {
-        out.extend(command.get_arguments().cloned());
-        for sub in command.get_subcommands() {
-            with_subcommands(sub, out);
-        }
-    }
-    let mut args = Vec::new();
-    with_subcommands(&C::command(), &mut args);
-    let mut keys: Vec<String> = extra.iter().map(|k| (*k).to_owned()).collect();
-    for arg in &args {
-        let longs = arg
-            .get_long()
-            .into_iter()
-            .chain(arg.get_all_aliases().unwrap_or_default());
-        for long in longs {
-            if matches!(long, "help" | "version") {
-                continue;
-            }
-            keys.push(long.replace('-', "_"));
-            keys.push(long.to_owned());
-            if let Some((plural, _)) = PLURAL_FLAGS.iter().find(|(_, one)| *one == long) {
-                keys.push((*plural).to_owned());
-            }
-        }
-    }
+/// The keys a section read through flags takes: the keys of its schema, each also written
+/// with dashes (`max-in-flight`), as the flag is.
+fn engine_keys(section: &str) -> Vec<String> {
+    let schema = crate::engines::engine(section).map(|e| (e.schema)());
+    let mut keys: Vec<String> = schema
+        .as_ref()
+        .and_then(|s| s["properties"].as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let dashed: Vec<String> = keys.iter().map(|k| k.replace('_', "-")).collect();
+    keys.extend(dashed);
+    // The singular of a repeatable flag (`condition` for `conditions`).
+    keys.extend(PLURAL_FLAGS.iter().map(|(_, one)| (*one).to_owned()));
     keys.sort();
     keys.dedup();
     keys
@@ -575,15 +448,15 @@ fn engine_keys<C: clap::CommandFactory>(extra: &[&str]) -> Vec<String> {
 /// and the closest keys it does take; the section without them, so its other settings are
 /// still checked in the same round.
 fn unknown_keys(
-    table: &toml::Table,
-    spans: &[(String, Range<usize>)],
-    known: &[String],
-    what: &str,
-    fallback: Range<usize>,
+    context: &Context<'_>,
+    entry: &Entry<'_>,
+    section: &str,
     problems: &mut Vec<Problem>,
 ) -> toml::Table {
-    let mut kept = table.clone();
-    for key in table.keys() {
+    let known = engine_keys(section);
+    let spans = key_spans(context.root, &entry.path);
+    let mut kept = entry.table.clone();
+    for key in entry.table.keys() {
         if known.iter().any(|k| k == key) {
             continue;
         }
@@ -591,400 +464,187 @@ fn unknown_keys(
         let span = spans
             .iter()
             .find(|(name, _)| name == key)
-            .map_or_else(|| fallback.clone(), |(_, span)| span.clone());
-        let suggestions = gonogo_core::suggest::closest(key, known.iter().map(String::as_str));
-        let help = match suggestions.as_slice() {
-            [] => format!(
-                "{what} takes the engine's flags as keys (`rate = 200` is `--rate 200`); \
-                 see `gonogo {} --help`",
-                what.trim_start_matches('[')
-                    .split(['.', ']', ' '])
-                    .next()
-                    .unwrap_or_default()
-            ),
-            [one] => format!("did you mean `{one}`?"),
-            many => format!(
-                "did you mean one of {}?",
-                many.iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        problems.push(Problem {
-            message: format!("{what}: unknown key `{key}`"),
+            .map_or_else(|| entry.span.clone(), |(_, span)| span.clone());
+        // Suggested in the schema's spelling (underscores).
+        let suggest: Vec<&str> = known
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !k.contains('-'))
+            .collect();
+        problems.push(crate::engines::unknown_key(
+            &entry.what,
+            key,
             span,
-            label: "unknown key".into(),
-            help: Some(help),
-        });
+            &suggest,
+            Some(format!(
+                "{} takes the engine's flags as keys (`rate = 200` is `--rate 200`); see `gonogo {section} --help`",
+                entry.what
+            )),
+        ));
     }
     kept
 }
 
-/// The `[harden]` settings' unknown keys (the engine reads them with serde, which stops at
-/// the first): each found, located and taken out in turn, so all are reported at once.
-fn harden_unknown_keys(
-    text: &str,
-    root: Option<&toml::de::DeTable<'_>>,
-    fallback: Range<usize>,
-    problems: &mut Vec<Problem>,
-) -> Result<(), String> {
-    let mut policy: toml::Table =
-        toml::from_str(text).map_err(|e| format!("[harden]: cannot read the policy: {e}"))?;
-    let mut document = toml::Table::new();
-    if let Some(harden) = policy.remove("harden") {
-        document.insert("harden".to_owned(), harden);
+/// Flags every engine gets: the allowed hosts and the run's evidence folder.
+fn shared_flags(context: &Context<'_>, evidence: bool) -> Vec<String> {
+    let mut shared: Vec<String> = context
+        .allow
+        .iter()
+        .flat_map(|h| ["--allow-host".to_owned(), h.clone()])
+        .collect();
+    if evidence {
+        shared.extend([
+            "--evidence-dir".to_owned(),
+            context.evidence.display().to_string(),
+        ]);
     }
-    let mut found = 0;
-    loop {
-        let attempt = toml::to_string(&document).map_err(|e| format!("[harden]: {e}"))?;
-        let error = match gonogo_harden::cli::parse_policy(&attempt) {
-            // Only unknown keys, all reported: nothing more to say about this section.
-            Ok(_) => {
-                return if found == 0 {
-                    Ok(())
-                } else {
-                    Err(String::new())
-                };
+    shared
+}
+
+/// The problems found, or the job.
+fn planned(mut problems: Vec<Problem>, job: Result<Job, Problem>) -> Result<Job, Vec<Problem>> {
+    match job {
+        Ok(job) if problems.is_empty() => Ok(job),
+        Ok(_) => Err(problems),
+        Err(problem) => {
+            // An empty message is a section whose only problems are its unknown keys.
+            if !problem.message.is_empty() {
+                problems.push(problem);
             }
-            Err(error) => error,
-        };
-        // serde's words: "unknown field `pahts`, expected one of `paths`, `json_endpoints`".
-        let unknown = error
-            .split_once("unknown field `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map(|(key, rest)| (key.to_owned(), rest.to_owned()));
-        let Some((key, rest)) = unknown else {
-            // Another problem (a value of the wrong type...): reported as the engine says.
-            return Err(error);
-        };
-        // Where the key is: [harden] itself or one of its sub-tables.
-        let Some(path) = find_key(document.get("harden"), &key, &mut vec!["harden".to_owned()])
-        else {
-            return Err(error);
-        };
-        let steps: Vec<Step<'_>> = path[..path.len() - 1]
-            .iter()
-            .map(|k| Step::Key(k.as_str()))
-            .collect();
-        let span = key_spans(root, &steps)
-            .into_iter()
-            .find(|(name, _)| *name == key)
-            .map_or_else(|| fallback.clone(), |(_, span)| span);
-        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-        let suggestions = gonogo_core::suggest::closest(&key, expected.iter().copied());
-        let section = path[..path.len() - 1].join(".");
-        problems.push(Problem {
-            message: format!("[{section}]: unknown key `{key}`"),
-            span,
-            label: "unknown key".into(),
-            help: Some(match suggestions.as_slice() {
-                [] => format!(
-                    "[{section}] takes {}",
-                    expected
-                        .iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                [one] => format!("did you mean `{one}`?"),
-                many => format!(
-                    "did you mean one of {}?",
-                    many.iter()
-                        .map(|s| format!("`{s}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-        });
-        found += 1;
-        // Take it out and look for the next one.
-        let mut table = &mut document;
-        for step in &path[..path.len() - 1] {
-            match table.get_mut(step).and_then(toml::Value::as_table_mut) {
-                Some(inner) => table = inner,
-                None => return Err(error),
-            }
-        }
-        table.remove(&key);
-        if found > 1000 {
-            return Err(String::new());
+            Err(problems)
         }
     }
 }
 
-/// The path (table names, then the key) of the first `key` in `value` and its sub-tables.
-fn find_key(value: Option<&toml::Value>, key: &str, path: &mut Vec<String>) -> Option<Vec<String>> {
-    let table = value?.as_table()?;
-    if table.contains_key(key) {
-        let mut found = path.clone();
-        found.push(key.to_owned());
-        return Some(found);
+/// `[harden]`: the audit's configuration, read straight from the section (its sub-tables'
+/// unknown keys too, each at its key), then checked as the audit checks it.
+pub(crate) fn plan_harden(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
+    let config: gonogo_harden::config::HardenConfig = crate::engines::read_typed(context, entry)?;
+    let mut problems: Vec<Problem> = config
+        .validate()
+        .into_iter()
+        .map(|p| section_problem(p.to_string(), entry.span.clone()))
+        .collect();
+    let Some(base) = context.base_url else {
+        problems.push(section_problem(
+            "[harden] needs [target] base_url".into(),
+            entry.span.clone(),
+        ));
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
     }
-    for (name, inner) in table {
-        path.push(name.clone());
-        let found = find_key(Some(inner), key, path);
-        path.pop();
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
+    let argv: Vec<String> = owned(&["harden", base])
+        .into_iter()
+        .chain(shared_flags(context, true))
+        .collect();
+    let args = parse_section::<HardenCommand>(Ok(argv), entry.span.clone(), "[harden]")
+        .map_err(|p| vec![p])?
+        .args;
+    // The verdict shows the findings; the audit's own table would flood a run's output.
+    Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
+        gonogo_harden::cli::run_with(args, config, &mut std::io::sink())
+    })))
 }
 
-/// Every engine job, checked; or every problem found.
+#[derive(clap::Parser)]
+struct HardenCommand {
+    #[command(flatten)]
+    args: gonogo_harden::cli::HardenArgs,
+}
+
+/// `[[prometheus]]`, through `gonogo prometheus`'s flags.
+pub(crate) fn plan_prometheus(
+    context: &Context<'_>,
+    entry: &Entry<'_>,
+) -> Result<Job, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let entry_table = unknown_keys(context, entry, "prometheus", &mut problems);
+    let table = &entry_table;
+    let what = &entry.what;
+    let shared = shared_flags(context, true);
+    let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
+    let argv = match (text("url"), text("query")) {
+        (None, _) => Err(format!("{what} needs `url`, the Prometheus server")),
+        (Some(server), _) if table.get("rules").and_then(toml::Value::as_bool) == Some(true) => {
+            let head = owned(&["prometheus", "rules", server]);
+            section_argv(head, table, &["url", "rules", "name"], &shared, what)
+        }
+        (Some(server), Some(query)) => {
+            let head = owned(&["prometheus", "query", server, query]);
+            section_argv(head, table, &["url", "query"], &shared, what)
+        }
+        // `kind = "ratio"` (and availability, histogram): its own keys, no `query`.
+        (Some(server), None) if table.contains_key("kind") => {
+            let head = owned(&["prometheus", "query", server]);
+            section_argv(head, table, &["url"], &shared, what)
+        }
+        (Some(_), None) => Err(format!(
+            "{what} needs `query`, or `kind` (ratio, availability, histogram) with its keys, or `rules = true`"
+        )),
+    };
+    let job = parse_section::<PrometheusCommand>(argv, entry.span.clone(), what).and_then(|c| {
+        // Keys of another kind (`errors` with `kind = "histogram"`) stop the run now.
+        if let gonogo_probe::cli::prometheus::PrometheusCommand::Query(query) = &c.args.command
+            && let Err(message) = query.shaped()
+        {
+            return Err(section_problem(
+                format!("{what}: {message}"),
+                entry.span.clone(),
+            ));
+        }
+        Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
+            gonogo_probe::cli::prometheus::run(c.args)
+        })))
+    });
+    planned(problems, job)
+}
+
+/// `[[fault]]`, through `gonogo fault`'s flags: a drill, started before the other engines.
+pub(crate) fn plan_fault(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let table = &unknown_keys(context, entry, "fault", &mut problems);
+    let what = &entry.what;
+    // The allowed hosts, not the evidence folder: a drill writes no evidence of its own.
+    let argv = section_argv(
+        vec!["fault".into()],
+        table,
+        &[],
+        &shared_flags(context, false),
+        what,
+    );
+    let job = parse_section::<FaultCommand>(argv, entry.span.clone(), what).and_then(|c| {
+        // The timeline and the dependency's address, checked before anything runs.
+        c.args
+            .timeline()
+            .and_then(|_| c.args.upstream_addr())
+            .map_err(|e| section_problem(format!("{what}: {e}"), entry.span.clone()))?;
+        Ok(Job::Drill(Box::new(c.args)))
+    });
+    planned(problems, job)
+}
+
+/// Every engine section of the policy, planned by its engine: the jobs, or every problem of
+/// every section.
 fn plan(
     config: &RunConfig,
     text: &str,
     evidence: &Path,
     policy_path: &Path,
-) -> Result<Vec<PlannedJob>, Vec<Problem>> {
-    let mut jobs = Vec::new();
-    let mut problems = Vec::new();
+) -> Result<Vec<(String, Job)>, Vec<Problem>> {
     // The policy again, with the span of every key: a caret at a misspelt one.
     let document = toml::de::DeTable::parse(text).ok();
-    let root = document.as_ref().map(|d| d.get_ref());
-    // Unknown keys of every section are found first, all of them, each at its key; the
-    // sections without them are then parsed by their engine for the values' problems.
-    let mut key_problems: Vec<Problem> = Vec::new();
-    let base = config.target.base_url.as_deref();
-    // Flags every engine gets: the allowed hosts and the run's evidence folder.
-    let mut shared: Vec<String> = config
-        .targets
-        .allow
-        .iter()
-        .flat_map(|h| ["--allow-host".to_owned(), h.clone()])
-        .collect();
-    shared.extend(["--evidence-dir".to_owned(), evidence.display().to_string()]);
-    let mut add = |label: String, job: Result<Job, Problem>| match job {
-        Ok(job) => jobs.push(PlannedJob { label, job }),
-        Err(problem) => problems.push(problem),
+    let values: toml::Table = toml::from_str(text).unwrap_or_default();
+    let policy_dir = crate::pipeline::policy_folder(policy_path);
+    let context = Context {
+        base_url: config.target.base_url.as_deref(),
+        allow: &config.targets.allow,
+        evidence,
+        policy_dir: &policy_dir,
+        root: document.as_ref().map(|d| d.get_ref()),
     };
-
-    let policy_dir = policy_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let load_keys = engine_keys::<LoadCommand>(&["url", "path", "urls"]);
-    for (name, table) in &config.load {
-        let what = format!("[load.{name}]");
-        let entry = &unknown_keys(
-            table.get_ref(),
-            &key_spans(root, &[Step::Key("load"), Step::Key(name)]),
-            &load_keys,
-            &what,
-            table.span(),
-            &mut key_problems,
-        );
-        let target = match entry.get("urls") {
-            None => join_url(base, entry, &what).map(|url| vec![url]),
-            Some(toml::Value::String(file)) => {
-                if entry.contains_key("url") || entry.contains_key("path") {
-                    Err(format!(
-                        "{what}: `urls` lists the URLs to load; leave out `url` and `path`"
-                    ))
-                } else {
-                    load_urls_argv(&policy_dir.join(file), &what)
-                }
-            }
-            Some(other) => Err(format!(
-                "{what}: `urls` takes a file name, found {}",
-                other.type_str()
-            )),
-        };
-        let argv = target.and_then(|target| {
-            let mut head = vec!["load".to_owned()];
-            head.extend(target);
-            // The progress bar and one summary line on a terminal, nothing more in a CI log.
-            head.extend(["--name".into(), name.clone(), "--brief".into()]);
-            section_argv(head, entry, &["url", "path", "urls"], &shared, &what)
-        });
-        let job = parse_section::<LoadCommand>(argv, table.span(), &what)
-            .map(|c| Job::Load(Box::new(c.args)));
-        add(format!("load {name}"), job);
-    }
-    let probe_keys = engine_keys::<ProbeCommand>(&["url", "path"]);
-    for (index, table) in config.probes.iter().enumerate() {
-        let name = table
-            .get_ref()
-            .get("name")
-            .and_then(toml::Value::as_str)
-            .unwrap_or("probe")
-            .to_owned();
-        let what = format!("[[probe]] {name}");
-        let entry = &unknown_keys(
-            table.get_ref(),
-            &key_spans(root, &[Step::Key("probe"), Step::Index(index)]),
-            &probe_keys,
-            &what,
-            table.span(),
-            &mut key_problems,
-        );
-        let argv = join_url(base, entry, &what).and_then(|url| {
-            section_argv(
-                vec!["probe".into(), url],
-                entry,
-                &["url", "path"],
-                &shared,
-                &what,
-            )
-        });
-        let job = parse_section::<ProbeCommand>(argv, table.span(), &what)
-            .map(|c| Job::Probe(Box::new(c.args)));
-        add(format!("probe {name}"), job);
-    }
-    if let Some(table) = &config.observe {
-        let entry = &unknown_keys(
-            table.get_ref(),
-            &key_spans(root, &[Step::Key("observe")]),
-            &engine_keys::<ObserveCommand>(&["url"]),
-            "[observe]",
-            table.span(),
-            &mut key_problems,
-        );
-        // A URL of its own, else the target's (unless it reads a saved file).
-        let mut head = vec!["observe".to_owned()];
-        match (entry.get("url").and_then(toml::Value::as_str), base) {
-            (Some(url), _) => head.push(url.to_owned()),
-            (None, Some(base)) if !entry.contains_key("file") => head.push(base.to_owned()),
-            _ => {}
-        }
-        let argv = section_argv(head, entry, &["url"], &shared, "[observe]");
-        let job = parse_section::<ObserveCommand>(argv, table.span(), "[observe]")
-            .map(|c| Job::Observe(Box::new(c.args)));
-        add("observe".into(), job);
-    }
-    if let Some(table) = &config.harden {
-        // The harden engine reads its own [harden] section from the policy file: read it now
-        // too, so a typo in it stops the run before any command runs (issue 15, defect 13).
-        // Every unknown key of [harden] and its sub-tables at once, each with a caret.
-        let settings = harden_unknown_keys(text, root, table.span(), &mut key_problems)
-            .and_then(|()| {
-                std::fs::read_to_string(policy_path)
-                    .map_err(|e| format!("[harden]: cannot read the policy: {e}"))
-            })
-            .and_then(|text| {
-                gonogo_harden::cli::parse_policy(&text)
-                    .map(|_| ())
-                    .map_err(|e| format!("[harden]: {e}"))
-            });
-        let argv = settings
-            .and_then(|()| base.ok_or_else(|| "[harden] needs [target] base_url".to_owned()))
-            .map(|base| {
-                let mut argv = owned(&["harden", base, "--policy"]);
-                argv.push(policy_path.display().to_string());
-                argv.extend(shared.iter().cloned());
-                argv
-            });
-        let job = parse_section::<HardenCommand>(argv, table.span(), "[harden]")
-            .map(|c| Job::Harden(Box::new(c.args)));
-        add("harden".into(), job);
-    }
-    let prometheus_keys = engine_keys::<PrometheusCommand>(&["url", "query", "rules", "name"]);
-    for (index, table) in config.prometheus.iter().enumerate() {
-        let name = table
-            .get_ref()
-            .get("name")
-            .and_then(toml::Value::as_str)
-            .unwrap_or("query")
-            .to_owned();
-        let what = format!("[[prometheus]] {name}");
-        let entry = &unknown_keys(
-            table.get_ref(),
-            &key_spans(root, &[Step::Key("prometheus"), Step::Index(index)]),
-            &prometheus_keys,
-            &what,
-            table.span(),
-            &mut key_problems,
-        );
-        let text = |key: &str| entry.get(key).and_then(toml::Value::as_str);
-        let argv = match (text("url"), text("query")) {
-            (None, _) => Err(format!("{what} needs `url`, the Prometheus server")),
-            (Some(server), _)
-                if entry.get("rules").and_then(toml::Value::as_bool) == Some(true) =>
-            {
-                let head = owned(&["prometheus", "rules", server]);
-                section_argv(head, entry, &["url", "rules", "name"], &shared, &what)
-            }
-            (Some(server), Some(query)) => {
-                let head = owned(&["prometheus", "query", server, query]);
-                section_argv(head, entry, &["url", "query"], &shared, &what)
-            }
-            // `kind = "ratio"` (and availability, histogram): its own keys, no `query`.
-            (Some(server), None) if entry.contains_key("kind") => {
-                let head = owned(&["prometheus", "query", server]);
-                section_argv(head, entry, &["url"], &shared, &what)
-            }
-            (Some(_), None) => Err(format!(
-                "{what} needs `query`, or `kind` (ratio, availability, histogram) with its keys, or `rules = true`"
-            )),
-        };
-        let job = parse_section::<PrometheusCommand>(argv, table.span(), &what).and_then(|c| {
-            // Keys of another kind (`errors` with `kind = "histogram"`) stop the run now.
-            if let gonogo_probe::cli::prometheus::PrometheusCommand::Query(query) = &c.args.command
-                && let Err(message) = query.shaped()
-            {
-                return Err(section_problem(format!("{what}: {message}"), table.span()));
-            }
-            Ok(Job::Prometheus(Box::new(c.args)))
-        });
-        add(format!("prometheus {name}"), job);
-    }
-    let fault_keys = engine_keys::<FaultCommand>(&[]);
-    for (index, table) in config.faults.iter().enumerate() {
-        let name = table
-            .get_ref()
-            .get("name")
-            .and_then(toml::Value::as_str)
-            .unwrap_or("link")
-            .to_owned();
-        let what = format!("[[fault]] {name}");
-        let entry = &unknown_keys(
-            table.get_ref(),
-            &key_spans(root, &[Step::Key("fault"), Step::Index(index)]),
-            &fault_keys,
-            &what,
-            table.span(),
-            &mut key_problems,
-        );
-        // The allowed hosts, not the evidence folder: a drill writes no evidence of its own.
-        let allow: Vec<String> = shared
-            .chunks(2)
-            .filter(|pair| pair[0] == "--allow-host")
-            .flatten()
-            .cloned()
-            .collect();
-        let argv = section_argv(vec!["fault".into()], entry, &[], &allow, &what);
-        let job = parse_section::<FaultCommand>(argv, table.span(), &what).and_then(|c| {
-            // The timeline and the dependency's address, checked before anything runs.
-            c.args
-                .timeline()
-                .and_then(|_| c.args.upstream_addr())
-                .map_err(|e| section_problem(format!("{what}: {e}"), table.span()))?;
-            Ok(Job::Fault(Box::new(c.args)))
-        });
-        add(format!("fault {name}"), job);
-    }
-    // An empty message is a section whose only problems are its unknown keys (reported).
-    problems.retain(|p| !p.message.is_empty());
-    key_problems.extend(problems);
-    if key_problems.is_empty() {
-        Ok(jobs)
-    } else {
-        Err(key_problems)
-    }
-}
-
-fn run_job(job: Job) -> anyhow::Result<std::process::ExitCode> {
-    match job {
-        Job::Load(args) => gonogo_load::cli::run(*args),
-        Job::Probe(args) => gonogo_probe::cli::probe::run(*args),
-        Job::Observe(args) => gonogo_probe::cli::observe::run(*args),
-        // The verdict shows the findings; the audit's own table would flood a run's output.
-        Job::Harden(args) => gonogo_harden::cli::run_to(*args, &mut std::io::sink()),
-        Job::Prometheus(args) => gonogo_probe::cli::prometheus::run(*args),
-        Job::Fault(args) => gonogo_fault::cli::run(*args),
-    }
+    crate::engines::plan_all(&context, &values)
 }
 
 /// `[rollback]`: drilled with `--rollback-drill`; otherwise said to be undrilled.
@@ -1174,25 +834,57 @@ pub fn run(args: RunArgs, color: bool) -> Result<Exit, Failure> {
 pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
     // The report header's duration: from here to the decision.
     let started = std::time::Instant::now();
-    let (loaded, git, candidate) = crate::pipeline::load_for_candidate(
+    let evidence = args.out.join("evidence");
+    // Every problem of the policy in one round, before anything runs: the core's (tables,
+    // gates, waivers...), then this command's sections (`[[command]]`, `[target]`...) and
+    // every engine section, each planned by its engine.
+    let mut checked: Option<(RunConfig, Vec<(String, Job)>)> = None;
+    let (loaded, git, candidate) = crate::pipeline::load_checked(
         &args.policy,
         args.env.as_deref(),
         args.commit.as_deref(),
         color,
+        |text| {
+            let (config, mut problems) = gonogo_core::settings::from_str_all::<RunConfig>(text);
+            if let Some(config) = config {
+                // A command's timeout too, before the first command runs, at its key.
+                let document = toml::de::DeTable::parse(text).ok();
+                let root = document.as_ref().map(|d| d.get_ref());
+                for (index, command) in config.commands.iter().enumerate() {
+                    let section = command.get_ref();
+                    if let Some(timeout) = &section.timeout
+                        && let Err(error) = gonogo_core::duration::parse(timeout)
+                    {
+                        let path = [
+                            crate::engines::Step::Key("command"),
+                            crate::engines::Step::Index(index),
+                        ];
+                        let span = key_spans(root, &path)
+                            .into_iter()
+                            .find(|(key, _)| key == "timeout")
+                            .map_or_else(|| command.span(), |(_, span)| span);
+                        problems.push(Problem {
+                            message: format!("[[command]] `{}`: timeout: {error}", section.name),
+                            span,
+                            label: "this key".into(),
+                            help: None,
+                        });
+                    }
+                }
+                match plan(&config, text, &evidence, &args.policy) {
+                    Ok(jobs) => checked = Some((config, jobs)),
+                    Err(found) => problems.extend(found),
+                }
+            }
+            problems
+        },
     )?;
     let env = loaded.policy.env.clone();
     let text = &loaded.text;
-    let config: RunConfig = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let problem = Problem {
-            message: e.message().to_owned(),
-            span,
-            label: "here".into(),
-            help: None,
-        };
-        eprint!("{}", render_problems(&loaded.path, text, &[problem], color));
-        Failure::reported(Exit::Usage)
-    })?;
+    let Some((config, jobs)) = checked else {
+        // Not reached: without a configuration the policy had problems, reported above.
+        return Err(Failure::reported(Exit::Usage));
+    };
     let hook = crate::notify::configure(
         &args.notify,
         &loaded.path,
@@ -1216,12 +908,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         return Err(Failure::reported(Exit::Usage));
     }
     let policy_dir = crate::pipeline::policy_folder(&args.policy);
-    let evidence = args.out.join("evidence");
     let logs = args.out.join("logs");
-    let jobs = plan(&config, text, &evidence, &args.policy).map_err(|problems| {
-        eprint!("{}", render_problems(&loaded.path, text, &problems, color));
-        Failure::reported(Exit::Usage)
-    })?;
     // One run per output folder (held until the reports are written), and Ctrl-C/SIGTERM end
     // the running command's process group instead of orphaning it.
     let _lock = Folder::lock(&args.out, args.wait)?;
@@ -1387,49 +1074,47 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
 
     // 3. Engines, with the drills (`[[fault]]`) running beside them.
     step(3, total, &format!("engines: {}", jobs.len()));
-    let (drills, jobs): (Vec<_>, Vec<_>) = jobs
-        .into_iter()
-        .partition(|planned| matches!(planned.job, Job::Fault(_)));
-    let drills = crate::drill::start(
-        drills
-            .into_iter()
-            .filter_map(|planned| match planned.job {
-                Job::Fault(args) => Some(*args),
-                _ => None,
-            })
-            .collect(),
-    );
-    let run_planned = |planned: PlannedJob| {
+    let mut drill_args = Vec::new();
+    let mut beside = Vec::new();
+    let mut in_turn = Vec::new();
+    for (label, job) in jobs {
+        match job {
+            Job::Drill(args) => drill_args.push(*args),
+            Job::Beside(run) => beside.push((label, run)),
+            Job::Run(run) => in_turn.push((label, run)),
+        }
+    }
+    let drills = crate::drill::start(drill_args);
+    let env = RunEnv {
+        phases: drills.phases(),
+        leak_scan: (!drills.is_empty()).then(crate::drill::leak_scan),
+    };
+    let run_one = |label: String, run: crate::engines::Run| {
         if crate::interrupt::stopping() {
             return;
         }
-        eprintln!("  ▶ {}", planned.label);
-        match run_job(planned.job) {
+        eprintln!("  ▶ {label}");
+        match run(&env) {
             Ok(_) => {}
             Err(e) => eprintln!(
-                "  ✗ {}: {} (its gates will have no evidence)",
-                planned.label,
+                "  ✗ {label}: {} (its gates will have no evidence)",
                 Inert(&gonogo_core::redact::redact(&format!("{e:#}")))
             ),
         }
     };
     // During drills, load and probes run at once, beside the drills' timelines, and record
-    // per phase (`drill::beside`); the other engines follow them.
-    let (beside, jobs): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|planned| {
-        !drills.is_empty() && matches!(planned.job, Job::Load(_) | Job::Probe(_))
-    });
-    std::thread::scope(|scope| {
-        for mut planned in beside {
-            match &mut planned.job {
-                Job::Load(args) => drills.equip_load(args),
-                Job::Probe(args) => drills.equip_probe(args),
-                _ => {}
+    // per phase; the other engines follow them. Without drills, everything runs in turn.
+    if drills.is_empty() {
+        in_turn.splice(0..0, beside);
+    } else {
+        std::thread::scope(|scope| {
+            for (label, run) in beside {
+                scope.spawn(|| run_one(label, run));
             }
-            scope.spawn(move || run_planned(planned));
-        }
-    });
-    for planned in jobs {
-        run_planned(planned);
+        });
+    }
+    for (label, run) in in_turn {
+        run_one(label, run);
     }
 
     if !drills.is_empty() {

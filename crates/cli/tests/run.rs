@@ -419,6 +419,106 @@ fn a_bad_engine_section_is_caught_before_anything_runs() {
     assert!(!dir.path().join("ran").exists(), "nothing ran");
 }
 
+const SEVEN_MISTAKES: &str = r#"[policy]
+name = "shop"
+confidnce = 0.95
+
+[target]
+base_url = "http://127.0.0.1:9"
+
+[[command]]
+name = "marker"
+run = "touch command-ran.txt"
+tiemout = "1m"
+
+[load.api]
+path = "/"
+rat = 100
+
+[[probe]]
+name = "health"
+path = "/health"
+timeoutt = "2s"
+
+[harden.auth]
+tokn_env = "GONOGO_TOKEN"
+
+[[gate]]
+area = "perfomance"
+metric = "load.api.latency"
+expect = "p(95) < 500ms"
+
+[[gate]]
+area = "delivery"
+metric = "command.marker.exit_code"
+expect = "value == 0"
+severty = "warn"
+"#;
+
+/// Issue 17 ("all policy problems at once"): a policy with 7 mistakes in 7 different places
+/// (the core's `[policy]` and `[[gate]]`s, `run`'s `[[command]]`, and three engine sections)
+/// hears about all 7 in one run, each at its place with a caret and the key it was probably
+/// meant to be, in the order of the file, before anything runs.
+#[test]
+fn seven_mistakes_in_seven_sections_are_reported_in_one_round() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gonogo.toml"), SEVEN_MISTAKES).unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        !dir.path().join("command-ran.txt").exists(),
+        "a command ran before the policy was checked"
+    );
+    let mut last = 0;
+    for (written, meant) in [
+        ("confidnce", "confidence"),
+        ("tiemout", "timeout"),
+        ("rat", "rate"),
+        ("timeoutt", "timeout"),
+        ("tokn_env", "token_env"),
+        ("perfomance", "performance"),
+        ("severty", "severity"),
+    ] {
+        let needle = if written == "perfomance" {
+            "\"perfomance\"".to_owned()
+        } else {
+            format!("{written} =")
+        };
+        let at = SEVEN_MISTAKES.find(&needle).unwrap();
+        let line = SEVEN_MISTAKES[..at].matches('\n').count() + 1;
+        let column = at - SEVEN_MISTAKES[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+        let place = format!("gonogo.toml:{line}:{column}]");
+        let found = stderr
+            .find(&place)
+            .unwrap_or_else(|| panic!("{written} ({place}) is not reported:\n{stderr}"));
+        assert!(
+            found > last,
+            "{written} is out of the file's order:\n{stderr}"
+        );
+        last = found;
+        assert!(
+            stderr.contains(&format!("did you mean `{meant}`?")),
+            "{written}: no `{meant}` suggested:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("7 problems in the policy"), "{stderr}");
+
+    // A command's timeout is checked with the rest, at its key, before anything runs.
+    let policy = SEVEN_MISTAKES.replace("tiemout = \"1m\"", "timeout = \"90\"");
+    std::fs::write(dir.path().join("gonogo.toml"), &policy).unwrap();
+    let output = gonogo(&["run"], dir.path());
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!dir.path().join("command-ran.txt").exists());
+    assert!(
+        stderr.contains("[[command]] `marker`: timeout: `90` needs a unit"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gonogo.toml:11:1]"), "{stderr}");
+    assert!(stderr.contains("7 problems in the policy"), "{stderr}");
+}
+
 /// Issue 16: one duration syntax in a whole policy. `1m30s` works as a `[[command]]` timeout
 /// (it was refused there and accepted under `[load.x]`), and a bare `timeout = 10` under
 /// `[observe]` (seconds? milliseconds?) is refused with a hint before anything runs.

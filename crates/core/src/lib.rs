@@ -17,6 +17,7 @@ pub mod merge;
 pub mod policy;
 pub mod redact;
 pub mod segments;
+pub mod settings;
 pub mod stats;
 pub mod suggest;
 pub mod text;

@@ -104,7 +104,7 @@ impl Problem {
     }
 
     /// Adds a help line (after any help already there).
-    fn help(mut self, help: impl Into<String>) -> Problem {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Problem {
         let help = help.into();
         self.help = Some(match self.help.take() {
             Some(existing) => format!("{existing}\n{help}"),
@@ -113,7 +113,7 @@ impl Problem {
         self
     }
 
-    fn did_you_mean(self, suggestions: &[String]) -> Problem {
+    pub(crate) fn did_you_mean(self, suggestions: &[String]) -> Problem {
         match suggestions {
             [] => self,
             [one] => self.help(format!("did you mean `{one}`?")),
@@ -497,8 +497,19 @@ impl Policy {
     /// Parses and resolves a policy for `env` (none: the gates as written). Returns every
     /// problem found, not only the first.
     pub fn parse(text: &str, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| vec![toml_problem(&e, text)])?;
-        resolve(file, env)
+        // Every unknown key at once, then everything the rest of the policy says.
+        let (file, mut problems) = crate::settings::from_str_all::<PolicyFile>(text);
+        let Some(file) = file else {
+            return Err(problems);
+        };
+        match resolve(file, env) {
+            Ok(policy) if problems.is_empty() => Ok(policy),
+            Ok(_) => Err(problems),
+            Err(more) => {
+                problems.extend(more);
+                Err(problems)
+            }
+        }
     }
 
     /// Checks each gate's metric against what is known: the catalogue, `[[metric]]`
@@ -767,7 +778,7 @@ fn check_fit(gate: &Gate, shape: Shape, unit: &Unit) -> Result<(), Problem> {
     Ok(())
 }
 
-fn toml_problem(error: &toml::de::Error, text: &str) -> Problem {
+pub(crate) fn toml_problem(error: &toml::de::Error, text: &str) -> Problem {
     let span = error.span().unwrap_or(0..0);
     let span = span.start.min(text.len())..span.end.min(text.len());
     let message = error.message().trim().to_owned();

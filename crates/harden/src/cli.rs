@@ -114,7 +114,7 @@ pub fn run(args: HardenArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `gonogo harden`, writing the result (table or JSON) to `stdout`.
 pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Result<ExitCode> {
-    let mut config = match &args.policy {
+    let config = match &args.policy {
         None => HardenConfig::default(),
         Some(path) => {
             let text = match std::fs::read_to_string(path) {
@@ -133,6 +133,17 @@ pub fn run_to(args: HardenArgs, stdout: &mut dyn std::io::Write) -> anyhow::Resu
             }
         }
     };
+    run_with(args, config, stdout)
+}
+
+/// Runs the audit with `config` (a policy's `[harden]` section, read by the caller: `gonogo
+/// run` reads it with the rest of the policy), the flags adding to it; `args.policy` is not
+/// read.
+pub fn run_with(
+    args: HardenArgs,
+    mut config: HardenConfig,
+    stdout: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
     config.allow_hosts.extend(args.allow_hosts.iter().cloned());
     config.paths.extend(args.paths.iter().cloned());
     config

@@ -62,8 +62,14 @@ use serde::{Deserialize, Deserializer};
 use crate::rules::{self, Severity};
 
 /// The `[harden]` table.
-#[derive(Debug, Clone, Deserialize)]
+/// The `[harden]` section of a policy: read by serde, its JSON Schema by schemars (issue 16:
+/// the section's one definition).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[harden]",
+    description = "The hardening audit (`gonogo harden`)."
+)]
 pub struct HardenConfig {
     /// Paths fetched with GET besides `/` and a random 404 path.
     pub paths: Vec<String>,
@@ -80,8 +86,10 @@ pub struct HardenConfig {
     /// The certificate must be valid at least this many more days.
     pub min_certificate_days: u64,
     #[serde(deserialize_with = "duration_text")]
+    #[schemars(with = "String")]
     pub request_timeout: Duration,
     #[serde(deserialize_with = "duration_text")]
+    #[schemars(with = "String")]
     pub group_timeout: Duration,
     /// Only GETs: no CORS, methods, rate-limit, auth or CSRF requests, no malformed POSTs.
     pub passive: bool,
@@ -148,7 +156,7 @@ pub const DEFAULT_MONITORING_PATHS: [&str; 5] = [
 ];
 
 /// `[harden.rate_limit]`: the endpoint a bounded burst goes to.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitConfig {
     pub path: String,
@@ -159,6 +167,7 @@ pub struct RateLimitConfig {
     pub max_requests: u32,
     /// For at most this long (hard cap [`RateLimitConfig::MAX_DURATION`]).
     #[serde(deserialize_with = "duration_text")]
+    #[schemars(with = "String")]
     pub max_duration: Duration,
 }
 
@@ -181,7 +190,7 @@ impl Default for RateLimitConfig {
 }
 
 /// `[harden.auth]`: protected routes and where the test tokens come from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     pub protected: Vec<String>,
@@ -211,7 +220,7 @@ impl Default for AuthConfig {
 
 /// `[harden.csrf]`: a state-changing request authenticated by a session cookie, safe to
 /// repeat (it is sent twice: once as the page would, once forged).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CsrfConfig {
     pub path: String,
@@ -287,7 +296,7 @@ impl AuthSecrets {
 }
 
 /// `[harden.checks.<id>]`: disable or re-grade one check, always with a reason.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckOverride {
     pub enabled: Option<bool>,

@@ -87,8 +87,18 @@ pub const DEFAULT_CONNECTIONS: usize = 64;
 ///
 ///   3 GET  http://127.0.0.1:8080/items
 ///   1 POST http://127.0.0.1:8080/items
-#[derive(Debug, Clone, Args)]
+///
+/// The same struct is a `[load.NAME]` section of a policy (`gonogo run`): its fields are the
+/// section's keys (serde), each checked by the flag's own parser, and its JSON Schema is the
+/// section's (schemars). The flags that only make sense on a command line (`--name`: the
+/// section's name; `--evidence-dir`, `--json`, `--quiet`...) are not keys.
+#[derive(Debug, Clone, Args, serde::Deserialize, schemars::JsonSchema)]
 #[command(verbatim_doc_comment)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[load.NAME]",
+    description = "A load scenario: `gonogo load`'s flags as keys."
+)]
 pub struct LoadArgs {
     /// The URL to load: http://, https://, or zmq+tcp://HOST:PORT (ZeroMQ REQ/REP). Or several
     /// with --urls.
@@ -98,11 +108,15 @@ pub struct LoadArgs {
     /// The phases of drills running meanwhile (set by `gonogo run`, not a flag): the record
     /// then also carries its figures per phase (`load.NAME.errors[during:X]`).
     #[arg(skip)]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub phases: Vec<gonogo_core::catalog::PhaseWindow>,
 
     /// A detector of leaks in error bodies (set by `gonogo run` during drills, not a flag):
     /// the record then carries `load.NAME.leaks`, per phase too.
     #[arg(skip)]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub leak_scan: Option<crate::engine::LeakScan>,
 
     /// Load several URLs with weights, listed in FILE: one `WEIGHT METHOD URL` line each (e.g.
@@ -112,47 +126,61 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["url", "method"])]
     pub urls: Option<PathBuf>,
 
+    /// `gonogo run` only (not a flag): a path under `[target] base_url`, the URL when `url`
+    /// is not given (default `/`).
+    #[arg(skip)]
+    pub path: Option<String>,
+
     /// Scenario name: metrics are named `load.<name>.latency` etc.
     #[arg(long, default_value = "default")]
+    #[serde(skip)]
     pub name: String,
 
     /// Closed model: number of connections (default 50 when no --rate/--stage is given).
     #[arg(short = 'c', long, conflicts_with_all = ["rate", "stage"], value_parser = flag_connections)]
+    #[serde(deserialize_with = "de::connections_opt")]
     pub concurrency: Option<usize>,
 
     /// Open model: constant arrival rate in requests per second. With --stage, the rate the
     /// first stage starts from (default 0).
     #[arg(short = 'r', long, value_parser = flag_rate)]
+    #[serde(deserialize_with = "de::rate")]
     pub rate: Option<f64>,
 
     /// Open model, ramping: `DURATION:RATE` ramps linearly to RATE requests/s over DURATION
     /// (repeatable, like k6's ramping-arrival-rate). The run lasts the sum of the stages
     /// (capped by an explicit --duration).
     #[arg(long, value_name = "DURATION:RATE", value_parser = flag_stage)]
+    #[serde(rename = "stages", alias = "stage", deserialize_with = "de::stages")]
     pub stage: Vec<String>,
 
     /// How long to send requests: `500ms`, `10s`, `2m`, `1m30s`.
     #[arg(short = 'd', long, value_parser = flag_load_duration)]
+    #[serde(deserialize_with = "de::load_duration")]
     pub duration: Option<String>,
 
     /// Stop after this many requests (both models; the run still ends at --duration).
     #[arg(short = 'n', long, value_parser = flag_max_requests)]
+    #[serde(deserialize_with = "de::max_requests")]
     pub max_requests: Option<u64>,
 
     /// Open model: at most this many requests outstanding (waiting for a connection or being
     /// sent); due requests beyond it are dropped (never sent) and counted as `dropped`.
     #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT, value_parser = flag_max_in_flight)]
+    #[serde(deserialize_with = "de::max_in_flight")]
     pub max_in_flight: usize,
 
     /// Open model: at most this many connections, opened only as needed (~10 KiB each). When all
     /// are busy, due requests wait for one, and the wait counts as latency; the summary shows
     /// the service time beside it, so a generator short of connections is visible.
     #[arg(long, default_value_t = DEFAULT_CONNECTIONS, value_parser = flag_connections)]
+    #[serde(deserialize_with = "de::connections")]
     pub connections: usize,
 
     /// Worker threads, each with its own event loop (default: the number of CPUs, at most the
     /// concurrency).
     #[arg(long, value_parser = flag_threads)]
+    #[serde(deserialize_with = "de::threads")]
     pub threads: Option<usize>,
 
     /// Open model: the scheduler wakes at most this often. Requests due closer together leave
@@ -168,6 +196,7 @@ pub struct LoadArgs {
 
     /// A request header, `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    #[serde(deserialize_with = "de::texts")]
     pub headers: Vec<String>,
 
     /// Request body (with --urls, for the methods that take one: not GET, HEAD, DELETE,
@@ -182,15 +211,18 @@ pub struct LoadArgs {
     /// Per-request timeout (connect included); a request that takes longer is a
     /// `request_timeout` and counts its full wait as latency.
     #[arg(long, default_value = "10s", value_parser = flag_timeout)]
+    #[serde(deserialize_with = "de::timeout")]
     pub timeout: String,
 
     /// Connect timeout (a `connect_timeout` error).
     #[arg(long, default_value = "3s", value_parser = flag_timeout)]
+    #[serde(deserialize_with = "de::timeout")]
     pub connect_timeout: String,
 
     /// Accepted statuses (repeatable or comma-separated): `200`, `2xx`, `200-299`. Default:
     /// any status below 400. Others are `http_4xx`/`http_5xx` errors, or `check_failed`.
     #[arg(long, value_delimiter = ',')]
+    #[serde(deserialize_with = "de::statuses")]
     pub expect_status: Vec<String>,
 
     /// The response body must contain this text (else `check_failed`).
@@ -218,28 +250,34 @@ pub struct LoadArgs {
 
     /// Allow a non-loopback host (repeatable). Only for services you own.
     #[arg(long, value_name = "HOST")]
+    #[serde(skip)]
     pub allow_host: Vec<String>,
 
     /// Where to write the evidence record; `-` prints it on stdout as the last line (one
     /// JSON line, e.g. for a Kubernetes pod's log).
     #[arg(long, default_value = ".gonogo/evidence")]
+    #[serde(skip)]
     pub evidence_dir: PathBuf,
 
     /// Do not write an evidence record.
     #[arg(long)]
+    #[serde(skip)]
     pub no_evidence: bool,
 
     /// Print the result document (JSON) on stdout.
     #[arg(long)]
+    #[serde(skip)]
     pub json: bool,
 
     /// No summary and no progress on stderr (errors still go there).
     #[arg(short = 'q', long)]
+    #[serde(skip)]
     pub quiet: bool,
 
     /// As `gonogo run` shows a load section: the progress bar on a terminal, then one summary
     /// line (nothing but a refused target's line when stderr is not a terminal).
     #[arg(long, hide = true)]
+    #[serde(skip)]
     pub brief: bool,
 
     /// Write the latency histogram to FILE in the HdrHistogram interval log format.
@@ -252,24 +290,85 @@ pub struct LoadArgs {
     /// Closed model: this segment's part of --concurrency and of --max-requests. `gonogo gate`
     /// judges the segments of one test as one (docs/distributed.md).
     #[arg(long, value_name = "I/N", value_parser = flag_segment)]
+    #[serde(deserialize_with = "de::segment")]
+    #[schemars(with = "Option<String>")]
     pub segment: Option<Share>,
 
     /// Start the schedule at this wall-clock instant (RFC 3339, e.g. 2026-12-06T10:00:00Z), so
     /// every segment starts together: waits until then (Ctrl-C stops the wait). Refused more
     /// than a few seconds in the past or more than an hour ahead.
     #[arg(long, value_name = "RFC3339", value_parser = flag_start_at)]
+    #[serde(deserialize_with = "de::start_at")]
+    #[schemars(with = "Option<String>")]
     pub start_at: Option<jiff::Timestamp>,
 
     /// The test this segment belongs to (letters, digits, `.`, `_`, `-`; at most 64). Default:
     /// derived from the flags and --start-at, so segments started alike agree.
     #[arg(long, value_name = "ID", value_parser = flag_test_id)]
+    #[serde(deserialize_with = "de::test_id")]
     pub test_id: Option<String>,
 
     /// Diagnostics: write the open model's dispatched arrivals to FILE, one `k offset_ns` line
     /// each (k the arrival index of the whole schedule, offset its intended time since the
     /// start), sorted by k.
     #[arg(long, value_name = "FILE", hide = true)]
+    #[serde(skip)]
     pub dump_intended: Option<PathBuf>,
+}
+
+impl Default for LoadArgs {
+    /// The flags' defaults (clap's, so they are written once): what a `[load.NAME]` section
+    /// starts from.
+    fn default() -> Self {
+        let command = LoadArgs::augment_args(clap::Command::new("load")).ignore_errors(true);
+        let matches = command.get_matches_from(["load"]);
+        <LoadArgs as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("every flag without a default is optional")
+    }
+}
+
+/// The policy's keys, checked by the flags' parsers (`rate = 1e10` is refused as `--rate
+/// 1e10` is).
+mod de {
+    use gonogo_core::settings::{parsed, parsed_many, parsed_opt};
+    use serde::Deserializer;
+
+    use crate::schedule::Share;
+
+    macro_rules! checked {
+        ($($name:ident: $helper:ident($parser:path) -> $t:ty;)*) => {$(
+            pub fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                $helper(d, $parser)
+            }
+        )*};
+    }
+
+    checked! {
+        connections_opt: parsed_opt(super::flag_connections) -> Option<usize>;
+        connections: parsed(super::flag_connections) -> usize;
+        rate: parsed_opt(super::flag_rate) -> Option<f64>;
+        stages: parsed_many(super::flag_stage) -> Vec<String>;
+        load_duration: parsed_opt(super::flag_load_duration) -> Option<String>;
+        max_requests: parsed_opt(super::flag_max_requests) -> Option<u64>;
+        max_in_flight: parsed(super::flag_max_in_flight) -> usize;
+        threads: parsed_opt(super::flag_threads) -> Option<usize>;
+        texts: parsed_many(gonogo_core::settings::any_text) -> Vec<String>;
+        timeout: parsed(super::flag_timeout) -> String;
+        segment: parsed_opt(super::flag_segment) -> Option<Share>;
+        start_at: parsed_opt(super::flag_start_at) -> Option<jiff::Timestamp>;
+        test_id: parsed_opt(super::flag_test_id) -> Option<String>;
+    }
+
+    /// `expect_status = "2xx"`, `["200", "201"]` or `"200,201"` (as the flag's commas).
+    pub fn statuses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let written = texts(d)?;
+        Ok(written
+            .iter()
+            .flat_map(|text| text.split(','))
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect())
+    }
 }
 
 /// A bad command line (exit code 2).

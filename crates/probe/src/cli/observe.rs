@@ -33,8 +33,17 @@ use crate::observe::{
 /// unless --strict); 1 a required series is missing, or --strict and lint problems exist;
 /// 2 bad arguments; 3 the exposition does not parse (the line is printed), the file cannot be
 /// read or the endpoint cannot be reached.
-#[derive(Debug, Clone, clap::Args)]
+///
+/// The same struct is the `[observe]` section of a policy (`gonogo run`): its fields are the
+/// section's keys (serde), each checked by the flag's own parser, and its JSON Schema is the
+/// section's (schemars). The evidence folder, `--json` and the allowed hosts are not keys.
+#[derive(Debug, Clone, clap::Args, serde::Deserialize, schemars::JsonSchema)]
 #[command(verbatim_doc_comment)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[observe]",
+    description = "Observability checks: `gonogo observe`'s flags as keys."
+)]
 pub struct ObserveArgs {
     /// Base URL of the service (http:// or https://); `--path` is appended.
     #[arg(value_name = "URL")]
@@ -48,13 +57,16 @@ pub struct ObserveArgs {
     /// Dialect of --file: `openmetrics`, `text` (0.0.4) or `auto` (OpenMetrics when the file
     /// ends with `# EOF`). Scrapes always follow the response's Content-Type, as Prometheus does.
     #[arg(long, default_value = "auto", value_parser = ["auto", "openmetrics", "text"])]
+    #[serde(deserialize_with = "de::format")]
     pub format: String,
     /// A series (metric family or sample name) that must be present; repeatable.
     #[arg(long = "require", value_name = "NAME")]
+    #[serde(rename = "requires", alias = "require", deserialize_with = "de::texts")]
     pub require: Vec<String>,
     /// Scrape a second time after this long (e.g. 5s) and report counters that went down
     /// without a restart (process_start_time_seconds unchanged).
     #[arg(long, value_name = "DURATION", requires = "url", value_parser = super::flag_duration)]
+    #[serde(deserialize_with = "de::duration_opt")]
     pub rescrape_after: Option<String>,
     /// Exit 1 when the lint finds problems (default: report them only).
     #[arg(long)]
@@ -66,12 +78,14 @@ pub struct ObserveArgs {
     /// A field every log line must have; repeatable. Default: timestamp, level, message,
     /// request_id (each accepts its common spellings: ts/time, msg, severity, trace_id...).
     #[arg(long = "log-field", value_name = "NAME")]
+    #[serde(alias = "log_field", deserialize_with = "de::texts")]
     pub log_fields: Vec<String>,
     /// Log lines to skip at the start (start-up output before the logger is configured).
     #[arg(long, default_value_t = 0)]
     pub log_skip: u64,
     /// A health endpoint path under URL to check (e.g. /health/ready); repeatable.
     #[arg(long = "health", value_name = "PATH", requires = "url")]
+    #[serde(deserialize_with = "de::texts")]
     pub health: Vec<String>,
     /// Try the common health paths (/health/live, /readyz, /healthz, /actuator/health, ...)
     /// and check the ones that exist.
@@ -82,15 +96,56 @@ pub struct ObserveArgs {
     pub no_metrics: bool,
     /// A non-loopback host that may be contacted; repeatable. Loopback is always allowed.
     #[arg(long = "allow-host", value_name = "HOST")]
+    #[serde(skip)]
     pub allow_host: Vec<String>,
     /// Extra PEM CA certificates to trust for https.
     #[arg(long = "ca-file", value_name = "PEM")]
+    #[serde(deserialize_with = "de::texts")]
     pub ca_file: Vec<String>,
     /// Scrape timeout, a duration (`10s`, `500ms`), body included.
     #[arg(long, default_value = "10s", value_parser = super::flag_timeout_seconds)]
+    #[serde(deserialize_with = "de::timeout_seconds")]
     pub timeout: f64,
     #[command(flatten)]
+    #[serde(skip)]
     pub output: OutputArgs,
+}
+
+impl Default for ObserveArgs {
+    /// The flags' defaults (clap's, so they are written once): what an `[observe]` section
+    /// starts from.
+    fn default() -> Self {
+        use clap::Args as _;
+        let command = ObserveArgs::augment_args(clap::Command::new("observe")).ignore_errors(true);
+        let matches = command.get_matches_from(["observe"]);
+        <ObserveArgs as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("every flag without a default is optional")
+    }
+}
+
+/// The policy's keys, checked by the flags' parsers.
+mod de {
+    use gonogo_core::settings::{parsed, parsed_many, parsed_opt};
+    use serde::Deserializer;
+
+    pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        parsed_many(d, gonogo_core::settings::any_text)
+    }
+
+    pub fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, super::super::flag_duration)
+    }
+
+    pub fn timeout_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        parsed(d, super::super::flag_timeout_seconds)
+    }
+
+    pub fn format<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, |text| match text {
+            "auto" | "openmetrics" | "text" => Ok(text.to_owned()),
+            _ => Err(format!("`{text}` is not one of auto, openmetrics, text")),
+        })
+    }
 }
 
 /// Runs `gonogo observe`.

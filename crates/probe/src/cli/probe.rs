@@ -43,37 +43,57 @@ use crate::probe::{
 ///
 /// Exit codes: 0 every attempt succeeded; 1 an attempt failed; 2 bad arguments or a host
 /// that is not allowed.
-#[derive(Debug, Clone, clap::Args)]
+///
+/// The same struct is a `[[probe]]` section of a policy (`gonogo run`): its fields are the
+/// section's keys (serde), each checked by the flag's own parser, and its JSON Schema is the
+/// section's (schemars). What only a command line sets (the evidence folder, `--json`, the
+/// allowed hosts, which come from `[targets] allow`) is not a key.
+#[derive(Debug, Clone, clap::Args, serde::Deserialize, schemars::JsonSchema)]
 #[command(verbatim_doc_comment)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[[probe]]",
+    description = "A probe: `gonogo probe`'s flags as keys."
+)]
 pub struct ProbeArgs {
     /// The target URL.
     #[arg(value_name = "URL")]
     pub url: String,
+    /// `gonogo run` only (not a flag): a path under `[target] base_url`, the URL when `url`
+    /// is not given (default `/`).
+    #[arg(skip)]
+    pub path: Option<String>,
     /// The phases of drills running meanwhile (set by `gonogo run`, not a flag): the record
     /// then also carries each metric per phase (`probe.NAME.availability[during:X]`).
     #[arg(skip)]
+    #[serde(skip)]
     pub phases: Vec<crate::probe::PhaseWindow>,
     /// The probe's name in metric names (probe.NAME.availability); default: host-port.
     #[arg(long)]
     pub name: Option<String>,
     /// A condition every attempt must meet; repeatable.
     #[arg(long = "condition", short = 'c', value_name = "CONDITION")]
+    #[serde(deserialize_with = "de::texts")]
     pub conditions: Vec<String>,
     /// Watch for this long (e.g. 10m, 30s, 1h; at most 24h) instead of probing once.
     #[arg(long, value_name = "DURATION", value_parser = super::flag_duration)]
+    #[serde(deserialize_with = "de::duration_opt")]
     pub watch: Option<String>,
     /// Time between scheduled attempts while watching (at least 10ms).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = super::flag_duration)]
+    #[serde(deserialize_with = "de::duration")]
     pub interval: String,
     /// Start-up budget while watching (e.g. 30s): failed attempts before the first success
     /// and within this time are recorded as warm-up and not counted against availability.
     #[arg(long, value_name = "DURATION", requires = "watch", value_parser = super::flag_duration)]
+    #[serde(deserialize_with = "de::duration_opt")]
     pub warmup: Option<String>,
     /// HTTP method.
     #[arg(long, default_value = "GET")]
     pub method: String,
     /// A request header, `Name: value`; repeatable.
     #[arg(long = "header", short = 'H', value_name = "HEADER")]
+    #[serde(deserialize_with = "de::texts")]
     pub headers: Vec<String>,
     /// Request body.
     #[arg(long)]
@@ -98,21 +118,69 @@ pub struct ProbeArgs {
     pub dns_tcp: bool,
     /// Connect timeout.
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = super::flag_timeout)]
+    #[serde(deserialize_with = "de::timeout")]
     pub connect_timeout: String,
     /// Total timeout of one attempt (a timeout is a failed attempt with reason `timeout`).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = super::flag_timeout)]
+    #[serde(deserialize_with = "de::timeout")]
     pub timeout: String,
     /// Parse bodies as application/health+json: auto (by Content-Type), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    #[serde(deserialize_with = "de::health")]
     pub health: String,
     /// A non-loopback host that may be contacted; repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
+    #[serde(skip)]
     pub allow_host: Vec<String>,
     /// Extra PEM CA certificates to trust (besides the Mozilla roots).
     #[arg(long = "ca-file", value_name = "PEM")]
+    #[serde(deserialize_with = "de::texts")]
     pub ca_file: Vec<String>,
     #[command(flatten)]
+    #[serde(skip)]
     pub output: OutputArgs,
+}
+
+impl Default for ProbeArgs {
+    /// The flags' defaults (clap's, so they are written once): what a `[[probe]]` section
+    /// starts from.
+    fn default() -> Self {
+        use clap::Args as _;
+        let command = ProbeArgs::augment_args(clap::Command::new("probe")).ignore_errors(true);
+        // The URL is required on a command line; a section gives `url` or `path` instead.
+        let matches = command.get_matches_from(["probe", ""]);
+        <ProbeArgs as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("every flag without a default is optional")
+    }
+}
+
+/// The policy's keys, checked by the flags' parsers.
+mod de {
+    use gonogo_core::settings::{parsed, parsed_many, parsed_opt};
+    use serde::Deserializer;
+
+    pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        parsed_many(d, gonogo_core::settings::any_text)
+    }
+
+    pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, super::super::flag_duration)
+    }
+
+    pub fn duration_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, super::super::flag_duration)
+    }
+
+    pub fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, super::super::flag_timeout)
+    }
+
+    pub fn health<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, |text| match text {
+            "auto" | "always" | "never" => Ok(text.to_owned()),
+            _ => Err(format!("`{text}` is not one of auto, always, never")),
+        })
+    }
 }
 
 fn cli_duration(flag: &str, text: &str) -> Result<Duration, String> {
