@@ -11,7 +11,10 @@
 //! `harden.tls-version.findings` that check's, `observe.metrics.problems` the lint problems.
 //! Text here is the producer's and untrusted: renderers escape it for their format.
 
+use gonogo_core::verdict::{GateResult, Verdict};
 use serde_json::Value;
+
+use crate::EvidenceMap;
 
 /// The most rows a renderer lists under one gate; the rest are counted, not listed.
 pub const MAX_LISTED_PER_GATE: usize = 10;
@@ -72,6 +75,58 @@ pub fn collect(kind: &str, metric: &str, details: &Value, listed: &mut Listed) {
         "observe" if metric == "observe.metrics.problems" => lint(details, listed),
         _ => {}
     }
+}
+
+/// What the records a gate cites list behind its count (records absent from `evidence` list
+/// nothing: a verdict rendered without its evidence folder still renders).
+pub fn for_gate(verdict: &Verdict, gate: &GateResult, evidence: &EvidenceMap) -> Listed {
+    let mut listed = Listed::default();
+    for &index in &gate.evidence {
+        let Some(cited) = verdict.evidence.get(index) else {
+            continue;
+        };
+        if let Some(record) = evidence.get(&cited.sha256) {
+            collect(&record.kind, &gate.metric, &record.details, &mut listed);
+        }
+    }
+    listed
+}
+
+/// A hardening finding on one line: severity, check, ASVS requirement, message, and the
+/// request line that proves it (the whole request and response are in the HTML report and
+/// the evidence file).
+pub fn finding_line(finding: &HardeningFinding) -> String {
+    let mut line = format!("[{}] {}", finding.severity, finding.check);
+    if !finding.asvs.is_empty() {
+        line.push_str(&format!(" (ASVS {})", finding.asvs));
+    }
+    line.push_str(&format!(": {}", finding.message));
+    if let Some(request) = finding.request.lines().next().filter(|l| !l.is_empty()) {
+        line.push_str(&format!(" · {request}"));
+    }
+    line
+}
+
+/// A lint problem on one line: where, which rule, which metric, what.
+pub fn problem_line(problem: &LintProblem) -> String {
+    format!(
+        "line {} [{}] {}: {}",
+        problem.line, problem.code, problem.metric, problem.message
+    )
+}
+
+/// The rows to show, at most [`MAX_LISTED_PER_GATE`] in all, each as one line, and how many
+/// more were counted.
+pub fn lines(listed: &Listed) -> (Vec<String>, u64) {
+    let rows: Vec<String> = listed
+        .findings
+        .iter()
+        .map(finding_line)
+        .chain(listed.problems.iter().map(problem_line))
+        .take(MAX_LISTED_PER_GATE)
+        .collect();
+    let more = listed.more_than(rows.len());
+    (rows, more)
 }
 
 fn text(value: &Value, key: &str) -> String {

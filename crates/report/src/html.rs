@@ -117,6 +117,7 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
     if let Some(comparison) = cx.comparison {
         comparison_section(&mut out, comparison, lang);
     }
+    waivers_section(&mut out, verdict, lang);
     areas(&mut out, verdict, lang);
     let charted = charted_records(verdict, evidence);
     ranked(
@@ -1013,11 +1014,88 @@ fn gates_section(
             trend_chart(out, verdict, cx.trends, lang, gate);
             explanation(out, verdict, lang, gate, charted, true);
             notes(out, verdict, evidence, lang, gate);
+            findings_list(out, verdict, evidence, lang, gate);
             out.push_str("</div></details>");
         }
         out.push_str("</section>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// Every waiver in force or expired: the gate, owner, reason, expiry and days left.
+fn waivers_section(out: &mut String, verdict: &Verdict, lang: Lang) {
+    let waivers = words::waiver_list(lang, verdict);
+    if waivers.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        r#"<section id="waivers"><h2>{}</h2><ul>"#,
+        esc(lang.text(Msg::SectionWaivers))
+    );
+    for (gate, sentence) in &waivers {
+        let _ = write!(out, "<li><b>{}</b>: {}</li>", esc(gate), esc(sentence));
+    }
+    out.push_str("</ul></section>\n");
+}
+
+/// The most findings or problems one gate lists in the page (the evidence file has all).
+const MAX_LISTED_IN_HTML: usize = 50;
+
+/// The hardening findings (with the request and response that prove each) and the lint
+/// problems a gate's count is made of (issue 17).
+fn findings_list(
+    out: &mut String,
+    verdict: &Verdict,
+    evidence: &crate::EvidenceMap,
+    lang: Lang,
+    gate: &GateResult,
+) {
+    let listed = crate::findings::for_gate(verdict, gate, evidence);
+    if listed.is_empty() {
+        return;
+    }
+    out.push_str(r#"<ul class="findings">"#);
+    let mut shown = 0;
+    for finding in listed.findings.iter().take(MAX_LISTED_IN_HTML) {
+        shown += 1;
+        let _ = write!(
+            out,
+            "<li><b>{severity}</b> <code>{check}</code>{asvs}: {message}<details><summary>{proof}</summary><pre>{request}</pre><pre>{response}</pre></details></li>",
+            severity = esc(&finding.severity),
+            check = esc(&finding.check),
+            asvs = if finding.asvs.is_empty() {
+                String::new()
+            } else {
+                format!(" (ASVS {})", esc(&finding.asvs))
+            },
+            message = esc(&finding.message),
+            proof = esc(lang.text(Msg::FindingProof)),
+            request = esc(&finding.request),
+            response = esc(&finding.response),
+        );
+    }
+    for problem in listed
+        .problems
+        .iter()
+        .take(MAX_LISTED_IN_HTML.saturating_sub(shown))
+    {
+        shown += 1;
+        let _ = write!(
+            out,
+            "<li>{}</li>",
+            esc(&crate::findings::problem_line(problem))
+        );
+    }
+    let more = listed.more_than(shown);
+    if more > 0 {
+        let _ = write!(
+            out,
+            "<li>{}</li>",
+            esc(&lang.format(Msg::MoreInEvidence, &[("count", &more.to_string())]))
+        );
+    }
+    out.push_str("</ul>");
 }
 
 /// `gate --compare`: the gates that flip against an earlier verdict, before → after.

@@ -112,6 +112,27 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
         );
     }
 
+    // Every waiver in force or expired, so none is forgotten in a PR comment.
+    let waivers = words::waiver_list(lang, verdict);
+    if !waivers.is_empty() {
+        let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionWaivers));
+        // A pull-request comment has a size limit: the first ones, then a count.
+        for (gate, sentence) in waivers.iter().take(MAX_WAIVERS_LISTED) {
+            let _ = writeln!(out, "- **{}**: {}", escape(gate), escape(sentence));
+        }
+        if waivers.len() > MAX_WAIVERS_LISTED {
+            let _ = writeln!(
+                out,
+                "- {}",
+                escape(&lang.format(
+                    Msg::MoreWaivers,
+                    &[("count", &(waivers.len() - MAX_WAIVERS_LISTED).to_string())]
+                ))
+            );
+        }
+        out.push('\n');
+    }
+
     // Areas.
     let _ = writeln!(out, "### {}\n", lang.text(Msg::SectionAreas));
     let _ = writeln!(
@@ -378,6 +399,19 @@ fn ranked(
                 ))
             );
         }
+        // The hardening findings and lint problems the count is made of.
+        let (rows, more) =
+            crate::findings::lines(&crate::findings::for_gate(verdict, gate, evidence));
+        for row in rows {
+            let _ = writeln!(out, "   - {}", escape(&row));
+        }
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "   - {}",
+                escape(&lang.format(Msg::MoreInEvidence, &[("count", &more.to_string())]))
+            );
+        }
     }
     out.push('\n');
 }
@@ -524,6 +558,9 @@ impl Annotation {
 
 /// Locations listed per gate at most (a failing suite can list hundreds of tests).
 const MAX_LOCATIONS_PER_GATE: usize = 10;
+
+/// The most waivers the Markdown lists (the HTML lists them all).
+const MAX_WAIVERS_LISTED: usize = 20;
 
 /// The annotations for blockers (`error`) and warnings (`warning`): one per failing test or
 /// finding with a file (and line) in the cited evidence's details, else one per gate.

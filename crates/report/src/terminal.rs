@@ -141,7 +141,7 @@ pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
                 Inert(&gate.area),
                 gate.expect
             );
-            detail(&mut out, verdict, gate);
+            detail(&mut out, verdict, gate, cx.evidence);
         }
     }
 
@@ -226,7 +226,7 @@ fn waivers(out: &mut String, verdict: &Verdict, palette: &Palette) {
     }
 }
 
-fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
+fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult, evidence: &crate::EvidenceMap) {
     let _ = writeln!(out, "       {}", Inert(&gate.why));
     if let Some(settle) = &gate.settle {
         let _ = writeln!(out, "       to settle: {}", inert(&settle.to_string()));
@@ -244,6 +244,14 @@ fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult) {
             inert(evidence.sha256.get(..12).unwrap_or(&evidence.sha256)),
             to_the_second(evidence.collected_at)
         );
+    }
+    // Which findings and lint problems the count is made of (issue 17).
+    let (rows, more) = crate::findings::lines(&crate::findings::for_gate(verdict, gate, evidence));
+    for row in rows {
+        let _ = writeln!(out, "       - {}", inert(&row));
+    }
+    if more > 0 {
+        let _ = writeln!(out, "       - and {more} more (in the evidence file)");
     }
 }
 

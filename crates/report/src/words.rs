@@ -132,6 +132,33 @@ pub(crate) fn waiver(lang: Lang, gate: &GateResult) -> Option<String> {
     })
 }
 
+/// Every waiver the verdict applied or saw expire, one line each for the list of active
+/// waivers (issue 17): the gate, then its waiver sentence with the owner, reason and expiry,
+/// then the days left, counted from the moment judged.
+pub(crate) fn waiver_list(lang: Lang, verdict: &Verdict) -> Vec<(String, String)> {
+    let today = jiff::tz::TimeZone::UTC
+        .to_datetime(verdict.evaluated_at)
+        .date();
+    verdict
+        .gates
+        .iter()
+        .filter_map(|gate| {
+            let state = gate.waiver.as_ref()?;
+            let mut sentence = waiver(lang, gate)?;
+            if !state.expired {
+                let left = today
+                    .until(state.expires)
+                    .map(|span| span.get_days())
+                    .unwrap_or(0);
+                sentence.push_str(" · ");
+                sentence
+                    .push_str(&lang.format(Msg::WaiverDaysLeft, &[("days", &left.to_string())]));
+            }
+            Some((gate.name.clone(), sentence))
+        })
+        .collect()
+}
+
 pub(crate) fn counts(lang: Lang, verdict: &Verdict) -> String {
     lang.format(
         Msg::Counts,

@@ -197,3 +197,162 @@ fn the_header_shows_target_environment_commit_and_duration() {
     let page = common::html(&doc, &evidence, Lang::En);
     assert!(!page.contains("Duration: "));
 }
+
+/// A verdict over a hardening record with three high findings (one with hostile text) and an
+/// observe record with more lint problems than it kept, and a waiver: what each report lists.
+fn findings_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap) {
+    use gonogo_core::evidence::{Metric, Source, Tool, sha256_hex};
+    use gonogo_core::units::Unit;
+    let policy = gonogo_core::policy::Policy::parse(
+        r#"
+[target]
+base_url = "http://127.0.0.1:8080"
+
+[[gate]]
+name = "no high findings"
+area = "security"
+metric = "harden.findings.high"
+expect = "value == 0"
+
+[[gate]]
+name = "metrics lint clean"
+area = "observability"
+metric = "observe.metrics.problems"
+expect = "value == 0"
+severity = "warn"
+
+[[gate]]
+name = "few lint problems"
+area = "observability"
+metric = "observe.metrics.problems"
+expect = "value <= 5"
+severity = "warn"
+
+[[waiver]]
+gate = "few lint problems"
+reason = "the exporter is replaced next sprint"
+owner = "obs-team@example.com"
+expires = "2026-12-10"
+"#,
+        None,
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    let mut harden = Evidence::new(
+        "harden",
+        Source::Url("http://127.0.0.1:8080".into()),
+        sha256_hex(b"harden"),
+        "2026-12-01T09:00:00Z".parse().unwrap(),
+        Tool::new("gonogo-harden", "0.1.0"),
+    );
+    harden.insert(
+        "harden.findings.high",
+        Metric::value(3.0, Unit::count("findings")),
+    );
+    let finding = |message: &str, request: &str| {
+        json!({"check": "stack-trace", "severity": "high", "confidence": "confirmed",
+               "message": message, "request": request,
+               "response": "HTTP/1.1 500\r\n\r\nTraceback (most recent call last)"})
+    };
+    harden.details = json!({"target": "http://127.0.0.1:8080", "checks": [
+        {"check": "stack-trace", "spec": "", "asvs_4_0_3": "7.4.1", "asvs_5_0_0": "16.5.1",
+         "group": "errors", "title": "stack traces", "status": "fail", "findings": [
+            finding("traceback in a 500 page", "GET /boom HTTP/1.1"),
+            finding("<script>alert(1)</script> \u{1b}]0;owned\u{7}\n::error::owned", "GET /x HTTP/1.1"),
+            finding("third", "GET /y HTTP/1.1")]},
+        {"check": "hsts", "spec": "", "asvs_4_0_3": "9.1.1", "asvs_5_0_0": "3.4.1",
+         "group": "tls", "title": "hsts", "status": "fail", "findings": [
+            {"check": "hsts", "severity": "medium", "confidence": "confirmed",
+             "message": "no HSTS header", "request": "GET /", "response": "HTTP/1.1 200"}]}
+    ]});
+    let mut observe = Evidence::new(
+        "observe",
+        Source::Url("http://127.0.0.1:8080/metrics".into()),
+        sha256_hex(b"observe"),
+        "2026-12-01T09:00:00Z".parse().unwrap(),
+        Tool::new("gonogo", "0.1.0"),
+    );
+    observe.insert(
+        "observe.metrics.problems",
+        Metric::value(14.0, Unit::count("problems")),
+    );
+    observe.details = json!({"problems": [
+        {"line": 23, "code": "counter-without-total", "metric": "demo_login_attempts",
+         "message": "counter metrics should have \"_total\" suffix"}],
+        "problems_total": 14, "problems_kept": 1});
+    let records = vec![harden, observe];
+    let verdict = gonogo_core::eval::evaluate(
+        &policy,
+        &records,
+        "2026-12-01T12:00:00Z".parse().unwrap(),
+        None,
+    );
+    let evidence = records.into_iter().map(|r| (r.sha256.clone(), r)).collect();
+    (verdict, evidence)
+}
+
+/// Issue 17: "the verdict says 13, nobody says which". Every report lists the findings and
+/// lint problems behind a count (the high findings under the high gate, not the medium one),
+/// with hostile text inert, and counts what it does not list.
+#[test]
+fn every_report_lists_the_findings_and_lint_problems_behind_a_count() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let md = gonogo_report::markdown::render(&verdict, &cx);
+    let html = gonogo_report::html::render(&verdict, &cx);
+    let terminal = gonogo_report::terminal::render(&verdict, &cx);
+    for (format, text) in [("md", &md), ("html", &html), ("terminal", &terminal)] {
+        assert!(text.contains("traceback in a 500 page"), "{format}: {text}");
+        assert!(text.contains("stack-trace"), "{format}");
+        assert!(text.contains("16.5.1"), "{format}: the ASVS requirement");
+        assert!(text.contains("third"), "{format}");
+        // The medium finding is not behind the high count.
+        assert!(!text.contains("no HSTS header"), "{format}");
+        assert!(text.contains("counter-without-total"), "{format}: {text}");
+        assert!(text.contains("13 more"), "{format}: 14 counted, 1 listed");
+        if format != "terminal" {
+            assert!(
+                !text.contains("<script>alert(1)"),
+                "{format}: markup is escaped"
+            );
+        }
+        if format != "html" {
+            // The Markdown reaches CI logs (step summary) and the terminal a console.
+            assert!(!text.contains('\u{1b}'), "{format}: no terminal escape");
+            assert!(
+                !text.contains("\n::error::"),
+                "{format}: no workflow command"
+            );
+        }
+    }
+    // The proof: the HTML keeps the request and response behind each finding.
+    assert!(html.contains("Traceback (most recent call last)"), "{html}");
+    assert!(md.contains("GET /boom"), "{md}");
+}
+
+/// Issue 17: a list of active waivers with owner, reason, expiry and the days left, in the
+/// Markdown (PR comment, step summary) and the HTML, in both languages.
+#[test]
+fn the_markdown_and_html_list_active_waivers_with_their_countdown() {
+    let (verdict, evidence) = findings_fixture();
+    for lang in Lang::ALL {
+        let cx = gonogo_report::RenderContext::new(lang).with_evidence(&evidence);
+        let md = gonogo_report::markdown::render(&verdict, &cx);
+        let html = gonogo_report::html::render(&verdict, &cx);
+        for text in [&md, &html] {
+            assert!(text.contains("obs-team@example.com"), "{lang:?}: {text}");
+            assert!(
+                text.contains("the exporter is replaced next sprint"),
+                "{lang:?}"
+            );
+            assert!(text.contains("2026-12-10"), "{lang:?}");
+        }
+        // Judged on 2026-12-01: nine days left.
+        let days = if lang == Lang::En {
+            "9 day(s) left"
+        } else {
+            "剩余 9 天"
+        };
+        assert!(md.contains(days), "{lang:?}: {md}");
+        assert!(html.contains(r#"<section id="waivers">"#), "{lang:?}");
+    }
+}
