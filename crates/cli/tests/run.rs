@@ -145,6 +145,12 @@ fn demo_is_no_go_and_fixed_demo_is_go() {
     ] {
         assert_eq!(gate(&verdict, name)["status"], "pass", "{name}");
     }
+    // A readiness check that never reports the outage has no detection time: missing
+    // evidence, never a pass.
+    assert_eq!(
+        gate(&verdict, "readiness notices the outage")["status"],
+        "missing"
+    );
     assert_evidence_on_disk(&verdict, &dir.path().join("gonogo-demo/report"), dir.path());
     assert!(text(&output.stdout).starts_with(" NO-GO "));
     let html = std::fs::read_to_string(dir.path().join("gonogo-demo/report/report.html")).unwrap();

@@ -351,6 +351,13 @@ pub const CATALOG: &[KnownMetric] = &[
         "probe",
         "seconds from a fault's end until probes succeeded again for a sustained window",
     ),
+    row(
+        "detection.*.seconds",
+        Value,
+        "s",
+        "probe",
+        "seconds from a fault's start until probes failed for a sustained window (a readiness check that reports the outage)",
+    ),
     // Probes (`gonogo probe`).
     row(
         "probe.*.availability",
@@ -638,7 +645,8 @@ impl Combine {
                 "git.dirty"
                 | "command.*.duration"
                 | "delivery.rollback.duration"
-                | "recovery.*.seconds",
+                | "recovery.*.seconds"
+                | "detection.*.seconds",
             ) => Combine::Max,
             Some("command.*.exit_code") => Combine::Nonzero,
             Some("prometheus.*") => Combine::Single,

@@ -859,6 +859,29 @@ pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[P
             );
         }
     }
+    // Detection: from a phase's start to the first of RECOVERY_SUSTAIN consecutive failures
+    // that begins inside the phase (a readiness check that reports the outage, and keeps
+    // reporting it). Never noticed: no figure, so a detection gate is missing evidence.
+    for phase in phases {
+        let from_start: Vec<&&Attempt> = counted
+            .iter()
+            .filter(|a| a.scheduled_at >= phase.start)
+            .collect();
+        let noticed = from_start
+            .windows(RECOVERY_SUSTAIN)
+            .find(|run| run.iter().all(|a| !a.success))
+            .map(|run| run[0].scheduled_at)
+            .filter(|at| *at < phase.end);
+        if let Some(at) = noticed {
+            let seconds = at.duration_since(phase.start).as_secs_f64().max(0.0);
+            record.insert(
+                format!("detection.{}.seconds", phase.name),
+                Metric::value(seconds, Unit::parse("s")).with_note(format!(
+                    "probe {name}: {RECOVERY_SUSTAIN} attempts in a row failed from then on"
+                )),
+            );
+        }
+    }
     for (suffix, from, until) in windows {
         let inside =
             |t: Timestamp| from.is_none_or(|from| from <= t) && until.is_none_or(|until| t < until);
@@ -1106,10 +1129,60 @@ mod tests {
         }];
         add_phases(&mut late, "ready", &run, &late_phase);
         assert!(!late.metrics.contains_key("recovery.redis-down.seconds"));
+        // Failures at 3, 4, 5 from the fault's start at 3: noticed at once (0 s).
+        let detection = &record.metrics["detection.redis-down.seconds"].value;
+        assert!(
+            matches!(detection, gonogo_core::evidence::MetricValue::Value(v) if *v == 0.0),
+            "{detection:?}"
+        );
         // No phases: nothing added.
         let before = record.metrics.len();
         add_phases(&mut record, "other", &run, &[]);
         assert_eq!(record.metrics.len(), before);
+    }
+
+    /// Issue 22: a readiness check that never reports the outage (it stays 200, as the weak
+    /// demo's does) has no detection figure, so a gate on it is missing evidence, never a pass;
+    /// one failure in a row is not a detection, and a late one counts from the fault's start.
+    #[test]
+    fn detection_needs_sustained_failures_that_begin_during_the_fault() {
+        let at = |s: i64| Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_secs(s);
+        let run_of = |failing: &[i64]| ProbeRun {
+            started_at: at(0),
+            plan: None,
+            attempts: (0..12)
+                .map(|s| attempt_at(s as f64, !failing.contains(&s)))
+                .collect(),
+        };
+        let phases = [PhaseWindow {
+            name: "down".into(),
+            start: at(3),
+            end: at(8),
+        }];
+        let detected = |failing: &[i64]| {
+            let mut record = Evidence::new(
+                "probe",
+                Source::Url("tcp://127.0.0.1:1".into()),
+                sha256_hex(b"x"),
+                at(0),
+                Tool::new("gonogo", "0"),
+            );
+            add_phases(&mut record, "ready", &run_of(failing), &phases);
+            record
+                .metrics
+                .get("detection.down.seconds")
+                .map(|m| match m.value {
+                    gonogo_core::evidence::MetricValue::Value(v) => v,
+                    ref other => panic!("{other:?}"),
+                })
+        };
+        assert_eq!(detected(&[]), None, "never noticed");
+        assert_eq!(detected(&[4, 6]), None, "no three failures in a row");
+        assert_eq!(detected(&[5, 6, 7]), Some(2.0));
+        // Failures that begin after the fault ended are not a detection of it.
+        assert_eq!(detected(&[8, 9, 10]), None);
+        // Failures before the fault (a flaky check) do not count as noticing it early.
+        assert_eq!(detected(&[0, 1, 2]), None);
     }
 
     #[test]
