@@ -87,12 +87,14 @@ pub struct GateArgs {
     #[arg(long, default_value = "en", value_name = "LANG")]
     pub lang: Lang,
 
-    /// Where to write verdict.json.
+    /// Where to write the verdict: a folder (one that exists, or a path ending in `/`) gets
+    /// verdict.json and every report, as `gonogo run --out DIR` does; a file named
+    /// verdict.json gets its reports beside it; any other file name, the verdict alone.
     #[arg(
         long,
         short,
         default_value = "gonogo-report/verdict.json",
-        value_name = "FILE"
+        value_name = "FILE|DIR"
     )]
     pub out: PathBuf,
 
@@ -301,6 +303,21 @@ fn evidence_map(records: &[Evidence]) -> EvidenceMap {
         .collect()
 }
 
+/// `--out`: a folder (existing, or written with a trailing `/`) holds verdict.json, as
+/// `run --out DIR` does; anything else is the verdict file itself.
+pub fn verdict_file(out: &Path) -> PathBuf {
+    let folder = out.is_dir()
+        || out
+            .as_os_str()
+            .to_string_lossy()
+            .ends_with(std::path::MAIN_SEPARATOR);
+    if folder {
+        out.join("verdict.json")
+    } else {
+        out.to_path_buf()
+    }
+}
+
 pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     if let Some(run) = args.run.clone() {
         return rejudge(args, &run, color);
@@ -319,11 +336,12 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         |name| std::env::var(name).ok(),
         color,
     )?;
+    let verdict_path = verdict_file(&args.out);
     let dir = args
         .evidence_dir
         .clone()
         .or_else(|| loaded.policy.evidence_dir.as_ref().map(PathBuf::from))
-        .unwrap_or_else(|| Folder::default_for_verdict(&args.out));
+        .unwrap_or_else(|| Folder::default_for_verdict(&verdict_path));
     if !dir.exists() {
         eprintln!(
             "warning: the evidence folder {} does not exist: every gate is missing its evidence",
@@ -331,7 +349,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         );
     }
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let store = Folder::new(&dir).with_verdict(VerdictAt::File(args.out.clone()));
+    let store = Folder::new(&dir).with_verdict(VerdictAt::File(verdict_path.clone()));
     let mut records = store.evidence(now)?;
     // Files the policy names with [[collect]] are read again, relative to the policy; a record
     // already in the folder counts once.
@@ -432,7 +450,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         eprintln!(
             "judged the evidence in {}; verdict written to {}",
             dir.display(),
-            args.out.display()
+            verdict_path.display()
         );
     }
     crate::notify::on_verdict(hook.as_ref(), &document);

@@ -75,6 +75,46 @@ fn the_sample_is_no_go_with_ranked_blockers() {
     assert_eq!(cited["sha256"].as_str().unwrap().len(), 64);
 }
 
+/// Issue 16, one meaning per flag: `--out` names a folder for `gate` as for `run` (verdict.json
+/// and every report in it), and a file still works as before.
+#[test]
+fn gate_out_takes_a_folder_like_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (out, folder) in [
+        (
+            format!("{}/", dir.path().join("new-folder").display()),
+            dir.path().join("new-folder"),
+        ),
+        (
+            dir.path().join("existing").display().to_string(),
+            dir.path().join("existing"),
+        ),
+    ] {
+        if !out.ends_with('/') {
+            std::fs::create_dir_all(&folder).unwrap();
+        }
+        let args = sample_args(Path::new(&out));
+        let output = gonogo(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        for name in ["verdict.json", "report.md", "report.html"] {
+            assert!(folder.join(name).is_file(), "{out}: {name}");
+        }
+    }
+    // A file name other than verdict.json: the verdict alone, as before.
+    let lone = dir.path().join("judged.json");
+    let args = sample_args(&lone);
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(lone.is_file());
+    assert!(!dir.path().join("report.md").exists());
+}
+
 #[test]
 fn json_goes_to_stdout_alone() {
     let dir = tempfile::tempdir().unwrap();

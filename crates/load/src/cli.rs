@@ -239,9 +239,11 @@ pub struct LoadArgs {
     #[arg(long)]
     pub http2: bool,
 
-    /// https: also trust the CA certificates in this PEM file (besides Mozilla's roots).
-    #[arg(long, value_name = "PEM")]
-    pub cacert: Option<PathBuf>,
+    /// https: also trust the CA certificates in this PEM file (besides Mozilla's roots). The
+    /// name `probe`, `observe` and `harden` use too; `--cacert` (curl's) is kept as an alias.
+    #[arg(long = "ca-file", visible_alias = "cacert", value_name = "PEM")]
+    #[serde(alias = "cacert")]
+    pub ca_file: Option<PathBuf>,
 
     /// https: accept any certificate (self-signed loopback services). Handshake signatures are
     /// still checked.
@@ -765,7 +767,7 @@ pub fn build_config(args: &LoadArgs) -> anyhow::Result<LoadConfig> {
             )));
         }
         let config = crate::tls::client_config(
-            args.cacert.as_deref(),
+            args.ca_file.as_deref(),
             args.insecure,
             if args.http2 { &[b"h2"] } else { &[b"http/1.1"] },
         )

@@ -1,7 +1,7 @@
 //! TLS for `https://` targets: the rustls client configuration and the connection transport.
 //!
 //! [`client_config`] builds a rustls `ClientConfig` (ring provider) that trusts Mozilla's roots
-//! (`webpki-roots`), plus any CA certificates given with `--cacert` (PEM), or nothing at all
+//! (`webpki-roots`), plus any CA certificates given with `--ca-file` (PEM; `--cacert` is its alias), or nothing at all
 //! with `--insecure` (for self-signed loopback services; the summary does not hide it).
 //! [`Transport`] is the byte stream the HTTP/1.1 client runs over: plain TCP or TLS over TCP.
 
@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 /// Why a TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
-    #[error("--cacert {path}: {reason}")]
+    #[error("--ca-file {path}: {reason}")]
     CaFile { path: String, reason: String },
     #[error("TLS setup: {0}")]
     Rustls(#[from] rustls::Error),

@@ -129,7 +129,7 @@ fn https_with_a_trusted_ca_a_wrong_ca_and_insecure() {
         "2",
         "-n",
         "30",
-        "--cacert",
+        "--ca-file",
         ca.to_str().unwrap(),
         "--expect-body-contains",
         "secure ok",
@@ -153,8 +153,13 @@ fn https_with_a_trusted_ca_a_wrong_ca_and_insecure() {
     let insecure = run(&[&url, "-c", "1", "-n", "5", "--insecure"]);
     assert_eq!(insecure.totals.status_counts.get(&200), Some(&5));
 
+    // `--cacert`, curl's name, lives on as an alias of `--ca-file`.
     let error = gonogo_load::cli::build_config(&load_args(&[&url, "--cacert", "/nonexistent.pem"]))
         .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("--ca-file /nonexistent.pem"),
+        "{error:#}"
+    );
     assert_eq!(
         gonogo_load::cli::exit_code_for(&error),
         std::process::ExitCode::from(3)
