@@ -219,6 +219,9 @@ fn banner(out: &mut String, verdict: &Verdict, lang: Lang, go: bool, decision: &
         })
         .collect();
     out.push_str(&parts.join(" "));
+    if let Some(note) = words::unassessed(lang, verdict) {
+        let _ = write!(out, r#"</p><p class="meta">{}"#, esc(&note));
+    }
     let _ = write!(
         out,
         r#"</p><p class="meta">{}</p>"#,

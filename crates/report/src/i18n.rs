@@ -291,6 +291,7 @@ message_ids! {
     SectionWaivers = "section.waivers",
     WaiverDaysLeft = "waiver.days_left",
     MoreWaivers = "markdown.more_waivers",
+    Unassessed = "verdict.unassessed",
     AxisRuns = "axis.runs",
     LegendGo = "legend.go",
     LegendNoGo = "legend.no_go",
@@ -603,6 +604,10 @@ pub const EN: &[(&str, &str)] = &[
         "markdown.more_waivers",
         "… and {count} more waivers (the HTML report lists them all)",
     ),
+    (
+        "verdict.unassessed",
+        "Not assessed (no gates or no evidence): {areas}",
+    ),
     ("axis.runs", "runs, oldest first"),
     ("legend.go", "run was GO"),
     ("legend.no_go", "run was NO-GO"),
@@ -890,6 +895,10 @@ pub const ZH_CN: &[(&str, &str)] = &[
     (
         "markdown.more_waivers",
         "……另有 {count} 项豁免（HTML 报告全部列出）",
+    ),
+    (
+        "verdict.unassessed",
+        "未评估（没有门禁或没有证据）：{areas}",
     ),
     ("axis.runs", "运行（从旧到新）"),
     ("legend.go", "该次为 GO"),

@@ -94,6 +94,9 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
     }
     let _ = writeln!(out, "{}  ", context.join(" · "));
     let _ = writeln!(out, "{}\n", escape(&words::counts(lang, verdict)));
+    if let Some(note) = words::unassessed(lang, verdict) {
+        let _ = writeln!(out, "> ⚪ {}\n", escape(&note));
+    }
 
     if let Some(comparison) = cx.comparison {
         comparison_section(&mut out, comparison, lang);

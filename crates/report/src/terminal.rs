@@ -97,6 +97,9 @@ pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
         }
     ));
     let _ = writeln!(out, "{decision}  {}", context.join(" · "));
+    if let Some(note) = crate::words::unassessed(crate::i18n::Lang::En, verdict) {
+        let _ = writeln!(out, "  {}", inert(&note));
+    }
 
     if let Some(unearned) = verdict.unearned {
         let _ = writeln!(out, "\n{} {unearned}", palette.bold("not earned:"));

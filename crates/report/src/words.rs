@@ -42,6 +42,18 @@ pub(crate) fn area_title_of(lang: Lang, verdict: &Verdict, area: &str) -> String
     crate::common::area_title(lang, area, title)
 }
 
+/// The areas the verdict could not assess (grey: no gates, or no evidence for any of them),
+/// said beside the decision so a GO never reads as "everything checked" (issue 17).
+pub(crate) fn unassessed(lang: Lang, verdict: &Verdict) -> Option<String> {
+    let grey: Vec<String> = verdict
+        .areas
+        .iter()
+        .filter(|area| area.status == gonogo_core::verdict::AreaStatus::Grey)
+        .map(|area| crate::common::area_title(lang, &area.name, &area.title))
+        .collect();
+    (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &grey.join(", "))]))
+}
+
 pub(crate) fn severity(lang: Lang, severity: Severity) -> &'static str {
     lang.text(match severity {
         Severity::Blocker => Msg::SeverityBlocker,

@@ -356,3 +356,29 @@ fn the_markdown_and_html_list_active_waivers_with_their_countdown() {
         assert!(html.contains(r#"<section id="waivers">"#), "{lang:?}");
     }
 }
+
+/// Issue 17: "GO shown beside an unassessed grey Delivery area with no note". Every report
+/// names the areas it could not assess beside the decision.
+#[test]
+fn the_areas_not_assessed_are_named_beside_the_decision() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    for text in [
+        gonogo_report::markdown::render(&verdict, &cx),
+        gonogo_report::html::render(&verdict, &cx),
+        gonogo_report::terminal::render(&verdict, &cx),
+    ] {
+        let note = text
+            .lines()
+            .find(|l| l.contains("Not assessed (no gates or no evidence): "))
+            .unwrap_or_else(|| panic!("no note: {text}"));
+        for area in ["Functionality", "Performance", "Reliability", "Delivery"] {
+            assert!(note.contains(area), "{note}");
+        }
+        // Security and Observability have gates with evidence: assessed.
+        assert!(
+            !note.contains("Security") && !note.contains("Observability"),
+            "{note}"
+        );
+    }
+}
