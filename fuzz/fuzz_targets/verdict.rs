@@ -1,10 +1,14 @@
-//! Fuzzes the baseline/verdict reader (`gonogo_report::json::parse_document`), which reads a
-//! saved `verdict.json` back as the baseline of a later run: any text gives a document or an
-//! error, never a panic; a document that reads round-trips (written back, it reads again to
-//! the same JSON); and turning it into a baseline and its statuses never panics.
+//! Fuzzes the baseline/verdict reader: a saved `verdict.json` read back (as `--baseline`,
+//! `--compare`, `gate --run` and `gonogo report` read it) through `parse_document` and the
+//! edge codec into the typed verdict. Any text gives a verdict or an error, never a panic; a
+//! document that reads round-trips (written back, it reads again to the same JSON); a document
+//! that reads into the typed verdict writes back to the same document; and turning it into a
+//! baseline never panics.
 #![no_main]
 
-use gonogo_report::json::parse_document;
+use gonogo_core::eval::Baseline;
+use gonogo_core::verdict::{BaselineRef, Verdict};
+use gonogo_report::json::{VerdictV1, parse_document};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,10 +22,16 @@ fuzz_target!(|data: &[u8]| {
     let again = parse_document(&written)
         .unwrap_or_else(|e| panic!("a written verdict does not read back: {e}\n{written}"));
     assert_eq!(serde_json::to_string(&again).unwrap(), written);
-    let statuses = document.statuses();
-    assert!(statuses.len() <= document.gates.len());
-    let _ = document.to_baseline(gonogo_core::verdict::BaselineRef {
-        source: "fuzz".into(),
-        sha256: "0".repeat(64),
-    });
+    let Ok(verdict) = Verdict::try_from(document) else {
+        return;
+    };
+    let back = serde_json::to_string(&VerdictV1::from(&verdict)).unwrap();
+    assert_eq!(back, written, "the typed verdict does not write back to its document");
+    let _ = Baseline::of(
+        &verdict,
+        Some(BaselineRef {
+            source: "fuzz".into(),
+            sha256: "0".repeat(64),
+        }),
+    );
 });
