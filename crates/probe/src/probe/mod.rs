@@ -837,49 +837,36 @@ pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[P
         ));
     }
     // Recovery: from a phase's end to the first of RECOVERY_SUSTAIN consecutive successes
-    // scheduled at or after it (quantised at the interval). Never recovered within the watch:
-    // no figure, so a recovery gate is missing evidence, never a pass.
+    // scheduled at or after it (quantised at the interval). Detection: from a phase's start
+    // to the first of RECOVERY_SUSTAIN consecutive failures that begins inside the phase (a
+    // readiness check that reports the outage, and keeps reporting it). Never recovered or
+    // never noticed within the watch: no figure, so the gate is missing evidence, never a pass.
     let counted: Vec<&Attempt> = run.attempts.iter().filter(|a| !a.warmup).collect();
     for phase in phases {
-        let after: Vec<&&Attempt> = counted
-            .iter()
-            .filter(|a| a.scheduled_at >= phase.end)
-            .collect();
-        let recovered = after
-            .windows(RECOVERY_SUSTAIN)
-            .find(|run| run.iter().all(|a| a.success))
-            .map(|run| run[0].scheduled_at);
-        if let Some(at) = recovered {
-            let seconds = at.duration_since(phase.end).as_secs_f64().max(0.0);
-            record.insert(
-                format!("recovery.{}.seconds", phase.name),
-                Metric::value(seconds, Unit::parse("s")).with_note(format!(
-                    "probe {name}: {RECOVERY_SUSTAIN} attempts in a row succeeded from then on"
-                )),
-            );
-        }
-    }
-    // Detection: from a phase's start to the first of RECOVERY_SUSTAIN consecutive failures
-    // that begins inside the phase (a readiness check that reports the outage, and keeps
-    // reporting it). Never noticed: no figure, so a detection gate is missing evidence.
-    for phase in phases {
-        let from_start: Vec<&&Attempt> = counted
-            .iter()
-            .filter(|a| a.scheduled_at >= phase.start)
-            .collect();
-        let noticed = from_start
-            .windows(RECOVERY_SUSTAIN)
-            .find(|run| run.iter().all(|a| !a.success))
-            .map(|run| run[0].scheduled_at)
-            .filter(|at| *at < phase.end);
-        if let Some(at) = noticed {
-            let seconds = at.duration_since(phase.start).as_secs_f64().max(0.0);
-            record.insert(
-                format!("detection.{}.seconds", phase.name),
-                Metric::value(seconds, Unit::parse("s")).with_note(format!(
-                    "probe {name}: {RECOVERY_SUSTAIN} attempts in a row failed from then on"
-                )),
-            );
+        let figures = [
+            (
+                "recovery",
+                phase.end,
+                sustained_from(&counted, phase.end, true),
+                "succeeded",
+            ),
+            (
+                "detection",
+                phase.start,
+                sustained_from(&counted, phase.start, false).filter(|at| *at < phase.end),
+                "failed",
+            ),
+        ];
+        for (figure, since, at, what) in figures {
+            if let Some(at) = at {
+                let seconds = at.duration_since(since).as_secs_f64().max(0.0);
+                record.insert(
+                    format!("{figure}.{}.seconds", phase.name),
+                    Metric::value(seconds, Unit::parse("s")).with_note(format!(
+                        "probe {name}: {RECOVERY_SUSTAIN} attempts in a row {what} from then on"
+                    )),
+                );
+            }
         }
     }
     for (suffix, from, until) in windows {
@@ -913,6 +900,16 @@ pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[P
             );
         }
     }
+}
+
+/// When the first run of [`RECOVERY_SUSTAIN`] consecutive attempts scheduled at or after
+/// `from` that all succeeded (`success`) or all failed began.
+fn sustained_from(counted: &[&Attempt], from: Timestamp, success: bool) -> Option<Timestamp> {
+    let after: Vec<&&Attempt> = counted.iter().filter(|a| a.scheduled_at >= from).collect();
+    after
+        .windows(RECOVERY_SUSTAIN)
+        .find(|run| run.iter().all(|a| a.success == success))
+        .map(|run| run[0].scheduled_at)
 }
 
 /// The `probe` evidence of a run.
