@@ -9,11 +9,13 @@
 //!   the final dot, resolve to loopback without asking any resolver) and which are allowed.
 //! - [`testing`]: for tests, a missing tool skips or (with `GONOGO_REQUIRE_TOOLS=1`) fails.
 //! - [`signals`]: SIGINT/SIGTERM recorded as a request to stop, for `gonogo run`.
+//! - [`progress`]: one board of progress bars per process, so bars drawn at once never overlap.
 //!
 //! `gonogo-core` stays pure; this crate is where the shared I/O lives.
 
 pub mod atomic;
 pub mod lock;
 pub mod net;
+pub mod progress;
 pub mod signals;
 pub mod testing;

@@ -963,17 +963,9 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
         }
     }
     let show_progress = !args.quiet && !args.json && std::io::stderr().is_terminal();
-    let progress_bar = show_progress.then(|| {
-        let bar = indicatif::ProgressBar::new(config.duration.as_millis() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} [{wide_bar}] {msg}",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
-        );
-        bar
-    });
+    // One board for the process: beside drills, loads and probes each keep a line.
+    let progress_bar = show_progress
+        .then(|| gonogo_io::progress::Board::stderr().bar(config.duration.as_millis() as u64));
     let stop = StopHandle::new();
     let mut on_progress = |snapshot: ProgressSnapshot| {
         // Under `gonogo run`, SIGINT/SIGTERM ask the whole run to stop: end this load early
@@ -992,9 +984,7 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
     };
     let result = crate::engine::run(config.clone(), stop.clone(), true, &mut on_progress)
         .context("the load engine could not start")?;
-    if let Some(bar) = progress_bar {
-        bar.finish_and_clear();
-    }
+    drop(progress_bar);
     if let (Some(path), Some(log)) = (&args.dump_intended, &config.intended_log) {
         let mut arrivals = log.lock().map(|l| l.clone()).unwrap_or_default();
         arrivals.sort_unstable();

@@ -352,17 +352,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let live = (!quiet && std::io::stderr().is_terminal())
         .then_some(plan.as_ref())
         .flatten()
-        .map(|plan| {
-            let bar = indicatif::ProgressBar::new(plan.window.as_millis() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {elapsed_precise} [{wide_bar}] {msg}",
-                )
-                .expect("static template")
-                .progress_chars("=> "),
-            );
-            bar
-        });
+        .map(|plan| gonogo_io::progress::Board::stderr().bar(plan.window.as_millis() as u64));
     let (mut attempts, mut failed) = (0u64, 0u64);
     let mut previous_success: Option<bool> = None;
     let run = runtime()?.block_on(watch(&spec, &policy, &tls, plan, |attempt| {
@@ -406,9 +396,7 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }));
-    if let Some(bar) = live {
-        bar.finish_and_clear();
-    }
+    drop(live);
     let mut run = match run {
         Ok(run) => run,
         Err(error) => return usage(error),
