@@ -88,7 +88,7 @@ fn post(
         match gonogo_publish::github::Target::from_env(env).and_then(|target| {
             gonogo_publish::github::post(
                 &target,
-                &doc,
+                &verdict,
                 &markdown,
                 &annotations,
                 timeout,
@@ -104,7 +104,7 @@ fn post(
                 match posted.check_run {
                     Some((id, _)) => eprintln!(
                         "check run {id}: {} ({} annotation(s))",
-                        doc.verdict,
+                        verdict.decision,
                         annotations.len()
                     ),
                     None => eprintln!("GITHUB_SHA is not set: no check run"),
@@ -122,7 +122,7 @@ fn post(
                 .map_or_else(|| PathBuf::from("."), PathBuf::from)
         });
         let junit = gonogo_report::junit::render(&verdict, &cx);
-        match gonogo_publish::gitlab::write_files(&dir, &doc, &annotations, &junit) {
+        match gonogo_publish::gitlab::write_files(&dir, &verdict, &annotations, &junit) {
             Ok(files) => eprintln!(
                 "wrote {} and {}",
                 files.code_quality.display(),
