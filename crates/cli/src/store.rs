@@ -146,13 +146,19 @@ impl Folder {
             .collect())
     }
 
-    /// Empties the evidence folder of evidence files (and nothing else), creating it.
+    /// Empties the evidence folder of evidence files (and nothing else), creating it. A folder
+    /// that cannot be made or emptied is an output not written (`WriteError`: exit 4).
     pub fn clear(&self) -> anyhow::Result<()> {
         use anyhow::Context as _;
         let dir = &self.evidence;
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        evidence_dir::create_dir(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         for file in evidence_dir::evidence_files(dir)? {
             std::fs::remove_file(&file)
+                .map_err(|source| gonogo_io::atomic::WriteError::Io {
+                    path: file.clone(),
+                    source,
+                })
                 .with_context(|| format!("cannot remove the old {}", file.display()))?;
         }
         Ok(())
