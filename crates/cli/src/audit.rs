@@ -1,6 +1,7 @@
 //! `gonogo audit REPORT.md`: a hand-written readiness report checked against itself and, with
-//! `--evidence`/`--run`, against evidence (crates/audit). The file reading, the policy's
-//! `[audit.map]` and the exit codes live here; the audit itself is pure.
+//! `--evidence`/`--run`, against evidence (crates/audit). Reading the report, the policy's
+//! `[audit.map]` and the exit codes live here; the evidence folder is read through the store
+//! (`store::Folder`, as `gate` and `run` read theirs); the audit itself is pure.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,9 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow};
 use gonogo_audit::evidence::{MapEntry, Options};
 
-use crate::evidence_dir;
 use crate::exit::{Exit, Failure};
 use crate::gate;
+use crate::store::Folder;
 
 /// The largest report read (a report is prose; anything larger is refused, not truncated).
 const MAX_REPORT_BYTES: u64 = 16 * 1024 * 1024;
@@ -159,19 +160,22 @@ pub fn run(args: AuditArgs, color: bool) -> Result<Exit, Failure> {
         (None, None) => None,
     };
     if let Some(dir) = folder {
-        if !dir.is_dir() {
+        // Read through the binary's one store, as `gate` and `run` read theirs.
+        let store = Folder::new(&dir);
+        if !store.exists() {
             return Err(Failure::usage(anyhow!(
                 "the evidence folder {} does not exist",
                 dir.display()
             )));
         }
-        let records = evidence_dir::read_dir_named(&dir).map_err(Failure::evidence)?;
-        let records: Vec<(String, gonogo_core::evidence::Evidence)> = records
+        let now = jiff::Timestamp::now();
+        let records: Vec<(String, gonogo_core::evidence::Evidence)> = store
+            .named_evidence(now)?
             .into_iter()
             .map(|(path, record)| (path.display().to_string(), record))
             .collect();
         let options = Options {
-            now: jiff::Timestamp::now(),
+            now,
             max_age: args.max_age,
             map,
         };

@@ -100,10 +100,19 @@ pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
     })
 }
 
+/// Creates the evidence folder (and its parents); a folder that cannot be made is an output
+/// not written (`WriteError`, exit 4), never a usage error.
+pub fn create_dir(dir: &Path) -> Result<(), gonogo_io::atomic::WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| gonogo_io::atomic::WriteError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
 /// Writes a record into `dir` under its suggested name, atomically, as pretty JSON ending in
 /// a newline (as `collect` always wrote it); returns the path.
 pub fn write_record(dir: &Path, record: &Evidence) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir)
+    create_dir(dir)
         .with_context(|| format!("cannot create the evidence folder {}", dir.display()))?;
     let path = dir.join(wire::suggested_file_name(record));
     crate::fsutil::write_atomic(&path, (wire::to_json_pretty(record) + "\n").as_bytes())?;

@@ -48,9 +48,11 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The policy or the command line is wrong (2); an output that could not be written
+    /// anywhere in its chain is still 4, whoever called it a usage error.
     pub fn usage(error: anyhow::Error) -> Failure {
         Failure {
-            exit: Exit::Usage,
+            exit: Exit::for_error(&error, Exit::Usage),
             error: Some(error),
         }
     }
@@ -94,5 +96,16 @@ mod tests {
         assert_eq!(Exit::Write as u8, 4);
         let other = anyhow::anyhow!("unknown flag");
         assert_eq!(Exit::for_error(&other, Exit::NoGo), Exit::NoGo);
+        assert_eq!(Failure::usage(other).exit, Exit::Usage);
+        let unwritable = anyhow::Error::new(gonogo_io::atomic::WriteError::NotAFile {
+            path: "out/evidence".into(),
+            kind: "a folder",
+        })
+        .context("cannot create out/evidence");
+        assert_eq!(
+            Failure::usage(unwritable).exit,
+            Exit::Write,
+            "an output that cannot be written is 4, never 2"
+        );
     }
 }

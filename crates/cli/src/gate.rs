@@ -453,7 +453,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             verdict_path.display()
         );
     }
-    crate::notify::on_verdict(hook.as_ref(), &document);
+    crate::notify::on_verdict(hook.as_ref(), &verdict);
     Ok(match verdict.decision {
         Decision::Go => Exit::Go,
         Decision::NoGo => Exit::NoGo,

@@ -15,7 +15,7 @@ use gonogo_core::evidence::{Evidence, sha256_hex};
 use gonogo_core::stats::Interval;
 use gonogo_core::text::Inert;
 use gonogo_core::units::{Dimension, format_base};
-use gonogo_core::verdict::BaselineRef;
+use gonogo_core::verdict::{BaselineRef, Verdict};
 use gonogo_history::{
     Filter, GateRow, HistoryError, Location, NewRun, RunMeta, Selector, SeriesKey, SeriesPoint,
     Store, StoredRun,
@@ -103,13 +103,15 @@ pub fn record(
 }
 
 /// Appends to the Markdown report what changed since the previous run of this service and
-/// environment in the history (one line per changed gate). Nothing when there is no history,
-/// no previous run, or no change; a failure is a warning.
+/// environment in the history (one line per changed gate), comparing the typed verdicts: the
+/// previous run's stored verdict is read back through verdict.json's codec. Nothing when there
+/// is no history, no previous run (or one whose verdict does not read back), or no change; a
+/// failure is a warning.
 pub fn append_changes(
     args: &RecordArgs,
     policy_path: &Path,
     loaded: &LoadedPolicy,
-    document: &VerdictV1,
+    verdict: &Verdict,
     report: &Path,
 ) {
     if args.no_history {
@@ -122,7 +124,7 @@ pub fn append_changes(
     let Ok(Some(previous)) = previous else {
         return;
     };
-    let Ok(before) = gonogo_report::json::parse_document(&previous.verdict) else {
+    let Ok((before, _)) = gonogo_report::json::parse_verdict(&previous.verdict) else {
         return;
     };
     let since = format!(
@@ -131,7 +133,7 @@ pub fn append_changes(
         previous.meta.evaluated_at.strftime("%Y-%m-%d %H:%M"),
         previous.meta.decision
     );
-    let section = gonogo_report::markdown::changes(&before, document, &since);
+    let section = gonogo_report::markdown::changes(&before, verdict, &since);
     if section.is_empty() {
         return;
     }
@@ -156,7 +158,7 @@ pub fn trends(
     args: &RecordArgs,
     policy_path: &Path,
     loaded: &LoadedPolicy,
-    verdict: &gonogo_core::verdict::Verdict,
+    verdict: &Verdict,
 ) -> Vec<gonogo_report::json::TrendV1> {
     let mut shown = Vec::new();
     if args.no_history {

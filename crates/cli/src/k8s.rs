@@ -14,6 +14,8 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use gonogo_load::cli::{LoadArgs, UsageError};
 
+use crate::exit::Exit;
+
 /// Distributed load on Kubernetes.
 #[derive(Debug, Args)]
 pub struct K8sArgs {
@@ -99,7 +101,7 @@ pub fn run(args: K8sArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!("{collect}");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Go.into())
 }
 
 fn usage(message: String) -> anyhow::Error {

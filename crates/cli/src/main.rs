@@ -260,7 +260,7 @@ fn engine(
             eprintln!("error: {}", inert_error(&error));
             let code = match Exit::for_error(&error, Exit::NoGo) {
                 Exit::Write => Exit::Write.into(),
-                _ => exit_code_for.map_or(ExitCode::from(Exit::NoGo as u8), |f| f(&error)),
+                _ => exit_code_for.map_or(Exit::NoGo.into(), |f| f(&error)),
             };
             Ok(Outcome::Code(code))
         }

@@ -15,6 +15,8 @@ use std::process::ExitCode;
 use gonogo_core::evidence::Evidence;
 use gonogo_core::merge::{MergeInput, merge_load};
 
+use crate::exit::Exit;
+
 /// Merge load results exactly: raw results of k6, JMeter, Gatling, Vegeta, hey and Locust,
 /// gonogo load evidence and HdrHistogram logs, in any mix.
 ///
@@ -88,7 +90,7 @@ fn kind_of(path: &Path) -> std::io::Result<InputKind> {
 fn input_error(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     let line = format!("error: {message}");
     eprintln!("{}", gonogo_core::text::inert(&line));
-    Ok(ExitCode::from(3))
+    Ok(Exit::Evidence.into())
 }
 
 /// Reads `inputs` into `load` records (see the module doc); the error names the file.
@@ -188,7 +190,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
                 input.display()
             );
             eprintln!("{}", gonogo_core::text::inert(&line));
-            return Ok(ExitCode::from(2));
+            return Ok(Exit::Usage.into());
         }
     }
     gonogo_io::atomic::write_atomic(
@@ -214,5 +216,5 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         });
         println!("{summary}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Go.into())
 }

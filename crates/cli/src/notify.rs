@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use gonogo_core::policy::Problem;
+use gonogo_core::verdict::{Decision, Verdict};
 use gonogo_publish::webhook::{self, Format, Webhook};
 use serde::Deserialize;
 
@@ -155,12 +156,12 @@ fn reqwest_like_url_ok(url: &str) -> bool {
 }
 
 /// Sends the notification when the verdict is NO-GO; reports a failure on stderr and returns.
-pub fn on_verdict(hook: Option<&Webhook>, document: &gonogo_report::json::VerdictV1) {
+pub fn on_verdict(hook: Option<&Webhook>, verdict: &Verdict) {
     let Some(hook) = hook else { return };
-    if document.verdict == "GO" {
+    if verdict.decision == Decision::Go {
         return;
     }
-    let payload = webhook::payload(document, hook.format);
+    let payload = webhook::payload(verdict, hook.format);
     match webhook::send(hook, &payload) {
         Ok(_) => eprintln!("notified {} of the NO-GO", webhook::shown(&hook.url)),
         Err(error) => eprintln!(

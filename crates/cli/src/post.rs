@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use gonogo_publish::http::Retry;
-use gonogo_report::cli::{EXIT_INPUT, EXIT_OK, ReportArgs};
+use gonogo_report::cli::ReportArgs;
+
+use crate::exit::Exit;
 
 /// `gonogo report` with the posting flags.
 #[derive(Debug, clap::Args)]
@@ -56,7 +58,7 @@ fn post(
                 report.verdict.display(),
                 gonogo_core::text::inert(&error)
             );
-            return Ok(ExitCode::from(EXIT_INPUT));
+            return Ok(Exit::Evidence.into());
         }
     };
     let (evidence, warnings) = gonogo_report::cli::load_evidence(&report.evidence_dir);
@@ -88,7 +90,7 @@ fn post(
         match gonogo_publish::github::Target::from_env(env).and_then(|target| {
             gonogo_publish::github::post(
                 &target,
-                &doc,
+                &verdict,
                 &markdown,
                 &annotations,
                 timeout,
@@ -104,7 +106,7 @@ fn post(
                 match posted.check_run {
                     Some((id, _)) => eprintln!(
                         "check run {id}: {} ({} annotation(s))",
-                        doc.verdict,
+                        verdict.decision,
                         annotations.len()
                     ),
                     None => eprintln!("GITHUB_SHA is not set: no check run"),
@@ -122,7 +124,7 @@ fn post(
                 .map_or_else(|| PathBuf::from("."), PathBuf::from)
         });
         let junit = gonogo_report::junit::render(&verdict, &cx);
-        match gonogo_publish::gitlab::write_files(&dir, &doc, &annotations, &junit) {
+        match gonogo_publish::gitlab::write_files(&dir, &verdict, &annotations, &junit) {
             Ok(files) => eprintln!(
                 "wrote {} and {}",
                 files.code_quality.display(),
@@ -130,7 +132,7 @@ fn post(
             ),
             Err(error) => {
                 eprintln!("error: {error}");
-                return Ok(ExitCode::from(crate::exit::Exit::Write as u8));
+                return Ok(Exit::Write.into());
             }
         }
         match gonogo_publish::gitlab::Target::from_env(env).and_then(|target| {
@@ -142,5 +144,5 @@ fn post(
             Err(error) => failed("GitLab", &error),
         }
     }
-    Ok(ExitCode::from(EXIT_OK))
+    Ok(Exit::Go.into())
 }

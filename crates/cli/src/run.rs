@@ -1204,7 +1204,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         &args.history,
         &args.policy,
         &loaded,
-        &document,
+        &verdict,
         &args.out.join("report.md"),
     );
     crate::history::record(
@@ -1234,7 +1234,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         html.display()
     );
     if crate::interrupt::stopped_by().is_none() {
-        crate::notify::on_verdict(hook.as_ref(), &document);
+        crate::notify::on_verdict(hook.as_ref(), &verdict);
     }
     Ok(RunOutcome {
         html,

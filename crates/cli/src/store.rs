@@ -126,13 +126,39 @@ impl Folder {
         crate::interrupt::lock_output(folder, wait)
     }
 
-    /// Empties the evidence folder of evidence files (and nothing else), creating it.
+    /// Whether the evidence folder is there (a folder that is not holds no records).
+    pub fn exists(&self) -> bool {
+        self.evidence.is_dir()
+    }
+
+    /// The folder's records with the file each came from, for a consumer that cites files
+    /// (`audit`), read as [`Store::evidence`] reads them: a record dated in the future refused
+    /// (naming its file), a collected file's record whose input changed set aside.
+    pub fn named_evidence(
+        &self,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<(PathBuf, Evidence)>, Failure> {
+        let named = evidence_dir::read_dir_named(&self.evidence).map_err(Failure::evidence)?;
+        evidence_dir::refuse_future(&named, now).map_err(Failure::evidence)?;
+        Ok(named
+            .into_iter()
+            .filter(|(_, record)| input_unchanged(record))
+            .collect())
+    }
+
+    /// Empties the evidence folder of evidence files (and nothing else), creating it. A folder
+    /// that cannot be made or emptied is an output not written (`WriteError`: exit 4).
     pub fn clear(&self) -> anyhow::Result<()> {
         use anyhow::Context as _;
         let dir = &self.evidence;
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        evidence_dir::create_dir(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         for file in evidence_dir::evidence_files(dir)? {
             std::fs::remove_file(&file)
+                .map_err(|source| gonogo_io::atomic::WriteError::Io {
+                    path: file.clone(),
+                    source,
+                })
                 .with_context(|| format!("cannot remove the old {}", file.display()))?;
         }
         Ok(())
@@ -188,9 +214,11 @@ impl Folder {
 impl Store for Folder {
     /// The folder's records, with the future refused and changed inputs set aside.
     fn evidence(&self, now: jiff::Timestamp) -> Result<Vec<Evidence>, Failure> {
-        let named = evidence_dir::read_dir_named(&self.evidence).map_err(Failure::evidence)?;
-        evidence_dir::refuse_future(&named, now).map_err(Failure::evidence)?;
-        Ok(verify_inputs(named.into_iter().map(|(_, r)| r).collect()))
+        Ok(self
+            .named_evidence(now)?
+            .into_iter()
+            .map(|(_, record)| record)
+            .collect())
     }
 
     fn verdict(&self) -> Result<HeldVerdict, Failure> {
@@ -252,28 +280,23 @@ impl WriteStore for Folder {
 /// SHA-256; otherwise the file changed after it was collected and the record is refused (with
 /// a warning naming it). Inputs that are gone are not checked, nor the files the engines read
 /// while measuring (a service's live log grows after `observe` read it).
-pub fn verify_inputs(records: Vec<Evidence>) -> Vec<Evidence> {
-    records
-        .into_iter()
-        .filter(|record| {
-            let Source::File(path) = &record.source else {
-                return true;
-            };
-            if gonogo_core::eval::ENGINE_KINDS.contains(&record.kind.as_str()) {
-                return true;
-            }
-            match sha256_of_file(Path::new(path)) {
-                Some(hash) if hash != record.sha256 => {
-                    eprintln!(
-                        "warning: {path} changed after it was collected (its SHA-256 is no longer the record's): its {} record is refused",
-                        record.kind
-                    );
-                    false
-                }
-                _ => true,
-            }
-        })
-        .collect()
+fn input_unchanged(record: &Evidence) -> bool {
+    let Source::File(path) = &record.source else {
+        return true;
+    };
+    if gonogo_core::eval::ENGINE_KINDS.contains(&record.kind.as_str()) {
+        return true;
+    }
+    match sha256_of_file(Path::new(path)) {
+        Some(hash) if hash != record.sha256 => {
+            eprintln!(
+                "warning: {path} changed after it was collected (its SHA-256 is no longer the record's): its {} record is refused",
+                record.kind
+            );
+            false
+        }
+        _ => true,
+    }
 }
 
 /// The SHA-256 of a regular file, streamed; `None` when it is not a readable regular file.
@@ -398,6 +421,23 @@ mod tests {
         let refused = store.evidence(now).expect_err("a future record is refused");
         let message = format!("{:#}", refused.error.unwrap());
         assert!(message.contains("in the future"), "{message}");
+
+        // Read with their files, as `audit` cites them: the same refusal.
+        let refused = store.named_evidence(now).expect_err("the same rules");
+        assert!(format!("{:#}", refused.error.unwrap()).contains("in the future"));
+        let later: jiff::Timestamp = "2026-12-01T13:00:00Z".parse().unwrap();
+        let named = store.named_evidence(later).unwrap();
+        assert_eq!(named.len(), 2);
+        assert!(
+            named
+                .iter()
+                .all(|(file, _)| file.parent() == Some(&*dir.path().join("evidence")))
+        );
+        assert!(
+            named
+                .iter()
+                .any(|(file, record)| *file == path && record.sha256 == put.sha256)
+        );
 
         store.clear().unwrap();
         assert!(store.evidence(now).unwrap().is_empty());

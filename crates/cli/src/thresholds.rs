@@ -13,6 +13,8 @@ use gonogo_core::expect::{Aggregate, Expectation};
 use gonogo_core::policy::Policy;
 use gonogo_core::verdict::GateStatus;
 
+use crate::exit::Exit;
+
 /// `gonogo load` with `--threshold`.
 #[derive(Debug, clap::Args)]
 pub struct LoadWithThresholds {
@@ -109,7 +111,7 @@ pub fn run(args: LoadWithThresholds) -> anyhow::Result<ExitCode> {
     Ok(if all_pass {
         outcome.exit_code
     } else {
-        ExitCode::from(1)
+        Exit::NoGo.into()
     })
 }
 

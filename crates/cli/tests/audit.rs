@@ -192,3 +192,28 @@ fn claims_are_supported_contradicted_or_stale_against_evidence() {
             .contains("probe.web.availability")
     );
 }
+
+/// The evidence folder is read through the store, as `gate` reads it: a record dated in the
+/// future would look fresh to every claim, so it is refused (exit 3) and its file named.
+#[test]
+fn a_record_from_the_future_is_refused_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("report.md"), REPORT).unwrap();
+    record(
+        dir.path(),
+        "probe.api.availability",
+        "19990/20000",
+        Some("2999-01-01T00:00:00Z"),
+    );
+    let output = gonogo(
+        &["audit", "report.md", "--evidence", ".gonogo/evidence"],
+        dir.path(),
+    );
+    let all = console(&output);
+    assert_eq!(output.status.code(), Some(3), "{all}");
+    assert!(all.contains("in the future"), "{all}");
+    assert!(
+        all.contains(".gonogo/evidence/"),
+        "the file is named: {all}"
+    );
+}

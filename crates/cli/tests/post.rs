@@ -116,6 +116,22 @@ fn a_posting_failure_is_reported_without_the_token_and_the_exit_code_stands() {
     );
 }
 
+fn report_gitlab(server: &Server, dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gonogo"))
+        .arg("report")
+        .arg(sample_verdict())
+        .args(["--gitlab", "--gitlab-dir"])
+        .arg(dir)
+        .env_clear()
+        .env("CI_API_V4_URL", format!("{}/api/v4", server.url))
+        .env("CI_PROJECT_ID", "99")
+        .env("CI_MERGE_REQUEST_IID", "5")
+        .env("GITLAB_TOKEN", "glpat-end-to-end")
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn report_gitlab_writes_code_quality_and_junit_and_posts_the_note() {
     let dir = tempfile::tempdir().unwrap();
@@ -125,19 +141,7 @@ fn report_gitlab_writes_code_quality_and_junit_and_posts_the_note() {
             _ => Answer::json(201, json!({"id": 8})),
         },
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_gonogo"))
-        .arg("report")
-        .arg(sample_verdict())
-        .args(["--gitlab", "--gitlab-dir"])
-        .arg(dir.path())
-        .env_clear()
-        .env("CI_API_V4_URL", format!("{}/api/v4", server.url))
-        .env("CI_PROJECT_ID", "99")
-        .env("CI_MERGE_REQUEST_IID", "5")
-        .env("GITLAB_TOKEN", "glpat-end-to-end")
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = report_gitlab(&server, dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let quality: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("gl-code-quality-report.json")).unwrap(),
@@ -250,4 +254,136 @@ fn a_failing_webhook_never_changes_the_verdict() {
             .unwrap()
             .contains("NO-GO")
     );
+}
+
+// The bytes gonogo sends or writes for others, pinned: the webhook's payloads (JSON and Slack),
+// the GitHub comment and check run, GitLab's code-quality file and note, and the "since the
+// last run" section `run` appends to report.md from the history. Every consumer builds them
+// from the typed verdict; these snapshots hold them to what they were before it did.
+
+const NOW: &str = "2026-12-01T12:00:00Z";
+
+#[test]
+fn the_webhook_payloads_are_pinned() {
+    let server = Server::start(|_: &Recorded, _: &str| Answer::json(200, json!({})));
+    let hook = format!("{}/services/T1/B2/hooksecret", server.url);
+    let failing = junit_project(true, "[policy]\nname = \"shop <web>\"\n\n");
+    for format in ["json", "slack"] {
+        let output = gate(
+            failing.path(),
+            &["--no-history", "--now", NOW, "--notify-format", format],
+            &[("GONOGO_NOTIFY_WEBHOOK", &hook)],
+        );
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    }
+    // Only a warning: NO-GO with no blocker, and the Slack text says why.
+    let unearned = tempfile::tempdir().unwrap();
+    std::fs::write(
+        unearned.path().join("gonogo.toml"),
+        "[[gate]]\nname = \"a warning\"\narea = \"functionality\"\nseverity = \"warn\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
+    )
+    .unwrap();
+    let output = gate(
+        unearned.path(),
+        &["--no-history", "--now", NOW],
+        &[("GONOGO_NOTIFY_WEBHOOK", &hook)],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+
+    let bodies: Vec<String> = server.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    insta::assert_snapshot!("webhook_json", bodies[0]);
+    insta::assert_snapshot!("webhook_slack", bodies[1]);
+    insta::assert_snapshot!("webhook_slack_unearned", bodies[2]);
+}
+
+#[test]
+fn the_github_requests_are_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        |request: &Recorded, _: &str| match request.method.as_str() {
+            "GET" => Answer::json(200, json!([])),
+            _ => Answer::json(201, json!({"id": 77})),
+        },
+    );
+    let output = report_github(&server, dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let sent: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}\n{}", r.method, r.target, r.body))
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    insta::assert_snapshot!("github_requests", sent.join("\n\n"));
+}
+
+#[test]
+fn the_gitlab_files_and_note_are_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        |request: &Recorded, _: &str| match request.method.as_str() {
+            "GET" => Answer::json(200, json!([])),
+            _ => Answer::json(201, json!({"id": 8})),
+        },
+    );
+    let output = report_gitlab(&server, dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    insta::assert_snapshot!(
+        "gitlab_code_quality",
+        std::fs::read_to_string(dir.path().join("gl-code-quality-report.json")).unwrap()
+    );
+    let notes: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(notes.len(), 1);
+    insta::assert_snapshot!("gitlab_note", notes[0]);
+}
+
+#[test]
+fn the_section_since_the_last_run_is_pinned() {
+    let dir = junit_project(false, "[policy]\nname = \"shop\"\n\n");
+    // A measured figure with an interval beside the count.
+    let policy = dir.path().join("gonogo.toml");
+    let text_before = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text_before
+            + "\n[[gate]]\nname = \"failure rate\"\narea = \"functionality\"\nseverity = \"warn\"\nmetric = \"tests.failed\"\nexpect = \"rate < 60%\"\n",
+    )
+    .unwrap();
+    // `run` collects as of the clock: its moments are the clock's, and only they are not pinned.
+    let run = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_gonogo"));
+        command
+            .args(["run", "--out", "out"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path());
+        command.output().unwrap()
+    };
+    let first = run();
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(!report.contains("### Since"), "no earlier run: {report}");
+
+    std::fs::write(
+        dir.path().join("reports/junit.xml"),
+        r#"<testsuite name="s"><testcase name="a"/><testcase name="b"><failure message="x"/></testcase></testsuite>"#,
+    )
+    .unwrap();
+    let second = run();
+    assert_eq!(second.status.code(), Some(1), "{}", text(&second));
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    let at = report
+        .find("\n### Since run ")
+        .unwrap_or_else(|| panic!("{report}"));
+    // The heading names the earlier run by its random id and the moment it was judged.
+    let (heading, section) = report[at + 1..].split_once('\n').unwrap();
+    assert!(heading.ends_with(", GO)"), "{heading}");
+    insta::assert_snapshot!("since_the_last_run", section);
 }

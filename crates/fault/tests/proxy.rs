@@ -78,7 +78,7 @@ fn postgres_queries_pay_the_latency_once_per_round_trip() {
         return;
     };
     let rt = runtime();
-    let proxy = proxy(&rt, pg_addr(&pg), false);
+    let proxy = proxy(&rt, pg.address(), false);
     let url = format!(
         "postgres://gonogo@127.0.0.1:{}/postgres?connect_timeout=5",
         proxy.local_addr().port()
@@ -303,14 +303,14 @@ fn a_slow_close_delays_the_close_not_the_data() {
 #[test]
 fn a_bandwidth_limit_paces_an_nginx_download() {
     let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-    let Some(nginx) = Nginx::start(
+    let Some(nginx) = nginx(
         "a_bandwidth_limit_paces_an_nginx_download",
         &[("blob", body.clone())],
     ) else {
         return;
     };
     let rt = runtime();
-    let proxy = proxy(&rt, nginx.addr(), false);
+    let proxy = proxy(&rt, nginx.address(), false);
     let mut stream = TcpStream::connect(proxy.local_addr()).unwrap();
     let start = Instant::now();
     let (status, got) = http_get(&mut stream, "/blob").unwrap();
@@ -336,14 +336,14 @@ fn a_bandwidth_limit_paces_an_nginx_download() {
 
 #[test]
 fn http_errors_answer_a_share_of_requests_for_nginx() {
-    let Some(nginx) = Nginx::start(
+    let Some(nginx) = nginx(
         "http_errors_answer_a_share_of_requests_for_nginx",
         &[("index.html", b"hello\n".to_vec())],
     ) else {
         return;
     };
     let rt = runtime();
-    let proxy = proxy(&rt, nginx.addr(), true);
+    let proxy = proxy(&rt, nginx.address(), true);
     let mut stream = TcpStream::connect(proxy.local_addr()).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))

@@ -21,8 +21,6 @@ pub mod jsonl;
 pub mod migrations;
 pub mod pg;
 pub mod sqlite;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 use gonogo_core::evidence::{Evidence, sha256_hex};
 use jiff::Timestamp;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use gonogo_report::json::VerdictV1;
+use gonogo_core::verdict::{Decision, Verdict};
 use gonogo_report::markdown::Annotation;
 
 use crate::MARKER;
@@ -138,7 +138,7 @@ pub struct Posted {
 /// Posts the comment (when on a pull request) and the check run (when the commit is known).
 pub fn post(
     target: &Target,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     markdown: &str,
     annotations: &[Annotation],
     timeout: Duration,
@@ -163,7 +163,7 @@ pub fn post(
             &api,
             &target.repository,
             sha,
-            doc,
+            verdict,
             markdown,
             annotations,
         )?),
@@ -250,19 +250,19 @@ pub fn check_run(
     api: &Api,
     repository: &str,
     sha: &str,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     markdown: &str,
     annotations: &[Annotation],
 ) -> Result<(u64, usize), ApiError> {
-    let go = doc.verdict == "GO";
+    let go = verdict.decision == Decision::Go;
     let title = if go {
         "GO".to_owned()
     } else {
-        format!("NO-GO: {} blocker(s)", doc.blockers.len())
+        format!("NO-GO: {} blocker(s)", verdict.blockers.len())
     };
     let mut summary = markdown.to_owned();
     truncate(&mut summary, MAX_BODY);
-    let policy_path = doc.policy.path.as_deref().unwrap_or("gonogo.toml");
+    let policy_path = verdict.policy_path.as_deref().unwrap_or("gonogo.toml");
     let all: Vec<Value> = annotations
         .iter()
         .map(|a| check_annotation(a, policy_path))

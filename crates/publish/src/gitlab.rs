@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use gonogo_report::json::VerdictV1;
+use gonogo_core::verdict::Verdict;
 use gonogo_report::markdown::Annotation;
 
 use crate::MARKER;
@@ -150,8 +150,8 @@ fn encode_segment(text: &str) -> String {
 /// GitLab's code-quality report (a subset of the Code Climate format): one entry per blocker
 /// (`blocker`) and warning (`minor`), at the evidence's file and line when known, else the
 /// policy file; the fingerprint is stable across runs for the same finding.
-pub fn code_quality(doc: &VerdictV1, annotations: &[Annotation]) -> Value {
-    let policy_path = doc.policy.path.as_deref().unwrap_or("gonogo.toml");
+pub fn code_quality(verdict: &Verdict, annotations: &[Annotation]) -> Value {
+    let policy_path = verdict.policy_path.as_deref().unwrap_or("gonogo.toml");
     let entries: Vec<Value> = annotations
         .iter()
         .map(|a| {
@@ -182,7 +182,7 @@ pub struct Files {
 /// Writes `gl-code-quality-report.json` and `junit.xml` into `dir`, atomically.
 pub fn write_files(
     dir: &Path,
-    doc: &VerdictV1,
+    verdict: &Verdict,
     annotations: &[Annotation],
     junit_xml: &str,
 ) -> Result<Files, gonogo_io::atomic::WriteError> {
@@ -190,7 +190,7 @@ pub fn write_files(
         code_quality: dir.join("gl-code-quality-report.json"),
         junit: dir.join("junit.xml"),
     };
-    let mut quality = serde_json::to_string_pretty(&code_quality(doc, annotations))
+    let mut quality = serde_json::to_string_pretty(&code_quality(verdict, annotations))
         .expect("JSON values serialise");
     quality.push('\n');
     gonogo_io::atomic::write_atomic(&files.code_quality, quality.as_bytes())?;

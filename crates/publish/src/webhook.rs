@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use gonogo_report::json::VerdictV1;
+use gonogo_core::verdict::Verdict;
 
 /// The payload's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,50 +96,58 @@ pub fn shown(url: &str) -> String {
     }
 }
 
-/// The payload for a verdict.
-pub fn payload(doc: &VerdictV1, format: Format) -> Value {
-    let policy = doc
-        .policy
-        .name
+/// The payload for a verdict (the typed verdict; the payload is this edge's own JSON).
+pub fn payload(verdict: &Verdict, format: Format) -> Value {
+    let policy = verdict
+        .policy_name
         .clone()
-        .or_else(|| doc.policy.path.clone())
+        .or_else(|| verdict.policy_path.clone())
         .unwrap_or_else(|| "gonogo.toml".into());
-    let commit = doc.context.as_ref().and_then(|c| c.commit.clone());
+    let commit = verdict.context.as_ref().and_then(|c| c.commit.clone());
+    let names = |list: &[usize]| -> Vec<&str> {
+        list.iter()
+            .map(|&i| verdict.gates[i].name.as_str())
+            .collect()
+    };
+    let blockers = names(&verdict.blockers);
     match format {
         Format::Json => json!({
             "event": "gonogo.verdict",
-            "verdict": doc.verdict,
+            "verdict": verdict.decision.as_str(),
             "policy": policy,
-            "env": doc.env,
+            "env": verdict.env,
             "commit": commit,
-            "evaluated_at": doc.evaluated_at,
-            "blockers": doc.blockers,
-            "warnings": doc.warnings,
-            "missing_evidence_kinds": doc.missing_evidence_kinds,
+            "evaluated_at": verdict.evaluated_at.to_string(),
+            "blockers": blockers,
+            "warnings": names(&verdict.warnings),
+            "missing_evidence_kinds": verdict.missing_kinds,
         }),
         Format::Slack => {
             let mut text = format!(
                 ":no_entry: *gonogo: {}* for `{}`",
-                doc.verdict,
+                verdict.decision,
                 slack_escape(&policy)
             );
-            if let Some(env) = &doc.env {
+            if let Some(env) = &verdict.env {
                 text.push_str(&format!(" ({})", slack_escape(env)));
             }
             if let Some(commit) = &commit {
                 text.push_str(&format!(" at `{}`", slack_escape(commit)));
             }
-            if doc.blockers.is_empty() {
-                if let Some(why) = &doc.unearned {
-                    text.push_str(&format!("\nNo blocker passed on evidence ({why})."));
+            if blockers.is_empty() {
+                if let Some(why) = verdict.unearned {
+                    text.push_str(&format!(
+                        "\nNo blocker passed on evidence ({}).",
+                        why.as_str()
+                    ));
                 }
             } else {
-                text.push_str(&format!("\n{} blocker(s):", doc.blockers.len()));
-                for name in doc.blockers.iter().take(20) {
+                text.push_str(&format!("\n{} blocker(s):", blockers.len()));
+                for name in blockers.iter().take(20) {
                     text.push_str(&format!("\n• {}", slack_escape(name)));
                 }
-                if doc.blockers.len() > 20 {
-                    text.push_str(&format!("\n… and {} more", doc.blockers.len() - 20));
+                if blockers.len() > 20 {
+                    text.push_str(&format!("\n… and {} more", blockers.len() - 20));
                 }
             }
             json!({ "text": text })

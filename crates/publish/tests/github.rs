@@ -17,8 +17,11 @@ type Shared = Arc<Mutex<Vec<(u64, String)>>>;
 
 const TOKEN: &str = "ghs_test_token_never_printed_123";
 
-fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
+/// The sample verdict, read back through verdict.json's codec as the typed verdict.
+fn doc() -> gonogo_core::verdict::Verdict {
+    gonogo_report::json::parse_verdict(include_str!("data/sample-no-go.json"))
+        .unwrap()
+        .0
 }
 
 fn fast() -> Retry {
@@ -231,7 +234,7 @@ fn the_check_run_fails_on_no_go_and_carries_annotations_fifty_per_request() {
     );
 
     let mut go = doc();
-    go.verdict = "GO".into();
+    go.decision = gonogo_core::verdict::Decision::Go;
     github::post(
         &target(&server, None),
         &go,

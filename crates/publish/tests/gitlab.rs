@@ -15,8 +15,11 @@ use serde_json::json;
 /// The fake API's comments or notes: (id, body).
 type Shared = Arc<Mutex<Vec<(u64, String)>>>;
 
-fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
+/// The sample verdict, read back through verdict.json's codec as the typed verdict.
+fn doc() -> gonogo_core::verdict::Verdict {
+    gonogo_report::json::parse_verdict(include_str!("data/sample-no-go.json"))
+        .unwrap()
+        .0
 }
 
 fn fast() -> Retry {
@@ -180,12 +183,12 @@ fn code_quality_and_junit_files_are_written() {
     assert_eq!(report, gitlab::code_quality(&doc(), &annotations));
 
     let dir = tempfile::tempdir().unwrap();
-    let verdict = gonogo_core::verdict::Verdict::try_from(doc()).unwrap();
+    let verdict = doc();
     let junit = gonogo_report::junit::render(
         &verdict,
         &gonogo_report::RenderContext::new(gonogo_report::i18n::Lang::En),
     );
-    let files = gitlab::write_files(dir.path(), &doc(), &annotations, &junit).unwrap();
+    let files = gitlab::write_files(dir.path(), &verdict, &annotations, &junit).unwrap();
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(files.code_quality).unwrap()).unwrap();
     assert_eq!(written, report);

@@ -8,8 +8,11 @@ use gonogo_publish::testing::{Answer, Recorded, Server};
 use gonogo_publish::webhook::{self, Format, NotifyError, Webhook};
 use serde_json::json;
 
-fn doc() -> gonogo_report::json::VerdictV1 {
-    gonogo_report::json::parse_document(include_str!("data/sample-no-go.json")).unwrap()
+/// The sample verdict, read back through verdict.json's codec as the typed verdict.
+fn doc() -> gonogo_core::verdict::Verdict {
+    gonogo_report::json::parse_verdict(include_str!("data/sample-no-go.json"))
+        .unwrap()
+        .0
 }
 
 fn hook(url: String, format: Format) -> Webhook {

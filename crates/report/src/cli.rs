@@ -164,14 +164,21 @@ pub fn github_actions(
 }
 
 /// Appends the Markdown to the step summary file (GitHub creates it; appending is its contract).
+/// A summary that cannot be written is an output not written: its error is a [`WriteError`].
 pub fn append_step_summary(path: &Path, markdown_text: &str) -> anyhow::Result<()> {
+    let unwritten = |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
+        .map_err(unwritten)
         .with_context(|| format!("cannot open the step summary {}", path.display()))?;
     file.write_all(markdown_text.as_bytes())
         .and_then(|()| file.write_all(b"\n"))
+        .map_err(unwritten)
         .with_context(|| format!("cannot write the step summary {}", path.display()))?;
     Ok(())
 }

@@ -37,7 +37,6 @@ use gonogo_core::verdict::{Decision, GateResult, GateStatus, Verdict};
 use crate::RenderContext;
 use crate::common::{EvidenceMap, area_title, percent};
 use crate::i18n::{Lang, Msg};
-use crate::json::VerdictV1;
 use crate::words;
 
 /// Gate rows listed in the per-area tables at most; the rest are counted (they are in the
@@ -680,9 +679,11 @@ fn escape_property(text: &str) -> String {
 
 /// Issue 18: what changed since an earlier run of the same service (from the history), one
 /// line per gate whose status changed or whose point moved by 1 % or more, e.g. "`checkout
-/// p95`: p(95) 212 ms → 248 ms, +17 %, interval [240 ms, 255 ms]". Gates are matched by
-/// name; a gate new in this run is listed as new. Empty when nothing changed.
-pub fn changes(before: &VerdictV1, after: &VerdictV1, since: &str) -> String {
+/// p95`: p(95) 212 ms → 248 ms, +17 %, interval [240 ms, 255 ms]". Both verdicts are typed (the
+/// earlier one read back from its stored verdict.json); gates are matched by name and compared
+/// by their typed status and measurement. A gate new in this run is listed as new. Empty when
+/// nothing changed.
+pub fn changes(before: &Verdict, after: &Verdict, since: &str) -> String {
     let mut lines = String::new();
     for gate in &after.gates {
         let previous = before.gates.iter().find(|g| g.name == gate.name);
@@ -702,13 +703,13 @@ pub fn changes(before: &VerdictV1, after: &VerdictV1, since: &str) -> String {
         if !moved && !status_changed {
             continue;
         }
-        let shown = |m: Option<&crate::json::MeasuredV1>| {
-            m.map_or("—".to_owned(), |m| escape(&m.display))
+        let shown = |m: Option<&gonogo_core::verdict::Measured>| {
+            m.map_or("—".to_owned(), |m| escape(&m.display_point()))
         };
         let mut line = format!(
             "- `{}`: {} {} → {}",
             code(&gate.name),
-            escape(&gate.aggregate),
+            escape(&gate.expect.aggregate.to_string()),
             shown(was),
             shown(now)
         );
@@ -721,8 +722,8 @@ pub fn changes(before: &VerdictV1, after: &VerdictV1, since: &str) -> String {
                 (b.point - a.point) / a.point.abs() * 100.0
             );
         }
-        if let Some(interval) = now.and_then(|m| m.interval_display.as_ref()) {
-            let _ = write!(line, ", interval {}", escape(interval));
+        if let Some(interval) = now.and_then(|m| m.display_interval()) {
+            let _ = write!(line, ", interval {}", escape(&interval));
         }
         match previous {
             Some(g) if g.status != gate.status => {
@@ -743,6 +744,7 @@ pub fn changes(before: &VerdictV1, after: &VerdictV1, since: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::VerdictV1;
 
     #[test]
     fn escaping_keeps_text_as_written() {
@@ -820,21 +822,24 @@ mod tests {
 
     #[test]
     fn changes_since_a_run_are_one_line_per_changed_gate() {
-        let before = doc(serde_json::json!([
+        let typed = |gates| Verdict::try_from(doc(gates)).unwrap();
+        let before = typed(serde_json::json!([
             gate("checkout p95", "pass", 0.212, "212 ms"),
             gate("search p95", "pass", 0.100, "100 ms"),
         ]));
-        let after = doc(serde_json::json!([
+        let after = typed(serde_json::json!([
             gate("checkout p95", "fail", 0.248, "248 ms"),
             gate("search p95", "pass", 0.1005, "100.5 ms"),
             gate("login p95", "pass", 0.05, "50 ms"),
         ]));
+        // Typed, the interval is shown from its ends (the documents' own `interval_display`
+        // is not read).
         let text = changes(&before, &after, "run 3f2a (2026-11-24, GO)");
         assert_eq!(
             text,
             "\n### Since run 3f2a (2026-11-24, GO)\n\n\
-             - `checkout p95`: p(95) 212 ms → 248 ms, +17 %, interval \\[248 ms±\\] (pass → fail)\n\
-             - `login p95`: p(95) — → 50 ms, interval \\[50 ms±\\] (new gate)\n"
+             - `checkout p95`: p(95) 212 ms → 248 ms, +17 %, interval \\[243 ms, 253 ms\\] (pass → fail)\n\
+             - `login p95`: p(95) — → 50 ms, interval \\[49 ms, 51 ms\\] (new gate)\n"
         );
         assert_eq!(changes(&after, &after, "itself"), "");
     }

@@ -1,6 +1,6 @@
 //! A real PostgreSQL server (feature `postgres`): Debian's `postgresql`, started on a free
 //! loopback port in a temporary data directory and stopped on drop. The history crate's own
-//! tests and the binary's end-to-end tests share it (`gonogo_history::testing` re-exports it).
+//! tests, the fault proxy's and the binary's end-to-end tests share it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -110,6 +110,11 @@ impl PgServer {
             },
         );
         Some(server)
+    }
+
+    /// 127.0.0.1:`port`, for a client that connects by address (a proxy in front of it).
+    pub fn address(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// A fresh database on the server.
