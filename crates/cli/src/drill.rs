@@ -52,7 +52,7 @@ pub fn start(drills: Vec<FaultArgs>) -> Drills {
             eprintln!(
                 "  ▶ fault {}: {} → {}",
                 Inert(&name),
-                args.listen,
+                args.listen.map(|a| a.to_string()).unwrap_or_default(),
                 Inert(&args.upstream)
             );
             let label = name.clone();

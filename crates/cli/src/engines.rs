@@ -11,17 +11,20 @@
 //! - **`kinds`**: the evidence kinds the engine writes, hence its rows of the metric catalogue
 //!   (`gonogo_core::catalog::CATALOG`, by their `kind`).
 //!
-//! A **typed** engine's section is its configuration struct read straight from the TOML table
-//! by serde: the struct that is also the engine's clap flags (`gonogo load --help`) and, through
-//! schemars, the section's schema, so the three cannot drift. Each value is checked by the
-//! flag's own parser (`gonogo_core::settings`). The engines not converted yet still take their
-//! section as flags (`rate = 200` becomes `--rate=200`, parsed by the engine's clap struct,
-//! `crate::run`); their schema is generated from those flags. A test names them
-//! (`UNCONVERTED`) and keeps the list honest.
+//! Every engine's section is its configuration struct read straight from the TOML table by
+//! serde ([`read_typed`]): the struct that is also the engine's clap flags (`gonogo load
+//! --help`) and, through schemars, the section's schema, so the three cannot drift. Each value
+//! is checked by the flag's own parser (`gonogo_core::settings`). Where the command line's
+//! shape is not a section's, the engine has a config type of its own with the same keys and
+//! parsers, which gives the flags' struct after its checks: `[harden]`
+//! (`gonogo_harden::config::HardenConfig`) and `[[prometheus]]`
+//! (`gonogo_probe::cli::prometheus::PrometheusConfig`, whose command line is a subcommand with
+//! positional arguments).
 //!
 //! Adding an engine: its crate gives a config struct (`#[derive(clap::Args, Deserialize,
-//! JsonSchema)]`, `#[serde(default, deny_unknown_fields)]`) and a `run(config)`; its metrics
-//! get catalogue rows of its evidence kind; here, one [`Engine`] row in [`ENGINES`].
+//! JsonSchema)]`, `#[serde(default, deny_unknown_fields)]`, the keys that are not settings
+//! `#[serde(skip)]`) and a `run(config)`; its metrics get catalogue rows of its evidence kind;
+//! here, one [`Engine`] row in [`ENGINES`].
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -105,19 +108,15 @@ pub struct Engine {
     /// The policy's key: `load`, `probe`...
     pub section: &'static str,
     pub layout: Layout,
-    /// Read by serde into the engine's typed configuration (else still through its flags).
-    pub typed: bool,
     /// The JSON Schema of one section.
     pub schema: fn() -> serde_json::Value,
     /// Reads and checks one section.
     pub plan: fn(&Context<'_>, &Entry<'_>) -> Result<Job, Vec<Problem>>,
     /// The evidence kinds it writes: its catalogue rows are those of these kinds.
     pub kinds: &'static [&'static str],
-    /// The standalone command's flags (`gonogo load`...), for the reference.
+    /// The standalone command's flags (`gonogo load`...), for the reference: each key's flag
+    /// and default.
     pub flags: fn() -> clap::Command,
-    /// The reference's notes on keys that are not flags (`url`, `path`...), for engines read
-    /// through their flags.
-    pub extra_keys: &'static [(&'static str, &'static str)],
 }
 
 /// An engine's flags as a command.
@@ -131,78 +130,74 @@ pub static ENGINES: &[Engine] = &[
         section: "load",
         flags: || flags_of::<gonogo_load::cli::LoadArgs>("load"),
         layout: Layout::Named,
-        typed: true,
         schema: typed_schema::<gonogo_load::cli::LoadArgs>,
         plan: plan_load,
         kinds: &["load"],
-        extra_keys: &[],
     },
     Engine {
         section: "probe",
         flags: || flags_of::<gonogo_probe::cli::probe::ProbeArgs>("probe"),
         layout: Layout::List,
-        typed: true,
         schema: typed_schema::<gonogo_probe::cli::probe::ProbeArgs>,
         plan: plan_probe,
         kinds: &["probe"],
-        extra_keys: &[],
     },
     Engine {
         section: "observe",
         flags: || flags_of::<gonogo_probe::cli::observe::ObserveArgs>("observe"),
         layout: Layout::Single,
-        typed: true,
         schema: typed_schema::<gonogo_probe::cli::observe::ObserveArgs>,
         plan: plan_observe,
         kinds: &["observe"],
-        extra_keys: &[],
     },
     Engine {
         section: "harden",
         flags: || flags_of::<gonogo_harden::cli::HardenArgs>("harden"),
         layout: Layout::Single,
-        typed: true,
         schema: typed_schema::<gonogo_harden::config::HardenConfig>,
         plan: crate::run::plan_harden,
         kinds: &["harden"],
-        extra_keys: &[],
     },
     Engine {
         section: "prometheus",
-        flags: || flags_of::<gonogo_probe::cli::prometheus::PrometheusArgs>("prometheus"),
+        flags: prometheus_flags,
         layout: Layout::List,
-        typed: false,
-        schema: || {
-            crate::run::flag_schema::<crate::run::PrometheusCommand>(
-                "[[prometheus]]",
-                PROMETHEUS_KEYS,
-            )
-        },
+        schema: typed_schema::<gonogo_probe::cli::prometheus::PrometheusConfig>,
         plan: crate::run::plan_prometheus,
         kinds: &["prometheus"],
-        extra_keys: PROMETHEUS_KEYS,
     },
     Engine {
         section: "fault",
         flags: || flags_of::<gonogo_fault::cli::FaultArgs>("fault"),
         layout: Layout::List,
-        typed: false,
-        schema: || crate::run::flag_schema::<crate::run::FaultCommand>("[[fault]]", &[]),
+        schema: typed_schema::<gonogo_fault::cli::FaultArgs>,
         plan: crate::run::plan_fault,
         // A drill writes no evidence: the probes watching meanwhile write `recovery.*`.
         kinds: &[],
-        extra_keys: &[],
     },
 ];
 
-const PROMETHEUS_KEYS: &[(&str, &str)] = &[
-    ("name", "the query's name: its metric is `prometheus.NAME`"),
-    ("url", "the Prometheus server"),
-    ("query", "the PromQL query"),
-    ("rules", "a rules file to check"),
-];
+/// `gonogo prometheus`' flags as one command: `query`'s, and `rules`' own
+/// (`--require-alert-on`, `--alertmanager`), the keys of a `[[prometheus]]` section.
+fn prometheus_flags() -> clap::Command {
+    use gonogo_probe::cli::prometheus::{PrometheusArgs, QueryArgs, RulesArgs};
+    let about = flags_of::<PrometheusArgs>("prometheus")
+        .get_about()
+        .cloned()
+        .unwrap_or_default();
+    let rules = flags_of::<RulesArgs>("rules");
+    let rules_only = rules
+        .get_arguments()
+        .filter(|a| matches!(a.get_id().as_str(), "require_alert_on" | "alertmanager"))
+        .cloned()
+        .collect::<Vec<_>>();
+    flags_of::<QueryArgs>("prometheus")
+        .about(about)
+        .args(rules_only)
+}
 
 /// The engine that owns `section`.
+#[cfg(test)]
 pub fn engine(section: &str) -> Option<&'static Engine> {
     ENGINES.iter().find(|e| e.section == section)
 }
@@ -759,9 +754,6 @@ fn plan_observe(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Pro
 mod tests {
     use super::*;
 
-    /// The engines whose sections are still read through their command-line flags.
-    const UNCONVERTED: &[&str] = &["prometheus", "fault"];
-
     /// Evidence kinds written by what is not an engine section: collectors (`[[collect]]`,
     /// `[[command]] evidence`), the git and CI context, `[[command]]` itself, `[delivery.dora]`
     /// and the rollback drill.
@@ -838,19 +830,27 @@ mod tests {
         }
     }
 
-    /// The engines still read through their flags are named, and only those.
+    /// Issue 16: no engine is read through its flags any more: every section is a typed
+    /// configuration that refuses unknown keys (`deny_unknown_fields`, in its schema as
+    /// `additionalProperties: false`), with keys of its own.
     #[test]
-    fn the_unconverted_engines_are_named() {
-        let untyped: Vec<&str> = ENGINES
-            .iter()
-            .filter(|e| !e.typed)
-            .map(|e| e.section)
-            .collect();
-        assert_eq!(untyped, UNCONVERTED);
-        assert!(engine("load").is_some_and(|e| e.typed));
-        assert!(engine("harden").is_some_and(|e| e.typed));
-        assert!(engine("probe").is_some_and(|e| e.typed));
-        assert!(engine("observe").is_some_and(|e| e.typed));
+    fn every_engine_section_is_a_typed_configuration_that_refuses_unknown_keys() {
+        for engine in ENGINES {
+            let schema = (engine.schema)();
+            assert_eq!(
+                schema["additionalProperties"],
+                serde_json::Value::Bool(false),
+                "[{}] takes unknown keys",
+                engine.section
+            );
+            assert!(
+                schema["properties"]
+                    .as_object()
+                    .is_some_and(|p| !p.is_empty()),
+                "[{}] has no keys",
+                engine.section
+            );
+        }
     }
 
     /// A typed section: defaults are the flags' defaults, values go through the flags'
@@ -945,6 +945,157 @@ mod tests {
             ("5s", "GET")
         );
         assert!(plan_all(&context, &document).is_ok());
+    }
+
+    fn context_of<'a>(spans: &'a toml::de::DeTable<'a>) -> Context<'a> {
+        Context {
+            base_url: Some("http://127.0.0.1:9"),
+            allow: &[],
+            evidence: Path::new("ev"),
+            policy_dir: Path::new("."),
+            root: Some(spans),
+        }
+    }
+
+    /// Issue 16: `[[prometheus]]` and `[[fault]]` are typed too: a misspelt key in each is a
+    /// problem with a caret at the key and a "did you mean", reported in the same round as
+    /// another section's.
+    #[test]
+    fn misspelt_prometheus_and_fault_keys_are_reported_at_the_key_with_the_others() {
+        let text = "[load.api]\npath = \"/x\"\nrat = 5\n\n\
+                    [[prometheus]]\nname = \"up\"\nurl = \"http://127.0.0.1:9090\"\nquery = \"up\"\nstpe = \"1m\"\n\n\
+                    [[fault]]\nname = \"redis\"\nlisten = \"127.0.0.1:6380\"\nupstrem = \"127.0.0.1:6379\"\n";
+        let document: toml::Table = toml::from_str(text).unwrap();
+        let spans = toml::de::DeTable::parse(text).unwrap();
+        let Err(mut problems) = plan_all(&context_of(spans.get_ref()), &document) else {
+            panic!("misspelt keys were planned");
+        };
+        problems.sort_by_key(|p| p.span.start);
+        let at: Vec<&str> = problems.iter().map(|p| &text[p.span.clone()]).collect();
+        assert_eq!(at, ["rat", "stpe", "upstrem"], "{problems:#?}");
+        let help: Vec<Option<&str>> = problems.iter().map(|p| p.help.as_deref()).collect();
+        assert_eq!(
+            help,
+            [
+                Some("did you mean `rate`?"),
+                Some("did you mean `step`?"),
+                Some("did you mean `upstream`?")
+            ]
+        );
+        assert_eq!(problems[1].message, "[[prometheus]] up: unknown key `stpe`");
+        assert_eq!(
+            problems[2].message,
+            "[[fault]] redis: unknown key `upstrem`"
+        );
+    }
+
+    /// What clap checks between `gonogo prometheus query`'s flags is checked between a
+    /// section's keys, each at its key; values go through the flags' parsers.
+    #[test]
+    fn prometheus_keys_are_checked_together_and_by_the_flags_parsers() {
+        let text = "[[prometheus]]\nname = \"errs\"\nurl = \"http://127.0.0.1:9090\"\nkind = \"ratio\"\nerrors = \"e\"\nseries = \"up\"\nlast = \"5m\"\n\n\
+                    [[prometheus]]\nname = \"a.b\"\nurl = \"http://127.0.0.1:9090\"\nquery = \"up\"\ntimeout = 30\n\n\
+                    [[prometheus]]\nurl = \"http://127.0.0.1:9090\"\nrules = true\nquery = \"up\"\n";
+        let document: toml::Table = toml::from_str(text).unwrap();
+        let spans = toml::de::DeTable::parse(text).unwrap();
+        let Err(mut problems) = plan_all(&context_of(spans.get_ref()), &document) else {
+            panic!("bad prometheus sections were planned");
+        };
+        problems.sort_by_key(|p| (p.span.start, p.message.clone()));
+        let found: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|p| (&text[p.span.clone()], p.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("kind", "[[prometheus]] errs: `kind` needs `window`"),
+                ("kind", "[[prometheus]] errs: this `kind` needs `total`"),
+                (
+                    "series",
+                    "[[prometheus]] errs: `series` belongs to another kind than `ratio`"
+                ),
+                (
+                    "last",
+                    "[[prometheus]] errs: `last` cannot be used with `kind`"
+                ),
+                (
+                    "name",
+                    "[[prometheus]] a.b: `name`: `a.b`: a name is not empty and has no dots"
+                ),
+                // `timeout = 30` is refused as `--timeout 30` is.
+                (
+                    "timeout",
+                    "[[prometheus]] a.b: `timeout`: `30` needs a unit: write `30s` for seconds or `30ms` for milliseconds"
+                ),
+                (
+                    "query",
+                    "[[prometheus]]: `query` is a query's: leave it out with `rules = true`"
+                ),
+            ],
+            "{problems:#?}"
+        );
+        let good = "[[prometheus]]\nname = \"up\"\nurl = \"http://127.0.0.1:9090\"\nquery = \"up\"\nlast = \"1h\"\ntimeout = \"5s\"\n";
+        let document: toml::Table = toml::from_str(good).unwrap();
+        let spans = toml::de::DeTable::parse(good).unwrap();
+        let context = context_of(spans.get_ref());
+        let entry = &entries(engine("prometheus").unwrap(), &document, context.root)[0];
+        let config: gonogo_probe::cli::prometheus::PrometheusConfig =
+            read_typed(&context, entry).unwrap();
+        let args = config
+            .into_args(vec!["db.example".into()], PathBuf::from("ev"))
+            .unwrap();
+        let gonogo_probe::cli::prometheus::PrometheusCommand::Query(query) = args.command else {
+            panic!("a query section is a query");
+        };
+        assert_eq!(query.promql.as_deref(), Some("up"));
+        assert_eq!(query.last.as_deref(), Some("1h"));
+        assert_eq!(query.server.url, "http://127.0.0.1:9090");
+        assert_eq!(query.server.timeout, 5.0);
+        assert_eq!(query.server.allow_host, ["db.example"]);
+        assert_eq!(query.output.evidence_dir, Path::new("ev"));
+        // The flags' defaults.
+        assert_eq!(
+            (query.step.as_str(), query.reduce.as_str()),
+            ("15s", "last")
+        );
+        assert_eq!(query.server.bearer_env, "GONOGO_PROMETHEUS_TOKEN");
+    }
+
+    /// A `[[fault]]` section is `gonogo fault`'s flags' struct: values through the flags'
+    /// parsers, the flags' defaults, and the two keys a command line requires.
+    #[test]
+    fn a_fault_section_is_read_typed() {
+        let text = "[[fault]]\nname = \"db\"\nlisten = \"127.0.0.1:5433\"\nupstream = \"127.0.0.1:5432\"\nsteps = \"db-down reset at=1s for=2s\"\n\n\
+                    [[fault]]\nname = \"x\"\nupstream = \"127.0.0.1:5432\"\nmax_connections = 0\n\n\
+                    [[fault]]\nname = \"y\"\nlisten = \"127.0.0.1:5434\"\nduration = \"2s\"\n";
+        let document: toml::Table = toml::from_str(text).unwrap();
+        let spans = toml::de::DeTable::parse(text).unwrap();
+        let context = context_of(spans.get_ref());
+        let Err(mut problems) = plan_all(&context, &document) else {
+            panic!("bad fault sections were planned");
+        };
+        problems.sort_by_key(|p| p.span.start);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert_eq!(&text[problems[0].span.clone()], "max_connections");
+        assert!(
+            problems[1].message.contains("[[fault]] y needs `upstream`"),
+            "{problems:#?}"
+        );
+        let entries = entries(engine("fault").unwrap(), &document, context.root);
+        let args: gonogo_fault::cli::FaultArgs = read_typed(&context, &entries[0]).unwrap();
+        assert_eq!(args.name, "db");
+        assert_eq!(args.listen, Some("127.0.0.1:5433".parse().unwrap()));
+        assert_eq!(args.steps.len(), 1);
+        assert_eq!(args.steps[0].name, "db-down");
+        // The flags' defaults.
+        assert_eq!(args.max_connections, 1024);
+        assert_eq!(args.connect_timeout, std::time::Duration::from_secs(5));
+        assert!(plan_fault_of(&context, &entries[0]));
+    }
+
+    fn plan_fault_of(context: &Context<'_>, entry: &Entry<'_>) -> bool {
+        matches!(crate::run::plan_fault(context, entry), Ok(Job::Drill(_)))
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `gonogo schema reference`: every key a policy takes, for users, generated from the typed
 //! configurations so it cannot drift from them: the core's tables from the policy's JSON Schema
 //! (the serde types of `gonogo-core`), `[target]` and `[[command]]` from the binary's own serde
-//! types, each engine section from its engine ([`crate::engines::ENGINES`]): a typed section
-//! from its schema, a section still read through flags from the engine's clap flags; and the
-//! probe condition grammar from the probe crate. `docs/reference.md` is this
+//! types, each engine section from its engine ([`crate::engines::ENGINES`]): its typed
+//! configuration's schema, with each key's flag and default from the engine's clap flags; and
+//! the probe condition grammar from the probe crate. `docs/reference.md` is this
 //! output; a test fails when it is stale.
 
 use std::fmt::Write as _;
@@ -36,12 +36,10 @@ pub fn markdown() -> String {
     out.push_str(
         "## Engine sections\n\n\
          Each engine section is read by its engine (`gonogo run` runs them against\n\
-         `[target] base_url`). `[load.NAME]`, `[[probe]]`, `[observe]` and `[harden]` are read straight into\n\
-         the engine's typed configuration, the struct that is also the standalone command's flags: a key is\n\
-         its flag's name with underscores (`max_in_flight` for `--max-in-flight`), checked as the\n\
-         flag is. The other sections still take the engine's flags as keys: `rate = 200` is\n\
-         `--rate 200`, `http2 = true` is `--http2`, a repeatable flag takes a list under its\n\
-         plural (`conditions = [...]` for `--condition`).\n\n",
+         `[target] base_url`), straight into the engine's typed configuration, the struct that is\n\
+         also the standalone command's flags: a key is its flag's name with underscores\n\
+         (`max_in_flight` for `--max-in-flight`), checked as the flag is; a repeatable flag takes\n\
+         a list under its plural (`conditions = [...]` for `--condition`).\n\n",
     );
     for engine in crate::engines::ENGINES {
         let title = match engine.layout {
@@ -54,11 +52,7 @@ pub fn markdown() -> String {
         if let Some(about) = command.get_about() {
             let _ = writeln!(out, "{}\n", one_line(&about.to_string()));
         }
-        if engine.typed {
-            typed_keys(&mut out, &(engine.schema)(), &command);
-        } else {
-            flags(&mut out, &command, engine.extra_keys);
-        }
+        typed_keys(&mut out, &(engine.schema)(), &command);
         let metrics: Vec<String> = gonogo_core::catalog::CATALOG
             .iter()
             .filter(|row| engine.kinds.contains(&row.kind))
@@ -257,69 +251,6 @@ fn typed_keys(out: &mut String, schema: &Value, command: &clap::Command) {
             "| `{key}` | {flag} | {} | {default} | {} |",
             cell(&kind),
             cell(&description)
-        );
-    }
-    out.push('\n');
-}
-
-/// The keys of an engine section: its positional arguments as `extra` keys, then its flags.
-fn flags(out: &mut String, command: &clap::Command, extra: &[(&str, &str)]) {
-    out.push_str("| key | flag | value | default | |\n|---|---|---|---|---|\n");
-    for (key, meaning) in extra {
-        let _ = writeln!(out, "| `{key}` | | | | {} |", cell(meaning));
-    }
-    let mut args: Vec<&clap::Arg> = command
-        .get_arguments()
-        .filter(|a| a.get_long().is_some() && !a.is_hide_set())
-        .filter(|a| !matches!(a.get_long(), Some("help" | "version")))
-        .collect();
-    args.sort_by_key(|a| a.get_long());
-    for arg in args {
-        let long = arg.get_long().unwrap_or_default();
-        let key = crate::run::plural_of(long).unwrap_or_else(|| long.replace('-', "_"));
-        let value = match arg.get_action() {
-            clap::ArgAction::SetTrue | clap::ArgAction::SetFalse => "boolean".to_owned(),
-            clap::ArgAction::Append => format!(
-                "list of {}",
-                arg.get_value_names()
-                    .and_then(|n| n.first())
-                    .map_or("VALUE".to_owned(), ToString::to_string)
-            ),
-            _ => {
-                let possible: Vec<String> = arg
-                    .get_possible_values()
-                    .iter()
-                    .filter(|p| !p.is_hide_set())
-                    .map(|p| format!("`{}`", p.get_name()))
-                    .collect();
-                if possible.is_empty() {
-                    arg.get_value_names()
-                        .and_then(|n| n.first())
-                        .map_or("VALUE".to_owned(), ToString::to_string)
-                } else {
-                    possible.join(" \\| ")
-                }
-            }
-        };
-        let default: Vec<String> = arg
-            .get_default_values()
-            .iter()
-            .map(|v| v.to_string_lossy().into_owned())
-            .collect();
-        let default = if default.is_empty() || value == "boolean" {
-            String::new()
-        } else {
-            format!("`{}`", default.join(","))
-        };
-        let help = arg
-            .get_help()
-            .map(|h| one_line(&h.to_string()))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "| `{key}` | `--{long}` | {} | {default} | {} |",
-            cell(&value),
-            cell(&help)
         );
     }
     out.push('\n');

@@ -14,11 +14,9 @@
 //!
 //! Engine sections are planned by their engines (`crate::engines`, the registry) before
 //! anything runs, and their problems reported with the core's and with those of this
-//! command's own sections (`[[command]]`...), in one round. `[load.NAME]`, `[[probe]]`,
-//! `[observe]` and `[harden]` are read straight into the engine's typed configuration; the
-//! others (`[[prometheus]]`, `[[fault]]`) are still the engine's
-//! command-line flags written as TOML keys (`rate = 200` is `--rate 200`; a list repeats the
-//! flag; `true` is a bare flag), parsed by its clap struct here. `[load.NAME] urls =
+//! command's own sections (`[[command]]`...), in one round. Every engine section is read
+//! straight into the engine's typed configuration (the struct of its flags, or a config type
+//! of its own with the same keys). `[load.NAME] urls =
 //! "urls.txt"` (several URLs with weights) names a file relative to the policy's folder, like
 //! `[[command]] dir` and `[[collect]]`; it is read and checked at that point too.
 //!
@@ -237,140 +235,6 @@ impl OneOrMany {
     }
 }
 
-// The engines still read through their command-line flags (issue 16: `[[prometheus]]` and
-// `[[fault]]`, named by a test in `crate::engines`): a section's keys become the engine's
-// flags and its clap struct parses them. `[load.NAME]`, `[[probe]]`, `[observe]` and
-// `[harden]` are read straight into their typed configurations (`crate::engines`).
-
-#[derive(clap::Parser)]
-pub(crate) struct FaultCommand {
-    #[command(flatten)]
-    args: gonogo_fault::cli::FaultArgs,
-}
-
-#[derive(clap::Parser)]
-pub(crate) struct PrometheusCommand {
-    #[command(flatten)]
-    args: gonogo_probe::cli::prometheus::PrometheusArgs,
-}
-
-/// The TOML key of a repeatable flag: its plural (`conditions` for `--condition`).
-pub fn plural_of(long: &str) -> Option<String> {
-    PLURAL_FLAGS
-        .iter()
-        .find(|(_, one)| *one == long)
-        .map(|(plural, _)| (*plural).to_owned())
-}
-
-/// TOML keys whose list values name a repeatable flag in the singular.
-const PLURAL_FLAGS: &[(&str, &str)] = &[
-    ("conditions", "condition"),
-    ("headers", "header"),
-    ("stages", "stage"),
-    ("requires", "require"),
-    ("log_fields", "log-field"),
-    ("paths", "path"),
-    ("protected", "protected"),
-    ("json_endpoints", "json-endpoint"),
-    ("require_alert_on", "require-alert-on"),
-    ("steps", "step"),
-];
-
-/// The JSON Schema of a section read through an engine's flags: one key per flag (the
-/// plural of a repeatable one), plus the keys that stand for positional arguments (`extra`).
-pub(crate) fn flag_schema<C: clap::CommandFactory>(
-    title: &str,
-    extra: &[(&str, &str)],
-) -> serde_json::Value {
-    fn with_subcommands(command: &clap::Command, out: &mut Vec<clap::Arg>) {
-        out.extend(command.get_arguments().cloned());
-        for sub in command.get_subcommands() {
-            with_subcommands(sub, out);
-        }
-    }
-    let command = C::command();
-    let mut args = Vec::new();
-    with_subcommands(&command, &mut args);
-    let mut properties = serde_json::Map::new();
-    for (key, meaning) in extra {
-        properties.insert(
-            (*key).to_owned(),
-            serde_json::json!({ "description": meaning }),
-        );
-    }
-    for arg in &args {
-        let Some(long) = arg.get_long() else {
-            continue;
-        };
-        if matches!(long, "help" | "version") || arg.is_hide_set() {
-            continue;
-        }
-        let key = plural_of(long).unwrap_or_else(|| long.replace('-', "_"));
-        let description = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-        let scalar = serde_json::json!({ "type": ["string", "number"] });
-        let schema = match arg.get_action() {
-            clap::ArgAction::SetTrue | clap::ArgAction::SetFalse => {
-                serde_json::json!({ "type": "boolean", "description": description })
-            }
-            clap::ArgAction::Append => serde_json::json!({
-                "anyOf": [scalar, { "type": "array", "items": scalar }],
-                "description": description,
-            }),
-            _ => serde_json::json!({ "type": ["string", "number"], "description": description }),
-        };
-        properties.entry(key).or_insert(schema);
-    }
-    serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": title,
-        "description": command.get_about().map(|a| a.to_string()).unwrap_or_default(),
-        "type": "object",
-        "properties": properties,
-    })
-}
-
-/// A table as command-line flags: `rate = 200` → `--rate 200`, `http2 = true` → `--http2`,
-/// `headers = ["a: b"]` → `--header 'a: b'`. Keys in `skip` are left out.
-fn table_argv(table: &toml::Table, skip: &[&str]) -> Result<Vec<String>, String> {
-    let mut argv = Vec::new();
-    for (key, value) in table {
-        if skip.contains(&key.as_str()) {
-            continue;
-        }
-        let flag = PLURAL_FLAGS
-            .iter()
-            .find(|(plural, _)| plural == key)
-            .map_or_else(
-                || key.replace('_', "-"),
-                |(_, singular)| (*singular).to_owned(),
-            );
-        let scalar = |v: &toml::Value| -> Result<String, String> {
-            match v {
-                toml::Value::String(s) => Ok(s.clone()),
-                toml::Value::Integer(i) => Ok(i.to_string()),
-                toml::Value::Float(f) => Ok(f.to_string()),
-                other => Err(format!(
-                    "`{key}` takes a string or a number, found {}",
-                    other.type_str()
-                )),
-            }
-        };
-        match value {
-            toml::Value::Boolean(true) => argv.push(format!("--{flag}")),
-            toml::Value::Boolean(false) => {}
-            toml::Value::Array(items) => {
-                for item in items {
-                    argv.push(format!("--{flag}={}", scalar(item)?));
-                }
-            }
-            // `--flag=value` in one word, so a value that starts with `-` (`expect = "-ERR"`,
-            // `offset = -5`) is not taken for a flag.
-            other => argv.push(format!("--{flag}={}", scalar(other)?)),
-        }
-    }
-    Ok(argv)
-}
-
 fn section_problem(message: String, span: Range<usize>) -> Problem {
     Problem {
         message,
@@ -398,20 +262,6 @@ fn clap_problem(error: clap::Error, span: Range<usize>, what: &str) -> Problem {
     }
 }
 
-/// A section's command line: `head`, then its keys as flags (less `skip`), then `shared`.
-fn section_argv(
-    head: Vec<String>,
-    table: &toml::Table,
-    skip: &[&str],
-    shared: &[String],
-    what: &str,
-) -> Result<Vec<String>, String> {
-    let mut argv = head;
-    argv.extend(table_argv(table, skip).map_err(|e| format!("{what}: {e}"))?);
-    argv.extend(shared.iter().cloned());
-    Ok(argv)
-}
-
 /// Parses a section's command line with the engine's own clap struct.
 fn parse_section<C: clap::Parser>(
     argv: Result<Vec<String>, String>,
@@ -424,65 +274,6 @@ fn parse_section<C: clap::Parser>(
 
 fn owned(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|p| (*p).to_owned()).collect()
-}
-
-/// The keys a section read through flags takes: the keys of its schema, each also written
-/// with dashes (`max-in-flight`), as the flag is.
-fn engine_keys(section: &str) -> Vec<String> {
-    let schema = crate::engines::engine(section).map(|e| (e.schema)());
-    let mut keys: Vec<String> = schema
-        .as_ref()
-        .and_then(|s| s["properties"].as_object())
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
-    let dashed: Vec<String> = keys.iter().map(|k| k.replace('_', "-")).collect();
-    keys.extend(dashed);
-    // The singular of a repeatable flag (`condition` for `conditions`).
-    keys.extend(PLURAL_FLAGS.iter().map(|(_, one)| (*one).to_owned()));
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
-/// Every key of a section that its engine does not take, as a problem with a caret at the key
-/// and the closest keys it does take; the section without them, so its other settings are
-/// still checked in the same round.
-fn unknown_keys(
-    context: &Context<'_>,
-    entry: &Entry<'_>,
-    section: &str,
-    problems: &mut Vec<Problem>,
-) -> toml::Table {
-    let known = engine_keys(section);
-    let spans = key_spans(context.root, &entry.path);
-    let mut kept = entry.table.clone();
-    for key in entry.table.keys() {
-        if known.iter().any(|k| k == key) {
-            continue;
-        }
-        kept.remove(key);
-        let span = spans
-            .iter()
-            .find(|(name, _)| name == key)
-            .map_or_else(|| entry.span.clone(), |(_, span)| span.clone());
-        // Suggested in the schema's spelling (underscores).
-        let suggest: Vec<&str> = known
-            .iter()
-            .map(String::as_str)
-            .filter(|k| !k.contains('-'))
-            .collect();
-        problems.push(crate::engines::unknown_key(
-            &entry.what,
-            key,
-            span,
-            &suggest,
-            Some(format!(
-                "{} takes the engine's flags as keys (`rate = 200` is `--rate 200`); see `gonogo {section} --help`",
-                entry.what
-            )),
-        ));
-    }
-    kept
 }
 
 /// Flags every engine gets: the allowed hosts and the run's evidence folder.
@@ -499,21 +290,6 @@ fn shared_flags(context: &Context<'_>, evidence: bool) -> Vec<String> {
         ]);
     }
     shared
-}
-
-/// The problems found, or the job.
-fn planned(mut problems: Vec<Problem>, job: Result<Job, Problem>) -> Result<Job, Vec<Problem>> {
-    match job {
-        Ok(job) if problems.is_empty() => Ok(job),
-        Ok(_) => Err(problems),
-        Err(problem) => {
-            // An empty message is a section whose only problems are its unknown keys.
-            if !problem.message.is_empty() {
-                problems.push(problem);
-            }
-            Err(problems)
-        }
-    }
 }
 
 /// `[harden]`: the audit's configuration, read straight from the section (its sub-tables'
@@ -554,75 +330,69 @@ struct HardenCommand {
     args: gonogo_harden::cli::HardenArgs,
 }
 
-/// `[[prometheus]]`, through `gonogo prometheus`'s flags.
+/// `[[prometheus]]`: `gonogo prometheus`' configuration, read straight from the section,
+/// its keys checked together (`kind` needs `window`...), each problem at its key.
 pub(crate) fn plan_prometheus(
     context: &Context<'_>,
     entry: &Entry<'_>,
 ) -> Result<Job, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let entry_table = unknown_keys(context, entry, "prometheus", &mut problems);
-    let table = &entry_table;
-    let what = &entry.what;
-    let shared = shared_flags(context, true);
-    let text = |key: &str| table.get(key).and_then(toml::Value::as_str);
-    let argv = match (text("url"), text("query")) {
-        (None, _) => Err(format!("{what} needs `url`, the Prometheus server")),
-        (Some(server), _) if table.get("rules").and_then(toml::Value::as_bool) == Some(true) => {
-            let head = owned(&["prometheus", "rules", server]);
-            section_argv(head, table, &["url", "rules", "name"], &shared, what)
-        }
-        (Some(server), Some(query)) => {
-            let head = owned(&["prometheus", "query", server, query]);
-            section_argv(head, table, &["url", "query"], &shared, what)
-        }
-        // `kind = "ratio"` (and availability, histogram): its own keys, no `query`.
-        (Some(server), None) if table.contains_key("kind") => {
-            let head = owned(&["prometheus", "query", server]);
-            section_argv(head, table, &["url"], &shared, what)
-        }
-        (Some(_), None) => Err(format!(
-            "{what} needs `query`, or `kind` (ratio, availability, histogram) with its keys, or `rules = true`"
-        )),
-    };
-    let job = parse_section::<PrometheusCommand>(argv, entry.span.clone(), what).and_then(|c| {
-        // Keys of another kind (`errors` with `kind = "histogram"`) stop the run now.
-        if let gonogo_probe::cli::prometheus::PrometheusCommand::Query(query) = &c.args.command
-            && let Err(message) = query.shaped()
-        {
-            return Err(section_problem(
-                format!("{what}: {message}"),
-                entry.span.clone(),
-            ));
-        }
-        Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
-            gonogo_probe::cli::prometheus::run(c.args)
-        })))
-    });
-    planned(problems, job)
+    let config: gonogo_probe::cli::prometheus::PrometheusConfig =
+        crate::engines::read_typed(context, entry)?;
+    let spans = key_spans(context.root, &entry.path);
+    let args = config
+        .into_args(context.allow.to_vec(), context.evidence.to_path_buf())
+        .map_err(|found| {
+            found
+                .into_iter()
+                .map(|(key, message)| match key {
+                    Some(key) => Problem {
+                        message: format!("{}: {message}", entry.what),
+                        span: spans
+                            .iter()
+                            .find(|(name, _)| name == key)
+                            .map_or_else(|| entry.span.clone(), |(_, span)| span.clone()),
+                        label: "this key".into(),
+                        help: None,
+                    },
+                    None => {
+                        section_problem(format!("{} {message}", entry.what), entry.span.clone())
+                    }
+                })
+                .collect::<Vec<_>>()
+        })?;
+    Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
+        gonogo_probe::cli::prometheus::run(args)
+    })))
 }
 
-/// `[[fault]]`, through `gonogo fault`'s flags: a drill, started before the other engines.
+/// `[[fault]]`: `gonogo fault`'s configuration, read straight from the section: a drill,
+/// started before the other engines.
 pub(crate) fn plan_fault(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let table = &unknown_keys(context, entry, "fault", &mut problems);
+    let mut args: gonogo_fault::cli::FaultArgs = crate::engines::read_typed(context, entry)?;
     let what = &entry.what;
-    // The allowed hosts, not the evidence folder: a drill writes no evidence of its own.
-    let argv = section_argv(
-        vec!["fault".into()],
-        table,
-        &[],
-        &shared_flags(context, false),
-        what,
-    );
-    let job = parse_section::<FaultCommand>(argv, entry.span.clone(), what).and_then(|c| {
-        // The timeline and the dependency's address, checked before anything runs.
-        c.args
-            .timeline()
-            .and_then(|_| c.args.upstream_addr())
-            .map_err(|e| section_problem(format!("{what}: {e}"), entry.span.clone()))?;
-        Ok(Job::Drill(Box::new(c.args)))
-    });
-    planned(problems, job)
+    let mut problems = Vec::new();
+    if args.listen.is_none() {
+        problems.push(section_problem(
+            format!("{what} needs `listen`, the loopback address the service is given"),
+            entry.span.clone(),
+        ));
+    }
+    if args.upstream.is_empty() {
+        problems.push(section_problem(
+            format!("{what} needs `upstream`, the dependency's HOST:PORT"),
+            entry.span.clone(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    // The allowed hosts; a drill writes no evidence of its own.
+    args.allow_hosts = context.allow.to_vec();
+    // The timeline and the dependency's address, checked before anything runs.
+    args.timeline()
+        .and_then(|_| args.upstream_addr())
+        .map_err(|e| vec![section_problem(format!("{what}: {e}"), entry.span.clone())])?;
+    Ok(Job::Drill(Box::new(args)))
 }
 
 /// Every engine section of the policy, planned by its engine: the jobs, or every problem of
@@ -1244,34 +1014,4 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
             (None, gonogo_core::verdict::Decision::NoGo) => Exit::NoGo,
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::table_argv;
-
-    #[test]
-    fn tables_become_flags() {
-        let table: toml::Table = toml::from_str(
-            "rate = 200\nduration = \"10s\"\nhttp2 = true\nquiet = false\nheaders = [\"a: b\", \"c: d\"]\n",
-        )
-        .unwrap();
-        assert_eq!(
-            table_argv(&table, &[]).unwrap(),
-            [
-                "--duration=10s",
-                "--header=a: b",
-                "--header=c: d",
-                "--http2",
-                "--rate=200"
-            ]
-        );
-        let dashed: toml::Table = toml::from_str("expect = \"-ERR\"").unwrap();
-        assert_eq!(table_argv(&dashed, &[]).unwrap(), ["--expect=-ERR"]);
-        let nested: toml::Table = toml::from_str("x = { y = 1 }").unwrap();
-        assert_eq!(
-            table_argv(&nested, &[]).unwrap_err(),
-            "`x` takes a string or a number, found table"
-        );
-    }
 }

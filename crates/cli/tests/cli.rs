@@ -199,6 +199,30 @@ fn a_policy_typo_shows_a_caret_and_exits_2() {
     assert!(output.stdout.is_empty());
 }
 
+/// Issue 16, flags consistent across subcommands: `-c` is concurrency in `gonogo load`, so a
+/// probe's condition has no `-c`; given one, the probe refuses it naming `--condition`, and
+/// sends nothing.
+#[test]
+fn a_probe_given_dash_c_is_pointed_at_condition() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gonogo(
+        &["probe", "http://127.0.0.1:9/", "-c", "[STATUS] == 200"],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("a probe's condition is `--condition`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("connection refused"), "{stderr}");
+    // The long form is the condition.
+    let help = gonogo(&["probe", "--help"], dir.path());
+    let help = text(&help.stdout);
+    assert!(help.contains("--condition <CONDITION>"), "{help}");
+    assert!(!help.contains("-c, --condition"), "{help}");
+}
+
 #[test]
 fn an_unknown_env_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -46,7 +46,9 @@ use jiff::Timestamp;
 use crate::catalog::{self, Combine};
 use crate::evidence::{Evidence, MetricValue, Ratio, Shape};
 use crate::expect::{Aggregate, Op, Threshold};
-use crate::policy::{Gate, Policy, Severity, suffix_fits, threshold_dimension, threshold_nonsense};
+use crate::policy::{
+    Gate, GateSeverity, Policy, suffix_fits, threshold_dimension, threshold_nonsense,
+};
 use crate::stats::{self, Interval};
 use crate::units::{Dimension, Unit, format_base};
 use crate::verdict::{
@@ -224,7 +226,7 @@ pub fn evaluate_for(
             let status = if indices.is_empty() || members().all(|g| g.status == GateStatus::Missing)
             {
                 AreaStatus::Grey
-            } else if members().any(|g| g.severity == Severity::Blocker && g.status.blocks()) {
+            } else if members().any(|g| g.severity == GateSeverity::Blocker && g.status.blocks()) {
                 AreaStatus::Red
             } else if members().all(|g| g.status == GateStatus::Pass) {
                 AreaStatus::Green
@@ -240,7 +242,7 @@ pub fn evaluate_for(
         })
         .collect();
 
-    let ranked = |severity: Severity| {
+    let ranked = |severity: GateSeverity| {
         let mut list: Vec<usize> = gates
             .iter()
             .enumerate()
@@ -255,16 +257,16 @@ pub fn evaluate_for(
         });
         list
     };
-    let blockers = ranked(Severity::Blocker);
-    let warnings = ranked(Severity::Warn);
+    let blockers = ranked(GateSeverity::Blocker);
+    let warnings = ranked(GateSeverity::Warn);
     // GO has to be earned: at least one blocker gate passed on evidence.
     let unearned = if policy.gates.is_empty() {
         Some(Unearned::NoGates)
-    } else if !gates.iter().any(|g| g.severity == Severity::Blocker) {
+    } else if !gates.iter().any(|g| g.severity == GateSeverity::Blocker) {
         Some(Unearned::NoBlockers)
     } else if !gates
         .iter()
-        .any(|g| g.severity == Severity::Blocker && g.status == GateStatus::Pass)
+        .any(|g| g.severity == GateSeverity::Blocker && g.status == GateStatus::Pass)
     {
         Some(Unearned::NoBlockerPassed)
     } else {

@@ -297,7 +297,7 @@ pub struct GateDecl {
     pub expect: Spanned<String>,
     /// `blocker` (default) makes the area red and the verdict NO-GO; `warn` makes it yellow.
     #[serde(default)]
-    pub severity: Severity,
+    pub severity: GateSeverity,
     /// Evidence older than this is stale: `90s`, `30m`, `24h`, `7d`, or `"none"` (default: the
     /// policy's `max_age`, else 7d).
     #[schemars(with = "Option<String>")]
@@ -312,24 +312,27 @@ pub struct GateDecl {
     pub description: Option<String>,
 }
 
+/// How a gate is enforced: a failing `blocker` makes the verdict NO-GO, a failing `warn` is
+/// shown and does not.
+// Named apart from a harden finding's severity and a vulnerability's (issue 16).
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum GateSeverity {
     #[default]
     Blocker,
     Warn,
 }
 
-impl Severity {
+impl GateSeverity {
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Blocker => "blocker",
-            Severity::Warn => "warn",
+            GateSeverity::Blocker => "blocker",
+            GateSeverity::Warn => "warn",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Severity> {
-        [Severity::Blocker, Severity::Warn]
+    pub fn parse(s: &str) -> Option<GateSeverity> {
+        [GateSeverity::Blocker, GateSeverity::Warn]
             .into_iter()
             .find(|v| v.as_str() == s)
     }
@@ -395,7 +398,7 @@ pub struct EnvDecl {
 pub struct GateOverride {
     #[schemars(with = "Option<String>")]
     pub expect: Option<Spanned<String>>,
-    pub severity: Option<Severity>,
+    pub severity: Option<GateSeverity>,
     #[schemars(with = "Option<String>")]
     pub max_age: Option<Spanned<String>>,
     #[schemars(with = "Option<f64>")]
@@ -468,7 +471,7 @@ pub struct Gate {
     pub area: String,
     pub metric: String,
     pub expect: Expectation,
-    pub severity: Severity,
+    pub severity: GateSeverity,
     /// In seconds.
     pub max_age: Option<f64>,
     pub confidence: f64,
@@ -1380,9 +1383,9 @@ fn command_gate(
         metric: format!("command.{segment}.exit_code"),
         expect: "value == 0".parse().expect("a valid expectation"),
         severity: if allow_failure {
-            Severity::Warn
+            GateSeverity::Warn
         } else {
-            Severity::Blocker
+            GateSeverity::Blocker
         },
         max_age,
         confidence: DEFAULT_CONFIDENCE,
@@ -1545,15 +1548,15 @@ severity = "warn"
         let plain = Policy::parse(BASE, None).unwrap();
         assert_eq!(plain.gates[0].expect.to_string(), "p(95) < 500ms");
         assert_eq!(plain.gates[1].name, "tests.failed rate < 0.5%");
-        assert_eq!(plain.gates[1].severity, Severity::Warn);
+        assert_eq!(plain.gates[1].severity, GateSeverity::Warn);
 
         let staging = Policy::parse(BASE, Some("staging")).unwrap();
         assert_eq!(staging.gates[0].expect.to_string(), "p(95) < 800ms");
-        assert_eq!(staging.gates[0].severity, Severity::Blocker);
+        assert_eq!(staging.gates[0].severity, GateSeverity::Blocker);
 
         let production = Policy::parse(BASE, Some("production")).unwrap();
         assert_eq!(production.gates[0].expect.to_string(), "p(95) < 800ms");
-        assert_eq!(production.gates[0].severity, Severity::Warn);
+        assert_eq!(production.gates[0].severity, GateSeverity::Warn);
         assert_eq!(production.requires, vec!["load".to_owned()]);
     }
 

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use crate::evidence::Source;
 use crate::expect::Expectation;
-use crate::policy::Severity;
+use crate::policy::GateSeverity;
 use crate::stats::Interval;
 use crate::units::{Dimension, format_base};
 
@@ -301,7 +301,7 @@ pub struct GateResult {
     /// The expectation as the policy resolved it (`p(95) < 500ms`): aggregate, operator and
     /// threshold with its unit, typed to the renderers.
     pub expect: Expectation,
-    pub severity: Severity,
+    pub severity: GateSeverity,
     pub description: Option<String>,
     pub status: GateStatus,
     /// `None` only for a pass.

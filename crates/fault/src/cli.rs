@@ -1,6 +1,7 @@
-//! `gonogo fault`: run a drill's proxy from flags, which are also the keys of a `[[fault]]`
-//! section of the policy (`listen = "127.0.0.1:6380"` is `--listen 127.0.0.1:6380`, `step =
-//! [...]` repeats `--step`).
+//! `gonogo fault`: run a drill's proxy from flags. The same struct ([`FaultArgs`]) is a
+//! `[[fault]]` section of the policy, read by serde (`listen = "127.0.0.1:6380"` is `--listen
+//! 127.0.0.1:6380`, `steps = [...]` repeats `--step`), each value checked by the flag's own
+//! parser, its JSON Schema the section's (schemars).
 //!
 //! The binary dispatches with one line: `Command::Fault(args) => gonogo_fault::cli::run(args)`.
 //!
@@ -51,7 +52,12 @@ pub const MAX_STEPS: usize = 100;
 /// Safety: the proxy listens on loopback only; the dependency must be loopback unless
 /// `--allow-host` names it; the drill has a hard end (`--duration`, default the last fault's
 /// end), at which every fault is cleared and the proxy stops; Ctrl-C restores the link first.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Args, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[[fault]]",
+    description = "A resilience drill on one dependency: `gonogo fault`'s flags as keys."
+)]
 #[command(after_long_help = "\
 Examples:
   gonogo fault --listen 127.0.0.1:6380 --upstream 127.0.0.1:6379 \\
@@ -69,15 +75,20 @@ In the policy, one [[fault]] section per dependency, with the same keys:
 pub struct FaultArgs {
     /// The link's name (for messages and the evidence).
     #[arg(long, default_value = "link", value_parser = phase_name)]
+    #[serde(deserialize_with = "de::name")]
     pub name: String,
 
     /// Where the proxy listens: a loopback address and port (the service's configured
     /// dependency address).
-    #[arg(long, value_name = "ADDR", value_parser = loopback_listen)]
-    pub listen: SocketAddr,
+    // Required (`None` only in a section that leaves it out, which its plan refuses).
+    #[arg(long, value_name = "ADDR", value_parser = loopback_listen, required = true)]
+    #[serde(deserialize_with = "de::listen")]
+    #[schemars(with = "Option<String>")]
+    pub listen: Option<SocketAddr>,
 
     /// The dependency: HOST:PORT (loopback unless --allow-host names HOST).
     #[arg(long, value_name = "HOST:PORT")]
+    #[serde(deserialize_with = "de::text")]
     pub upstream: String,
 
     /// An HTTP/1.1 link: relay request by request (needed for http-error).
@@ -86,27 +97,85 @@ pub struct FaultArgs {
 
     /// A fault: `NAME KIND [KEY=VALUE...] at=START for=DURATION` (repeatable; see above).
     #[arg(long = "step", value_name = "STEP", value_parser = parse_step)]
+    #[serde(deserialize_with = "de::steps")]
+    #[schemars(with = "Vec<String>")]
     pub steps: Vec<Step>,
 
     /// The drill's hard end, from its start (default: the last fault's end). At most 1 hour.
     #[arg(long, value_name = "DURATION", value_parser = drill_duration)]
+    #[serde(deserialize_with = "de::duration")]
+    #[schemars(with = "Option<String>")]
     pub duration: Option<Duration>,
 
     /// Connections open at once (1 to 20,000).
     #[arg(long, default_value = "1024", value_parser = max_connections)]
+    #[serde(deserialize_with = "de::max_connections")]
     pub max_connections: usize,
 
     /// How long the proxy waits to connect to the dependency (1ms to 1 hour).
     #[arg(long, default_value = "5s", value_parser = timeout)]
+    #[serde(deserialize_with = "de::timeout")]
+    #[schemars(with = "String")]
     pub connect_timeout: Duration,
 
     /// A host besides loopback that the dependency may be on (repeatable).
+    // Not a key: a section's come from `[targets] allow`.
     #[arg(long = "allow-host", value_name = "HOST")]
+    #[serde(skip)]
     pub allow_hosts: Vec<String>,
 
     /// Print nothing but errors.
     #[arg(long)]
     pub quiet: bool,
+}
+
+impl Default for FaultArgs {
+    /// The flags' defaults (clap's, so they are written once): what a `[[fault]]` section
+    /// starts from. `listen` and `upstream` are required on a command line; a section that
+    /// leaves them out is refused by its plan.
+    fn default() -> Self {
+        let command = FaultArgs::augment_args(clap::Command::new("fault")).ignore_errors(true);
+        let matches = command.get_matches_from(["fault", "--upstream="]);
+        <FaultArgs as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("every flag but --upstream has a default or is optional")
+    }
+}
+
+/// The policy's keys, checked by the flags' parsers.
+mod de {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use gonogo_core::settings::{any_text, parsed, parsed_many, parsed_opt};
+    use serde::Deserializer;
+
+    pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, super::phase_name)
+    }
+
+    pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        parsed(d, any_text)
+    }
+
+    pub fn listen<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+        parsed_opt(d, super::loopback_listen)
+    }
+
+    pub fn steps<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<crate::fault::Step>, D::Error> {
+        parsed_many(d, super::parse_step)
+    }
+
+    pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        parsed_opt(d, super::drill_duration)
+    }
+
+    pub fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        parsed(d, super::max_connections)
+    }
+
+    pub fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        parsed(d, super::timeout)
+    }
 }
 
 fn phase_name(text: &str) -> Result<String, String> {
@@ -348,7 +417,8 @@ impl FaultArgs {
 
     /// The proxy's settings.
     pub fn link(&self) -> Result<LinkConfig, String> {
-        let mut link = LinkConfig::new(self.listen, self.upstream_addr()?);
+        let listen = self.listen.ok_or("needs --listen, a loopback address")?;
+        let mut link = LinkConfig::new(listen, self.upstream_addr()?);
         link.http = self.http;
         link.max_connections = self.max_connections;
         link.connect_timeout = self.connect_timeout;

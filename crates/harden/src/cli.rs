@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use crate::config::{AuthConfig, AuthSecrets, HardenConfig, RateLimitConfig, parse_duration};
 use crate::report::{Report, Status};
-use crate::rules::Severity;
+use crate::rules::FindingSeverity;
 use crate::{AuditError, audit, to_evidence};
 
 /// Audit a live HTTP service's security hardening from the outside.
@@ -350,9 +350,9 @@ pub fn render_table(report: &Report) -> String {
     let _ = writeln!(
         out,
         "{} high, {} medium, {} low",
-        report.count(Severity::High),
-        report.count(Severity::Medium),
-        report.count(Severity::Low)
+        report.count(FindingSeverity::High),
+        report.count(FindingSeverity::Medium),
+        report.count(FindingSeverity::Low)
     );
     out
 }
@@ -361,7 +361,7 @@ fn summarize(check: &crate::report::CheckResult) -> String {
     if check.findings.is_empty() {
         return check.notes.first().cloned().unwrap_or_default();
     }
-    let mut counts: Vec<(Severity, usize)> = Vec::new();
+    let mut counts: Vec<(FindingSeverity, usize)> = Vec::new();
     for finding in &check.findings {
         match counts
             .iter_mut()

@@ -59,7 +59,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::rules::{self, Severity};
+use crate::rules::{self, FindingSeverity};
 
 /// The `[harden]` table.
 /// The `[harden]` section of a policy: read by serde, its JSON Schema by schemars (issue 16:
@@ -300,7 +300,7 @@ impl AuthSecrets {
 #[serde(default, deny_unknown_fields)]
 pub struct CheckOverride {
     pub enabled: Option<bool>,
-    pub severity: Option<Severity>,
+    pub severity: Option<FindingSeverity>,
     pub reason: Option<String>,
 }
 
@@ -452,7 +452,7 @@ mod tests {
         );
         assert_eq!(
             config.checks["version-disclosed"].severity,
-            Some(Severity::Info)
+            Some(FindingSeverity::Info)
         );
     }
 

@@ -57,7 +57,7 @@ pub use config::{
     RateLimitConfig,
 };
 pub use report::{CheckResult, Confidence, Finding, Report, Status};
-pub use rules::{RULES, Rule, Severity};
+pub use rules::{FindingSeverity, RULES, Rule};
 
 use crate::http::{Session, Target, TargetError};
 use crate::report::{Outcome, Outcomes, PolicyOverride};
@@ -476,7 +476,11 @@ pub fn to_evidence(report: &Report) -> Evidence {
             errored.join(", ")
         ));
     }
-    for severity in [Severity::High, Severity::Medium, Severity::Low] {
+    for severity in [
+        FindingSeverity::High,
+        FindingSeverity::Medium,
+        FindingSeverity::Low,
+    ] {
         let mut metric = Metric::value(report.count(severity) as f64, Unit::count("findings"));
         if !not_run.is_empty() {
             metric = metric.with_note(format!(

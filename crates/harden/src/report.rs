@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::http::Exchange;
-use crate::rules::{Rule, Severity};
+use crate::rules::{FindingSeverity, Rule};
 
 /// How sure a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -27,7 +27,7 @@ pub enum Confidence {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub check: &'static str,
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     pub confidence: Confidence,
     pub message: String,
     /// The request as sent (tokens redacted).
@@ -58,7 +58,7 @@ impl Finding {
         self
     }
 
-    pub fn severity(mut self, severity: Severity) -> Finding {
+    pub fn severity(mut self, severity: FindingSeverity) -> Finding {
         self.severity = severity;
         self
     }
@@ -118,7 +118,7 @@ pub struct CheckResult {
 pub struct PolicyOverride {
     pub disabled: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<Severity>,
+    pub severity: Option<FindingSeverity>,
     pub reason: String,
     /// Findings a disabled check would have reported.
     pub suppressed_findings: usize,
@@ -141,7 +141,7 @@ impl Report {
     }
 
     /// Counted findings (not disabled) by severity.
-    pub fn count(&self, severity: Severity) -> usize {
+    pub fn count(&self, severity: FindingSeverity) -> usize {
         self.checks
             .iter()
             .filter(|check| check.status != Status::Disabled)
@@ -159,7 +159,7 @@ impl Report {
                     && check
                         .findings
                         .iter()
-                        .any(|finding| finding.severity > Severity::Info))
+                        .any(|finding| finding.severity > FindingSeverity::Info))
         })
     }
 }

@@ -25,25 +25,25 @@ use serde::{Deserialize, Serialize};
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum FindingSeverity {
     Info,
     Low,
     Medium,
     High,
 }
 
-impl Severity {
+impl FindingSeverity {
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
+            FindingSeverity::Info => "info",
+            FindingSeverity::Low => "low",
+            FindingSeverity::Medium => "medium",
+            FindingSeverity::High => "high",
         }
     }
 }
 
-impl std::fmt::Display for Severity {
+impl std::fmt::Display for FindingSeverity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -98,7 +98,7 @@ pub struct Rule {
     pub group: Group,
     /// Severity of a finding unless the check grades it (e.g. a reflected CORS origin is high
     /// with credentials, medium without) or the policy re-grades the rule.
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     /// OWASP ASVS 4.0.3 requirement ids, comma-separated, or `none`.
     pub asvs4: &'static str,
     /// OWASP ASVS 5.0.0 requirement ids, comma-separated, or `none`.
@@ -111,7 +111,7 @@ const fn entry(
     id: &'static str,
     spec: &'static str,
     group: Group,
-    severity: Severity,
+    severity: FindingSeverity,
     asvs4: &'static str,
     asvs5: &'static str,
     title: &'static str,
@@ -127,8 +127,8 @@ const fn entry(
     }
 }
 
+use FindingSeverity::{High, Info, Low, Medium};
 use Group::{Auth, Cookies, Cors, Csrf, Errors, Headers, Methods, RateLimit, Tls};
-use Severity::{High, Info, Low, Medium};
 
 /// Every check, in report order.
 pub const RULES: &[Rule] = &[

@@ -72,9 +72,10 @@ pub const MAX_LISTED: usize = 200;
 /// they are counted, never hidden.
 pub const MAX_KEPT: usize = 20_000;
 
-/// Severity bands, as the catalogue names them.
+/// A vulnerability's severity band, as the catalogue names them (not a gate's
+/// enforcement, `gonogo_core::policy::GateSeverity`, nor a harden finding's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub enum VulnSeverity {
     Critical,
     High,
     Moderate,
@@ -82,46 +83,46 @@ pub enum Severity {
     Unknown,
 }
 
-const SEVERITIES: [Severity; 5] = [
-    Severity::Critical,
-    Severity::High,
-    Severity::Moderate,
-    Severity::Low,
-    Severity::Unknown,
+const SEVERITIES: [VulnSeverity; 5] = [
+    VulnSeverity::Critical,
+    VulnSeverity::High,
+    VulnSeverity::Moderate,
+    VulnSeverity::Low,
+    VulnSeverity::Unknown,
 ];
 
-impl Severity {
+impl VulnSeverity {
     pub fn as_str(self) -> &'static str {
         match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Moderate => "moderate",
-            Severity::Low => "low",
-            Severity::Unknown => "unknown",
+            VulnSeverity::Critical => "critical",
+            VulnSeverity::High => "high",
+            VulnSeverity::Moderate => "moderate",
+            VulnSeverity::Low => "low",
+            VulnSeverity::Unknown => "unknown",
         }
     }
 
     /// NVD's bands for a CVSS base score.
-    pub fn from_score(score: f64) -> Severity {
+    pub fn from_score(score: f64) -> VulnSeverity {
         if score >= 9.0 {
-            Severity::Critical
+            VulnSeverity::Critical
         } else if score >= 7.0 {
-            Severity::High
+            VulnSeverity::High
         } else if score >= 4.0 {
-            Severity::Moderate
+            VulnSeverity::Moderate
         } else if score > 0.0 {
-            Severity::Low
+            VulnSeverity::Low
         } else {
-            Severity::Unknown
+            VulnSeverity::Unknown
         }
     }
 
-    fn from_word(word: &str) -> Option<Severity> {
+    fn from_word(word: &str) -> Option<VulnSeverity> {
         match word.to_ascii_lowercase().as_str() {
-            "critical" => Some(Severity::Critical),
-            "high" => Some(Severity::High),
-            "moderate" | "medium" => Some(Severity::Moderate),
-            "low" => Some(Severity::Low),
+            "critical" => Some(VulnSeverity::Critical),
+            "high" => Some(VulnSeverity::High),
+            "moderate" | "medium" => Some(VulnSeverity::Moderate),
+            "low" => Some(VulnSeverity::Low),
             _ => None,
         }
     }
@@ -133,7 +134,7 @@ pub struct Vulnerability {
     pub id: String,
     pub package: String,
     pub version: Option<String>,
-    pub severity: Severity,
+    pub severity: VulnSeverity,
     pub title: Option<String>,
     pub aliases: Vec<String>,
 }
@@ -209,7 +210,7 @@ impl AuditSummary {
     /// What the metric of `severity` leaves out or counts despite a rule, for the report:
     /// `1 ignored by the policy: RUSTSEC-2023-0071 in rsa (reason; owner bob, until
     /// 2027-01-31)`, and rules that have expired. `None` when no rule touched it.
-    fn note(&self, severity: Severity) -> Option<String> {
+    fn note(&self, severity: VulnSeverity) -> Option<String> {
         let ignored: Vec<String> = self
             .ignored
             .iter()
@@ -247,7 +248,7 @@ impl AuditSummary {
         (!parts.is_empty()).then(|| parts.join(". "))
     }
 
-    pub fn count(&self, severity: Severity) -> u64 {
+    pub fn count(&self, severity: VulnSeverity) -> u64 {
         let index = SEVERITIES.iter().position(|s| *s == severity).unwrap_or(4);
         self.vulnerabilities
             .iter()
@@ -458,8 +459,8 @@ fn cargo_audit_entry(summary: &mut AuditSummary, entry: &Value) {
         .get("cvss")
         .and_then(Value::as_str)
         .and_then(cvss3_base_score)
-        .map(Severity::from_score)
-        .unwrap_or(Severity::Unknown);
+        .map(VulnSeverity::from_score)
+        .unwrap_or(VulnSeverity::Unknown);
     summary.push(Vulnerability {
         id: text(&advisory["id"]).unwrap_or_default(),
         package: text(&entry["package"]["name"])
@@ -750,7 +751,7 @@ fn npm7_package(summary: &mut AuditSummary, name: String, entry: &Value) {
         id: ids.first().cloned().unwrap_or_else(|| name.clone()),
         package: name,
         version: text(&entry["range"]),
-        severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+        severity: VulnSeverity::from_word(word).unwrap_or(VulnSeverity::Unknown),
         title,
         aliases: ids.into_iter().skip(1).collect(),
     });
@@ -768,7 +769,7 @@ fn npm6_advisory(summary: &mut AuditSummary, id: String, advisory: &Value) {
         id: text(&advisory["url"]).unwrap_or(id),
         package,
         version: text(&advisory["vulnerable_versions"]),
-        severity: Severity::from_word(word).unwrap_or(Severity::Unknown),
+        severity: VulnSeverity::from_word(word).unwrap_or(VulnSeverity::Unknown),
         title: text(&advisory["title"]),
         aliases: advisory["cves"]
             .as_array()
@@ -1238,7 +1239,7 @@ impl PipAudit {
                 id: text(&vuln["id"]).unwrap_or_default(),
                 package: name.clone(),
                 version: text(&dependency["version"]),
-                severity: Severity::Unknown,
+                severity: VulnSeverity::Unknown,
                 title: text(&vuln["description"]).map(|d| d.chars().take(200).collect()),
                 aliases: vuln["aliases"]
                     .as_array()
@@ -1365,7 +1366,7 @@ impl OsvScan {
                     id: text(&vuln["id"]).unwrap_or_default(),
                     package: name.clone(),
                     version: version.clone(),
-                    severity: Severity::Unknown,
+                    severity: VulnSeverity::Unknown,
                     title: text(&vuln["summary"]),
                     aliases: vuln["aliases"]
                         .as_array()
@@ -1394,7 +1395,9 @@ impl OsvScan {
                 id: ids.first().cloned().unwrap_or_default(),
                 package: name.clone(),
                 version: version.clone(),
-                severity: score.map(Severity::from_score).unwrap_or(Severity::Unknown),
+                severity: score
+                    .map(VulnSeverity::from_score)
+                    .unwrap_or(VulnSeverity::Unknown),
                 title,
                 aliases: ids.into_iter().skip(1).collect(),
             });

@@ -59,7 +59,11 @@ fn probe(dns: &Server, name: &str, extra: &[&str]) -> (ExitCode, serde_json::Val
 #[test]
 fn an_address_record_from_the_chosen_resolver() {
     let Some(dns) = start_dnsmasq() else { return };
-    let (code, record) = probe(&dns, "web.gonogo.test", &["-c", "[IP] == 127.0.0.7"]);
+    let (code, record) = probe(
+        &dns,
+        "web.gonogo.test",
+        &["--condition", "[IP] == 127.0.0.7"],
+    );
     assert_eq!(code, ExitCode::SUCCESS, "{record}");
     let attempt = &record["details"]["attempt_log"][0];
     assert_eq!(attempt["rcode"], "NOERROR");
@@ -79,7 +83,11 @@ fn a_missing_name_fails_unless_its_absence_is_the_condition() {
         format!("NXDOMAIN for nope.gonogo.test A from {}", dns.address())
     );
 
-    let (code, record) = probe(&dns, "nope.gonogo.test", &["-c", "[DNS_RCODE] == NXDOMAIN"]);
+    let (code, record) = probe(
+        &dns,
+        "nope.gonogo.test",
+        &["--condition", "[DNS_RCODE] == NXDOMAIN"],
+    );
     assert_eq!(code, ExitCode::SUCCESS, "{record}");
 }
 
@@ -93,7 +101,7 @@ fn other_record_types_over_tcp_are_the_body() {
             "--query-type",
             "txt",
             "--dns-tcp",
-            "-c",
+            "--condition",
             "[BODY] == pat(*hello world*)",
         ],
     );

@@ -41,7 +41,7 @@ fn ping_gets_pong_and_the_answer_is_the_body() {
             "INFO server\\r\\n",
             "--expect",
             r"redis_version:\d+\.\d+",
-            "-c",
+            "--condition",
             "[BODY] == pat(*redis_version:7*)",
         ],
     );

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::expect::Aggregate;
-use gonogo_core::policy::Severity;
+use gonogo_core::policy::GateSeverity;
 use gonogo_core::units::Dimension;
 use gonogo_core::verdict::{
     AreaStatus, Decision, EvidenceRef, GateResult, GateStatus, Measured, Verdict,
@@ -1007,8 +1007,8 @@ fn gates_section(
                         ("value", &words::measured(lang, gate)),
                     ]
                 )),
-                severity = if gate.severity == Severity::Warn {
-                    format!(" · {}", esc(words::severity(lang, Severity::Warn)))
+                severity = if gate.severity == GateSeverity::Warn {
+                    format!(" · {}", esc(words::severity(lang, GateSeverity::Warn)))
                 } else {
                     String::new()
                 },

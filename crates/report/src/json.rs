@@ -48,7 +48,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use gonogo_core::evidence::Source;
 use gonogo_core::expect::Expectation;
-use gonogo_core::policy::Severity;
+use gonogo_core::policy::GateSeverity;
 use gonogo_core::stats::Interval;
 use gonogo_core::units::Dimension;
 use gonogo_core::verdict::{
@@ -695,7 +695,7 @@ fn gate_from_document(
         .expect
         .parse()
         .map_err(|e: gonogo_core::expect::ExpectError| invalid(field("expect"), e.to_string()))?;
-    let severity = Severity::parse(&g.severity).ok_or_else(|| {
+    let severity = GateSeverity::parse(&g.severity).ok_or_else(|| {
         invalid(
             field("severity"),
             format!("unknown severity `{}`", g.severity),

@@ -28,7 +28,7 @@
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use gonogo_core::policy::Severity;
+use gonogo_core::policy::GateSeverity;
 use gonogo_core::verdict::{GateResult, GateStatus, Verdict};
 
 use crate::RenderContext;
@@ -60,7 +60,8 @@ fn counts<'a>(gates: impl Iterator<Item = &'a GateResult>) -> (usize, usize, usi
 
 /// A warn-severity gate that did not pass: shown, never a failure.
 fn is_warning(gate: &GateResult) -> bool {
-    gate.severity == Severity::Warn && !matches!(gate.status, GateStatus::Pass | GateStatus::Waived)
+    gate.severity == GateSeverity::Warn
+        && !matches!(gate.status, GateStatus::Pass | GateStatus::Waived)
 }
 
 fn write(writer: &mut Writer<Vec<u8>>, verdict: &Verdict, lang: Lang) -> std::io::Result<()> {

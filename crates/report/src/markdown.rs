@@ -31,7 +31,7 @@ use std::fmt::Write as _;
 
 use gonogo_core::text::inert;
 
-use gonogo_core::policy::Severity;
+use gonogo_core::policy::GateSeverity;
 use gonogo_core::verdict::{Decision, GateResult, GateStatus, Verdict};
 
 use crate::RenderContext;
@@ -224,10 +224,10 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
                     .map(|e| cell(&words::citation(lang, e)))
                     .collect();
                 let mut name = format!("**{}**", cell(&gate.name));
-                if gate.severity == Severity::Warn {
+                if gate.severity == GateSeverity::Warn {
                     name.push_str(&format!(
                         " ({})",
-                        cell(words::severity(lang, Severity::Warn))
+                        cell(words::severity(lang, GateSeverity::Warn))
                     ));
                 }
                 let _ = writeln!(

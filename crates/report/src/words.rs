@@ -3,7 +3,7 @@
 //! Markdown, HTML, JUnit and the rest say the same thing.
 
 use gonogo_core::expect::Aggregate;
-use gonogo_core::policy::Severity;
+use gonogo_core::policy::GateSeverity;
 use gonogo_core::verdict::{
     AreaStatus, Context, Counted, EvidenceRef, GateResult, GateStatus, Reason, Rule, Settle,
     Verdict,
@@ -54,10 +54,10 @@ pub(crate) fn unassessed(lang: Lang, verdict: &Verdict) -> Option<String> {
     (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &grey.join(", "))]))
 }
 
-pub(crate) fn severity(lang: Lang, severity: Severity) -> &'static str {
+pub(crate) fn severity(lang: Lang, severity: GateSeverity) -> &'static str {
     lang.text(match severity {
-        Severity::Blocker => Msg::SeverityBlocker,
-        Severity::Warn => Msg::SeverityWarn,
+        GateSeverity::Blocker => Msg::SeverityBlocker,
+        GateSeverity::Warn => Msg::SeverityWarn,
     })
 }
 

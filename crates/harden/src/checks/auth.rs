@@ -31,7 +31,7 @@ use crate::checks::jwks::{Fetch, JwksServer};
 use crate::config::{AuthConfig, AuthSecrets};
 use crate::http::{Exchange, Probe, Session};
 use crate::report::{Confidence, Finding, Outcomes};
-use crate::rules::{Rule, Severity, rule};
+use crate::rules::{FindingSeverity, Rule, rule};
 use base64::Engine as _;
 
 /// Secrets tried offline against an HMAC-signed token (H-28): the jwt_tool / hashcat classics.
@@ -253,21 +253,21 @@ fn grade(
             format!("{path}: {what} got {status} but the body is the protected response"),
             None,
         )
-        .severity(Severity::High),
+        .severity(FindingSeverity::High),
         Answer::Crashed => Finding::new(
             rule,
             exchange,
             format!("{path}: {what} crashed the handler ({status}) instead of being refused"),
             None,
         )
-        .severity(Severity::Medium),
+        .severity(FindingSeverity::Medium),
         Answer::Other => Finding::new(
             rule,
             exchange,
             format!("{path}: {what} got {status}, not a refusal ({deny:?})"),
             None,
         )
-        .severity(Severity::Low),
+        .severity(FindingSeverity::Low),
     };
     out.finding(finding);
 }
@@ -483,7 +483,7 @@ pub async fn check(
                                     format!("{path}: {what} was accepted ({})", exchange.status),
                                     None,
                                 )
-                                .severity(Severity::High),
+                                .severity(FindingSeverity::High),
                             ),
                             Answer::Crashed => out.finding(Finding::new(
                                 malformed_rule,
@@ -503,7 +503,7 @@ pub async fn check(
                                     ),
                                     None,
                                 )
-                                .severity(Severity::Low),
+                                .severity(FindingSeverity::Low),
                             ),
                             Answer::Refused => {}
                         }

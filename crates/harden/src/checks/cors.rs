@@ -17,7 +17,7 @@ use reqwest::Method;
 
 use crate::http::{Exchange, Probe, Session, random_hex};
 use crate::report::{Finding, Outcomes};
-use crate::rules::{Severity, rule};
+use crate::rules::{FindingSeverity, rule};
 
 pub async fn check(session: &mut Session, paths: &[String], out: &mut Outcomes) {
     let ids = [
@@ -73,7 +73,13 @@ pub async fn check(session: &mut Session, paths: &[String], out: &mut Outcomes) 
             } else {
                 ""
             };
-            let graded = |base: Severity| if credentials { Severity::High } else { base };
+            let graded = |base: FindingSeverity| {
+                if credentials {
+                    FindingSeverity::High
+                } else {
+                    base
+                }
+            };
             let mut report = |id: &'static str, finding: Finding| {
                 if !reported.iter().any(|(i, p)| *i == id && p == path) {
                     reported.push((id, path.clone()));
@@ -93,7 +99,7 @@ pub async fn check(session: &mut Session, paths: &[String], out: &mut Outcomes) 
                         format!("{path}: the foreign origin {sent} is echoed in Access-Control-Allow-Origin{with_credentials} ({})", probe.method),
                         None,
                     )
-                    .severity(graded(Severity::Medium)),
+                    .severity(graded(FindingSeverity::Medium)),
                 ),
                 Some("null") if sent == "null" => report(
                     "cors-null-origin",
@@ -103,7 +109,7 @@ pub async fn check(session: &mut Session, paths: &[String], out: &mut Outcomes) 
                         format!("{path}: Origin null is allowed{with_credentials}"),
                         None,
                     )
-                    .severity(graded(Severity::Medium)),
+                    .severity(graded(FindingSeverity::Medium)),
                 ),
                 Some("*") if credentials => report(
                     "cors-wildcard-credentials",
@@ -135,7 +141,7 @@ pub async fn check(session: &mut Session, paths: &[String], out: &mut Outcomes) 
                         ),
                         None,
                     )
-                    .severity(if credentials { Severity::High } else { Severity::Medium }),
+                    .severity(if credentials { FindingSeverity::High } else { FindingSeverity::Medium }),
                 );
             }
         }

@@ -20,14 +20,14 @@ use reqwest::Method;
 
 use crate::http::{Exchange, Probe, Session};
 use crate::report::{Finding, Outcomes};
-use crate::rules::{Severity, rule};
+use crate::rules::{FindingSeverity, rule};
 
 /// What a 2xx monitoring response turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recognised {
     /// What is exposed, for the finding's message.
     pub what: &'static str,
-    pub severity: Severity,
+    pub severity: FindingSeverity,
     /// Where in the body the evidence is (for the excerpt).
     pub focus: Option<usize>,
     /// An Actuator index whose links name the heap dump.
@@ -91,7 +91,7 @@ pub fn recognise(exchange: &Exchange) -> Option<Recognised> {
         return if download {
             found(
                 "a heap dump download (the process memory: secrets, tokens, personal data)",
-                Severity::High,
+                FindingSeverity::High,
                 None,
             )
         } else {
@@ -107,7 +107,7 @@ pub fn recognise(exchange: &Exchange) -> Option<Recognised> {
         return match marker {
             Some(at) if body.contains("/debug/pprof") => found(
                 "Go's pprof index (goroutine dumps, the command line, CPU profiles on demand)",
-                Severity::Medium,
+                FindingSeverity::Medium,
                 Some(at),
             ),
             _ => None,
@@ -118,7 +118,7 @@ pub fn recognise(exchange: &Exchange) -> Option<Recognised> {
             let lists_heapdump = links.contains_key("heapdump");
             return Some(Recognised {
                 what: "the Spring Boot Actuator index (it lists the management endpoints)",
-                severity: Severity::Medium,
+                severity: FindingSeverity::Medium,
                 focus: body.find("_links"),
                 lists_heapdump,
             });
@@ -129,7 +129,7 @@ pub fn recognise(exchange: &Exchange) -> Option<Recognised> {
         {
             return found(
                 "the Spring Boot Actuator environment (configuration properties, often secrets)",
-                Severity::High,
+                FindingSeverity::High,
                 body.find("propertySources"),
             );
         }
@@ -137,7 +137,7 @@ pub fn recognise(exchange: &Exchange) -> Option<Recognised> {
     }
     prometheus_at(&body).map(|at| Recognised {
         what: "Prometheus metrics (internal names, routes, versions and load)",
-        severity: Severity::Medium,
+        severity: FindingSeverity::Medium,
         focus: Some(at),
         lists_heapdump: false,
     })
@@ -177,7 +177,7 @@ pub async fn check(
                         ),
                         index.body_text().find("heapdump"),
                     )
-                    .severity(Severity::High),
+                    .severity(FindingSeverity::High),
                 );
                 continue;
             }

@@ -18,7 +18,7 @@
 
 use crate::http::{Exchange, Probe, RequestErrorKind, Session, Target};
 use crate::report::{Finding, Outcomes};
-use crate::rules::{Severity, rule};
+use crate::rules::{FindingSeverity, rule};
 
 fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
@@ -85,7 +85,7 @@ pub async fn check(
                                 format!("GET {url} answers {status} without a usable Location"),
                                 None,
                             )
-                            .severity(Severity::Low),
+                            .severity(FindingSeverity::Low),
                         ),
                     }
                 } else if exchange.is_success() {
@@ -107,7 +107,7 @@ pub async fn check(
                             ),
                             None,
                         )
-                        .severity(Severity::Info),
+                        .severity(FindingSeverity::Info),
                     );
                 }
             }
@@ -155,7 +155,7 @@ pub async fn check(
                             format!("GET {url} serves the API over plain http ({status})"),
                             None,
                         )
-                        .severity(Severity::High),
+                        .severity(FindingSeverity::High),
                     );
                 } else {
                     out.note(api, format!("GET {url} is refused ({status})"));

@@ -9,8 +9,8 @@ mod observatory;
 
 use gonogo_demo_target::{Mode, jwt_secret, mint_token, spawn};
 use gonogo_harden::{
-    AuthConfig, AuthSecrets, CheckOverride, CsrfConfig, HardenConfig, RULES, RateLimitConfig,
-    Report, Severity, Status, audit, to_evidence,
+    AuthConfig, AuthSecrets, CheckOverride, CsrfConfig, FindingSeverity, HardenConfig, RULES,
+    RateLimitConfig, Report, Status, audit, to_evidence,
 };
 
 /// Checks the demo target cannot trigger over plain http or in weak mode, with why.
@@ -162,7 +162,7 @@ async fn every_check_fires_on_the_weak_demo_target() {
     }
     // Graded findings: a reflected origin with credentials is high.
     let reflected = &report.check("cors-origin-reflected").unwrap().findings[0];
-    assert_eq!(reflected.severity, Severity::High);
+    assert_eq!(reflected.severity, FindingSeverity::High);
     assert!(
         reflected
             .response
@@ -175,7 +175,7 @@ async fn every_check_fires_on_the_weak_demo_target() {
     let monitoring = report.check("monitoring-endpoint-exposed").unwrap();
     assert_eq!(monitoring.findings.len(), 1, "{monitoring:?}");
     let metrics = &monitoring.findings[0];
-    assert_eq!(metrics.severity, Severity::Medium);
+    assert_eq!(metrics.severity, FindingSeverity::Medium);
     assert!(
         metrics.request.starts_with("GET /metrics"),
         "{}",
@@ -347,7 +347,7 @@ async fn the_policy_disables_and_regrades_checks_and_the_report_says_so() {
         "version-disclosed".into(),
         CheckOverride {
             enabled: None,
-            severity: Some(Severity::Info),
+            severity: Some(FindingSeverity::Info),
             reason: Some("accepted for the demo".into()),
         },
     );
@@ -365,7 +365,7 @@ async fn the_policy_disables_and_regrades_checks_and_the_report_says_so() {
         version
             .findings
             .iter()
-            .all(|f| f.severity == Severity::Info)
+            .all(|f| f.severity == FindingSeverity::Info)
     );
     let table = gonogo_harden::cli::render_table(&report);
     assert!(
@@ -390,7 +390,7 @@ async fn the_policy_disables_and_regrades_checks_and_the_report_says_so() {
         .iter()
         .filter(|c| c.status == Status::Fail)
         .flat_map(|c| &c.findings)
-        .filter(|f| f.severity == Severity::Medium)
+        .filter(|f| f.severity == FindingSeverity::Medium)
         .count();
     assert_eq!(
         evidence.metrics["harden.findings.medium"].value.as_ratio(),

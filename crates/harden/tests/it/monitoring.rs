@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use gonogo_harden::{AuthSecrets, HardenConfig, Severity, Status, audit};
+use gonogo_harden::{AuthSecrets, FindingSeverity, HardenConfig, Status, audit};
 
 /// Serves `app` on loopback; every request is recorded as `METHOD /path`.
 async fn serve(app: Router) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
@@ -74,7 +74,7 @@ async fn spring_actuator_is_found_and_the_heap_dump_is_never_downloaded() {
         .unwrap();
     let check = report.check("monitoring-endpoint-exposed").unwrap();
     assert_eq!(check.status, Status::Fail, "{check:?}");
-    let found: Vec<(&str, Severity)> = check
+    let found: Vec<(&str, FindingSeverity)> = check
         .findings
         .iter()
         .map(|finding| (finding.request.as_str(), finding.severity))
@@ -84,9 +84,9 @@ async fn spring_actuator_is_found_and_the_heap_dump_is_never_downloaded() {
     assert_eq!(
         found,
         vec![
-            ("GET /actuator", Severity::Medium),
-            ("GET /actuator/env", Severity::High),
-            ("GET /actuator", Severity::High),
+            ("GET /actuator", FindingSeverity::Medium),
+            ("GET /actuator/env", FindingSeverity::High),
+            ("GET /actuator", FindingSeverity::High),
         ]
     );
     assert!(
@@ -128,7 +128,7 @@ async fn spring_actuator_is_found_and_the_heap_dump_is_never_downloaded() {
     assert_eq!(check.findings.len(), 1, "{check:?}");
     let finding = &check.findings[0];
     assert_eq!(finding.request, "HEAD /actuator/heapdump");
-    assert_eq!(finding.severity, Severity::High);
+    assert_eq!(finding.severity, FindingSeverity::High);
     assert!(
         finding.response.starts_with("HTTP 200")
             && finding

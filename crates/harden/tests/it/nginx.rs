@@ -537,7 +537,7 @@ async fn plain_http_next_to_https_is_judged_per_kind_of_endpoint() {
     assert_eq!(check.status, Status::Fail, "{check:?}");
     assert_eq!(check.findings.len(), 1);
     let finding = &check.findings[0];
-    assert_eq!(finding.severity, gonogo_harden::Severity::Medium);
+    assert_eq!(finding.severity, gonogo_harden::FindingSeverity::Medium);
     assert_eq!(
         finding.request,
         format!("GET http://127.0.0.1:{redirecting}/api/legacy")
@@ -567,7 +567,10 @@ async fn plain_http_next_to_https_is_judged_per_kind_of_endpoint() {
     );
     let check = report.check(api).unwrap();
     assert_eq!(check.status, Status::Fail, "{check:?}");
-    assert_eq!(check.findings[0].severity, gonogo_harden::Severity::High);
+    assert_eq!(
+        check.findings[0].severity,
+        gonogo_harden::FindingSeverity::High
+    );
     assert!(
         check.findings[0].response.contains(r#"{"items":[]}"#),
         "{}",

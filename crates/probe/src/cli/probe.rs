@@ -39,7 +39,7 @@ use crate::probe::{
 ///   gonogo probe https://127.0.0.1:8443/ --ca-file ca.pem --condition '[CERTIFICATE_EXPIRATION] > 720h'
 ///   gonogo probe tcp://127.0.0.1:5432 --watch 10m --interval 5s
 ///   gonogo probe tcp://127.0.0.1:6379 --send 'PING\r\n' --expect '^\+PONG'
-///   gonogo probe dns://api.internal.test --resolver 127.0.0.1:5353 --query-type A -c '[IP] == 127.0.0.7'
+///   gonogo probe dns://api.internal.test --resolver 127.0.0.1:5353 --query-type A --condition '[IP] == 127.0.0.7'
 ///
 /// Exit codes: 0 every attempt succeeded; 1 an attempt failed; 2 bad arguments or a host
 /// that is not allowed.
@@ -72,9 +72,15 @@ pub struct ProbeArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// A condition every attempt must meet; repeatable.
-    #[arg(long = "condition", short = 'c', value_name = "CONDITION")]
+    #[arg(long = "condition", value_name = "CONDITION")]
     #[serde(deserialize_with = "de::texts")]
     pub conditions: Vec<String>,
+    // `-c` is concurrency in `gonogo load`; here it is refused with a pointer to
+    // `--condition` (its short form until issue 16), not taken for something else.
+    #[arg(short = 'c', hide = true, value_name = "CONDITION", value_parser = no_short_condition)]
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub short_condition: Option<String>,
     /// Watch for this long (e.g. 10m, 30s, 1h; at most 24h) instead of probing once.
     #[arg(long, value_name = "DURATION", value_parser = super::flag_duration)]
     #[serde(deserialize_with = "de::duration_opt")]
@@ -152,6 +158,11 @@ impl Default for ProbeArgs {
         <ProbeArgs as clap::FromArgMatches>::from_arg_matches(&matches)
             .expect("every flag without a default is optional")
     }
+}
+
+/// `-c`: always refused (see [`ProbeArgs::short_condition`]'s comment).
+fn no_short_condition(_: &str) -> Result<String, String> {
+    Err("a probe's condition is `--condition` (`-c` is concurrency in `gonogo load`)".into())
 }
 
 /// The policy's keys, checked by the flags' parsers.

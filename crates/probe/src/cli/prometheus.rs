@@ -161,7 +161,10 @@ pub struct QueryArgs {
 }
 
 /// The shapes of `--kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum ShapeKind {
     Ratio,
     Availability,
@@ -217,6 +220,325 @@ impl QueryArgs {
                 bucket_unit: BucketUnit::parse(&self.bucket_unit).expect("clap checks the choices"),
             },
         }))
+    }
+}
+
+/// A `[[prometheus]]` section of a policy (`gonogo run`): one query (`gonogo prometheus
+/// query`'s flags as keys, the server as `url` and the PromQL as `query`), or with `rules =
+/// true` the server's alerting rules (`gonogo prometheus rules`' flags as keys).
+///
+/// Its own type, as `[harden]`'s, because the command line's shape (a subcommand with the
+/// server and the PromQL as positional arguments) is not a section's; each value is checked by
+/// the flag's own parser, and [`PrometheusConfig::into_args`] checks what clap checks between
+/// flags (`kind` needs `window`, `start` needs `end`...), every problem at once, then gives the
+/// command line's struct. What only a command line sets (the evidence folder, `--json`, the
+/// allowed hosts, which come from `[targets] allow`) is not a key.
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "[[prometheus]]",
+    description = "A PromQL query, or the alerting rules: `gonogo prometheus`' flags as keys."
+)]
+pub struct PrometheusConfig {
+    /// The query's name: its metric is `prometheus.NAME` (no dots).
+    #[serde(deserialize_with = "de::name")]
+    pub name: Option<String>,
+    /// The Prometheus server (e.g. http://127.0.0.1:9090).
+    #[serde(deserialize_with = "de::text")]
+    pub url: Option<String>,
+    /// The PromQL expression (a scalar: evidence without a sample size, an estimate).
+    #[serde(deserialize_with = "de::text")]
+    pub query: Option<String>,
+    /// Check the server's alerting rules instead of running a query.
+    pub rules: bool,
+    /// Evidence with its sample size instead of a scalar: `ratio` (`errors` of `total`),
+    /// `availability` (a 0/1 `series`) or `histogram` (a `histogram`'s buckets), over `window`.
+    pub kind: Option<ShapeKind>,
+    /// kind = ratio: the series selector of the errors counter.
+    #[serde(deserialize_with = "de::text")]
+    pub errors: Option<String>,
+    /// kind = ratio: the series selector of the requests counter.
+    #[serde(deserialize_with = "de::text")]
+    pub total: Option<String>,
+    /// kind = availability: a 0/1 series selector (up{job="api"}).
+    #[serde(deserialize_with = "de::text")]
+    pub series: Option<String>,
+    /// kind = histogram: the histogram's name and matchers, without _bucket.
+    #[serde(deserialize_with = "de::text")]
+    pub histogram: Option<String>,
+    /// The window of a `kind` query, a Prometheus duration (5m, 1h), ending at `time`.
+    #[serde(deserialize_with = "de::text")]
+    pub window: Option<String>,
+    /// kind = histogram: the unit of the `le` boundaries: s, ms, us.
+    #[serde(deserialize_with = "de::bucket_unit")]
+    pub bucket_unit: Option<String>,
+    /// Evaluation time of an instant query (RFC 3339 or Unix seconds; default: the server's now).
+    #[serde(deserialize_with = "de::text")]
+    pub time: Option<String>,
+    /// Range query start (RFC 3339 or Unix seconds).
+    #[serde(deserialize_with = "de::text")]
+    pub start: Option<String>,
+    /// Range query end.
+    #[serde(deserialize_with = "de::text")]
+    pub end: Option<String>,
+    /// Range query over the last DURATION (e.g. 5m, 1h), ending now.
+    #[serde(deserialize_with = "de::text")]
+    pub last: Option<String>,
+    /// Range query resolution (a Prometheus duration: 15s, 1m).
+    #[serde(deserialize_with = "de::text")]
+    pub step: Option<String>,
+    /// How a range becomes one value: last, min, max, mean.
+    #[serde(deserialize_with = "de::reduce")]
+    pub reduce: Option<String>,
+    /// Timeout of one API call, a duration.
+    #[serde(deserialize_with = "de::timeout_seconds")]
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<f64>,
+    /// Environment variable holding a bearer token.
+    #[serde(deserialize_with = "de::text")]
+    pub bearer_env: Option<String>,
+    /// Environment variable holding the basic-auth user.
+    #[serde(deserialize_with = "de::text")]
+    pub user_env: Option<String>,
+    /// Environment variable holding the basic-auth password.
+    #[serde(deserialize_with = "de::text")]
+    pub password_env: Option<String>,
+    /// Extra PEM CA certificates to trust for https.
+    #[serde(deserialize_with = "de::texts")]
+    pub ca_file: Vec<String>,
+    /// rules = true: a series some alerting rule's expression must select.
+    #[serde(deserialize_with = "de::texts")]
+    pub require_alert_on: Vec<String>,
+    /// rules = true: an Alertmanager that must answer /-/ready and receive the alerts.
+    #[serde(deserialize_with = "de::text")]
+    pub alertmanager: Option<String>,
+}
+
+/// A problem of a `[[prometheus]]` section: the key it is at (`None`: the whole section) and
+/// what is wrong.
+pub type SectionProblem = (Option<&'static str>, String);
+
+impl PrometheusConfig {
+    /// The keys given, by name (for the checks between keys).
+    fn given(&self) -> Vec<&'static str> {
+        let options = [
+            ("query", self.query.is_some()),
+            ("kind", self.kind.is_some()),
+            ("errors", self.errors.is_some()),
+            ("total", self.total.is_some()),
+            ("series", self.series.is_some()),
+            ("histogram", self.histogram.is_some()),
+            ("window", self.window.is_some()),
+            ("bucket_unit", self.bucket_unit.is_some()),
+            ("time", self.time.is_some()),
+            ("start", self.start.is_some()),
+            ("end", self.end.is_some()),
+            ("last", self.last.is_some()),
+            ("step", self.step.is_some()),
+            ("reduce", self.reduce.is_some()),
+            ("require_alert_on", !self.require_alert_on.is_empty()),
+            ("alertmanager", self.alertmanager.is_some()),
+        ];
+        options
+            .into_iter()
+            .filter_map(|(key, given)| given.then_some(key))
+            .collect()
+    }
+
+    /// Every problem between keys (what clap checks between flags), each at its key.
+    pub fn validate(&self) -> Vec<SectionProblem> {
+        let given = self.given();
+        let has = |key: &str| given.contains(&key);
+        let mut problems: Vec<SectionProblem> = Vec::new();
+        if self.url.is_none() {
+            problems.push((None, "needs `url`, the Prometheus server".into()));
+        }
+        if self.rules {
+            for key in given
+                .iter()
+                .filter(|k| !matches!(**k, "require_alert_on" | "alertmanager"))
+            {
+                problems.push((
+                    Some(key),
+                    format!("`{key}` is a query's: leave it out with `rules = true`"),
+                ));
+            }
+            return problems;
+        }
+        for key in ["require_alert_on", "alertmanager"]
+            .into_iter()
+            .filter(|k| has(k))
+        {
+            problems.push((
+                Some(key),
+                format!("`{key}` checks rules: it needs `rules = true`"),
+            ));
+        }
+        if !has("query") && !has("kind") {
+            problems.push((
+                None,
+                "needs `query`, or `kind` (ratio, availability, histogram) with its keys, or `rules = true`"
+                    .into(),
+            ));
+        }
+        // clap's `conflicts_with`, `requires` and `required_if_eq` of `gonogo prometheus query`.
+        let refused: &[(&'static str, &'static str)] = &[
+            ("kind", "query"),
+            ("start", "kind"),
+            ("end", "kind"),
+            ("last", "kind"),
+            ("time", "start"),
+            ("time", "last"),
+            ("last", "start"),
+        ];
+        for (key, other) in refused.iter().filter(|(k, o)| has(k) && has(o)) {
+            problems.push((Some(key), format!("`{key}` cannot be used with `{other}`")));
+        }
+        let needs: &[(&'static str, &'static str)] = &[
+            ("kind", "window"),
+            ("errors", "kind"),
+            ("total", "kind"),
+            ("series", "kind"),
+            ("histogram", "kind"),
+            ("window", "kind"),
+            ("start", "end"),
+            ("end", "start"),
+        ];
+        for (key, needed) in needs.iter().filter(|(k, n)| has(k) && !has(n)) {
+            problems.push((Some(key), format!("`{key}` needs `{needed}`")));
+        }
+        let own: &[&'static str] = match self.kind {
+            None => &[],
+            Some(ShapeKind::Ratio) => &["errors", "total"],
+            Some(ShapeKind::Availability) => &["series"],
+            Some(ShapeKind::Histogram) => &["histogram"],
+        };
+        for key in own.iter().filter(|k| !has(k)) {
+            problems.push((Some("kind"), format!("this `kind` needs `{key}`")));
+        }
+        if let Some(kind) = self.kind {
+            for key in ["errors", "total", "series", "histogram"]
+                .into_iter()
+                .filter(|k| has(k) && !own.contains(k))
+            {
+                let name = kind.to_possible_value().expect("no skipped variant");
+                problems.push((
+                    Some(key),
+                    format!("`{key}` belongs to another kind than `{}`", name.get_name()),
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The command line's struct for this section: every problem of [`Self::validate`], or
+    /// the arguments (the flags' defaults where a key is left out).
+    pub fn into_args(
+        self,
+        allow_host: Vec<String>,
+        evidence_dir: std::path::PathBuf,
+    ) -> Result<PrometheusArgs, Vec<SectionProblem>> {
+        let problems = self.validate();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let (mut server, mut output) = defaults();
+        server.url = self.url.unwrap_or_default();
+        server.allow_host = allow_host;
+        server.ca_file = self.ca_file;
+        server.timeout = self.timeout.unwrap_or(server.timeout);
+        let or = |value: Option<String>, default: String| value.unwrap_or(default);
+        server.bearer_env = or(self.bearer_env, server.bearer_env);
+        server.user_env = or(self.user_env, server.user_env);
+        server.password_env = or(self.password_env, server.password_env);
+        output.evidence_dir = evidence_dir;
+        let command = if self.rules {
+            PrometheusCommand::Rules(RulesArgs {
+                server,
+                require_alert_on: self.require_alert_on,
+                alertmanager: self.alertmanager,
+                output,
+            })
+        } else {
+            let query = default_query();
+            PrometheusCommand::Query(QueryArgs {
+                server,
+                promql: self.query,
+                kind: self.kind,
+                errors: self.errors,
+                total: self.total,
+                series: self.series,
+                histogram: self.histogram,
+                window: self.window,
+                bucket_unit: or(self.bucket_unit, query.bucket_unit),
+                name: or(self.name, query.name),
+                time: self.time,
+                start: self.start,
+                end: self.end,
+                last: self.last,
+                step: or(self.step, query.step),
+                reduce: or(self.reduce, query.reduce),
+                output,
+            })
+        };
+        Ok(PrometheusArgs { command })
+    }
+}
+
+/// `gonogo prometheus query`'s defaults (clap's, so they are written once).
+fn default_query() -> QueryArgs {
+    use clap::Args as _;
+    let command = QueryArgs::augment_args(clap::Command::new("query")).ignore_errors(true);
+    let matches = command.get_matches_from(["query", "", "up"]);
+    <QueryArgs as clap::FromArgMatches>::from_arg_matches(&matches)
+        .expect("every flag without a default is optional")
+}
+
+/// The server's and the output's defaults, as the flags have them.
+fn defaults() -> (ServerArgs, OutputArgs) {
+    let query = default_query();
+    (query.server, query.output)
+}
+
+/// The policy's keys, checked by the flags' parsers.
+mod de {
+    use gonogo_core::settings::{any_text, parsed_many, parsed_opt};
+    use serde::Deserializer;
+
+    pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, any_text)
+    }
+
+    pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        parsed_many(d, any_text)
+    }
+
+    pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, |text| {
+            if text.is_empty() || text.contains('.') {
+                Err(format!("`{text}`: a name is not empty and has no dots"))
+            } else {
+                Ok(text.to_owned())
+            }
+        })
+    }
+
+    pub fn bucket_unit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, |text| match text {
+            "s" | "ms" | "us" => Ok(text.to_owned()),
+            _ => Err(format!("`{text}` is not one of s, ms, us")),
+        })
+    }
+
+    pub fn reduce<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        parsed_opt(d, |text| match text {
+            "last" | "min" | "max" | "mean" => Ok(text.to_owned()),
+            _ => Err(format!("`{text}` is not one of last, min, max, mean")),
+        })
+    }
+
+    pub fn timeout_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        parsed_opt(d, super::super::flag_timeout_seconds)
     }
 }
 
