@@ -356,14 +356,13 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let options = crate::run::collect_options(&loaded.policy, now);
     for (kind, patterns) in crate::run::collect_entries(&loaded.text) {
         // Collected as of the moment judged (`--now` re-judges reproducibly).
-        records.extend(
-            crate::run::collect_records(&kind, &patterns, &policy_dir, &options)
-                .into_iter()
-                .map(|mut record| {
-                    record.collected_at = now;
-                    record
-                }),
-        );
+        records.extend(crate::run::collect_records(
+            &kind,
+            &patterns,
+            &policy_dir,
+            &options,
+            now,
+        ));
     }
     let baseline = crate::history::read_baseline(
         args.baseline.as_deref(),

@@ -499,12 +499,15 @@ fn step(number: usize, total: usize, text: &str) {
 }
 
 /// Reads `kind = patterns` (relative to `base`); problems are reported, not fatal: a file
-/// that cannot be read is evidence of nothing, and its gates say so.
+/// that cannot be read is evidence of nothing, and its gates say so. Every record is stamped
+/// as collected at `collected_at`: the run's clock, so that `--now` judges what it collected
+/// as of then (with the wall clock, a past `--now` refused its own records as from the future).
 pub fn collect_records(
     kind_name: &str,
     patterns: &[String],
     base: &Path,
     options: &CollectOptions,
+    collected_at: jiff::Timestamp,
 ) -> Vec<Evidence> {
     let kind = match <gonogo_ingest::Kind as clap::ValueEnum>::from_str(
         &kind_name.replace('_', "-"),
@@ -529,7 +532,10 @@ pub fn collect_records(
         for error in errors {
             eprintln!("  {}", Inert(&format!("{kind_name} {pattern}: {error}")));
         }
-        collected.extend(records);
+        collected.extend(records.into_iter().map(|mut record| {
+            record.collected_at = collected_at;
+            record
+        }));
     }
     collected
 }
@@ -541,9 +547,10 @@ fn collect_into(
     base: &Path,
     evidence: &Path,
     options: &CollectOptions,
+    collected_at: jiff::Timestamp,
 ) -> usize {
     let mut written = 0;
-    for record in collect_records(kind_name, patterns, base, options) {
+    for record in collect_records(kind_name, patterns, base, options, collected_at) {
         match Folder::new(evidence).put_evidence(&record) {
             Ok(_) => written += 1,
             Err(e) => eprintln!("  warning: {e:#}"),
@@ -813,6 +820,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 &spec_dir,
                 &evidence,
                 &collect_options,
+                now(),
             );
             eprintln!(
                 "    collected {n} {kind} record{}",
@@ -929,6 +937,7 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
                 &policy_dir,
                 &evidence,
                 &collect_options,
+                now(),
             );
             eprintln!("  {kind}: {n} record{}", if n == 1 { "" } else { "s" });
         }

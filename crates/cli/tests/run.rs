@@ -662,3 +662,44 @@ fn a_command_evidence_path_beside_the_policy_gets_a_hint() {
     );
     assert!(stderr.contains("write \"../../junit.xml\""), "{stderr}");
 }
+
+/// `run --now` judges as of a moment (to re-judge reproducibly): what the run collects is
+/// collected as of that moment too. With the wall clock stamped on collected records, a past
+/// `--now` refused the run's own JUnit file as "from the future" (exit 3).
+#[test]
+fn a_run_judged_as_of_a_past_moment_counts_what_it_collected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
+    std::fs::write(
+        dir.path().join("reports/junit.xml"),
+        r#"<testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
+    )
+    .unwrap();
+    let at = "2025-03-01T12:00:00Z";
+    let output = gonogo(
+        &["run", "--now", at, "--out", "out", "--no-history"],
+        dir.path(),
+    );
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    let verdict = read_json(&dir.path().join("out/verdict.json"));
+    assert_eq!(verdict["verdict"], "GO", "{verdict:#}");
+    assert_eq!(
+        gate(&verdict, "tests pass")["status"],
+        "pass",
+        "{verdict:#}"
+    );
+    // The record cited is stamped with the run's moment, not the wall clock.
+    let evidence = verdict["evidence"].as_array().expect("evidence listed");
+    assert!(
+        evidence.iter().any(|e| e["collected_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2025-03-01T12:00:00"))),
+        "{verdict:#}"
+    );
+}
