@@ -240,7 +240,7 @@ fn banner(out: &mut String, verdict: &Verdict, lang: Lang, go: bool, decision: &
             r#"<p class="meta"><b>{}</b></p>"#,
             esc(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &verdict.missing_kinds.join(", "))]
+                &[("kinds", &lang.list(&verdict.missing_kinds))]
             ))
         );
     }
@@ -929,7 +929,7 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
                     number(outage, "end_offset_s").unwrap_or(0.0)
                 )),
                 esc(outage.get("start").and_then(|s| s.as_str()).unwrap_or("")),
-                esc(&reasons.join(", ")),
+                esc(&lang.list(&reasons)),
                 if ongoing {
                     format!(" · {}", esc(lang.text(Msg::OutageOngoing)))
                 } else {

@@ -69,6 +69,20 @@ impl Lang {
         )
     }
 
+    /// An enumeration (areas, evidence kinds, reasons) joined as the language writes one:
+    /// `a, b, c` in English, `a、b、c` (the enumeration comma) in Chinese.
+    pub fn list<S: AsRef<str>>(self, items: &[S]) -> String {
+        let separator = match self {
+            Lang::En => ", ",
+            Lang::ZhCn => "、",
+        };
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<&str>>()
+            .join(separator)
+    }
+
     /// The message with its `{name}` placeholders filled from `args`.
     pub fn format(self, message: Msg, args: &[(&str, &str)]) -> String {
         fill(self.text(message), args)
@@ -1017,6 +1031,15 @@ mod tests {
             Lang::En.format(Msg::CountOf, &[("k", "2"), ("n", "5")]),
             "2 of 5"
         );
+    }
+
+    #[test]
+    fn enumerations_use_the_language_s_list_comma() {
+        let areas = ["Delivery", "Security"];
+        assert_eq!(Lang::En.list(&areas), "Delivery, Security");
+        assert_eq!(Lang::ZhCn.list(&["交付", "安全"]), "交付、安全");
+        assert_eq!(Lang::ZhCn.list(&["one"]), "one");
+        assert_eq!(Lang::En.list::<&str>(&[]), "");
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
             "> ⚠️ **{}**\n",
             escape(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &verdict.missing_kinds.join(", "))]
+                &[("kinds", &lang.list(&verdict.missing_kinds))]
             ))
         );
     }

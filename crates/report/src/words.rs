@@ -51,7 +51,7 @@ pub(crate) fn unassessed(lang: Lang, verdict: &Verdict) -> Option<String> {
         .filter(|area| area.status == gonogo_core::verdict::AreaStatus::Grey)
         .map(|area| crate::common::area_title(lang, &area.name, &area.title))
         .collect();
-    (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &grey.join(", "))]))
+    (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &lang.list(&grey))]))
 }
 
 pub(crate) fn severity(lang: Lang, severity: Severity) -> &'static str {

@@ -382,3 +382,22 @@ fn the_areas_not_assessed_are_named_beside_the_decision() {
         );
     }
 }
+
+/// Issue 17, zh-CN complete: an enumeration (the areas not assessed) is joined with the
+/// enumeration comma "、" in Chinese and ", " in English.
+#[test]
+fn enumerations_are_joined_as_each_language_writes_them() {
+    let (verdict, evidence) = findings_fixture();
+    for (lang, expected) in [
+        (Lang::En, "Functionality, Performance, Reliability, Delivery"),
+        (Lang::ZhCn, "功能、性能、可靠性、交付"),
+    ] {
+        let cx = gonogo_report::RenderContext::new(lang).with_evidence(&evidence);
+        for text in [
+            gonogo_report::markdown::render(&verdict, &cx),
+            gonogo_report::html::render(&verdict, &cx),
+        ] {
+            assert!(text.contains(expected), "{lang:?}: {text}");
+        }
+    }
+}
