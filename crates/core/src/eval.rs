@@ -926,7 +926,7 @@ fn decide(
         result.reason = Some(Reason::NoDistribution);
         result.why = format!(
             "{} is an estimate without the samples behind it, so it can neither pass nor fail `{}`; {}",
-            describe(&measured, aggregate),
+            describe(&measured, aggregate, gate.expect.threshold.base_value()),
             gate.expect,
             NO_DISTRIBUTION_HINT
         );
@@ -989,7 +989,7 @@ fn decide(
     result.threshold = Some(threshold);
     result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
     result.distance = distance(op, measured.point, threshold);
-    let shown = describe(&measured, aggregate);
+    let shown = describe(&measured, aggregate, Some(threshold));
 
     if tail_claim {
         let Combined::Distribution(h) = &combined else {
@@ -1182,7 +1182,7 @@ fn judge_relative(
     result.threshold = Some(threshold);
     result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
     result.distance = distance(op, measured.point, threshold);
-    let shown = describe(measured, aggregate);
+    let shown = describe(measured, aggregate, Some(threshold));
     let pair_confidence = stats::pair_confidence(gate.confidence);
 
     let (status, why) = match aggregate {
@@ -1485,12 +1485,16 @@ fn distance(op: Op, point: f64, threshold: f64) -> f64 {
     }
 }
 
-fn describe(measured: &Measured, aggregate: Aggregate) -> String {
-    let mut text = format!("{aggregate} = {}", measured.display_point());
+/// The measurement in words, its figures with the digits that tell them from `threshold`.
+fn describe(measured: &Measured, aggregate: Aggregate, threshold: Option<f64>) -> String {
+    let mut text = format!(
+        "{aggregate} = {}",
+        measured.display_point_beside(threshold)
+    );
     if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, aggregate) {
         text.push_str(&format!(" ({k} of {n})"));
     }
-    if let Some(interval) = measured.display_interval() {
+    if let Some(interval) = measured.display_interval_beside(threshold) {
         text.push_str(&format!(", interval {interval}"));
     }
     if let (Some(n), false) = (measured.n, aggregate == Aggregate::Rate) {

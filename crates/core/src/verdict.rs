@@ -9,7 +9,7 @@ use crate::evidence::Source;
 use crate::expect::Expectation;
 use crate::policy::Severity;
 use crate::stats::Interval;
-use crate::units::{Dimension, format_base};
+use crate::units::{Dimension, format_base, format_base_beside};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -781,11 +781,24 @@ impl Measured {
     }
 
     pub fn display_interval(&self) -> Option<String> {
+        self.display_interval_beside(None)
+    }
+
+    /// The point beside the threshold it is compared with: with the digits that tell the two
+    /// apart when they differ (`units::format_base_beside`).
+    pub fn display_point_beside(&self, threshold: Option<f64>) -> String {
+        format_base_beside(self.point, self.dimension, threshold)
+    }
+
+    /// The interval beside the threshold it is compared with: each end with the digits that
+    /// tell it from the threshold (an upper bound of 0.50004 s beside `< 500 ms` reads
+    /// `500.04 ms`, never `500 ms`).
+    pub fn display_interval_beside(&self, threshold: Option<f64>) -> Option<String> {
         self.interval.map(|i| {
             format!(
                 "[{}, {}]",
-                format_base(i.lower, self.dimension),
-                format_base(i.upper, self.dimension)
+                format_base_beside(i.lower, self.dimension, threshold),
+                format_base_beside(i.upper, self.dimension, threshold)
             )
         })
     }

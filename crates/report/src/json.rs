@@ -498,8 +498,8 @@ fn gate_document(g: &GateResult) -> GateV1 {
             n: m.n,
             k: m.k,
             unit: unit_name(m.dimension).to_owned(),
-            display: m.display_point(),
-            interval_display: m.display_interval(),
+            display: m.display_point_beside(g.threshold),
+            interval_display: m.display_interval_beside(g.threshold),
             pair: m.pair.map(|i| PairV1 {
                 lower: finite(i.lower),
                 upper: finite(i.upper),

@@ -154,8 +154,8 @@ pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
             .measured
             .as_ref()
             .map(|m| {
-                let mut text = m.display_point();
-                if let Some(interval) = m.display_interval() {
+                let mut text = m.display_point_beside(gate.threshold);
+                if let Some(interval) = m.display_interval_beside(gate.threshold) {
                     text.push_str(&format!(" {interval}"));
                 }
                 if let Some(n) = m.n {

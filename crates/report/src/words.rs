@@ -84,13 +84,13 @@ pub(crate) fn measured(lang: Lang, gate: &GateResult) -> String {
         .map(|m| match (m.k, m.n) {
             (Some(k), Some(n)) => format!(
                 "{} ({})",
-                m.display_point(),
+                m.display_point_beside(gate.threshold),
                 lang.format(
                     Msg::CountOf,
                     &[("k", &k.to_string()), ("n", &n.to_string())]
                 )
             ),
-            _ => m.display_point(),
+            _ => m.display_point_beside(gate.threshold),
         })
         .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
 }
@@ -98,7 +98,7 @@ pub(crate) fn measured(lang: Lang, gate: &GateResult) -> String {
 pub(crate) fn interval(lang: Lang, gate: &GateResult) -> String {
     gate.measured
         .as_ref()
-        .and_then(|m| m.display_interval())
+        .and_then(|m| m.display_interval_beside(gate.threshold))
         .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
 }
 
@@ -309,12 +309,12 @@ pub(crate) fn why(gate: &GateResult, lang: Lang) -> String {
         return gate.why.clone();
     };
     let aggregate = gate.expect.aggregate.to_string();
-    let mut value = measured.display_point();
+    let mut value = measured.display_point_beside(gate.threshold);
     if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, gate.expect.aggregate) {
         value.push_str(&format!(" ({k}/{n})"));
     }
     let threshold = gate.threshold_display.clone();
-    match (measured.display_interval(), measured.n) {
+    match (measured.display_interval_beside(gate.threshold), measured.n) {
         (Some(interval), Some(n)) => lang.format(
             Msg::WhyMeasured,
             &[
