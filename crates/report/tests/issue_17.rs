@@ -401,3 +401,94 @@ fn enumerations_are_joined_as_each_language_writes_them() {
         }
     }
 }
+
+/// The text of each testcase's `<failure>`, `<skipped>` and `<system-out>`, read back with
+/// quick-xml: (name, outcome, body text).
+fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cases: Vec<(String, String, String)> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases.push((
+                    e.try_get_attribute("name")
+                        .unwrap()
+                        .unwrap()
+                        .unescape_value()
+                        .unwrap()
+                        .into_owned(),
+                    "passed".into(),
+                    String::new(),
+                )),
+                b"failure" => cases.last_mut().unwrap().1 = "failure".into(),
+                b"skipped" => cases.last_mut().unwrap().1 = "skipped".into(),
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some(case) = cases.last_mut() {
+                    case.2.push_str(&t.decode().unwrap());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(case) = cases.last_mut() {
+                    let name = String::from_utf8(r.to_vec()).unwrap();
+                    case.2.push_str(match name.as_str() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    cases
+}
+
+/// Issue 17: the JUnit output lists the findings and lint problems behind a gate's count in
+/// its testcase (the failure body of a blocker, the system-out of a warning), capped with how
+/// many more, and a warn gate that fails is not a `<failure>`.
+#[test]
+fn junit_testcases_carry_the_findings_behind_their_count() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let xml = gonogo_report::junit::render(&verdict, &cx);
+    let cases = junit_cases(&xml);
+    let case = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c.0 == name)
+            .unwrap_or_else(|| panic!("no testcase {name}: {xml}"))
+    };
+    let high = case("no high findings");
+    assert_eq!(high.1, "failure", "{xml}");
+    assert!(
+        high.2
+            .contains("- [high] stack-trace (ASVS 16.5.1): traceback in a 500 page · GET /boom HTTP/1.1"),
+        "{xml}"
+    );
+    assert!(high.2.contains("third"), "{xml}");
+    assert!(!high.2.contains("no HSTS header"), "the medium finding is not behind the high count");
+    // Hostile text is character data: markup stays text, the terminal escape cannot reach a
+    // log (XML 1.0 cannot carry it).
+    assert!(high.2.contains("<script>alert(1)</script>"), "{xml}");
+    assert!(!xml.contains("<script>"), "{xml}");
+    assert!(!xml.contains('\u{1b}'));
+    let lint = case("metrics lint clean");
+    assert_eq!(lint.1, "skipped", "a failing warn gate is not a failure: {xml}");
+    assert!(
+        lint.2.contains(
+            "- line 23 [counter-without-total] demo_login_attempts: counter metrics should have \"_total\" suffix"
+        ),
+        "{xml}"
+    );
+    assert!(lint.2.contains("13 more"), "14 counted, 1 listed: {xml}");
+    // Without the evidence, the same testcases without the rows.
+    let bare = gonogo_report::junit::render(&verdict, &gonogo_report::RenderContext::new(Lang::En));
+    assert!(!bare.contains("traceback in a 500 page"));
+}
