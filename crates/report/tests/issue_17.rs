@@ -492,3 +492,117 @@ fn junit_testcases_carry_the_findings_behind_their_count() {
     let bare = gonogo_report::junit::render(&verdict, &gonogo_report::RenderContext::new(Lang::En));
     assert!(!bare.contains("traceback in a 500 page"));
 }
+
+/// Issue 17: verdict.json lists the findings and lint problems behind a count under the gate
+/// that counted them (severity, check, ASVS id, message, request line; line, rule, metric),
+/// capped with a count of the rest; hostile text is data (JSON-escaped, no raw escape byte).
+#[test]
+fn verdict_json_lists_the_findings_behind_a_count() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let text = gonogo_report::json::render(&verdict, &cx);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let gate = |name: &str| {
+        doc["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let high = gate("no high findings");
+    assert_eq!(high["listed"]["counted"], 3, "{high}");
+    assert_eq!(high["listed"]["not_listed"], 0);
+    assert_eq!(
+        high["listed"]["findings"][0],
+        json!({"severity": "high", "check": "stack-trace", "asvs": "16.5.1",
+               "message": "traceback in a 500 page", "request": "GET /boom HTTP/1.1"})
+    );
+    assert_eq!(high["listed"]["findings"].as_array().unwrap().len(), 3);
+    assert!(
+        !text.contains("no HSTS header"),
+        "the medium finding is not behind the high count"
+    );
+    let lint = gate("metrics lint clean");
+    assert_eq!(
+        lint["listed"],
+        json!({"counted": 14, "not_listed": 13, "problems": [
+            {"line": 23, "rule": "counter-without-total", "metric": "demo_login_attempts",
+             "message": "counter metrics should have \"_total\" suffix"}]})
+    );
+    // The hostile message is a JSON string: its escape byte is written as \u001b.
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains(r"\u001b]0;owned"), "{text}");
+    // The document is valid against the published schema.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace_root().join("schemas/verdict.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// More findings than verdict.json lists under a gate: the first 50, and the rest counted.
+#[test]
+fn verdict_json_caps_the_findings_it_lists() {
+    let mut listed = gonogo_report::findings::Listed::default();
+    for i in 0..60 {
+        listed.counted += 1;
+        listed.findings.push(gonogo_report::findings::HardeningFinding {
+            check: "cors".into(),
+            severity: "high".into(),
+            asvs: String::new(),
+            message: format!("finding {i}"),
+            request: "GET / HTTP/1.1\r\nHost: x".into(),
+            response: String::new(),
+        });
+    }
+    let written = gonogo_report::json::ListedV1::new(&listed).unwrap();
+    assert_eq!(written.findings.len(), gonogo_report::json::MAX_LISTED_IN_JSON);
+    assert_eq!(written.findings.len(), 50);
+    assert_eq!(written.not_listed, 10);
+    assert_eq!(written.counted, 60);
+    // Only the request line, not its headers.
+    assert_eq!(written.findings[0].request, "GET / HTTP/1.1");
+    assert!(gonogo_report::json::ListedV1::new(&Default::default()).is_none());
+}
+
+/// The codec stays a fixed point with the findings in it: a verdict.json read back and written
+/// again (without its evidence folder, as `gonogo report --format json` may) gives the same
+/// bytes; one written before the field existed still reads.
+#[test]
+fn verdict_json_with_findings_reads_back_and_writes_the_same_bytes() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let text = gonogo_report::json::render(&verdict, &cx);
+    assert!(text.contains("\"listed\""));
+    let (back, document) = gonogo_report::json::parse_verdict(&text).unwrap();
+    let no_evidence = EvidenceMap::new();
+    let again = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &no_evidence, Lang::En),
+    );
+    assert_eq!(again, text);
+    // The same from the evidence itself.
+    let again = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &evidence, Lang::En),
+    );
+    assert_eq!(again, text);
+    // A verdict written before `listed` existed reads, and writes without it.
+    let mut old = gonogo_report::json::parse_document(&text).unwrap();
+    for gate in &mut old.gates {
+        gate.listed = None;
+    }
+    let old_text = serde_json::to_string_pretty(&old).unwrap() + "\n";
+    assert!(!old_text.contains("\"listed\""));
+    let (back, document) = gonogo_report::json::parse_verdict(&old_text).unwrap();
+    let rewritten = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &no_evidence, Lang::En),
+    );
+    assert_eq!(rewritten, old_text);
+}
