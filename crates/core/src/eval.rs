@@ -731,9 +731,32 @@ fn apply_incomplete(gate: &Gate, records: &[Evidence], used: &[usize], result: &
     if missing.is_empty() || result.status == GateStatus::Missing {
         return;
     }
-    result.rules.push(Rule::Incomplete {
-        what: missing.join("; "),
-    });
+    // A sentence its producer coded is a note of its own (reports word it in their
+    // language); the others are said together, as written.
+    let code_of = |what: &String| {
+        used.iter()
+            .find_map(|&i| records[i].incomplete_codes.get(what))
+            .cloned()
+    };
+    let uncoded: Vec<&str> = missing
+        .iter()
+        .filter(|what| code_of(what).is_none())
+        .map(String::as_str)
+        .collect();
+    if !uncoded.is_empty() {
+        result.rules.push(Rule::Incomplete {
+            what: uncoded.join("; "),
+        });
+    }
+    for what in &missing {
+        if let Some(code) = code_of(what) {
+            result.rules.push(Rule::Note {
+                text: what.clone(),
+                code: Some(code),
+                incomplete: true,
+            });
+        }
+    }
     let lower_bound_breaks =
         result.status == GateStatus::Fail && gate.expect.op.upper_bound() != Some(false);
     if lower_bound_breaks {
@@ -849,7 +872,11 @@ fn decide(
     }
     for &i in &fresh {
         if let Some(note) = &metric_of(i).note {
-            let rule = Rule::Text(note.clone());
+            let rule = Rule::Note {
+                text: note.clone(),
+                code: metric_of(i).note_code.clone(),
+                incomplete: false,
+            };
             if !result.rules.contains(&rule) {
                 result.rules.push(rule);
             }

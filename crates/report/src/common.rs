@@ -139,12 +139,113 @@ pub(crate) fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
     })
 }
 
+/// The catalogue's message for a producer's note code (`gonogo_core::evidence::NoteCode`);
+/// `None` for a code this version does not know (the producer's sentence is shown).
+pub(crate) fn note_message(code: &str) -> Option<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    Some(match code {
+        "harden.checks_not_run" => Msg::NoteHardenChecksNotRun,
+        "harden.checks_errored" => Msg::NoteHardenChecksErrored,
+        "harden.regraded" => Msg::NoteHardenRegraded,
+        "dora.releases_not_read" => Msg::NoteDoraReleasesNotRead,
+        "dora.history_cut" => Msg::NoteDoraHistoryCut,
+        "dora.lead_times_cut" => Msg::NoteDoraLeadTimesCut,
+        "dora.not_restored" => Msg::NoteDoraNotRestored,
+        "loadlog.no_time_span" => Msg::NoteLoadlogNoTimeSpan,
+        "ci.no_attempt_number" => Msg::NoteCiNoAttemptNumber,
+        "ci.workflows_not_counted" => Msg::NoteCiWorkflowsNotCounted,
+        "audit.dependencies_skipped" => Msg::NoteAuditDependenciesSkipped,
+        "audit.no_packages" => Msg::NoteAuditNoPackages,
+        _ => return None,
+    })
+}
+
+/// Arguments of a note code that are lists the producer joined with ", " (check ids, release
+/// tags): a report joins them again as its language writes a list.
+pub(crate) const NOTE_LIST_ARGS: &[&str] = &["checks", "releases"];
+
 #[cfg(test)]
 mod tests {
     use gonogo_core::verdict::Rule;
 
     use crate::i18n::Lang;
     use crate::json::RuleV1;
+
+    /// Every note code the producers write is in the catalogue, and its English, filled with
+    /// the producer's arguments, is the producer's own sentence (so English reports read the
+    /// same from the code as from the text); its Chinese fills every placeholder.
+    #[test]
+    fn every_note_code_words_the_producer_s_sentence() {
+        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+            (
+                "harden.checks_not_run",
+                &[("count", "2"), ("checks", "hsts, cors")],
+                "2 check(s) did not run (error or skipped): hsts, cors",
+            ),
+            (
+                "harden.checks_errored",
+                &[("count", "1"), ("total", "3"), ("checks", "hsts")],
+                "1 of 3 checks did not run because of errors: hsts",
+            ),
+            (
+                "harden.regraded",
+                &[("reason", "the CDN adds it")],
+                "re-graded by the policy: the CDN adds it",
+            ),
+            (
+                "dora.releases_not_read",
+                &[("count", "12")],
+                "the oldest 12 releases were not read",
+            ),
+            (
+                "dora.history_cut",
+                &[("max", "20000")],
+                "history cut at 20000 commits for remedies and the window start",
+            ),
+            (
+                "dora.lead_times_cut",
+                &[("max", "20000")],
+                "lead times cut at 20000 commits",
+            ),
+            (
+                "dora.not_restored",
+                &[("releases", "v1.1.0, v1.2.0")],
+                "failed releases not restored by a later release yet: v1.1.0, v1.2.0",
+            ),
+            (
+                "loadlog.no_time_span",
+                &[("scenario", "checkout")],
+                "scenario `checkout`: the results carry no time span, so no throughput",
+            ),
+            (
+                "ci.no_attempt_number",
+                &[("workflow", "ci")],
+                "re-runs of ci: the export has no attempt number, so flaky runs are not counted apart",
+            ),
+            (
+                "ci.workflows_not_counted",
+                &[("runs", "7"), ("max", "50")],
+                "7 runs of workflows beyond the first 50 were not counted",
+            ),
+            (
+                "audit.dependencies_skipped",
+                &[("tool", "pip-audit"), ("skipped", "2"), ("total", "40")],
+                "pip-audit skipped 2 of 40 dependencies",
+            ),
+            (
+                "audit.no_packages",
+                &[("tool", "osv-scanner")],
+                "the osv-scanner report lists no package, so it cannot show what was scanned",
+            ),
+        ];
+        for (code, args, sentence) in cases {
+            let message = super::note_message(code).unwrap_or_else(|| panic!("{code}"));
+            assert_eq!(Lang::En.format(message, args), *sentence, "{code}");
+            let zh = Lang::ZhCn.format(message, args);
+            assert!(!zh.contains('{'), "{code}: {zh}");
+        }
+        assert_eq!(super::note_message("no.such_code"), None);
+    }
 
     /// Every kind of core rule fills every placeholder of its message in both languages.
     #[test]

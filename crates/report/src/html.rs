@@ -372,8 +372,8 @@ fn explanation(
     if let Some(settle) = &words::settle(gate, lang) {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }
-    for rule in &words::rules(gate, lang) {
-        dl_row(out, lang.text(Msg::LabelRules), &esc(rule));
+    for (label, rule) in &words::rule_lines(gate, lang) {
+        dl_row(out, lang.text(*label), &esc(rule));
     }
     if let Some(waiver) = words::waiver(lang, gate) {
         dl_row(out, lang.text(Msg::StatusWaived), &esc(&waiver));
@@ -668,7 +668,7 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateResult], lan
                     lang.text(Msg::AxisLatency),
                 );
                 figure(out, &title, &svg);
-                if let Some(note) = &metric.note {
+                if let Some(note) = &words::metric_note(metric, lang) {
                     let _ = write!(
                         out,
                         r#"<p class="note wide">{}</p>"#,
@@ -1206,12 +1206,12 @@ fn notes(
         if let Some(note) = evidence
             .get(&e.sha256)
             .and_then(|r| r.metrics.get(&gate.metric))
-            .and_then(|m| m.note.as_deref())
+            .and_then(|m| words::metric_note(m, lang))
         {
             let _ = write!(
                 out,
                 r#"<p class="note">{}</p>"#,
-                esc(&lang.labelled(Msg::LabelNote, note))
+                esc(&lang.labelled(Msg::LabelNote, &note))
             );
         }
     }

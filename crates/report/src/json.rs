@@ -339,9 +339,11 @@ impl ListedV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleV1 {
     /// `excluded_stale`, `summed`, `merged_histograms`, `newest_value`, `exact_aggregate`,
-    /// `plain_value`, `census`, `tail`, `two_sample`, `waiver_expired`, or `text` (an engine's
-    /// caveat or a formula, kept as
-    /// written in `values.text`).
+    /// `plain_value`, `census`, `tail`, `two_sample`, `waiver_expired`, `incomplete`, `note` (a
+    /// producer's note: `values.text` as written, `values.incomplete` `true` when it says what
+    /// the producer could not do, and when coded `values.code` with `values.args`, a JSON
+    /// object of strings, for reports in other languages), or `text` (an engine's caveat or a
+    /// formula, kept as written in `values.text`); among others.
     pub kind: String,
     /// The rule's figures and names by placeholder (`records`, `max_age`, `k`, `n`, ...).
     #[serde(default)]

@@ -152,8 +152,8 @@ fn write_case(
     if let Some(settle) = &words::settle(gate, lang) {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }
-    for rule in &words::rules(gate, lang) {
-        body.push(lang.labelled(Msg::LabelRules, rule));
+    for (label, rule) in &words::rule_lines(gate, lang) {
+        body.push(lang.labelled(*label, rule));
     }
     if let Some(waiver) = words::waiver(lang, gate) {
         body.push(waiver);

@@ -606,3 +606,135 @@ fn verdict_json_with_findings_reads_back_and_writes_the_same_bytes() {
     );
     assert_eq!(rewritten, old_text);
 }
+
+/// A verdict on a harden record whose notes are coded (as harden writes them) and one
+/// uncoded sentence and an unknown code (as an older or newer producer might write them).
+fn notes_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap) {
+    use gonogo_core::evidence::{Metric, NoteCode, Source, Tool, sha256_hex};
+    use gonogo_core::units::Unit;
+    let policy = gonogo_core::policy::Policy::parse(
+        r#"
+[target]
+base_url = "http://127.0.0.1:8080"
+
+[[gate]]
+name = "no high findings"
+area = "security"
+metric = "harden.findings.high"
+expect = "value == 0"
+"#,
+        None,
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    let mut harden = Evidence::new(
+        "harden",
+        Source::Url("http://127.0.0.1:8080".into()),
+        sha256_hex(b"harden notes"),
+        "2026-12-01T09:00:00Z".parse().unwrap(),
+        Tool::new("gonogo-harden", "0.1.0"),
+    );
+    harden.insert(
+        "harden.findings.high",
+        Metric::value(0.0, Unit::count("findings")).with_coded_note(
+            "3 check(s) did not run (error or skipped): cors, hsts, csp",
+            NoteCode::new("harden.checks_not_run")
+                .arg("count", 3)
+                .arg("checks", "cors, hsts, csp"),
+        ),
+    );
+    harden.mark_incomplete_coded(
+        "2 of 16 checks did not run because of errors: cors, hsts",
+        NoteCode::new("harden.checks_errored")
+            .arg("count", 2)
+            .arg("total", 16)
+            .arg("checks", "cors, hsts"),
+    );
+    harden.mark_incomplete_coded(
+        "a sentence from a newer producer",
+        NoteCode::new("harden.some_future_code"),
+    );
+    let verdict = gonogo_core::eval::evaluate(
+        &policy,
+        std::slice::from_ref(&harden),
+        "2026-12-01T12:00:00Z".parse().unwrap(),
+        None,
+    );
+    let evidence = [(harden.sha256.clone(), harden)].into_iter().collect();
+    (verdict, evidence)
+}
+
+/// Issue 17, zh-CN complete: a producer's notes (harden's "N check(s) did not run", "N of M
+/// checks did not run because of errors") are worded in Chinese from their code, lists joined
+/// with 、; a code the catalogue does not know shows the producer's sentence; and every format
+/// labels them as notes, not as rules.
+#[test]
+fn producers_notes_are_worded_in_the_report_language_and_labelled_notes() {
+    let (verdict, evidence) = notes_fixture();
+    let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
+    let md = gonogo_report::markdown::render(&verdict, &zh);
+    let html = gonogo_report::html::render(&verdict, &zh);
+    let junit = gonogo_report::junit::render(&verdict, &zh);
+    for (format, text) in [("md", &md), ("html", &html), ("junit", &junit)] {
+        assert!(
+            text.contains("3 项检查没有运行（出错或跳过）：cors、hsts、csp"),
+            "{format}: {text}"
+        );
+        assert!(
+            text.contains("证据不完整：16 项检查中有 2 项因出错没有运行：cors、hsts"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("check(s) did not run"), "{format}: {text}");
+        assert!(!text.contains("because of errors"), "{format}: {text}");
+        // Unknown code: the producer's sentence.
+        assert!(
+            text.contains("a sentence from a newer producer"),
+            "{format}"
+        );
+        // Why the gate is missing, in Chinese too.
+        assert!(
+            text.contains("证据不完整（16 项检查中有 2 项因出错没有运行：cors、hsts；a sentence from a newer producer），因此无法表明 value == 0 成立"),
+            "{format}: {text}"
+        );
+    }
+    // Labelled as notes (注意), not as rules applied (应用的规则).
+    assert!(md.contains("注意：3 项检查没有运行"), "{md}");
+    assert!(junit.contains("注意：证据不完整："), "{junit}");
+    assert!(html.contains("<dt>注意</dt>"), "{html}");
+    assert!(!md.contains("应用的规则：3 项检查"), "{md}");
+
+    // English: the producer's sentences as written, labelled Note.
+    let en = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let md = gonogo_report::markdown::render(&verdict, &en);
+    assert!(
+        md.contains("Note: 3 check(s) did not run (error or skipped): cors, hsts, csp"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Note: the evidence is incomplete: 2 of 16 checks did not run because of errors: cors, hsts"),
+        "{md}"
+    );
+    // The terminal says "note:", not "rule:".
+    let terminal = gonogo_report::terminal::render(&verdict, &en);
+    assert!(
+        terminal.contains("note: 3 check(s) did not run (error or skipped)"),
+        "{terminal}"
+    );
+    assert!(!terminal.contains("rule: 3 check(s)"), "{terminal}");
+    assert!(!terminal.contains("rule: the evidence is incomplete"), "{terminal}");
+}
+
+/// The coded notes survive verdict.json: read back, the Chinese report is the same as from
+/// the evaluator's own verdict.
+#[test]
+fn coded_notes_read_back_from_verdict_json() {
+    let (verdict, evidence) = notes_fixture();
+    let text = gonogo_report::json::render(&verdict, &gonogo_report::RenderContext::new(Lang::En));
+    assert!(text.contains("\"kind\": \"note\""), "{text}");
+    let (back, _) = gonogo_report::json::parse_verdict(&text).unwrap();
+    assert_eq!(back.gates[0].rules, verdict.gates[0].rules);
+    let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
+    assert_eq!(
+        gonogo_report::markdown::render(&back, &zh),
+        gonogo_report::markdown::render(&verdict, &zh)
+    );
+}
