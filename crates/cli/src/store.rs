@@ -247,8 +247,8 @@ impl WriteStore for Folder {
                     verdict,
                     &gonogo_report::RenderContext::new(lang).with_evidence(&evidence),
                 );
-                let json = serde_json::to_string_pretty(&document)
-                    .context("serialising the verdict")?;
+                let json =
+                    serde_json::to_string_pretty(&document).context("serialising the verdict")?;
                 crate::fsutil::write_atomic(path, format!("{json}\n").as_bytes())?;
                 return Ok(None);
             }

@@ -1514,10 +1514,7 @@ fn distance(op: Op, point: f64, threshold: f64) -> f64 {
 
 /// The measurement in words, its figures with the digits that tell them from `threshold`.
 fn describe(measured: &Measured, aggregate: Aggregate, threshold: Option<f64>) -> String {
-    let mut text = format!(
-        "{aggregate} = {}",
-        measured.display_point_beside(threshold)
-    );
+    let mut text = format!("{aggregate} = {}", measured.display_point_beside(threshold));
     if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, aggregate) {
         text.push_str(&format!(" ({k} of {n})"));
     }

@@ -276,8 +276,7 @@ pub fn format_base(value: f64, dimension: Dimension) -> String {
 /// bound of 1.50004 beside a threshold of 1.5 reads `1.50004`, never `1.5`.
 pub fn format_base_beside(value: f64, dimension: Dimension, beside: Option<f64>) -> String {
     let text = format_base(value, dimension);
-    let Some(beside) = beside.filter(|b| b.is_finite() && value.is_finite() && *b != value)
-    else {
+    let Some(beside) = beside.filter(|b| b.is_finite() && value.is_finite() && *b != value) else {
         return text;
     };
     let mut digits = DISPLAY_DIGITS;

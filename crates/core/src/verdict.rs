@@ -513,7 +513,10 @@ impl Rule {
                 code,
                 incomplete,
             } => {
-                let mut values = vec![("text", text.clone()), ("incomplete", incomplete.to_string())];
+                let mut values = vec![
+                    ("text", text.clone()),
+                    ("incomplete", incomplete.to_string()),
+                ];
                 if let Some(code) = code {
                     values.push(("code", code.code.clone()));
                     values.push((

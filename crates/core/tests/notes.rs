@@ -91,13 +91,13 @@ fn malformed_codes_are_refused_naming_what_is_wrong() {
         wire::parse_records(&text).unwrap_err().to_string()
     };
     // A code for a sentence the record does not say.
-    let error = refused(
-        "\"text\":\"2 of 16",
-        "\"text\":\"3 of 16",
-    );
+    let error = refused("\"text\":\"2 of 16", "\"text\":\"3 of 16");
     assert!(error.contains("incomplete_codes"), "{error}");
     // A code that is not dotted lower-case words.
-    let error = refused("\"code\":\"harden.checks_errored\"", "\"code\":\"Harden Checks\"");
+    let error = refused(
+        "\"code\":\"harden.checks_errored\"",
+        "\"code\":\"Harden Checks\"",
+    );
     assert!(error.contains("code"), "{error}");
     // A note code without the note it codes.
     let mut bare = harden_record();
@@ -127,25 +127,29 @@ expect = "value == 0"
     let verdict = evaluate(&policy, &[harden_record()], NOW.parse().unwrap(), None);
     let gate = &verdict.gates[0];
     assert_eq!(gate.status, GateStatus::Missing);
-    assert!(gate.rules.contains(&Rule::Note {
-        text: NOT_RUN.into(),
-        code: Some(
-            NoteCode::new("harden.checks_not_run")
-                .arg("count", 3)
-                .arg("checks", "cors, hsts, csp")
-        ),
-        incomplete: false,
-    }));
-    assert!(gate.rules.contains(&Rule::Note {
-        text: ERRORED.into(),
-        code: Some(
-            NoteCode::new("harden.checks_errored")
-                .arg("count", 2)
-                .arg("total", 16)
-                .arg("checks", "cors, hsts")
-        ),
-        incomplete: true,
-    }));
+    assert!(
+        gate.rules.contains(&Rule::Note {
+            text: NOT_RUN.into(),
+            code: Some(
+                NoteCode::new("harden.checks_not_run")
+                    .arg("count", 3)
+                    .arg("checks", "cors, hsts, csp")
+            ),
+            incomplete: false,
+        })
+    );
+    assert!(
+        gate.rules.contains(&Rule::Note {
+            text: ERRORED.into(),
+            code: Some(
+                NoteCode::new("harden.checks_errored")
+                    .arg("count", 2)
+                    .arg("total", 16)
+                    .arg("checks", "cors, hsts")
+            ),
+            incomplete: true,
+        })
+    );
     // The sentence without a code is said as before.
     assert!(gate.rules.contains(&Rule::Incomplete {
         what: "the target closed the connection early".into()

@@ -577,6 +577,9 @@ mod tests {
             .unwrap()
             .remove(0);
         assert_eq!(back.incomplete_codes, evidence.incomplete_codes);
-        assert_eq!(back.metrics["harden.findings.high"].note_code, high.note_code);
+        assert_eq!(
+            back.metrics["harden.findings.high"].note_code,
+            high.note_code
+        );
     }
 }

@@ -176,7 +176,9 @@ mod tests {
     /// same from the code as from the text); its Chinese fills every placeholder.
     #[test]
     fn every_note_code_words_the_producer_s_sentence() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        /// A code, the producer's arguments and the sentence it writes with them.
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             (
                 "harden.checks_not_run",
                 &[("count", "2"), ("checks", "hsts, cors")],

@@ -668,19 +668,55 @@ pub const EN: &[(&str, &str)] = &[
     ("tests.failing", "Failing tests"),
     ("tests.not_listed", "not listed: {count}"),
     ("note.incomplete", "the evidence is incomplete: {what}"),
-    ("why.incomplete", "the evidence is incomplete ({what}), so it cannot show that {expect} holds"),
-    ("note.harden.checks_not_run", "{count} check(s) did not run (error or skipped): {checks}"),
-    ("note.harden.checks_errored", "{count} of {total} checks did not run because of errors: {checks}"),
+    (
+        "why.incomplete",
+        "the evidence is incomplete ({what}), so it cannot show that {expect} holds",
+    ),
+    (
+        "note.harden.checks_not_run",
+        "{count} check(s) did not run (error or skipped): {checks}",
+    ),
+    (
+        "note.harden.checks_errored",
+        "{count} of {total} checks did not run because of errors: {checks}",
+    ),
     ("note.harden.regraded", "re-graded by the policy: {reason}"),
-    ("note.dora.releases_not_read", "the oldest {count} releases were not read"),
-    ("note.dora.history_cut", "history cut at {max} commits for remedies and the window start"),
-    ("note.dora.lead_times_cut", "lead times cut at {max} commits"),
-    ("note.dora.not_restored", "failed releases not restored by a later release yet: {releases}"),
-    ("note.loadlog.no_time_span", "scenario `{scenario}`: the results carry no time span, so no throughput"),
-    ("note.ci.no_attempt_number", "re-runs of {workflow}: the export has no attempt number, so flaky runs are not counted apart"),
-    ("note.ci.workflows_not_counted", "{runs} runs of workflows beyond the first {max} were not counted"),
-    ("note.audit.dependencies_skipped", "{tool} skipped {skipped} of {total} dependencies"),
-    ("note.audit.no_packages", "the {tool} report lists no package, so it cannot show what was scanned"),
+    (
+        "note.dora.releases_not_read",
+        "the oldest {count} releases were not read",
+    ),
+    (
+        "note.dora.history_cut",
+        "history cut at {max} commits for remedies and the window start",
+    ),
+    (
+        "note.dora.lead_times_cut",
+        "lead times cut at {max} commits",
+    ),
+    (
+        "note.dora.not_restored",
+        "failed releases not restored by a later release yet: {releases}",
+    ),
+    (
+        "note.loadlog.no_time_span",
+        "scenario `{scenario}`: the results carry no time span, so no throughput",
+    ),
+    (
+        "note.ci.no_attempt_number",
+        "re-runs of {workflow}: the export has no attempt number, so flaky runs are not counted apart",
+    ),
+    (
+        "note.ci.workflows_not_counted",
+        "{runs} runs of workflows beyond the first {max} were not counted",
+    ),
+    (
+        "note.audit.dependencies_skipped",
+        "{tool} skipped {skipped} of {total} dependencies",
+    ),
+    (
+        "note.audit.no_packages",
+        "the {tool} report lists no package, so it cannot show what was scanned",
+    ),
 ];
 
 /// Simplified Chinese.
@@ -974,19 +1010,52 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("tests.failing", "失败的测试"),
     ("tests.not_listed", "未列出：{count}"),
     ("note.incomplete", "证据不完整：{what}"),
-    ("why.incomplete", "证据不完整（{what}），因此无法表明 {expect} 成立"),
-    ("note.harden.checks_not_run", "{count} 项检查没有运行（出错或跳过）：{checks}"),
-    ("note.harden.checks_errored", "{total} 项检查中有 {count} 项因出错没有运行：{checks}"),
+    (
+        "why.incomplete",
+        "证据不完整（{what}），因此无法表明 {expect} 成立",
+    ),
+    (
+        "note.harden.checks_not_run",
+        "{count} 项检查没有运行（出错或跳过）：{checks}",
+    ),
+    (
+        "note.harden.checks_errored",
+        "{total} 项检查中有 {count} 项因出错没有运行：{checks}",
+    ),
     ("note.harden.regraded", "已由策略重新定级：{reason}"),
-    ("note.dora.releases_not_read", "最早的 {count} 个发布没有读取"),
-    ("note.dora.history_cut", "查找修复和窗口起点时，历史在 {max} 个提交处截断"),
+    (
+        "note.dora.releases_not_read",
+        "最早的 {count} 个发布没有读取",
+    ),
+    (
+        "note.dora.history_cut",
+        "查找修复和窗口起点时，历史在 {max} 个提交处截断",
+    ),
     ("note.dora.lead_times_cut", "前置时间在 {max} 个提交处截断"),
-    ("note.dora.not_restored", "尚未被后续发布恢复的失败发布：{releases}"),
-    ("note.loadlog.no_time_span", "场景 `{scenario}`：结果没有时间跨度，因此没有吞吐量"),
-    ("note.ci.no_attempt_number", "{workflow} 的重跑：导出数据没有尝试次数，因此不稳定的运行没有单独计数"),
-    ("note.ci.workflows_not_counted", "前 {max} 个工作流之外的 {runs} 次运行没有计入"),
-    ("note.audit.dependencies_skipped", "{tool} 跳过了 {total} 个依赖中的 {skipped} 个"),
-    ("note.audit.no_packages", "{tool} 报告没有列出任何包，因此无法表明扫描了什么"),
+    (
+        "note.dora.not_restored",
+        "尚未被后续发布恢复的失败发布：{releases}",
+    ),
+    (
+        "note.loadlog.no_time_span",
+        "场景 `{scenario}`：结果没有时间跨度，因此没有吞吐量",
+    ),
+    (
+        "note.ci.no_attempt_number",
+        "{workflow} 的重跑：导出数据没有尝试次数，因此不稳定的运行没有单独计数",
+    ),
+    (
+        "note.ci.workflows_not_counted",
+        "前 {max} 个工作流之外的 {runs} 次运行没有计入",
+    ),
+    (
+        "note.audit.dependencies_skipped",
+        "{tool} 跳过了 {total} 个依赖中的 {skipped} 个",
+    ),
+    (
+        "note.audit.no_packages",
+        "{tool} 报告没有列出任何包，因此无法表明扫描了什么",
+    ),
 ];
 
 #[cfg(test)]

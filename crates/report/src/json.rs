@@ -628,8 +628,8 @@ pub fn document(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> VerdictV1 {
     document.trends = cx.trends.to_vec();
     document.comparison = cx.comparison.cloned();
     for (gate, written) in verdict.gates.iter().zip(&mut document.gates) {
-        written.listed =
-            ListedV1::new(&crate::findings::for_gate(verdict, gate, cx.evidence)).or_else(|| {
+        written.listed = ListedV1::new(&crate::findings::for_gate(verdict, gate, cx.evidence))
+            .or_else(|| {
                 cx.saved
                     .and_then(|saved| saved.gates.iter().find(|g| g.name == gate.name))
                     .and_then(|g| g.listed.clone())

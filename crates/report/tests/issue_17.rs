@@ -389,7 +389,10 @@ fn the_areas_not_assessed_are_named_beside_the_decision() {
 fn enumerations_are_joined_as_each_language_writes_them() {
     let (verdict, evidence) = findings_fixture();
     for (lang, expected) in [
-        (Lang::En, "Functionality, Performance, Reliability, Delivery"),
+        (
+            Lang::En,
+            "Functionality, Performance, Reliability, Delivery",
+        ),
         (Lang::ZhCn, "功能、性能、可靠性、交付"),
     ] {
         let cx = gonogo_report::RenderContext::new(lang).with_evidence(&evidence);
@@ -468,19 +471,26 @@ fn junit_testcases_carry_the_findings_behind_their_count() {
     let high = case("no high findings");
     assert_eq!(high.1, "failure", "{xml}");
     assert!(
-        high.2
-            .contains("- [high] stack-trace (ASVS 16.5.1): traceback in a 500 page · GET /boom HTTP/1.1"),
+        high.2.contains(
+            "- [high] stack-trace (ASVS 16.5.1): traceback in a 500 page · GET /boom HTTP/1.1"
+        ),
         "{xml}"
     );
     assert!(high.2.contains("third"), "{xml}");
-    assert!(!high.2.contains("no HSTS header"), "the medium finding is not behind the high count");
+    assert!(
+        !high.2.contains("no HSTS header"),
+        "the medium finding is not behind the high count"
+    );
     // Hostile text is character data: markup stays text, the terminal escape cannot reach a
     // log (XML 1.0 cannot carry it).
     assert!(high.2.contains("<script>alert(1)</script>"), "{xml}");
     assert!(!xml.contains("<script>"), "{xml}");
     assert!(!xml.contains('\u{1b}'));
     let lint = case("metrics lint clean");
-    assert_eq!(lint.1, "skipped", "a failing warn gate is not a failure: {xml}");
+    assert_eq!(
+        lint.1, "skipped",
+        "a failing warn gate is not a failure: {xml}"
+    );
     assert!(
         lint.2.contains(
             "- line 23 [counter-without-total] demo_login_attempts: counter metrics should have \"_total\" suffix"
@@ -551,17 +561,22 @@ fn verdict_json_caps_the_findings_it_lists() {
     let mut listed = gonogo_report::findings::Listed::default();
     for i in 0..60 {
         listed.counted += 1;
-        listed.findings.push(gonogo_report::findings::HardeningFinding {
-            check: "cors".into(),
-            severity: "high".into(),
-            asvs: String::new(),
-            message: format!("finding {i}"),
-            request: "GET / HTTP/1.1\r\nHost: x".into(),
-            response: String::new(),
-        });
+        listed
+            .findings
+            .push(gonogo_report::findings::HardeningFinding {
+                check: "cors".into(),
+                severity: "high".into(),
+                asvs: String::new(),
+                message: format!("finding {i}"),
+                request: "GET / HTTP/1.1\r\nHost: x".into(),
+                response: String::new(),
+            });
     }
     let written = gonogo_report::json::ListedV1::new(&listed).unwrap();
-    assert_eq!(written.findings.len(), gonogo_report::json::MAX_LISTED_IN_JSON);
+    assert_eq!(
+        written.findings.len(),
+        gonogo_report::json::MAX_LISTED_IN_JSON
+    );
     assert_eq!(written.findings.len(), 50);
     assert_eq!(written.not_listed, 10);
     assert_eq!(written.counted, 60);
@@ -720,7 +735,10 @@ fn producers_notes_are_worded_in_the_report_language_and_labelled_notes() {
         "{terminal}"
     );
     assert!(!terminal.contains("rule: 3 check(s)"), "{terminal}");
-    assert!(!terminal.contains("rule: the evidence is incomplete"), "{terminal}");
+    assert!(
+        !terminal.contains("rule: the evidence is incomplete"),
+        "{terminal}"
+    );
 }
 
 /// The coded notes survive verdict.json: read back, the Chinese report is the same as from
