@@ -135,6 +135,13 @@ pub(crate) fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
         "tail" => Msg::RuleTail,
         "two_sample" => Msg::RuleTwoSample,
         "waiver_expired" => Msg::RuleWaiverExpired,
+        "other_commit" => Msg::RuleOtherCommit,
+        "not_named" => Msg::RuleNotNamed,
+        "from_the_future" => Msg::RuleFromTheFuture,
+        "duplicates" => Msg::RuleDuplicates,
+        "superseded" => Msg::RuleSuperseded,
+        "combined" => Msg::RuleCombined,
+        "union" => Msg::RuleUnion,
         _ => return None,
     })
 }
@@ -280,6 +287,30 @@ mod tests {
             Rule::WaiverExpired {
                 owner: "alice".into(),
                 expires: "2026-11-24".into(),
+            },
+            Rule::OtherCommit {
+                records: 1,
+                commit: "3f2a9c1".into(),
+            },
+            Rule::NotNamed {
+                records: 2,
+                sources: "file a.xml".into(),
+            },
+            Rule::FromTheFuture { records: 1 },
+            Rule::Duplicates { records: 3 },
+            Rule::Superseded {
+                records: 2,
+                sources: "url http://127.0.0.1/".into(),
+            },
+            Rule::Combined {
+                records: 2,
+                how: "sum".into(),
+            },
+            Rule::Union {
+                records: 2,
+                parts: 5,
+                k: 40,
+                n: 50,
             },
         ];
         for rule in &rules {

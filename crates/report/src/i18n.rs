@@ -258,6 +258,13 @@ message_ids! {
     RuleTail = "rule.tail",
     RuleTwoSample = "rule.two_sample",
     RuleWaiverExpired = "rule.waiver_expired",
+    RuleOtherCommit = "rule.other_commit",
+    RuleNotNamed = "rule.not_named",
+    RuleFromTheFuture = "rule.from_the_future",
+    RuleDuplicates = "rule.duplicates",
+    RuleSuperseded = "rule.superseded",
+    RuleCombined = "rule.combined",
+    RuleUnion = "rule.union",
     LabelCiRun = "label.ci_run",
     LabelConfidence = "label.confidence",
     LabelBaseline = "label.baseline",
@@ -533,6 +540,31 @@ pub const EN: &[(&str, &str)] = &[
     (
         "rule.waiver_expired",
         "the waiver by {owner} expired on {expires}: the gate counts again",
+    ),
+    (
+        "rule.other_commit",
+        "set aside {records} record(s) about another commit than {commit}",
+    ),
+    (
+        "rule.not_named",
+        "set aside {records} record(s) about {sources}, which the policy does not name",
+    ),
+    (
+        "rule.from_the_future",
+        "set aside {records} record(s) dated in the future",
+    ),
+    (
+        "rule.duplicates",
+        "counted once: {records} record(s) repeated another (same record, or the same producer on the same input)",
+    ),
+    (
+        "rule.superseded",
+        "{records} older measurement(s) of {sources} superseded by the newest",
+    ),
+    ("rule.combined", "combined {records} sources: {how}"),
+    (
+        "rule.union",
+        "union of {records} reports by file: {parts} files, {k} of {n}",
     ),
     ("label.ci_run", "CI run"),
     ("label.confidence", "Confidence"),
@@ -878,6 +910,31 @@ pub const ZH_CN: &[(&str, &str)] = &[
     (
         "rule.waiver_expired",
         "{owner} 的豁免已于 {expires} 到期：该门禁重新计入",
+    ),
+    (
+        "rule.other_commit",
+        "已搁置 {records} 条关于 {commit} 以外提交的记录",
+    ),
+    (
+        "rule.not_named",
+        "已搁置 {records} 条关于 {sources} 的记录：策略没有指明它们",
+    ),
+    (
+        "rule.from_the_future",
+        "已搁置 {records} 条日期在未来的记录",
+    ),
+    (
+        "rule.duplicates",
+        "只计一次：{records} 条记录与另一条重复（同一记录，或同一生产者处理同一输入）",
+    ),
+    (
+        "rule.superseded",
+        "{sources} 的 {records} 次较早测量已被最新一次取代",
+    ),
+    ("rule.combined", "合并了 {records} 个来源：{how}"),
+    (
+        "rule.union",
+        "按文件合并 {records} 份报告：{parts} 个文件，{n} 中的 {k}",
     ),
     ("label.ci_run", "CI 运行"),
     ("label.confidence", "置信度"),
