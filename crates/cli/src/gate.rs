@@ -390,8 +390,15 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
     let comparison = compared
         .as_ref()
         .map(|(before, label)| verdict_json::ComparisonV1::new(before, &verdict, label));
-    let mut document = verdict_json::VerdictV1::from(&verdict);
-    document.comparison = comparison.clone();
+    // The document `--json` prints: with the comparison and, under each gate, the findings
+    // its cited evidence lists behind its count (as the verdict.json beside the reports).
+    let evidence = evidence_map(&records);
+    let document = verdict_json::document(
+        &verdict,
+        &RenderContext::new(args.lang)
+            .with_evidence(&evidence)
+            .with_comparison(comparison.as_ref()),
+    );
     let json = serde_json::to_string_pretty(&document).context("serialising the verdict")?;
 
     if !args.no_write {
@@ -416,7 +423,9 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             "{}",
             gonogo_report::terminal::render(
                 &verdict,
-                &RenderContext::new(args.lang).with_color(color)
+                &RenderContext::new(args.lang)
+                    .with_evidence(&evidence)
+                    .with_color(color)
             )
         ),
         Some(Format::Json) => writeln!(stdout, "{json}"),
@@ -426,7 +435,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             gonogo_report::cli::render(
                 &verdict,
                 &RenderContext::new(args.lang)
-                    .with_evidence(&evidence_map(&records))
+                    .with_evidence(&evidence)
                     .with_comparison(comparison.as_ref()),
                 format
             )
@@ -525,7 +534,11 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     )?;
     let mut verdict = verdict;
     stamp(&mut verdict, &loaded, None, None);
-    let document = verdict_json::VerdictV1::from(&verdict);
+    let evidence = evidence_map(&records);
+    let document = verdict_json::document(
+        &verdict,
+        &RenderContext::new(args.lang).with_evidence(&evidence),
+    );
     let format = if args.json {
         Some(Format::Json)
     } else {
@@ -538,7 +551,9 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
             "{}",
             gonogo_report::terminal::render(
                 &verdict,
-                &RenderContext::new(args.lang).with_color(color)
+                &RenderContext::new(args.lang)
+                    .with_evidence(&evidence)
+                    .with_color(color)
             )
         ),
         Some(Format::Json) => writeln!(
@@ -551,7 +566,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
             "{}",
             gonogo_report::cli::render(
                 &verdict,
-                &RenderContext::new(args.lang).with_evidence(&evidence_map(&records)),
+                &RenderContext::new(args.lang).with_evidence(&evidence),
                 format
             )
         ),

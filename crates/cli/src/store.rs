@@ -23,7 +23,7 @@ use gonogo_core::evidence::{Evidence, Sha256Stream, Source, sha256_hex};
 use gonogo_core::verdict::{BaselineRef, Verdict};
 use gonogo_history::{Location, StoredRun};
 use gonogo_report::i18n::Lang;
-use gonogo_report::json::{self as verdict_json, VerdictV1};
+use gonogo_report::json as verdict_json;
 
 use crate::evidence_dir;
 use crate::exit::Failure;
@@ -266,8 +266,17 @@ impl WriteStore for Folder {
                     .to_path_buf()
             }
             Some(VerdictAt::File(path)) => {
-                let json = serde_json::to_string_pretty(&VerdictV1::from(verdict))
-                    .context("serialising the verdict")?;
+                // As in a report folder: with the findings behind each gate's count.
+                let evidence: gonogo_report::EvidenceMap = records
+                    .iter()
+                    .map(|r| (r.sha256.clone(), r.clone()))
+                    .collect();
+                let document = verdict_json::document(
+                    verdict,
+                    &gonogo_report::RenderContext::new(lang).with_evidence(&evidence),
+                );
+                let json =
+                    serde_json::to_string_pretty(&document).context("serialising the verdict")?;
                 crate::fsutil::write_atomic(path, format!("{json}\n").as_bytes())?;
                 return Ok(None);
             }
@@ -488,8 +497,8 @@ mod tests {
         let held = store.verdict().unwrap();
         assert_eq!(held.label, path.display().to_string());
         assert_eq!(
-            serde_json::to_value(VerdictV1::from(&held.verdict)).unwrap(),
-            serde_json::to_value(VerdictV1::from(&verdict)).unwrap()
+            serde_json::to_value(verdict_json::VerdictV1::from(&held.verdict)).unwrap(),
+            serde_json::to_value(verdict_json::VerdictV1::from(&verdict)).unwrap()
         );
         // As a baseline it cites the file and the SHA-256 of its bytes.
         let baseline = Folder::verdict_file(&path).read_verdict().unwrap();

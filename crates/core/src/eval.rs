@@ -733,9 +733,32 @@ fn apply_incomplete(gate: &Gate, records: &[Evidence], used: &[usize], result: &
     if missing.is_empty() || result.status == GateStatus::Missing {
         return;
     }
-    result.rules.push(Rule::Incomplete {
-        what: missing.join("; "),
-    });
+    // A sentence its producer coded is a note of its own (reports word it in their
+    // language); the others are said together, as written.
+    let code_of = |what: &String| {
+        used.iter()
+            .find_map(|&i| records[i].incomplete_codes.get(what))
+            .cloned()
+    };
+    let uncoded: Vec<&str> = missing
+        .iter()
+        .filter(|what| code_of(what).is_none())
+        .map(String::as_str)
+        .collect();
+    if !uncoded.is_empty() {
+        result.rules.push(Rule::Incomplete {
+            what: uncoded.join("; "),
+        });
+    }
+    for what in &missing {
+        if let Some(code) = code_of(what) {
+            result.rules.push(Rule::Note {
+                text: what.clone(),
+                code: Some(code),
+                incomplete: true,
+            });
+        }
+    }
     let lower_bound_breaks =
         result.status == GateStatus::Fail && gate.expect.op.upper_bound() != Some(false);
     if lower_bound_breaks {
@@ -851,7 +874,11 @@ fn decide(
     }
     for &i in &fresh {
         if let Some(note) = &metric_of(i).note {
-            let rule = Rule::Text(note.clone());
+            let rule = Rule::Note {
+                text: note.clone(),
+                code: metric_of(i).note_code.clone(),
+                incomplete: false,
+            };
             if !result.rules.contains(&rule) {
                 result.rules.push(rule);
             }
@@ -928,7 +955,7 @@ fn decide(
         result.reason = Some(Reason::NoDistribution);
         result.why = format!(
             "{} is an estimate without the samples behind it, so it can neither pass nor fail `{}`; {}",
-            describe(&measured, aggregate),
+            describe(&measured, aggregate, gate.expect.threshold.base_value()),
             gate.expect,
             NO_DISTRIBUTION_HINT
         );
@@ -991,7 +1018,7 @@ fn decide(
     result.threshold = Some(threshold);
     result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
     result.distance = distance(op, measured.point, threshold);
-    let shown = describe(&measured, aggregate);
+    let shown = describe(&measured, aggregate, Some(threshold));
 
     if tail_claim {
         let Combined::Distribution(h) = &combined else {
@@ -1184,7 +1211,7 @@ fn judge_relative(
     result.threshold = Some(threshold);
     result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
     result.distance = distance(op, measured.point, threshold);
-    let shown = describe(measured, aggregate);
+    let shown = describe(measured, aggregate, Some(threshold));
     let pair_confidence = stats::pair_confidence(gate.confidence);
 
     let (status, why) = match aggregate {
@@ -1487,12 +1514,13 @@ fn distance(op: Op, point: f64, threshold: f64) -> f64 {
     }
 }
 
-fn describe(measured: &Measured, aggregate: Aggregate) -> String {
-    let mut text = format!("{aggregate} = {}", measured.display_point());
+/// The measurement in words, its figures with the digits that tell them from `threshold`.
+fn describe(measured: &Measured, aggregate: Aggregate, threshold: Option<f64>) -> String {
+    let mut text = format!("{aggregate} = {}", measured.display_point_beside(threshold));
     if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, aggregate) {
         text.push_str(&format!(" ({k} of {n})"));
     }
-    if let Some(interval) = measured.display_interval() {
+    if let Some(interval) = measured.display_interval_beside(threshold) {
         text.push_str(&format!(", interval {interval}"));
     }
     if let (Some(n), false) = (measured.n, aggregate == Aggregate::Rate) {

@@ -63,6 +63,10 @@ pub struct Evidence {
     /// audit skipped dependencies). Empty: the work completed. A count from an incomplete
     /// record is a lower bound, so an upper-bound gate on it cannot pass.
     pub incomplete: Vec<String>,
+    /// The coded form of `incomplete` sentences, by sentence, for the producers that give one
+    /// ([`NoteCode`]): reports word those in their language. A sentence without a code is
+    /// shown as written.
+    pub incomplete_codes: BTreeMap<String, NoteCode>,
     /// Which segment of which test this record is (`gonogo load --segment I/N`); `None`: the
     /// whole run. The segments of one test are judged as one ([`crate::segments`]).
     pub segment: Option<crate::segments::SegmentInfo>,
@@ -86,6 +90,7 @@ impl Evidence {
             details: serde_json::Value::Null,
             commit: None,
             incomplete: Vec::new(),
+            incomplete_codes: BTreeMap::new(),
             segment: None,
         }
     }
@@ -99,6 +104,15 @@ impl Evidence {
     /// Marks the record incomplete, saying what is missing.
     pub fn mark_incomplete(&mut self, what: impl Into<String>) -> &mut Self {
         self.incomplete.push(what.into());
+        self
+    }
+
+    /// Marks the record incomplete with a sentence and its code, which reports word in their
+    /// language (the sentence stays for those that cannot).
+    pub fn mark_incomplete_coded(&mut self, what: impl Into<String>, code: NoteCode) -> &mut Self {
+        let what = what.into();
+        self.incomplete_codes.insert(what.clone(), code);
+        self.incomplete.push(what);
         self
     }
 
@@ -163,6 +177,31 @@ impl Tool {
     }
 }
 
+/// A producer's note (a caveat on a metric, or what it could not do) as data: a stable
+/// `code` (`harden.checks_errored`) and its named arguments, so that a report words it in its
+/// language (issue 17). The producer's English sentence always stays beside it; a record
+/// written before codes existed, or a code a report does not know, shows that sentence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NoteCode {
+    pub code: String,
+    pub args: BTreeMap<String, String>,
+}
+
+impl NoteCode {
+    pub fn new(code: impl Into<String>) -> NoteCode {
+        NoteCode {
+            code: code.into(),
+            args: BTreeMap::new(),
+        }
+    }
+
+    /// Adds an argument.
+    pub fn arg(mut self, name: impl Into<String>, value: impl ToString) -> NoteCode {
+        self.args.insert(name.into(), value.to_string());
+        self
+    }
+}
+
 /// A named measurement with its unit.
 #[derive(Debug, Clone)]
 pub struct Metric {
@@ -172,6 +211,9 @@ pub struct Metric {
     pub value: MetricValue,
     /// A caveat the report must show beside the metric (e.g. k6 trends: "sample count unknown").
     pub note: Option<String>,
+    /// The note's code and arguments, when the producer gives them ([`NoteCode`]): reports
+    /// word it in their language; `note` is the English.
+    pub note_code: Option<NoteCode>,
     /// A ratio split into the parts of its population (coverage by source file), so that two
     /// reports of overlapping files combine as a union by part instead of a sum. Empty: not
     /// split.
@@ -194,6 +236,7 @@ impl Metric {
             unit,
             value: MetricValue::Value(value),
             note: None,
+            note_code: None,
             parts: BTreeMap::new(),
             estimate: false,
             upper_bounds: false,
@@ -205,6 +248,7 @@ impl Metric {
             unit,
             value: MetricValue::Ratio(ratio),
             note: None,
+            note_code: None,
             parts: BTreeMap::new(),
             estimate: false,
             upper_bounds: false,
@@ -216,6 +260,7 @@ impl Metric {
             unit,
             value: MetricValue::Distribution(histogram),
             note: None,
+            note_code: None,
             parts: BTreeMap::new(),
             estimate: false,
             upper_bounds: false,
@@ -224,6 +269,13 @@ impl Metric {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Metric {
         self.note = Some(note.into());
+        self
+    }
+
+    /// A note with its code (see [`NoteCode`]): `note` is the English sentence.
+    pub fn with_coded_note(mut self, note: impl Into<String>, code: NoteCode) -> Metric {
+        self.note = Some(note.into());
+        self.note_code = Some(code);
         self
     }
 

@@ -261,8 +261,34 @@ impl fmt::Display for Suffix {
     }
 }
 
-/// Formats a base-unit quantity for people: `512 ms`, `0.4996 %`, `41 d`, `1.2 MiB`.
+/// Significant digits of a figure shown to people, in every unit (a plain number too:
+/// `[0.582, 1.661]`, not `[0.581977, 1.66078]`).
+pub const DISPLAY_DIGITS: i32 = 4;
+
+/// Formats a base-unit quantity for people: `512 ms`, `0.4996 %`, `41 d`, `1.2 MiB`, `0.582`,
+/// at most [`DISPLAY_DIGITS`] significant digits whatever the unit.
 pub fn format_base(value: f64, dimension: Dimension) -> String {
+    format_digits(value, dimension, DISPLAY_DIGITS)
+}
+
+/// Formats `value` as [`format_base`] does, with as many more significant digits as it takes
+/// to tell it from `beside` (the threshold it is compared with) when the two differ: an upper
+/// bound of 1.50004 beside a threshold of 1.5 reads `1.50004`, never `1.5`.
+pub fn format_base_beside(value: f64, dimension: Dimension, beside: Option<f64>) -> String {
+    let text = format_base(value, dimension);
+    let Some(beside) = beside.filter(|b| b.is_finite() && value.is_finite() && *b != value) else {
+        return text;
+    };
+    let mut digits = DISPLAY_DIGITS;
+    let mut text = text;
+    while digits < 15 && text == format_digits(beside, dimension, digits) {
+        digits += 1;
+        text = format_digits(value, dimension, digits);
+    }
+    text
+}
+
+fn format_digits(value: f64, dimension: Dimension, digits: i32) -> String {
     if value.is_infinite() {
         return if value > 0.0 {
             "∞".into()
@@ -291,9 +317,9 @@ pub fn format_base(value: f64, dimension: Dimension) -> String {
             } else {
                 (value / 86400.0, "d")
             };
-            format!("{} {symbol}", significant(scaled, 4))
+            format!("{} {symbol}", significant(scaled, digits))
         }
-        Dimension::Fraction => format!("{} %", significant(value * 100.0, 4)),
+        Dimension::Fraction => format!("{} %", significant(value * 100.0, digits)),
         Dimension::Bytes => {
             let abs = value.abs();
             let (scaled, symbol) = if abs >= 1024.0 * 1024.0 * 1024.0 {
@@ -305,10 +331,10 @@ pub fn format_base(value: f64, dimension: Dimension) -> String {
             } else {
                 (value, "B")
             };
-            format!("{} {symbol}", significant(scaled, 4))
+            format!("{} {symbol}", significant(scaled, digits))
         }
-        Dimension::PerSecond => format!("{}/s", significant(value, 4)),
-        Dimension::Number => significant(value, 6),
+        Dimension::PerSecond => format!("{}/s", significant(value, digits)),
+        Dimension::Number => significant(value, digits),
     }
 }
 
@@ -346,6 +372,35 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_beside_its_threshold_gets_the_digits_that_tell_them_apart() {
+        // Far from the threshold: the usual four digits.
+        assert_eq!(
+            format_base_beside(1.660_78, Dimension::Number, Some(1.5)),
+            "1.661"
+        );
+        // Four digits would print the threshold itself: more, until they differ.
+        assert_eq!(
+            format_base_beside(1.500_04, Dimension::Number, Some(1.5)),
+            "1.50004"
+        );
+        assert_eq!(
+            format_base_beside(0.500_2, Dimension::Time, Some(0.5)),
+            "500.2 ms"
+        );
+        assert_eq!(
+            format_base_beside(0.500_02, Dimension::Time, Some(0.5)),
+            "500.02 ms"
+        );
+        // Equal figures, no threshold, or an unbounded end: as format_base.
+        assert_eq!(format_base_beside(1.5, Dimension::Number, Some(1.5)), "1.5");
+        assert_eq!(format_base_beside(1.500_04, Dimension::Number, None), "1.5");
+        assert_eq!(
+            format_base_beside(f64::INFINITY, Dimension::Number, Some(1.5)),
+            "∞"
+        );
+    }
+
+    #[test]
     fn base_values_format_for_people() {
         assert_eq!(format_base(0.512, Dimension::Time), "512 ms");
         assert_eq!(format_base(0.000_02, Dimension::Time), "20 µs");
@@ -356,6 +411,10 @@ mod tests {
             "1.5 MiB"
         );
         assert_eq!(format_base(100.0, Dimension::Number), "100");
+        // A plain number follows the same significant-digit policy as a figure with a unit.
+        assert_eq!(format_base(0.581_977, Dimension::Number), "0.582");
+        assert_eq!(format_base(1.660_78, Dimension::Number), "1.661");
+        assert_eq!(format_base(123_456.0, Dimension::Number), "123456");
         assert_eq!(format_base(f64::INFINITY, Dimension::Time), "∞");
     }
 }

@@ -5,11 +5,11 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use crate::evidence::Source;
+use crate::evidence::{NoteCode, Source};
 use crate::expect::Expectation;
 use crate::policy::GateSeverity;
 use crate::stats::Interval;
-use crate::units::{Dimension, format_base};
+use crate::units::{Dimension, format_base, format_base_beside};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -389,8 +389,17 @@ pub enum Rule {
         k: u64,
         n: u64,
     },
-    /// The evidence is incomplete: what the producer could not do.
+    /// The evidence is incomplete: what the producer could not do (the sentences without a
+    /// code, joined; the coded ones are each a [`Rule::Note`]).
     Incomplete { what: String },
+    /// A producer's note: a caveat on the metric (`incomplete: false`), or one thing it could
+    /// not do (`incomplete: true`). `text` is the producer's English; `code`, when the
+    /// producer gave one, lets a report word it in its language (issue 17).
+    Note {
+        text: String,
+        code: Option<NoteCode>,
+        incomplete: bool,
+    },
 }
 
 impl Rule {
@@ -416,6 +425,7 @@ impl Rule {
             Rule::Combined { .. } => "combined",
             Rule::Union { .. } => "union",
             Rule::Incomplete { .. } => "incomplete",
+            Rule::Note { .. } => "note",
         }
     }
 
@@ -498,6 +508,24 @@ impl Rule {
                 ("n", n.to_string()),
             ],
             Rule::Incomplete { what } => vec![("what", what.clone())],
+            Rule::Note {
+                text,
+                code,
+                incomplete,
+            } => {
+                let mut values = vec![
+                    ("text", text.clone()),
+                    ("incomplete", incomplete.to_string()),
+                ];
+                if let Some(code) = code {
+                    values.push(("code", code.code.clone()));
+                    values.push((
+                        "args",
+                        serde_json::to_string(&code.args).expect("a map of strings serialises"),
+                    ));
+                }
+                values
+            }
         }
     }
 }
@@ -581,6 +609,20 @@ impl Rule {
             },
             "incomplete" => Rule::Incomplete {
                 what: text("what")?,
+            },
+            "note" => Rule::Note {
+                text: text("text")?,
+                code: match text("code") {
+                    None => None,
+                    Some(code) => Some(NoteCode {
+                        code,
+                        args: match text("args") {
+                            None => Default::default(),
+                            Some(args) => serde_json::from_str(&args).ok()?,
+                        },
+                    }),
+                },
+                incomplete: text("incomplete")? == "true",
             },
             _ => return None,
         })
@@ -679,6 +721,12 @@ impl fmt::Display for Rule {
                 "union of {records} reports by file: {parts} files, {k} of {n}"
             ),
             Rule::Incomplete { what } => write!(f, "the evidence is incomplete: {what}"),
+            Rule::Note {
+                text,
+                incomplete: true,
+                ..
+            } => write!(f, "the evidence is incomplete: {text}"),
+            Rule::Note { text, .. } => f.write_str(text),
         }
     }
 }
@@ -781,11 +829,24 @@ impl Measured {
     }
 
     pub fn display_interval(&self) -> Option<String> {
+        self.display_interval_beside(None)
+    }
+
+    /// The point beside the threshold it is compared with: with the digits that tell the two
+    /// apart when they differ (`units::format_base_beside`).
+    pub fn display_point_beside(&self, threshold: Option<f64>) -> String {
+        format_base_beside(self.point, self.dimension, threshold)
+    }
+
+    /// The interval beside the threshold it is compared with: each end with the digits that
+    /// tell it from the threshold (an upper bound of 0.50004 s beside `< 500 ms` reads
+    /// `500.04 ms`, never `500 ms`).
+    pub fn display_interval_beside(&self, threshold: Option<f64>) -> Option<String> {
         self.interval.map(|i| {
             format!(
                 "[{}, {}]",
-                format_base(i.lower, self.dimension),
-                format_base(i.upper, self.dimension)
+                format_base_beside(i.lower, self.dimension, threshold),
+                format_base_beside(i.upper, self.dimension, threshold)
             )
         })
     }
@@ -890,6 +951,21 @@ mod tests {
             },
             Rule::Incomplete {
                 what: "checks did not run".into(),
+            },
+            Rule::Note {
+                text: "2 of 16 checks did not run because of errors: cors, hsts".into(),
+                code: Some(
+                    NoteCode::new("harden.checks_errored")
+                        .arg("count", 2)
+                        .arg("total", 16)
+                        .arg("checks", "cors, hsts"),
+                ),
+                incomplete: true,
+            },
+            Rule::Note {
+                text: "sample count unknown".into(),
+                code: None,
+                incomplete: false,
             },
         ];
         for rule in rules {

@@ -40,7 +40,10 @@
 //!   source file: `{"src/app.py": {"k": 40, "n": 50}}`), for the union of two reports.
 //! - optional `commit`: the candidate's commit the record is about (7 to 64 hex digits).
 //! - optional `incomplete`: what the producer could not do (a list of sentences); a record
-//!   without it completed its work.
+//!   without it completed its work. Optional `incomplete_codes`: `[{"text", "code", "args"}]`,
+//!   the coded form of some of those sentences (a stable code and its named arguments, so a
+//!   report words them in its language); a metric's `note` may likewise have a `note_code`
+//!   (`{"code", "args"}`). Records without codes show their sentences as written.
 //! - optional `segment`: `{"test": ID, "index": I, "count": N, "started_at", "elapsed_s",
 //!   "clock_offset_ms"}`, the record is segment I (0-based) of N of a test split over machines
 //!   ([`crate::segments`]); the segments of one test are judged as one.
@@ -65,7 +68,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::{Evidence, Metric, MetricValue, Ratio, Source, Tool};
+use crate::evidence::{Evidence, Metric, MetricValue, NoteCode, Ratio, Source, Tool};
 use crate::units::Unit;
 
 /// The version this build writes and the only one it reads.
@@ -120,10 +123,55 @@ struct RecordV1 {
     commit: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     incomplete: Vec<String>,
+    /// The coded form of `incomplete` sentences (each `text` one of them): a stable `code`
+    /// and its `args`, which reports word in their language. Optional, also per sentence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    incomplete_codes: Vec<IncompleteCodeV1>,
     /// Which segment of which test the record is (`gonogo load --segment I/N`): the segments
     /// of one test are judged as one, and only when all of them are there once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     segment: Option<SegmentV1>,
+}
+
+/// A producer's note as data: a stable code and its named arguments.
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+struct NoteCodeV1 {
+    /// `harden.checks_errored`, `dora.lead_times_cut`...: dotted lower-case words.
+    code: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    args: BTreeMap<String, String>,
+}
+
+/// The code of one `incomplete` sentence.
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
+struct IncompleteCodeV1 {
+    /// The sentence of `incomplete` this codes.
+    text: String,
+    #[serde(flatten)]
+    code: NoteCodeV1,
+}
+
+impl NoteCodeV1 {
+    fn of(code: &NoteCode) -> NoteCodeV1 {
+        NoteCodeV1 {
+            code: code.code.clone(),
+            args: code.args.clone(),
+        }
+    }
+
+    fn read(self) -> Result<NoteCode, String> {
+        let word = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
+        if self.code.is_empty() || self.code.len() > 100 || !self.code.chars().all(word) {
+            return Err(format!(
+                "a note's `code` must be dotted lower-case words, found {:?}",
+                self.code
+            ));
+        }
+        Ok(NoteCode {
+            code: self.code,
+            args: self.args,
+        })
+    }
 }
 
 /// A record's place in a test split into segments.
@@ -205,6 +253,9 @@ struct MetricV1 {
     histogram: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    /// The note's code and arguments (reports word it in their language); needs `note`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note_code: Option<NoteCodeV1>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     parts: BTreeMap<String, RatioV1>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -304,6 +355,16 @@ fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireErr
         evidence.commit = Some(commit);
     }
     evidence.incomplete = record.incomplete;
+    for coded in record.incomplete_codes {
+        if !evidence.incomplete.contains(&coded.text) {
+            return Err(invalid(format!(
+                "`incomplete_codes` codes {:?}, which `incomplete` does not say",
+                coded.text
+            )));
+        }
+        let code = coded.code.read().map_err(&invalid)?;
+        evidence.incomplete_codes.insert(coded.text, code);
+    }
     if let Some(segment) = record.segment {
         let segment = crate::segments::SegmentInfo {
             test: segment.test,
@@ -387,10 +448,15 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
     if metric.upper_bounds && !matches!(value, MetricValue::Distribution(_)) {
         return Err("`upper_bounds` applies to a `histogram` only".into());
     }
+    if metric.note_code.is_some() && metric.note.is_none() {
+        return Err("`note_code` codes a `note`, and there is none".into());
+    }
+    let note_code = metric.note_code.map(NoteCodeV1::read).transpose()?;
     Ok(Metric {
         unit,
         value,
         note: metric.note,
+        note_code,
         parts,
         estimate: metric.estimate,
         upper_bounds: metric.upper_bounds,
@@ -531,6 +597,15 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
         },
         commit: evidence.commit.clone(),
         incomplete: evidence.incomplete.clone(),
+        incomplete_codes: evidence
+            .incomplete_codes
+            .iter()
+            .filter(|(text, _)| evidence.incomplete.contains(text))
+            .map(|(text, code)| IncompleteCodeV1 {
+                text: text.clone(),
+                code: NoteCodeV1::of(code),
+            })
+            .collect(),
         segment: evidence.segment.as_ref().map(|s| SegmentV1 {
             test: s.test.clone(),
             index: s.index,
@@ -549,6 +624,7 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                     ratio: None,
                     histogram: None,
                     note: metric.note.clone(),
+                    note_code: metric.note_code.as_ref().map(NoteCodeV1::of),
                     parts: metric
                         .parts
                         .iter()

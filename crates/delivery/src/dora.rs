@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Ratio, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -105,7 +105,8 @@ pub struct Dora {
     /// Release tag → what was found (for the details).
     pub releases: Vec<serde_json::Value>,
     pub unrestored: Vec<String>,
-    pub incomplete: Vec<String>,
+    /// What was not read, each sentence with its code (reports word it in their language).
+    pub incomplete: Vec<(String, NoteCode)>,
     rule_release: String,
     window_text: String,
     markers: Vec<String>,
@@ -192,7 +193,10 @@ impl Dora {
         if releases.len() > MAX_RELEASES {
             let cut = releases.len() - MAX_RELEASES;
             releases.drain(..cut);
-            incomplete.push(format!("the oldest {cut} releases were not read"));
+            incomplete.push((
+                format!("the oldest {cut} releases were not read"),
+                NoteCode::new("dora.releases_not_read").arg("count", cut),
+            ));
         }
 
         // Every commit reachable from a branch or a tag: its time, whether it is a merge,
@@ -212,8 +216,11 @@ impl Dora {
             let oid = oid.map_err(read)?;
             walked += 1;
             if walked > MAX_COMMITS {
-                incomplete.push(format!(
-                    "history cut at {MAX_COMMITS} commits for remedies and the window start"
+                incomplete.push((
+                    format!(
+                        "history cut at {MAX_COMMITS} commits for remedies and the window start"
+                    ),
+                    NoteCode::new("dora.history_cut").arg("max", MAX_COMMITS),
                 ));
                 break;
             }
@@ -353,7 +360,10 @@ impl Dora {
             described.push(about);
         }
         if commits_counted > MAX_COMMITS {
-            incomplete.push(format!("lead times cut at {MAX_COMMITS} commits"));
+            incomplete.push((
+                format!("lead times cut at {MAX_COMMITS} commits"),
+                NoteCode::new("dora.lead_times_cut").arg("max", MAX_COMMITS),
+            ));
         }
         let rule_release = match &options.release_tags {
             Some(pattern) => format!("tags matching {pattern}"),
@@ -452,7 +462,9 @@ impl Dora {
             );
         }
         evidence.details = details;
-        evidence.incomplete = self.incomplete.clone();
+        for (what, code) in &self.incomplete {
+            evidence.mark_incomplete_coded(what.clone(), code.clone());
+        }
         let mut records = vec![evidence];
         if failed > 0 {
             let details = json!({
@@ -482,10 +494,13 @@ impl Dora {
                 );
             }
             if !self.unrestored.is_empty() {
-                restore.incomplete.push(format!(
-                    "failed releases not restored by a later release yet: {}",
-                    self.unrestored.join(", ")
-                ));
+                restore.mark_incomplete_coded(
+                    format!(
+                        "failed releases not restored by a later release yet: {}",
+                        self.unrestored.join(", ")
+                    ),
+                    NoteCode::new("dora.not_restored").arg("releases", self.unrestored.join(", ")),
+                );
             }
             restore.details = details;
             records.push(restore);

@@ -49,7 +49,7 @@ pub mod rules;
 
 use std::collections::BTreeMap;
 
-use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 
 pub use config::{
@@ -468,13 +468,20 @@ pub fn to_evidence(report: &Report) -> Evidence {
         .filter(|check| matches!(check.status, Status::Error))
         .map(|check| check.check)
         .collect();
+    // Each note with its code, so reports word it in their language (issue 17).
     if !errored.is_empty() {
-        evidence.mark_incomplete(format!(
-            "{} of {} checks did not run because of errors: {}",
-            errored.len(),
-            report.checks.len(),
-            errored.join(", ")
-        ));
+        evidence.mark_incomplete_coded(
+            format!(
+                "{} of {} checks did not run because of errors: {}",
+                errored.len(),
+                report.checks.len(),
+                errored.join(", ")
+            ),
+            NoteCode::new("harden.checks_errored")
+                .arg("count", errored.len())
+                .arg("total", report.checks.len())
+                .arg("checks", errored.join(", ")),
+        );
     }
     for severity in [
         FindingSeverity::High,
@@ -483,11 +490,16 @@ pub fn to_evidence(report: &Report) -> Evidence {
     ] {
         let mut metric = Metric::value(report.count(severity) as f64, Unit::count("findings"));
         if !not_run.is_empty() {
-            metric = metric.with_note(format!(
-                "{} check(s) did not run (error or skipped): {}",
-                not_run.len(),
-                not_run.join(", ")
-            ));
+            metric = metric.with_coded_note(
+                format!(
+                    "{} check(s) did not run (error or skipped): {}",
+                    not_run.len(),
+                    not_run.join(", ")
+                ),
+                NoteCode::new("harden.checks_not_run")
+                    .arg("count", not_run.len())
+                    .arg("checks", not_run.join(", ")),
+            );
         }
         evidence.insert(format!("harden.findings.{}", severity.as_str()), metric);
     }
@@ -495,11 +507,83 @@ pub fn to_evidence(report: &Report) -> Evidence {
         if check.status.ran() {
             let mut metric = Metric::value(check.findings.len() as f64, Unit::count("findings"));
             if let Some(policy) = &check.policy_override {
-                metric = metric.with_note(format!("re-graded by the policy: {}", policy.reason));
+                metric = metric.with_coded_note(
+                    format!("re-graded by the policy: {}", policy.reason),
+                    NoteCode::new("harden.regraded").arg("reason", &policy.reason),
+                );
             }
             evidence.insert(format!("harden.{}.findings", check.check), metric);
         }
     }
     evidence.details = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
     evidence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(id: &'static str, status: Status) -> CheckResult {
+        CheckResult {
+            check: id,
+            spec: "",
+            asvs_4_0_3: "",
+            asvs_5_0_0: "",
+            group: "headers",
+            title: id,
+            status,
+            notes: Vec::new(),
+            findings: Vec::new(),
+            policy_override: None,
+        }
+    }
+
+    /// Issue 17: the notes of the record carry their code and arguments beside the English,
+    /// so a report words them in its language.
+    #[test]
+    fn notes_carry_their_code_and_arguments() {
+        let report = Report {
+            target: "http://127.0.0.1:8080".into(),
+            checks: vec![
+                check("hsts", Status::Error),
+                check("cors", Status::Skipped),
+                check("csp", Status::Pass),
+            ],
+            n_requests: 3,
+            sha256: sha256_hex(b"report"),
+            collected_at: "2026-12-01T12:00:00Z".into(),
+        };
+        let evidence = to_evidence(&report);
+        let errored = "1 of 3 checks did not run because of errors: hsts";
+        assert_eq!(evidence.incomplete, [errored]);
+        assert_eq!(
+            evidence.incomplete_codes[errored],
+            NoteCode::new("harden.checks_errored")
+                .arg("count", 1)
+                .arg("total", 3)
+                .arg("checks", "hsts")
+        );
+        let high = &evidence.metrics["harden.findings.high"];
+        assert_eq!(
+            high.note.as_deref(),
+            Some("2 check(s) did not run (error or skipped): hsts, cors")
+        );
+        assert_eq!(
+            high.note_code,
+            Some(
+                NoteCode::new("harden.checks_not_run")
+                    .arg("count", 2)
+                    .arg("checks", "hsts, cors")
+            )
+        );
+        // And they survive the wire format.
+        let back = gonogo_core::wire::parse_records(&gonogo_core::wire::to_json_line(&evidence))
+            .unwrap()
+            .remove(0);
+        assert_eq!(back.incomplete_codes, evidence.incomplete_codes);
+        assert_eq!(
+            back.metrics["harden.findings.high"].note_code,
+            high.note_code
+        );
+    }
 }

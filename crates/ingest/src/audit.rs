@@ -29,7 +29,7 @@
 
 use std::io::BufRead;
 
-use gonogo_core::evidence::{Metric, Tool};
+use gonogo_core::evidence::{Metric, NoteCode, Tool};
 use gonogo_core::units::Unit;
 use serde_json::{Value, json};
 
@@ -154,7 +154,7 @@ pub struct AuditSummary {
     /// Vulnerabilities an ignore rule matched after its last day: counted, with the rule.
     pub expired: Vec<(Vulnerability, AuditIgnore)>,
     /// What the audit did not cover (dependencies it skipped): its counts are lower bounds.
-    pub incomplete: Vec<String>,
+    pub incomplete: Vec<(String, Option<NoteCode>)>,
     /// Vulnerabilities past [`MAX_KEPT`], by severity (in [`SEVERITIES`] order): counted, not
     /// kept, no ignore rule applied.
     pub not_kept: [u64; 5],
@@ -1267,9 +1267,17 @@ impl PipAudit {
         }
         if self.skipped > 0 {
             // Its counts are lower bounds: a gate on them cannot pass (docs/evidence.md).
-            summary.incomplete.push(format!(
-                "pip-audit skipped {} of {} dependencies",
-                self.skipped, self.dependencies
+            summary.incomplete.push((
+                format!(
+                    "pip-audit skipped {} of {} dependencies",
+                    self.skipped, self.dependencies
+                ),
+                Some(
+                    NoteCode::new("audit.dependencies_skipped")
+                        .arg("tool", "pip-audit")
+                        .arg("skipped", self.skipped)
+                        .arg("total", self.dependencies),
+                ),
             ));
             summary.warnings.push(format!(
                 "{} of {} dependencies were not checked: {}",
@@ -1414,10 +1422,11 @@ impl OsvScan {
         let mut summary = self.summary;
         summary.tool = "osv-scanner".into();
         if self.packages == 0 {
-            summary.incomplete.push(
+            summary.incomplete.push((
                 "the osv-scanner report lists no package, so it cannot show what was scanned"
                     .into(),
-            );
+                Some(NoteCode::new("audit.no_packages").arg("tool", "osv-scanner")),
+            ));
         }
         Ok(summary)
     }

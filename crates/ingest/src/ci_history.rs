@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use std::io::BufRead;
 
 use gonogo_core::catalog::segment;
-use gonogo_core::evidence::{Metric, Ratio, Tool};
+use gonogo_core::evidence::{Metric, NoteCode, Ratio, Tool};
 use gonogo_core::units::Unit;
 use hdrhistogram::Histogram;
 use serde::Deserialize;
@@ -288,9 +288,12 @@ impl State {
             group.metrics(&format!("ci.{key}"), &mut metrics);
             workflows.push(group.details(name, None));
             if group.attempts_unknown > 0 && group.counted > 0 {
-                incomplete.push(format!(
-                    "re-runs of {name}: the export has no attempt number, so flaky runs are \
-                     not counted apart"
+                incomplete.push((
+                    format!(
+                        "re-runs of {name}: the export has no attempt number, so flaky runs are \
+                         not counted apart"
+                    ),
+                    Some(NoteCode::new("ci.no_attempt_number").arg("workflow", name)),
                 ));
             }
         }
@@ -300,9 +303,16 @@ impl State {
             branches.push(group.details(name, Some(branch)));
         }
         if self.runs_of_workflows_not_kept > 0 {
-            incomplete.push(format!(
-                "{} runs of workflows beyond the first {MAX_WORKFLOWS} were not counted",
-                self.runs_of_workflows_not_kept
+            incomplete.push((
+                format!(
+                    "{} runs of workflows beyond the first {MAX_WORKFLOWS} were not counted",
+                    self.runs_of_workflows_not_kept
+                ),
+                Some(
+                    NoteCode::new("ci.workflows_not_counted")
+                        .arg("runs", self.runs_of_workflows_not_kept)
+                        .arg("max", MAX_WORKFLOWS),
+                ),
             ));
         }
         let mut details = json!({

@@ -42,7 +42,7 @@ mod xml;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
 
 use crate::detect::Detected;
@@ -212,8 +212,9 @@ pub struct Parsed {
     pub tool: Tool,
     pub metrics: Vec<(String, Metric)>,
     pub details: serde_json::Value,
-    /// What the producer did not cover (see [`Evidence::incomplete`]).
-    pub incomplete: Vec<String>,
+    /// What the producer did not cover (see [`Evidence::incomplete`]), each sentence with its
+    /// code when the collector gives one ([`NoteCode`]: reports word it in their language).
+    pub incomplete: Vec<(String, Option<NoteCode>)>,
 }
 
 impl Parsed {
@@ -229,7 +230,12 @@ impl Parsed {
             object.insert("collector".into(), serde_json::json!(COLLECTOR));
         }
         evidence.details = details;
-        evidence.incomplete = self.incomplete;
+        for (what, code) in self.incomplete {
+            match code {
+                Some(code) => evidence.mark_incomplete_coded(what, code),
+                None => evidence.mark_incomplete(what),
+            };
+        }
         evidence
     }
 }

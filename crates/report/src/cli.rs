@@ -99,15 +99,14 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_INPUT));
         }
     };
-    let evidence = if args.format == Format::Html || args.format == Format::Md {
-        let (evidence, warnings) = load_evidence(&args.evidence_dir);
+    // Every format lists the findings behind a count from the evidence; verdict.json keeps
+    // what the saved document listed when the evidence is not at hand, so it says nothing.
+    let (evidence, warnings) = load_evidence(&args.evidence_dir);
+    if args.format != Format::Json {
         for warning in warnings {
             eprintln!("warning: {warning}");
         }
-        evidence
-    } else {
-        EvidenceMap::new()
-    };
+    }
     let cx = RenderContext::from_document(&doc, &evidence, args.lang);
     let rendered = render(&verdict, &cx, args.format);
 

@@ -135,9 +135,41 @@ pub(crate) fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
         "tail" => Msg::RuleTail,
         "two_sample" => Msg::RuleTwoSample,
         "waiver_expired" => Msg::RuleWaiverExpired,
+        "other_commit" => Msg::RuleOtherCommit,
+        "not_named" => Msg::RuleNotNamed,
+        "from_the_future" => Msg::RuleFromTheFuture,
+        "duplicates" => Msg::RuleDuplicates,
+        "superseded" => Msg::RuleSuperseded,
+        "combined" => Msg::RuleCombined,
+        "union" => Msg::RuleUnion,
         _ => return None,
     })
 }
+
+/// The catalogue's message for a producer's note code (`gonogo_core::evidence::NoteCode`);
+/// `None` for a code this version does not know (the producer's sentence is shown).
+pub(crate) fn note_message(code: &str) -> Option<crate::i18n::Msg> {
+    use crate::i18n::Msg;
+    Some(match code {
+        "harden.checks_not_run" => Msg::NoteHardenChecksNotRun,
+        "harden.checks_errored" => Msg::NoteHardenChecksErrored,
+        "harden.regraded" => Msg::NoteHardenRegraded,
+        "dora.releases_not_read" => Msg::NoteDoraReleasesNotRead,
+        "dora.history_cut" => Msg::NoteDoraHistoryCut,
+        "dora.lead_times_cut" => Msg::NoteDoraLeadTimesCut,
+        "dora.not_restored" => Msg::NoteDoraNotRestored,
+        "loadlog.no_time_span" => Msg::NoteLoadlogNoTimeSpan,
+        "ci.no_attempt_number" => Msg::NoteCiNoAttemptNumber,
+        "ci.workflows_not_counted" => Msg::NoteCiWorkflowsNotCounted,
+        "audit.dependencies_skipped" => Msg::NoteAuditDependenciesSkipped,
+        "audit.no_packages" => Msg::NoteAuditNoPackages,
+        _ => return None,
+    })
+}
+
+/// Arguments of a note code that are lists the producer joined with ", " (check ids, release
+/// tags): a report joins them again as its language writes a list.
+pub(crate) const NOTE_LIST_ARGS: &[&str] = &["checks", "releases"];
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +177,84 @@ mod tests {
 
     use crate::i18n::Lang;
     use crate::json::RuleV1;
+
+    /// Every note code the producers write is in the catalogue, and its English, filled with
+    /// the producer's arguments, is the producer's own sentence (so English reports read the
+    /// same from the code as from the text); its Chinese fills every placeholder.
+    #[test]
+    fn every_note_code_words_the_producer_s_sentence() {
+        /// A code, the producer's arguments and the sentence it writes with them.
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "harden.checks_not_run",
+                &[("count", "2"), ("checks", "hsts, cors")],
+                "2 check(s) did not run (error or skipped): hsts, cors",
+            ),
+            (
+                "harden.checks_errored",
+                &[("count", "1"), ("total", "3"), ("checks", "hsts")],
+                "1 of 3 checks did not run because of errors: hsts",
+            ),
+            (
+                "harden.regraded",
+                &[("reason", "the CDN adds it")],
+                "re-graded by the policy: the CDN adds it",
+            ),
+            (
+                "dora.releases_not_read",
+                &[("count", "12")],
+                "the oldest 12 releases were not read",
+            ),
+            (
+                "dora.history_cut",
+                &[("max", "20000")],
+                "history cut at 20000 commits for remedies and the window start",
+            ),
+            (
+                "dora.lead_times_cut",
+                &[("max", "20000")],
+                "lead times cut at 20000 commits",
+            ),
+            (
+                "dora.not_restored",
+                &[("releases", "v1.1.0, v1.2.0")],
+                "failed releases not restored by a later release yet: v1.1.0, v1.2.0",
+            ),
+            (
+                "loadlog.no_time_span",
+                &[("scenario", "checkout")],
+                "scenario `checkout`: the results carry no time span, so no throughput",
+            ),
+            (
+                "ci.no_attempt_number",
+                &[("workflow", "ci")],
+                "re-runs of ci: the export has no attempt number, so flaky runs are not counted apart",
+            ),
+            (
+                "ci.workflows_not_counted",
+                &[("runs", "7"), ("max", "50")],
+                "7 runs of workflows beyond the first 50 were not counted",
+            ),
+            (
+                "audit.dependencies_skipped",
+                &[("tool", "pip-audit"), ("skipped", "2"), ("total", "40")],
+                "pip-audit skipped 2 of 40 dependencies",
+            ),
+            (
+                "audit.no_packages",
+                &[("tool", "osv-scanner")],
+                "the osv-scanner report lists no package, so it cannot show what was scanned",
+            ),
+        ];
+        for (code, args, sentence) in cases {
+            let message = super::note_message(code).unwrap_or_else(|| panic!("{code}"));
+            assert_eq!(Lang::En.format(message, args), *sentence, "{code}");
+            let zh = Lang::ZhCn.format(message, args);
+            assert!(!zh.contains('{'), "{code}: {zh}");
+        }
+        assert_eq!(super::note_message("no.such_code"), None);
+    }
 
     /// Every kind of core rule fills every placeholder of its message in both languages.
     #[test]
@@ -177,6 +287,30 @@ mod tests {
             Rule::WaiverExpired {
                 owner: "alice".into(),
                 expires: "2026-11-24".into(),
+            },
+            Rule::OtherCommit {
+                records: 1,
+                commit: "3f2a9c1".into(),
+            },
+            Rule::NotNamed {
+                records: 2,
+                sources: "file a.xml".into(),
+            },
+            Rule::FromTheFuture { records: 1 },
+            Rule::Duplicates { records: 3 },
+            Rule::Superseded {
+                records: 2,
+                sources: "url http://127.0.0.1/".into(),
+            },
+            Rule::Combined {
+                records: 2,
+                how: "sum".into(),
+            },
+            Rule::Union {
+                records: 2,
+                parts: 5,
+                k: 40,
+                n: 50,
             },
         ];
         for rule in &rules {

@@ -240,7 +240,7 @@ fn banner(out: &mut String, verdict: &Verdict, lang: Lang, go: bool, decision: &
             r#"<p class="meta"><b>{}</b></p>"#,
             esc(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &verdict.missing_kinds.join(", "))]
+                &[("kinds", &lang.list(&verdict.missing_kinds))]
             ))
         );
     }
@@ -372,8 +372,8 @@ fn explanation(
     if let Some(settle) = &words::settle(gate, lang) {
         dl_row(out, lang.text(Msg::LabelSettle), &esc(settle));
     }
-    for rule in &words::rules(gate, lang) {
-        dl_row(out, lang.text(Msg::LabelRules), &esc(rule));
+    for (label, rule) in &words::rule_lines(gate, lang) {
+        dl_row(out, lang.text(*label), &esc(rule));
     }
     if let Some(waiver) = words::waiver(lang, gate) {
         dl_row(out, lang.text(Msg::StatusWaived), &esc(&waiver));
@@ -668,7 +668,7 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateResult], lan
                     lang.text(Msg::AxisLatency),
                 );
                 figure(out, &title, &svg);
-                if let Some(note) = &metric.note {
+                if let Some(note) = &words::metric_note(metric, lang) {
                     let _ = write!(
                         out,
                         r#"<p class="note wide">{}</p>"#,
@@ -929,7 +929,7 @@ fn availability(out: &mut String, record: &Evidence, outages: &[serde_json::Valu
                     number(outage, "end_offset_s").unwrap_or(0.0)
                 )),
                 esc(outage.get("start").and_then(|s| s.as_str()).unwrap_or("")),
-                esc(&reasons.join(", ")),
+                esc(&lang.list(&reasons)),
                 if ongoing {
                     format!(" · {}", esc(lang.text(Msg::OutageOngoing)))
                 } else {
@@ -1206,12 +1206,12 @@ fn notes(
         if let Some(note) = evidence
             .get(&e.sha256)
             .and_then(|r| r.metrics.get(&gate.metric))
-            .and_then(|m| m.note.as_deref())
+            .and_then(|m| words::metric_note(m, lang))
         {
             let _ = write!(
                 out,
                 r#"<p class="note">{}</p>"#,
-                esc(&lang.labelled(Msg::LabelNote, note))
+                esc(&lang.labelled(Msg::LabelNote, &note))
             );
         }
     }

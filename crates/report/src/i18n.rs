@@ -69,6 +69,20 @@ impl Lang {
         )
     }
 
+    /// An enumeration (areas, evidence kinds, reasons) joined as the language writes one:
+    /// `a, b, c` in English, `a、b、c` (the enumeration comma) in Chinese.
+    pub fn list<S: AsRef<str>>(self, items: &[S]) -> String {
+        let separator = match self {
+            Lang::En => ", ",
+            Lang::ZhCn => "、",
+        };
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<&str>>()
+            .join(separator)
+    }
+
     /// The message with its `{name}` placeholders filled from `args`.
     pub fn format(self, message: Msg, args: &[(&str, &str)]) -> String {
         fill(self.text(message), args)
@@ -244,6 +258,13 @@ message_ids! {
     RuleTail = "rule.tail",
     RuleTwoSample = "rule.two_sample",
     RuleWaiverExpired = "rule.waiver_expired",
+    RuleOtherCommit = "rule.other_commit",
+    RuleNotNamed = "rule.not_named",
+    RuleFromTheFuture = "rule.from_the_future",
+    RuleDuplicates = "rule.duplicates",
+    RuleSuperseded = "rule.superseded",
+    RuleCombined = "rule.combined",
+    RuleUnion = "rule.union",
     LabelCiRun = "label.ci_run",
     LabelConfidence = "label.confidence",
     LabelBaseline = "label.baseline",
@@ -317,6 +338,20 @@ message_ids! {
     TestsSkipped = "tests.skipped",
     TestsFailing = "tests.failing",
     TestsNotListed = "tests.not_listed",
+    NoteIncomplete = "note.incomplete",
+    WhyIncomplete = "why.incomplete",
+    NoteHardenChecksNotRun = "note.harden.checks_not_run",
+    NoteHardenChecksErrored = "note.harden.checks_errored",
+    NoteHardenRegraded = "note.harden.regraded",
+    NoteDoraReleasesNotRead = "note.dora.releases_not_read",
+    NoteDoraHistoryCut = "note.dora.history_cut",
+    NoteDoraLeadTimesCut = "note.dora.lead_times_cut",
+    NoteDoraNotRestored = "note.dora.not_restored",
+    NoteLoadlogNoTimeSpan = "note.loadlog.no_time_span",
+    NoteCiNoAttemptNumber = "note.ci.no_attempt_number",
+    NoteCiWorkflowsNotCounted = "note.ci.workflows_not_counted",
+    NoteAuditDependenciesSkipped = "note.audit.dependencies_skipped",
+    NoteAuditNoPackages = "note.audit.no_packages",
 }
 
 /// English, the default.
@@ -506,6 +541,31 @@ pub const EN: &[(&str, &str)] = &[
         "rule.waiver_expired",
         "the waiver by {owner} expired on {expires}: the gate counts again",
     ),
+    (
+        "rule.other_commit",
+        "set aside {records} record(s) about another commit than {commit}",
+    ),
+    (
+        "rule.not_named",
+        "set aside {records} record(s) about {sources}, which the policy does not name",
+    ),
+    (
+        "rule.from_the_future",
+        "set aside {records} record(s) dated in the future",
+    ),
+    (
+        "rule.duplicates",
+        "counted once: {records} record(s) repeated another (same record, or the same producer on the same input)",
+    ),
+    (
+        "rule.superseded",
+        "{records} older measurement(s) of {sources} superseded by the newest",
+    ),
+    ("rule.combined", "combined {records} sources: {how}"),
+    (
+        "rule.union",
+        "union of {records} reports by file: {parts} files, {k} of {n}",
+    ),
     ("label.ci_run", "CI run"),
     ("label.confidence", "Confidence"),
     ("label.baseline", "Baseline"),
@@ -639,6 +699,56 @@ pub const EN: &[(&str, &str)] = &[
     ("tests.skipped", "skipped: {count}"),
     ("tests.failing", "Failing tests"),
     ("tests.not_listed", "not listed: {count}"),
+    ("note.incomplete", "the evidence is incomplete: {what}"),
+    (
+        "why.incomplete",
+        "the evidence is incomplete ({what}), so it cannot show that {expect} holds",
+    ),
+    (
+        "note.harden.checks_not_run",
+        "{count} check(s) did not run (error or skipped): {checks}",
+    ),
+    (
+        "note.harden.checks_errored",
+        "{count} of {total} checks did not run because of errors: {checks}",
+    ),
+    ("note.harden.regraded", "re-graded by the policy: {reason}"),
+    (
+        "note.dora.releases_not_read",
+        "the oldest {count} releases were not read",
+    ),
+    (
+        "note.dora.history_cut",
+        "history cut at {max} commits for remedies and the window start",
+    ),
+    (
+        "note.dora.lead_times_cut",
+        "lead times cut at {max} commits",
+    ),
+    (
+        "note.dora.not_restored",
+        "failed releases not restored by a later release yet: {releases}",
+    ),
+    (
+        "note.loadlog.no_time_span",
+        "scenario `{scenario}`: the results carry no time span, so no throughput",
+    ),
+    (
+        "note.ci.no_attempt_number",
+        "re-runs of {workflow}: the export has no attempt number, so flaky runs are not counted apart",
+    ),
+    (
+        "note.ci.workflows_not_counted",
+        "{runs} runs of workflows beyond the first {max} were not counted",
+    ),
+    (
+        "note.audit.dependencies_skipped",
+        "{tool} skipped {skipped} of {total} dependencies",
+    ),
+    (
+        "note.audit.no_packages",
+        "the {tool} report lists no package, so it cannot show what was scanned",
+    ),
 ];
 
 /// Simplified Chinese.
@@ -801,6 +911,31 @@ pub const ZH_CN: &[(&str, &str)] = &[
         "rule.waiver_expired",
         "{owner} 的豁免已于 {expires} 到期：该门禁重新计入",
     ),
+    (
+        "rule.other_commit",
+        "已搁置 {records} 条关于 {commit} 以外提交的记录",
+    ),
+    (
+        "rule.not_named",
+        "已搁置 {records} 条关于 {sources} 的记录：策略没有指明它们",
+    ),
+    (
+        "rule.from_the_future",
+        "已搁置 {records} 条日期在未来的记录",
+    ),
+    (
+        "rule.duplicates",
+        "只计一次：{records} 条记录与另一条重复（同一记录，或同一生产者处理同一输入）",
+    ),
+    (
+        "rule.superseded",
+        "{sources} 的 {records} 次较早测量已被最新一次取代",
+    ),
+    ("rule.combined", "合并了 {records} 个来源：{how}"),
+    (
+        "rule.union",
+        "按文件合并 {records} 份报告：{parts} 个文件，{n} 中的 {k}",
+    ),
     ("label.ci_run", "CI 运行"),
     ("label.confidence", "置信度"),
     ("label.baseline", "基线"),
@@ -931,6 +1066,53 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ("tests.skipped", "跳过：{count}"),
     ("tests.failing", "失败的测试"),
     ("tests.not_listed", "未列出：{count}"),
+    ("note.incomplete", "证据不完整：{what}"),
+    (
+        "why.incomplete",
+        "证据不完整（{what}），因此无法表明 {expect} 成立",
+    ),
+    (
+        "note.harden.checks_not_run",
+        "{count} 项检查没有运行（出错或跳过）：{checks}",
+    ),
+    (
+        "note.harden.checks_errored",
+        "{total} 项检查中有 {count} 项因出错没有运行：{checks}",
+    ),
+    ("note.harden.regraded", "已由策略重新定级：{reason}"),
+    (
+        "note.dora.releases_not_read",
+        "最早的 {count} 个发布没有读取",
+    ),
+    (
+        "note.dora.history_cut",
+        "查找修复和窗口起点时，历史在 {max} 个提交处截断",
+    ),
+    ("note.dora.lead_times_cut", "前置时间在 {max} 个提交处截断"),
+    (
+        "note.dora.not_restored",
+        "尚未被后续发布恢复的失败发布：{releases}",
+    ),
+    (
+        "note.loadlog.no_time_span",
+        "场景 `{scenario}`：结果没有时间跨度，因此没有吞吐量",
+    ),
+    (
+        "note.ci.no_attempt_number",
+        "{workflow} 的重跑：导出数据没有尝试次数，因此不稳定的运行没有单独计数",
+    ),
+    (
+        "note.ci.workflows_not_counted",
+        "前 {max} 个工作流之外的 {runs} 次运行没有计入",
+    ),
+    (
+        "note.audit.dependencies_skipped",
+        "{tool} 跳过了 {total} 个依赖中的 {skipped} 个",
+    ),
+    (
+        "note.audit.no_packages",
+        "{tool} 报告没有列出任何包，因此无法表明扫描了什么",
+    ),
 ];
 
 #[cfg(test)]
@@ -1017,6 +1199,15 @@ mod tests {
             Lang::En.format(Msg::CountOf, &[("k", "2"), ("n", "5")]),
             "2 of 5"
         );
+    }
+
+    #[test]
+    fn enumerations_use_the_language_s_list_comma() {
+        let areas = ["Delivery", "Security"];
+        assert_eq!(Lang::En.list(&areas), "Delivery, Security");
+        assert_eq!(Lang::ZhCn.list(&["交付", "安全"]), "交付、安全");
+        assert_eq!(Lang::ZhCn.list(&["one"]), "one");
+        assert_eq!(Lang::En.list::<&str>(&[]), "");
     }
 
     #[test]

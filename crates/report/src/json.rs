@@ -42,6 +42,11 @@
 //!   are null for exact figures (a plain value, a count, an observed maximum). `n` is the
 //!   samples or trials behind the figure; `k` the events of a ratio.
 //! - a gate's `evidence` lists ids into the top-level `evidence` array.
+//! - a gate over a count of hardening findings (`harden.findings.high`,
+//!   `harden.<check>.findings`) or lint problems (`observe.metrics.problems`) may have
+//!   `listed`: `{ "counted", "findings": [{severity, check, asvs, message, request}],
+//!   "problems": [{line, rule, metric, message}], "not_listed" }`, at most 50 rows, read from
+//!   the cited evidence.
 //! - Version 1 only ever gains fields; a consumer written against it keeps working.
 
 use std::collections::{BTreeMap, HashMap};
@@ -242,15 +247,103 @@ pub struct GateV1 {
     pub waiver: Option<WaiverV1>,
     pub evidence: Vec<usize>,
     pub description: Option<String>,
+    /// What the cited evidence lists behind the gate's count: the hardening findings of a
+    /// `harden.*` count, the lint problems of `observe.metrics.problems`. Absent for other
+    /// metrics, when the evidence lists nothing, and in verdicts written before it existed.
+    /// The text is the producer's (untrusted): data here, escaped by every renderer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<ListedV1>,
+}
+
+/// The most findings or lint problems verdict.json lists under one gate; the rest are counted.
+pub const MAX_LISTED_IN_JSON: usize = 50;
+
+/// The findings or lint problems behind a gate's count (at most [`MAX_LISTED_IN_JSON`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ListedV1 {
+    /// How many the cited evidence counts in all.
+    pub counted: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingV1>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<LintProblemV1>,
+    /// Counted but not listed here (beyond the cap, or not kept by the producer): the cited
+    /// evidence file has the ones it kept.
+    pub not_listed: u64,
+}
+
+/// A hardening finding: the whole request and response are in the cited evidence record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FindingV1 {
+    /// `high`, `medium` or `low`.
+    pub severity: String,
+    /// The check's id (`tls-version`, `hsts`...).
+    pub check: String,
+    /// The OWASP ASVS requirement (5.0.0, or 4.0.3 when 5.0.0 has none); empty when none.
+    pub asvs: String,
+    pub message: String,
+    /// The first line of the request that proves it (credentials redacted by harden).
+    pub request: String,
+}
+
+/// A metrics-lint problem of `observe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LintProblemV1 {
+    /// Line of the scraped exposition.
+    pub line: u64,
+    /// The lint rule (`no-help`, `counter-without-total`...).
+    pub rule: String,
+    pub metric: String,
+    pub message: String,
+}
+
+impl ListedV1 {
+    /// What a renderer lists behind a count, as written to verdict.json; `None` when empty.
+    pub fn new(listed: &crate::findings::Listed) -> Option<ListedV1> {
+        if listed.is_empty() {
+            return None;
+        }
+        let findings: Vec<FindingV1> = listed
+            .findings
+            .iter()
+            .take(MAX_LISTED_IN_JSON)
+            .map(|f| FindingV1 {
+                severity: f.severity.clone(),
+                check: f.check.clone(),
+                asvs: f.asvs.clone(),
+                message: f.message.clone(),
+                request: f.request.lines().next().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        let problems: Vec<LintProblemV1> = listed
+            .problems
+            .iter()
+            .take(MAX_LISTED_IN_JSON - findings.len())
+            .map(|p| LintProblemV1 {
+                line: p.line,
+                rule: p.code.clone(),
+                metric: p.metric.clone(),
+                message: p.message.clone(),
+            })
+            .collect();
+        Some(ListedV1 {
+            counted: listed.counted,
+            not_listed: listed.more_than(findings.len() + problems.len()),
+            findings,
+            problems,
+        })
+    }
 }
 
 /// A rule applied on the way to a gate's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RuleV1 {
     /// `excluded_stale`, `summed`, `merged_histograms`, `newest_value`, `exact_aggregate`,
-    /// `plain_value`, `census`, `tail`, `two_sample`, `waiver_expired`, or `text` (an engine's
-    /// caveat or a formula, kept as
-    /// written in `values.text`).
+    /// `plain_value`, `census`, `tail`, `two_sample`, `waiver_expired`, `incomplete`, `note` (a
+    /// producer's note: `values.text` as written, `values.incomplete` `true` when it says what
+    /// the producer could not do, and when coded `values.code` with `values.args`, a JSON
+    /// object of strings, for reports in other languages), or `text` (an engine's caveat or a
+    /// formula, kept as written in `values.text`); among others.
     pub kind: String,
     /// The rule's figures and names by placeholder (`records`, `max_age`, `k`, `n`, ...).
     #[serde(default)]
@@ -498,8 +591,8 @@ fn gate_document(g: &GateResult) -> GateV1 {
             n: m.n,
             k: m.k,
             unit: unit_name(m.dimension).to_owned(),
-            display: m.display_point(),
-            interval_display: m.display_interval(),
+            display: m.display_point_beside(g.threshold),
+            interval_display: m.display_interval_beside(g.threshold),
             pair: m.pair.map(|i| PairV1 {
                 lower: finite(i.lower),
                 upper: finite(i.upper),
@@ -521,15 +614,27 @@ fn gate_document(g: &GateResult) -> GateV1 {
         }),
         evidence: g.evidence.clone(),
         description: g.description.clone(),
+        listed: None,
     }
 }
 
 /// The verdict.json document a renderer context writes: the verdict, with the trends and the
-/// comparison the context carries.
+/// comparison the context carries, and under each gate what its cited evidence lists behind
+/// its count (from the context's evidence; a gate whose records are not there keeps what the
+/// saved document it was read from listed, so `gonogo report --format json` rewrites the
+/// same document).
 pub fn document(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> VerdictV1 {
     let mut document = VerdictV1::from(verdict);
     document.trends = cx.trends.to_vec();
     document.comparison = cx.comparison.cloned();
+    for (gate, written) in verdict.gates.iter().zip(&mut document.gates) {
+        written.listed = ListedV1::new(&crate::findings::for_gate(verdict, gate, cx.evidence))
+            .or_else(|| {
+                cx.saved
+                    .and_then(|saved| saved.gates.iter().find(|g| g.name == gate.name))
+                    .and_then(|g| g.listed.clone())
+            });
+    }
     document
 }
 

@@ -14,7 +14,9 @@
 //!   `classname` is the area's name;
 //! - a failed, inconclusive or missing gate is a `failure` whose `type` is the reason code and
 //!   whose `message` holds the status, the measured value and the threshold; its body holds the
-//!   explanation, what would settle it, the rules and the evidence citations;
+//!   explanation, what would settle it, the rules, the hardening findings or lint problems
+//!   behind its count (the first [`crate::findings::MAX_LISTED_PER_GATE`], then how many more,
+//!   as the Markdown) and the evidence citations;
 //! - a waived gate is `skipped` with the waiver's reason; a pass has only `properties` and
 //!   `system-out` (the explanation and citations, which failures carry in their body);
 //! - a warn-severity gate that is not a pass is `skipped` with "warning, not blocking: …": it
@@ -32,13 +34,13 @@ use gonogo_core::policy::GateSeverity;
 use gonogo_core::verdict::{GateResult, GateStatus, Verdict};
 
 use crate::RenderContext;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::words;
 
 /// The JUnit XML of a verdict.
 pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
-    write(&mut writer, verdict, cx.lang).expect("writing into a Vec cannot fail");
+    write(&mut writer, verdict, cx).expect("writing into a Vec cannot fail");
     let mut text = String::from_utf8(writer.into_inner()).expect("the writer writes UTF-8");
     text.push('\n');
     text
@@ -64,7 +66,11 @@ fn is_warning(gate: &GateResult) -> bool {
         && !matches!(gate.status, GateStatus::Pass | GateStatus::Waived)
 }
 
-fn write(writer: &mut Writer<Vec<u8>>, verdict: &Verdict, lang: Lang) -> std::io::Result<()> {
+fn write(
+    writer: &mut Writer<Vec<u8>>,
+    verdict: &Verdict,
+    cx: &RenderContext<'_>,
+) -> std::io::Result<()> {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let (tests, failures, skipped) = counts(verdict.gates.iter());
     let mut suite_name = match &verdict.policy_name {
@@ -98,7 +104,7 @@ fn write(writer: &mut Writer<Vec<u8>>, verdict: &Verdict, lang: Lang) -> std::io
                 if gates.is_empty() {
                     continue;
                 }
-                write_suite(writer, verdict, lang, area, &gates)?;
+                write_suite(writer, verdict, cx, area, &gates)?;
             }
             Ok(())
         })?;
@@ -108,7 +114,7 @@ fn write(writer: &mut Writer<Vec<u8>>, verdict: &Verdict, lang: Lang) -> std::io
 fn write_suite(
     writer: &mut Writer<Vec<u8>>,
     verdict: &Verdict,
-    lang: Lang,
+    cx: &RenderContext<'_>,
     area: &str,
     gates: &[&GateResult],
 ) -> std::io::Result<()> {
@@ -124,7 +130,7 @@ fn write_suite(
         .with_attribute(("time", "0"))
         .write_inner_content(|writer| {
             for gate in gates {
-                write_case(writer, verdict, lang, gate)?;
+                write_case(writer, verdict, cx, gate)?;
             }
             Ok(())
         })?;
@@ -134,9 +140,10 @@ fn write_suite(
 fn write_case(
     writer: &mut Writer<Vec<u8>>,
     verdict: &Verdict,
-    lang: Lang,
+    cx: &RenderContext<'_>,
     gate: &GateResult,
 ) -> std::io::Result<()> {
+    let lang = cx.lang;
     let mut body = Vec::new();
     body.push(format!("{} [{}]", gate.expect, gate.metric));
     if let Some(reason) = gate.reason {
@@ -146,11 +153,22 @@ fn write_case(
     if let Some(settle) = &words::settle(gate, lang) {
         body.push(lang.labelled(Msg::LabelSettle, settle));
     }
-    for rule in &words::rules(gate, lang) {
-        body.push(lang.labelled(Msg::LabelRules, rule));
+    for (label, rule) in &words::rule_lines(gate, lang) {
+        body.push(lang.labelled(*label, rule));
     }
     if let Some(waiver) = words::waiver(lang, gate) {
         body.push(waiver);
+    }
+    // The hardening findings and lint problems the count is made of, capped as in the
+    // Markdown. XML escaping is the writer's; control characters go through `clean`.
+    let (rows, more) =
+        crate::findings::lines(&crate::findings::for_gate(verdict, gate, cx.evidence));
+    body.extend(rows.into_iter().map(|row| format!("- {row}")));
+    if more > 0 {
+        body.push(format!(
+            "- {}",
+            lang.format(Msg::MoreInEvidence, &[("count", &more.to_string())])
+        ));
     }
     for evidence in words::cited(verdict, gate) {
         body.push(lang.labelled(Msg::ColumnEvidence, &words::citation(lang, evidence)));

@@ -57,6 +57,9 @@ pub struct RenderContext<'a> {
     pub comparison: Option<&'a ComparisonV1>,
     /// The terminal renderer's ANSI colours.
     pub color: bool,
+    /// The saved verdict.json this verdict was read from, if any: what it listed behind each
+    /// gate's count stands when the evidence is not at hand (`json::document`).
+    pub saved: Option<&'a VerdictV1>,
 }
 
 impl<'a> RenderContext<'a> {
@@ -68,6 +71,7 @@ impl<'a> RenderContext<'a> {
             trends: &[],
             comparison: None,
             color: false,
+            saved: None,
         }
     }
 
@@ -87,15 +91,19 @@ impl<'a> RenderContext<'a> {
         RenderContext { color, ..self }
     }
 
-    /// The context of a saved verdict.json: its trends and comparison, with the evidence.
+    /// The context of a saved verdict.json: its trends, comparison and listed findings, with
+    /// the evidence.
     pub fn from_document(
         document: &'a VerdictV1,
         evidence: &'a EvidenceMap,
         lang: Lang,
     ) -> RenderContext<'a> {
-        RenderContext::new(lang)
-            .with_evidence(evidence)
-            .with_trends(&document.trends)
-            .with_comparison(document.comparison.as_ref())
+        RenderContext {
+            saved: Some(document),
+            ..RenderContext::new(lang)
+                .with_evidence(evidence)
+                .with_trends(&document.trends)
+                .with_comparison(document.comparison.as_ref())
+        }
     }
 }

@@ -109,7 +109,7 @@ pub fn render(verdict: &Verdict, cx: &RenderContext<'_>) -> String {
             "> ⚠️ **{}**\n",
             escape(&lang.format(
                 Msg::MissingKinds,
-                &[("kinds", &verdict.missing_kinds.join(", "))]
+                &[("kinds", &lang.list(&verdict.missing_kinds))]
             ))
         );
     }
@@ -350,12 +350,8 @@ fn ranked(
                 lang.labelled(Msg::LabelSettle, &escape(settle))
             );
         }
-        for rule in &words::rules(gate, lang) {
-            let _ = writeln!(
-                out,
-                "   - {}",
-                lang.labelled(Msg::LabelRules, &escape(rule))
-            );
+        for (label, rule) in &words::rule_lines(gate, lang) {
+            let _ = writeln!(out, "   - {}", lang.labelled(*label, &escape(rule)));
         }
         if let Some(waiver) = words::waiver(lang, gate) {
             let _ = writeln!(out, "   - {}", escape(&waiver));

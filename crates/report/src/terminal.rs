@@ -154,8 +154,8 @@ pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
             .measured
             .as_ref()
             .map(|m| {
-                let mut text = m.display_point();
-                if let Some(interval) = m.display_interval() {
+                let mut text = m.display_point_beside(gate.threshold);
+                if let Some(interval) = m.display_interval_beside(gate.threshold) {
                     text.push_str(&format!(" {interval}"));
                 }
                 if let Some(n) = m.n {
@@ -176,7 +176,13 @@ pub fn render(verdict: &Verdict, cx: &crate::RenderContext<'_>) -> String {
         // warnings showed theirs above.
         if !verdict.blockers.contains(&index) && !verdict.warnings.contains(&index) {
             for rule in shown_rules(gate) {
-                let _ = writeln!(out, "{:15}rule: {}", "", inert(&rule.to_string()));
+                let _ = writeln!(
+                    out,
+                    "{:15}{}: {}",
+                    "",
+                    rule_label(rule),
+                    inert(&rule.to_string())
+                );
             }
         }
     }
@@ -235,7 +241,12 @@ fn detail(out: &mut String, verdict: &Verdict, gate: &GateResult, evidence: &cra
         let _ = writeln!(out, "       to settle: {}", inert(&settle.to_string()));
     }
     for rule in shown_rules(gate) {
-        let _ = writeln!(out, "       rule: {}", inert(&rule.to_string()));
+        let _ = writeln!(
+            out,
+            "       {}: {}",
+            rule_label(rule),
+            inert(&rule.to_string())
+        );
     }
     for &e in &gate.evidence {
         let evidence = &verdict.evidence[e];
@@ -264,6 +275,16 @@ fn shown_rules(gate: &GateResult) -> impl Iterator<Item = &gonogo_core::verdict:
     gate.rules
         .iter()
         .filter(|rule| !matches!(rule, gonogo_core::verdict::Rule::PlainValue))
+}
+
+/// A producer's note (a caveat on its metric, what it could not do) is a note, not a rule
+/// the decision applied.
+fn rule_label(rule: &gonogo_core::verdict::Rule) -> &'static str {
+    if crate::words::is_note(rule) {
+        "note"
+    } else {
+        "rule"
+    }
 }
 
 /// A timestamp to the second, for reading (`2026-12-06T08:03:34Z`); verdict.json keeps the

@@ -51,7 +51,7 @@ pub(crate) fn unassessed(lang: Lang, verdict: &Verdict) -> Option<String> {
         .filter(|area| area.status == gonogo_core::verdict::AreaStatus::Grey)
         .map(|area| crate::common::area_title(lang, &area.name, &area.title))
         .collect();
-    (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &grey.join(", "))]))
+    (!grey.is_empty()).then(|| lang.format(Msg::Unassessed, &[("areas", &lang.list(&grey))]))
 }
 
 pub(crate) fn severity(lang: Lang, severity: GateSeverity) -> &'static str {
@@ -84,13 +84,13 @@ pub(crate) fn measured(lang: Lang, gate: &GateResult) -> String {
         .map(|m| match (m.k, m.n) {
             (Some(k), Some(n)) => format!(
                 "{} ({})",
-                m.display_point(),
+                m.display_point_beside(gate.threshold),
                 lang.format(
                     Msg::CountOf,
                     &[("k", &k.to_string()), ("n", &n.to_string())]
                 )
             ),
-            _ => m.display_point(),
+            _ => m.display_point_beside(gate.threshold),
         })
         .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
 }
@@ -98,7 +98,7 @@ pub(crate) fn measured(lang: Lang, gate: &GateResult) -> String {
 pub(crate) fn interval(lang: Lang, gate: &GateResult) -> String {
     gate.measured
         .as_ref()
-        .and_then(|m| m.display_interval())
+        .and_then(|m| m.display_interval_beside(gate.threshold))
         .unwrap_or_else(|| lang.text(Msg::NotMeasured).to_owned())
 }
 
@@ -230,7 +230,88 @@ pub(crate) fn commit_line(context: &Context) -> Option<String> {
     })
 }
 
-/// The rules applied to a gate, in `lang`; engines' caveats (`Rule::Text`) stay as written.
+/// The rules applied to a gate and the producers' notes, in `lang`, each with its label
+/// ("Rules applied" or "Note"): a producer's note is not a rule (issue 17).
+pub(crate) fn rule_lines(gate: &GateResult, lang: Lang) -> Vec<(Msg, String)> {
+    gate.rules
+        .iter()
+        .zip(rules(gate, lang))
+        .map(|(rule, text)| {
+            let label = if is_note(rule) {
+                Msg::LabelNote
+            } else {
+                Msg::LabelRules
+            };
+            (label, text)
+        })
+        .collect()
+}
+
+/// Whether a rule is a producer's note (a caveat on its metric, or what it could not do)
+/// rather than a rule the decision applied.
+pub(crate) fn is_note(rule: &Rule) -> bool {
+    matches!(rule, Rule::Note { .. } | Rule::Incomplete { .. })
+}
+
+/// A producer's coded note in `lang` (`None`: no code, or one this version does not know).
+fn note_text(code: &gonogo_core::evidence::NoteCode, lang: Lang) -> Option<String> {
+    let message = crate::common::note_message(&code.code)?;
+    let lists: Vec<(&str, String)> = code
+        .args
+        .iter()
+        .map(|(name, value)| {
+            let value = if crate::common::NOTE_LIST_ARGS.contains(&name.as_str()) {
+                lang.list(&value.split(", ").collect::<Vec<_>>())
+            } else {
+                value.clone()
+            };
+            (name.as_str(), value)
+        })
+        .collect();
+    let args: Vec<(&str, &str)> = lists.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    Some(lang.format(message, &args))
+}
+
+/// A metric's note (a producer's caveat) in `lang`: worded from its code when the catalogue
+/// knows it, else as the producer wrote it.
+pub(crate) fn metric_note(metric: &gonogo_core::evidence::Metric, lang: Lang) -> Option<String> {
+    let note = metric.note.as_ref()?;
+    Some(
+        metric
+            .note_code
+            .as_ref()
+            .filter(|_| lang != Lang::En)
+            .and_then(|code| note_text(code, lang))
+            .unwrap_or_else(|| note.clone()),
+    )
+}
+
+/// What a producer could not do, as its notes say it, in `lang`: each coded note worded in
+/// the language, the others as written; `None` when the gate has no such note.
+fn incomplete_notes(gate: &GateResult, lang: Lang) -> Option<String> {
+    let parts: Vec<String> = gate
+        .rules
+        .iter()
+        .filter_map(|rule| match rule {
+            Rule::Incomplete { what } => Some(what.clone()),
+            Rule::Note {
+                text,
+                code,
+                incomplete: true,
+            } => Some(
+                code.as_ref()
+                    .and_then(|code| note_text(code, lang))
+                    .unwrap_or_else(|| text.clone()),
+            ),
+            _ => None,
+        })
+        .collect();
+    let separator = if lang == Lang::ZhCn { "；" } else { "; " };
+    (!parts.is_empty()).then(|| parts.join(separator))
+}
+
+/// The rules applied to a gate, in `lang`; engines' caveats (`Rule::Text`) and notes without
+/// a known code stay as written.
 pub(crate) fn rules(gate: &GateResult, lang: Lang) -> Vec<String> {
     gate.rules
         .iter()
@@ -240,6 +321,30 @@ pub(crate) fn rules(gate: &GateResult, lang: Lang) -> Vec<String> {
                 .flatten();
             match (message, rule) {
                 (_, Rule::Text(text)) => text.clone(),
+                (_, Rule::Note { .. } | Rule::Incomplete { .. }) if lang == Lang::En => {
+                    rule.to_string()
+                }
+                (
+                    _,
+                    Rule::Note {
+                        text,
+                        code,
+                        incomplete,
+                    },
+                ) => {
+                    let said = code
+                        .as_ref()
+                        .and_then(|code| note_text(code, lang))
+                        .unwrap_or_else(|| text.clone());
+                    if *incomplete {
+                        lang.format(Msg::NoteIncomplete, &[("what", &said)])
+                    } else {
+                        said
+                    }
+                }
+                (_, Rule::Incomplete { what }) => {
+                    lang.format(Msg::NoteIncomplete, &[("what", what)])
+                }
                 (Some(message), rule) => {
                     let values = rule.values();
                     let values: Vec<(&str, &str)> =
@@ -303,18 +408,27 @@ pub(crate) fn why(gate: &GateResult, lang: Lang) -> String {
         }
         // The waiver's reason, owner and expiry are shown beside it.
         (GateStatus::Waived, _) => return lang.text(Msg::ReasonWaived).to_owned(),
+        (GateStatus::Missing, Some(Reason::Incomplete)) => {
+            return match incomplete_notes(gate, lang) {
+                Some(what) => lang.format(
+                    Msg::WhyIncomplete,
+                    &[("what", &what), ("expect", &gate.expect.to_string())],
+                ),
+                None => gate.why.clone(),
+            };
+        }
         _ => return gate.why.clone(),
     };
     let Some(measured) = &gate.measured else {
         return gate.why.clone();
     };
     let aggregate = gate.expect.aggregate.to_string();
-    let mut value = measured.display_point();
+    let mut value = measured.display_point_beside(gate.threshold);
     if let (Some(k), Some(n), Aggregate::Rate) = (measured.k, measured.n, gate.expect.aggregate) {
         value.push_str(&format!(" ({k}/{n})"));
     }
     let threshold = gate.threshold_display.clone();
-    match (measured.display_interval(), measured.n) {
+    match (measured.display_interval_beside(gate.threshold), measured.n) {
         (Some(interval), Some(n)) => lang.format(
             Msg::WhyMeasured,
             &[

@@ -382,3 +382,377 @@ fn the_areas_not_assessed_are_named_beside_the_decision() {
         );
     }
 }
+
+/// Issue 17, zh-CN complete: an enumeration (the areas not assessed) is joined with the
+/// enumeration comma "、" in Chinese and ", " in English.
+#[test]
+fn enumerations_are_joined_as_each_language_writes_them() {
+    let (verdict, evidence) = findings_fixture();
+    for (lang, expected) in [
+        (
+            Lang::En,
+            "Functionality, Performance, Reliability, Delivery",
+        ),
+        (Lang::ZhCn, "功能、性能、可靠性、交付"),
+    ] {
+        let cx = gonogo_report::RenderContext::new(lang).with_evidence(&evidence);
+        for text in [
+            gonogo_report::markdown::render(&verdict, &cx),
+            gonogo_report::html::render(&verdict, &cx),
+        ] {
+            assert!(text.contains(expected), "{lang:?}: {text}");
+        }
+    }
+}
+
+/// The text of each testcase's `<failure>`, `<skipped>` and `<system-out>`, read back with
+/// quick-xml: (name, outcome, body text).
+fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cases: Vec<(String, String, String)> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases.push((
+                    e.try_get_attribute("name")
+                        .unwrap()
+                        .unwrap()
+                        .unescape_value()
+                        .unwrap()
+                        .into_owned(),
+                    "passed".into(),
+                    String::new(),
+                )),
+                b"failure" => cases.last_mut().unwrap().1 = "failure".into(),
+                b"skipped" => cases.last_mut().unwrap().1 = "skipped".into(),
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some(case) = cases.last_mut() {
+                    case.2.push_str(&t.decode().unwrap());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(case) = cases.last_mut() {
+                    let name = String::from_utf8(r.to_vec()).unwrap();
+                    case.2.push_str(match name.as_str() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    cases
+}
+
+/// Issue 17: the JUnit output lists the findings and lint problems behind a gate's count in
+/// its testcase (the failure body of a blocker, the system-out of a warning), capped with how
+/// many more, and a warn gate that fails is not a `<failure>`.
+#[test]
+fn junit_testcases_carry_the_findings_behind_their_count() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let xml = gonogo_report::junit::render(&verdict, &cx);
+    let cases = junit_cases(&xml);
+    let case = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c.0 == name)
+            .unwrap_or_else(|| panic!("no testcase {name}: {xml}"))
+    };
+    let high = case("no high findings");
+    assert_eq!(high.1, "failure", "{xml}");
+    assert!(
+        high.2.contains(
+            "- [high] stack-trace (ASVS 16.5.1): traceback in a 500 page · GET /boom HTTP/1.1"
+        ),
+        "{xml}"
+    );
+    assert!(high.2.contains("third"), "{xml}");
+    assert!(
+        !high.2.contains("no HSTS header"),
+        "the medium finding is not behind the high count"
+    );
+    // Hostile text is character data: markup stays text, the terminal escape cannot reach a
+    // log (XML 1.0 cannot carry it).
+    assert!(high.2.contains("<script>alert(1)</script>"), "{xml}");
+    assert!(!xml.contains("<script>"), "{xml}");
+    assert!(!xml.contains('\u{1b}'));
+    let lint = case("metrics lint clean");
+    assert_eq!(
+        lint.1, "skipped",
+        "a failing warn gate is not a failure: {xml}"
+    );
+    assert!(
+        lint.2.contains(
+            "- line 23 [counter-without-total] demo_login_attempts: counter metrics should have \"_total\" suffix"
+        ),
+        "{xml}"
+    );
+    assert!(lint.2.contains("13 more"), "14 counted, 1 listed: {xml}");
+    // Without the evidence, the same testcases without the rows.
+    let bare = gonogo_report::junit::render(&verdict, &gonogo_report::RenderContext::new(Lang::En));
+    assert!(!bare.contains("traceback in a 500 page"));
+}
+
+/// Issue 17: verdict.json lists the findings and lint problems behind a count under the gate
+/// that counted them (severity, check, ASVS id, message, request line; line, rule, metric),
+/// capped with a count of the rest; hostile text is data (JSON-escaped, no raw escape byte).
+#[test]
+fn verdict_json_lists_the_findings_behind_a_count() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let text = gonogo_report::json::render(&verdict, &cx);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let gate = |name: &str| {
+        doc["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let high = gate("no high findings");
+    assert_eq!(high["listed"]["counted"], 3, "{high}");
+    assert_eq!(high["listed"]["not_listed"], 0);
+    assert_eq!(
+        high["listed"]["findings"][0],
+        json!({"severity": "high", "check": "stack-trace", "asvs": "16.5.1",
+               "message": "traceback in a 500 page", "request": "GET /boom HTTP/1.1"})
+    );
+    assert_eq!(high["listed"]["findings"].as_array().unwrap().len(), 3);
+    assert!(
+        !text.contains("no HSTS header"),
+        "the medium finding is not behind the high count"
+    );
+    let lint = gate("metrics lint clean");
+    assert_eq!(
+        lint["listed"],
+        json!({"counted": 14, "not_listed": 13, "problems": [
+            {"line": 23, "rule": "counter-without-total", "metric": "demo_login_attempts",
+             "message": "counter metrics should have \"_total\" suffix"}]})
+    );
+    // The hostile message is a JSON string: its escape byte is written as \u001b.
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains(r"\u001b]0;owned"), "{text}");
+    // The document is valid against the published schema.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::workspace_root().join("schemas/verdict.schema.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// More findings than verdict.json lists under a gate: the first 50, and the rest counted.
+#[test]
+fn verdict_json_caps_the_findings_it_lists() {
+    let mut listed = gonogo_report::findings::Listed::default();
+    for i in 0..60 {
+        listed.counted += 1;
+        listed
+            .findings
+            .push(gonogo_report::findings::HardeningFinding {
+                check: "cors".into(),
+                severity: "high".into(),
+                asvs: String::new(),
+                message: format!("finding {i}"),
+                request: "GET / HTTP/1.1\r\nHost: x".into(),
+                response: String::new(),
+            });
+    }
+    let written = gonogo_report::json::ListedV1::new(&listed).unwrap();
+    assert_eq!(
+        written.findings.len(),
+        gonogo_report::json::MAX_LISTED_IN_JSON
+    );
+    assert_eq!(written.findings.len(), 50);
+    assert_eq!(written.not_listed, 10);
+    assert_eq!(written.counted, 60);
+    // Only the request line, not its headers.
+    assert_eq!(written.findings[0].request, "GET / HTTP/1.1");
+    assert!(gonogo_report::json::ListedV1::new(&Default::default()).is_none());
+}
+
+/// The codec stays a fixed point with the findings in it: a verdict.json read back and written
+/// again (without its evidence folder, as `gonogo report --format json` may) gives the same
+/// bytes; one written before the field existed still reads.
+#[test]
+fn verdict_json_with_findings_reads_back_and_writes_the_same_bytes() {
+    let (verdict, evidence) = findings_fixture();
+    let cx = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let text = gonogo_report::json::render(&verdict, &cx);
+    assert!(text.contains("\"listed\""));
+    let (back, document) = gonogo_report::json::parse_verdict(&text).unwrap();
+    let no_evidence = EvidenceMap::new();
+    let again = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &no_evidence, Lang::En),
+    );
+    assert_eq!(again, text);
+    // The same from the evidence itself.
+    let again = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &evidence, Lang::En),
+    );
+    assert_eq!(again, text);
+    // A verdict written before `listed` existed reads, and writes without it.
+    let mut old = gonogo_report::json::parse_document(&text).unwrap();
+    for gate in &mut old.gates {
+        gate.listed = None;
+    }
+    let old_text = serde_json::to_string_pretty(&old).unwrap() + "\n";
+    assert!(!old_text.contains("\"listed\""));
+    let (back, document) = gonogo_report::json::parse_verdict(&old_text).unwrap();
+    let rewritten = gonogo_report::json::render(
+        &back,
+        &gonogo_report::RenderContext::from_document(&document, &no_evidence, Lang::En),
+    );
+    assert_eq!(rewritten, old_text);
+}
+
+/// A verdict on a harden record whose notes are coded (as harden writes them) and one
+/// uncoded sentence and an unknown code (as an older or newer producer might write them).
+fn notes_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap) {
+    use gonogo_core::evidence::{Metric, NoteCode, Source, Tool, sha256_hex};
+    use gonogo_core::units::Unit;
+    let policy = gonogo_core::policy::Policy::parse(
+        r#"
+[target]
+base_url = "http://127.0.0.1:8080"
+
+[[gate]]
+name = "no high findings"
+area = "security"
+metric = "harden.findings.high"
+expect = "value == 0"
+"#,
+        None,
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    let mut harden = Evidence::new(
+        "harden",
+        Source::Url("http://127.0.0.1:8080".into()),
+        sha256_hex(b"harden notes"),
+        "2026-12-01T09:00:00Z".parse().unwrap(),
+        Tool::new("gonogo-harden", "0.1.0"),
+    );
+    harden.insert(
+        "harden.findings.high",
+        Metric::value(0.0, Unit::count("findings")).with_coded_note(
+            "3 check(s) did not run (error or skipped): cors, hsts, csp",
+            NoteCode::new("harden.checks_not_run")
+                .arg("count", 3)
+                .arg("checks", "cors, hsts, csp"),
+        ),
+    );
+    harden.mark_incomplete_coded(
+        "2 of 16 checks did not run because of errors: cors, hsts",
+        NoteCode::new("harden.checks_errored")
+            .arg("count", 2)
+            .arg("total", 16)
+            .arg("checks", "cors, hsts"),
+    );
+    harden.mark_incomplete_coded(
+        "a sentence from a newer producer",
+        NoteCode::new("harden.some_future_code"),
+    );
+    let verdict = gonogo_core::eval::evaluate(
+        &policy,
+        std::slice::from_ref(&harden),
+        "2026-12-01T12:00:00Z".parse().unwrap(),
+        None,
+    );
+    let evidence = [(harden.sha256.clone(), harden)].into_iter().collect();
+    (verdict, evidence)
+}
+
+/// Issue 17, zh-CN complete: a producer's notes (harden's "N check(s) did not run", "N of M
+/// checks did not run because of errors") are worded in Chinese from their code, lists joined
+/// with 、; a code the catalogue does not know shows the producer's sentence; and every format
+/// labels them as notes, not as rules.
+#[test]
+fn producers_notes_are_worded_in_the_report_language_and_labelled_notes() {
+    let (verdict, evidence) = notes_fixture();
+    let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
+    let md = gonogo_report::markdown::render(&verdict, &zh);
+    let html = gonogo_report::html::render(&verdict, &zh);
+    let junit = gonogo_report::junit::render(&verdict, &zh);
+    for (format, text) in [("md", &md), ("html", &html), ("junit", &junit)] {
+        assert!(
+            text.contains("3 项检查没有运行（出错或跳过）：cors、hsts、csp"),
+            "{format}: {text}"
+        );
+        assert!(
+            text.contains("证据不完整：16 项检查中有 2 项因出错没有运行：cors、hsts"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("check(s) did not run"), "{format}: {text}");
+        assert!(!text.contains("because of errors"), "{format}: {text}");
+        // Unknown code: the producer's sentence.
+        assert!(
+            text.contains("a sentence from a newer producer"),
+            "{format}"
+        );
+        // Why the gate is missing, in Chinese too.
+        assert!(
+            text.contains("证据不完整（16 项检查中有 2 项因出错没有运行：cors、hsts；a sentence from a newer producer），因此无法表明 value == 0 成立"),
+            "{format}: {text}"
+        );
+    }
+    // Labelled as notes (注意), not as rules applied (应用的规则).
+    assert!(md.contains("注意：3 项检查没有运行"), "{md}");
+    assert!(junit.contains("注意：证据不完整："), "{junit}");
+    assert!(html.contains("<dt>注意</dt>"), "{html}");
+    assert!(!md.contains("应用的规则：3 项检查"), "{md}");
+
+    // English: the producer's sentences as written, labelled Note.
+    let en = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let md = gonogo_report::markdown::render(&verdict, &en);
+    assert!(
+        md.contains("Note: 3 check(s) did not run (error or skipped): cors, hsts, csp"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Note: the evidence is incomplete: 2 of 16 checks did not run because of errors: cors, hsts"),
+        "{md}"
+    );
+    // The terminal says "note:", not "rule:".
+    let terminal = gonogo_report::terminal::render(&verdict, &en);
+    assert!(
+        terminal.contains("note: 3 check(s) did not run (error or skipped)"),
+        "{terminal}"
+    );
+    assert!(!terminal.contains("rule: 3 check(s)"), "{terminal}");
+    assert!(
+        !terminal.contains("rule: the evidence is incomplete"),
+        "{terminal}"
+    );
+}
+
+/// The coded notes survive verdict.json: read back, the Chinese report is the same as from
+/// the evaluator's own verdict.
+#[test]
+fn coded_notes_read_back_from_verdict_json() {
+    let (verdict, evidence) = notes_fixture();
+    let text = gonogo_report::json::render(&verdict, &gonogo_report::RenderContext::new(Lang::En));
+    assert!(text.contains("\"kind\": \"note\""), "{text}");
+    let (back, _) = gonogo_report::json::parse_verdict(&text).unwrap();
+    assert_eq!(back.gates[0].rules, verdict.gates[0].rules);
+    let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
+    assert_eq!(
+        gonogo_report::markdown::render(&back, &zh),
+        gonogo_report::markdown::render(&verdict, &zh)
+    );
+}

@@ -35,7 +35,7 @@ pub mod vegeta;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
-use gonogo_core::evidence::{Metric, Ratio, Tool};
+use gonogo_core::evidence::{Metric, NoteCode, Ratio, Tool};
 use gonogo_core::units::Unit;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -820,8 +820,9 @@ impl Aggregator {
                     metric("throughput"),
                     Metric::value(scenario.answered as f64 / seconds, Unit::PerSecond),
                 )),
-                None => incomplete.push(format!(
-                    "scenario `{name}`: the results carry no time span, so no throughput"
+                None => incomplete.push((
+                    format!("scenario `{name}`: the results carry no time span, so no throughput"),
+                    Some(NoteCode::new("loadlog.no_time_span").arg("scenario", &name)),
                 )),
             }
             if let Some((k, n)) = scenario.checks {
