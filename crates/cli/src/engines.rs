@@ -643,6 +643,25 @@ fn plan_load(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Proble
     })))
 }
 
+/// A problem of one key of a section (`[load.api]: ...`), the caret at that key (`spans`:
+/// the section's, from [`key_spans`]), or at the section when the key is not written.
+pub fn problem_at_key(
+    entry: &Entry<'_>,
+    spans: &[(String, Range<usize>)],
+    key: &str,
+    message: String,
+) -> Problem {
+    Problem {
+        message: format!("{}: {message}", entry.what),
+        span: spans
+            .iter()
+            .find(|(name, _)| name == key)
+            .map_or_else(|| entry.span.clone(), |(_, span)| span.clone()),
+        label: "this key".into(),
+        help: None,
+    }
+}
+
 /// Keys that need another (clap's `requires`): `warmup` without `watch`... A key set to
 /// `false` asks for nothing.
 fn requires(context: &Context<'_>, entry: &Entry<'_>, pairs: &[(&str, &str)]) -> Vec<Problem> {
@@ -656,14 +675,8 @@ fn requires(context: &Context<'_>, entry: &Entry<'_>, pairs: &[(&str, &str)]) ->
                 .is_some_and(|v| v.as_bool() != Some(false))
                 && !entry.table.contains_key(*needed)
         })
-        .map(|(key, needed)| Problem {
-            message: format!("{}: `{key}` needs `{needed}`", entry.what),
-            span: spans
-                .iter()
-                .find(|(name, _)| name == key)
-                .map_or_else(|| entry.span.clone(), |(_, span)| span.clone()),
-            label: "this key".into(),
-            help: None,
+        .map(|(key, needed)| {
+            problem_at_key(entry, &spans, key, format!("`{key}` needs `{needed}`"))
         })
         .collect()
 }

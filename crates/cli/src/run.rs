@@ -345,15 +345,7 @@ pub(crate) fn plan_prometheus(
             found
                 .into_iter()
                 .map(|(key, message)| match key {
-                    Some(key) => Problem {
-                        message: format!("{}: {message}", entry.what),
-                        span: spans
-                            .iter()
-                            .find(|(name, _)| name == key)
-                            .map_or_else(|| entry.span.clone(), |(_, span)| span.clone()),
-                        label: "this key".into(),
-                        help: None,
-                    },
+                    Some(key) => crate::engines::problem_at_key(entry, &spans, key, message),
                     None => {
                         section_problem(format!("{} {message}", entry.what), entry.span.clone())
                     }

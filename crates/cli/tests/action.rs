@@ -20,24 +20,7 @@ fn text(output: &Output) -> String {
 
 /// A project whose policy collects a JUnit file: GO when every test passed.
 fn project(failing: bool) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
-    let failure = if failing {
-        r#"<failure message="expected 2, got 3"/>"#
-    } else {
-        ""
-    };
-    std::fs::write(
-        dir.path().join("reports/junit.xml"),
-        format!(r#"<testsuite name="s"><testcase name="a"/><testcase name="b">{failure}</testcase></testsuite>"#),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("gonogo.toml"),
-        "[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
-    )
-    .unwrap();
-    dir
+    gonogo_testkit::junit_project("", failing.then_some("expected 2, got 3"))
 }
 
 struct Run {

@@ -17,19 +17,7 @@ fn gonogo(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
 
 /// A policy over a collected JUnit file whose tests pass.
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
-    std::fs::write(
-        dir.path().join("reports/junit.xml"),
-        r#"<testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite>"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("gonogo.toml"),
-        "[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
-    )
-    .unwrap();
-    dir
+    gonogo_testkit::junit_project("", None)
 }
 
 #[test]

@@ -171,24 +171,7 @@ fn report_gitlab_writes_code_quality_and_junit_and_posts_the_note() {
 
 /// A policy judged over collected JUnit files: GO when every test passed.
 fn junit_project(failing: bool, notify: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
-    let failure = if failing {
-        r#"<failure message="x"/>"#
-    } else {
-        ""
-    };
-    std::fs::write(
-        dir.path().join("reports/junit.xml"),
-        format!(r#"<testsuite name="s"><testcase name="a"/><testcase name="b">{failure}</testcase></testsuite>"#),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("gonogo.toml"),
-        format!("{notify}[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n"),
-    )
-    .unwrap();
-    dir
+    gonogo_testkit::junit_project(notify, failing.then_some("x"))
 }
 
 fn gate(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {

@@ -668,18 +668,7 @@ fn a_command_evidence_path_beside_the_policy_gets_a_hint() {
 /// `--now` refused the run's own JUnit file as "from the future" (exit 3).
 #[test]
 fn a_run_judged_as_of_a_past_moment_counts_what_it_collected() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("reports")).unwrap();
-    std::fs::write(
-        dir.path().join("reports/junit.xml"),
-        r#"<testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite>"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("gonogo.toml"),
-        "[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
-    )
-    .unwrap();
+    let dir = gonogo_testkit::junit_project("", None);
     let at = "2025-03-01T12:00:00Z";
     let output = gonogo(
         &["run", "--now", at, "--out", "out", "--no-history"],

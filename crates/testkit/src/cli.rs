@@ -66,3 +66,26 @@ mod tests {
         assert_eq!(console(&output), "unset\nerr\n");
     }
 }
+
+/// The smallest honest project: `reports/junit.xml` with two tests, the second failing with
+/// `failure`'s message when given, and `gonogo.toml`: `before` (a `[notify]` table, ...), then
+/// `[[collect]] junit = "reports/*.xml"` and the gate `tests pass` (`tests.failed count == 0`).
+/// GO when both tests pass.
+pub fn junit_project(before: &str, failure: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::create_dir_all(dir.path().join("reports")).expect("reports/ made");
+    let failure = failure
+        .map(|message| format!(r#"<failure message="{message}"/>"#))
+        .unwrap_or_default();
+    std::fs::write(
+        dir.path().join("reports/junit.xml"),
+        format!(r#"<testsuite name="s"><testcase name="a"/><testcase name="b">{failure}</testcase></testsuite>"#),
+    )
+    .expect("junit.xml written");
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        format!("{before}[[collect]]\njunit = \"reports/*.xml\"\n\n[[gate]]\nname = \"tests pass\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n"),
+    )
+    .expect("gonogo.toml written");
+    dir
+}

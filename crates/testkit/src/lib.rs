@@ -20,7 +20,7 @@ pub mod redis;
 pub mod server;
 pub mod tools;
 
-pub use cli::{console, gonogo, gonogo_command, text};
+pub use cli::{console, gonogo, gonogo_command, junit_project, text};
 pub use net::{free_port, wait_listening};
 pub use nginx::Nginx;
 pub use prometheus::{Alertmanager, Prometheus};
