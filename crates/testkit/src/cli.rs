@@ -45,28 +45,6 @@ pub fn console(output: &Output) -> String {
     format!("{}{}", text(&output.stdout), text(&output.stderr))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_environment_is_clean() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut command =
-            gonogo_command("sh", &["-c", "echo $NO_COLOR:${CI-unset}:$PWD"], dir.path());
-        command.env("CI", "true");
-        let output = command.output().unwrap();
-        let printed = text(&output.stdout);
-        assert!(printed.starts_with("1:true:"), "{printed}");
-        let output = gonogo(
-            "sh",
-            &["-c", "echo ${GITHUB_ACTIONS-unset}; echo err >&2"],
-            dir.path(),
-        );
-        assert_eq!(console(&output), "unset\nerr\n");
-    }
-}
-
 /// The smallest honest project: `reports/junit.xml` with two tests, the second failing with
 /// `failure`'s message when given, and `gonogo.toml`: `before` (a `[notify]` table, ...), then
 /// `[[collect]] junit = "reports/*.xml"` and the gate `tests pass` (`tests.failed count == 0`).
@@ -88,4 +66,26 @@ pub fn junit_project(before: &str, failure: Option<&str>) -> tempfile::TempDir {
     )
     .expect("gonogo.toml written");
     dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_is_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command =
+            gonogo_command("sh", &["-c", "echo $NO_COLOR:${CI-unset}:$PWD"], dir.path());
+        command.env("CI", "true");
+        let output = command.output().unwrap();
+        let printed = text(&output.stdout);
+        assert!(printed.starts_with("1:true:"), "{printed}");
+        let output = gonogo(
+            "sh",
+            &["-c", "echo ${GITHUB_ACTIONS-unset}; echo err >&2"],
+            dir.path(),
+        );
+        assert_eq!(console(&output), "unset\nerr\n");
+    }
 }
