@@ -1300,7 +1300,7 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ),
     (
         "note.dora.change_failure",
-        "变更失败率：早于 {window} 的发布中，{window} 内出现标题含 {markers} 的提交的发布所占比例（该提交计入它所继承的、在它之前最新的发布）",
+        "变更失败率：早于 {window} 的发布中，{window} 内出现标题含 {markers} 的提交的发布所占比例（该提交计入在它之前、且是它祖先的最新发布）",
     ),
     (
         "note.dora.time_to_restore",
