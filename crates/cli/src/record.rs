@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use gonogo_core::evidence::{
-    Evidence, Metric, Ratio, Sha256Stream, Source, Tool, latency_histogram,
+    Evidence, Metric, NoteCode, Ratio, Sha256Stream, Source, Tool, latency_histogram,
 };
 use gonogo_core::units::Unit;
 
@@ -196,7 +196,8 @@ pub fn build(args: &RecordArgs) -> anyhow::Result<Evidence> {
         Tool::new("gonogo record", env!("CARGO_PKG_VERSION")),
     );
     record.commit = args.commit.as_ref().map(|c| c.trim().to_ascii_lowercase());
-    record.insert(name, metric.with_note(note));
+    let code = NoteCode::new("record.typed_by_hand").arg("source", args.source.trim());
+    record.insert(name, metric.with_coded_note(note, code));
     Ok(record)
 }
 

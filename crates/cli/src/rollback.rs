@@ -18,7 +18,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Source, Tool, sha256_hex};
 use gonogo_core::text::Inert;
 use gonogo_core::units::Unit;
 use gonogo_delivery::command::{CommandSpec, StderrTail, TailPolicy, run_command};
@@ -250,9 +250,10 @@ impl Drill {
         );
         evidence.insert(
             "delivery.rollback.drill",
-            Metric::value(f64::from(u8::from(self.passed)), Unit::count("1")).with_note(
+            Metric::value(f64::from(u8::from(self.passed)), Unit::count("1")).with_coded_note(
                 "rollback drill: the rollback target was deployed, answered healthy within the \
                  limit, and the candidate was rolled forward (gonogo run --rollback-drill)",
+                NoteCode::new("rollback.drill"),
             ),
         );
         if let Some(after) = self.healthy_after {

@@ -354,8 +354,13 @@ pub fn merge_load(inputs: &[MergeInput], rename: Option<&str>) -> Result<Evidenc
                         }
                     }
                     *count += 1;
+                    // A note (and its code) only when every input says the same one: a code
+                    // without its note is not a record (wire refuses it).
                     if existing.note != metric.note {
                         existing.note = None;
+                        existing.note_code = None;
+                    } else if existing.note_code != metric.note_code {
+                        existing.note_code = None;
                     }
                 }
             }
@@ -630,6 +635,56 @@ mod tests {
             merged.segment.is_none(),
             "the merged record is the whole test"
         );
+    }
+
+    /// Issue 17: a note and its code are kept only when every input says the same; notes that
+    /// differ drop both (a code without its note is refused by the wire format), and the
+    /// merged record writes and reads back.
+    #[test]
+    fn notes_and_their_codes_merge_only_when_the_inputs_agree() {
+        use crate::evidence::NoteCode;
+        let span = ("2026-12-06T10:00:00Z", "2026-12-06T10:00:10Z");
+        let noted = |sha: &str, producer: &str| {
+            let mut r = record("d", &[100; 10], (0, 10), span, sha);
+            let latency = r.metrics.remove("load.d.latency").unwrap();
+            r.insert(
+                "load.d.latency",
+                latency.with_coded_note(
+                    format!("from {producer}'s per-request results, read by gonogo"),
+                    NoteCode::new("loadlog.per_request").arg("producer", producer),
+                ),
+            );
+            r
+        };
+        let same = merge_load(
+            &[input("a", noted("a", "k6")), input("b", noted("b", "k6"))],
+            None,
+        )
+        .unwrap();
+        let latency = &same.metrics["load.d.latency"];
+        assert!(latency.note.is_some());
+        assert_eq!(
+            latency.note_code,
+            Some(NoteCode::new("loadlog.per_request").arg("producer", "k6"))
+        );
+        let mixed = merge_load(
+            &[
+                input("a", noted("a", "k6")),
+                input("b", noted("b", "JMeter")),
+            ],
+            None,
+        )
+        .unwrap();
+        let latency = &mixed.metrics["load.d.latency"];
+        assert_eq!((&latency.note, &latency.note_code), (&None, &None));
+        let line = crate::wire::to_json_line(&mixed);
+        crate::wire::parse_records(&line).expect("the merged record reads back");
+        // Same sentence, but only one input coded it: the sentence stays, the code goes.
+        let mut uncoded = noted("b", "k6");
+        uncoded.metrics.get_mut("load.d.latency").unwrap().note_code = None;
+        let half = merge_load(&[input("a", noted("a", "k6")), input("b", uncoded)], None).unwrap();
+        let latency = &half.metrics["load.d.latency"];
+        assert!(latency.note.is_some() && latency.note_code.is_none());
     }
 
     #[test]

@@ -32,7 +32,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gonogo_core::evidence::{Evidence, Metric, Sha256Stream, Source, Tool};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Sha256Stream, Source, Tool};
 use gonogo_core::redact::{LineState, Redactor};
 use gonogo_core::text::inert;
 use gonogo_core::units::Unit;
@@ -182,16 +182,28 @@ impl CommandOutcome {
             .insert(
                 format!("command.{key}.exit_code"),
                 // The gate a failing command makes names what happened and where to look.
-                Metric::value(exit_code, Unit::count("1")).with_note(format!(
-                    "{}; its output is in {}",
+                Metric::value(exit_code, Unit::count("1")).with_coded_note(
+                    format!(
+                        "{}; its output is in {}",
+                        match (self.exit_code, self.timed_out) {
+                            (_, true) =>
+                                format!("killed at its timeout (exit {TIMEOUT_EXIT_CODE})"),
+                            (Some(127), false) => "exit 127: the command was not found".to_owned(),
+                            (Some(code), false) => format!("exit {code}"),
+                            (None, false) => "killed by a signal".to_owned(),
+                        },
+                        self.log_path.display()
+                    ),
                     match (self.exit_code, self.timed_out) {
-                        (_, true) => format!("killed at its timeout (exit {TIMEOUT_EXIT_CODE})"),
-                        (Some(127), false) => "exit 127: the command was not found".to_owned(),
-                        (Some(code), false) => format!("exit {code}"),
-                        (None, false) => "killed by a signal".to_owned(),
-                    },
-                    self.log_path.display()
-                )),
+                        (_, true) => {
+                            NoteCode::new("command.timed_out").arg("exit", TIMEOUT_EXIT_CODE)
+                        }
+                        (Some(127), false) => NoteCode::new("command.not_found"),
+                        (Some(code), false) => NoteCode::new("command.exit").arg("code", code),
+                        (None, false) => NoteCode::new("command.signal"),
+                    }
+                    .arg("log", self.log_path.display()),
+                ),
             )
             .insert(
                 format!("command.{key}.duration"),

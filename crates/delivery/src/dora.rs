@@ -425,21 +425,28 @@ impl Dora {
         let total: u64 = self.deploys_per_week.iter().sum();
         evidence.insert(
             "dora.deploys_per_week",
-            Metric::distribution(deploys, Unit::count("deploys")).with_note(format!(
-                "deployment frequency: releases ({}) per week, one sample per week of the {} \
-                 whole weeks ending now ({total} releases)",
-                self.rule_release, self.weeks
-            )),
+            Metric::distribution(deploys, Unit::count("deploys")).with_coded_note(
+                format!(
+                    "deployment frequency: releases ({}) per week, one sample per week of the {} \
+                     whole weeks ending now ({total} releases)",
+                    self.rule_release, self.weeks
+                ),
+                NoteCode::new("dora.deploys_per_week")
+                    .arg("rule", &self.rule_release)
+                    .arg("weeks", self.weeks)
+                    .arg("total", total),
+            ),
         );
         if !self.lead_times.is_empty() {
             evidence.insert(
                 "dora.lead_time",
-                Metric::distribution(seconds(&self.lead_times), Unit::parse("s")).with_note(
+                Metric::distribution(seconds(&self.lead_times), Unit::parse("s")).with_coded_note(
                     format!(
                         "lead time for changes: each non-merge commit a release ships that the \
                          previous release did not, commit time to release time ({} commits)",
                         self.lead_times.len()
                     ),
+                    NoteCode::new("dora.lead_time").arg("count", self.lead_times.len()),
                 ),
             );
         }
@@ -451,14 +458,19 @@ impl Dora {
                     Ratio::new(failed, judged).expect("failed <= judged"),
                     Unit::count("releases"),
                 )
-                .with_note(format!(
-                    "change failure rate: releases followed within {} by a commit whose \
+                .with_coded_note(
+                    format!(
+                        "change failure rate: releases followed within {} by a commit whose \
                          subject says {} (counted for the newest release before it that it \
                          descends from), of releases older than {}",
-                    self.window_text,
-                    self.markers.join(", "),
-                    self.window_text
-                )),
+                        self.window_text,
+                        self.markers.join(", "),
+                        self.window_text
+                    ),
+                    NoteCode::new("dora.change_failure")
+                        .arg("window", &self.window_text)
+                        .arg("markers", self.markers.join(", ")),
+                ),
             );
         }
         evidence.details = details;
@@ -483,14 +495,18 @@ impl Dora {
             if !self.restore_times.is_empty() {
                 restore.insert(
                     "dora.time_to_restore",
-                    Metric::distribution(seconds(&self.restore_times), Unit::parse("s")).with_note(
-                        format!(
-                            "time to restore: failed release to the first later release that \
-                             ships its remedy ({} restored, {} not yet)",
-                            self.restore_times.len(),
-                            self.unrestored.len()
+                    Metric::distribution(seconds(&self.restore_times), Unit::parse("s"))
+                        .with_coded_note(
+                            format!(
+                                "time to restore: failed release to the first later release \
+                                 that ships its remedy ({} restored, {} not yet)",
+                                self.restore_times.len(),
+                                self.unrestored.len()
+                            ),
+                            NoteCode::new("dora.time_to_restore")
+                                .arg("restored", self.restore_times.len())
+                                .arg("unrestored", self.unrestored.len()),
                         ),
-                    ),
                 );
             }
             if !self.unrestored.is_empty() {

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use gonogo_core::evidence::{Evidence, Metric, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 use serde::{Deserialize, Serialize};
 
@@ -200,14 +200,20 @@ impl GitContext {
                     f64::from(u8::from(self.rollback_tag.is_some())),
                     Unit::count("tags"),
                 )
-                .with_note(match &self.rollback_tag {
-                    Some(tag) => format!(
-                        "a previous release tag ({tag}) exists: that is all this knows; whether \
-                         deploying it works is known only from a rollback drill \
-                         (gonogo run --rollback-drill, delivery.rollback.drill)"
-                    ),
-                    None => "no previous release tag: nothing to roll back to".to_owned(),
-                }),
+                .with_coded_note(
+                    match &self.rollback_tag {
+                        Some(tag) => format!(
+                            "a previous release tag ({tag}) exists: that is all this knows; \
+                             whether deploying it works is known only from a rollback drill \
+                             (gonogo run --rollback-drill, delivery.rollback.drill)"
+                        ),
+                        None => "no previous release tag: nothing to roll back to".to_owned(),
+                    },
+                    match &self.rollback_tag {
+                        Some(tag) => NoteCode::new("git.rollback_tag").arg("tag", tag),
+                        None => NoteCode::new("git.no_rollback_tag"),
+                    },
+                ),
             );
         evidence.details = serde_json::to_value(self).expect("context serialises");
         evidence

@@ -83,6 +83,19 @@ fn a_hanging_command_is_killed_at_its_timeout_with_its_children() {
         unreachable!()
     };
     assert_eq!(code, 124.0);
+    // The note's code carries the sentence's figures: the exit code and the log.
+    let metric = &evidence.metrics["command.hang.exit_code"];
+    let note = metric.note.as_deref().unwrap();
+    let coded = metric.note_code.as_ref().unwrap();
+    assert_eq!(coded.code, "command.timed_out");
+    assert_eq!(coded.args["exit"], "124");
+    assert_eq!(
+        note,
+        format!(
+            "killed at its timeout (exit 124); its output is in {}",
+            coded.args["log"]
+        )
+    );
 }
 
 #[test]

@@ -169,6 +169,17 @@ fn each_metric_has_its_known_answer() {
         note.contains("within 7d") && note.contains("revert"),
         "{note}"
     );
+    // The code's arguments are the sentence's: a report in another language says the same.
+    let code = main.metrics["dora.change_failure"]
+        .note_code
+        .as_ref()
+        .unwrap();
+    assert_eq!(code.code, "dora.change_failure");
+    assert_eq!(code.args["window"], "7d");
+    assert!(
+        note.contains(&format!("says {} (", code.args["markers"])),
+        "{note}"
+    );
     let restore = &records[1];
     close(
         &values(restore, "dora.time_to_restore"),

@@ -171,12 +171,17 @@ impl Group {
         if self.attempts_unknown == 0 {
             out.push((
                 format!("{prefix}.success"),
-                Metric::ratio(ratio(self.first_attempt_success), runs.clone()).with_note(format!(
-                    "CI success: runs that succeeded at their first attempt, of runs that \
+                Metric::ratio(ratio(self.first_attempt_success), runs.clone()).with_coded_note(
+                    format!(
+                        "CI success: runs that succeeded at their first attempt, of runs that \
                          ended in success or failure ({not_counted} cancelled, skipped or \
                          unfinished not counted; {} passed only on a re-run)",
-                    self.rerun_success
-                )),
+                        self.rerun_success
+                    ),
+                    NoteCode::new("ci.success")
+                        .arg("not_counted", not_counted)
+                        .arg("reruns", self.rerun_success),
+                ),
             ));
             out.push((
                 format!("{prefix}.flaky"),
@@ -185,19 +190,25 @@ impl Group {
         } else {
             out.push((
                 format!("{prefix}.success"),
-                Metric::ratio(ratio(self.final_success), runs).with_note(
+                Metric::ratio(ratio(self.final_success), runs).with_coded_note(
                     "re-runs unknown (the export has no attempt number): a run that passed \
                      only when re-run counts as a success",
+                    NoteCode::new("ci.success_reruns_unknown"),
                 ),
             ));
         }
         if !self.durations.is_empty() {
             let mut metric = Metric::distribution(self.durations.clone(), Unit::parse("s"));
             if self.no_duration > 0 {
-                metric = metric.with_note(format!(
-                    "{} of {} runs have no start or end time and are not in the distribution",
-                    self.no_duration, self.counted
-                ));
+                metric = metric.with_coded_note(
+                    format!(
+                        "{} of {} runs have no start or end time and are not in the distribution",
+                        self.no_duration, self.counted
+                    ),
+                    NoteCode::new("ci.no_duration")
+                        .arg("missing", self.no_duration)
+                        .arg("total", self.counted),
+                );
             }
             out.push((format!("{prefix}.duration"), metric));
         }

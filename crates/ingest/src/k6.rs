@@ -22,7 +22,7 @@
 
 use std::io::BufRead;
 
-use gonogo_core::evidence::{Metric, Ratio, Tool};
+use gonogo_core::evidence::{Metric, NoteCode, Ratio, Tool};
 use gonogo_core::units::Unit;
 use serde_json::{Map, Value, json};
 
@@ -183,7 +183,7 @@ fn one_metric(state: &mut K6State, name: String, metric: Value) {
                         // A trend statistic without the samples behind it: an estimate,
                         // which no gate passes or fails on (`no_distribution`).
                         Metric::value(value, unit.clone())
-                            .with_note(TREND_NOTE)
+                            .with_coded_note(TREND_NOTE, NoteCode::new("k6.trend_estimate"))
                             .as_estimate(),
                     ));
                 }
@@ -448,6 +448,10 @@ mod tests {
         assert_eq!(
             get("k6.http_req_duration.p95").note.as_deref(),
             Some(TREND_NOTE)
+        );
+        assert_eq!(
+            get("k6.http_req_duration.p95").note_code,
+            Some(NoteCode::new("k6.trend_estimate"))
         );
         // Trend statistics are estimates; counts and ratios are not.
         assert!(get("k6.http_req_duration.p95").estimate);

@@ -48,7 +48,7 @@
 
 use std::collections::BTreeMap;
 
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Ratio, Source, Tool};
 use gonogo_core::units::Unit;
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
@@ -315,7 +315,7 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
     let ratio = |k: u64| Ratio::new(k.min(n), n).expect("k clamped to n");
     let mut latency = Metric::distribution(totals.latency.clone(), Unit::parse("us"));
     if matches!(config.model, Model::Closed { .. }) {
-        latency = latency.with_note(CLOSED_MODEL_NOTE);
+        latency = latency.with_coded_note(CLOSED_MODEL_NOTE, NoteCode::new("load.closed_model"));
     }
     let metric = |suffix: &str| format!("load.{name}.{suffix}");
     record.insert(metric("latency"), latency);
@@ -360,7 +360,8 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
             let failed = entry.n_failed().min(due);
             let mut latency = Metric::distribution(entry.latency.clone(), Unit::parse("us"));
             if matches!(config.model, Model::Closed { .. }) {
-                latency = latency.with_note(CLOSED_MODEL_NOTE);
+                latency =
+                    latency.with_coded_note(CLOSED_MODEL_NOTE, NoteCode::new("load.closed_model"));
             }
             record.insert(url_metric("latency"), latency);
             record.insert(
@@ -381,7 +382,10 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
                     .expect("leaks clamped to responses"),
                 Unit::count("responses"),
             )
-            .with_note("error bodies that showed a stack trace, a database error or a version"),
+            .with_coded_note(
+                "error bodies that showed a stack trace, a database error or a version",
+                NoteCode::new("load.leaks"),
+            ),
         );
     }
     for (suffix, phase) in &totals.per_phase {
@@ -392,7 +396,8 @@ pub fn to_evidence(result: &RunResult, config: &LoadConfig, name: &str) -> Evide
         let phase_metric = |base: &str| format!("load.{name}.{base}[{suffix}]");
         let mut latency = Metric::distribution(phase.latency.clone(), Unit::parse("us"));
         if matches!(config.model, Model::Closed { .. }) {
-            latency = latency.with_note(CLOSED_MODEL_NOTE);
+            latency =
+                latency.with_coded_note(CLOSED_MODEL_NOTE, NoteCode::new("load.closed_model"));
         }
         if !phase.latency.is_empty() {
             record.insert(phase_metric("latency"), latency);

@@ -309,6 +309,13 @@ fn every_tenth_503_gives_exactly_ten_percent_5xx() {
             .unwrap()
             .contains("coordinated omission")
     );
+    assert_eq!(
+        record.metrics["load.checkout.latency"]
+            .note_code
+            .as_ref()
+            .map(|c| c.code.as_str()),
+        Some("load.closed_model")
+    );
     assert_eq!(record.details["status_counts"]["503"], 100);
     assert_eq!(record.details["status_counts"]["200"], 900);
     assert_eq!(record.details["error_counts"]["http_5xx"], 100);

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, sha256_hex};
+use gonogo_core::evidence::{Evidence, Metric, NoteCode, Ratio, Source, Tool, sha256_hex};
 use gonogo_core::units::Unit;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -1139,9 +1139,10 @@ pub fn shaped_evidence(
                 n_what: "the total",
                 n,
             })?;
-            let metric = Metric::ratio(ratio, Unit::count("requests")).with_note(
+            let metric = Metric::ratio(ratio, Unit::count("requests")).with_coded_note(
                 "from increase() of two counters: Prometheus extrapolates to the window's edges, \
                  so k and n are approximate (k rounded up, n down)",
+                NoteCode::new("prometheus.increase"),
             );
             (
                 metric,
@@ -1191,11 +1192,12 @@ pub fn shaped_evidence(
             }
             let table: Vec<serde_json::Value> = histogram_table(&buckets, &labels);
             let metric = Metric::distribution(histogram, Unit::parse("us"))
-                .with_note(
+                .with_coded_note(
                     "from a Prometheus histogram's buckets: every observation is counted at its \
                  bucket's upper bound (le), so a percentile's upper end is conservative; put a \
                  bucket boundary at the gate's threshold, or a fail may only mean the \
                  percentile's bucket reaches past it",
+                    NoteCode::new("prometheus.buckets"),
                 )
                 // `>`, `>=` and relative gates cannot pass on it (core's eval).
                 .as_upper_bounds();
@@ -1414,6 +1416,10 @@ mod shaped_tests {
         let value = &record.metrics["prometheus.x"];
         assert_eq!(value.value.as_ratio(), Some(Ratio { k: 3, n: 99 }));
         assert!(value.note.as_deref().unwrap().contains("approximate"));
+        assert_eq!(
+            value.note_code.as_ref().map(|c| c.code.as_str()),
+            Some("prometheus.increase")
+        );
         // Floating noise on an integer is the integer.
         let record = evidence(
             &ratio,

@@ -149,27 +149,24 @@ pub(crate) fn rule_message(kind: &str) -> Option<crate::i18n::Msg> {
 /// The catalogue's message for a producer's note code (`gonogo_core::evidence::NoteCode`);
 /// `None` for a code this version does not know (the producer's sentence is shown).
 pub(crate) fn note_message(code: &str) -> Option<crate::i18n::Msg> {
-    use crate::i18n::Msg;
-    Some(match code {
-        "harden.checks_not_run" => Msg::NoteHardenChecksNotRun,
-        "harden.checks_errored" => Msg::NoteHardenChecksErrored,
-        "harden.regraded" => Msg::NoteHardenRegraded,
-        "dora.releases_not_read" => Msg::NoteDoraReleasesNotRead,
-        "dora.history_cut" => Msg::NoteDoraHistoryCut,
-        "dora.lead_times_cut" => Msg::NoteDoraLeadTimesCut,
-        "dora.not_restored" => Msg::NoteDoraNotRestored,
-        "loadlog.no_time_span" => Msg::NoteLoadlogNoTimeSpan,
-        "ci.no_attempt_number" => Msg::NoteCiNoAttemptNumber,
-        "ci.workflows_not_counted" => Msg::NoteCiWorkflowsNotCounted,
-        "audit.dependencies_skipped" => Msg::NoteAuditDependenciesSkipped,
-        "audit.no_packages" => Msg::NoteAuditNoPackages,
-        _ => return None,
+    crate::i18n::Msg::ALL.iter().copied().find(|m| {
+        m.id().strip_prefix("note.") == Some(code) && *m != crate::i18n::Msg::NoteIncomplete
     })
 }
 
+/// The note codes the catalogue words: every `note.*` message but `note.incomplete` (a
+/// report's own wording of an uncoded sentence).
+#[cfg(test)]
+pub(crate) fn note_codes() -> impl Iterator<Item = &'static str> {
+    crate::i18n::Msg::ALL
+        .iter()
+        .filter(|m| **m != crate::i18n::Msg::NoteIncomplete)
+        .filter_map(|m| m.id().strip_prefix("note."))
+}
+
 /// Arguments of a note code that are lists the producer joined with ", " (check ids, release
-/// tags): a report joins them again as its language writes a list.
-pub(crate) const NOTE_LIST_ARGS: &[&str] = &["checks", "releases"];
+/// tags, DORA's failure markers): a report joins them again as its language writes a list.
+pub(crate) const NOTE_LIST_ARGS: &[&str] = &["checks", "releases", "markers"];
 
 #[cfg(test)]
 mod tests {
@@ -246,6 +243,141 @@ mod tests {
                 &[("tool", "osv-scanner")],
                 "the osv-scanner report lists no package, so it cannot show what was scanned",
             ),
+            (
+                "load.closed_model",
+                &[],
+                "closed model: latency is timed from the actual send, so a stalled server also stalls the generator and the stall is under-counted (coordinated omission); use --rate for an open model",
+            ),
+            (
+                "load.leaks",
+                &[],
+                "error bodies that showed a stack trace, a database error or a version",
+            ),
+            (
+                "k6.trend_estimate",
+                &[],
+                "k6 exports no histogram: sample count unknown; collect k6's `--out json` for an interval",
+            ),
+            (
+                "probe.recovery",
+                &[("probe", "checkout"), ("count", "3")],
+                "probe checkout: 3 attempts in a row succeeded from then on",
+            ),
+            (
+                "probe.detection",
+                &[("probe", "checkout"), ("count", "3")],
+                "probe checkout: 3 attempts in a row failed from then on",
+            ),
+            (
+                "probe.latency",
+                &[],
+                "attempts that got an answer; latency from each attempt's scheduled start",
+            ),
+            (
+                "prometheus.increase",
+                &[],
+                "from increase() of two counters: Prometheus extrapolates to the window's edges, so k and n are approximate (k rounded up, n down)",
+            ),
+            (
+                "prometheus.buckets",
+                &[],
+                "from a Prometheus histogram's buckets: every observation is counted at its bucket's upper bound (le), so a percentile's upper end is conservative; put a bucket boundary at the gate's threshold, or a fail may only mean the percentile's bucket reaches past it",
+            ),
+            (
+                "locust.request_count",
+                &[],
+                "Locust's Request Count: failed requests included",
+            ),
+            (
+                "locust.csv_estimate",
+                &[],
+                "Locust's --csv holds no per-request samples: an estimate from its bucketed response times; collect per-request samples with its request event hook (docs/load-results.md)",
+            ),
+            (
+                "locust.own_rate",
+                &[],
+                "Locust's own requests per second, to the second: an estimate",
+            ),
+            (
+                "loadlog.per_request",
+                &[("producer", "JMeter")],
+                "from JMeter's per-request results, read by gonogo",
+            ),
+            (
+                "dora.deploys_per_week",
+                &[("rule", "v*"), ("weeks", "12"), ("total", "30")],
+                "deployment frequency: releases (v*) per week, one sample per week of the 12 whole weeks ending now (30 releases)",
+            ),
+            (
+                "dora.lead_time",
+                &[("count", "84")],
+                "lead time for changes: each non-merge commit a release ships that the previous release did not, commit time to release time (84 commits)",
+            ),
+            (
+                "dora.change_failure",
+                &[("window", "7d"), ("markers", "revert, hotfix, rollback")],
+                "change failure rate: releases followed within 7d by a commit whose subject says revert, hotfix, rollback (counted for the newest release before it that it descends from), of releases older than 7d",
+            ),
+            (
+                "dora.time_to_restore",
+                &[("restored", "2"), ("unrestored", "1")],
+                "time to restore: failed release to the first later release that ships its remedy (2 restored, 1 not yet)",
+            ),
+            (
+                "git.rollback_tag",
+                &[("tag", "v1.2.0")],
+                "a previous release tag (v1.2.0) exists: that is all this knows; whether deploying it works is known only from a rollback drill (gonogo run --rollback-drill, delivery.rollback.drill)",
+            ),
+            (
+                "git.no_rollback_tag",
+                &[],
+                "no previous release tag: nothing to roll back to",
+            ),
+            (
+                "command.timed_out",
+                &[("exit", "124"), ("log", ".gonogo/logs/test.log")],
+                "killed at its timeout (exit 124); its output is in .gonogo/logs/test.log",
+            ),
+            (
+                "command.not_found",
+                &[("log", ".gonogo/logs/test.log")],
+                "exit 127: the command was not found; its output is in .gonogo/logs/test.log",
+            ),
+            (
+                "command.exit",
+                &[("code", "2"), ("log", ".gonogo/logs/test.log")],
+                "exit 2; its output is in .gonogo/logs/test.log",
+            ),
+            (
+                "command.signal",
+                &[("log", ".gonogo/logs/test.log")],
+                "killed by a signal; its output is in .gonogo/logs/test.log",
+            ),
+            (
+                "ci.success",
+                &[("not_counted", "4"), ("reruns", "3")],
+                "CI success: runs that succeeded at their first attempt, of runs that ended in success or failure (4 cancelled, skipped or unfinished not counted; 3 passed only on a re-run)",
+            ),
+            (
+                "ci.success_reruns_unknown",
+                &[],
+                "re-runs unknown (the export has no attempt number): a run that passed only when re-run counts as a success",
+            ),
+            (
+                "ci.no_duration",
+                &[("missing", "2"), ("total", "90")],
+                "2 of 90 runs have no start or end time and are not in the distribution",
+            ),
+            (
+                "rollback.drill",
+                &[],
+                "rollback drill: the rollback target was deployed, answered healthy within the limit, and the candidate was rolled forward (gonogo run --rollback-drill)",
+            ),
+            (
+                "record.typed_by_hand",
+                &[("source", "the on-call's dashboard")],
+                "typed by hand: the on-call's dashboard",
+            ),
         ];
         for (code, args, sentence) in cases {
             let message = super::note_message(code).unwrap_or_else(|| panic!("{code}"));
@@ -253,7 +385,12 @@ mod tests {
             let zh = Lang::ZhCn.format(message, args);
             assert!(!zh.contains('{'), "{code}: {zh}");
         }
+        // Every code the catalogue words has its case above, with the producer's sentence.
+        let tested: std::collections::BTreeSet<&str> = cases.iter().map(|(c, _, _)| *c).collect();
+        let catalogued: std::collections::BTreeSet<&str> = super::note_codes().collect();
+        assert_eq!(catalogued, tested);
         assert_eq!(super::note_message("no.such_code"), None);
+        assert_eq!(super::note_message("incomplete"), None);
     }
 
     /// Every kind of core rule fills every placeholder of its message in both languages.

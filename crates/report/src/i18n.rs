@@ -352,6 +352,33 @@ message_ids! {
     NoteCiWorkflowsNotCounted = "note.ci.workflows_not_counted",
     NoteAuditDependenciesSkipped = "note.audit.dependencies_skipped",
     NoteAuditNoPackages = "note.audit.no_packages",
+    NoteLoadClosedModel = "note.load.closed_model",
+    NoteLoadLeaks = "note.load.leaks",
+    NoteK6TrendEstimate = "note.k6.trend_estimate",
+    NoteProbeRecovery = "note.probe.recovery",
+    NoteProbeDetection = "note.probe.detection",
+    NoteProbeLatency = "note.probe.latency",
+    NotePrometheusIncrease = "note.prometheus.increase",
+    NotePrometheusBuckets = "note.prometheus.buckets",
+    NoteLocustRequestCount = "note.locust.request_count",
+    NoteLocustCsvEstimate = "note.locust.csv_estimate",
+    NoteLocustOwnRate = "note.locust.own_rate",
+    NoteLoadlogPerRequest = "note.loadlog.per_request",
+    NoteDoraDeploysPerWeek = "note.dora.deploys_per_week",
+    NoteDoraLeadTime = "note.dora.lead_time",
+    NoteDoraChangeFailure = "note.dora.change_failure",
+    NoteDoraTimeToRestore = "note.dora.time_to_restore",
+    NoteGitRollbackTag = "note.git.rollback_tag",
+    NoteGitNoRollbackTag = "note.git.no_rollback_tag",
+    NoteCommandTimedOut = "note.command.timed_out",
+    NoteCommandNotFound = "note.command.not_found",
+    NoteCommandExit = "note.command.exit",
+    NoteCommandSignal = "note.command.signal",
+    NoteCiSuccess = "note.ci.success",
+    NoteCiSuccessRerunsUnknown = "note.ci.success_reruns_unknown",
+    NoteCiNoDuration = "note.ci.no_duration",
+    NoteRollbackDrill = "note.rollback.drill",
+    NoteRecordTypedByHand = "note.record.typed_by_hand",
 }
 
 /// English, the default.
@@ -749,6 +776,108 @@ pub const EN: &[(&str, &str)] = &[
         "note.audit.no_packages",
         "the {tool} report lists no package, so it cannot show what was scanned",
     ),
+    (
+        "note.load.closed_model",
+        "closed model: latency is timed from the actual send, so a stalled server also stalls the generator and the stall is under-counted (coordinated omission); use --rate for an open model",
+    ),
+    (
+        "note.load.leaks",
+        "error bodies that showed a stack trace, a database error or a version",
+    ),
+    (
+        "note.k6.trend_estimate",
+        "k6 exports no histogram: sample count unknown; collect k6's `--out json` for an interval",
+    ),
+    (
+        "note.probe.recovery",
+        "probe {probe}: {count} attempts in a row succeeded from then on",
+    ),
+    (
+        "note.probe.detection",
+        "probe {probe}: {count} attempts in a row failed from then on",
+    ),
+    (
+        "note.probe.latency",
+        "attempts that got an answer; latency from each attempt's scheduled start",
+    ),
+    (
+        "note.prometheus.increase",
+        "from increase() of two counters: Prometheus extrapolates to the window's edges, so k and n are approximate (k rounded up, n down)",
+    ),
+    (
+        "note.prometheus.buckets",
+        "from a Prometheus histogram's buckets: every observation is counted at its bucket's upper bound (le), so a percentile's upper end is conservative; put a bucket boundary at the gate's threshold, or a fail may only mean the percentile's bucket reaches past it",
+    ),
+    (
+        "note.locust.request_count",
+        "Locust's Request Count: failed requests included",
+    ),
+    (
+        "note.locust.csv_estimate",
+        "Locust's --csv holds no per-request samples: an estimate from its bucketed response times; collect per-request samples with its request event hook (docs/load-results.md)",
+    ),
+    (
+        "note.locust.own_rate",
+        "Locust's own requests per second, to the second: an estimate",
+    ),
+    (
+        "note.loadlog.per_request",
+        "from {producer}'s per-request results, read by gonogo",
+    ),
+    (
+        "note.dora.deploys_per_week",
+        "deployment frequency: releases ({rule}) per week, one sample per week of the {weeks} whole weeks ending now ({total} releases)",
+    ),
+    (
+        "note.dora.lead_time",
+        "lead time for changes: each non-merge commit a release ships that the previous release did not, commit time to release time ({count} commits)",
+    ),
+    (
+        "note.dora.change_failure",
+        "change failure rate: releases followed within {window} by a commit whose subject says {markers} (counted for the newest release before it that it descends from), of releases older than {window}",
+    ),
+    (
+        "note.dora.time_to_restore",
+        "time to restore: failed release to the first later release that ships its remedy ({restored} restored, {unrestored} not yet)",
+    ),
+    (
+        "note.git.rollback_tag",
+        "a previous release tag ({tag}) exists: that is all this knows; whether deploying it works is known only from a rollback drill (gonogo run --rollback-drill, delivery.rollback.drill)",
+    ),
+    (
+        "note.git.no_rollback_tag",
+        "no previous release tag: nothing to roll back to",
+    ),
+    (
+        "note.command.timed_out",
+        "killed at its timeout (exit {exit}); its output is in {log}",
+    ),
+    (
+        "note.command.not_found",
+        "exit 127: the command was not found; its output is in {log}",
+    ),
+    ("note.command.exit", "exit {code}; its output is in {log}"),
+    (
+        "note.command.signal",
+        "killed by a signal; its output is in {log}",
+    ),
+    (
+        "note.ci.success",
+        "CI success: runs that succeeded at their first attempt, of runs that ended in success or failure ({not_counted} cancelled, skipped or unfinished not counted; {reruns} passed only on a re-run)",
+    ),
+    (
+        "note.ci.success_reruns_unknown",
+        "re-runs unknown (the export has no attempt number): a run that passed only when re-run counts as a success",
+    ),
+    (
+        "note.ci.no_duration",
+        "{missing} of {total} runs have no start or end time and are not in the distribution",
+    ),
+    (
+        "note.rollback.drill",
+        "rollback drill: the rollback target was deployed, answered healthy within the limit, and the candidate was rolled forward (gonogo run --rollback-drill)",
+    ),
+    ("note.record.typed_by_hand", "typed by hand: {source}"),
 ];
 
 /// Simplified Chinese.
@@ -1113,6 +1242,105 @@ pub const ZH_CN: &[(&str, &str)] = &[
         "note.audit.no_packages",
         "{tool} 报告没有列出任何包，因此无法表明扫描了什么",
     ),
+    (
+        "note.load.closed_model",
+        "封闭模型：延迟从实际发送时刻起算，服务器停顿时负载生成器也随之停顿，停顿因此被少计（协调遗漏）；改用 --rate 以开放模型运行",
+    ),
+    (
+        "note.load.leaks",
+        "暴露了堆栈跟踪、数据库错误或版本号的错误响应体",
+    ),
+    (
+        "note.k6.trend_estimate",
+        "k6 不导出直方图：样本数未知；收集 k6 的 `--out json` 输出才能得到区间",
+    ),
+    (
+        "note.probe.recovery",
+        "探测 {probe}：自该时刻起连续 {count} 次尝试成功",
+    ),
+    (
+        "note.probe.detection",
+        "探测 {probe}：自该时刻起连续 {count} 次尝试失败",
+    ),
+    (
+        "note.probe.latency",
+        "得到应答的尝试；延迟从每次尝试的计划开始时刻起算",
+    ),
+    (
+        "note.prometheus.increase",
+        "来自两个计数器的 increase()：Prometheus 会外推到窗口边界，因此 k 和 n 是近似值（k 向上取整，n 向下取整）",
+    ),
+    (
+        "note.prometheus.buckets",
+        "来自 Prometheus 直方图的桶：每个观测值都按其所在桶的上界（le）计，因此百分位数的上端是保守的；请在门禁阈值处设一个桶边界，否则失败可能只意味着该百分位数所在的桶越过了阈值",
+    ),
+    (
+        "note.locust.request_count",
+        "Locust 的 Request Count：包含失败的请求",
+    ),
+    (
+        "note.locust.csv_estimate",
+        "Locust 的 --csv 不含逐请求样本：这是根据其分桶响应时间得出的估计值；请用其 request 事件钩子收集逐请求样本（docs/load-results.md）",
+    ),
+    (
+        "note.locust.own_rate",
+        "Locust 自己统计的每秒请求数，精确到秒：估计值",
+    ),
+    (
+        "note.loadlog.per_request",
+        "来自 {producer} 的逐请求结果，由 gonogo 读取",
+    ),
+    (
+        "note.dora.deploys_per_week",
+        "部署频率：每周的发布数（{rule}），截至现在的 {weeks} 个整周每周一个样本（共 {total} 个发布）",
+    ),
+    (
+        "note.dora.lead_time",
+        "变更前置时间：某个发布包含而上一个发布未包含的每个非合并提交，从提交时间到发布时间（{count} 个提交）",
+    ),
+    (
+        "note.dora.change_failure",
+        "变更失败率：早于 {window} 的发布中，{window} 内出现标题含 {markers} 的提交的发布所占比例（该提交计入在它之前、且是它祖先的最新发布）",
+    ),
+    (
+        "note.dora.time_to_restore",
+        "恢复时间：从失败的发布到第一个包含其修复的后续发布（{restored} 个已恢复，{unrestored} 个尚未恢复）",
+    ),
+    (
+        "note.git.rollback_tag",
+        "存在上一个发布标签（{tag}）：这里只知道这一点；部署它能否成功，只有回滚演练才能知道（gonogo run --rollback-drill，delivery.rollback.drill）",
+    ),
+    (
+        "note.git.no_rollback_tag",
+        "没有上一个发布标签：没有可回滚的目标",
+    ),
+    (
+        "note.command.timed_out",
+        "超时被终止（退出码 {exit}）；输出在 {log}",
+    ),
+    (
+        "note.command.not_found",
+        "退出码 127：找不到该命令；输出在 {log}",
+    ),
+    ("note.command.exit", "退出码 {code}；输出在 {log}"),
+    ("note.command.signal", "被信号终止；输出在 {log}"),
+    (
+        "note.ci.success",
+        "CI 成功率：以成功或失败结束的运行中，首次尝试即成功的运行所占比例（{not_counted} 次取消、跳过或未完成的运行不计入；{reruns} 次仅在重跑后通过）",
+    ),
+    (
+        "note.ci.success_reruns_unknown",
+        "重跑情况未知（导出数据没有尝试次数）：仅在重跑后通过的运行也算作成功",
+    ),
+    (
+        "note.ci.no_duration",
+        "{total} 次运行中有 {missing} 次没有开始或结束时间，不在分布中",
+    ),
+    (
+        "note.rollback.drill",
+        "回滚演练：已部署回滚目标，它在时限内健康应答，随后候选版本已重新前滚（gonogo run --rollback-drill）",
+    ),
+    ("note.record.typed_by_hand", "手工录入：{source}"),
 ];
 
 #[cfg(test)]

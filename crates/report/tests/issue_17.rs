@@ -756,3 +756,85 @@ fn coded_notes_read_back_from_verdict_json() {
         gonogo_report::markdown::render(&verdict, &zh)
     );
 }
+
+/// Issue 17, the rest of the producers' notes: DORA's change-failure note (a list argument)
+/// and a hand-typed figure's note (an argument the user typed) read in Chinese from their
+/// codes in HTML (which shows a passing gate's notes); the typed text stays inert; English
+/// keeps the producers' sentences.
+#[test]
+fn the_other_producers_notes_are_worded_in_chinese() {
+    use gonogo_core::evidence::{Metric, NoteCode, Ratio, Source, Tool, sha256_hex};
+    use gonogo_core::units::Unit;
+    let policy = gonogo_core::policy::Policy::parse(
+        r#"
+[target]
+base_url = "http://127.0.0.1:8080"
+
+[[gate]]
+name = "change failure"
+area = "delivery"
+metric = "dora.change_failure"
+expect = "rate < 50%"
+
+[[gate]]
+name = "typed"
+area = "performance"
+metric = "custom.checkout.errors"
+expect = "value == 0"
+"#,
+        None,
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    let mut record = Evidence::new(
+        "dora",
+        Source::File("repo".into()),
+        sha256_hex(b"dora notes"),
+        "2026-12-01T09:00:00Z".parse().unwrap(),
+        Tool::new("gonogo", "0.1.0"),
+    );
+    let change_failure = "change failure rate: releases followed within 7d by a commit whose \
+                          subject says revert, hotfix (counted for the newest release before \
+                          it that it descends from), of releases older than 7d";
+    record.insert(
+        "dora.change_failure",
+        Metric::ratio(Ratio::new(1, 10).unwrap(), Unit::count("releases")).with_coded_note(
+            change_failure,
+            NoteCode::new("dora.change_failure")
+                .arg("window", "7d")
+                .arg("markers", "revert, hotfix"),
+        ),
+    );
+    record.insert(
+        "custom.checkout.errors",
+        Metric::value(0.0, Unit::count("1")).with_coded_note(
+            "typed by hand: <b>ops</b> dashboard",
+            NoteCode::new("record.typed_by_hand").arg("source", "<b>ops</b> dashboard"),
+        ),
+    );
+    let verdict = gonogo_core::eval::evaluate(
+        &policy,
+        std::slice::from_ref(&record),
+        "2026-12-01T12:00:00Z".parse().unwrap(),
+        None,
+    );
+    let evidence: EvidenceMap = [(record.sha256.clone(), record)].into_iter().collect();
+    let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
+    let html = gonogo_report::html::render(&verdict, &zh);
+    assert!(
+        html.contains("7d 内出现标题含 revert、hotfix 的提交的发布所占比例"),
+        "{html}"
+    );
+    assert!(!html.contains("change failure rate"), "{html}");
+    assert!(
+        html.contains("手工录入：&lt;b&gt;ops&lt;/b&gt; dashboard"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>ops</b>"), "{html}");
+    let en = gonogo_report::RenderContext::new(Lang::En).with_evidence(&evidence);
+    let html = gonogo_report::html::render(&verdict, &en);
+    assert!(html.contains(change_failure), "{html}");
+    assert!(
+        html.contains("typed by hand: &lt;b&gt;ops&lt;/b&gt; dashboard"),
+        "{html}"
+    );
+}

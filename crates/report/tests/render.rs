@@ -386,8 +386,8 @@ fn settle_hints_follow_the_report_language() {
     );
 }
 
-/// The core's rules are worded in the report's language; an engine's caveat stays as the
-/// engine wrote it.
+/// The core's rules are worded in the report's language; so is an engine's coded caveat
+/// (issue 17: the load engine's closed-model note, in English before the notes had codes).
 #[test]
 fn rules_follow_the_report_language() {
     let (mut doc, evidence) = common::fixture();
@@ -397,9 +397,11 @@ fn rules_follow_the_report_language() {
         "a plain value's rule in Chinese"
     );
     assert!(!zh.contains("a plain value has no sampling error"));
-    assert!(zh.contains("closed model: latency is timed from the actual send"));
+    assert!(zh.contains("封闭模型：延迟从实际发送时刻起算"), "{zh}");
+    assert!(!zh.contains("closed model: latency is timed from the actual send"));
     let en = common::html(&doc, &evidence, Lang::En);
     assert!(en.contains("a plain value has no sampling error: compared directly"));
+    assert!(en.contains("closed model: latency is timed from the actual send"));
 
     // A verdict written before rules_detail existed keeps its English rules.
     for gate in &mut doc.gates {

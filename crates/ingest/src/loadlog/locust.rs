@@ -19,7 +19,7 @@
 
 use std::io::BufRead;
 
-use gonogo_core::evidence::{Metric, Ratio, Tool};
+use gonogo_core::evidence::{Metric, NoteCode, Ratio, Tool};
 use gonogo_core::units::Unit;
 use serde_json::json;
 
@@ -165,15 +165,17 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
         ),
         (
             "load.default.requests".to_string(),
-            Metric::value(count as f64, requests.clone())
-                .with_note("Locust's Request Count: failed requests included"),
+            Metric::value(count as f64, requests.clone()).with_coded_note(
+                "Locust's Request Count: failed requests included",
+                NoteCode::new("locust.request_count"),
+            ),
         ),
     ];
     for (label, value) in &values {
         metrics.push((
             format!("locust.default.{label}"),
             Metric::value(*value, Unit::parse("ms"))
-                .with_note(LOCUST_NOTE)
+                .with_coded_note(LOCUST_NOTE, NoteCode::new("locust.csv_estimate"))
                 .as_estimate(),
         ));
     }
@@ -186,7 +188,10 @@ pub fn parse(input: impl BufRead) -> Result<Parsed, ParseError> {
         metrics.push((
             "load.default.throughput".to_string(),
             Metric::value(rate, Unit::PerSecond)
-                .with_note("Locust's own requests per second, to the second: an estimate")
+                .with_coded_note(
+                    "Locust's own requests per second, to the second: an estimate",
+                    NoteCode::new("locust.own_rate"),
+                )
                 .as_estimate(),
         ));
     }

@@ -790,11 +790,13 @@ impl Aggregator {
                 _ => None,
             };
             let note = producer_note(producer);
+            let code = NoteCode::new("loadlog.per_request").arg("producer", producer);
             if !scenario.latency.is_empty() {
                 let latency = scenario.latency.clone();
                 metrics.push((
                     metric("latency"),
-                    Metric::distribution(latency, Unit::parse("us")).with_note(note.clone()),
+                    Metric::distribution(latency, Unit::parse("us"))
+                        .with_coded_note(note.clone(), code.clone()),
                 ));
             }
             if n > 0 {
@@ -839,7 +841,8 @@ impl Aggregator {
                     let latency = entry.latency.clone();
                     metrics.push((
                         url_metric("latency"),
-                        Metric::distribution(latency, Unit::parse("us")).with_note(note.clone()),
+                        Metric::distribution(latency, Unit::parse("us"))
+                            .with_coded_note(note.clone(), code.clone()),
                     ));
                 }
                 let due = entry.due.max(entry.latency.len());

@@ -66,6 +66,13 @@ fn without_attempts_reruns_are_unknown_and_the_record_says_so() {
             .unwrap()
             .contains("re-runs unknown")
     );
+    assert_eq!(
+        evidence.metrics["ci.ci.success"]
+            .note_code
+            .as_ref()
+            .map(|c| c.code.as_str()),
+        Some("ci.success_reruns_unknown")
+    );
     assert!(
         evidence
             .incomplete

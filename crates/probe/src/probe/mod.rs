@@ -41,7 +41,9 @@ pub mod health;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
+use gonogo_core::evidence::{
+    Evidence, Metric, NoteCode, Ratio, Source, Tool, latency_histogram, sha256_hex,
+};
 use gonogo_core::units::Unit;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -849,22 +851,29 @@ pub fn add_phases(record: &mut Evidence, name: &str, run: &ProbeRun, phases: &[P
                 phase.end,
                 sustained_from(&counted, phase.end, true),
                 "succeeded",
+                "probe.recovery",
             ),
             (
                 "detection",
                 phase.start,
                 sustained_from(&counted, phase.start, false).filter(|at| *at < phase.end),
                 "failed",
+                "probe.detection",
             ),
         ];
-        for (figure, since, at, what) in figures {
+        for (figure, since, at, what, code) in figures {
             if let Some(at) = at {
                 let seconds = at.duration_since(since).as_secs_f64().max(0.0);
                 record.insert(
                     format!("{figure}.{}.seconds", phase.name),
-                    Metric::value(seconds, Unit::parse("s")).with_note(format!(
-                        "probe {name}: {RECOVERY_SUSTAIN} attempts in a row {what} from then on"
-                    )),
+                    Metric::value(seconds, Unit::parse("s")).with_coded_note(
+                        format!(
+                            "probe {name}: {RECOVERY_SUSTAIN} attempts in a row {what} from then on"
+                        ),
+                        NoteCode::new(code)
+                            .arg("probe", name)
+                            .arg("count", RECOVERY_SUSTAIN),
+                    ),
                 );
             }
         }
@@ -954,8 +963,9 @@ pub fn evidence(spec: &ProbeSpec, run: &ProbeRun) -> Evidence {
     if !histogram.is_empty() {
         record.insert(
             format!("probe.{name}.latency"),
-            Metric::distribution(histogram, Unit::parse("us")).with_note(
+            Metric::distribution(histogram, Unit::parse("us")).with_coded_note(
                 "attempts that got an answer; latency from each attempt's scheduled start",
+                NoteCode::new("probe.latency"),
             ),
         );
     }

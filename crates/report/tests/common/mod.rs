@@ -12,7 +12,9 @@
 use std::path::Path;
 
 use gonogo_core::eval::evaluate;
-use gonogo_core::evidence::{Evidence, Metric, Ratio, Source, Tool, latency_histogram, sha256_hex};
+use gonogo_core::evidence::{
+    Evidence, Metric, NoteCode, Ratio, Source, Tool, latency_histogram, sha256_hex,
+};
 use gonogo_core::policy::Policy;
 use gonogo_core::units::Unit;
 use gonogo_core::verdict::Verdict;
@@ -195,7 +197,11 @@ pub fn records() -> Vec<Evidence> {
     search.insert(
         "load.search.latency",
         Metric::distribution(search_latency, Unit::parse("us"))
-            .with_note("closed model: latency is timed from the actual send"),
+            // The load engine's note, shortened, with its code: a zh-CN report words it.
+            .with_coded_note(
+                "closed model: latency is timed from the actual send",
+                NoteCode::new("load.closed_model"),
+            ),
     );
 
     let mut probe = record(
