@@ -341,12 +341,17 @@ pub fn combine(members: &[Evidence]) -> Result<Evidence, CombineError> {
     );
     record.commit = first.commit.clone();
     for r in &ordered {
+        let label = r.segment.as_ref().expect("checked").label();
         for what in &r.incomplete {
-            let line = format!(
-                "segment {}: {what}",
-                r.segment.as_ref().expect("checked").label()
-            );
-            record.incomplete.push(line);
+            let line = format!("segment {label}: {what}");
+            // A coded sentence keeps its code, with the segment as one more argument: reports
+            // word both in their language.
+            match r.incomplete_codes.get(what) {
+                Some(code) => {
+                    record.mark_incomplete_coded(line, code.clone().arg("segment", &label));
+                }
+                None => record.incomplete.push(line),
+            }
         }
     }
     for (name, metric) in &first.metrics {
@@ -533,6 +538,38 @@ mod tests {
         };
         assert_eq!(value("load.default.throughput"), 4.0);
         assert_eq!(value("load.default.requests"), 40.0);
+    }
+
+    /// What a segment could not do stays said in the combined record, each sentence under
+    /// its segment; a coded sentence keeps its code with the segment as an argument (reports
+    /// word it in their language, issue 17), and the combined record reads back.
+    #[test]
+    fn a_segment_s_incomplete_sentences_keep_their_code_and_their_segment() {
+        use crate::evidence::NoteCode;
+        let mut members: Vec<Evidence> = (0..2).map(|i| segment("t", i, 2, 0, 1.0)).collect();
+        let code = NoteCode::new("load.no_time_span");
+        members[1].mark_incomplete_coded("no time span", code.clone());
+        members[1].incomplete.push("an uncoded sentence".into());
+        let combined = combine(&members).unwrap();
+        assert_eq!(
+            combined.incomplete,
+            [
+                "segment 1/2: no time span",
+                "segment 1/2: an uncoded sentence"
+            ]
+        );
+        assert_eq!(
+            combined.incomplete_codes.get("segment 1/2: no time span"),
+            Some(&code.arg("segment", "1/2"))
+        );
+        assert!(
+            !combined
+                .incomplete_codes
+                .contains_key("segment 1/2: an uncoded sentence")
+        );
+        let line = crate::wire::to_json_line(&combined);
+        let back = crate::wire::parse_records(&line).expect("reads back");
+        assert_eq!(back[0].incomplete_codes, combined.incomplete_codes);
     }
 
     #[test]

@@ -210,17 +210,29 @@ impl AuditSummary {
     /// What the metric of `severity` leaves out or counts despite a rule, for the report:
     /// `1 ignored by the policy: RUSTSEC-2023-0071 in rsa (reason; owner bob, until
     /// 2027-01-31)`, and rules that have expired. `None` when no rule touched it.
-    fn note(&self, severity: VulnSeverity) -> Option<String> {
+    /// The note on a severity's count: the vulnerabilities the policy ignores and the ignore
+    /// rules that expired, as a sentence and as the code `audit.ignored` whose arguments give
+    /// each item (`ignored.1.id`, `ignored.1.package`, ..., `expired.1.rule`, ...), so that a
+    /// report words the list in its language.
+    fn note(&self, severity: VulnSeverity) -> Option<(String, NoteCode)> {
+        let mut code = NoteCode::new("audit.ignored");
         let ignored: Vec<String> = self
             .ignored
             .iter()
             .filter(|(v, _)| v.severity == severity)
-            .map(|(v, rule)| {
+            .enumerate()
+            .map(|(i, (v, rule))| {
+                let key = |name: &str| format!("ignored.{}.{name}", i + 1);
+                code.args.insert(key("id"), v.id.clone());
+                code.args.insert(key("package"), v.package.clone());
+                code.args.insert(key("reason"), rule.reason.clone());
                 let mut by = Vec::new();
                 if let Some(owner) = &rule.owner {
+                    code.args.insert(key("owner"), owner.clone());
                     by.push(format!("owner {owner}"));
                 }
                 if let Some(last_day) = rule.expires {
+                    code.args.insert(key("until"), last_day.to_string());
                     by.push(format!("until {last_day}"));
                 }
                 let by = if by.is_empty() {
@@ -231,11 +243,24 @@ impl AuditSummary {
                 format!("{} in {} ({}{by})", v.id, v.package, rule.reason)
             })
             .collect();
-        let expired = self
+        let expired: Vec<String> = self
             .expired
             .iter()
             .filter(|(v, _)| v.severity == severity)
-            .map(|(v, rule)| expired_rule(v, rule));
+            .enumerate()
+            .map(|(i, (v, rule))| {
+                let key = |name: &str| format!("expired.{}.{name}", i + 1);
+                code.args.insert(key("rule"), rule.id.clone());
+                code.args.insert(
+                    key("expires"),
+                    rule.expires.map(|d| d.to_string()).unwrap_or_default(),
+                );
+                code.args.insert(key("reason"), rule.reason.clone());
+                code.args.insert(key("id"), v.id.clone());
+                code.args.insert(key("package"), v.package.clone());
+                expired_rule(v, rule)
+            })
+            .collect();
         let mut parts: Vec<String> = Vec::new();
         if !ignored.is_empty() {
             parts.push(format!(
@@ -245,7 +270,7 @@ impl AuditSummary {
             ));
         }
         parts.extend(expired);
-        (!parts.is_empty()).then(|| parts.join(". "))
+        (!parts.is_empty()).then(|| (parts.join(". "), code))
     }
 
     pub fn count(&self, severity: VulnSeverity) -> u64 {
@@ -294,7 +319,7 @@ impl AuditSummary {
                 (
                     format!("audit.{}", severity.as_str()),
                     match note {
-                        Some(note) => metric.with_note(note),
+                        Some((note, code)) => metric.with_coded_note(note, code),
                         None => metric,
                     },
                 )

@@ -379,6 +379,13 @@ message_ids! {
     NoteCiNoDuration = "note.ci.no_duration",
     NoteRollbackDrill = "note.rollback.drill",
     NoteRecordTypedByHand = "note.record.typed_by_hand",
+    // Pieces a report words a composite note with (not codes of their own).
+    SegmentNote = "segment.note",
+    AuditIgnoredList = "audit_note.ignored",
+    AuditIgnoredItem = "audit_note.item",
+    AuditIgnoredOwner = "audit_note.owner",
+    AuditIgnoredUntil = "audit_note.until",
+    AuditIgnoreExpired = "audit_note.expired",
 }
 
 /// English, the default.
@@ -878,6 +885,18 @@ pub const EN: &[(&str, &str)] = &[
         "rollback drill: the rollback target was deployed, answered healthy within the limit, and the candidate was rolled forward (gonogo run --rollback-drill)",
     ),
     ("note.record.typed_by_hand", "typed by hand: {source}"),
+    ("segment.note", "segment {segment}: {what}"),
+    (
+        "audit_note.ignored",
+        "{count} ignored by the policy: {items}",
+    ),
+    ("audit_note.item", "{id} in {package} ({reason}{by})"),
+    ("audit_note.owner", "owner {owner}"),
+    ("audit_note.until", "until {until}"),
+    (
+        "audit_note.expired",
+        "the ignore rule for {rule} expired after {expires} (reason was: {reason}); {id} in {package} is counted",
+    ),
 ];
 
 /// Simplified Chinese.
@@ -1341,6 +1360,15 @@ pub const ZH_CN: &[(&str, &str)] = &[
         "回滚演练：已部署回滚目标，它在时限内健康应答，随后候选版本已重新前滚（gonogo run --rollback-drill）",
     ),
     ("note.record.typed_by_hand", "手工录入：{source}"),
+    ("segment.note", "分段 {segment}：{what}"),
+    ("audit_note.ignored", "{count} 项被策略忽略：{items}"),
+    ("audit_note.item", "{package} 中的 {id}（{reason}{by}）"),
+    ("audit_note.owner", "负责人 {owner}"),
+    ("audit_note.until", "有效至 {until}"),
+    (
+        "audit_note.expired",
+        "{rule} 的忽略规则已于 {expires} 后失效（原因：{reason}）；{package} 中的 {id} 计入统计",
+    ),
 ];
 
 #[cfg(test)]

@@ -254,7 +254,92 @@ pub(crate) fn is_note(rule: &Rule) -> bool {
 }
 
 /// A producer's coded note in `lang` (`None`: no code, or one this version does not know).
+/// A `segment` argument (a sentence of one segment of a distributed test) prefixes it.
 fn note_text(code: &gonogo_core::evidence::NoteCode, lang: Lang) -> Option<String> {
+    let text = if code.code == "audit.ignored" {
+        audit_ignored(code, lang)?
+    } else {
+        coded_sentence(code, lang)?
+    };
+    Some(match code.args.get("segment") {
+        Some(segment) => lang.format(
+            Msg::SegmentNote,
+            &[("segment", segment.as_str()), ("what", text.as_str())],
+        ),
+        None => text,
+    })
+}
+
+/// An audit's note on the vulnerabilities the policy ignores (`audit.ignored`, from
+/// `gonogo_ingest::audit`): each item from its numbered arguments (`ignored.1.id`...,
+/// `expired.1.rule`...), worded and joined as `lang` writes them. `None` when the arguments
+/// are not a whole list (a report then shows the producer's sentence).
+fn audit_ignored(code: &gonogo_core::evidence::NoteCode, lang: Lang) -> Option<String> {
+    let zh = lang == Lang::ZhCn;
+    let arg = |group: &str, i: usize, name: &str| {
+        code.args
+            .get(&format!("{group}.{i}.{name}"))
+            .map(String::as_str)
+    };
+    let mut items = Vec::new();
+    for i in 1.. {
+        let Some(id) = arg("ignored", i, "id") else {
+            break;
+        };
+        let mut by = Vec::new();
+        if let Some(owner) = arg("ignored", i, "owner") {
+            by.push(lang.format(Msg::AuditIgnoredOwner, &[("owner", owner)]));
+        }
+        if let Some(until) = arg("ignored", i, "until") {
+            by.push(lang.format(Msg::AuditIgnoredUntil, &[("until", until)]));
+        }
+        let by = if by.is_empty() {
+            String::new()
+        } else if zh {
+            format!("；{}", by.join("，"))
+        } else {
+            format!("; {}", by.join(", "))
+        };
+        items.push(lang.format(
+            Msg::AuditIgnoredItem,
+            &[
+                ("id", id),
+                ("package", arg("ignored", i, "package")?),
+                ("reason", arg("ignored", i, "reason")?),
+                ("by", &by),
+            ],
+        ));
+    }
+    let mut parts = Vec::new();
+    if !items.is_empty() {
+        let count = items.len().to_string();
+        let items = items.join(if zh { "；" } else { "; " });
+        parts.push(lang.format(
+            Msg::AuditIgnoredList,
+            &[("count", &count), ("items", &items)],
+        ));
+    }
+    for i in 1.. {
+        let Some(rule) = arg("expired", i, "rule") else {
+            break;
+        };
+        let field = |name| arg("expired", i, name);
+        parts.push(lang.format(
+            Msg::AuditIgnoreExpired,
+            &[
+                ("rule", rule),
+                ("expires", field("expires")?),
+                ("reason", field("reason")?),
+                ("id", field("id")?),
+                ("package", field("package")?),
+            ],
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(if zh { "。" } else { ". " }))
+}
+
+/// A coded note worded by its catalogue entry, list arguments joined as `lang` writes lists.
+fn coded_sentence(code: &gonogo_core::evidence::NoteCode, lang: Lang) -> Option<String> {
     let message = crate::common::note_message(&code.code)?;
     let lists: Vec<(&str, String)> = code
         .args
@@ -457,5 +542,69 @@ pub(crate) fn why(gate: &GateResult, lang: Lang) -> String {
                 ],
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gonogo_core::evidence::NoteCode;
+
+    use super::note_text;
+    use crate::i18n::Lang;
+
+    /// An audit's note on ignored vulnerabilities (`audit.ignored`, gonogo_ingest::audit):
+    /// worded from its numbered arguments, the English is the producer's own sentence (as
+    /// `AuditSummary::note` writes it) and the Chinese has no English connective left.
+    #[test]
+    fn the_audit_s_ignored_list_is_worded_from_its_items() {
+        let code = NoteCode::new("audit.ignored")
+            .arg("ignored.1.id", "RUSTSEC-2024-0001")
+            .arg("ignored.1.package", "examplecrate")
+            .arg("ignored.1.reason", "not reachable")
+            .arg("ignored.1.owner", "bob")
+            .arg("ignored.1.until", "2026-12-31")
+            .arg("ignored.2.id", "GHSA-xxxx")
+            .arg("ignored.2.package", "left-pad")
+            .arg("ignored.2.reason", "dev only")
+            .arg("expired.1.rule", "RUSTSEC-2023-0071")
+            .arg("expired.1.expires", "2026-11-24")
+            .arg("expired.1.reason", "no fix yet")
+            .arg("expired.1.id", "RUSTSEC-2023-0071")
+            .arg("expired.1.package", "rsa");
+        assert_eq!(
+            note_text(&code, Lang::En).unwrap(),
+            "2 ignored by the policy: RUSTSEC-2024-0001 in examplecrate (not reachable; \
+             owner bob, until 2026-12-31); GHSA-xxxx in left-pad (dev only). the ignore rule \
+             for RUSTSEC-2023-0071 expired after 2026-11-24 (reason was: no fix yet); \
+             RUSTSEC-2023-0071 in rsa is counted"
+        );
+        let zh = note_text(&code, Lang::ZhCn).unwrap();
+        assert_eq!(
+            zh,
+            "2 项被策略忽略：examplecrate 中的 RUSTSEC-2024-0001（not reachable；负责人 bob，\
+             有效至 2026-12-31）；left-pad 中的 GHSA-xxxx（dev only）。RUSTSEC-2023-0071 的忽略\
+             规则已于 2026-11-24 后失效（原因：no fix yet）；rsa 中的 RUSTSEC-2023-0071 计入统计"
+        );
+        // Arguments that are not a whole item: the report shows the producer's sentence.
+        let broken = NoteCode::new("audit.ignored").arg("ignored.1.id", "X");
+        assert_eq!(note_text(&broken, Lang::ZhCn), None);
+    }
+
+    /// A sentence of one segment of a distributed test (`segment I/N: ...`, core's
+    /// `segments::combine`) keeps its segment in every language.
+    #[test]
+    fn a_segment_s_coded_sentence_is_prefixed_with_its_segment() {
+        let code = NoteCode::new("harden.checks_errored")
+            .arg("count", 1)
+            .arg("total", 3)
+            .arg("checks", "hsts")
+            .arg("segment", "2/4");
+        assert_eq!(
+            note_text(&code, Lang::En).unwrap(),
+            "segment 2/4: 1 of 3 checks did not run because of errors: hsts"
+        );
+        let zh = note_text(&code, Lang::ZhCn).unwrap();
+        assert!(zh.starts_with("分段 2/4："), "{zh}");
+        assert!(!zh.contains("checks did not run"), "{zh}");
     }
 }

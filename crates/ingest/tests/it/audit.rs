@@ -148,6 +148,34 @@ fn ignore_rules_apply_until_they_expire() {
         note("audit.unknown")
     );
     assert_eq!(note("audit.high"), "");
+    // The note's code gives every item as arguments, so a report words the list in its
+    // language (issue 17).
+    let code = |name: &str| evidence.metrics[name].note_code.clone().expect("coded");
+    let critical = code("audit.critical");
+    assert_eq!(critical.code, "audit.ignored");
+    let args: Vec<(&str, &str)> = critical
+        .args
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        args,
+        [
+            ("ignored.1.id", "RUSTSEC-2024-0001"),
+            ("ignored.1.owner", "bob"),
+            ("ignored.1.package", "examplecrate"),
+            (
+                "ignored.1.reason",
+                "not reachable: we never parse untrusted frames"
+            ),
+            ("ignored.1.until", "2026-12-31"),
+        ]
+    );
+    let unknown = code("audit.unknown");
+    assert_eq!(unknown.args["expired.1.rule"], "RUSTSEC-2023-0071");
+    assert_eq!(unknown.args["expired.1.expires"], "2026-11-24");
+    assert_eq!(unknown.args["expired.1.reason"], "no fix yet");
+    assert!(evidence.metrics["audit.high"].note_code.is_none());
 
     // The last day is still covered; the day after is not.
     let on = |today: &str| {
