@@ -458,13 +458,19 @@ fn select(
         }
         let info = members[0].segment.as_ref().expect("grouped by segment");
         if info.count > 1 {
-            result.rules.push(Rule::Text(format!(
-                "test {}: its {} segments are judged as one run",
-                info.test, info.count
-            )));
+            result.rules.push(Rule::SegmentsAsOne {
+                test: info.test.clone(),
+                segments: info.count,
+            });
         }
-        if let Some(warning) = crate::segments::clock_warning(&members) {
-            result.rules.push(Rule::Text(warning));
+        if let Some(spread) = crate::segments::clock_spread_ms(&members)
+            .filter(|&spread| spread > crate::segments::CLOCK_SPREAD_WARNING_MS)
+        {
+            result.rules.push(Rule::ClockSpread {
+                test: info.test.clone(),
+                seconds: format!("{:.1}", spread / 1000.0),
+                limit: format!("{:.1}", crate::segments::CLOCK_SPREAD_WARNING_MS / 1000.0),
+            });
         }
     }
     if left.len() == 1 {
@@ -1203,11 +1209,13 @@ fn judge_relative(
         })
         .unwrap_or_default();
     let sign = if percent < 0.0 { "−" } else { "+" };
-    result.rules.push(Rule::Text(format!(
-        "threshold = baseline {aggregate} {} × (1 {sign} {}%){source}",
-        format_base(point, dimension),
-        percent.abs()
-    )));
+    result.rules.push(Rule::RelativeThreshold {
+        aggregate: aggregate.to_string(),
+        baseline: format_base(point, dimension),
+        sign: sign.to_owned(),
+        percent: percent.abs().to_string(),
+        source,
+    });
     result.threshold = Some(threshold);
     result.threshold_display = format!("{op} {}", format_base(threshold, dimension));
     result.distance = distance(op, measured.point, threshold);

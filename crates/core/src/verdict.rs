@@ -392,6 +392,24 @@ pub enum Rule {
     /// The evidence is incomplete: what the producer could not do (the sentences without a
     /// code, joined; the coded ones are each a [`Rule::Note`]).
     Incomplete { what: String },
+    /// The segments of one distributed test (`load --segment I/N`) were judged as one run.
+    SegmentsAsOne { test: String, segments: u64 },
+    /// The clocks of the machines that ran a distributed test disagree by more than the
+    /// limit (seconds, one decimal).
+    ClockSpread {
+        test: String,
+        seconds: String,
+        limit: String,
+    },
+    /// A relative gate's threshold: the baseline's figure times (1 ± percent), and where the
+    /// baseline came from (` (verdict.json, sha256 …)`, or empty).
+    RelativeThreshold {
+        aggregate: String,
+        baseline: String,
+        sign: String,
+        percent: String,
+        source: String,
+    },
     /// A producer's note: a caveat on the metric (`incomplete: false`), or one thing it could
     /// not do (`incomplete: true`). `text` is the producer's English; `code`, when the
     /// producer gave one, lets a report word it in its language (issue 17).
@@ -424,6 +442,9 @@ impl Rule {
             Rule::Superseded { .. } => "superseded",
             Rule::Combined { .. } => "combined",
             Rule::Union { .. } => "union",
+            Rule::SegmentsAsOne { .. } => "segments_as_one",
+            Rule::ClockSpread { .. } => "clock_spread",
+            Rule::RelativeThreshold { .. } => "relative_threshold",
             Rule::Incomplete { .. } => "incomplete",
             Rule::Note { .. } => "note",
         }
@@ -508,6 +529,31 @@ impl Rule {
                 ("n", n.to_string()),
             ],
             Rule::Incomplete { what } => vec![("what", what.clone())],
+            Rule::SegmentsAsOne { test, segments } => {
+                vec![("test", test.clone()), ("segments", segments.to_string())]
+            }
+            Rule::ClockSpread {
+                test,
+                seconds,
+                limit,
+            } => vec![
+                ("test", test.clone()),
+                ("seconds", seconds.clone()),
+                ("limit", limit.clone()),
+            ],
+            Rule::RelativeThreshold {
+                aggregate,
+                baseline,
+                sign,
+                percent,
+                source,
+            } => vec![
+                ("aggregate", aggregate.clone()),
+                ("baseline", baseline.clone()),
+                ("sign", sign.clone()),
+                ("percent", percent.clone()),
+                ("source", source.clone()),
+            ],
             Rule::Note {
                 text,
                 code,
@@ -609,6 +655,22 @@ impl Rule {
             },
             "incomplete" => Rule::Incomplete {
                 what: text("what")?,
+            },
+            "segments_as_one" => Rule::SegmentsAsOne {
+                test: text("test")?,
+                segments: number("segments")?,
+            },
+            "clock_spread" => Rule::ClockSpread {
+                test: text("test")?,
+                seconds: text("seconds")?,
+                limit: text("limit")?,
+            },
+            "relative_threshold" => Rule::RelativeThreshold {
+                aggregate: text("aggregate")?,
+                baseline: text("baseline")?,
+                sign: text("sign")?,
+                percent: text("percent")?,
+                source: text("source")?,
             },
             "note" => Rule::Note {
                 text: text("text")?,
@@ -721,6 +783,28 @@ impl fmt::Display for Rule {
                 "union of {records} reports by file: {parts} files, {k} of {n}"
             ),
             Rule::Incomplete { what } => write!(f, "the evidence is incomplete: {what}"),
+            Rule::SegmentsAsOne { test, segments } => write!(
+                f,
+                "test {test}: its {segments} segments are judged as one run"
+            ),
+            Rule::ClockSpread {
+                test,
+                seconds,
+                limit,
+            } => write!(
+                f,
+                "the clocks of the machines that ran test {test} disagree by about {seconds} s (more than {limit} s): their schedules may not have started together"
+            ),
+            Rule::RelativeThreshold {
+                aggregate,
+                baseline,
+                sign,
+                percent,
+                source,
+            } => write!(
+                f,
+                "threshold = baseline {aggregate} {baseline} × (1 {sign} {percent}%){source}"
+            ),
             Rule::Note {
                 text,
                 incomplete: true,
@@ -951,6 +1035,22 @@ mod tests {
             },
             Rule::Incomplete {
                 what: "checks did not run".into(),
+            },
+            Rule::SegmentsAsOne {
+                test: "t-1".into(),
+                segments: 4,
+            },
+            Rule::ClockSpread {
+                test: "t-1".into(),
+                seconds: "2.5".into(),
+                limit: "1.5".into(),
+            },
+            Rule::RelativeThreshold {
+                aggregate: "p(95)".into(),
+                baseline: "120 ms".into(),
+                sign: "+".into(),
+                percent: "10".into(),
+                source: " (verdict.json, sha256 0123456789ab)".into(),
             },
             Rule::Note {
                 text: "2 of 16 checks did not run because of errors: cors, hsts".into(),

@@ -265,6 +265,9 @@ message_ids! {
     RuleSuperseded = "rule.superseded",
     RuleCombined = "rule.combined",
     RuleUnion = "rule.union",
+    RuleSegmentsAsOne = "rule.segments_as_one",
+    RuleClockSpread = "rule.clock_spread",
+    RuleRelativeThreshold = "rule.relative_threshold",
     LabelCiRun = "label.ci_run",
     LabelConfidence = "label.confidence",
     LabelBaseline = "label.baseline",
@@ -887,6 +890,18 @@ pub const EN: &[(&str, &str)] = &[
     ("note.record.typed_by_hand", "typed by hand: {source}"),
     ("segment.note", "segment {segment}: {what}"),
     (
+        "rule.segments_as_one",
+        "test {test}: its {segments} segments are judged as one run",
+    ),
+    (
+        "rule.clock_spread",
+        "the clocks of the machines that ran test {test} disagree by about {seconds} s (more than {limit} s): their schedules may not have started together",
+    ),
+    (
+        "rule.relative_threshold",
+        "threshold = baseline {aggregate} {baseline} × (1 {sign} {percent}%){source}",
+    ),
+    (
         "audit_note.ignored",
         "{count} ignored by the policy: {items}",
     ),
@@ -1361,6 +1376,18 @@ pub const ZH_CN: &[(&str, &str)] = &[
     ),
     ("note.record.typed_by_hand", "手工录入：{source}"),
     ("segment.note", "分段 {segment}：{what}"),
+    (
+        "rule.segments_as_one",
+        "测试 {test}：其 {segments} 个分段合并为一次运行评判",
+    ),
+    (
+        "rule.clock_spread",
+        "运行测试 {test} 的各台机器时钟相差约 {seconds} 秒（超过 {limit} 秒）：它们的调度可能并未同时开始",
+    ),
+    (
+        "rule.relative_threshold",
+        "阈值 = 基线 {aggregate} {baseline} × (1 {sign} {percent}%){source}",
+    ),
     ("audit_note.ignored", "{count} 项被策略忽略：{items}"),
     ("audit_note.item", "{package} 中的 {id}（{reason}{by}）"),
     ("audit_note.owner", "负责人 {owner}"),
