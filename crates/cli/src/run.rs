@@ -244,54 +244,6 @@ fn section_problem(message: String, span: Range<usize>) -> Problem {
     }
 }
 
-fn clap_problem(error: clap::Error, span: Range<usize>, what: &str) -> Problem {
-    let rendered = error.render().to_string();
-    let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid settings")
-        .trim_start_matches("error: ")
-        .to_owned();
-    Problem {
-        message: format!("{what}: {first}"),
-        span,
-        label: "in this section".into(),
-        help: Some(
-            "engine sections take the engine's flags as keys (`rate = 200` is `--rate 200`)".into(),
-        ),
-    }
-}
-
-/// Parses a section's command line with the engine's own clap struct.
-fn parse_section<C: clap::Parser>(
-    argv: Result<Vec<String>, String>,
-    span: Range<usize>,
-    what: &str,
-) -> Result<C, Problem> {
-    let argv = argv.map_err(|e| section_problem(e, span.clone()))?;
-    C::try_parse_from(&argv).map_err(|e| clap_problem(e, span, what))
-}
-
-fn owned(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|p| (*p).to_owned()).collect()
-}
-
-/// Flags every engine gets: the allowed hosts and the run's evidence folder.
-fn shared_flags(context: &Context<'_>, evidence: bool) -> Vec<String> {
-    let mut shared: Vec<String> = context
-        .allow
-        .iter()
-        .flat_map(|h| ["--allow-host".to_owned(), h.clone()])
-        .collect();
-    if evidence {
-        shared.extend([
-            "--evidence-dir".to_owned(),
-            context.evidence.display().to_string(),
-        ]);
-    }
-    shared
-}
-
 /// `[harden]`: the audit's configuration, read straight from the section (its sub-tables'
 /// unknown keys too, each at its key), then checked as the audit checks it.
 pub(crate) fn plan_harden(context: &Context<'_>, entry: &Entry<'_>) -> Result<Job, Vec<Problem>> {
@@ -311,23 +263,15 @@ pub(crate) fn plan_harden(context: &Context<'_>, entry: &Entry<'_>) -> Result<Jo
     if !problems.is_empty() {
         return Err(problems);
     }
-    let argv: Vec<String> = owned(&["harden", base])
-        .into_iter()
-        .chain(shared_flags(context, true))
-        .collect();
-    let args = parse_section::<HardenCommand>(Ok(argv), entry.span.clone(), "[harden]")
-        .map_err(|p| vec![p])?
-        .args;
+    let args = gonogo_harden::cli::HardenArgs::for_run(
+        base,
+        context.allow.to_vec(),
+        context.evidence.to_path_buf(),
+    );
     // The verdict shows the findings; the audit's own table would flood a run's output.
     Ok(Job::Run(Box::new(move |_: &RunEnv<'_>| {
         gonogo_harden::cli::run_with(args, config, &mut std::io::sink())
     })))
-}
-
-#[derive(clap::Parser)]
-struct HardenCommand {
-    #[command(flatten)]
-    args: gonogo_harden::cli::HardenArgs,
 }
 
 /// `[[prometheus]]`: `gonogo prometheus`' configuration, read straight from the section,

@@ -107,6 +107,30 @@ pub struct HardenArgs {
     pub evidence_dir: PathBuf,
 }
 
+impl HardenArgs {
+    /// The audit of `url` that `gonogo run` starts for a policy's `[harden]` section: the
+    /// section holds the configuration, so no flag adds to it; the run's allowed hosts and
+    /// evidence folder are its own.
+    pub fn for_run(url: &str, allow_hosts: Vec<String>, evidence_dir: PathBuf) -> HardenArgs {
+        HardenArgs {
+            url: url.to_owned(),
+            policy: None,
+            allow_hosts,
+            paths: Vec::new(),
+            json_endpoints: Vec::new(),
+            protected: Vec::new(),
+            rate_limit: None,
+            ca_file: None,
+            csrf: None,
+            passive: false,
+            strict_cookies: false,
+            timeout: None,
+            json: false,
+            evidence_dir,
+        }
+    }
+}
+
 /// Runs `gonogo harden`, printing the result on stdout.
 pub fn run(args: HardenArgs) -> anyhow::Result<ExitCode> {
     run_to(args, &mut std::io::stdout().lock())
