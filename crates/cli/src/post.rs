@@ -1,16 +1,22 @@
-//! `gonogo report --github` / `--gitlab`: post a saved verdict where reviewers look
-//! (gonogo-publish does the HTTP). Posting never changes the exit code: the verdict's exit code
-//! is `gate`'s or `run`'s; a posting failure is printed (and, in GitHub Actions, annotated as a
-//! warning) and `report` still ends as it would have.
+//! `gonogo report`: re-render a saved verdict (read through the folder store, as `gate` and
+//! `run` read theirs) as Markdown, HTML, JSON or JUnit XML, or with `--github` / `--gitlab` post
+//! it where reviewers look (gonogo-publish does the HTTP). Posting never changes the exit code:
+//! the verdict's exit code is `gate`'s or `run`'s; a posting failure is printed (and, in GitHub
+//! Actions, annotated as a warning) and `report` still ends as it would have.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
+use gonogo_core::verdict::Verdict;
 use gonogo_publish::http::Retry;
-use gonogo_report::cli::ReportArgs;
+use gonogo_report::cli::{Format, ReportArgs};
+use gonogo_report::json::VerdictV1;
 
 use crate::exit::Exit;
+use crate::store::{Folder, VerdictAt};
 
 /// `gonogo report` with the posting flags.
 #[derive(Debug, clap::Args)]
@@ -37,9 +43,78 @@ pub struct ReportWithPosting {
 
 pub fn run(args: ReportWithPosting) -> anyhow::Result<ExitCode> {
     if !args.github && !args.gitlab {
-        return gonogo_report::cli::run(args.report);
+        return print(&args.report);
     }
     post(&args, |name| std::env::var(name).ok())
+}
+
+/// The saved verdict and the evidence beside it, read through the folder store; a verdict
+/// that cannot be read is exit 3 (printed here), unreadable evidence only a warning (printed
+/// unless `quiet`): the report is drawn without its charts.
+fn read_saved(
+    report: &ReportArgs,
+    quiet: bool,
+) -> Result<(Verdict, VerdictV1, gonogo_report::EvidenceMap), ExitCode> {
+    let store =
+        Folder::new(&report.evidence_dir).with_verdict(VerdictAt::File(report.verdict.clone()));
+    let (_, verdict, document, _) = store.saved_verdict().map_err(|error| {
+        eprintln!(
+            "error: {}\nhint: `gonogo gate` writes gonogo-report/verdict.json",
+            gonogo_core::text::inert(&format!("{error:#}"))
+        );
+        ExitCode::from(Exit::Evidence)
+    })?;
+    let (evidence, warnings) = store.evidence_for_report();
+    if !quiet {
+        for warning in warnings {
+            eprintln!("warning: {}", gonogo_core::text::inert(&warning));
+        }
+    }
+    Ok((verdict, document, evidence))
+}
+
+/// `gonogo report` without posting: one format on stdout or into `--out` (atomically), and in
+/// GitHub Actions the Markdown's annotations and step summary.
+fn print(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    // JSON on stdout is for a program: warnings about charts would only be noise beside it.
+    let (verdict, document, evidence) = match read_saved(args, args.format == Format::Json) {
+        Ok(read) => read,
+        Err(code) => return Ok(code),
+    };
+    // Every format lists the findings behind a count from the evidence; verdict.json keeps
+    // what the saved document listed when the evidence is not at hand, so it says nothing.
+    let cx = gonogo_report::RenderContext::from_document(&document, &evidence, args.lang);
+    let rendered = gonogo_report::cli::render(&verdict, &cx, args.format);
+    match &args.out {
+        Some(path) if path.as_os_str() != "-" => {
+            if let Err(error) = gonogo_report::cli::write_atomic(path, rendered.as_bytes()) {
+                eprintln!("error: {error}");
+                return Ok(Exit::Write.into());
+            }
+            eprintln!("wrote {}", path.display());
+        }
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            if let Err(error) = stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                if error.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(error).context("writing to stdout");
+                }
+            }
+        }
+    }
+    if args.format == Format::Md {
+        gonogo_report::cli::github_actions(
+            &verdict,
+            &cx,
+            &rendered,
+            |name| std::env::var_os(name),
+            &mut std::io::stderr().lock(),
+        )?;
+    }
+    Ok(Exit::Go.into())
 }
 
 fn post(
@@ -47,25 +122,11 @@ fn post(
     env: impl Fn(&str) -> Option<String> + Copy,
 ) -> anyhow::Result<ExitCode> {
     let report = &args.report;
-    let (verdict, doc) = match std::fs::read_to_string(&report.verdict)
-        .map_err(|e| e.to_string())
-        .and_then(|text| gonogo_report::json::parse_verdict(&text).map_err(|e| e.to_string()))
-    {
+    let (verdict, doc, evidence) = match read_saved(report, false) {
         Ok(read) => read,
-        Err(error) => {
-            eprintln!(
-                "error: cannot read the verdict {}: {}",
-                report.verdict.display(),
-                gonogo_core::text::inert(&error)
-            );
-            return Ok(Exit::Evidence.into());
-        }
+        Err(code) => return Ok(code),
     };
-    let (evidence, warnings) = gonogo_report::cli::load_evidence(&report.evidence_dir);
     let no_evidence = gonogo_report::EvidenceMap::new();
-    for warning in warnings {
-        eprintln!("warning: {warning}");
-    }
     let cx = gonogo_report::RenderContext::from_document(&doc, &evidence, report.lang);
     // The comment as before: without the evidence's file and line list (the annotations
     // carry those).

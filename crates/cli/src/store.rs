@@ -197,17 +197,67 @@ impl Folder {
 
     /// The verdict file read back as the typed verdict, and the SHA-256 of its bytes.
     fn read_verdict(&self) -> Result<(PathBuf, Verdict, String), Failure> {
+        let (path, verdict, _, sha256) = self.saved_verdict().map_err(Failure::usage)?;
+        Ok((path, verdict, sha256))
+    }
+
+    /// The saved verdict as `gonogo report` re-renders it: the typed verdict, the document it
+    /// was read from (its trends and comparison), its path and the SHA-256 of its bytes. A
+    /// FIFO or device in its place is refused, not read.
+    pub fn saved_verdict(
+        &self,
+    ) -> anyhow::Result<(PathBuf, Verdict, verdict_json::VerdictV1, String)> {
         let path = self
             .verdict_path()
-            .ok_or_else(|| Failure::usage(anyhow!("no verdict is kept here")))?;
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Failure::usage(anyhow!("cannot read the verdict {}: {e}", path.display()))
-        })?;
-        let (verdict, _) = verdict_json::parse_verdict(&text).map_err(|e| {
-            Failure::usage(anyhow!("{} is not a gonogo verdict: {e}", path.display()))
+            .ok_or_else(|| anyhow!("no verdict is kept here"))?;
+        let text = match std::fs::metadata(&path) {
+            Ok(metadata) if !metadata.is_file() => Err(anyhow!("not a regular file")),
+            Ok(_) => std::fs::read_to_string(&path).map_err(anyhow::Error::from),
+            Err(error) => Err(error.into()),
+        }
+        .map_err(|e| anyhow!("cannot read the verdict {}: {e}", path.display()))?;
+        let (verdict, document) = verdict_json::parse_verdict(&text).map_err(|e| {
+            anyhow!(
+                "{} is not a gonogo verdict: {}",
+                path.display(),
+                gonogo_core::text::inert(&e.to_string())
+            )
         })?;
         let sha256 = sha256_hex(text.as_bytes());
-        Ok((path, verdict, sha256))
+        Ok((path, verdict, document, sha256))
+    }
+
+    /// The folder's records by SHA-256, for a report that lists what stands behind a gate's
+    /// count and draws charts. Nothing here is judged, so a file that cannot be read is a
+    /// warning (returned) and the report is drawn without it; a missing folder is one too.
+    pub fn evidence_for_report(&self) -> (gonogo_report::EvidenceMap, Vec<String>) {
+        let mut map = gonogo_report::EvidenceMap::new();
+        let mut warnings = Vec::new();
+        if !self.evidence.is_dir() {
+            warnings.push(format!(
+                "no charts from evidence: {} is not a folder",
+                self.evidence.display()
+            ));
+            return (map, warnings);
+        }
+        let files = match evidence_dir::evidence_files(&self.evidence) {
+            Ok(files) => files,
+            Err(error) => {
+                warnings.push(format!("{error:#}"));
+                return (map, warnings);
+            }
+        };
+        for file in files {
+            match evidence_dir::read_file(&file) {
+                Ok(records) => {
+                    for record in records {
+                        map.insert(record.sha256.clone(), record);
+                    }
+                }
+                Err(error) => warnings.push(format!("skipped {}: {error:#}", file.display())),
+            }
+        }
+        (map, warnings)
     }
 }
 
@@ -406,6 +456,32 @@ mod tests {
             ),
         );
         record
+    }
+
+    /// A report reads every record below the folder; a file that is not evidence is a
+    /// warning naming it, and the report is drawn without it.
+    #[test]
+    fn a_report_reads_records_below_the_folder_and_warns_of_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("load/run-1");
+        std::fs::create_dir_all(&nested).unwrap();
+        let good = record("junit", "2026-11-25T09:00:00Z");
+        std::fs::write(
+            nested.join("a.json"),
+            gonogo_core::wire::to_json_pretty(&good),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{").unwrap();
+        let (map, warnings) = Folder::new(dir.path()).evidence_for_report();
+        assert_eq!(map.len(), 1);
+        assert!(map.contains_key(&good.sha256));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("broken.json"), "{warnings:?}");
+
+        let (map, warnings) = Folder::new("/nonexistent/gonogo-evidence").evidence_for_report();
+        assert!(map.is_empty());
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("not a folder"), "{warnings:?}");
     }
 
     #[test]

@@ -507,3 +507,99 @@ fn metrics_lists_the_catalogue_with_units_shapes_and_aggregates() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("no metric matches `no-such-metric`"));
 }
+
+/// `gonogo report` reads a saved verdict and its evidence through the same folder store as
+/// `gate`: each format it re-renders is byte for byte the report `gate` wrote beside the
+/// verdict (findings listed and charts drawn from the same records), written atomically.
+#[test]
+fn report_re_renders_a_saved_verdict_exactly_as_gate_wrote_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let verdict_path = dir.path().join("verdict.json");
+    let args = sample_args(&verdict_path);
+    let output = gonogo(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let evidence = repo().join("examples/evidence");
+    let out = dir.path().join("again");
+    for (format, name) in [
+        ("md", "report.md"),
+        ("html", "report.html"),
+        ("json", "verdict.json"),
+        ("junit", "junit.xml"),
+    ] {
+        let path = out.join(name);
+        let output = gonogo(
+            &[
+                "report",
+                verdict_path.to_str().unwrap(),
+                "--format",
+                format,
+                "-o",
+                path.to_str().unwrap(),
+                "--evidence-dir",
+                evidence.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let again = std::fs::read_to_string(&path).unwrap();
+        let gate_wrote = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(again == gate_wrote, "{name} differs from gate's");
+    }
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains("<svg"),
+        "the evidence was found: charts drawn"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["junit.xml", "report.html", "report.md", "verdict.json"],
+        "no temporary file left behind"
+    );
+}
+
+/// A verdict that cannot be read (missing, not JSON, a future format, a FIFO that would
+/// block a reader forever) is exit 3 with the file named, and no report is written.
+#[test]
+fn report_of_an_unreadable_verdict_exits_3_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.md");
+    std::fs::write(
+        dir.path().join("garbage.json"),
+        "{\"gonogo_verdict\": 1, \"verdict\": ",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("future.json"),
+        "{\"gonogo_verdict\": 2, \"verdict\": \"GO\"}",
+    )
+    .unwrap();
+    let fifo = dir.path().join("fifo.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for (name, says) in [
+        ("missing.json", "cannot read the verdict"),
+        ("garbage.json", "is not a gonogo verdict"),
+        ("future.json", "is not a gonogo verdict"),
+        ("fifo.json", "not a regular file"),
+    ] {
+        let output = gonogo(&["report", name, "-o", out.to_str().unwrap()], dir.path());
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{name}: {stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(says),
+            "{name}: {stderr}"
+        );
+        assert!(!out.exists(), "{name}: no report from a bad verdict");
+    }
+}

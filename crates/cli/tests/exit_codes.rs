@@ -78,7 +78,7 @@ fn posting_a_verdict_exits_3_when_it_is_unreadable_and_4_when_its_files_are_not_
     let all = console(&output);
     assert_eq!(output.status.code(), Some(3), "{all}");
     assert!(
-        all.contains("cannot read the verdict verdict.json"),
+        all.contains("verdict.json is not a gonogo verdict"),
         "{all}"
     );
 

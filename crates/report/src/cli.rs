@@ -1,30 +1,22 @@
-//! `gonogo report`: re-render a saved `verdict.json` as Markdown, HTML, JSON or JUnit XML, and
-//! [`render_all`], which `gonogo run` and `gonogo demo` call to write every format at once.
+//! `gonogo report`'s flags ([`ReportArgs`]), one format of a verdict ([`render`]) and
+//! [`render_all`], which `gonogo gate`, `run` and `demo` call to write every format at once.
 //!
-//! This is the only module of the crate that touches the outside world: it reads the verdict
-//! and the evidence folder, writes files atomically (a temporary file in the target's folder,
-//! then a rename, so a crash never leaves half a report), appends the Markdown to
-//! `GITHUB_STEP_SUMMARY` and prints `::error`/`::warning` workflow commands when
-//! `GITHUB_ACTIONS=true`. The renderers themselves are pure functions.
+//! This is the only module of the crate that touches the outside world, and only to write:
+//! files atomically (a temporary file in the target's folder, then a rename, so a crash never
+//! leaves half a report), the Markdown appended to `GITHUB_STEP_SUMMARY`, and `::error` /
+//! `::warning` workflow commands when `GITHUB_ACTIONS=true`. Reading a saved verdict and its
+//! evidence is the binary's folder store (`crates/cli/src/store.rs`), like every other read
+//! of evidence. The renderers themselves are pure functions.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::Context as _;
-
 use gonogo_core::verdict::Verdict;
 
 use crate::RenderContext;
-use crate::common::EvidenceMap;
 use crate::i18n::Lang;
-use crate::json::parse_verdict;
 use crate::{html, json, junit, markdown};
-
-/// Exit codes of `gonogo report`.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_USAGE: u8 = 2;
-pub const EXIT_INPUT: u8 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -54,7 +46,8 @@ appended to it as well.
 
 Files are written atomically: a temporary file beside the target, then a rename.
 
-Exit codes: 0 the report was written, 2 bad command line, 3 the verdict could not be read.")]
+Exit codes: 0 the report was written, 2 bad command line, 3 the verdict could not be read,
+4 the report (or the step summary) could not be written.")]
 pub struct ReportArgs {
     /// The saved verdict (verdict.json version 1, as `gonogo gate` writes it).
     #[arg(value_name = "VERDICT")]
@@ -75,69 +68,6 @@ pub struct ReportArgs {
     /// Evidence folder the charts are drawn from; records are matched by SHA-256.
     #[arg(long, default_value = ".gonogo/evidence", value_name = "DIR")]
     pub evidence_dir: PathBuf,
-}
-
-/// Runs `gonogo report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let text = match std::fs::read_to_string(&args.verdict) {
-        Ok(text) => text,
-        Err(error) => {
-            eprintln!(
-                "error: cannot read the verdict {}: {error}\nhint: `gonogo gate` writes gonogo-report/verdict.json",
-                args.verdict.display()
-            );
-            return Ok(ExitCode::from(EXIT_INPUT));
-        }
-    };
-    let (verdict, doc) = match parse_verdict(&text) {
-        Ok(read) => read,
-        Err(error) => {
-            eprintln!(
-                "error: {} is not a gonogo verdict: {error}",
-                args.verdict.display()
-            );
-            return Ok(ExitCode::from(EXIT_INPUT));
-        }
-    };
-    // Every format lists the findings behind a count from the evidence; verdict.json keeps
-    // what the saved document listed when the evidence is not at hand, so it says nothing.
-    let (evidence, warnings) = load_evidence(&args.evidence_dir);
-    if args.format != Format::Json {
-        for warning in warnings {
-            eprintln!("warning: {warning}");
-        }
-    }
-    let cx = RenderContext::from_document(&doc, &evidence, args.lang);
-    let rendered = render(&verdict, &cx, args.format);
-
-    match &args.out {
-        Some(path) if path.as_os_str() != "-" => {
-            write_atomic(path, rendered.as_bytes())?;
-            eprintln!("wrote {}", path.display());
-        }
-        _ => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(error) = stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                if error.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(error).context("writing to stdout");
-                }
-            }
-        }
-    }
-
-    if args.format == Format::Md {
-        github_actions(
-            &verdict,
-            &cx,
-            &rendered,
-            |name| std::env::var_os(name),
-            &mut std::io::stderr().lock(),
-        )?;
-    }
-    Ok(ExitCode::from(EXIT_OK))
 }
 
 /// The GitHub Actions side effects of the Markdown format: append to `GITHUB_STEP_SUMMARY`
@@ -236,61 +166,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     gonogo_io::atomic::write_atomic(path, bytes)
 }
 
-/// Reads every `*.json`/`*.jsonl` evidence file below a folder (recursively, in name order,
-/// as `gonogo gate` does) into a map by SHA-256. Problems are returned as warnings, not
-/// errors: a report without a chart is still a report.
-pub fn load_evidence(dir: &Path) -> (EvidenceMap, Vec<String>) {
-    let mut map = EvidenceMap::new();
-    let mut warnings = Vec::new();
-    if !dir.is_dir() {
-        warnings.push(format!(
-            "no charts from evidence: {} is not a folder",
-            dir.display()
-        ));
-        return (map, warnings);
-    }
-    let mut paths = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(error) => {
-                warnings.push(format!("skipped {}: {error}", folder.display()));
-                continue;
-            }
-        };
-        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|ext| ext == "json" || ext == "jsonl")
-            {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
-    for path in paths {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => {
-                warnings.push(format!("skipped {}: {error}", path.display()));
-                continue;
-            }
-        };
-        match gonogo_core::wire::parse_records(&text) {
-            Ok(records) => {
-                for record in records {
-                    map.insert(record.sha256.clone(), record);
-                }
-            }
-            Err(error) => warnings.push(format!("skipped {}: {error}", path.display())),
-        }
-    }
-    (map, warnings)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,38 +182,5 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("report.md")]);
-    }
-
-    #[test]
-    fn evidence_is_read_below_the_folder_and_bad_files_are_warnings() {
-        let dir = tempfile::tempdir().unwrap();
-        let nested = dir.path().join("load/run-1");
-        std::fs::create_dir_all(&nested).unwrap();
-        let record = gonogo_core::evidence::Evidence::new(
-            "load",
-            gonogo_core::evidence::Source::Url("http://127.0.0.1:1/".into()),
-            gonogo_core::evidence::sha256_hex(b"x"),
-            "2026-11-25T09:00:00Z".parse().unwrap(),
-            gonogo_core::evidence::Tool::new("gonogo", "0"),
-        );
-        std::fs::write(
-            nested.join("a.json"),
-            gonogo_core::wire::to_json_pretty(&record),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("broken.json"), "{").unwrap();
-        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
-        let (map, warnings) = load_evidence(dir.path());
-        assert_eq!(map.len(), 1);
-        assert!(map.contains_key(&record.sha256));
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("broken.json"), "{warnings:?}");
-    }
-
-    #[test]
-    fn a_missing_evidence_folder_is_a_warning() {
-        let (map, warnings) = load_evidence(Path::new("/nonexistent/gonogo-evidence"));
-        assert!(map.is_empty());
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 }

@@ -12,14 +12,15 @@
 //! - [`junit`]: JUnit XML, every gate a test case.
 //! - [`findings`]: the hardening findings and lint problems behind a count, for every renderer.
 //! - [`i18n`]: the message catalogue (English and `zh-CN`) every renderer takes its words from.
-//! - [`cli`]: `gonogo report` and [`cli::render_all`], the only place with I/O.
+//! - [`cli`]: `gonogo report`'s flags and [`cli::render_all`], the only place with I/O (writes
+//!   only: the binary's folder store reads saved verdicts and evidence).
 //!
 //! ```no_run
-//! use gonogo_report::{cli, i18n::Lang, json};
+//! use gonogo_report::{cli, i18n::Lang, json, EvidenceMap};
 //!
 //! let text = std::fs::read_to_string("gonogo-report/verdict.json").unwrap();
 //! let (verdict, document) = json::parse_verdict(&text).unwrap();
-//! let (evidence, _warnings) = cli::load_evidence(".gonogo/evidence".as_ref());
+//! let evidence = EvidenceMap::new(); // records by SHA-256, for charts and listed findings
 //! let cx = gonogo_report::RenderContext::from_document(&document, &evidence, Lang::En);
 //! cli::render_all(&verdict, &cx, "gonogo-report".as_ref()).unwrap();
 //! ```
