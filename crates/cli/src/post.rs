@@ -37,7 +37,7 @@ pub struct ReportWithPosting {
 
 pub fn run(args: ReportWithPosting) -> anyhow::Result<ExitCode> {
     if !args.github && !args.gitlab {
-        return gonogo_report::cli::run(args.report);
+        return gonogo_report::cli::run(args.report, gonogo_catalog::CATALOG);
     }
     post(&args, |name| std::env::var(name).ok())
 }
@@ -61,7 +61,8 @@ fn post(
             return Ok(Exit::Evidence.into());
         }
     };
-    let (evidence, warnings) = gonogo_report::cli::load_evidence(&report.evidence_dir);
+    let (evidence, warnings) =
+        gonogo_report::cli::load_evidence(&report.evidence_dir, gonogo_catalog::CATALOG);
     let no_evidence = gonogo_report::EvidenceMap::new();
     for warning in warnings {
         eprintln!("warning: {warning}");

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use gonogo_core::catalog::Catalog;
 use gonogo_core::verdict::Verdict;
 
 use crate::RenderContext;
@@ -78,7 +79,7 @@ pub struct ReportArgs {
 }
 
 /// Runs `gonogo report`.
-pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: ReportArgs, catalog: Catalog) -> anyhow::Result<ExitCode> {
     let text = match std::fs::read_to_string(&args.verdict) {
         Ok(text) => text,
         Err(error) => {
@@ -101,7 +102,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     // Every format lists the findings behind a count from the evidence; verdict.json keeps
     // what the saved document listed when the evidence is not at hand, so it says nothing.
-    let (evidence, warnings) = load_evidence(&args.evidence_dir);
+    let (evidence, warnings) = load_evidence(&args.evidence_dir, catalog);
     if args.format != Format::Json {
         for warning in warnings {
             eprintln!("warning: {warning}");
@@ -238,8 +239,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 
 /// Reads every `*.json`/`*.jsonl` evidence file below a folder (recursively, in name order,
 /// as `gonogo gate` does) into a map by SHA-256. Problems are returned as warnings, not
-/// errors: a report without a chart is still a report.
-pub fn load_evidence(dir: &Path) -> (EvidenceMap, Vec<String>) {
+/// errors: a report without a chart is still a report. Records are read against `catalog`.
+pub fn load_evidence(dir: &Path, catalog: Catalog) -> (EvidenceMap, Vec<String>) {
     let mut map = EvidenceMap::new();
     let mut warnings = Vec::new();
     if !dir.is_dir() {
@@ -279,7 +280,7 @@ pub fn load_evidence(dir: &Path) -> (EvidenceMap, Vec<String>) {
                 continue;
             }
         };
-        match gonogo_core::wire::parse_records(&text) {
+        match gonogo_core::wire::parse_records(&text, catalog) {
             Ok(records) => {
                 for record in records {
                     map.insert(record.sha256.clone(), record);
@@ -328,7 +329,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("broken.json"), "{").unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
-        let (map, warnings) = load_evidence(dir.path());
+        let (map, warnings) = load_evidence(dir.path(), gonogo_catalog::CATALOG);
         assert_eq!(map.len(), 1);
         assert!(map.contains_key(&record.sha256));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -337,7 +338,10 @@ mod tests {
 
     #[test]
     fn a_missing_evidence_folder_is_a_warning() {
-        let (map, warnings) = load_evidence(Path::new("/nonexistent/gonogo-evidence"));
+        let (map, warnings) = load_evidence(
+            Path::new("/nonexistent/gonogo-evidence"),
+            gonogo_catalog::CATALOG,
+        );
         assert!(map.is_empty());
         assert_eq!(warnings.len(), 1, "{warnings:?}");
     }

@@ -19,7 +19,9 @@
 //!
 //! let text = std::fs::read_to_string("gonogo-report/verdict.json").unwrap();
 //! let (verdict, document) = json::parse_verdict(&text).unwrap();
-//! let (evidence, _warnings) = cli::load_evidence(".gonogo/evidence".as_ref());
+//! // The catalogue is the binary's: gonogo_catalog::CATALOG.
+//! let (evidence, _warnings) =
+//!     cli::load_evidence(".gonogo/evidence".as_ref(), gonogo_catalog::CATALOG);
 //! let cx = gonogo_report::RenderContext::from_document(&document, &evidence, Lang::En);
 //! cli::render_all(&verdict, &cx, "gonogo-report".as_ref()).unwrap();
 //! ```

@@ -34,7 +34,7 @@ fn report_writes_each_format_atomically() {
         (Format::Junit, "junit.xml", "<?xml version=\"1.0\""),
     ] {
         let path = out_dir.join(name);
-        let code = cli::run(args(&verdict, format, &path)).unwrap();
+        let code = cli::run(args(&verdict, format, &path), gonogo_catalog::CATALOG).unwrap();
         assert_eq!(code, ExitCode::from(0));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -65,13 +65,13 @@ fn unreadable_verdicts_exit_3() {
     let out = dir.path().join("report.md");
     let missing = dir.path().join("missing.json");
     assert_eq!(
-        cli::run(args(&missing, Format::Md, &out)).unwrap(),
+        cli::run(args(&missing, Format::Md, &out), gonogo_catalog::CATALOG).unwrap(),
         ExitCode::from(3)
     );
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, "{\"gonogo_verdict\": 1, \"verdict\": ").unwrap();
     assert_eq!(
-        cli::run(args(&garbage, Format::Md, &out)).unwrap(),
+        cli::run(args(&garbage, Format::Md, &out), gonogo_catalog::CATALOG).unwrap(),
         ExitCode::from(3)
     );
     let future = dir.path().join("future.json");
@@ -80,7 +80,7 @@ fn unreadable_verdicts_exit_3() {
     value["gonogo_verdict"] = 2.into();
     std::fs::write(&future, value.to_string()).unwrap();
     assert_eq!(
-        cli::run(args(&future, Format::Md, &out)).unwrap(),
+        cli::run(args(&future, Format::Md, &out), gonogo_catalog::CATALOG).unwrap(),
         ExitCode::from(3)
     );
     assert!(!out.exists(), "no report is written from a bad verdict");
@@ -237,8 +237,10 @@ fn help_teaches_defaults_choices_and_examples() {
 fn the_sample_verdict_page_is_small() {
     let root = common::workspace_root();
     let policy_text = std::fs::read_to_string(root.join("examples/gonogo.toml")).unwrap();
-    let policy = gonogo_core::policy::Policy::parse(&policy_text, None).unwrap();
-    let (evidence, warnings) = cli::load_evidence(&root.join("examples/evidence"));
+    let policy =
+        gonogo_core::policy::Policy::parse(&policy_text, None, gonogo_catalog::CATALOG).unwrap();
+    let (evidence, warnings) =
+        cli::load_evidence(&root.join("examples/evidence"), gonogo_catalog::CATALOG);
     assert!(warnings.is_empty(), "{warnings:?}");
     let records: Vec<_> = evidence.values().cloned().collect();
     let verdict =
