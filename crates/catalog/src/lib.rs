@@ -20,90 +20,10 @@ pub static CATALOG: Catalog = Catalog::new(&[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gonogo_core::catalog::{Combine, KnownMetric, matches};
+    use gonogo_core::catalog::{KnownMetric, matches};
     use gonogo_core::evidence::Shape;
     use gonogo_core::units::Unit;
     use gonogo_core::wire::parse_records;
-
-    /// Issue 16, temporary: the rules the rows now carry are the ones the pattern-based
-    /// `Combine::for_metric` and `is_census` gave, for every row (their code, as it was).
-    #[test]
-    fn the_rows_rules_are_those_the_pattern_based_functions_gave() {
-        fn old_for_metric(name: &str, shape: Shape) -> Combine {
-            match CATALOG.lookup(name).map(|row| row.pattern) {
-                Some(p) if p.starts_with("coverage.") => Combine::Union,
-                Some(
-                    "probe.*.cert_expiry"
-                    | "prometheus.alertmanager.reachable"
-                    | "git.rollback_target"
-                    | "delivery.rollback.drill",
-                ) => Combine::Min,
-                Some(
-                    "git.dirty"
-                    | "command.*.duration"
-                    | "delivery.rollback.duration"
-                    | "recovery.*.seconds"
-                    | "detection.*.seconds",
-                ) => Combine::Max,
-                Some("command.*.exit_code") => Combine::Nonzero,
-                Some("prometheus.*") => Combine::Single,
-                Some(p)
-                    if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") =>
-                {
-                    Combine::Single
-                }
-                Some(_) => Combine::Sum,
-                None => match shape {
-                    Shape::Value => Combine::Single,
-                    Shape::Ratio | Shape::Distribution => Combine::Sum,
-                },
-            }
-        }
-        fn old_is_census(metric: &str) -> bool {
-            matches!(
-                metric,
-                "coverage.lines"
-                    | "coverage.branches"
-                    | "coverage.functions"
-                    | "observe.metrics.required"
-            )
-        }
-        let mut checked = 0;
-        for row in CATALOG.rows() {
-            let name = row.pattern.replace('*', "x");
-            assert_eq!(
-                CATALOG.combine_for(&name, row.shape),
-                old_for_metric(&name, row.shape),
-                "{}",
-                row.pattern
-            );
-            assert_eq!(
-                row.combine,
-                old_for_metric(&name, row.shape),
-                "{}",
-                row.pattern
-            );
-            assert_eq!(
-                CATALOG.is_census(&name),
-                old_is_census(&name),
-                "{}",
-                row.pattern
-            );
-            assert_eq!(row.census, old_is_census(row.pattern), "{}", row.pattern);
-            checked += 1;
-        }
-        assert_eq!(checked, 81);
-        for (name, shape) in [
-            ("custom.depth", Shape::Value),
-            ("custom.ok", Shape::Ratio),
-            ("custom.latency", Shape::Distribution),
-        ] {
-            assert_eq!(
-                CATALOG.combine_for(name, shape),
-                old_for_metric(name, shape)
-            );
-        }
-    }
 
     /// No name is two producers' metric (nor twice one producer's): a pattern with its `*`s
     /// filled in matches no other row.
