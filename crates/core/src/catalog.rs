@@ -261,120 +261,58 @@ pub fn split_phase(name: &str) -> (&str, Option<Phase<'_>>) {
 /// row of each rule, with the names core's tests use.
 #[cfg(test)]
 pub(crate) mod fixture {
-    use super::{Catalog, Combine::*, KnownMetric};
-    use crate::evidence::Shape::{Distribution, Ratio, Value};
+    use super::{Catalog, Combine, Combine::*, KnownMetric};
+    use crate::evidence::Shape::{self, Distribution, Ratio, Value};
 
-    const TESTS: &[KnownMetric] = &[
-        KnownMetric::new("tests.failed", Ratio, "tests", "junit", Sum, "failed tests"),
-        KnownMetric::new("tests.passed", Ratio, "tests", "junit", Sum, "passed tests"),
-        KnownMetric::new(
-            "tests.errored",
-            Ratio,
-            "tests",
-            "junit",
-            Sum,
-            "errored tests",
-        ),
-        KnownMetric::new(
-            "tests.skipped",
-            Ratio,
-            "tests",
-            "junit",
-            Sum,
-            "skipped tests",
-        ),
-        KnownMetric::new("tests.flaky", Ratio, "tests", "junit", Sum, "flaky tests"),
-        KnownMetric::new("tests.duration", Value, "s", "junit", Sum, "test time"),
-        KnownMetric::new("coverage.lines", Ratio, "lines", "coverage", Union, "lines").census(),
-        KnownMetric::new(
-            "coverage.branches",
-            Ratio,
-            "branches",
-            "coverage",
-            Union,
-            "branches",
-        )
-        .census(),
-        KnownMetric::new(
-            "audit.critical",
-            Value,
-            "vulnerabilities",
-            "audit",
-            Sum,
-            "critical",
-        ),
-        KnownMetric::new("audit.high", Value, "vulnerabilities", "audit", Sum, "high"),
-        KnownMetric::new("sarif.error", Value, "findings", "sarif", Sum, "errors"),
-        KnownMetric::new("k6.*.p95", Value, "ms", "k6", Single, "a trend's p(95)"),
-        KnownMetric::new("k6.*.count", Value, "events", "k6", Sum, "a counter"),
+    /// Pattern, shape, unit, kind, combine, about, census.
+    type Row = (&'static str, Shape, &'static str, &'static str, Combine, &'static str, bool);
+
+    #[rustfmt::skip]
+    const ROWS: [Row; 27] = [
+        ("tests.failed", Ratio, "tests", "junit", Sum, "failed tests", false),
+        ("tests.passed", Ratio, "tests", "junit", Sum, "passed tests", false),
+        ("tests.errored", Ratio, "tests", "junit", Sum, "errored tests", false),
+        ("tests.skipped", Ratio, "tests", "junit", Sum, "skipped tests", false),
+        ("tests.flaky", Ratio, "tests", "junit", Sum, "flaky tests", false),
+        ("tests.duration", Value, "s", "junit", Sum, "test time", false),
+        ("coverage.lines", Ratio, "lines", "coverage", Union, "lines", true),
+        ("coverage.branches", Ratio, "branches", "coverage", Union, "branches", true),
+        ("audit.critical", Value, "vulnerabilities", "audit", Sum, "critical", false),
+        ("audit.high", Value, "vulnerabilities", "audit", Sum, "high", false),
+        ("sarif.error", Value, "findings", "sarif", Sum, "errors", false),
+        ("k6.*.p95", Value, "ms", "k6", Single, "a trend's p(95)", false),
+        ("k6.*.count", Value, "events", "k6", Sum, "a counter", false),
+        ("load.*.latency", Distribution, "us", "load", Sum, "latency", false),
+        ("load.*.errors", Ratio, "requests", "load", Sum, "errors", false),
+        ("load.*.throughput", Value, "1/s", "load", Sum, "throughput", false),
+        ("load.*.requests", Value, "requests", "load", Sum, "requests", false),
+        ("recovery.*.seconds", Value, "s", "probe", Max, "recovery", false),
+        ("probe.*.availability", Ratio, "probes", "probe", Sum, "availability", false),
+        ("probe.*.latency", Distribution, "us", "probe", Sum, "probe time", false),
+        ("probe.*.cert_expiry", Value, "d", "probe", Min, "days left", false),
+        ("observe.metrics.required", Ratio, "series", "observe", Sum, "series", true),
+        ("harden.findings.high", Value, "findings", "harden", Sum, "high", false),
+        ("prometheus.*", Value, "1", "prometheus", Single, "a query", false),
+        ("command.*.exit_code", Value, "1", "command", Nonzero, "exit code", false),
+        ("command.*.duration", Value, "s", "command", Max, "wall time", false),
+        ("git.dirty", Value, "files", "git", Max, "changed files", false),
     ];
 
-    const ENGINES: &[KnownMetric] = &[
-        KnownMetric::new("load.*.latency", Distribution, "us", "load", Sum, "latency"),
-        KnownMetric::new("load.*.errors", Ratio, "requests", "load", Sum, "errors"),
-        KnownMetric::new("load.*.throughput", Value, "1/s", "load", Sum, "throughput"),
-        KnownMetric::new(
-            "load.*.requests",
-            Value,
-            "requests",
-            "load",
-            Sum,
-            "requests",
-        ),
-        KnownMetric::new("recovery.*.seconds", Value, "s", "probe", Max, "recovery"),
-        KnownMetric::new(
-            "probe.*.availability",
-            Ratio,
-            "probes",
-            "probe",
-            Sum,
-            "availability",
-        ),
-        KnownMetric::new(
-            "probe.*.latency",
-            Distribution,
-            "us",
-            "probe",
-            Sum,
-            "probe time",
-        ),
-        KnownMetric::new("probe.*.cert_expiry", Value, "d", "probe", Min, "days left"),
-        KnownMetric::new(
-            "observe.metrics.required",
-            Ratio,
-            "series",
-            "observe",
-            Sum,
-            "series",
-        )
-        .census(),
-        KnownMetric::new(
-            "harden.findings.high",
-            Value,
-            "findings",
-            "harden",
-            Sum,
-            "high",
-        ),
-        KnownMetric::new("prometheus.*", Value, "1", "prometheus", Single, "a query"),
-        KnownMetric::new(
-            "command.*.exit_code",
-            Value,
-            "1",
-            "command",
-            Nonzero,
-            "exit code",
-        ),
-        KnownMetric::new(
-            "command.*.duration",
-            Value,
-            "s",
-            "command",
-            Max,
-            "wall time",
-        ),
-        KnownMetric::new("git.dirty", Value, "files", "git", Max, "changed files"),
-    ];
+    const fn rows<const N: usize>(table: [Row; N]) -> [KnownMetric; N] {
+        let mut out = [KnownMetric::new("", Value, "", "", Sum, ""); N];
+        let mut i = 0;
+        while i < N {
+            let (pattern, shape, unit, kind, combine, about, census) = table[i];
+            let row = KnownMetric::new(pattern, shape, unit, kind, combine, about);
+            out[i] = if census { row.census() } else { row };
+            i += 1;
+        }
+        out
+    }
+
+    const METRICS: [KnownMetric; 27] = rows(ROWS);
+    const TESTS: &[KnownMetric] = METRICS.split_at(13).0;
+    const ENGINES: &[KnownMetric] = METRICS.split_at(13).1;
 
     pub(crate) const CATALOG: Catalog = Catalog::new(&[TESTS, ENGINES]);
 }
