@@ -265,7 +265,15 @@ pub(crate) mod fixture {
     use crate::evidence::Shape::{self, Distribution, Ratio, Value};
 
     /// Pattern, shape, unit, kind, combine, about, census.
-    type Row = (&'static str, Shape, &'static str, &'static str, Combine, &'static str, bool);
+    type Row = (
+        &'static str,
+        Shape,
+        &'static str,
+        &'static str,
+        Combine,
+        &'static str,
+        bool,
+    );
 
     #[rustfmt::skip]
     const ROWS: [Row; 27] = [
