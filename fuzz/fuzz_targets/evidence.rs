@@ -13,12 +13,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(records) = parse_records(text) else {
+    let Ok(records) = parse_records(text, gonogo_catalog::CATALOG) else {
         return;
     };
     assert!(!records.is_empty());
     let written: String = records.iter().map(to_json_line).collect::<Vec<_>>().join("\n");
-    let again = parse_records(&written)
+    let again = parse_records(&written, gonogo_catalog::CATALOG)
         .unwrap_or_else(|e| panic!("a written record does not read back: {e}\n{written}"));
     assert_eq!(again.len(), records.len());
     let rewritten: String = again.iter().map(to_json_line).collect::<Vec<_>>().join("\n");

@@ -11,9 +11,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for env in [None, Some("prod")] {
-        match Policy::parse(text, env) {
+        match Policy::parse(text, env, gonogo_catalog::CATALOG) {
             Ok(policy) => {
-                let again = Policy::parse(text, env).expect("the same text parses again");
+                let again = Policy::parse(text, env, gonogo_catalog::CATALOG).expect("the same text parses again");
                 assert_eq!(format!("{policy:?}"), format!("{again:?}"));
             }
             Err(problems) => {

@@ -92,7 +92,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn render(text: &str) -> String {
-        let problems = match Policy::parse(text, None) {
+        let problems = match Policy::parse(text, None, gonogo_catalog::CATALOG) {
             Err(problems) => problems,
             Ok(policy) => policy.check_metrics(&BTreeMap::new()),
         };

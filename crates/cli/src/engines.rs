@@ -9,7 +9,7 @@
 //!   caret at the key and a "did you mean"), or a [`Job`] ready to run. `gonogo run` plans
 //!   every section of every engine before it runs anything;
 //! - **`kinds`**: the evidence kinds the engine writes, hence its rows of the metric catalogue
-//!   (`gonogo_core::catalog::CATALOG`, by their `kind`).
+//!   (`gonogo_catalog::CATALOG`, by their `kind`), which its crate exports as `METRICS`.
 //!
 //! Every engine's section is its configuration struct read straight from the TOML table by
 //! serde ([`read_typed`]): the struct that is also the engine's clap flags (`gonogo load
@@ -23,8 +23,9 @@
 //!
 //! Adding an engine: its crate gives a config struct (`#[derive(clap::Args, Deserialize,
 //! JsonSchema)]`, `#[serde(default, deny_unknown_fields)]`, the keys that are not settings
-//! `#[serde(skip)]`) and a `run(config)`; its metrics get catalogue rows of its evidence kind;
-//! here, one [`Engine`] row in [`ENGINES`].
+//! `#[serde(skip)]`) and a `run(config)`; its metrics are catalogue rows of its evidence kind
+//! in its crate (`pub const METRICS`), listed by one line in `gonogo_catalog::CATALOG`; here, one
+//! [`Engine`] row in [`ENGINES`].
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -820,7 +821,7 @@ mod tests {
     /// in `COLLECTOR_KINDS`.
     #[test]
     fn every_catalogue_row_belongs_to_exactly_one_engine_or_a_listed_collector() {
-        for row in gonogo_core::catalog::CATALOG {
+        for row in gonogo_catalog::CATALOG.rows() {
             let owners: Vec<&str> = ENGINES
                 .iter()
                 .filter(|e| e.kinds.contains(&row.kind))
@@ -833,9 +834,7 @@ mod tests {
         for engine in ENGINES {
             for kind in engine.kinds {
                 assert!(
-                    gonogo_core::catalog::CATALOG
-                        .iter()
-                        .any(|r| r.kind == *kind),
+                    gonogo_catalog::CATALOG.rows().any(|r| r.kind == *kind),
                     "{}: no catalogue row of kind {kind}",
                     engine.section
                 );

@@ -92,7 +92,7 @@ pub fn refuse_future(records: &[(PathBuf, Evidence)], now: jiff::Timestamp) -> a
 pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read evidence file {}", file.display()))?;
-    wire::parse_records(&text).with_context(|| {
+    wire::parse_records(&text, gonogo_catalog::CATALOG).with_context(|| {
         format!(
             "evidence file {} is not valid gonogo evidence",
             file.display()

@@ -163,7 +163,7 @@ pub fn resolve_policy(
     env: Option<&str>,
 ) -> Result<LoadedPolicy, Vec<gonogo_core::policy::Problem>> {
     let display = path.display().to_string();
-    let mut policy = Policy::parse(&text, env)?;
+    let mut policy = Policy::parse(&text, env, gonogo_catalog::CATALOG)?;
     policy.origins.extend(url_file_origins(path, &text));
     Ok(LoadedPolicy {
         policy,

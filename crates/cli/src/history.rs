@@ -491,9 +491,10 @@ impl Where {
         )
         .ok();
         let env = crate::pipeline::pick_env(self.env.as_deref(), &text, git.as_ref());
-        let service = gonogo_core::policy::Policy::parse(&text, env.as_deref())
-            .ok()
-            .map(|p| p.name.unwrap_or_else(|| "unnamed".to_owned()));
+        let service =
+            gonogo_core::policy::Policy::parse(&text, env.as_deref(), gonogo_catalog::CATALOG)
+                .ok()
+                .map(|p| p.name.unwrap_or_else(|| "unnamed".to_owned()));
         (location, service, env.unwrap_or_default())
     }
 
@@ -642,15 +643,16 @@ pub fn history(args: HistoryArgs) -> Result<Exit, Failure> {
             let handle = std::fs::File::open(&file)
                 .map_err(|e| Failure::usage(anyhow!("cannot read {}: {e}", file.display())))?;
             let mut input = std::io::BufReader::new(handle);
-            let moved = gonogo_history::import(store.as_mut(), &mut input).map_err(|e| {
-                let failure = history_failure(e);
-                Failure {
-                    exit: failure.exit,
-                    error: failure
-                        .error
-                        .map(|e| e.context(format!("importing {}", file.display()))),
-                }
-            })?;
+            let moved = gonogo_history::import(store.as_mut(), &mut input, gonogo_catalog::CATALOG)
+                .map_err(|e| {
+                    let failure = history_failure(e);
+                    Failure {
+                        exit: failure.exit,
+                        error: failure
+                            .error
+                            .map(|e| e.context(format!("importing {}", file.display()))),
+                    }
+                })?;
             eprintln!(
                 "imported {} runs, {} evidence records and {} pins into {}",
                 moved.runs,

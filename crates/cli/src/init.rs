@@ -168,11 +168,13 @@ pub fn run(args: InitArgs) -> Result<Exit, Failure> {
     let project = detect(&folder);
     let text = policy(&name, project.as_ref(), args.target.as_deref());
     // Every policy init writes must load: a broken starter is a bug, not the user's problem.
-    gonogo_core::policy::Policy::parse(&text, None).map_err(|problems| {
-        Failure::from(anyhow!(
-            "internal error: the starter policy does not load: {problems:?}"
-        ))
-    })?;
+    gonogo_core::policy::Policy::parse(&text, None, gonogo_catalog::CATALOG).map_err(
+        |problems| {
+            Failure::from(anyhow!(
+                "internal error: the starter policy does not load: {problems:?}"
+            ))
+        },
+    )?;
     crate::fsutil::write_atomic(&args.path, text.as_bytes())?;
     match &project {
         Some(p) => eprintln!(
@@ -461,11 +463,14 @@ mod tests {
             for target in [None, Some("http://127.0.0.1:8080")] {
                 let text = policy("svc \"quoted\"", Some(&project), target);
                 for env in [Some("production"), None] {
-                    let policy = gonogo_core::policy::Policy::parse(&text, env)
-                        .unwrap_or_else(|p| panic!("{marker} {target:?}: {p:?}\n{text}"));
+                    let policy =
+                        gonogo_core::policy::Policy::parse(&text, env, gonogo_catalog::CATALOG)
+                            .unwrap_or_else(|p| panic!("{marker} {target:?}: {p:?}\n{text}"));
                     assert!(policy.check_metrics(&Default::default()).is_empty());
                 }
-                let policy = gonogo_core::policy::Policy::parse(&text, None).unwrap();
+                let policy =
+                    gonogo_core::policy::Policy::parse(&text, None, gonogo_catalog::CATALOG)
+                        .unwrap();
                 assert_eq!(policy.name.as_deref(), Some("svc \"quoted\""));
                 // The tests command is a blocker gate of its own.
                 assert!(policy.gates.iter().any(|g| g.name == "command tests"));
@@ -473,7 +478,7 @@ mod tests {
         }
         assert_eq!(detect(dir.path()), None);
         let text = policy("x", None, None);
-        assert!(gonogo_core::policy::Policy::parse(&text, None).is_ok());
+        assert!(gonogo_core::policy::Policy::parse(&text, None, gonogo_catalog::CATALOG).is_ok());
     }
 
     #[test]

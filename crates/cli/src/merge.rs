@@ -103,8 +103,8 @@ pub fn read_inputs(inputs: &[PathBuf], rename: Option<&str>) -> Result<Vec<Merge
             InputKind::Evidence => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("{file}: cannot read: {e}"))?;
-                let parsed =
-                    gonogo_core::wire::parse_records(&text).map_err(|e| format!("{file}: {e}"))?;
+                let parsed = gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG)
+                    .map_err(|e| format!("{file}: {e}"))?;
                 let many = parsed.len() > 1;
                 for (index, record) in parsed.into_iter().enumerate() {
                     let file = if many {
@@ -153,11 +153,14 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.as_name.is_none() && kinds.iter().all(|k| *k == InputKind::HistogramLog) {
-        return gonogo_load::cli::merge(gonogo_load::cli::MergeArgs {
-            inputs: args.inputs,
-            output: args.output,
-            json: args.json,
-        });
+        return gonogo_load::cli::merge(
+            gonogo_load::cli::MergeArgs {
+                inputs: args.inputs,
+                output: args.output,
+                json: args.json,
+            },
+            gonogo_catalog::CATALOG,
+        );
     }
     let inputs = match read_inputs(&args.inputs, args.as_name.as_deref()) {
         Ok(inputs) => inputs,

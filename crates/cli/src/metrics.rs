@@ -1,12 +1,14 @@
 //! `gonogo metrics`: the catalogue of metric names gates can use, with their shape, unit,
 //! the evidence kind that carries them and the aggregates that suit them.
 //!
-//! Printed from `gonogo_core::catalog::CATALOG` itself, so the list a user reads is the list
-//! the policy checker suggests from: it cannot drift.
+//! Printed from the catalogue itself (`gonogo_catalog::CATALOG`, each engine's and
+//! collector's rows), so the list a user reads is the list the policy checker suggests from: it
+//! cannot drift.
 
 use std::io::Write as _;
 
-use gonogo_core::catalog::{self, CATALOG, KnownMetric};
+use gonogo_catalog::CATALOG;
+use gonogo_core::catalog::KnownMetric;
 use gonogo_core::evidence::Shape;
 use gonogo_core::expect::Aggregate;
 
@@ -35,7 +37,7 @@ pub struct MetricsArgs {
 pub fn run(args: MetricsArgs) -> Result<Exit, Failure> {
     let filter = args.filter.as_deref().map(str::to_ascii_lowercase);
     let rows: Vec<&KnownMetric> = CATALOG
-        .iter()
+        .rows()
         .filter(|m| {
             filter
                 .as_deref()
@@ -89,7 +91,7 @@ pub fn run(args: MetricsArgs) -> Result<Exit, Failure> {
 
 /// Whether the metric counts a whole population (compared exactly, never sampled).
 fn census(metric: &KnownMetric) -> bool {
-    metric.shape == Shape::Ratio && catalog::is_census(metric.pattern)
+    metric.shape == Shape::Ratio && metric.census
 }
 
 fn table(rows: &[&KnownMetric]) -> String {

@@ -53,8 +53,8 @@ pub fn markdown() -> String {
             let _ = writeln!(out, "{}\n", one_line(&about.to_string()));
         }
         typed_keys(&mut out, &(engine.schema)(), &command);
-        let metrics: Vec<String> = gonogo_core::catalog::CATALOG
-            .iter()
+        let metrics: Vec<String> = gonogo_catalog::CATALOG
+            .rows()
             .filter(|row| engine.kinds.contains(&row.kind))
             .map(|row| format!("`{}`", row.pattern))
             .collect();

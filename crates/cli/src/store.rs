@@ -405,9 +405,10 @@ impl Store for HistoryRun {
                         self.location.display()
                     ))
                 })?;
-            let parsed = gonogo_core::wire::parse_records(&line).map_err(|e| {
-                Failure::evidence(anyhow!("run {}: record {identity}: {e}", run.id))
-            })?;
+            let parsed =
+                gonogo_core::wire::parse_records(&line, gonogo_catalog::CATALOG).map_err(|e| {
+                    Failure::evidence(anyhow!("run {}: record {identity}: {e}", run.id))
+                })?;
             records.extend(parsed);
         }
         Ok(records)
@@ -532,7 +533,7 @@ mod tests {
     fn judged() -> Verdict {
         let policy = gonogo_core::policy::Policy::parse(
             "[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.total\"\nexpect = \"value >= 1\"\n",
-            None,
+            None, gonogo_catalog::CATALOG,
         )
         .unwrap();
         let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();

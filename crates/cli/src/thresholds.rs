@@ -58,7 +58,7 @@ pub fn threshold_policy(name: &str, thresholds: &[String]) -> anyhow::Result<Pol
             expectation.to_string()
         ));
     }
-    let policy = Policy::parse(&text, None).map_err(|problems| {
+    let policy = Policy::parse(&text, None, gonogo_catalog::CATALOG).map_err(|problems| {
         usage(
             problems
                 .iter()

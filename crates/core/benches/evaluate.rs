@@ -90,7 +90,8 @@ fn main() {
             "[[gate]]\nname = \"g{g}\"\narea = \"performance\"\nmetric = \"load.s{r}x{m}.{suffix}\"\nexpect = \"{expect}\"\n"
         ));
     }
-    let policy = Policy::parse(&policy_text, None).expect("the bench policy parses");
+    let policy = Policy::parse(&policy_text, None, gonogo_catalog::CATALOG)
+        .expect("the bench policy parses");
     println!(
         "built {} records, {} metrics, {} gates in {:.2?}",
         records.len(),

@@ -1,4 +1,5 @@
-//! The metrics gonogo's engines and collectors produce: names, shapes and units.
+//! The catalogue of metrics gonogo's engines and collectors produce: names, shapes, units and
+//! the rules each metric keeps ([`KnownMetric`]), and the [`Catalog`] that holds them.
 //!
 //! A gate names a metric. When no evidence carries that name, the catalogue decides whether the
 //! gate is *missing* evidence (the name is one gonogo knows how to produce) or the policy has a
@@ -8,17 +9,23 @@
 //! A pattern's `*` stands for exactly one dotted segment chosen by the user (a load scenario,
 //! a probe or a command name): `load.*.latency` matches `load.checkout.latency`.
 //!
-//! Every engine writes these names; a new engine adds its rows here.
+//! Core holds the type and its rules, not the rows: each crate that writes evidence exports its
+//! own rows as `METRICS` (`gonogo_load::METRICS`...), and the `gonogo-catalog` crate assembles
+//! them, one line per producer, into the one [`Catalog`] the binary and the tests use. A
+//! [`Catalog`] is required wherever it matters ([`crate::policy::Policy::parse`],
+//! [`crate::wire::parse_records`], [`crate::segments::combine`]): there is no default and no
+//! empty fallback, since a missing row would change how records combine or let a negative
+//! count through.
 //!
 //! Phases of a resilience drill (docs/drills.md): a load or probe metric measured over one
 //! phase only carries the phase after its name, `load.checkout.errors[during:redis-down]`,
 //! `probe.ready.availability[before]`, `...[after]`; it has the shape and unit of the metric
-//! itself ([`split_phase`], [`lookup`]). `recovery.NAME.seconds` is how long requests took to
-//! succeed again after the fault `NAME` ended.
+//! itself ([`split_phase`], [`Catalog::lookup`]). `recovery.NAME.seconds` is how long requests
+//! took to succeed again after the fault `NAME` ended.
 
 use crate::evidence::Shape;
 
-/// One row of the catalogue.
+/// One row of the catalogue: a metric (pattern) one producer writes, and its rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KnownMetric {
     pub pattern: &'static str,
@@ -28,574 +35,109 @@ pub struct KnownMetric {
     /// The evidence `kind` that carries it.
     pub kind: &'static str,
     pub about: &'static str,
+    /// How records of it from different sources combine.
+    pub combine: Combine,
+    /// Whether a ratio counts a whole population rather than a sample of one (lines covered,
+    /// the required series exposed): its `rate` is compared exactly, with no interval.
+    pub census: bool,
 }
 
-const fn row(
-    pattern: &'static str,
-    shape: Shape,
-    unit: &'static str,
-    kind: &'static str,
-    about: &'static str,
-) -> KnownMetric {
-    KnownMetric {
-        pattern,
-        shape,
-        unit,
-        kind,
-        about,
+impl KnownMetric {
+    /// A row that is not a census (see [`KnownMetric::census`]).
+    pub const fn new(
+        pattern: &'static str,
+        shape: Shape,
+        unit: &'static str,
+        kind: &'static str,
+        combine: Combine,
+        about: &'static str,
+    ) -> KnownMetric {
+        KnownMetric {
+            pattern,
+            shape,
+            unit,
+            kind,
+            about,
+            combine,
+            census: false,
+        }
+    }
+
+    /// The same row, counting a whole population.
+    pub const fn census(self) -> KnownMetric {
+        KnownMetric {
+            census: true,
+            ..self
+        }
     }
 }
 
-use Shape::{Distribution, Ratio, Value};
+/// Every metric gonogo produces, one slice of rows per producer: a cheap handle, passed by
+/// value. Built once, by the `gonogo-catalog` crate, from each producer's `METRICS`.
+#[derive(Clone, Copy)]
+pub struct Catalog {
+    producers: &'static [&'static [KnownMetric]],
+}
 
-/// Every metric name gonogo produces.
-pub const CATALOG: &[KnownMetric] = &[
-    // Test results (JUnit XML and friends). Ratios are over tests that ran (not skipped),
-    // except `tests.skipped`, which is over all collected tests.
-    row(
-        "tests.failed",
-        Ratio,
-        "tests",
-        "junit",
-        "tests that failed or errored, of tests run",
-    ),
-    row(
-        "tests.passed",
-        Ratio,
-        "tests",
-        "junit",
-        "tests that passed, of tests run",
-    ),
-    row(
-        "tests.errored",
-        Ratio,
-        "tests",
-        "junit",
-        "tests that errored, of tests run",
-    ),
-    row(
-        "tests.skipped",
-        Ratio,
-        "tests",
-        "junit",
-        "tests skipped, of tests collected",
-    ),
-    row(
-        "tests.flaky",
-        Ratio,
-        "tests",
-        "junit",
-        "tests that passed only on a rerun, of tests run",
-    ),
-    row("tests.duration", Value, "s", "junit", "total test time"),
-    // Coverage (LCOV, Cobertura, JaCoCo): hit of found.
-    row(
-        "coverage.lines",
-        Ratio,
-        "lines",
-        "coverage",
-        "lines covered, of instrumented lines",
-    ),
-    row(
-        "coverage.branches",
-        Ratio,
-        "branches",
-        "coverage",
-        "branches covered",
-    ),
-    row(
-        "coverage.functions",
-        Ratio,
-        "functions",
-        "coverage",
-        "functions covered",
-    ),
-    // Static analysis (SARIF 2.1.0): counts of results by level; `new` counts only results
-    // whose baselineState is `new`.
-    row(
-        "sarif.error",
-        Value,
-        "findings",
-        "sarif",
-        "results at level error",
-    ),
-    row(
-        "sarif.warning",
-        Value,
-        "findings",
-        "sarif",
-        "results at level warning",
-    ),
-    row(
-        "sarif.note",
-        Value,
-        "findings",
-        "sarif",
-        "results at level note",
-    ),
-    row(
-        "sarif.none",
-        Value,
-        "findings",
-        "sarif",
-        "results at level none",
-    ),
-    row(
-        "sarif.new.error",
-        Value,
-        "findings",
-        "sarif",
-        "new results at level error",
-    ),
-    row(
-        "sarif.new.warning",
-        Value,
-        "findings",
-        "sarif",
-        "new results at level warning",
-    ),
-    row(
-        "sarif.suppressed",
-        Value,
-        "findings",
-        "sarif",
-        "suppressed results",
-    ),
-    // Dependency audits: open vulnerabilities by severity, after the policy's ignore list.
-    row(
-        "audit.critical",
-        Value,
-        "vulnerabilities",
-        "audit",
-        "critical vulnerabilities",
-    ),
-    row(
-        "audit.high",
-        Value,
-        "vulnerabilities",
-        "audit",
-        "high vulnerabilities",
-    ),
-    row(
-        "audit.moderate",
-        Value,
-        "vulnerabilities",
-        "audit",
-        "moderate vulnerabilities",
-    ),
-    row(
-        "audit.low",
-        Value,
-        "vulnerabilities",
-        "audit",
-        "low vulnerabilities",
-    ),
-    row(
-        "audit.unknown",
-        Value,
-        "vulnerabilities",
-        "audit",
-        "vulnerabilities of unknown severity",
-    ),
-    // k6 summaries: trends are values (k6 exports no histogram, so no sample count); rates are
-    // ratios; counters are values.
-    row("k6.*.p95", Value, "ms", "k6", "a k6 trend's p(95)"),
-    row("k6.*.p99", Value, "ms", "k6", "a k6 trend's p(99)"),
-    row("k6.*.p90", Value, "ms", "k6", "a k6 trend's p(90)"),
-    row("k6.*.med", Value, "ms", "k6", "a k6 trend's median"),
-    row("k6.*.avg", Value, "ms", "k6", "a k6 trend's mean"),
-    row("k6.*.max", Value, "ms", "k6", "a k6 trend's maximum"),
-    row(
-        "k6.*.rate",
-        Ratio,
-        "events",
-        "k6",
-        "a k6 rate metric (passes of passes + fails)",
-    ),
-    row("k6.*.count", Value, "events", "k6", "a k6 counter"),
-    // Load (`gonogo load`): one scenario per name (`default` unless named).
-    row(
-        "load.*.latency",
-        Distribution,
-        "us",
-        "load",
-        "request latency from intended start",
-    ),
-    row(
-        "load.*.errors",
-        Ratio,
-        "requests",
-        "load",
-        "requests that failed for any reason",
-    ),
-    row(
-        "load.*.status_4xx",
-        Ratio,
-        "requests",
-        "load",
-        "responses with a 4xx status",
-    ),
-    row(
-        "load.*.status_5xx",
-        Ratio,
-        "requests",
-        "load",
-        "responses with a 5xx status",
-    ),
-    row(
-        "load.*.rate_limited",
-        Ratio,
-        "requests",
-        "load",
-        "responses that were rate limited",
-    ),
-    row(
-        "load.*.dropped",
-        Ratio,
-        "requests",
-        "load",
-        "scheduled requests that could not start",
-    ),
-    row(
-        "load.*.throughput",
-        Value,
-        "1/s",
-        "load",
-        "answered requests per second (refused connections are not throughput)",
-    ),
-    row(
-        "load.*.requests",
-        Value,
-        "requests",
-        "load",
-        "requests a server answered",
-    ),
-    row(
-        "load.*.leaks",
-        Ratio,
-        "responses",
-        "load",
-        "error responses whose body showed a stack trace, a database error or a version (drills)",
-    ),
-    row(
-        "load.*.checks_failed",
-        Ratio,
-        "checks",
-        "load",
-        "k6 checks that failed, of checks run (from k6's raw results)",
-    ),
-    // Locust's --csv stats: percentiles without samples, estimates (ms).
-    row(
-        "locust.*.p50",
-        Value,
-        "ms",
-        "load",
-        "Locust's median (an estimate)",
-    ),
-    row(
-        "locust.*.p90",
-        Value,
-        "ms",
-        "load",
-        "Locust's p90 (an estimate)",
-    ),
-    row(
-        "locust.*.p95",
-        Value,
-        "ms",
-        "load",
-        "Locust's p95 (an estimate)",
-    ),
-    row(
-        "locust.*.p99",
-        Value,
-        "ms",
-        "load",
-        "Locust's p99 (an estimate)",
-    ),
-    row(
-        "locust.*.max",
-        Value,
-        "ms",
-        "load",
-        "Locust's maximum (an estimate)",
-    ),
-    row(
-        "locust.*.avg",
-        Value,
-        "ms",
-        "load",
-        "Locust's mean (an estimate)",
-    ),
-    // `gonogo load --urls`: per URL; the second `*` is the URL's place in the file (1, 2, ...).
-    row(
-        "load.*.url.*.latency",
-        Distribution,
-        "us",
-        "load",
-        "one URL's request latency (--urls), as load.NAME.latency",
-    ),
-    row(
-        "load.*.url.*.errors",
-        Ratio,
-        "requests",
-        "load",
-        "one URL's failed requests (--urls), of its requests due",
-    ),
-    // Resilience drills (`[[fault]]`): per fault, from its end until requests succeed again
-    // for a sustained window.
-    row(
-        "recovery.*.seconds",
-        Value,
-        "s",
-        "probe",
-        "seconds from a fault's end until probes succeeded again for a sustained window",
-    ),
-    row(
-        "detection.*.seconds",
-        Value,
-        "s",
-        "probe",
-        "seconds from a fault's start until probes failed for a sustained window (a readiness check that reports the outage)",
-    ),
-    // Probes (`gonogo probe`).
-    row(
-        "probe.*.availability",
-        Ratio,
-        "probes",
-        "probe",
-        "probes whose conditions all held",
-    ),
-    row(
-        "probe.*.latency",
-        Distribution,
-        "us",
-        "probe",
-        "probe response time",
-    ),
-    row(
-        "probe.*.cert_expiry",
-        Value,
-        "d",
-        "probe",
-        "days until the certificate expires",
-    ),
-    // Observability (`gonogo observe`).
-    row(
-        "observe.metrics.problems",
-        Value,
-        "problems",
-        "observe",
-        "lint problems in /metrics",
-    ),
-    row(
-        "observe.metrics.required",
-        Ratio,
-        "series",
-        "observe",
-        "required series present",
-    ),
-    row(
-        "observe.health.ok",
-        Ratio,
-        "endpoints",
-        "observe",
-        "health endpoints answering as expected",
-    ),
-    row(
-        "observe.logs.structured",
-        Ratio,
-        "lines",
-        "observe",
-        "log lines that are JSON objects",
-    ),
-    row(
-        "observe.logs.fields",
-        Ratio,
-        "lines",
-        "observe",
-        "JSON log lines with every required field",
-    ),
-    // Hardening (`gonogo harden`): findings by severity, and one value per check.
-    row(
-        "harden.findings.high",
-        Value,
-        "findings",
-        "harden",
-        "high-severity findings",
-    ),
-    row(
-        "harden.findings.medium",
-        Value,
-        "findings",
-        "harden",
-        "medium-severity findings",
-    ),
-    row(
-        "harden.findings.low",
-        Value,
-        "findings",
-        "harden",
-        "low-severity findings",
-    ),
-    row(
-        "harden.*.findings",
-        Value,
-        "findings",
-        "harden",
-        "findings of one check",
-    ),
-    // Prometheus queries (`[[prometheus]]`): one value per named query.
-    row(
-        "prometheus.*",
-        Value,
-        "1",
-        "prometheus",
-        "a PromQL query's result",
-    ),
-    // Prometheus alerting rules (`gonogo prometheus rules`).
-    row(
-        "prometheus.rules.unhealthy",
-        Value,
-        "rules",
-        "prometheus",
-        "loaded rules whose last evaluation failed",
-    ),
-    row(
-        "prometheus.rules.alert_coverage",
-        Ratio,
-        "series",
-        "prometheus",
-        "required series selected by some alerting rule",
-    ),
-    row(
-        "prometheus.alertmanager.reachable",
-        Value,
-        "1",
-        "prometheus",
-        "1 when the named Alertmanager is ready and Prometheus sends to it",
-    ),
-    // CI run history (`ci-history`): per workflow (all branches) and per workflow and branch.
-    // Runs count when they ended in success or failure (docs/delivery.md).
-    row(
-        "ci.*.success",
-        Ratio,
-        "runs",
-        "ci",
-        "CI runs that succeeded at their first attempt, of runs that ended in success or failure",
-    ),
-    row(
-        "ci.*.flaky",
-        Ratio,
-        "runs",
-        "ci",
-        "CI runs that succeeded only on a re-run, of runs counted",
-    ),
-    row(
-        "ci.*.duration",
-        Distribution,
-        "s",
-        "ci",
-        "wall time of each counted CI run",
-    ),
-    row(
-        "ci.*.*.success",
-        Ratio,
-        "runs",
-        "ci",
-        "as ci.WORKFLOW.success, on one branch (ci.WORKFLOW.BRANCH.success)",
-    ),
-    row(
-        "ci.*.*.flaky",
-        Ratio,
-        "runs",
-        "ci",
-        "as ci.WORKFLOW.flaky, on one branch",
-    ),
-    row(
-        "ci.*.*.duration",
-        Distribution,
-        "s",
-        "ci",
-        "as ci.WORKFLOW.duration, on one branch",
-    ),
-    // DORA metrics from release tags and commits (`[delivery.dora]`, docs/delivery.md).
-    row(
-        "dora.deploys_per_week",
-        Distribution,
-        "deploys",
-        "dora",
-        "releases per week, one sample per week of the observation window",
-    ),
-    row(
-        "dora.lead_time",
-        Distribution,
-        "s",
-        "dora",
-        "commit time to the release that shipped it, per commit",
-    ),
-    row(
-        "dora.change_failure",
-        Ratio,
-        "releases",
-        "dora",
-        "releases followed by a revert, hotfix or rollback within the window, of releases judged",
-    ),
-    row(
-        "dora.time_to_restore",
-        Distribution,
-        "s",
-        "dora",
-        "failed release to the release that shipped its remedy",
-    ),
-    // Commands run by gonogo, and delivery context.
-    row(
-        "command.*.exit_code",
-        Value,
-        "1",
-        "command",
-        "a command's exit code",
-    ),
-    row(
-        "command.*.duration",
-        Value,
-        "s",
-        "command",
-        "a command's wall time",
-    ),
-    row(
-        "delivery.rollback.drill",
-        Value,
-        "1",
-        "rollback",
-        "1 when a rollback drill deployed the rollback target, saw it healthy in time and rolled forward",
-    ),
-    row(
-        "delivery.rollback.duration",
-        Value,
-        "s",
-        "rollback",
-        "a rollback drill's deploy start to the first healthy answer",
-    ),
-    row(
-        "git.dirty",
-        Value,
-        "files",
-        "git",
-        "uncommitted changes in the working tree",
-    ),
-    row(
-        "git.rollback_target",
-        Value,
-        "tags",
-        "git",
-        "1 when a previous release tag exists",
-    ),
-];
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("producers", &self.producers.len())
+            .field("rows", &self.rows().count())
+            .finish()
+    }
+}
+
+impl Catalog {
+    /// The catalogue of these producers' rows, in this order.
+    pub const fn new(producers: &'static [&'static [KnownMetric]]) -> Catalog {
+        Catalog { producers }
+    }
+
+    /// Each producer's rows, as given to [`Catalog::new`].
+    pub fn producers(self) -> &'static [&'static [KnownMetric]] {
+        self.producers
+    }
+
+    /// Every row, producer by producer.
+    pub fn rows(self) -> impl Iterator<Item = &'static KnownMetric> {
+        self.producers.iter().flat_map(|rows| rows.iter())
+    }
+
+    /// The row for `name`, if gonogo produces it. A load or probe metric with a phase suffix
+    /// is the metric's own row.
+    pub fn lookup(self, name: &str) -> Option<&'static KnownMetric> {
+        let (base, phase) = split_phase(name);
+        let row = self.rows().find(|row| matches(row.pattern, base))?;
+        match phase {
+            None => Some(row),
+            Some(_) if matches!(row.kind, "load" | "probe") => Some(row),
+            Some(_) => None,
+        }
+    }
+
+    /// The combiner of gonogo's own metric `name` (its row's), or of a declared metric of
+    /// `shape`: a value has no meaning across sources, ratios and histograms add.
+    pub fn combine_for(self, name: &str, shape: Shape) -> Combine {
+        match self.lookup(name) {
+            Some(row) => row.combine,
+            None => match shape {
+                Shape::Value => Combine::Single,
+                Shape::Ratio | Shape::Distribution => Combine::Sum,
+            },
+        }
+    }
+
+    /// Whether `metric` counts a whole population (its row says so): its `rate` is compared
+    /// exactly, with no interval.
+    pub fn is_census(self, metric: &str) -> bool {
+        self.lookup(metric).is_some_and(|row| row.census)
+    }
+}
 
 /// How records of one metric from *different* sources (after duplicates and re-measurements
-/// are set aside) combine into one measurement. Declared once here for gonogo's metrics; a
-/// policy declares it for its own `[[metric]]`s. Never "the newest" across sources: that would
+/// are set aside) combine into one measurement. Each row of the catalogue declares it for its
+/// metric; a policy declares it for its own `[[metric]]`s. Never "the newest" across sources: that would
 /// let the order of collection decide a verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -627,37 +169,6 @@ impl Combine {
             Combine::Max => "max",
             Combine::Nonzero => "nonzero",
             Combine::Single => "single",
-        }
-    }
-
-    /// The combiner of gonogo's own metric `name`, or of a declared metric of `shape`.
-    pub fn for_metric(name: &str, shape: Shape) -> Combine {
-        match lookup(name).map(|row| row.pattern) {
-            Some(p) if p.starts_with("coverage.") => Combine::Union,
-            Some(
-                "probe.*.cert_expiry"
-                | "prometheus.alertmanager.reachable"
-                | "git.rollback_target"
-                | "delivery.rollback.drill",
-            ) => Combine::Min,
-            // Several probes saw the same fault: the slowest recovery is the recovery.
-            Some(
-                "git.dirty"
-                | "command.*.duration"
-                | "delivery.rollback.duration"
-                | "recovery.*.seconds"
-                | "detection.*.seconds",
-            ) => Combine::Max,
-            Some("command.*.exit_code") => Combine::Nonzero,
-            Some("prometheus.*") => Combine::Single,
-            Some(p) if p.starts_with("k6.") && shape == Shape::Value && !p.ends_with(".count") => {
-                Combine::Single
-            }
-            Some(_) => Combine::Sum,
-            None => match shape {
-                Shape::Value => Combine::Single,
-                Shape::Ratio | Shape::Distribution => Combine::Sum,
-            },
         }
     }
 }
@@ -746,53 +257,98 @@ pub fn split_phase(name: &str) -> (&str, Option<Phase<'_>>) {
     (base, Some(phase))
 }
 
-/// The catalogue row for `name`, if gonogo produces it. A load or probe metric with a phase
-/// suffix is the metric's own row.
-pub fn lookup(name: &str) -> Option<&'static KnownMetric> {
-    let (base, phase) = split_phase(name);
-    let row = CATALOG.iter().find(|row| matches(row.pattern, base))?;
-    match phase {
-        None => Some(row),
-        Some(_) if matches!(row.kind, "load" | "probe") => Some(row),
-        Some(_) => None,
-    }
-}
+/// A small catalogue for core's own tests (the product's rows live with their producers): a
+/// row of each rule, with the names core's tests use.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use super::{Catalog, Combine, Combine::*, KnownMetric};
+    use crate::evidence::Shape::{self, Distribution, Ratio, Value};
 
-/// Whether a ratio metric counts a whole population rather than a sample of one: lines,
-/// branches and functions covered, the required series exposed. Its `rate` is compared
-/// exactly, with no interval.
-pub fn is_census(metric: &str) -> bool {
-    matches!(
-        metric,
-        "coverage.lines"
-            | "coverage.branches"
-            | "coverage.functions"
-            // The required series present, of every series the policy requires.
-            | "observe.metrics.required"
-    )
+    /// Pattern, shape, unit, kind, combine, about, census.
+    type Row = (
+        &'static str,
+        Shape,
+        &'static str,
+        &'static str,
+        Combine,
+        &'static str,
+        bool,
+    );
+
+    #[rustfmt::skip]
+    const ROWS: [Row; 27] = [
+        ("tests.failed", Ratio, "tests", "junit", Sum, "failed tests", false),
+        ("tests.passed", Ratio, "tests", "junit", Sum, "passed tests", false),
+        ("tests.errored", Ratio, "tests", "junit", Sum, "errored tests", false),
+        ("tests.skipped", Ratio, "tests", "junit", Sum, "skipped tests", false),
+        ("tests.flaky", Ratio, "tests", "junit", Sum, "flaky tests", false),
+        ("tests.duration", Value, "s", "junit", Sum, "test time", false),
+        ("coverage.lines", Ratio, "lines", "coverage", Union, "lines", true),
+        ("coverage.branches", Ratio, "branches", "coverage", Union, "branches", true),
+        ("audit.critical", Value, "vulnerabilities", "audit", Sum, "critical", false),
+        ("audit.high", Value, "vulnerabilities", "audit", Sum, "high", false),
+        ("sarif.error", Value, "findings", "sarif", Sum, "errors", false),
+        ("k6.*.p95", Value, "ms", "k6", Single, "a trend's p(95)", false),
+        ("k6.*.count", Value, "events", "k6", Sum, "a counter", false),
+        ("load.*.latency", Distribution, "us", "load", Sum, "latency", false),
+        ("load.*.errors", Ratio, "requests", "load", Sum, "errors", false),
+        ("load.*.throughput", Value, "1/s", "load", Sum, "throughput", false),
+        ("load.*.requests", Value, "requests", "load", Sum, "requests", false),
+        ("recovery.*.seconds", Value, "s", "probe", Max, "recovery", false),
+        ("probe.*.availability", Ratio, "probes", "probe", Sum, "availability", false),
+        ("probe.*.latency", Distribution, "us", "probe", Sum, "probe time", false),
+        ("probe.*.cert_expiry", Value, "d", "probe", Min, "days left", false),
+        ("observe.metrics.required", Ratio, "series", "observe", Sum, "series", true),
+        ("harden.findings.high", Value, "findings", "harden", Sum, "high", false),
+        ("prometheus.*", Value, "1", "prometheus", Single, "a query", false),
+        ("command.*.exit_code", Value, "1", "command", Nonzero, "exit code", false),
+        ("command.*.duration", Value, "s", "command", Max, "wall time", false),
+        ("git.dirty", Value, "files", "git", Max, "changed files", false),
+    ];
+
+    const fn rows<const N: usize>(table: [Row; N]) -> [KnownMetric; N] {
+        let mut out = [KnownMetric::new("", Value, "", "", Sum, ""); N];
+        let mut i = 0;
+        while i < N {
+            let (pattern, shape, unit, kind, combine, about, census) = table[i];
+            let row = KnownMetric::new(pattern, shape, unit, kind, combine, about);
+            out[i] = if census { row.census() } else { row };
+            i += 1;
+        }
+        out
+    }
+
+    const METRICS: [KnownMetric; 27] = rows(ROWS);
+    const TESTS: &[KnownMetric] = METRICS.split_at(13).0;
+    const ENGINES: &[KnownMetric] = METRICS.split_at(13).1;
+
+    pub(crate) const CATALOG: Catalog = Catalog::new(&[TESTS, ENGINES]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Shape::{Distribution, Ratio, Value};
+
+    const CATALOG: Catalog = fixture::CATALOG;
 
     #[test]
     fn sources_never_combine_by_recency() {
         use Combine::*;
-        assert_eq!(Combine::for_metric("audit.critical", Value), Sum);
-        assert_eq!(Combine::for_metric("coverage.lines", Ratio), Union);
-        assert_eq!(Combine::for_metric("probe.redis.cert_expiry", Value), Min);
+        assert_eq!(CATALOG.combine_for("audit.critical", Value), Sum);
+        assert_eq!(CATALOG.combine_for("coverage.lines", Ratio), Union);
+        assert_eq!(CATALOG.combine_for("probe.redis.cert_expiry", Value), Min);
         assert_eq!(
-            Combine::for_metric("command.pytest.exit_code", Value),
+            CATALOG.combine_for("command.pytest.exit_code", Value),
             Nonzero
         );
-        assert_eq!(Combine::for_metric("prometheus.errors", Value), Single);
+        assert_eq!(CATALOG.combine_for("prometheus.errors", Value), Single);
         assert_eq!(
-            Combine::for_metric("k6.http_req_duration.p95", Value),
+            CATALOG.combine_for("k6.http_req_duration.p95", Value),
             Single
         );
-        assert_eq!(Combine::for_metric("custom.depth", Value), Single);
-        assert_eq!(Combine::for_metric("custom.ok", Ratio), Sum);
+        assert_eq!(CATALOG.combine_for("custom.depth", Value), Single);
+        assert_eq!(CATALOG.combine_for("custom.ok", Ratio), Sum);
         assert_eq!(segment("Unit tests"), "unit_tests");
     }
 
@@ -806,14 +362,32 @@ mod tests {
         assert!(!matches("load.*.latency", "load.latency"));
         assert!(!matches("load.*.latency", "load.a.b.latency"));
         assert!(matches("prometheus.*", "prometheus.error_ratio"));
-        assert_eq!(lookup("tests.failed").unwrap().shape, Shape::Ratio);
-        assert!(lookup("tests.faild").is_none());
+        assert_eq!(CATALOG.lookup("tests.failed").unwrap().shape, Shape::Ratio);
+        assert!(CATALOG.lookup("tests.faild").is_none());
+    }
+
+    #[test]
+    fn rows_carry_their_rules() {
+        assert!(CATALOG.is_census("coverage.lines"));
+        assert!(CATALOG.is_census("observe.metrics.required"));
+        assert!(!CATALOG.is_census("tests.failed"));
+        assert!(!CATALOG.is_census("custom.ok"));
+        // A phase suffix is the metric's own row only for load and probes.
+        assert!(!CATALOG.is_census("coverage.lines[before]"));
+        assert_eq!(
+            CATALOG.combine_for("git.dirty", Ratio),
+            Combine::Max,
+            "the row's rule, whatever shape is asked"
+        );
+        assert_eq!(CATALOG.rows().count(), 27);
+        assert_eq!(CATALOG.producers().len(), 2);
     }
 
     #[test]
     fn patterns_do_not_overlap() {
-        for (i, a) in CATALOG.iter().enumerate() {
-            for b in &CATALOG[i + 1..] {
+        let rows: Vec<&KnownMetric> = CATALOG.rows().collect();
+        for (i, a) in rows.iter().enumerate() {
+            for b in &rows[i + 1..] {
                 let probe = a.pattern.replace('*', "x");
                 assert!(
                     !matches(b.pattern, &probe),
@@ -845,19 +419,23 @@ mod tests {
         ] {
             assert_eq!(split_phase(malformed), (malformed, None), "{malformed}");
         }
-        let row = lookup("load.checkout.latency[during:redis-slow]").unwrap();
+        let row = CATALOG
+            .lookup("load.checkout.latency[during:redis-slow]")
+            .unwrap();
         assert_eq!((row.pattern, row.shape), ("load.*.latency", Distribution));
         assert_eq!(
-            lookup("probe.ready.availability[during:redis-down]").map(|r| r.pattern),
+            CATALOG
+                .lookup("probe.ready.availability[during:redis-down]")
+                .map(|r| r.pattern),
             Some("probe.*.availability")
         );
         // Only what load and probes measure has phases; a malformed phase is an unknown name.
-        assert_eq!(lookup("tests.failed[during:x]"), None);
-        assert_eq!(lookup("load.checkout.errors[during:]"), None);
-        let recovery = lookup("recovery.redis-down.seconds").unwrap();
+        assert_eq!(CATALOG.lookup("tests.failed[during:x]"), None);
+        assert_eq!(CATALOG.lookup("load.checkout.errors[during:]"), None);
+        let recovery = CATALOG.lookup("recovery.redis-down.seconds").unwrap();
         assert_eq!((recovery.shape, recovery.unit), (Value, "s"));
         assert_eq!(
-            Combine::for_metric("recovery.redis-down.seconds", Value),
+            CATALOG.combine_for("recovery.redis-down.seconds", Value),
             Combine::Max
         );
     }

@@ -43,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use hdrhistogram::Histogram;
 use jiff::Timestamp;
 
-use crate::catalog::{self, Combine};
+use crate::catalog::Combine;
 use crate::evidence::{Evidence, MetricValue, Ratio, Shape};
 use crate::expect::{Aggregate, Op, Threshold};
 use crate::policy::{
@@ -911,8 +911,9 @@ fn decide(
         }
     };
 
-    let census =
-        shape == Shape::Ratio && aggregate == Aggregate::Rate && catalog::is_census(&gate.metric);
+    let census = shape == Shape::Ratio
+        && aggregate == Aggregate::Rate
+        && judging.policy.catalog.is_census(&gate.metric);
     let estimate = shape == Shape::Value
         && used
             .iter()

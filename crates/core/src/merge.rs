@@ -678,7 +678,8 @@ mod tests {
         let latency = &mixed.metrics["load.d.latency"];
         assert_eq!((&latency.note, &latency.note_code), (&None, &None));
         let line = crate::wire::to_json_line(&mixed);
-        crate::wire::parse_records(&line).expect("the merged record reads back");
+        crate::wire::parse_records(&line, crate::catalog::fixture::CATALOG)
+            .expect("the merged record reads back");
         // Same sentence, but only one input coded it: the sentence stays, the code goes.
         let mut uncoded = noted("b", "k6");
         uncoded.metrics.get_mut("load.d.latency").unwrap().note_code = None;

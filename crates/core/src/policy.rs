@@ -58,7 +58,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::catalog;
+use crate::catalog::Catalog;
 use crate::evidence::Shape;
 use crate::expect::{Aggregate, Expectation, Threshold};
 use crate::suggest::closest;
@@ -439,6 +439,9 @@ pub struct Policy {
     pub origins: BTreeSet<String>,
     /// The service under test, `[target] base_url` as written (for the reports' header).
     pub target: Option<String>,
+    /// The metrics gonogo produces: what a gate's metric is checked against, and how each
+    /// metric's records combine when the policy is evaluated.
+    pub catalog: Catalog,
 }
 
 /// An `[[ignore]]` rule, checked and resolved for the environment.
@@ -497,15 +500,16 @@ pub struct Waiver {
 }
 
 impl Policy {
-    /// Parses and resolves a policy for `env` (none: the gates as written). Returns every
-    /// problem found, not only the first.
-    pub fn parse(text: &str, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
+    /// Parses and resolves a policy for `env` (none: the gates as written) against the
+    /// metrics gonogo produces (`catalog`, kept by the policy). Returns every problem found,
+    /// not only the first.
+    pub fn parse(text: &str, env: Option<&str>, catalog: Catalog) -> Result<Policy, Vec<Problem>> {
         // Every unknown key at once, then everything the rest of the policy says.
         let (file, mut problems) = crate::settings::from_str_all::<PolicyFile>(text);
         let Some(file) = file else {
             return Err(problems);
         };
-        match resolve(file, env) {
+        match resolve(file, env, catalog) {
             Ok(policy) if problems.is_empty() => Ok(policy),
             Ok(_) => Err(problems),
             Err(more) => {
@@ -531,7 +535,9 @@ impl Policy {
                 .map(|m| (m.shape, m.unit.clone()))
                 .or_else(|| evidence_metrics.get(&gate.metric).cloned())
                 .or_else(|| {
-                    catalog::lookup(&gate.metric).map(|row| (row.shape, Unit::parse(row.unit)))
+                    self.catalog
+                        .lookup(&gate.metric)
+                        .map(|row| (row.shape, Unit::parse(row.unit)))
                 });
             // A command's metric must name a command of this policy: `command.pytst.exit_code`
             // matches the catalogue's `command.*.exit_code` but no command.
@@ -570,7 +576,7 @@ impl Policy {
             let Some((shape, unit)) = known else {
                 let mut candidates: BTreeSet<String> = evidence_metrics.keys().cloned().collect();
                 candidates.extend(self.declared_metrics.iter().map(|m| m.name.clone()));
-                candidates.extend(catalog::CATALOG.iter().map(|row| row.pattern.to_owned()));
+                candidates.extend(self.catalog.rows().map(|row| row.pattern.to_owned()));
                 let suggestions = closest(&gate.metric, candidates.iter().map(String::as_str));
                 problems.push(
                     Problem::new(
@@ -618,13 +624,13 @@ impl Policy {
     }
 
     /// How records of `metric` from different sources combine: the policy's declaration for
-    /// its own metrics, else the catalogue's.
+    /// its own metrics, else the catalogue's row.
     pub fn combine_of(&self, metric: &str, shape: Shape) -> crate::catalog::Combine {
         self.declared_metrics
             .iter()
             .find(|m| m.name == metric)
             .and_then(|m| m.combine)
-            .unwrap_or_else(|| crate::catalog::Combine::for_metric(metric, shape))
+            .unwrap_or_else(|| self.catalog.combine_for(metric, shape))
     }
 
     /// Whether an engine's record about `url` is about something the policy names.
@@ -793,7 +799,7 @@ pub(crate) fn toml_problem(error: &toml::de::Error, text: &str) -> Problem {
     problem
 }
 
-fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> {
+fn resolve(file: PolicyFile, env: Option<&str>, catalog: Catalog) -> Result<Policy, Vec<Problem>> {
     let mut problems = Vec::new();
 
     let mut policy_max_age = Some(DEFAULT_MAX_AGE_SECONDS);
@@ -865,7 +871,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
     let mut declared_metrics = Vec::new();
     for decl in &file.metrics {
         let name = decl.name.get_ref();
-        if let Some(row) = catalog::lookup(name) {
+        if let Some(row) = catalog.lookup(name) {
             problems.push(
                 Problem::new(
                     format!("metric `{name}` is produced by gonogo ({})", row.about),
@@ -1187,6 +1193,7 @@ fn resolve(file: PolicyFile, env: Option<&str>) -> Result<Policy, Vec<Problem>> 
             gates,
             requires,
             ignores,
+            catalog,
         })
     } else {
         problems.sort_by_key(|p| (p.span.start, p.span.end));
@@ -1504,6 +1511,7 @@ fn title_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::fixture::CATALOG;
 
     const BASE: &str = r#"
 [[gate]]
@@ -1529,7 +1537,7 @@ severity = "warn"
 "#;
 
     fn problems(text: &str) -> Vec<String> {
-        Policy::parse(text, None)
+        Policy::parse(text, None, CATALOG)
             .unwrap_err()
             .into_iter()
             .map(|p| {
@@ -1545,16 +1553,16 @@ severity = "warn"
 
     #[test]
     fn gates_resolve_per_environment() {
-        let plain = Policy::parse(BASE, None).unwrap();
+        let plain = Policy::parse(BASE, None, CATALOG).unwrap();
         assert_eq!(plain.gates[0].expect.to_string(), "p(95) < 500ms");
         assert_eq!(plain.gates[1].name, "tests.failed rate < 0.5%");
         assert_eq!(plain.gates[1].severity, GateSeverity::Warn);
 
-        let staging = Policy::parse(BASE, Some("staging")).unwrap();
+        let staging = Policy::parse(BASE, Some("staging"), CATALOG).unwrap();
         assert_eq!(staging.gates[0].expect.to_string(), "p(95) < 800ms");
         assert_eq!(staging.gates[0].severity, GateSeverity::Blocker);
 
-        let production = Policy::parse(BASE, Some("production")).unwrap();
+        let production = Policy::parse(BASE, Some("production"), CATALOG).unwrap();
         assert_eq!(production.gates[0].expect.to_string(), "p(95) < 800ms");
         assert_eq!(production.gates[0].severity, GateSeverity::Warn);
         assert_eq!(production.requires, vec!["load".to_owned()]);
@@ -1587,11 +1595,11 @@ max_age = "soon"
         assert_eq!(found.len(), 1);
         assert!(found[0].starts_with("unknown field `expct`"), "{found:?}");
 
-        let error = Policy::parse(BASE, Some("prod")).unwrap_err();
+        let error = Policy::parse(BASE, Some("prod"), CATALOG).unwrap_err();
         assert_eq!(error[0].message, "no environment `prod` in the policy");
 
         let looped = "[env.a]\nextends = \"b\"\n[env.b]\nextends = \"a\"\n";
-        let error = Policy::parse(looped, Some("a")).unwrap_err();
+        let error = Policy::parse(looped, Some("a"), CATALOG).unwrap_err();
         assert!(error[0].message.contains("loop"), "{error:?}");
     }
 
@@ -1600,7 +1608,7 @@ max_age = "soon"
         let text = format!(
             "{BASE}\n[[waiver]]\ngate = \"checkout p95\"\nreason = \"cache lands in 1.4\"\nowner = \"alice\"\nexpires = \"2026-12-31\"\n"
         );
-        let policy = Policy::parse(&text, None).unwrap();
+        let policy = Policy::parse(&text, None, CATALOG).unwrap();
         assert_eq!(
             policy.gates[0].waiver.as_ref().unwrap().expires,
             jiff::civil::date(2026, 12, 31)
@@ -1617,7 +1625,7 @@ max_age = "soon"
         let text = format!(
             "{BASE}\n[env.staging]\n\n[[ignore]]\nadvisory = \" RUSTSEC-2023-0071 \"\nreason = \"we only verify signatures\"\nowner = \"bob\"\nexpires = \"2027-01-31\"\n\n[[ignore]]\nadvisory = \"GHSA-xxxx\"\nreason = \"dev dependency\"\nowner = \"carol\"\nexpires = \"2027-02-01\"\nenv = \"staging\"\n"
         );
-        let everywhere = Policy::parse(&text, None).unwrap();
+        let everywhere = Policy::parse(&text, None, CATALOG).unwrap();
         assert_eq!(
             everywhere.ignores,
             vec![AdvisoryIgnore {
@@ -1627,7 +1635,7 @@ max_age = "soon"
                 expires: jiff::civil::date(2027, 1, 31),
             }]
         );
-        let staging = Policy::parse(&text, Some("staging")).unwrap();
+        let staging = Policy::parse(&text, Some("staging"), CATALOG).unwrap();
         assert_eq!(
             staging
                 .ignores
@@ -1677,7 +1685,7 @@ area = "performance"
 metric = "load.api.latency"
 expect = "p(99) < 500"
 "#;
-        let policy = Policy::parse(text, None).unwrap();
+        let policy = Policy::parse(text, None, CATALOG).unwrap();
         let found: Vec<String> = policy
             .check_metrics(&BTreeMap::new())
             .into_iter()
@@ -1732,7 +1740,7 @@ area = "reliability"
 metric = "prometheus.scalar"
 expect = "rate < 1%"
 "#;
-        let policy = Policy::parse(text, None).unwrap();
+        let policy = Policy::parse(text, None, CATALOG).unwrap();
         let found: Vec<String> = policy
             .check_metrics(&BTreeMap::new())
             .into_iter()

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use crate::catalog::Combine;
+use crate::catalog::{Catalog, Combine};
 use crate::evidence::{Evidence, Metric, MetricValue, Ratio, Shape};
 use crate::units::Unit;
 
@@ -300,9 +300,10 @@ pub fn clock_warning(members: &[&Evidence]) -> Option<String> {
 /// One complete test's segments as one record (what `gonogo merge` writes): checked with
 /// [`check`], then every metric all segments carry combined exactly (ratios and their parts
 /// sum, histograms add, a `1/s` rate over the union of the windows, other values as
-/// [`Combine::for_metric`] says; a value with no meaning across segments is an error). The
+/// its catalogue row says ([`Catalog::combine_for`]); a value with no meaning across segments
+/// is an error). The
 /// result is not a segment; its `sha256` is that of the members' digests in segment order.
-pub fn combine(members: &[Evidence]) -> Result<Evidence, CombineError> {
+pub fn combine(members: &[Evidence], catalog: Catalog) -> Result<Evidence, CombineError> {
     let refs: Vec<&Evidence> = members.iter().collect();
     if refs.is_empty() {
         return Err(CombineError::Empty);
@@ -371,7 +372,7 @@ pub fn combine(members: &[Evidence]) -> Result<Evidence, CombineError> {
                 message: "the segments give it in different shapes or units".into(),
             });
         }
-        let combined = combine_metric(name, &all, &ordered)?;
+        let combined = combine_metric(name, &all, &ordered, catalog)?;
         record.insert(name.clone(), combined);
     }
     record.details = serde_json::json!({
@@ -403,6 +404,7 @@ fn combine_metric(
     name: &str,
     all: &[&Metric],
     members: &[&Evidence],
+    catalog: Catalog,
 ) -> Result<Metric, CombineError> {
     let overflow = || CombineError::Metric {
         metric: name.to_owned(),
@@ -449,7 +451,7 @@ fn combine_metric(
             let value = if first.unit == Unit::PerSecond {
                 rate_over_union(members, &values)
             } else {
-                match Combine::for_metric(name, Shape::Value) {
+                match catalog.combine_for(name, Shape::Value) {
                     Combine::Sum | Combine::Union => values.iter().sum(),
                     Combine::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
                     Combine::Max | Combine::Nonzero => {
@@ -476,6 +478,7 @@ fn combine_metric(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::fixture::CATALOG;
     use crate::evidence::{Source, Tool};
 
     fn segment(test: &str, index: u64, count: u64, start_s: i64, elapsed: f64) -> Evidence {
@@ -518,7 +521,7 @@ mod tests {
     #[test]
     fn a_complete_test_combines_exactly() {
         let members: Vec<Evidence> = (0..4).map(|i| segment("t1", i, 4, 0, 10.0)).collect();
-        let combined = combine(&members).unwrap();
+        let combined = combine(&members, CATALOG).unwrap();
         assert!(combined.segment.is_none());
         let errors = combined.metrics["load.default.errors"]
             .value
@@ -550,7 +553,7 @@ mod tests {
         let code = NoteCode::new("load.no_time_span");
         members[1].mark_incomplete_coded("no time span", code.clone());
         members[1].incomplete.push("an uncoded sentence".into());
-        let combined = combine(&members).unwrap();
+        let combined = combine(&members, CATALOG).unwrap();
         assert_eq!(
             combined.incomplete,
             [
@@ -568,7 +571,7 @@ mod tests {
                 .contains_key("segment 1/2: an uncoded sentence")
         );
         let line = crate::wire::to_json_line(&combined);
-        let back = crate::wire::parse_records(&line).expect("reads back");
+        let back = crate::wire::parse_records(&line, CATALOG).expect("reads back");
         assert_eq!(back[0].incomplete_codes, combined.incomplete_codes);
     }
 
@@ -595,7 +598,7 @@ mod tests {
             error.to_string(),
             "segment 2/4 of test t9 is missing (have 3 of 4): a partial test is not the test"
         );
-        assert!(combine(&members).is_err());
+        assert!(combine(&members, CATALOG).is_err());
         let one = [segment("t9", 1, 7, 0, 1.0)];
         let refs: Vec<&Evidence> = one.iter().collect();
         assert!(
@@ -640,7 +643,9 @@ mod tests {
     fn the_wire_form_keeps_the_segment_and_refuses_one_out_of_range() {
         let record = segment("t-1", 2, 4, 0, 1.5);
         let line = crate::wire::to_json_line(&record);
-        let back = crate::wire::parse_records(&line).unwrap().remove(0);
+        let back = crate::wire::parse_records(&line, CATALOG)
+            .unwrap()
+            .remove(0);
         assert_eq!(back.segment, record.segment);
         assert!(crate::wire::suggested_file_name(&back).contains("-segment-2-of-4-"));
         for (from, to) in [
@@ -650,13 +655,13 @@ mod tests {
         ] {
             assert!(line.contains(from), "{line}");
             let bad = line.replace(from, to);
-            assert!(crate::wire::parse_records(&bad).is_err(), "{bad}");
+            assert!(crate::wire::parse_records(&bad, CATALOG).is_err(), "{bad}");
         }
         // A reader that ignores `segment` still reads the record (version 1 only gains
         // optional fields): without it, the same line parses as a whole run.
         let mut value: serde_json::Value = serde_json::from_str(&line).unwrap();
         value.as_object_mut().unwrap().remove("segment");
-        let plain = crate::wire::parse_records(&value.to_string()).unwrap();
+        let plain = crate::wire::parse_records(&value.to_string(), CATALOG).unwrap();
         assert!(plain[0].segment.is_none());
     }
 

@@ -68,6 +68,7 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Catalog;
 use crate::evidence::{Evidence, Metric, MetricValue, NoteCode, Ratio, Source, Tool};
 use crate::units::Unit;
 
@@ -278,8 +279,10 @@ pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RecordV1)).expect("schema serialises")
 }
 
-/// Reads every record of an evidence file's text (one JSON object, or JSON Lines).
-pub fn parse_records(text: &str) -> Result<Vec<Evidence>, WireError> {
+/// Reads every record of an evidence file's text (one JSON object, or JSON Lines). The
+/// catalogue says which names are gonogo's own counts, never negative whatever unit a record
+/// claims.
+pub fn parse_records(text: &str, catalog: Catalog) -> Result<Vec<Evidence>, WireError> {
     let mut records = Vec::new();
     let stream = serde_json::Deserializer::from_str(text).into_iter::<RecordV1>();
     for (index, item) in stream.enumerate() {
@@ -288,7 +291,7 @@ pub fn parse_records(text: &str) -> Result<Vec<Evidence>, WireError> {
             column: e.column(),
             message: strip_position(&e.to_string()),
         })?;
-        records.push(from_wire(index + 1, record)?);
+        records.push(from_wire(index + 1, record, catalog)?);
     }
     if records.is_empty() {
         return Err(WireError::Empty);
@@ -304,7 +307,11 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireError> {
+fn from_wire(
+    record_number: usize,
+    record: RecordV1,
+    catalog: Catalog,
+) -> Result<Evidence, WireError> {
     let invalid = |message: String| WireError::Invalid {
         record: record_number,
         message,
@@ -378,17 +385,18 @@ fn from_wire(record_number: usize, record: RecordV1) -> Result<Evidence, WireErr
         evidence.segment = Some(segment);
     }
     for (name, metric) in record.metrics {
-        let converted = metric_from_wire(&name, metric).map_err(|message| WireError::Metric {
-            record: record_number,
-            metric: name.clone(),
-            message,
-        })?;
+        let converted =
+            metric_from_wire(&name, metric, catalog).map_err(|message| WireError::Metric {
+                record: record_number,
+                metric: name.clone(),
+                message,
+            })?;
         evidence.metrics.insert(name, converted);
     }
     Ok(evidence)
 }
 
-fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
+fn metric_from_wire(name: &str, metric: MetricV1, catalog: Catalog) -> Result<Metric, String> {
     let unit = Unit::parse(&metric.unit);
     let value = match (metric.value, metric.ratio, metric.histogram) {
         (Some(value), None, None) => {
@@ -399,7 +407,7 @@ fn metric_from_wire(name: &str, metric: MetricV1) -> Result<Metric, String> {
             // A bare number (unit `1`: an exit code, where -1 means killed by a signal; a PromQL
             // scalar) may be negative; a count of named things (vulnerabilities, findings) not.
             // gonogo's own counts (audit.*, harden.*...) stay counts whatever unit a file claims.
-            let named_count = crate::catalog::lookup(name).is_some_and(
+            let named_count = catalog.lookup(name).is_some_and(
                 |row| matches!(Unit::parse(row.unit), Unit::Count(thing) if thing != "1"),
             );
             let signed = !named_count
@@ -698,6 +706,7 @@ pub fn suggested_file_name(evidence: &Evidence) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::fixture::CATALOG;
     use crate::evidence::{latency_histogram, sha256_hex};
 
     fn sample() -> Evidence {
@@ -761,7 +770,7 @@ mod tests {
     fn round_trip_keeps_every_metric() {
         let record = sample();
         for text in [to_json_line(&record), to_json_pretty(&record)] {
-            let back = parse_records(&text).unwrap();
+            let back = parse_records(&text, CATALOG).unwrap();
             assert_eq!(back.len(), 1);
             let back = &back[0];
             assert_eq!(back.kind, "load");
@@ -854,7 +863,7 @@ mod tests {
             serde_json::json!(compressed(&v2_header(0, 5, 1, u64::MAX)));
         let mut text = to_json_line(&sample());
         text.push_str(&serde_json::to_string(&record).unwrap());
-        match parse_records(&text).unwrap_err() {
+        match parse_records(&text, CATALOG).unwrap_err() {
             WireError::Metric {
                 record,
                 metric,
@@ -903,7 +912,7 @@ mod tests {
         let line = to_json_line(&record);
         assert_eq!(line.matches("\"estimate\":true").count(), 1, "{line}");
         assert!(!line.contains("\"estimate\":false"));
-        let back = &parse_records(&line).unwrap()[0];
+        let back = &parse_records(&line, CATALOG).unwrap()[0];
         assert!(back.metrics["k6.http_req_duration.p95"].estimate);
         assert!(!back.metrics["load.default.throughput"].estimate);
         // An estimate must be a plain value.
@@ -913,7 +922,7 @@ mod tests {
         );
         assert_ne!(bad, to_json_line(&sample()));
         assert_eq!(
-            parse_records(&bad).unwrap_err().to_string(),
+            parse_records(&bad, CATALOG).unwrap_err().to_string(),
             "record 1, metric `load.default.errors`: `estimate` applies to a `value` only"
         );
     }
@@ -928,12 +937,13 @@ mod tests {
     #[test]
     fn json_lines_hold_several_records() {
         let text = format!("{}\n{}\n", to_json_line(&sample()), to_json_line(&sample()));
-        assert_eq!(parse_records(&text).unwrap().len(), 2);
+        assert_eq!(parse_records(&text, CATALOG).unwrap().len(), 2);
     }
 
     #[test]
     fn errors_say_where_and_what() {
-        let error = parse_records("{\n  \"gonogo_evidence\": 1,\n  \"kind\": }").unwrap_err();
+        let error =
+            parse_records("{\n  \"gonogo_evidence\": 1,\n  \"kind\": }", CATALOG).unwrap_err();
         assert!(
             matches!(error, WireError::Json { line: 3, .. }),
             "{error:?}"
@@ -941,19 +951,22 @@ mod tests {
 
         let bad_ratio = to_json_line(&sample()).replace("\"k\":1,\"n\":4", "\"k\":5,\"n\":4");
         assert_eq!(
-            parse_records(&bad_ratio).unwrap_err().to_string(),
+            parse_records(&bad_ratio, CATALOG).unwrap_err().to_string(),
             "record 1, metric `load.default.errors`: ratio has more events than trials (k = 5, n = 4)"
         );
 
         let future =
             to_json_line(&sample()).replace("\"gonogo_evidence\":1", "\"gonogo_evidence\":9");
         assert_eq!(
-            parse_records(&future).unwrap_err(),
+            parse_records(&future, CATALOG).unwrap_err(),
             WireError::Version {
                 record: 1,
                 found: 9
             }
         );
-        assert_eq!(parse_records("  \n").unwrap_err(), WireError::Empty);
+        assert_eq!(
+            parse_records("  \n", CATALOG).unwrap_err(),
+            WireError::Empty
+        );
     }
 }

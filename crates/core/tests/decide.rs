@@ -53,7 +53,7 @@ fn latencies(samples: impl IntoIterator<Item = u64>) -> Metric {
 fn judge_one(metric: &str, expect: &str, records: &[Evidence]) -> Verdict {
     let policy = Policy::parse(
         &format!("[[gate]]\nname = \"g\"\narea = \"performance\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n"),
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
     evaluate(&policy, records, now(), None)
@@ -196,7 +196,7 @@ fn missing_stale_and_partial_evidence_are_never_green() {
 
     let policy = Policy::parse(
         "[[gate]]\nname = \"g\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 1%\"\nmax_age = \"24h\"\n",
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
     let old = [record(
@@ -230,7 +230,7 @@ fn missing_stale_and_partial_evidence_are_never_green() {
 
     let policy = Policy::parse(
         "[[gate]]\nname = \"g\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) < 1s\"\n[env.staging]\nrequires = [\"load\", \"junit\"]\n",
-        Some("staging"),
+        Some("staging"), gonogo_catalog::CATALOG,
     )
     .unwrap();
     let only_junit = [record("junit", NOW, vec![("tests.failed", ratio(0, 10))])];
@@ -244,7 +244,7 @@ fn missing_stale_and_partial_evidence_are_never_green() {
 fn a_required_kind_that_never_arrived_stops_the_release_even_when_gates_pass() {
     let policy = Policy::parse(
         "[[gate]]\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 1%\"\n[env.ci]\nrequires = [\"coverage\"]\n",
-        Some("ci"),
+        Some("ci"), gonogo_catalog::CATALOG,
     )
     .unwrap();
     let evidence = [record(
@@ -271,7 +271,7 @@ fn waivers_apply_until_they_expire() {
         vec![("load.api.errors", ratio(50, 1000))],
     )];
 
-    let active = Policy::parse(&text("2026-11-25"), None).unwrap();
+    let active = Policy::parse(&text("2026-11-25"), None, gonogo_catalog::CATALOG).unwrap();
     let verdict = evaluate(&active, &evidence, now(), None);
     assert_eq!(status(&verdict), (GateStatus::Waived, Some("waived")));
     assert_eq!(
@@ -289,7 +289,7 @@ fn waivers_apply_until_they_expire() {
             "{}[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"count == 0\"\n",
             text("2026-11-25")
         ),
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
     let mut both = evidence.to_vec();
@@ -311,7 +311,7 @@ fn waivers_apply_until_they_expire() {
         "a waived gate is never green"
     );
 
-    let expired = Policy::parse(&text("2026-11-24"), None).unwrap();
+    let expired = Policy::parse(&text("2026-11-24"), None, gonogo_catalog::CATALOG).unwrap();
     let verdict = evaluate(&expired, &evidence, now(), None);
     assert_eq!(status(&verdict), (GateStatus::Fail, Some("breached")));
     assert!(verdict.gates[0].waiver.as_ref().unwrap().expired);
@@ -334,7 +334,7 @@ fn relative_gates_need_a_baseline_with_enough_samples() {
     )];
     let policy = Policy::parse(
         "[[gate]]\nname = \"p95\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) <= +10%\"\n",
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
 
@@ -440,7 +440,7 @@ fn a_relative_gate_finds_its_baseline_by_metric_and_aggregate() {
     )];
     let policy = Policy::parse(
         "[[gate]]\nname = \"p95 regression\"\narea = \"performance\"\nmetric = \"load.api.latency\"\nexpect = \"p(95) <= +10%\"\n",
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
     let gate = |metric: &str, aggregate: &str, lower: f64, upper: f64| BaselineGate {
@@ -633,6 +633,7 @@ metric = "load.d.errors"
 expect = "rate < 10%"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let evidence = [record(
@@ -687,6 +688,7 @@ metric = "load.a.errors"
 expect = "rate < 20%"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let after = evaluate(&looser, &evidence, now(), None);

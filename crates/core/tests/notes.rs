@@ -55,7 +55,9 @@ fn codes_travel_through_the_wire_format() {
         value["metrics"]["harden.findings.high"]["note_code"]["code"],
         "harden.checks_not_run"
     );
-    let back = wire::parse_records(&line).unwrap().remove(0);
+    let back = wire::parse_records(&line, gonogo_catalog::CATALOG)
+        .unwrap()
+        .remove(0);
     assert_eq!(back.incomplete, record.incomplete);
     assert_eq!(back.incomplete_codes, record.incomplete_codes);
     assert_eq!(
@@ -77,7 +79,9 @@ fn a_record_without_codes_keeps_its_identity_and_reads() {
         .note_code = None;
     let line = wire::to_json_line(&record);
     assert!(!line.contains("incomplete_codes") && !line.contains("note_code"));
-    let back = wire::parse_records(&line).unwrap().remove(0);
+    let back = wire::parse_records(&line, gonogo_catalog::CATALOG)
+        .unwrap()
+        .remove(0);
     assert!(back.incomplete_codes.is_empty());
     assert_eq!(back.incomplete.len(), 2);
 }
@@ -88,7 +92,9 @@ fn malformed_codes_are_refused_naming_what_is_wrong() {
     let refused = |from: &str, to: &str| {
         let text = line.replacen(from, to, 1);
         assert_ne!(text, line, "{from}");
-        wire::parse_records(&text).unwrap_err().to_string()
+        wire::parse_records(&text, gonogo_catalog::CATALOG)
+            .unwrap_err()
+            .to_string()
     };
     // A code for a sentence the record does not say.
     let error = refused("\"text\":\"2 of 16", "\"text\":\"3 of 16");
@@ -102,7 +108,7 @@ fn malformed_codes_are_refused_naming_what_is_wrong() {
     // A note code without the note it codes.
     let mut bare = harden_record();
     bare.metrics.get_mut("harden.findings.high").unwrap().note = None;
-    let error = wire::parse_records(&wire::to_json_line(&bare))
+    let error = wire::parse_records(&wire::to_json_line(&bare), gonogo_catalog::CATALOG)
         .unwrap_err()
         .to_string();
     assert!(error.contains("note_code"), "{error}");
@@ -122,6 +128,7 @@ metric = "harden.findings.high"
 expect = "value == 0"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let verdict = evaluate(&policy, &[harden_record()], NOW.parse().unwrap(), None);

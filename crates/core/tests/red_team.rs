@@ -51,7 +51,7 @@ fn gate(metric: &str, expect: &str) -> String {
 }
 
 fn judge(policy: &str, records: &[Evidence]) -> Verdict {
-    let policy = Policy::parse(policy, None).unwrap();
+    let policy = Policy::parse(policy, None, gonogo_catalog::CATALOG).unwrap();
     evaluate(&policy, records, now(), None)
 }
 
@@ -73,7 +73,7 @@ fn the_same_record_in_two_files_counts_once() {
         vec![("load.api.errors", ratio(0, 400, "requests"))],
     );
     let text = wire::to_json_line(&one);
-    let twice = wire::parse_records(&format!("{text}\n{text}\n")).unwrap();
+    let twice = wire::parse_records(&format!("{text}\n{text}\n"), gonogo_catalog::CATALOG).unwrap();
     let policy = format!("{TARGET}{}", gate("load.api.errors", "rate < 0.5%"));
     let verdict = judge(&policy, &twice);
     assert_ne!(verdict.gates[0].status, GateStatus::Pass);
@@ -346,7 +346,7 @@ fn a_waiver_far_ahead_is_a_policy_error() {
             "{}[[waiver]]\ngate = \"tests.failed count == 0\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"9999-12-31\"\n",
             gate("tests.failed", "count == 0")
         ),
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap();
     let problems = policy.check_waivers("2026-11-25".parse().unwrap());
@@ -393,7 +393,12 @@ fn records_about_another_commit_are_set_aside() {
         vec![("tests.failed", ratio(0, 1000, "tests"))],
     );
     old.commit = Some("aaaaaaaaaaaa".into());
-    let policy = Policy::parse(&gate("tests.failed", "count == 0"), None).unwrap();
+    let policy = Policy::parse(
+        &gate("tests.failed", "count == 0"),
+        None,
+        gonogo_catalog::CATALOG,
+    )
+    .unwrap();
     let candidate = Candidate {
         commit: Some("bbbbbbbbbbbbbbbb".into()),
     };
@@ -444,13 +449,17 @@ fn malformed_records_are_refused() {
         "METRICS",
         r#"{"audit.critical":{"unit":"vulnerabilities","value":3},"audit.critical":{"unit":"vulnerabilities","value":0}}"#,
     );
-    let error = wire::parse_records(&duplicate).unwrap_err().to_string();
+    let error = wire::parse_records(&duplicate, gonogo_catalog::CATALOG)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("appears twice"), "{error}");
     let negative = base.replace(
         "METRICS",
         r#"{"audit.critical":{"unit":"vulnerabilities","value":-1}}"#,
     );
-    let error = wire::parse_records(&negative).unwrap_err().to_string();
+    let error = wire::parse_records(&negative, gonogo_catalog::CATALOG)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("cannot be negative"), "{error}");
 }
 
@@ -501,6 +510,7 @@ fn a_gate_on_a_command_the_policy_does_not_run_is_a_typo() {
             gate("command.pytst.exit_code", "value == 0")
         ),
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     // No evidence at all: the suggestion comes from the policy's own commands.
@@ -514,13 +524,15 @@ fn a_gate_on_a_command_the_policy_does_not_run_is_a_typo() {
 #[test]
 fn a_negative_count_cannot_hide_behind_a_bare_unit() {
     let text = r#"{"gonogo_evidence":1,"kind":"audit","source":{"type":"file","location":"a"},"sha256":"0000000000000000000000000000000000000000000000000000000000000000","collected_at":"2026-11-25T12:00:00Z","tool":{"name":"t","version":"1"},"metrics":{"audit.critical":{"unit":"1","value":-1}}}"#;
-    let error = wire::parse_records(text).unwrap_err().to_string();
+    let error = wire::parse_records(text, gonogo_catalog::CATALOG)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("cannot be negative"), "{error}");
     // An exit code of -1 (killed by a signal) is a bare number, and stays readable.
     let exit = text
         .replace("audit.critical", "command.work.exit_code")
         .replace("\"audit\"", "\"command\"");
-    assert!(wire::parse_records(&exit).is_ok());
+    assert!(wire::parse_records(&exit, gonogo_catalog::CATALOG).is_ok());
 }
 
 // --- Segments: a test split over machines counts once, whole, or not at all. ---
@@ -723,6 +735,7 @@ fn a_bucketed_histogram_cannot_pass_a_floor_or_a_relative_gate() {
     let policy = Policy::parse(
         &format!("{declared}{}", gate("prometheus.checkout", "p(95) <= +10%")),
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let verdict = evaluate(&policy, &records, now(), Some(&baseline));
@@ -736,6 +749,6 @@ fn a_bucketed_histogram_cannot_pass_a_floor_or_a_relative_gate() {
     // The mark survives the wire form.
     let line = wire::to_json_line(&records[0]);
     assert!(line.contains("\"upper_bounds\":true"), "{line}");
-    let back = wire::parse_records(&line).unwrap();
+    let back = wire::parse_records(&line, gonogo_catalog::CATALOG).unwrap();
     assert!(back[0].metrics["prometheus.checkout"].upper_bounds);
 }

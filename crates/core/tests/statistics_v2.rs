@@ -295,7 +295,7 @@ fn policy(metric: &str, expect: &str, extra: &str) -> Policy {
         &format!(
             "[[gate]]\nname = \"g\"\narea = \"performance\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n{extra}"
         ),
-        None,
+        None, gonogo_catalog::CATALOG,
     )
     .unwrap()
 }
@@ -584,6 +584,7 @@ fn thresholds_that_cannot_mean_what_they_say_are_policy_errors() {
                 "[[gate]]\nname = \"g\"\narea = \"performance\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n{extra}"
             ),
             None,
+            gonogo_catalog::CATALOG,
         ) {
             Ok(policy) => policy
                 .check_metrics(&Default::default())
@@ -618,6 +619,7 @@ fn thresholds_that_cannot_mean_what_they_say_are_policy_errors() {
     let policy_wide = Policy::parse(
         "[policy]\nconfidence = 0.5\n[[gate]]\narea = \"performance\"\nmetric = \"load.api.errors\"\nexpect = \"rate < 0.5%\"\n",
         None,
+        gonogo_catalog::CATALOG,
     );
     assert!(policy_wide.is_err());
 }

@@ -9,7 +9,9 @@
 //!
 //! Each produces [`gonogo_core::evidence::Evidence`] for the delivery area.
 
+mod catalog;
 pub mod ci;
 pub mod command;
 pub mod dora;
 pub mod git;
+pub use catalog::METRICS;

@@ -40,12 +40,14 @@
 //! # Ok(()) }
 //! ```
 
+mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod http;
 pub mod report;
 pub mod rules;
+pub use catalog::METRICS;
 
 use std::collections::BTreeMap;
 
@@ -577,9 +579,12 @@ mod tests {
             )
         );
         // And they survive the wire format.
-        let back = gonogo_core::wire::parse_records(&gonogo_core::wire::to_json_line(&evidence))
-            .unwrap()
-            .remove(0);
+        let back = gonogo_core::wire::parse_records(
+            &gonogo_core::wire::to_json_line(&evidence),
+            gonogo_core::catalog::Catalog::new(&[crate::METRICS]),
+        )
+        .unwrap()
+        .remove(0);
         assert_eq!(back.incomplete_codes, evidence.incomplete_codes);
         assert_eq!(
             back.metrics["harden.findings.high"].note_code,

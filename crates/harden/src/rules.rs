@@ -620,7 +620,7 @@ mod tests {
             assert!(rule.spec.starts_with("H-"), "{}", rule.id);
             assert!(!rule.asvs4.is_empty() && !rule.asvs5.is_empty());
             // The evidence metric name has exactly one segment for the id.
-            assert!(gonogo_core::catalog::CATALOG.iter().any(|known| {
+            assert!(crate::METRICS.iter().any(|known| {
                 gonogo_core::catalog::matches(
                     known.pattern,
                     &format!("harden.{}.findings", rule.id),

@@ -143,8 +143,13 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Moved, HistoryEr
 }
 
 /// Reads an export into `store`. Each run is written whole (with the records it uses) or not
-/// at all; a wrong line stops the import with its number, after the runs before it.
-pub fn import(store: &mut dyn Store, input: &mut dyn BufRead) -> Result<Moved, HistoryError> {
+/// at all; a wrong line stops the import with its number, after the runs before it. Each
+/// record must read as evidence against `catalog`.
+pub fn import(
+    store: &mut dyn Store,
+    input: &mut dyn BufRead,
+    catalog: gonogo_core::catalog::Catalog,
+) -> Result<Moved, HistoryError> {
     let mut pending: HashMap<String, String> = HashMap::new();
     let mut moved = Moved::default();
     let mut buffer = Vec::new();
@@ -187,7 +192,7 @@ pub fn import(store: &mut dyn Store, input: &mut dyn BufRead) -> Result<Moved, H
                         "the record's identity is {actual}, not {identity}: it was changed"
                     )));
                 }
-                gonogo_core::wire::parse_records(&line)
+                gonogo_core::wire::parse_records(&line, catalog)
                     .map_err(|e| bad(format!("not an evidence record: {e}")))?;
                 pending.insert(identity, line);
             }

@@ -186,7 +186,7 @@ fn sqlite_to_postgresql_to_sqlite_keeps_every_run() {
     let mut exported = Vec::new();
     gonogo_history::export(&first, &mut exported).unwrap();
     let mut pg = PgStore::open(&server.database("roundtrip")).unwrap();
-    gonogo_history::import(&mut pg, &mut exported.as_slice()).unwrap();
+    gonogo_history::import(&mut pg, &mut exported.as_slice(), gonogo_catalog::CATALOG).unwrap();
     let mut again = Vec::new();
     gonogo_history::export(&pg, &mut again).unwrap();
     assert_eq!(
@@ -195,7 +195,7 @@ fn sqlite_to_postgresql_to_sqlite_keeps_every_run() {
     );
 
     let mut last = SqliteStore::open(&dir.path().join("last.db")).unwrap();
-    gonogo_history::import(&mut last, &mut again.as_slice()).unwrap();
+    gonogo_history::import(&mut last, &mut again.as_slice(), gonogo_catalog::CATALOG).unwrap();
     assert!(
         last.list(&Filter::default()).unwrap()[0]
             .meta

@@ -241,14 +241,18 @@ fn export_then_import_gives_the_same_history() {
     assert_eq!((moved.runs, moved.records, moved.pins), (2, 2, 1));
 
     let mut into = SqliteStore::open(&dir.path().join("b.db")).unwrap();
-    let imported = gonogo_history::import(&mut into, &mut exported.as_slice()).unwrap();
+    let imported =
+        gonogo_history::import(&mut into, &mut exported.as_slice(), gonogo_catalog::CATALOG)
+            .unwrap();
     assert_eq!(imported, moved);
     for id in from.all_ids().unwrap() {
         assert_eq!(into.show(&id).unwrap(), from.show(&id).unwrap());
     }
     assert_eq!(into.pins().unwrap(), from.pins().unwrap());
     // Again: nothing is added twice.
-    let again = gonogo_history::import(&mut into, &mut exported.as_slice()).unwrap();
+    let again =
+        gonogo_history::import(&mut into, &mut exported.as_slice(), gonogo_catalog::CATALOG)
+            .unwrap();
     assert_eq!(again.runs, 0);
     assert_eq!(into.all_ids().unwrap().len(), 2);
 
@@ -256,12 +260,22 @@ fn export_then_import_gives_the_same_history() {
     let text = String::from_utf8(exported).unwrap();
     let tampered = text.replacen("shared.xml", "sharee.xml", 1);
     let mut other = SqliteStore::open(&dir.path().join("c.db")).unwrap();
-    let error = gonogo_history::import(&mut other, &mut tampered.as_bytes()).unwrap_err();
+    let error = gonogo_history::import(
+        &mut other,
+        &mut tampered.as_bytes(),
+        gonogo_catalog::CATALOG,
+    )
+    .unwrap_err();
     assert!(
         matches!(error, HistoryError::Import { line: 1, .. }),
         "{error}"
     );
-    let error = gonogo_history::import(&mut other, &mut "{not json\n".as_bytes()).unwrap_err();
+    let error = gonogo_history::import(
+        &mut other,
+        &mut "{not json\n".as_bytes(),
+        gonogo_catalog::CATALOG,
+    )
+    .unwrap_err();
     assert!(
         matches!(error, HistoryError::Import { line: 1, .. }),
         "{error}"

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod audit;
+mod catalog;
 pub mod ci_history;
 pub mod cli;
 pub mod coverage;
@@ -38,6 +39,7 @@ pub mod k6;
 pub mod loadlog;
 pub mod sarif;
 mod xml;
+pub use catalog::METRICS;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};

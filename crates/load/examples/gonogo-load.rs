@@ -27,7 +27,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Load(args) => gonogo_load::cli::run(*args),
-        Command::Merge(args) => gonogo_load::cli::merge(args),
+        // Only load evidence merges: the load engine's own rows are the catalogue it needs.
+        Command::Merge(args) => gonogo_load::cli::merge(
+            args,
+            gonogo_core::catalog::Catalog::new(&[gonogo_load::METRICS]),
+        ),
     };
     match result {
         Ok(code) => code,

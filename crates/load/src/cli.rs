@@ -2,7 +2,7 @@
 //! summary, evidence file and histogram log.
 //!
 //! The lead's binary dispatches with one line each: `Command::Load(args) =>
-//! gonogo_load::cli::run(args)`, `Command::Merge(args) => gonogo_load::cli::merge(args)`.
+//! gonogo_load::cli::run(args)`, `Command::Merge(args) => gonogo_load::cli::merge(args, catalog)`.
 //!
 //! Exit codes: 0 the run finished; 1 the run finished but a given `--expect-*` check failed, or
 //! no request succeeded at all; 2 the command line is wrong or the target is not allowed; 3 an
@@ -1145,8 +1145,8 @@ pub struct MergeArgs {
 }
 
 /// Runs `gonogo merge`.
-pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
-    let merged = crate::histogram_log::merge_files(&args.inputs)?;
+pub fn merge(args: MergeArgs, catalog: gonogo_core::catalog::Catalog) -> anyhow::Result<ExitCode> {
+    let merged = crate::histogram_log::merge_files(&args.inputs, catalog)?;
     let (path, summary) = match merged {
         Merged::Log {
             histogram,

@@ -25,6 +25,7 @@ use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use gonogo_core::catalog::Catalog;
 use gonogo_core::evidence::{Evidence, Metric, MetricValue, Source, Tool};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
@@ -166,8 +167,8 @@ pub enum Merged {
     Evidence(Box<Evidence>),
 }
 
-/// Adds the inputs (all interval logs or all load evidence) exactly.
-pub fn merge_files(inputs: &[PathBuf]) -> Result<Merged, HistogramLogError> {
+/// Adds the inputs (all interval logs or all load evidence, read against `catalog`) exactly.
+pub fn merge_files(inputs: &[PathBuf], catalog: Catalog) -> Result<Merged, HistogramLogError> {
     let first = inputs.first().ok_or(HistogramLogError::NoInputs)?;
     let mut kinds = Vec::with_capacity(inputs.len());
     for path in inputs {
@@ -211,7 +212,8 @@ pub fn merge_files(inputs: &[PathBuf]) -> Result<Merged, HistogramLogError> {
             path: path.clone(),
             source,
         })?;
-        let parsed = gonogo_core::wire::parse_records(&text).map_err(|e| bad(e.to_string()))?;
+        let parsed =
+            gonogo_core::wire::parse_records(&text, catalog).map_err(|e| bad(e.to_string()))?;
         for record in parsed {
             if record.kind != "load" {
                 return Err(bad(format!(
@@ -234,7 +236,7 @@ pub fn merge_files(inputs: &[PathBuf]) -> Result<Merged, HistogramLogError> {
     {
         let path = path.clone();
         let segments: Vec<Evidence> = records.into_iter().map(|(_, record, _)| record).collect();
-        return gonogo_core::segments::combine(&segments)
+        return gonogo_core::segments::combine(&segments, catalog)
             .map(|record| Merged::Evidence(Box::new(record)))
             .map_err(|e| HistogramLogError::BadEvidence {
                 path,

@@ -17,6 +17,7 @@
 //! - [`url_list`]: `--urls FILE`, several URLs with weights: the parser and the request order;
 //! - [`cli`]: `LoadArgs` / [`cli::run`] and `MergeArgs` / [`cli::merge`] for the `gonogo` binary.
 
+mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod engine;
@@ -33,3 +34,4 @@ pub mod timer;
 pub mod tls;
 pub mod url_list;
 pub mod zmq;
+pub use catalog::METRICS;

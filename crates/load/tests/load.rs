@@ -21,6 +21,10 @@ use gonogo_core::evidence::Evidence;
 use gonogo_load::cli::{LoadArgs, MergeArgs};
 use gonogo_load::error_class::ErrorClass;
 
+/// The load engine's own catalogue rows: what its records are read against here.
+const LOAD_ROWS: gonogo_core::catalog::Catalog =
+    gonogo_core::catalog::Catalog::new(&[gonogo_load::METRICS]);
+
 #[derive(Parser)]
 struct LoadCommand {
     #[command(flatten)]
@@ -234,7 +238,7 @@ fn read_single_evidence(dir: &Path) -> Evidence {
         dir.display()
     );
     let text = std::fs::read_to_string(&files[0]).unwrap();
-    let mut records = gonogo_core::wire::parse_records(&text).expect("evidence parses");
+    let mut records = gonogo_core::wire::parse_records(&text, LOAD_ROWS).expect("evidence parses");
     assert_eq!(records.len(), 1);
     records.remove(0)
 }
@@ -850,7 +854,10 @@ fn saved_histograms_and_evidence_merge_exactly() {
     argv.extend(logs.iter().map(|p| p.display().to_string()));
     argv.extend(["-o".to_owned(), merged_log.display().to_string()]);
     let args = MergeCommand::try_parse_from(argv).unwrap().args;
-    assert_eq!(gonogo_load::cli::merge(args).unwrap(), ExitCode::SUCCESS);
+    assert_eq!(
+        gonogo_load::cli::merge(args, LOAD_ROWS).unwrap(),
+        ExitCode::SUCCESS
+    );
     let (merged, intervals) = gonogo_load::histogram_log::read_log(&merged_log).unwrap();
     assert_eq!(intervals, 1);
     assert_eq!(merged.len(), 100);
@@ -862,9 +869,14 @@ fn saved_histograms_and_evidence_merge_exactly() {
     argv.extend(evidence_files.iter().map(|p| p.display().to_string()));
     argv.extend(["-o".to_owned(), merged_evidence.display().to_string()]);
     let args = MergeCommand::try_parse_from(argv).unwrap().args;
-    assert_eq!(gonogo_load::cli::merge(args).unwrap(), ExitCode::SUCCESS);
+    assert_eq!(
+        gonogo_load::cli::merge(args, LOAD_ROWS).unwrap(),
+        ExitCode::SUCCESS
+    );
     let text = std::fs::read_to_string(&merged_evidence).unwrap();
-    let record = gonogo_core::wire::parse_records(&text).unwrap().remove(0);
+    let record = gonogo_core::wire::parse_records(&text, LOAD_ROWS)
+        .unwrap()
+        .remove(0);
     assert_eq!(ratio(&record, "load.default.status_5xx"), (10, 100));
     assert_eq!(value(&record, "load.default.requests"), 100.0);
     assert_eq!(latency(&record, "load.default.latency"), expected);
@@ -879,7 +891,7 @@ fn saved_histograms_and_evidence_merge_exactly() {
     ])
     .unwrap()
     .args;
-    let error = gonogo_load::cli::merge(args).unwrap_err();
+    let error = gonogo_load::cli::merge(args, LOAD_ROWS).unwrap_err();
     assert_eq!(gonogo_load::cli::exit_code_for(&error), ExitCode::from(3));
     assert!(error.to_string().contains("cannot merge"), "{error}");
 }
@@ -1279,7 +1291,7 @@ fn read_single_evidence_json(dir: &Path) -> Evidence {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap())
+    gonogo_core::wire::parse_records(&std::fs::read_to_string(&files[0]).unwrap(), LOAD_ROWS)
         .unwrap()
         .remove(0)
 }
@@ -1385,7 +1397,8 @@ fn a_failing_url_shows_its_errors_on_its_own_line() {
     // Every metric the run wrote is one the catalogue knows, with the shape and unit it says,
     // so a policy can gate on `load.mix.url.2.errors` before any run.
     for (name, metric) in &record.metrics {
-        let known = gonogo_core::catalog::lookup(name)
+        let known = LOAD_ROWS
+            .lookup(name)
             .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
         assert_eq!(known.shape, metric.value.shape(), "{name}");
         assert_eq!(

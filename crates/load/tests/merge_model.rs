@@ -31,7 +31,7 @@ proptest! {
             .unwrap();
             paths.push(path);
         }
-        match gonogo_load::histogram_log::merge_files(&paths).unwrap() {
+        match gonogo_load::histogram_log::merge_files(&paths, gonogo_core::catalog::Catalog::new(&[gonogo_load::METRICS])).unwrap() {
             gonogo_load::histogram_log::Merged::Log { histogram, intervals } => {
                 prop_assert_eq!(intervals, shards.len());
                 prop_assert_eq!(histogram.len(), all.len());

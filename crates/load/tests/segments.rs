@@ -276,7 +276,11 @@ fn merge_takes_segments_only_as_the_whole_test() {
     files.sort();
     assert_eq!(files.len(), 3);
     let merge = |inputs: &[std::path::PathBuf]| {
-        gonogo_load::histogram_log::merge_files(inputs).map(|merged| match merged {
+        gonogo_load::histogram_log::merge_files(
+            inputs,
+            gonogo_core::catalog::Catalog::new(&[gonogo_load::METRICS]),
+        )
+        .map(|merged| match merged {
             gonogo_load::histogram_log::Merged::Evidence(record) => *record,
             _ => panic!("evidence in, evidence out"),
         })

@@ -11,6 +11,7 @@
 //!
 //! Every engine turns what it measured into [`gonogo_core::evidence::Evidence`].
 
+mod catalog;
 pub mod cli;
 pub mod exposition;
 pub mod lint;
@@ -18,3 +19,4 @@ pub mod net;
 pub mod observe;
 pub mod probe;
 pub mod prometheus;
+pub use catalog::METRICS;

@@ -143,7 +143,13 @@ fn query(argv: &[&str]) -> (ExitCode, Option<gonogo_core::evidence::Evidence>) {
     let mut records = Vec::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        records.extend(gonogo_core::wire::parse_records(&text).unwrap());
+        records.extend(
+            gonogo_core::wire::parse_records(
+                &text,
+                gonogo_core::catalog::Catalog::new(&[gonogo_probe::METRICS]),
+            )
+            .unwrap(),
+        );
     }
     assert!(records.len() <= 1);
     (code, records.pop())

@@ -162,11 +162,12 @@ fn help_teaches_defaults_choices_and_examples() {
 fn the_sample_verdict_page_is_small() {
     let root = common::workspace_root();
     let policy_text = std::fs::read_to_string(root.join("examples/gonogo.toml")).unwrap();
-    let policy = gonogo_core::policy::Policy::parse(&policy_text, None).unwrap();
+    let policy =
+        gonogo_core::policy::Policy::parse(&policy_text, None, gonogo_catalog::CATALOG).unwrap();
     let mut evidence = EvidenceMap::new();
     for entry in std::fs::read_dir(root.join("examples/evidence")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for record in gonogo_core::wire::parse_records(&text).unwrap() {
+        for record in gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG).unwrap() {
             evidence.insert(record.sha256.clone(), record);
         }
     }

@@ -17,12 +17,17 @@ fn markdown_html_and_junit_name_the_commit() {
     let policy = Policy::parse(
         &std::fs::read_to_string(root.join("gonogo.toml")).unwrap(),
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let mut records = Vec::new();
     for entry in std::fs::read_dir(root.join("evidence")).unwrap() {
         records.extend(
-            parse_records(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap(),
+            parse_records(
+                &std::fs::read_to_string(entry.unwrap().path()).unwrap(),
+                gonogo_catalog::CATALOG,
+            )
+            .unwrap(),
         );
     }
     let verdict = evaluate(

@@ -32,7 +32,8 @@ fn hostile() -> (
     gonogo_report::json::VerdictV1,
     EvidenceMap,
 ) {
-    let policy = Policy::parse(HOSTILE_POLICY, None).unwrap_or_else(|p| panic!("{p:?}"));
+    let policy = Policy::parse(HOSTILE_POLICY, None, gonogo_catalog::CATALOG)
+        .unwrap_or_else(|p| panic!("{p:?}"));
     let mut records = common::records();
     let junit = &mut records[0];
     junit.source = Source::File("::stop-commands::tok\u{1b}]0;x\u{7}.xml".into());

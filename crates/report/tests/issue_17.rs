@@ -158,6 +158,7 @@ metric = "load.checkout.latency"
 expect = "p(95) < 50ms"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let verdict = gonogo_core::eval::evaluate(&policy, &[], common::NOW.parse().unwrap(), None);
@@ -235,6 +236,7 @@ owner = "obs-team@example.com"
 expires = "2026-12-10"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap_or_else(|p| panic!("{p:?}"));
     let mut harden = Evidence::new(
@@ -639,6 +641,7 @@ metric = "harden.findings.high"
 expect = "value == 0"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap_or_else(|p| panic!("{p:?}"));
     let mut harden = Evidence::new(
@@ -783,6 +786,7 @@ metric = "custom.checkout.errors"
 expect = "value == 0"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap_or_else(|p| panic!("{p:?}"));
     let mut record = Evidence::new(

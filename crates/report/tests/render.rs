@@ -456,8 +456,12 @@ fn verdict_json_reads_back_as_the_same_typed_verdict() {
     assert_eq!(p95.expect.op, gonogo_core::expect::Op::Lt);
     assert_eq!(p95.expect.threshold.base_value(), Some(0.5));
     let original = {
-        let policy =
-            gonogo_core::policy::Policy::parse(common::POLICY, Some("production")).unwrap();
+        let policy = gonogo_core::policy::Policy::parse(
+            common::POLICY,
+            Some("production"),
+            gonogo_catalog::CATALOG,
+        )
+        .unwrap();
         gonogo_core::eval::evaluate(
             &policy,
             &common::records(),

@@ -11,6 +11,7 @@ fn sample_verdict() -> gonogo_core::verdict::Verdict {
     let policy = Policy::parse(
         &std::fs::read_to_string(root.join("gonogo.toml")).unwrap(),
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let mut records = Vec::new();
@@ -20,7 +21,13 @@ fn sample_verdict() -> gonogo_core::verdict::Verdict {
         .collect();
     files.sort();
     for file in files {
-        records.extend(parse_records(&std::fs::read_to_string(file).unwrap()).unwrap());
+        records.extend(
+            parse_records(
+                &std::fs::read_to_string(file).unwrap(),
+                gonogo_catalog::CATALOG,
+            )
+            .unwrap(),
+        );
     }
     evaluate(
         &policy,
@@ -81,6 +88,7 @@ owner = "sec@example.com"
 expires = "2026-11-20"
 "#,
         None,
+        gonogo_catalog::CATALOG,
     )
     .unwrap();
     let mut record = Evidence::new(

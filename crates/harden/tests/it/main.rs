@@ -417,7 +417,7 @@ async fn evidence_uses_catalogue_names_and_survives_the_wire_format() {
     assert_eq!(evidence.sha256.len(), 64);
     for name in evidence.metrics.keys() {
         assert!(
-            gonogo_core::catalog::CATALOG
+            gonogo_harden::METRICS
                 .iter()
                 .any(|known| known.kind == "harden"
                     && gonogo_core::catalog::matches(known.pattern, name)),
@@ -436,7 +436,11 @@ async fn evidence_uses_catalogue_names_and_survives_the_wire_format() {
             .contains_key("harden.hsts-missing.findings")
     );
     let text = gonogo_core::wire::to_json_pretty(&evidence);
-    let back = gonogo_core::wire::parse_records(&text).unwrap();
+    let back = gonogo_core::wire::parse_records(
+        &text,
+        gonogo_core::catalog::Catalog::new(&[gonogo_harden::METRICS]),
+    )
+    .unwrap();
     assert_eq!(back[0].metrics.len(), evidence.metrics.len());
     assert_eq!(
         back[0].details["checks"].as_array().unwrap().len(),
@@ -485,7 +489,11 @@ fn the_cli_writes_evidence_and_exits_by_the_result() {
     assert_eq!(files.len(), 2, "one evidence file per run");
     for file in files {
         let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
-        let records = gonogo_core::wire::parse_records(&text).unwrap();
+        let records = gonogo_core::wire::parse_records(
+            &text,
+            gonogo_core::catalog::Catalog::new(&[gonogo_harden::METRICS]),
+        )
+        .unwrap();
         assert_eq!(records[0].kind, "harden");
     }
     // A host that is not loopback is refused before any request: exit 2.

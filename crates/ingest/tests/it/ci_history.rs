@@ -195,7 +195,7 @@ fn judge(metric: &str, expect: &str, evidence: &[Evidence]) -> GateStatus {
         &format!(
             "[[gate]]\nname = \"g\"\narea = \"delivery\"\nmetric = \"{metric}\"\nexpect = \"{expect}\"\n"
         ),
-        None,
+        None, gonogo_core::catalog::Catalog::new(&[gonogo_ingest::METRICS]),
     )
     .unwrap();
     // Collected records carry the real clock's time: judge them now.

@@ -36,7 +36,11 @@ fn writes_one_record_per_input_and_exits_0() {
     let mut kinds = Vec::new();
     for entry in std::fs::read_dir(&evidence_dir).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        let records = wire::parse_records(&text).unwrap();
+        let records = wire::parse_records(
+            &text,
+            gonogo_core::catalog::Catalog::new(&[gonogo_ingest::METRICS]),
+        )
+        .unwrap();
         assert_eq!(records.len(), 1);
         kinds.push(records[0].kind.clone());
     }
@@ -125,7 +129,11 @@ fn merge_makes_one_coverage_record() {
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].as_ref().unwrap().path()).unwrap();
-    let record = &wire::parse_records(&text).unwrap()[0];
+    let record = &wire::parse_records(
+        &text,
+        gonogo_core::catalog::Catalog::new(&[gonogo_ingest::METRICS]),
+    )
+    .unwrap()[0];
     let lines = record.metrics["coverage.lines"].value.as_ratio().unwrap();
     assert_eq!((lines.k, lines.n), (26, 34));
     arguments.kind = Kind::Junit;

@@ -1118,7 +1118,12 @@ mod tests {
                 .contains_key("probe.ready.latency[during:redis-down]")
         );
         for name in record.metrics.keys() {
-            assert!(gonogo_core::catalog::lookup(name).is_some(), "{name}");
+            assert!(
+                gonogo_core::catalog::Catalog::new(&[crate::METRICS])
+                    .lookup(name)
+                    .is_some(),
+                "{name}"
+            );
         }
         // Failures until 6, successes from 7 on: recovered 1 s after the fault's end (6 s).
         let recovery = &record.metrics["recovery.redis-down.seconds"].value;

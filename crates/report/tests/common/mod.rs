@@ -241,7 +241,8 @@ pub fn records() -> Vec<Evidence> {
 
 /// The fixture verdict and the evidence it cites.
 pub fn fixture() -> (VerdictV1, EvidenceMap) {
-    let policy = Policy::parse(POLICY, Some("production")).unwrap_or_else(|p| panic!("{p:?}"));
+    let policy = Policy::parse(POLICY, Some("production"), gonogo_catalog::CATALOG)
+        .unwrap_or_else(|p| panic!("{p:?}"));
     let records = records();
     let mut verdict = evaluate(&policy, &records, NOW.parse().unwrap(), None);
     verdict.policy_path = Some("gonogo.toml".into());
