@@ -118,10 +118,13 @@ impl Catalog {
 
     /// The combiner of gonogo's own metric `name` (its row's), or of a declared metric of
     /// `shape`: a value has no meaning across sources, ratios and histograms add.
+    /// A record that gives one of gonogo's metrics in another shape than its row's (a
+    /// counter given as a ratio) gets the undeclared rule of the shape it has, never a rule
+    /// made for another shape: a value then has no meaning across sources.
     pub fn combine_for(self, name: &str, shape: Shape) -> Combine {
         match self.lookup(name) {
-            Some(row) => row.combine,
-            None => match shape {
+            Some(row) if row.shape == shape => row.combine,
+            _ => match shape {
                 Shape::Value => Combine::Single,
                 Shape::Ratio | Shape::Distribution => Combine::Sum,
             },
@@ -349,6 +352,11 @@ mod tests {
         );
         assert_eq!(CATALOG.combine_for("custom.depth", Value), Single);
         assert_eq!(CATALOG.combine_for("custom.ok", Ratio), Sum);
+        // A row's rule is for its own shape: `coverage.lines` given as a plain value is not
+        // a union (a value has no meaning across sources), a counter given as a ratio adds
+        // as ratios do.
+        assert_eq!(CATALOG.combine_for("coverage.lines", Value), Single);
+        assert_eq!(CATALOG.combine_for("k6.http_reqs.count", Ratio), Sum);
         assert_eq!(segment("Unit tests"), "unit_tests");
     }
 
@@ -374,10 +382,11 @@ mod tests {
         assert!(!CATALOG.is_census("custom.ok"));
         // A phase suffix is the metric's own row only for load and probes.
         assert!(!CATALOG.is_census("coverage.lines[before]"));
+        assert_eq!(CATALOG.combine_for("git.dirty", Value), Combine::Max);
         assert_eq!(
             CATALOG.combine_for("git.dirty", Ratio),
-            Combine::Max,
-            "the row's rule, whatever shape is asked"
+            Combine::Sum,
+            "the row's rule is for its own shape; another shape gets that shape's rule"
         );
         assert_eq!(CATALOG.rows().count(), 27);
         assert_eq!(CATALOG.producers().len(), 2);
