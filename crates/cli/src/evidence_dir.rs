@@ -3,6 +3,7 @@
 //! never read silently past; a record dated more than five minutes after now is refused with
 //! the file's name.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -89,8 +90,16 @@ pub fn refuse_future(records: &[(PathBuf, Evidence)], now: jiff::Timestamp) -> a
     Ok(())
 }
 
+/// The text of a regular file; a FIFO, device or folder in its place is refused unopened
+/// (`gonogo_ingest::input::open_regular`), since reading one may never end.
+pub fn read_regular(path: &Path) -> std::io::Result<String> {
+    let mut text = String::new();
+    gonogo_ingest::input::open_regular(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
 pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
-    let text = std::fs::read_to_string(file)
+    let text = read_regular(file)
         .with_context(|| format!("cannot read evidence file {}", file.display()))?;
     wire::parse_records(&text, gonogo_catalog::CATALOG).with_context(|| {
         format!(

@@ -210,12 +210,8 @@ impl Folder {
         let path = self
             .verdict_path()
             .ok_or_else(|| anyhow!("no verdict is kept here"))?;
-        let text = match std::fs::metadata(&path) {
-            Ok(metadata) if !metadata.is_file() => Err(anyhow!("not a regular file")),
-            Ok(_) => std::fs::read_to_string(&path).map_err(anyhow::Error::from),
-            Err(error) => Err(error.into()),
-        }
-        .map_err(|e| anyhow!("cannot read the verdict {}: {e}", path.display()))?;
+        let text = evidence_dir::read_regular(&path)
+            .map_err(|e| anyhow!("cannot read the verdict {}: {e}", path.display()))?;
         let (verdict, document) = verdict_json::parse_verdict(&text).map_err(|e| {
             anyhow!(
                 "{} is not a gonogo verdict: {}",
@@ -360,11 +356,7 @@ fn input_unchanged(record: &Evidence) -> bool {
 
 /// The SHA-256 of a regular file, streamed; `None` when it is not a readable regular file.
 fn sha256_of_file(path: &Path) -> Option<String> {
-    let metadata = std::fs::metadata(path).ok()?;
-    if !metadata.is_file() {
-        return None;
-    }
-    let mut file = std::fs::File::open(path).ok()?;
+    let mut file = gonogo_ingest::input::open_regular(path).ok()?;
     let mut hash = Sha256Stream::new();
     let mut buffer = vec![0u8; 1 << 16];
     loop {
