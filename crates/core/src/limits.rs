@@ -124,7 +124,7 @@ pub fn human(duration: Duration) -> String {
 }
 
 /// `20000` as `20,000`.
-fn group(value: u64) -> String {
+pub fn group(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

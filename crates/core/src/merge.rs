@@ -339,7 +339,7 @@ pub fn merge_load(inputs: &[MergeInput], rename: Option<&str>) -> Result<Evidenc
                             })?;
                         }
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
-                            a.add(b)
+                            a.add(&**b)
                                 .map_err(|e| add_error(format!("cannot add histograms: {e:?}")))?;
                         }
                         (MetricValue::Value(a), MetricValue::Value(b)) => *a += *b,

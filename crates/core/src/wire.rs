@@ -98,6 +98,15 @@ pub enum WireError {
     },
     #[error("no evidence record in the file")]
     Empty,
+    #[error(
+        "record {record} is larger than {} MiB (refused at line {line}): no producer writes one so large",
+        limit >> 20
+    )]
+    TooLarge {
+        record: usize,
+        line: usize,
+        limit: u64,
+    },
 }
 
 /// One evidence record, version 1 (the published schema: `gonogo schema evidence`).
@@ -279,24 +288,138 @@ pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(RecordV1)).expect("schema serialises")
 }
 
-/// Reads every record of an evidence file's text (one JSON object, or JSON Lines). The
-/// catalogue says which names are gonogo's own counts, never negative whatever unit a record
-/// claims.
+/// Reads every record of an evidence file's text (one JSON object, or JSON Lines), through
+/// [`RecordReader`]. The catalogue says which names are gonogo's own counts, never negative
+/// whatever unit a record claims.
 pub fn parse_records(text: &str, catalog: Catalog) -> Result<Vec<Evidence>, WireError> {
     let mut records = Vec::new();
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<RecordV1>();
-    for (index, item) in stream.enumerate() {
-        let record = item.map_err(|e| WireError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: strip_position(&e.to_string()),
-        })?;
-        records.push(from_wire(index + 1, record, catalog)?);
-    }
-    if records.is_empty() {
-        return Err(WireError::Empty);
+    for item in RecordReader::new(text.as_bytes(), catalog) {
+        records.push(item?.evidence);
     }
     Ok(records)
+}
+
+/// The most bytes one record may take in its file: 16 MiB. gonogo's largest records (a load
+/// run's histograms, a scan's listed findings) take well under 1 MiB; a larger one is refused
+/// before it is held, so a 1 GB line cannot make the reader hold 1 GB.
+pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+
+/// One record read by [`RecordReader`], with where it ended in its file.
+#[derive(Debug)]
+pub struct ReadRecord {
+    pub evidence: Evidence,
+    /// The line the record's closing brace is on (1-based).
+    pub line: usize,
+    /// How many bytes of the file the record took (whitespace before it included).
+    pub bytes: u64,
+}
+
+/// Reads an evidence file's records one at a time from its bytes, holding only the record
+/// being read: a file of any size streams through it, and a record longer than
+/// [`MAX_RECORD_BYTES`] is refused as it passes the limit. A UTF-8 byte order mark at the
+/// start is skipped. After the first error it yields nothing more; a file without a record is
+/// [`WireError::Empty`].
+pub struct RecordReader<R: std::io::BufRead> {
+    records: serde_json::StreamDeserializer<'static, serde_json::de::IoRead<Metered<R>>, RecordV1>,
+    meter: std::rc::Rc<Meter>,
+    catalog: Catalog,
+    read: usize,
+    done: bool,
+}
+
+impl<R: std::io::BufRead> RecordReader<R> {
+    pub fn new(mut reader: R, catalog: Catalog) -> RecordReader<R> {
+        let meter = std::rc::Rc::new(Meter::default());
+        // The byte order mark some Windows tools write; an unreadable start is left to the
+        // parser, which reports it with its position.
+        if reader
+            .fill_buf()
+            .is_ok_and(|start| start.starts_with(b"\xEF\xBB\xBF"))
+        {
+            reader.consume(3);
+        }
+        let metered = Metered {
+            inner: reader,
+            meter: meter.clone(),
+        };
+        RecordReader {
+            records: serde_json::Deserializer::from_reader(metered).into_iter::<RecordV1>(),
+            meter,
+            catalog,
+            read: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for RecordReader<R> {
+    type Item = Result<ReadRecord, WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.meter.record_bytes.set(0);
+        let result = match self.records.next() {
+            None if self.read == 0 => Err(WireError::Empty),
+            None => {
+                self.done = true;
+                return None;
+            }
+            Some(Err(_)) if self.meter.over.get() => Err(WireError::TooLarge {
+                record: self.read + 1,
+                line: self.meter.lines.get() + 1,
+                limit: MAX_RECORD_BYTES,
+            }),
+            Some(Err(e)) => Err(WireError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            }),
+            Some(Ok(record)) => {
+                self.read += 1;
+                from_wire(self.read, record, self.catalog).map(|evidence| ReadRecord {
+                    evidence,
+                    line: self.meter.lines.get() + 1,
+                    bytes: self.meter.record_bytes.get(),
+                })
+            }
+        };
+        self.done = result.is_err();
+        Some(result)
+    }
+}
+
+/// What [`Metered`] has let through: the current record's bytes and the file's newlines.
+#[derive(Default)]
+struct Meter {
+    record_bytes: std::cell::Cell<u64>,
+    lines: std::cell::Cell<usize>,
+    over: std::cell::Cell<bool>,
+}
+
+/// A reader that counts what passes and fails once the current record passes
+/// [`MAX_RECORD_BYTES`] (serde_json reads through it a byte at a time).
+struct Metered<R> {
+    inner: R,
+    meter: std::rc::Rc<Meter>,
+}
+
+impl<R: std::io::BufRead> std::io::Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = MAX_RECORD_BYTES.saturating_sub(self.meter.record_bytes.get());
+        if left == 0 {
+            self.meter.over.set(true);
+            return Err(std::io::Error::other("record too large"));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        let m = &self.meter;
+        m.record_bytes.set(m.record_bytes.get() + n as u64);
+        m.lines
+            .set(m.lines.get() + buf[..n].iter().filter(|&&b| b == b'\n').count());
+        Ok(n)
+    }
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.
@@ -434,7 +557,9 @@ fn metric_from_wire(name: &str, metric: MetricV1, catalog: Catalog) -> Result<Me
                 )
             })?)
         }
-        (None, None, Some(encoded)) => MetricValue::Distribution(decode_histogram(&encoded)?),
+        (None, None, Some(encoded)) => {
+            MetricValue::Distribution(Box::new(decode_histogram(&encoded)?))
+        }
         _ => return Err("needs exactly one of `value`, `ratio` or `histogram`".into()),
     };
     if !metric.parts.is_empty() && !matches!(value, MetricValue::Ratio(_)) {
@@ -968,5 +1093,78 @@ mod tests {
             parse_records("  \n", CATALOG).unwrap_err(),
             WireError::Empty
         );
+    }
+
+    #[test]
+    fn a_record_past_the_size_limit_is_refused_as_it_passes_it() {
+        use std::io::Read as _;
+        // An endless string and endless whitespace: the reader stops at the limit, holding at
+        // most one record's bytes, and says where.
+        let endless_string = std::io::BufReader::new(
+            b"{\"gonogo_evidence\": 1, \"kind\": \"".chain(std::io::repeat(b'a')),
+        );
+        let mut reader = RecordReader::new(endless_string, CATALOG);
+        assert_eq!(
+            reader.next().unwrap().unwrap_err(),
+            WireError::TooLarge {
+                record: 1,
+                line: 1,
+                limit: MAX_RECORD_BYTES
+            }
+        );
+        assert!(reader.next().is_none(), "nothing after the first error");
+        let first = to_json_line(&sample()) + "\n";
+        let endless_blank = std::io::BufReader::new(first.as_bytes().chain(std::io::repeat(b'\n')));
+        let mut reader = RecordReader::new(endless_blank, CATALOG);
+        let read = reader.next().unwrap().unwrap();
+        assert_eq!((read.line, read.bytes), (1, first.len() as u64 - 1));
+        match reader.next().unwrap().unwrap_err() {
+            WireError::TooLarge {
+                record: 2, line, ..
+            } => {
+                assert_eq!(line as u64, MAX_RECORD_BYTES + 1)
+            }
+            other => panic!("{other:?}"),
+        }
+        // Just under the limit is read.
+        let mut padded = to_json_line(&sample());
+        padded.insert_str(0, &" ".repeat(MAX_RECORD_BYTES as usize - padded.len()));
+        assert_eq!(parse_records(&padded, CATALOG).unwrap().len(), 1);
+        padded.insert(0, ' ');
+        assert!(matches!(
+            parse_records(&padded, CATALOG),
+            Err(WireError::TooLarge { record: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn records_stream_with_their_lines_and_a_byte_order_mark_is_skipped() {
+        let text = format!(
+            "\u{feff}{}\n\n{}\n",
+            to_json_line(&sample()),
+            to_json_pretty(&sample())
+        );
+        let read: Vec<_> = RecordReader::new(text.as_bytes(), CATALOG)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].line, 1);
+        assert_eq!(read[1].line, text.lines().count());
+        assert_eq!(
+            read.iter().map(|r| r.bytes).sum::<u64>() + 1,
+            text.len() as u64 - 3,
+            "every byte but the mark and the last newline is counted once"
+        );
+        assert_eq!(read[0].evidence.sha256, sample().sha256);
+        // A mark anywhere else is not skipped.
+        let late = format!(
+            "{}\n\u{feff}{}",
+            to_json_line(&sample()),
+            to_json_line(&sample())
+        );
+        assert!(matches!(
+            parse_records(&late, CATALOG),
+            Err(WireError::Json { line: 2, .. })
+        ));
     }
 }

@@ -304,7 +304,7 @@ fn merge_evidence(
                             })?;
                         }
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
-                            a.add(b).map_err(|e| {
+                            a.add(&**b).map_err(|e| {
                                 bad(format!("`{name}`: cannot add histograms: {e:?}"))
                             })?;
                         }
