@@ -14,6 +14,8 @@ Formats (each the shape that made memory grow with the input, issue 15 defect 4)
   junit-attr     JUnit with one <failure message="..."> attribute that is the whole file
   lcov           LCOV: many source files, 200 lines each, with functions and branches
   metrics        a Prometheus text exposition of many distinct series in a few families
+  evidence-records  gonogo evidence, JSON Lines: valid JUnit records, each of another shard
+  evidence-line  gonogo evidence: one record whose `details` string is the whole file
 """
 import sys
 
@@ -131,6 +133,20 @@ def main():
             family = i // 1_000_000
             return f'{head}app_{family}_requests_total{{path="/item/{i}",code="200"}} {i}\n'
         write_stream(path, "", series, "", size)
+    elif kind == "evidence-records":
+        import hashlib
+
+        def record(i):
+            sha = hashlib.sha256(str(i).encode()).hexdigest()
+            return ('{"gonogo_evidence":1,"kind":"junit","source":{"type":"file","location":'
+                    f'"shard{i}/junit.xml"}},"sha256":"{sha}","collected_at":"2026-11-25T09:00:00Z",'
+                    '"tool":{"name":"x","version":"1"},"metrics":{"tests.failed":{"unit":"tests",'
+                    '"ratio":{"k":0,"n":100}}}}\n')
+        write_stream(path, "", record, "", size)
+    elif kind == "evidence-line":
+        filler(path, '{"gonogo_evidence":1,"kind":"junit","source":{"type":"file","location":"a.xml"},'
+               '"sha256":"' + "0" * 64 + '","collected_at":"2026-11-25T09:00:00Z","tool":{"name":"x",'
+               '"version":"1"},"metrics":{},"details":{"x":"', "z", '"}}\n', size)
     else:
         sys.exit(f"unknown format {kind}")
 

@@ -13,7 +13,11 @@
 #      `gonogo observe --timeout 10s` (the body never ends: the run must end at the timeout
 #      with bounded memory);
 #   4. `gonogo observe --file /dev/zero` and `gonogo gate` over an evidence file of 200
-#      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB).
+#      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB);
+#   5. gonogo's own evidence: `gonogo gate` over an evidence folder of SIZE_MB of valid
+#      records and over one record of SIZE_MB (both refused early by the folder's budget),
+#      and at the budget's edges, judged: 10,000 small records, and 260 records of one
+#      latency histogram each (the budget counts a decoded histogram as 184 KiB).
 #
 # Target: peak RSS <= 100 MB for every input (MAX_MB to change it). A FAIL line is a finding,
 # not a script error: the script goes on and exits 1 at the end if any line failed. Each run
@@ -67,9 +71,9 @@ measure() {
 printf 'gonogo peak RSS on hostile inputs (target <= %s MB), %s MB files\n' "$MAX_MB" "$SIZE_MB"
 declare -A KIND=(
     [sarif-rules]=sarif [pip-audit]=pip-audit [npm-audit]=npm-audit [osv]=osv [k6]=k6 [junit-body]=junit [junit-attr]=junit
-    [lcov]=lcov [metrics]=observe
+    [lcov]=lcov [metrics]=observe [evidence-records]=evidence [evidence-line]=evidence
 )
-FORMATS=${ONLY:-"sarif-rules pip-audit npm-audit osv k6 junit-body junit-attr lcov metrics"}
+FORMATS=${ONLY:-"sarif-rules pip-audit npm-audit osv k6 junit-body junit-attr lcov metrics evidence-records evidence-line"}
 for format in $FORMATS; do
     file="$WORK/$format.input"
     python3 bench/generate_hostile.py "$format" $((SIZE_MB * 1048576)) "$file" || exit 2
@@ -77,6 +81,14 @@ for format in $FORMATS; do
     if [ "${KIND[$format]}" = observe ]; then
         measure "$format" "$bytes" "$GONOGO" observe --file "$file" --format text \
             --no-evidence --json
+    elif [ "${KIND[$format]}" = evidence ]; then
+        rm -rf "$WORK/folder" && mkdir -p "$WORK/folder"
+        mv "$file" "$WORK/folder/hostile.jsonl"
+        file="$WORK/folder/hostile.jsonl"
+        printf '[[gate]]\nname = "tests"\narea = "functionality"\nmetric = "tests.failed"\nexpect = "rate < 5%%"\n' \
+            >"$WORK/tests.toml"
+        measure "$format" "$bytes" "$GONOGO" gate --policy "$WORK/tests.toml" \
+            --evidence-dir "$WORK/folder" --no-write --no-history
     else
         measure "$format" "$bytes" "$GONOGO" collect "${KIND[$format]}" "$file" --no-write --json
     fi
@@ -119,4 +131,29 @@ expect = "p(95) < 500ms"
 TOML
 measure "gate: 200 huge headers" "$(stat -c %s "$WORK/evidence/hostile.json")" "$GONOGO" gate \
     --policy "$WORK/gonogo.toml" --evidence-dir "$WORK/evidence" --no-write
+
+# The evidence folder's budget at its edges (evidence_dir::Budget), judged with reports and
+# the history written: the most small records, and the most latency histograms.
+rm -rf "$WORK/edge" && mkdir -p "$WORK/edge/small" "$WORK/edge/histograms"
+python3 - "$WORK/edge" <<'PY'
+import hashlib, json, sys
+from datetime import datetime, timezone
+edge, now = sys.argv[1], datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def record(i, metrics):
+    return json.dumps({"gonogo_evidence": 1, "kind": "load", "sha256": hashlib.sha256(str(i).encode()).hexdigest(),
+                       "source": {"type": "url", "location": f"http://127.0.0.1/e{i}"}, "collected_at": now,
+                       "tool": {"name": "x", "version": "1"}, "metrics": metrics}) + "\n"
+sample = json.load(open("examples/evidence/load.json"))["metrics"]["load.checkout.latency"]
+with open(f"{edge}/small/records.jsonl", "w") as out:
+    out.writelines(record(i, {"load.e.errors": {"unit": "requests", "ratio": {"k": 0, "n": 100}}}) for i in range(10000))
+with open(f"{edge}/histograms/records.jsonl", "w") as out:
+    out.writelines(record(i, {f"load.e{i}.latency": sample}) for i in range(260))
+PY
+printf '[[gate]]\nname = "errors"\narea = "reliability"\nmetric = "load.e.errors"\nexpect = "rate < 5%%"\n[[gate]]\nname = "p95"\narea = "performance"\nmetric = "load.e1.latency"\nexpect = "p(95) < 500ms"\n' \
+    >"$WORK/edge/gonogo.toml"
+for folder in small histograms; do
+    measure "gate: budget edge, $folder" "$(stat -c %s "$WORK/edge/$folder/records.jsonl")" \
+        "$GONOGO" gate --policy "$WORK/edge/gonogo.toml" --evidence-dir "$WORK/edge/$folder" \
+        --out "$WORK/edge/$folder-report/" --history "$WORK/edge/$folder.db"
+done
 exit $FAILED

@@ -2,6 +2,15 @@
 //! `*.jsonl` file below it (any case), read in name order. Other files are named in a warning,
 //! never read silently past; a record dated more than five minutes after now is refused with
 //! the file's name.
+//!
+//! **Bounded.** Files stream through [`wire::RecordReader`] (a record over 16 MiB is refused
+//! as it passes the limit), and what a folder's records may hold once read is capped by a
+//! [`Budget`]: at most [`MAX_RECORDS`] records and [`MAX_HELD_BYTES`] of held data, estimated
+//! per record as 4 KiB plus its bytes plus 8 bytes per count of each histogram it decodes. A
+//! folder past either is refused, naming the file and line where it passed, never judged on
+//! part of its records (a verdict on the first 10,000 of 20,000 shards would not be the
+//! run's). A real run stays far below both: one record per producer and input, or per machine
+//! of a distributed load test (`bench/memory.sh` measures the peak at the caps).
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -58,16 +67,68 @@ pub fn is_evidence_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Every record below `dir` with the file it came from. The error names the file and what is
-/// wrong with it.
+/// Every record below `dir` with the file it came from, within one [`Budget`]. The error
+/// names the file and what is wrong with it.
 pub fn read_dir_named(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Evidence)>> {
     let mut records = Vec::new();
+    let mut budget = Budget::default();
     for file in evidence_files(dir)? {
-        for record in read_file(&file)? {
+        for record in read_file_within(&file, &mut budget)? {
             records.push((file.clone(), record));
         }
     }
     Ok(records)
+}
+
+/// The most records one evidence folder (or one `gonogo merge`) may hold: 10,000.
+pub const MAX_RECORDS: usize = 10_000;
+/// The most data one evidence folder's records may hold once read: 48 MiB, estimated per
+/// record as [`RECORD_OVERHEAD`] plus its bytes in the file plus 8 bytes per count of each
+/// histogram it decodes (a latency histogram decodes to 23,552 counts, 184 KiB, whatever its
+/// size on disk). Measured (`bench/memory.sh`): `gate` on 10,000 small records peaks at about
+/// 90 MB, on 250 records of one latency histogram each (47 MiB held) at about 65 MB.
+pub const MAX_HELD_BYTES: u64 = 48 << 20;
+/// What a record costs once read beyond its bytes (its maps, the verdict's citation of it,
+/// its line in the history): 4 KiB.
+pub const RECORD_OVERHEAD: u64 = 4 << 10;
+
+/// What the records read so far hold ([`MAX_RECORDS`], [`MAX_HELD_BYTES`]).
+#[derive(Debug, Default)]
+pub struct Budget {
+    records: usize,
+    held: u64,
+}
+
+impl Budget {
+    /// Counts one record in; the error says which limit it passed.
+    fn take(&mut self, record: &wire::ReadRecord) -> Result<(), String> {
+        let counts: u64 = record
+            .evidence
+            .metrics
+            .values()
+            .filter_map(|m| m.value.as_histogram())
+            .map(|h| h.distinct_values() as u64)
+            .sum();
+        self.records += 1;
+        self.held = self
+            .held
+            .saturating_add(RECORD_OVERHEAD)
+            .saturating_add(record.bytes)
+            .saturating_add(counts.saturating_mul(8));
+        if self.records > MAX_RECORDS {
+            return Err(format!(
+                "more than {} records",
+                gonogo_core::limits::group(MAX_RECORDS as u64)
+            ));
+        }
+        if self.held > MAX_HELD_BYTES {
+            return Err(format!(
+                "more than {} MiB once read (4 KiB a record, its bytes, 8 bytes a histogram count)",
+                MAX_HELD_BYTES >> 20
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Refuses records dated more than five minutes after `now`: such a record would defeat
@@ -98,15 +159,37 @@ pub fn read_regular(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// The records of one evidence file, within a [`Budget`] of its own.
 pub fn read_file(file: &Path) -> anyhow::Result<Vec<Evidence>> {
-    let text = read_regular(file)
+    read_file_within(file, &mut Budget::default())
+}
+
+/// The records of one evidence file, streamed, counted into `budget`. A FIFO, device or
+/// folder in its place is refused unopened.
+pub fn read_file_within(file: &Path, budget: &mut Budget) -> anyhow::Result<Vec<Evidence>> {
+    let opened = gonogo_ingest::input::open_regular(file)
         .with_context(|| format!("cannot read evidence file {}", file.display()))?;
-    wire::parse_records(&text, gonogo_catalog::CATALOG).with_context(|| {
-        format!(
-            "evidence file {} is not valid gonogo evidence",
-            file.display()
-        )
-    })
+    let reader = wire::RecordReader::new(std::io::BufReader::new(opened), gonogo_catalog::CATALOG);
+    let mut records = Vec::new();
+    for record in reader {
+        let record = record.with_context(|| {
+            format!(
+                "evidence file {} is not valid gonogo evidence",
+                file.display()
+            )
+        })?;
+        if let Err(limit) = budget.take(&record) {
+            anyhow::bail!(
+                "the evidence holds {limit}: refused at {} line {}, not judged on part of \
+                 it. A run writes one record per producer and input (or per machine of a \
+                 distributed load test); `gonogo merge` combines a test's segments into one",
+                file.display(),
+                record.line
+            );
+        }
+        records.push(record.evidence);
+    }
+    Ok(records)
 }
 
 /// Creates the evidence folder (and its parents); a folder that cannot be made is an output
@@ -126,4 +209,56 @@ pub fn write_record(dir: &Path, record: &Evidence) -> anyhow::Result<PathBuf> {
     let path = dir.join(wire::suggested_file_name(record));
     crate::fsutil::write_atomic(&path, (wire::to_json_pretty(record) + "\n").as_bytes())?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gonogo_core::evidence::{Metric, Source, Tool, latency_histogram};
+    use gonogo_core::units::Unit;
+
+    fn read(metrics: usize, bytes: u64) -> wire::ReadRecord {
+        let mut evidence = Evidence::new(
+            "load",
+            Source::Url("http://127.0.0.1/".into()),
+            "0".repeat(64),
+            "2026-11-25T12:00:00Z".parse().unwrap(),
+            Tool::new("x", "1"),
+        );
+        for i in 0..metrics {
+            evidence.insert(
+                format!("load.e{i}.latency"),
+                Metric::distribution(latency_histogram(), Unit::parse("us")),
+            );
+        }
+        wire::ReadRecord {
+            evidence,
+            line: 1,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn the_budget_counts_decoded_histograms_not_their_bytes_on_disk() {
+        // A latency histogram is a few hundred bytes on disk and 23,552 counts once decoded.
+        let per_record = RECORD_OVERHEAD + 23_552 * 8;
+        let fits = (MAX_HELD_BYTES / per_record) as usize;
+        let mut budget = Budget::default();
+        for _ in 0..fits {
+            budget.take(&read(1, 0)).unwrap();
+        }
+        let refused = budget.take(&read(1, 0)).unwrap_err();
+        assert!(refused.contains("more than 48 MiB once read"), "{refused}");
+        // Records without histograms: the record count is the limit.
+        let mut budget = Budget::default();
+        for _ in 0..MAX_RECORDS {
+            budget.take(&read(0, 500)).unwrap();
+        }
+        assert_eq!(
+            budget.take(&read(0, 500)).unwrap_err(),
+            "more than 10,000 records"
+        );
+        // One record's bytes count too.
+        assert!(Budget::default().take(&read(0, MAX_HELD_BYTES)).is_err());
+    }
 }

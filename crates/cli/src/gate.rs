@@ -259,12 +259,11 @@ pub fn context_of(git: Option<&GitContext>, ci: Option<&CiContext>) -> Context {
 pub fn write_reports(
     verdict: &Verdict,
     shown: &Shown<'_>,
-    records: &[Evidence],
+    evidence: &EvidenceMap,
     out: &Path,
     lang: Lang,
 ) -> Result<PathBuf, Failure> {
-    let evidence = evidence_map(records);
-    let cx = shown.context(&evidence, lang);
+    let cx = shown.context(evidence, lang);
     // A report that cannot be written exits 4 (exit.rs), not 2.
     let rendered = gonogo_report::cli::render_all(verdict, &cx, out)
         .map_err(|e| Failure::from(anyhow::Error::new(e)))?;
@@ -295,12 +294,9 @@ impl Shown<'_> {
     }
 }
 
-/// The records by SHA-256, as the renderers look them up.
-fn evidence_map(records: &[Evidence]) -> EvidenceMap {
-    records
-        .iter()
-        .map(|r| (r.sha256.clone(), r.clone()))
-        .collect()
+/// The records by SHA-256, as the renderers look them up (borrowed, not copied).
+pub fn evidence_map(records: &[Evidence]) -> EvidenceMap<'_> {
+    records.iter().map(|r| (r.sha256.clone(), r)).collect()
 }
 
 /// `--out`: a folder (existing, or written with a trailing `/`) holds verdict.json, as
@@ -409,7 +405,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
             trends: crate::history::trends(&args.history, &args.policy, &loaded, &verdict),
             comparison: comparison.as_ref(),
         };
-        store.put_verdict(&verdict, &shown, &records, args.lang)?;
+        store.put_verdict(&verdict, &shown, &evidence, args.lang)?;
     }
     let mut stdout = std::io::stdout().lock();
     let format = if args.json {

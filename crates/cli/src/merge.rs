@@ -96,15 +96,15 @@ fn input_error(message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 /// Reads `inputs` into `load` records (see the module doc); the error names the file.
 pub fn read_inputs(inputs: &[PathBuf], rename: Option<&str>) -> Result<Vec<MergeInput>, String> {
     let mut records = Vec::new();
+    // The inputs of one merge are held together, as an evidence folder's records are.
+    let mut budget = crate::evidence_dir::Budget::default();
     for path in inputs {
         let file = path.display().to_string();
         let kind = kind_of(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
         match kind {
             InputKind::Evidence => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("{file}: cannot read: {e}"))?;
-                let parsed = gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG)
-                    .map_err(|e| format!("{file}: {e}"))?;
+                let parsed = crate::evidence_dir::read_file_within(path, &mut budget)
+                    .map_err(|e| format!("{e:#}"))?;
                 let many = parsed.len() > 1;
                 for (index, record) in parsed.into_iter().enumerate() {
                     let file = if many {

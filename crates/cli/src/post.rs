@@ -54,7 +54,7 @@ pub fn run(args: ReportWithPosting) -> anyhow::Result<ExitCode> {
 fn read_saved(
     report: &ReportArgs,
     quiet: bool,
-) -> Result<(Verdict, VerdictV1, gonogo_report::EvidenceMap), ExitCode> {
+) -> Result<(Verdict, VerdictV1, Vec<gonogo_core::evidence::Evidence>), ExitCode> {
     let store =
         Folder::new(&report.evidence_dir).with_verdict(VerdictAt::File(report.verdict.clone()));
     let (_, verdict, document, _) = store.saved_verdict().map_err(|error| {
@@ -77,10 +77,11 @@ fn read_saved(
 /// GitHub Actions the Markdown's annotations and step summary.
 fn print(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     // JSON on stdout is for a program: warnings about charts would only be noise beside it.
-    let (verdict, document, evidence) = match read_saved(args, args.format == Format::Json) {
+    let (verdict, document, records) = match read_saved(args, args.format == Format::Json) {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
+    let evidence = crate::gate::evidence_map(&records);
     // Every format lists the findings behind a count from the evidence; verdict.json keeps
     // what the saved document listed when the evidence is not at hand, so it says nothing.
     let cx = gonogo_report::RenderContext::from_document(&document, &evidence, args.lang);
@@ -122,10 +123,11 @@ fn post(
     env: impl Fn(&str) -> Option<String> + Copy,
 ) -> anyhow::Result<ExitCode> {
     let report = &args.report;
-    let (verdict, doc, evidence) = match read_saved(report, false) {
+    let (verdict, doc, records) = match read_saved(report, false) {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
+    let evidence = crate::gate::evidence_map(&records);
     let no_evidence = gonogo_report::EvidenceMap::new();
     let cx = gonogo_report::RenderContext::from_document(&doc, &evidence, report.lang);
     // The comment as before: without the evidence's file and line list (the annotations

@@ -61,7 +61,7 @@ pub trait WriteStore: Store {
         &self,
         verdict: &Verdict,
         shown: &dyn Fn() -> Shown<'a>,
-        records: &[Evidence],
+        evidence: &gonogo_report::EvidenceMap,
         lang: Lang,
     ) -> Result<Option<PathBuf>, Failure>;
 }
@@ -223,37 +223,35 @@ impl Folder {
         Ok((path, verdict, document, sha256))
     }
 
-    /// The folder's records by SHA-256, for a report that lists what stands behind a gate's
-    /// count and draws charts. Nothing here is judged, so a file that cannot be read is a
-    /// warning (returned) and the report is drawn without it; a missing folder is one too.
-    pub fn evidence_for_report(&self) -> (gonogo_report::EvidenceMap, Vec<String>) {
-        let mut map = gonogo_report::EvidenceMap::new();
+    /// The folder's records, for a report that lists what stands behind a gate's count and
+    /// draws charts (`gate::evidence_map` looks them up by SHA-256). Nothing here is judged,
+    /// so a file that cannot be read is a warning (returned) and the report is drawn without
+    /// it; a missing folder is one too.
+    pub fn evidence_for_report(&self) -> (Vec<Evidence>, Vec<String>) {
+        let mut records = Vec::new();
         let mut warnings = Vec::new();
         if !self.evidence.is_dir() {
             warnings.push(format!(
                 "no charts from evidence: {} is not a folder",
                 self.evidence.display()
             ));
-            return (map, warnings);
+            return (records, warnings);
         }
         let files = match evidence_dir::evidence_files(&self.evidence) {
             Ok(files) => files,
             Err(error) => {
                 warnings.push(format!("{error:#}"));
-                return (map, warnings);
+                return (records, warnings);
             }
         };
+        let mut budget = evidence_dir::Budget::default();
         for file in files {
-            match evidence_dir::read_file(&file) {
-                Ok(records) => {
-                    for record in records {
-                        map.insert(record.sha256.clone(), record);
-                    }
-                }
+            match evidence_dir::read_file_within(&file, &mut budget) {
+                Ok(read) => records.extend(read),
                 Err(error) => warnings.push(format!("skipped {}: {error:#}", file.display())),
             }
         }
-        (map, warnings)
+        (records, warnings)
     }
 }
 
@@ -296,7 +294,7 @@ impl WriteStore for Folder {
         &self,
         verdict: &Verdict,
         shown: &dyn Fn() -> Shown<'a>,
-        records: &[Evidence],
+        evidence: &gonogo_report::EvidenceMap,
         lang: Lang,
     ) -> Result<Option<PathBuf>, Failure> {
         use anyhow::Context as _;
@@ -313,13 +311,9 @@ impl WriteStore for Folder {
             }
             Some(VerdictAt::File(path)) => {
                 // As in a report folder: with the findings behind each gate's count.
-                let evidence: gonogo_report::EvidenceMap = records
-                    .iter()
-                    .map(|r| (r.sha256.clone(), r.clone()))
-                    .collect();
                 let document = verdict_json::document(
                     verdict,
-                    &gonogo_report::RenderContext::new(lang).with_evidence(&evidence),
+                    &gonogo_report::RenderContext::new(lang).with_evidence(evidence),
                 );
                 let json =
                     serde_json::to_string_pretty(&document).context("serialising the verdict")?;
@@ -327,7 +321,7 @@ impl WriteStore for Folder {
                 return Ok(None);
             }
         };
-        crate::gate::write_reports(verdict, &shown(), records, &folder, lang).map(Some)
+        crate::gate::write_reports(verdict, &shown(), evidence, &folder, lang).map(Some)
     }
 }
 
@@ -465,14 +459,15 @@ mod tests {
         )
         .unwrap();
         std::fs::write(dir.path().join("broken.json"), "{").unwrap();
-        let (map, warnings) = Folder::new(dir.path()).evidence_for_report();
+        let (records, warnings) = Folder::new(dir.path()).evidence_for_report();
+        let map = crate::gate::evidence_map(&records);
         assert_eq!(map.len(), 1);
         assert!(map.contains_key(&good.sha256));
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("broken.json"), "{warnings:?}");
 
-        let (map, warnings) = Folder::new("/nonexistent/gonogo-evidence").evidence_for_report();
-        assert!(map.is_empty());
+        let (records, warnings) = Folder::new("/nonexistent/gonogo-evidence").evidence_for_report();
+        assert!(records.is_empty());
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("not a folder"), "{warnings:?}");
     }
@@ -555,7 +550,7 @@ mod tests {
             .put_verdict(
                 &verdict,
                 &|| unreachable!("a lone verdict file has no reports"),
-                &[],
+                &gonogo_report::EvidenceMap::new(),
                 Lang::En,
             )
             .unwrap();
@@ -588,7 +583,7 @@ mod tests {
                     asked.set(asked.get() + 1);
                     Shown::default()
                 },
-                &[],
+                &gonogo_report::EvidenceMap::new(),
                 Lang::En,
             )
             .unwrap()

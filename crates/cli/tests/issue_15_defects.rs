@@ -281,3 +281,101 @@ fn issue_15_defect_12_numbers_out_of_range_are_policy_and_flag_errors() {
     assert_eq!(output.status.code(), Some(2), "{text}");
     assert!(!text.contains("panicked"), "{text}");
 }
+
+/// Defect 4 for gonogo's own format: an evidence folder is read a record at a time within a
+/// budget (10,000 records, 48 MiB once read). Past it the gate refuses, exit 3, naming the file
+/// and line, and is never judged on the records before the limit: 10,001 passing shards do not
+/// make a GO. At the limit it judges as usual; a record over 16 MiB is refused as it passes
+/// the limit. Every gonogo here stays under 100 MB (the test binary's children).
+#[test]
+fn issue_15_defect_4_an_evidence_folder_past_its_budget_is_refused_never_judged_in_part() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[policy]\nname = \"shards\"\n[[gate]]\nname = \"tests\"\narea = \"functionality\"\nmetric = \"tests.failed\"\nexpect = \"rate < 5%\"\n",
+    )
+    .unwrap();
+    let now = jiff::Timestamp::now().to_string();
+    let shard = |i: usize| {
+        serde_json::json!({
+            "gonogo_evidence": 1, "kind": "junit",
+            "source": {"type": "file", "location": format!("shard{i}/junit.xml")},
+            "sha256": gonogo_core::evidence::sha256_hex(i.to_string().as_bytes()),
+            "collected_at": now, "tool": {"name": "x", "version": "1"},
+            "metrics": {"tests.failed": {"unit": "tests", "ratio": {"k": 0, "n": 100}}},
+        })
+        .to_string()
+    };
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    let lines = |n: usize| (0..n).map(|i| shard(i) + "\n").collect::<String>();
+
+    // At the limit: judged, and GO on these passing shards.
+    std::fs::write(evidence.join("shards.jsonl"), lines(10_000)).unwrap();
+    let output = gonogo(
+        &[
+            "gate",
+            "--evidence-dir",
+            "evidence",
+            "--no-write",
+            "--no-history",
+        ],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("GO"), "{text}");
+
+    // One more, in a second file: refused where it passed, not a GO on the first 10,000.
+    std::fs::write(evidence.join("z-one-more.jsonl"), shard(10_000) + "\n").unwrap();
+    let output = gonogo(
+        &["gate", "--evidence-dir", "evidence", "--no-history"],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("more than 10,000 records") && text.contains("z-one-more.jsonl line 1"),
+        "{text}"
+    );
+    assert!(
+        !dir.path().join("gonogo-report").exists(),
+        "nothing is written"
+    );
+
+    // A record of 17 MiB: refused as it passes 16 MiB, with its line.
+    std::fs::remove_file(evidence.join("z-one-more.jsonl")).unwrap();
+    let mut big = shard(1).replace(
+        "\"metrics\"",
+        &format!(
+            "\"details\": {{\"x\": \"{}\"}}, \"metrics\"",
+            "a".repeat(17 << 20)
+        ),
+    );
+    big.insert_str(0, &(shard(0) + "\n\n"));
+    std::fs::write(evidence.join("shards.jsonl"), big).unwrap();
+    let output = gonogo(
+        &[
+            "gate",
+            "--evidence-dir",
+            "evidence",
+            "--no-write",
+            "--no-history",
+        ],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains("shards.jsonl")
+            && text.contains("record 2 is larger than 16 MiB (refused at line 3)"),
+        "{text}"
+    );
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
+    assert!(
+        usage.max_rss() < 100 * 1024,
+        "peak RSS {} KiB",
+        usage.max_rss()
+    );
+}

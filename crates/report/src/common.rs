@@ -9,8 +9,10 @@ use gonogo_core::evidence::Evidence;
 use crate::i18n::{Lang, Msg};
 
 /// The evidence records a verdict cites, by their SHA-256 (lower-case hex). Renderers look up
-/// the records the verdict names here; a record that is absent only loses its chart.
-pub type EvidenceMap = BTreeMap<String, Evidence>;
+/// the records the verdict names here; a record that is absent only loses its chart. It
+/// borrows the records, never copies them: an evidence folder's records are held once
+/// (`evidence_dir::Budget` in the CLI counts on it).
+pub type EvidenceMap<'e> = BTreeMap<String, &'e Evidence>;
 
 pub(crate) fn status_word(lang: Lang, status: &str) -> String {
     let message = match status {

@@ -449,7 +449,7 @@ fn charted_records(verdict: &Verdict, evidence: &EvidenceMap) -> BTreeSet<usize>
         .evidence
         .iter()
         .enumerate()
-        .filter(|(_, e)| evidence.get(&e.sha256).is_some_and(has_chart))
+        .filter(|(_, e)| evidence.get(&e.sha256).is_some_and(|r| has_chart(r)))
         .map(|(id, _)| id)
         .take(MAX_CHARTED)
         .collect()
@@ -510,7 +510,7 @@ fn charts_section(
     let with_charts = verdict
         .evidence
         .iter()
-        .filter(|e| evidence.get(&e.sha256).is_some_and(has_chart))
+        .filter(|e| evidence.get(&e.sha256).is_some_and(|r| has_chart(r)))
         .count();
     if with_charts > charted.len() {
         let _ = write!(

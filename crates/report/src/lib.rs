@@ -42,14 +42,14 @@ pub use common::EvidenceMap;
 use crate::i18n::Lang;
 use crate::json::{ComparisonV1, TrendV1, VerdictV1};
 
-static NO_EVIDENCE: EvidenceMap = EvidenceMap::new();
+static NO_EVIDENCE: EvidenceMap<'static> = EvidenceMap::new();
 
 /// What a renderer reads besides the verdict.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderContext<'a> {
     /// The evidence records the verdict cites, by SHA-256 (charts, annotations); a record
     /// that is absent only loses its chart.
-    pub evidence: &'a EvidenceMap,
+    pub evidence: &'a EvidenceMap<'a>,
     /// The language of the fixed text.
     pub lang: Lang,
     /// Each gate's earlier measurements, from the history (oldest first).
@@ -76,7 +76,7 @@ impl<'a> RenderContext<'a> {
         }
     }
 
-    pub fn with_evidence(self, evidence: &'a EvidenceMap) -> RenderContext<'a> {
+    pub fn with_evidence(self, evidence: &'a EvidenceMap<'a>) -> RenderContext<'a> {
         RenderContext { evidence, ..self }
     }
 
@@ -96,7 +96,7 @@ impl<'a> RenderContext<'a> {
     /// the evidence.
     pub fn from_document(
         document: &'a VerdictV1,
-        evidence: &'a EvidenceMap,
+        evidence: &'a EvidenceMap<'a>,
         lang: Lang,
     ) -> RenderContext<'a> {
         RenderContext {

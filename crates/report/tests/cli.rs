@@ -164,14 +164,12 @@ fn the_sample_verdict_page_is_small() {
     let policy_text = std::fs::read_to_string(root.join("examples/gonogo.toml")).unwrap();
     let policy =
         gonogo_core::policy::Policy::parse(&policy_text, None, gonogo_catalog::CATALOG).unwrap();
-    let mut evidence = EvidenceMap::new();
+    let mut records = Vec::new();
     for entry in std::fs::read_dir(root.join("examples/evidence")).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for record in gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG).unwrap() {
-            evidence.insert(record.sha256.clone(), record);
-        }
+        records.extend(gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG).unwrap());
     }
-    let records: Vec<_> = evidence.values().cloned().collect();
+    let evidence: EvidenceMap = records.iter().map(|r| (r.sha256.clone(), r)).collect();
     let verdict =
         gonogo_core::eval::evaluate(&policy, &records, common::NOW.parse().unwrap(), None);
     let doc = json::VerdictV1::from(&verdict);

@@ -58,10 +58,11 @@ fn a_gate_row_labels_its_measured_value() {
 }
 
 /// The fixture's probe record, made healthy: no outage in its window.
-fn healthy_probe(evidence: &mut EvidenceMap, downtime: Option<f64>) {
-    let probe: &mut Evidence = evidence
-        .values_mut()
+fn healthy_probe(evidence: &mut EvidenceMap<'static>, downtime: Option<f64>) {
+    let mut probe: Evidence = evidence
+        .values()
         .find(|r| r.kind == "probe")
+        .map(|r| (*r).clone())
         .expect("the fixture has a probe record");
     probe.details["outages"] = json!([]);
     match downtime {
@@ -70,6 +71,7 @@ fn healthy_probe(evidence: &mut EvidenceMap, downtime: Option<f64>) {
             probe.details.as_object_mut().unwrap().remove("downtime_s");
         }
     }
+    evidence.extend(common::leak(vec![probe]));
 }
 
 /// A healthy probe's availability caption says "downtime: 0.0 s", never "-0.0 s" (an empty sum
@@ -201,7 +203,7 @@ fn the_header_shows_target_environment_commit_and_duration() {
 
 /// A verdict over a hardening record with three high findings (one with hostile text) and an
 /// observe record with more lint problems than it kept, and a waiver: what each report lists.
-fn findings_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap) {
+fn findings_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap<'static>) {
     use gonogo_core::evidence::{Metric, Source, Tool, sha256_hex};
     use gonogo_core::units::Unit;
     let policy = gonogo_core::policy::Policy::parse(
@@ -288,7 +290,7 @@ expires = "2026-12-10"
         "2026-12-01T12:00:00Z".parse().unwrap(),
         None,
     );
-    let evidence = records.into_iter().map(|r| (r.sha256.clone(), r)).collect();
+    let evidence = common::leak(records);
     (verdict, evidence)
 }
 
@@ -626,7 +628,7 @@ fn verdict_json_with_findings_reads_back_and_writes_the_same_bytes() {
 
 /// A verdict on a harden record whose notes are coded (as harden writes them) and one
 /// uncoded sentence and an unknown code (as an older or newer producer might write them).
-fn notes_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap) {
+fn notes_fixture() -> (gonogo_core::verdict::Verdict, EvidenceMap<'static>) {
     use gonogo_core::evidence::{Metric, NoteCode, Source, Tool, sha256_hex};
     use gonogo_core::units::Unit;
     let policy = gonogo_core::policy::Policy::parse(
@@ -677,7 +679,7 @@ expect = "value == 0"
         "2026-12-01T12:00:00Z".parse().unwrap(),
         None,
     );
-    let evidence = [(harden.sha256.clone(), harden)].into_iter().collect();
+    let evidence = common::leak(vec![harden]);
     (verdict, evidence)
 }
 
@@ -821,7 +823,7 @@ expect = "value == 0"
         "2026-12-01T12:00:00Z".parse().unwrap(),
         None,
     );
-    let evidence: EvidenceMap = [(record.sha256.clone(), record)].into_iter().collect();
+    let evidence: EvidenceMap = [(record.sha256.clone(), &record)].into_iter().collect();
     let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
     let html = gonogo_report::html::render(&verdict, &zh);
     assert!(

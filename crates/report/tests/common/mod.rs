@@ -240,7 +240,7 @@ pub fn records() -> Vec<Evidence> {
 }
 
 /// The fixture verdict and the evidence it cites.
-pub fn fixture() -> (VerdictV1, EvidenceMap) {
+pub fn fixture() -> (VerdictV1, EvidenceMap<'static>) {
     let policy = Policy::parse(POLICY, Some("production"), gonogo_catalog::CATALOG)
         .unwrap_or_else(|p| panic!("{p:?}"));
     let records = records();
@@ -248,8 +248,13 @@ pub fn fixture() -> (VerdictV1, EvidenceMap) {
     verdict.policy_path = Some("gonogo.toml".into());
     verdict.policy_sha256 = Some(sha256_hex(POLICY.as_bytes()));
     let doc = VerdictV1::from(&verdict);
-    let evidence = records.into_iter().map(|r| (r.sha256.clone(), r)).collect();
-    (doc, evidence)
+    (doc, leak(records))
+}
+
+/// The map of `records`, which live as long as the test process (the map borrows them).
+pub fn leak(records: Vec<gonogo_core::evidence::Evidence>) -> EvidenceMap<'static> {
+    let records: &'static [gonogo_core::evidence::Evidence] = Box::leak(records.into_boxed_slice());
+    records.iter().map(|r| (r.sha256.clone(), r)).collect()
 }
 
 /// Writes the fixture's verdict.json and evidence folder under `dir`; returns their paths.
