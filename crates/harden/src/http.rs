@@ -324,6 +324,9 @@ pub enum RequestErrorKind {
     Reset,
     /// The bytes that came back are not HTTP.
     Garbage,
+    /// The TLS handshake refused the server's certificate because it has expired (or is not
+    /// valid yet): a finding about the service, not a failure of the check.
+    CertificateExpired,
     Other,
 }
 
@@ -334,6 +337,9 @@ impl std::fmt::Display for RequestErrorKind {
             RequestErrorKind::Connect => "could not connect",
             RequestErrorKind::Reset => "connection closed or reset",
             RequestErrorKind::Garbage => "not an HTTP response",
+            RequestErrorKind::CertificateExpired => {
+                "the server's certificate is out of its validity"
+            }
             RequestErrorKind::Other => "request failed",
         })
     }
@@ -348,7 +354,9 @@ fn classify(error: &reqwest::Error) -> (RequestErrorKind, String) {
         source = inner.source();
     }
     let lower = chain.to_ascii_lowercase();
-    let kind = if error.is_timeout() {
+    let kind = if certificate_out_of_date(error) {
+        RequestErrorKind::CertificateExpired
+    } else if error.is_timeout() {
         RequestErrorKind::Timeout
     } else if error.is_connect() {
         RequestErrorKind::Connect
@@ -368,6 +376,31 @@ fn classify(error: &reqwest::Error) -> (RequestErrorKind, String) {
         RequestErrorKind::Other
     };
     (kind, chain)
+}
+
+/// Whether rustls refused the peer certificate as expired or not yet valid, anywhere in the
+/// error's chain (an `io::Error` hides its inner error from `source()`, so it is opened).
+fn certificate_out_of_date(error: &reqwest::Error) -> bool {
+    use rustls::CertificateError as C;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    // Bounded: a chain is a handful of errors deep.
+    for _ in 0..32 {
+        let Some(current) = next else { break };
+        if let Some(rustls::Error::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        )) = current.downcast_ref::<rustls::Error>()
+        {
+            return true;
+        }
+        next = match current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 /// One group's client and transcript.

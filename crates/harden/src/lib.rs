@@ -192,7 +192,13 @@ pub async fn audit(
         async |session, out| {
             let (exchanges, errors) = checks::baseline(session, &paths).await;
             checks::headers::check(&exchanges, &target, config.hsts_min_max_age, out);
-            checks::tls::check(&exchanges, &target, config.min_certificate_days, out);
+            checks::tls::check(
+                &exchanges,
+                &errors,
+                &target,
+                config.min_certificate_days,
+                out,
+            );
             checks::cookies::check(
                 &exchanges,
                 &target,
@@ -218,8 +224,7 @@ pub async fn audit(
                         rule,
                         errors
                             .first()
-                            .cloned()
-                            .unwrap_or_else(|| "no response".into()),
+                            .map_or_else(|| "no response".into(), ToString::to_string),
                     );
                 } else {
                     for error in &errors {
@@ -236,8 +241,7 @@ pub async fn audit(
                         rules::rule(id),
                         errors
                             .first()
-                            .cloned()
-                            .unwrap_or_else(|| "no response".into()),
+                            .map_or_else(|| "no response".into(), ToString::to_string),
                     );
                 }
             } else {

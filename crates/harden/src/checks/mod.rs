@@ -21,14 +21,17 @@ use crate::http::{Exchange, Probe, Session, random_hex};
 
 /// `GET` of each path (`/` first) and of a random path (a 404, to see error-page headers).
 /// Returns the exchanges and the errors of the requests that failed.
-pub async fn baseline(session: &mut Session, paths: &[String]) -> (Vec<Exchange>, Vec<String>) {
+pub async fn baseline(
+    session: &mut Session,
+    paths: &[String],
+) -> (Vec<Exchange>, Vec<crate::http::RequestError>) {
     let mut exchanges = Vec::new();
     let mut errors = Vec::new();
     let random = format!("/gonogo-{}", random_hex());
     for path in paths.iter().map(String::as_str).chain([random.as_str()]) {
         match session.send(&Probe::get(path)).await {
             Ok(exchange) => exchanges.push(exchange),
-            Err(error) => errors.push(error.to_string()),
+            Err(error) => errors.push(error),
         }
     }
     (exchanges, errors)

@@ -3,15 +3,17 @@
 //!
 //! Judged on the baseline exchanges. Chain and hostname verification is the client's: a
 //! certificate that does not verify makes every request fail, so every check reports `error`
-//! with the reason (add a test CA with `ca_file`). rustls never negotiates below TLS 1.2, so
+//! with the reason (add a test CA with `ca_file`), except an expired (or not yet valid)
+//! certificate, which is this check's finding: the handshake's refusal is the evidence. rustls never negotiates below TLS 1.2, so
 //! "old versions are disabled" cannot be proven from here; the negotiated version is noted.
 
-use crate::http::{Exchange, Target};
-use crate::report::{Finding, Outcomes};
+use crate::http::{Exchange, RequestError, RequestErrorKind, Target, shorten};
+use crate::report::{Confidence, Finding, Outcomes};
 use crate::rules::rule;
 
 pub fn check(
     exchanges: &[Exchange],
+    errors: &[RequestError],
     target: &Target,
     min_certificate_days: u64,
     out: &mut Outcomes,
@@ -19,6 +21,26 @@ pub fn check(
     let missing = rule("tls-missing");
     let expiring = rule("tls-certificate-expiring");
     let Some(first) = exchanges.first() else {
+        // The handshake refused an expired certificate: that is this check's finding (the
+        // service's certificate is out of date), not an error of the check.
+        if let Some(refused) = errors
+            .iter()
+            .find(|e| e.kind == RequestErrorKind::CertificateExpired)
+        {
+            out.finding(Finding {
+                check: expiring.id,
+                severity: expiring.severity,
+                confidence: Confidence::Confirmed,
+                message: format!(
+                    "the certificate has expired (or is not valid yet): the TLS handshake refused it ({})",
+                    shorten(&refused.message, 300)
+                ),
+                request: refused.request_line.clone(),
+                response: "no response: the TLS handshake failed".into(),
+            });
+            out.error(missing, "no response was collected");
+            return;
+        }
         out.error(missing, "no response was collected");
         out.error(expiring, "no response was collected");
         return;
@@ -170,7 +192,7 @@ mod tests {
         };
         let outcome = |target: &Target| {
             let mut out = Outcomes::default();
-            check(std::slice::from_ref(&exchange), target, 14, &mut out);
+            check(std::slice::from_ref(&exchange), &[], target, 14, &mut out);
             out.has_findings(rule("tls-missing"))
         };
         let staging = Target::new(

@@ -387,6 +387,70 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
     std::fs::remove_dir_all(pki).unwrap();
 }
 
+/// Defect 16 (issue 15): an expired certificate is the TLS check's finding, not an `error`.
+/// The CA is trusted (`ca_file`), so the handshake refuses the leaf for its dates alone; the
+/// checks that needed a response are errors, none passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defect_16_an_expired_certificate_is_a_finding_not_an_error() {
+    let dir = std::env::temp_dir().join(format!("gonogo-pki-expired-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "gonogo test CA");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let mut leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    leaf_params.not_after = rcgen::date_time_ymd(2020, 2, 1);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+    let (ca_file, chain, key) = (
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    );
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    std::fs::write(&chain, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    let Some(nginx) = start_nginx_with("tls-expired", SECURITY_HEADERS, Some((&chain, &key)))
+    else {
+        return;
+    };
+    let config = HardenConfig {
+        ca_file: Some(ca_file),
+        ..HardenConfig::default()
+    };
+    let report = audit(&nginx.url(), &config, &AuthSecrets::default())
+        .await
+        .unwrap();
+    let expiring = report.check("tls-certificate-expiring").unwrap();
+    assert_eq!(expiring.status, Status::Fail, "{expiring:#?}");
+    assert!(
+        expiring.findings[0]
+            .message
+            .contains("the certificate has expired"),
+        "{expiring:#?}"
+    );
+    assert!(
+        expiring.findings[0].request.starts_with("GET "),
+        "{expiring:#?}"
+    );
+    assert_eq!(status(&report, "nosniff-missing"), Status::Error);
+    assert!(
+        report.checks.iter().all(|c| c.status != Status::Pass),
+        "nothing passes without a response: {:#?}",
+        report.checks
+    );
+    drop(nginx);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// H-38 on nginx, declared public. A single-page app answers 200 with its index.html for every
 /// path: no finding. The same site with a real Prometheus `/metrics`: one finding, on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
