@@ -16,6 +16,9 @@ Formats (each the shape that made memory grow with the input, issue 15 defect 4)
   metrics        a Prometheus text exposition of many distinct series in a few families
   evidence-records  gonogo evidence, JSON Lines: valid JUnit records, each of another shard
   evidence-line  gonogo evidence: one record whose `details` string is the whole file
+  evidence-details  gonogo evidence: records whose details are ~1 MB of tiny values
+                 (`[0,0,…]`: 2 bytes each on disk, 32 once read)
+  evidence-metrics  gonogo evidence: records of 20,000 tiny metrics each
 """
 import sys
 
@@ -147,6 +150,20 @@ def main():
         filler(path, '{"gonogo_evidence":1,"kind":"junit","source":{"type":"file","location":"a.xml"},'
                '"sha256":"' + "0" * 64 + '","collected_at":"2026-11-25T09:00:00Z","tool":{"name":"x",'
                '"version":"1"},"metrics":{},"details":{"x":"', "z", '"}}\n', size)
+    elif kind in ("evidence-details", "evidence-metrics"):
+        import hashlib
+        zeros = ",".join(["0"] * 500_000)
+        metrics = ",".join(f'"m{j}":{{"unit":"1","value":1}}' for j in range(20_000))
+
+        def record(i):
+            sha = hashlib.sha256(str(i).encode()).hexdigest()
+            head = ('{"gonogo_evidence":1,"kind":"junit","source":{"type":"file","location":'
+                    f'"shard{i}/junit.xml"}},"sha256":"{sha}","collected_at":"2026-11-25T09:00:00Z",'
+                    '"tool":{"name":"x","version":"1"},')
+            if kind == "evidence-details":
+                return head + '"metrics":{},"details":{"d":[' + zeros + ']}}\n'
+            return head + '"metrics":{' + metrics + '}}\n'
+        write_stream(path, "", record, "", size)
     else:
         sys.exit(f"unknown format {kind}")
 

@@ -15,9 +15,11 @@
 #   4. `gonogo observe --file /dev/zero` and `gonogo gate` over an evidence file of 200
 #      histograms whose headers declare 1..2^63 at 5 digits (about 24 KB);
 #   5. gonogo's own evidence: `gonogo gate` over an evidence folder of SIZE_MB of valid
-#      records and over one record of SIZE_MB (both refused early by the folder's budget),
-#      and at the budget's edges, judged: 10,000 small records, and 260 records of one
-#      latency histogram each (the budget counts a decoded histogram as 184 KiB).
+#      records, of one record of SIZE_MB, of records whose details or metrics are tiny and
+#      many (a short text that unfolds in memory): all refused early by the folder's budget;
+#      and at the budget's edges, judged: 10,000 small records, 260 records of one latency
+#      histogram each (the budget counts a decoded histogram as 184 KiB), and 21 records of
+#      1.1 MB of text each (the budget counts text twice).
 #
 # Target: peak RSS <= 100 MB for every input (MAX_MB to change it). A FAIL line is a finding,
 # not a script error: the script goes on and exits 1 at the end if any line failed. Each run
@@ -72,8 +74,9 @@ printf 'gonogo peak RSS on hostile inputs (target <= %s MB), %s MB files\n' "$MA
 declare -A KIND=(
     [sarif-rules]=sarif [pip-audit]=pip-audit [npm-audit]=npm-audit [osv]=osv [k6]=k6 [junit-body]=junit [junit-attr]=junit
     [lcov]=lcov [metrics]=observe [evidence-records]=evidence [evidence-line]=evidence
+    [evidence-details]=evidence [evidence-metrics]=evidence
 )
-FORMATS=${ONLY:-"sarif-rules pip-audit npm-audit osv k6 junit-body junit-attr lcov metrics evidence-records evidence-line"}
+FORMATS=${ONLY:-"sarif-rules pip-audit npm-audit osv k6 junit-body junit-attr lcov metrics evidence-records evidence-line evidence-details evidence-metrics"}
 for format in $FORMATS; do
     file="$WORK/$format.input"
     python3 bench/generate_hostile.py "$format" $((SIZE_MB * 1048576)) "$file" || exit 2
@@ -134,7 +137,7 @@ measure "gate: 200 huge headers" "$(stat -c %s "$WORK/evidence/hostile.json")" "
 
 # The evidence folder's budget at its edges (evidence_dir::Budget), judged with reports and
 # the history written: the most small records, and the most latency histograms.
-rm -rf "$WORK/edge" && mkdir -p "$WORK/edge/small" "$WORK/edge/histograms"
+rm -rf "$WORK/edge" && mkdir -p "$WORK/edge/small" "$WORK/edge/histograms" "$WORK/edge/strings"
 python3 - "$WORK/edge" <<'PY'
 import hashlib, json, sys
 from datetime import datetime, timezone
@@ -148,10 +151,15 @@ with open(f"{edge}/small/records.jsonl", "w") as out:
     out.writelines(record(i, {"load.e.errors": {"unit": "requests", "ratio": {"k": 0, "n": 100}}}) for i in range(10000))
 with open(f"{edge}/histograms/records.jsonl", "w") as out:
     out.writelines(record(i, {f"load.e{i}.latency": sample}) for i in range(260))
+with open(f"{edge}/strings/records.jsonl", "w") as out:
+    for i in range(21):
+        line = json.loads(record(i, {"load.e.errors": {"unit": "requests", "ratio": {"k": 0, "n": 100}}}))
+        line["details"] = {"log": "y" * 1_100_000}
+        out.write(json.dumps(line) + "\n")
 PY
 printf '[[gate]]\nname = "errors"\narea = "reliability"\nmetric = "load.e.errors"\nexpect = "rate < 5%%"\n[[gate]]\nname = "p95"\narea = "performance"\nmetric = "load.e1.latency"\nexpect = "p(95) < 500ms"\n' \
     >"$WORK/edge/gonogo.toml"
-for folder in small histograms; do
+for folder in small histograms strings; do
     measure "gate: budget edge, $folder" "$(stat -c %s "$WORK/edge/$folder/records.jsonl")" \
         "$GONOGO" gate --policy "$WORK/edge/gonogo.toml" --evidence-dir "$WORK/edge/$folder" \
         --out "$WORK/edge/$folder-report/" --history "$WORK/edge/$folder.db"

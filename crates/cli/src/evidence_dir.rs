@@ -6,7 +6,7 @@
 //! **Bounded.** Files stream through [`wire::RecordReader`] (a record over 16 MiB is refused
 //! as it passes the limit), and what a folder's records may hold once read is capped by a
 //! [`Budget`]: at most [`MAX_RECORDS`] records and [`MAX_HELD_BYTES`] of held data, estimated
-//! per record as 4 KiB plus its bytes plus 8 bytes per count of each histogram it decodes. A
+//! per record from its bytes and what they unfold to (metrics, decoded histograms, details). A
 //! folder past either is refused, naming the file and line where it passed, never judged on
 //! part of its records (a verdict on the first 10,000 of 20,000 shards would not be the
 //! run's). A real run stays below both: one record per producer and input, or per machine of
@@ -84,14 +84,15 @@ pub fn read_dir_named(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Evidence)>> {
 /// The most records one evidence folder (or one `gonogo merge`) may hold: 10,000.
 pub const MAX_RECORDS: usize = 10_000;
 /// The most data one evidence folder's records may hold once read: 48 MiB, estimated per
-/// record as [`RECORD_OVERHEAD`] plus its bytes in the file plus 8 bytes per count of each
-/// histogram it decodes (a latency histogram decodes to 23,552 counts, 184 KiB, whatever its
-/// size on disk). Measured (`bench/memory.sh`): `gate` on 10,000 small records peaks at about
+/// record as [`RECORD_OVERHEAD`] plus twice its bytes in the file (its text is held once read
+/// and again as the history's line) plus what its structure unfolds to (each metric, ratio part and JSON value of its details; 8 bytes per count of each
+/// histogram it decodes: a latency histogram is 23,552 counts, 184 KiB, whatever its size on
+/// disk). Measured (`bench/memory.sh`): `gate` on 10,000 small records peaks at about
 /// 90 MB, on 250 records of one latency histogram each (47 MiB held) at about 65 MB.
 pub const MAX_HELD_BYTES: u64 = 48 << 20;
-/// What a record costs once read beyond its bytes (its maps, the verdict's citation of it,
-/// its line in the history): 4 KiB.
-pub const RECORD_OVERHEAD: u64 = 4 << 10;
+/// What a record costs once read beyond its bytes and structure (its own fields, the
+/// verdict's citation of it, its line in the history): 2 KiB.
+pub const RECORD_OVERHEAD: u64 = 2 << 10;
 
 /// What the records read so far hold ([`MAX_RECORDS`], [`MAX_HELD_BYTES`]).
 #[derive(Debug, Default)]
@@ -103,19 +104,13 @@ pub struct Budget {
 impl Budget {
     /// Counts one record in; the error says which limit it passed.
     fn take(&mut self, record: &wire::ReadRecord) -> Result<(), String> {
-        let counts: u64 = record
-            .evidence
-            .metrics
-            .values()
-            .filter_map(|m| m.value.as_histogram())
-            .map(|h| h.distinct_values() as u64)
-            .sum();
         self.records += 1;
         self.held = self
             .held
             .saturating_add(RECORD_OVERHEAD)
-            .saturating_add(record.bytes)
-            .saturating_add(counts.saturating_mul(8));
+            // Twice: the text read back into strings, and again as the history's line.
+            .saturating_add(record.bytes.saturating_mul(2))
+            .saturating_add(structure(&record.evidence));
         if self.records > MAX_RECORDS {
             return Err(format!(
                 "more than {} records",
@@ -124,7 +119,7 @@ impl Budget {
         }
         if self.held > MAX_HELD_BYTES {
             return Err(format!(
-                "more than {} MiB once read (4 KiB a record, its bytes, 8 bytes a histogram count)",
+                "more than {} MiB once read (estimated from each record's bytes, metrics, histograms and details)",
                 MAX_HELD_BYTES >> 20
             ));
         }
@@ -158,6 +153,45 @@ pub fn read_regular(path: &Path) -> std::io::Result<String> {
     let mut text = String::new();
     gonogo_ingest::input::open_regular(path)?.read_to_string(&mut text)?;
     Ok(text)
+}
+
+/// What a record's structure costs in memory beyond its bytes in the file: a short text can
+/// unfold into much more (`[0,0,0,…]` is 2 bytes a value on disk and 32 once read; a metric
+/// `{"unit":"1","value":1}` about 400 with its map entry). Histogram counts are 8 bytes each.
+fn structure(record: &Evidence) -> u64 {
+    const METRIC: u64 = 400;
+    const PART: u64 = 96;
+    let metrics: u64 = record
+        .metrics
+        .values()
+        .map(|m| {
+            let counts = m
+                .value
+                .as_histogram()
+                .map_or(0, |h| h.distinct_values() as u64);
+            METRIC + PART * m.parts.len() as u64 + 8 * counts
+        })
+        .sum();
+    metrics + json_structure(&record.details)
+}
+
+/// 32 bytes a JSON value (`serde_json::Value`), 64 more an object's entry (key and map node).
+fn json_structure(details: &serde_json::Value) -> u64 {
+    let mut total = 0u64;
+    // serde_json refuses nesting deeper than 128, so the stack stays small.
+    let mut pending = vec![details];
+    while let Some(value) = pending.pop() {
+        total += 32;
+        match value {
+            serde_json::Value::Array(items) => pending.extend(items),
+            serde_json::Value::Object(entries) => {
+                total += 64 * entries.len() as u64;
+                pending.extend(entries.values());
+            }
+            _ => {}
+        }
+    }
+    total
 }
 
 /// The records of one evidence file, within a [`Budget`] of its own.
@@ -241,8 +275,10 @@ mod tests {
 
     #[test]
     fn the_budget_counts_decoded_histograms_not_their_bytes_on_disk() {
-        // A latency histogram is a few hundred bytes on disk and 23,552 counts once decoded.
-        let per_record = RECORD_OVERHEAD + 23_552 * 8;
+        // A latency histogram is a few hundred bytes on disk and 23,552 counts once decoded
+        // (with its metric's 400 bytes, and 32 for the empty details).
+        let per_record = RECORD_OVERHEAD + 400 + 23_552 * 8 + 32;
+        assert_eq!(read(1, 0).bytes, 0);
         let fits = (MAX_HELD_BYTES / per_record) as usize;
         let mut budget = Budget::default();
         for _ in 0..fits {
@@ -259,7 +295,29 @@ mod tests {
             budget.take(&read(0, 500)).unwrap_err(),
             "more than 10,000 records"
         );
+        // What a short text unfolds to: details of many tiny values, many tiny metrics.
+        let mut tiny_values = read(0, 0);
+        tiny_values.evidence.details = serde_json::json!({ "d": vec![0; 2_000_000] });
+        let refused = Budget::default().take(&tiny_values).unwrap_err();
+        assert!(refused.contains("MiB once read"), "{refused}");
+        let mut tiny_metrics = read(0, 0);
+        for i in 0..130_000 {
+            tiny_metrics
+                .evidence
+                .insert(format!("m{i}"), Metric::value(1.0, Unit::parse("1")));
+        }
+        assert!(Budget::default().take(&tiny_metrics).is_err());
         // One record's bytes count too.
-        assert!(Budget::default().take(&read(0, MAX_HELD_BYTES)).is_err());
+        // Twice: once read, once as the history's line.
+        assert!(
+            Budget::default()
+                .take(&read(0, MAX_HELD_BYTES / 2))
+                .is_err()
+        );
+        assert!(
+            Budget::default()
+                .take(&read(0, MAX_HELD_BYTES / 2 - 4096))
+                .is_ok()
+        );
     }
 }
