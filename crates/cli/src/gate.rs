@@ -43,7 +43,8 @@ pub struct GateArgs {
 
     /// The folder of evidence files (*.json, *.jsonl). Default: the policy's
     /// `evidence_dir`, else the `evidence` folder beside the verdict (where `gonogo run` puts
-    /// it), else .gonogo/evidence.
+    /// it), else .gonogo/evidence. Read a record at a time: a record over 16 MiB, or a folder
+    /// past 10,000 records or 48 MiB once read, is refused (exit 3), never judged in part.
     #[arg(long, value_name = "DIR")]
     pub evidence_dir: Option<PathBuf>,
 
