@@ -177,14 +177,7 @@ fn issue_15_defect_2_histogram_headers_declaring_huge_ranges_are_refused_small()
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(text.contains("hostile.json"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(60));
-    let usage =
-        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
-    // The largest child so far (every child of this test binary is a small gonogo).
-    assert!(
-        usage.max_rss() < 100 * 1024,
-        "peak RSS {} KiB",
-        usage.max_rss()
-    );
+    assert_children_stayed_under_100_mb();
 }
 
 /// Defect 5: a duration beyond every range is exit 2 with a message, not a panic (exit 101),
@@ -309,19 +302,22 @@ fn issue_15_defect_4_an_evidence_folder_past_its_budget_is_refused_never_judged_
     let evidence = dir.path().join("evidence");
     std::fs::create_dir_all(&evidence).unwrap();
     let lines = |n: usize| (0..n).map(|i| shard(i) + "\n").collect::<String>();
+    let judge = || {
+        gonogo(
+            &[
+                "gate",
+                "--evidence-dir",
+                "evidence",
+                "--no-write",
+                "--no-history",
+            ],
+            dir.path(),
+        )
+    };
 
     // At the limit: judged, and GO on these passing shards.
     std::fs::write(evidence.join("shards.jsonl"), lines(10_000)).unwrap();
-    let output = gonogo(
-        &[
-            "gate",
-            "--evidence-dir",
-            "evidence",
-            "--no-write",
-            "--no-history",
-        ],
-        dir.path(),
-    );
+    let output = judge();
     let text = console(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("GO"), "{text}");
@@ -354,16 +350,7 @@ fn issue_15_defect_4_an_evidence_folder_past_its_budget_is_refused_never_judged_
     );
     big.insert_str(0, &(shard(0) + "\n\n"));
     std::fs::write(evidence.join("shards.jsonl"), big).unwrap();
-    let output = gonogo(
-        &[
-            "gate",
-            "--evidence-dir",
-            "evidence",
-            "--no-write",
-            "--no-history",
-        ],
-        dir.path(),
-    );
+    let output = judge();
     let text = console(&output);
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(
@@ -371,6 +358,12 @@ fn issue_15_defect_4_an_evidence_folder_past_its_budget_is_refused_never_judged_
             && text.contains("record 2 is larger than 16 MiB (refused at line 3)"),
         "{text}"
     );
+    assert_children_stayed_under_100_mb();
+}
+
+/// The largest child of this test binary so far stayed under 100 MB (every child here is a
+/// small gonogo, so this bounds each).
+fn assert_children_stayed_under_100_mb() {
     let usage =
         nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).unwrap();
     assert!(

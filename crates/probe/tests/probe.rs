@@ -267,38 +267,18 @@ mod tls {
 
     /// A CA and a leaf for localhost/127.0.0.1 that expires `days` from today.
     fn certificates(days: i64) -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "gonogo test CA");
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let mut leaf_params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-                .unwrap();
         let today = jiff::tz::TimeZone::UTC
             .to_datetime(jiff::Timestamp::now())
             .date();
         let expiry = today.checked_add(jiff::Span::new().days(days)).unwrap();
         let start = today.checked_sub(jiff::Span::new().days(1)).unwrap();
-        leaf_params.not_before =
-            rcgen::date_time_ymd(start.year().into(), start.month() as u8, start.day() as u8);
-        leaf_params.not_after = rcgen::date_time_ymd(
-            expiry.year().into(),
-            expiry.month() as u8,
-            expiry.day() as u8,
-        );
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+        let ymd = |d: jiff::civil::Date| (i32::from(d.year()), d.month() as u8, d.day() as u8);
+        let pki =
+            gonogo_testkit::pki::ca_and_leaf(&["localhost", "127.0.0.1"], ymd(start), ymd(expiry));
         (
-            ca.pem(),
-            leaf.der().clone(),
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+            pki.ca_pem,
+            CertificateDer::from(pki.leaf_der),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key_der)),
         )
     }
 

@@ -9,10 +9,12 @@
 //! - [`nginx`], [`prometheus`] (and Alertmanager), [`redis`]: the real tools, configured for a
 //!   test; `postgres` (feature `postgres`) and [`demo_target`] (feature `demo`).
 //! - [`cli`]: the `gonogo` binary with a clean environment (no colour, no CI variables).
+//! - [`pki`]: a throw-away CA and a leaf with chosen dates (rcgen).
 
 pub mod cli;
 pub mod net;
 pub mod nginx;
+pub mod pki;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod prometheus;

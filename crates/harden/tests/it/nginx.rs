@@ -394,30 +394,15 @@ async fn https_nginx_is_judged_on_hsts_and_secure_cookies() {
 async fn defect_16_an_expired_certificate_is_a_finding_not_an_error() {
     let dir = std::env::temp_dir().join(format!("gonogo-pki-expired-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "gonogo test CA");
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
-        .unwrap();
-    let mut leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-    leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-    leaf_params.not_after = rcgen::date_time_ymd(2020, 2, 1);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+    let pki = gonogo_testkit::pki::ca_and_leaf(&["127.0.0.1"], (2020, 1, 1), (2020, 2, 1));
     let (ca_file, chain, key) = (
         dir.join("ca.pem"),
         dir.join("leaf.pem"),
         dir.join("leaf.key"),
     );
-    std::fs::write(&ca_file, ca.pem()).unwrap();
-    std::fs::write(&chain, leaf.pem()).unwrap();
-    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&ca_file, pki.ca_pem).unwrap();
+    std::fs::write(&chain, pki.leaf_pem).unwrap();
+    std::fs::write(&key, pki.key_pem).unwrap();
     let Some(nginx) = start_nginx_with("tls-expired", SECURITY_HEADERS, Some((&chain, &key)))
     else {
         return;
