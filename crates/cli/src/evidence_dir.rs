@@ -87,10 +87,12 @@ pub fn read_dir_named(dir: &Path) -> anyhow::Result<Vec<(PathBuf, Evidence)>> {
 pub const MAX_RECORDS: usize = 10_000;
 /// The most data one evidence folder's records may hold once read: 48 MiB, estimated per
 /// record as [`RECORD_OVERHEAD`] plus twice its bytes in the file (its text is held once read
-/// and again as the history's line) plus what its structure unfolds to (each metric, ratio part and JSON value of its details; 8 bytes per count of each
-/// histogram it decodes: a latency histogram is 23,552 counts, 184 KiB, whatever its size on
-/// disk). Measured (`bench/memory.sh`): `gate` on 10,000 small records peaks at about
-/// 90 MB, on 250 records of one latency histogram each (47 MiB held) at about 65 MB.
+/// and again as the history's line) plus what its structure unfolds to (each metric, ratio
+/// part and JSON value of its details; 8 bytes per count of each histogram it decodes: a
+/// latency histogram is 23,552 counts, 184 KiB, whatever its size on disk). Measured
+/// (`bench/memory.sh`, `docs/hostile.md`): `gate` with reports and history peaks at 51 MB
+/// on 10,000 small records, 65 MB on 260 latency histograms, 63 MB on 21 records of 1.1 MB
+/// of text.
 pub const MAX_HELD_BYTES: u64 = 48 << 20;
 /// What a record costs once read beyond its bytes and structure (its own fields, the
 /// verdict's citation of it, its line in the history): 2 KiB.
@@ -203,7 +205,7 @@ fn structure(record: &Evidence) -> u64 {
 /// 32 bytes a JSON value (`serde_json::Value`), 64 more an object's entry (key and map node).
 fn json_structure(details: &serde_json::Value) -> u64 {
     let mut total = 0u64;
-    // serde_json refuses nesting deeper than 128, so the stack stays small.
+    // Holds at most one record's values (a record is at most 16 MiB).
     let mut pending = vec![details];
     while let Some(value) = pending.pop() {
         total += 32;
