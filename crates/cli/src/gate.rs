@@ -295,11 +295,6 @@ impl Shown<'_> {
     }
 }
 
-/// The records by SHA-256, as the renderers look them up (borrowed, not copied).
-pub fn evidence_map(records: &[Evidence]) -> EvidenceMap<'_> {
-    records.iter().map(|r| (r.sha256.clone(), r)).collect()
-}
-
 /// `--out`: a folder (existing, or written with a trailing `/`) holds verdict.json, as
 /// `run --out DIR` does; anything else is the verdict file itself.
 pub fn verdict_file(out: &Path) -> PathBuf {
@@ -389,7 +384,7 @@ pub fn run(args: GateArgs, color: bool) -> Result<Exit, Failure> {
         .map(|(before, label)| verdict_json::ComparisonV1::new(before, &verdict, label));
     // The document `--json` prints: with the comparison and, under each gate, the findings
     // its cited evidence lists behind its count (as the verdict.json beside the reports).
-    let evidence = evidence_map(&records);
+    let evidence = gonogo_report::evidence_map(&records);
     let document = verdict_json::document(
         &verdict,
         &RenderContext::new(args.lang)
@@ -531,7 +526,7 @@ fn rejudge(args: GateArgs, value: &str, color: bool) -> Result<Exit, Failure> {
     )?;
     let mut verdict = verdict;
     stamp(&mut verdict, &loaded, None, None);
-    let evidence = evidence_map(&records);
+    let evidence = gonogo_report::evidence_map(&records);
     let document = verdict_json::document(
         &verdict,
         &RenderContext::new(args.lang).with_evidence(&evidence),

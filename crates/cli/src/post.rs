@@ -81,7 +81,7 @@ fn print(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
-    let evidence = crate::gate::evidence_map(&records);
+    let evidence = gonogo_report::evidence_map(&records);
     // Every format lists the findings behind a count from the evidence; verdict.json keeps
     // what the saved document listed when the evidence is not at hand, so it says nothing.
     let cx = gonogo_report::RenderContext::from_document(&document, &evidence, args.lang);
@@ -127,7 +127,7 @@ fn post(
         Ok(read) => read,
         Err(code) => return Ok(code),
     };
-    let evidence = crate::gate::evidence_map(&records);
+    let evidence = gonogo_report::evidence_map(&records);
     let no_evidence = gonogo_report::EvidenceMap::new();
     let cx = gonogo_report::RenderContext::from_document(&doc, &evidence, report.lang);
     // The comment as before: without the evidence's file and line list (the annotations

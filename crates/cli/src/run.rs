@@ -913,7 +913,12 @@ pub fn execute(args: &RunArgs, color: bool) -> Result<RunOutcome, Failure> {
         comparison: None,
     };
     let html = store
-        .put_verdict(&verdict, &shown, &gate::evidence_map(&records), args.lang)?
+        .put_verdict(
+            &verdict,
+            &shown,
+            &gonogo_report::evidence_map(&records),
+            args.lang,
+        )?
         .unwrap_or_else(|| args.out.join("report.html"));
     crate::history::append_changes(
         &args.history,

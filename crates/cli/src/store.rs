@@ -224,9 +224,9 @@ impl Folder {
     }
 
     /// The folder's records, for a report that lists what stands behind a gate's count and
-    /// draws charts (`gate::evidence_map` looks them up by SHA-256). Nothing here is judged,
-    /// so a file that cannot be read is a warning (returned) and the report is drawn without
-    /// it; a missing folder is one too.
+    /// draws charts (`gonogo_report::evidence_map` looks them up by SHA-256). Nothing here is
+    /// judged, so a file that cannot be read is a warning (returned) and the report is drawn
+    /// without it; a missing folder is one too.
     pub fn evidence_for_report(&self) -> (Vec<Evidence>, Vec<String>) {
         let mut records = Vec::new();
         let mut warnings = Vec::new();
@@ -460,7 +460,7 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("broken.json"), "{").unwrap();
         let (records, warnings) = Folder::new(dir.path()).evidence_for_report();
-        let map = crate::gate::evidence_map(&records);
+        let map = gonogo_report::evidence_map(&records);
         assert_eq!(map.len(), 1);
         assert!(map.contains_key(&good.sha256));
         assert_eq!(warnings.len(), 1, "{warnings:?}");

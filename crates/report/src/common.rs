@@ -14,6 +14,11 @@ use crate::i18n::{Lang, Msg};
 /// (`evidence_dir::Budget` in the CLI counts on it).
 pub type EvidenceMap<'e> = BTreeMap<String, &'e Evidence>;
 
+/// The map of `records`, by SHA-256 (borrowed, not copied).
+pub fn evidence_map(records: &[Evidence]) -> EvidenceMap<'_> {
+    records.iter().map(|r| (r.sha256.clone(), r)).collect()
+}
+
 pub(crate) fn status_word(lang: Lang, status: &str) -> String {
     let message = match status {
         "pass" => Msg::StatusPass,

@@ -37,7 +37,7 @@ pub mod markdown;
 pub mod terminal;
 mod words;
 
-pub use common::EvidenceMap;
+pub use common::{EvidenceMap, evidence_map};
 
 use crate::i18n::Lang;
 use crate::json::{ComparisonV1, TrendV1, VerdictV1};

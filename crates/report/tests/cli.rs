@@ -169,7 +169,7 @@ fn the_sample_verdict_page_is_small() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         records.extend(gonogo_core::wire::parse_records(&text, gonogo_catalog::CATALOG).unwrap());
     }
-    let evidence: EvidenceMap = records.iter().map(|r| (r.sha256.clone(), r)).collect();
+    let evidence = gonogo_report::evidence_map(&records);
     let verdict =
         gonogo_core::eval::evaluate(&policy, &records, common::NOW.parse().unwrap(), None);
     let doc = json::VerdictV1::from(&verdict);

@@ -823,7 +823,7 @@ expect = "value == 0"
         "2026-12-01T12:00:00Z".parse().unwrap(),
         None,
     );
-    let evidence: EvidenceMap = [(record.sha256.clone(), &record)].into_iter().collect();
+    let evidence = gonogo_report::evidence_map(std::slice::from_ref(&record));
     let zh = gonogo_report::RenderContext::new(Lang::ZhCn).with_evidence(&evidence);
     let html = gonogo_report::html::render(&verdict, &zh);
     assert!(

@@ -254,7 +254,7 @@ pub fn fixture() -> (VerdictV1, EvidenceMap<'static>) {
 /// The map of `records`, which live as long as the test process (the map borrows them).
 pub fn leak(records: Vec<gonogo_core::evidence::Evidence>) -> EvidenceMap<'static> {
     let records: &'static [gonogo_core::evidence::Evidence] = Box::leak(records.into_boxed_slice());
-    records.iter().map(|r| (r.sha256.clone(), r)).collect()
+    gonogo_report::evidence_map(records)
 }
 
 /// Writes the fixture's verdict.json and evidence folder under `dir`; returns their paths.
