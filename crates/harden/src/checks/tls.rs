@@ -4,8 +4,9 @@
 //! Judged on the baseline exchanges. Chain and hostname verification is the client's: a
 //! certificate that does not verify makes every request fail, so every check reports `error`
 //! with the reason (add a test CA with `ca_file`), except an expired (or not yet valid)
-//! certificate, which is this check's finding: the handshake's refusal is the evidence. rustls never negotiates below TLS 1.2, so
-//! "old versions are disabled" cannot be proven from here; the negotiated version is noted.
+//! certificate, which is this check's finding: the handshake's refusal is the evidence.
+//! rustls never negotiates below TLS 1.2, so "old versions are disabled" cannot be proven
+//! from here; the negotiated version is noted.
 
 use crate::http::{Exchange, RequestError, RequestErrorKind, Target, shorten};
 use crate::report::{Confidence, Finding, Outcomes};
@@ -21,13 +22,14 @@ pub fn check(
     let missing = rule("tls-missing");
     let expiring = rule("tls-certificate-expiring");
     let Some(first) = exchanges.first() else {
+        out.error(missing, "no response was collected");
         // The handshake refused an expired certificate: that is this check's finding (the
         // service's certificate is out of date), not an error of the check.
-        if let Some(refused) = errors
+        match errors
             .iter()
             .find(|e| e.kind == RequestErrorKind::CertificateExpired)
         {
-            out.finding(Finding {
+            Some(refused) => out.finding(Finding {
                 check: expiring.id,
                 severity: expiring.severity,
                 confidence: Confidence::Confirmed,
@@ -37,12 +39,9 @@ pub fn check(
                 ),
                 request: refused.request_line.clone(),
                 response: "no response: the TLS handshake failed".into(),
-            });
-            out.error(missing, "no response was collected");
-            return;
+            }),
+            None => out.error(expiring, "no response was collected"),
         }
-        out.error(missing, "no response was collected");
-        out.error(expiring, "no response was collected");
         return;
     };
     if !target.is_https() {
