@@ -114,9 +114,9 @@ measure "observe /dev/zero" 0 timeout 20 "$GONOGO" observe --file /dev/zero --no
 mkdir -p "$WORK/evidence"
 python3 - "$WORK/evidence/hostile.json" <<'PY'
 import base64, json, struct, sys, zlib
-header = struct.pack(">IIIIQQd", 0x1c849303, 0, 0, 5, 1, 1 << 63, 1.0)
+header = struct.pack(">IIIIQQd", 0x1c849313, 0, 0, 5, 1, 1 << 63, 1.0)
 deflated = zlib.compress(header)
-encoded = base64.b64encode(struct.pack(">II", 0x1c849304, len(deflated)) + deflated).decode()
+encoded = base64.b64encode(struct.pack(">II", 0x1c849314, len(deflated)) + deflated).decode()
 record = {"gonogo_evidence": 1, "kind": "load", "source": {"type": "url", "location": "http://127.0.0.1/"},
           "sha256": "0" * 64, "collected_at": "2026-11-25T12:00:00Z", "tool": {"name": "x", "version": "1"},
           "metrics": {f"load.h{i}.latency": {"unit": "us", "histogram": encoded} for i in range(200)}}

@@ -132,7 +132,9 @@ fn issue_15_defect_2_histogram_headers_declaring_huge_ranges_are_refused_small()
     use std::io::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let mut header = Vec::new();
-    for word in [0x1c84_9303u32, 0, 0, 5] {
+    // The cookies real encoders write (the HISTFAAA prefix): the header check must meet the
+    // encodings an attacker would copy, not only its own constants.
+    for word in [0x1c84_9313u32, 0, 0, 5] {
         header.extend_from_slice(&word.to_be_bytes());
     }
     header.extend_from_slice(&1u64.to_be_bytes());
@@ -142,7 +144,7 @@ fn issue_15_defect_2_histogram_headers_declaring_huge_ranges_are_refused_small()
     deflate.write_all(&header).unwrap();
     let deflated = deflate.finish().unwrap();
     let mut encoded = Vec::new();
-    encoded.extend_from_slice(&0x1c84_9304u32.to_be_bytes());
+    encoded.extend_from_slice(&0x1c84_9314u32.to_be_bytes());
     encoded.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
     encoded.extend_from_slice(&deflated);
     let histogram = base64::engine::general_purpose::STANDARD.encode(&encoded);
@@ -176,6 +178,8 @@ fn issue_15_defect_2_histogram_headers_declaring_huge_ranges_are_refused_small()
     let text = console(&output);
     assert_eq!(output.status.code(), Some(3), "{text}");
     assert!(text.contains("hostile.json"), "{text}");
+    // Refused by the header check, not later by the deserializer or the budget.
+    assert!(text.contains("refused before allocating"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_children_stayed_under_100_mb();
 }

@@ -604,9 +604,14 @@ pub const MAX_HISTOGRAM_COUNTS: u64 = 32_768;
 /// itself allows 5).
 pub const MAX_HISTOGRAM_DIGITS: u32 = 5;
 
-/// `cookie` of an uncompressed and of a compressed V2 encoding.
-const V2_COOKIE: u32 = 0x1c84_9303;
-const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9304;
+/// `cookie` of an uncompressed and of a compressed V2 encoding, as every encoder writes them
+/// (HdrHistogram's base cookies 0x1c849303 and 0x1c849304 with the word-size bits 0x10: the
+/// HISTFAAA prefix of a log line), and the only two the deserializer reads. Pinned to what
+/// hdrhistogram's serializers write by `histogram_cookies_are_the_ones_encoders_write`: with
+/// the base cookies here, the header check matched no real encoding and a real header
+/// declaring 1..2^63 was allocated (49 MB) before anything looked at it.
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
 /// The uncompressed V2 header: cookie, payload length, normalizing offset, digits, lowest,
 /// highest, integer-to-double ratio.
 const V2_HEADER: usize = 40;
@@ -651,11 +656,22 @@ fn check_histogram_header(bytes: &[u8]) -> Result<(), String> {
                 .read_exact(&mut header)
                 .map_err(|e| format!("histogram is not an HdrHistogram V2 encoding: {e}"))?;
         }
-        // The deserializer names the problem.
-        _ => return Ok(()),
+        other => {
+            return Err(format!(
+                "histogram is not an HdrHistogram V2 encoding: it starts with {other:#010x}, \
+                 not {V2_COMPRESSED_COOKIE:#010x} (compressed) or {V2_COOKIE:#010x}"
+            ));
+        }
     }
     let word = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().unwrap());
     let long = |at: usize| u64::from_be_bytes(header[at..at + 8].try_into().unwrap());
+    if word(0) != V2_COOKIE {
+        return Err(format!(
+            "histogram is not an HdrHistogram V2 encoding: its compressed header starts with \
+             {:#010x}, not {V2_COOKIE:#010x}",
+            word(0)
+        ));
+    }
     let (payload, digits, low, high) = (word(4), word(12), long(16), long(24));
     if digits > MAX_HISTOGRAM_DIGITS {
         return Err(format!(
@@ -940,12 +956,16 @@ mod tests {
 
     /// The same header, compressed the way the V2 deflate form is.
     fn compressed(header: &[u8]) -> String {
+        compressed_with(V2_COMPRESSED_COOKIE, header)
+    }
+
+    fn compressed_with(cookie: u32, header: &[u8]) -> String {
         use std::io::Write as _;
         let mut encoder =
             flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(header).unwrap();
         let deflated = encoder.finish().unwrap();
-        let mut bytes = V2_COMPRESSED_COOKIE.to_be_bytes().to_vec();
+        let mut bytes = cookie.to_be_bytes().to_vec();
         bytes.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
         bytes.extend_from_slice(&deflated);
         base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -1054,9 +1074,35 @@ mod tests {
 
     #[test]
     fn histogram_uses_the_standard_compressed_cookie() {
-        // "HISTFAAA" is the base64 of the V2 compressed cookie 0x1c849304, the prefix every
+        // "HISTFAAA" is the base64 of the V2 compressed cookie 0x1c849314, the prefix every
         // HdrHistogram log line carries.
         assert!(encode_histogram(&latency_histogram()).starts_with("HISTFAAA"));
+    }
+
+    #[test]
+    fn histogram_cookies_are_the_ones_encoders_write() {
+        use hdrhistogram::serialization::{Serializer as _, V2Serializer};
+        use std::io::Read as _;
+        // The header check reads only encodings that start with these cookies; if they were
+        // not the ones real encoders write, it would check nothing.
+        let mut latency = latency_histogram();
+        latency.record(1_000).unwrap();
+        let compressed = base64::engine::general_purpose::STANDARD
+            .decode(encode_histogram(&latency))
+            .unwrap();
+        assert_eq!(compressed[..4], V2_COMPRESSED_COOKIE.to_be_bytes());
+        let mut inner = [0u8; 4];
+        flate2::read::ZlibDecoder::new(&compressed[8..])
+            .read_exact(&mut inner)
+            .unwrap();
+        assert_eq!(inner, V2_COOKIE.to_be_bytes());
+        let mut plain = Vec::new();
+        V2Serializer::new().serialize(&latency, &mut plain).unwrap();
+        assert_eq!(plain[..4], V2_COOKIE.to_be_bytes());
+        // Any other start is refused by the check itself, naming what it found.
+        let base = compressed_with(0x1c84_9304, &v2_header(0, 5, 1, u64::MAX));
+        let error = decode_histogram(&base).unwrap_err();
+        assert!(error.contains("starts with 0x1c849304"), "{error}");
     }
 
     #[test]
