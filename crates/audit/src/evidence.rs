@@ -116,7 +116,7 @@ pub fn check(audit: &mut Audit, records: &[(String, Evidence)], options: &Option
                 let Some(q) = claim.percentile.and_then(Fraction::from_percent) else {
                     continue;
                 };
-                let i = stats::quantile_interval(h, q, CONFIDENCE).scaled(base);
+                let i = stats::quantile_interval(&h.histogram(), q, CONFIDENCE).scaled(base);
                 (
                     i,
                     format!(

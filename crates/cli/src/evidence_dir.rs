@@ -6,20 +6,19 @@
 //! **Bounded.** Files stream through [`wire::RecordReader`] (a record over 16 MiB is refused
 //! as it passes the limit), and what a folder's records may hold once read is capped by a
 //! [`Budget`]: at most [`MAX_RECORDS`] records and [`MAX_HELD_BYTES`] of held data, estimated
-//! per record from its bytes and what they unfold to (metrics, decoded histograms, details). A
+//! per record from its bytes and what they unfold to (metrics, histograms, details). A
 //! folder past either is refused, naming the file and line where it passed, never judged on
 //! part of its records (a verdict on the first 10,000 of 20,000 shards would not be the
 //! run's). A real run stays below both: one record per producer and input, or per machine of
-//! a distributed load test (`bench/memory.sh` measures the peak at the caps). The histogram
-//! part is the tight one, and real runs can pass it: about 260 latency histograms in all, so
-//! 26 machines of 10 endpoints, or `gonogo load --urls` with more than about 260 URLs (one
-//! histogram each). Holding histograms encoded until a gate or chart reads one would lift it.
+//! a distributed load test (`bench/memory.sh` measures the peak at the caps). Histograms are
+//! held encoded (`gonogo_core::evidence::Distribution`) and decoded one at a time when read,
+//! so they cost their size on disk: `gonogo load --urls` at its 1,000 URLs stays well inside.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use gonogo_core::evidence::Evidence;
+use gonogo_core::evidence::{Evidence, MetricValue};
 use gonogo_core::wire;
 
 /// The default evidence folder, relative to the working directory.
@@ -88,11 +87,10 @@ pub const MAX_RECORDS: usize = 10_000;
 /// The most data one evidence folder's records may hold once read: 48 MiB, estimated per
 /// record as [`RECORD_OVERHEAD`] plus twice its bytes in the file (its text is held once read
 /// and again as the history's line) plus what its structure unfolds to (each metric, ratio
-/// part and JSON value of its details; 8 bytes per count of each histogram it decodes: a
-/// latency histogram is 23,552 counts, 184 KiB, whatever its size on disk). Measured
-/// (`bench/memory.sh`, `docs/hostile.md`): `gate` with reports and history peaks at 51 MB
-/// on 10,000 small records, 65 MB on 260 latency histograms, 63 MB on 21 records of 1.1 MB
-/// of text.
+/// part and JSON value of its details, and the encoded bytes of each histogram, which a gate
+/// decodes one at a time). Measured (`bench/memory.sh`, `docs/hostile.md`): `gate` with
+/// reports and history peaks at 51 MB on 10,000 small records and 63 MB on 21 records of
+/// 1.1 MB of text.
 pub const MAX_HELD_BYTES: u64 = 48 << 20;
 /// What a record costs once read beyond its bytes and structure (its own fields, the
 /// verdict's citation of it, its line in the history): 2 KiB.
@@ -103,34 +101,18 @@ pub const RECORD_OVERHEAD: u64 = 2 << 10;
 pub struct Budget {
     records: usize,
     held: u64,
-    /// Histograms decoded so far, and the bytes of their counts (named in the refusal when
-    /// they are most of it: the limit a large `load --urls` or distributed run reaches).
-    histograms: u64,
-    histogram_bytes: u64,
 }
 
 impl Budget {
     /// Counts one record in; the error says which limit it passed.
     fn take(&mut self, record: &wire::ReadRecord) -> Result<(), String> {
         self.records += 1;
-        let mut histogram_bytes = 0;
-        for histogram in record
-            .evidence
-            .metrics
-            .values()
-            .filter_map(|m| m.value.as_histogram())
-        {
-            self.histograms += 1;
-            histogram_bytes += 8 * histogram.distinct_values() as u64;
-        }
-        self.histogram_bytes += histogram_bytes;
         self.held = self
             .held
             .saturating_add(RECORD_OVERHEAD)
             // Twice: the text read back into strings, and again as the history's line.
             .saturating_add(record.bytes.saturating_mul(2))
-            .saturating_add(structure(&record.evidence))
-            .saturating_add(histogram_bytes);
+            .saturating_add(structure(&record.evidence));
         if self.records > MAX_RECORDS {
             return Err(format!(
                 "more than {} records",
@@ -138,18 +120,8 @@ impl Budget {
             ));
         }
         if self.held > MAX_HELD_BYTES {
-            let histograms = if self.histogram_bytes > self.held / 2 {
-                format!(
-                    "; {} histograms hold {} MiB of it, {} KiB each once decoded",
-                    self.histograms,
-                    self.histogram_bytes >> 20,
-                    (self.histogram_bytes / self.histograms.max(1)) >> 10
-                )
-            } else {
-                String::new()
-            };
             return Err(format!(
-                "more than {} MiB once read (estimated from each record's bytes, metrics, histograms and details{histograms})",
+                "more than {} MiB once read (estimated from each record's bytes, metrics, histograms and details)",
                 MAX_HELD_BYTES >> 20
             ));
         }
@@ -185,17 +157,23 @@ pub fn read_regular(path: &Path) -> std::io::Result<String> {
     Ok(text)
 }
 
-/// What a record's structure costs in memory beyond its bytes in the file, histograms apart
-/// ([`Budget::take`] counts their 8 bytes a count): a short text can unfold into much more
-/// (`[0,0,0,…]` is 2 bytes a value on disk and 32 once read; a metric
-/// `{"unit":"1","value":1}` about 400 with its map entry).
+/// What a record's structure costs in memory beyond its bytes in the file: a short text can
+/// unfold into much more (`[0,0,0,…]` is 2 bytes a value on disk and 32 once read; a metric
+/// `{"unit":"1","value":1}` about 400 with its map entry). A histogram costs the bytes of the
+/// encoding it is held in (`Distribution::held_bytes`), never decoded here.
 fn structure(record: &Evidence) -> u64 {
     const METRIC: u64 = 400;
     const PART: u64 = 96;
     let metrics: u64 = record
         .metrics
         .values()
-        .map(|m| METRIC + PART * m.parts.len() as u64)
+        .map(|m| {
+            let histogram = match &m.value {
+                MetricValue::Distribution(d) => d.held_bytes() as u64,
+                _ => 0,
+            };
+            METRIC + PART * m.parts.len() as u64 + histogram
+        })
         .sum();
     metrics + json_structure(&record.details)
 }
@@ -274,10 +252,14 @@ pub fn write_record(dir: &Path, record: &Evidence) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gonogo_core::evidence::{Metric, Source, Tool, latency_histogram};
+    use gonogo_core::evidence::{Distribution, Metric, Source, Tool, latency_histogram};
     use gonogo_core::units::Unit;
 
     fn read(metrics: usize, bytes: u64) -> wire::ReadRecord {
+        read_holding(metrics, &Distribution::encoded(&latency_histogram()), bytes)
+    }
+
+    fn read_holding(metrics: usize, histogram: &Distribution, bytes: u64) -> wire::ReadRecord {
         let mut evidence = Evidence::new(
             "load",
             Source::Url("http://127.0.0.1/".into()),
@@ -288,7 +270,10 @@ mod tests {
         for i in 0..metrics {
             evidence.insert(
                 format!("load.e{i}.latency"),
-                Metric::distribution(latency_histogram(), Unit::parse("us")),
+                Metric {
+                    value: MetricValue::Distribution(histogram.clone()),
+                    ..Metric::value(0.0, Unit::parse("us"))
+                },
             );
         }
         wire::ReadRecord {
@@ -299,25 +284,36 @@ mod tests {
     }
 
     #[test]
-    fn the_budget_counts_decoded_histograms_not_their_bytes_on_disk() {
-        // A latency histogram is a few hundred bytes on disk and 23,552 counts once decoded
-        // (with its metric's 400 bytes, and 32 for the empty details).
-        let per_record = RECORD_OVERHEAD + 400 + 23_552 * 8 + 32;
-        assert_eq!(read(1, 0).bytes, 0);
-        let fits = (MAX_HELD_BYTES / per_record) as usize;
-        let mut budget = Budget::default();
-        for _ in 0..fits {
-            budget.take(&read(1, 0)).unwrap();
+    fn histograms_cost_what_they_hold_encoded_so_a_hundred_machines_fit() {
+        // 50,000 latencies spread over 0.2 to 200 ms: 184 KiB of counts decoded.
+        let mut latency = latency_histogram();
+        for i in 0..50_000u64 {
+            latency.record(200 + (i * 7_919) % 200_000).unwrap();
         }
-        let refused = budget.take(&read(1, 0)).unwrap_err();
-        assert!(refused.contains("more than 48 MiB once read"), "{refused}");
-        assert!(
-            refused.contains(&format!(
-                "{} histograms hold 47 MiB of it, 184 KiB each",
-                fits + 1
-            )),
-            "{refused}"
-        );
+        let decoded = Distribution::new(latency.clone());
+        let encoded = Distribution::encoded(&latency);
+        assert_eq!(decoded.held_bytes(), 23_552 * 8);
+        assert!(encoded.held_bytes() < 24 << 10, "{}", encoded.held_bytes());
+        assert_eq!(encoded.histogram().as_ref(), &latency);
+        // A distributed load test of 100 machines with 10 endpoints each: 1,000 histograms,
+        // in records of the size they take in the file (base64).
+        let file_bytes = 10 * (encoded.held_bytes() as u64 * 4 / 3) + 2_048;
+        let mut budget = Budget::default();
+        for _ in 0..100 {
+            budget
+                .take(&read_holding(10, &encoded, file_bytes))
+                .unwrap();
+        }
+        // Held decoded, as the first budget held them, 26 machines were the most.
+        let mut budget = Budget::default();
+        let refused = (0..100)
+            .position(|_| {
+                budget
+                    .take(&read_holding(10, &decoded, file_bytes))
+                    .is_err()
+            })
+            .unwrap();
+        assert!((20..=26).contains(&refused), "refused at {refused}");
         // Records without histograms: the record count is the limit.
         let mut budget = Budget::default();
         for _ in 0..MAX_RECORDS {

@@ -632,9 +632,9 @@ fn combine<'r>(
                 .as_histogram()
                 .expect("shape checked");
             if !several {
-                Combined::Distribution(std::borrow::Cow::Borrowed(first))
+                Combined::Distribution(first)
             } else {
-                let mut merged: Histogram<u64> = first.clone();
+                let mut merged: Histogram<u64> = first.into_owned();
                 merged.auto(true);
                 for &i in &fresh[1..] {
                     if let Some(h) = metric_of(i).value.as_histogram() {

@@ -9,7 +9,8 @@
 //! - [`MetricValue::Ratio`]: `k` events out of `n` trials (2 failed requests of 13). Never a
 //!   bare percentage;
 //! - [`MetricValue::Distribution`]: an HDR histogram of observations (request latencies), so a
-//!   percentile can be computed with its confidence interval.
+//!   percentile can be computed with its confidence interval. A [`Distribution`] read from a
+//!   file is held in its encoded form and decoded when something reads it (see there).
 //!
 //! Records are written and read as JSON by [`crate::wire`]; this module is the in-memory form.
 //!
@@ -28,10 +29,12 @@
 //! assert_eq!(record.metrics["tests.failed"].value.as_ratio().unwrap().k, 2);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use jiff::Timestamp;
 use sha2::Digest as _;
 
@@ -258,7 +261,7 @@ impl Metric {
     pub fn distribution(histogram: Histogram<u64>, unit: Unit) -> Metric {
         Metric {
             unit,
-            value: MetricValue::Distribution(Box::new(histogram)),
+            value: MetricValue::Distribution(Distribution::new(histogram)),
             note: None,
             note_code: None,
             parts: BTreeMap::new(),
@@ -303,9 +306,7 @@ impl Metric {
 pub enum MetricValue {
     Value(f64),
     Ratio(Ratio),
-    /// Boxed: a histogram is 96 bytes beside a ratio's 16, and every metric of every record
-    /// would carry them (the evidence folder's budget, `evidence_dir::Budget`, counts on it).
-    Distribution(Box<Histogram<u64>>),
+    Distribution(Distribution),
 }
 
 impl MetricValue {
@@ -324,12 +325,142 @@ impl MetricValue {
         }
     }
 
-    pub fn as_histogram(&self) -> Option<&Histogram<u64>> {
+    /// The histogram of a distribution, decoded if it was held encoded.
+    pub fn as_histogram(&self) -> Option<Cow<'_, Histogram<u64>>> {
         match self {
-            MetricValue::Distribution(h) => Some(h),
+            MetricValue::Distribution(d) => Some(d.histogram()),
             _ => None,
         }
     }
+}
+
+/// An HDR histogram of observations, the data of [`MetricValue::Distribution`].
+///
+/// A producer records into it decoded; a record read from a file holds it in its V2 encoding
+/// (the wire form, compressed) and decodes it whenever a gate, a chart or a merge reads it. A
+/// latency histogram is 23,552 counts, 184 KiB, decoded, and a few hundred bytes to a few KiB
+/// encoded, so an evidence folder of a thousand machines' histograms stays small (decoded,
+/// 260 of them took the folder's whole budget: a distributed load test of 26 machines with 10
+/// endpoints each could not be judged). Decoding again costs microseconds; the encoding is
+/// this type's own, written from a histogram, so it cannot fail.
+#[derive(Clone)]
+pub struct Distribution(Held);
+
+#[derive(Clone)]
+enum Held {
+    /// Boxed: a histogram is 96 bytes beside a ratio's 16, and every metric of every record
+    /// would carry them.
+    Decoded(Box<Histogram<u64>>),
+    /// The canonical V2 compressed encoding (what [`Distribution::encode`] writes) and the
+    /// histogram's sample count, which reports and budgets ask for without decoding.
+    Encoded { v2: Box<[u8]>, samples: u64 },
+}
+
+impl Distribution {
+    /// A decoded histogram, as a producer fills it.
+    pub fn new(histogram: Histogram<u64>) -> Distribution {
+        Distribution(Held::Decoded(Box::new(histogram)))
+    }
+
+    /// The histogram held in its encoded form, as a reader keeps it.
+    pub fn encoded(histogram: &Histogram<u64>) -> Distribution {
+        Distribution(Held::Encoded {
+            v2: v2_encoding(histogram).into_boxed_slice(),
+            samples: histogram.len(),
+        })
+    }
+
+    /// The histogram, decoded if it is held encoded.
+    pub fn histogram(&self) -> Cow<'_, Histogram<u64>> {
+        match &self.0 {
+            Held::Decoded(histogram) => Cow::Borrowed(histogram),
+            Held::Encoded { v2, .. } => Cow::Owned(
+                Deserializer::new()
+                    .deserialize(&mut &v2[..])
+                    .expect("an encoding this type wrote, from a histogram, decodes"),
+            ),
+        }
+    }
+
+    /// The histogram to record into or add to, decoded in place if it is held encoded.
+    pub fn histogram_mut(&mut self) -> &mut Histogram<u64> {
+        if let Held::Encoded { .. } = self.0 {
+            self.0 = Held::Decoded(Box::new(self.histogram().into_owned()));
+        }
+        match &mut self.0 {
+            Held::Decoded(histogram) => histogram,
+            Held::Encoded { .. } => unreachable!("decoded above"),
+        }
+    }
+
+    /// Adds `other`'s samples, widening the range when they need it, and keeps the form this
+    /// one is held in (an encoded sum is encoded again, so summing a thousand read histograms
+    /// holds one decoded at a time).
+    pub fn add(&mut self, other: &Distribution) -> Result<(), hdrhistogram::AdditionError> {
+        let keep_encoded = matches!(self.0, Held::Encoded { .. });
+        let sum = self.histogram_mut();
+        sum.auto(true);
+        sum.add(other.histogram())?;
+        if keep_encoded {
+            *self = Distribution::encoded(self.histogram().as_ref());
+        }
+        Ok(())
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> u64 {
+        match &self.0 {
+            Held::Decoded(histogram) => histogram.len(),
+            Held::Encoded { samples, .. } => *samples,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The V2 compressed encoding (the wire form), written from the histogram if it is held
+    /// decoded. Both forms of one histogram encode to the same bytes.
+    pub fn encode(&self) -> Cow<'_, [u8]> {
+        match &self.0 {
+            Held::Decoded(histogram) => Cow::Owned(v2_encoding(histogram)),
+            Held::Encoded { v2, .. } => Cow::Borrowed(v2),
+        }
+    }
+
+    /// The bytes it holds: the encoding's, or the decoded counts'.
+    pub fn held_bytes(&self) -> usize {
+        match &self.0 {
+            Held::Decoded(histogram) => 8 * histogram.distinct_values(),
+            Held::Encoded { v2, .. } => v2.len(),
+        }
+    }
+}
+
+impl From<Histogram<u64>> for Distribution {
+    fn from(histogram: Histogram<u64>) -> Distribution {
+        Distribution::new(histogram)
+    }
+}
+
+impl fmt::Debug for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let histogram = self.histogram();
+        f.debug_struct("Distribution")
+            .field("samples", &histogram.len())
+            .field("min", &histogram.min())
+            .field("max", &histogram.max())
+            .field("held", &self.held_bytes())
+            .finish()
+    }
+}
+
+fn v2_encoding(histogram: &Histogram<u64>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(histogram, &mut bytes)
+        .expect("serialising into a Vec cannot fail");
+    bytes
 }
 
 /// The kind of a metric, without its data.
@@ -451,5 +582,54 @@ mod tests {
         );
         let huge = Ratio::new(u64::MAX, u64::MAX).unwrap();
         assert_eq!(huge.checked_add(Ratio::new(0, u64::MAX).unwrap()), None);
+    }
+    fn latencies(from: u64, count: u64) -> Histogram<u64> {
+        let mut histogram = latency_histogram();
+        for i in 0..count {
+            histogram.record(from + (i * 7_919) % 100_000).unwrap();
+        }
+        histogram
+    }
+
+    #[test]
+    fn a_distribution_held_encoded_reads_and_writes_as_it_would_decoded() {
+        let histogram = latencies(300, 20_000);
+        let decoded = Distribution::new(histogram.clone());
+        let encoded = Distribution::encoded(&histogram);
+        // The same bytes either way: a record's identity does not depend on the form.
+        assert_eq!(encoded.encode(), decoded.encode());
+        assert_eq!(encoded.histogram().as_ref(), &histogram);
+        assert_eq!((encoded.len(), decoded.len()), (20_000, 20_000));
+        assert!(encoded.held_bytes() * 8 < decoded.held_bytes());
+        let mut record = Evidence::new(
+            "load",
+            Source::Url("http://127.0.0.1/".into()),
+            "0".repeat(64),
+            "2026-11-25T12:00:00Z".parse().unwrap(),
+            Tool::new("x", "1"),
+        );
+        record.insert(
+            "load.a.latency",
+            Metric::distribution(histogram, Unit::parse("us")),
+        );
+        let mut read = record.clone();
+        read.metrics.get_mut("load.a.latency").unwrap().value = MetricValue::Distribution(encoded);
+        assert_eq!(read.identity(), record.identity());
+    }
+
+    #[test]
+    fn adding_keeps_the_form_and_widens_the_range() {
+        let (a, b) = (latencies(300, 1_000), latencies(5_000, 500));
+        let mut sum = Distribution::encoded(&a);
+        sum.add(&Distribution::new(b.clone())).unwrap();
+        assert!(matches!(sum.0, Held::Encoded { samples: 1_500, .. }));
+        let mut expected = a.clone();
+        expected.add(&b).unwrap();
+        assert_eq!(sum.histogram().as_ref(), &expected);
+        // A narrow histogram gains a wide one's samples: the range widens (never clamps).
+        let mut narrow = Distribution::new(Histogram::new_with_bounds(1, 1_000, 3).unwrap());
+        narrow.add(&Distribution::encoded(&b)).unwrap();
+        assert!(matches!(narrow.0, Held::Decoded(_)));
+        assert_eq!(narrow.histogram().max(), b.max());
     }
 }

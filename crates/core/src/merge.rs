@@ -311,11 +311,7 @@ pub fn merge_load(inputs: &[MergeInput], rename: Option<&str>) -> Result<Evidenc
             }
             match merged.get_mut(&target) {
                 None => {
-                    let mut metric = metric.clone();
-                    if let MetricValue::Distribution(histogram) = &mut metric.value {
-                        histogram.auto(true);
-                    }
-                    merged.insert(target, (metric, input.file.clone(), 1));
+                    merged.insert(target, (metric.clone(), input.file.clone(), 1));
                 }
                 Some((existing, earlier_file, count)) => {
                     if existing.unit != metric.unit {
@@ -339,7 +335,7 @@ pub fn merge_load(inputs: &[MergeInput], rename: Option<&str>) -> Result<Evidenc
                             })?;
                         }
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
-                            a.add(&**b)
+                            a.add(b)
                                 .map_err(|e| add_error(format!("cannot add histograms: {e:?}")))?;
                         }
                         (MetricValue::Value(a), MetricValue::Value(b)) => *a += *b,

@@ -428,15 +428,16 @@ fn combine_metric(
             out.parts = parts;
         }
         MetricValue::Distribution(h) => {
+            // `add` keeps the form: the sum of read segments stays encoded, as they are.
             let mut merged = h.clone();
-            merged.auto(true);
             for metric in &all[1..] {
-                merged
-                    .add(metric.value.as_histogram().expect("shape checked"))
-                    .map_err(|_| CombineError::Metric {
-                        metric: name.to_owned(),
-                        message: "the histograms cannot be added".into(),
-                    })?;
+                let MetricValue::Distribution(h) = &metric.value else {
+                    unreachable!("shape checked")
+                };
+                merged.add(h).map_err(|_| CombineError::Metric {
+                    metric: name.to_owned(),
+                    message: "the histograms cannot be added".into(),
+                })?;
             }
             out.value = MetricValue::Distribution(merged);
         }

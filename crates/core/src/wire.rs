@@ -65,11 +65,11 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use hdrhistogram::serialization::Deserializer;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
-use crate::evidence::{Evidence, Metric, MetricValue, NoteCode, Ratio, Source, Tool};
+use crate::evidence::{Distribution, Evidence, Metric, MetricValue, NoteCode, Ratio, Source, Tool};
 use crate::units::Unit;
 
 /// The version this build writes and the only one it reads.
@@ -558,7 +558,8 @@ fn metric_from_wire(name: &str, metric: MetricV1, catalog: Catalog) -> Result<Me
             })?)
         }
         (None, None, Some(encoded)) => {
-            MetricValue::Distribution(Box::new(decode_histogram(&encoded)?))
+            // Checked by decoding, then held encoded (see `Distribution`).
+            MetricValue::Distribution(Distribution::encoded(&decode_histogram(&encoded)?))
         }
         _ => return Err("needs exactly one of `value`, `ratio` or `histogram`".into()),
     };
@@ -723,11 +724,7 @@ fn histogram_counts_len(low: u64, high: u64, digits: u32) -> u64 {
 
 /// Encodes a histogram in the V2 compressed form, base64 (the HdrHistogram log encoding).
 pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
-    let mut bytes = Vec::new();
-    V2DeflateSerializer::new()
-        .serialize(histogram, &mut bytes)
-        .expect("serialising into a Vec cannot fail");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    base64::engine::general_purpose::STANDARD.encode(Distribution::encoded(histogram).encode())
 }
 
 fn to_wire(evidence: &Evidence) -> RecordV1 {
@@ -785,7 +782,10 @@ fn to_wire(evidence: &Evidence) -> RecordV1 {
                 match &metric.value {
                     MetricValue::Value(v) => wire.value = Some(*v),
                     MetricValue::Ratio(r) => wire.ratio = Some(RatioV1 { k: r.k, n: r.n }),
-                    MetricValue::Distribution(h) => wire.histogram = Some(encode_histogram(h)),
+                    MetricValue::Distribution(d) => {
+                        wire.histogram =
+                            Some(base64::engine::general_purpose::STANDARD.encode(d.encode()))
+                    }
                 }
                 (name.clone(), wire)
             })

@@ -284,11 +284,7 @@ fn merge_evidence(
         for (name, metric) in &record.metrics {
             match metrics.get_mut(name) {
                 None => {
-                    let mut metric = metric.clone();
-                    if let MetricValue::Distribution(histogram) = &mut metric.value {
-                        histogram.auto(true);
-                    }
-                    metrics.insert(name.clone(), metric);
+                    metrics.insert(name.clone(), metric.clone());
                 }
                 Some(existing) => {
                     if existing.unit != metric.unit {
@@ -304,7 +300,7 @@ fn merge_evidence(
                             })?;
                         }
                         (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
-                            a.add(&**b).map_err(|e| {
+                            a.add(b).map_err(|e| {
                                 bad(format!("`{name}`: cannot add histograms: {e:?}"))
                             })?;
                         }

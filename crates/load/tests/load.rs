@@ -263,7 +263,7 @@ fn latency(record: &Evidence, name: &str) -> hdrhistogram::Histogram<u64> {
         .value
         .as_histogram()
         .expect("a distribution")
-        .clone()
+        .into_owned()
 }
 
 fn run_cli(args: LoadArgs) -> ExitCode {

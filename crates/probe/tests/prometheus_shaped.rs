@@ -13,7 +13,6 @@ use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use gonogo_core::evidence::MetricValue;
 use gonogo_probe::cli::prometheus::{PrometheusArgs, run};
 use gonogo_probe::net::{HostPolicy, Timeouts, TlsSettings};
 use gonogo_probe::prometheus::{PrometheusClient, QueryKind, QueryResult};
@@ -286,7 +285,7 @@ fn ratios_availability_and_histograms_keep_their_sample_size() {
     assert_eq!(code, ExitCode::SUCCESS);
     let record = record.unwrap();
     let metric = &record.metrics["prometheus.latency"];
-    let MetricValue::Distribution(histogram) = &metric.value else {
+    let Some(histogram) = metric.value.as_histogram() else {
         panic!("not a distribution: {:?}", metric.value);
     };
     assert_eq!(histogram.len(), 200);

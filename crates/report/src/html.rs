@@ -633,10 +633,13 @@ fn record_charts(out: &mut String, record: &Evidence, gates: &[&GateResult], lan
     };
     for (name, metric) in &record.metrics {
         match &metric.value {
-            MetricValue::Distribution(histogram) if metric.unit.dimension() == Dimension::Time => {
-                if histogram.is_empty() {
+            MetricValue::Distribution(distribution)
+                if metric.unit.dimension() == Dimension::Time =>
+            {
+                if distribution.is_empty() {
                     continue;
                 }
+                let histogram = &*distribution.histogram();
                 let markers: Vec<Marker> = gates
                     .iter()
                     .filter(|g| {

@@ -207,6 +207,7 @@ fn a_binary_and_a_text_log_of_one_run_give_the_same_evidence() {
     for ((name, b), (_, t)) in binary.metrics.iter().zip(&text.metrics) {
         match (&b.value, &t.value) {
             (MetricValue::Distribution(b), MetricValue::Distribution(t)) => {
+                let (b, t) = (b.histogram(), t.histogram());
                 assert_eq!(b.len(), t.len(), "{name}");
                 for q in [0.5, 0.9, 0.99, 1.0] {
                     assert_eq!(b.value_at_quantile(q), t.value_at_quantile(q), "{name} {q}");

@@ -73,7 +73,7 @@ fn agrees(kind: Kind, format: &str, relative: &str, producer: &str) -> Evidence 
                 }
             }
             let histogram = match &evidence.metrics[&metric("latency")].value {
-                MetricValue::Distribution(h) => h.clone(),
+                MetricValue::Distribution(h) => h.histogram().into_owned(),
                 other => panic!("{other:?}"),
             };
             assert_eq!(histogram.len(), want["answered"].as_u64().unwrap());
