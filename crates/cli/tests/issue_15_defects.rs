@@ -365,6 +365,69 @@ fn issue_15_defect_4_an_evidence_folder_past_its_budget_is_refused_never_judged_
     assert_children_stayed_under_100_mb();
 }
 
+/// Defect 4, the limit the budget brought: a distributed load test of 300 machines with ten
+/// endpoints each (3,000 latency histograms, 550 MB if held decoded; the first budget refused
+/// it past about 260) is judged, small, and on every machine's samples: GO, the p95 gate
+/// merging 300 records of 300,000 samples, each counted once.
+#[test]
+fn issue_15_defect_4_a_distributed_run_of_300_machines_is_judged_on_every_sample() {
+    use gonogo_core::evidence::{Evidence, Metric, Source, Tool, latency_histogram};
+    use gonogo_core::units::Unit;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gonogo.toml"),
+        "[policy]\nname = \"fleet\"\n[target]\nbase_url = \"http://127.0.0.1/\"\n[[gate]]\nname = \"p95\"\narea = \"performance\"\nmetric = \"load.e0.latency\"\nexpect = \"p(95) < 500ms\"\n",
+    )
+    .unwrap();
+    let now: jiff::Timestamp = jiff::Timestamp::now();
+    let mut lines = String::new();
+    for machine in 0..300u64 {
+        let mut record = Evidence::new(
+            "load",
+            Source::Url(format!("http://127.0.0.1/machine-{machine}")),
+            gonogo_core::evidence::sha256_hex(machine.to_string().as_bytes()),
+            now,
+            Tool::new("gonogo", "0.1.0"),
+        );
+        for endpoint in 0..10u64 {
+            let mut latency = latency_histogram();
+            for i in 0..1_000u64 {
+                // 2 to 200 ms, spread so each histogram holds hundreds of distinct counts.
+                latency
+                    .record(2_000 + (i * 7_919 + machine * 31 + endpoint) % 198_000)
+                    .unwrap();
+            }
+            record.insert(
+                format!("load.e{endpoint}.latency"),
+                Metric::distribution(latency, Unit::parse("us")),
+            );
+        }
+        lines.push_str(&gonogo_core::wire::to_json_line(&record));
+        lines.push('\n');
+    }
+    let evidence = dir.path().join("evidence");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(evidence.join("fleet.jsonl"), lines).unwrap();
+    let output = gonogo(
+        &[
+            "gate",
+            "--evidence-dir",
+            "evidence",
+            "--out",
+            "out/",
+            "--no-history",
+        ],
+        dir.path(),
+    );
+    let text = console(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let verdict = std::fs::read_to_string(dir.path().join("out/verdict.json")).unwrap();
+    assert!(verdict.contains("merged_histograms"), "{verdict}");
+    assert!(verdict.contains("300000"), "{verdict}");
+    assert!(!verdict.contains("600000"), "counted twice: {verdict}");
+    assert_children_stayed_under_100_mb();
+}
+
 /// The largest child of this test binary so far stayed under 100 MB (every child here is a
 /// small gonogo, so this bounds each).
 fn assert_children_stayed_under_100_mb() {
