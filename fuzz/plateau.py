@@ -7,8 +7,12 @@ binary with -runs=0 -print_coverage=1; the covered edges of the functions whose 
 under OWN (this checkout's crates/, as the binary's debug info names them) are summed. Stop
 when that sum has not grown for half of the run's executions (executions now >= 2 x the
 executions of the snapshot that first showed the last growth) and for at least MIN_QUIET
-seconds (1200), or at MAX seconds (7200). libFuzzer's own `cov:` (dependencies included) is
-logged beside it in WORKDIR/curve.tsv; its output in WORKDIR/fuzz.log. Runs under `nice` NICE
+seconds (1200), or at MAX seconds (7200). MEASURE (default BINARY) is the binary that
+replays the snapshots: -print_coverage needs a sanitizer's symbolizer, so a binary built with
+`-s none` (several times faster) can fuzz while one built with the default sanitizer from the
+same source measures; every snapshot of a run is measured by the same binary. libFuzzer's own
+`cov:` (dependencies included) is logged beside it in WORKDIR/curve.tsv; its output in
+WORKDIR/fuzz.log. Runs under `nice` NICE
 (19), so the rule counts executions, not wall time. Edges of gonogo's code inlined into a
 dependency's function count as the dependency's.
 
@@ -22,13 +26,14 @@ SNAP = float(os.environ.get("SNAP", 300)); MIN_QUIET = float(os.environ.get("MIN
 MAX = float(os.environ.get("MAX", 7200)); OWN = os.environ.get(
     "OWN", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "crates") + "/")
 NICE = os.environ.get("NICE", "19")
+MEASURE = os.environ.get("MEASURE", binary)
 os.makedirs(work, exist_ok=True)
 log = open(os.path.join(work, "fuzz.log"), "w")
 curve = open(os.path.join(work, "curve.tsv"), "w")
 curve.write("elapsed_s\truns\tcov_total\town_edges\town_funcs\tcorpus_files\n")
 
 def own_edges(snapdir):
-    out = subprocess.run(["nice", "-n", NICE, binary, snapdir, "-runs=0", "-print_coverage=1",
+    out = subprocess.run(["nice", "-n", NICE, MEASURE, snapdir, "-runs=0", "-print_coverage=1",
                           "-rss_limit_mb=2048"] + [a for a in extra if a.startswith("-dict")],
                          capture_output=True, text=True, errors="replace").stderr
     edges = funcs = 0
