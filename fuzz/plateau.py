@@ -76,7 +76,14 @@ while not done:
         next_snap = now + SNAP; n_snap += 1
         snap = os.path.join(work, "snap")
         shutil.rmtree(snap, ignore_errors=True)
-        subprocess.run(["cp", "-al", corpus, snap], check=True)
+        # Hard links, file by file: libFuzzer replaces corpus files as it reduces them, and a
+        # file gone between the listing and its link is simply not in this snapshot.
+        os.makedirs(snap)
+        for name in os.listdir(corpus):
+            try:
+                os.link(os.path.join(corpus, name), os.path.join(snap, name))
+            except FileNotFoundError:
+                pass
         files = len(os.listdir(snap))
         e, f = own_edges(snap)
         el = now - start
