@@ -12,7 +12,8 @@
 //! run's). A real run stays below both: one record per producer and input, or per machine of
 //! a distributed load test (`bench/memory.sh` measures the peak at the caps). Histograms are
 //! held encoded (`gonogo_core::evidence::Distribution`) and decoded one at a time when read,
-//! so they cost their size on disk: `gonogo load --urls` at its 1,000 URLs stays well inside.
+//! so they cost their encoded size: 1,000 machines' records of ten latency histograms each
+//! are judged at 27 MB (decoded, 260 histograms took the whole budget).
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
