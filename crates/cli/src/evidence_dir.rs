@@ -271,10 +271,7 @@ mod tests {
         for i in 0..metrics {
             evidence.insert(
                 format!("load.e{i}.latency"),
-                Metric {
-                    value: MetricValue::Distribution(histogram.clone()),
-                    ..Metric::value(0.0, Unit::parse("us"))
-                },
+                Metric::distribution(histogram.clone(), Unit::parse("us")),
             );
         }
         wire::ReadRecord {

@@ -258,10 +258,11 @@ impl Metric {
         }
     }
 
-    pub fn distribution(histogram: Histogram<u64>, unit: Unit) -> Metric {
+    /// A histogram as a producer fills it, or a [`Distribution`] as read.
+    pub fn distribution(histogram: impl Into<Distribution>, unit: Unit) -> Metric {
         Metric {
             unit,
-            value: MetricValue::Distribution(Distribution::new(histogram)),
+            value: MetricValue::Distribution(histogram.into()),
             note: None,
             note_code: None,
             parts: BTreeMap::new(),
@@ -382,8 +383,8 @@ impl Distribution {
         }
     }
 
-    /// The histogram to record into or add to, decoded in place if it is held encoded.
-    pub fn histogram_mut(&mut self) -> &mut Histogram<u64> {
+    /// The histogram to add to, decoded in place if it is held encoded.
+    fn histogram_mut(&mut self) -> &mut Histogram<u64> {
         if let Held::Encoded { .. } = self.0 {
             self.0 = Held::Decoded(Box::new(self.histogram().into_owned()));
         }
@@ -613,7 +614,10 @@ mod tests {
             Metric::distribution(histogram, Unit::parse("us")),
         );
         let mut read = record.clone();
-        read.metrics.get_mut("load.a.latency").unwrap().value = MetricValue::Distribution(encoded);
+        read.insert(
+            "load.a.latency",
+            Metric::distribution(encoded, Unit::parse("us")),
+        );
         assert_eq!(read.identity(), record.identity());
     }
 
