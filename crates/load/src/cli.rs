@@ -1120,8 +1120,9 @@ pub fn execute(args: &LoadArgs) -> anyhow::Result<LoadOutcome> {
 ///
 /// All inputs must be of one kind: interval logs (as written by `gonogo load
 /// --save-histogram`, wrk2, or HdrHistogram's Java tools; values in microseconds), merged into a
-/// one-interval log; or `load` evidence files, merged into one record whose ratios, histograms,
-/// request counts and throughputs are sums (for generators that ran side by side).
+/// one-interval log; or `load` evidence files, merged by the rule of `gonogo merge` into one
+/// record whose ratios, histograms and request counts are sums and whose throughput is the
+/// requests over the union of the inputs' intervals.
 ///
 /// Examples:
 ///

@@ -16,23 +16,24 @@
 //!
 //! [`merge_files`] adds inputs exactly, since HDR histograms add bucket by bucket: either
 //! interval logs (every interval of every file into one histogram, written as a one-interval
-//! log) or `load` evidence files (ratios add their k and n, distributions add, `requests` and
-//! `throughput` add, as they do for generators that ran side by side). Logs are read line by
-//! line, so a large log does not need to fit in memory.
+//! log) or `load` evidence files, which add by `gonogo_core::merge::merge_load`, the rule
+//! `gonogo merge` uses (ratios add their k and n, distributions add, throughput is the requests
+//! over the union of the inputs' intervals), or by `gonogo_core::segments` when they are the
+//! segments of one test. Logs are read line by line, so a large log does not need to fit in
+//! memory.
 
-use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use gonogo_core::catalog::Catalog;
-use gonogo_core::evidence::{Evidence, Metric, MetricValue, Source, Tool};
+use gonogo_core::evidence::Evidence;
+use gonogo_core::merge::{MergeError, MergeInput};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{
     IntervalLogIterator, IntervalLogWriterBuilder, LogEntry, Tag,
 };
-use serde_json::{Value, json};
 
 /// Why a merge or a log could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,9 @@ pub enum HistogramLogError {
     MixedInputs { log: PathBuf, evidence: PathBuf },
     #[error("nothing to merge: give at least one input file")]
     NoInputs,
+    /// Evidence records that do not add up to one (each refusal names its file).
+    #[error(transparent)]
+    Merge(Box<MergeError>),
 }
 
 /// Writes `histogram` as a one-interval log covering `start` .. `start + duration`.
@@ -221,21 +225,17 @@ pub fn merge_files(inputs: &[PathBuf], catalog: Catalog) -> Result<Merged, Histo
                     record.kind
                 )));
             }
-            records.push((
-                path.clone(),
-                record,
-                gonogo_core::evidence::sha256_hex(text.as_bytes()),
-            ));
+            records.push((path.clone(), record));
         }
     }
     // Segments of a test (`load --segment I/N`) merge only as the whole test, by the rules
     // `gate` judges them with (gonogo_core::segments): never a partial test as if whole.
-    if let Some((path, _, _)) = records
+    if let Some((path, _)) = records
         .iter()
-        .find(|(_, record, _)| record.segment.as_ref().is_some_and(|s| s.count > 1))
+        .find(|(_, record)| record.segment.as_ref().is_some_and(|s| s.count > 1))
     {
         let path = path.clone();
-        let segments: Vec<Evidence> = records.into_iter().map(|(_, record, _)| record).collect();
+        let segments: Vec<Evidence> = records.into_iter().map(|(_, record)| record).collect();
         return gonogo_core::segments::combine(&segments, catalog)
             .map(|record| Merged::Evidence(Box::new(record)))
             .map_err(|e| HistogramLogError::BadEvidence {
@@ -243,7 +243,19 @@ pub fn merge_files(inputs: &[PathBuf], catalog: Catalog) -> Result<Merged, Histo
                 reason: format!("is a segment, and the segments do not make one test: {e}"),
             });
     }
-    merge_evidence(records).map(|record| Merged::Evidence(Box::new(record)))
+    // Whole records add by the one rule `gonogo merge` uses (gonogo_core::merge::merge_load):
+    // units, shapes and scenarios checked, estimates left out, throughput over the union of
+    // the inputs' intervals.
+    let inputs: Vec<MergeInput> = records
+        .into_iter()
+        .map(|(path, record)| MergeInput {
+            file: path.display().to_string(),
+            record,
+        })
+        .collect();
+    let merged = gonogo_core::merge::merge_load(&inputs, None)
+        .map_err(|error| HistogramLogError::Merge(Box::new(error)))?;
+    Ok(Merged::Evidence(Box::new(merged)))
 }
 
 fn looks_like_json(path: &Path) -> Result<bool, HistogramLogError> {
@@ -257,104 +269,4 @@ fn looks_like_json(path: &Path) -> Result<bool, HistogramLogError> {
         source,
     })?;
     Ok(buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
-}
-
-fn merge_evidence(
-    records: Vec<(PathBuf, Evidence, String)>,
-) -> Result<Evidence, HistogramLogError> {
-    let mut metrics: BTreeMap<String, Metric> = BTreeMap::new();
-    let mut status_counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut error_counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut sources = Vec::new();
-    let mut hashes = String::new();
-    let mut collected_at = None;
-    let mut seen: BTreeMap<String, &PathBuf> = BTreeMap::new();
-    for (path, record, file_hash) in &records {
-        let bad = |reason: String| HistogramLogError::BadEvidence {
-            path: path.clone(),
-            reason,
-        };
-        // The same record twice (`merge x.json x.json`, or a copy) would double its samples.
-        if let Some(first) = seen.insert(record.identity(), path) {
-            return Err(bad(format!(
-                "holds the same record as {}: merging it twice would count its samples twice",
-                first.display()
-            )));
-        }
-        for (name, metric) in &record.metrics {
-            match metrics.get_mut(name) {
-                None => {
-                    metrics.insert(name.clone(), metric.clone());
-                }
-                Some(existing) => {
-                    if existing.unit != metric.unit {
-                        return Err(bad(format!(
-                            "`{name}` is in {:?} here but {:?} in an earlier file",
-                            metric.unit, existing.unit
-                        )));
-                    }
-                    match (&mut existing.value, &metric.value) {
-                        (MetricValue::Ratio(a), MetricValue::Ratio(b)) => {
-                            *a = a.checked_add(*b).ok_or_else(|| {
-                                bad(format!("`{name}`: the counts overflow when added"))
-                            })?;
-                        }
-                        (MetricValue::Distribution(a), MetricValue::Distribution(b)) => {
-                            a.add(b).map_err(|e| {
-                                bad(format!("`{name}`: cannot add histograms: {e:?}"))
-                            })?;
-                        }
-                        (MetricValue::Value(a), MetricValue::Value(b)) => *a += *b,
-                        _ => {
-                            return Err(bad(format!(
-                                "`{name}` has a different shape than in an earlier file"
-                            )));
-                        }
-                    }
-                }
-            }
-        }
-        for (key, target) in [
-            ("status_counts", &mut status_counts),
-            ("error_counts", &mut error_counts),
-        ] {
-            if let Some(Value::Object(counts)) = record.details.get(key) {
-                for (code, count) in counts {
-                    *target.entry(code.clone()).or_default() += count.as_u64().unwrap_or(0);
-                }
-            }
-        }
-        sources.push(json!({ "file": path.display().to_string(), "source": record.source.as_str(), "sha256": file_hash }));
-        hashes.push_str(file_hash);
-        hashes.push('\n');
-        collected_at = Some(match collected_at {
-            None => record.collected_at,
-            Some(earliest) if record.collected_at < earliest => record.collected_at,
-            Some(earliest) => earliest,
-        });
-    }
-    let first = &records[0].1;
-    let mut merged = Evidence::new(
-        "load",
-        Source::Command(format!(
-            "gonogo merge {}",
-            records
-                .iter()
-                .map(|(p, _, _)| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        )),
-        gonogo_core::evidence::sha256_hex(hashes.as_bytes()),
-        collected_at.unwrap_or(first.collected_at),
-        Tool::new("gonogo", env!("CARGO_PKG_VERSION")),
-    );
-    merged.metrics = metrics;
-    merged.details = json!({
-        "result_version": 1,
-        "merged_from": sources,
-        "status_counts": status_counts,
-        "error_counts": error_counts,
-        "note": "merged: ratios, histograms, requests and throughput are sums over the inputs (throughput adds for generators that ran at the same time)",
-    });
-    Ok(merged)
 }
