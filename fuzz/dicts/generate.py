@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Writes libFuzzer dictionaries for the fuzz targets whose inputs have a schema: every key and
 enumerated value of schemas/{evidence,policy,verdict}.schema.json, shaped as the input writes it
-(`"key":` in JSON, `key = ` in TOML). loadlog.dict is kept by hand (the producers' own column
+(`"key":` in JSON, `key = ` in TOML); every catalogue metric name (with its phase suffixes);
+for the policy, each top-level table's header and the expectation grammar's words. loadlog.dict is kept by hand (the producers' own column
 and field names). Run from the repository root after a schema changes:
 
     python3 fuzz/dicts/generate.py
 """
-import json
+import glob, json, re
 
 def names(schema):
     """Property names and string enum/const values, anywhere in the schema."""
@@ -28,8 +29,9 @@ def names(schema):
     return keys, values
 
 def escape(text):
-    return "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "\\x%02x" % ord(c)
-                   for c in text if ord(c) < 256)
+    """The entry's UTF-8 bytes, printable ASCII as is and every other byte as `\\xNN`."""
+    return "".join(chr(b) if 32 <= b < 127 and chr(b) not in '"\\' else "\\x%02x" % b
+                   for b in text.encode())
 
 def write(target, entries):
     with open(f"fuzz/dicts/{target}.dict", "w") as out:
@@ -37,15 +39,36 @@ def write(target, entries):
         for entry in sorted(set(entries)):
             out.write(f'"{escape(entry)}"\n')
 
+def metric_names():
+    """Every catalogue row's name (`KnownMetric::new("load.*.latency", ...)` in the producers'
+    crates), its `*` filled in, bare and with each phase suffix (gonogo_core::catalog)."""
+    found = set()
+    for path in glob.glob("crates/*/src/**/*.rs", recursive=True):
+        for pattern in re.findall(r'KnownMetric::new\(\s*"([^"]+)"', open(path).read()):
+            name = pattern.replace("*", "default")
+            found.update([name, name + "[before]", name + "[after]", name + "[during:x]"])
+    return sorted(found)
+
+METRICS = metric_names()
 JSON_WORDS = ["null", "true", "false", "[]", "{}", "1e308", "-0", "18446744073709551615"]
 for target in ("evidence", "verdict"):
     keys, values = names(json.load(open(f"schemas/{target}.schema.json")))
-    write(target, [f'"{k}":' for k in keys] + [f'"{v}"' for v in values] + JSON_WORDS)
+    write(target, [f'"{k}":' for k in keys] + [f'"{v}"' for v in values] + JSON_WORDS
+          + [f'"{m}"' for m in METRICS])
 
-keys, values = names(json.load(open("schemas/policy.schema.json")))
-write("policy", [f"{k} = " for k in keys] + [f'"{v}"' for v in values] + [
-    "[[gate]]", "[[command]]", "[[probe]]", "[[waiver]]", "[[fault]]", "[[prometheus]]",
-    "[target]", "[targets]", "[load.x]", "[observe]", "[harden]", "[delivery]", "[statistics]",
+policy = json.load(open("schemas/policy.schema.json"))
+keys, values = names(policy)
+# Each top-level table as the policy opens it: `[[gate]]` for a list, `[target]` otherwise.
+tables = [f"[[{k}]]" if v.get("type") == "array" else f"[{k}]"
+          for k, v in policy["properties"].items()]
+# The expectation grammar (gonogo_core::expect): aggregates, operators, suffixes.
+expectation = ["p(", "p(95)", "p(99.9)", "med", "mean", "avg", "min", "max", "rate", "count",
+               "total", "value", "<", "<=", ">", ">=", "==", "!=", "+10%", "-5%", "ns", "us",
+               "\u00b5s", "ms", "s", "m", "h", "d", "%", "B", "KB", "MB", "GB", "KiB", "MiB",
+               "GiB", "/s"]
+write("policy", [f"{k} = " for k in keys] + [f'"{v}"' for v in values] + tables + expectation
+      + [f'"{m}"' for m in METRICS] + [
+    "[env.prod]", "[env.staging]", "[env.prod.gates]", "[load.x]", "[statistics]",
     '"p(95) < 300ms"', '"rate < 1%"', '"count == 0"', '"max < 1s"', '"1m30s"', '"500ms"',
-    "true", "false", "${", "}", "\"\"\"", "'''",
+    '"2026-12-31"', '"prod"', "true", "false", "${", "}", "\"\"\"", "'''",
 ])
