@@ -2,8 +2,9 @@
 """Writes libFuzzer dictionaries for the fuzz targets whose inputs have a schema: every key and
 enumerated value of schemas/{evidence,policy,verdict}.schema.json, shaped as the input writes it
 (`"key":` in JSON, `key = ` in TOML); every catalogue metric name (with its phase suffixes);
-for the policy, each top-level table's header and the expectation grammar's words. loadlog.dict is kept by hand (the producers' own column
-and field names). Run from the repository root after a schema changes:
+for the policy, each top-level table's header and the expectation grammar's words. loadlog.dict
+is kept by hand (the producers' own column and field names). Run from the repository root after
+a schema, the catalogue or the expectation grammar changes:
 
     python3 fuzz/dicts/generate.py
 """
