@@ -56,10 +56,7 @@ impl SqliteStore {
             .map_err(|e| store.db(e))?;
         // WAL: a kill -9 mid-write leaves the last committed state. NORMAL synchronous is
         // durable against a crash of the process (only power loss can lose the last commits).
-        let mode: String = store
-            .connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(|e| open_error(describe(&e)))?;
+        let mode = switch_to_wal(&store.connection).map_err(|e| open_error(describe(&e)))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(open_error(format!(
                 "it cannot use write-ahead logging (journal mode {mode})"
@@ -237,6 +234,30 @@ impl SqliteStore {
 }
 
 /// SQLite's message, with what it means for a history file.
+/// Switches the file to write-ahead logging and returns the journal mode it then has.
+///
+/// On a new file the switch takes an exclusive lock from a shared one, and while another
+/// connection holds the reserved lock (a second gonogo migrating the same new history) SQLite
+/// answers "database is locked" at once, without the busy handler, to avoid a deadlock. So the
+/// switch is retried, with a pause growing to 50 ms, until `BUSY_TIMEOUT` has passed: bounded,
+/// like every other wait on the file.
+fn switch_to_wal(connection: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() + pause < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+}
+
 fn describe(error: &rusqlite::Error) -> String {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => {

@@ -105,11 +105,16 @@ fn spawn_writer(db: &Path, tag: &str, runs: Option<usize>) -> Child {
         .env("GONOGO_HISTORY_WRITER", db)
         .env("GONOGO_HISTORY_TAG", tag)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(std::fs::File::create(stderr_file(db, tag)).unwrap());
     if let Some(runs) = runs {
         command.env("GONOGO_HISTORY_RUNS", runs.to_string());
     }
     command.spawn().unwrap()
+}
+
+/// Where the writer tagged `tag` writes its stderr, to show why it failed.
+fn stderr_file(db: &Path, tag: &str) -> std::path::PathBuf {
+    db.with_extension(format!("{tag}.stderr"))
 }
 
 fn committed(child: &mut Child) -> Vec<String> {
@@ -185,9 +190,14 @@ fn two_processes_writing_at_once_both_land() {
         spawn_writer(&db, "b", Some(100)),
     ];
     let mut reported = 0;
-    for child in &mut children {
+    for (child, tag) in children.iter_mut().zip(["a", "b"]) {
         reported += committed(child).len();
-        assert!(child.wait().unwrap().success());
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "writer {tag}: {status}\n{}",
+            std::fs::read_to_string(stderr_file(&db, tag)).unwrap()
+        );
     }
     assert_eq!(reported, 200);
     let store = SqliteStore::open(&db).unwrap();

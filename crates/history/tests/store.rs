@@ -386,3 +386,35 @@ fn last_and_last_go_keep_to_the_policy_judged_as_it_happened() {
         Some("policy-b")
     );
 }
+
+/// Switching a new file to write-ahead logging needs an exclusive lock, and SQLite refuses it at
+/// once (without the busy handler) while another connection holds any lock. Two gonogo
+/// processes opening one new history at once met that as "database is locked". Opening must
+/// wait for the other connection instead, as every write does.
+#[test]
+fn opening_a_new_history_waits_for_another_connections_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    // Another process's connection on the new file, still in rollback mode, in a write
+    // transaction: it holds the reserved lock, as a second gonogo does while it migrates.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);")
+        .unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let opener = std::thread::spawn({
+        let path = path.clone();
+        move || sender.send(SqliteStore::open(&path).map(drop)).unwrap()
+    });
+    // While the lock is held, opening neither succeeds nor fails: it waits. (Before the fix it
+    // failed within milliseconds.)
+    match receiver.recv_timeout(std::time::Duration::from_millis(500)) {
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        other => panic!("open returned while another connection held the lock: {other:?}"),
+    }
+    other.execute_batch("COMMIT").unwrap();
+    receiver.recv().unwrap().unwrap();
+    opener.join().unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
