@@ -2,8 +2,9 @@
 //!
 //! WAL mode, so readers never wait for a writer and a killed writer leaves the last committed
 //! state; a busy timeout, so two gonogo processes writing at once wait for each other instead
-//! of failing; foreign keys on, so removing a run removes its gates. Every write is one
-//! `BEGIN IMMEDIATE` transaction.
+//! of failing (opening too: the switch to WAL, which SQLite does not let wait, is retried up
+//! to the same timeout); foreign keys on, so removing a run removes its gates. Every write is
+//! one `BEGIN IMMEDIATE` transaction.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -233,7 +234,6 @@ impl SqliteStore {
     }
 }
 
-/// SQLite's message, with what it means for a history file.
 /// Switches the file to write-ahead logging and returns the journal mode it then has.
 ///
 /// On a new file the switch takes an exclusive lock from a shared one, and while another
@@ -258,6 +258,7 @@ fn switch_to_wal(connection: &Connection) -> rusqlite::Result<String> {
     }
 }
 
+/// SQLite's message, with what it means for a history file.
 fn describe(error: &rusqlite::Error) -> String {
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) => {
