@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes the policies this repository already holds as seeds for the `policy` fuzz target.
+
+A mutating fuzzer finds deep policy paths slowly: in the ninth campaign (fuzz/FINDINGS.md) 20 M
+runs from the committed corpus never produced a valid `[[metric]]` declaration, so the
+catalogue lookup behind it stayed uncovered, while the tests' own policies reach it at once.
+This script collects those policies: every TOML block under ```toml in the docs, every Rust
+string literal (raw or escaped) in crates/ that holds a policy table header, and the policy
+files (examples/gonogo.toml, the demo's). Each is written as seed-<sha1 of its text> into
+OUTDIR, so running it again adds only what changed. Text that a test builds with format!
+keeps its `{}` placeholders: still a useful seed, since the loader must refuse it cleanly. A
+text longer than 4,096 bytes (libFuzzer's default input size; the demo's policy) is cut at
+table headers into pieces that fit.
+
+Usage: fuzz/seeds.py OUTDIR   (then merge OUTDIR into fuzz/corpus/policy with -merge=1)"""
+import glob, hashlib, os, re, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEADER = re.compile(r"^\s*\[\[?(policy|gate|env|waiver|ignore|metric|statistics|area|"
+                    r"acceptance|target|load|probe|prometheus|command|collect|fault|harden|"
+                    r"observe|report|history|notify|delivery|rollback|audit)\b", re.M)
+RAW = re.compile(r'r(#+)"(.*?)"\1', re.S)
+ESCAPED = re.compile(r'(?<![r#])"((?:[^"\\]|\\.)*)"', re.S)
+
+
+def unescape(text):
+    """A Rust string literal's text: line continuations, \\n, \\t, \\" and \\\\."""
+    text = re.sub(r"\\\n\s*", "", text)
+    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
+def policies():
+    for path in sorted(glob.glob(os.path.join(ROOT, "crates/**/*.rs"), recursive=True)):
+        source = open(path, encoding="utf-8", errors="replace").read()
+        for m in RAW.finditer(source):
+            yield m.group(2)
+        for m in ESCAPED.finditer(source):
+            yield unescape(m.group(1))
+    for path in sorted(glob.glob(os.path.join(ROOT, "docs/**/*.md"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "*.md"))):
+        yield from re.findall(r"```toml\n(.*?)```", open(path, encoding="utf-8").read(), re.S)
+    for path in ["examples/gonogo.toml", "crates/cli/src/demo.toml"]:
+        yield open(os.path.join(ROOT, path), encoding="utf-8").read()
+
+
+def pieces(text, limit=4096):
+    """The text, or for one longer than libFuzzer's default input size, its tables grouped
+    into pieces of at most `limit` bytes (a table longer than that on its own is dropped)."""
+    if len(text.encode()) <= limit:
+        return [text]
+    tables = re.split(r"(?m)^(?=\[)", text)
+    out, piece = [], ""
+    for table in tables:
+        if len((piece + table).encode()) > limit:
+            out.append(piece)
+            piece = ""
+        if len(table.encode()) <= limit:
+            piece += table
+    return [p for p in out + [piece] if p]
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    written = set()
+    for text in policies():
+        if not HEADER.search(text):
+            continue
+        for piece in pieces(text):
+            name = "seed-" + hashlib.sha1(piece.encode()).hexdigest()
+            if name not in written:
+                written.add(name)
+                with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+                    f.write(piece)
+    print(f"{len(written)} policies written to {out}")
+
+
+main()
