@@ -13,12 +13,13 @@ text longer than 4,096 bytes (libFuzzer's default input size; the demo's policy)
 table headers into pieces that fit.
 
 Usage: fuzz/seeds.py OUTDIR   (then merge OUTDIR into fuzz/corpus/policy with -merge=1)"""
-import glob, hashlib, os, re, sys
+import glob, hashlib, json, os, re, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEADER = re.compile(r"^\s*\[\[?(policy|gate|env|waiver|ignore|metric|statistics|area|"
-                    r"acceptance|target|load|probe|prometheus|command|collect|fault|harden|"
-                    r"observe|report|history|notify|delivery|rollback|audit)\b", re.M)
+# A policy opens at least one of the schema's top-level tables (`[policy]`, `[[gate]]`,
+# `[env.prod]`, ...): the same list fuzz/dicts/generate.py writes into policy.dict.
+TABLES = json.load(open(os.path.join(ROOT, "schemas/policy.schema.json")))["properties"]
+HEADER = re.compile(r"^\s*\[\[?(%s)\b" % "|".join(map(re.escape, TABLES)), re.M)
 RAW = re.compile(r'r(#+)"(.*?)"\1', re.S)
 ESCAPED = re.compile(r'(?<![r#])"((?:[^"\\]|\\.)*)"', re.S)
 

@@ -388,9 +388,10 @@ fn last_and_last_go_keep_to_the_policy_judged_as_it_happened() {
 }
 
 /// Switching a new file to write-ahead logging needs an exclusive lock, and SQLite refuses it at
-/// once (without the busy handler) while another connection holds any lock. Two gonogo
-/// processes opening one new history at once met that as "database is locked". Opening must
-/// wait for the other connection instead, as every write does.
+/// once (without the busy handler) while another connection holds the reserved lock; a shared
+/// lock alone is waited for. Two gonogo processes opening one new history at once met that as
+/// "database is locked". Opening must wait for the other connection instead, as every write
+/// does.
 #[test]
 fn opening_a_new_history_waits_for_another_connections_lock() {
     let dir = tempfile::tempdir().unwrap();
