@@ -78,4 +78,5 @@ def main():
     print(f"{len(written)} policies written to {out}")
 
 
-main()
+if __name__ == "__main__":
+    main()
