@@ -1,29 +1,35 @@
 #!/usr/bin/env python3
-"""Writes verdicts that `gonogo gate` itself produced as seeds for the `verdict` fuzz target.
+"""Writes what gonogo's producers write as seeds for the `evidence` and `verdict` fuzz targets.
 
-The fifth campaign's plateau on `verdict` (fuzz/FINDINGS.md) was local: its corpus held one
-hand-made verdict, and a mutating fuzzer never writes the rule kinds (`tail`, `summed`,
-`excluded_stale`, `duplicates`, ...) that only a real judgement of real evidence puts into a
-verdict. Replayed by the tenth campaign, the committed corpus covered 707 own edges without
-the two demo verdicts, 766 with them, and 911 with this script's seeds too. It makes them so:
+A mutating fuzzer never writes the record shapes and rule kinds that only real producers put
+into a file, and the plateau rule cannot tell (fuzz/FINDINGS.md, ninth and tenth campaigns):
+replayed, the committed `verdict` corpus covered 707 own edges without the two demo verdicts,
+766 with them and 911 with this script's verdicts too; the `evidence` corpus at its tenth
+campaign plateau covered 995, and 1,005 with the records `collect` wrote from the ingest
+tests' files. The script makes both kinds of seeds:
 
 1. `gonogo demo` and `gonogo demo --fixed` into a temporary folder: two real evidence folders
-   (NO-GO and GO), two verdicts to use as baselines, and the demo's policies with their real
-   base URLs (load records about another service are set aside, so the URL must match);
-2. evidence variants that reach the folder rules: both runs together (superseded, summed,
+   (NO-GO and GO: load, probe, harden, observe, CI history, DORA, rollback, JUnit, LCOV), two
+   verdicts to use as baselines, and the demo's policies with their real base URLs (load
+   records about another service are set aside, so the URL must match);
+2. `gonogo collect auto FILE` for each file under crates/ingest/tests/data (JUnit, coverage,
+   SARIF, audits, k6, CI history, raw load logs, other encodings), each into a folder of its
+   own; the demo's and these records are OUTDIR/evidence;
+3. evidence variants that reach the folder rules: both demo runs together (superseded, summed,
    merged), every record twice (duplicates), every record dated 2025-01-01 (stale), and the old
    records beside the new ones;
-3. the policies: every policy seeds.py finds in the repository, and each demo policy with gates
+4. the policies: every policy seeds.py finds in the repository, and each demo policy with gates
    the demo lacks appended (`max <` and `min >` tails, relative thresholds against the
    baseline, a mean, a one-hour `max_age`, an expired and a live waiver);
-4. `gonogo gate --json --baseline` for each policy, evidence folder and baseline, and once
-   with `--commit` of another commit, each call bounded to 10 s; a verdict (exit 0 or 1) is written as seed-<sha1>.json into OUTDIR, a
-   refusal (exit 2 or 3: most of the repository's policies do not fit the demo's evidence) is
-   skipped.
+5. `gonogo gate --json --baseline` for each policy, evidence folder and baseline, and once
+   with `--commit` of another commit, each call bounded to 10 s; a verdict (exit 0 or 1) goes
+   to OUTDIR/verdict, a refusal (exit 2 or 3: most of the repository's policies do not fit
+   the demo's evidence) is skipped.
 
-Usage: fuzz/verdict_seeds.py GONOGO OUTDIR   (GONOGO: a built `gonogo` binary; then run
-`verdict` from fuzz/corpus/verdict plus OUTDIR, or merge OUTDIR into it with -merge=1)"""
-import hashlib, os, re, shutil, subprocess, sys, tempfile
+Files are named seed-<sha1 of the content>. Usage: fuzz/producer_seeds.py GONOGO OUTDIR
+(GONOGO: a built `gonogo` binary; 3 to 7 minutes), then run each target from
+fuzz/corpus/<target> plus OUTDIR/<target>, or merge OUTDIR/<target> into it with -merge=1"""
+import glob, hashlib, os, re, shutil, subprocess, sys, tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -114,14 +120,44 @@ def copy_records(src, dst, prefix="", dated=None):
             f.write(text)
 
 
+def keep(folder, content, suffix):
+    """Writes content as seed-<sha1><suffix> into folder; whether it was new."""
+    target = os.path.join(folder, "seed-%s%s" % (hashlib.sha1(content).hexdigest(), suffix))
+    if os.path.exists(target):
+        return False
+    with open(target, "wb") as f:
+        f.write(content)
+    return True
+
+
+def collected(gonogo, work, out):
+    """Runs `collect auto` on each input file the repository keeps for the ingest tests and
+    keeps every record it writes; how many were new."""
+    data = os.path.join(seeds.ROOT, "crates", "ingest", "tests", "data", "**", "*")
+    inputs = sorted(p for p in glob.glob(data, recursive=True)
+                    if os.path.isfile(p) and not p.endswith(".md"))
+    written = 0
+    for i, path in enumerate(inputs):
+        folder = os.path.join(work, "collect-%d" % i)
+        try:
+            run([gonogo, "collect", "auto", path, "--evidence-dir", folder], timeout=20)
+        except subprocess.TimeoutExpired:
+            print("collect %s: over 20 s, skipped" % path, file=sys.stderr)
+        for record in glob.glob(os.path.join(folder, "*")):
+            written += keep(out, open(record, "rb").read(), "")
+    return written
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     gonogo, out = os.path.abspath(sys.argv[1]), sys.argv[2]
     if not os.access(gonogo, os.X_OK):
         sys.exit("%s: not an executable gonogo (build it with cargo build --release)" % gonogo)
-    os.makedirs(out, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="verdict-seeds-")
+    evidence_out, verdict_out = os.path.join(out, "evidence"), os.path.join(out, "verdict")
+    os.makedirs(evidence_out, exist_ok=True)
+    os.makedirs(verdict_out, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="producer-seeds-")
     try:
         demos = {}
         for name, flags in [("nogo", []), ("go", ["--fixed"])]:
@@ -132,6 +168,10 @@ def main():
                          % (" ".join(flags), done.returncode, done.stderr.decode(errors="replace")))
             demos[name] = folder
         evidence = {name: os.path.join(f, "report", "evidence") for name, f in demos.items()}
+        records = sum(keep(evidence_out, open(p, "rb").read(), "") for folder in evidence.values()
+                      for p in sorted(glob.glob(os.path.join(folder, "*"))))
+        records += collected(gonogo, work, evidence_out)
+        print("%d evidence records written to %s" % (records, evidence_out))
         both, twice, old, mixed = (os.path.join(work, v) for v in ("both", "twice", "old", "mixed"))
         copy_records(evidence["nogo"], both, "a-")
         copy_records(evidence["go"], both, "b-")
@@ -173,13 +213,8 @@ def main():
                         continue
                     if done.returncode not in (0, 1) or not done.stdout:
                         continue
-                    name = "seed-%s.json" % hashlib.sha1(done.stdout).hexdigest()
-                    target = os.path.join(out, name)
-                    if not os.path.exists(target):
-                        with open(target, "wb") as f:
-                            f.write(done.stdout)
-                        written += 1
-        print("%d verdicts written to %s from %d policies" % (written, out, len(policies)))
+                    written += keep(verdict_out, done.stdout, ".json")
+        print("%d verdicts written to %s from %d policies" % (written, verdict_out, len(policies)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
