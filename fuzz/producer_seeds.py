@@ -29,7 +29,7 @@ tests' files. The script makes both kinds of seeds:
 Files are named seed-<sha1 of the content>. Usage: fuzz/producer_seeds.py GONOGO OUTDIR
 (GONOGO: a built `gonogo` binary; 3 to 7 minutes), then run each target from
 fuzz/corpus/<target> plus OUTDIR/<target>, or merge OUTDIR/<target> into it with -merge=1"""
-import glob, hashlib, os, re, shutil, subprocess, sys, tempfile
+import datetime, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -151,13 +151,16 @@ def collected(gonogo, work, out):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    gonogo, out = os.path.abspath(sys.argv[1]), sys.argv[2]
+    gonogo, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     if not os.access(gonogo, os.X_OK):
         sys.exit("%s: not an executable gonogo (build it with cargo build --release)" % gonogo)
     evidence_out, verdict_out = os.path.join(out, "evidence"), os.path.join(out, "verdict")
     os.makedirs(evidence_out, exist_ok=True)
     os.makedirs(verdict_out, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="producer-seeds-")
+    work, home = tempfile.mkdtemp(prefix="producer-seeds-"), os.getcwd()
+    # gonogo gate writes gonogo-report/ beside it by default: keep that out of the caller's
+    # folder (a checkout); every path below is absolute.
+    os.chdir(work)
     try:
         demos = {}
         for name, flags in [("nogo", []), ("go", ["--fixed"])]:
@@ -190,7 +193,7 @@ def main():
         for i, text in enumerate(seeds.policies()):
             if seeds.HEADER.search(text):
                 policies.append(("repo-%d" % i, text))
-        live = run(["date", "-u", "-d", "+30 days", "+%Y-%m-%d"]).stdout.decode().strip()
+        live = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
         for name, folder in demos.items():
             own = open(os.path.join(folder, "gonogo.toml"), encoding="utf-8").read()
             policies.append(("demo-" + name, own))
@@ -216,6 +219,7 @@ def main():
                     written += keep(verdict_out, done.stdout, ".json")
         print("%d verdicts written to %s from %d policies" % (written, verdict_out, len(policies)))
     finally:
+        os.chdir(home)
         shutil.rmtree(work, ignore_errors=True)
 
 
