@@ -29,7 +29,7 @@ tests' files. The script makes both kinds of seeds:
 Files are named seed-<sha1 of the content>. Usage: fuzz/producer_seeds.py GONOGO OUTDIR
 (GONOGO: a built `gonogo` binary; 3 to 7 minutes), then run each target from
 fuzz/corpus/<target> plus OUTDIR/<target>, or merge OUTDIR/<target> into it with -merge=1"""
-import datetime, glob, hashlib, os, re, shutil, subprocess, sys, tempfile
+import datetime, glob, os, re, shutil, subprocess, sys, tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -120,23 +120,13 @@ def copy_records(src, dst, prefix="", dated=None):
             f.write(text)
 
 
-def keep(folder, content, suffix):
-    """Writes content as seed-<sha1><suffix> into folder; whether it was new."""
-    target = os.path.join(folder, "seed-%s%s" % (hashlib.sha1(content).hexdigest(), suffix))
-    if os.path.exists(target):
-        return False
-    with open(target, "wb") as f:
-        f.write(content)
-    return True
-
-
 def collected(gonogo, work, out):
     """Runs `collect auto` on each input file the repository keeps for the ingest tests and
-    keeps every record it writes; how many were new."""
+    keeps every record it writes; their seed names."""
     data = os.path.join(seeds.ROOT, "crates", "ingest", "tests", "data", "**", "*")
     inputs = sorted(p for p in glob.glob(data, recursive=True)
                     if os.path.isfile(p) and not p.endswith(".md"))
-    written = 0
+    written = set()
     for i, path in enumerate(inputs):
         folder = os.path.join(work, "collect-%d" % i)
         try:
@@ -144,8 +134,27 @@ def collected(gonogo, work, out):
         except subprocess.TimeoutExpired:
             print("collect %s: over 20 s, skipped" % path, file=sys.stderr)
         for record in glob.glob(os.path.join(folder, "*")):
-            written += keep(out, open(record, "rb").read(), "")
+            written.add(seeds.keep(out, open(record, "rb").read()))
     return written
+
+
+def judged(gonogo, label, path, folders, calls):
+    """The verdicts `gonogo gate` writes under the policy at path, for each folder and call.
+    Exit 2 is the policy's own refusal, the same whatever the folder (so it was for every
+    policy on three folders and both baselines), so the policy's remaining calls are skipped;
+    exit 3 (the folder refused) skips that call only."""
+    for folder in folders:
+        for baseline, commit in calls:
+            try:
+                done = run([gonogo, "gate", "-p", path, "--evidence-dir", folder,
+                            "--baseline", baseline, "--json"] + commit, timeout=10)
+            except subprocess.TimeoutExpired:
+                print("%s on %s: over 10 s, skipped" % (label, folder), file=sys.stderr)
+                continue
+            if done.returncode == 2:
+                return
+            if done.returncode in (0, 1) and done.stdout:
+                yield done.stdout
 
 
 def main():
@@ -171,10 +180,10 @@ def main():
                          % (" ".join(flags), done.returncode, done.stderr.decode(errors="replace")))
             demos[name] = folder
         evidence = {name: os.path.join(f, "report", "evidence") for name, f in demos.items()}
-        records = sum(keep(evidence_out, open(p, "rb").read(), "") for folder in evidence.values()
-                      for p in sorted(glob.glob(os.path.join(folder, "*"))))
-        records += collected(gonogo, work, evidence_out)
-        print("%d evidence records written to %s" % (records, evidence_out))
+        records = {seeds.keep(evidence_out, open(p, "rb").read()) for folder in evidence.values()
+                   for p in glob.glob(os.path.join(folder, "*"))}
+        records |= collected(gonogo, work, evidence_out)
+        print("%d evidence records written to %s" % (len(records), evidence_out))
         both, twice, old, mixed = (os.path.join(work, v) for v in ("both", "twice", "old", "mixed"))
         copy_records(evidence["nogo"], both, "a-")
         copy_records(evidence["go"], both, "b-")
@@ -189,10 +198,7 @@ def main():
         # stamped with a commit is then set aside (`other_commit`).
         calls = [(b, []) for b in baselines] + [(baselines[0], ["--commit", "0" * 40])]
 
-        policies = []
-        for i, text in enumerate(seeds.policies()):
-            if seeds.HEADER.search(text):
-                policies.append(("repo-%d" % i, text))
+        policies = [("repo-%d" % i, text) for i, text in enumerate(seeds.policies())]
         live = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
         for name, folder in demos.items():
             own = open(os.path.join(folder, "gonogo.toml"), encoding="utf-8").read()
@@ -201,23 +207,15 @@ def main():
                 extra = EXTRA_GATES.format(max=limit, relative=relative, live=live)
                 policies.append(("demo-%s-%s" % (name, variant), own + extra))
 
-        written = 0
+        written = set()
         for label, text in policies:
             path = os.path.join(work, "policy.toml")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-            for folder in folders:
-                for baseline, commit in calls:
-                    try:
-                        done = run([gonogo, "gate", "-p", path, "--evidence-dir", folder,
-                                    "--baseline", baseline, "--json"] + commit, timeout=10)
-                    except subprocess.TimeoutExpired:
-                        print("%s on %s: over 10 s, skipped" % (label, folder), file=sys.stderr)
-                        continue
-                    if done.returncode not in (0, 1) or not done.stdout:
-                        continue
-                    written += keep(verdict_out, done.stdout, ".json")
-        print("%d verdicts written to %s from %d policies" % (written, verdict_out, len(policies)))
+            for verdict in judged(gonogo, label, path, folders, calls):
+                written.add(seeds.keep(verdict_out, verdict, ".json"))
+        print("%d verdicts written to %s from %d policies"
+              % (len(written), verdict_out, len(policies)))
     finally:
         os.chdir(home)
         shutil.rmtree(work, ignore_errors=True)

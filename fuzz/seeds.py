@@ -30,7 +30,18 @@ def unescape(text):
     return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
 
 
-def policies():
+def keep(folder, content, suffix=""):
+    """Writes content (bytes) into folder as seed-<sha1 of it><suffix>, unless it is there
+    already; its file name."""
+    name = "seed-%s%s" % (hashlib.sha1(content).hexdigest(), suffix)
+    target = os.path.join(folder, name)
+    if not os.path.exists(target):
+        with open(target, "wb") as f:
+            f.write(content)
+    return name
+
+
+def texts():
     for path in sorted(glob.glob(os.path.join(ROOT, "crates/**/*.rs"), recursive=True)):
         source = open(path, encoding="utf-8", errors="replace").read()
         for m in RAW.finditer(source):
@@ -42,6 +53,15 @@ def policies():
         yield from re.findall(r"```toml\n(.*?)```", open(path, encoding="utf-8").read(), re.S)
     for path in ["examples/gonogo.toml", "crates/cli/src/demo.toml"]:
         yield open(os.path.join(ROOT, path), encoding="utf-8").read()
+
+
+def policies():
+    """Every distinct text of the repository that opens a policy table, once."""
+    seen = set()
+    for text in texts():
+        if HEADER.search(text) and text not in seen:
+            seen.add(text)
+            yield text
 
 
 def pieces(text, limit=4096):
@@ -67,14 +87,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     written = set()
     for text in policies():
-        if not HEADER.search(text):
-            continue
         for piece in pieces(text):
-            name = "seed-" + hashlib.sha1(piece.encode()).hexdigest()
-            if name not in written:
-                written.add(name)
-                with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-                    f.write(piece)
+            written.add(keep(out, piece.encode()))
     print(f"{len(written)} policies written to {out}")
 
 
