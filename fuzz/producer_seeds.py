@@ -4,9 +4,10 @@
 A mutating fuzzer never writes the record shapes and rule kinds that only real producers put
 into a file, and the plateau rule cannot tell (fuzz/FINDINGS.md, ninth and tenth campaigns):
 replayed, the committed `verdict` corpus covered 707 own edges without the two demo verdicts,
-766 with them and 911 with this script's verdicts too; the `evidence` corpus at its tenth
-campaign plateau covered 995, and 1,005 with the records `collect` wrote from the ingest
-tests' files. The script makes both kinds of seeds:
+766 with them and 911 with this script's verdicts too, and at the eleventh campaign's start
+1,136, and 1,154 once verdicts on the collected records were added (the reasons `partial`,
+`incomplete`, `conflict` and `no_distribution`); the `evidence` corpus at its tenth campaign
+plateau covered 995, and 1,005 with the records `collect` wrote from the ingest tests' files. The script makes both kinds of seeds:
 
 1. `gonogo demo` and `gonogo demo --fixed` into a temporary folder: two real evidence folders
    (NO-GO and GO: load, probe, harden, observe, CI history, DORA, rollback, JUnit, LCOV), two
@@ -16,11 +17,14 @@ tests' files. The script makes both kinds of seeds:
    SARIF, audits, k6, CI history, raw load logs, other encodings), each into a folder of its
    own; the demo's and these records are OUTDIR/evidence;
 3. evidence variants that reach the folder rules: both demo runs together (superseded, summed,
-   merged), every record twice (duplicates), every record dated 2025-01-01 (stale), and the old
-   records beside the new ones;
+   merged), every record twice (duplicates), every record dated 2025-01-01 (stale), the old
+   records beside the new ones, every collected record in one folder, and those beside the
+   demo's;
 4. the policies: every policy seeds.py finds in the repository, and each demo policy with gates
    the demo lacks appended (`max <` and `min >` tails, relative thresholds against the
-   baseline, a mean, a one-hour `max_age`, an expired and a live waiver);
+   baseline, a mean, a one-hour `max_age`, an expired and a live waiver); and policies derived
+   from the records themselves, a gate for each metric and each aggregate its kind takes,
+   judged on the collected records;
 5. `gonogo gate --json --baseline` for each policy, evidence folder and baseline, and once
    with `--commit` of another commit, each call bounded to 10 s; a verdict (exit 0 or 1) goes
    to OUTDIR/verdict, a refusal (exit 2 or 3: most of the repository's policies do not fit
@@ -29,7 +33,7 @@ tests' files. The script makes both kinds of seeds:
 Files are named seed-<sha1 of the content>. Usage: fuzz/producer_seeds.py GONOGO OUTDIR
 (GONOGO: a built `gonogo` binary; 3 to 7 minutes), then run each target from
 fuzz/corpus/<target> plus OUTDIR/<target>, or merge OUTDIR/<target> into it with -merge=1"""
-import datetime, glob, os, re, shutil, subprocess, sys, tempfile
+import datetime, glob, json, os, re, shutil, subprocess, sys, tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -138,6 +142,58 @@ def collected(gonogo, work, out):
     return written
 
 
+# The expectations a derived gate takes, by the kind of metric its records hold; each is
+# refused by the policy loader where it does not fit (a bare number on a metric in seconds).
+DERIVED = {"time": ["p(95) < 1s", "max < 2s", "min > 0ms", "mean < 100ms", "med < 50ms",
+                    "count >= 100", "p(99) <= +10%"],
+           "number": ["p(95) < 100", "max < 1000", "mean < 10", "count >= 3"],
+           "ratio": ["rate < 1%", "rate >= 99%", "rate <= +1%"],
+           "value": ["value >= 1", "value < 1000", "value <= +10%"],
+           "time value": ["value < 1h", "value <= +10%"]}
+
+
+def derived(gonogo, work, folder, per_policy=8):
+    """Policies with a gate for each metric the records in folder hold and each expectation
+    its kind takes (DERIVED), per_policy gates to a policy so that each verdict stays a
+    seed's size. These reach the reasons no repository policy meets on the demo's evidence
+    (`conflict` across sources, `no_distribution` from a tool's own percentile). Gates the
+    loader refuses are dropped, and the policy loaded again, a bounded number of times."""
+    kinds = {}
+    for path in sorted(glob.glob(os.path.join(folder, "*"))):
+        text = open(path, encoding="utf-8").read()
+        try:
+            records = [json.loads(text)]
+        except ValueError:
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        for record in records:
+            for name, metric in (record.get("metrics") or {}).items():
+                timed = metric.get("unit") in ("s", "ms", "us", "ns")
+                kind = ("time" if timed else "number") if "histogram" in metric else \
+                    "ratio" if "ratio" in metric else ("time value" if timed else "value")
+                kinds.setdefault(name, kind)
+    gates = [(name, e) for name, kind in sorted(kinds.items()) for e in DERIVED[kind]]
+
+    def toml(gates):
+        # JSON's string escapes are TOML's basic string escapes.
+        return "".join('[[gate]]\nname = %s\narea = "performance"\nmetric = %s\n'
+                       'expect = "%s"\n\n' % (json.dumps("%s %d" % (name, i)), json.dumps(name), e)
+                       for i, (name, e) in enumerate(gates))
+    path = os.path.join(work, "derived.toml")
+    for _ in range(8):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(toml(gates))
+        done = run([gonogo, "gate", "-p", path, "--evidence-dir", folder, "--json"], timeout=60)
+        lines = {int(n) for n in re.findall(rb"derived\.toml:(\d+):", done.stderr)}
+        if done.returncode != 2 or not lines:
+            break
+        # Gate i spans lines 6i+1 to 6i+5 (then a blank line).
+        gates = [g for i, g in enumerate(gates) if not any(6 * i < n <= 6 * i + 5 for n in lines)]
+    # Judged with `--env prod`, a kind no producer here writes is required: a gate without
+    # evidence is then `partial`, not `missing`.
+    prod = '[env.prod]\nrequires = ["junit", "load", "prometheus"]\n'
+    return [toml(gates[i:i + per_policy]) + prod for i in range(0, len(gates), per_policy)]
+
+
 def judged(gonogo, label, path, folders, calls):
     """The verdicts `gonogo gate` writes under the policy at path, for each folder and call.
     Exit 2 is the policy's own refusal, the same whatever the folder (so it was for every
@@ -192,7 +248,14 @@ def main():
         copy_records(evidence["nogo"], old, dated="2025-01-01T00:00:00Z")
         copy_records(old, mixed)
         copy_records(evidence["go"], mixed, "new-")
-        folders = list(evidence.values()) + [both, twice, old, mixed]
+        # Every collected record in one folder, alone and beside the demo's: the policies'
+        # test, coverage, security and CI gates then meet real JUnit, LCOV, SARIF and audits.
+        ingested, everything = os.path.join(work, "ingested"), os.path.join(work, "everything")
+        for i, folder in enumerate(sorted(glob.glob(os.path.join(work, "collect-*")))):
+            copy_records(folder, ingested, "%d-" % i)
+        copy_records(ingested, everything)
+        copy_records(evidence["nogo"], everything, "demo-")
+        folders = list(evidence.values()) + [both, twice, old, mixed, ingested, everything]
         baselines = [os.path.join(f, "report", "verdict.json") for f in demos.values()]
         # Each baseline, and the first once more as the judge of another commit: every record
         # stamped with a commit is then set aside (`other_commit`).
@@ -207,12 +270,21 @@ def main():
                 extra = EXTRA_GATES.format(max=limit, relative=relative, live=live)
                 policies.append(("demo-%s-%s" % (name, variant), own + extra))
 
+        # The derived policies are judged on the collected records alone (the demo's metrics
+        # missing) and beside the demo's (every metric they name there), and with --env prod.
+        chunks = derived(gonogo, work, everything)
+        policies = [(label, text, folders, calls) for label, text in policies]
+        policies += [("derived-%d" % i, text, [ingested, everything],
+                      calls + [(baselines[0], ["--env", "prod"])])
+                     for i, text in enumerate(chunks)]
+        print("%d policies derived from the records' metrics" % len(chunks))
+
         written = set()
-        for label, text in policies:
+        for label, text, where, how in policies:
             path = os.path.join(work, "policy.toml")
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-            for verdict in judged(gonogo, label, path, folders, calls):
+            for verdict in judged(gonogo, label, path, where, how):
                 written.add(seeds.keep(verdict_out, verdict, ".json"))
         print("%d verdicts written to %s from %d policies"
               % (len(written), verdict_out, len(policies)))
