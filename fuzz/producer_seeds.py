@@ -2,12 +2,14 @@
 """Writes what gonogo's producers write as seeds for the `evidence` and `verdict` fuzz targets.
 
 A mutating fuzzer never writes the record shapes and rule kinds that only real producers put
-into a file, and the plateau rule cannot tell (fuzz/FINDINGS.md, ninth and tenth campaigns):
-replayed, the committed `verdict` corpus covered 707 own edges without the two demo verdicts,
-766 with them and 911 with this script's verdicts too, and at the eleventh campaign's start
-1,136, and 1,154 once verdicts on the collected records were added (the reasons `partial`,
-`incomplete`, `conflict` and `no_distribution`); the `evidence` corpus at its tenth campaign
-plateau covered 995, and 1,005 with the records `collect` wrote from the ingest tests' files. The script makes both kinds of seeds:
+into a file, and the plateau rule cannot tell (fuzz/FINDINGS.md, ninth to eleventh
+campaigns). Replayed, the committed `verdict` corpus covered 707 own edges without the two
+demo verdicts, 766 with them and 911 with this script's first verdicts; at the eleventh
+campaign's start 1,136, and 1,154 with verdicts on the collected records (the reasons
+`partial`, `incomplete`, `conflict`, `no_distribution` had never been in it). The
+`evidence` corpus at its tenth campaign plateau covered 995, 1,005 with the records `collect`
+wrote from the ingest tests' files; at its next plateau 1,021, and 1,036 with load segments
+(no valid `segment` had come out of a mutation). The script makes both kinds of seeds:
 
 1. `gonogo demo` and `gonogo demo --fixed` into a temporary folder: two real evidence folders
    (NO-GO and GO: load, probe, harden, observe, CI history, DORA, rollback, JUnit, LCOV), two
@@ -15,7 +17,9 @@ plateau covered 995, and 1,005 with the records `collect` wrote from the ingest 
    records about another service are set aside, so the URL must match);
 2. `gonogo collect auto FILE` for each file under crates/ingest/tests/data (JUnit, coverage,
    SARIF, audits, k6, CI history, raw load logs, other encodings), each into a folder of its
-   own; the demo's and these records are OUTDIR/evidence;
+   own; `gonogo record` (hand-typed figures), and `gonogo load --segment` against a loopback
+   server of this script's (a test's segments complete, with one missing, split two ways),
+   merged by `gonogo merge`; all these records are OUTDIR/evidence;
 3. evidence variants that reach the folder rules: both demo runs together (superseded, summed,
    merged), every record twice (duplicates), every record dated 2025-01-01 (stale), the old
    records beside the new ones, every collected record in one folder, and those beside the
@@ -33,7 +37,7 @@ plateau covered 995, and 1,005 with the records `collect` wrote from the ingest 
 Files are named seed-<sha1 of the content>. Usage: fuzz/producer_seeds.py GONOGO OUTDIR
 (GONOGO: a built `gonogo` binary; 3 to 7 minutes), then run each target from
 fuzz/corpus/<target> plus OUTDIR/<target>, or merge OUTDIR/<target> into it with -merge=1"""
-import datetime, glob, json, os, re, shutil, subprocess, sys, tempfile
+import datetime, glob, http.server, json, os, re, shutil, subprocess, sys, tempfile, threading
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -142,6 +146,58 @@ def collected(gonogo, work, out):
     return written
 
 
+def made(gonogo, work):
+    """Runs the producers that need no input file and returns their folders: `gonogo record`
+    (a ratio, samples, an exact value of a commit, an estimate dated 2025-01-01), and `gonogo
+    load --segment` against an HTTP server this script starts on 127.0.0.1: the three
+    segments of one test, two of another's three (a segment missing), and segments of one
+    test id split two ways (mixed), then `gonogo merge` of the first test's three; and the
+    server's URL, which a policy must name for the load records to count."""
+    recorded = os.path.join(work, "recorded")
+    for args in (["tests.failed", "--ratio", "2/130", "--unit", "tests"],
+                 ["custom.checkout.latency", "--samples", "120ms,98ms,143ms"],
+                 ["custom.open_bugs", "--value", "3", "--exact", "--unit", "bugs",
+                  "--commit", "0123456789abcdef0123456789abcdef01234567"],
+                 ["load.checkout.latency", "--value", "0.2", "--estimate", "--unit", "s",
+                  "--at", "2025-01-01T00:00:00Z"]):
+        run([gonogo, "record"] + args + ["--source", "producer_seeds.py",
+                                         "--evidence-dir", recorded], timeout=20)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    split = {"segments-complete": [("whole", 0, 3), ("whole", 1, 3), ("whole", 2, 3)],
+             "segments-partial": [("gap", 0, 3), ("gap", 2, 3)],
+             "segments-mixed": [("mixed", 0, 3), ("mixed", 1, 2)]}
+    try:
+        for folder, segments in split.items():
+            for test, index, count in segments:
+                run([gonogo, "load", url, "--name", "seg", "-c", "3", "-n", "60", "-q",
+                     "--segment", "%d/%d" % (index, count), "--test-id", test,
+                     "--evidence-dir", os.path.join(work, folder)], timeout=30)
+    finally:
+        server.shutdown()
+    merged = os.path.join(work, "merged")
+    os.makedirs(merged, exist_ok=True)
+    run([gonogo, "merge", "-o", merged]
+        + glob.glob(os.path.join(work, "segments-complete", "*")), timeout=30)
+    folders = [os.path.join(work, f) for f in ["recorded", "merged"] + list(split)]
+    return [f for f in folders if os.path.isdir(f) and os.listdir(f)], url
+
+
+class Ok(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with 200 `ok` on a kept-alive connection, and logs nothing."""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
 # The expectations a derived gate takes, by the kind of metric its records hold; each is
 # refused by the policy loader where it does not fit (a bare number on a metric in seconds).
 DERIVED = {"time": ["p(95) < 1s", "max < 2s", "min > 0ms", "mean < 100ms", "med < 50ms",
@@ -152,12 +208,13 @@ DERIVED = {"time": ["p(95) < 1s", "max < 2s", "min > 0ms", "mean < 100ms", "med 
            "time value": ["value < 1h", "value <= +10%"]}
 
 
-def derived(gonogo, work, folder, per_policy=8):
+def derived(gonogo, work, folder, tail="", per_policy=8):
     """Policies with a gate for each metric the records in folder hold and each expectation
     its kind takes (DERIVED), per_policy gates to a policy so that each verdict stays a
     seed's size. These reach the reasons no repository policy meets on the demo's evidence
     (`conflict` across sources, `no_distribution` from a tool's own percentile). Gates the
-    loader refuses are dropped, and the policy loaded again, a bounded number of times."""
+    loader refuses are dropped, and the policy loaded again, a bounded number of times. tail
+    (a `[target]` naming the loaded service) ends each policy."""
     kinds = {}
     for path in sorted(glob.glob(os.path.join(folder, "*"))):
         text = open(path, encoding="utf-8").read()
@@ -191,14 +248,15 @@ def derived(gonogo, work, folder, per_policy=8):
     # Judged with `--env prod`, a kind no producer here writes is required: a gate without
     # evidence is then `partial`, not `missing`.
     prod = '[env.prod]\nrequires = ["junit", "load", "prometheus"]\n'
-    return [toml(gates[i:i + per_policy]) + prod for i in range(0, len(gates), per_policy)]
+    return [toml(gates[i:i + per_policy]) + tail + prod
+            for i in range(0, len(gates), per_policy)]
 
 
 def judged(gonogo, label, path, folders, calls):
     """The verdicts `gonogo gate` writes under the policy at path, for each folder and call.
-    Exit 2 is the policy's own refusal, the same whatever the folder (so it was for every
-    policy on three folders and both baselines), so the policy's remaining calls are skipped;
-    exit 3 (the folder refused) skips that call only."""
+    Exit 2 is the policy's refusal: the policy's own, or a metric that neither the catalogue
+    nor this folder's records know, so the folder's remaining calls are skipped; exit 3 (the
+    folder refused) skips that call only."""
     for folder in folders:
         for baseline, commit in calls:
             try:
@@ -208,7 +266,7 @@ def judged(gonogo, label, path, folders, calls):
                 print("%s on %s: over 10 s, skipped" % (label, folder), file=sys.stderr)
                 continue
             if done.returncode == 2:
-                return
+                break
             if done.returncode in (0, 1) and done.stdout:
                 yield done.stdout
 
@@ -239,6 +297,9 @@ def main():
         records = {seeds.keep(evidence_out, open(p, "rb").read()) for folder in evidence.values()
                    for p in glob.glob(os.path.join(folder, "*"))}
         records |= collected(gonogo, work, evidence_out)
+        produced, url = made(gonogo, work)
+        records |= {seeds.keep(evidence_out, open(p, "rb").read()) for folder in produced
+                    for p in glob.glob(os.path.join(folder, "*"))}
         print("%d evidence records written to %s" % (len(records), evidence_out))
         both, twice, old, mixed = (os.path.join(work, v) for v in ("both", "twice", "old", "mixed"))
         copy_records(evidence["nogo"], both, "a-")
@@ -277,6 +338,16 @@ def main():
         policies += [("derived-%d" % i, text, [ingested, everything],
                       calls + [(baselines[0], ["--env", "prod"])])
                      for i, text in enumerate(chunks)]
+        # The records made above, under policies derived from their own metrics, on each of
+        # their folders and on all of them together.
+        every_made = os.path.join(work, "every-made")
+        for i, folder in enumerate(produced):
+            copy_records(folder, every_made, "%d-" % i)
+        made_chunks = derived(gonogo, work, every_made, '[target]\nbase_url = "%s"\n' % url)
+        policies += [("made-%d" % i, text, produced + [every_made],
+                      calls + [(baselines[0], ["--env", "prod"])])
+                     for i, text in enumerate(made_chunks)]
+        chunks += made_chunks
         print("%d policies derived from the records' metrics" % len(chunks))
 
         written = set()

@@ -168,7 +168,8 @@ def main():
         for piece in pieces(text):
             written.add(keep(out, piece.encode()))
     made = {keep(out, text.encode()) for text in from_schema()}
-    print(f"{len(written)} policies and {len(made - written)} made from the schema written to {out}")
+    print(f"{len(written)} policies and {len(made - written)} made from the schema "
+          f"written to {out}")
 
 
 if __name__ == "__main__":
