@@ -128,22 +128,33 @@ def copy_records(src, dst, prefix="", dated=None):
             f.write(text)
 
 
-def collected(gonogo, work, out):
-    """Runs `collect auto` on each input file the repository keeps for the ingest tests and
-    keeps every record it writes; their seed names."""
+def kept(out, folders):
+    """Keeps every record in folders as a seed in out; their seed names."""
+    return {seeds.keep(out, open(p, "rb").read()) for folder in folders
+            for p in glob.glob(os.path.join(folder, "*"))}
+
+
+def gathered(folders, dst):
+    """Copies the records of folders into dst, each folder's under a prefix of its own; dst."""
+    for i, folder in enumerate(folders):
+        copy_records(folder, dst, "%d-" % i)
+    return dst
+
+
+def collected(gonogo, work):
+    """Runs `collect auto` on each input file the repository keeps for the ingest tests, each
+    into a folder of its own; the folders it wrote."""
     data = os.path.join(seeds.ROOT, "crates", "ingest", "tests", "data", "**", "*")
     inputs = sorted(p for p in glob.glob(data, recursive=True)
                     if os.path.isfile(p) and not p.endswith(".md"))
-    written = set()
     for i, path in enumerate(inputs):
-        folder = os.path.join(work, "collect-%d" % i)
         try:
-            run([gonogo, "collect", "auto", path, "--evidence-dir", folder], timeout=20)
+            run([gonogo, "collect", "auto", path, "--evidence-dir",
+                 os.path.join(work, "collect-%d" % i)], timeout=20)
         except subprocess.TimeoutExpired:
             print("collect %s: over 20 s, skipped" % path, file=sys.stderr)
-        for record in glob.glob(os.path.join(folder, "*")):
-            written.add(seeds.keep(out, open(record, "rb").read()))
-    return written
+    folders = [os.path.join(work, "collect-%d" % i) for i in range(len(inputs))]
+    return [f for f in folders if os.path.isdir(f) and os.listdir(f)]
 
 
 def made(gonogo, work):
@@ -176,6 +187,7 @@ def made(gonogo, work):
                      "--evidence-dir", os.path.join(work, folder)], timeout=30)
     finally:
         server.shutdown()
+        server.server_close()
     merged = os.path.join(work, "merged")
     os.makedirs(merged, exist_ok=True)
     run([gonogo, "merge", "-o", merged]
@@ -294,12 +306,9 @@ def main():
                          % (" ".join(flags), done.returncode, done.stderr.decode(errors="replace")))
             demos[name] = folder
         evidence = {name: os.path.join(f, "report", "evidence") for name, f in demos.items()}
-        records = {seeds.keep(evidence_out, open(p, "rb").read()) for folder in evidence.values()
-                   for p in glob.glob(os.path.join(folder, "*"))}
-        records |= collected(gonogo, work, evidence_out)
+        ingests = collected(gonogo, work)
         produced, url = made(gonogo, work)
-        records |= {seeds.keep(evidence_out, open(p, "rb").read()) for folder in produced
-                    for p in glob.glob(os.path.join(folder, "*"))}
+        records = kept(evidence_out, list(evidence.values()) + ingests + produced)
         print("%d evidence records written to %s" % (len(records), evidence_out))
         both, twice, old, mixed = (os.path.join(work, v) for v in ("both", "twice", "old", "mixed"))
         copy_records(evidence["nogo"], both, "a-")
@@ -311,9 +320,8 @@ def main():
         copy_records(evidence["go"], mixed, "new-")
         # Every collected record in one folder, alone and beside the demo's: the policies'
         # test, coverage, security and CI gates then meet real JUnit, LCOV, SARIF and audits.
-        ingested, everything = os.path.join(work, "ingested"), os.path.join(work, "everything")
-        for i, folder in enumerate(sorted(glob.glob(os.path.join(work, "collect-*")))):
-            copy_records(folder, ingested, "%d-" % i)
+        ingested = gathered(ingests, os.path.join(work, "ingested"))
+        everything = os.path.join(work, "everything")
         copy_records(ingested, everything)
         copy_records(evidence["nogo"], everything, "demo-")
         folders = list(evidence.values()) + [both, twice, old, mixed, ingested, everything]
@@ -321,6 +329,7 @@ def main():
         # Each baseline, and the first once more as the judge of another commit: every record
         # stamped with a commit is then set aside (`other_commit`).
         calls = [(b, []) for b in baselines] + [(baselines[0], ["--commit", "0" * 40])]
+        with_prod = calls + [(baselines[0], ["--env", "prod"])]
 
         policies = [("repo-%d" % i, text) for i, text in enumerate(seeds.policies())]
         live = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
@@ -335,17 +344,13 @@ def main():
         # missing) and beside the demo's (every metric they name there), and with --env prod.
         chunks = derived(gonogo, work, everything)
         policies = [(label, text, folders, calls) for label, text in policies]
-        policies += [("derived-%d" % i, text, [ingested, everything],
-                      calls + [(baselines[0], ["--env", "prod"])])
+        policies += [("derived-%d" % i, text, [ingested, everything], with_prod)
                      for i, text in enumerate(chunks)]
         # The records made above, under policies derived from their own metrics, on each of
         # their folders and on all of them together.
-        every_made = os.path.join(work, "every-made")
-        for i, folder in enumerate(produced):
-            copy_records(folder, every_made, "%d-" % i)
+        every_made = gathered(produced, os.path.join(work, "every-made"))
         made_chunks = derived(gonogo, work, every_made, '[target]\nbase_url = "%s"\n' % url)
-        policies += [("made-%d" % i, text, produced + [every_made],
-                      calls + [(baselines[0], ["--env", "prod"])])
+        policies += [("made-%d" % i, text, produced + [every_made], with_prod)
                      for i, text in enumerate(made_chunks)]
         chunks += made_chunks
         print("%d policies derived from the records' metrics" % len(chunks))
