@@ -147,13 +147,17 @@ def collected(gonogo, work):
     data = os.path.join(seeds.ROOT, "crates", "ingest", "tests", "data", "**", "*")
     inputs = sorted(p for p in glob.glob(data, recursive=True)
                     if os.path.isfile(p) and not p.endswith(".md"))
-    for i, path in enumerate(inputs):
+    folders = [os.path.join(work, "collect-%d" % i) for i in range(len(inputs))]
+    for path, folder in zip(inputs, folders):
         try:
-            run([gonogo, "collect", "auto", path, "--evidence-dir",
-                 os.path.join(work, "collect-%d" % i)], timeout=20)
+            run([gonogo, "collect", "auto", path, "--evidence-dir", folder], timeout=20)
         except subprocess.TimeoutExpired:
             print("collect %s: over 20 s, skipped" % path, file=sys.stderr)
-    folders = [os.path.join(work, "collect-%d" % i) for i in range(len(inputs))]
+    return filled(folders)
+
+
+def filled(folders):
+    """The folders that exist and hold at least one file."""
     return [f for f in folders if os.path.isdir(f) and os.listdir(f)]
 
 
@@ -193,7 +197,7 @@ def made(gonogo, work):
     run([gonogo, "merge", "-o", merged]
         + glob.glob(os.path.join(work, "segments-complete", "*")), timeout=30)
     folders = [os.path.join(work, f) for f in ["recorded", "merged"] + list(split)]
-    return [f for f in folders if os.path.isdir(f) and os.listdir(f)], url
+    return filled(folders), url
 
 
 class Ok(http.server.BaseHTTPRequestHandler):
