@@ -56,6 +56,16 @@ def reader():
         q.put(line)
     q.put(None)
 threading.Thread(target=reader, daemon=True).start()
+def take(line):
+    """Logs one line of the fuzzer's output; keeps its run count and coverage, notes a finding."""
+    global runs, cov, stopped
+    log.write(line)
+    m = re.match(r"#(\d+)\s+\S+\s+cov: (\d+)", line)
+    if m:
+        runs = int(m.group(1)); cov = int(m.group(2))
+    if "==ERROR" in line or "panicked" in line or "deadly signal" in line:
+        stopped = "finding"
+
 done = False
 while not done:
     try:
@@ -65,15 +75,21 @@ while not done:
     if line is None:
         done = True
     elif line:
-        log.write(line)
-        m = re.match(r"#(\d+)\s+\S+\s+cov: (\d+)", line)
-        if m:
-            runs = int(m.group(1)); cov = int(m.group(2))
-        if "==ERROR" in line or "panicked" in line or "deadly signal" in line:
-            stopped = "finding"
+        take(line)
     now = time.time()
     if not done and now >= next_snap:
-        next_snap = now + SNAP; n_snap += 1
+        # Read every line the fuzzer has written so far, so that the snapshot's run count is
+        # its own and not one from before the last replay (thirteenth campaign).
+        while not done:
+            try:
+                line = q.get_nowait()
+            except queue.Empty:
+                break
+            if line is None:
+                done = True
+            else:
+                take(line)
+        n_snap += 1
         snap = os.path.join(work, "snap")
         shutil.rmtree(snap, ignore_errors=True)
         # Hard links, file by file: libFuzzer replaces corpus files as it reduces them, and a
@@ -88,6 +104,9 @@ while not done:
         e, f = own_edges(snap)
         el = now - start
         curve.write(f"{el:.0f}\t{runs}\t{cov}\t{e}\t{f}\t{files}\n"); curve.flush()
+        # The next snapshot SNAP seconds after this replay ends: a replay slower than SNAP
+        # (a large corpus, a busy machine) must not leave the fuzzer's output unread.
+        next_snap = time.time() + SNAP
         if e > best:
             best, best_runs, best_t = e, runs, el
         elif runs >= 2 * best_runs and el - best_t >= MIN_QUIET:

@@ -1,10 +1,22 @@
 //! Fuzzes the policy loader (`gonogo_core::policy::Policy::parse`): any text gives a policy or
 //! a list of problems, never a panic; every problem's byte span lies inside the text (the
-//! binary renders it with a caret); and the loader is deterministic.
+//! binary renders it with a caret); and the loader is deterministic. Mutation is
+//! structure-aware (`toml_mutator.rs`): most mutants stay valid TOML, so the resolver behind
+//! the parser is reached.
 #![no_main]
 
+mod toml_mutator;
+
 use gonogo_core::policy::Policy;
-use libfuzzer_sys::fuzz_target;
+use libfuzzer_sys::{fuzz_crossover, fuzz_mutator, fuzz_target};
+
+fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
+    toml_mutator::mutate(data, size, max_size, seed)
+});
+
+fuzz_crossover!(|data1: &[u8], data2: &[u8], out: &mut [u8], seed: u32| {
+    toml_mutator::crossover(data1, data2, out, seed)
+});
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
