@@ -1,6 +1,6 @@
-//! A structure-aware mutator for the `policy` target: parse the input as a TOML table, change
-//! one thing in its tree (delete, replace, insert, rename or copy a key; edit a string, a number
-//! or an array; add a whole table made of the policy's own words) and print it back.
+//! A structure-aware mutator for the `policy` target: parse the input as a TOML table, make one
+//! to three changes to its tree (delete, replace, insert, rename or copy a key; edit a string, a
+//! number or an array; add a whole table made of the policy's own words) and print it back.
 //!
 //! Why: byte-level mutation rarely keeps a policy valid TOML, so `policy::resolve`, which runs
 //! only on a valid document and branches on combinations of tables (a gate here, an
@@ -52,10 +52,9 @@ struct Words {
     keys: Vec<String>,
     /// Table headers as paths, with whether they are arrays of tables.
     tables: Vec<(Vec<String>, bool)>,
-    /// Quoted strings: metric names, durations, dates, enumerated values.
+    /// Quoted strings: metric names, durations, dates, enumerated values. (The expectation
+    /// grammar's bare words are `expectation`'s own lists, put together into whole expectations.)
     strings: Vec<String>,
-    /// Bare words of the expectation grammar: statistics, operators, units.
-    tokens: Vec<String>,
 }
 
 fn unescape(entry: &str) -> String {
@@ -85,7 +84,6 @@ fn words() -> &'static Words {
             keys: Vec::new(),
             tables: Vec::new(),
             strings: Vec::new(),
-            tokens: Vec::new(),
         };
         for line in DICT.lines() {
             let Some(entry) = line.strip_prefix('"').and_then(|l| l.strip_suffix('"')) else {
@@ -100,8 +98,6 @@ fn words() -> &'static Words {
                 words.tables.push((path.split('.').map(str::to_owned).collect(), false));
             } else if entry.len() >= 2 && entry.starts_with('"') && entry.ends_with('"') {
                 words.strings.push(entry[1..entry.len() - 1].to_owned());
-            } else {
-                words.tokens.push(entry);
             }
         }
         for (path, _) in &words.tables {
@@ -539,16 +535,8 @@ pub fn crossover(data1: &[u8], data2: &[u8], out: &mut [u8], seed: u32) -> usize
         }
     }
     // Byte splice: a prefix of the first, then a suffix of the second.
-    let cut1 = if data1.is_empty() {
-        0
-    } else {
-        rng.below(data1.len() + 1)
-    };
-    let cut2 = if data2.is_empty() {
-        0
-    } else {
-        rng.below(data2.len() + 1)
-    };
+    let cut1 = rng.below(data1.len() + 1);
+    let cut2 = rng.below(data2.len() + 1);
     let mut len = 0;
     for &byte in data1[..cut1].iter().chain(&data2[cut2..]) {
         if len == out.len() {
