@@ -57,38 +57,34 @@ def reader():
     q.put(None)
 threading.Thread(target=reader, daemon=True).start()
 def take(line):
-    """Logs one line of the fuzzer's output; keeps its run count and coverage, notes a finding."""
+    """Logs one line of the fuzzer's output; keeps its run count and coverage, notes a finding.
+    False at the end of the output (the reader's None)."""
     global runs, cov, stopped
+    if line is None:
+        return False
     log.write(line)
     m = re.match(r"#(\d+)\s+\S+\s+cov: (\d+)", line)
     if m:
         runs = int(m.group(1)); cov = int(m.group(2))
     if "==ERROR" in line or "panicked" in line or "deadly signal" in line:
         stopped = "finding"
+    return True
 
 done = False
 while not done:
     try:
-        line = q.get(timeout=5)
+        done = not take(q.get(timeout=5))
     except queue.Empty:
-        line = ""
-    if line is None:
-        done = True
-    elif line:
-        take(line)
+        pass
     now = time.time()
     if not done and now >= next_snap:
         # Read every line the fuzzer has written so far, so that the snapshot's run count is
         # its own and not one from before the last replay (thirteenth campaign).
         while not done:
             try:
-                line = q.get_nowait()
+                done = not take(q.get_nowait())
             except queue.Empty:
                 break
-            if line is None:
-                done = True
-            else:
-                take(line)
         n_snap += 1
         snap = os.path.join(work, "snap")
         shutil.rmtree(snap, ignore_errors=True)

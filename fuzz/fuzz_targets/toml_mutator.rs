@@ -147,32 +147,26 @@ fn paths(table: &Table) -> Vec<Vec<Step>> {
     out
 }
 
-fn node_mut<'a>(root: &'a mut Table, path: &[Step]) -> Option<&'a mut Value> {
-    let (first, rest) = path.split_first()?;
-    let Step::Key(key) = first else { return None };
-    let mut node = root.get_mut(key)?;
-    for step in rest {
-        node = match (step, node) {
-            (Step::Key(key), Value::Table(table)) => table.get_mut(key)?,
-            (Step::Index(index), Value::Array(array)) => array.get_mut(*index)?,
-            _ => return None,
-        };
-    }
-    Some(node)
+/// The node at `path` (toml's own `Value::get`, which answers None for a key of an array or an
+/// index of a table).
+fn node<'a>(root: &'a Table, path: &[Step]) -> Option<&'a Value> {
+    let (Step::Key(first), rest) = path.split_first()? else {
+        return None;
+    };
+    rest.iter().try_fold(root.get(first)?, |node, step| match step {
+        Step::Key(key) => node.get(key.as_str()),
+        Step::Index(index) => node.get(*index),
+    })
 }
 
-fn node<'a>(root: &'a Table, path: &[Step]) -> Option<&'a Value> {
-    let (first, rest) = path.split_first()?;
-    let Step::Key(key) = first else { return None };
-    let mut node = root.get(key)?;
-    for step in rest {
-        node = match (step, node) {
-            (Step::Key(key), Value::Table(table)) => table.get(key)?,
-            (Step::Index(index), Value::Array(array)) => array.get(*index)?,
-            _ => return None,
-        };
-    }
-    Some(node)
+fn node_mut<'a>(root: &'a mut Table, path: &[Step]) -> Option<&'a mut Value> {
+    let (Step::Key(first), rest) = path.split_first()? else {
+        return None;
+    };
+    rest.iter().try_fold(root.get_mut(first)?, |node, step| match step {
+        Step::Key(key) => node.get_mut(key.as_str()),
+        Step::Index(index) => node.get_mut(*index),
+    })
 }
 
 /// The table at `path` (the root for an empty path).
@@ -198,16 +192,25 @@ fn table_paths(root: &Table, all: &[Vec<Step>]) -> Vec<Vec<Step>> {
 }
 
 fn remove(root: &mut Table, path: &[Step]) -> Option<Value> {
-    let (last, parent) = path.split_last()?;
-    if parent.is_empty() {
-        let Step::Key(key) = last else { return None };
-        return root.remove(key);
+    match path.split_last()? {
+        (Step::Key(key), parent) => table_mut(root, parent)?.remove(key),
+        (Step::Index(index), parent) => match node_mut(root, parent)? {
+            Value::Array(array) if *index < array.len() => Some(array.remove(*index)),
+            _ => None,
+        },
     }
-    match (last, node_mut(root, parent)?) {
-        (Step::Key(key), Value::Table(table)) => table.remove(key),
-        (Step::Index(index), Value::Array(array)) if *index < array.len() => Some(array.remove(*index)),
-        _ => None,
-    }
+}
+
+/// Inserts `value` into a random table of `root` (the root among them) under the key it had
+/// (`from`'s last step) when `keep_key`, else under a dictionary key.
+fn graft(root: &mut Table, all: &[Vec<Step>], from: &[Step], value: Value, keep_key: bool, rng: &mut Rng) -> bool {
+    let tables = table_paths(root, all);
+    let into = rng.pick(&tables).clone();
+    let key = match from.last() {
+        Some(Step::Key(key)) if keep_key => key.clone(),
+        _ => rng.pick(&words().keys).clone(),
+    };
+    table_mut(root, &into).map(|table| table.insert(key, value)).is_some()
 }
 
 /// An expectation in the policy's grammar (`p(95) < 500ms`, `rate >= 99.9%`, `value == 0`,
@@ -391,13 +394,8 @@ fn mutate_tree(root: &mut Table, rng: &mut Rng) -> bool {
             let Some(value) = node(root, &from).cloned() else {
                 return false;
             };
-            let tables = table_paths(root, &all);
-            let into = rng.pick(&tables).clone();
-            let key = match from.last() {
-                Some(Step::Key(key)) if rng.chance(2) => key.clone(),
-                _ => rng.pick(&words.keys).clone(),
-            };
-            table_mut(root, &into).map(|table| table.insert(key, value)).is_some()
+            let keep_key = rng.chance(2);
+            graft(root, &all, &from, value, keep_key, rng)
         }
         // Edit a string with libFuzzer's byte mutator (the dictionary included).
         7 => {
@@ -516,15 +514,7 @@ pub fn crossover(data1: &[u8], data2: &[u8], out: &mut [u8], seed: u32) -> usize
                     Some(keys) if rng.chance(2) => insert_at(&mut first, &keys, false, value),
                     _ => {
                         let all = paths(&first);
-                        let tables = table_paths(&first, &all);
-                        let into = rng.pick(&tables).clone();
-                        let key = match from.last() {
-                            Some(Step::Key(key)) => key.clone(),
-                            _ => rng.pick(&words().keys).clone(),
-                        };
-                        if let Some(table) = table_mut(&mut first, &into) {
-                            table.insert(key, value);
-                        }
+                        graft(&mut first, &all, &from, value, true, &mut rng);
                     }
                 }
                 let max = out.len();
